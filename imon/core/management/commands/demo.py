@@ -1,0 +1,58 @@
+import secrets
+from importlib import resources
+
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from imon.core import conceptfile
+
+from .serve import serve
+
+DEMO_USER = "demo"
+
+
+def demo_file():
+    return resources.files("imon.core").joinpath("demo/leverkusen.yaml")
+
+
+class Command(BaseCommand):
+    help = _("Set up the Leverkusen demo (migrate, load, demo login) and serve it.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--no-serve", action="store_true", help=_("set up and exit"))
+
+    def handle(self, *args, **options):
+        call_command("migrate", interactive=False, verbosity=0)
+        with demo_file().open("rb") as stream:
+            stats = conceptfile.load_text(stream)
+        self.stdout.write(_("Demo concept loaded: %(stats)s.") % {"stats": stats})
+        password = create_demo_login()
+        if password:
+            self.stdout.write(
+                _("Demo login (shown only now): user '%(user)s', password '%(password)s'")
+                % {"user": DEMO_USER, "password": password}
+            )
+        else:
+            self.stdout.write(
+                _("The demo login '%(user)s' exists already; set a new password with 'imon changepassword %(user)s'.")
+                % {"user": DEMO_USER}
+            )
+        if options["no_serve"]:
+            return _("Demo ready.")
+        serve(self.stdout, options["host"], options["port"])
+
+
+def create_demo_login() -> str | None:
+    """Create the demo administrator once; returns its password, or None if it exists."""
+    User = get_user_model()
+    with transaction.atomic():
+        if User.objects.filter(username=DEMO_USER).exists():
+            return None
+        password = secrets.token_urlsafe(12)
+        User.objects.create_superuser(DEMO_USER, email="", password=password)
+    return password

@@ -1,0 +1,599 @@
+"""The domain model: places, the concept and its steering, indicator data, contact points.
+
+Every record has a stable, human-readable `key` used in files and URLs. Names
+follow the glossary in the design brief (shared/design.md §2).
+"""
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+key_validator = RegexValidator(
+    r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$",
+    _("Use letters, digits, '-', '_' and '.' only, starting with a letter or digit."),
+)
+
+
+def key_field(**kwargs):
+    return models.CharField(_("key"), max_length=64, validators=[key_validator], **kwargs)
+
+
+# --- Places -----------------------------------------------------------------
+
+
+class Municipality(models.Model):
+    key = key_field(unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    ags = models.CharField(
+        _("AGS"),
+        max_length=8,
+        unique=True,
+        validators=[RegexValidator(r"^\d{8}$", _("The AGS has exactly 8 digits."))],
+        help_text=_("Amtlicher Gemeindeschlüssel, 8 digits, e.g. 05316000."),
+    )
+    ars = models.CharField(_("ARS"), max_length=12, blank=True)
+    state = models.CharField(_("federal state"), max_length=100, blank=True)
+    website = models.URLField(_("website"), blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("municipality")
+        verbose_name_plural = _("municipalities")
+
+    def __str__(self):
+        return self.name
+
+
+class Area(models.Model):
+    class Kind(models.TextChoices):
+        COUNTRY = "country", _("country")
+        STATE = "state", _("federal state")
+        REGION = "region", _("administrative region")
+        DISTRICT_COUNTY = "county", _("county or county-free city")
+        MUNICIPALITY = "municipality", _("municipality")
+        CITY_DISTRICT = "city_district", _("city district (Stadtbezirk)")
+        QUARTER = "quarter", _("quarter (Stadtteil)")
+        STATISTICAL = "statistical", _("statistical area")
+
+    key = key_field(unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    code = models.CharField(
+        _("official code"), max_length=20, blank=True, help_text=_("AGS, Kreis code or official district number.")
+    )
+    parent = models.ForeignKey(
+        "self", verbose_name=_("part of"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    is_comparison = models.BooleanField(
+        _("comparison area"), default=False, help_text=_("E.g. the federal state or Germany, shown for comparison.")
+    )
+    order = models.PositiveIntegerField(_("order"), default=0)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("area")
+        verbose_name_plural = _("areas")
+        ordering = ["order", "key"]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        ancestor = self.parent
+        while ancestor is not None:
+            if ancestor.pk == self.pk and self.pk is not None:
+                raise ValidationError({"parent": _("An area cannot be part of itself.")})
+            ancestor = ancestor.parent
+
+
+# --- The concept and its steering ---------------------------------------------
+
+
+class Concept(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        ADOPTED = "adopted", _("adopted")
+        SUPERSEDED = "superseded", _("superseded")
+
+    key = key_field(unique=True)
+    municipality = models.ForeignKey(Municipality, verbose_name=_("municipality"), on_delete=models.PROTECT)
+    title = models.CharField(_("title"), max_length=300)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    resolution_date = models.DateField(_("date of council resolution"), null=True, blank=True)
+    resolution_reference = models.CharField(_("council document number (Vorlage)"), max_length=100, blank=True)
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    summary = models.TextField(_("summary"), blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("integration concept")
+        verbose_name_plural = _("integration concepts")
+
+    def __str__(self):
+        return self.title
+
+
+class FieldOfAction(models.Model):
+    concept = models.ForeignKey(
+        Concept, verbose_name=_("concept"), on_delete=models.CASCADE, related_name="fields_of_action"
+    )
+    code = models.CharField(
+        _("code"),
+        max_length=4,
+        validators=[RegexValidator(r"^[A-Z][0-9]?$", _("A capital letter, optionally followed by a digit."))],
+        help_text=_("Letter of the field of action, e.g. C."),
+    )
+    title = models.CharField(_("title"), max_length=300)
+    is_priority = models.BooleanField(_("prioritised"), default=False)
+    order = models.PositiveIntegerField(_("order"), default=0)
+    description = models.TextField(_("description"), blank=True)
+    easy_language = models.TextField(_("text in easy-to-read German (Leichte Sprache)"), blank=True)
+
+    class Meta:
+        verbose_name = _("field of action")
+        verbose_name_plural = _("fields of action")
+        ordering = ["concept", "order", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["concept", "code"], name="field_of_action_code_unique_per_concept"),
+        ]
+
+    def __str__(self):
+        return f"HF {self.code} – {self.title}"
+
+
+class StrategicGoal(models.Model):
+    """A strategic goal of the administration (strategisches Verwaltungsziel)."""
+
+    key = key_field(unique=True)
+    municipality = models.ForeignKey(Municipality, verbose_name=_("municipality"), on_delete=models.PROTECT)
+    title = models.CharField(_("title"), max_length=300)
+    description = models.TextField(_("description"), blank=True)
+    fields_of_action = models.ManyToManyField(
+        FieldOfAction, verbose_name=_("fields of action"), blank=True, related_name="strategic_goals"
+    )
+
+    class Meta:
+        verbose_name = _("strategic administration goal")
+        verbose_name_plural = _("strategic administration goals")
+        ordering = ["key"]
+
+    def __str__(self):
+        return self.title
+
+
+class Goal(models.Model):
+    key = key_field(unique=True)
+    field_of_action = models.ForeignKey(
+        FieldOfAction, verbose_name=_("field of action"), on_delete=models.CASCADE, related_name="goals"
+    )
+    title = models.CharField(_("title"), max_length=500)
+    description = models.TextField(_("description"), blank=True)
+    target_value = models.DecimalField(_("target value"), max_digits=20, decimal_places=6, null=True, blank=True)
+    target_date = models.DateField(_("target date"), null=True, blank=True)
+    indicators = models.ManyToManyField(
+        "Indicator", verbose_name=_("indicators"), blank=True, related_name="goals"
+    )
+    strategic_goals = models.ManyToManyField(
+        StrategicGoal, verbose_name=_("strategic administration goals"), blank=True, related_name="goals"
+    )
+    order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("goal")
+        verbose_name_plural = _("goals")
+        ordering = ["field_of_action", "order", "key"]
+
+    def __str__(self):
+        return self.title
+
+
+class Measure(models.Model):
+    class Status(models.TextChoices):
+        UNKNOWN = "unknown", _("unknown")
+        PLANNED = "planned", _("planned")
+        PREPARING = "preparing", _("in preparation")
+        IN_PROGRESS = "in_progress", _("in progress")
+        DELAYED = "delayed", _("delayed")
+        COMPLETED = "completed", _("completed")
+        ESTABLISHED = "established", _("established (permanent)")
+        ON_HOLD = "on_hold", _("on hold")
+        DISCONTINUED = "discontinued", _("discontinued")
+
+    class TrafficLight(models.TextChoices):
+        GREEN = "green", _("green: on track")
+        YELLOW = "yellow", _("yellow: at risk")
+        RED = "red", _("red: off track")
+
+    key = key_field(unique=True)
+    field_of_action = models.ForeignKey(
+        FieldOfAction, verbose_name=_("field of action"), on_delete=models.PROTECT, related_name="measures"
+    )
+    title = models.CharField(_("title"), max_length=500)
+    description = models.TextField(_("description"), blank=True)
+    lead_unit = models.CharField(_("lead unit (Federführung)"), max_length=300, blank=True)
+    partners = models.TextField(_("partners"), blank=True)
+    programme = models.CharField(_("programme / funding"), max_length=300, blank=True)
+    start_date = models.DateField(_("start"), null=True, blank=True)
+    end_date = models.DateField(_("end"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.UNKNOWN)
+    progress = models.PositiveSmallIntegerField(
+        _("progress (%)"), null=True, blank=True, validators=[MaxValueValidator(100)]
+    )
+    traffic_light = models.CharField(_("traffic light"), max_length=10, choices=TrafficLight.choices, blank=True)
+    traffic_light_reason = models.TextField(_("reason for the traffic light"), blank=True)
+    results = models.TextField(_("results"), blank=True)
+    obstacles = models.TextField(_("obstacles"), blank=True)
+    # Controlling figures, as the council asked for them (participants, staff, hours, cost, funding, effect).
+    participants = models.PositiveIntegerField(_("participants"), null=True, blank=True)
+    staff = models.DecimalField(
+        _("staff (full-time equivalents)"),
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    hours = models.PositiveIntegerField(_("hours"), null=True, blank=True)
+    cost = models.DecimalField(
+        _("cost (EUR)"), max_digits=14, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    funding = models.DecimalField(
+        _("third-party funding (EUR)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    effect = models.TextField(_("effect"), blank=True)
+    goals = models.ManyToManyField(Goal, verbose_name=_("goals"), blank=True, related_name="measures")
+    strategic_goals = models.ManyToManyField(
+        StrategicGoal, verbose_name=_("strategic administration goals"), blank=True, related_name="measures"
+    )
+    indicators = models.ManyToManyField("Indicator", verbose_name=_("indicators"), blank=True, related_name="measures")
+    order = models.PositiveIntegerField(_("order"), default=0)
+    note = models.TextField(_("internal note"), blank=True)
+
+    class Meta:
+        verbose_name = _("measure")
+        verbose_name_plural = _("measures")
+        ordering = ["field_of_action__order", "order", "key"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(progress__isnull=True) | Q(progress__lte=100), name="measure_progress_at_most_100"
+            ),
+            models.CheckConstraint(
+                condition=Q(traffic_light__in=["", "green"]) | ~Q(traffic_light_reason=""),
+                name="measure_traffic_light_reason_required",
+                violation_error_message=_("A yellow or red traffic light needs a reason."),
+            ),
+            models.CheckConstraint(
+                condition=Q(start_date__isnull=True) | Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="measure_end_not_before_start",
+                violation_error_message=_("The end must not lie before the start."),
+            ),
+            models.CheckConstraint(condition=Q(staff__gte=0) | Q(staff__isnull=True), name="measure_staff_not_negative"),
+            models.CheckConstraint(condition=Q(cost__gte=0) | Q(cost__isnull=True), name="measure_cost_not_negative"),
+            models.CheckConstraint(
+                condition=Q(funding__gte=0) | Q(funding__isnull=True), name="measure_funding_not_negative"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.key} – {self.title}"
+
+
+class NextStep(models.Model):
+    measure = models.ForeignKey(Measure, verbose_name=_("measure"), on_delete=models.CASCADE, related_name="next_steps")
+    key = key_field()
+    text = models.TextField(_("next step"))
+    responsible = models.CharField(_("responsible"), max_length=300, blank=True)
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    done = models.BooleanField(_("done"), default=False)
+    order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("next step")
+        verbose_name_plural = _("next steps")
+        ordering = ["measure", "order", "key"]
+        constraints = [models.UniqueConstraint(fields=["measure", "key"], name="next_step_key_unique_per_measure")]
+
+    def __str__(self):
+        return self.text[:80]
+
+
+class Body(models.Model):
+    """A governance body (Gremium) or unit taking part in steering the concept."""
+
+    class Kind(models.TextChoices):
+        STAFF_UNIT = "staff_unit", _("staff unit (Stabsstelle)")
+        CONTROLLING_GROUP = "controlling_group", _("controlling group")
+        EXPERT_GROUP = "expert_group", _("expert group (Fachgruppe)")
+        EXECUTIVE_BOARD = "executive_board", _("executive board (Verwaltungsvorstand)")
+        COUNCIL_COMMITTEE = "council_committee", _("council or committee")
+        WORKING_GROUP = "working_group", _("working group")
+        CONFERENCE = "conference", _("conference")
+        OTHER = "other", _("other")
+
+    key = key_field(unique=True)
+    name = models.CharField(_("name"), max_length=300)
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    role = models.TextField(_("role in steering"), blank=True)
+    rhythm = models.CharField(_("meeting rhythm"), max_length=200, blank=True)
+    members = models.TextField(_("members"), blank=True)
+    order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("body")
+        verbose_name_plural = _("bodies")
+        ordering = ["order", "key"]
+
+    def __str__(self):
+        return self.name
+
+
+class Meeting(models.Model):
+    class Kind(models.TextChoices):
+        MEETING = "meeting", _("meeting")
+        WORKSHOP = "workshop", _("workshop")
+        PRESENTATION = "presentation", _("presentation")
+
+    key = key_field(unique=True)
+    body = models.ForeignKey(Body, verbose_name=_("body"), on_delete=models.PROTECT, related_name="meetings")
+    other_bodies = models.ManyToManyField(
+        Body, verbose_name=_("further bodies taking part"), blank=True, related_name="joint_meetings"
+    )
+    date = models.DateField(_("date"))
+    title = models.CharField(_("title"), max_length=300)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.MEETING)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("meeting")
+        verbose_name_plural = _("meetings")
+        ordering = ["-date", "key"]
+
+    def __str__(self):
+        return f"{self.title} ({self.date:%d.%m.%Y})"
+
+
+class Decision(models.Model):
+    """An outcome or decision of a meeting."""
+
+    meeting = models.ForeignKey(Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE, related_name="decisions")
+    text = models.TextField(_("outcome or decision"))
+    order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("outcome or decision")
+        verbose_name_plural = _("outcomes and decisions")
+        ordering = ["meeting", "order"]
+
+    def __str__(self):
+        return self.text[:80]
+
+
+# --- Indicator data ---------------------------------------------------------------
+
+
+class Source(models.Model):
+    key = key_field(unique=True)
+    publisher = models.CharField(_("publisher"), max_length=300)
+    title = models.CharField(_("title"), max_length=500)
+    table_code = models.CharField(_("table code"), max_length=100, blank=True, help_text=_("E.g. 12531-0043."))
+    url = models.URLField(_("URL"), max_length=500, blank=True)
+    licence = models.CharField(_("licence"), max_length=200, blank=True)
+    retrieved_on = models.DateField(_("retrieved on"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
+        ordering = ["key"]
+
+    def __str__(self):
+        return f"{self.publisher}: {self.title}"
+
+
+class Dimension(models.Model):
+    """A disaggregation of observations, e.g. age group or residence status."""
+
+    key = key_field(unique=True)
+    label = models.CharField(_("label"), max_length=300)
+
+    class Meta:
+        verbose_name = _("dimension")
+        verbose_name_plural = _("dimensions")
+        ordering = ["key"]
+
+    def __str__(self):
+        return self.label
+
+
+class DimensionValue(models.Model):
+    dimension = models.ForeignKey(Dimension, verbose_name=_("dimension"), on_delete=models.CASCADE, related_name="values")
+    key = key_field()
+    label = models.CharField(_("label"), max_length=300)
+    is_total = models.BooleanField(_("total"), default=False)
+    order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("dimension value")
+        verbose_name_plural = _("dimension values")
+        ordering = ["dimension", "order", "key"]
+        constraints = [models.UniqueConstraint(fields=["dimension", "key"], name="dimension_value_key_unique")]
+
+    def __str__(self):
+        return self.label
+
+
+class Indicator(models.Model):
+    class Kind(models.TextChoices):
+        COUNT = "count", _("count")
+        SHARE = "share", _("share (%)")
+        RATE = "rate", _("rate")
+        AMOUNT = "amount", _("amount")
+
+    class PopulationConcept(models.TextChoices):
+        NONE = "", _("not applicable")
+        TOTAL = "total_population", _("total population")
+        FOREIGN_REGISTER = "foreign_register", _("foreign nationals (population register)")
+        FOREIGN_AZR = "foreign_azr", _("foreign nationals (Central Register of Foreigners, AZR)")
+        FOREIGN_OR_DUAL = "foreign_or_dual", _("foreign or dual nationals (population register)")
+        MIGRATION_BACKGROUND = "migration_background", _("migration background (Zensus 2011 / Mikrozensus)")
+        IMMIGRATION_HISTORY = "immigration_history", _("immigration history (since 2023)")
+        REFUGEES = "refugees", _("refugees by residence status")
+        NEWCOMERS = "newcomers", _("newly arrived immigrants")
+
+    key = key_field(unique=True)
+    title = models.CharField(_("title"), max_length=500)
+    short_title = models.CharField(_("short title"), max_length=200, blank=True)
+    definition = models.TextField(_("definition"), blank=True)
+    unit = models.CharField(_("unit"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.COUNT)
+    decimals = models.PositiveSmallIntegerField(_("decimals"), default=0, validators=[MaxValueValidator(6)])
+    population_concept = models.CharField(
+        _("population concept"), max_length=30, choices=PopulationConcept.choices, blank=True
+    )
+    numerator = models.ForeignKey(
+        "self", verbose_name=_("numerator"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    denominator = models.ForeignKey(
+        "self", verbose_name=_("denominator"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    source = models.ForeignKey(
+        Source, verbose_name=_("source"), null=True, blank=True, on_delete=models.PROTECT, related_name="indicators"
+    )
+    fields_of_action = models.ManyToManyField(
+        FieldOfAction, verbose_name=_("fields of action"), blank=True, related_name="indicators"
+    )
+    dimensions = models.ManyToManyField(Dimension, verbose_name=_("dimensions"), blank=True, related_name="indicators")
+    rhythm_months = models.PositiveSmallIntegerField(
+        _("expected update rhythm (months)"), null=True, blank=True
+    )
+    order = models.PositiveIntegerField(_("order"), default=0)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("indicator")
+        verbose_name_plural = _("indicators")
+        ordering = ["order", "key"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(numerator__isnull=True, denominator__isnull=True)
+                | Q(numerator__isnull=False, denominator__isnull=False),
+                name="indicator_numerator_and_denominator_together",
+                violation_error_message=_("A derived indicator needs both numerator and denominator."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class Flag(models.TextChoices):
+    """Official table symbols. They are states of a value, never errors and never zero."""
+
+    NONE = "", _("no symbol")
+    NOTHING = "-", _("- nothing (exactly zero)")
+    SECRET = ".", _(". secret or unknown")
+    NOT_APPLICABLE = "x", _("x not applicable")
+    NOT_YET_AVAILABLE = "...", _("... not yet available")
+    TOO_UNCERTAIN = "/", _("/ too uncertain")
+    LIMITED = "()", _("() limited reliability")
+    PROVISIONAL = "p", _("p provisional")
+    REVISED = "r", _("r revised")
+
+
+# Flags that carry no number: the value must be empty.
+FLAGS_WITHOUT_VALUE = {Flag.NOTHING, Flag.SECRET, Flag.NOT_APPLICABLE, Flag.NOT_YET_AVAILABLE, Flag.TOO_UNCERTAIN}
+
+
+def dimension_key(dims: dict[str, str]) -> str:
+    """Canonical text form of a disaggregation, used in the uniqueness constraint."""
+    return "|".join(f"{k}={dims[k]}" for k in sorted(dims))
+
+
+class Observation(models.Model):
+    indicator = models.ForeignKey(
+        Indicator, verbose_name=_("indicator"), on_delete=models.CASCADE, related_name="observations"
+    )
+    area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="observations")
+    reference_date = models.DateField(_("reference date (Stichtag)"))
+    dims = models.JSONField(_("disaggregation"), default=dict, blank=True)
+    dim_key = models.CharField(max_length=500, blank=True, editable=False)
+    value = models.DecimalField(_("value"), max_digits=20, decimal_places=6, null=True, blank=True)
+    flag = models.CharField(_("symbol"), max_length=3, choices=Flag.choices, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("observation")
+        verbose_name_plural = _("observations")
+        ordering = ["indicator", "area", "reference_date", "dim_key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "area", "reference_date", "dim_key"], name="observation_unique_per_key"
+            ),
+            models.CheckConstraint(
+                condition=Q(value__isnull=False) | ~Q(flag__in=["", "()", "p", "r"]),
+                name="observation_value_or_symbol",
+                violation_error_message=_("An observation needs a value or a symbol that stands for a missing value."),
+            ),
+            models.CheckConstraint(
+                condition=Q(value__isnull=True) | Q(flag__in=["", "()", "p", "r"]),
+                name="observation_symbol_without_value",
+                violation_error_message=_("This symbol stands for a missing value; the value must be empty."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.indicator.key} {self.area.key} {self.reference_date}"
+
+    def save(self, *args, **kwargs):
+        self.dim_key = dimension_key(self.dims or {})
+        super().save(*args, **kwargs)
+
+
+# --- Contact points ---------------------------------------------------------------
+
+
+class ContactPoint(models.Model):
+    class Access(models.TextChoices):
+        UNKNOWN = "", _("unknown")
+        YES = "yes", _("barrier-free")
+        PARTIAL = "partial", _("partly barrier-free")
+        NO = "no", _("not barrier-free")
+
+    key = key_field(unique=True)
+    name = models.CharField(_("name"), max_length=300)
+    organisation = models.CharField(_("organisation"), max_length=300, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    fields_of_action = models.ManyToManyField(
+        FieldOfAction, verbose_name=_("fields of action"), blank=True, related_name="contact_points"
+    )
+    street = models.CharField(_("street"), max_length=300, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=10, blank=True)
+    city = models.CharField(_("city"), max_length=200, blank=True)
+    area = models.ForeignKey(
+        Area, verbose_name=_("district"), null=True, blank=True, on_delete=models.PROTECT, related_name="contact_points"
+    )
+    phone = models.CharField(_("phone"), max_length=100, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    website = models.URLField(_("website"), max_length=500, blank=True)
+    opening_hours = models.TextField(_("opening hours"), blank=True)
+    languages = models.JSONField(_("languages spoken"), default=list, blank=True)
+    barrier_free = models.CharField(_("barrier-free access"), max_length=10, choices=Access.choices, blank=True)
+    published = models.BooleanField(_("published"), default=True)
+    sources = models.TextField(_("sources"), blank=True)
+    note = models.TextField(_("internal note"), blank=True)
+
+    class Meta:
+        verbose_name = _("contact point")
+        verbose_name_plural = _("contact points")
+        ordering = ["name", "key"]
+
+    def __str__(self):
+        return self.name

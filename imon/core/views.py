@@ -1,0 +1,23 @@
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Prefetch
+from django.shortcuts import render
+
+from . import models as m
+
+
+@login_required
+def home(request):
+    """Overview of the concepts with their fields of action, for staff."""
+    concepts = m.Concept.objects.select_related("municipality").prefetch_related(
+        Prefetch(
+            "fields_of_action",
+            queryset=m.FieldOfAction.objects.annotate(measure_count=Count("measures", distinct=True), indicator_count=Count("indicators", distinct=True)),
+        )
+    )
+    counts = {
+        "measures": m.Measure.objects.count(),
+        "indicators": m.Indicator.objects.count(),
+        "observations": m.Observation.objects.count(),
+        "contact_points": m.ContactPoint.objects.count(),
+    }
+    return render(request, "core/home.html", {"concepts": concepts, "counts": counts})
