@@ -14,10 +14,14 @@ The format is documented in docs/concept-file.md.
 """
 
 import datetime
+import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import EmailValidator, URLValidator
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -65,7 +69,7 @@ SCHEMA: dict[str, list] = {
         F("ags", required=True, pattern=r"^\d{8}$"),
         F("ars"),
         F("state"),
-        F("website"),
+        F("website", "url"),
         F("note", "text"),
     ],
     "areas": [
@@ -169,7 +173,7 @@ SCHEMA: dict[str, list] = {
         F("publisher", required=True),
         F("title", required=True),
         F("table_code"),
-        F("url"),
+        F("url", "url"),
         F("licence"),
         F("retrieved_on", "date"),
         F("note", "text"),
@@ -212,8 +216,8 @@ SCHEMA: dict[str, list] = {
         F("city"),
         F("area", "ref", ref="areas"),
         F("phone"),
-        F("email"),
-        F("website"),
+        F("email", "email"),
+        F("website", "url"),
         F("opening_hours", "text"),
         F("languages", "strs"),
         F("barrier_free", "choice", choices=choices(m.ContactPoint.Access)),
@@ -280,13 +284,23 @@ class _Validator:
                 self.add(path, _("'%(value)s' is not a valid key (letters, digits, '-', '_', '.').") % {"value": value})
                 return None
             if "pattern" in opts:
-                import re
-
                 if not re.match(opts["pattern"], value):
                     self.add(path, _("'%(value)s' does not have the expected form.") % {"value": value})
                     return None
             if kind == "str" and "\n" in value:
                 self.add(path, _("expected a single line of text."))
+                return None
+            return value
+        if kind in ("email", "url"):
+            if not isinstance(value, str):
+                self.add(path, _("expected text, found %(type)s.") % {"type": _type_name(value)})
+                return None
+            validator = EmailValidator() if kind == "email" else URLValidator(schemes=["http", "https"])
+            try:
+                validator(value)
+            except DjangoValidationError:
+                message = _("'%(value)s' is not a valid e-mail address.") if kind == "email" else _("'%(value)s' is not a valid web address (http:// or https://).")
+                self.add(path, message % {"value": value})
                 return None
             return value
         if kind in ("int", "percent"):
@@ -632,367 +646,170 @@ class LoadStats:
         return _("%(created)s created, %(updated)s updated, %(unchanged)s unchanged") % self.__dict__
 
 
-def _text(data, name):
-    return data.get(name, "")
+# section -> (model, key attribute, {file field: model attribute} where they differ)
+MODELS = {
+    "municipality": (m.Municipality, "key", {}),
+    "areas": (m.Area, "key", {"comparison": "is_comparison"}),
+    "concept": (m.Concept, "key", {}),
+    "fields_of_action": (m.FieldOfAction, "code", {"priority": "is_priority"}),
+    "strategic_goals": (m.StrategicGoal, "key", {}),
+    "sources": (m.Source, "key", {}),
+    "dimensions": (m.Dimension, "key", {}),
+    "dimension_values": (m.DimensionValue, "key", {"total": "is_total"}),
+    "indicators": (m.Indicator, "key", {}),
+    "goals": (m.Goal, "key", {}),
+    "measures": (m.Measure, "key", {}),
+    "next_steps": (m.NextStep, "key", {}),
+    "bodies": (m.Body, "key", {}),
+    "meetings": (m.Meeting, "key", {}),
+    "contact_points": (m.ContactPoint, "key", {}),
+}
+
+
+def _model_field(model, attr):
+    try:
+        return model._meta.get_field(attr)
+    except FieldDoesNotExist:
+        return None
+
+
+def _stored_fields(section):
+    """(file name, kind, options, model attribute, model field) for fields stored on the model itself."""
+    model, _key, renames = MODELS[section]
+    for name, kind, opts in SCHEMA[section]:
+        attr = renames.get(name, name)
+        field = _model_field(model, attr)
+        if field is not None and kind != "list":
+            yield name, kind, opts, attr, field
 
 
 def load(clean: dict) -> LoadStats:
     """Write validated concept data atomically; returns what changed."""
     with transaction.atomic():
-        return _Loader(clean).run()
+        return _Loader().run(clean)
 
 
 class _Loader:
-    def __init__(self, clean):
-        self.clean = clean
+    def __init__(self):
         self.stats = LoadStats()
+        self.registry: dict[str, dict] = {}  # section -> {key: object}
 
-    def save(self, existing, key, model, values, m2m=None):
-        """Create or update one record by key; returns the object."""
+    def run(self, c: dict) -> LoadStats:
+        municipality = self.upsert_all("municipality", [c["municipality"]], m.Municipality.objects.all())
+        municipality = municipality[c["municipality"]["key"]]
+        self.upsert_all("areas", c["areas"], m.Area.objects.all())
+        concept = self.upsert_all("concept", [c["concept"]], m.Concept.objects.all(), {"municipality": municipality})
+        concept = concept[c["concept"]["key"]]
+        self.upsert_all("fields_of_action", c["fields_of_action"], concept.fields_of_action.all(), {"concept": concept})
+        self.upsert_all("strategic_goals", c["strategic_goals"], m.StrategicGoal.objects.all(), {"municipality": municipality})
+        self.upsert_all("sources", c["sources"], m.Source.objects.all())
+        dimensions = self.upsert_all("dimensions", c["dimensions"], m.Dimension.objects.all())
+        for i, d in enumerate(c["dimensions"]):
+            dim = dimensions[d["key"]]
+            self.upsert_all("dimension_values", d["values"], dim.values.all(), {"dimension": dim}, f"dimensions[{i}].values")
+        self.upsert_all("indicators", c["indicators"], m.Indicator.objects.all())
+        self.upsert_all("goals", c["goals"], m.Goal.objects.all())
+        measures = self.upsert_all("measures", c["measures"], m.Measure.objects.all())
+        for i, md in enumerate(c["measures"]):
+            measure = measures[md["key"]]
+            steps = md.get("next_steps", [])
+            self.upsert_all("next_steps", steps, measure.next_steps.all(), {"measure": measure}, f"measures[{i}].next_steps")
+        self.upsert_all("bodies", c["bodies"], m.Body.objects.all())
+        meetings = self.upsert_all("meetings", c["meetings"], m.Meeting.objects.all())
+        for mt in c["meetings"]:
+            meeting, wanted = meetings[mt["key"]], mt.get("outcomes", [])
+            if list(meeting.decisions.values_list("text", flat=True)) != wanted:
+                meeting.decisions.all().delete()
+                m.Decision.objects.bulk_create(m.Decision(meeting=meeting, text=t, order=i) for i, t in enumerate(wanted))
+        self.upsert_all("contact_points", c["contact_points"], m.ContactPoint.objects.all())
+        self._load_observations(c["observations"], self.registry["indicators"], self.registry["areas"])
+        return self.stats
+
+    def upsert_all(self, section, records, queryset, extra=None, path=None) -> dict:
+        """Create or update the records of one section by key; returns {key: object}.
+
+        References within the same section (an area's parent, an indicator's
+        numerator) may point forward in the file, so they are set in a second pass."""
+        model, key_attr, _renames = MODELS[section]
+        existing = {getattr(o, key_attr): o for o in queryset}
+        has_order = _model_field(model, "order") is not None
+        single = section in SINGLE_SECTIONS
+        second_pass = []
+        for i, record in enumerate(records):
+            values, m2m, self_refs = self.values_for(section, record)
+            values.update(extra or {})
+            if has_order:
+                values["order"] = i
+            item_path = section if single else f"{path or section}[{i}]"
+            obj, state = self.save(existing, record[key_attr], model, values, m2m, item_path)
+            second_pass.append((obj, state, self_refs))
+        for obj, state, self_refs in second_pass:
+            changed = []
+            for attr, key in self_refs.items():
+                target = existing.get(key)
+                if getattr(obj, f"{attr}_id") != (target.pk if target else None):
+                    setattr(obj, attr, target)
+                    changed.append(attr)
+            if changed:
+                obj.save(update_fields=changed)
+                if state == "unchanged":
+                    self.stats.unchanged -= 1
+                    self.stats.updated += 1
+        if not path:
+            self.registry[section] = existing
+        return existing
+
+    def values_for(self, section, record):
+        values, m2m, self_refs = {}, {}, {}
+        for name, kind, opts, attr, field in _stored_fields(section):
+            value = record.get(name)
+            if kind == "ref":
+                if opts["ref"] == section:
+                    self_refs[attr] = value
+                else:
+                    values[attr] = self.registry[opts["ref"]][value] if value is not None else None
+            elif kind == "refs":
+                m2m[attr] = [self.registry[opts["ref"]][key] for key in value or []]
+            else:
+                values[attr] = field.get_default() if value is None else value
+        return values, m2m, self_refs
+
+    def save(self, existing, key, model, values, m2m, path):
+        """Create or update one record; returns (object, "created"|"updated"|"unchanged").
+
+        A value the model refuses (e.g. text longer than the field allows)
+        becomes a ConceptFileError naming the path in the file."""
         obj = existing.get(key)
         created = obj is None
         if created:
             obj = model(**values)
-            obj.full_clean(validate_unique=False, validate_constraints=False)
-            obj.save()
-            existing[key] = obj
-            changed = True
+            changed_fields = None
         else:
             changed_fields = [name for name, value in values.items() if _differs(getattr(obj, name), value)]
             for name in changed_fields:
                 setattr(obj, name, values[name])
-            if changed_fields:
+        if created or changed_fields:
+            try:
                 obj.full_clean(validate_unique=False, validate_constraints=False)
-                obj.save(update_fields=changed_fields)
-            changed = bool(changed_fields)
-        for name, targets in (m2m or {}).items():
-            manager = getattr(obj, name)
-            wanted = [t.pk for t in targets]
-            current = [] if created else list(manager.values_list("pk", flat=True))
-            if set(current) != set(wanted):
+            except DjangoValidationError as exc:
+                raise ConceptFileError(
+                    [
+                        Problem(path if field == "__all__" else f"{path}.{field}", " ".join(messages))
+                        for field, messages in exc.message_dict.items()
+                    ]
+                ) from None
+            obj.save(update_fields=changed_fields)
+            existing[key] = obj
+        changed = created or bool(changed_fields)
+        for attr, targets in m2m.items():
+            manager = getattr(obj, attr)
+            wanted = {t.pk for t in targets}
+            if created or set(manager.values_list("pk", flat=True)) != wanted:
                 manager.set(wanted)
                 changed = True
-        if created:
-            self.stats.created += 1
-        elif changed:
-            self.stats.updated += 1
-        else:
-            self.stats.unchanged += 1
-        return obj
-
-    def run(self) -> LoadStats:
-        c = self.clean
-        mun = c["municipality"]
-        existing_mun = {o.key: o for o in m.Municipality.objects.filter(key=mun["key"])}
-        municipality = self.save(
-            existing_mun,
-            mun["key"],
-            m.Municipality,
-            {
-                "key": mun["key"],
-                "name": mun["name"],
-                "ags": mun["ags"],
-                "ars": _text(mun, "ars"),
-                "state": _text(mun, "state"),
-                "website": _text(mun, "website"),
-                "note": _text(mun, "note"),
-            },
-        )
-
-        areas = {o.key: o for o in m.Area.objects.all()}
-        for order, a in enumerate(c["areas"]):
-            self.save(
-                areas,
-                a["key"],
-                m.Area,
-                {
-                    "key": a["key"],
-                    "name": a["name"],
-                    "kind": a["kind"],
-                    "code": _text(a, "code"),
-                    "is_comparison": a.get("comparison", False),
-                    "order": order,
-                    "note": _text(a, "note"),
-                    "parent": areas.get(a.get("parent")) if a.get("parent") in areas else None,
-                },
-            )
-        # Parents may come after their children in the file: set them in a second pass.
-        for a in c["areas"]:
-            area, parent = areas[a["key"]], areas.get(a.get("parent"))
-            if area.parent_id != (parent.pk if parent else None):
-                area.parent = parent
-                area.save(update_fields=["parent"])
-
-        con = c["concept"]
-        concepts = {o.key: o for o in m.Concept.objects.filter(key=con["key"])}
-        concept = self.save(
-            concepts,
-            con["key"],
-            m.Concept,
-            {
-                "key": con["key"],
-                "municipality": municipality,
-                "title": con["title"],
-                "status": con.get("status", m.Concept.Status.DRAFT),
-                "resolution_date": con.get("resolution_date"),
-                "resolution_reference": _text(con, "resolution_reference"),
-                "valid_from": con.get("valid_from"),
-                "valid_until": con.get("valid_until"),
-                "summary": _text(con, "summary"),
-                "note": _text(con, "note"),
-            },
-        )
-
-        fields = {o.code: o for o in m.FieldOfAction.objects.filter(concept=concept)}
-        for order, f in enumerate(c["fields_of_action"]):
-            self.save(
-                fields,
-                f["code"],
-                m.FieldOfAction,
-                {
-                    "concept": concept,
-                    "code": f["code"],
-                    "title": f["title"],
-                    "is_priority": f.get("priority", False),
-                    "order": order,
-                    "description": _text(f, "description"),
-                    "easy_language": _text(f, "easy_language"),
-                },
-            )
-
-        def pick(registry, keys):
-            return [registry[k] for k in keys]
-
-        strategic = {o.key: o for o in m.StrategicGoal.objects.all()}
-        for s in c["strategic_goals"]:
-            self.save(
-                strategic,
-                s["key"],
-                m.StrategicGoal,
-                {"key": s["key"], "municipality": municipality, "title": s["title"], "description": _text(s, "description")},
-                {"fields_of_action": pick(fields, s.get("fields_of_action", []))},
-            )
-
-        sources = {o.key: o for o in m.Source.objects.all()}
-        for s in c["sources"]:
-            self.save(
-                sources,
-                s["key"],
-                m.Source,
-                {
-                    "key": s["key"],
-                    "publisher": s["publisher"],
-                    "title": s["title"],
-                    "table_code": _text(s, "table_code"),
-                    "url": _text(s, "url"),
-                    "licence": _text(s, "licence"),
-                    "retrieved_on": s.get("retrieved_on"),
-                    "note": _text(s, "note"),
-                },
-            )
-
-        dimensions = {o.key: o for o in m.Dimension.objects.all()}
-        for d in c["dimensions"]:
-            dim = self.save(dimensions, d["key"], m.Dimension, {"key": d["key"], "label": d["label"]})
-            values = {o.key: o for o in dim.values.all()}
-            for order, val in enumerate(d["values"]):
-                self.save(
-                    values,
-                    val["key"],
-                    m.DimensionValue,
-                    {
-                        "dimension": dim,
-                        "key": val["key"],
-                        "label": val["label"],
-                        "is_total": val.get("total", False),
-                        "order": order,
-                    },
-                )
-
-        indicators = {o.key: o for o in m.Indicator.objects.all()}
-        # First pass without numerator/denominator, which may point to later indicators.
-        for order, ind in enumerate(c["indicators"]):
-            values = {
-                "key": ind["key"],
-                "title": ind["title"],
-                "short_title": _text(ind, "short_title"),
-                "definition": _text(ind, "definition"),
-                "unit": ind["unit"],
-                "kind": ind.get("kind", m.Indicator.Kind.COUNT),
-                "decimals": ind.get("decimals", 0),
-                "population_concept": ind.get("population_concept", ""),
-                "source": sources.get(ind.get("source")),
-                "rhythm_months": ind.get("rhythm_months"),
-                "order": order,
-                "note": _text(ind, "note"),
-            }
-            if ind["key"] not in indicators:
-                values["numerator"] = values["denominator"] = None
-            self.save(
-                indicators,
-                ind["key"],
-                m.Indicator,
-                values,
-                {
-                    "fields_of_action": pick(fields, ind.get("fields_of_action", [])),
-                    "dimensions": pick(dimensions, ind.get("dimensions", [])),
-                },
-            )
-        for ind in c["indicators"]:
-            obj = indicators[ind["key"]]
-            num, den = indicators.get(ind.get("numerator")), indicators.get(ind.get("denominator"))
-            if (obj.numerator_id, obj.denominator_id) != (num and num.pk, den and den.pk):
-                obj.numerator, obj.denominator = num, den
-                obj.save(update_fields=["numerator", "denominator"])
-
-        goals = {o.key: o for o in m.Goal.objects.all()}
-        for order, g in enumerate(c["goals"]):
-            self.save(
-                goals,
-                g["key"],
-                m.Goal,
-                {
-                    "key": g["key"],
-                    "field_of_action": fields[g["field_of_action"]],
-                    "title": g["title"],
-                    "description": _text(g, "description"),
-                    "target_value": g.get("target_value"),
-                    "target_date": g.get("target_date"),
-                    "order": order,
-                },
-                {
-                    "indicators": pick(indicators, g.get("indicators", [])),
-                    "strategic_goals": pick(strategic, g.get("strategic_goals", [])),
-                },
-            )
-
-        measures = {o.key: o for o in m.Measure.objects.all()}
-        steps_by_measure: dict[int, dict] = {}
-        for step in m.NextStep.objects.filter(measure__in=list(measures.values())):
-            steps_by_measure.setdefault(step.measure_id, {})[step.key] = step
-        for order, md in enumerate(c["measures"]):
-            measure = self.save(
-                measures,
-                md["key"],
-                m.Measure,
-                {
-                    "key": md["key"],
-                    "field_of_action": fields[md["field_of_action"]],
-                    "title": md["title"],
-                    "description": _text(md, "description"),
-                    "lead_unit": _text(md, "lead_unit"),
-                    "partners": _text(md, "partners"),
-                    "programme": _text(md, "programme"),
-                    "start_date": md.get("start_date"),
-                    "end_date": md.get("end_date"),
-                    "status": md.get("status", m.Measure.Status.UNKNOWN),
-                    "progress": md.get("progress"),
-                    "traffic_light": md.get("traffic_light", ""),
-                    "traffic_light_reason": _text(md, "traffic_light_reason"),
-                    "results": _text(md, "results"),
-                    "obstacles": _text(md, "obstacles"),
-                    "participants": md.get("participants"),
-                    "staff": md.get("staff"),
-                    "hours": md.get("hours"),
-                    "cost": md.get("cost"),
-                    "funding": md.get("funding"),
-                    "effect": _text(md, "effect"),
-                    "order": order,
-                    "note": _text(md, "note"),
-                },
-                {
-                    "goals": pick(goals, md.get("goals", [])),
-                    "strategic_goals": pick(strategic, md.get("strategic_goals", [])),
-                    "indicators": pick(indicators, md.get("indicators", [])),
-                },
-            )
-            steps = steps_by_measure.setdefault(measure.pk, {})
-            for step_order, s in enumerate(md.get("next_steps", [])):
-                self.save(
-                    steps,
-                    s["key"],
-                    m.NextStep,
-                    {
-                        "measure": measure,
-                        "key": s["key"],
-                        "text": s["text"],
-                        "responsible": _text(s, "responsible"),
-                        "due_date": s.get("due_date"),
-                        "done": s.get("done", False),
-                        "order": step_order,
-                    },
-                )
-
-        bodies = {o.key: o for o in m.Body.objects.all()}
-        for order, b in enumerate(c["bodies"]):
-            self.save(
-                bodies,
-                b["key"],
-                m.Body,
-                {
-                    "key": b["key"],
-                    "name": b["name"],
-                    "kind": b["kind"],
-                    "role": _text(b, "role"),
-                    "rhythm": _text(b, "rhythm"),
-                    "members": _text(b, "members"),
-                    "order": order,
-                },
-            )
-
-        meetings = {o.key: o for o in m.Meeting.objects.all()}
-        for mt in c["meetings"]:
-            meeting = self.save(
-                meetings,
-                mt["key"],
-                m.Meeting,
-                {
-                    "key": mt["key"],
-                    "body": bodies[mt["body"]],
-                    "date": mt["date"],
-                    "title": mt["title"],
-                    "kind": mt.get("kind", m.Meeting.Kind.MEETING),
-                    "note": _text(mt, "note"),
-                },
-                {"other_bodies": pick(bodies, mt.get("other_bodies", []))},
-            )
-            wanted = mt.get("outcomes", [])
-            if list(meeting.decisions.values_list("text", flat=True)) != wanted:
-                meeting.decisions.all().delete()
-                m.Decision.objects.bulk_create(
-                    m.Decision(meeting=meeting, text=text, order=i) for i, text in enumerate(wanted)
-                )
-
-        contacts = {o.key: o for o in m.ContactPoint.objects.all()}
-        for cp in c["contact_points"]:
-            self.save(
-                contacts,
-                cp["key"],
-                m.ContactPoint,
-                {
-                    "key": cp["key"],
-                    "name": cp["name"],
-                    "organisation": _text(cp, "organisation"),
-                    "description": _text(cp, "description"),
-                    "street": _text(cp, "street"),
-                    "postcode": _text(cp, "postcode"),
-                    "city": _text(cp, "city"),
-                    "area": areas.get(cp.get("area")),
-                    "phone": _text(cp, "phone"),
-                    "email": _text(cp, "email"),
-                    "website": _text(cp, "website"),
-                    "opening_hours": _text(cp, "opening_hours"),
-                    "languages": cp.get("languages", []),
-                    "barrier_free": cp.get("barrier_free", ""),
-                    "published": cp.get("published", True),
-                    "sources": _text(cp, "sources"),
-                    "note": _text(cp, "note"),
-                },
-                {"fields_of_action": pick(fields, cp.get("fields_of_action", []))},
-            )
-
-        self._load_observations(c["observations"], indicators, areas)
-        return self.stats
+        state = "created" if created else "updated" if changed else "unchanged"
+        setattr(self.stats, state, getattr(self.stats, state) + 1)
+        return obj, state
 
     def _load_observations(self, rows, indicators, areas):
         if not rows:
@@ -1054,241 +871,77 @@ def load_text(stream) -> LoadStats:
 # --- Dumping ------------------------------------------------------------------------
 
 
-def _compact(record: dict) -> dict:
-    """Drop empty optional values (None, "", []) so the file stays readable.
+def _record(section, obj) -> dict:
+    """One record in file form; empty values and defaults of flags and counts are left out."""
+    out = {}
+    for name, kind, opts, attr, field in _stored_fields(section):
+        if kind == "ref":
+            target = getattr(obj, attr)
+            value = getattr(target, MODELS[opts["ref"]][1]) if target else None
+        elif kind == "refs":
+            ref_key = MODELS[opts["ref"]][1]
+            value = [getattr(t, ref_key) for t in getattr(obj, attr).all()]
+        else:
+            value = getattr(obj, attr)
+            if kind in ("bool", "int") and value == field.get_default():
+                value = None
+        if value is not None and value != "" and value != []:
+            out[name] = value
+    return out
 
-    Callers pass None for a value that equals its default (e.g. a false flag)."""
-    return {k: v for k, v in record.items() if v is not None and v != "" and v != []}
+
+def _prefetch(section):
+    return [attr for name, kind, opts, attr, field in _stored_fields(section) if kind == "refs"]
+
+
+def _records(section, queryset):
+    return [_record(section, o) for o in queryset.prefetch_related(*_prefetch(section))]
 
 
 def dump(concept: m.Concept) -> dict:
     """The concept and all data of the installation, in file order."""
-    mun = concept.municipality
-    fields = list(concept.fields_of_action.order_by("order", "code"))
-    keys = lambda qs, attr="key": [getattr(o, attr) for o in qs]  # noqa: E731
     data: dict[str, Any] = {"format_version": FORMAT_VERSION}
-    data["municipality"] = _compact(
-        {
-            "key": mun.key,
-            "name": mun.name,
-            "ags": mun.ags,
-            "ars": mun.ars,
-            "state": mun.state,
-            "website": mun.website,
-            "note": mun.note,
-        }
-    )
-    data["areas"] = [
-        _compact(
-            {
-                "key": a.key,
-                "name": a.name,
-                "kind": a.kind,
-                "code": a.code,
-                "parent": a.parent.key if a.parent else None,
-                "comparison": a.is_comparison or None,
-                "note": a.note,
-            }
-        )
-        for a in m.Area.objects.select_related("parent").order_by("order", "key")
-    ]
-    data["concept"] = _compact(
-        {
-            "key": concept.key,
-            "title": concept.title,
-            "status": concept.status,
-            "resolution_date": concept.resolution_date,
-            "resolution_reference": concept.resolution_reference,
-            "valid_from": concept.valid_from,
-            "valid_until": concept.valid_until,
-            "summary": concept.summary,
-            "note": concept.note,
-        }
-    )
-    data["fields_of_action"] = [
-        _compact(
-            {
-                "code": f.code,
-                "title": f.title,
-                "priority": f.is_priority or None,
-                "description": f.description,
-                "easy_language": f.easy_language,
-            }
-        )
-        for f in fields
-    ]
-    data["strategic_goals"] = [
-        _compact(
-            {
-                "key": s.key,
-                "title": s.title,
-                "description": s.description,
-                "fields_of_action": keys(s.fields_of_action.order_by("order", "code"), "code"),
-            }
-        )
-        for s in m.StrategicGoal.objects.filter(municipality=mun).prefetch_related("fields_of_action")
-    ]
-    data["sources"] = [
-        _compact(
-            {
-                "key": s.key,
-                "publisher": s.publisher,
-                "title": s.title,
-                "table_code": s.table_code,
-                "url": s.url,
-                "licence": s.licence,
-                "retrieved_on": s.retrieved_on,
-                "note": s.note,
-            }
-        )
-        for s in m.Source.objects.all()
-    ]
-    data["dimensions"] = [
-        {
-            "key": d.key,
-            "label": d.label,
-            "values": [_compact({"key": v.key, "label": v.label, "total": v.is_total or None}) for v in d.values.all()],
-        }
-        for d in m.Dimension.objects.prefetch_related("values")
-    ]
-    data["indicators"] = [
-        _compact(
-            {
-                "key": i.key,
-                "title": i.title,
-                "short_title": i.short_title,
-                "definition": i.definition,
-                "unit": i.unit,
-                "kind": i.kind,
-                "decimals": i.decimals or None,
-                "population_concept": i.population_concept,
-                "numerator": i.numerator.key if i.numerator else None,
-                "denominator": i.denominator.key if i.denominator else None,
-                "source": i.source.key if i.source else None,
-                "fields_of_action": keys(i.fields_of_action.order_by("order", "code"), "code"),
-                "dimensions": keys(i.dimensions.order_by("key")),
-                "rhythm_months": i.rhythm_months,
-                "note": i.note,
-            }
-        )
-        for i in m.Indicator.objects.select_related("numerator", "denominator", "source")
-    ]
-    data["goals"] = [
-        _compact(
-            {
-                "key": g.key,
-                "field_of_action": g.field_of_action.code,
-                "title": g.title,
-                "description": g.description,
-                "target_value": g.target_value,
-                "target_date": g.target_date,
-                "indicators": keys(g.indicators.order_by("order", "key")),
-                "strategic_goals": keys(g.strategic_goals.order_by("key")),
-            }
-        )
-        for g in m.Goal.objects.filter(field_of_action__concept=concept).select_related("field_of_action").order_by("order", "key")
-    ]
-    data["measures"] = [_dump_measure(ms) for ms in m.Measure.objects.filter(field_of_action__concept=concept).select_related("field_of_action").prefetch_related("next_steps").order_by("order", "key")]
-    data["bodies"] = [
-        _compact(
-            {
-                "key": b.key,
-                "name": b.name,
-                "kind": b.kind,
-                "role": b.role,
-                "rhythm": b.rhythm,
-                "members": b.members,
-            }
-        )
-        for b in m.Body.objects.order_by("order", "key")
-    ]
-    data["meetings"] = [
-        _compact(
-            {
-                "key": mt.key,
-                "body": mt.body.key,
-                "other_bodies": keys(mt.other_bodies.order_by("order", "key")),
-                "date": mt.date,
-                "title": mt.title,
-                "kind": mt.kind,
-                "outcomes": [d.text for d in mt.decisions.all()],
-                "note": mt.note,
-            }
-        )
-        for mt in m.Meeting.objects.select_related("body").prefetch_related("decisions").order_by("date", "key")
-    ]
-    data["contact_points"] = [
-        _compact(
-            {
-                "key": cp.key,
-                "name": cp.name,
-                "organisation": cp.organisation,
-                "description": cp.description,
-                "fields_of_action": keys(cp.fields_of_action.order_by("order", "code"), "code"),
-                "street": cp.street,
-                "postcode": cp.postcode,
-                "city": cp.city,
-                "area": cp.area.key if cp.area else None,
-                "phone": cp.phone,
-                "email": cp.email,
-                "website": cp.website,
-                "opening_hours": cp.opening_hours,
-                "languages": cp.languages,
-                "barrier_free": cp.barrier_free,
-                "published": None if cp.published else False,
-                "sources": cp.sources,
-                "note": cp.note,
-            }
-        )
-        for cp in m.ContactPoint.objects.select_related("area").order_by("key")
-    ]
+    data["municipality"] = _record("municipality", concept.municipality)
+    data["areas"] = _records("areas", m.Area.objects.select_related("parent"))
+    data["concept"] = _record("concept", concept)
+    data["fields_of_action"] = _records("fields_of_action", concept.fields_of_action.all())
+    data["strategic_goals"] = _records("strategic_goals", m.StrategicGoal.objects.filter(municipality=concept.municipality))
+    data["sources"] = _records("sources", m.Source.objects.all())
+    data["dimensions"] = []
+    for dim in m.Dimension.objects.prefetch_related("values"):
+        record = _record("dimensions", dim)
+        record["values"] = [_record("dimension_values", v) for v in dim.values.all()]
+        data["dimensions"].append(record)
+    data["indicators"] = _records("indicators", m.Indicator.objects.select_related("numerator", "denominator", "source"))
+    data["goals"] = _records("goals", m.Goal.objects.filter(field_of_action__concept=concept).select_related("field_of_action").order_by("order", "key"))
+    data["measures"] = []
+    measures = m.Measure.objects.filter(field_of_action__concept=concept).select_related("field_of_action")
+    for measure in measures.prefetch_related("next_steps", *_prefetch("measures")).order_by("order", "key"):
+        record = _record("measures", measure)
+        steps = [_record("next_steps", s) for s in measure.next_steps.all()]
+        if steps:
+            record = _insert_before(record, "note", "next_steps", steps)
+        data["measures"].append(record)
+    data["bodies"] = _records("bodies", m.Body.objects.all())
+    data["meetings"] = []
+    for meeting in m.Meeting.objects.select_related("body").prefetch_related("decisions", "other_bodies").order_by("date", "key"):
+        record = _record("meetings", meeting)
+        outcomes = [d.text for d in meeting.decisions.all()]
+        if outcomes:
+            record = _insert_before(record, "note", "outcomes", outcomes)
+        data["meetings"].append(record)
+    data["contact_points"] = _records("contact_points", m.ContactPoint.objects.select_related("area").order_by("key"))
     data["observations"] = list(_dump_observations())
     return data
 
 
-def _dump_measure(ms: m.Measure) -> dict:
-    record = _compact(
-        {
-            "key": ms.key,
-            "field_of_action": ms.field_of_action.code,
-            "title": ms.title,
-            "description": ms.description,
-            "lead_unit": ms.lead_unit,
-            "partners": ms.partners,
-            "programme": ms.programme,
-            "start_date": ms.start_date,
-            "end_date": ms.end_date,
-            "status": ms.status,
-            "progress": ms.progress,
-            "traffic_light": ms.traffic_light,
-            "traffic_light_reason": ms.traffic_light_reason,
-            "results": ms.results,
-            "obstacles": ms.obstacles,
-            "participants": ms.participants,
-            "staff": ms.staff,
-            "hours": ms.hours,
-            "cost": ms.cost,
-            "funding": ms.funding,
-            "effect": ms.effect,
-            "goals": [g.key for g in ms.goals.order_by("order", "key")],
-            "strategic_goals": [s.key for s in ms.strategic_goals.order_by("key")],
-            "indicators": [i.key for i in ms.indicators.order_by("order", "key")],
-            "next_steps": [
-                _compact(
-                    {
-                        "key": s.key,
-                        "text": s.text,
-                        "responsible": s.responsible,
-                        "due_date": s.due_date,
-                        "done": s.done or None,
-                    }
-                )
-                for s in ms.next_steps.all()
-            ],
-            "note": ms.note,
-        }
-    )
-    return record
+def _insert_before(record: dict, before: str, name: str, value) -> dict:
+    """Place a nested list where the schema has it (before the note), keeping files readable."""
+    items = [(k, v) for k, v in record.items() if k != before]
+    items.append((name, value))
+    if before in record:
+        items.append((before, record[before]))
+    return dict(items)
 
 
 def _dump_observations():
