@@ -9,6 +9,7 @@ IMON_ALLOWED_HOSTS  comma-separated host names; default localhost,127.0.0.1
 
 import os
 import secrets
+import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -129,7 +130,9 @@ USE_THOUSAND_SEPARATOR = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = IMON_HOME / "static"
+# Static files are served straight from the package; `imon collectstatic` is optional.
 WHITENOISE_USE_FINDERS = True
+warnings.filterwarnings("ignore", message="No directory at: .*static")
 MEDIA_ROOT = IMON_HOME / "uploads"
 MEDIA_URL = "media/"
 

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
@@ -9,8 +10,13 @@ admin.site.site_title = _("Integrationsmonitor")
 admin.site.index_title = _("Administration")
 
 
+# Web addresses typed without a scheme get https://, as browsers do today.
+HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
+
+
 @admin.register(m.Municipality)
 class MunicipalityAdmin(admin.ModelAdmin):
+    formfield_overrides = HTTPS_URLS
     list_display = ["name", "ags", "state"]
     search_fields = ["name", "ags"]
 
@@ -151,6 +157,7 @@ class MeetingAdmin(admin.ModelAdmin):
 
 @admin.register(m.Source)
 class SourceAdmin(admin.ModelAdmin):
+    formfield_overrides = HTTPS_URLS
     list_display = ["key", "publisher", "title", "table_code", "retrieved_on"]
     search_fields = ["key", "publisher", "title", "table_code"]
 
@@ -212,6 +219,7 @@ class ObservationAdmin(admin.ModelAdmin):
 
 @admin.register(m.ContactPoint)
 class ContactPointAdmin(admin.ModelAdmin):
+    formfield_overrides = HTTPS_URLS
     list_display = ["name", "organisation", "area", "barrier_free", "published"]
     list_filter = ["published", "barrier_free", "fields_of_action", "area"]
     search_fields = ["name", "organisation", "description", "street"]

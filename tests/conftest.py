@@ -1,0 +1,41 @@
+import os
+from importlib import resources
+
+import pytest
+from django.db import connection
+
+DEMO_FILE = resources.files("imon.core").joinpath("demo/leverkusen.yaml")
+
+
+def pytest_report_header(config):
+    return f"IMON_DATABASE_URL: {os.environ.get('IMON_DATABASE_URL') or '(not set: SQLite)'}"
+
+
+@pytest.fixture
+def demo_text() -> str:
+    return DEMO_FILE.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def demo(db, demo_text):
+    """The Leverkusen demo concept, loaded."""
+    from imon.core import conceptfile
+
+    conceptfile.load_text(demo_text)
+    return conceptfile
+
+
+@pytest.fixture
+def ki_admin(db, django_user_model):
+    """Anna from the KI administers Integrationsmonitor."""
+    return django_user_model.objects.create_superuser("anna", "anna@example.org", "sicheres-passwort-1")
+
+
+@pytest.fixture
+def outsider(db, django_user_model):
+    """Otto has an account but no staff rights."""
+    return django_user_model.objects.create_user("otto", "otto@example.org", "sicheres-passwort-2")
+
+
+def database_vendor():
+    return connection.vendor

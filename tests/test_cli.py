@@ -1,0 +1,71 @@
+"""The `imon` command as a user runs it: a separate process with its own data folder (SQLite)."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import DEMO_FILE
+
+
+def imon(home: Path, *args, check=True):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IMON_")}
+    env["IMON_HOME"] = str(home)
+    result = subprocess.run(
+        [sys.executable, "-m", "imon.cli", *args], env=env, capture_output=True, text=True, timeout=120
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(result.stderr)
+    return result
+
+
+@pytest.fixture
+def home(tmp_path):
+    imon(tmp_path, "migrate", "-v0")
+    return tmp_path
+
+
+def test_load_and_dump_with_hyphenated_commands(home, tmp_path):
+    out = imon(home, "load-concept", str(DEMO_FILE))
+    assert "geladen: 175 neu angelegt" in out.stdout
+    target = tmp_path / "dump.yaml"
+    imon(home, "dump-concept", str(target))
+    text = target.read_text(encoding="utf-8")
+    assert "ik-leverkusen-2017" in text and "166737" in text
+    assert imon(home, "dump-concept", "-").stdout == text
+    assert not list(tmp_path.glob(".dump.yaml.*.tmp"))
+
+
+def test_invalid_file_exits_non_zero_with_german_messages_and_writes_nothing(home, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(DEMO_FILE.read_text(encoding="utf-8").replace("status: planned", "status: fertig"), encoding="utf-8")
+    result = imon(home, "load-concept", str(bad), check=False)
+    assert result.returncode != 0
+    assert "measures[8].status: 'fertig' ist kein" in result.stderr
+    assert "nichts geschrieben" in result.stderr
+    assert "Traceback" not in result.stderr
+    empty = imon(home, "dump-concept", "-", check=False)
+    assert empty.returncode != 0 and "Kein Konzept" in empty.stderr
+
+
+def test_missing_file_is_a_clear_error(home):
+    result = imon(home, "load-concept", "gibt-es-nicht.yaml", check=False)
+    assert result.returncode != 0 and "gibt-es-nicht.yaml" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_secret_key_is_generated_once_and_kept(tmp_path):
+    code = "from django.conf import settings; print(settings.SECRET_KEY)"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IMON_")}
+    env.update(IMON_HOME=str(tmp_path), DJANGO_SETTINGS_MODULE="imon.settings")
+    run = lambda: subprocess.run(  # noqa: E731
+        [sys.executable, "-c", "import django; django.setup(); " + code], env=env, capture_output=True, text=True
+    ).stdout.strip()
+    first = run()
+    assert len(first) > 40 and run() == first
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+    secret_file = tmp_path / "given"
+    secret_file.write_text("aus-einer-datei\n")
+    env["IMON_SECRET_KEY_FILE"] = str(secret_file)
+    assert run() == "aus-einer-datei"

@@ -1,0 +1,73 @@
+"""`imon demo` sets everything up and serves with waitress, static files included."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def fetch(url):
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        with opener.open(url, timeout=5) as response:
+            return response.status, dict(response.headers), response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers), exc.read().decode()
+
+
+@pytest.fixture
+def demo_server(tmp_path):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IMON_")}
+    env["IMON_HOME"] = str(tmp_path)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "imon.cli", "demo", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            if proc.poll() is not None:
+                raise AssertionError(proc.stdout.read())
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        raise AssertionError("server did not start")
+    yield base, tmp_path
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def test_demo_serves_german_pages_and_static_files(demo_server):
+    base, home = demo_server
+    assert (home / "imon.sqlite3").exists()
+    status, headers, _ = fetch(base + "/")
+    assert status == 302 and "/admin/login/" in headers["Location"]
+    status, headers, page = fetch(base + "/admin/login/")
+    assert status == 200 and "Anmelden" in page
+    assert headers.get("Server") == "Integrationsmonitor"  # waitress, not Django's runserver
+    status, headers, css = fetch(base + "/static/imon/staff.css")
+    assert status == 200 and "skip-link" in css
