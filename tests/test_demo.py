@@ -185,3 +185,16 @@ def test_start_page_needs_login_and_shows_the_concept(demo, client, ki_admin):
     page = client.get("/").content.decode()
     assert "Gesamtstädtisches Integrationskonzept der Stadt Leverkusen" in page
     assert "HF H" in page and 'lang="de"' in page
+
+
+def test_pages_are_german_even_for_an_english_browser(demo, client, ki_admin):
+    client.force_login(ki_admin)
+    page = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "Handlungsfelder" in page and "beschlossen" in page
+    client.cookies["django_language"] = "en"
+    assert "Fields of action" in client.get("/").content.decode()
+
+
+def test_dates_are_shown_as_day_month_year(demo, admin_client_de):
+    page = admin_client_de.get("/admin/core/meeting/").content.decode()
+    assert "07.05.2019" in page and "16.09.2019" in page

@@ -197,14 +197,18 @@ class IndicatorAdmin(admin.ModelAdmin):
 
 @admin.register(m.Observation)
 class ObservationAdmin(admin.ModelAdmin):
-    list_display = ["indicator", "area", "reference_date", "disaggregation", "formatted_value", "flag"]
-    list_filter = ["indicator", "flag", "reference_date"]
+    list_display = ["indicator_key", "area", "reference_date", "disaggregation", "formatted_value", "flag"]
+    list_filter = ["indicator", "flag", "area"]
     search_fields = ["indicator__key", "indicator__title", "area__name", "dim_key"]
     list_select_related = ["indicator", "area"]
     autocomplete_fields = ["indicator", "area"]
     date_hierarchy = "reference_date"
     list_per_page = 50
     show_full_result_count = False
+
+    @admin.display(description=_("indicator"), ordering="indicator__key")
+    def indicator_key(self, obj):
+        return obj.indicator.key
 
     @admin.display(description=_("disaggregation"), ordering="dim_key")
     def disaggregation(self, obj):
