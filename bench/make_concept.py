@@ -483,16 +483,8 @@ def write_concept(path, **kw) -> dict:
     from imon.core import yamlio
 
     data = make_concept(**kw)
-    out = dict(data)
-    rows = []
-    for obs in data["observations"]:
-        row = yamlio.Row(obs)
-        if "dims" in row:
-            row["dims"] = yamlio.Row(sorted(row["dims"].items()))
-        rows.append(row)
-    out["observations"] = rows
     with open(path, "w", encoding="utf-8") as stream:
-        yamlio.dump(out, stream)
+        yamlio.dump_document(data, stream)
     return data
 
 

@@ -14,6 +14,7 @@ The format is documented in docs/concept-file.md.
 """
 
 import datetime
+import io
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -619,12 +620,16 @@ def _check_observations(v: _Validator, rows, clean: dict, dims: dict) -> list[tu
     return result
 
 
-def read(stream) -> dict:
-    """Parse YAML text or a file object; a syntax error becomes a ConceptFileError."""
+def read(source) -> dict:
+    """Parse YAML text, bytes or a binary file; a syntax error becomes a ConceptFileError."""
     import yaml
 
     try:
-        return yamlio.load(stream)
+        if hasattr(source, "read"):
+            source = source.read()
+        if isinstance(source, bytes):
+            source = source.decode("utf-8")
+        return yamlio.load_document(source)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = _("line %(line)s, column %(column)s") % {"line": mark.line + 1, "column": mark.column + 1} if mark else ""
@@ -951,9 +956,9 @@ def _dump_observations():
         .iterator(chunk_size=5000)
     )
     for indicator, area, date, dims, value, flag, note in rows:
-        row = yamlio.Row(indicator=indicator, area=area, date=date)
+        row = {"indicator": indicator, "area": area, "date": date}
         if dims:
-            row["dims"] = yamlio.Row(sorted(dims.items()))
+            row["dims"] = dict(sorted(dims.items()))
         row["value"] = value.normalize() if value is not None else None
         if flag:
             row["flag"] = flag
@@ -963,4 +968,10 @@ def _dump_observations():
 
 
 def dump_text(concept: m.Concept, stream=None):
-    return yamlio.dump(dump(concept), stream)
+    """Write the concept file to `stream`, or return it as text."""
+    if stream is not None:
+        yamlio.dump_document(dump(concept), stream)
+        return None
+    buffer = io.StringIO()
+    yamlio.dump_document(dump(concept), buffer)
+    return buffer.getvalue()
