@@ -26,8 +26,8 @@ from django.core.validators import EmailValidator, URLValidator
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from . import bulk, yamlio
 from . import models as m
-from . import yamlio
 
 FORMAT_VERSION = 1
 
@@ -834,23 +834,12 @@ class _Loader:
             ident = (indicator_ids[indicator], area_ids[area], date, dim_key)
             old = existing.get(ident)
             if old is None:
-                new.append(
-                    m.Observation(
-                        indicator_id=ident[0],
-                        area_id=ident[1],
-                        reference_date=date,
-                        dims=dims,
-                        dim_key=dim_key,
-                        value=value,
-                        flag=flag,
-                        note=note,
-                    )
-                )
+                new.append((*ident[:3], dims, dim_key, value, flag, note))
             elif _differs(old[1], value) or old[2] != flag or old[3] != note:
                 changed.append(m.Observation(pk=old[0], value=value, flag=flag, note=note))
             else:
                 self.stats.unchanged += 1
-        m.Observation.objects.bulk_create(new, batch_size=2000)
+        bulk.insert_observations(new)
         m.Observation.objects.bulk_update(changed, ["value", "flag", "note"], batch_size=1000)
         self.stats.created += len(new)
         self.stats.updated += len(changed)
