@@ -511,7 +511,8 @@ def main(argv=None):
         import os
         import tempfile
 
-        os.environ.setdefault("IMON_HOME", tempfile.mkdtemp(prefix="imon-bench-"))
+        home = tempfile.TemporaryDirectory(prefix="imon-bench-")  # removed again at exit
+        os.environ.setdefault("IMON_HOME", home.name)
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "imon.settings")
         import django
 
