@@ -189,6 +189,18 @@ SCHEMA: dict[str, list] = {
         F("label", required=True),
         F("values", "list", True, of="dimension_values"),
     ],
+    "rules": [
+        F("kind", "choice", True, choices=choices(m.ValidationRule.Kind)),
+        F("severity", "choice", choices=choices(m.ValidationRule.Severity)),
+        F("dimension", "key"),
+        F("total", "key"),
+        F("parts", "strs"),
+        F("other_indicator", "ref", ref="indicators"),
+        F("min", "decimal"),
+        F("max", "decimal"),
+        F("percent", "decimal+"),
+        F("tolerance", "decimal+"),
+    ],
     "indicators": [
         F("key", "key", True),
         F("title", required=True),
@@ -204,6 +216,7 @@ SCHEMA: dict[str, list] = {
         F("fields_of_action", "refs", ref="fields_of_action"),
         F("dimensions", "refs", ref="dimensions"),
         F("rhythm_months", "int"),
+        F("rules", "list", of="rules", key=None),
         F("note", "text"),
     ],
     "contact_points": [
@@ -386,7 +399,7 @@ class _Validator:
                     self.add(field_path, _("is required."))
                 continue
             if kind == "list":
-                cleaned[name] = self.check_list(field_path, value, opts["of"])
+                cleaned[name] = self.check_list(field_path, value, opts["of"], opts.get("key", "key"))
             else:
                 result = self.check_field(field_path, kind, value, opts)
                 if result is not None:
@@ -404,7 +417,7 @@ class _Validator:
             record = self.check_record(item_path, item, section)
             if record is None:
                 continue
-            key = record.get(key_field)
+            key = record.get(key_field) if key_field else None
             if key is not None:
                 if key in seen:
                     self.add(
@@ -485,7 +498,46 @@ def validate(data) -> tuple[dict, list[Problem]]:
             v.add(path, _("'%(key)s' is not defined in the section '%(section)s'.") % {"key": key, "section": section})
     _check_cross_rules(v, clean)
     clean["observations"] = _check_observations(v, data.get("observations") or [], clean, dims)
+    if not v.problems:
+        _check_observation_rules(v, clean)
     return clean, v.problems
+
+
+def _check_observation_rules(v: _Validator, clean: dict):
+    """The observations of the file must satisfy the rules the file declares (errors only)."""
+    from . import rules as r
+
+    rule_list = []
+    for ind in clean["indicators"]:
+        for rule in ind.get("rules", []):
+            rule_list.append(
+                r.Rule(
+                    indicator=ind["key"],
+                    kind=rule["kind"],
+                    severity=rule.get("severity", "error"),
+                    dimension=rule.get("dimension", ""),
+                    total=rule.get("total", ""),
+                    parts=tuple(rule.get("parts", ())),
+                    other_indicator=rule.get("other_indicator", ""),
+                    min_value=rule.get("min"),
+                    max_value=rule.get("max"),
+                    percent=rule.get("percent"),
+                    tolerance=rule.get("tolerance", Decimal(0)),
+                )
+            )
+    if not rule_list:
+        return
+    cells = {
+        (ind, area, date, dim_key): r.Cell(value, flag, dims, i, "value")
+        for i, (ind, area, date, dims, dim_key, value, flag, note) in enumerate(clean["observations"])
+    }
+    children: dict = {}
+    for area in clean["areas"]:
+        if area.get("parent"):
+            children.setdefault(area["parent"], []).append(area["key"])
+    for finding in r.check(rule_list, cells, children, today=datetime.date.max):
+        if finding.severity == "error":
+            v.add(f"observations[{finding.line}].value", finding.message)
 
 
 def _check_cross_rules(v: _Validator, clean: dict):
@@ -499,6 +551,7 @@ def _check_cross_rules(v: _Validator, clean: dict):
     for i, ind in enumerate(clean["indicators"]):
         if bool(ind.get("numerator")) != bool(ind.get("denominator")):
             v.add(f"indicators[{i}]", _("a derived indicator needs both numerator and denominator."))
+    _check_rules(v, clean)
     parents = {a["key"]: a.get("parent") for a in clean["areas"] if "key" in a}
     for i, area in enumerate(clean["areas"]):
         seen, current = set(), area.get("key")
@@ -508,6 +561,34 @@ def _check_cross_rules(v: _Validator, clean: dict):
                 break
             seen.add(current)
             current = parents[current]
+
+
+def _check_rules(v: _Validator, clean: dict):
+    """Rules must name dimensions, values and areas that exist for their indicator."""
+    values = {d["key"]: {x["key"] for x in d.get("values", []) if "key" in x} for d in clean["dimensions"] if "key" in d}
+    areas = v.keys["areas"]
+    for i, ind in enumerate(clean["indicators"]):
+        for j, rule in enumerate(ind.get("rules", [])):
+            path, kind = f"indicators[{i}].rules[{j}]", rule.get("kind")
+            needed = {"part_sum": ("dimension", "total"), "product": ("dimension", "other_indicator"), "area_sum": ("total",), "jump": ("percent",)}
+            for name in needed.get(kind, ()):
+                if not rule.get(name):
+                    v.add(f"{path}.{name}", _("is required for this kind of rule."))
+            if kind == "range" and rule.get("min") is None and rule.get("max") is None:
+                v.add(path, _("a range needs a minimum or a maximum."))
+            dimension = rule.get("dimension")
+            if dimension and kind in ("part_sum", "product"):
+                if dimension not in ind.get("dimensions", []):
+                    v.add(f"{path}.dimension", _("the indicator is not broken down by '%(dim)s'.") % {"dim": dimension})
+                    continue
+                for name in ("total",) if kind == "part_sum" else ():
+                    if rule.get(name) and rule[name] not in values.get(dimension, ()):
+                        v.add(f"{path}.{name}", _("'%(value)s' is not a value of the dimension '%(dim)s'.") % {"value": rule[name], "dim": dimension})
+                for k, part in enumerate(rule.get("parts", [])):
+                    if part not in values.get(dimension, ()):
+                        v.add(f"{path}.parts[{k}]", _("'%(value)s' is not a value of the dimension '%(dim)s'.") % {"value": part, "dim": dimension})
+            if kind == "area_sum" and rule.get("total") and rule["total"] not in areas:
+                v.add(f"{path}.total", _("'%(key)s' is not defined in the section '%(section)s'.") % {"key": rule["total"], "section": "areas"})
 
 
 def _check_observations(v: _Validator, rows, clean: dict, dims: dict) -> list[tuple]:
@@ -668,6 +749,7 @@ MODELS = {
     "bodies": (m.Body, "key", {}),
     "meetings": (m.Meeting, "key", {}),
     "contact_points": (m.ContactPoint, "key", {}),
+    "rules": (m.ValidationRule, None, {"min": "min_value", "max": "max_value"}),
 }
 
 
@@ -713,6 +795,9 @@ class _Loader:
             dim = dimensions[d["key"]]
             self.upsert_all("dimension_values", d["values"], dim.values.all(), {"dimension": dim}, f"dimensions[{i}].values")
         self.upsert_all("indicators", c["indicators"], m.Indicator.objects.all())
+        indicators = self.registry["indicators"]
+        for ind in c["indicators"]:
+            self.replace_rules(indicators[ind["key"]], ind.get("rules", []))
         self.upsert_all("goals", c["goals"], m.Goal.objects.all())
         measures = self.upsert_all("measures", c["measures"], m.Measure.objects.all())
         for i, md in enumerate(c["measures"]):
@@ -763,6 +848,22 @@ class _Loader:
         if not path:
             self.registry[section] = existing
         return existing
+
+    def replace_rules(self, indicator, wanted: list):
+        """Rules have no key: when the list differs, it is replaced as a whole."""
+        current = [_record("rules", r) for r in indicator.rules.select_related("other_indicator")]
+        wanted_records = []
+        for order, record in enumerate(wanted):
+            values, _m2m, _self_refs = self.values_for("rules", record)
+            wanted_records.append((order, values))
+        if current == [_normalise_rule(r) for r in wanted]:
+            return
+        indicator.rules.all().delete()
+        for order, values in wanted_records:
+            rule = m.ValidationRule(indicator=indicator, order=order, **values)
+            rule.full_clean(exclude=["indicator"])
+            rule.save()
+        self.stats.updated += 1
 
     def values_for(self, section, record):
         values, m2m, self_refs = {}, {}, {}
@@ -845,6 +946,18 @@ class _Loader:
         self.stats.updated += len(changed)
 
 
+def _normalise_rule(record: dict) -> dict:
+    """A rule from a file in the form `_record` gives for a stored one."""
+    defaults = {"severity": "error", "tolerance": Decimal(0)}
+    out = {}
+    for name, kind, _opts in SCHEMA["rules"]:
+        value = record.get(name)
+        if value is None or value == "" or value == [] or defaults.get(name) == value:
+            continue
+        out[name] = Decimal(value) if kind.startswith("decimal") else value
+    return out
+
+
 def _differs(old, new) -> bool:
     if isinstance(old, Decimal) or isinstance(new, Decimal):
         if old is None or new is None:
@@ -866,7 +979,7 @@ def load_text(stream) -> LoadStats:
 
 
 def _record(section, obj) -> dict:
-    """One record in file form; empty values and defaults of flags and counts are left out."""
+    """One record in file form; empty values and values equal to their default are left out."""
     out = {}
     for name, kind, opts, attr, field in _stored_fields(section):
         if kind == "ref":
@@ -877,8 +990,8 @@ def _record(section, obj) -> dict:
             value = [getattr(t, ref_key) for t in getattr(obj, attr).all()]
         else:
             value = getattr(obj, attr)
-            if kind in ("bool", "int") and value == field.get_default():
-                value = None
+            if value == field.get_default():
+                value = None  # defaults are left out; loading gives them back
         if value is not None and value != "" and value != []:
             out[name] = value
     return out
@@ -906,7 +1019,14 @@ def dump(concept: m.Concept) -> dict:
         record = _record("dimensions", dim)
         record["values"] = [_record("dimension_values", v) for v in dim.values.all()]
         data["dimensions"].append(record)
-    data["indicators"] = _records("indicators", m.Indicator.objects.select_related("numerator", "denominator", "source"))
+    data["indicators"] = []
+    indicators = m.Indicator.objects.select_related("numerator", "denominator", "source")
+    for indicator in indicators.prefetch_related("rules__other_indicator", *_prefetch("indicators")):
+        record = _record("indicators", indicator)
+        rules = [_record("rules", r) for r in indicator.rules.all()]
+        if rules:
+            record = _insert_before(record, "note", "rules", rules)
+        data["indicators"].append(record)
     data["goals"] = _records("goals", m.Goal.objects.filter(field_of_action__concept=concept).select_related("field_of_action").order_by("order", "key"))
     data["measures"] = []
     measures = m.Measure.objects.filter(field_of_action__concept=concept).select_related("field_of_action")

@@ -4,6 +4,7 @@ Every record has a stable, human-readable `key` used in files and URLs. Names
 follow the glossary in the design brief (shared/design.md §2).
 """
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -517,6 +518,86 @@ def dimension_key(dims: dict[str, str]) -> str:
     return "|".join(f"{k}={dims[k]}" for k in sorted(dims))
 
 
+class ValidationRule(models.Model):
+    """A check that observations of an indicator must pass, e.g. total = a + b + c.
+
+    Errors stop an import; warnings are shown and stored with it."""
+
+    class Kind(models.TextChoices):
+        PART_SUM = "part_sum", _("part sum: total = sum of parts")
+        AREA_SUM = "area_sum", _("area sum: area = sum of its sub-areas")
+        PRODUCT = "product", _("product: value = dimension value × other indicator")
+        RANGE = "range", _("range")
+        JUMP = "jump", _("change from the previous reference date")
+
+    class Severity(models.TextChoices):
+        ERROR = "error", _("error")
+        WARNING = "warning", _("warning")
+
+    indicator = models.ForeignKey(
+        "Indicator", verbose_name=_("indicator"), on_delete=models.CASCADE, related_name="rules"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices, default=Severity.ERROR)
+    dimension = models.CharField(_("dimension"), max_length=64, blank=True)
+    total = models.CharField(
+        _("total"), max_length=64, blank=True, help_text=_("Dimension value of the total, or area key for area sums.")
+    )
+    parts = models.JSONField(_("parts"), default=list, blank=True, help_text=_("Empty: all other values."))
+    other_indicator = models.ForeignKey(
+        "Indicator", verbose_name=_("other indicator"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    min_value = models.DecimalField(_("minimum"), max_digits=20, decimal_places=6, null=True, blank=True)
+    max_value = models.DecimalField(_("maximum"), max_digits=20, decimal_places=6, null=True, blank=True)
+    percent = models.DecimalField(_("largest change (%)"), max_digits=8, decimal_places=2, null=True, blank=True)
+    tolerance = models.DecimalField(
+        _("tolerance"), max_digits=20, decimal_places=6, default=0, help_text=_("Allowed deviation, e.g. for rounding by the publisher.")
+    )
+    order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("validation rule")
+        verbose_name_plural = _("validation rules")
+        ordering = ["indicator", "order", "pk"]
+
+    def __str__(self):
+        from .rules import describe
+
+        return describe(self)
+
+
+class ImportRecord(models.Model):
+    """One statistics file written into the database; it can be rolled back."""
+
+    class Status(models.TextChoices):
+        APPLIED = "applied", _("applied")
+        ROLLED_BACK = "rolled_back", _("rolled back")
+
+    file_name = models.CharField(_("file name"), max_length=500)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    format = models.CharField(_("format"), max_length=20)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("imported at"), auto_now_add=True)
+    rows_new = models.PositiveIntegerField(_("new rows"), default=0)
+    rows_changed = models.PositiveIntegerField(_("changed rows"), default=0)
+    rows_unchanged = models.PositiveIntegerField(_("unchanged rows"), default=0)
+    warnings = models.JSONField(_("warnings"), default=list, blank=True)
+    previous = models.JSONField(default=dict, blank=True, editable=False)  # observation id -> old value, flag, note, import
+    indicators = models.ManyToManyField("Indicator", verbose_name=_("indicators"), blank=True, related_name="+")
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.APPLIED)
+    rolled_back_at = models.DateTimeField(_("rolled back at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.file_name} ({self.created_at:%d.%m.%Y %H:%M})"
+
+
 class Observation(models.Model):
     indicator = models.ForeignKey(
         Indicator, verbose_name=_("indicator"), on_delete=models.CASCADE, related_name="observations"
@@ -528,6 +609,14 @@ class Observation(models.Model):
     value = models.DecimalField(_("value"), max_digits=20, decimal_places=6, null=True, blank=True)
     flag = models.CharField(_("symbol"), max_length=3, choices=Flag.choices, blank=True)
     note = models.TextField(_("note"), blank=True)
+    import_record = models.ForeignKey(
+        ImportRecord,
+        verbose_name=_("written by import"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="observations",
+    )
 
     class Meta:
         verbose_name = _("observation")

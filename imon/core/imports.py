@@ -1,0 +1,488 @@
+"""Importing statistics files: plan (resolve, compare, validate), then apply atomically, or roll back.
+
+    plan = plan_import(parse_file(path), file_name, sha256)   # nothing written
+    record = apply_import(plan, user)                           # all or nothing
+    rollback_import(record)                                     # undo it
+
+The same functions serve `imon import` and the upload page in the staff interface.
+"""
+
+import datetime
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import bulk, rules
+from . import models as m
+from .importers import TOTAL_KEY, Parsed, Problem
+
+# Old symbol or flag under which a different new value is an expected update, not a conflict.
+REPLACEABLE_FLAGS = {"p", "...", "/"}
+
+
+@dataclass
+class Plan:
+    parsed: Parsed
+    file_name: str
+    sha256: str
+    replace: bool = False
+    errors: list = field(default_factory=list)  # Problem
+    warnings: list = field(default_factory=list)  # Problem
+    new: list = field(default_factory=list)  # (indicator_key, area_key, date, dims, dim_key, value, flag, note)
+    changed: list = field(default_factory=list)  # (observation id, new row, old (value, flag, note, import id))
+    conflicts: list = field(default_factory=list)  # like changed
+    unchanged: int = 0
+    create: dict = field(default_factory=lambda: {"indicators": {}, "dimensions": {}, "values": {}, "areas": {}})
+    indicator_keys: set = field(default_factory=set)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.new or self.changed or (self.replace and self.conflicts))
+
+    def summary(self) -> str:
+        return _(
+            "%(new)s new, %(changed)s changed, %(unchanged)s unchanged, %(conflicts)s conflicting rows; "
+            "%(errors)s errors, %(warnings)s warnings"
+        ) % {
+            "new": len(self.new),
+            "changed": len(self.changed),
+            "unchanged": self.unchanged,
+            "conflicts": len(self.conflicts),
+            "errors": len(self.errors),
+            "warnings": len(self.warnings),
+        }
+
+
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _problem_at(line, column, message, value=""):
+    return Problem(line, column, message, value)
+
+
+class _Resolver:
+    """Maps the codes of a file onto the database, noting what must be created."""
+
+    def __init__(self, parsed: Parsed, plan: Plan):
+        self.parsed, self.plan = parsed, plan
+        self.indicators = {i.key: i for i in m.Indicator.objects.prefetch_related("dimensions__values")}
+        self.areas_by_key = {a.key: a for a in m.Area.objects.all()}
+        self.areas_by_code = {a.code: a for a in self.areas_by_key.values() if a.code}
+        self.dimensions = {d.key: d for d in m.Dimension.objects.prefetch_related("values")}
+        self.default_area = None
+        municipality = m.Municipality.objects.first()
+        if municipality:
+            self.default_area = self.areas_by_code.get(municipality.ags) or self.areas_by_key.get(municipality.ags)
+        self.area_cache: dict = {}
+        self.unknown_reported: set = set()
+
+    def error_once(self, what, key, line, column, message):
+        if (what, key) not in self.unknown_reported:
+            self.unknown_reported.add((what, key))
+            self.plan.errors.append(_problem_at(line, column, message, key))
+
+    def area(self, code: str, line: int, column: str):
+        """The key of the area a file code means, or None after recording an error."""
+        if code in self.area_cache:
+            return self.area_cache[code]
+        key = None
+        if not code:
+            key = self.default_area.key if self.default_area else None
+            if key is None:
+                self.error_once("area", "", line, column, _("the row names no area and the installation has no municipality area."))
+        elif code in self.areas_by_key:
+            key = code
+        elif code in self.areas_by_code:
+            key = self.areas_by_code[code].key
+        elif len(code) == 5 and code.isdigit() and code + "000" in self.areas_by_code:
+            key = self.areas_by_code[code + "000"].key  # Kreis code of a county-free city
+        elif self.parsed.creates_metadata and code in self.parsed.areas:
+            key = code
+            self.plan.create["areas"][code] = self.parsed.areas[code]
+        else:
+            self.error_once("area", code, line, column, _("unknown area '%(area)s'.") % {"area": code})
+        self.area_cache[code] = key
+        return key
+
+
+def plan_import(parsed: Parsed, file_name: str, sha256: str, replace: bool = False, progress=None) -> Plan:
+    """Resolve, compare with the database and validate; writes nothing."""
+    plan = Plan(parsed, file_name, sha256, replace)
+    plan.errors.extend(parsed.problems)
+    resolver = _Resolver(parsed, plan)
+    say = progress or (lambda message: None)
+    say(_("Checking %(count)s rows …") % {"count": len(parsed.rows)})
+
+    # Indicators and their dimensions
+    indicator_dims: dict[str, set] = {}
+    dim_values: dict[str, set] = {key: {v.key for v in d.values.all()} for key, d in resolver.dimensions.items()}
+    dim_labels: dict[str, dict] = {
+        key: {v.label.lower(): v.key for v in d.values.all()} for key, d in resolver.dimensions.items()
+    }
+    file_dims = defaultdict(set)
+    for row in parsed.rows:
+        if row.indicator not in indicator_dims:
+            indicator = resolver.indicators.get(row.indicator)
+            if indicator is not None:
+                indicator_dims[row.indicator] = {d.key for d in indicator.dimensions.all()}
+            elif parsed.creates_metadata and row.indicator in parsed.indicators:
+                indicator_dims[row.indicator] = set(row.dims)
+                plan.create["indicators"][row.indicator] = parsed.indicators[row.indicator]
+            else:
+                resolver.error_once("indicator", row.indicator, row.line, "indicator", _("unknown indicator '%(key)s'.") % {"key": row.indicator})
+                indicator_dims[row.indicator] = None
+        file_dims[row.indicator].update(row.dims)
+    if parsed.creates_metadata:
+        for dim, spec in parsed.dimensions.items():
+            if dim not in resolver.dimensions:
+                plan.create["dimensions"][dim] = spec
+                dim_values[dim] = set()
+            for value_key, label in spec["values"].items():
+                if value_key not in dim_values[dim]:
+                    plan.create["values"][(dim, value_key)] = (label, value_key == spec.get("total"))
+                    dim_values[dim].add(value_key)
+        for key, dims in indicator_dims.items():
+            indicator = resolver.indicators.get(key)
+            if dims is not None and indicator is not None and file_dims[key] != dims:
+                if indicator.observations.exists():
+                    plan.errors.append(
+                        _problem_at(None, "", _("the indicator '%(key)s' is broken down by %(expected)s, the file by %(given)s.")
+                        % {"key": key, "expected": ", ".join(sorted(dims)) or "–", "given": ", ".join(sorted(file_dims[key])) or "–"})
+                    )
+                else:
+                    plan.create["indicators"][key] = {"dimensions_only": True}
+                    indicator_dims[key] = file_dims[key]
+
+    # Rows
+    seen: dict = {}
+    incoming: dict = {}
+    for row in parsed.rows:
+        expected = indicator_dims.get(row.indicator)
+        if expected is None:
+            continue
+        area = resolver.area(row.area, row.line, "area")
+        if area is None:
+            continue
+        dims = row.dims
+        if set(dims) != expected:
+            dims = _match_dimensions(dims, expected, resolver.dimensions)
+            if dims is None:
+                plan.errors.append(
+                    _problem_at(row.line, "", _("the indicator '%(indicator)s' is broken down by: %(expected)s; the row gives: %(given)s.")
+                    % {"indicator": row.indicator, "expected": ", ".join(sorted(expected)) or "–", "given": ", ".join(sorted(row.dims)) or "–"})
+                )
+                continue
+        bad = False
+        for dim, value in list(dims.items()):
+            if value not in dim_values.get(dim, ()):
+                by_label = dim_labels.get(dim, {}).get(value.lower())
+                if by_label:
+                    dims = {**dims, dim: by_label}
+                    continue
+                resolver.error_once("value", (dim, value), row.line, dim, _("'%(value)s' is not a value of the dimension '%(dim)s'.") % {"value": value, "dim": dim})
+                bad = True
+        if bad:
+            continue
+        dim_key = m.dimension_key(dims)
+        ident = (row.indicator, area, row.date, dim_key)
+        if ident in seen:
+            plan.errors.append(_problem_at(row.line, "", _("the same observation appears twice (also in line %(other)s).") % {"other": seen[ident]}))
+            continue
+        seen[ident] = row.line
+        incoming[ident] = (row, dims)
+    plan.indicator_keys = {key[0] for key in incoming}
+
+    # Compare with what is stored
+    existing = _stored(plan.indicator_keys, resolver.indicators)
+    for ident, (row, dims) in incoming.items():
+        new_row = (ident[0], ident[1], ident[2], dims, ident[3], row.value, row.flag, row.note)
+        old = existing.get(ident)
+        if old is None:
+            plan.new.append(new_row)
+        elif _same(old[1], row.value) and old[2] == row.flag and (old[3] == row.note or not row.note):
+            plan.unchanged += 1
+        elif row.flag == "r" or old[2] in REPLACEABLE_FLAGS:
+            plan.changed.append((old[0], new_row, old[1:]))
+        else:
+            plan.conflicts.append((old[0], new_row, old[1:]))
+    if plan.conflicts and not replace:
+        for obs_id, new_row, old in plan.conflicts[:50]:
+            row = incoming[(new_row[0], new_row[1], new_row[2], new_row[4])][0]
+            plan.warnings.append(
+                _problem_at(row.line, row.column, _("conflict: stored is %(old)s, the file says %(new)s; written only with --replace.")
+                % {"old": _show(old[0], old[1]), "new": _show(row.value, row.flag)}, _show(row.value, row.flag))
+            )
+
+    # Validation rules, on stored and incoming values together
+    say(_("Validating …"))
+    findings = _check_rules(plan, incoming, existing, resolver)
+    for finding in findings:
+        problem = _problem_at(finding.line, finding.column, finding.message, finding.value)
+        (plan.errors if finding.severity == "error" else plan.warnings).append(problem)
+    plan.errors.sort(key=lambda p: p.line or 0)
+    return plan
+
+
+def _match_dimensions(dims, expected, dimensions):
+    """Map dimension columns named by label (e.g. in Open SDG files) onto dimension keys;
+    a dimension of the indicator missing from the row is its total."""
+    result = {}
+    labels = {d.label.lower(): key for key, d in dimensions.items()}
+    for name, value in dims.items():
+        key = name if name in expected else labels.get(name.lower())
+        if key not in expected:
+            return None
+        result[key] = value
+    for key in expected - set(result):
+        total = next((v.key for v in dimensions[key].values.all() if v.is_total), None) if key in dimensions else None
+        if total is None:
+            return None
+        result[key] = total
+    return result
+
+
+def _stored(indicator_keys, indicators):
+    ids = {indicators[k].pk: k for k in indicator_keys if k in indicators}
+    if not ids:
+        return {}
+    area_keys = dict(m.Area.objects.values_list("pk", "key"))
+    stored = {}
+    rows = m.Observation.objects.filter(indicator_id__in=ids).values_list(
+        "pk", "indicator_id", "area_id", "reference_date", "dim_key", "value", "flag", "note", "import_record_id"
+    )
+    for pk, ind, area, date, dim_key, value, flag, note, record in rows.iterator(chunk_size=5000):
+        stored[(ids[ind], area_keys[area], date, dim_key)] = (pk, value, flag, note, record)
+    return stored
+
+
+def _same(old, new):
+    if old is None or new is None:
+        return old is None and new is None
+    return Decimal(old) == Decimal(new)
+
+
+def _show(value, flag):
+    from .numbers import format_number
+
+    if value is None:
+        return flag
+    return format_number(Decimal(value)) + (f" {flag}" if flag else "")
+
+
+def _check_rules(plan, incoming, existing, resolver):
+    indicators = resolver.indicators
+    rule_list = []
+    related = set(plan.indicator_keys)
+    for key in plan.indicator_keys:
+        indicator = indicators.get(key)
+        kind = indicator.kind if indicator else "count"
+        rule_list.extend(rules.implicit_rules(key, kind))
+        if indicator:
+            for rule in indicator.rules.select_related("indicator", "other_indicator"):
+                spec = rules.rule_from_model(rule)
+                rule_list.append(spec)
+                if spec.other_indicator:
+                    related.add(spec.other_indicator)
+    # Product rules of other indicators that point at an imported one
+    for rule in m.ValidationRule.objects.filter(other_indicator__key__in=plan.indicator_keys).select_related("indicator", "other_indicator"):
+        spec = rules.rule_from_model(rule)
+        if spec not in rule_list:
+            rule_list.append(spec)
+            related.add(spec.indicator)
+    cells = {}
+    more = _stored(related - plan.indicator_keys, indicators) if related - plan.indicator_keys else {}
+    for source in (existing, more):
+        for ident, stored in source.items():
+            cells[ident] = rules.Cell(stored[1], stored[2], _dims_of(ident[3]))
+    for ident, (row, dims) in incoming.items():
+        cells[ident] = rules.Cell(row.value, row.flag, dims, row.line, row.column)
+    children = defaultdict(list)
+    for area in m.Area.objects.exclude(parent=None).select_related("parent"):
+        children[area.parent.key].append(area.key)
+    return rules.check(rule_list, cells, children)
+
+
+def _dims_of(dim_key: str) -> dict:
+    return dict(part.split("=", 1) for part in dim_key.split("|")) if dim_key else {}
+
+
+# --- Applying ----------------------------------------------------------------------------
+
+
+def apply_import(plan: Plan, user=None, progress=None) -> m.ImportRecord | None:
+    """Write a checked plan in one transaction; returns the record, or None if nothing changes."""
+    if not plan.ok:
+        raise ValueError("plan has errors")
+    if not plan.has_changes:
+        return None
+    say = progress or (lambda message: None)
+    with transaction.atomic():
+        _create_metadata(plan)
+        indicators = {i.key: i for i in m.Indicator.objects.filter(key__in=plan.indicator_keys)}
+        areas = dict(m.Area.objects.values_list("key", "pk"))
+        record = m.ImportRecord.objects.create(
+            file_name=plan.file_name,
+            sha256=plan.sha256,
+            format=plan.parsed.format,
+            user=user if user is not None and user.is_authenticated else None,
+            rows_new=len(plan.new),
+            rows_changed=len(plan.changed) + (len(plan.conflicts) if plan.replace else 0),
+            rows_unchanged=plan.unchanged,
+            warnings=[str(w) for w in plan.warnings],
+        )
+        say(_("Writing %(count)s new rows …") % {"count": len(plan.new)})
+        bulk.insert_observations(
+            ((indicators[r[0]].pk, areas[r[1]], *r[2:]) for r in plan.new),
+            extra={"import_record_id": record.pk},
+        )
+        updates = plan.changed + (plan.conflicts if plan.replace else [])
+        previous = {}
+        objects = []
+        for obs_id, new_row, old in updates:
+            previous[str(obs_id)] = [None if old[0] is None else str(old[0]), old[1], old[2], old[3]]
+            objects.append(m.Observation(pk=obs_id, value=new_row[5], flag=new_row[6], note=new_row[7], import_record=record))
+        m.Observation.objects.bulk_update(objects, ["value", "flag", "note", "import_record"], batch_size=1000)
+        record.previous = previous
+        record.save(update_fields=["previous"])
+        record.indicators.set(indicators.values())
+        recompute_derived(set(indicators))
+    return record
+
+
+def _create_metadata(plan: Plan):
+    parsed, create = plan.parsed, plan.create
+    source = None
+    if parsed.source and create["indicators"]:
+        source, _created = m.Source.objects.get_or_create(
+            key=parsed.source["key"][:64],
+            defaults={k: v for k, v in parsed.source.items() if k != "key"} | {"retrieved_on": datetime.date.today()},
+        )
+    for key, spec in create["dimensions"].items():
+        m.Dimension.objects.create(key=key, label=spec["label"][:300] or key)
+    dims = {d.key: d for d in m.Dimension.objects.filter(key__in={d for d, _v in create["values"]})}
+    order = defaultdict(int)
+    for (dim, value_key), (label, is_total) in create["values"].items():
+        order[dim] += 1
+        m.DimensionValue.objects.create(
+            dimension=dims[dim], key=value_key, label=(label or value_key)[:300], is_total=is_total, order=1000 + order[dim]
+        )
+    states = {a.code: a for a in m.Area.objects.filter(kind__in=["state", "country"])}
+    for code, spec in create["areas"].items():
+        parent = states.get(code[:2]) if spec["kind"] != "state" else states.get("DG")
+        if spec["kind"] == "country":
+            parent = None
+        m.Area.objects.create(key=code, code=code, name=spec["name"][:200] or code, kind=spec["kind"], parent=parent, order=10000)
+    file_dims = defaultdict(set)
+    for row in plan.new:
+        if row[0] in create["indicators"]:
+            file_dims[row[0]].update(row[3])
+    for key, spec in create["indicators"].items():
+        indicator = m.Indicator.objects.filter(key=key).first()
+        if indicator is None:
+            indicator = m.Indicator.objects.create(
+                key=key,
+                title=(spec.get("title") or key)[:500],
+                unit=(spec.get("unit") or "")[:100],
+                kind=m.Indicator.Kind.COUNT,
+                source=source,
+                note=spec.get("statistic", ""),
+            )
+        indicator.dimensions.set(m.Dimension.objects.filter(key__in=file_dims[key]))
+
+
+def recompute_derived(indicator_keys: set):
+    """Recompute shares and rates whose numerator or denominator changed."""
+    derived = m.Indicator.objects.filter(
+        Q(numerator__key__in=indicator_keys) | Q(denominator__key__in=indicator_keys)
+    ).select_related("numerator", "denominator")
+    for indicator in derived:
+        rows = derive(
+            indicator.kind,
+            list(indicator.numerator.observations.values_list("area_id", "reference_date", "dims", "dim_key", "value", "flag")),
+            list(indicator.denominator.observations.values_list("area_id", "reference_date", "dims", "dim_key", "value", "flag")),
+        )
+        indicator.observations.all().delete()
+        bulk.insert_observations((indicator.pk, *row) for row in rows)
+
+
+def derive(kind: str, numerators: list, denominators: list) -> list:
+    """Shares (× 100) or rates (× 1,000) from numerator and denominator observations.
+
+    A numerator is paired with the denominator of the same area and breakdown
+    (or the denominator's total when the denominator is not broken down) at the
+    same reference date, else the latest earlier one; the result carries the
+    lower of the two dates. A missing input gives the input's symbol (a share of
+    a secret count is secret); qualifiers (p, r, ()) are passed on."""
+    factor = Decimal(1000) if kind == "rate" else Decimal(100)
+    by_key = defaultdict(list)
+    for area, date, dims, dim_key, value, flag in denominators:
+        by_key[(area, dim_key)].append((date, value, flag))
+    for series in by_key.values():
+        series.sort()
+    result = []
+    for area, date, dims, dim_key, value, flag in numerators:
+        series = by_key.get((area, dim_key)) or by_key.get((area, ""))
+        if not series:
+            continue
+        candidates = [s for s in series if s[0] <= date]
+        if not candidates:
+            continue
+        den_date, den_value, den_flag = candidates[-1]
+        out_date = min(date, den_date)
+        qualifiers = {f for f in (flag, den_flag) if f in ("p", "r", "()")}
+        if value is None and flag != "-":
+            result.append((area, out_date, dims, dim_key, None, flag, ""))
+            continue
+        if den_value is None or den_value == 0:
+            result.append((area, out_date, dims, dim_key, None, den_flag if den_value is None else "x", ""))
+            continue
+        numerator = Decimal(0) if value is None else Decimal(value)
+        share = (numerator / Decimal(den_value) * factor).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
+        out_flag = "p" if "p" in qualifiers else "()" if "()" in qualifiers else "r" if "r" in qualifiers else ""
+        result.append((area, out_date, dims, dim_key, share, out_flag, ""))
+    return result
+
+
+# --- Rolling back ----------------------------------------------------------------------------
+
+
+class RollbackError(Exception):
+    pass
+
+
+def rollback_import(record: m.ImportRecord):
+    """Undo an import: remove the rows it created, restore the values it changed."""
+    if record.status == m.ImportRecord.Status.ROLLED_BACK:
+        raise RollbackError(_("This import has already been rolled back."))
+    later = m.ImportRecord.objects.filter(
+        status=m.ImportRecord.Status.APPLIED, pk__gt=record.pk, indicators__in=record.indicators.all()
+    ).distinct()
+    if later.exists():
+        raise RollbackError(
+            _("Later imports changed the same indicators (%(imports)s); roll those back first.")
+            % {"imports": ", ".join(f"#{r.pk} {r.file_name}" for r in later)}
+        )
+    with transaction.atomic():
+        changed_ids = [int(pk) for pk in record.previous]
+        record.observations.exclude(pk__in=changed_ids).delete()
+        restored = []
+        for pk, (value, flag, note, import_id) in record.previous.items():
+            restored.append(
+                m.Observation(pk=int(pk), value=None if value is None else Decimal(value), flag=flag, note=note, import_record_id=import_id)
+            )
+        m.Observation.objects.bulk_update(restored, ["value", "flag", "note", "import_record"], batch_size=1000)
+        record.status = m.ImportRecord.Status.ROLLED_BACK
+        record.rolled_back_at = timezone.now()
+        record.save(update_fields=["status", "rolled_back_at"])
+        recompute_derived(set(record.indicators.values_list("key", flat=True)))

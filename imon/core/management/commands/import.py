@@ -1,0 +1,74 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from imon.core import imports
+from imon.core import models as m
+from imon.core.importers import FORMATS, ImportFileError, parse_bytes, read_bytes
+
+
+class Command(BaseCommand):
+    help = _("Import a statistics file (GENESIS flat file, own CSV/XLSX, Open SDG, SDMX-CSV), or roll an import back.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", nargs="?", help=_("file to import"))
+        parser.add_argument("--format", default="auto", choices=("auto", *FORMATS))
+        parser.add_argument("--indicator", help=_("indicator key for files that do not name it (Open SDG, SDMX)"))
+        parser.add_argument("--dry-run", action="store_true", help=_("check and show what would change; write nothing"))
+        parser.add_argument("--replace", action="store_true", help=_("also overwrite conflicting stored values"))
+        parser.add_argument("--rollback", type=int, metavar="ID", help=_("roll back the import with this number"))
+        parser.add_argument("--list", action="store_true", help=_("list the imports"))
+
+    def progress(self, message):
+        self.stderr.write(message)
+        self.stderr.flush()
+
+    def handle(self, *args, **options):
+        if options["list"]:
+            for record in m.ImportRecord.objects.all()[:100]:
+                self.stdout.write(
+                    f"#{record.pk}  {record.created_at:%d.%m.%Y %H:%M}  {record.get_status_display():14}  "
+                    f"{record.file_name}  +{record.rows_new} ~{record.rows_changed}"
+                )
+            return None
+        if options["rollback"]:
+            record = m.ImportRecord.objects.filter(pk=options["rollback"]).first()
+            if record is None:
+                raise CommandError(_("There is no import number %(id)s.") % {"id": options["rollback"]})
+            try:
+                imports.rollback_import(record)
+            except imports.RollbackError as exc:
+                raise CommandError(str(exc)) from None
+            return _("Import #%(id)s (%(file)s) rolled back.") % {"id": record.pk, "file": record.file_name}
+        if not options["file"]:
+            raise CommandError(_("Name a file to import, or use --rollback ID or --list."))
+        path = Path(options["file"])
+        if not path.is_file():
+            raise CommandError(_("The file %(path)s does not exist.") % {"path": path})
+        self.progress(_("Reading %(file)s …") % {"file": path.name})
+        try:
+            data = read_bytes(path)
+            parsed = parse_bytes(data, path.name, options["format"], options["indicator"])
+        except ImportFileError as exc:
+            raise CommandError(f"{path.name}: {exc} " + _("Nothing was written.")) from None
+        plan = imports.plan_import(parsed, path.name, imports.sha256_of(data), options["replace"], self.progress)
+        for problem in plan.errors[:200]:
+            self.stderr.write(f"{path.name}: {problem}")
+        if len(plan.errors) > 200:
+            self.stderr.write(_("… and %(count)s more errors.") % {"count": len(plan.errors) - 200})
+        for problem in plan.warnings[:200]:
+            self.stderr.write(f"{path.name}: " + _("Warning") + f": {problem}")
+        self.stdout.write(plan.summary())
+        if not plan.ok:
+            raise CommandError(_("%(file)s: the file has errors; nothing was written.") % {"file": path.name})
+        if options["dry_run"]:
+            return _("Dry run: nothing was written.")
+        record = imports.apply_import(plan, progress=self.progress)
+        if record is None:
+            return _("Nothing to do: the database already holds these values.")
+        return _("Import #%(id)s written: %(new)s new, %(changed)s changed rows.") % {
+            "id": record.pk,
+            "new": record.rows_new,
+            "changed": record.rows_changed,
+        }

@@ -1,0 +1,77 @@
+"""German number conventions and official table symbols, both ways.
+
+    parse_cell("166.737")   -> (Decimal("166737"), "")
+    parse_cell("15,7")      -> (Decimal("15.7"), "")
+    parse_cell("(12,3)")    -> (Decimal("12.3"), "()")
+    parse_cell("4.850 p")   -> (Decimal("4850"), "p")
+    parse_cell(".")         -> (None, ".")
+    format_number(Decimal("166737")) -> "166.737"
+"""
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from django.utils.translation import gettext as _
+
+# Symbols that replace a value. "…" is the typographic form of "...".
+VALUE_SYMBOLS = {"-": "-", "–": "-", ".": ".", "x": "x", "X": "x", "...": "...", "…": "...", "/": "/"}
+# Symbols that qualify a value.
+QUALIFIERS = {"p": "p", "r": "r"}
+
+_SPACES = str.maketrans("", "", " \u00a0\u202f\u2009'")
+_GERMAN = re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$")
+_ENGLISH = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
+
+
+class NumberError(ValueError):
+    """A cell that is neither a number nor an official symbol; the message is German."""
+
+
+def parse_number(text: str, decimal_comma: bool = True) -> Decimal:
+    """A number written the German way (decimal comma, thousands dot) or, if asked, the English way."""
+    raw = text.strip().translate(_SPACES)
+    if raw.startswith("−"):  # typographic minus
+        raw = "-" + raw[1:]
+    pattern, thousands, point = (_GERMAN, ".", ",") if decimal_comma else (_ENGLISH, ",", ".")
+    if not pattern.match(raw):
+        # "1234.5" in a German file is ambiguous only with exactly three decimals;
+        # a plain decimal point with other lengths is accepted as what it obviously is.
+        if decimal_comma and re.match(r"^[+-]?\d+\.\d{1,2}$|^[+-]?\d+\.\d{4,}$", raw):
+            return Decimal(raw)
+        raise NumberError(_("'%(text)s' is not a number.") % {"text": text.strip()})
+    try:
+        return Decimal(raw.replace(thousands, "").replace(point, "."))
+    except InvalidOperation:  # pragma: no cover - the pattern admits only valid numbers
+        raise NumberError(_("'%(text)s' is not a number.") % {"text": text.strip()}) from None
+
+
+def parse_cell(text, decimal_comma: bool = True) -> tuple[Decimal | None, str]:
+    """A table cell as (value, flag). Raises NumberError for anything else, including an empty cell."""
+    if isinstance(text, bool):
+        raise NumberError(_("'%(text)s' is not a number.") % {"text": text})
+    if isinstance(text, (int, float, Decimal)):
+        return Decimal(str(text)), ""
+    cell = (text or "").strip().removesuffix("%").rstrip()
+    if not cell:
+        raise NumberError(_("the cell is empty; write a value or an official symbol such as '.' or '-'."))
+    if cell in VALUE_SYMBOLS:
+        return None, VALUE_SYMBOLS[cell]
+    if cell.startswith("(") and cell.endswith(")"):
+        return parse_number(cell[1:-1], decimal_comma), "()"
+    if cell[-1] in QUALIFIERS and len(cell) > 1:
+        return parse_number(cell[:-1], decimal_comma), QUALIFIERS[cell[-1]]
+    return parse_number(cell, decimal_comma), ""
+
+
+def format_number(value: Decimal, decimals: int | None = None, grouping: bool = True) -> str:
+    """166737 -> "166.737"; 15.7 -> "15,7" (decimals=None keeps the digits the value has)."""
+    if decimals is not None:
+        value = value.quantize(Decimal(1).scaleb(-decimals))
+    text = format(value.normalize() if decimals is None else value, "f")
+    if decimals is None and "." in text:
+        text = text.rstrip("0").rstrip(".")
+    sign = "-" if text.startswith("-") else ""
+    whole, _sep, fraction = text.lstrip("-").partition(".")
+    if grouping:
+        whole = f"{int(whole):,}".replace(",", ".")
+    return sign + whole + ("," + fraction if fraction else "")
