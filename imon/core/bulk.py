@@ -29,28 +29,29 @@ def insert_observations(rows: Iterable[tuple], extra: dict | None = None, batch_
     count = 0
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            dims_json: dict = {}
             with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                 for ind, area, date, dims, dim_key, value, flag, note in rows:
-                    copy.write_row((ind, area, date, json.dumps(dims), dim_key, value, flag, note, *extra_values))
+                    dims_text = dims_json.get(dim_key)
+                    if dims_text is None:
+                        dims_text = dims_json[dim_key] = json.dumps(dims)
+                    copy.write_row((ind, area, date, dims_text, dim_key, value, flag, note, *extra_values))
                     count += 1
             return count
-        adapt_date = connection.ops.adapt_datefield_value
-        adapt_decimal = connection.ops.adapt_decimalfield_value
+        # SQLite stores decimals with NUMERIC affinity: the text of the number is what Django writes too.
         sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"
         batch = []
+        dates: dict = {}
+        dims_json: dict = {}
         for ind, area, date, dims, dim_key, value, flag, note in rows:
+            date_text = dates.get(date)
+            if date_text is None:
+                date_text = dates[date] = connection.ops.adapt_datefield_value(date)
+            dims_text = dims_json.get(dim_key)
+            if dims_text is None:
+                dims_text = dims_json[dim_key] = json.dumps(dims)
             batch.append(
-                (
-                    ind,
-                    area,
-                    adapt_date(date),
-                    json.dumps(dims),
-                    dim_key,
-                    None if value is None else adapt_decimal(value, 20, 6),
-                    flag,
-                    note,
-                    *extra_values,
-                )
+                (ind, area, date_text, dims_text, dim_key, None if value is None else str(value), flag, note, *extra_values)
             )
             if len(batch) >= batch_size:
                 cursor.executemany(sql, batch)

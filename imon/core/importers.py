@@ -19,6 +19,7 @@ from pathlib import PurePath
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from .models import dimension_key
 from .numbers import NumberError, parse_cell
 
 FORMATS = ("genesis", "csv", "xlsx", "opensdg", "sdmx-csv")
@@ -48,12 +49,13 @@ class ImportFileError(Exception):
     """The file cannot be read at all; the message is German."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     indicator: str
     area: str
     date: datetime.date
     dims: dict
+    dim_key: str  # canonical text of dims (models.dimension_key)
     value: Decimal | None
     flag: str
     note: str
@@ -280,7 +282,7 @@ def parse_genesis(header: list[str], reader, name: str) -> Parsed:
     indicators, dimensions, areas = result.indicators, result.dimensions, result.areas
     decimal_comma = None
     date_cache: dict = {}
-    dim_cache: dict = {}
+    combo_cache: dict = {}
     for record in reader:
         line = reader.line_num
         if not record or (len(record) == 1 and not record[0].strip()):
@@ -311,39 +313,22 @@ def parse_genesis(header: list[str], reader, name: str) -> Parsed:
                 problems.append(Problem(line, "time", _("'%(value)s' is not a reference date of type %(code)s.") % {"value": record[i_time], "code": record[i_time_code]}, record[i_time]))
                 continue
             date_cache[time_key] = date
-        area = None
-        dims = {}
-        for i_code, i_label, i_attr, i_attr_label in variables:
-            code, attr = record[i_code], record[i_attr]
-            if code in REGIONAL_VARIABLES:
-                area = attr
-                if attr not in areas:
-                    areas[attr] = {"name": record[i_attr_label] if i_attr_label is not None else attr, "kind": REGIONAL_VARIABLES[code]}
-                continue
-            if not code:
-                continue
-            dim = code.lower()
-            value_key = attr or TOTAL_KEY
-            cached = dim_cache.get((dim, value_key))
-            if cached is None:
-                spec = dimensions.setdefault(dim, {"label": record[i_label] if i_label is not None else code, "values": {}, "total": None})
-                label = record[i_attr_label] if i_attr_label is not None else value_key
-                spec["values"][value_key] = label or _("Total")
-                if not attr or label.strip().lower() == "insgesamt":
-                    spec["total"] = value_key
-                dim_cache[(dim, value_key)] = value_key
-            dims[dim] = value_key
-        if area is None:
-            area = "DG"
-            areas.setdefault("DG", {"name": _("Germany"), "kind": "country"})
+        combo = tuple(record[i] for cols in variables for i in cols[::2])
+        cached = combo_cache.get(combo)
+        if cached is None:
+            cached = combo_cache[combo] = _genesis_combo(record, variables, result)
+        area, dims, dim_key = cached
         raw = record[i_value]
-        if decimal_comma is None and "," in raw:
-            decimal_comma = True
-        try:
-            value, flag = parse_cell(raw, decimal_comma is not False)
-        except NumberError as exc:
-            problems.append(Problem(line, "value", str(exc), raw))
-            continue
+        if raw.isdigit():  # the common case, without the general parser
+            value, flag = Decimal(raw), ""
+        else:
+            if decimal_comma is None and "," in raw:
+                decimal_comma = True
+            try:
+                value, flag = parse_cell(raw, decimal_comma is not False)
+            except NumberError as exc:
+                problems.append(Problem(line, "value", str(exc), raw))
+                continue
         note = ""
         if i_q is not None:
             quality = record[i_q].strip()
@@ -353,8 +338,37 @@ def parse_genesis(header: list[str], reader, name: str) -> Parsed:
                 flag = flag or "r"
             elif quality and quality != "e":
                 note = _("quality mark '%(mark)s'") % {"mark": quality}
-        rows.append(Row(indicator, area, date, dims, value, flag, note, line))
+        rows.append(Row(indicator, area, date, dims, dim_key, value, flag, note, line))
     return result
+
+
+def _genesis_combo(record, variables, result):
+    """Area and breakdown of one combination of variable codes, noting new areas and dimensions."""
+    area, dims = None, {}
+    for i_code, i_label, i_attr, i_attr_label in variables:
+        code, attr = record[i_code], record[i_attr]
+        if code in REGIONAL_VARIABLES:
+            area = attr
+            if attr not in result.areas:
+                name = record[i_attr_label] if i_attr_label is not None else attr
+                result.areas[attr] = {"name": name, "kind": REGIONAL_VARIABLES[code]}
+            continue
+        if not code:
+            continue
+        dim, value_key = code.lower(), attr or TOTAL_KEY
+        spec = result.dimensions.setdefault(
+            dim, {"label": record[i_label] if i_label is not None else code, "values": {}, "total": None}
+        )
+        if value_key not in spec["values"]:
+            label = record[i_attr_label] if i_attr_label is not None else value_key
+            spec["values"][value_key] = label or _("Total")
+            if not attr or label.strip().lower() == "insgesamt":
+                spec["total"] = value_key
+        dims[dim] = value_key
+    if area is None:
+        area = "DG"
+        result.areas.setdefault("DG", {"name": _("Germany"), "kind": "country"})
+    return area, dims, dimension_key(dims)
 
 
 def _genesis_date(code: str, text: str) -> datetime.date:
@@ -465,7 +479,7 @@ def parse_long_rows(numbered_rows, fmt: str, decimal_comma: bool = True) -> Pars
             else:
                 result.problems.append(Problem(line, names[col["flag"]], _("the symbol '%(flag)s' does not fit the value '%(value)s'.") % {"flag": flag_text, "value": raw}, flag_text))
                 continue
-        result.rows.append(Row(indicator, area, date, dims, value, flag, get("note"), line, names[col["value"]]))
+        result.rows.append(Row(indicator, area, date, dims, dimension_key(dims), value, flag, get("note"), line, names[col["value"]]))
     return result
 
 
@@ -499,7 +513,7 @@ def parse_opensdg(header, reader, indicator: str | None, decimal_comma: bool) ->
             continue
         area = record[col["geocode"]].strip() if "geocode" in col else ""
         dims = {n: (record[i].strip() or TOTAL_KEY) for i, n in dim_columns}
-        result.rows.append(Row(indicator, area, date, dims, value, flag, "", line, "Value"))
+        result.rows.append(Row(indicator, area, date, dims, dimension_key(dims), value, flag, "", line, "Value"))
     return result
 
 
@@ -548,5 +562,5 @@ def parse_sdmx(header, reader, indicator: str | None, decimal_comma: bool) -> Pa
             flag = flag or SDMX_STATUS[status]
         area = record[col["REF_AREA"]].strip() if "REF_AREA" in col else ""
         dims = {name: record[i].strip() for i, name in dim_columns if record[i].strip()}
-        result.rows.append(Row(key, area, date, dims, value, flag, "", line, "OBS_VALUE"))
+        result.rows.append(Row(key, area, date, dims, dimension_key(dims), value, flag, "", line, "OBS_VALUE"))
     return result

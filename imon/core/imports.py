@@ -164,16 +164,14 @@ def plan_import(parsed: Parsed, file_name: str, sha256: str, replace: bool = Fal
                     plan.create["indicators"][key] = {"dimensions_only": True}
                     indicator_dims[key] = file_dims[key]
 
-    # Rows
-    seen: dict = {}
-    incoming: dict = {}
-    for row in parsed.rows:
+    # Rows: each distinct (indicator, area, breakdown) is resolved once.
+    def resolve(row):
         expected = indicator_dims.get(row.indicator)
         if expected is None:
-            continue
+            return None
         area = resolver.area(row.area, row.line, "area")
         if area is None:
-            continue
+            return None
         dims = row.dims
         if set(dims) != expected:
             dims = _match_dimensions(dims, expected, resolver.dimensions)
@@ -182,30 +180,37 @@ def plan_import(parsed: Parsed, file_name: str, sha256: str, replace: bool = Fal
                     _problem_at(row.line, "", _("the indicator '%(indicator)s' is broken down by: %(expected)s; the row gives: %(given)s.")
                     % {"indicator": row.indicator, "expected": ", ".join(sorted(expected)) or "–", "given": ", ".join(sorted(row.dims)) or "–"})
                 )
-                continue
-        bad = False
+                return None
         for dim, value in list(dims.items()):
             if value not in dim_values.get(dim, ()):
                 by_label = dim_labels.get(dim, {}).get(value.lower())
-                if by_label:
-                    dims = {**dims, dim: by_label}
-                    continue
-                resolver.error_once("value", (dim, value), row.line, dim, _("'%(value)s' is not a value of the dimension '%(dim)s'.") % {"value": value, "dim": dim})
-                bad = True
-        if bad:
+                if not by_label:
+                    resolver.error_once("value", (dim, value), row.line, dim, _("'%(value)s' is not a value of the dimension '%(dim)s'.") % {"value": value, "dim": dim})
+                    return None
+                dims = {**dims, dim: by_label}
+        return area, dims, dims is row.dims, m.dimension_key(dims) if dims is not row.dims else row.dim_key
+
+    resolved: dict = {}
+    incoming: dict = {}
+    for row in parsed.rows:
+        cache_key = (row.indicator, row.area, row.dim_key)
+        target = resolved.get(cache_key, resolved)
+        if target is resolved:
+            target = resolved[cache_key] = resolve(row)
+        if target is None:
             continue
-        dim_key = m.dimension_key(dims)
+        area, dims, same_dims, dim_key = target
         ident = (row.indicator, area, row.date, dim_key)
-        if ident in seen:
-            plan.errors.append(_problem_at(row.line, "", _("the same observation appears twice (also in line %(other)s).") % {"other": seen[ident]}))
+        if ident in incoming:
+            other = incoming[ident][0].line
+            plan.errors.append(_problem_at(row.line, "", _("the same observation appears twice (also in line %(other)s).") % {"other": other}))
             continue
-        seen[ident] = row.line
-        incoming[ident] = (row, dims)
+        incoming[ident] = (row, dims, same_dims)
     plan.indicator_keys = {key[0] for key in incoming}
 
     # Compare with what is stored
     existing = _stored(plan.indicator_keys, resolver.indicators)
-    for ident, (row, dims) in incoming.items():
+    for ident, (row, dims, _same_dims) in incoming.items():
         new_row = (ident[0], ident[1], ident[2], dims, ident[3], row.value, row.flag, row.note)
         old = existing.get(ident)
         if old is None:
@@ -305,8 +310,9 @@ def _check_rules(plan, incoming, existing, resolver):
     for source in (existing, more):
         for ident, stored in source.items():
             cells[ident] = rules.Cell(stored[1], stored[2], _dims_of(ident[3]))
-    for ident, (row, dims) in incoming.items():
-        cells[ident] = rules.Cell(row.value, row.flag, dims, row.line, row.column)
+    for ident, (row, dims, same_dims) in incoming.items():
+        # A row has the attributes of a cell; only rows whose breakdown was renamed need a new one.
+        cells[ident] = row if same_dims else rules.Cell(row.value, row.flag, dims, row.line, row.column)
     children = defaultdict(list)
     for area in m.Area.objects.exclude(parent=None).select_related("parent"):
         children[area.parent.key].append(area.key)

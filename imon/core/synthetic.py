@@ -1,0 +1,90 @@
+"""A realistic synthetic GENESIS flat file (ffcsv) of all German Kreise, for tests and benchmarks.
+
+Layout as GENESIS-Online / Regionalstatistik deliver it: UTF-8 with BOM, `;`,
+decimal comma, one classifying variable per column group, totals as rows with
+an empty attribute code, symbols in the value column (`.` secret, `-` nothing)
+and a quality column `value_q` (`p` for provisional figures of the last year).
+"""
+
+import random
+
+HEADER = [
+    "statistics_code", "statistics_label", "time_code", "time_label", "time",
+    "1_variable_code", "1_variable_label", "1_variable_attribute_code", "1_variable_attribute_label",
+]
+VARIABLES = [
+    ("GES", "Geschlecht", [("GESM", "männlich"), ("GESW", "weiblich")]),
+    ("STAAG", "Staatsangehörigkeit", [("STAAG1", "Deutsche"), ("STAAG2", "Ausländer")]),
+    ("ALTX20", "Altersgruppen", [("ALT000B18", "unter 18 Jahre"), ("ALT018B65", "18 bis unter 65 Jahre"), ("ALT065UM", "65 Jahre und mehr")]),
+    ("AUFDAU", "Aufenthaltsdauer", [("AUFD0B8", "unter 8 Jahre"), ("AUFD8UM", "8 Jahre und mehr")]),
+]
+
+
+def kreise(count: int = 400):
+    """(code, label) of `count` Kreise over the 16 Länder, Leverkusen (05316) among them."""
+    result = [("05316", "Leverkusen, kreisfreie Stadt")]
+    state, number = 1, 1
+    while len(result) < count:
+        code = f"{state:02d}{number:03d}"
+        if code != "05316":
+            result.append((code, f"Kreis {code}"))
+        state = state % 16 + 1
+        if state == 1:
+            number += 1
+    return result
+
+
+def genesis_rows(areas: int = 400, years=(2019, 2020, 2021, 2022), seed: int = 7):
+    """Rows of the flat file (without header) as lists of strings."""
+    rng = random.Random(seed)
+    for year in years:
+        for code, label in kreise(areas):
+            size = rng.randint(800, 40000)
+            leaves = {}
+            for ges, _l1 in VARIABLES[0][2]:
+                for staag, _l2 in VARIABLES[1][2]:
+                    for alt, _l3 in VARIABLES[2][2]:
+                        for dau, _l4 in VARIABLES[3][2]:
+                            share = 0.05 if staag == "STAAG2" else 0.45
+                            leaves[(ges, staag, alt, dau)] = max(0, int(size * share * rng.uniform(0.2, 0.5)))
+            # Every combination including totals (empty code) of the four variables.
+            options = [[*(c for c, _ in var[2]), ""] for var in VARIABLES]
+            for ges in options[0]:
+                for staag in options[1]:
+                    for alt in options[2]:
+                        for dau in options[3]:
+                            chosen = (ges, staag, alt, dau)
+                            value = sum(
+                                v for key, v in leaves.items() if all(c == "" or c == k for c, k in zip(chosen, key))
+                            )
+                            is_leaf = all(chosen)
+                            if is_leaf and 0 < value < 3:
+                                cell = "."
+                            elif value == 0:
+                                cell = "-"
+                            else:
+                                cell = str(value)
+                            row = ["12521", "Ausländerstatistik", "STAG", "Stichtag", f"31.12.{year}", "KREISE", "Kreise und krfr. Städte", code, label]
+                            for (var, var_label, values), attr in zip(VARIABLES, chosen):
+                                labels = dict(values)
+                                row += [var, var_label, attr, labels.get(attr, "Insgesamt")]
+                            row += [cell, "Anzahl", "BEV001", "Bevölkerung", "p" if year == years[-1] else "e"]
+                            yield row
+
+
+def header():
+    columns = list(HEADER)
+    for n in range(2, len(VARIABLES) + 2):
+        columns += [f"{n}_variable_code", f"{n}_variable_label", f"{n}_variable_attribute_code", f"{n}_variable_attribute_label"]
+    return columns + ["value", "value_unit", "value_variable_code", "value_variable_label", "value_q"]
+
+
+def write_genesis(path, areas: int = 400, years=(2019, 2020, 2021, 2022), seed: int = 7) -> int:
+    """Write the flat file; returns the number of data rows."""
+    count = 0
+    with open(path, "w", encoding="utf-8-sig", newline="") as stream:
+        stream.write(";".join(header()) + "\r\n")
+        for row in genesis_rows(areas, years, seed):
+            stream.write(";".join(row) + "\r\n")
+            count += 1
+    return count
