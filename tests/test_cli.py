@@ -69,3 +69,37 @@ def test_secret_key_is_generated_once_and_kept(tmp_path):
     secret_file.write_text("aus-einer-datei\n")
     env["IMON_SECRET_KEY_FILE"] = str(secret_file)
     assert run() == "aus-einer-datei"
+
+
+def test_import_dry_run_replace_and_rollback(home, tmp_path):
+    imon(home, "load-concept", str(DEMO_FILE))
+    data = tmp_path / "bev.csv"
+    data.write_text("Kennzahl;Gebiet;Stichtag;Wert\nbevoelkerung;05316000;31.12.2018;167.000\n", encoding="utf-8")
+    dry = imon(home, "import", str(data), "--dry-run")
+    assert "1 neu" in dry.stdout and "Probelauf" in dry.stdout
+    assert "166737" in imon(home, "export-data", "-", "--indicator", "bevoelkerung").stdout
+    assert "167000" not in imon(home, "export-data", "-", "--indicator", "bevoelkerung").stdout
+    written = imon(home, "import", str(data))
+    assert "Import #1" in written.stdout
+    assert "167000" in imon(home, "export-data", "-", "--indicator", "bevoelkerung").stdout
+    assert "Nichts zu tun" in imon(home, "import", str(data)).stdout
+    assert "#1" in imon(home, "import", "--list").stdout
+    imon(home, "import", "--rollback", "1")
+    assert "167000" not in imon(home, "export-data", "-", "--indicator", "bevoelkerung").stdout
+
+
+def test_import_with_errors_exits_non_zero_naming_file_line_and_rule(home, tmp_path):
+    imon(home, "load-concept", str(DEMO_FILE))
+    bad = tmp_path / "gefluechtete.csv"
+    bad.write_text(
+        "Kennzahl;Gebiet;Stichtag;aufenthaltsstatus;Wert\n"
+        "gefluechtete;05316000;31.12.2019;insgesamt;5000\n"
+        "gefluechtete;05316000;31.12.2019;a;630\n"
+        "gefluechtete;05316000;31.12.2019;b;3920\n"
+        "gefluechtete;05316000;31.12.2019;c;350\n",
+        encoding="utf-8",
+    )
+    result = imon(home, "import", str(bad), check=False)
+    assert result.returncode != 0
+    assert "gefluechtete.csv: Zeile 2" in result.stderr and "insgesamt = a + b + c" in result.stderr
+    assert "nichts geschrieben" in result.stderr and "Traceback" not in result.stderr

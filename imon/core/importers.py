@@ -401,7 +401,7 @@ def read_xlsx(data: bytes):
         for sheet in workbook.worksheets:
             header_found = False
             for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
-                texts = ["" if c is None else (c.strftime("%Y-%m-%d") if isinstance(c, (datetime.date, datetime.datetime)) else str(c)) for c in cells]
+                texts = [_xlsx_text(c) for c in cells]
                 if not header_found:
                     if detect_format(texts) == "csv":
                         header_found = True
@@ -415,6 +415,19 @@ def read_xlsx(data: bytes):
     finally:
         workbook.close()
     raise ImportFileError(_("No table with the columns 'indicator' and 'value' (or 'Kennzahl' and 'Wert') found in the workbook."))
+
+
+def _xlsx_text(cell) -> str:
+    """A cell as the text the long-format reader expects: numbers with a decimal comma, dates ISO."""
+    if cell is None:
+        return ""
+    if isinstance(cell, bool):
+        return str(cell)
+    if isinstance(cell, (int, float)):
+        return format(Decimal(repr(cell)), "f").replace(".", ",")
+    if isinstance(cell, (datetime.date, datetime.datetime)):
+        return cell.strftime("%Y-%m-%d")
+    return str(cell)
 
 
 def parse_long_rows(numbered_rows, fmt: str, decimal_comma: bool = True) -> Parsed:

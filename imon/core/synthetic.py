@@ -46,7 +46,10 @@ def genesis_rows(areas: int = 400, years=(2019, 2020, 2021, 2022), seed: int = 7
                     for alt, _l3 in VARIABLES[2][2]:
                         for dau, _l4 in VARIABLES[3][2]:
                             share = 0.05 if staag == "STAAG2" else 0.45
-                            leaves[(ges, staag, alt, dau)] = max(0, int(size * share * rng.uniform(0.2, 0.5)))
+                            value = int(size * share * rng.uniform(0.2, 0.5))
+                            if staag == "STAAG2" and rng.random() < 0.08:
+                                value = rng.choice((0, 1, 2))  # small cells, as in real foreigner counts
+                            leaves[(ges, staag, alt, dau)] = value
             # Every combination including totals (empty code) of the four variables.
             options = [[*(c for c, _ in var[2]), ""] for var in VARIABLES]
             for ges in options[0]:

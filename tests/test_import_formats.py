@@ -1,0 +1,122 @@
+"""Own CSV/XLSX template, Open SDG and SDMX-CSV read the German way; bad input changes nothing."""
+
+import functools
+import io
+import zipfile
+from decimal import Decimal
+
+import openpyxl
+import pytest
+
+from imon.core import imports
+from imon.core import models as m
+from imon.core.importers import ImportFileError, parse_bytes
+from tests.importing import gefluechtete_2019, plan_for, write_csv
+
+
+def stored(indicator, date, dim_key=""):
+    return m.Observation.objects.get(indicator__key=indicator, reference_date=date, dim_key=dim_key)
+
+
+def test_windows_1252_with_german_headers_and_decimal_comma(demo, tmp_path):
+    lines = ["Kennzahl;Gebiet;Stichtag;Wert;Zeichen;Anmerkung", "anteil-auslaendisch;05316000;31.12.2018;16,2;p;Schätzung für Übergänge"]
+    path = write_csv(tmp_path / "x.csv", lines, encoding="cp1252")
+    imports.apply_import(plan_for(path))
+    obs = stored("anteil-auslaendisch", "2018-12-31")
+    assert (obs.value, obs.flag, obs.note) == (Decimal("16.2"), "p", "Schätzung für Übergänge")
+
+
+def test_comma_separated_file_uses_decimal_points(demo, tmp_path):
+    lines = ["indicator,area,reference_date,value", "anteil-auslaendisch,05316000,2018-12-31,16.2"]
+    imports.apply_import(plan_for(write_csv(tmp_path / "x.csv", lines, encoding="utf-8")))
+    assert stored("anteil-auslaendisch", "2018-12-31").value == Decimal("16.2")
+
+
+def test_xlsx_with_title_rows_and_footnotes(demo, tmp_path):
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["Geflüchtete in Leverkusen"])
+    sheet.merge_cells("A1:E1")
+    sheet.append([])
+    for line in gefluechtete_2019():
+        cells = line.split(";")
+        sheet.append([int(c) if c.isdigit() and cells[0] != "Kennzahl" and c == cells[-1] else c for c in cells])
+    sheet.append([])
+    sheet.append(["Quelle: Statistikstelle. Fußnote: vorläufige Zahlen."])
+    path = tmp_path / "g.xlsx"
+    workbook.save(path)
+    plan = plan_for(path)
+    assert plan.ok and len(plan.new) == 5, [str(p) for p in plan.errors]
+
+
+def test_open_sdg_blank_disaggregation_is_the_total(demo, tmp_path):
+    lines = ["Year,Altersgruppe,Value", "2019,,27500", "2019,0-64,24400", "2019,65plus,3100"]
+    path = write_csv(tmp_path / "indicator_auslaender-alter.csv", lines, encoding="utf-8")
+    plan = plan_for(path)
+    assert plan.ok, [str(p) for p in plan.errors]
+    imports.apply_import(plan)
+    assert stored("auslaender-alter", "2019-12-31", "altersgruppe=insgesamt").value == 27500
+
+
+def test_sdmx_csv_with_status_codes(demo, tmp_path):
+    lines = [
+        "DATAFLOW,REF_AREA,AUFENTHALTSSTATUS,TIME_PERIOD,OBS_VALUE,OBS_STATUS",
+        "IMON:GEFLUECHTETE(1.0),05316000,insgesamt,2019-12-31,4900,P",
+        "IMON:GEFLUECHTETE(1.0),05316000,a_b,2019-12-31,4550,P",
+        "IMON:GEFLUECHTETE(1.0),05316000,a,2019-12-31,630,P",
+        "IMON:GEFLUECHTETE(1.0),05316000,b,2019-12-31,3920,P",
+        "IMON:GEFLUECHTETE(1.0),05316000,c,2019-12-31,,M",
+    ]
+    plan = plan_for(write_csv(tmp_path / "g.csv", lines, encoding="utf-8"))
+    assert plan.ok, [str(p) for p in plan.errors]
+    imports.apply_import(plan)
+    assert stored("gefluechtete", "2019-12-31", "aufenthaltsstatus=a").flag == "p"
+    c = stored("gefluechtete", "2019-12-31", "aufenthaltsstatus=c")
+    assert (c.value, c.flag) == (None, ".")
+
+
+@functools.cache
+def zip_bomb() -> bytes:
+    """An XLSX-shaped archive whose workbook unpacks to 50 MB of blanks."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", b"<" + b" " * 50_000_000 + b"/>")
+    return buffer.getvalue()
+
+
+def bad_inputs():
+    return {
+        "empty file": (b"", "leer"),
+        "only blank lines": (b"\n\n \n", "leer"),
+        "binary file": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "keine Textdatei"),
+        "truncated GENESIS file": (
+            "statistics_code;statistics_label;time_code;time_label;time;value;value_unit;value_variable_code;value_variable_label\n"
+            "12411;Bevölkerung;STAG;Stichtag;31.12.2022;166.0".encode(),
+            "Spalten",
+        ),
+        "unknown format": (b"foo;bar\n1;2\n", "Format"),
+        "unknown indicator": (b"indicator;area;reference_date;value\ngibt-es-nicht;05316000;2019-12-31;1\n", "gibt-es-nicht"),
+        "unknown area": (b"indicator;area;reference_date;value\nbevoelkerung;99999;2019-12-31;1\n", "99999"),
+        "duplicate rows": (b"indicator;area;reference_date;value\nbevoelkerung;05316000;2019-12-31;1\nbevoelkerung;05316000;2019-12-31;1\n", "doppelt"),
+        "text instead of a number": (b"indicator;area;reference_date;value\nbevoelkerung;05316000;2019-12-31;viele\n", "keine Zahl"),
+        "bad date": (b"indicator;area;reference_date;value\nbevoelkerung;05316000;31.02.2019;1\n", "31.02.2019"),
+        "damaged zip": (b"PK\x03\x04garbage", "beschädigt"),
+        "xlsx zip bomb": (zip_bomb(), "ZIP-Bombe"),
+    }
+
+
+@pytest.mark.parametrize("kind", list(bad_inputs()))
+def test_bad_input_gets_a_german_message_and_changes_nothing(demo, tmp_path, kind):
+    data, fragment = bad_inputs()[kind]
+    before = m.Observation.objects.count()
+    try:
+        parsed = parse_bytes(data, "datei.csv")
+    except ImportFileError as exc:
+        message = str(exc)
+    else:
+        plan = imports.plan_import(parsed, "datei.csv", imports.sha256_of(data))
+        assert not plan.ok
+        message = " ".join(str(p) for p in plan.errors)
+    assert fragment in message, message
+    assert m.Observation.objects.count() == before and not m.ImportRecord.objects.exists()

@@ -1,0 +1,117 @@
+"""GENESIS flat files import completely, keep symbols and quality marks, and map Kreise onto areas."""
+
+import csv
+import io
+from decimal import Decimal
+
+import pytest
+
+from imon.core import exports, imports
+from imon.core import models as m
+from imon.core.importers import parse_bytes, parse_file
+from imon.core.synthetic import header, write_genesis
+
+INDICATOR = "12521-bev001"
+
+
+def run_import(path, **kw):
+    data = path.read_bytes()
+    plan = imports.plan_import(parse_bytes(data, path.name), path.name, imports.sha256_of(data), **kw)
+    assert plan.ok, [str(p) for p in plan.errors[:5]]
+    return plan, imports.apply_import(plan)
+
+
+def test_small_file_creates_indicator_dimensions_and_areas(demo, tmp_path):
+    path = tmp_path / "12521-0041_flat.csv"
+    rows = write_genesis(path, areas=6, years=(2021, 2022))
+    plan, record = run_import(path)
+    assert record.rows_new == rows == m.Observation.objects.filter(indicator__key=INDICATOR).count()
+    indicator = m.Indicator.objects.get(key=INDICATOR)
+    assert indicator.title == "Bevölkerung" and indicator.unit == "Anzahl"
+    assert indicator.source.table_code == "12521-0041" and indicator.source.licence == "dl-de/by-2-0"
+    assert {d.key for d in indicator.dimensions.all()} == {"ges", "staag", "altx20", "aufdau"}
+    ges = m.Dimension.objects.get(key="ges")
+    assert ges.values.get(is_total=True).key == "insgesamt"
+    assert set(ges.values.values_list("key", flat=True)) == {"GESM", "GESW", "insgesamt"}
+    # Leverkusen's Kreis code 05316 is the demo's city area 05316000; other Kreise become new areas.
+    assert m.Observation.objects.filter(indicator__key=INDICATOR, area__key="05316000").count() == rows // 6
+    assert not m.Area.objects.filter(key="05316").exists()
+    new_area = m.Area.objects.get(key="01001")
+    assert new_area.kind == "county"
+    assert record.indicators.get().key == INDICATOR
+
+
+def test_symbols_and_quality_marks_are_kept(demo, tmp_path):
+    path = tmp_path / "flat.csv"
+    write_genesis(path, areas=30, years=(2021, 2022))
+    run_import(path)
+    observations = m.Observation.objects.filter(indicator__key=INDICATOR)
+    secret = observations.filter(flag=".")
+    assert secret.exists() and not secret.exclude(value=None).exists()
+    assert observations.filter(flag="-", value=None).exists()
+    assert not observations.filter(value=0).exists()  # a "-" is a symbol, never turned into 0
+    provisional = observations.filter(reference_date="2022-12-31")
+    assert provisional.exclude(value=None).filter(flag="p").count() == provisional.exclude(value=None).count()
+    assert not observations.filter(reference_date="2021-12-31", flag="p").exists()
+
+
+def test_reimporting_the_same_file_changes_nothing(demo, tmp_path):
+    path = tmp_path / "flat.csv"
+    write_genesis(path, areas=3, years=(2022,))
+    run_import(path)
+    plan, record = run_import(path)
+    assert record is None and plan.unchanged == plan.parsed.rows.__len__() and not plan.new
+    assert m.ImportRecord.objects.count() == 1
+
+
+def test_year_time_codes_and_value_q_columns(db, tmp_path):
+    lines = [
+        "statistics_code;statistics_label;time_code;time_label;time;1_variable_code;1_variable_label;1_variable_attribute_code;1_variable_attribute_label;value;value_unit;value_variable_code;value_variable_label;value_q",
+        "12511;Einbürgerungsstatistik;JAHR;Jahr;2022;KREISE;Kreise;05316;Leverkusen;1.234;Anzahl;EINB01;Einbürgerungen;r",
+        "12511;Einbürgerungsstatistik;JAHR;Jahr;2023;KREISE;Kreise;05316;Leverkusen;...;Anzahl;EINB01;Einbürgerungen;",
+    ]
+    path = tmp_path / "12511-0001_flat.csv"
+    path.write_bytes("\r\n".join(lines).encode("utf-8-sig"))
+    run_import(path)
+    stored = {o.reference_date.isoformat(): (o.value, o.flag) for o in m.Observation.objects.all()}
+    assert stored == {"2022-12-31": (Decimal("1234"), "r"), "2023-12-31": (None, "...")}
+    assert m.Area.objects.get().key == "05316"
+
+
+def test_all_german_kreise_import_completely_and_leverkusen_exports_match(demo, tmp_path):
+    path = tmp_path / "12521-0041_flat.csv"
+    rows = write_genesis(path, areas=400)
+    assert rows >= 100_000
+    plan, record = run_import(path)
+    assert record.rows_new == rows
+    assert m.Area.objects.filter(kind="county").count() == 400
+    # The file's Leverkusen rows, as (date, breakdown) -> cell text
+    expected = {}
+    with open(path, encoding="utf-8-sig", newline="") as stream:
+        reader = csv.reader(stream, delimiter=";")
+        columns = next(reader)
+        assert columns == header()
+        for row in reader:
+            if row[7] == "05316":
+                dims = {row[i].lower(): row[i + 2] or "insgesamt" for i in (9, 13, 17, 21)}
+                expected[(row[4], m.dimension_key(dims))] = row[25]
+    buffer = io.BytesIO()
+    exports.write(buffer, "csv-de", *exports.table(exports.observations(INDICATOR, "05316000")))
+    exported = list(csv.DictReader(io.StringIO(buffer.getvalue().decode("utf-8-sig")), delimiter=";"))
+    assert len(exported) == len(expected)
+    for row in exported:
+        dims = {d: row[d] for d in ("ges", "staag", "altx20", "aufdau")}
+        cell = expected[(row["reference_date"], m.dimension_key(dims))]
+        assert (row["value"] or row["flag"]) == cell
+
+
+def test_parse_file_refuses_files_above_the_size_limit(tmp_path, settings):
+    settings.IMON_IMPORT_MAX_MB = 1
+    path = tmp_path / "big.csv"
+    with open(path, "wb") as stream:
+        stream.truncate(2 * 1024 * 1024)
+    from imon.core.importers import ImportFileError
+
+    with pytest.raises(ImportFileError) as excinfo:
+        parse_file(path)
+    assert "höchstens 1 MB" in str(excinfo.value)

@@ -1,0 +1,116 @@
+"""Validation rules stop wrong files with the line and rule named; warnings are stored with the import."""
+
+from decimal import Decimal
+
+import pytest
+
+from imon.core import imports
+from imon.core import models as m
+from tests.importing import gefluechtete_2019, plan_for, write_csv
+
+
+def test_consistent_refugee_table_imports(demo, tmp_path):
+    plan = plan_for(write_csv(tmp_path / "g.csv", gefluechtete_2019()))
+    assert plan.ok and len(plan.new) == 5
+    record = imports.apply_import(plan)
+    assert record.rows_new == 5
+    assert m.Observation.objects.get(indicator__key="gefluechtete", reference_date="2019-12-31", dim_key="aufenthaltsstatus=a").value == 630
+
+
+def test_one_wrong_part_is_rejected_naming_line_and_rule(demo, tmp_path):
+    before = m.Observation.objects.count()
+    plan = plan_for(write_csv(tmp_path / "g.csv", gefluechtete_2019(b=3921, a_b=4550)))
+    assert not plan.ok
+    messages = [str(p) for p in plan.errors]
+    assert any("Zeile 2" in msg and "insgesamt = a + b + c" in msg and "4.901" in msg for msg in messages), messages
+    assert m.Observation.objects.count() == before and not m.ImportRecord.objects.exists()
+    with pytest.raises(ValueError):
+        imports.apply_import(plan)
+
+
+def test_a_jump_imports_with_the_warning_stored(demo, tmp_path):
+    plan = plan_for(write_csv(tmp_path / "g.csv", gefluechtete_2019(insgesamt=7000, a=700, b=5800, c=500)))
+    assert plan.ok
+    assert any("44,3 %" in str(w) for w in plan.warnings), [str(w) for w in plan.warnings]
+    record = imports.apply_import(plan)
+    assert any("4.850" in w and "Zeile 2" in w for w in record.warnings)
+
+
+def test_persons_must_equal_household_size_times_households(demo, tmp_path):
+    lines = [
+        "indicator;area;reference_date;haushaltsgroesse;value",
+        "wohnungssuchende-personen;05316000;2018-12-31;3;94",
+    ]
+    plan = plan_for(write_csv(tmp_path / "p.csv", lines), replace=True)
+    messages = [str(p) for p in plan.errors]
+    assert any("3 × 31 = 93" in msg for msg in messages), messages
+
+
+def test_changed_value_is_a_conflict_unless_replaced_and_rollback_restores_it(demo, tmp_path):
+    lines = ["indicator;area;reference_date;value", "bevoelkerung;05316000;31.12.2017;166.740"]
+    path = write_csv(tmp_path / "b.csv", lines)
+    plan = plan_for(path)
+    assert plan.ok and not plan.has_changes and len(plan.conflicts) == 1
+    assert "166.737" in str(plan.warnings[0]) and "166.740" in str(plan.warnings[0])
+    assert imports.apply_import(plan) is None
+    record = imports.apply_import(plan_for(path, replace=True))
+    population = m.Observation.objects.get(indicator__key="bevoelkerung", reference_date="2017-12-31")
+    assert population.value == 166740 and population.import_record == record
+    imports.rollback_import(record)
+    population.refresh_from_db()
+    assert population.value == 166737 and population.import_record is None
+    record.refresh_from_db()
+    assert record.status == "rolled_back"
+    with pytest.raises(imports.RollbackError):
+        imports.rollback_import(record)
+
+
+def test_revised_values_replace_without_conflict(demo, tmp_path):
+    lines = ["indicator;area;reference_date;value;flag", "bevoelkerung;05316000;31.12.2017;166.740;r"]
+    plan = plan_for(write_csv(tmp_path / "b.csv", lines))
+    assert len(plan.changed) == 1 and not plan.conflicts
+
+
+def test_rollback_removes_created_rows_and_refuses_when_a_later_import_depends(demo, tmp_path):
+    first = imports.apply_import(plan_for(write_csv(tmp_path / "g.csv", gefluechtete_2019())))
+    later_lines = ["Kennzahl;Gebiet;Stichtag;aufenthaltsstatus;Wert;Zeichen", "gefluechtete;05316000;31.12.2019;c;351;r",
+                   "gefluechtete;05316000;31.12.2019;insgesamt;4901;r"]
+    later = imports.apply_import(plan_for(write_csv(tmp_path / "g2.csv", later_lines)))
+    with pytest.raises(imports.RollbackError) as excinfo:
+        imports.rollback_import(first)
+    assert f"#{later.pk}" in str(excinfo.value)
+    imports.rollback_import(later)
+    imports.rollback_import(first)
+    assert not m.Observation.objects.filter(reference_date="2019-12-31").exists()
+
+
+def test_counts_cannot_be_negative_and_shares_not_above_100(demo, tmp_path):
+    lines = [
+        "indicator;area;reference_date;value",
+        "asylblg-leistungsempfaenger;05316000;31.12.2019;-5",
+        "anteil-auslaendisch;05316000;31.12.2019;101,5",
+    ]
+    plan = plan_for(write_csv(tmp_path / "x.csv", lines))
+    lines_with_errors = {p.line for p in plan.errors}
+    assert lines_with_errors == {2, 3}
+
+
+def test_future_reference_date_is_an_error(demo, tmp_path):
+    lines = ["indicator;area;reference_date;value", "bevoelkerung;05316000;31.12.2999;1"]
+    plan = plan_for(write_csv(tmp_path / "x.csv", lines))
+    assert any("Zukunft" in str(p) for p in plan.errors)
+
+
+def test_derived_shares_are_recomputed_with_flags_propagated(demo, tmp_path):
+    count = m.Indicator.objects.create(key="auslaender", title="Ausländer/innen", unit="Personen")
+    share = m.Indicator.objects.create(
+        key="anteil-berechnet", title="Anteil", unit="%", kind="share", numerator=count,
+        denominator=m.Indicator.objects.get(key="bevoelkerung"),
+    )
+    lines = ["indicator;area;reference_date;value;flag", "auslaender;05316000;31.12.2017;26.177;", "auslaender;05316000;31.12.2016;.;."]
+    record = imports.apply_import(plan_for(write_csv(tmp_path / "a.csv", lines)))
+    values = {o.reference_date.isoformat(): (o.value, o.flag) for o in share.observations.all()}
+    assert values["2017-12-31"][0] == Decimal("15.699575")
+    assert values["2016-12-31"] == (None, ".")
+    imports.rollback_import(record)
+    assert not share.observations.exists()
