@@ -138,3 +138,6 @@ MEDIA_ROOT = IMON_HOME / "uploads"
 MEDIA_URL = "media/"
 
 LOGIN_URL = "admin:login"
+
+# Largest statistics file that can be imported, in MB (IMON_IMPORT_MAX_MB).
+IMON_IMPORT_MAX_MB = int(os.environ.get("IMON_IMPORT_MAX_MB", "200"))

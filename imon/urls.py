@@ -1,9 +1,13 @@
 from django.contrib import admin
 from django.urls import path
 
-from imon.core import views
+from imon.core import data_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("daten/importe/", data_views.import_upload, name="data-import"),
+    path("daten/importe/<str:token>/bestaetigen/", data_views.import_confirm, name="data-import-confirm"),
+    path("daten/importe/<int:pk>/zuruecknehmen/", data_views.import_rollback, name="data-import-rollback"),
+    path("daten/vorlage/<str:key>.<str:fmt>", data_views.import_template, name="data-import-template"),
     path("admin/", admin.site.urls),
 ]

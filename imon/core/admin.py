@@ -175,8 +175,17 @@ class DimensionAdmin(admin.ModelAdmin):
     inlines = [DimensionValueInline]
 
 
+class ValidationRuleInline(admin.TabularInline):
+    model = m.ValidationRule
+    fk_name = "indicator"
+    fields = ["kind", "severity", "dimension", "total", "parts", "other_indicator", "min_value", "max_value", "percent", "tolerance", "order"]
+    autocomplete_fields = ["other_indicator"]
+    extra = 0
+
+
 @admin.register(m.Indicator)
 class IndicatorAdmin(admin.ModelAdmin):
+    inlines = [ValidationRuleInline]
     list_display = ["key", "title", "kind", "unit", "population_concept", "source", "observation_count"]
     list_display_links = ["key", "title"]
     list_filter = ["kind", "population_concept", "fields_of_action", "source"]
@@ -230,3 +239,18 @@ class ContactPointAdmin(admin.ModelAdmin):
     list_select_related = ["area"]
     autocomplete_fields = ["area"]
     filter_horizontal = ["fields_of_action"]
+
+
+@admin.register(m.ImportRecord)
+class ImportRecordAdmin(admin.ModelAdmin):
+    list_display = ["pk", "file_name", "format", "created_at", "user", "rows_new", "rows_changed", "status"]
+    list_filter = ["status", "format"]
+    search_fields = ["file_name", "sha256"]
+    readonly_fields = [f.name for f in m.ImportRecord._meta.fields if f.name != "id"] + ["indicators"]
+    exclude = ["previous"]
+
+    def has_add_permission(self, request):
+        return False  # imports are made by uploading a file (Daten › Importe) or with `imon import`
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,67 @@
+"""The upload page shows a preview; only the confirmation writes; staff can roll back."""
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from imon.core import models as m
+from tests.importing import gefluechtete_2019
+
+
+def upload(client, lines, name="g.csv", **extra):
+    data = "\r\n".join(lines).encode("utf-8")
+    return client.post("/daten/importe/", {"file": SimpleUploadedFile(name, data), "format": "auto", **extra})
+
+
+def test_preview_then_confirm_then_rollback(demo, client, ki_admin):
+    client.force_login(ki_admin)
+    before = m.Observation.objects.count()
+    response = upload(client, gefluechtete_2019())
+    page = response.content.decode()
+    assert response.status_code == 200 and "In die Datenbank schreiben" in page
+    assert "neue Zeilen" in page and ">5<" in page
+    assert m.Observation.objects.count() == before  # a preview writes nothing
+    token = response.context["token"]
+    response = client.post(f"/daten/importe/{token}/bestaetigen/", follow=True)
+    assert "Import #1" in response.content.decode()
+    assert m.Observation.objects.count() == before + 5
+    record = m.ImportRecord.objects.get()
+    assert record.user == ki_admin and record.file_name == "g.csv" and len(record.sha256) == 64
+    response = client.post(f"/daten/importe/{record.pk}/zuruecknehmen/", follow=True)
+    assert "zurückgenommen" in response.content.decode()
+    assert m.Observation.objects.count() == before
+
+
+def test_preview_lists_errors_and_offers_no_confirmation(demo, client, ki_admin):
+    client.force_login(ki_admin)
+    page = upload(client, gefluechtete_2019(b=3921, a_b=4551)).content.decode()
+    assert "nichts geschrieben werden" in page and "Zeile 2" in page
+    assert "In die Datenbank schreiben" not in page
+
+
+def test_unreadable_file_is_shown_as_a_form_error(demo, client, ki_admin):
+    client.force_login(ki_admin)
+    page = upload(client, ["foo;bar", "1;2"]).content.decode()
+    assert "Format der Datei ist unbekannt" in page and "error-summary" in page
+
+
+def test_a_confirmation_cannot_be_replayed(demo, client, ki_admin):
+    client.force_login(ki_admin)
+    token = upload(client, gefluechtete_2019()).context["token"]
+    client.post(f"/daten/importe/{token}/bestaetigen/")
+    response = client.post(f"/daten/importe/{token}/bestaetigen/", follow=True)
+    assert "abgelaufen" in response.content.decode()
+    assert m.ImportRecord.objects.count() == 1
+
+
+def test_people_without_the_right_cannot_import(demo, client, outsider):
+    client.force_login(outsider)
+    assert client.get("/daten/importe/").status_code == 302
+    response = upload(client, gefluechtete_2019())
+    assert response.status_code == 302 and not m.ImportRecord.objects.exists()
+
+
+def test_blank_template_names_the_dimensions(demo, client, ki_admin):
+    client.force_login(ki_admin)
+    response = client.get("/daten/vorlage/gefluechtete-azr-alter.csv")
+    header = response.content.decode("utf-8-sig").splitlines()[0]
+    assert header == "indicator;area;reference_date;altersgruppe;aufenthaltsstatus;value;flag;note"
+    assert client.get("/daten/vorlage/gefluechtete-azr-alter.xlsx").status_code == 200
