@@ -6,18 +6,19 @@ adapt the values once here and hand them to the driver: `executemany` on
 SQLite, `COPY` on PostgreSQL.
 """
 
-import json
 from collections.abc import Iterable
 
 from django.db import connection
 
 from .models import Observation
 
-COLUMNS = ("indicator_id", "area_id", "reference_date", "dims", "dim_key", "value", "flag", "note")
+COLUMNS = ("indicator_id", "area_id", "reference_date", "dim_key", "value", "flag", "note")
 
 
 def insert_observations(rows: Iterable[tuple], extra: dict | None = None, batch_size: int = 5000) -> int:
     """Insert rows of (indicator_id, area_id, reference_date, dims, dim_key, value, flag, note).
+
+    `dims` is carried by the callers for their own use; the database stores `dim_key` only.
 
     `extra` adds the same value to every row (e.g. the import that wrote it).
     Returns the number of rows written. Runs in the caller's transaction."""
@@ -29,30 +30,20 @@ def insert_observations(rows: Iterable[tuple], extra: dict | None = None, batch_
     count = 0
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            dims_json: dict = {}
             with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for ind, area, date, dims, dim_key, value, flag, note in rows:
-                    dims_text = dims_json.get(dim_key)
-                    if dims_text is None:
-                        dims_text = dims_json[dim_key] = json.dumps(dims)
-                    copy.write_row((ind, area, date, dims_text, dim_key, value, flag, note, *extra_values))
+                for ind, area, date, _dims, dim_key, value, flag, note in rows:
+                    copy.write_row((ind, area, date, dim_key, value, flag, note, *extra_values))
                     count += 1
             return count
         # SQLite stores decimals with NUMERIC affinity: the text of the number is what Django writes too.
         sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"
         batch = []
         dates: dict = {}
-        dims_json: dict = {}
-        for ind, area, date, dims, dim_key, value, flag, note in rows:
+        for ind, area, date, _dims, dim_key, value, flag, note in rows:
             date_text = dates.get(date)
             if date_text is None:
                 date_text = dates[date] = connection.ops.adapt_datefield_value(date)
-            dims_text = dims_json.get(dim_key)
-            if dims_text is None:
-                dims_text = dims_json[dim_key] = json.dumps(dims)
-            batch.append(
-                (ind, area, date_text, dims_text, dim_key, None if value is None else str(value), flag, note, *extra_values)
-            )
+            batch.append((ind, area, date_text, dim_key, None if value is None else str(value), flag, note, *extra_values))
             if len(batch) >= batch_size:
                 cursor.executemany(sql, batch)
                 count += len(batch)

@@ -1061,13 +1061,13 @@ def _insert_before(record: dict, before: str, name: str, value) -> dict:
 def _dump_observations():
     rows = (
         m.Observation.objects.order_by("indicator__order", "indicator__key", "area__order", "area__key", "reference_date", "dim_key")
-        .values_list("indicator__key", "area__key", "reference_date", "dims", "value", "flag", "note")
+        .values_list("indicator__key", "area__key", "reference_date", "dim_key", "value", "flag", "note")
         .iterator(chunk_size=5000)
     )
-    for indicator, area, date, dims, value, flag, note in rows:
+    for indicator, area, date, dim_key, value, flag, note in rows:
         row = {"indicator": indicator, "area": area, "date": date}
-        if dims:
-            row["dims"] = dict(sorted(dims.items()))
+        if dim_key:
+            row["dims"] = m.parse_dimension_key(dim_key)
         row["value"] = value.normalize() if value is not None else None
         if flag:
             row["flag"] = flag

@@ -131,7 +131,11 @@ def plan_import(parsed: Parsed, file_name: str, sha256: str, replace: bool = Fal
         key: {v.label.lower(): v.key for v in d.values.all()} for key, d in resolver.dimensions.items()
     }
     file_dims = defaultdict(set)
+    last_dims: dict = {}
     for row in parsed.rows:
+        if last_dims.get(row.indicator) is row.dims:
+            continue  # readers share one dims object per breakdown: nothing new to learn
+        last_dims[row.indicator] = row.dims
         if row.indicator not in indicator_dims:
             indicator = resolver.indicators.get(row.indicator)
             if indicator is not None:
@@ -319,8 +323,7 @@ def _check_rules(plan, incoming, existing, resolver):
     return rules.check(rule_list, cells, children)
 
 
-def _dims_of(dim_key: str) -> dict:
-    return dict(part.split("=", 1) for part in dim_key.split("|")) if dim_key else {}
+_dims_of = m.parse_dimension_key
 
 
 # --- Applying ----------------------------------------------------------------------------
@@ -415,15 +418,16 @@ def recompute_derived(indicator_keys: set):
     for indicator in derived:
         rows = derive(
             indicator.kind,
-            list(indicator.numerator.observations.values_list("area_id", "reference_date", "dims", "dim_key", "value", "flag")),
-            list(indicator.denominator.observations.values_list("area_id", "reference_date", "dims", "dim_key", "value", "flag")),
+            list(indicator.numerator.observations.values_list("area_id", "reference_date", "dim_key", "value", "flag")),
+            list(indicator.denominator.observations.values_list("area_id", "reference_date", "dim_key", "value", "flag")),
         )
         indicator.observations.all().delete()
-        bulk.insert_observations((indicator.pk, *row) for row in rows)
+        bulk.insert_observations((indicator.pk, area, date, None, dim_key, *rest) for area, date, dim_key, *rest in rows)
 
 
 def derive(kind: str, numerators: list, denominators: list) -> list:
-    """Shares (× 100) or rates (× 1,000) from numerator and denominator observations.
+    """Shares (× 100) or rates (× 1,000) from (area, date, dim_key, value, flag) of numerator
+    and denominator; returns (area, date, dim_key, value, flag, note) rows.
 
     A numerator is paired with the denominator of the same area and breakdown
     (or the denominator's total when the denominator is not broken down) at the
@@ -432,12 +436,12 @@ def derive(kind: str, numerators: list, denominators: list) -> list:
     a secret count is secret); qualifiers (p, r, ()) are passed on."""
     factor = Decimal(1000) if kind == "rate" else Decimal(100)
     by_key = defaultdict(list)
-    for area, date, dims, dim_key, value, flag in denominators:
+    for area, date, dim_key, value, flag in denominators:
         by_key[(area, dim_key)].append((date, value, flag))
     for series in by_key.values():
         series.sort()
     result = []
-    for area, date, dims, dim_key, value, flag in numerators:
+    for area, date, dim_key, value, flag in numerators:
         series = by_key.get((area, dim_key)) or by_key.get((area, ""))
         if not series:
             continue
@@ -448,15 +452,15 @@ def derive(kind: str, numerators: list, denominators: list) -> list:
         out_date = min(date, den_date)
         qualifiers = {f for f in (flag, den_flag) if f in ("p", "r", "()")}
         if value is None and flag != "-":
-            result.append((area, out_date, dims, dim_key, None, flag, ""))
+            result.append((area, out_date, dim_key, None, flag, ""))
             continue
         if den_value is None or den_value == 0:
-            result.append((area, out_date, dims, dim_key, None, den_flag if den_value is None else "x", ""))
+            result.append((area, out_date, dim_key, None, den_flag if den_value is None else "x", ""))
             continue
         numerator = Decimal(0) if value is None else Decimal(value)
         share = (numerator / Decimal(den_value) * factor).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
         out_flag = "p" if "p" in qualifiers else "()" if "()" in qualifiers else "r" if "r" in qualifiers else ""
-        result.append((area, out_date, dims, dim_key, share, out_flag, ""))
+        result.append((area, out_date, dim_key, share, out_flag, ""))
     return result
 
 

@@ -514,8 +514,14 @@ FLAGS_WITHOUT_VALUE = {Flag.NOTHING, Flag.SECRET, Flag.NOT_APPLICABLE, Flag.NOT_
 
 
 def dimension_key(dims: dict[str, str]) -> str:
-    """Canonical text form of a disaggregation, used in the uniqueness constraint."""
+    """Canonical text form of a disaggregation, stored and used in the uniqueness constraint.
+
+    Dimension and value keys cannot contain '=' or '|' (see key_validator)."""
     return "|".join(f"{k}={dims[k]}" for k in sorted(dims))
+
+
+def parse_dimension_key(dim_key: str) -> dict[str, str]:
+    return dict(part.split("=", 1) for part in dim_key.split("|")) if dim_key else {}
 
 
 class ValidationRule(models.Model):
@@ -599,13 +605,18 @@ class ImportRecord(models.Model):
 
 
 class Observation(models.Model):
+    # No separate index on indicator: the unique constraint's index starts with it.
     indicator = models.ForeignKey(
-        Indicator, verbose_name=_("indicator"), on_delete=models.CASCADE, related_name="observations"
+        Indicator, verbose_name=_("indicator"), on_delete=models.CASCADE, related_name="observations", db_index=False
     )
     area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="observations")
     reference_date = models.DateField(_("reference date (Stichtag)"))
-    dims = models.JSONField(_("disaggregation"), default=dict, blank=True)
-    dim_key = models.CharField(max_length=500, blank=True, editable=False)
+    dim_key = models.CharField(
+        _("disaggregation"),
+        max_length=500,
+        blank=True,
+        help_text=_("Dimension and value pairs, e.g. altersgruppe=0-64|geschlecht=w; empty: no breakdown."),
+    )
     value = models.DecimalField(_("value"), max_digits=20, decimal_places=6, null=True, blank=True)
     flag = models.CharField(_("symbol"), max_length=3, choices=Flag.choices, blank=True)
     note = models.TextField(_("note"), blank=True)
@@ -641,9 +652,14 @@ class Observation(models.Model):
     def __str__(self):
         return f"{self.indicator.key} {self.area.key} {self.reference_date}"
 
-    def save(self, *args, **kwargs):
-        self.dim_key = dimension_key(self.dims or {})
-        super().save(*args, **kwargs)
+    @property
+    def dims(self) -> dict:
+        """The breakdown as a mapping {dimension: value}."""
+        return parse_dimension_key(self.dim_key)
+
+    @dims.setter
+    def dims(self, value: dict):
+        self.dim_key = dimension_key(value or {})
 
 
 # --- Contact points ---------------------------------------------------------------

@@ -1,0 +1,105 @@
+"""Import benchmark for `imon import`: a GENESIS flat file of all German Kreise.
+
+    .venv/bin/python bench/run_import.py                    # SQLite and PostgreSQL (if reachable)
+    .venv/bin/python bench/run_import.py --no-postgres
+    .venv/bin/python bench/run_import.py --areas 100         # smaller file for a quick run
+
+Generates the file with imon.core.synthetic (400 Kreise x 4 classifying
+variables x 4 reference dates = 172,800 rows), then measures, each as a
+separate process with its wall time and peak memory:
+
+* the baseline: a Python process that imports pandas and reads the file,
+* start-up: `imon import --list` (Python, Django, database connection),
+* `imon import FILE` into an empty, migrated database (SQLite, then PostgreSQL).
+
+Rows per second "after start-up" divide the rows by (import - start-up).
+Targets (issue 3): >= 100,000 rows/s, peak memory < 400 MB, import <= 4x pandas.
+Exit code 0 whether or not the targets are met.
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from run import PostgresDatabase  # noqa: E402
+
+PANDAS = "import sys, pandas; pandas.read_csv(sys.argv[1], sep=';', dtype=str, keep_default_na=False, encoding='utf-8-sig')"
+TARGET_ROWS_PER_SECOND = 100_000
+TARGET_PEAK_MB = 400
+TARGET_RATIO = 4.0
+
+
+def measure(args, env):
+    """Wall seconds and peak resident memory (MB) of one child process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    out, err = proc.stdout.read(), proc.stderr.read()
+    if os.waitstatus_to_exitcode(status) != 0:
+        print(f"FAILED: {' '.join(map(str, args))}\n{out[-2000:]}\n{err[-2000:]}", file=sys.stderr)
+        raise SystemExit(1)
+    return seconds, usage.ru_maxrss / 1024, out.strip()
+
+
+def imon(*command):
+    return [sys.executable, "-m", "imon.cli", *command]
+
+
+def run_backend(label, env, flat_file, rows, pandas_seconds):
+    subprocess.run(imon("migrate", "-v0"), env=env, check=True)
+    startup, _mb, _out = measure(imon("import", "--list"), env)
+    seconds, peak, out = measure(imon("import", str(flat_file)), env)
+    rate = rows / max(seconds - startup, 1e-9)
+    ratio = seconds / pandas_seconds
+    ok = rate >= TARGET_ROWS_PER_SECOND and peak < TARGET_PEAK_MB and ratio <= TARGET_RATIO
+    print(f"imon import ({label}): {seconds:.2f} s, start-up {startup:.2f} s, peak {peak:.0f} MB", flush=True)
+    print(f"    {out.splitlines()[-1]}")
+    print(
+        f"    rows/s after start-up: {rate:,.0f} (target >= {TARGET_ROWS_PER_SECOND:,})  "
+        f"ratio to pandas: {ratio:.2f} (target <= {TARGET_RATIO})  peak {peak:.0f} MB (target < {TARGET_PEAK_MB})"
+    )
+    return ok
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="Measure imon import of a GENESIS flat file.")
+    parser.add_argument("--areas", type=int, default=400)
+    parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--no-postgres", action="store_true")
+    args = parser.parse_args(argv)
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "imon.settings")
+    from imon.core.synthetic import write_genesis
+
+    workdir = Path(tempfile.mkdtemp(prefix="imon-bench-import-"))
+    flat_file = workdir / "12521-0041_de_flat.csv"
+    rows = write_genesis(flat_file, areas=args.areas)
+    print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
+    print(f"file: {flat_file.name}, {rows:,} rows, {flat_file.stat().st_size / 1e6:.1f} MB")
+    base_env = {k: v for k, v in os.environ.items() if k not in ("IMON_DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
+    pandas_seconds, pandas_mb, _ = measure([sys.executable, "-c", PANDAS, str(flat_file)], base_env)
+    print(f"baseline: Python + import pandas + read_csv: {pandas_seconds:.2f} s, peak {pandas_mb:.0f} MB", flush=True)
+
+    results = []
+    env = dict(base_env, IMON_HOME=str(workdir / "sqlite"))
+    results.append(run_backend("SQLite", env, flat_file, rows, pandas_seconds))
+    if not args.no_postgres:
+        try:
+            with PostgresDatabase(args.database_url) as database:
+                env = dict(base_env, IMON_HOME=str(workdir / "pg"), IMON_DATABASE_URL=database.url)
+                results.append(run_backend("PostgreSQL", env, flat_file, rows, pandas_seconds))
+        except Exception as exc:  # noqa: BLE001 - a measurement, reported, not a test
+            print(f"PostgreSQL not measured: {exc}")
+    print("RESULT ok" if all(results) else "RESULT over target")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
