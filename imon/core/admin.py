@@ -113,7 +113,7 @@ class MeasureAdmin(admin.ModelAdmin):
         (None, {"fields": ["key", "field_of_action", "title", "description", "order"]}),
         (_("Responsibility"), {"fields": ["lead_unit", "partners", "programme", "start_date", "end_date"]}),
         (
-            _("Status"),
+            _("Current state"),
             {"fields": ["status", "progress", "traffic_light", "traffic_light_reason", "results", "obstacles"]},
         ),
         (_("Controlling figures"), {"fields": ["participants", "staff", "hours", "cost", "funding", "effect"]}),
