@@ -11,7 +11,7 @@ def test_every_section_and_field_is_documented():
     for section, fields in conceptfile.SCHEMA.items():
         if section not in ("next_steps", "dimension_values"):
             assert f"### {section}" in DOC, section
-        for name, kind, opts in fields:
+        for name, _kind, opts in fields:
             assert f"`{name}`" in DOC, f"{section}.{name}"
             for choice in opts.get("choices", []):
                 if choice:

@@ -4,7 +4,6 @@ import csv
 import datetime
 import io
 import json
-from decimal import Decimal
 
 import openpyxl
 import pytest

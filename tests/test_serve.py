@@ -51,7 +51,7 @@ def demo_server(tmp_path):
             break
         except OSError:
             if proc.poll() is not None:
-                raise AssertionError(proc.stdout.read())
+                raise AssertionError(proc.stdout.read()) from None
             time.sleep(0.3)
     else:
         proc.kill()

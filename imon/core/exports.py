@@ -10,7 +10,6 @@ import json
 from decimal import Decimal
 
 from . import models as m
-from .numbers import format_number
 
 FORMATS = ("csv", "csv-de", "xlsx", "json")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -111,4 +110,3 @@ def write(stream_or_path, fmt: str, header: list[str], rows: list[dict]):
         raise ValueError(fmt)
 
 
-__all__ = ["FORMATS", "format_number", "observations", "table", "write", "safe_text"]

@@ -303,7 +303,7 @@ def parse_genesis(header: list[str], reader, name: str) -> Parsed:
     width = len(header)
     table = re.search(r"\d{5}-\d{4}|\d{5}-\d{2}-\d{2}-\d|\d{4}[A-Z]-\d{4}", name)
     rows, problems = result.rows, result.problems
-    indicators, dimensions, areas = result.indicators, result.dimensions, result.areas
+    indicators = result.indicators
     decimal_comma = None
     date_cache: dict = {}
     combo_cache: dict = {}
@@ -484,9 +484,10 @@ def parse_long_rows(numbered_rows, fmt: str, decimal_comma: bool = True) -> Pars
             continue
         if len(record) < width:
             record = record + [""] * (width - len(record))
-            if len(record) > width:
-                pass
-        get = lambda name: record[col[name]].strip() if name in col else ""  # noqa: E731
+
+        def get(name, record=record):
+            return record[col[name]].strip() if name in col else ""
+
         indicator, area, date_text = get("indicator"), get("area"), get("reference_date")
         if not indicator:
             result.problems.append(Problem(line, names[col["indicator"]], _("the indicator is missing.")))

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from . import bulk, rules
 from . import models as m
-from .importers import TOTAL_KEY, Parsed, Problem
+from .importers import Parsed, Problem
 
 # Old symbol or flag under which a different new value is an expected update, not a conflict.
 REPLACEABLE_FLAGS = {"p", "...", "/"}
@@ -226,7 +226,7 @@ def plan_import(parsed: Parsed, file_name: str, sha256: str, replace: bool = Fal
         else:
             plan.conflicts.append((old[0], new_row, old[1:]))
     if plan.conflicts and not replace:
-        for obs_id, new_row, old in plan.conflicts[:50]:
+        for _obs_id, new_row, old in plan.conflicts[:50]:
             row = incoming[(new_row[0], new_row[1], new_row[2], new_row[4])][0]
             plan.warnings.append(
                 _problem_at(row.line, row.column, _("conflict: stored is %(old)s, the file says %(new)s; written only with --replace.")

@@ -9,7 +9,7 @@ that was accepted earlier does not block a new import.
 
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
