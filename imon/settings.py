@@ -1,6 +1,7 @@
 """Django settings, read from environment variables with laptop defaults.
 
 IMON_HOME           data folder (SQLite file, uploads, generated files, secret key); default ./var
+IMON_HTTPS          "1" behind HTTPS in production: secure cookies, HSTS, redirect to HTTPS
 IMON_DATABASE_URL   e.g. postgresql://user@127.0.0.1:5432/db; default SQLite in IMON_HOME
 IMON_DEBUG          "1"/"true" to enable debug mode; default off
 IMON_SECRET_KEY     secret key; default: generated once into IMON_HOME/secret_key
@@ -68,6 +69,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "imon.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "imon.core.middleware.GermanFirstLocaleMiddleware",
@@ -138,6 +140,33 @@ MEDIA_ROOT = IMON_HOME / "uploads"
 MEDIA_URL = "media/"
 
 LOGIN_URL = "admin:login"
+
+# --- Security ------------------------------------------------------------------------
+SESSION_COOKIE_AGE = 8 * 60 * 60  # a working day
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# No inline scripts anywhere; inline styles are allowed for the Django admin's layout.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+if env_bool("IMON_HTTPS"):
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = 365 * 24 * 60 * 60
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 # Largest statistics file that can be imported, in MB (IMON_IMPORT_MAX_MB).
 IMON_IMPORT_MAX_MB = int(os.environ.get("IMON_IMPORT_MAX_MB", "200"))

@@ -10,4 +10,5 @@ urlpatterns = [
     path("daten/importe/<int:pk>/zuruecknehmen/", data_views.import_rollback, name="data-import-rollback"),
     path("daten/vorlage/<str:key>.<str:fmt>", data_views.import_template, name="data-import-template"),
     path("admin/", admin.site.urls),
+    path("healthz", views.healthz, name="healthz"),
 ]

@@ -220,16 +220,29 @@ def parse_bytes(data: bytes, name: str, fmt: str = "auto", indicator: str | None
         records = ((number, line.rstrip("\r").split(delimiter)) for number, line in _lines(text, after=first))
         return parse_genesis(header, records, name)
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    next(row for row in reader if row)  # the header
-    records = ((reader.line_num, row) for row in reader)
-    decimal_comma = delimiter == ";"
-    if fmt == "genesis":
-        return parse_genesis(header, records, name)
-    if fmt == "csv":
-        return parse_long_rows(_with_lines(header, records), "csv", decimal_comma)
-    if fmt == "opensdg":
-        return parse_opensdg(header, records, indicator or _indicator_from_name(name), decimal_comma)
-    return parse_sdmx(header, records, indicator, decimal_comma)
+    width = len(header)
+    try:
+        next(row for row in reader if row)  # the header
+        # Short rows are padded: a missing cell is an empty cell, reported by the reader that needs it.
+        records = ((reader.line_num, row + [""] * (width - len(row))) for row in reader)
+        decimal_comma = delimiter == ";"
+        if fmt == "genesis":
+            return parse_genesis(header, records, name)
+        if fmt == "csv":
+            return parse_long_rows(_with_lines(header, records), "csv", decimal_comma)
+        if fmt == "opensdg":
+            return parse_opensdg(header, records, indicator or _indicator_from_name(name), decimal_comma)
+        return parse_sdmx(header, records, indicator, decimal_comma)
+    except csv.Error as exc:
+        raise ImportFileError(_("The file cannot be read as CSV (line %(line)s): %(error)s") % {"line": reader.line_num, "error": exc}) from None
+
+
+def _require(columns, present, fmt):
+    missing = [c for c in columns if c not in present]
+    if missing:
+        raise ImportFileError(
+            _("A %(format)s file needs the columns %(columns)s.") % {"format": fmt, "columns": ", ".join(missing)}
+        )
 
 
 def _lines(text: str, after: str | None = None):
@@ -534,6 +547,7 @@ def parse_opensdg(header, reader, indicator: str | None, decimal_comma: bool) ->
     result = Parsed("opensdg")
     names = [h.strip() for h in header]
     col = {n.lower(): i for i, n in enumerate(names)}
+    _require(["year", "value"], col, "Open SDG")
     skip = {"year", "value", "units", "unit measure", "unit multiplier", "series", "observation status", "geocode"}
     dim_columns = [(i, n) for i, n in enumerate(names) if n.lower() not in skip and n]
     for line, record in reader:
@@ -566,6 +580,7 @@ def parse_sdmx(header, reader, indicator: str | None, decimal_comma: bool) -> Pa
     names = [h.strip() for h in header]
     upper = [n.upper().split(":")[0] for n in names]
     col = {n: i for i, n in enumerate(upper)}
+    _require(["TIME_PERIOD", "OBS_VALUE"], col, "SDMX-CSV")
     skip = {"DATAFLOW", "STRUCTURE", "STRUCTURE_ID", "ACTION", "TIME_PERIOD", "OBS_VALUE", "OBS_STATUS", "OBS_FLAG", "UNIT_MEASURE", "UNIT_MULT", "DECIMALS", "REF_AREA", "COMMENT_OBS"}
     dim_columns = [(i, names[i].split(":")[0].lower()) for i, n in enumerate(upper) if n not in skip and n]
     flow_col = col.get("DATAFLOW", col.get("STRUCTURE_ID"))

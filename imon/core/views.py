@@ -21,3 +21,23 @@ def home(request):
         "contact_points": m.ContactPoint.objects.count(),
     }
     return render(request, "core/home.html", {"concepts": concepts, "counts": counts})
+
+
+def healthz(request):
+    """For monitoring: 200 when the database answers and every migration is applied, else 503."""
+    from django.db import DatabaseError, connection
+    from django.db.migrations.executor import MigrationExecutor
+    from django.http import JsonResponse
+
+    checks = {"database": "ok", "migrations": "ok"}
+    try:
+        connection.ensure_connection()
+        executor = MigrationExecutor(connection)
+        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+        if pending:
+            checks["migrations"] = f"{len(pending)} pending"
+    except DatabaseError:
+        checks["database"] = "unreachable"
+        checks["migrations"] = "unknown"
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse({"status": "ok" if healthy else "fail", **checks}, status=200 if healthy else 503)

@@ -1,0 +1,63 @@
+"""Security settings, headers and the health endpoint."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.contrib.auth.hashers import get_hasher
+from django.test import override_settings
+
+
+def test_passwords_are_hashed_with_argon2():
+    assert get_hasher().algorithm == "argon2"
+
+
+@pytest.mark.django_db
+def test_every_page_sends_security_headers(client):
+    response = client.get("/admin/login/")
+    csp = response["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-eval" not in csp
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.django_db
+def test_health_endpoint_reports_database_and_migrations(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "migrations": "ok"}
+
+
+@pytest.mark.django_db
+def test_health_endpoint_reports_pending_migrations(client, monkeypatch):
+    from django.db.migrations.executor import MigrationExecutor
+
+    monkeypatch.setattr(MigrationExecutor, "migration_plan", lambda self, targets: ["core.9999_future"])
+    response = client.get("/healthz")
+    assert response.status_code == 503 and response.json()["migrations"] == "1 pending"
+
+
+def test_production_settings_pass_the_deploy_check(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IMON_")}
+    env.update(
+        IMON_HOME=str(tmp_path),
+        IMON_HTTPS="1",
+        IMON_SECRET_KEY="a-long-random-secret-key-of-more-than-fifty-characters-1234567890",
+        IMON_ALLOWED_HOSTS="integration.example.org",
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "imon.cli", "check", "--deploy", "--fail-level", "WARNING"],
+        env=env, capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.django_db
+def test_login_form_requires_a_csrf_token(ki_admin):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.post("/admin/login/", {"username": "anna", "password": "sicheres-passwort-1"})
+    assert response.status_code == 403
