@@ -30,7 +30,8 @@ def insert_observations(rows: Iterable[tuple], extra: dict | None = None, batch_
     count = 0
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            # The driver's COPY bypasses Django's cursor wrapper: translate its errors to Django's.
+            with connection.wrap_database_errors, cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                 for ind, area, date, _dims, dim_key, value, flag, note in rows:
                     copy.write_row((ind, area, date, dim_key, value, flag, note, *extra_values))
                     count += 1

@@ -73,6 +73,9 @@ def import_confirm(request, token):
         if not plan.ok:
             return render(request, "core/import_preview.html", {"plan": plan, "token": None, "limit": PREVIEW_ROWS})
         record = imports.apply_import(plan, request.user)
+    except imports.StalePlanError as exc:
+        messages.error(request, str(exc))
+        return redirect("data-import")
     finally:
         path.unlink(missing_ok=True)
     if record is None:

@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -40,6 +40,7 @@ class Plan:
     unchanged: int = 0
     create: dict = field(default_factory=lambda: {"indicators": {}, "dimensions": {}, "values": {}, "areas": {}})
     indicator_keys: set = field(default_factory=set)
+    last_import: int = 0  # the newest import when the plan was made
 
     @property
     def ok(self) -> bool:
@@ -119,6 +120,7 @@ class _Resolver:
 def plan_import(parsed: Parsed, file_name: str, sha256: str, replace: bool = False, progress=None) -> Plan:
     """Resolve, compare with the database and validate; writes nothing."""
     plan = Plan(parsed, file_name, sha256, replace)
+    plan.last_import = m.ImportRecord.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     plan.errors.extend(parsed.problems)
     resolver = _Resolver(parsed, plan)
     say = progress or (lambda message: None)
@@ -329,43 +331,77 @@ _dims_of = m.parse_dimension_key
 # --- Applying ----------------------------------------------------------------------------
 
 
+class StalePlanError(Exception):
+    """The database changed between checking and writing; the message is German."""
+
+
+# Any constant: the key of the PostgreSQL advisory lock that serialises imports.
+IMPORT_LOCK = 4_733_021
+
+
+def _lock_imports():
+    """Imports run one after the other. On SQLite the write transaction itself is exclusive
+    (transaction_mode IMMEDIATE); PostgreSQL needs an advisory lock."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK])
+
+
 def apply_import(plan: Plan, user=None, progress=None) -> m.ImportRecord | None:
-    """Write a checked plan in one transaction; returns the record, or None if nothing changes."""
+    """Write a checked plan in one transaction; returns the record, or None if nothing changes.
+
+    Raises StalePlanError, writing nothing, if another import of the same
+    indicators (or any other write to the same observations) came in between."""
     if not plan.ok:
         raise ValueError("plan has errors")
     if not plan.has_changes:
         return None
-    say = progress or (lambda message: None)
-    with transaction.atomic():
-        _create_metadata(plan)
-        indicators = {i.key: i for i in m.Indicator.objects.filter(key__in=plan.indicator_keys)}
-        areas = dict(m.Area.objects.values_list("key", "pk"))
-        record = m.ImportRecord.objects.create(
-            file_name=plan.file_name,
-            sha256=plan.sha256,
-            format=plan.parsed.format,
-            user=user if user is not None and user.is_authenticated else None,
-            rows_new=len(plan.new),
-            rows_changed=len(plan.changed) + (len(plan.conflicts) if plan.replace else 0),
-            rows_unchanged=plan.unchanged,
-            warnings=[str(w) for w in plan.warnings],
-        )
-        say(_("Writing %(count)s new rows …") % {"count": len(plan.new)})
-        bulk.insert_observations(
-            ((indicators[r[0]].pk, areas[r[1]], *r[2:]) for r in plan.new),
-            extra={"import_record_id": record.pk},
-        )
-        updates = plan.changed + (plan.conflicts if plan.replace else [])
-        previous = {}
-        objects = []
-        for obs_id, new_row, old in updates:
-            previous[str(obs_id)] = [None if old[0] is None else str(old[0]), old[1], old[2], old[3]]
-            objects.append(m.Observation(pk=obs_id, value=new_row[5], flag=new_row[6], note=new_row[7], import_record=record))
-        m.Observation.objects.bulk_update(objects, ["value", "flag", "note", "import_record"], batch_size=1000)
-        record.previous = previous
-        record.save(update_fields=["previous"])
-        record.indicators.set(indicators.values())
-        recompute_derived(set(indicators))
+    try:
+        with transaction.atomic():
+            _lock_imports()
+            newer = m.ImportRecord.objects.filter(pk__gt=plan.last_import, indicators__key__in=plan.indicator_keys)
+            if newer.exists():
+                raise StalePlanError(
+                    _("Another import of the same indicators was written after this file was checked; check the file again.")
+                )
+            return _write(plan, user, progress or (lambda message: None))
+    except IntegrityError:
+        raise StalePlanError(
+            _("The stored values changed after this file was checked; nothing was written. Check the file again.")
+        ) from None
+
+
+def _write(plan: Plan, user, say) -> m.ImportRecord:
+    """Write the plan; runs inside apply_import's transaction and lock."""
+    _create_metadata(plan)
+    indicators = {i.key: i for i in m.Indicator.objects.filter(key__in=plan.indicator_keys)}
+    areas = dict(m.Area.objects.values_list("key", "pk"))
+    record = m.ImportRecord.objects.create(
+        file_name=plan.file_name,
+        sha256=plan.sha256,
+        format=plan.parsed.format,
+        user=user if user is not None and user.is_authenticated else None,
+        rows_new=len(plan.new),
+        rows_changed=len(plan.changed) + (len(plan.conflicts) if plan.replace else 0),
+        rows_unchanged=plan.unchanged,
+        warnings=[str(w) for w in plan.warnings],
+    )
+    say(_("Writing %(count)s new rows …") % {"count": len(plan.new)})
+    bulk.insert_observations(
+        ((indicators[r[0]].pk, areas[r[1]], *r[2:]) for r in plan.new),
+        extra={"import_record_id": record.pk},
+    )
+    updates = plan.changed + (plan.conflicts if plan.replace else [])
+    previous = {}
+    objects = []
+    for obs_id, new_row, old in updates:
+        previous[str(obs_id)] = [None if old[0] is None else str(old[0]), old[1], old[2], old[3]]
+        objects.append(m.Observation(pk=obs_id, value=new_row[5], flag=new_row[6], note=new_row[7], import_record=record))
+    m.Observation.objects.bulk_update(objects, ["value", "flag", "note", "import_record"], batch_size=1000)
+    record.previous = previous
+    record.save(update_fields=["previous"])
+    record.indicators.set(indicators.values())
+    recompute_derived(set(indicators))
     return record
 
 

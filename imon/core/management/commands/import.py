@@ -64,7 +64,10 @@ class Command(BaseCommand):
             raise CommandError(_("%(file)s: the file has errors; nothing was written.") % {"file": path.name})
         if options["dry_run"]:
             return _("Dry run: nothing was written.")
-        record = imports.apply_import(plan, progress=self.progress)
+        try:
+            record = imports.apply_import(plan, progress=self.progress)
+        except imports.StalePlanError as exc:
+            raise CommandError(f"{path.name}: {exc}") from None
         if record is None:
             return _("Nothing to do: the database already holds these values.")
         return _("Import #%(id)s written: %(new)s new, %(changed)s changed rows.") % {
