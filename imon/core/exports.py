@@ -7,6 +7,7 @@ value, flag, unit, source. The files read back with `imon import` unchanged.
 import csv
 import io
 import json
+from collections import defaultdict
 from decimal import Decimal
 
 from . import models as m
@@ -31,14 +32,49 @@ def observations(indicator: str | None = None, area: str | None = None):
     return qs
 
 
-def table(qs) -> tuple[list[str], list[dict]]:
-    """Header and rows (as dicts of Python values) of the long format."""
+def hidden_cells(indicator_keys) -> dict:
+    """The confidentiality boundary: {(indicator, area, date, dim_key): reason} of every observation
+    of these indicators (and of the indicators their rules link them to) that the public must not see.
+
+    Suppression is decided on everything published together, not on the part that one page or file
+    shows, so that every output hides the same cells."""
+    from . import confidentiality, rules
+
+    keys = set(indicator_keys)
+    rule_objects = list(m.ValidationRule.objects.select_related("indicator", "other_indicator"))
+    linked = True
+    while linked:  # follow product rules both ways
+        linked = False
+        for rule in rule_objects:
+            if rule.other_indicator_id and (rule.indicator.key in keys) != (rule.other_indicator.key in keys):
+                keys |= {rule.indicator.key, rule.other_indicator.key}
+                linked = True
+    cells = {
+        (ind, area, date, dim_key): (value, flag, m.parse_dimension_key(dim_key))
+        for ind, area, date, dim_key, value, flag in m.Observation.objects.filter(indicator__key__in=keys).values_list(
+            "indicator__key", "area__key", "reference_date", "dim_key", "value", "flag"
+        )
+    }
+    rule_list = [rules.rule_from_model(r) for r in rule_objects if r.indicator.key in keys]
+    children = defaultdict(list)
+    for area, parent in m.Area.objects.exclude(parent=None).values_list("key", "parent__key"):
+        children[parent].append(area)
+    kinds = dict(m.Indicator.objects.filter(key__in=keys).values_list("key", "kind"))
+    relations = confidentiality.relations_from_rules(rule_list, cells, children)
+    return confidentiality.suppress(cells, relations, lambda key: kinds.get(key[0]) == "count")
+
+
+def table(qs, public: bool = False) -> tuple[list[str], list[dict]]:
+    """Header and rows (as dicts of Python values) of the long format; `public` applies
+    statistical confidentiality (hidden cells become '.')."""
     dims: list[str] = []
     rows = []
+    hidden = hidden_cells(set(qs.values_list("indicator__key", flat=True).distinct())) if public else {}
     for obs in qs.iterator(chunk_size=5000):
         for d in obs.dims:
             if d not in dims:
                 dims.append(d)
+        secret = (obs.indicator.key, obs.area.key, obs.reference_date, obs.dim_key) in hidden
         rows.append(
             {
                 "indicator": obs.indicator.key,
@@ -46,8 +82,8 @@ def table(qs) -> tuple[list[str], list[dict]]:
                 "area_name": obs.area.name,
                 "reference_date": obs.reference_date,
                 **obs.dims,
-                "value": obs.value,
-                "flag": obs.flag,
+                "value": None if secret else obs.value,
+                "flag": "." if secret else obs.flag,
                 "unit": obs.indicator.unit,
                 "source": str(obs.indicator.source) if obs.indicator.source else "",
             }

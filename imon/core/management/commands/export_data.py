@@ -17,11 +17,12 @@ class Command(BaseCommand):
         parser.add_argument("--indicator", help=_("only this indicator (key)"))
         parser.add_argument("--area", help=_("only this area (key or AGS)"))
         parser.add_argument("--format", default=None, choices=exports.FORMATS, help=_("default: from the file extension, else csv"))
+        parser.add_argument("--public", action="store_true", help=_("apply statistical confidentiality (the version for the public)"))
 
     def handle(self, *args, **options):
         out = options["out"]
         fmt = options["format"] or {".xlsx": "xlsx", ".json": "json"}.get(Path(out).suffix.lower(), "csv")
-        header, rows = exports.table(exports.observations(options["indicator"], options["area"]))
+        header, rows = exports.table(exports.observations(options["indicator"], options["area"]), public=options["public"])
         if not rows and (options["indicator"] or options["area"]):
             raise CommandError(_("No observations match the filter."))
         if out == "-":

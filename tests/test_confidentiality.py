@@ -1,0 +1,120 @@
+"""No published value lets anyone recompute a hidden cell: proved with linear-programming bounds."""
+
+import csv
+import io
+
+import numpy as np
+from django.core.management import call_command
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scipy.optimize import linprog
+
+from imon.core import confidentiality as c
+
+THRESHOLD = 3  # values 1 and 2 are hidden
+
+
+def audit(cells, equations, hidden):
+    """Independent of the production code: for each hidden cell, the interval that the published
+    cells and the equations (all values >= 0) allow. Returns {key: (low, high)}."""
+    unknown = sorted(hidden)
+    position = {k: i for i, k in enumerate(unknown)}
+    rows, rhs = [], []
+    for equation in equations:
+        row, constant = np.zeros(len(unknown)), 0.0
+        for coef, key in equation:
+            if key in position:
+                row[position[key]] += coef
+            else:
+                constant += coef * cells[key]
+        if row.any():
+            rows.append(row)
+            rhs.append(-constant)
+    result = {}
+    for key in unknown:
+        objective = np.zeros(len(unknown))
+        objective[position[key]] = 1
+        low = linprog(objective, A_eq=np.array(rows) if rows else None, b_eq=np.array(rhs) if rows else None, bounds=(0, None))
+        high = linprog(-objective, A_eq=np.array(rows) if rows else None, b_eq=np.array(rhs) if rows else None, bounds=(0, None))
+        result[key] = (low.fun, float("inf") if high.status == 3 else -high.fun)
+    return result
+
+
+@st.composite
+def linked_tables(draw):
+    """A table of counts with row, column and grand totals, and a linked table of persons
+    (= size × count per cell), as a household table with its persons row."""
+    n_rows, n_cols = draw(st.integers(1, 4)), draw(st.integers(2, 5))
+    counts = [[draw(st.one_of(st.integers(0, 4), st.integers(5, 60))) for _ in range(n_cols)] for _ in range(n_rows)]
+    cells, equations = {}, []
+    rows, cols = [f"r{r}" for r in range(n_rows)], [f"c{col}" for col in range(n_cols)]
+    for r, row_key in enumerate(rows):
+        for col, col_key in enumerate(cols):
+            cells[("hh", row_key, col_key)] = counts[r][col]
+            cells[("persons", row_key, col_key)] = (col + 1) * counts[r][col]
+            equations.append([(1, ("persons", row_key, col_key)), (-(col + 1), ("hh", row_key, col_key))])
+    for table in ("hh", "persons"):
+        for row_key in rows:
+            cells[(table, row_key, "total")] = sum(cells[(table, row_key, col_key)] for col_key in cols)
+            equations.append([(1, (table, row_key, "total")), *((-1, (table, row_key, col_key)) for col_key in cols)])
+        for col_key in [*cols, "total"]:
+            cells[(table, "total", col_key)] = sum(cells[(table, row_key, col_key)] for row_key in rows)
+            equations.append([(1, (table, "total", col_key)), *((-1, (table, row_key, col_key)) for row_key in rows)])
+    return cells, equations
+
+
+@settings(max_examples=200, deadline=None)
+@given(linked_tables())
+def test_every_hidden_cell_stays_undetermined(table):
+    cells, equations = table
+    relations = [c.Relation(tuple(eq)) for eq in equations]
+    values = {k: (v, "-" if v == 0 else "", {}) for k, v in cells.items()}
+    hidden = c.suppress(values, relations, lambda key: key[0] == "hh", c.Policy(min_count=THRESHOLD))
+    sensitive = [k for k in cells if k[0] == "hh" and 0 < cells[k] < THRESHOLD]
+    assert all(hidden.get(k) == "primary" for k in sensitive)
+    bounds = audit(cells, equations, hidden)
+    for key in sensitive:
+        low, high = bounds[key]
+        assert high - low >= THRESHOLD - 1e-6, (key, cells[key], low, high, sorted(hidden))
+
+
+@settings(max_examples=40, deadline=None)
+@given(linked_tables())
+def test_the_choice_is_stable(table):
+    cells, equations = table
+    relations = [c.Relation(tuple(eq)) for eq in equations]
+    values = {k: (v, "", {}) for k, v in cells.items()}
+    first = c.suppress(values, relations, lambda key: key[0] == "hh")
+    again = c.suppress(dict(reversed(list(values.items()))), list(reversed(relations)), lambda key: key[0] == "hh")
+    assert first == again
+
+
+def test_source_secret_values_are_protected_too():
+    cells = {"total": (10, "", {}), "a": (None, ".", {}), "b": (7, "", {}), "c": (3, "", {})}
+    relations = [c.Relation(((1, "total"), (-1, "a"), (-1, "b"), (-1, "c")))]
+    hidden = c.suppress(cells, relations, lambda key: True)
+    assert hidden["a"] == "source" and len(hidden) >= 2  # the secret 0 is not recomputable as 10 - 7 - 3
+
+
+def public_export(indicator):
+    buffer = io.BytesIO()
+    from imon.core import exports
+
+    exports.write(buffer, "csv", *exports.table(exports.observations(indicator), public=True))
+    return {row["haushaltsgroesse"]: (row["value"], row["flag"]) for row in csv.DictReader(io.StringIO(buffer.getvalue().decode()))}
+
+
+def test_demo_household_table_hides_small_households_and_what_reveals_them(demo):
+    households, persons = public_export("wohnungssuchende-haushalte"), public_export("wohnungssuchende-personen")
+    for size in ("9", "10", "11"):
+        assert households[size] == ("", ".") and persons[size] == ("", ".")
+    assert households["1"] == ("402", "") and households["insgesamt"][0] in ("640", "")
+
+
+def test_export_data_public_applies_the_boundary(demo, tmp_path):
+    staff, public = tmp_path / "staff.csv", tmp_path / "public.csv"
+    call_command("export_data", str(staff), indicator="wohnungssuchende-haushalte")
+    call_command("export_data", str(public), indicator="wohnungssuchende-haushalte", public=True)
+    staff_rows = {r["haushaltsgroesse"]: r for r in csv.DictReader(staff.open(encoding="utf-8"))}
+    public_rows = {r["haushaltsgroesse"]: r for r in csv.DictReader(public.open(encoding="utf-8"))}
+    assert staff_rows["10"]["value"] == "1" and public_rows["10"]["value"] == "" and public_rows["10"]["flag"] == "."
