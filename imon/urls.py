@@ -9,6 +9,7 @@ urlpatterns = [
     path("daten/importe/<str:token>/bestaetigen/", data_views.import_confirm, name="data-import-confirm"),
     path("daten/importe/<int:pk>/zuruecknehmen/", data_views.import_rollback, name="data-import-rollback"),
     path("daten/vorlage/<str:key>.<str:fmt>", data_views.import_template, name="data-import-template"),
+    path("daten/geheimhaltung/", data_views.confidentiality_overview, name="data-confidentiality"),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
 ]

@@ -118,3 +118,15 @@ def test_export_data_public_applies_the_boundary(demo, tmp_path):
     staff_rows = {r["haushaltsgroesse"]: r for r in csv.DictReader(staff.open(encoding="utf-8"))}
     public_rows = {r["haushaltsgroesse"]: r for r in csv.DictReader(public.open(encoding="utf-8"))}
     assert staff_rows["10"]["value"] == "1" and public_rows["10"]["value"] == "" and public_rows["10"]["flag"] == "."
+
+
+def test_staff_see_true_values_marked_and_a_page_explains_each_block(demo, client, ki_admin):
+    from imon.core import models as m
+
+    client.force_login(ki_admin)
+    households = m.Indicator.objects.get(key="wohnungssuchende-haushalte")
+    page = client.get(f"/admin/core/observation/?indicator__id__exact={households.pk}").content.decode()
+    assert "für die Veröffentlichung gesperrt" in page
+    page = client.get("/daten/geheimhaltung/").content.decode()
+    assert "Statistische Geheimhaltung" in page and "haushaltsgroesse=10" in page
+    assert "unter der Mindestfallzahl (primäre Sperrung)" in page and "sekundäre Sperrung" in page

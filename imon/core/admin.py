@@ -206,7 +206,7 @@ class IndicatorAdmin(admin.ModelAdmin):
 
 @admin.register(m.Observation)
 class ObservationAdmin(admin.ModelAdmin):
-    list_display = ["indicator_key", "area", "reference_date", "disaggregation", "formatted_value", "flag"]
+    list_display = ["indicator_key", "area", "reference_date", "disaggregation", "formatted_value", "flag", "publication"]
     list_filter = ["indicator", "flag", "area"]
     search_fields = ["indicator__key", "indicator__title", "area__name", "dim_key"]
     list_select_related = ["indicator", "area"]
@@ -214,6 +214,19 @@ class ObservationAdmin(admin.ModelAdmin):
     date_hierarchy = "reference_date"
     list_per_page = 50
     show_full_result_count = False
+
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        from .exports import hidden_cells
+
+        keys = {obs.indicator.key for obs in changelist.result_list}
+        self._hidden = hidden_cells(keys) if keys else {}
+        return changelist
+
+    @admin.display(description=_("publication"))
+    def publication(self, obj):
+        key = (obj.indicator.key, obj.area.key, obj.reference_date, obj.dim_key)
+        return _("blocked for publication") if key in getattr(self, "_hidden", {}) else ""
 
     @admin.display(description=_("indicator"), ordering="indicator__key")
     def indicator_key(self, obj):

@@ -117,3 +117,27 @@ def import_template(request, key, fmt):
     response = HttpResponse(buffer.getvalue(), content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="vorlage-{indicator.key}.{fmt}"'
     return response
+
+
+@permission_required("core.view_observation")
+def confidentiality_overview(request):
+    """Per indicator: which cells are blocked for publication, and why."""
+    from .exports import hidden_cells
+
+    reasons = {
+        "primary": _("below the minimum count (primary)"),
+        "secondary": _("would reveal a blocked cell (secondary)"),
+        "source": _("kept secret by the source"),
+    }
+    indicators = list(m.Indicator.objects.filter(observations__isnull=False).distinct().order_by("order", "key"))
+    hidden = hidden_cells({i.key for i in indicators})
+    observations = {
+        (o.indicator.key, o.area.key, o.reference_date, o.dim_key): o
+        for o in m.Observation.objects.filter(indicator__in=indicators).select_related("indicator", "area")
+    }
+    blocked = {}
+    for key, reason in sorted(hidden.items()):
+        obs = observations.get(key)
+        if obs is not None:
+            blocked.setdefault(obs.indicator, []).append((obs, reasons[reason]))
+    return render(request, "core/confidentiality.html", {"blocked": blocked, "checked": len(indicators)})
