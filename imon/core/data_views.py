@@ -1,6 +1,7 @@
 """Staff pages for statistics data: upload with preview, confirm, list of imports, rollback, templates."""
 
 import io
+import re
 import secrets
 from pathlib import Path
 
@@ -136,7 +137,8 @@ def confidentiality_overview(request):
         for o in m.Observation.objects.filter(indicator__in=indicators).select_related("indicator", "area")
     }
     blocked = {}
-    for key, reason in sorted(hidden.items()):
+    natural = lambda item: [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", item[0][3])]  # noqa: E731
+    for key, reason in sorted(hidden.items(), key=lambda item: (item[0][:3], natural(item))):
         obs = observations.get(key)
         if obs is not None:
             blocked.setdefault(obs.indicator, []).append((obs, reasons[reason]))
