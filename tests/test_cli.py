@@ -29,7 +29,7 @@ def home(tmp_path):
 
 def test_load_and_dump_with_hyphenated_commands(home, tmp_path):
     out = imon(home, "load-concept", str(DEMO_FILE))
-    assert "geladen: 175 neu angelegt" in out.stdout
+    assert "geladen: 188 neu angelegt, 0 aktualisiert" in out.stdout
     target = tmp_path / "dump.yaml"
     imon(home, "dump-concept", str(target))
     text = target.read_text(encoding="utf-8")

@@ -863,7 +863,10 @@ class _Loader:
             rule = m.ValidationRule(indicator=indicator, order=order, **values)
             rule.full_clean(exclude=["indicator"])
             rule.save()
-        self.stats.updated += 1
+        if current:
+            self.stats.updated += 1
+        else:
+            self.stats.created += len(wanted_records)
 
     def values_for(self, section, record):
         values, m2m, self_refs = {}, {}, {}
