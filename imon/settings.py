@@ -168,5 +168,8 @@ if env_bool("IMON_HTTPS"):
     SECURE_HSTS_PRELOAD = True
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
+# Statistical confidentiality: published counts from 1 to IMON_MIN_COUNT - 1 are blocked.
+IMON_MIN_COUNT = int(os.environ.get("IMON_MIN_COUNT", "3"))
+
 # Largest statistics file that can be imported, in MB (IMON_IMPORT_MAX_MB).
 IMON_IMPORT_MAX_MB = int(os.environ.get("IMON_IMPORT_MAX_MB", "200"))

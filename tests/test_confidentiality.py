@@ -5,7 +5,7 @@ import io
 
 import numpy as np
 from django.core.management import call_command
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
@@ -130,3 +130,38 @@ def test_staff_see_true_values_marked_and_a_page_explains_each_block(demo, clien
     page = client.get("/daten/geheimhaltung/").content.decode()
     assert "Statistische Geheimhaltung" in page and "haushaltsgroesse=10" in page
     assert "unter der Mindestfallzahl (primäre Sperrung)" in page and "sekundäre Sperrung" in page
+
+
+def test_derived_shares_follow_their_numerator_and_minimum_denominator(demo, tmp_path):
+    from imon.core import exports, imports
+    from imon.core import models as m
+    from tests.importing import plan_for, write_csv
+
+    count = m.Indicator.objects.create(key="kleine-zahl", title="Kleine Zahl", unit="Personen")
+    share = m.Indicator.objects.create(
+        key="anteil-kleine-zahl", title="Anteil", unit="%", kind="share", numerator=count,
+        denominator=m.Indicator.objects.get(key="bevoelkerung"),
+    )
+    lines = ["indicator;area;reference_date;value", "kleine-zahl;05316000;31.12.2016;2", "kleine-zahl;05316000;31.12.2017;40"]
+    imports.apply_import(plan_for(write_csv(tmp_path / "k.csv", lines)))
+    header, rows = exports.table(exports.observations("anteil-kleine-zahl"), public=True)
+    public = {r["reference_date"].isoformat(): (r["value"], r["flag"]) for r in rows}
+    assert public["2016-12-31"] == (None, ".")  # the share would reveal the count of 2
+    assert public["2017-12-31"][0] is not None
+    share.min_denominator = 200_000
+    share.save(update_fields=["min_denominator"])
+    header, rows = exports.table(exports.observations("anteil-kleine-zahl"), public=True)
+    assert {r["flag"] for r in rows} >= {"/"}
+
+
+def test_indicator_threshold_and_rounding(demo):
+    from imon.core import exports
+    from imon.core import models as m
+
+    m.Indicator.objects.filter(key="asylblg-leistungsempfaenger").update(rounding=10)
+    header, rows = exports.table(exports.observations("asylblg-leistungsempfaenger"), public=True)
+    assert [r["value"] for r in rows] == [1000, 980]
+    m.Indicator.objects.filter(key="wohnungssuchende-haushalte").update(min_count=35)
+    hidden = exports.hidden_cells({"wohnungssuchende-haushalte"})
+    primaries = {k[3] for k, reason in hidden.items() if reason == "primary"}
+    assert "haushaltsgroesse=3" in primaries and "haushaltsgroesse=5" not in primaries

@@ -6,7 +6,6 @@ import sys
 
 import pytest
 from django.contrib.auth.hashers import get_hasher
-from django.test import override_settings
 
 
 def test_passwords_are_hashed_with_argon2():

@@ -17,9 +17,9 @@ are unknown to everybody and must stay so.
 
 from collections import defaultdict, deque
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
-PRIMARY, SECONDARY, SOURCE = "primary", "secondary", "source"
+PRIMARY, SECONDARY, SOURCE, DERIVED, UNCERTAIN = "primary", "secondary", "source", "derived", "uncertain"
 EPSILON = 1e-6
 
 
@@ -78,24 +78,49 @@ class _DimsOnly:
         self.dims = dims
 
 
-def primary(cells: dict, is_count, policy: Policy) -> dict:
-    """{key: reason} for counts below the threshold and values the source keeps secret."""
+def primary(cells: dict, is_count, policy: Policy, policies: dict | None = None) -> dict:
+    """{key: reason} for counts below the threshold and values the source keeps secret.
+    `policies` maps an indicator (the first part of a key) to its own policy."""
+    policies = policies or {}
     hidden = {}
     for key, (value, flag, _dims) in cells.items():
         if value is None:
             if flag == ".":
                 hidden[key] = SOURCE
-        elif is_count(key) and 0 < value < policy.min_count:
+        elif is_count(key) and 0 < value < policies.get(key[0], policy).min_count:
             hidden[key] = PRIMARY
     return hidden
 
 
-def suppress(cells: dict, relations: list[Relation], is_count, policy: Policy = Policy()) -> dict:
+def derived(cells: dict, hidden: dict, derivations: dict, min_denominators: dict | None = None) -> dict:
+    """Shares and rates follow their inputs: {key: reason} for derived cells whose numerator is
+    hidden (they would reveal it) or whose denominator is below the indicator's minimum ('/').
+
+    `derivations` maps a derived indicator to (numerator, denominator)."""
+    result = {}
+    min_denominators = min_denominators or {}
+    for key in cells:
+        if key[0] not in derivations:
+            continue
+        numerator, denominator = derivations[key[0]]
+        if (numerator, *key[1:]) in hidden:
+            result[key] = DERIVED
+            continue
+        den = cells.get((denominator, *key[1:])) or cells.get((denominator, key[1], key[2], ""))
+        minimum = min_denominators.get(key[0])
+        if minimum and den is not None and den[0] is not None and den[0] < minimum:
+            result[key] = UNCERTAIN
+    return result
+
+
+def suppress(cells: dict, relations: list[Relation], is_count, policy: Policy = Policy(), policies: dict | None = None) -> dict:
     """{key: reason} of every cell the public must not see.
 
     `cells` maps a key to (value, flag, dims); `is_count(key)` tells counts
-    (which are never negative) from other values."""
-    hidden = primary(cells, is_count, policy)
+    (which are never negative) from other values; `policies` gives indicators
+    (the first part of a key) a policy of their own."""
+    policies = policies or {}
+    hidden = primary(cells, is_count, policy, policies)
     by_cell = defaultdict(list)
     for relation in relations:
         for _coef, key in relation.terms:
@@ -107,7 +132,7 @@ def suppress(cells: dict, relations: list[Relation], is_count, policy: Policy = 
     for key in sorted(k for k, reason in hidden.items() if reason != SECONDARY):
         while True:
             low, high = bounds(key, cells, hidden, by_cell)
-            if high - low >= policy.width + EPSILON:  # the margin absorbs the solver's rounding
+            if high - low >= policies.get(key[0], policy).width + EPSILON:  # the margin absorbs the solver's rounding
                 break
             extra = _cheapest_partner(key, cells, hidden, by_cell)
             if extra is None:
@@ -213,8 +238,13 @@ def bounds(key, cells, hidden, by_cell) -> tuple[float, float]:
     return result[0], result[1]
 
 
-def public_value(value: Decimal | None, flag: str, reason: str | None):
-    """What the public sees of a cell: hidden cells become the symbol '.'."""
+def public_value(value: Decimal | None, flag: str, reason: str | None, rounding: int | None = None):
+    """What the public sees of a cell: hidden cells become '.', too uncertain ones '/',
+    and with `rounding` a value becomes the nearest multiple of it."""
+    if reason == UNCERTAIN:
+        return None, "/"
     if reason:
         return None, "."
+    if rounding and value is not None:
+        value = (Decimal(value) / rounding).quantize(Decimal(1), rounding=ROUND_HALF_UP) * rounding
     return value, flag

@@ -129,6 +129,8 @@ def confidentiality_overview(request):
         "primary": _("below the minimum count (primary)"),
         "secondary": _("would reveal a blocked cell (secondary)"),
         "source": _("kept secret by the source"),
+        "derived": _("share or rate of a blocked count"),
+        "uncertain": _("denominator below the minimum ('/')"),
     }
     indicators = list(m.Indicator.objects.filter(observations__isnull=False).distinct().order_by("order", "key"))
     hidden = hidden_cells({i.key for i in indicators})

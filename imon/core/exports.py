@@ -10,6 +10,8 @@ import json
 from collections import defaultdict
 from decimal import Decimal
 
+from django.conf import settings
+
 from . import models as m
 
 FORMATS = ("csv", "csv-de", "xlsx", "json")
@@ -42,12 +44,20 @@ def hidden_cells(indicator_keys) -> dict:
 
     keys = set(indicator_keys)
     rule_objects = list(m.ValidationRule.objects.select_related("indicator", "other_indicator"))
+    derived_inputs = {
+        key: (num, den)
+        for key, num, den in m.Indicator.objects.exclude(numerator=None).values_list("key", "numerator__key", "denominator__key")
+    }
     linked = True
-    while linked:  # follow product rules both ways
+    while linked:  # follow product rules both ways, and derived indicators to their inputs
         linked = False
         for rule in rule_objects:
             if rule.other_indicator_id and (rule.indicator.key in keys) != (rule.other_indicator.key in keys):
                 keys |= {rule.indicator.key, rule.other_indicator.key}
+                linked = True
+        for key in keys & set(derived_inputs):
+            if not set(derived_inputs[key]) <= keys:
+                keys |= set(derived_inputs[key])
                 linked = True
     cells = {
         (ind, area, date, dim_key): (value, flag, m.parse_dimension_key(dim_key))
@@ -59,9 +69,15 @@ def hidden_cells(indicator_keys) -> dict:
     children = defaultdict(list)
     for area, parent in m.Area.objects.exclude(parent=None).values_list("key", "parent__key"):
         children[parent].append(area)
-    kinds = dict(m.Indicator.objects.filter(key__in=keys).values_list("key", "kind"))
+    indicators = {i.key: i for i in m.Indicator.objects.filter(key__in=keys).select_related("numerator", "denominator")}
+    default = confidentiality.Policy(min_count=settings.IMON_MIN_COUNT)
+    policies = {k: confidentiality.Policy(min_count=i.min_count) for k, i in indicators.items() if i.min_count}
     relations = confidentiality.relations_from_rules(rule_list, cells, children)
-    return confidentiality.suppress(cells, relations, lambda key: kinds.get(key[0]) == "count")
+    hidden = confidentiality.suppress(cells, relations, lambda key: indicators[key[0]].kind == "count", default, policies)
+    derivations = {k: derived_inputs[k] for k in keys & set(derived_inputs)}
+    minimums = {k: i.min_denominator for k, i in indicators.items() if i.min_denominator}
+    hidden |= confidentiality.derived(cells, hidden, derivations, minimums)
+    return hidden
 
 
 def table(qs, public: bool = False) -> tuple[list[str], list[dict]]:
@@ -70,11 +86,15 @@ def table(qs, public: bool = False) -> tuple[list[str], list[dict]]:
     dims: list[str] = []
     rows = []
     hidden = hidden_cells(set(qs.values_list("indicator__key", flat=True).distinct())) if public else {}
+    from .confidentiality import public_value
     for obs in qs.iterator(chunk_size=5000):
         for d in obs.dims:
             if d not in dims:
                 dims.append(d)
-        secret = (obs.indicator.key, obs.area.key, obs.reference_date, obs.dim_key) in hidden
+        value, flag = obs.value, obs.flag
+        if public:
+            reason = hidden.get((obs.indicator.key, obs.area.key, obs.reference_date, obs.dim_key))
+            value, flag = public_value(value, flag, reason, obs.indicator.rounding)
         rows.append(
             {
                 "indicator": obs.indicator.key,
@@ -82,8 +102,8 @@ def table(qs, public: bool = False) -> tuple[list[str], list[dict]]:
                 "area_name": obs.area.name,
                 "reference_date": obs.reference_date,
                 **obs.dims,
-                "value": None if secret else obs.value,
-                "flag": "." if secret else obs.flag,
+                "value": value,
+                "flag": flag,
                 "unit": obs.indicator.unit,
                 "source": str(obs.indicator.source) if obs.indicator.source else "",
             }

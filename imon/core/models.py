@@ -475,6 +475,22 @@ class Indicator(models.Model):
     rhythm_months = models.PositiveSmallIntegerField(
         _("expected update rhythm (months)"), null=True, blank=True
     )
+    # Statistical confidentiality; empty fields use the project default (IMON_MIN_COUNT).
+    min_count = models.PositiveSmallIntegerField(
+        _("minimum count for publication"),
+        null=True,
+        blank=True,
+        help_text=_("Counts from 1 up to this number minus one are blocked; empty: project default (3)."),
+    )
+    rounding = models.PositiveSmallIntegerField(
+        _("round published values to multiples of"), null=True, blank=True, help_text=_("E.g. 5 or 10; empty: no rounding.")
+    )
+    min_denominator = models.PositiveIntegerField(
+        _("minimum denominator"),
+        null=True,
+        blank=True,
+        help_text=_("For shares and rates: below this denominator the value is published as '/' (too uncertain)."),
+    )
     order = models.PositiveIntegerField(_("order"), default=0)
     note = models.TextField(_("note"), blank=True)
 
