@@ -65,3 +65,18 @@ def test_blank_template_names_the_dimensions(demo, client, ki_admin):
     header = response.content.decode("utf-8-sig").splitlines()[0]
     assert header == "indicator;area;reference_date;altersgruppe;aufenthaltsstatus;value;flag;note"
     assert client.get("/daten/vorlage/gefluechtete-azr-alter.xlsx").status_code == 200
+
+
+def test_previews_never_confirmed_are_cleaned_up_after_a_day(demo, client, ki_admin, settings, tmp_path):
+    import os
+    import time
+
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(ki_admin)
+    upload(client, gefluechtete_2019())
+    (old,) = list((tmp_path / "imports").glob("*.upload"))
+    day_ago = time.time() - 25 * 60 * 60
+    os.utime(old, (day_ago, day_ago))
+    upload(client, gefluechtete_2019())
+    remaining = list((tmp_path / "imports").glob("*.upload"))
+    assert old not in remaining and len(remaining) == 1

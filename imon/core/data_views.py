@@ -3,6 +3,7 @@
 import io
 import re
 import secrets
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -27,6 +28,14 @@ def _upload_dir() -> Path:
     return path
 
 
+def _remove_stale_uploads(max_age_seconds: int = 24 * 60 * 60):
+    """Previews that were never confirmed leave their file behind; a day later it goes."""
+    limit = time.time() - max_age_seconds
+    for stale in _upload_dir().glob("*.upload"):
+        if stale.stat().st_mtime < limit:
+            stale.unlink(missing_ok=True)
+
+
 def _plan_from_upload(token: str, meta: dict):
     data = (_upload_dir() / f"{token}.upload").read_bytes()
     parsed = parse_bytes(data, meta["name"], meta["format"], meta["indicator"] or None)
@@ -42,6 +51,7 @@ def import_upload(request):
         if upload.size > settings.IMON_IMPORT_MAX_MB * 1024 * 1024:
             form.add_error("file", _("The file is larger than %(limit)s MB.") % {"limit": settings.IMON_IMPORT_MAX_MB})
         else:
+            _remove_stale_uploads()
             token = secrets.token_urlsafe(16)
             (_upload_dir() / f"{token}.upload").write_bytes(upload.read())
             meta = {
