@@ -7,7 +7,6 @@ value, flag, unit, source. The files read back with `imon import` unchanged.
 import csv
 import io
 import json
-from collections import defaultdict
 from decimal import Decimal
 
 from django.conf import settings
@@ -66,9 +65,7 @@ def hidden_cells(indicator_keys) -> dict:
         )
     }
     rule_list = [rules.rule_from_model(r) for r in rule_objects if r.indicator.key in keys]
-    children = defaultdict(list)
-    for area, parent in m.Area.objects.exclude(parent=None).values_list("key", "parent__key"):
-        children[parent].append(area)
+    children = m.area_children()
     indicators = {i.key: i for i in m.Indicator.objects.filter(key__in=keys).select_related("numerator", "denominator")}
     default = confidentiality.Policy(min_count=settings.IMON_MIN_COUNT)
     policies = {k: confidentiality.Policy(min_count=i.min_count) for k, i in indicators.items() if i.min_count}

@@ -315,17 +315,11 @@ def _check_rules(plan, incoming, existing, resolver):
     more = _stored(related - plan.indicator_keys, indicators) if related - plan.indicator_keys else {}
     for source in (existing, more):
         for ident, stored in source.items():
-            cells[ident] = rules.Cell(stored[1], stored[2], _dims_of(ident[3]))
+            cells[ident] = rules.Cell(stored[1], stored[2], m.parse_dimension_key(ident[3]))
     for ident, (row, dims, same_dims) in incoming.items():
         # A row has the attributes of a cell; only rows whose breakdown was renamed need a new one.
         cells[ident] = row if same_dims else rules.Cell(row.value, row.flag, dims, row.line, row.column)
-    children = defaultdict(list)
-    for area in m.Area.objects.exclude(parent=None).select_related("parent"):
-        children[area.parent.key].append(area.key)
-    return rules.check(rule_list, cells, children)
-
-
-_dims_of = m.parse_dimension_key
+    return rules.check(rule_list, cells, m.area_children())
 
 
 # --- Applying ----------------------------------------------------------------------------

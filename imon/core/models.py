@@ -89,6 +89,14 @@ class Area(models.Model):
             ancestor = ancestor.parent
 
 
+def area_children() -> dict[str, list[str]]:
+    """{area key: keys of its direct sub-areas}, for area-sum rules."""
+    children: dict[str, list[str]] = {}
+    for key, parent in Area.objects.exclude(parent=None).order_by("order", "key").values_list("key", "parent__key"):
+        children.setdefault(parent, []).append(key)
+    return children
+
+
 # --- The concept and its steering ---------------------------------------------
 
 
