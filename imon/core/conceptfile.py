@@ -27,6 +27,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from . import bulk, yamlio
+from .numbers import parse_date
 from . import models as m
 
 FORMAT_VERSION = 1
@@ -456,11 +457,10 @@ def _to_date(value):
     if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
         return value
     if isinstance(value, str):
-        for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
-            try:
-                return datetime.datetime.strptime(value.strip(), fmt).date()
-            except ValueError:
-                pass
+        try:
+            return parse_date(value)
+        except ValueError:
+            return None
     return None
 
 

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from .models import dimension_key
-from .numbers import NumberError, parse_cell
+from .numbers import NumberError, parse_cell, parse_date
 
 FORMATS = ("genesis", "csv", "xlsx", "opensdg", "sdmx-csv")
 REGIONAL_VARIABLES = {
@@ -271,18 +271,6 @@ def _indicator_from_name(name: str) -> str | None:
 def _with_lines(header, records):
     yield 1, header
     yield from records
-
-
-def parse_date(text: str) -> datetime.date:
-    text = text.strip()
-    for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
-        try:
-            return datetime.datetime.strptime(text, fmt).date()
-        except ValueError:
-            pass
-    if re.fullmatch(r"\d{4}", text):
-        return datetime.date(int(text), 12, 31)
-    raise ValueError(text)
 
 
 # --- GENESIS flat file ---------------------------------------------------------------------

@@ -8,6 +8,7 @@
     format_number(Decimal("166737")) -> "166.737"
 """
 
+import datetime
 import re
 from decimal import Decimal, InvalidOperation
 
@@ -75,3 +76,16 @@ def format_number(value: Decimal, decimals: int | None = None, grouping: bool = 
     if grouping:
         whole = f"{int(whole):,}".replace(",", ".")
     return sign + whole + ("," + fraction if fraction else "")
+
+
+def parse_date(text: str) -> datetime.date:
+    """31.12.2018, 2018-12-31, or a year (2018 -> 31.12.2018); ValueError otherwise."""
+    text = text.strip()
+    for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
+        try:
+            return datetime.datetime.strptime(text, fmt).date()
+        except ValueError:
+            pass
+    if re.fullmatch(r"\d{4}", text):
+        return datetime.date(int(text), 12, 31)
+    raise ValueError(text)
