@@ -27,7 +27,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from . import bulk, yamlio
-from .numbers import parse_date
+from .numbers import parse_date, same_value
 from . import models as m
 
 FORMAT_VERSION = 1
@@ -897,7 +897,7 @@ class _Loader:
             obj = model(**values)
             changed_fields = None
         else:
-            changed_fields = [name for name, value in values.items() if _differs(getattr(obj, name), value)]
+            changed_fields = [name for name, value in values.items() if not same_value(getattr(obj, name), value)]
             for name in changed_fields:
                 setattr(obj, name, values[name])
         if created or changed_fields:
@@ -942,7 +942,7 @@ class _Loader:
             old = existing.get(ident)
             if old is None:
                 new.append((*ident[:3], dims, dim_key, value, flag, note))
-            elif _differs(old[1], value) or old[2] != flag or old[3] != note:
+            elif not same_value(old[1], value) or old[2] != flag or old[3] != note:
                 changed.append(m.Observation(pk=old[0], value=value, flag=flag, note=note))
             else:
                 self.stats.unchanged += 1
@@ -962,14 +962,6 @@ def _normalise_rule(record: dict) -> dict:
             continue
         out[name] = Decimal(value) if kind.startswith("decimal") else value
     return out
-
-
-def _differs(old, new) -> bool:
-    if isinstance(old, Decimal) or isinstance(new, Decimal):
-        if old is None or new is None:
-            return old is not new
-        return Decimal(old) != Decimal(new)
-    return old != new
 
 
 def load_text(stream) -> LoadStats:

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from . import bulk, rules
 from . import models as m
 from .importers import Parsed, Problem
+from .numbers import format_number, same_value
 
 # Old symbol or flag under which a different new value is an expected update, not a conflict.
 REPLACEABLE_FLAGS = {"p", "...", "/"}
@@ -221,7 +222,7 @@ def plan_import(parsed: Parsed, file_name: str, sha256: str, replace: bool = Fal
         old = existing.get(ident)
         if old is None:
             plan.new.append(new_row)
-        elif _same(old[1], row.value) and old[2] == row.flag and (old[3] == row.note or not row.note):
+        elif same_value(old[1], row.value) and old[2] == row.flag and (old[3] == row.note or not row.note):
             plan.unchanged += 1
         elif row.flag == "r" or old[2] in REPLACEABLE_FLAGS:
             plan.changed.append((old[0], new_row, old[1:]))
@@ -277,15 +278,7 @@ def _stored(indicator_keys, indicators):
     return stored
 
 
-def _same(old, new):
-    if old is None or new is None:
-        return old is None and new is None
-    return Decimal(old) == Decimal(new)
-
-
 def _show(value, flag):
-    from .numbers import format_number
-
     if value is None:
         return flag
     return format_number(Decimal(value)) + (f" {flag}" if flag else "")

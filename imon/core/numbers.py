@@ -89,3 +89,12 @@ def parse_date(text: str) -> datetime.date:
     if re.fullmatch(r"\d{4}", text):
         return datetime.date(int(text), 12, 31)
     raise ValueError(text)
+
+
+def same_value(old, new) -> bool:
+    """Equal values, with numbers compared by value (Decimal('5.000000') == 5); None only equals None."""
+    if isinstance(old, Decimal) or isinstance(new, Decimal):
+        if old is None or new is None:
+            return old is new
+        return Decimal(old) == Decimal(new)
+    return old == new
