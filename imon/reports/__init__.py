@@ -1,0 +1,1 @@
+"""The Umsetzungsbericht: frozen snapshots, the report model and its renderers (DOCX, PDF, PPTX, HTML)."""
