@@ -165,3 +165,40 @@ def test_indicator_threshold_and_rounding(demo):
     hidden = exports.hidden_cells({"wohnungssuchende-haushalte"})
     primaries = {k[3] for k, reason in hidden.items() if reason == "primary"}
     assert "haushaltsgroesse=3" in primaries and "haushaltsgroesse=5" not in primaries
+
+
+def test_inconsistent_part_is_bounded_on_its_own_and_does_not_disturb_the_others():
+    # a + b = 5 and a + b = 6 cannot both hold: the batch of programs has no solution, so each
+    # cell is bounded on its own, and an inconsistent part counts as revealing until more is hidden.
+    cells = {
+        "a": (1, "", {}), "b": (4, "", {}), "t": (5, "", {}), "u": (6, "", {}),
+        "x": (2, "", {}), "y": (30, "", {}), "z": (40, "", {}), "s": (72, "", {}),
+    }
+    relations = [
+        c.Relation(((1, "t"), (-1, "a"), (-1, "b"))),
+        c.Relation(((1, "u"), (-1, "a"), (-1, "b"))),
+        c.Relation(((1, "s"), (-1, "x"), (-1, "y"), (-1, "z"))),
+    ]
+    hidden = c.suppress(cells, relations, lambda key: True)
+    assert hidden == {"a": "primary", "b": "secondary", "t": "secondary", "x": "primary", "y": "secondary"}
+
+
+def test_unbounded_cells_count_as_protected():
+    # t is secret at the source, so a = t - 9 has no upper bound: nothing else needs hiding.
+    cells = {"t": (None, ".", {}), "a": (1, "", {}), "b": (9, "", {})}
+    hidden = c.suppress(cells, [c.Relation(((1, "t"), (-1, "a"), (-1, "b")))], lambda key: True)
+    assert hidden == {"t": "source", "a": "primary"}
+
+
+def test_footnote_and_alt_text_name_symbols_reasons_and_counts():
+    from django.utils import translation
+
+    with translation.override("en"):
+        note = c.footnote(["primary", "secondary", "secondary"])
+        assert "“.”" in note and "§ 16 BStatG" in note and "minimum count" in note and "secondary suppression" in note
+        assert "“/”" not in note and "by the source" not in note
+        assert "“/”" in c.footnote(["uncertain"]) and "“.”" not in c.footnote(["uncertain"])
+        assert c.footnote([]) == ""
+        assert c.alt_text_sentence(1) == "One value is not shown for reasons of statistical confidentiality."
+        assert c.alt_text_sentence(3).startswith("3 values are")
+        assert c.alt_text_sentence(0) == ""
