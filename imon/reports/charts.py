@@ -1,0 +1,606 @@
+"""Charts: one specification per figure, rendered to SVG (HTML, PDF) and PNG (DOCX, PPTX).
+
+    spec = ChartSpec(kind="bar", title="Wohnungssuchende Haushalte nach Haushaltsgröße",
+                     categories=("1 Person", "2 Personen"), series=(Series("Haushalte", (Decimal(402), Decimal(54))),),
+                     unit="Haushalte", reference_date="31.12.2018")
+    render_svg(spec)   -> "<svg role="img" ...>" to inline into HTML
+    render_png(spec)   -> PNG bytes, 16 × 9 cm at 200 dpi
+    alt_text(spec)     -> "Balkendiagramm: ... Am häufigsten: ..."
+    data_table(spec)   -> (header, rows) with German-formatted strings
+
+Reports are German documents, so every text here is written in German directly (not through
+gettext). Numbers follow German conventions (166.737; 15,7 %); a missing or suppressed value
+(None) is never drawn as zero: bars leave a gap marked with the official symbol ".", lines
+break, pie slices are left out and named in the alt text.
+
+Colours come from the Okabe–Ito palette (distinguishable with the common colour-vision
+deficiencies); several series are also told apart by hatching (bars) or markers and line
+styles (lines), pie slices by direct labels, and every bar and wedge has a dark outline so
+that its shape has enough contrast to the white background. The figure title is not drawn:
+the renderer sets it as the caption ("Abbildung 8: ..."), with source and reference date.
+
+matplotlib is imported on first use (it takes about half a second), and only its object
+API is used (Figure + a canvas per output format): no pyplot, no global figure state. The
+two SVG settings it reads from rcParams (text as <text>, a fixed hash salt for
+deterministic clip-path ids) are set once on first use.
+"""
+
+import functools
+import hashlib
+import html
+import math
+import re
+import textwrap
+from dataclasses import dataclass
+from decimal import Decimal
+from io import BytesIO
+
+from imon.core.numbers import format_number
+
+from .narrative import _SINGULAR_TO_PLURAL, unit_for
+
+KINDS = ("bar", "grouped_bar", "stacked_bar", "pie", "donut", "line")
+KIND_NAMES = {
+    "bar": "Balkendiagramm",
+    "grouped_bar": "Gruppiertes Balkendiagramm",
+    "stacked_bar": "Gestapeltes Balkendiagramm",
+    "pie": "Kreisdiagramm",
+    "donut": "Ringdiagramm",
+    "line": "Liniendiagramm",
+}
+# Units of things that are counted: their extremes read "am häufigsten"/"am seltensten".
+COUNTED_UNITS = {"Personen", "Haushalte", "Fälle", "Maßnahmen", "Kinder", "Plätze", "Teilnehmende", "Geflüchtete", "Einwohner/innen"}
+MISSING = "."  # the official symbol for "secret or unknown"
+
+CM = 1 / 2.54
+WIDTH_CM, HEIGHT_CM = 16.0, 9.0
+FONT_SIZE = 9  # points, at 16 cm width (A4 text width); a slide scales it up
+LABEL_SIZE = 10
+# Okabe & Ito (2008), strongest first; every shape also gets a dark outline.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999")
+HATCHES = ("", "///", "\\\\\\", "xx", "---", "|||", "++", "..")
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+LINESTYLES = ("-", "--", ":", "-.")
+EDGE = "#222222"
+GRID = "#d0d0d0"
+TEXT = "#1a1a1a"
+_MISSING_STYLE = dict(fontsize=14, fontweight="bold", color=TEXT)  # the "." where a value is missing
+
+
+@dataclass(frozen=True)
+class Series:
+    label: str
+    values: tuple  # Decimal | None per category (None = not available/suppressed)
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    kind: str  # "bar" | "grouped_bar" | "stacked_bar" | "pie" | "donut" | "line"
+    title: str  # e.g. "Ausländer/innen nach Altersgruppe"
+    categories: tuple  # x axis labels, pie slices, or time labels of a line chart
+    series: tuple  # tuple[Series]; pie and donut use exactly one series
+    unit: str = ""  # "%", "Personen", "Haushalte", ...
+    decimals: int = 0
+    source: str = ""  # "Stadt Leverkusen, Statistikstelle"
+    reference_date: str = ""  # already formatted, e.g. "31.12.2018"
+    horizontal: bool = False
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown chart kind {self.kind!r}; expected one of {', '.join(KINDS)}")
+        if not self.series:
+            raise ValueError("a chart needs at least one series")
+        for series in self.series:
+            if len(series.values) != len(self.categories):
+                raise ValueError(
+                    f"series {series.label!r} has {len(series.values)} values for {len(self.categories)} categories"
+                )
+        if self.kind in ("pie", "donut"):
+            if len(self.series) != 1:
+                raise ValueError("a pie or donut chart has exactly one series")
+            if any(v is not None and v < 0 for v in self.series[0].values):
+                raise ValueError("a pie or donut chart cannot show negative values")
+
+
+# --- German text -----------------------------------------------------------------------------
+
+
+def _number(value, decimals) -> str:
+    return format_number(Decimal(value), decimals)
+
+
+def format_value(spec: ChartSpec, value) -> str:
+    """A value as a data label or table cell: "166.737", "15,7 %", "." for a missing value."""
+    if value is None:
+        return MISSING
+    text = _number(value, spec.decimals)
+    return text + " %" if spec.unit == "%" else text
+
+
+def _with_unit(spec: ChartSpec, value, dative: bool = False) -> str:
+    """A value for running text: "15,7 %", "402 Haushalte", "1 Haushalt", dative "402 Haushalten"."""
+    text = _number(value, spec.decimals)
+    if spec.unit == "%":
+        return text + " %"
+    if not spec.unit:
+        return text
+    return f"{text} {unit_for(spec.unit, text, dative)}"
+
+
+def _shares(values) -> list:
+    """Percentages of the visible total, or None where the value is missing."""
+    total = sum(v for v in values if v is not None)
+    return [None if v is None or not total else Decimal(v) * 100 / total for v in values]
+
+
+def _share_decimals(shares) -> int:
+    """0 decimals ("87 %") unless a non-zero slice would show as "0 %"."""
+    return 1 if any(s is not None and 0 < s < Decimal("0.5") for s in shares) else 0
+
+
+def _count(n: int, singular: str, plural: str) -> str:
+    return f"{n} {singular if n == 1 else plural}"
+
+
+def alt_text(spec: ChartSpec) -> str:
+    """A German text alternative generated from the data: what, when, the extremes, the change."""
+    head = f"{KIND_NAMES[spec.kind]}: {spec.title}"
+    if spec.reference_date:
+        head += f", {spec.reference_date}"
+    sentences = [head + "."]
+    missing = sum(v is None for s in spec.series for v in s.values)
+
+    if spec.kind == "line":
+        for series in spec.series:
+            points = [(c, v) for c, v in zip(spec.categories, series.values) if v is not None]
+            prefix = f"{series.label}: " if len(spec.series) > 1 else ""
+            if len(points) >= 2:
+                (c0, v0), (c1, v1) = points[0], points[-1]
+                if _number(v0, spec.decimals) == _number(v1, spec.decimals):
+                    change = f"unverändert bei {_with_unit(spec, v0)} ({c0} und {c1})"
+                else:
+                    verb = "Anstieg" if v1 > v0 else "Rückgang"
+                    change = f"{verb} von {_with_unit(spec, v0, True)} ({c0}) auf {_with_unit(spec, v1)} ({c1})"
+                # The extremes, where they are not the first or last value already named.
+                inner = points[1:-1]
+                extremes = []
+                if inner and (hi := max(inner, key=lambda p: p[1]))[1] > max(v0, v1):
+                    extremes.append(f"höchster Wert {_with_unit(spec, hi[1])} ({hi[0]})")
+                if inner and (lo := min(inner, key=lambda p: p[1]))[1] < min(v0, v1):
+                    extremes.append(f"niedrigster Wert {_with_unit(spec, lo[1])} ({lo[0]})")
+                extremes = "; " + ", ".join(extremes) if extremes else ""
+                sentences.append(f"{prefix}{change}{extremes}.")
+            elif points:
+                sentences.append(f"{prefix}nur ein Wert: {_with_unit(spec, points[0][1])} ({points[0][0]}).")
+    elif spec.kind in ("pie", "donut"):
+        values = spec.series[0].values
+        shares = _shares(values)
+        d = _share_decimals(shares)
+        parts = []
+        for category, value, share in zip(spec.categories, values, shares):
+            if value is not None:
+                text = _with_unit(spec, value)
+                if spec.unit != "%" and not missing:
+                    text += f" ({_number(share, d)} %)"
+                parts.append(f"{category} {text}")
+        if parts:
+            sentences.append("Anteile: " + "; ".join(parts) + ".")
+        present = [(c, v) for c, v in zip(spec.categories, values) if v is not None]
+        if len(present) > 1:
+            hi = max(present, key=lambda p: p[1])
+            sentences.append(f"Größter Anteil: {hi[0]}.")
+    else:
+        # Bars: the extremes of each series (for stacked bars also of the totals).
+        for series in spec.series:
+            present = [(c, v) for c, v in zip(spec.categories, series.values) if v is not None]
+            if len(present) < 2:
+                continue
+            hi = max(present, key=lambda p: p[1])
+            lo = min(present, key=lambda p: p[1])
+            prefix = f"{series.label}: " if len(spec.series) > 1 else ""
+            if hi[1] == lo[1]:
+                sentences.append(f"{prefix}Alle Werte gleich: {_with_unit(spec, hi[1])}.")
+            else:
+                counted = _SINGULAR_TO_PLURAL.get(spec.unit, spec.unit) in COUNTED_UNITS
+                word_hi, word_lo = ("Am häufigsten", "am seltensten") if counted else ("Am höchsten", "am niedrigsten")
+                sentences.append(
+                    f"{prefix}{word_hi}: {hi[0]} mit {_with_unit(spec, hi[1], True)}; {word_lo}: {lo[0]} mit {_with_unit(spec, lo[1], True)}."
+                )
+        if spec.kind == "stacked_bar" and len(spec.categories) > 1:
+            totals = [(c, _total(spec, i)) for i, c in enumerate(spec.categories)]
+            totals = [(c, t) for c, t in totals if t is not None]
+            if len(totals) > 1:
+                hi = max(totals, key=lambda p: p[1])
+                lo = min(totals, key=lambda p: p[1])
+                sentences.append(
+                    f"Summe am höchsten: {hi[0]} mit {_with_unit(spec, hi[1], True)}; am niedrigsten: {lo[0]} mit {_with_unit(spec, lo[1], True)}."
+                )
+    if missing:
+        sentences.append(
+            f"{_count(missing, 'Wert', 'Werte')} nicht dargestellt (geheim gehalten oder nicht verfügbar)."
+        )
+    if spec.source:
+        sentences.append(f"Quelle: {spec.source}.")
+    return " ".join(sentences)
+
+
+def _total(spec: ChartSpec, index: int):
+    values = [s.values[index] for s in spec.series]
+    return None if any(v is None for v in values) else sum(values)
+
+
+def data_table(spec: ChartSpec) -> tuple[list[str], list[list[str]]]:
+    """The chart's data as a table of German-formatted strings; None is shown as "."."""
+    first = "Jahr" if spec.kind == "line" else ""
+    header = [first] + [s.label for s in spec.series]
+    rows = [[category] + [format_value(spec, s.values[i]) for s in spec.series] for i, category in enumerate(spec.categories)]
+    if spec.kind in ("pie", "donut") and spec.unit != "%":
+        header.append("Anteil")
+        shares = _shares(spec.series[0].values)
+        missing = any(v is None for v in spec.series[0].values)
+        d = _share_decimals(shares)
+        for row, share in zip(rows, shares):
+            row.append(MISSING if share is None or missing else _number(share, d) + " %")
+    if spec.kind == "stacked_bar" and len(spec.series) > 1:
+        header.append("Insgesamt")
+        for i, row in enumerate(rows):
+            row.append(format_value(spec, _total(spec, i)))
+    return header, rows
+
+
+# --- drawing ---------------------------------------------------------------------------------
+
+_mpl = None
+
+
+def _matplotlib():
+    """Import matplotlib on first use and fix the two SVG settings it reads from rcParams."""
+    global _mpl
+    if _mpl is None:
+        import matplotlib
+        import matplotlib.figure
+        import matplotlib.ticker
+
+        matplotlib.rcParams["svg.fonttype"] = "none"  # real <text>: searchable, small, WeasyPrint draws it with DejaVu Sans
+        matplotlib.rcParams["svg.hashsalt"] = "imon"  # deterministic clip-path ids
+        _mpl = matplotlib
+    return _mpl
+
+
+def _wrap(label: str, width: int) -> str:
+    return "\n".join(textwrap.wrap(str(label), width=max(width, 6), break_long_words=False)) or str(label)
+
+
+def _floats(values):
+    return [math.nan if v is None else float(v) for v in values]
+
+
+def _tick_formatter(spec):
+    ticker = _matplotlib().ticker
+
+    def fmt(x, pos=None, axis=None):
+        return _number(Decimal(repr(round(float(x), 6))), None)
+
+    return ticker.FuncFormatter(fmt)
+
+
+def _axis_title(spec) -> str:
+    if spec.unit == "%":
+        return "in %"
+    return spec.unit
+
+
+def _text_width_pt(text: str, size: float) -> float:
+    """A rough width of DejaVu Sans text (average glyph ~0.6 em)."""
+    return max(len(line) for line in text.split("\n")) * size * 0.62
+
+
+def _orientation(spec) -> tuple[bool, int]:
+    """(horizontal, wrap width): long category labels that would need more than three lines
+    under a vertical bar get horizontal bars instead."""
+    n = len(spec.categories)
+    if spec.horizontal:
+        return True, 28
+    slot_pt = (WIDTH_CM * CM * 72 * 0.85) / max(n, 1)
+    width = max(int(slot_pt / (FONT_SIZE * 0.6)), 6)
+    wrapped = [textwrap.wrap(str(c), width=width, break_long_words=False) or [""] for c in spec.categories]
+    lines = max(len(w) for w in wrapped)
+    longest = max(_text_width_pt(line, FONT_SIZE) for w in wrapped for line in w)
+    if lines > 3 or longest > slot_pt * 0.95:
+        return True, 28
+    return False, width
+
+
+def _figure(spec, height_cm=HEIGHT_CM):
+    mpl = _matplotlib()
+    fig = mpl.figure.Figure(figsize=(WIDTH_CM * CM, height_cm * CM), dpi=100, layout="constrained")
+    fig.get_layout_engine().set(w_pad=4 / 72, h_pad=4 / 72)
+    return fig
+
+
+def _style_axes(ax, value_axis: str):
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.tick_params(labelsize=FONT_SIZE, colors=TEXT, length=3)
+    ax.set_axisbelow(True)
+    ax.grid(axis=value_axis, color=GRID, linewidth=0.6)
+    if value_axis == "x":
+        ax.spines["left"].set_color(EDGE)
+        ax.spines["bottom"].set_visible(False)
+    else:
+        ax.spines["bottom"].set_color(EDGE)
+        ax.spines["left"].set_visible(False)
+        ax.tick_params(axis="y", length=0)
+
+
+def _height_for(spec, horizontal: bool) -> float:
+    if not horizontal:
+        return HEIGHT_CM
+    bars = len(spec.categories) * (len(spec.series) if spec.kind == "grouped_bar" else 1)
+    return max(HEIGHT_CM, min(2.5 + 0.45 * bars + 0.25 * len(spec.categories), 24.0))
+
+
+def _draw_bars(spec):
+    horizontal, wrap_width = _orientation(spec)
+    fig = _figure(spec, _height_for(spec, horizontal))
+    ax = fig.add_subplot()
+    n, k = len(spec.categories), len(spec.series)
+    stacked = spec.kind == "stacked_bar"
+    group = 0.8
+    width = group if stacked or k == 1 else group / k
+    positions = list(range(n))
+    bar = ax.barh if horizontal else ax.bar
+    bottoms = [0.0] * n
+    # Room per bar along the category axis, in points, to decide whether labels fit upright.
+    axis_len_pt = (fig.get_figheight() if horizontal else fig.get_figwidth()) * 72 * 0.8
+    bar_pt = axis_len_pt / max(n, 1) * width
+    max_abs = max((abs(float(v)) for s in spec.series for v in s.values if v is not None), default=0.0)
+    if stacked:
+        max_abs = max((float(t) for i in range(n) if (t := _total_visible(spec, i)) is not None), default=max_abs)
+    for j, series in enumerate(spec.series):
+        offset = 0.0 if stacked or k == 1 else (j - (k - 1) / 2) * width
+        idx = [i for i in range(n) if series.values[i] is not None]
+        vals = [float(series.values[i]) for i in idx]
+        pos = [positions[i] + offset for i in idx]
+        base = [bottoms[i] for i in idx] if stacked else None
+        kwargs = dict(color=PALETTE[j % len(PALETTE)], edgecolor=EDGE, linewidth=0.6, hatch=HATCHES[j % len(HATCHES)] if k > 1 else None, label=series.label)
+        if horizontal:
+            container = bar(pos, vals, height=width, left=base, **kwargs)
+        else:
+            container = bar(pos, vals, width=width, bottom=base, **kwargs)
+        labels = [format_value(spec, series.values[i]) for i in idx]
+        if stacked:
+            # Inside the segment when it is large enough, on a white box (hatching behind text).
+            shown = [lab if v >= 0.06 * max_abs else "" for lab, v in zip(labels, vals)]
+            ax.bar_label(container, labels=shown, label_type="center", fontsize=FONT_SIZE, color=TEXT,
+                         bbox=dict(boxstyle="round,pad=0.15", facecolor="white", edgecolor="none", alpha=0.85))
+            for i, v in zip(idx, vals):
+                bottoms[i] += v
+        else:
+            upright = horizontal or max((_text_width_pt(lab, FONT_SIZE) for lab in labels), default=0) <= bar_pt * 1.1
+            ax.bar_label(container, labels=labels, padding=2, fontsize=FONT_SIZE, color=TEXT, rotation=0 if upright else 90)
+        # Missing values: a gap, marked with the official symbol at the base line.
+        for i in range(n):
+            if series.values[i] is None:
+                p = positions[i] + offset
+                if horizontal:
+                    ax.text(bottoms[i] if stacked else 0, p, " " + MISSING, va="center", ha="left", **_MISSING_STYLE)
+                else:
+                    ax.text(p, bottoms[i] if stacked else 0, MISSING, va="bottom", ha="center", **_MISSING_STYLE)
+    if stacked and k > 1:
+        totals = [_total(spec, i) for i in range(n)]
+        for i, total in enumerate(totals):
+            if total is not None:
+                label = format_value(spec, total)
+                offset = (4, 0) if horizontal else (0, 3)
+                xy = (bottoms[i], positions[i]) if horizontal else (positions[i], bottoms[i])
+                ax.annotate(label, xy, xytext=offset, textcoords="offset points", va="center" if horizontal else "bottom",
+                            ha="left" if horizontal else "center", fontsize=FONT_SIZE, color=TEXT, fontweight="bold")
+    ticks = [_wrap(c, wrap_width) for c in spec.categories]
+    formatter = _tick_formatter(spec)
+    if horizontal:
+        ax.set_yticks(positions, ticks)
+        ax.invert_yaxis()
+        ax.xaxis.set_major_formatter(formatter)
+        ax.set_xlabel(_axis_title(spec), fontsize=LABEL_SIZE, color=TEXT)
+        ax.margins(x=0.12)
+        _style_axes(ax, "x")
+    else:
+        ax.set_xticks(positions, ticks)
+        ax.yaxis.set_major_formatter(formatter)
+        ax.set_ylabel(_axis_title(spec), fontsize=LABEL_SIZE, color=TEXT)
+        ax.margins(y=0.12)
+        _style_axes(ax, "y")
+    if any(v is not None and v < 0 for series in spec.series for v in series.values):
+        (ax.axvline if horizontal else ax.axhline)(0, color=EDGE, linewidth=0.8)  # the zero line between rises and falls
+    if max_abs == 0:
+        (ax.set_xlim if horizontal else ax.set_ylim)(0, 1)
+    if k > 1:
+        handles, labels = ax.get_legend_handles_labels()
+        if stacked and not horizontal:
+            handles, labels = handles[::-1], labels[::-1]  # the top segment first, as stacked
+        _legend(fig, handles, labels, handlelength=2.2, handleheight=1.2)
+    return fig
+
+
+def _legend(fig, handles, labels, **kwargs):
+    """Above the plot, never over the data; in one row when the labels fit, else one per line."""
+    room = WIDTH_CM * CM * 72 * 0.95
+    need = sum(_text_width_pt(label, FONT_SIZE) + 45 for label in labels)
+    ncols = len(labels) if need <= room else (2 if need <= 2 * room * 0.9 and max(map(len, labels)) < 40 else 1)
+    fig.legend(handles, labels, loc="outside upper center", ncols=ncols, fontsize=FONT_SIZE, frameon=False,
+               columnspacing=1.5, **kwargs)
+
+
+def _total_visible(spec, index):
+    values = [s.values[index] for s in spec.series if s.values[index] is not None]
+    return sum(values) if values else None
+
+
+def _draw_pie(spec):
+    fig = _figure(spec)
+    ax = fig.add_subplot()
+    values = spec.series[0].values
+    idx = [i for i, v in enumerate(values) if v is not None and v > 0]
+    missing = any(v is None for v in values)
+    shares = _shares(values)
+    d = _share_decimals(shares)
+    labels = []
+    for i in idx:
+        if spec.unit == "%":
+            text = format_value(spec, values[i])
+        elif missing:
+            text = format_value(spec, values[i])  # shares of an incomplete total would mislead
+        else:
+            text = f"{format_value(spec, values[i])} ({_number(shares[i], d)} %)"
+        labels.append((_wrap(spec.categories[i], 24), text))
+    if not idx:
+        ax.text(0.5, 0.5, "Keine darstellbaren Werte", ha="center", va="center", fontsize=LABEL_SIZE, color=TEXT)
+        ax.set_axis_off()
+        return fig
+    donut = spec.kind == "donut"
+    colors = [PALETTE[j % len(PALETTE)] for j in range(len(idx))]
+    hatches = [HATCHES[(j // len(PALETTE)) % len(HATCHES)] for j in range(len(idx))]
+    wedgeprops = dict(edgecolor="white", linewidth=1.5)
+    if donut:
+        wedgeprops["width"] = 0.42
+    legend = len(idx) > 6
+    wedges, _texts = ax.pie(
+        [float(values[i]) for i in idx],
+        labels=None if legend else [f"{name}\n{text}" for name, text in labels],
+        colors=colors, hatch=hatches, startangle=90, counterclock=False, wedgeprops=wedgeprops,
+        labeldistance=1.12, textprops=dict(fontsize=FONT_SIZE, color=TEXT), radius=1.0,
+    )[:2]
+    for w in wedges:
+        w.set_edgecolor("white")
+    # A thin dark ring gives the whole shape enough contrast against the page.
+    mpl = _matplotlib()
+    ax.add_patch(mpl.patches.Circle((0, 0), 1.0, fill=False, edgecolor=EDGE, linewidth=0.6))
+    if donut:
+        ax.add_patch(mpl.patches.Circle((0, 0), 1.0 - 0.42, fill=False, edgecolor=EDGE, linewidth=0.6))
+        if not missing and spec.unit != "%":
+            total = sum(values[i] for i in idx)
+            ax.text(0, 0, f"Insgesamt\n{format_value(spec, total)}", ha="center", va="center", fontsize=LABEL_SIZE, color=TEXT)
+    hidden = [spec.categories[i] for i, v in enumerate(values) if v is None]
+    if hidden:
+        fig.text(0.01, 0.01, "Nicht dargestellt (Wert nicht veröffentlicht): " + ", ".join(map(str, hidden)),
+                 fontsize=FONT_SIZE, color=TEXT, ha="left", va="bottom", wrap=True)
+    if legend:
+        ax.legend(wedges, [f"{name.replace(chr(10), ' ')}: {text}" for name, text in labels], fontsize=FONT_SIZE,
+                  frameon=False, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    ax.set_aspect("equal")
+    return fig
+
+
+def _draw_line(spec):
+    fig = _figure(spec)
+    ax = fig.add_subplot()
+    n, k = len(spec.categories), len(spec.series)
+    x = list(range(n))
+    few = n <= 8 and k <= 2
+    for j, series in enumerate(spec.series):
+        y = _floats(series.values)
+        color = PALETTE[j % len(PALETTE)]
+        ax.plot(x, y, color=color, linewidth=2, linestyle=LINESTYLES[j % len(LINESTYLES)], marker=MARKERS[j % len(MARKERS)],
+                markersize=6, markeredgecolor=EDGE, markeredgewidth=0.6, label=series.label)
+        # A single value between gaps would be invisible as a line; the marker shows it.
+        if few:
+            for xi, v in zip(x, series.values):
+                if v is not None:
+                    ax.annotate(format_value(spec, v), (xi, float(v)), textcoords="offset points", xytext=(0, 7 if j == 0 else -14),
+                                ha="center", fontsize=FONT_SIZE, color=TEXT)
+        for xi, v in zip(x, series.values):
+            if v is None:
+                ax.annotate(MISSING, (xi, 0), xycoords=("data", "axes fraction"), xytext=(0, 3), textcoords="offset points",
+                            ha="center", **_MISSING_STYLE)
+    step = max(1, math.ceil(n / 12))
+    ax.set_xticks(x[::step], [_wrap(c, 12) for c in spec.categories[::step]])
+    ax.yaxis.set_major_formatter(_tick_formatter(spec))
+    ax.set_ylabel(_axis_title(spec), fontsize=LABEL_SIZE, color=TEXT)
+    present = [float(v) for s in spec.series for v in s.values if v is not None]
+    if present:
+        lo, hi = min(present), max(present)
+        pad = (hi - lo) * 0.15 or abs(hi) * 0.1 or 1.0
+        ax.set_ylim(lo - pad if lo - pad < 0 or lo < 0 else max(0.0, lo - pad), hi + pad)
+    ax.set_xlim(-0.4, n - 0.6)
+    _style_axes(ax, "y")
+    if k > 1:
+        _legend(fig, *ax.get_legend_handles_labels(), handlelength=3)
+    return fig
+
+
+def _draw(spec):
+    _matplotlib()
+    import matplotlib.patches  # noqa: F401  (used through the module object)
+
+    if spec.kind in ("pie", "donut"):
+        fig = _draw_pie(spec)
+    elif spec.kind == "line":
+        fig = _draw_line(spec)
+    else:
+        fig = _draw_bars(spec)
+    # Lay out once (text extents are measured in points, the same for every output) and
+    # freeze the result, so that saving as SVG and as PNG does not repeat the layout.
+    fig.get_layout_engine().execute(fig)
+    fig.set_layout_engine("none")
+    return fig
+
+
+# --- output ----------------------------------------------------------------------------------
+
+_ID = re.compile(r'(\sid=")([^"]+)(")')
+_URL = re.compile(r"url\(#([^)]+)\)")
+_HREF = re.compile(r'(href=")#([^"]+)(")')
+
+
+def _prefix(spec) -> str:
+    """A short prefix from the chart's content: stable for the same chart, different for others."""
+    digest = hashlib.sha1(repr(spec).encode("utf-8")).hexdigest()[:8]
+    return f"c{digest}"
+
+
+@functools.lru_cache(maxsize=256)
+def render_svg(spec: ChartSpec, id_prefix: str | None = None) -> str:
+    """Standalone <svg> markup to inline into HTML: no XML declaration or DOCTYPE, role="img",
+    <title> and <desc> (the alt text), and every id prefixed so that several charts can share a
+    page. The prefix defaults to a hash of the specification; pass `id_prefix` (e.g. "abb8") if
+    the same chart can appear twice on one page. Results are memoised per process: a chart is
+    a pure function of its specification, and one report renders the same charts for HTML and PDF."""
+    return _svg(_draw(spec), spec, id_prefix)
+
+
+def _svg(fig, spec, id_prefix):
+    buffer = BytesIO()
+    fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
+    svg = buffer.getvalue().decode("utf-8")
+    svg = svg[svg.index("<svg"):]
+    p = id_prefix or _prefix(spec)
+    svg = _ID.sub(lambda m: f"{m[1]}{p}-{m[2]}{m[3]}", svg)
+    svg = _URL.sub(lambda m: f"url(#{p}-{m[1]})", svg)
+    svg = _HREF.sub(lambda m: f"{m[1]}#{p}-{m[2]}{m[3]}", svg)
+    head_end = svg.index(">") + 1
+    root = svg[:head_end]
+    root = root.replace("<svg ", f'<svg role="img" aria-labelledby="{p}-title {p}-desc" ', 1)
+    inner = f'\n <title id="{p}-title">{html.escape(spec.title)}</title>\n <desc id="{p}-desc">{html.escape(alt_text(spec))}</desc>'
+    # matplotlib's <metadata> block carries nothing we need once Date/Creator are off.
+    body = re.sub(r"\s*<metadata>.*?</metadata>", "", svg[head_end:], count=1, flags=re.S)
+    return root + inner + body.rstrip() + "\n"
+
+
+@functools.lru_cache(maxsize=256)
+def render_png(spec: ChartSpec, dpi: int = 200) -> bytes:
+    """PNG bytes for DOCX and PPTX: 16 × 9 cm (taller for long horizontal bar charts) at `dpi`;
+    memoised like render_svg."""
+    return _png(_draw(spec), dpi)
+
+
+def _png(fig, dpi):
+    buffer = BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, facecolor="white", metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def render(spec: ChartSpec, dpi: int = 200, id_prefix: str | None = None) -> tuple[str, bytes]:
+    """Both outputs from one drawing (faster than the two calls): (SVG markup, PNG bytes)."""
+    fig = _draw(spec)
+    return _svg(fig, spec, id_prefix), _png(fig, dpi)
