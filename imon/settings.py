@@ -170,6 +170,8 @@ if env_bool("IMON_HTTPS"):
 
 # Statistical confidentiality: published counts from 1 to IMON_MIN_COUNT - 1 are blocked.
 IMON_MIN_COUNT = int(os.environ.get("IMON_MIN_COUNT", "3"))
+# Optional stricter minimum count for quarters (Stadtteile) and statistical areas; empty: none.
+IMON_SMALL_AREA_MIN_COUNT = int(os.environ.get("IMON_SMALL_AREA_MIN_COUNT") or 0) or None
 
 # Largest statistics file that can be imported, in MB (IMON_IMPORT_MAX_MB).
 IMON_IMPORT_MAX_MB = int(os.environ.get("IMON_IMPORT_MAX_MB", "200"))

@@ -202,3 +202,91 @@ def test_footnote_and_alt_text_name_symbols_reasons_and_counts():
         assert c.alt_text_sentence(1) == "One value is not shown for reasons of statistical confidentiality."
         assert c.alt_text_sentence(3).startswith("3 values are")
         assert c.alt_text_sentence(0) == ""
+
+
+def test_area_policies_are_stricter_for_their_areas_only():
+    cells = {("n", "quarter"): (4, "", {}), ("n", "city"): (4, "", {})}
+    stricter = {("n", "quarter"): c.Policy(min_count=5)}
+    hidden = c.suppress(cells, [], lambda key: True, c.Policy(min_count=3), area_policies=stricter)
+    assert hidden == {("n", "quarter"): "primary"}
+
+
+def test_source_rules_apply_unless_the_indicator_sets_its_own(demo, tmp_path):
+    from imon.core import exports
+    from imon.core import models as m
+
+    m.Source.objects.filter(key="fb-soziales").update(min_count=35, rounding=5)
+    hidden = exports.hidden_cells({"wohnungssuchende-haushalte"})
+    primaries = {k[3] for k, reason in hidden.items() if reason == "primary"}
+    assert "haushaltsgroesse=3" in primaries and "haushaltsgroesse=5" not in primaries
+    header, rows = exports.table(exports.observations("wohnungssuchende-haushalte"), public=True)
+    assert {r["value"] % 5 for r in rows if r["value"] is not None} == {0}
+    m.Indicator.objects.filter(key="wohnungssuchende-haushalte").update(min_count=3, rounding=1)
+    hidden = exports.hidden_cells({"wohnungssuchende-haushalte"})
+    assert "haushaltsgroesse=3" not in {k[3] for k, reason in hidden.items() if reason == "primary"}
+    header, rows = exports.table(exports.observations("wohnungssuchende-haushalte"), public=True)
+    assert any(r["value"] % 5 for r in rows if r["value"] is not None)
+
+
+def test_source_minimum_denominator_marks_shares_uncertain(demo, tmp_path):
+    from imon.core import exports, imports
+    from imon.core import models as m
+    from tests.importing import plan_for, write_csv
+
+    source = m.Source.objects.get(key="statistikstelle")
+    count = m.Indicator.objects.create(key="zahl", title="Zahl", unit="Personen", source=source)
+    m.Indicator.objects.create(
+        key="anteil-zahl", title="Anteil", unit="%", kind="share", numerator=count,
+        denominator=m.Indicator.objects.get(key="bevoelkerung"), source=source,
+    )
+    imports.apply_import(plan_for(write_csv(tmp_path / "z.csv", ["indicator;area;reference_date;value", "zahl;05316000;31.12.2017;400"])))
+    header, rows = exports.table(exports.observations("anteil-zahl"), public=True)
+    assert rows and rows[0]["flag"] != "/"
+    source.min_denominator = 500_000
+    source.save(update_fields=["min_denominator"])
+    header, rows = exports.table(exports.observations("anteil-zahl"), public=True)
+    assert rows[0] == {**rows[0], "value": None, "flag": "/"}
+
+
+def test_small_areas_get_the_stricter_minimum_count(demo, tmp_path, settings):
+    from imon.core import exports, imports
+    from imon.core import models as m
+    from tests.importing import plan_for, write_csv
+
+    source = m.Source.objects.get(key="statistikstelle")
+    m.Indicator.objects.create(key="kleinraeumig", title="Kleinräumig", unit="Personen", source=source)
+    lines = ["indicator;area;reference_date;value", "kleinraeumig;05316000;31.12.2017;4", "kleinraeumig;lev-wiesdorf;31.12.2017;4"]
+    imports.apply_import(plan_for(write_csv(tmp_path / "k.csv", lines)))
+
+    def hidden_areas():
+        return {k[1] for k in exports.hidden_cells({"kleinraeumig"})}
+
+    assert hidden_areas() == set()
+    settings.IMON_SMALL_AREA_MIN_COUNT = 5  # project default
+    assert hidden_areas() == {"lev-wiesdorf"}
+    source.small_area_min_count = 4  # the source's setting wins over the project's
+    source.save(update_fields=["small_area_min_count"])
+    assert hidden_areas() == set()
+    m.Indicator.objects.filter(key="kleinraeumig").update(small_area_min_count=10)  # the indicator's wins over both
+    assert hidden_areas() == {"lev-wiesdorf"}
+
+
+def test_source_rules_round_trip_through_the_concept_file_and_show_in_the_admin(demo, client, ki_admin):
+    from imon.core import conceptfile, yamlio
+    from imon.core import models as m
+
+    concept = m.Concept.objects.get()
+    data = conceptfile.dump(concept)
+    source = next(s for s in data["sources"] if s["key"] == "fb-soziales")
+    source.update(min_count=5, small_area_min_count=7, rounding=10, min_denominator=100)
+    indicator = next(i for i in data["indicators"] if i["key"] == "wohnungssuchende-haushalte")
+    indicator["small_area_min_count"] = 6
+    conceptfile.load_text(yamlio.dump(data))
+    stored = m.Source.objects.get(key="fb-soziales")
+    assert (stored.min_count, stored.small_area_min_count, stored.rounding, stored.min_denominator) == (5, 7, 10, 100)
+    assert m.Indicator.objects.get(key="wohnungssuchende-haushalte").small_area_min_count == 6
+    again = next(s for s in conceptfile.dump(concept)["sources"] if s["key"] == "fb-soziales")
+    assert again["small_area_min_count"] == 7 and again["rounding"] == 10
+    client.force_login(ki_admin)
+    page = client.get(f"/admin/core/source/{stored.pk}/change/").content.decode()
+    assert 'name="small_area_min_count"' in page and 'name="min_denominator"' in page

@@ -178,6 +178,10 @@ SCHEMA: dict[str, list] = {
         F("url", "url"),
         F("licence"),
         F("retrieved_on", "date"),
+        F("min_count", "int"),
+        F("small_area_min_count", "int"),
+        F("rounding", "int"),
+        F("min_denominator", "int"),
         F("note", "text"),
     ],
     "dimension_values": [
@@ -218,6 +222,7 @@ SCHEMA: dict[str, list] = {
         F("dimensions", "refs", ref="dimensions"),
         F("rhythm_months", "int"),
         F("min_count", "int"),
+        F("small_area_min_count", "int"),
         F("rounding", "int"),
         F("min_denominator", "int"),
         F("rules", "list", of="rules", key=None),

@@ -81,16 +81,26 @@ class _DimsOnly:
         self.dims = dims
 
 
-def primary(cells: dict, is_count, policy: Policy, policies: dict | None = None) -> dict:
+def policy_for(key, policy: Policy, policies: dict | None = None, area_policies: dict | None = None) -> Policy:
+    """The policy of a cell: its (indicator, area) pair's in `area_policies` (e.g. a stricter one
+    for small areas), else its indicator's in `policies`, else the default `policy`."""
+    if area_policies:
+        found = area_policies.get(tuple(key[:2]))
+        if found is not None:
+            return found
+    return (policies or {}).get(key[0], policy)
+
+
+def primary(cells: dict, is_count, policy: Policy, policies: dict | None = None, area_policies: dict | None = None) -> dict:
     """{key: reason} for counts below the threshold and values the source keeps secret.
-    `policies` maps an indicator (the first part of a key) to its own policy."""
-    policies = policies or {}
+    `policies` maps an indicator (the first part of a key) to its own policy, `area_policies`
+    an (indicator, area) pair (the first two parts)."""
     hidden = {}
     for key, (value, flag, _dims) in cells.items():
         if value is None:
             if flag == ".":
                 hidden[key] = SOURCE
-        elif is_count(key) and 0 < value < policies.get(key[0], policy).min_count:
+        elif is_count(key) and 0 < value < policy_for(key, policy, policies, area_policies).min_count:
             hidden[key] = PRIMARY
     return hidden
 
@@ -116,17 +126,25 @@ def derived(cells: dict, hidden: dict, derivations: dict, min_denominators: dict
     return result
 
 
-def suppress(cells: dict, relations: list[Relation], is_count, policy: Policy = Policy(), policies: dict | None = None) -> dict:
+def suppress(
+    cells: dict,
+    relations: list[Relation],
+    is_count,
+    policy: Policy = Policy(),
+    policies: dict | None = None,
+    area_policies: dict | None = None,
+) -> dict:
     """{key: reason} of every cell the public must not see.
 
     `cells` maps a key to (value, flag, dims); `is_count(key)` tells counts
     (which are never negative) from other values; `policies` gives indicators
-    (the first part of a key) a policy of their own."""
-    policies = policies or {}
-    search = _Search(cells, relations, primary(cells, is_count, policy, policies))
+    (the first part of a key) a policy of their own, `area_policies` pairs of
+    indicator and area (the first two parts), e.g. a stricter one for small areas."""
+    search = _Search(cells, relations, primary(cells, is_count, policy, policies, area_policies))
 
     def protected(key, low, high):
-        return high - low >= policies.get(key[0], policy).width + EPSILON  # the margin absorbs the solver's rounding
+        width = policy_for(key, policy, policies, area_policies).width
+        return high - low >= width + EPSILON  # the margin absorbs the solver's rounding
 
     search.hide_singletons(search.ordered)
     # Hiding a cell only ever widens the intervals of the others, so one pass in a fixed order

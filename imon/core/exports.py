@@ -66,15 +66,38 @@ def hidden_cells(indicator_keys) -> dict:
     }
     rule_list = [rules.rule_from_model(r) for r in rule_objects if r.indicator.key in keys]
     children = m.area_children()
-    indicators = {i.key: i for i in m.Indicator.objects.filter(key__in=keys).select_related("numerator", "denominator")}
-    default = confidentiality.Policy(min_count=settings.IMON_MIN_COUNT)
-    policies = {k: confidentiality.Policy(min_count=i.min_count) for k, i in indicators.items() if i.min_count}
+    indicators = {i.key: i for i in m.Indicator.objects.filter(key__in=keys).select_related("source")}
+    default, policies, area_policies = publication_policies(indicators.values())
     relations = confidentiality.relations_from_rules(rule_list, cells, children)
-    hidden = confidentiality.suppress(cells, relations, lambda key: indicators[key[0]].kind == "count", default, policies)
+    is_count = lambda key: indicators[key[0]].kind == "count"  # noqa: E731
+    hidden = confidentiality.suppress(cells, relations, is_count, default, policies, area_policies)
     derivations = {k: derived_inputs[k] for k in keys & set(derived_inputs)}
-    minimums = {k: i.min_denominator for k, i in indicators.items() if i.min_denominator}
+    minimums = {k: i.publication_setting("min_denominator") for k, i in indicators.items() if i.publication_setting("min_denominator")}
     hidden |= confidentiality.derived(cells, hidden, derivations, minimums)
     return hidden
+
+
+def publication_policies(indicators) -> tuple:
+    """The confidentiality policies of these indicators (with their sources loaded): the project
+    default, {indicator: policy} where the indicator or its source sets a minimum count, and
+    {(indicator, area): policy} with the stricter minimum count for small areas (quarters and
+    statistical areas), where the indicator, its source or the project sets one.
+    Precedence: indicator, then source, then project (IMON_MIN_COUNT, IMON_SMALL_AREA_MIN_COUNT)."""
+    from .confidentiality import Policy
+
+    default = Policy(min_count=settings.IMON_MIN_COUNT)
+    small_default = getattr(settings, "IMON_SMALL_AREA_MIN_COUNT", None)
+    policies, area_policies, small_areas = {}, {}, None
+    for indicator in indicators:
+        min_count = indicator.publication_setting("min_count")
+        if min_count:
+            policies[indicator.key] = Policy(min_count=min_count)
+        small = indicator.publication_setting("small_area_min_count") or small_default
+        if small and small > policies.get(indicator.key, default).min_count:
+            if small_areas is None:
+                small_areas = list(m.Area.objects.filter(kind__in=m.SMALL_AREA_KINDS).values_list("key", flat=True))
+            area_policies.update({(indicator.key, area): Policy(min_count=small) for area in small_areas})
+    return default, policies, area_policies
 
 
 def table(qs, public: bool = False) -> tuple[list[str], list[dict]]:
@@ -91,7 +114,7 @@ def table(qs, public: bool = False) -> tuple[list[str], list[dict]]:
         value, flag = obs.value, obs.flag
         if public:
             reason = hidden.get((obs.indicator.key, obs.area.key, obs.reference_date, obs.dim_key))
-            value, flag = public_value(value, flag, reason, obs.indicator.rounding)
+            value, flag = public_value(value, flag, reason, obs.indicator.publication_setting("rounding"))
         rows.append(
             {
                 "indicator": obs.indicator.key,

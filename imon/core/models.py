@@ -89,6 +89,10 @@ class Area(models.Model):
             ancestor = ancestor.parent
 
 
+# Areas so small that a stricter minimum count can apply to them (`small_area_min_count`).
+SMALL_AREA_KINDS = (Area.Kind.QUARTER, Area.Kind.STATISTICAL)
+
+
 def area_children() -> dict[str, list[str]]:
     """{area key: keys of its direct sub-areas}, for area-sum rules."""
     children: dict[str, list[str]] = {}
@@ -396,6 +400,28 @@ class Source(models.Model):
     url = models.URLField(_("URL"), max_length=500, blank=True)
     licence = models.CharField(_("licence"), max_length=200, blank=True)
     retrieved_on = models.DateField(_("retrieved on"), null=True, blank=True)
+    # Statistical confidentiality for all indicators of the source; an indicator's own setting wins.
+    min_count = models.PositiveSmallIntegerField(
+        _("minimum count for publication"),
+        null=True,
+        blank=True,
+        help_text=_("Counts from 1 up to this number minus one are blocked; empty: project default (3)."),
+    )
+    small_area_min_count = models.PositiveSmallIntegerField(
+        _("minimum count in small areas"),
+        null=True,
+        blank=True,
+        help_text=_("A stricter minimum count for quarters (Stadtteile) and statistical areas; empty: none."),
+    )
+    rounding = models.PositiveSmallIntegerField(
+        _("round published values to multiples of"), null=True, blank=True, help_text=_("E.g. 5 or 10; empty: no rounding.")
+    )
+    min_denominator = models.PositiveIntegerField(
+        _("minimum denominator"),
+        null=True,
+        blank=True,
+        help_text=_("For shares and rates: below this denominator the value is published as '/' (too uncertain)."),
+    )
     note = models.TextField(_("note"), blank=True)
 
     class Meta:
@@ -490,6 +516,12 @@ class Indicator(models.Model):
         blank=True,
         help_text=_("Counts from 1 up to this number minus one are blocked; empty: project default (3)."),
     )
+    small_area_min_count = models.PositiveSmallIntegerField(
+        _("minimum count in small areas"),
+        null=True,
+        blank=True,
+        help_text=_("A stricter minimum count for quarters (Stadtteile) and statistical areas; empty: none."),
+    )
     rounding = models.PositiveSmallIntegerField(
         _("round published values to multiples of"), null=True, blank=True, help_text=_("E.g. 5 or 10; empty: no rounding.")
     )
@@ -517,6 +549,14 @@ class Indicator(models.Model):
 
     def __str__(self):
         return self.title
+
+    def publication_setting(self, name: str):
+        """A confidentiality setting (`min_count`, `small_area_min_count`, `rounding`,
+        `min_denominator`) as it applies: the indicator's own, else its source's, else None."""
+        value = getattr(self, name)
+        if value is None and self.source_id:
+            value = getattr(self.source, name)
+        return value
 
 
 class Flag(models.TextChoices):
