@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import path
 
 from imon.core import data_views, views
+from imon.reports import views as report_views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -10,6 +11,8 @@ urlpatterns = [
     path("daten/importe/<int:pk>/zuruecknehmen/", data_views.import_rollback, name="data-import-rollback"),
     path("daten/vorlage/<str:key>.<str:fmt>", data_views.import_template, name="data-import-template"),
     path("daten/geheimhaltung/", data_views.confidentiality_overview, name="data-confidentiality"),
+    path("berichte/", report_views.snapshot_list, name="reports"),
+    path("berichte/<int:number>.<str:fmt>", report_views.report_download, name="report-download"),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
 ]

@@ -1008,8 +1008,9 @@ def _records(section, queryset):
     return [_record(section, o) for o in queryset.prefetch_related(*_prefetch(section))]
 
 
-def dump(concept: m.Concept) -> dict:
-    """The concept and all data of the installation, in file order."""
+def dump(concept: m.Concept, observations: bool = True) -> dict:
+    """The concept and all data of the installation, in file order (without the observations
+    if `observations` is false)."""
     data: dict[str, Any] = {"format_version": FORMAT_VERSION}
     data["municipality"] = _record("municipality", concept.municipality)
     data["areas"] = _records("areas", m.Area.objects.select_related("parent"))
@@ -1048,7 +1049,8 @@ def dump(concept: m.Concept) -> dict:
             record = _insert_before(record, "note", "outcomes", outcomes)
         data["meetings"].append(record)
     data["contact_points"] = _records("contact_points", m.ContactPoint.objects.select_related("area").order_by("key"))
-    data["observations"] = list(_dump_observations())
+    if observations:
+        data["observations"] = list(_dump_observations())
     return data
 
 

@@ -1,0 +1,38 @@
+"""One entry point for every report format: `render(snapshot, fmt)` gives the file's bytes."""
+
+from . import document, snapshots
+
+FORMATS = {
+    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx"),
+    "pdf": ("application/pdf", "pdf"),
+    "pptx": ("application/vnd.openxmlformats-officedocument.presentationml.presentation", "pptx"),
+    "html": ("text/html; charset=utf-8", "html"),
+}
+
+
+def render(snapshot, fmt: str, template=None) -> bytes:
+    """The report of `snapshot` (a Snapshot) in `fmt`; `template` is a path or file object of a
+    Word (docx) or PowerPoint (pptx) file whose styles and layouts are used."""
+    previous = snapshots.previous(snapshot)
+    report = document.build(snapshot.data, previous.data if previous else None)
+    if fmt == "html":
+        from .render_html import html
+
+        return html(report).encode("utf-8")
+    if fmt == "pdf":
+        from .render_html import pdf
+
+        return pdf(report)
+    if fmt == "docx":
+        from .render_docx import docx
+
+        return docx(report, template)
+    if fmt == "pptx":
+        from .render_pptx import pptx
+
+        return pptx(report, template)
+    raise ValueError(fmt)
+
+
+def filename(snapshot, fmt: str) -> str:
+    return f"umsetzungsbericht-{snapshot.number}-{snapshot.reporting_date:%Y-%m-%d}.{FORMATS[fmt][1]}"

@@ -1,0 +1,247 @@
+"""The report as DOCX: real heading styles (navigation pane), a table of contents field, table
+header rows that repeat on every page, images with alt text. A city's own Word document can be
+given as template: its styles, headers and footers (logo) and page layout are kept, its body
+text is replaced by the report."""
+
+import io
+
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt, RGBColor
+
+from . import charts
+from .document import Bullets, Definitions, Figure, Heading, Paragraph, Report, Table
+
+ACCENT = RGBColor(0x00, 0x4B, 0x76)
+MUTED = RGBColor(0x4A, 0x4A, 0x4A)
+
+
+def _style(doc, *names):
+    """The first of these styles that the document (or its template) has."""
+    for name in names:
+        try:
+            return doc.styles[name]
+        except KeyError:
+            continue
+    return None
+
+
+def _clear_body(doc):
+    body = doc.element.body
+    for child in list(body):
+        if child.tag != qn("w:sectPr"):
+            body.remove(child)
+
+
+def _set_language(doc, lang="de-DE"):
+    rpr = doc.styles.element.find(qn("w:docDefaults"))
+    if rpr is None:
+        return
+    rpr = rpr.find(qn("w:rPrDefault"))
+    target = rpr.find(qn("w:rPr")) if rpr is not None else None
+    if target is None:
+        return
+    lang_el = target.find(qn("w:lang"))
+    if lang_el is None:
+        lang_el = OxmlElement("w:lang")
+        target.append(lang_el)
+    lang_el.set(qn("w:val"), lang)
+
+
+def _field(paragraph, instruction: str, placeholder: str):
+    """A Word field (e.g. TOC); Word fills it when the document is opened (updateFields)."""
+    run = paragraph.add_run()
+    begin = OxmlElement("w:fldChar")
+    begin.set(qn("w:fldCharType"), "begin")
+    begin.set(qn("w:dirty"), "true")
+    run._r.append(begin)
+    run = paragraph.add_run()
+    instr = OxmlElement("w:instrText")
+    instr.set(qn("xml:space"), "preserve")
+    instr.text = instruction
+    run._r.append(instr)
+    run = paragraph.add_run()
+    sep = OxmlElement("w:fldChar")
+    sep.set(qn("w:fldCharType"), "separate")
+    run._r.append(sep)
+    paragraph.add_run(placeholder)
+    run = paragraph.add_run()
+    end = OxmlElement("w:fldChar")
+    end.set(qn("w:fldCharType"), "end")
+    run._r.append(end)
+
+
+def _update_fields_on_open(doc):
+    settings = doc.settings.element
+    el = settings.find(qn("w:updateFields"))
+    if el is None:
+        el = OxmlElement("w:updateFields")
+        settings.append(el)
+    el.set(qn("w:val"), "true")
+
+
+def _repeat_header(row):
+    tr_pr = row._tr.get_or_add_trPr()
+    el = OxmlElement("w:tblHeader")
+    el.set(qn("w:val"), "true")
+    tr_pr.append(el)
+
+
+def _cant_split(row):
+    tr_pr = row._tr.get_or_add_trPr()
+    tr_pr.append(OxmlElement("w:cantSplit"))
+
+
+def _small(paragraph, size=8, color=MUTED):
+    for run in paragraph.runs:
+        run.font.size = Pt(size)
+        run.font.color.rgb = color
+
+
+def _caption(doc, text):
+    paragraph = doc.add_paragraph(text, style=_style(doc, "Caption"))
+    paragraph.paragraph_format.keep_with_next = True
+    return paragraph
+
+
+def _source(doc, block):
+    parts = []
+    if block.source:
+        parts.append(f"Quelle: {block.source}")
+    if block.stand:
+        parts.append(f"Stand: {block.stand}")
+    if parts:
+        _small(doc.add_paragraph(". ".join(parts)))
+    for note in block.notes:
+        _small(doc.add_paragraph(note))
+
+
+def _table(doc, header, rows, numeric, widths, usable_cm, font_size=9):
+    table = doc.add_table(rows=1, cols=len(header))
+    style = _style(doc, "Light List Accent 1", "Table Grid")
+    if style is not None:
+        table.style = style
+    table.alignment = WD_TABLE_ALIGNMENT.LEFT
+    widths = widths or [3] + [1.5] * (len(header) - 1)
+    total = sum(widths)
+    col_cm = [usable_cm * w / total for w in widths]
+    for i, text in enumerate(header):
+        cell = table.rows[0].cells[i]
+        cell.text = ""
+        run = cell.paragraphs[0].add_run(text)
+        run.bold = True
+        run.font.size = Pt(font_size)
+        if numeric[i]:
+            cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    _repeat_header(table.rows[0])
+    for row in rows:
+        cells = table.add_row().cells
+        for i, text in enumerate(row):
+            paragraph = cells[i].paragraphs[0]
+            run = paragraph.add_run(text)
+            run.font.size = Pt(font_size)
+            if numeric[i]:
+                paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    table.autofit = False
+    for i, column in enumerate(table.columns):
+        column.width = Cm(col_cm[i])  # the grid, which LibreOffice reads
+    for row in table.rows:
+        _cant_split(row)
+        for i, cell in enumerate(row.cells):
+            cell.width = Cm(col_cm[i])  # the cells, which Word reads
+    return table
+
+
+def docx(report: Report, template=None) -> bytes:
+    doc = Document(template) if template else Document()
+    if template:
+        _clear_body(doc)
+    else:
+        section = doc.sections[0]
+        section.orientation = WD_ORIENT.PORTRAIT
+        section.page_width, section.page_height = Cm(21), Cm(29.7)
+        section.left_margin, section.right_margin = Cm(2.2), Cm(2)
+        section.top_margin, section.bottom_margin = Cm(2), Cm(2)
+        normal = doc.styles["Normal"]
+        normal.font.name = "Arial"
+        normal.font.size = Pt(10.5)
+        for level in range(1, 5):
+            style = _style(doc, f"Heading {level}")
+            if style is not None:
+                style.font.name = "Arial"
+                style.font.color.rgb = ACCENT
+        _page_numbers(doc)
+    _set_language(doc)
+    _update_fields_on_open(doc)
+    section = doc.sections[-1]
+    usable_cm = (section.page_width - section.left_margin - section.right_margin) / 360000
+    props = doc.core_properties
+    props.title = report.title
+    props.subject = report.subtitle
+    props.author = report.municipality
+    props.language = "de-DE"
+
+    # title page
+    doc.add_paragraph(report.municipality, style=_style(doc, "Subtitle", "Normal"))
+    doc.add_paragraph(report.title, style=_style(doc, "Title", "Heading 1"))
+    doc.add_paragraph(report.subtitle, style=_style(doc, "Subtitle", "Normal"))
+    doc.add_paragraph(f"Stand: {report.reporting_date}")
+    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    toc_heading = doc.add_paragraph("Inhalt", style=_style(doc, "TOC Heading", "Heading 1"))
+    toc_heading.paragraph_format.keep_with_next = True
+    _field(doc.add_paragraph(), 'TOC \\o "1-2" \\h \\z \\u', "Das Inhaltsverzeichnis wird beim Öffnen aktualisiert (in Word: F9).")
+
+    for block in report.blocks:
+        if isinstance(block, Heading):
+            heading = doc.add_heading(block.label, level=min(block.level, 4))
+            heading.paragraph_format.page_break_before = block.level == 1
+        elif isinstance(block, Paragraph):
+            paragraph = doc.add_paragraph()
+            run = paragraph.add_run(block.text)
+            if block.style == "note":
+                run.italic = True
+            elif block.style == "strong":
+                run.bold = True
+                paragraph.paragraph_format.keep_with_next = True
+        elif isinstance(block, Bullets):
+            for item in block.items:
+                doc.add_paragraph(item, style=_style(doc, "List Bullet", "Normal"))
+        elif isinstance(block, Definitions):
+            for term, text in block.items:
+                paragraph = doc.add_paragraph()
+                paragraph.paragraph_format.space_after = Pt(2)
+                paragraph.add_run(f"{term}: ").bold = True
+                paragraph.add_run(text)
+        elif isinstance(block, Table):
+            _caption(doc, block.label)
+            _table(doc, block.header, block.rows, block.numeric, block.widths, usable_cm)
+            _source(doc, block)
+        elif isinstance(block, Figure):
+            _caption(doc, block.label)
+            if block.narrative:
+                doc.add_paragraph(block.narrative).paragraph_format.keep_with_next = True
+            paragraph = doc.add_paragraph()
+            picture = paragraph.add_run().add_picture(io.BytesIO(charts.render_png(block.chart)), width=Cm(min(16, usable_cm)))
+            doc_pr = picture._inline.docPr
+            doc_pr.set("descr", block.alt)
+            doc_pr.set("title", block.label)
+            header, rows = block.table
+            _caption(doc, f"Daten zu Abbildung {block.number}")
+            _table(doc, header, rows, [False] + [True] * (len(header) - 1), None, min(usable_cm, 11), font_size=8)
+            _source(doc, block)
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def _page_numbers(doc):
+    footer = doc.sections[0].footer
+    paragraph = footer.paragraphs[0] if footer.paragraphs else footer.add_paragraph()
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    paragraph.add_run("Seite ")
+    _field(paragraph, "PAGE", "1")
+    _small(paragraph, 8.5)

@@ -1,0 +1,54 @@
+"""The report as one self-contained HTML file (inline CSS and SVG) and as tagged PDF/UA-1 (WeasyPrint)."""
+
+import base64
+from pathlib import Path
+
+from django.template.loader import render_to_string
+
+from . import charts
+from .document import Figure, Report, Table
+
+CSS = (Path(__file__).parent / "templates" / "reports" / "report.css").read_text(encoding="utf-8")
+
+
+def _prepare(report: Report, inline_svg: bool):
+    for block in report.blocks:
+        if isinstance(block, Table):
+            block.head = list(zip(block.header, block.numeric, strict=True))
+            block.cells = [list(zip(row, block.numeric, strict=True)) for row in block.rows]
+            block.wide = len(block.header) > 6
+            if block.widths:
+                total = sum(block.widths)
+                block.colgroup = [round(100 * w / total, 1) for w in block.widths]
+        elif isinstance(block, Figure):
+            svg = charts.render_svg(block.chart)
+            if inline_svg:
+                block.svg = svg
+            else:
+                block.svg_uri = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+
+def html(report: Report, inline_svg: bool = True) -> str:
+    _prepare(report, inline_svg)
+    return render_to_string(
+        "reports/report.html",
+        {
+            "report": report,
+            "toc": report.headings(2),
+            "css": CSS,
+            "inline_svg": inline_svg,
+            "created": report.reporting_date,
+        },
+    )
+
+
+def pdf(report: Report) -> bytes:
+    """Tagged PDF/UA-1: language, title, bookmarks from the headings, table headers, figures with alt text."""
+    import logging
+
+    from weasyprint import HTML
+
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+    document = HTML(string=html(report, inline_svg=False), base_url=None)
+    return document.write_pdf(pdf_variant="pdf/ua-1", uncompressed_pdf=False)

@@ -1,0 +1,167 @@
+"""The report as a council deck (PPTX), in the spirit of the seed: title slide, mandate and
+governance, meetings, fields of action, one slide per figure or data table, one "Ergebnisse und
+nächste Schritte" slide per field of action with measures, thank-you slide. Speaker notes carry
+the narrative sentences and the alt texts. A PowerPoint file can be given as template: its
+masters and layouts are used (title slide = layout 0, title and content = layout 1,
+title only = layout 5, falling back to what it has), its own slides are removed."""
+
+import io
+
+from pptx import Presentation
+from pptx.dml.color import RGBColor
+from pptx.enum.text import PP_ALIGN
+from pptx.util import Cm, Emu, Pt
+
+from . import charts
+from .document import Figure, Report, Table
+
+ACCENT = RGBColor(0x00, 0x4B, 0x76)
+MUTED = RGBColor(0x4A, 0x4A, 0x4A)
+MAX_BULLETS = 7
+MAX_TABLE_ROWS = 12
+
+
+def _layout(prs, index):
+    layouts = prs.slide_layouts
+    return layouts[index] if index < len(layouts) else layouts[len(layouts) - 1]
+
+
+def _remove_slides(prs):
+    slide_ids = prs.slides._sldIdLst
+    for slide_id in list(slide_ids):
+        prs.part.drop_rel(slide_id.rId)
+        slide_ids.remove(slide_id)
+
+
+class _Deck:
+    def __init__(self, template):
+        self.prs = Presentation(template) if template else Presentation()
+        if template:
+            _remove_slides(self.prs)
+        else:
+            self.prs.slide_width, self.prs.slide_height = Cm(33.867), Cm(19.05)  # 16:9
+        self.width, self.height = self.prs.slide_width, self.prs.slide_height
+        self.margin = Cm(1.5)
+
+    def slide(self, title, layout=5, notes=""):
+        slide = self.prs.slides.add_slide(_layout(self.prs, layout))
+        if slide.shapes.title is not None:
+            slide.shapes.title.text = title
+            frame = slide.shapes.title.text_frame
+            for paragraph in frame.paragraphs:
+                for run in paragraph.runs:
+                    run.font.size = Pt(28) if len(title) < 60 else Pt(22)
+                    run.font.color.rgb = ACCENT
+            title_shape = slide.shapes.title
+            title_shape.left, title_shape.top = self.margin, Cm(0.8)
+            title_shape.width, title_shape.height = self.width - 2 * self.margin, Cm(2.6)
+        if notes:
+            slide.notes_slide.notes_text_frame.text = notes
+        return slide
+
+    def text_box(self, slide, top, height, paragraphs, size=18, bullets=True, color=None):
+        box = slide.shapes.add_textbox(self.margin, top, self.width - 2 * self.margin, height)
+        frame = box.text_frame
+        frame.word_wrap = True
+        for i, text in enumerate(paragraphs):
+            paragraph = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
+            paragraph.text = ("• " if bullets else "") + text
+            paragraph.space_after = Pt(6)
+            for run in paragraph.runs:
+                run.font.size = Pt(size)
+                if color is not None:
+                    run.font.color.rgb = color
+        return box
+
+    def bullets_slides(self, title, items, notes="", size=18, per_slide=MAX_BULLETS):
+        for start in range(0, max(len(items), 1), per_slide):
+            part = items[start : start + per_slide]
+            suffix = f" ({start // per_slide + 1})" if len(items) > per_slide else ""
+            slide = self.slide(title + suffix, notes=notes)
+            self.text_box(slide, Cm(3.8), self.height - Cm(5), part, size=size if len(part) <= 5 else size - 2)
+
+    def source_line(self, slide, block):
+        parts = [f"Quelle: {block.source}" if block.source else "", f"Stand: {block.stand}" if block.stand else ""]
+        lines = [". ".join(p for p in parts if p)] + list(block.notes)
+        self.text_box(slide, self.height - Cm(2.3), Cm(1.8), [line for line in lines if line], size=10, bullets=False, color=MUTED)
+
+    def table(self, slide, header, rows, numeric, top):
+        rows = rows[:MAX_TABLE_ROWS]
+        height = Cm(0.9) * (len(rows) + 1)
+        shape = slide.shapes.add_table(len(rows) + 1, len(header), self.margin, top, self.width - 2 * self.margin, height)
+        table = shape.table
+        first = Emu(int((self.width - 2 * self.margin) * (0.45 if len(header) > 2 else 0.6)))
+        table.columns[0].width = first
+        rest = (self.width - 2 * self.margin - first) // max(len(header) - 1, 1)
+        for i in range(1, len(header)):
+            table.columns[i].width = Emu(int(rest))
+        size = Pt(14) if len(rows) <= 6 and len(header) <= 4 else Pt(11)
+        for r, values in enumerate([header, *rows]):
+            for c, text in enumerate(values):
+                cell = table.cell(r, c)
+                cell.text = text
+                for paragraph in cell.text_frame.paragraphs:
+                    paragraph.alignment = PP_ALIGN.RIGHT if numeric[c] and c > 0 else PP_ALIGN.LEFT
+                    for run in paragraph.runs:
+                        run.font.size = size
+                        run.font.bold = r == 0
+        return shape
+
+
+def pptx(report: Report, template=None) -> bytes:
+    deck = _Deck(template)
+    d = report.deck
+    slide = deck.prs.slides.add_slide(_layout(deck.prs, 0))
+    slide.shapes.title.text = report.title
+    subtitle = [p for p in slide.placeholders if p.placeholder_format.idx == 1]
+    if subtitle:
+        subtitle[0].text = f"{report.subtitle}\n{report.municipality} · Stand: {report.reporting_date}"
+    if not template:  # the default layouts are made for 4:3; centre them on the wide slide
+        for shape in slide.placeholders:
+            shape.left, shape.width = deck.margin * 2, deck.width - deck.margin * 4
+    slide.notes_slide.notes_text_frame.text = " ".join(report.highlights)
+
+    mandate = [f"Ratsbeschluss zum Integrationskonzept (Vorlage {d['resolution']})"] if d["resolution"] else []
+    mandate += [f"{name}: {role}" + (f" ({rhythm})" if rhythm else "") for name, role, rhythm in d["governance"]]
+    if mandate:
+        deck.bullets_slides("Auftrag und Steuerung", mandate, size=16)
+    for title, outcomes, bodies in d["meetings"]:
+        if outcomes:
+            deck.bullets_slides(title, outcomes, notes=", ".join(bodies))
+
+    fields = [f"{f['code']}  {f['title']}" + (" (priorisiert)" if f["priority"] else "") for f in d["fields"]]
+    deck.bullets_slides("Handlungsfelder des Integrationskonzepts", fields, size=16, per_slide=8)
+
+    for block in report.blocks:
+        if isinstance(block, Figure):
+            header, rows = block.table
+            data = "Daten: " + "; ".join(f"{row[0]}: " + ", ".join(f"{h} {v}" for h, v in zip(header[1:], row[1:], strict=True)) for row in rows)
+            slide = deck.slide(block.label, notes="\n\n".join(t for t in (block.narrative, block.alt, data) if t))
+            top = Cm(3.6)
+            available_h = deck.height - top - Cm(2.6)
+            picture = slide.shapes.add_picture(io.BytesIO(charts.render_png(block.chart)), deck.margin, top, height=available_h)
+            if picture.width > deck.width - 2 * deck.margin:
+                ratio = (deck.width - 2 * deck.margin) / picture.width
+                picture.width, picture.height = int(picture.width * ratio), int(picture.height * ratio)
+            picture.left = int((deck.width - picture.width) / 2)
+            picture._element.nvPicPr.cNvPr.set("descr", block.alt)
+            deck.source_line(slide, block)
+        elif isinstance(block, Table) and block.source and not block.caption.startswith("Maßnahmen"):
+            sentences = [s for s in report.highlights if any(row[0].split(" (")[0] in s for row in block.rows)]
+            slide = deck.slide(block.label, notes=" ".join(sentences))
+            deck.table(slide, block.header, block.rows, block.numeric, Cm(3.6))
+            deck.source_line(slide, block)
+
+    for f in d["fields"]:
+        if not f["measures"]:
+            continue
+        items = [f"{key} {title} – {status}" for key, title, status in f["measures"]]
+        items += f["results"]
+        items += [f"Nächster Schritt: {step}" for step in f["steps"]]
+        deck.bullets_slides(f"HF {f['code']}: Ergebnisse und nächste Schritte", items, notes=f["title"], size=16)
+
+    slide = deck.slide("Vielen Dank für Ihre Aufmerksamkeit!")
+    deck.text_box(slide, Cm(6), Cm(4), [d["contact"], report.municipality], size=20, bullets=False)
+    out = io.BytesIO()
+    deck.prs.save(out)
+    return out.getvalue()

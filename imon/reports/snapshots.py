@@ -1,0 +1,132 @@
+"""Snapshots: the frozen document from which every report is rendered.
+
+A snapshot is the concept file of the installation (concept, fields of action, goals, measures
+with next steps, bodies, meetings, indicators, sources, areas, contact points) plus the
+observations up to the reporting date *as published*: every observation passes the
+confidentiality boundary (`exports.hidden_cells`) before it is frozen, so a report rendered from
+a snapshot cannot reveal a suppressed cell. Suppressed cells keep their place with the symbol
+and the reason, so that tables can say that and why cells are hidden. The German labels of all
+choice values are frozen too, so the report is a pure function of the snapshot.
+"""
+
+import datetime
+import json
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import translation
+
+from imon.core import conceptfile, exports
+from imon.core import models as m
+from imon.core.confidentiality import public_value
+
+from .models import Snapshot
+
+SCHEMA_VERSION = 1
+
+LABELS = {
+    "measure_status": m.Measure.Status,
+    "traffic_light": m.Measure.TrafficLight,
+    "concept_status": m.Concept.Status,
+    "body_kind": m.Body.Kind,
+    "meeting_kind": m.Meeting.Kind,
+    "indicator_kind": m.Indicator.Kind,
+    "population_concept": m.Indicator.PopulationConcept,
+    "flag": m.Flag,
+}
+
+
+def _json_default(value):
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    raise TypeError(f"not serialisable: {value!r}")
+
+
+def public_observations(reporting_date: datetime.date) -> list[dict]:
+    """The observations up to `reporting_date` as the public may see them."""
+    indicators = {i.key: i for i in m.Indicator.objects.all()}
+    hidden = exports.hidden_cells(indicators)
+    rows = (
+        m.Observation.objects.filter(reference_date__lte=reporting_date)
+        .order_by("indicator__order", "indicator__key", "area__order", "area__key", "reference_date", "dim_key")
+        .values_list("indicator__key", "area__key", "reference_date", "dim_key", "value", "flag")
+        .iterator(chunk_size=5000)
+    )
+    result = []
+    for indicator, area, date, dim_key, value, flag in rows:
+        reason = hidden.get((indicator, area, date, dim_key))
+        value, flag = public_value(value, flag, reason, indicators[indicator].rounding)
+        row = {"indicator": indicator, "area": area, "date": date, "dims": m.parse_dimension_key(dim_key)}
+        row["value"] = value.normalize() if value is not None else None
+        row["flag"] = flag
+        if reason:
+            row["suppressed"] = reason
+        result.append(row)
+    return result
+
+
+def collect(concept: m.Concept, title: str, reporting_date: datetime.date) -> dict:
+    """The snapshot document (plain JSON types after encoding)."""
+    with translation.override("de"):
+        labels = {name: {value: str(label) for value, label in choices.choices} for name, choices in LABELS.items()}
+    document = {
+        "schema_version": SCHEMA_VERSION,
+        "title": title,
+        "reporting_date": reporting_date,
+        "labels": labels,
+        **{k: v for k, v in conceptfile.dump(concept, observations=False).items() if k != "format_version"},
+        "observations": public_observations(reporting_date),
+    }
+    return document
+
+
+def encode(document: dict) -> str:
+    return json.dumps(document, ensure_ascii=False, default=_json_default, separators=(",", ":"))
+
+
+class SnapshotError(Exception):
+    """A snapshot cannot be created or found; the message is for the user."""
+
+
+def create(title: str, reporting_date: datetime.date, user=None, concept_key: str | None = None) -> Snapshot:
+    """Freeze the current state as a new snapshot with the next number."""
+    concepts = m.Concept.objects.select_related("municipality")
+    if concept_key:
+        concepts = concepts.filter(key=concept_key)
+    concepts = list(concepts[:2])
+    if not concepts:
+        raise SnapshotError(translation.gettext("No concept found. Load one with 'imon load-concept FILE'."))
+    if len(concepts) > 1:
+        raise SnapshotError(translation.gettext("There are several concepts; choose one with --concept KEY."))
+    concept = concepts[0]
+    document = encode(collect(concept, title, reporting_date))
+    with transaction.atomic():
+        number = (Snapshot.objects.select_for_update().aggregate(n=Max("number"))["n"] or 0) + 1
+        return Snapshot.objects.create(
+            number=number,
+            title=title,
+            reporting_date=reporting_date,
+            created_by=user,
+            schema_version=SCHEMA_VERSION,
+            document=document,
+        )
+
+
+def get(ref: str | int) -> Snapshot:
+    """A snapshot by number, or the newest for 'latest'."""
+    if str(ref) == "latest":
+        snapshot = Snapshot.objects.order_by("-number").first()
+        if snapshot is None:
+            raise SnapshotError(translation.gettext("There is no snapshot yet: create one with 'imon snapshot create'."))
+        return snapshot
+    try:
+        return Snapshot.objects.get(number=int(ref))
+    except (ValueError, Snapshot.DoesNotExist):
+        raise SnapshotError(translation.gettext("There is no snapshot %(ref)s.") % {"ref": ref}) from None
+
+
+def previous(snapshot: Snapshot) -> Snapshot | None:
+    return Snapshot.objects.filter(number__lt=snapshot.number).order_by("-number").first()
