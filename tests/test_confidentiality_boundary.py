@@ -1,0 +1,215 @@
+"""Nothing leaves for the public without passing the confidentiality boundary (`exports.hidden_cells`).
+
+A scan of the source finds every module and template that reads observations from the database
+(the `Observation` model, the `observations` related manager or helper, `observation_set`,
+`observations__…` lookups, the table name). Only the modules listed here may do that, each for a
+stated reason; a new module that reads observations directly fails the test until it either goes
+through the boundary or is added to the list with its reason. A behavioural test checks that
+`imon export-data --public` hides the demo's small households in every format.
+"""
+
+import ast
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+import imon
+
+ROOT = Path(imon.__file__).parent
+
+# Modules that read or write observations and never publish them, with the reason.
+STAFF_ONLY = {
+    "core/models.py": "defines the model",
+    "core/bulk.py": "writes observations",
+    "core/imports.py": "imports and checks statistics files (staff)",
+    "core/conceptfile.py": "loads and dumps the whole installation (staff, CLI)",
+    "core/admin.py": "staff admin; marks cells blocked for publication",
+    "core/exports.py": "the boundary itself: hidden_cells, and table(public=True)",
+    "core/data_views.py": "staff pages behind permission_required (checked below)",
+    "core/management/commands/export_data.py": "CLI; --public passes the boundary (checked below)",
+}
+# Modules that only count observations.
+COUNT_ONLY = {"core/views.py": "the staff home page shows how many observations there are"}
+# Modules that publish observations and are allowed to read them because they pass every one
+# through the boundary: they must call exports.hidden_cells and confidentiality.public_value.
+BOUNDARY_CALLERS = {"reports/snapshots.py": "freezes published observations for reports"}
+# Templates that may show observations: staff pages only.
+STAFF_TEMPLATES = {"core/templates/core/confidentiality.html"}
+
+COUNTING = {"count", "exists"}
+
+
+def observation_reads(source: str) -> list[tuple[int, str, bool]]:
+    """(line, what, only counted) for every place in Python `source` that reaches observations
+    in the database."""
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        for child in ast.iter_child_nodes(node):
+            child.parent = node
+    found = []
+    for node in ast.walk(tree):
+        what = None
+        if isinstance(node, ast.ClassDef) and node.name == "Observation":
+            what = "model"
+        elif isinstance(node, ast.Name) and node.id == "Observation":
+            what = "Observation"
+        elif isinstance(node, ast.Attribute) and node.attr == "Observation":
+            what = "Observation"
+        elif isinstance(node, ast.Attribute) and node.attr == "observation_set":
+            what = "observation_set"
+        elif isinstance(node, ast.Attribute) and node.attr == "observations":
+            owner = node.value
+            if not (isinstance(owner, ast.Name) and owner.id == "self"):  # self.observations: an attribute of one's own
+                what = "observations"
+        elif isinstance(node, ast.ImportFrom):
+            names = {alias.name for alias in node.names}
+            if "Observation" in names or ("observations" in names and (node.module or "").endswith("exports")):
+                what = "import"
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if "observations__" in node.value or "core_observation" in node.value:
+                what = "lookup"
+        if what:
+            found.append((node.lineno, what, _only_counted(node)))
+    return sorted(found)
+
+
+def _only_counted(node) -> bool:
+    """Observation.objects.count() and the like."""
+    objects = getattr(node, "parent", None)
+    method = getattr(objects, "parent", None)
+    return (
+        isinstance(objects, ast.Attribute)
+        and objects.attr == "objects"
+        and isinstance(method, ast.Attribute)
+        and method.attr in COUNTING
+        and isinstance(getattr(method, "parent", None), ast.Call)
+    )
+
+
+def python_modules():
+    for path in sorted(ROOT.rglob("*.py")):
+        relative = path.relative_to(ROOT).as_posix()
+        if "/migrations/" not in relative:
+            yield relative, path.read_text(encoding="utf-8")
+
+
+def calls(source: str) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call):
+            func = node.func
+            names.add(func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", ""))
+    return names
+
+
+def test_the_scan_finds_direct_reads_and_ignores_snapshot_dicts():
+    reads = observation_reads(
+        "from imon.core.models import Observation\n"
+        "from imon.core import models as m\n"
+        "rows = m.Observation.objects.filter(value__lt=3)\n"
+        "more = indicator.observations.all()\n"
+        "older = indicator.observation_set.all()\n"
+        "via = m.Indicator.objects.values_list('observations__value')\n"
+        "from imon.core.exports import observations\n"
+        "n = m.Observation.objects.count()\n"
+    )
+    assert [line for line, _what, _counted in reads] == [1, 3, 4, 5, 6, 7, 8]
+    assert [counted for *_rest, counted in reads] == [False] * 6 + [True]
+    assert observation_reads("self.observations.get(key, [])\nrows = snapshot['observations']\n") == []
+
+
+def test_only_listed_modules_read_observations():
+    unlisted = []
+    for relative, source in python_modules():
+        reads = observation_reads(source)
+        if not reads or relative in STAFF_ONLY or relative in BOUNDARY_CALLERS:
+            continue
+        if relative in COUNT_ONLY and all(counted for *_rest, counted in reads):
+            continue
+        unlisted += [f"imon/{relative}:{line} ({what})" for line, what, _counted in reads]
+    assert not unlisted, "observations read outside the boundary: " + ", ".join(unlisted)
+
+
+def test_the_lists_name_only_modules_that_read_observations():
+    sources = dict(python_modules())
+    for relative in [*STAFF_ONLY, *COUNT_ONLY]:
+        assert observation_reads(sources[relative]), f"{relative} no longer reads observations: remove it from the list"
+
+
+@pytest.mark.parametrize("relative", sorted(BOUNDARY_CALLERS))
+def test_publishing_modules_pass_every_observation_through_the_boundary(relative):
+    path = ROOT / relative
+    if not path.exists():
+        pytest.skip(f"{relative} does not exist yet")
+    source = path.read_text(encoding="utf-8")
+    if observation_reads(source):
+        assert {"hidden_cells", "public_value"} <= calls(source), f"{relative} reads observations without hidden_cells"
+
+
+def test_staff_pages_that_read_observations_require_a_permission():
+    tree = ast.parse((ROOT / "core/data_views.py").read_text(encoding="utf-8"))
+    for function in tree.body:
+        if isinstance(function, ast.FunctionDef) and observation_reads(ast.unparse(function)):
+            decorators = {ast.unparse(d).split("(")[0] for d in function.decorator_list}
+            assert decorators & {"permission_required", "staff_member_required", "login_required"}, function.name
+
+
+def test_no_public_template_reads_observations():
+    offending = []
+    for path in sorted(ROOT.rglob("templates/**/*.html")):
+        relative = path.relative_to(ROOT).as_posix()
+        text = path.read_text(encoding="utf-8")
+        if relative not in STAFF_TEMPLATES and any(s in text for s in (".observations.", "observation_set", "observations__")):
+            offending.append(relative)
+    assert not offending
+
+
+def test_export_calls_outside_the_cli_ask_for_the_public_version():
+    for relative, source in python_modules():
+        if relative in STAFF_ONLY:
+            continue
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Call) and ast.unparse(node.func) in ("exports.table", "table"):
+                public = {k.arg: k.value for k in node.keywords}.get("public")
+                assert isinstance(public, ast.Constant) and public.value is True, f"imon/{relative}:{node.lineno}"
+
+
+def _read(path, fmt):
+    if fmt == "xlsx":
+        import openpyxl
+
+        sheet = openpyxl.load_workbook(path, read_only=True).active
+        header, *rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+        return [{h: ("" if v is None else str(v)) for h, v in zip(header, row)} for row in rows]
+    if fmt == "json":
+        return [{k: ("" if v is None else str(v)) for k, v in row.items()} for row in json.loads(path.read_text())["observations"]]
+    german = fmt == "csv-de"
+    text = path.read_text(encoding="utf-8-sig" if german else "utf-8")
+    return list(csv.DictReader(io.StringIO(text), delimiter=";" if german else ","))
+
+
+@pytest.mark.parametrize("fmt", ["csv", "csv-de", "xlsx", "json"])
+def test_export_data_public_hides_the_small_households_in_every_format(demo, tmp_path, fmt):
+    from imon.core import exports
+
+    staff, public = tmp_path / f"staff.{fmt}", tmp_path / f"public.{fmt}"
+    call_command("export_data", str(staff), format=fmt)
+    call_command("export_data", str(public), format=fmt, public=True)
+    household = ("wohnungssuchende-haushalte", "wohnungssuchende-personen")
+
+    def cells(rows):
+        return {(r["indicator"], r["haushaltsgroesse"]): (r["value"], r["flag"]) for r in rows if r["indicator"] in household}
+
+    staff_cells, public_cells = cells(_read(staff, fmt)), cells(_read(public, fmt))
+    for size in ("9", "10", "11"):
+        for indicator in household:
+            assert staff_cells[(indicator, size)][0] not in ("", None)  # staff see the true value
+            assert public_cells[(indicator, size)] == ("", ".")
+    hidden = exports.hidden_cells(exports.observations().values_list("indicator__key", flat=True).distinct())
+    blocked_rows = [r for r in _read(public, fmt) if r["flag"] in (".", "/")]
+    assert len(blocked_rows) >= len(hidden)
+    assert all(r["value"] == "" for r in blocked_rows)
