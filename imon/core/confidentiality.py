@@ -10,6 +10,9 @@ computed by linear programming. While that interval is narrower than the
 protection width, the smallest published cell of an equation of the sensitive
 cell is hidden as well, so that as little as possible is hidden. Cells are
 visited in sorted order, which keeps the choice stable between runs.
+Independent parts of the relations (e.g. areas without area sums) are worked
+on side by side, with one call of the solver per round for all of them; the
+result is the same as one cell at a time (see `suppress`).
 
 Values the source already marks as secret (`.`) are sensitive as well: they
 are unknown to everybody and must stay so.
