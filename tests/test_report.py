@@ -290,3 +290,36 @@ def test_comparison_with_the_previous_snapshot(snapshot_data):
     assert "neue Werte zum Stichtag 31.12.2018" in text
     first = document.build(current)
     assert "erste Bericht" in " ".join(getattr(b, "text", "") for b in first.chapters["aenderungen"])
+
+
+def test_report_of_a_large_synthetic_concept(db):
+    """Many indicators with several areas, dimensions and dates: every indicator with published values
+    is shown in a figure or table, every figure has an alt text, and the HTML renders."""
+    import sys
+    from pathlib import Path
+
+    from imon.reports.render_html import html
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    from make_concept import make_concept
+
+    data = make_concept(fields=8, measures=40, indicators=30, observations=4000, seed=11)
+    clean, problems = conceptfile.validate(data)
+    assert not problems
+    conceptfile.load(clean)
+    concept = conceptfile.m.Concept.objects.get()
+    snapshot = json.loads(snapshots.encode(snapshots.collect(concept, "Bericht", datetime.date(2030, 12, 31))))
+    report = document.build(snapshot)
+    published = {o["indicator"] for o in snapshot["observations"]}
+    profiles = {
+        heading.anchor[2:]: dict(block.items)
+        for heading, block in zip(report.blocks, report.blocks[1:])
+        if isinstance(heading, document.Heading) and heading.anchor.startswith("i-")
+    }
+    assert len(profiles) == 30
+    not_shown = [key for key in published if not profiles[key].get("Dargestellt in", "").startswith(("Abbildung", "Tabelle"))]
+    assert not not_shown
+    figures = [b for b in report.blocks if isinstance(b, document.Figure)]
+    assert len(figures) >= 10 and all(len(f.alt) > 30 for f in figures)
+    text = html(report)
+    assert text.count("<figure") == len(figures)

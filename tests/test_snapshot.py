@@ -86,3 +86,10 @@ def test_errors_are_german_and_change_nothing(demo):
 def test_no_concept_no_snapshot(db):
     with pytest.raises(CommandError, match="Kein Konzept"):
         run("snapshot", "create", "--title", "X", "--date", "2019-09-16")
+
+
+def test_rounding_of_the_source_applies_to_the_frozen_values(demo):
+    m.Source.objects.filter(key="fb-soziales").update(rounding=5)
+    data = snapshots.create("Bericht", datetime.date(2019, 9, 16)).data
+    assert households(data, "1")["value"] == "400"  # 402 rounded to a multiple of 5
+    assert households(data, "9")["value"] is None

@@ -172,9 +172,22 @@ class _Builder:
         self.observations = defaultdict(list)
         for obs in snapshot["observations"]:
             self.observations[obs["indicator"]].append(obs)
+        self._one_area_per_indicator(snapshot["municipality"].get("ags", ""))
         self.shown: dict[str, str] = {}  # indicator -> label of the figure/table that shows it
         self.fields = sorted(snapshot["fields_of_action"], key=lambda f: (f.get("order", 0), f["code"]))
         self.measures = snapshot["measures"]
+
+    def _one_area_per_indicator(self, ags: str):
+        """The report speaks about the municipality: of an indicator with several areas it shows the
+        municipality's own area (else its first own area); small areas belong to the portal."""
+        main = next((a["key"] for a in self.s["areas"] if ags and (a["key"] == ags or a.get("code") == ags)), None)
+        for key, rows in self.observations.items():
+            areas = {o["area"] for o in rows}
+            if len(areas) > 1:
+                chosen = main if main in areas else min(
+                    areas, key=lambda a: (bool(self.areas.get(a, {}).get("comparison")), self.areas.get(a, {}).get("order", 0), a)
+                )
+                self.observations[key] = [o for o in rows if o["area"] == chosen]
 
     # blocks
     def add(self, block):
@@ -647,25 +660,40 @@ class _Builder:
         if self._is_simple(indicator):
             self.key_figure_table([indicator], indicator["title"])
             return
-        view = _View(indicator, rows, self)
         source = source_text(self.sources.get(indicator.get("source")))
+        dates = sorted({o["date"] for o in rows})
+        views = [(indicator["title"], rows)]
+        if len(dates) >= 3 and any(o["dims"] for o in rows):
+            # A long disaggregated series: the total over time, and the breakdown at the latest date.
+            totals = [dict(o, dims={}) for o in rows if all((d, v) in self.totals for d, v in o["dims"].items())]
+            latest = [o for o in rows if o["date"] == dates[-1]]
+            views = [(indicator["title"], totals)] if len({o["date"] for o in totals}) >= 2 else []
+            dims = [self.dim_labels.get(d, d) for d in indicator.get("dimensions", [])]
+            views.append((f"{indicator['title']} nach {_join(dims)}, {german_date(dates[-1])}", latest))
+        for caption, part in views:
+            self.indicator_view(indicator, caption, part, source)
+        self.highlight(indicator)
+
+    def indicator_view(self, indicator, caption, rows, source):
+        key = indicator["key"]
+        view = _View(indicator, rows, self)
         stand = stand_text(o["date"] for o in rows)
         reasons = [o["suppressed"] for o in rows if o.get("suppressed")]
         notes = [footnote(reasons)] if reasons else []
-        spec = view.chart(source, stand)
+        spec = view.chart(source, stand, caption)
         header, body = view.table()
         if spec is None:
-            table = self.table(indicator["title"], header, body, source=source, stand=stand, notes=notes)
-            self.shown[key] = table.label
+            table = self.table(caption, header, body, source=source, stand=stand, notes=notes)
+            self.shown.setdefault(key, table.label)
             return
         self.figures += 1
         alt = charts.alt_text(spec)
         hidden_in_chart = sum(1 for s in spec.series for v in s.values if v is None)
         if hidden_in_chart:
             alt += " " + alt_text_sentence(hidden_in_chart)
-        figure = self.add(Figure(self.figures, indicator["title"], spec, alt, (header, body), source, stand, notes, self.sentence(indicator)))
-        self.shown[key] = figure.label
-        self.highlight(indicator)
+        sentence = self.sentence(indicator) if key not in self.shown else ""
+        figure = self.add(Figure(self.figures, caption, spec, alt, (header, body), source, stand, notes, sentence))
+        self.shown.setdefault(key, figure.label)
 
 
 class _View:
@@ -675,7 +703,8 @@ class _View:
         self.indicator = indicator
         self.b = builder
         self.rows = rows
-        self.dims = list(indicator.get("dimensions") or sorted({d for o in rows for d in o["dims"]}))
+        present = {d for o in rows for d in o["dims"]}
+        self.dims = [d for d in indicator.get("dimensions", []) if d in present] or sorted(present)
         self.dates = sorted({o["date"] for o in rows})
         self.area_keys = sorted({o["area"] for o in rows}, key=lambda a: (builder.areas.get(a, {}).get("order", 0), a))
         self.decimals = indicator.get("decimals")
@@ -720,6 +749,9 @@ class _View:
                 for r in self.values_of(row_dim)
             ]
             return header, body
+        if not self.dims and len(self.area_keys) == 1:
+            header = ["Stichtag", unit or "Wert"]
+            return header, [[german_date(o["date"]), format_value(o, self.decimals)] for o in sorted(self.rows, key=lambda o: o["date"])]
         # general long form
         header = ["Gebiet", "Stichtag", *(self.b.dim_labels.get(d, d) for d in self.dims), unit or "Wert"]
         body = [
@@ -728,9 +760,15 @@ class _View:
         ]
         return header, body
 
-    def chart(self, source, stand) -> charts.ChartSpec | None:
+    def chart(self, source, stand, title) -> charts.ChartSpec | None:
+        """The chart of the view, or None when a table says it better (too few published values)."""
+        spec = self._chart(source, stand, title)
+        if spec is None or sum(1 for s in spec.series for v in s.values if v is not None) < 2:
+            return None
+        return spec
+
+    def _chart(self, source, stand, title) -> charts.ChartSpec | None:
         ind = self.indicator
-        title = ind["title"]
         common = dict(unit=ind.get("unit", ""), decimals=self.decimals or 0, source=source, reference_date=stand)
         if len(self.area_keys) != 1:
             if not self.dims and len(self.dates) == 1:
@@ -747,6 +785,8 @@ class _View:
             dim = self.dims[0]
             parts = [v for v in self.values_of(dim) if not self.is_total(dim, v)]
             parts = self._top_parts(dim, parts)
+            if not parts:
+                return None
             labels = tuple(self.label(dim, v) for v in parts)
             if len(self.dates) == 1:
                 values = tuple(_num(self.lookup(**{dim: v})) for v in parts)
@@ -760,6 +800,8 @@ class _View:
         if len(self.dims) == 2 and len(self.dates) == 1:
             series_dim, cat_dim = self.dims[0], self.dims[1]
             cats = self._top_parts(cat_dim, [v for v in self.values_of(cat_dim) if not self.is_total(cat_dim, v)])
+            if not cats:
+                return None
             series = tuple(
                 charts.Series(self.label(series_dim, s), tuple(_num(self.lookup(**{series_dim: s, cat_dim: c})) for c in cats))
                 for s in self.values_of(series_dim)
@@ -775,7 +817,13 @@ class _View:
         return parts
 
     def _adds_up(self, dim, parts) -> bool:
+        """Do the parts make up a whole (so that a pie or stacked bar is honest)? For counts a part-sum
+        rule says so; for shares the published values must add up to 100 % at every date."""
         if self.indicator.get("kind") == "share":
+            for date in self.dates:
+                values = [_num(self.lookup(**{dim: v, "date": date})) for v in parts]
+                if any(v is None for v in values) or abs(sum(values) - 100) > Decimal("1.5"):
+                    return False
             return True
         return any(
             r.get("kind") == "part_sum" and r.get("dimension") == dim and self.is_total(dim, r.get("total")) and set(r.get("parts") or parts) == set(parts)

@@ -47,7 +47,8 @@ def _json_default(value):
 
 def public_observations(reporting_date: datetime.date) -> list[dict]:
     """The observations up to `reporting_date` as the public may see them."""
-    indicators = {i.key: i for i in m.Indicator.objects.all()}
+    indicators = {i.key: i for i in m.Indicator.objects.select_related("source")}
+    rounding = {key: i.publication_setting("rounding") for key, i in indicators.items()}
     hidden = exports.hidden_cells(indicators)
     rows = (
         m.Observation.objects.filter(reference_date__lte=reporting_date)
@@ -58,7 +59,7 @@ def public_observations(reporting_date: datetime.date) -> list[dict]:
     result = []
     for indicator, area, date, dim_key, value, flag in rows:
         reason = hidden.get((indicator, area, date, dim_key))
-        value, flag = public_value(value, flag, reason, indicators[indicator].rounding)
+        value, flag = public_value(value, flag, reason, rounding[indicator])
         row = {"indicator": indicator, "area": area, "date": date, "dims": m.parse_dimension_key(dim_key)}
         row["value"] = value.normalize() if value is not None else None
         row["flag"] = flag

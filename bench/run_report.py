@@ -1,0 +1,77 @@
+"""Report benchmark: `imon report` in every format, for the demo and a large synthetic concept.
+
+    .venv/bin/python bench/run_report.py                 # demo and large concept
+    .venv/bin/python bench/run_report.py --only demo
+    .venv/bin/python bench/run_report.py --observations 50000
+
+Each measurement is the wall time of a separate `imon report` process (as a user runs it,
+start-up included) against a fresh SQLite database in a temporary folder. The baseline in the
+same run is `imon snapshot list` (the start-up of the command alone), so later runs on other
+machines can compare the ratios.
+
+Targets (issue 5, this 2-core machine): demo under 3 s per format; large concept (8 fields,
+200 measures, 60 indicators with charts) under 15 s for DOCX, PPTX and HTML, under 30 s for PDF.
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+IMON = [sys.executable, "-m", "imon.cli"] if not (ROOT / ".venv" / "bin" / "imon").exists() else [str(ROOT / ".venv" / "bin" / "imon")]
+TARGETS = {"demo": {"docx": 3, "pdf": 3, "pptx": 3, "html": 3}, "large": {"docx": 15, "pdf": 30, "pptx": 15, "html": 15}}
+
+
+def imon(env, *args) -> float:
+    start = time.perf_counter()
+    subprocess.run([*IMON, *args], env=env, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def measure(name: str, concept_file: Path, home: Path) -> dict:
+    env = {**os.environ, "IMON_HOME": str(home)}
+    env.pop("IMON_DATABASE_URL", None)
+    imon(env, "migrate", "-v0")
+    load = imon(env, "load-concept", str(concept_file))
+    snap = imon(env, "snapshot", "create", "--title", "1. Umsetzungsbericht", "--date", "2030-12-31")
+    baseline = min(imon(env, "snapshot", "list") for _ in range(3))
+    print(f"\n{name}: load-concept {load:.1f} s, snapshot create {snap:.1f} s, baseline (imon snapshot list) {baseline:.2f} s")
+    results = {}
+    for fmt in ("html", "docx", "pptx", "pdf"):
+        out = home / f"report.{fmt}"
+        seconds = imon(env, "report", "--format", fmt, "--out", str(out))
+        target = TARGETS[name][fmt]
+        results[fmt] = seconds
+        verdict = "ok" if seconds < target else "OVER TARGET"
+        print(
+            f"  {fmt:<5} {seconds:6.2f} s  ({seconds / baseline:5.1f} x baseline; target < {target} s: {verdict}),"
+            f" {out.stat().st_size // 1024:,} KB"
+        )
+    return results
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", choices=("demo", "large"))
+    parser.add_argument("--observations", type=int, default=20_000, help="observations of the large concept")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="imon-bench-report-") as tmp:
+        tmp = Path(tmp)
+        if args.only in (None, "demo"):
+            measure("demo", ROOT / "imon" / "core" / "demo" / "leverkusen.yaml", tmp / "demo")
+        if args.only in (None, "large"):
+            from make_concept import write_concept
+
+            concept = tmp / "large.yaml"
+            write_concept(concept, fields=8, measures=200, indicators=60, observations=args.observations, seed=5)
+            print(f"\nlarge concept: 8 fields, 200 measures, 60 indicators, {args.observations:,} observations")
+            measure("large", concept, tmp / "large")
+
+
+if __name__ == "__main__":
+    main()
