@@ -269,6 +269,8 @@ class Measure(models.Model):
     indicators = models.ManyToManyField("Indicator", verbose_name=_("indicators"), blank=True, related_name="measures")
     order = models.PositiveIntegerField(_("order"), default=0)
     note = models.TextField(_("internal note"), blank=True)
+    # Optimistic locking: every save through the steering pages raises it by one (imon.steering.services).
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     class Meta:
         verbose_name = _("measure")
