@@ -426,6 +426,11 @@ def _draw_bars(spec):
 def _legend(fig, handles, labels, **kwargs):
     """Above the plot, never over the data; in one row when the labels fit, else one per line."""
     room = WIDTH_CM * CM * 72 * 0.95
+    # A label longer than the figure is wide wraps (one legend entry per line then).
+    longest = max((_text_width_pt(label, FONT_SIZE) for label in labels), default=0)
+    if longest + 45 > room:
+        chars = int(len(max(labels, key=len)) * (room - 45) / longest)
+        labels = [_wrap(label, chars) for label in labels]
     need = sum(_text_width_pt(label, FONT_SIZE) + 45 for label in labels)
     ncols = len(labels) if need <= room else (2 if need <= 2 * room * 0.9 and max(map(len, labels)) < 40 else 1)
     fig.legend(handles, labels, loc="outside upper center", ncols=ncols, fontsize=FONT_SIZE, frameon=False,

@@ -297,7 +297,7 @@ class _Builder:
             numeric=[False, False] + [True] * (1 + len(statuses)),
             stand=german_date(self.s["reporting_date"]),
             source="Eigene Erhebung, Stand der Maßnahmen",
-            widths=[3.6, 1.7, 2] + [1.9] * len(statuses),
+            widths=[5.5, 1.7, 2] + [1.9] * len(statuses),
         )
         needs = [f for f in self.fields if any(m["field_of_action"] == f["code"] for m in self.measures)]
         if needs:

@@ -73,7 +73,7 @@ class _Deck:
                     run.font.color.rgb = color
         return box
 
-    def bullets_slides(self, title, items, notes="", size=18, per_slide=MAX_BULLETS):
+    def bullets_slides(self, title, items, notes="", size=20, per_slide=MAX_BULLETS):
         for start in range(0, max(len(items), 1), per_slide):
             part = items[start : start + per_slide]
             suffix = f" ({start // per_slide + 1})" if len(items) > per_slide else ""
@@ -116,21 +116,23 @@ def pptx(report: Report, template=None) -> bytes:
     subtitle = [p for p in slide.placeholders if p.placeholder_format.idx == 1]
     if subtitle:
         subtitle[0].text = f"{report.subtitle}\n{report.municipality} · Stand: {report.reporting_date}"
-    if not template:  # the default layouts are made for 4:3; centre them on the wide slide
+    if not template:  # the default layouts are made for 4:3; place them on the wide slide
         for shape in slide.placeholders:
-            shape.left, shape.width = deck.margin * 2, deck.width - deck.margin * 4
+            top, height = (Cm(5), Cm(4)) if shape.placeholder_format.idx == 0 else (Cm(9.5), Cm(4.5))
+            shape.left, shape.top, shape.width, shape.height = deck.margin * 2, top, deck.width - deck.margin * 4, height
+        slide.shapes.title.text_frame.paragraphs[0].runs[0].font.color.rgb = ACCENT
     slide.notes_slide.notes_text_frame.text = " ".join(report.highlights)
 
     mandate = [f"Ratsbeschluss zum Integrationskonzept (Vorlage {d['resolution']})"] if d["resolution"] else []
     mandate += [f"{name}: {role}" + (f" ({rhythm})" if rhythm else "") for name, role, rhythm in d["governance"]]
     if mandate:
-        deck.bullets_slides("Auftrag und Steuerung", mandate, size=16)
+        deck.bullets_slides("Auftrag und Steuerung", mandate, size=18)
     for title, outcomes, bodies in d["meetings"]:
         if outcomes:
             deck.bullets_slides(title, outcomes, notes=", ".join(bodies))
 
     fields = [f"{f['code']}  {f['title']}" + (" (priorisiert)" if f["priority"] else "") for f in d["fields"]]
-    deck.bullets_slides("Handlungsfelder des Integrationskonzepts", fields, size=16, per_slide=8)
+    deck.bullets_slides("Handlungsfelder des Integrationskonzepts", fields, size=20, per_slide=8)
 
     for block in report.blocks:
         if isinstance(block, Figure):
@@ -158,7 +160,7 @@ def pptx(report: Report, template=None) -> bytes:
         items = [f"{key} {title} – {status}" for key, title, status in f["measures"]]
         items += f["results"]
         items += [f"Nächster Schritt: {step}" for step in f["steps"]]
-        deck.bullets_slides(f"HF {f['code']}: Ergebnisse und nächste Schritte", items, notes=f["title"], size=16)
+        deck.bullets_slides(f"HF {f['code']}: Ergebnisse und nächste Schritte", items, notes=f["title"], size=18)
 
     slide = deck.slide("Vielen Dank für Ihre Aufmerksamkeit!")
     deck.text_box(slide, Cm(6), Cm(4), [d["contact"], report.municipality], size=20, bullets=False)
