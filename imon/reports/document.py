@@ -209,7 +209,10 @@ class _Builder:
         return self.add(Heading(level, text, anchor, number))
 
     def table(self, caption, header, rows, numeric=None, **kwargs):
+        """A numbered table; tables without a statistical source are the KI's own presentation."""
         self.tables += 1
+        kwargs.setdefault("source", "Eigene Darstellung")
+        kwargs["source"] = kwargs["source"] or "Eigene Darstellung"
         numeric = numeric or [False] + [True] * (len(header) - 1)
         return self.add(Table(self.tables, caption, header, rows, numeric, **kwargs))
 
@@ -296,7 +299,6 @@ class _Builder:
             rows,
             numeric=[False, False] + [True] * (1 + len(statuses)),
             stand=german_date(self.s["reporting_date"]),
-            source="Eigene Erhebung, Stand der Maßnahmen",
             widths=[5.5, 1.7, 2] + [1.9] * len(statuses),
         )
         needs = [f for f in self.fields if any(m["field_of_action"] == f["code"] for m in self.measures)]

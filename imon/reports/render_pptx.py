@@ -148,7 +148,8 @@ def pptx(report: Report, template=None) -> bytes:
             picture.left = int((deck.width - picture.width) / 2)
             picture._element.nvPicPr.cNvPr.set("descr", block.alt)
             deck.source_line(slide, block)
-        elif isinstance(block, Table) and block.source and not block.caption.startswith("Maßnahmen"):
+        elif isinstance(block, Table) and (block.source != "Eigene Darstellung" or block.number == 1):
+            # Data tables, and the status overview (table 1); the long measure tables are in the document.
             sentences = [s for s in report.highlights if any(row[0].split(" (")[0] in s for row in block.rows)]
             slide = deck.slide(block.label, notes=" ".join(sentences))
             deck.table(slide, block.header, block.rows, block.numeric, Cm(3.6))
