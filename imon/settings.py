@@ -60,6 +60,7 @@ ALLOWED_HOSTS = env_list("IMON_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 INSTALLED_APPS = [
     "imon.core",
     "imon.reports",
+    "imon.ops",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -78,6 +79,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "imon.ops.audit.AuditMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -159,6 +161,10 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# Login throttling (imon.ops.throttle): failures per user name / per address within the lock time.
+IMON_LOGIN_MAX_FAILURES = int(os.environ.get("IMON_LOGIN_MAX_FAILURES", "5"))
+IMON_LOGIN_MAX_FAILURES_PER_IP = int(os.environ.get("IMON_LOGIN_MAX_FAILURES_PER_IP", "20"))
+IMON_LOGIN_LOCK_MINUTES = int(os.environ.get("IMON_LOGIN_LOCK_MINUTES", "15"))
 if env_bool("IMON_HTTPS"):
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

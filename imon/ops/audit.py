@@ -1,0 +1,137 @@
+"""The audit log: security events are written to the database as they happen.
+
+`record()` is the one way in; signal receivers cover logins, logouts, failed logins and changes of roles
+(groups, permissions, staff and superuser flags); `AuditMiddleware` covers refused requests and staff downloads."""
+
+import logging
+
+from django.conf import settings
+from django.contrib.auth import get_user_model, signals as auth_signals
+from django.contrib.auth.models import Group
+from django.db import DatabaseError
+from django.db.models import signals
+
+logger = logging.getLogger("imon.audit")
+
+ROLE_FLAGS = ("is_active", "is_staff", "is_superuser")
+
+
+def client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None if request is not None else None
+
+
+def record(kind: str, request=None, user=None, username: str = "", path: str = "", detail: str = ""):
+    """Write one audit event; never let a failing audit write break the action it describes."""
+    from .models import AuditEvent
+
+    if user is None and request is not None and getattr(request, "user", None) is not None and request.user.is_authenticated:
+        user = request.user
+    if user is not None and not username:
+        username = user.get_username()
+    if request is not None and not path:
+        path = f"{request.method} {request.get_full_path()}"
+    try:
+        return AuditEvent.objects.create(
+            kind=kind, user=user if user is not None and user.pk else None, username=username[:150],
+            ip=client_ip(request), path=path[:500], detail=detail,
+        )
+    except DatabaseError:
+        logger.exception("audit event %s for %s could not be stored", kind, username)
+        return None
+
+
+def _logged_in(sender, request, user, **kwargs):
+    record("login", request, user)
+
+
+def _logged_out(sender, request, user, **kwargs):
+    record("logout", request, user)
+
+
+def _login_failed(sender, credentials, request=None, **kwargs):
+    from . import throttle
+
+    username = str(credentials.get(get_user_model().USERNAME_FIELD) or credentials.get("username") or "")
+    record("login_failed", request, username=username)
+    throttle.after_failure(username, request)
+
+
+def _remember_roles(sender, instance, raw=False, **kwargs):
+    if raw or instance.pk is None:
+        instance._imon_roles = None
+        return
+    instance._imon_roles = sender.objects.filter(pk=instance.pk).values(*ROLE_FLAGS).first()
+
+
+def _role_flags_changed(sender, instance, created, raw=False, **kwargs):
+    if raw:
+        return
+    before = getattr(instance, "_imon_roles", None)
+    if created:
+        changes = [f"{flag}={getattr(instance, flag)}" for flag in ROLE_FLAGS if getattr(instance, flag) and flag != "is_active"]
+        if not changes:
+            return
+        detail = "created: " + ", ".join(changes)
+    else:
+        if not before:
+            return
+        changes = [f"{flag}: {before[flag]} → {getattr(instance, flag)}" for flag in ROLE_FLAGS if before[flag] != getattr(instance, flag)]
+        if not changes:
+            return
+        detail = "; ".join(changes)
+    record("role_change", username=instance.get_username(), detail=detail, path="user")
+
+
+def _m2m_changed(sender, instance, action, reverse, model, pk_set, **kwargs):
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    if isinstance(instance, Group):
+        subject = f"group {instance.name}"
+        username = ""
+    else:
+        subject = "user"
+        username = getattr(instance, "get_username", lambda: "")()
+    names = sorted(str(obj) for obj in model.objects.filter(pk__in=pk_set or [])) if pk_set else []
+    verb = {"post_add": "added", "post_remove": "removed", "post_clear": "cleared"}[action]
+    record("role_change", username=username, path=subject, detail=f"{model._meta.verbose_name_plural} {verb}: {', '.join(names)}".strip())
+
+
+def connect_signals():
+    User = get_user_model()
+    auth_signals.user_logged_in.connect(_logged_in, dispatch_uid="imon_audit_login")
+    auth_signals.user_logged_out.connect(_logged_out, dispatch_uid="imon_audit_logout")
+    auth_signals.user_login_failed.connect(_login_failed, dispatch_uid="imon_audit_login_failed")
+    signals.pre_save.connect(_remember_roles, sender=User, dispatch_uid="imon_audit_roles_pre")
+    signals.post_save.connect(_role_flags_changed, sender=User, dispatch_uid="imon_audit_roles_post")
+    signals.m2m_changed.connect(_m2m_changed, sender=User.groups.through, dispatch_uid="imon_audit_user_groups")
+    signals.m2m_changed.connect(_m2m_changed, sender=User.user_permissions.through, dispatch_uid="imon_audit_user_perms")
+    signals.m2m_changed.connect(_m2m_changed, sender=Group.permissions.through, dispatch_uid="imon_audit_group_perms")
+
+
+class AuditMiddleware:
+    """Records refused requests of signed-in users (403, or a redirect to the login page because a permission is
+    missing) and files that staff download (responses sent as attachment)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.login_url = None
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return response
+        if response.status_code == 403:
+            record("permission_denied", request, detail="403")
+        elif response.status_code == 302 and self._is_login_redirect(response):
+            record("permission_denied", request, detail="redirect to login")
+        elif response.status_code == 200 and "attachment" in response.get("Content-Disposition", ""):
+            record("download", request, detail=response["Content-Disposition"].partition("filename=")[2].strip('"'))
+        return response
+
+    def _is_login_redirect(self, response) -> bool:
+        from django.shortcuts import resolve_url
+
+        if self.login_url is None:
+            self.login_url = resolve_url(settings.LOGIN_URL)
+        return response.get("Location", "").split("?")[0] == self.login_url
