@@ -3,6 +3,8 @@
 `record()` is the one way in; signal receivers cover logins, logouts, failed logins and changes of roles
 (groups, permissions, staff and superuser flags); `AuditMiddleware` covers refused requests and staff downloads."""
 
+import contextvars
+import getpass
 import logging
 
 from django.conf import settings
@@ -14,6 +16,8 @@ from django.db.models import signals
 logger = logging.getLogger("imon.audit")
 
 ROLE_FLAGS = ("is_active", "is_staff", "is_superuser")
+# The request being handled, so that events raised by model signals (role changes) name who acted.
+current_request = contextvars.ContextVar("imon_audit_request", default=None)
 
 
 def client_ip(request) -> str | None:
@@ -24,12 +28,16 @@ def record(kind: str, request=None, user=None, username: str = "", path: str = "
     """Write one audit event; never let a failing audit write break the action it describes."""
     from .models import AuditEvent
 
+    if request is None and user is None and not username:
+        request = current_request.get()
     if user is None and request is not None and getattr(request, "user", None) is not None and request.user.is_authenticated:
         user = request.user
     if user is not None and not username:
         username = user.get_username()
     if request is not None and not path:
         path = f"{request.method} {request.get_full_path()}"
+    if request is None and user is None and not username:
+        username = f"({getpass.getuser()})"  # a command run on the server: the operating-system user
     try:
         return AuditEvent.objects.create(
             kind=kind, user=user if user is not None and user.pk else None, username=username[:150],
@@ -71,29 +79,24 @@ def _role_flags_changed(sender, instance, created, raw=False, **kwargs):
         changes = [f"{flag}={getattr(instance, flag)}" for flag in ROLE_FLAGS if getattr(instance, flag) and flag != "is_active"]
         if not changes:
             return
-        detail = "created: " + ", ".join(changes)
+        detail = f"user {instance.get_username()} created: " + ", ".join(changes)
     else:
         if not before:
             return
         changes = [f"{flag}: {before[flag]} → {getattr(instance, flag)}" for flag in ROLE_FLAGS if before[flag] != getattr(instance, flag)]
         if not changes:
             return
-        detail = "; ".join(changes)
-    record("role_change", username=instance.get_username(), detail=detail, path="user")
+        detail = f"user {instance.get_username()}: " + "; ".join(changes)
+    record("role_change", detail=detail)
 
 
 def _m2m_changed(sender, instance, action, reverse, model, pk_set, **kwargs):
     if action not in ("post_add", "post_remove", "post_clear"):
         return
-    if isinstance(instance, Group):
-        subject = f"group {instance.name}"
-        username = ""
-    else:
-        subject = "user"
-        username = getattr(instance, "get_username", lambda: "")()
-    names = sorted(str(obj) for obj in model.objects.filter(pk__in=pk_set or [])) if pk_set else []
+    subject = f"group {instance.name}" if isinstance(instance, Group) else f"user {instance.get_username()}"
+    names = sorted(str(obj) for obj in model.objects.filter(pk__in=pk_set)) if pk_set else []
     verb = {"post_add": "added", "post_remove": "removed", "post_clear": "cleared"}[action]
-    record("role_change", username=username, path=subject, detail=f"{model._meta.verbose_name_plural} {verb}: {', '.join(names)}".strip())
+    record("role_change", detail=f"{subject}: {model._meta.verbose_name_plural} {verb}: {', '.join(names)}".strip().rstrip(":"))
 
 
 def connect_signals():
@@ -117,7 +120,11 @@ class AuditMiddleware:
         self.login_url = None
 
     def __call__(self, request):
-        response = self.get_response(request)
+        token = current_request.set(request)
+        try:
+            response = self.get_response(request)
+        finally:
+            current_request.reset(token)
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return response

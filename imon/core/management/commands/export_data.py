@@ -25,6 +25,10 @@ class Command(BaseCommand):
         header, rows = exports.table(exports.observations(options["indicator"], options["area"]), public=options["public"])
         if not rows and (options["indicator"] or options["area"]):
             raise CommandError(_("No observations match the filter."))
+        if not options["public"]:
+            from imon.ops.audit import record
+
+            record("export", path="imon export-data", detail=f"{out} ({fmt}): {len(rows)} observations, not public")
         if out == "-":
             exports.write(sys.stdout.buffer, fmt, header, rows)
             return None

@@ -1,0 +1,80 @@
+"""Login throttling: repeated failures lock a user name or an address for a while, with a German message."""
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from imon.ops.models import AuditEvent
+from imon.ops.throttle import lock_end
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+WINDOW = timedelta(minutes=15)
+
+
+def minutes_ago(*minutes):
+    return [NOW - timedelta(minutes=m) for m in minutes]
+
+
+def test_five_failures_within_the_window_lock_until_the_window_after_the_last():
+    assert lock_end(minutes_ago(1, 2, 3, 4, 5), 5, WINDOW, NOW) == NOW + timedelta(minutes=14)
+    assert lock_end(minutes_ago(1, 2, 3, 4), 5, WINDOW, NOW) is None  # four are allowed
+    assert lock_end(minutes_ago(1, 2, 3, 4, 17), 5, WINDOW, NOW) is None  # spread over more than the window
+    assert lock_end(minutes_ago(16, 17, 18, 19, 20), 5, WINDOW, NOW) is None  # the lock is over
+    assert lock_end(minutes_ago(1, 2, 3), 0, WINDOW, NOW) is None  # throttling switched off
+
+
+def attempt(client, username, password, ip="10.0.0.7"):
+    return client.post("/admin/login/?next=/admin/", {"username": username, "password": password}, REMOTE_ADDR=ip)
+
+
+def test_five_failed_logins_lock_the_user_name_even_with_the_right_password(ki_admin, client):
+    for _ in range(5):
+        assert attempt(client, "anna", "falsch").status_code == 200
+    response = attempt(client, "anna", "sicheres-passwort-1")
+    assert response.status_code == 200 and "_auth_user_id" not in client.session
+    page = response.content.decode()
+    assert "Zu viele fehlgeschlagene Anmeldeversuche" in page and "15 Minuten" in page
+    assert AuditEvent.objects.filter(kind="lockout", username="anna").count() == 1
+    assert AuditEvent.objects.filter(kind="login_locked", username="anna").count() == 1
+    # Another user from another address is not affected.
+    assert attempt(client, "otto", "x", ip="10.0.0.8").status_code == 200
+    assert "Zu viele" not in attempt(client, "otto", "x", ip="10.0.0.8").content.decode()
+
+
+def test_the_lock_ends_after_the_lock_time(ki_admin, client):
+    for _ in range(5):
+        attempt(client, "anna", "falsch")
+    assert "Zu viele" in attempt(client, "anna", "sicheres-passwort-1").content.decode()
+    AuditEvent.objects.update(created_at=NOW - timedelta(days=1))
+    response = attempt(client, "anna", "sicheres-passwort-1")
+    assert response.status_code == 302 and client.session["_auth_user_id"] == str(ki_admin.pk)
+
+
+def test_a_successful_login_ends_the_count(ki_admin, client):
+    for _ in range(4):
+        attempt(client, "anna", "falsch")
+    assert attempt(client, "anna", "sicheres-passwort-1").status_code == 302
+    client.logout()
+    for _ in range(4):
+        attempt(client, "anna", "falsch")
+    assert attempt(client, "anna", "sicheres-passwort-1").status_code == 302
+
+
+def test_many_failures_from_one_address_lock_the_address(ki_admin, client, settings):
+    settings.IMON_LOGIN_MAX_FAILURES_PER_IP = 6
+    for number in range(6):
+        attempt(client, f"rate{number}", "x", ip="192.0.2.1")
+    assert "Zu viele" in attempt(client, "anna", "sicheres-passwort-1", ip="192.0.2.1").content.decode()
+    assert attempt(client, "anna", "sicheres-passwort-1", ip="192.0.2.2").status_code == 302
+    assert AuditEvent.objects.filter(kind="lockout", ip="192.0.2.1").exists()
+
+
+@pytest.mark.django_db
+def test_the_lock_message_counts_down_in_german():
+    from django.utils import translation
+
+    from imon.ops.throttle import lock_message
+
+    with translation.override("de"):
+        assert lock_message(NOW + timedelta(seconds=30), NOW).endswith("in 1 Minute erneut.")
+        assert "in 14 Minuten" in lock_message(NOW + timedelta(minutes=13, seconds=10), NOW)
