@@ -60,6 +60,7 @@ ALLOWED_HOSTS = env_list("IMON_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 INSTALLED_APPS = [
     "imon.core",
     "imon.reports",
+    "imon.steering",
     "imon.ops",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -182,3 +183,7 @@ IMON_SMALL_AREA_MIN_COUNT = int(os.environ.get("IMON_SMALL_AREA_MIN_COUNT") or 0
 
 # Largest statistics file that can be imported, in MB (IMON_IMPORT_MAX_MB).
 IMON_IMPORT_MAX_MB = int(os.environ.get("IMON_IMPORT_MAX_MB", "200"))
+
+# E-mail for reporting-cycle tasks and reminders; the console backend prints them (IMON_EMAIL_BACKEND).
+EMAIL_BACKEND = os.environ.get("IMON_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = os.environ.get("IMON_DEFAULT_FROM_EMAIL", "integrationsmonitor@localhost")

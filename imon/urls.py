@@ -1,5 +1,6 @@
 from django.contrib import admin
-from django.urls import path
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
 
 from imon.core import data_views, views
 from imon.reports import views as report_views
@@ -13,6 +14,8 @@ urlpatterns = [
     path("daten/geheimhaltung/", data_views.confidentiality_overview, name="data-confidentiality"),
     path("berichte/", report_views.snapshot_list, name="reports"),
     path("berichte/<int:number>.<str:fmt>", report_views.report_download, name="report-download"),
+    path("steuerung/", include("imon.steering.urls")),
+    path("anmelden/", auth_views.LoginView.as_view(template_name="steering/login.html", next_page="steering-dashboard"), name="login"),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
 ]

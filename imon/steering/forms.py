@@ -1,0 +1,100 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from imon.core import models as m
+
+from . import logic
+from .models import StatusUpdate
+from .services import MEASURE_FIELDS, UPDATE_FIELDS
+
+DATE_FORMATS = ["%d.%m.%Y", "%Y-%m-%d"]
+
+
+class LockedForm(forms.ModelForm):
+    """A form with the version it was loaded at and the moment it was loaded, for optimistic locking."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    seen_at = forms.DateTimeField(widget=forms.HiddenInput, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("traffic_light") in ("yellow", "red") and not (data.get("traffic_light_reason") or "").strip():
+            self.add_error("traffic_light_reason", _("A yellow or red traffic light needs a reason."))
+        return data
+
+    def values(self) -> dict:
+        return {f: self.cleaned_data[f] for f in self.Meta.fields}
+
+
+class MeasureForm(LockedForm):
+    class Meta:
+        model = m.Measure
+        fields = MEASURE_FIELDS
+        widgets = {
+            "start_date": forms.DateInput(format="%d.%m.%Y"),
+            "end_date": forms.DateInput(format="%d.%m.%Y"),
+            **{f: forms.Textarea(attrs={"rows": 3}) for f in ("description", "partners", "traffic_light_reason", "results", "obstacles", "effect", "note")},
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("start_date", "end_date"):
+            self.fields[name].input_formats = DATE_FORMATS
+            self.fields[name].help_text = _("As TT.MM.JJJJ, e.g. 31.12.2026.")
+
+
+class StatusUpdateForm(LockedForm):
+    next_steps_text = forms.CharField(
+        label=_("Next steps"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("One step per line: text | due date (TT.MM.JJJJ) | responsible. Date and responsible are optional."),
+    )
+
+    class Meta:
+        model = StatusUpdate
+        fields = UPDATE_FIELDS
+        widgets = {f: forms.Textarea(attrs={"rows": 3}) for f in ("traffic_light_reason", "results", "obstacles", "effect")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["next_steps_text"] = "\n".join(logic.next_step_line(s) for s in self.instance.next_steps)
+        self.fields["progress"].help_text = _("0 to 100; empty: the default of the status counts.")
+        self.fields["traffic_light_reason"].help_text = _("Required for yellow and red.")
+
+    def clean_next_steps_text(self):
+        steps, errors = logic.parse_next_steps(self.cleaned_data["next_steps_text"])
+        if errors:
+            raise forms.ValidationError(errors)
+        self.cleaned_steps = steps
+        return self.cleaned_data["next_steps_text"]
+
+    def values(self) -> dict:
+        return {**super().values(), "next_steps": getattr(self, "cleaned_steps", [])}
+
+
+class ReviewForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"), choices=[("accept", _("Accept")), ("return", _("Return to the owner"))], widget=forms.RadioSelect
+    )
+    comment = forms.CharField(
+        label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required when returning: what should the owner change?"),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "return" and not (data.get("comment") or "").strip():
+            self.add_error("comment", _("Say why the status update is returned: the comment is required."))
+        return data
+
+
+class CycleForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=300, help_text=_('E.g. "2. Umsetzungsbericht".'))
+    reporting_date = forms.DateField(label=_("Reporting date"), input_formats=DATE_FORMATS, help_text=_("As TT.MM.JJJJ, e.g. 31.12.2026."))
+    deadline = forms.DateField(label=_("Deadline for status updates"), input_formats=DATE_FORMATS, help_text=_("As TT.MM.JJJJ, e.g. 31.12.2026."))
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label=_("Spreadsheet (XLSX)"), help_text=_("The file exported from this cycle, edited offline."))

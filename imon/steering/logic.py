@@ -1,0 +1,265 @@
+"""Plain domain rules of steering, testable without a database: the roll-up of progress, the
+transitions of cycles and status updates, differences for the history, due and stale dates, and
+the validation of one spreadsheet row."""
+
+import datetime
+from decimal import Decimal, InvalidOperation
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from imon.core.numbers import parse_date
+
+# --- Roll-up of progress --------------------------------------------------------------
+
+# Progress assumed for a measure whose status is known but whose progress is empty.
+DEFAULT_PROGRESS = {
+    "planned": 0,
+    "preparing": 10,
+    "in_progress": 50,
+    "delayed": 40,
+    "on_hold": 40,
+    "completed": 100,
+    "established": 100,
+    "discontinued": 0,
+}
+
+ROLLUP_RULE = gettext_lazy(
+    "Progress of a field of action = plain average of the progress of its measures (all weights 1). "
+    "A measure without a progress figure counts with the default progress of its status. "
+    "Measures with the status 'unknown' are left out and counted separately."
+)
+
+
+def measure_progress(status: str, progress: int | None) -> int | None:
+    """The progress a measure contributes to the roll-up; None when it is left out (unknown)."""
+    if status == "unknown":
+        return None
+    if progress is not None:
+        return progress
+    return DEFAULT_PROGRESS.get(status, 0)
+
+
+def rollup(measures) -> dict:
+    """Roll up (status, progress) pairs: average progress, counted and left-out measures, status counts."""
+    values, unknown, by_status = [], 0, {}
+    for status, progress in measures:
+        by_status[status] = by_status.get(status, 0) + 1
+        value = measure_progress(status, progress)
+        if value is None:
+            unknown += 1
+        else:
+            values.append(value)
+    average = round(sum(values) / len(values)) if values else None
+    return {"average": average, "counted": len(values), "unknown": unknown, "total": len(values) + unknown, "by_status": by_status}
+
+
+# --- Transitions --------------------------------------------------------------------------
+
+
+class TransitionError(Exception):
+    """A step that the workflow does not allow in the current state; the message is for the user."""
+
+
+# (state of the status update, action) -> new state
+UPDATE_TRANSITIONS = {
+    ("open", "submit"): "submitted",
+    ("returned", "submit"): "submitted",
+    ("submitted", "submit"): "submitted",  # corrected before the review
+    ("submitted", "accept"): "accepted",
+    ("submitted", "return"): "returned",
+}
+
+
+def next_update_state(cycle_state: str, state: str, action: str, comment: str = "") -> str:
+    if cycle_state != "open":
+        raise TransitionError(_("The reporting cycle is closed; nothing can be changed."))
+    if action == "return" and not comment.strip():
+        raise TransitionError(_("Say why the status update is returned: the comment is required."))
+    try:
+        return UPDATE_TRANSITIONS[(state, action)]
+    except KeyError:
+        raise TransitionError(_("This step is not possible in the current state of the status update.")) from None
+
+
+def check_approval(cycle_state: str, update_states: list[str]) -> None:
+    """A cycle can be approved once it is open and every status update is accepted."""
+    if cycle_state != "open":
+        raise TransitionError(_("The reporting cycle is already closed."))
+    waiting = sum(1 for s in update_states if s != "accepted")
+    if waiting:
+        raise TransitionError(
+            _("%(count)d status updates are not accepted yet; the cycle cannot be approved.") % {"count": waiting}
+        )
+
+
+# --- History ---------------------------------------------------------------------------
+
+
+def as_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "ja" if value else "nein"
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f") if value == value.to_integral() else format(value, "f")
+    if isinstance(value, datetime.date):
+        return value.strftime("%d.%m.%Y")
+    if isinstance(value, list):
+        return "\n".join(next_step_line(step) for step in value)
+    return str(value)
+
+
+def diff(old: dict, new: dict) -> list[tuple[str, str, str]]:
+    """(field, old text, new text) for every field whose value changed."""
+    changes = []
+    for field, value in new.items():
+        before, after = as_text(old.get(field)), as_text(value)
+        if before != after:
+            changes.append((field, before, after))
+    return changes
+
+
+# --- Dates ---------------------------------------------------------------------------------
+
+
+def is_overdue(due_date, done: bool, today: datetime.date) -> bool:
+    return bool(due_date) and not done and due_date < today
+
+
+def add_months(date: datetime.date, months: int) -> datetime.date:
+    month = date.month - 1 + months
+    year, month = date.year + month // 12, month % 12 + 1
+    days = [31, 29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+    return datetime.date(year, month, min(date.day, days[month - 1]))
+
+
+def is_stale(latest: datetime.date | None, rhythm_months: int | None, today: datetime.date) -> bool:
+    """An indicator is stale when its newest reference date plus its rhythm lies before today."""
+    if not rhythm_months:
+        return False
+    return latest is None or add_months(latest, rhythm_months) < today
+
+
+# --- Next steps as text (forms and spreadsheet) -----------------------------------------
+
+
+def next_step_line(step: dict) -> str:
+    parts = [step.get("text", "")]
+    if step.get("due_date") or step.get("responsible"):
+        due = step.get("due_date") or ""
+        if due:
+            due = datetime.date.fromisoformat(due).strftime("%d.%m.%Y")
+        parts.append(due)
+    if step.get("responsible"):
+        parts.append(step["responsible"])
+    return " | ".join(parts)
+
+
+def parse_next_steps(text: str) -> tuple[list[dict], list[str]]:
+    """One next step per line: 'text | due date (TT.MM.JJJJ) | responsible'; date and responsible optional."""
+    steps, errors = [], []
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = [p.strip() for p in line.split("|")]
+        step = {"text": parts[0], "due_date": None, "responsible": parts[2] if len(parts) > 2 else ""}
+        if not step["text"]:
+            errors.append(_("Line %(line)d: the next step has no text.") % {"line": number})
+            continue
+        if len(parts) > 1 and parts[1]:
+            try:
+                step["due_date"] = parse_date(parts[1]).isoformat()
+            except (ValueError, TypeError):
+                errors.append(_("Line %(line)d: '%(value)s' is not a date (TT.MM.JJJJ).") % {"line": number, "value": parts[1]})
+                continue
+        steps.append(step)
+    return steps, errors
+
+
+# --- One spreadsheet row ------------------------------------------------------------------
+
+# The columns of the export and the import, in order. Read-only columns help people offline.
+COLUMNS = [
+    ("key", gettext_lazy("Key")),
+    ("field_of_action", gettext_lazy("Field of action")),
+    ("title", gettext_lazy("Title")),
+    ("status", gettext_lazy("Status")),
+    ("progress", gettext_lazy("Progress (%)")),
+    ("traffic_light", gettext_lazy("Traffic light")),
+    ("traffic_light_reason", gettext_lazy("Reason for the traffic light")),
+    ("results", gettext_lazy("Results")),
+    ("obstacles", gettext_lazy("Obstacles")),
+    ("next_steps", gettext_lazy("Next steps")),
+    ("participants", gettext_lazy("Participants")),
+    ("staff", gettext_lazy("Staff (FTE)")),
+    ("hours", gettext_lazy("Hours")),
+    ("cost", gettext_lazy("Cost (EUR)")),
+    ("funding", gettext_lazy("Funding (EUR)")),
+    ("effect", gettext_lazy("Effect")),
+    ("version", gettext_lazy("Version")),
+]
+READ_ONLY = {"field_of_action", "title"}
+
+
+def _number(value, kind):
+    if value is None or str(value).strip() == "":
+        return None
+    text = str(value).strip()
+    if isinstance(value, str):
+        text = text.replace(".", "").replace(",", ".") if "," in text else text
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise ValueError from None
+    if number < 0:
+        raise ValueError
+    if kind is int:
+        if number != number.to_integral():
+            raise ValueError
+        return int(number)
+    return number.quantize(Decimal("0.01"))
+
+
+def validate_row(row: dict, status_labels: dict, light_labels: dict) -> tuple[dict, list[str]]:
+    """Check one row (column name -> cell) and return the values for a status update and German errors.
+
+    Status and traffic light may be given as code or as German label."""
+    errors, values = [], {}
+    by_label = {str(label).lower(): code for code, label in status_labels.items()}
+    status = str(row.get("status") or "").strip()
+    if status in status_labels:
+        values["status"] = status
+    elif status.lower() in by_label:
+        values["status"] = by_label[status.lower()]
+    else:
+        errors.append(_("Status: '%(value)s' is not a status.") % {"value": status})
+    light = str(row.get("traffic_light") or "").strip()
+    lights = {str(label).lower(): code for code, label in light_labels.items()}
+    lights.update({code: code for code in light_labels})
+    lights.update({"grün": "green", "gelb": "yellow", "rot": "red", "": ""})
+    if light.lower() in lights:
+        values["traffic_light"] = lights[light.lower()]
+    else:
+        errors.append(_("Traffic light: '%(value)s' is not green, yellow or red.") % {"value": light})
+    values["traffic_light_reason"] = str(row.get("traffic_light_reason") or "").strip()
+    if values.get("traffic_light") in ("yellow", "red") and not values["traffic_light_reason"]:
+        errors.append(_("A yellow or red traffic light needs a reason."))
+    for name, kind in (("progress", int), ("participants", int), ("hours", int), ("staff", Decimal), ("cost", Decimal), ("funding", Decimal)):
+        try:
+            values[name] = _number(row.get(name), kind)
+        except ValueError:
+            label = dict(COLUMNS)[name]
+            errors.append(_("%(column)s: '%(value)s' is not a number of zero or more.") % {"column": label, "value": row.get(name)})
+    if values.get("progress") is not None and values["progress"] > 100:
+        errors.append(_("Progress (%): at most 100."))
+    for name in ("results", "obstacles", "effect"):
+        values[name] = str(row.get(name) or "").strip()
+    steps, step_errors = parse_next_steps(str(row.get("next_steps") or ""))
+    values["next_steps"] = steps
+    errors += [_("Next steps: %(error)s") % {"error": e} for e in step_errors]
+    try:
+        values["version"] = int(row.get("version")) if str(row.get("version") or "").strip() else None
+    except ValueError:
+        errors.append(_("Version: do not change this column."))
+    return values, errors

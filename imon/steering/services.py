@@ -1,0 +1,299 @@
+"""Steering actions that change the database: each is atomic, checks the workflow through
+`logic`, and records every change in the history (`Change`). Views and commands call these."""
+
+import datetime
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from imon.core import models as m
+
+from . import logic
+from .models import Change, DeletedMeasure, MeasureOwner, ReportingCycle, StatusUpdate
+
+# Fields a status update carries and, once accepted, copies onto the measure.
+UPDATE_FIELDS = [
+    "status", "progress", "traffic_light", "traffic_light_reason", "results", "obstacles",
+    "participants", "staff", "hours", "cost", "funding", "effect",
+]
+# Fields of the measure that the edit page changes (besides the status fields).
+MEASURE_FIELDS = ["title", "description", "lead_unit", "partners", "programme", "start_date", "end_date", *UPDATE_FIELDS, "note"]
+
+
+class StaleEdit(Exception):
+    """Someone else saved the object in between; `changes` lists their (field, old, new, by, at)."""
+
+    def __init__(self, changes):
+        super().__init__(_("Someone else has changed this in the meantime."))
+        self.changes = changes
+
+
+def record(user, object_type, object_key, changes=(), action=Change.Action.CHANGED, cycle=None):
+    rows = [
+        Change(user=user, cycle=cycle, object_type=object_type, object_key=object_key, action=action, field=f, old=o, new=n)
+        for f, o, n in changes
+    ] or [Change(user=user, cycle=cycle, object_type=object_type, object_key=object_key, action=action)]
+    Change.objects.bulk_create(rows)
+
+
+def current_cycle(concept=None):
+    cycles = ReportingCycle.objects.filter(state=ReportingCycle.State.OPEN)
+    if concept is not None:
+        cycles = cycles.filter(concept=concept)
+    return cycles.order_by("-reporting_date").first()
+
+
+def changes_since(object_type, key, version_field_changes_after):
+    """The history rows written since a given moment, for the lost-update message."""
+    return list(
+        Change.objects.filter(object_type=object_type, object_key=key, at__gt=version_field_changes_after)
+        .select_related("user").order_by("at", "pk")
+    )
+
+
+# --- Measures -----------------------------------------------------------------------------
+
+
+def save_measure(measure: m.Measure, values: dict, version: int, user, seen_at) -> list:
+    """Write `values` onto the measure if nobody saved it since `version`; returns the changes.
+
+    Raises StaleEdit with the other person's changes otherwise (nothing is written)."""
+    with transaction.atomic():
+        old = {f: getattr(measure, f) for f in values}
+        changes = logic.diff(old, values)
+        updated = m.Measure.objects.filter(pk=measure.pk, version=version).update(version=F("version") + 1, **values)
+        if not updated:
+            raise StaleEdit(changes_since("measure", measure.key, seen_at))
+        if changes:
+            record(user, "measure", measure.key, changes, cycle=current_cycle(measure.field_of_action.concept))
+    measure.refresh_from_db()
+    return changes
+
+
+def measure_data(measure: m.Measure) -> dict:
+    data = {f.name: f.value_to_string(measure) for f in m.Measure._meta.concrete_fields if f.name not in ("id",)}
+    data["field_of_action"] = [measure.field_of_action.concept.key, measure.field_of_action.code]
+    for name in ("goals", "strategic_goals", "indicators"):
+        data[name] = list(getattr(measure, name).values_list("key", flat=True))
+    data["owners"] = list(measure.owners.values_list("user_id", flat=True))
+    data["next_steps"] = [
+        {"key": s.key, "text": s.text, "responsible": s.responsible, "due_date": s.due_date.isoformat() if s.due_date else None,
+         "done": s.done, "order": s.order}
+        for s in measure.next_steps.all()
+    ]
+    return data
+
+
+def delete_measure(measure: m.Measure, user) -> DeletedMeasure:
+    """Soft delete: the measure leaves the concept, its data is kept for restore."""
+    with transaction.atomic():
+        deleted = DeletedMeasure.objects.create(key=measure.key, title=measure.title, data=measure_data(measure), deleted_by=user)
+        record(user, "measure", measure.key, action=Change.Action.DELETED, cycle=current_cycle(measure.field_of_action.concept))
+        measure.delete()
+    return deleted
+
+
+class RestoreError(Exception):
+    pass
+
+
+def restore_measure(deleted: DeletedMeasure, user) -> m.Measure:
+    from django.contrib.auth import get_user_model
+
+    data = dict(deleted.data)
+    if deleted.restored_at or m.Measure.objects.filter(key=deleted.key).exists():
+        raise RestoreError(_("A measure with the key %(key)s exists already.") % {"key": deleted.key})
+    with transaction.atomic():
+        concept_key, code = data.pop("field_of_action")
+        field = m.FieldOfAction.objects.get(concept__key=concept_key, code=code)
+        related = {name: data.pop(name) for name in ("goals", "strategic_goals", "indicators")}
+        owners, steps = data.pop("owners"), data.pop("next_steps")
+        measure = m.Measure(field_of_action=field)
+        for f in m.Measure._meta.concrete_fields:
+            if f.name in data and f.name not in ("id", "field_of_action"):
+                setattr(measure, f.attname, f.to_python(data[f.name]) if data[f.name] != "" or not f.null else None)
+        measure.save()
+        measure.goals.set(m.Goal.objects.filter(key__in=related["goals"]))
+        measure.strategic_goals.set(m.StrategicGoal.objects.filter(key__in=related["strategic_goals"]))
+        measure.indicators.set(m.Indicator.objects.filter(key__in=related["indicators"]))
+        for s in steps:
+            m.NextStep.objects.create(measure=measure, **{**s, "due_date": s["due_date"] and datetime.date.fromisoformat(s["due_date"])})
+        users = get_user_model().objects.filter(pk__in=owners)
+        MeasureOwner.objects.bulk_create([MeasureOwner(user=u, measure=measure) for u in users])
+        StatusUpdate.objects.filter(measure_key=measure.key, measure=None).update(measure=measure)
+        deleted.restored_at = timezone.now()
+        deleted.save(update_fields=["restored_at"])
+        record(user, "measure", measure.key, action=Change.Action.RESTORED, cycle=current_cycle(field.concept))
+    return measure
+
+
+# --- Cycles -----------------------------------------------------------------------------------
+
+
+def _notify(users, subject, body):
+    for u in users:
+        if u.email:
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [u.email], fail_silently=False)
+
+
+def open_cycle(concept: m.Concept, title: str, reporting_date, deadline, user, base_url="") -> ReportingCycle:
+    """Open a cycle: one task (status update, pre-filled with the current state) per measure,
+    and an e-mail to every owner."""
+    if current_cycle(concept):
+        raise logic.TransitionError(_("A reporting cycle is already open; approve it before opening the next."))
+    key = reporting_date.isoformat()
+    n = 1
+    while ReportingCycle.objects.filter(key=key).exists():
+        n += 1
+        key = f"{reporting_date.isoformat()}-{n}"
+    with transaction.atomic():
+        cycle = ReportingCycle.objects.create(
+            key=key, concept=concept, title=title, reporting_date=reporting_date, deadline=deadline, opened_by=user
+        )
+        measures = m.Measure.objects.filter(field_of_action__concept=concept).prefetch_related("next_steps")
+        StatusUpdate.objects.bulk_create([
+            StatusUpdate(
+                cycle=cycle, measure=measure, measure_key=measure.key,
+                next_steps=[
+                    {"text": s.text, "due_date": s.due_date.isoformat() if s.due_date else None, "responsible": s.responsible}
+                    for s in measure.next_steps.all() if not s.done
+                ],
+                **{f: getattr(measure, f) for f in UPDATE_FIELDS},
+            )
+            for measure in measures
+        ])
+        record(user, "cycle", cycle.key, action=Change.Action.OPENED, cycle=cycle)
+    tasks: dict = {}
+    for owner in MeasureOwner.objects.filter(measure__field_of_action__concept=concept).select_related("user", "measure"):
+        tasks.setdefault(owner.user, []).append(owner.measure)
+    for owner_user, owned in tasks.items():
+        lines = "\n".join(f"- {me.key} {me.title}: {base_url}{reverse('steering-update', args=[cycle.key, me.key])}" for me in owned)
+        _notify(
+            [owner_user],
+            _("Status update requested: %(title)s") % {"title": cycle.title},
+            _("Please report the status of your measures by %(deadline)s:") % {"deadline": deadline.strftime("%d.%m.%Y")}
+            + "\n" + lines,
+        )
+    return cycle
+
+
+def _update_values(update: StatusUpdate) -> dict:
+    return {f: getattr(update, f) for f in [*UPDATE_FIELDS, "next_steps"]}
+
+
+def submit_update(update: StatusUpdate, values: dict, version: int, user, seen_at=None) -> list:
+    """The owner submits (or corrects) the status update. Optimistic locking on `version`."""
+    with transaction.atomic():
+        new_state = logic.next_update_state(update.cycle.state, update.state, "submit")
+        changes = logic.diff(_update_values(update), values)
+        now = timezone.now()
+        updated = StatusUpdate.objects.filter(pk=update.pk, version=version).update(
+            version=F("version") + 1, state=new_state, submitted_by=user, submitted_at=now, **values
+        )
+        if not updated:
+            raise StaleEdit(changes_since("status_update", f"{update.cycle.key}/{update.measure_key}", seen_at or now))
+        record(user, "status_update", f"{update.cycle.key}/{update.measure_key}", changes, Change.Action.SUBMITTED, update.cycle)
+    update.refresh_from_db()
+    return changes
+
+
+def review_update(update: StatusUpdate, accept: bool, comment: str, user) -> None:
+    """The KI accepts (the measure takes the new state) or returns the update with a comment."""
+    action = "accept" if accept else "return"
+    with transaction.atomic():
+        update = StatusUpdate.objects.select_for_update().select_related("cycle", "measure").get(pk=update.pk)
+        new_state = logic.next_update_state(update.cycle.state, update.state, action, comment)
+        key = f"{update.cycle.key}/{update.measure_key}"
+        update.state, update.review_comment, update.reviewed_by, update.reviewed_at = new_state, comment, user, timezone.now()
+        update.version += 1
+        update.save(update_fields=["state", "review_comment", "reviewed_by", "reviewed_at", "version"])
+        record(user, "status_update", key, [("review_comment", "", comment)] if comment else (),
+               Change.Action.ACCEPTED if accept else Change.Action.RETURNED, update.cycle)
+        if accept and update.measure is not None:
+            apply_to_measure(update, user)
+    if not accept and update.submitted_by:
+        _notify(
+            [update.submitted_by],
+            _("Status update returned: %(measure)s") % {"measure": update.measure_key},
+            _("The KI returned your status update with this comment:") + "\n" + comment,
+        )
+
+
+def apply_to_measure(update: StatusUpdate, user) -> None:
+    """Copy an accepted status update onto the measure and replace its open next steps."""
+    measure = m.Measure.objects.select_for_update().get(pk=update.measure_id)
+    values = {f: getattr(update, f) for f in UPDATE_FIELDS}
+    changes = logic.diff({f: getattr(measure, f) for f in UPDATE_FIELDS}, values)
+    old_steps = list(measure.next_steps.filter(done=False).order_by("order", "key"))
+    old_list = [{"text": s.text, "due_date": s.due_date.isoformat() if s.due_date else None, "responsible": s.responsible} for s in old_steps]
+    if old_list != update.next_steps:
+        changes.append(("next_steps", logic.as_text(old_list), logic.as_text(update.next_steps)))
+        m.NextStep.objects.filter(pk__in=[s.pk for s in old_steps]).delete()
+        taken = set(measure.next_steps.values_list("key", flat=True))
+        number = 1
+        for order, step in enumerate(update.next_steps, start=1):
+            while f"{update.cycle.key}-{number}" in taken:
+                number += 1
+            key = f"{update.cycle.key}-{number}"
+            taken.add(key)
+            m.NextStep.objects.create(
+                measure=measure, key=key, text=step["text"], responsible=step.get("responsible", ""), order=order,
+                due_date=datetime.date.fromisoformat(step["due_date"]) if step.get("due_date") else None,
+            )
+    m.Measure.objects.filter(pk=measure.pk).update(version=F("version") + 1, **values)
+    if changes:
+        record(user, "measure", measure.key, changes, Change.Action.CHANGED, update.cycle)
+
+
+def approve_cycle(cycle: ReportingCycle, user):
+    """The Controlling-Gruppe approves: a snapshot is frozen and the cycle closes."""
+    from imon.reports import snapshots
+
+    with transaction.atomic():
+        cycle = ReportingCycle.objects.select_for_update().get(pk=cycle.pk)
+        logic.check_approval(cycle.state, list(cycle.updates.values_list("state", flat=True)))
+        snapshot = snapshots.create(cycle.title, cycle.reporting_date, user, concept_key=cycle.concept.key)
+        cycle.state, cycle.approved_by, cycle.approved_at, cycle.snapshot = (
+            ReportingCycle.State.CLOSED, user, timezone.now(), snapshot,
+        )
+        cycle.save(update_fields=["state", "approved_by", "approved_at", "snapshot"])
+        record(user, "cycle", cycle.key, [("snapshot", "", str(snapshot.number))], Change.Action.APPROVED, cycle)
+    return cycle
+
+
+def remind(today: datetime.date, days_before: int = 7, base_url: str = "") -> int:
+    """E-mail every owner whose status update is still open or returned, from `days_before` days
+    before the deadline on; at most once a day per task. Returns the number of e-mails."""
+    sent = 0
+    updates = (
+        StatusUpdate.objects.filter(
+            cycle__state=ReportingCycle.State.OPEN,
+            state__in=[StatusUpdate.State.OPEN, StatusUpdate.State.RETURNED],
+            cycle__deadline__lte=today + datetime.timedelta(days=days_before),
+        )
+        .exclude(measure=None)
+        .select_related("cycle", "measure")
+        .prefetch_related("measure__owners__user")
+    )
+    now = timezone.now()
+    for update in updates:
+        if update.reminded_at and update.reminded_at.date() >= today:
+            continue
+        for owner in update.measure.owners.all():
+            if owner.user.email:
+                send_mail(
+                    _("Reminder: status update due on %(deadline)s") % {"deadline": update.cycle.deadline.strftime("%d.%m.%Y")},
+                    _("Please report the status of %(measure)s: %(url)s")
+                    % {"measure": f"{update.measure.key} {update.measure.title}",
+                       "url": base_url + reverse("steering-update", args=[update.cycle.key, update.measure_key])},
+                    settings.DEFAULT_FROM_EMAIL, [owner.user.email],
+                )
+                sent += 1
+        update.reminded_at = now
+        update.save(update_fields=["reminded_at"])
+    return sent

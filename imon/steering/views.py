@@ -1,0 +1,446 @@
+"""Staff pages for steering the concept. Every view checks its permission with a helper from
+`permissions`; thin views, the work is done in `services`, `logic` and `spreadsheet`."""
+
+import csv
+import io
+import secrets
+from functools import wraps
+from pathlib import Path
+
+import openpyxl
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.db.models import Max, Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from imon.core import models as m
+
+from . import logic, services, spreadsheet
+from .forms import CycleForm, MeasureForm, ReviewForm, StatusUpdateForm, UploadForm
+from .models import Change, DeletedMeasure, MeasureOwner, ReportingCycle, StatusUpdate
+from .permissions import (
+    can_delete_measure, can_edit_measure, can_read_all, can_submit, can_view_measure, is_ki, is_member, is_reviewer, require,
+)
+
+
+def member_required(view):
+    """Logged in with some role in steering; anonymous people are sent to the login page."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), reverse("login"))
+        require(is_member(request.user))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _concept(request):
+    concepts = m.Concept.objects.select_related("municipality").order_by("key")
+    key = request.GET.get("konzept")
+    concept = concepts.filter(key=key).first() if key else concepts.first()
+    if concept is None:
+        raise Http404(_("No concept has been loaded yet."))
+    return concept
+
+
+def _history(object_type, keys):
+    return Change.objects.filter(object_type=object_type, object_key__in=keys).select_related("user", "cycle").order_by("-at", "-pk")
+
+
+# --- Dashboard ------------------------------------------------------------------------------
+
+
+@member_required
+def dashboard(request):
+    if not can_read_all(request.user):
+        return redirect("steering-tasks")
+    concept = _concept(request)
+    today = timezone.localdate()
+    fields = list(concept.fields_of_action.order_by("order", "code"))
+    pairs: dict[int, list] = {f.pk: [] for f in fields}
+    for field_id, status, progress in m.Measure.objects.filter(field_of_action__concept=concept).values_list(
+        "field_of_action_id", "status", "progress"
+    ):
+        pairs[field_id].append((status, progress))
+    for f in fields:
+        f.rollup = logic.rollup(pairs[f.pk])
+    total = logic.rollup([p for ps in pairs.values() for p in ps])
+    cycle = services.current_cycle(concept)
+    waiting, task_counts = [], {}
+    if cycle:
+        updates = list(cycle.updates.select_related("measure__field_of_action").order_by("measure_key"))
+        for u in updates:
+            task_counts[u.get_state_display()] = task_counts.get(u.get_state_display(), 0) + 1
+        waiting = [u for u in updates if u.state in (StatusUpdate.State.OPEN, StatusUpdate.State.RETURNED)]
+    overdue = list(
+        m.NextStep.objects.filter(measure__field_of_action__concept=concept, done=False, due_date__lt=today)
+        .select_related("measure").order_by("due_date")[:50]
+    )
+    indicators = m.Indicator.objects.filter(rhythm_months__isnull=False).annotate(latest=Max("observations__reference_date"))
+    stale = [i for i in indicators.order_by("order", "key") if logic.is_stale(i.latest, i.rhythm_months, today)]
+    meetings = list(m.Meeting.objects.filter(date__gte=today).select_related("body").order_by("date")[:5])
+    past = list(ReportingCycle.objects.filter(concept=concept, state=ReportingCycle.State.CLOSED).select_related("snapshot")[:5])
+    return render(request, "steering/dashboard.html", {
+        "concept": concept, "fields": fields, "total": total, "rule": logic.ROLLUP_RULE, "defaults": logic.DEFAULT_PROGRESS,
+        "status_labels": dict(m.Measure.Status.choices), "cycle": cycle, "waiting": waiting, "task_counts": task_counts,
+        "overdue": overdue, "stale": stale, "meetings": meetings, "past": past, "today": today,
+    })
+
+
+# --- Pages --------------------------------------------------------------------------------
+
+
+def _measure_rows(queryset):
+    return queryset.select_related("field_of_action").order_by("field_of_action__order", "order", "key")
+
+
+@member_required
+def field_page(request, concept, code):
+    require(can_read_all(request.user))
+    field = get_object_or_404(m.FieldOfAction.objects.select_related("concept"), concept__key=concept, code=code)
+    measures = list(_measure_rows(field.measures.all()))
+    goals = list(field.goals.prefetch_related("indicators").order_by("order", "key"))
+    return render(request, "steering/field.html", {
+        "field": field, "measures": measures, "goals": goals, "rollup": logic.rollup([(x.status, x.progress) for x in measures]),
+        "rule": logic.ROLLUP_RULE, "strategic": list(field.strategic_goals.all()),
+    })
+
+
+@member_required
+def goal_page(request, key):
+    require(can_read_all(request.user))
+    goal = get_object_or_404(m.Goal.objects.select_related("field_of_action__concept"), key=key)
+    return render(request, "steering/goal.html", {
+        "goal": goal, "measures": list(_measure_rows(goal.measures.all())),
+        "indicators": list(goal.indicators.all()), "strategic": list(goal.strategic_goals.all()),
+    })
+
+
+@member_required
+def measure_page(request, key):
+    measure = get_object_or_404(m.Measure.objects.select_related("field_of_action__concept"), key=key)
+    require(can_view_measure(request.user, measure))
+    updates = list(StatusUpdate.objects.filter(measure_key=key).select_related("cycle", "submitted_by", "reviewed_by").order_by("-cycle__reporting_date"))
+    keys = [key] + [f"{u.cycle.key}/{key}" for u in updates]
+    return render(request, "steering/measure.html", {
+        "measure": measure,
+        "steps": list(measure.next_steps.order_by("done", "order", "key")),
+        "goals": list(measure.goals.all()), "strategic": list(measure.strategic_goals.all()),
+        "indicators": list(measure.indicators.all()),
+        "owners": list(MeasureOwner.objects.filter(measure=measure).select_related("user")),
+        "updates": updates, "history": list(_history("measure", [key]) | Change.objects.filter(object_type="status_update", object_key__in=keys[1:]).select_related("user", "cycle")),
+        "can_edit": can_edit_measure(request.user, measure), "can_delete": can_delete_measure(request.user, measure),
+    })
+
+
+def _stale_message(request, error):
+    lines = [
+        _("%(who)s changed %(field)s at %(at)s: '%(old)s' → '%(new)s'") % {
+            "who": c.user.get_username() if c.user else "?", "field": c.field or c.get_action_display(),
+            "at": timezone.localtime(c.at).strftime("%d.%m.%Y %H:%M"), "old": c.old, "new": c.new,
+        }
+        for c in error.changes
+    ]
+    return lines
+
+
+@member_required
+def measure_edit(request, key):
+    measure = get_object_or_404(m.Measure.objects.select_related("field_of_action__concept"), key=key)
+    require(can_edit_measure(request.user, measure))
+    form = MeasureForm(request.POST or None, instance=measure, initial={"version": measure.version, "seen_at": timezone.now()})
+    conflict = []
+    if request.method == "POST" and form.is_valid():
+        fresh = m.Measure.objects.get(pk=measure.pk)
+        try:
+            services.save_measure(fresh, form.values(), form.cleaned_data["version"], request.user, form.cleaned_data["seen_at"] or timezone.now())
+        except services.StaleEdit as error:
+            conflict = _stale_message(request, error)
+            form.add_error(None, _("Not saved: someone else saved this measure after you opened the form. Their changes are shown below; reload the page and enter yours again."))
+        else:
+            messages.success(request, _("The measure has been saved."))
+            return redirect("steering-measure", key)
+    return render(request, "steering/measure_edit.html", {"measure": measure, "form": form, "conflict": conflict})
+
+
+@require_POST
+@member_required
+def measure_delete(request, key):
+    measure = get_object_or_404(m.Measure.objects.select_related("field_of_action__concept"), key=key)
+    require(can_delete_measure(request.user, measure))
+    services.delete_measure(measure, request.user)
+    messages.success(request, _("The measure %(key)s has been deleted; it can be restored from the bin.") % {"key": key})
+    return redirect("steering-dashboard")
+
+
+@member_required
+def deleted_list(request):
+    require(is_ki(request.user))
+    items = DeletedMeasure.objects.filter(restored_at=None).select_related("deleted_by")
+    return render(request, "steering/deleted.html", {"items": items})
+
+
+@require_POST
+@member_required
+def measure_restore(request, pk):
+    require(is_ki(request.user))
+    deleted = get_object_or_404(DeletedMeasure, pk=pk, restored_at=None)
+    try:
+        measure = services.restore_measure(deleted, request.user)
+    except services.RestoreError as error:
+        messages.error(request, str(error))
+        return redirect("steering-deleted")
+    messages.success(request, _("The measure %(key)s has been restored.") % {"key": measure.key})
+    return redirect("steering-measure", measure.key)
+
+
+@member_required
+def body_page(request, key):
+    require(can_read_all(request.user))
+    body = get_object_or_404(m.Body, key=key)
+    meetings = m.Meeting.objects.filter(Q(body=body) | Q(other_bodies=body)).distinct().prefetch_related("decisions").order_by("-date")
+    return render(request, "steering/body.html", {"body": body, "meetings": list(meetings)})
+
+
+# --- Next steps ---------------------------------------------------------------------------
+
+
+def _next_steps(request, concept):
+    steps = m.NextStep.objects.filter(measure__field_of_action__concept=concept).select_related("measure__field_of_action")
+    field, who, show = request.GET.get("hf", ""), request.GET.get("wer", "").strip(), request.GET.get("zeige", "offen")
+    if field:
+        steps = steps.filter(measure__field_of_action__code=field)
+    if who:
+        steps = steps.filter(Q(responsible__icontains=who) | Q(measure__lead_unit__icontains=who))
+    if show == "offen":
+        steps = steps.filter(done=False)
+    elif show == "ueberfaellig":
+        steps = steps.filter(done=False, due_date__lt=timezone.localdate())
+    return steps.order_by(F_due(), "measure__key", "order"), {"hf": field, "wer": who, "zeige": show}
+
+
+def F_due():
+    from django.db.models import F
+
+    return F("due_date").asc(nulls_last=True)
+
+
+@member_required
+def next_steps(request):
+    require(can_read_all(request.user))
+    concept = _concept(request)
+    steps, filters = _next_steps(request, concept)
+    return render(request, "steering/next_steps.html", {
+        "steps": list(steps), "filters": filters, "fields": list(concept.fields_of_action.order_by("order")),
+        "today": timezone.localdate(), "query": request.GET.urlencode(),
+    })
+
+
+@member_required
+def next_steps_export(request, fmt):
+    require(can_read_all(request.user))
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    steps, _filters = _next_steps(request, _concept(request))
+    header = [_("Measure"), _("Field of action"), _("Next step"), _("Due date"), _("Responsible"), _("Done")]
+    rows = [[s.measure.key, s.measure.field_of_action.code, s.text, s.due_date, s.responsible or s.measure.lead_unit,
+             _("yes") if s.done else _("no")] for s in steps]
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter=";")
+        writer.writerow(header)
+        writer.writerows([[*r[:3], r[3].strftime("%d.%m.%Y") if r[3] else "", *r[4:]] for r in rows])
+        response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    else:
+        book = openpyxl.Workbook()
+        sheet = book.active
+        sheet.append(header)
+        for r in rows:
+            sheet.append(r)
+        buffer = io.BytesIO()
+        book.save(buffer)
+        response = HttpResponse(buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="naechste-schritte.{fmt}"'
+    return response
+
+
+# --- Reporting cycles -----------------------------------------------------------------------
+
+
+@member_required
+def my_tasks(request):
+    updates = list(
+        StatusUpdate.objects.filter(cycle__state=ReportingCycle.State.OPEN, measure__owners__user=request.user)
+        .select_related("cycle", "measure").order_by("cycle__deadline", "measure_key")
+    )
+    return render(request, "steering/tasks.html", {"updates": updates})
+
+
+@member_required
+def cycle_list(request):
+    require(can_read_all(request.user))
+    concept = _concept(request)
+    form = CycleForm(request.POST or None)
+    if request.method == "POST":
+        require(is_ki(request.user))
+        if form.is_valid():
+            try:
+                cycle = services.open_cycle(concept, form.cleaned_data["title"], form.cleaned_data["reporting_date"],
+                                            form.cleaned_data["deadline"], request.user, request.build_absolute_uri("/")[:-1])
+            except logic.TransitionError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, _("The reporting cycle has been opened; the owners have been informed."))
+                return redirect("steering-cycle", cycle.key)
+    cycles = ReportingCycle.objects.filter(concept=concept).select_related("snapshot", "opened_by", "approved_by")
+    return render(request, "steering/cycles.html", {"cycles": list(cycles), "form": form, "can_open": is_ki(request.user)})
+
+
+@member_required
+def cycle_page(request, key):
+    require(can_read_all(request.user))
+    cycle = get_object_or_404(ReportingCycle.objects.select_related("concept", "snapshot"), key=key)
+    updates = list(cycle.updates.select_related("measure__field_of_action", "submitted_by").order_by("measure_key"))
+    counts = {}
+    for u in updates:
+        counts[u.state] = counts.get(u.state, 0) + 1
+    states = [(value, label, counts.get(value, 0)) for value, label in StatusUpdate.State.choices]
+    history = list(Change.objects.filter(cycle=cycle).select_related("user").order_by("-at", "-pk")[:500])
+    return render(request, "steering/cycle.html", {
+        "cycle": cycle, "updates": updates, "states": states, "history": history,
+        "can_approve": is_reviewer(request.user) and cycle.state == ReportingCycle.State.OPEN,
+        "ready": bool(updates) and counts.get(StatusUpdate.State.ACCEPTED, 0) == len(updates),
+        "is_ki": is_ki(request.user),
+    })
+
+
+@require_POST
+@member_required
+def cycle_approve(request, key):
+    require(is_reviewer(request.user))
+    cycle = get_object_or_404(ReportingCycle, key=key)
+    try:
+        cycle = services.approve_cycle(cycle, request.user)
+    except logic.TransitionError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The reporting cycle has been approved; snapshot %(number)d has been frozen.") % {"number": cycle.snapshot.number})
+    return redirect("steering-cycle", key)
+
+
+def _update(key, measure_key):
+    return get_object_or_404(
+        StatusUpdate.objects.select_related("cycle", "measure__field_of_action", "submitted_by", "reviewed_by"),
+        cycle__key=key, measure_key=measure_key,
+    )
+
+
+@member_required
+def update_form(request, key, measure_key):
+    update = _update(key, measure_key)
+    require(can_submit(request.user, update) or can_read_all(request.user))
+    editable = can_submit(request.user, update) and update.cycle.state == ReportingCycle.State.OPEN and update.state != StatusUpdate.State.ACCEPTED
+    form = StatusUpdateForm(request.POST or None, instance=update, initial={"version": update.version, "seen_at": timezone.now()})
+    conflict = []
+    if request.method == "POST":
+        require(editable)
+        if form.is_valid():
+            fresh = _update(key, measure_key)
+            try:
+                services.submit_update(fresh, form.values(), form.cleaned_data["version"], request.user, form.cleaned_data["seen_at"])
+            except services.StaleEdit as error:
+                conflict = _stale_message(request, error)
+                form.add_error(None, _("Not sent: someone else saved this status update after you opened the form. Their changes are shown below; reload the page and enter yours again."))
+            except logic.TransitionError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, _("Thank you: the status update has been sent to the KI for review."))
+                return redirect("steering-update", key, measure_key)
+    history = list(_history("status_update", [f"{key}/{measure_key}"]))
+    review = ReviewForm() if is_ki(request.user) and update.state == StatusUpdate.State.SUBMITTED else None
+    return render(request, "steering/update.html", {
+        "update": update, "form": form, "editable": editable, "conflict": conflict, "review": review, "history": history,
+    })
+
+
+@require_POST
+@member_required
+def update_review(request, key, measure_key):
+    require(is_ki(request.user))
+    update = _update(key, measure_key)
+    form = ReviewForm(request.POST)
+    if form.is_valid():
+        try:
+            services.review_update(update, form.cleaned_data["decision"] == "accept", form.cleaned_data["comment"], request.user)
+        except logic.TransitionError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("The status update has been accepted.") if form.cleaned_data["decision"] == "accept"
+                             else _("The status update has been returned to the owner."))
+            return redirect("steering-cycle", key)
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    return redirect("steering-update", key, measure_key)
+
+
+# --- Spreadsheet ------------------------------------------------------------------------------
+
+
+def _upload_dir() -> Path:
+    path = Path(settings.MEDIA_ROOT) / "steering"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@member_required
+def cycle_export(request, key):
+    require(is_ki(request.user))
+    cycle = get_object_or_404(ReportingCycle, key=key)
+    response = HttpResponse(spreadsheet.export_xlsx(cycle), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="sachstand-{cycle.key}.xlsx"'
+    return response
+
+
+@member_required
+def cycle_import(request, key):
+    require(is_ki(request.user))
+    cycle = get_object_or_404(ReportingCycle, key=key)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    the_plan, token = None, ""
+    if request.method == "POST" and "token" in request.POST:
+        token = request.POST["token"]
+        if not token.replace("-", "").replace("_", "").isalnum():
+            raise Http404
+        path = _upload_dir() / f"{token}.xlsx"
+        if not path.exists():
+            raise Http404
+        try:
+            count = spreadsheet.apply(cycle, spreadsheet.plan(cycle, spreadsheet.read_rows(path.read_bytes())), request.user)
+        except (spreadsheet.SheetError, logic.TransitionError) as error:
+            messages.error(request, str(error))
+            return redirect("steering-cycle-import", key)
+        path.unlink(missing_ok=True)
+        messages.success(request, _("%(count)d status updates have been taken over from the spreadsheet.") % {"count": count})
+        return redirect("steering-cycle", key)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data["file"].read()
+        try:
+            the_plan = spreadsheet.plan(cycle, spreadsheet.read_rows(data))
+        except spreadsheet.SheetError as error:
+            form.add_error("file", str(error))
+        else:
+            token = secrets.token_urlsafe(16)
+            (_upload_dir() / f"{token}.xlsx").write_bytes(data)
+    return render(request, "steering/import.html", {"cycle": cycle, "form": form, "plan": the_plan, "token": token,
+                                                    "columns": logic.COLUMNS})
+
