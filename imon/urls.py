@@ -16,6 +16,7 @@ urlpatterns = [
     path("berichte/<int:number>.<str:fmt>", report_views.report_download, name="report-download"),
     path("steuerung/", include("imon.steering.urls")),
     path("anmelden/", auth_views.LoginView.as_view(template_name="steering/login.html", next_page="steering-dashboard"), name="login"),
+    path("portal/", include("imon.portal.urls")),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
 ]

@@ -151,7 +151,7 @@ def unit_label(indicator: dict) -> str:
 
 
 class _Builder:
-    def __init__(self, snapshot: dict, previous: dict | None):
+    def __init__(self, snapshot: dict, previous: dict | None, area: str | None = None):
         self.s = snapshot
         self.previous = previous
         self.labels = snapshot["labels"]
@@ -172,19 +172,20 @@ class _Builder:
         self.observations = defaultdict(list)
         for obs in snapshot["observations"]:
             self.observations[obs["indicator"]].append(obs)
-        self._one_area_per_indicator(snapshot["municipality"].get("ags", ""))
+        self._one_area_per_indicator(area)
         self.shown: dict[str, str] = {}  # indicator -> label of the figure/table that shows it
         self.fields = sorted(snapshot["fields_of_action"], key=lambda f: (f.get("order", 0), f["code"]))
         self.measures = snapshot["measures"]
 
-    def _one_area_per_indicator(self, ags: str):
+    def _one_area_per_indicator(self, preferred: str | None = None):
         """The report speaks about the municipality: of an indicator with several areas it shows the
-        municipality's own area (else its first own area); small areas belong to the portal."""
-        main = next((a["key"] for a in self.s["areas"] if ags and (a["key"] == ags or a.get("code") == ags)), None)
+        municipality's own area (else its first own area); small areas belong to the portal, which
+        may ask for a `preferred` area."""
+        main = main_area(self.s)
         for key, rows in self.observations.items():
             areas = {o["area"] for o in rows}
             if len(areas) > 1:
-                chosen = main if main in areas else min(
+                chosen = preferred if preferred in areas else main if main in areas else min(
                     areas, key=lambda a: (bool(self.areas.get(a, {}).get("comparison")), self.areas.get(a, {}).get("order", 0), a)
                 )
                 self.observations[key] = [o for o in rows if o["area"] == chosen]
@@ -865,6 +866,25 @@ def _step_text(step) -> str:
     if step.get("due_date"):
         extra.append(f"bis {german_date(step['due_date'])}")
     return f"{text} ({'; '.join(extra)})" if extra else text
+
+
+def main_area(snapshot: dict) -> str | None:
+    """The key of the municipality's own area."""
+    ags = snapshot["municipality"].get("ags", "")
+    return next((a["key"] for a in snapshot["areas"] if ags and (a["key"] == ags or a.get("code") == ags)), None)
+
+
+def indicator_blocks(snapshot: dict, key: str, area: str | None = None) -> list:
+    """The figures and tables of one indicator, as the report shows them (for the portal)."""
+    builder = _Builder(snapshot, None, area=area)
+    builder.indicator_block(builder.indicators[key])
+    return builder.blocks
+
+
+def sentence(snapshot: dict, key: str) -> str:
+    """The narrative sentence of one indicator ('' without two reference dates)."""
+    builder = _Builder(snapshot, None)
+    return builder.sentence(builder.indicators[key])
 
 
 def build(snapshot: dict, previous: dict | None = None) -> Report:

@@ -1,3 +1,4 @@
+import datetime
 import secrets
 from importlib import resources
 
@@ -31,6 +32,12 @@ class Command(BaseCommand):
         with demo_file().open("rb") as stream:
             stats = conceptfile.load_text(stream)
         self.stdout.write(_("Demo concept loaded: %(stats)s.") % {"stats": stats})
+        from imon.reports import snapshots
+        from imon.reports.models import Snapshot
+
+        if not Snapshot.objects.exists():  # the published state that the portal shows and reports render
+            snapshots.create("1. Umsetzungsbericht", datetime.date(2019, 9, 16))
+            self.stdout.write(_("Snapshot 1 frozen (1. Umsetzungsbericht, 16.09.2019): the portal is at /portal/."))
         password = create_demo_login()
         if password:
             self.stdout.write(

@@ -1,0 +1,1 @@
+"""The public Integrationsportal: what the city publishes about its integration concept."""

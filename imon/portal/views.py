@@ -1,0 +1,293 @@
+"""Public portal pages. Every view takes the language from the URL (/portal/de/…, /portal/ar/…)."""
+
+import datetime
+import functools
+import io
+import json
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.views.decorators.cache import cache_control
+
+from imon.core import models as m
+from imon.reports import charts
+from imon.reports.document import Figure, Table
+
+from . import content
+
+LANGUAGES = dict(settings.PORTAL_LANGUAGES)
+RTL = {"ar"}
+
+
+def portal_view(view):
+    """Activates the URL's language, provides the published state, and lets the public cache pages."""
+
+    @functools.wraps(view)
+    @cache_control(public=True, max_age=300)
+    def wrapper(request, lang, *args, **kwargs):
+        if lang not in LANGUAGES:
+            raise Http404
+        with translation.override(lang):
+            request.LANGUAGE_CODE = lang
+            published = content.latest()
+            response = view(request, lang, published, *args, **kwargs)
+            response.headers["Content-Language"] = lang
+            return response
+
+    return wrapper
+
+
+def _page(request, lang, published, template, context):
+    path = request.path
+    alternates = [(code, name, path.replace(f"/portal/{lang}/", f"/portal/{code}/", 1)) for code, name in LANGUAGES.items()]
+    context.update(
+        {
+            "lang": lang,
+            "dir": "rtl" if lang in RTL else "ltr",
+            "alternates": alternates,
+            "published": published,
+            "not_translated": lang != "de",
+        }
+    )
+    return render(request, template, context)
+
+
+def root(request):
+    return redirect("portal-start", lang="de")
+
+
+@portal_view
+def start(request, lang, published):
+    fields = []
+    if published:
+        fields = [{**f, "progress": published.progress(f["code"])} for f in published.fields]
+    latest = []
+    if published:
+        for indicator in published.indicators:
+            if indicator["observations"]:
+                latest.append({"indicator": indicator, "date": published.latest_date(indicator["key"]), "sentence": published.sentence(indicator["key"])})
+    return _page(request, lang, published, "portal/start.html", {"fields": fields, "latest": latest[:6]})
+
+
+@portal_view
+def field_of_action(request, lang, published, code):
+    field = published.field(code) if published else None
+    if field is None:
+        raise Http404
+    points = _contact_points().filter(fields_of_action__code=field["code"])
+    return _page(
+        request,
+        lang,
+        published,
+        "portal/field.html",
+        {
+            "field": field,
+            "progress": published.progress(field["code"]),
+            "measures": published.measures_of(field["code"]),
+            "goals": published.goals_of(field["code"]),
+            "indicators": published.indicators_of(field["code"]),
+            "contact_points": points,
+        },
+    )
+
+
+@portal_view
+def measure(request, lang, published, key):
+    item = published.measure(key) if published else None
+    if item is None:
+        raise Http404
+    indicators = [published.indicator(k) for k in item["indicators"]]
+    goals = [g for g in published.goals if g["key"] in item["goals"]]
+    return _page(
+        request, lang, published, "portal/measure.html",
+        {"measure": item, "field": published.field(item["field_of_action"]), "indicators": [i for i in indicators if i], "goals": goals},
+    )
+
+
+@portal_view
+def indicators(request, lang, published):
+    return _page(request, lang, published, "portal/indicators.html", {"indicators": published.indicators if published else []})
+
+
+@portal_view
+def indicator(request, lang, published, key):
+    item = published.indicator(key) if published else None
+    if item is None:
+        raise Http404
+    areas = published.areas_of(key)
+    area = request.GET.get("gebiet") or None
+    if area and area not in {a["key"] for a in areas}:
+        area = None
+    blocks = []
+    for block in published.blocks(key, area):
+        if isinstance(block, Figure):
+            blocks.append({"kind": "figure", "block": block, "svg": charts.render_svg(block.chart)})
+        elif isinstance(block, Table):
+            blocks.append({"kind": "table", "block": block, "cells": [list(zip(row, block.numeric, strict=True)) for row in block.rows]})
+    return _page(
+        request,
+        lang,
+        published,
+        "portal/indicator.html",
+        {
+            "indicator": item,
+            "blocks": blocks,
+            "areas": areas if len(areas) > 1 else [],
+            "area": area,
+            "sentence": published.sentence(key),
+            "latest": published.latest_date(key),
+            "next_update": published.next_update(key),
+            "formats": DOWNLOADS,
+        },
+    )
+
+
+DOWNLOADS = {"csv": ("text/csv; charset=utf-8", "CSV"), "csv-de": ("text/csv; charset=utf-8", "CSV (Excel)"), "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "XLSX"), "json": ("application/json", "JSON")}
+
+
+def download_rows(published, key):
+    """The long-format rows of one indicator as published (through the snapshot's boundary)."""
+    indicator = published.indicator(key)
+    area_names = {a["key"]: a["name"] for a in published.snapshot["areas"]}
+    dims: list[str] = []
+    rows = []
+    for o in published.observations(key):
+        for d in o["dims"]:
+            if d not in dims:
+                dims.append(d)
+        rows.append(
+            {
+                "indicator": key,
+                "area": o["area"],
+                "area_name": area_names.get(o["area"], o["area"]),
+                "reference_date": datetime.date.fromisoformat(o["date"]),
+                **o["dims"],
+                "value": Decimal(o["value"]) if o["value"] is not None else None,
+                "flag": o["flag"],
+                "unit": indicator.get("unit", ""),
+                "source": f"{indicator['source']['publisher']}: {indicator['source']['title']}" if indicator.get("source") else "",
+            }
+        )
+    header = ["indicator", "area", "area_name", "reference_date", *sorted(dims), "value", "flag", "unit", "source"]
+    return header, rows
+
+
+@cache_control(public=True, max_age=300)
+def indicator_download(request, lang, key, fmt):
+    from imon.core import exports
+
+    published = content.latest()
+    if lang not in LANGUAGES or fmt not in DOWNLOADS or published is None or published.indicator(key) is None:
+        raise Http404
+    header, rows = download_rows(published, key)
+    out = io.BytesIO()
+    exports.write(out, fmt, header, rows)
+    response = HttpResponse(out.getvalue(), content_type=DOWNLOADS[fmt][0])
+    extension = "csv" if fmt.startswith("csv") else fmt
+    suffix = "-excel" if fmt == "csv-de" else ""
+    response["Content-Disposition"] = f'attachment; filename="{key}{suffix}.{extension}"'
+    return response
+
+
+def _contact_points():
+    return m.ContactPoint.objects.filter(published=True).select_related("area").prefetch_related("fields_of_action").order_by("name", "key")
+
+
+@portal_view
+def contact_points(request, lang, published):
+    points = _contact_points()
+    field = request.GET.get("handlungsfeld", "")
+    language = request.GET.get("sprache", "")
+    district = request.GET.get("bezirk", "")
+    barrier_free = request.GET.get("barrierefrei", "")
+    query = request.GET.get("suche", "").strip()
+    if field:
+        points = points.filter(fields_of_action__code=field)
+    if district:
+        points = points.filter(Q(area__key=district) | Q(area__parent__key=district))
+    if barrier_free == "ja":
+        points = points.filter(barrier_free="yes")
+    if query:
+        for word in query.split()[:8]:
+            points = points.filter(Q(name__icontains=word) | Q(description__icontains=word) | Q(organisation__icontains=word) | Q(city__icontains=word))
+    points = list(points.distinct())
+    if language:
+        points = [p for p in points if language in (p.languages or [])]
+    all_languages = sorted({code for p in _contact_points() for code in (p.languages or [])})
+    districts = m.Area.objects.filter(kind="city_district").order_by("order", "key")
+    page = Paginator(points, 20).get_page(request.GET.get("seite"))
+    query_string = request.GET.copy()
+    query_string.pop("seite", None)
+    return _page(
+        request,
+        lang,
+        published,
+        "portal/contact_points.html",
+        {
+            "page": page,
+            "count": len(points),
+            "fields": published.fields if published else [],
+            "languages": all_languages,
+            "districts": districts,
+            "chosen": {"field": field, "language": language, "district": district, "barrier_free": barrier_free, "query": query},
+            "query_string": query_string.urlencode(),
+        },
+    )
+
+
+@portal_view
+def contact_point(request, lang, published, key):
+    point = _contact_points().filter(key=key).first()
+    if point is None:
+        raise Http404
+    return _page(request, lang, published, "portal/contact_point.html", {"point": point, "schema": _schema_org(point)})
+
+
+def _schema_org(point) -> str:
+    """schema.org markup of a contact point (JSON-LD, safe to embed in a script element)."""
+    data = {"@context": "https://schema.org", "@type": "GovernmentOffice", "name": point.name}
+    if point.street:
+        data["address"] = {"@type": "PostalAddress", "streetAddress": point.street, "postalCode": point.postcode, "addressLocality": point.city, "addressCountry": "DE"}
+    for name, value in (("telephone", point.phone), ("email", point.email), ("url", point.website), ("description", point.description)):
+        if value:
+            data[name] = value
+    if point.opening_hours:
+        data["openingHours"] = point.opening_hours
+    if point.languages:
+        data["availableLanguage"] = list(point.languages)
+    return json.dumps(data, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _static_page(template):
+    @portal_view
+    def view(request, lang, published):
+        return _page(request, lang, published, template, {})
+
+    return view
+
+
+def _text_of(path: str) -> list[str]:
+    """Paragraphs of a configured plain-text file (imprint, privacy); none if not configured."""
+    if not path:
+        return []
+    with open(path, encoding="utf-8") as stream:
+        return [p.strip() for p in stream.read().split("\n\n") if p.strip()]
+
+
+def _static_page(template, setting=None):
+    @portal_view
+    def view(request, lang, published):
+        return _page(request, lang, published, template, {"text": _text_of(getattr(settings, setting)) if setting else []})
+
+    return view
+
+
+easy_language = _static_page("portal/easy_language.html")
+accessibility = _static_page("portal/accessibility.html")
+imprint = _static_page("portal/imprint.html", "IMON_IMPRINT_FILE")
+privacy = _static_page("portal/privacy.html", "IMON_PRIVACY_FILE")

@@ -1,0 +1,183 @@
+"""The public Integrationsportal: pages, languages, only published content, confidentiality, filters."""
+
+import datetime
+import io
+import json
+import re
+
+import pytest
+
+from imon.core import models as m
+from imon.portal import content
+from imon.reports import snapshots
+
+LANGS = ["de", "en", "tr", "ar", "uk"]
+PAGES = [
+    "",
+    "handlungsfelder/c/",
+    "handlungsfelder/h/",
+    "massnahmen/c1/",
+    "kennzahlen/",
+    "kennzahlen/wohnungssuchende-haushalte/",
+    "kennzahlen/gefluechtete/",
+    "kennzahlen/bevoelkerung/",
+    "anlaufstellen/",
+    "anlaufstellen/ki-leverkusen/",
+    "leichte-sprache/",
+    "barrierefreiheit/",
+    "impressum/",
+    "datenschutz/",
+]
+
+
+@pytest.fixture
+def published(demo):
+    content._LATEST.clear()
+    snapshots.create("1. Umsetzungsbericht", datetime.date(2019, 9, 16))
+    return content.latest()
+
+
+def text_of(response) -> str:
+    return response.content.decode("utf-8")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_page_type_in_every_language(client, published, lang):
+    for page in PAGES:
+        response = client.get(f"/portal/{lang}/{page}")
+        assert response.status_code == 200, (lang, page)
+        html = text_of(response)
+        assert f'<html lang="{lang}" dir="{"rtl" if lang == "ar" else "ltr"}">' in html
+        for other in LANGS:
+            assert f'hreflang="{other}" href="/portal/{other}/{page}"' in html
+        assert response["Content-Language"] == lang
+        assert "public" in response["Cache-Control"]
+    assert client.get("/portal/").status_code == 302
+    assert client.get("/portal/xx/").status_code == 404
+
+
+def test_interface_is_translated(client, published):
+    assert "Anlaufstellen" in text_of(client.get("/portal/de/"))
+    assert "Başvuru noktaları" in text_of(client.get("/portal/tr/"))
+    assert "جهات الاتصال" in text_of(client.get("/portal/ar/"))
+    assert "Контактні пункти" in text_of(client.get("/portal/uk/"))
+    assert "Contact points" in text_of(client.get("/portal/en/"))
+    assert "werden auf Deutsch veröffentlicht" not in text_of(client.get("/portal/de/"))
+    assert "تُنشر النصوص المتعلقة بالمفهوم" in text_of(client.get("/portal/ar/"))
+
+
+def test_only_published_content(client, published):
+    internal = ["Status aus der Vorlage abgeleitet", "Interner Demo-Schlüssel", "Straße: Stand 2023", "readkong.com", "[verify]"]
+    for page in PAGES:
+        html = text_of(client.get(f"/portal/de/{page}"))
+        for secret in internal:
+            assert secret not in html, (page, secret)
+    # A change after the snapshot is not public until the next snapshot.
+    m.Measure.objects.filter(key="C1").update(title="Entwurf: noch nicht freigegeben")
+    assert "noch nicht freigegeben" not in text_of(client.get("/portal/de/massnahmen/c1/"))
+    snapshots.create("2. Umsetzungsbericht", datetime.date(2020, 9, 16))
+    assert "noch nicht freigegeben" in text_of(client.get("/portal/de/massnahmen/c1/"))
+    # Unpublished contact points do not exist for the public.
+    m.ContactPoint.objects.filter(key="ki-leverkusen").update(published=False)
+    assert client.get("/portal/de/anlaufstellen/ki-leverkusen/").status_code == 404
+    assert "ki-leverkusen" not in text_of(client.get("/portal/de/anlaufstellen/"))
+
+
+def test_nothing_published_yet(client, demo):
+    content._LATEST.clear()
+    assert "noch nichts veröffentlicht" in text_of(client.get("/portal/de/"))
+    assert client.get("/portal/de/massnahmen/c1/").status_code == 404
+    assert client.get("/portal/de/kennzahlen/gefluechtete/").status_code == 404
+
+
+def household_rows(html):
+    return {
+        label: re.findall(r"<td[^>]*>(.*?)</td>", cells)
+        for label, cells in re.findall(r'<tr><th scope="row">(\d+ Person(?:en)?)</th>(.*?)</tr>', html)
+    }
+
+
+def test_indicator_page_hides_small_households(client, published):
+    html = text_of(client.get("/portal/de/kennzahlen/wohnungssuchende-haushalte/"))
+    rows = household_rows(html)
+    assert rows["1 Person"] == ["402"] and rows["6 Personen"] == ["34"]
+    for size in ("7 Personen", "8 Personen", "9 Personen", "10 Personen", "11 Personen"):
+        assert rows[size] == ["."], size
+    assert "Geheimhaltung" in html and "<svg" in html and "Abbildung 1" in html
+    persons = household_rows(text_of(client.get("/portal/de/kennzahlen/wohnungssuchende-personen/")))
+    assert persons["9 Personen"] == ["."] and persons["4 Personen"] == ["204"]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "csv-de", "xlsx", "json"])
+def test_downloads_pass_the_boundary(client, published, fmt):
+    response = client.get(f"/portal/de/kennzahlen/wohnungssuchende-personen/daten.{fmt}")
+    assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
+    if fmt == "xlsx":
+        import openpyxl
+
+        sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+        rows = [[c.value for c in row] for row in sheet.iter_rows()]
+        header = rows[0]
+        records = [dict(zip(header, row, strict=True)) for row in rows[1:]]
+    elif fmt == "json":
+        records = json.loads(response.content)["observations"]
+    else:
+        import csv
+
+        text = response.content.decode("utf-8-sig")
+        records = list(csv.DictReader(io.StringIO(text), delimiter=";" if fmt == "csv-de" else ","))
+    by_size = {str(r["haushaltsgroesse"]): r for r in records}
+    for size in ("7", "8", "9", "10", "11"):
+        assert by_size[size]["flag"] == "." and by_size[size]["value"] in (None, ""), size
+    assert str(by_size["4"]["value"]) in ("204", "204.0")
+
+
+def test_indicator_area_selector_and_facts(client, published):
+    html = text_of(client.get("/portal/de/kennzahlen/anteil-auslaendisch/"))
+    assert "stieg von 15,1 % (31.12.2016) auf 15,7 % (31.12.2017)" in html
+    assert "Letzter Stichtag" in html and "31.12.2017" in html
+    html = text_of(client.get("/portal/de/kennzahlen/gefluechtete/"))
+    assert "Nächste Aktualisierung erwartet" in html and "31.12.2019" in html  # rhythm of 12 months
+    assert client.get("/portal/de/kennzahlen/gibt-es-nicht/").status_code == 404
+    assert client.get("/portal/de/kennzahlen/gefluechtete/?gebiet=unsinn").status_code == 200
+
+
+def test_contact_point_filters_and_search(client, published):
+    def found(query):
+        html = text_of(client.get(f"/portal/de/anlaufstellen/?{query}"))
+        return set(re.findall(r'href="/portal/de/anlaufstellen/([^/"]+)/"', html))
+
+    everyone = found("")
+    assert everyone == set(m.ContactPoint.objects.filter(published=True).values_list("key", flat=True))
+    field_h = found("handlungsfeld=H")
+    assert field_h and field_h < everyone
+    assert all(m.ContactPoint.objects.get(key=k).fields_of_action.filter(code="H").exists() for k in field_h)
+    searched = found("suche=Caritas")
+    assert {"caritas-integration", "caritas-altenhilfe-schlebusch"} <= searched
+    for key in searched:
+        point = m.ContactPoint.objects.get(key=key)
+        assert "caritas" in f"{point.name} {point.organisation} {point.description} {point.city}".lower()
+    assert found("suche=gibtesnichtxyz") == set()
+    district = found("bezirk=lev-bezirk-1")
+    assert district and all(m.ContactPoint.objects.get(key=k).area.parent.key == "lev-bezirk-1" for k in district)
+    barrier_free = found("barrierefrei=ja")
+    assert barrier_free == set(m.ContactPoint.objects.filter(barrier_free="yes", published=True).values_list("key", flat=True))
+
+
+def test_contact_point_page_has_schema_org(client, published):
+    html = text_of(client.get("/portal/de/anlaufstellen/ki-leverkusen/"))
+    data = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S).group(1))
+    assert data["@type"] == "GovernmentOffice" and data["name"].startswith("Kommunales Integrationszentrum")
+    assert data["address"]["streetAddress"] == "Hauptstraße 105" and data["address"]["postalCode"] == "51373"
+    assert "Öffnungszeiten" in html and "Hauptstraße 105" in html
+
+
+def test_script_in_content_is_inert(client, published):
+    payload = '</script><script>alert(1)</script><a href="javascript:alert(1)">x</a>'
+    m.ContactPoint.objects.filter(key="ki-leverkusen").update(name=payload, description=payload)
+    html = text_of(client.get("/portal/de/anlaufstellen/ki-leverkusen/"))
+    assert "<script>alert(1)" not in html and 'href="javascript:' not in html
+    data = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S).group(1)
+    assert json.loads(data)["name"] == payload
+    listing = text_of(client.get("/portal/de/anlaufstellen/"))
+    assert "<script>alert(1)" not in listing
