@@ -15,7 +15,19 @@ def main(argv: list[str] | None = None) -> None:
         argv[1] = argv[1].replace("-", "_")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(argv)
+    try:
+        execute_from_command_line(argv)
+    except Exception as error:
+        from imon.ops import faults
+
+        if not faults.database_unavailable(error) or "--traceback" in argv:
+            raise
+        from django.conf import settings
+        from django.utils import translation
+
+        translation.activate(settings.LANGUAGE_CODE)
+        sys.stderr.write(faults.cli_message(error) + "\n")
+        sys.exit(faults.EXIT_DATABASE_UNAVAILABLE)
 
 
 if __name__ == "__main__":

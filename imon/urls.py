@@ -20,3 +20,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
 ]
+
+# A German 503 page when the database is unreachable, else the usual 500 page.
+handler500 = "imon.ops.views.server_error"

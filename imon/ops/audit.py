@@ -125,8 +125,11 @@ class AuditMiddleware:
             response = self.get_response(request)
         finally:
             current_request.reset(token)
-        user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated:
+        try:
+            user = getattr(request, "user", None)
+            if user is None or not user.is_authenticated:
+                return response
+        except DatabaseError:  # the database is unreachable: the response says so already
             return response
         if response.status_code == 403:
             record("permission_denied", request, detail="403")
