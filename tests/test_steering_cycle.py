@@ -11,7 +11,10 @@ from django.core.management import call_command
 from imon.core import models as m
 from imon.reports import render as rendering
 from imon.steering.models import Change, ReportingCycle, StatusUpdate
-from tests.steering import form_data, open_cycle, people  # noqa: F401
+from tests.steering import form_data, open_cycle
+from tests import steering
+
+people = steering.people  # the personas fixture
 
 
 def test_opening_creates_one_task_per_measure_and_mails_the_owners(people, client):

@@ -107,6 +107,8 @@ def as_text(value) -> str:
         return value.strftime("%d.%m.%Y")
     if isinstance(value, list):
         return "\n".join(next_step_line(step) for step in value)
+    if isinstance(value, str):  # forms strip text and send CRLF: not a change
+        return value.replace("\r\n", "\n").strip()
     return str(value)
 
 

@@ -2,6 +2,7 @@
 `logic`, and records every change in the history (`Change`). Views and commands call these."""
 
 import datetime
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -76,7 +77,11 @@ def save_measure(measure: m.Measure, values: dict, version: int, user, seen_at) 
 
 
 def measure_data(measure: m.Measure) -> dict:
-    data = {f.name: f.value_to_string(measure) for f in m.Measure._meta.concrete_fields if f.name not in ("id",)}
+    data = {}
+    for f in m.Measure._meta.concrete_fields:
+        if f.name not in ("id", "field_of_action"):
+            value = getattr(measure, f.attname)
+            data[f.name] = value.isoformat() if isinstance(value, datetime.date) else (str(value) if isinstance(value, Decimal) else value)
     data["field_of_action"] = [measure.field_of_action.concept.key, measure.field_of_action.code]
     for name in ("goals", "strategic_goals", "indicators"):
         data[name] = list(getattr(measure, name).values_list("key", flat=True))
@@ -116,7 +121,7 @@ def restore_measure(deleted: DeletedMeasure, user) -> m.Measure:
         measure = m.Measure(field_of_action=field)
         for f in m.Measure._meta.concrete_fields:
             if f.name in data and f.name not in ("id", "field_of_action"):
-                setattr(measure, f.attname, f.to_python(data[f.name]) if data[f.name] != "" or not f.null else None)
+                setattr(measure, f.attname, None if data[f.name] is None else f.to_python(data[f.name]))
         measure.save()
         measure.goals.set(m.Goal.objects.filter(key__in=related["goals"]))
         measure.strategic_goals.set(m.StrategicGoal.objects.filter(key__in=related["strategic_goals"]))

@@ -1,0 +1,181 @@
+"""The permission matrix: every URL pattern of the installation, every role, direct URLs and POSTs
+to other people's objects. A URL without an entry here fails `test_every_url_pattern_has_an_entry`.
+
+Roles: anonymous, otto (account, no role), olga (owns C1, staff), emil (owns D1, external, no
+staff account), erik (edits field of action C), rita (Controlling-Gruppe: reviewer), anna (KI)."""
+
+import pytest
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from imon.core import models as m
+from imon.reports import snapshots
+from imon.steering import services
+from tests.steering import open_cycle
+from tests import steering
+
+people = steering.people  # the personas fixture
+
+ROLES = ["anonymous", "outsider", "owner", "external", "editor", "reviewer", "ki"]
+EVERYONE = set(ROLES)
+LOGGED_IN = EVERYONE - {"anonymous"}
+READERS = {"editor", "reviewer", "ki"}
+MEMBERS = READERS | {"owner", "external"}
+CYCLE = "2026-12-31"
+
+# url name -> list of (method, path, roles allowed, statuses that count as allowed)
+MATRIX = {
+    "home": [("get", "/", LOGGED_IN, {200})],
+    "healthz": [("get", "/healthz", EVERYONE, {200})],
+    "login": [("get", "/anmelden/", EVERYONE, {200})],
+    "data-import": [("get", "/daten/importe/", {"ki"}, {200})],
+    "data-import-confirm": [("post", "/daten/importe/unbekannt/bestaetigen/", {"ki"}, {302, 404})],
+    "data-import-rollback": [("post", "/daten/importe/999/zuruecknehmen/", {"ki"}, {404})],
+    "data-import-template": [("get", "/daten/vorlage/bevoelkerung.csv", {"ki"}, {200})],
+    "data-confidentiality": [("get", "/daten/geheimhaltung/", {"ki"}, {200})],
+    "reports": [("get", "/berichte/", {"reviewer", "ki"}, {200})],
+    "report-download": [("get", "/berichte/1.html", {"reviewer", "ki"}, {200})],
+    # Steering
+    "steering-dashboard": [("get", "/steuerung/", MEMBERS, {200, 302})],  # owners are sent to their tasks
+    "steering-tasks": [("get", "/steuerung/aufgaben/", MEMBERS, {200})],
+    "steering-field": [("get", "/steuerung/handlungsfelder/ik-leverkusen-2017/C/", READERS, {200})],
+    "steering-goal": [("get", "/steuerung/ziele/C-Z1/", READERS, {200})],
+    "steering-measure": [
+        ("get", "/steuerung/massnahmen/C1/", READERS | {"owner"}, {200}),
+        ("get", "/steuerung/massnahmen/D1/", READERS | {"external"}, {200}),
+    ],
+    "steering-measure-edit": [
+        ("get", "/steuerung/massnahmen/C1/bearbeiten/", {"ki", "editor", "owner"}, {200}),
+        ("get", "/steuerung/massnahmen/D1/bearbeiten/", {"ki", "external"}, {200}),
+        ("post", "/steuerung/massnahmen/D1/bearbeiten/", {"ki", "external"}, {200}),
+    ],
+    "steering-measure-delete": [
+        ("post", "/steuerung/massnahmen/C1/loeschen/", {"ki", "editor"}, {302}),
+        ("post", "/steuerung/massnahmen/D1/loeschen/", {"ki"}, {302}),
+    ],
+    "steering-deleted": [("get", "/steuerung/papierkorb/", {"ki"}, {200})],
+    "steering-measure-restore": [("post", "/steuerung/papierkorb/{deleted}/wiederherstellen/", {"ki"}, {302})],
+    "steering-body": [("get", "/steuerung/gremien/controlling-gruppe/", READERS, {200})],
+    "steering-next-steps": [("get", "/steuerung/naechste-schritte/?zeige=alle", READERS, {200})],
+    "steering-next-steps-export": [
+        ("get", "/steuerung/naechste-schritte.csv", READERS, {200}),
+        ("get", "/steuerung/naechste-schritte.xlsx", READERS, {200}),
+    ],
+    "steering-cycles": [
+        ("get", "/steuerung/berichtsrunden/", READERS, {200}),
+        ("post", "/steuerung/berichtsrunden/", {"ki"}, {200, 302}),
+    ],
+    "steering-cycle": [("get", f"/steuerung/berichtsrunden/{CYCLE}/", READERS, {200})],
+    "steering-cycle-approve": [("post", f"/steuerung/berichtsrunden/{CYCLE}/freigeben/", {"reviewer", "ki"}, {302})],
+    "steering-cycle-export": [("get", f"/steuerung/berichtsrunden/{CYCLE}/tabelle.xlsx", {"ki"}, {200})],
+    "steering-cycle-import": [
+        ("get", f"/steuerung/berichtsrunden/{CYCLE}/tabelle/", {"ki"}, {200}),
+        ("post", f"/steuerung/berichtsrunden/{CYCLE}/tabelle/", {"ki"}, {200}),
+    ],
+    "steering-update": [
+        ("get", f"/steuerung/berichtsrunden/{CYCLE}/C1/", READERS | {"owner"}, {200}),
+        ("post", f"/steuerung/berichtsrunden/{CYCLE}/C1/", {"owner", "editor", "ki"}, {200, 302}),
+        ("get", f"/steuerung/berichtsrunden/{CYCLE}/D1/", READERS | {"external"}, {200}),
+        ("post", f"/steuerung/berichtsrunden/{CYCLE}/D1/", {"external", "ki"}, {200, 302}),
+    ],
+    "steering-update-review": [
+        ("post", f"/steuerung/berichtsrunden/{CYCLE}/C1/pruefen/", {"ki"}, {302}),
+        ("post", f"/steuerung/berichtsrunden/{CYCLE}/D1/pruefen/", {"ki"}, {302}),
+    ],
+}
+# The public portal and its API: open to everyone (entries are skipped while the portal is not installed).
+PORTAL = {
+    "portal-root": "/portal/", "portal-start": "/portal/de/", "portal-field": "/portal/de/handlungsfelder/C/",
+    "portal-measure": "/portal/de/massnahmen/C1/", "portal-indicators": "/portal/de/kennzahlen/",
+    "portal-indicator": "/portal/de/kennzahlen/bevoelkerung/", "portal-indicator-download": "/portal/de/kennzahlen/bevoelkerung/daten.csv",
+    "portal-contact-points": "/portal/de/anlaufstellen/", "portal-contact-points-topic": "/portal/de/anlaufstellen/thema/A/",
+    "portal-contact-point": "/portal/de/anlaufstellen/ki-leverkusen/",
+    "portal-easy-language": "/portal/de/leichte-sprache/", "portal-accessibility": "/portal/de/barrierefreiheit/",
+    "portal-imprint": "/portal/de/impressum/", "portal-privacy": "/portal/de/datenschutz/",
+    # The public API (published data only).
+    "api-index": "/api/v1/", "api-openapi": "/api/v1/openapi.json", "api-catalogue": "/api/v1/catalog.jsonld",
+    "api-fields": "/api/v1/fields-of-action.json", "api-measures": "/api/v1/measures.json",
+    "api-indicators": "/api/v1/indicators.json", "api-indicator-observations": "/api/v1/indicators/bevoelkerung/observations.json",
+    "api-observations": "/api/v1/observations.json", "api-contact-points": "/api/v1/contact-points.json",
+}
+MATRIX.update({name: [("get", path, EVERYONE, {200, 302})] for name, path in PORTAL.items()})
+# The Django admin has its own permission system: staff only; checked on its index for every role.
+ADMIN_NAMESPACE = "admin"
+
+
+def url_names(patterns=None, namespace=None):
+    for p in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(p, URLResolver):
+            yield from url_names(p.url_patterns, p.namespace or namespace)
+        elif isinstance(p, URLPattern):
+            yield namespace, p.name
+
+
+def test_every_url_pattern_has_an_entry():
+    names = {name for ns, name in url_names() if ns != ADMIN_NAMESPACE}
+    assert None not in names, "every URL pattern needs a name"
+    missing = names - set(MATRIX)
+    assert missing == set(), f"URL patterns without an entry in the permission matrix: {sorted(missing)}"
+    stale = set(MATRIX) - names - set(PORTAL)
+    assert stale == set(), f"entries for URL patterns that no longer exist: {sorted(stale)}"
+
+
+@pytest.fixture
+def world(people):
+    snapshots.create("1. Umsetzungsbericht", m.Observation.objects.order_by("-reference_date").first().reference_date)
+    deleted = services.delete_measure(m.Measure.objects.get(key="H4"), people.ki)
+    open_cycle(people.ki)
+    clients = {"anonymous": Client()}
+    for role in ROLES[1:]:
+        clients[role] = Client()
+        clients[role].force_login(getattr(people, role))
+    return {"clients": clients, "deleted": deleted.pk}
+
+
+def to_login(response) -> bool:
+    location = response.get("Location", "")
+    return response.status_code == 302 and ("/anmelden/" in location or "/admin/login/" in location)
+
+
+def test_permission_matrix(world):
+    """All entries in one test (the world is built once); each request runs in a rolled-back
+    transaction, so that a delete by one role does not change what the next role sees."""
+    installed = {n for _ns, n in url_names()}
+    failures, checked = [], 0
+    for name in sorted(MATRIX):
+        if name in PORTAL and name not in installed:
+            continue
+        for method, path, allowed, ok_statuses in MATRIX[name]:
+            path = path.format(deleted=world["deleted"])
+            for role in ROLES:
+                with transaction.atomic():
+                    response = getattr(world["clients"][role], method)(path)
+                    transaction.set_rollback(True)
+                checked += 1
+                where = f"{name}: {role} {method.upper()} {path} -> {response.status_code} {response.get('Location', '')}"
+                if role in allowed:
+                    if response.status_code not in ok_statuses or to_login(response):
+                        failures.append("should be allowed: " + where)
+                elif not (response.status_code in (403, 404) or to_login(response)):
+                    failures.append("should be refused: " + where)
+                elif role == "anonymous" and response.status_code == 302 and "next=" not in response["Location"]:
+                    failures.append("login without way back: " + where)
+    assert failures == []
+    assert checked >= 7 * 40
+
+
+@pytest.mark.parametrize("role, allowed", [("anonymous", False), ("outsider", False), ("external", False), ("owner", True), ("ki", True)])
+def test_admin_is_for_staff_only(world, role, allowed):
+    response = world["clients"][role].get("/admin/")
+    assert (response.status_code == 200) is allowed
+
+
+def test_owners_cannot_touch_other_peoples_status_updates(world):
+    from imon.steering.models import StatusUpdate
+
+    before = StatusUpdate.objects.get(measure_key="D1")
+    response = world["clients"]["owner"].post(f"/steuerung/berichtsrunden/{CYCLE}/D1/", {"status": "completed", "version": before.version})
+    assert response.status_code == 403
+    after = StatusUpdate.objects.get(measure_key="D1")
+    assert (after.state, after.status, after.version) == (before.state, before.status, before.version)
