@@ -60,9 +60,7 @@ ALLOWED_HOSTS = env_list("IMON_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 INSTALLED_APPS = [
     "imon.core",
     "imon.reports",
-    "imon.portal",
     "imon.ops",
-    "imon.steering",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -128,15 +126,7 @@ LANGUAGE_CODE = "de"
 LANGUAGES = [
     ("de", _("German")),
     ("en", _("English")),
-    ("tr", _("Turkish")),
-    ("ar", _("Arabic")),
-    ("uk", _("Ukrainian")),
 ]
-# The portal's languages, each named in itself (for the language switcher).
-PORTAL_LANGUAGES = [("de", "Deutsch"), ("en", "English"), ("tr", "Türkçe"), ("ar", "العربية"), ("uk", "Українська")]
-# Optional text files (plain text, paragraphs separated by blank lines) for the portal's imprint and privacy pages.
-IMON_IMPRINT_FILE = os.environ.get("IMON_IMPRINT_FILE", "")
-IMON_PRIVACY_FILE = os.environ.get("IMON_PRIVACY_FILE", "")
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Berlin"
 USE_I18N = True
@@ -175,6 +165,7 @@ PASSWORD_HASHERS = [
 IMON_LOGIN_MAX_FAILURES = int(os.environ.get("IMON_LOGIN_MAX_FAILURES", "5"))
 IMON_LOGIN_MAX_FAILURES_PER_IP = int(os.environ.get("IMON_LOGIN_MAX_FAILURES_PER_IP", "20"))
 IMON_LOGIN_LOCK_MINUTES = int(os.environ.get("IMON_LOGIN_LOCK_MINUTES", "15"))
+AUTHENTICATION_BACKENDS = ["imon.ops.throttle.ThrottledModelBackend"]
 if env_bool("IMON_HTTPS"):
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -192,7 +183,3 @@ IMON_SMALL_AREA_MIN_COUNT = int(os.environ.get("IMON_SMALL_AREA_MIN_COUNT") or 0
 
 # Largest statistics file that can be imported, in MB (IMON_IMPORT_MAX_MB).
 IMON_IMPORT_MAX_MB = int(os.environ.get("IMON_IMPORT_MAX_MB", "200"))
-
-# E-mail for reporting-cycle tasks and reminders; the console backend prints them (IMON_EMAIL_BACKEND).
-EMAIL_BACKEND = os.environ.get("IMON_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
-DEFAULT_FROM_EMAIL = os.environ.get("IMON_DEFAULT_FROM_EMAIL", "integrationsmonitor@localhost")

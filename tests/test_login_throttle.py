@@ -78,3 +78,24 @@ def test_the_lock_message_counts_down_in_german():
     with translation.override("de"):
         assert lock_message(NOW + timedelta(seconds=30), NOW).endswith("in 1 Minute erneut.")
         assert "in 14 Minuten" in lock_message(NOW + timedelta(minutes=13, seconds=10), NOW)
+
+
+def test_every_way_of_signing_in_is_throttled(ki_admin, rf):
+    from django.contrib.auth import authenticate
+
+    request = rf.post("/anmelden/", REMOTE_ADDR="10.0.0.9")
+    for _ in range(5):
+        assert authenticate(request, username="anna", password="falsch") is None
+    assert authenticate(request, username="anna", password="sicheres-passwort-1") is None
+    assert AuditEvent.objects.filter(kind="login_failed").count() == 5
+    assert AuditEvent.objects.filter(kind="login_locked").count() == 1  # not counted as a further failure
+
+
+def test_the_login_form_for_pages_outside_the_admin_says_it_is_locked(ki_admin, rf):
+    from imon.ops.throttle import LoginForm
+
+    request = rf.post("/anmelden/", REMOTE_ADDR="10.0.0.9")
+    for _ in range(5):
+        assert not LoginForm(request, data={"username": "anna", "password": "falsch"}).is_valid()
+    form = LoginForm(request, data={"username": "anna", "password": "sicheres-passwort-1"})
+    assert not form.is_valid() and "Zu viele fehlgeschlagene Anmeldeversuche" in form.non_field_errors()[0]

@@ -60,6 +60,9 @@ def _login_failed(sender, credentials, request=None, **kwargs):
     from . import throttle
 
     username = str(credentials.get(get_user_model().USERNAME_FIELD) or credentials.get("username") or "")
+    if getattr(request, "imon_login_locked", False):  # refused by the lock without checking the password
+        record("login_locked", request, username=username)
+        return
     record("login_failed", request, username=username)
     throttle.after_failure(username, request)
 

@@ -8,6 +8,10 @@ from datetime import timedelta
 from django import forms
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django.utils.translation import ngettext
 
@@ -83,8 +87,22 @@ def lock_message(end, now=None) -> str:
     ) % {"minutes": minutes}
 
 
-class ThrottledLoginForm(AdminAuthenticationForm):
-    """The admin login form, refusing while the user name or address is locked (without checking the password)."""
+class ThrottledModelBackend(ModelBackend):
+    """Django's user/password check, refused without looking at the password while the user name or address is
+    locked: every login form and every call of authenticate() is throttled alike."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if username is None:
+            username = kwargs.get(get_user_model().USERNAME_FIELD)
+        if locked_until(str(username or ""), client_ip(request)):
+            if request is not None:
+                request.imon_login_locked = True  # recorded as a refused attempt, not as another failure
+            raise PermissionDenied
+        return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+class ThrottledFormMixin:
+    """Login forms that say in German that signing in is locked, and for how long."""
 
     def clean(self):
         username = self.cleaned_data.get("username") or ""
@@ -93,6 +111,14 @@ class ThrottledLoginForm(AdminAuthenticationForm):
             record("login_locked", self.request, username=username)
             raise forms.ValidationError(lock_message(end), code="locked")
         return super().clean()
+
+
+class LoginForm(ThrottledFormMixin, AuthenticationForm):
+    """For login pages outside the admin (LoginView(authentication_form=LoginForm))."""
+
+
+class ThrottledLoginForm(ThrottledFormMixin, AdminAuthenticationForm):
+    """The admin login form."""
 
 
 def install_login_form():
