@@ -60,7 +60,9 @@ ALLOWED_HOSTS = env_list("IMON_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 INSTALLED_APPS = [
     "imon.core",
     "imon.reports",
+    "imon.portal",
     "imon.ops",
+    "imon.steering",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -126,7 +128,15 @@ LANGUAGE_CODE = "de"
 LANGUAGES = [
     ("de", _("German")),
     ("en", _("English")),
+    ("tr", _("Turkish")),
+    ("ar", _("Arabic")),
+    ("uk", _("Ukrainian")),
 ]
+# The portal's languages, each named in itself (for the language switcher).
+PORTAL_LANGUAGES = [("de", "Deutsch"), ("en", "English"), ("tr", "Türkçe"), ("ar", "العربية"), ("uk", "Українська")]
+# Optional text files (plain text, paragraphs separated by blank lines) for the portal's imprint and privacy pages.
+IMON_IMPRINT_FILE = os.environ.get("IMON_IMPRINT_FILE", "")
+IMON_PRIVACY_FILE = os.environ.get("IMON_PRIVACY_FILE", "")
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Berlin"
 USE_I18N = True
@@ -183,3 +193,7 @@ IMON_SMALL_AREA_MIN_COUNT = int(os.environ.get("IMON_SMALL_AREA_MIN_COUNT") or 0
 
 # Largest statistics file that can be imported, in MB (IMON_IMPORT_MAX_MB).
 IMON_IMPORT_MAX_MB = int(os.environ.get("IMON_IMPORT_MAX_MB", "200"))
+
+# E-mail for reporting-cycle tasks and reminders; the console backend prints them (IMON_EMAIL_BACKEND).
+EMAIL_BACKEND = os.environ.get("IMON_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = os.environ.get("IMON_DEFAULT_FROM_EMAIL", "integrationsmonitor@localhost")
