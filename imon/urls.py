@@ -17,6 +17,7 @@ urlpatterns = [
     path("steuerung/", include("imon.steering.urls")),
     path("anmelden/", auth_views.LoginView.as_view(template_name="steering/login.html", next_page="steering-dashboard"), name="login"),
     path("portal/", include("imon.portal.urls")),
+    path("api/v1/", include("imon.portal.api_urls")),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
 ]

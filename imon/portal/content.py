@@ -56,13 +56,17 @@ class Published:
             self.measures.append(measure)
         self.goals = [_pick(g, ("key", "field_of_action", "title", "description", "target_value", "target_date")) for g in snapshot["goals"]]
         self.sources = {s["key"]: _pick(s, SOURCE_FIELDS) for s in snapshot["sources"]}
-        observed = Counter(o["indicator"] for o in snapshot["observations"])
+        self._observations = defaultdict(list)
+        for o in snapshot["observations"]:
+            self._observations[o["indicator"]].append(o)
+        observed = {key: len(rows) for key, rows in self._observations.items()}
         self.indicators = []
         for record in snapshot["indicators"]:
             indicator = _pick(record, INDICATOR_FIELDS)
             indicator["source"] = self.sources.get(record.get("source"))
             indicator["observations"] = observed.get(record["key"], 0)
             self.indicators.append(indicator)
+        self._sentences: dict[str, str] = {}
         self._by_field = defaultdict(list)
         for measure in self.measures:
             self._by_field[measure["field_of_action"]].append(measure)
@@ -96,24 +100,26 @@ class Published:
 
     def observations(self, key: str) -> list[dict]:
         """The published observations of an indicator (suppressed cells without value, with their symbol)."""
-        return [
-            {"area": o["area"], "date": o["date"], "dims": o["dims"], "value": o["value"], "flag": o["flag"]}
-            for o in self.snapshot["observations"]
-            if o["indicator"] == key
-        ]
+        return [{"area": o["area"], "date": o["date"], "dims": o["dims"], "value": o["value"], "flag": o["flag"]} for o in self._observations.get(key, [])]
+
+    def only(self, key: str) -> dict:
+        """The snapshot reduced to one indicator's observations (what its page needs)."""
+        return {**self.snapshot, "observations": self._observations.get(key, [])}
 
     def areas_of(self, key: str) -> list[dict]:
-        present = {o["area"] for o in self.snapshot["observations"] if o["indicator"] == key}
+        present = {o["area"] for o in self._observations.get(key, [])}
         return [{"key": a["key"], "name": a["name"]} for a in self.snapshot["areas"] if a["key"] in present]
 
     def blocks(self, key: str, area: str | None = None) -> list:
         return _blocks(self.number, key, area, self)
 
     def sentence(self, key: str) -> str:
-        return document.sentence(self.snapshot, key)
+        if key not in self._sentences:
+            self._sentences[key] = document.sentence(self.only(key), key)
+        return self._sentences[key]
 
     def latest_date(self, key: str) -> datetime.date | None:
-        dates = [o["date"] for o in self.snapshot["observations"] if o["indicator"] == key]
+        dates = [o["date"] for o in self._observations.get(key, [])]
         return datetime.date.fromisoformat(max(dates)) if dates else None
 
     def next_update(self, key: str) -> datetime.date | None:
@@ -136,7 +142,7 @@ def _blocks(number, key, area, published: Published):
     if cache_key not in _BLOCKS:
         if len(_BLOCKS) > 2000:
             _BLOCKS.clear()
-        _BLOCKS[cache_key] = document.indicator_blocks(published.snapshot, key, area)
+        _BLOCKS[cache_key] = document.indicator_blocks(published.only(key), key, area)
     return _BLOCKS[cache_key]
 
 

@@ -13,6 +13,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_safe
 
 from imon.core import models as m
 from imon.reports import charts
@@ -28,6 +29,7 @@ def portal_view(view):
     """Activates the URL's language, provides the published state, and lets the public cache pages."""
 
     @functools.wraps(view)
+    @require_safe
     @cache_control(public=True, max_age=300)
     def wrapper(request, lang, *args, **kwargs):
         if lang not in LANGUAGES:
@@ -177,6 +179,7 @@ def download_rows(published, key):
     return header, rows
 
 
+@require_safe
 @cache_control(public=True, max_age=300)
 def indicator_download(request, lang, key, fmt):
     from imon.core import exports
@@ -199,9 +202,10 @@ def _contact_points():
 
 
 @portal_view
-def contact_points(request, lang, published):
+def contact_points(request, lang, published, code=None):
+    """The directory; filters come as query parameters, a topic also as its own page (for the static export)."""
     points = _contact_points()
-    field = request.GET.get("handlungsfeld", "")
+    field = code.upper() if code else request.GET.get("handlungsfeld", "")
     language = request.GET.get("sprache", "")
     district = request.GET.get("bezirk", "")
     barrier_free = request.GET.get("barrierefrei", "")
@@ -220,7 +224,8 @@ def contact_points(request, lang, published):
         points = [p for p in points if language in (p.languages or [])]
     all_languages = sorted({code for p in _contact_points() for code in (p.languages or [])})
     districts = m.Area.objects.filter(kind="city_district").order_by("order", "key")
-    page = Paginator(points, 20).get_page(request.GET.get("seite"))
+    per_page = max(len(points), 1) if request.GET.get("alle") else 20  # ?alle=1: one page (static export)
+    page = Paginator(points, per_page).get_page(request.GET.get("seite"))
     query_string = request.GET.copy()
     query_string.pop("seite", None)
     return _page(

@@ -1,0 +1,146 @@
+"""The static export: the complete public portal as files that any web server or CDN can host.
+
+Every page is rendered by the live portal's own views and templates (through Django's test
+client, in-process), so the export cannot drift from the live site. Links are rewritten to
+relative links to files (`../kennzahlen/x/index.html`), which work from any folder, on any
+server and when opened from disk. Filters that need a query string have pre-rendered pages:
+the contact-point directory per topic (`anlaufstellen/thema/c/`), and the whole directory on one
+page. The API and the DCAT catalogue are written as the same JSON files the live API serves.
+"""
+
+import posixpath
+import re
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.test import Client
+
+from . import api, content
+from .views import DOWNLOADS
+
+LINK = re.compile(r'(href|src|action)="(/[^"]*)"')
+
+
+@dataclass
+class ExportStats:
+    files: int = 0
+    bytes: int = 0
+    seconds: float = 0.0
+
+
+def page_urls(published, contact_keys, field_codes) -> list[str]:
+    """Every public page (one language prefix per entry of PORTAL_LANGUAGES)."""
+    urls = []
+    for lang, _name in settings.PORTAL_LANGUAGES:
+        base = f"/portal/{lang}/"
+        urls += [base, f"{base}kennzahlen/", f"{base}anlaufstellen/", f"{base}leichte-sprache/", f"{base}barrierefreiheit/", f"{base}impressum/", f"{base}datenschutz/"]
+        urls += [f"{base}handlungsfelder/{f['code'].lower()}/" for f in published.fields]
+        urls += [f"{base}massnahmen/{m['key'].lower()}/" for m in published.measures]
+        urls += [f"{base}kennzahlen/{i['key']}/" for i in published.indicators]
+        urls += [f"{base}anlaufstellen/thema/{code.lower()}/" for code in field_codes]
+        urls += [f"{base}anlaufstellen/{key}/" for key in contact_keys]
+    return urls
+
+
+def download_urls(published) -> list[str]:
+    return [
+        f"/portal/{lang}/kennzahlen/{i['key']}/daten.{fmt}"
+        for lang, _name in settings.PORTAL_LANGUAGES
+        for i in published.indicators
+        if i["observations"]
+        for fmt in DOWNLOADS
+    ]
+
+
+def api_urls(published) -> list[str]:
+    urls = ["/api/v1/openapi.json", "/api/v1/fields-of-action.json", "/api/v1/measures.json", "/api/v1/indicators.json", "/api/v1/contact-points.json"]
+    urls += [f"/api/v1/indicators/{i['key']}/observations.json" for i in published.indicators]
+    return urls
+
+
+def file_for(url: str) -> str:
+    """The file that holds `url` in the export (directories get index.html)."""
+    path = urlsplit(url).path.lstrip("/")
+    return path + "index.html" if path.endswith("/") or not path else path
+
+
+def relative(from_file: str, url: str) -> str:
+    parts = urlsplit(url)
+    target = file_for(parts.path)
+    if parts.path.startswith(settings.STATIC_URL):
+        target = parts.path.lstrip("/")
+    link = posixpath.relpath(target, posixpath.dirname(from_file) or ".")
+    return link + (f"#{parts.fragment}" if parts.fragment else "")
+
+
+def rewrite_links(html: str, from_file: str) -> str:
+    def replace(match):
+        attribute, url = match.group(1), match.group(2)
+        if attribute == "action":
+            return f'{attribute}="{relative(from_file, url)}"'
+        if "?" in url:
+            return match.group(0)  # query links (paging, filters) only work on the live portal
+        return f'{attribute}="{relative(from_file, url)}"'
+
+    return LINK.sub(replace, html)
+
+
+def export_site(target: Path, base_url: str = "", progress=None) -> ExportStats:
+    """Write the public portal into `target` (which is replaced)."""
+    from imon.core import models as m
+
+    started = time.perf_counter()
+    say = progress or (lambda message: None)
+    published = content.latest()
+    if published is None:
+        raise ValueError("nothing published")
+    staging = target.with_name(f".{target.name}.partial")
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir(parents=True)
+    client = Client(HTTP_HOST="localhost")  # rendered in-process; the base URL only goes into catalogue and sitemap
+    stats = ExportStats()
+
+    def write(relative_path: str, data: bytes):
+        path = staging / relative_path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        stats.files += 1
+        stats.bytes += len(data)
+
+    contact_keys = list(m.ContactPoint.objects.filter(published=True).values_list("key", flat=True))
+    field_codes = [f["code"] for f in published.fields]
+    pages = page_urls(published, contact_keys, field_codes)
+    say(f"{len(pages)} Seiten werden geschrieben …")
+    for number, url in enumerate(pages, 1):
+        fetch = url + "?alle=1" if url.endswith("/anlaufstellen/") or "/anlaufstellen/thema/" in url else url
+        response = client.get(fetch)
+        if response.status_code != 200:
+            raise RuntimeError(f"{url}: {response.status_code}")
+        name = file_for(url)
+        write(name, rewrite_links(response.content.decode("utf-8"), name).encode("utf-8"))
+        if number % 200 == 0:
+            say(f"{number} von {len(pages)} Seiten …")
+    downloads = download_urls(published)
+    say(f"{len(downloads)} Downloads werden geschrieben …")
+    for url in downloads:
+        write(file_for(url), client.get(url).content)
+    for url in api_urls(published):
+        write(file_for(url), client.get(url).content)
+    write("api/v1/catalog.jsonld", api.dumps(api.catalogue_data(published, base_url or "")))
+    stylesheet = finders.find("portal/portal.css")
+    write(f"{settings.STATIC_URL.strip('/')}/portal/portal.css", Path(stylesheet).read_bytes())
+    write("index.html", b'<!DOCTYPE html><html lang="de"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0; url=portal/de/index.html"><title>Integrationsportal</title></head><body><p><a href="portal/de/index.html">Zum Integrationsportal</a></p></body></html>')
+    if base_url:
+        urls = "".join(f"<url><loc>{base_url.rstrip('/')}{url}</loc></url>" for url in pages)
+        write("sitemap.xml", f'<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'.encode())
+    if target.exists():
+        shutil.rmtree(target)
+    staging.rename(target)
+    stats.seconds = time.perf_counter() - started
+    return stats

@@ -1,0 +1,96 @@
+"""The open-data API, its OpenAPI description and the DCAT-AP.de catalogue."""
+
+import datetime
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+
+from imon.core import conceptfile
+from imon.portal import api, content
+from imon.reports import snapshots
+
+
+@pytest.fixture
+def published(demo):
+    content._LATEST.clear()
+    snapshots.create("1. Umsetzungsbericht", datetime.date(2019, 9, 16))
+    return content.latest()
+
+
+def test_resources(client, published):
+    measures = client.get("/api/v1/measures.json").json()
+    assert measures["meta"]["snapshot"] == 1 and measures["meta"]["reporting_date"] == "2019-09-16"
+    keys = [m["key"] for m in measures["items"]]
+    assert keys[:2] == ["C1", "D1"] and len(keys) == 9
+    assert all("note" not in m for m in measures["items"])
+    only_h = client.get("/api/v1/measures.json?field_of_action=H").json()["items"]
+    assert [m["key"] for m in only_h] == ["H1", "H2", "H3", "H4"]
+    fields = client.get("/api/v1/fields-of-action.json").json()["items"]
+    assert [f["code"] for f in fields] == list("ABCDEFGH")
+    indicators = client.get("/api/v1/indicators.json").json()["items"]
+    population = next(i for i in indicators if i["key"] == "bevoelkerung")
+    assert population["latest_date"] == "2017-12-31" and population["observation_count"] == 2
+    points = client.get("/api/v1/contact-points.json").json()["items"]
+    assert len(points) == 19 and all("note" not in p and "sources" not in p for p in points)
+    assert client.get("/api/v1/contact-points.json")["Access-Control-Allow-Origin"] == "*"
+
+
+def test_observations_filter_page_and_hide(client, published):
+    url = "/api/v1/observations.json?indicator=wohnungssuchende-haushalte&page_size=5"
+    first = client.get(url).json()
+    assert first["meta"]["count"] == 12 and first["meta"]["pages"] == 3 and len(first["items"]) == 5
+    last = client.get(url + "&page=3").json()
+    assert len(last["items"]) == 2
+    every = client.get("/api/v1/indicators/wohnungssuchende-haushalte/observations.json").json()["items"]
+    by_size = {o["dims"]["haushaltsgroesse"]: o for o in every}
+    assert by_size["1"]["value"] == "402"
+    for size in ("7", "8", "9", "10", "11"):
+        assert by_size[size]["value"] is None and by_size[size]["flag"] == "."
+    dated = client.get("/api/v1/observations.json?indicator=bevoelkerung&from=2017-01-01").json()["items"]
+    assert [o["date"] for o in dated] == ["2017-12-31"]
+    assert client.get("/api/v1/observations.json?from=morgen").status_code == 400
+    assert client.get("/api/v1/observations.json?page_size=0").status_code == 400
+    assert client.get("/api/v1/indicators/gibt-es-nicht/observations.json").status_code == 404
+
+
+def test_nothing_published_is_404(client, db):
+    content._LATEST.clear()
+    assert client.get("/api/v1/measures.json").status_code == 404
+    assert client.get("/api/v1/openapi.json").status_code == 200
+
+
+def test_dcat_catalogue(client, published):
+    response = client.get("/api/v1/catalog.jsonld")
+    assert response["Content-Type"].startswith("application/ld+json")
+    catalogue = response.json()
+    assert catalogue["@type"] == "dcat:Catalog" and catalogue["dct:license"]["@id"] == api.LICENCE
+    datasets = {d["dct:identifier"]: d for d in catalogue["dcat:dataset"]}
+    assert "auszuege-private-wohnungen" not in datasets  # no published values, no dataset
+    households = datasets["wohnungssuchende-haushalte"]
+    assert households["dct:publisher"]["foaf:name"] == "Stadt Leverkusen"
+    assert households["dcatde:politicalGeocodingURI"]["@id"].endswith("/05316000")
+    formats = {d["dcat:mediaType"] for d in households["dcat:distribution"]}
+    assert formats == {"text/csv", "application/json", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+    for distribution in households["dcat:distribution"]:
+        assert distribution["dct:license"]["@id"] == api.LICENCE
+        path = distribution["dcat:downloadURL"]["@id"].split("testserver", 1)[1]
+        assert client.get(path).status_code == 200
+
+
+schema = schemathesis.openapi.from_dict(api.openapi_document())
+
+
+@pytest.fixture
+def live_published(transactional_db, live_server, demo_text):
+    conceptfile.load_text(demo_text)
+    content._LATEST.clear()
+    snapshots.create("1. Umsetzungsbericht", datetime.date(2019, 9, 16))
+    return live_server.url
+
+
+@schema.parametrize()
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+def test_api_conforms_to_its_openapi_description(case, live_published):
+    """Generated requests for every operation: no server error, responses match the description."""
+    case.call_and_validate(base_url=live_published)

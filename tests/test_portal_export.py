@@ -1,0 +1,110 @@
+"""The static export: served by `python -m http.server`, every internal link resolves."""
+
+import datetime
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from html.parser import HTMLParser
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from imon.portal import content
+from imon.reports import snapshots
+
+
+class Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.links = []
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name in ("href", "src", "action") and value is not None:
+                self.links.append(value)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def exported(demo, tmp_path):
+    content._LATEST.clear()
+    snapshots.create("1. Umsetzungsbericht", datetime.date(2019, 9, 16))
+    target = tmp_path / "site"
+    call_command("export_site", str(target), "--base-url", "https://integration.example.de", stdout=open("/dev/null", "w"), stderr=open("/dev/null", "w"))
+    return target
+
+
+def test_every_internal_link_resolves(exported):
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(exported)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        root = f"http://127.0.0.1:{port}/"
+        for _ in range(50):
+            try:
+                urllib.request.urlopen(root, timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        seen, queue, broken, pages = set(), [root + "index.html"], [], 0
+        while queue:
+            url = queue.pop()
+            if url in seen:
+                continue
+            seen.add(url)
+            try:
+                with urllib.request.urlopen(url, timeout=5) as response:
+                    body = response.read()
+                    kind = response.headers.get("Content-Type", "")
+            except urllib.error.HTTPError as error:
+                broken.append(f"{url}: {error.code}")
+                continue
+            if "text/html" not in kind:
+                continue
+            pages += 1
+            parser = Links()
+            parser.feed(body.decode("utf-8"))
+            for link in parser.links:
+                if link.startswith(("mailto:", "tel:", "#")) or "?" in link:
+                    continue
+                target = urljoin(url, link)
+                if urlsplit(target).netloc != f"127.0.0.1:{port}":
+                    continue
+                queue.append(target.split("#")[0])
+        assert not broken, broken[:20]
+        assert pages > 300  # five languages, every page type
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def test_export_content_matches_the_live_portal(exported, client):
+    page = (exported / "portal/de/kennzahlen/wohnungssuchende-haushalte/index.html").read_text(encoding="utf-8")
+    assert '<th scope="row">9 Personen</th><td class="num">.</td>' in page
+    assert 'href="/' not in page and 'src="/' not in page
+    assert (exported / "portal/ar/anlaufstellen/thema/h/index.html").exists()
+    assert (exported / "portal/de/kennzahlen/gefluechtete/daten.xlsx").stat().st_size > 1000
+    assert (exported / "api/v1/indicators/gefluechtete/observations.json").read_bytes() == client.get("/api/v1/indicators/gefluechtete/observations.json").content
+    catalogue = (exported / "api/v1/catalog.jsonld").read_text(encoding="utf-8")
+    assert "https://integration.example.de/portal/de/kennzahlen/gefluechtete/daten.csv" in catalogue
+    assert "https://integration.example.de/portal/de/" in (exported / "sitemap.xml").read_text()
+    directory = (exported / "portal/de/anlaufstellen/index.html").read_text(encoding="utf-8")
+    assert len(re.findall(r'<li class="card">', directory)) == 19  # the whole directory on one page
+
+
+def test_export_refuses_without_snapshot_and_dangerous_targets(db, tmp_path):
+    content._LATEST.clear()
+    with pytest.raises(CommandError, match="noch nichts veröffentlicht"):
+        call_command("export_site", str(tmp_path / "site"), stderr=open("/dev/null", "w"))
+    (tmp_path / "repo" / ".git").mkdir(parents=True)
+    with pytest.raises(CommandError, match="nicht ersetzt|Refusing|ersetz"):
+        call_command("export_site", str(tmp_path / "repo"))
