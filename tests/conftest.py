@@ -11,6 +11,19 @@ def pytest_report_header(config):
     return f"IMON_DATABASE_URL: {os.environ.get('IMON_DATABASE_URL') or '(not set: SQLite)'}"
 
 
+@pytest.fixture(autouse=True)
+def _empty_caches():
+    """Every test starts with empty caches (the portal caches pages by snapshot number, which
+    starts at 1 in every test database)."""
+    from django.core.cache import cache
+
+    from imon.portal import content
+
+    cache.clear()
+    content._LATEST.clear()
+    yield
+
+
 @pytest.fixture
 def demo_text() -> str:
     return DEMO_FILE.read_text(encoding="utf-8")

@@ -78,7 +78,9 @@ def test_only_published_content(client, published):
     snapshots.create("2. Umsetzungsbericht", datetime.date(2020, 9, 16))
     assert "noch nicht freigegeben" in text_of(client.get("/portal/de/massnahmen/c1/"))
     # Unpublished contact points do not exist for the public.
-    m.ContactPoint.objects.filter(key="ki-leverkusen").update(published=False)
+    point = m.ContactPoint.objects.get(key="ki-leverkusen")
+    point.published = False
+    point.save()
     assert client.get("/portal/de/anlaufstellen/ki-leverkusen/").status_code == 404
     assert "ki-leverkusen" not in text_of(client.get("/portal/de/anlaufstellen/"))
 
@@ -110,7 +112,7 @@ def test_indicator_page_hides_small_households(client, published):
 
 @pytest.mark.parametrize("fmt", ["csv", "csv-de", "xlsx", "json"])
 def test_downloads_pass_the_boundary(client, published, fmt):
-    response = client.get(f"/portal/de/kennzahlen/wohnungssuchende-personen/daten.{fmt}")
+    response = client.get(f"/portal/daten/wohnungssuchende-personen.{fmt}")
     assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
     if fmt == "xlsx":
         import openpyxl
@@ -172,12 +174,38 @@ def test_contact_point_page_has_schema_org(client, published):
     assert "Öffnungszeiten" in html and "Hauptstraße 105" in html
 
 
+def test_cached_pages_follow_published_changes(client, published, django_assert_max_num_queries):
+    first = text_of(client.get("/portal/de/anlaufstellen/ki-leverkusen/"))
+    with django_assert_max_num_queries(1):  # only the look-up of the newest snapshot
+        assert text_of(client.get("/portal/de/anlaufstellen/ki-leverkusen/")) == first
+    point = m.ContactPoint.objects.get(key="ki-leverkusen")
+    point.opening_hours = "Neu: Mo–Fr 8:00–20:00"
+    point.save()
+    assert "Neu: Mo–Fr 8:00–20:00" in text_of(client.get("/portal/de/anlaufstellen/ki-leverkusen/"))
+    point.fields_of_action.clear()
+    assert "ki-leverkusen" not in text_of(client.get("/portal/de/handlungsfelder/g/"))
+
+
 def test_script_in_content_is_inert(client, published):
     payload = '</script><script>alert(1)</script><a href="javascript:alert(1)">x</a>'
-    m.ContactPoint.objects.filter(key="ki-leverkusen").update(name=payload, description=payload)
+    point = m.ContactPoint.objects.get(key="ki-leverkusen")
+    point.name = point.description = payload
+    point.save()
     html = text_of(client.get("/portal/de/anlaufstellen/ki-leverkusen/"))
     assert "<script>alert(1)" not in html and 'href="javascript:' not in html
     data = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S).group(1)
     assert json.loads(data)["name"] == payload
     listing = text_of(client.get("/portal/de/anlaufstellen/"))
     assert "<script>alert(1)" not in listing
+
+
+def test_all_data_zip(client, published):
+    import zipfile
+
+    response = client.get("/portal/daten/alle-daten.zip")
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    names = set(archive.namelist())
+    assert {"csv/gefluechtete.csv", "csv-de/gefluechtete-excel.csv", "json/gefluechtete.json", "indicators.json", "LIZENZ.txt"} <= names
+    assert "csv/auszuege-private-wohnungen.csv" not in names  # nothing published for it
+    persons = archive.read("csv/wohnungssuchende-personen.csv").decode("utf-8")
+    assert "wohnungssuchende-personen,05316000,Leverkusen,2018-12-31,9,,." in persons

@@ -92,10 +92,10 @@ def test_export_content_matches_the_live_portal(exported, client):
     assert '<th scope="row">9 Personen</th><td class="num">.</td>' in page
     assert 'href="/' not in page and 'src="/' not in page
     assert (exported / "portal/ar/anlaufstellen/thema/h/index.html").exists()
-    assert (exported / "portal/de/kennzahlen/gefluechtete/daten.xlsx").stat().st_size > 1000
+    assert (exported / "portal/daten/gefluechtete.xlsx").stat().st_size > 1000
     assert (exported / "api/v1/indicators/gefluechtete/observations.json").read_bytes() == client.get("/api/v1/indicators/gefluechtete/observations.json").content
     catalogue = (exported / "api/v1/catalog.jsonld").read_text(encoding="utf-8")
-    assert "https://integration.example.de/portal/de/kennzahlen/gefluechtete/daten.csv" in catalogue
+    assert "https://integration.example.de/portal/daten/gefluechtete.csv" in catalogue
     assert "https://integration.example.de/portal/de/" in (exported / "sitemap.xml").read_text()
     directory = (exported / "portal/de/anlaufstellen/index.html").read_text(encoding="utf-8")
     assert len(re.findall(r'<li class="card">', directory)) == 19  # the whole directory on one page

@@ -199,9 +199,9 @@ def catalogue_data(published, base_url: str) -> dict:
         distributions = [
             {
                 "@type": "dcat:Distribution",
-                "@id": f"{page}daten.{fmt}",
+                "@id": f"{base}/portal/daten/{key}.{fmt}",
                 "dcat:accessURL": {"@id": page},
-                "dcat:downloadURL": {"@id": f"{page}daten.{fmt}"},
+                "dcat:downloadURL": {"@id": f"{base}/portal/daten/{key}.{fmt}"},
                 "dct:format": {"@id": f"http://publications.europa.eu/resource/authority/file-type/{label}"},
                 "dcat:mediaType": media,
                 "dct:license": {"@id": LICENCE},

@@ -147,6 +147,24 @@ def _blocks(number, key, area, published: Published):
 
 
 _LATEST: dict = {}
+CONTACT_VERSION = "portal:contact-points-version"
+
+
+def version(published: "Published | None") -> str:
+    """What the public pages depend on: the published snapshot and the contact points."""
+    from django.core.cache import cache
+
+    return f"{published.number if published else 0}.{cache.get_or_set(CONTACT_VERSION, 1)}"
+
+
+def contact_points_changed(**kwargs):
+    """Signal receiver: an edited contact point makes every cached portal page stale."""
+    from django.core.cache import cache
+
+    try:
+        cache.incr(CONTACT_VERSION)
+    except ValueError:
+        cache.set(CONTACT_VERSION, 2)
 
 
 def latest() -> Published | None:

@@ -48,13 +48,8 @@ def page_urls(published, contact_keys, field_codes) -> list[str]:
 
 
 def download_urls(published) -> list[str]:
-    return [
-        f"/portal/{lang}/kennzahlen/{i['key']}/daten.{fmt}"
-        for lang, _name in settings.PORTAL_LANGUAGES
-        for i in published.indicators
-        if i["observations"]
-        for fmt in DOWNLOADS
-    ]
+    urls = [f"/portal/daten/{i['key']}.{fmt}" for i in published.indicators if i["observations"] for fmt in DOWNLOADS]
+    return urls + ["/portal/daten/alle-daten.zip"]
 
 
 def api_urls(published) -> list[str]:

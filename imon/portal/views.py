@@ -7,6 +7,7 @@ import json
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponse
@@ -26,7 +27,10 @@ RTL = {"ar"}
 
 
 def portal_view(view):
-    """Activates the URL's language, provides the published state, and lets the public cache pages."""
+    """Activates the URL's language, provides the published state, and caches the page.
+
+    A cached page is keyed by the published snapshot and the contact points' version, so a new
+    snapshot or an edited contact point invalidates every page at once (`content.version`)."""
 
     @functools.wraps(view)
     @require_safe
@@ -34,12 +38,18 @@ def portal_view(view):
     def wrapper(request, lang, *args, **kwargs):
         if lang not in LANGUAGES:
             raise Http404
+        published = content.latest()
+        key = f"portal:{content.version(published)}:{request.get_full_path()}"
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
         with translation.override(lang):
             request.LANGUAGE_CODE = lang
-            published = content.latest()
             response = view(request, lang, published, *args, **kwargs)
             response.headers["Content-Language"] = lang
-            return response
+        if response.status_code == 200:
+            cache.set(key, response, 3600)
+        return response
 
     return wrapper
 
@@ -181,19 +191,54 @@ def download_rows(published, key):
 
 @require_safe
 @cache_control(public=True, max_age=300)
-def indicator_download(request, lang, key, fmt):
+def indicator_download(request, key, fmt):
+    """The published observations of one indicator as a file (language-neutral URL)."""
+    published = content.latest()
+    if fmt not in DOWNLOADS or published is None or published.indicator(key) is None:
+        raise Http404
+    response = HttpResponse(indicator_file(published, key, fmt), content_type=DOWNLOADS[fmt][0])
+    response["Content-Disposition"] = f'attachment; filename="{download_name(key, fmt)}"'
+    return response
+
+
+def download_name(key, fmt) -> str:
+    return f"{key}-excel.csv" if fmt == "csv-de" else f"{key}.{fmt}"
+
+
+def indicator_file(published, key, fmt) -> bytes:
     from imon.core import exports
 
-    published = content.latest()
-    if lang not in LANGUAGES or fmt not in DOWNLOADS or published is None or published.indicator(key) is None:
-        raise Http404
     header, rows = download_rows(published, key)
     out = io.BytesIO()
     exports.write(out, fmt, header, rows)
-    response = HttpResponse(out.getvalue(), content_type=DOWNLOADS[fmt][0])
-    extension = "csv" if fmt.startswith("csv") else fmt
-    suffix = "-excel" if fmt == "csv-de" else ""
-    response["Content-Disposition"] = f'attachment; filename="{key}{suffix}.{extension}"'
+    return out.getvalue()
+
+
+def all_data_zip(published) -> bytes:
+    """Every published indicator as CSV (open and German Excel) and JSON, with the API's metadata."""
+    import zipfile
+
+    from . import api
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for indicator in published.indicators:
+            if indicator["observations"]:
+                for fmt in ("csv", "csv-de", "json"):
+                    archive.writestr(f"{fmt}/{download_name(indicator['key'], fmt)}", indicator_file(published, indicator["key"], fmt))
+        archive.writestr("indicators.json", api.dumps({"meta": api.meta(published), "items": api.indicator_list(published)}))
+        archive.writestr("LIZENZ.txt", f"{api.LICENCE_NAME} ({api.LICENCE}); Quelle: {published.municipality['name']}\n")
+    return out.getvalue()
+
+
+@require_safe
+@cache_control(public=True, max_age=300)
+def all_data(request):
+    published = content.latest()
+    if published is None:
+        raise Http404
+    response = HttpResponse(all_data_zip(published), content_type="application/zip")
+    response["Content-Disposition"] = 'attachment; filename="alle-daten.zip"'
     return response
 
 
