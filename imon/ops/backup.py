@@ -15,6 +15,7 @@ import base64
 import datetime
 import decimal
 import hashlib
+import itertools
 import json
 import os
 import shutil
@@ -365,19 +366,18 @@ def _load_tables(archive, manifest, progress):
                 progress(entry["model"], entry["rows"])
             if not entry["rows"]:
                 continue
-            sql = "INSERT INTO {} ({}) VALUES ({})".format(
-                quote(model._meta.db_table), ", ".join(quote(field.column) for field in fields), ", ".join(["%s"] * len(fields))
-            )
-            batch = []
+            table, names = quote(model._meta.db_table), ", ".join(quote(field.column) for field in fields)
             with archive.open(entry["member"]) as stream:
-                for line in stream:
-                    values = json.loads(line)
-                    batch.append([decode(field, value) for field, value in zip(fields, values, strict=True)])
-                    if len(batch) >= BATCH:
+                values = ([decode(field, value) for field, value in zip(fields, json.loads(line), strict=True)] for line in stream)
+                if connection.vendor == "postgresql":
+                    # COPY is several times faster than INSERT; the driver's errors are translated to Django's.
+                    with connection.wrap_database_errors, cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                        for row in values:
+                            copy.write_row(row)
+                else:
+                    sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(fields))})"
+                    while batch := list(itertools.islice(values, BATCH)):
                         cursor.executemany(sql, batch)
-                        batch = []
-            if batch:
-                cursor.executemany(sql, batch)
             restored.append(model)
         for statement in connection.ops.sequence_reset_sql(no_style(), restored):
             cursor.execute(statement)
