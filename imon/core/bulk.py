@@ -2,8 +2,8 @@
 
 Django's bulk_create prepares every value of every row through the field
 machinery (about 10 µs a row); for hundreds of thousands of observations we
-adapt the values once here and hand them to the driver: `executemany` on
-SQLite, `COPY` on PostgreSQL.
+adapt the values once here and hand them to the driver in large batches:
+`executemany` on SQLite, `COPY` on PostgreSQL.
 """
 
 from collections.abc import Iterable
@@ -13,9 +13,10 @@ from django.db import connection
 from .models import Observation
 
 COLUMNS = ("indicator_id", "area_id", "reference_date", "dim_key", "value", "flag", "note")
+BATCH_SIZE = 20_000
 
 
-def insert_observations(rows: Iterable[tuple], extra: dict | None = None, batch_size: int = 5000) -> int:
+def insert_observations(rows: Iterable[tuple], extra: dict | None = None, batch_size: int = BATCH_SIZE) -> int:
     """Insert rows of (indicator_id, area_id, reference_date, dims, dim_key, value, flag, note).
 
     `dims` is carried by the callers for their own use; the database stores `dim_key` only.
@@ -24,32 +25,77 @@ def insert_observations(rows: Iterable[tuple], extra: dict | None = None, batch_
     Returns the number of rows written. Runs in the caller's transaction."""
     extra = extra or {}
     columns = COLUMNS + tuple(extra)
-    extra_values = tuple(extra.values())
     table = connection.ops.quote_name(Observation._meta.db_table)
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
-    count = 0
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # The driver's COPY bypasses Django's cursor wrapper: translate its errors to Django's.
-            with connection.wrap_database_errors, cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for ind, area, date, _dims, dim_key, value, flag, note in rows:
-                    copy.write_row((ind, area, date, dim_key, value, flag, note, *extra_values))
-                    count += 1
-            return count
-        # SQLite stores decimals with NUMERIC affinity: the text of the number is what Django writes too.
+            return _copy(cursor, f"COPY {table} ({names}) FROM STDIN", rows, tuple(extra.values()), batch_size)
         sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"
-        batch = []
-        dates: dict = {}
+        return _execute_many(cursor, sql, rows, tuple(extra.values()), batch_size)
+
+
+def _execute_many(cursor, sql, rows, extra_values, batch_size) -> int:
+    """SQLite: executemany of plain tuples. Decimals are written as their text, as Django does
+    (NUMERIC affinity), dates as ISO text."""
+    count = 0
+    batch = []
+    dates: dict = {}
+    for ind, area, date, _dims, dim_key, value, flag, note in rows:
+        date_text = dates.get(date)
+        if date_text is None:
+            date_text = dates[date] = connection.ops.adapt_datefield_value(date)
+        batch.append((ind, area, date_text, dim_key, None if value is None else str(value), flag, note, *extra_values))
+        if len(batch) >= batch_size:
+            cursor.executemany(sql, batch)
+            count += len(batch)
+            batch = []
+    if batch:
+        cursor.executemany(sql, batch)
+        count += len(batch)
+    return count
+
+
+NULL = "\\N"  # COPY's text format
+
+
+def _copy_text(value) -> str:
+    """A value in COPY's text format: NULL as \\N, backslash, tab, newline and CR escaped."""
+    if value is None:
+        return NULL
+    text = str(value)
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        text = text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return text
+
+
+def _copy(cursor, sql, rows, extra_values, batch_size) -> int:
+    """PostgreSQL: COPY in text format, one block of lines per batch. Text cells (dim_key, flag,
+    note) repeat a lot and are escaped once per distinct text."""
+    count = 0
+    texts: dict = {}  # text -> escaped text
+    dates: dict = {}
+
+    def escape(text):
+        escaped = texts.get(text)
+        if escaped is None:
+            escaped = texts[text] = _copy_text(text)
+        return escaped
+
+    tail = "".join("\t" + _copy_text(v) for v in extra_values) + "\n"
+    lines = []
+    # The driver's COPY bypasses Django's cursor wrapper: translate its errors to Django's.
+    with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
         for ind, area, date, _dims, dim_key, value, flag, note in rows:
             date_text = dates.get(date)
             if date_text is None:
-                date_text = dates[date] = connection.ops.adapt_datefield_value(date)
-            batch.append((ind, area, date_text, dim_key, None if value is None else str(value), flag, note, *extra_values))
-            if len(batch) >= batch_size:
-                cursor.executemany(sql, batch)
-                count += len(batch)
-                batch = []
-        if batch:
-            cursor.executemany(sql, batch)
-            count += len(batch)
+                date_text = dates[date] = date.isoformat()
+            value_text = NULL if value is None else value
+            lines.append(f"{ind}\t{area}\t{date_text}\t{escape(dim_key)}\t{value_text}\t{escape(flag)}\t{escape(note)}{tail}")
+            if len(lines) >= batch_size:
+                copy.write("".join(lines))
+                count += len(lines)
+                lines = []
+        if lines:
+            copy.write("".join(lines))
+            count += len(lines)
     return count

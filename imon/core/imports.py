@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from . import bulk, rules
 from . import models as m
-from .importers import Parsed, Problem
+from .importers import Parsed, Problem, gc_paused
 from .numbers import format_number, same_value
 
 # Old symbol or flag under which a different new value is an expected update, not a conflict.
@@ -120,6 +120,11 @@ class _Resolver:
 
 def plan_import(parsed: Parsed, file_name: str, sha256: str, replace: bool = False, progress=None) -> Plan:
     """Resolve, compare with the database and validate; writes nothing."""
+    with gc_paused():
+        return _plan_import(parsed, file_name, sha256, replace, progress)
+
+
+def _plan_import(parsed: Parsed, file_name: str, sha256: str, replace: bool, progress) -> Plan:
     plan = Plan(parsed, file_name, sha256, replace)
     plan.last_import = m.ImportRecord.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     plan.errors.extend(parsed.problems)
@@ -134,11 +139,10 @@ def plan_import(parsed: Parsed, file_name: str, sha256: str, replace: bool = Fal
         key: {v.label.lower(): v.key for v in d.values.all()} for key, d in resolver.dimensions.items()
     }
     file_dims = defaultdict(set)
-    last_dims: dict = {}
+    first_rows: dict = {}  # (indicator, dim_key) -> the first row with that breakdown
     for row in parsed.rows:
-        if last_dims.get(row.indicator) is row.dims:
-            continue  # readers share one dims object per breakdown: nothing new to learn
-        last_dims[row.indicator] = row.dims
+        first_rows.setdefault((row.indicator, row.dim_key), row)
+    for row in first_rows.values():
         if row.indicator not in indicator_dims:
             indicator = resolver.indicators.get(row.indicator)
             if indicator is not None:
@@ -171,14 +175,10 @@ def plan_import(parsed: Parsed, file_name: str, sha256: str, replace: bool = Fal
                     plan.create["indicators"][key] = {"dimensions_only": True}
                     indicator_dims[key] = file_dims[key]
 
-    # Rows: each distinct (indicator, area, breakdown) is resolved once.
-    def resolve(row):
-        expected = indicator_dims.get(row.indicator)
-        if expected is None:
-            return None
-        area = resolver.area(row.area, row.line, "area")
-        if area is None:
-            return None
+    # Rows: each distinct area and each distinct breakdown of an indicator is resolved once.
+    def resolve_breakdown(row):
+        """(dims, dim_key) as stored for the row's breakdown, or None after recording an error."""
+        expected = indicator_dims[row.indicator]
         dims = row.dims
         if set(dims) != expected:
             dims = _match_dimensions(dims, expected, resolver.dimensions)
@@ -195,42 +195,51 @@ def plan_import(parsed: Parsed, file_name: str, sha256: str, replace: bool = Fal
                     resolver.error_once("value", (dim, value), row.line, dim, _("'%(value)s' is not a value of the dimension '%(dim)s'.") % {"value": value, "dim": dim})
                     return None
                 dims = {**dims, dim: by_label}
-        return area, dims, dims is row.dims, m.dimension_key(dims) if dims is not row.dims else row.dim_key
+        return dims, m.dimension_key(dims) if dims is not row.dims else row.dim_key
 
-    resolved: dict = {}
-    incoming: dict = {}
+    # What is stored for these indicators; nothing for new ones (then every row is new).
+    existing = _stored({key for key, dims in indicator_dims.items() if dims is not None}, resolver.indicators)
+    areas: dict = {}
+    breakdowns: dict = {}
+    incoming: dict = {}  # (indicator, area, date, dim_key) -> row
+    renamed: dict = {}  # the same key -> dims, for rows whose breakdown was named differently in the file
+    new = plan.new
     for row in parsed.rows:
-        cache_key = (row.indicator, row.area, row.dim_key)
-        target = resolved.get(cache_key, resolved)
-        if target is resolved:
-            target = resolved[cache_key] = resolve(row)
+        if indicator_dims.get(row.indicator) is None:
+            continue  # unknown indicator, reported above
+        area = areas.get(row.area, areas)
+        if area is areas:
+            area = areas[row.area] = resolver.area(row.area, row.line, "area")
+        if area is None:
+            continue
+        target = breakdowns.get((row.indicator, row.dim_key), breakdowns)
+        if target is breakdowns:
+            target = breakdowns[(row.indicator, row.dim_key)] = resolve_breakdown(row)
         if target is None:
             continue
-        area, dims, same_dims, dim_key = target
+        dims, dim_key = target
         ident = (row.indicator, area, row.date, dim_key)
         if ident in incoming:
-            other = incoming[ident][0].line
+            other = incoming[ident].line
             plan.errors.append(_problem_at(row.line, "", _("the same observation appears twice (also in line %(other)s).") % {"other": other}))
             continue
-        incoming[ident] = (row, dims, same_dims)
-    plan.indicator_keys = {key[0] for key in incoming}
-
-    # Compare with what is stored
-    existing = _stored(plan.indicator_keys, resolver.indicators)
-    for ident, (row, dims, _same_dims) in incoming.items():
-        new_row = (ident[0], ident[1], ident[2], dims, ident[3], row.value, row.flag, row.note)
-        old = existing.get(ident)
+        incoming[ident] = row
+        if dims is not row.dims:
+            renamed[ident] = dims
+        new_row = (row.indicator, area, row.date, dims, dim_key, row.value, row.flag, row.note)
+        old = existing.get(ident) if existing else None
         if old is None:
-            plan.new.append(new_row)
+            new.append(new_row)
         elif same_value(old[1], row.value) and old[2] == row.flag and (old[3] == row.note or not row.note):
             plan.unchanged += 1
         elif row.flag == "r" or old[2] in REPLACEABLE_FLAGS:
             plan.changed.append((old[0], new_row, old[1:]))
         else:
             plan.conflicts.append((old[0], new_row, old[1:]))
+    plan.indicator_keys = {key[0] for key in incoming}
     if plan.conflicts and not replace:
         for _obs_id, new_row, old in plan.conflicts[:50]:
-            row = incoming[(new_row[0], new_row[1], new_row[2], new_row[4])][0]
+            row = incoming[(new_row[0], new_row[1], new_row[2], new_row[4])]
             plan.warnings.append(
                 _problem_at(row.line, row.column, _("conflict: stored is %(old)s, the file says %(new)s; written only with --replace.")
                 % {"old": _show(old[0], old[1]), "new": _show(row.value, row.flag)}, _show(row.value, row.flag))
@@ -238,7 +247,7 @@ def plan_import(parsed: Parsed, file_name: str, sha256: str, replace: bool = Fal
 
     # Validation rules, on stored and incoming values together
     say(_("Validating …"))
-    findings = _check_rules(plan, incoming, existing, resolver)
+    findings = _check_rules(plan, incoming, renamed, existing, resolver)
     for finding in findings:
         problem = _problem_at(finding.line, finding.column, finding.message, finding.value)
         (plan.errors if finding.severity == "error" else plan.warnings).append(problem)
@@ -284,7 +293,7 @@ def _show(value, flag):
     return format_number(Decimal(value)) + (f" {flag}" if flag else "")
 
 
-def _check_rules(plan, incoming, existing, resolver):
+def _check_rules(plan, incoming, renamed, existing, resolver):
     indicators = resolver.indicators
     rule_list = []
     related = set(plan.indicator_keys)
@@ -309,9 +318,11 @@ def _check_rules(plan, incoming, existing, resolver):
     for source in (existing, more):
         for ident, stored in source.items():
             cells[ident] = rules.Cell(stored[1], stored[2], m.parse_dimension_key(ident[3]))
-    for ident, (row, dims, same_dims) in incoming.items():
-        # A row has the attributes of a cell; only rows whose breakdown was renamed need a new one.
-        cells[ident] = row if same_dims else rules.Cell(row.value, row.flag, dims, row.line, row.column)
+    # A row has the attributes of a cell; only rows whose breakdown was renamed need a new one.
+    cells.update(incoming)
+    for ident, dims in renamed.items():
+        row = incoming[ident]
+        cells[ident] = rules.Cell(row.value, row.flag, dims, row.line, row.column)
     return rules.check(rule_list, cells, m.area_children())
 
 
@@ -344,7 +355,7 @@ def apply_import(plan: Plan, user=None, progress=None) -> m.ImportRecord | None:
     if not plan.has_changes:
         return None
     try:
-        with transaction.atomic():
+        with gc_paused(), transaction.atomic():
             _lock_imports()
             newer = m.ImportRecord.objects.filter(pk__gt=plan.last_import, indicators__key__in=plan.indicator_keys)
             if newer.exists():
@@ -374,8 +385,9 @@ def _write(plan: Plan, user, say) -> m.ImportRecord:
         warnings=[str(w) for w in plan.warnings],
     )
     say(_("Writing %(count)s new rows …") % {"count": len(plan.new)})
+    indicator_ids = {key: indicator.pk for key, indicator in indicators.items()}
     bulk.insert_observations(
-        ((indicators[r[0]].pk, areas[r[1]], *r[2:]) for r in plan.new),
+        ((indicator_ids[r[0]], areas[r[1]], *r[2:]) for r in plan.new),
         extra={"import_record_id": record.pk},
     )
     updates = plan.changed + (plan.conflicts if plan.replace else [])
@@ -410,11 +422,13 @@ def _create_metadata(plan: Plan):
             dimension=dims[dim], key=value_key, label=(label or value_key)[:300], is_total=is_total, order=1000 + order[dim]
         )
     states = {a.code: a for a in m.Area.objects.filter(kind__in=["state", "country"])}
+    new_areas = []
     for code, spec in create["areas"].items():
         parent = states.get(code[:2]) if spec["kind"] != "state" else states.get("DG")
         if spec["kind"] == "country":
             parent = None
-        m.Area.objects.create(key=code, code=code, name=spec["name"][:200] or code, kind=spec["kind"], parent=parent, order=10000)
+        new_areas.append(m.Area(key=code, code=code, name=spec["name"][:200] or code, kind=spec["kind"], parent=parent, order=10000))
+    m.Area.objects.bulk_create(new_areas)
     file_dims = defaultdict(set)
     for row in plan.new:
         if row[0] in create["indicators"]:
