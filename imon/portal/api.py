@@ -35,7 +35,7 @@ def _published():
 
 
 def _json(data, status=200):
-    response = JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False, "indent": 1})
+    response = JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False, "separators": (",", ":")})
     response["Access-Control-Allow-Origin"] = "*"
     return response
 
@@ -343,4 +343,4 @@ def openapi(request):
 
 
 def dumps(data) -> bytes:
-    return json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

@@ -18,10 +18,10 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
-from django.test import Client
+from django.test import Client, override_settings
 
 from . import api, content
-from .views import DOWNLOADS
+from .views import DOWNLOADS, all_data_zip, indicator_file
 
 LINK = re.compile(r'(href|src|action)="(/[^"]*)"')
 
@@ -33,10 +33,10 @@ class ExportStats:
     seconds: float = 0.0
 
 
-def page_urls(published, contact_keys, field_codes) -> list[str]:
-    """Every public page (one language prefix per entry of PORTAL_LANGUAGES)."""
+def page_urls(published, contact_keys, field_codes, languages) -> list[str]:
+    """Every public page, in each of `languages`."""
     urls = []
-    for lang, _name in settings.PORTAL_LANGUAGES:
+    for lang in languages:
         base = f"/portal/{lang}/"
         urls += [base, f"{base}kennzahlen/", f"{base}anlaufstellen/", f"{base}leichte-sprache/", f"{base}barrierefreiheit/", f"{base}impressum/", f"{base}datenschutz/"]
         urls += [f"{base}handlungsfelder/{f['code'].lower()}/" for f in published.fields]
@@ -45,11 +45,6 @@ def page_urls(published, contact_keys, field_codes) -> list[str]:
         urls += [f"{base}anlaufstellen/thema/{code.lower()}/" for code in field_codes]
         urls += [f"{base}anlaufstellen/{key}/" for key in contact_keys]
     return urls
-
-
-def download_urls(published) -> list[str]:
-    urls = [f"/portal/daten/{i['key']}.{fmt}" for i in published.indicators if i["observations"] for fmt in DOWNLOADS]
-    return urls + ["/portal/daten/alle-daten.zip"]
 
 
 def api_urls(published) -> list[str]:
@@ -85,8 +80,20 @@ def rewrite_links(html: str, from_file: str) -> str:
     return LINK.sub(replace, html)
 
 
-def export_site(target: Path, base_url: str = "", progress=None) -> ExportStats:
-    """Write the public portal into `target` (which is replaced)."""
+def _write_pages(client, pages, write, say):
+    for number, url in enumerate(pages, 1):
+        fetch = url + "?alle=1" if url.endswith("/anlaufstellen/") or "/anlaufstellen/thema/" in url else url
+        response = client.get(fetch)
+        if response.status_code != 200:
+            raise RuntimeError(f"{url}: {response.status_code}")
+        name = file_for(url)
+        write(name, rewrite_links(response.content.decode("utf-8"), name).encode("utf-8"))
+        if number % 200 == 0:
+            say(f"{number} von {len(pages)} Seiten …")
+
+
+def export_site(target: Path, base_url: str = "", progress=None, languages=None) -> ExportStats:
+    """Write the public portal into `target` (which is replaced), in `languages` (default: all)."""
     from imon.core import models as m
 
     started = time.perf_counter()
@@ -110,27 +117,31 @@ def export_site(target: Path, base_url: str = "", progress=None) -> ExportStats:
 
     contact_keys = list(m.ContactPoint.objects.filter(published=True).values_list("key", flat=True))
     field_codes = [f["code"] for f in published.fields]
-    pages = page_urls(published, contact_keys, field_codes)
+    all_languages = [code for code, _name in settings.PORTAL_LANGUAGES]
+    languages = [code for code in (languages or all_languages) if code in all_languages] or all_languages
+    pages = page_urls(published, contact_keys, field_codes, languages)
     say(f"{len(pages)} Seiten werden geschrieben …")
-    for number, url in enumerate(pages, 1):
-        fetch = url + "?alle=1" if url.endswith("/anlaufstellen/") or "/anlaufstellen/thema/" in url else url
-        response = client.get(fetch)
-        if response.status_code != 200:
-            raise RuntimeError(f"{url}: {response.status_code}")
-        name = file_for(url)
-        write(name, rewrite_links(response.content.decode("utf-8"), name).encode("utf-8"))
-        if number % 200 == 0:
-            say(f"{number} von {len(pages)} Seiten …")
-    downloads = download_urls(published)
-    say(f"{len(downloads)} Downloads werden geschrieben …")
-    for url in downloads:
-        write(file_for(url), client.get(url).content)
+    only_these = override_settings(PORTAL_LANGUAGES=[(code, name) for code, name in settings.PORTAL_LANGUAGES if code in languages])
+    only_these.enable()  # pages link only to the exported languages
+    try:
+        _write_pages(client, pages, write, say)
+    finally:
+        only_these.disable()
+    downloads = [i["key"] for i in published.indicators if i["observations"]]
+    say(f"{len(downloads) * len(DOWNLOADS)} Downloads werden geschrieben …")
+    files = {}
+    for key in downloads:
+        for fmt in DOWNLOADS:
+            files[(key, fmt)] = data = indicator_file(published, key, fmt)
+            write(f"portal/daten/{key}.{fmt}", data)
+    write("portal/daten/alle-daten.zip", all_data_zip(published, files))
     for url in api_urls(published):
         write(file_for(url), client.get(url).content)
     write("api/v1/catalog.jsonld", api.dumps(api.catalogue_data(published, base_url or "")))
     stylesheet = finders.find("portal/portal.css")
     write(f"{settings.STATIC_URL.strip('/')}/portal/portal.css", Path(stylesheet).read_bytes())
-    write("index.html", b'<!DOCTYPE html><html lang="de"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0; url=portal/de/index.html"><title>Integrationsportal</title></head><body><p><a href="portal/de/index.html">Zum Integrationsportal</a></p></body></html>')
+    first = languages[0]
+    write("index.html", f'<!DOCTYPE html><html lang="de"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0; url=portal/{first}/index.html"><title>Integrationsportal</title></head><body><p><a href="portal/{first}/index.html">Zum Integrationsportal</a></p></body></html>'.encode())
     if base_url:
         urls = "".join(f"<url><loc>{base_url.rstrip('/')}{url}</loc></url>" for url in pages)
         write("sitemap.xml", f'<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'.encode())

@@ -22,8 +22,12 @@ from imon.reports.document import Figure, Table
 
 from . import content
 
-LANGUAGES = dict(settings.PORTAL_LANGUAGES)
 RTL = {"ar"}
+
+
+def languages() -> dict:
+    """The portal's languages (read per request: the static export may limit them)."""
+    return dict(settings.PORTAL_LANGUAGES)
 
 
 def portal_view(view):
@@ -36,10 +40,10 @@ def portal_view(view):
     @require_safe
     @cache_control(public=True, max_age=300)
     def wrapper(request, lang, *args, **kwargs):
-        if lang not in LANGUAGES:
+        if lang not in languages():
             raise Http404
         published = content.latest()
-        key = f"portal:{content.version(published)}:{request.get_full_path()}"
+        key = f"portal:{content.version(published)}:{','.join(languages())}:{request.get_full_path()}"
         cached = cache.get(key)
         if cached is not None:
             return cached
@@ -56,7 +60,7 @@ def portal_view(view):
 
 def _page(request, lang, published, template, context):
     path = request.path
-    alternates = [(code, name, path.replace(f"/portal/{lang}/", f"/portal/{code}/", 1)) for code, name in LANGUAGES.items()]
+    alternates = [(code, name, path.replace(f"/portal/{lang}/", f"/portal/{code}/", 1)) for code, name in languages().items()]
     context.update(
         {
             "lang": lang,
@@ -214,18 +218,24 @@ def indicator_file(published, key, fmt) -> bytes:
     return out.getvalue()
 
 
-def all_data_zip(published) -> bytes:
-    """Every published indicator as CSV (open and German Excel) and JSON, with the API's metadata."""
+ZIP_FORMATS = ("csv", "csv-de", "json")
+
+
+def all_data_zip(published, files: dict | None = None) -> bytes:
+    """Every published indicator as CSV (open and German Excel) and JSON, with the API's metadata.
+    `files` may hold the files already made ({(key, fmt): bytes}, as the static export has them)."""
     import zipfile
 
     from . import api
 
+    files = files or {}
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         for indicator in published.indicators:
             if indicator["observations"]:
-                for fmt in ("csv", "csv-de", "json"):
-                    archive.writestr(f"{fmt}/{download_name(indicator['key'], fmt)}", indicator_file(published, indicator["key"], fmt))
+                for fmt in ZIP_FORMATS:
+                    data = files.get((indicator["key"], fmt)) or indicator_file(published, indicator["key"], fmt)
+                    archive.writestr(f"{fmt}/{download_name(indicator['key'], fmt)}", data)
         archive.writestr("indicators.json", api.dumps({"meta": api.meta(published), "items": api.indicator_list(published)}))
         archive.writestr("LIZENZ.txt", f"{api.LICENCE_NAME} ({api.LICENCE}); Quelle: {published.municipality['name']}\n")
     return out.getvalue()

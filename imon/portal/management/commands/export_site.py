@@ -11,6 +11,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("dir", help=_("target folder (replaced)"))
+        parser.add_argument("--languages", default="", help=_("comma-separated language codes (default: all portal languages)"))
         parser.add_argument("--base-url", default="", help=_("public address of the export, e.g. https://integration.example.de (for the catalogue and sitemap)"))
 
     def handle(self, *args, **options):
@@ -18,7 +19,8 @@ class Command(BaseCommand):
         if target == Path.cwd() or target == Path("/") or (target / ".git").exists():
             raise CommandError(_("Refusing to replace %(path)s: choose an empty or export folder.") % {"path": target})
         try:
-            stats = export_site(target, options["base_url"], progress=lambda text: self.stderr.write(text))
+            languages = [code.strip() for code in options["languages"].split(",") if code.strip()] or None
+            stats = export_site(target, options["base_url"], progress=lambda text: self.stderr.write(text), languages=languages)
         except ValueError:
             raise CommandError(_("Nothing has been published yet: freeze a snapshot first (imon snapshot create).")) from None
         self.stdout.write(

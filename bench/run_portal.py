@@ -1,0 +1,156 @@
+"""Portal benchmarks: the live portal under load, and the static export of a large portal.
+
+    .venv/bin/python bench/run_portal.py load [--seconds 60] [--no-postgres]
+    .venv/bin/python bench/run_portal.py export [--observations 500000] [--indicators 60]
+
+load: sets up the Leverkusen demo (SQLite, then PostgreSQL), starts `imon serve` and drives it
+with wrk (Debian package `wrk`), 50 connections on 2 threads, for `--seconds`:
+  * cached pages: wrk rotates over the portal's page types in German and Arabic;
+  * uncached pages: the same pages with a random query parameter, so every request renders;
+  * baseline of the same run: /healthz (one database query, no template).
+  Prints requests/s, p50/p95/p99 latency and the number of errors (non-2xx or socket errors).
+  Targets (issue 7): no errors; p95 under 50 ms cached, under 200 ms uncached.
+
+export: a synthetic concept (bench/make_concept.py) with 60 indicators and 500,000
+observations is loaded and frozen into a snapshot, then `imon export-site --languages de,en`
+is timed; prints the time, the output size and the file count. Target: under 10 s (peer
+reference on this kind of machine: the Open SDG data build takes 38.8 s and writes 399 MB).
+"""
+
+import argparse
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+from run import PostgresDatabase  # noqa: E402
+
+IMON = [sys.executable, "-m", "imon.cli"]
+PAGES = [
+    "/portal/{lang}/",
+    "/portal/{lang}/handlungsfelder/h/",
+    "/portal/{lang}/massnahmen/c1/",
+    "/portal/{lang}/kennzahlen/",
+    "/portal/{lang}/kennzahlen/wohnungssuchende-haushalte/",
+    "/portal/{lang}/kennzahlen/gefluechtete/",
+    "/portal/{lang}/anlaufstellen/",
+    "/portal/{lang}/anlaufstellen/ki-leverkusen/",
+]
+LUA = """
+local paths = {%(paths)s}
+local counter = 0
+local uncached = %(uncached)s
+request = function()
+  counter = counter + 1
+  local path = paths[(counter %% #paths) + 1]
+  if uncached then path = path .. "?nocache=" .. math.random(1, 1000000000) end
+  return wrk.format("GET", path)
+end
+done = function(summary, latency, requests)
+  local errors = summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.status + summary.errors.timeout
+  io.write(string.format("RESULT %%d %%.1f %%.2f %%.2f %%.2f %%d\\n", summary.requests, summary.requests / (summary.duration / 1e6),
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000, errors))
+end
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wrk(port, paths, seconds, uncached, workdir) -> dict:
+    script = workdir / ("uncached.lua" if uncached else "cached.lua")
+    script.write_text(LUA % {"paths": ", ".join(f'"{p}"' for p in paths), "uncached": "true" if uncached else "false"})
+    out = subprocess.run(
+        ["wrk", "-t2", "-c50", f"-d{seconds}s", "--timeout", "10s", "-s", str(script), f"http://127.0.0.1:{port}"],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    line = next(line for line in out.splitlines() if line.startswith("RESULT"))
+    requests, rate, p50, p95, p99, errors = line.split()[1:]
+    return {"requests": int(requests), "rate": float(rate), "p50": float(p50), "p95": float(p95), "p99": float(p99), "errors": int(errors)}
+
+
+def load(label, env, seconds, workdir):
+    subprocess.run([*IMON, "demo", "--no-serve"], env=env, check=True, stdout=subprocess.DEVNULL)
+    port = free_port()
+    server = subprocess.Popen([*IMON, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        paths = [p.format(lang=lang) for lang in ("de", "ar") for p in PAGES]
+        wrk(port, paths, 2, False, workdir)  # warm the caches
+        print(f"\n{label}: {seconds} s per run, 50 connections")
+        results = {}
+        for name, run_paths, uncached in (("baseline /healthz", ["/healthz"], False), ("cached pages", paths, False), ("uncached pages", paths, True)):
+            r = results[name] = wrk(port, run_paths, seconds, uncached, workdir)
+            print(f"  {name:<18} {r['rate']:8.0f} req/s  p50 {r['p50']:6.1f} ms  p95 {r['p95']:6.1f} ms  p99 {r['p99']:6.1f} ms  errors {r['errors']}")
+        base = results["baseline /healthz"]["p95"] or 1
+        cached, uncached = results["cached pages"], results["uncached pages"]
+        print(f"  p95 ratio to baseline: cached {cached['p95'] / base:.1f}x, uncached {uncached['p95'] / base:.1f}x")
+        ok = cached["errors"] == uncached["errors"] == 0 and cached["p95"] < 50 and uncached["p95"] < 200
+        print(f"  targets (no errors, p95 < 50 ms cached, < 200 ms uncached): {'met' if ok else 'NOT met'}")
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def export(args, workdir, env):
+    from make_concept import write_concept
+
+    concept = workdir / "large.yaml"
+    start = time.perf_counter()
+    write_concept(concept, fields=8, measures=200, indicators=args.indicators, observations=args.observations, seed=7)
+    print(f"concept file: {args.indicators} indicators, {args.observations:,} observations ({time.perf_counter() - start:.1f} s to generate)")
+    subprocess.run([*IMON, "migrate", "-v0"], env=env, check=True)
+    for step, command in (("load-concept", ["load-concept", str(concept)]), ("snapshot create", ["snapshot", "create", "--title", "Bericht", "--date", "2030-12-31"])):
+        start = time.perf_counter()
+        subprocess.run([*IMON, *command], env=env, check=True, stdout=subprocess.DEVNULL)
+        print(f"{step}: {time.perf_counter() - start:.1f} s")
+    target = workdir / "site"
+    start = time.perf_counter()
+    subprocess.run([*IMON, "export-site", str(target), "--languages", "de,en"], env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    seconds = time.perf_counter() - start
+    files = [p for p in target.rglob("*") if p.is_file()]
+    size = sum(p.stat().st_size for p in files)
+    print(f"export-site (de, en): {seconds:.1f} s, {len(files):,} files, {size / 1e6:.0f} MB "
+          f"(target < 10 s; Open SDG reference 38.8 s, 399 MB); ratio to reference {seconds / 38.8:.2f}")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("what", choices=("load", "export"))
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--observations", type=int, default=500_000)
+    parser.add_argument("--indicators", type=int, default=60)
+    args = parser.parse_args(argv)
+    if args.what == "load" and not shutil.which("wrk"):
+        raise SystemExit("wrk is needed: apt-get install wrk")
+    base_env = {k: v for k, v in os.environ.items() if k != "IMON_DATABASE_URL"}
+    with tempfile.TemporaryDirectory(prefix="imon-bench-portal-") as tmp:
+        workdir = Path(tmp)
+        if args.what == "export":
+            export(args, workdir, dict(base_env, IMON_HOME=str(workdir / "home")))
+            return
+        load("SQLite", dict(base_env, IMON_HOME=str(workdir / "sqlite")), args.seconds, workdir)
+        if not args.no_postgres:
+            with PostgresDatabase(args.database_url) as database:
+                load("PostgreSQL", dict(base_env, IMON_HOME=str(workdir / "pg"), IMON_DATABASE_URL=database.url), args.seconds, workdir)
+
+
+if __name__ == "__main__":
+    main()
