@@ -71,7 +71,7 @@ def test_history_records_who_when_old_and_new_for_every_saved_field(people, clie
     changes = {c.field: (c.old, c.new, c.user.username) for c in Change.objects.filter(object_key="C1")}
     assert changes == {"progress": ("", "40", "erik"), "lead_unit": (c1.lead_unit, "KI", "erik")}
     page = client.get("/steuerung/massnahmen/C1/").content.decode()
-    assert "Verlauf" in page and "erik" in page and "lead_unit" in page
+    assert "Verlauf" in page and "erik" in page and "<td>Federführung</td>" in page
 
 
 def test_delete_and_restore_a_measure_keeps_everything(people, client):

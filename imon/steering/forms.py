@@ -38,6 +38,7 @@ class MeasureForm(LockedForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["traffic_light"].choices = [("", _("no traffic light"))] + list(m.Measure.TrafficLight.choices)
         for name in ("start_date", "end_date"):
             self.fields[name].input_formats = DATE_FORMATS
             self.fields[name].help_text = _("As TT.MM.JJJJ, e.g. 31.12.2026.")
@@ -47,7 +48,7 @@ class StatusUpdateForm(LockedForm):
     next_steps_text = forms.CharField(
         label=_("Next steps"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 5}),
+        widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("One step per line: text | due date (TT.MM.JJJJ) | responsible. Date and responsible are optional."),
     )
 
@@ -62,6 +63,17 @@ class StatusUpdateForm(LockedForm):
             self.initial["next_steps_text"] = "\n".join(logic.next_step_line(s) for s in self.instance.next_steps)
         self.fields["progress"].help_text = _("0 to 100; empty: the default of the status counts.")
         self.fields["traffic_light_reason"].help_text = _("Required for yellow and red.")
+        self.fields["traffic_light"].choices = [("", _("no traffic light"))] + list(m.Measure.TrafficLight.choices)
+
+    GROUPS = [
+        (_("Status and traffic light"), ["status", "progress", "traffic_light", "traffic_light_reason"]),
+        (_("Results and next steps"), ["results", "obstacles", "next_steps_text"]),
+        (_("Controlling figures"), ["participants", "staff", "hours", "cost", "funding", "effect"]),
+    ]
+
+    def groups(self):
+        """(legend, bound fields) for the form's fieldsets."""
+        return [(legend, [self[name] for name in names]) for legend, names in self.GROUPS]
 
     def clean_next_steps_text(self):
         steps, errors = logic.parse_next_steps(self.cleaned_data["next_steps_text"])

@@ -55,6 +55,30 @@ def _history(object_type, keys):
     return Change.objects.filter(object_type=object_type, object_key__in=keys).select_related("user", "cycle").order_by("-at", "-pk")
 
 
+HISTORY_MODELS = {"measure": m.Measure, "status_update": StatusUpdate, "cycle": ReportingCycle}
+
+
+def labelled(changes):
+    """German field names and choice labels for history rows (the rows keep the stored codes)."""
+    changes = list(changes)
+    for c in changes:
+        c.field_label, c.old_label, c.new_label = c.field, c.old, c.new
+        model = HISTORY_MODELS.get(c.object_type)
+        if not c.field or model is None:
+            continue
+        if c.field == "next_steps":
+            model = StatusUpdate  # on the measure it is a relation; the status update has the field
+        try:
+            field = model._meta.get_field(c.field)
+        except Exception:
+            continue
+        c.field_label = field.verbose_name
+        if field.choices:
+            choices = dict(field.flatchoices)
+            c.old_label, c.new_label = choices.get(c.old, c.old), choices.get(c.new, c.new)
+    return changes
+
+
 # --- Dashboard ------------------------------------------------------------------------------
 
 
@@ -136,7 +160,8 @@ def measure_page(request, key):
         "goals": list(measure.goals.all()), "strategic": list(measure.strategic_goals.all()),
         "indicators": list(measure.indicators.all()),
         "owners": list(MeasureOwner.objects.filter(measure=measure).select_related("user")),
-        "updates": updates, "history": list(_history("measure", [key]) | Change.objects.filter(object_type="status_update", object_key__in=keys[1:]).select_related("user", "cycle")),
+        "updates": updates,
+        "history": labelled(_history("measure", [key]) | Change.objects.filter(object_type="status_update", object_key__in=keys[1:]).select_related("user", "cycle")),
         "can_edit": can_edit_measure(request.user, measure), "can_delete": can_delete_measure(request.user, measure),
     })
 
@@ -313,7 +338,7 @@ def cycle_page(request, key):
     for u in updates:
         counts[u.state] = counts.get(u.state, 0) + 1
     states = [(value, label, counts.get(value, 0)) for value, label in StatusUpdate.State.choices]
-    history = list(Change.objects.filter(cycle=cycle).select_related("user").order_by("-at", "-pk")[:500])
+    history = labelled(Change.objects.filter(cycle=cycle).select_related("user", "cycle").order_by("-at", "-pk")[:1000])
     return render(request, "steering/cycle.html", {
         "cycle": cycle, "updates": updates, "states": states, "history": history,
         "can_approve": is_reviewer(request.user) and cycle.state == ReportingCycle.State.OPEN,
@@ -364,7 +389,7 @@ def update_form(request, key, measure_key):
             else:
                 messages.success(request, _("Thank you: the status update has been sent to the KI for review."))
                 return redirect("steering-update", key, measure_key)
-    history = list(_history("status_update", [f"{key}/{measure_key}"]))
+    history = labelled(_history("status_update", [f"{key}/{measure_key}"]))
     review = ReviewForm() if is_ki(request.user) and update.state == StatusUpdate.State.SUBMITTED else None
     return render(request, "steering/update.html", {
         "update": update, "form": form, "editable": editable, "conflict": conflict, "review": review, "history": history,
