@@ -7,6 +7,8 @@ adapt the values once here and hand them to the driver in large batches:
 """
 
 from collections.abc import Iterable
+from functools import cache
+from itertools import islice
 
 from django.db import connection
 
@@ -35,21 +37,15 @@ def insert_observations(rows: Iterable[tuple], extra: dict | None = None, batch_
 
 
 def _execute_many(cursor, sql, rows, extra_values, batch_size) -> int:
-    """SQLite: executemany of plain tuples. Decimals are written as their text, as Django does
-    (NUMERIC affinity), dates as ISO text."""
+    """SQLite: executemany of plain tuples in large batches. Decimals are written as their
+    text, as Django does (NUMERIC affinity), dates as ISO text."""
     count = 0
-    batch = []
-    dates: dict = {}
-    for ind, area, date, _dims, dim_key, value, flag, note in rows:
-        date_text = dates.get(date)
-        if date_text is None:
-            date_text = dates[date] = connection.ops.adapt_datefield_value(date)
-        batch.append((ind, area, date_text, dim_key, None if value is None else str(value), flag, note, *extra_values))
-        if len(batch) >= batch_size:
-            cursor.executemany(sql, batch)
-            count += len(batch)
-            batch = []
-    if batch:
+    rows = iter(rows)
+    date_text = cache(connection.ops.adapt_datefield_value)
+    while batch := [
+        (ind, area, date_text(date), dim_key, None if value is None else str(value), flag, note, *extra_values)
+        for ind, area, date, _dims, dim_key, value, flag, note in islice(rows, batch_size)
+    ]:
         cursor.executemany(sql, batch)
         count += len(batch)
     return count

@@ -328,14 +328,14 @@ def parse_genesis(header: list[str], reader, name: str) -> Parsed:
     table = re.search(r"\d{5}-\d{4}|\d{5}-\d{2}-\d{2}-\d|\d{4}[A-Z]-\d{4}", name)
     rows, problems = result.rows, result.problems
     indicators = result.indicators
-    # Each distinct text is handled once: dates, combinations of variable codes, cell values.
+    # Each distinct text is handled once: dates, combinations of codes, cell values.
     date_cache: dict = {}
-    combo_cache: dict = {}  # variable and attribute codes -> (area, dims, dim_key)
+    combo_cache: dict = {}  # statistic, value variable, variable and attribute codes -> (indicator, area, dims, dim_key)
     breakdowns: dict = {}  # codes of the classifying variables -> (dims, dim_key)
     cell_cache: dict = {}  # value text -> (value, flag)
     indicator_keys: dict = {}
-    code_columns = [i for cols in variables for i in cols[::2]]  # variable codes and attribute codes
-    combo_of = operator.itemgetter(*code_columns) if code_columns else (lambda record: ())
+    code_columns = [i_stat, i_vcode] + [i for cols in variables for i in cols[::2]]  # with variable and attribute codes
+    combo_of = operator.itemgetter(*code_columns)
     for line, record in reader:
         if not record or (len(record) == 1 and not record[0].strip()):
             continue
@@ -344,19 +344,6 @@ def parse_genesis(header: list[str], reader, name: str) -> Parsed:
                 Problem(line, "", _("the line has %(found)s of %(expected)s columns (file truncated?).") % {"found": len(record), "expected": width})
             )
             continue
-        indicator = indicator_keys.get((record[i_stat], record[i_vcode]))
-        if indicator is None:
-            statistic = record[i_stat]
-            indicator = indicator_keys[(statistic, record[i_vcode])] = f"{statistic}-{record[i_vcode]}".lower()
-            indicators[indicator] = {"title": record[i_vlabel], "unit": record[i_unit], "statistic": record[i_stat_label]}
-            if result.source is None:
-                result.source = {
-                    "key": f"genesis-{table.group(0) if table else statistic}".lower(),
-                    "publisher": _("Statistical Offices of the Federation and the Länder (GENESIS)"),
-                    "title": record[i_stat_label],
-                    "table_code": table.group(0) if table else statistic,
-                    "licence": "dl-de/by-2-0",
-                }
         time_key = (record[i_time_code], record[i_time])
         date = date_cache.get(time_key)
         if date is None:
@@ -369,8 +356,20 @@ def parse_genesis(header: list[str], reader, name: str) -> Parsed:
         combo = combo_of(record)
         cached = combo_cache.get(combo)
         if cached is None:
-            cached = combo_cache[combo] = _genesis_combo(record, variables, result, breakdowns)
-        area, dims, dim_key = cached
+            indicator = f"{record[i_stat]}-{record[i_vcode]}".lower()
+            indicator = indicator_keys.setdefault(indicator, indicator)  # one text per indicator
+            if indicator not in indicators:
+                indicators[indicator] = {"title": record[i_vlabel], "unit": record[i_unit], "statistic": record[i_stat_label]}
+            if result.source is None:
+                result.source = {
+                    "key": f"genesis-{table.group(0) if table else record[i_stat]}".lower(),
+                    "publisher": _("Statistical Offices of the Federation and the Länder (GENESIS)"),
+                    "title": record[i_stat_label],
+                    "table_code": table.group(0) if table else record[i_stat],
+                    "licence": "dl-de/by-2-0",
+                }
+            cached = combo_cache[combo] = (indicator, *_genesis_combo(record, variables, result, breakdowns))
+        indicator, area, dims, dim_key = cached
         raw = record[i_value]
         cell = cell_cache.get(raw)
         if cell is None:

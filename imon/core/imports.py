@@ -41,6 +41,7 @@ class Plan:
     unchanged: int = 0
     create: dict = field(default_factory=lambda: {"indicators": {}, "dimensions": {}, "values": {}, "areas": {}})
     indicator_keys: set = field(default_factory=set)
+    breakdowns: list = field(default_factory=list)  # (indicator_key, dims) of each breakdown in the file
     last_import: int = 0  # the newest import when the plan was made
 
     @property
@@ -237,6 +238,7 @@ def _plan_import(parsed: Parsed, file_name: str, sha256: str, replace: bool, pro
         else:
             plan.conflicts.append((old[0], new_row, old[1:]))
     plan.indicator_keys = {key[0] for key in incoming}
+    plan.breakdowns = [(key[0], target[0]) for key, target in breakdowns.items() if target is not None]
     if plan.conflicts and not replace:
         for _obs_id, new_row, old in plan.conflicts[:50]:
             row = incoming[(new_row[0], new_row[1], new_row[2], new_row[4])]
@@ -430,9 +432,9 @@ def _create_metadata(plan: Plan):
         new_areas.append(m.Area(key=code, code=code, name=spec["name"][:200] or code, kind=spec["kind"], parent=parent, order=10000))
     m.Area.objects.bulk_create(new_areas)
     file_dims = defaultdict(set)
-    for row in plan.new:
-        if row[0] in create["indicators"]:
-            file_dims[row[0]].update(row[3])
+    for key, dims in plan.breakdowns:
+        if key in create["indicators"]:
+            file_dims[key].update(dims)
     for key, spec in create["indicators"].items():
         indicator = m.Indicator.objects.filter(key=key).first()
         if indicator is None:
