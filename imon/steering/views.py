@@ -81,6 +81,8 @@ def labelled(changes):
 
 # --- Dashboard ------------------------------------------------------------------------------
 
+DASHBOARD_LIST = 25  # longest list per dashboard box; the full lists are on the cycle and next-steps pages
+
 
 @member_required
 def dashboard(request):
@@ -104,18 +106,19 @@ def dashboard(request):
         for u in updates:
             task_counts[u.get_state_display()] = task_counts.get(u.get_state_display(), 0) + 1
         waiting = [u for u in updates if u.state in (StatusUpdate.State.OPEN, StatusUpdate.State.RETURNED)]
-    overdue = list(
-        m.NextStep.objects.filter(measure__field_of_action__concept=concept, done=False, due_date__lt=today)
-        .select_related("measure").order_by("due_date")[:50]
-    )
+    waiting_count, waiting = len(waiting), waiting[:DASHBOARD_LIST]
+    overdue_steps = m.NextStep.objects.filter(measure__field_of_action__concept=concept, done=False, due_date__lt=today)
+    overdue_count = overdue_steps.count()
+    overdue = list(overdue_steps.select_related("measure").order_by("due_date", "measure__key")[:DASHBOARD_LIST])
     indicators = m.Indicator.objects.filter(rhythm_months__isnull=False).annotate(latest=Max("observations__reference_date"))
     stale = [i for i in indicators.order_by("order", "key") if logic.is_stale(i.latest, i.rhythm_months, today)]
     meetings = list(m.Meeting.objects.filter(date__gte=today).select_related("body").order_by("date")[:5])
     past = list(ReportingCycle.objects.filter(concept=concept, state=ReportingCycle.State.CLOSED).select_related("snapshot")[:5])
     return render(request, "steering/dashboard.html", {
         "concept": concept, "fields": fields, "total": total, "rule": logic.ROLLUP_RULE, "defaults": logic.DEFAULT_PROGRESS,
-        "status_labels": dict(m.Measure.Status.choices), "cycle": cycle, "waiting": waiting, "task_counts": task_counts,
-        "overdue": overdue, "stale": stale, "meetings": meetings, "past": past, "today": today,
+        "status_labels": dict(m.Measure.Status.choices), "cycle": cycle, "waiting": waiting, "waiting_count": waiting_count,
+        "task_counts": task_counts, "list_size": DASHBOARD_LIST,
+        "overdue": overdue, "overdue_count": overdue_count, "stale": stale, "meetings": meetings, "past": past, "today": today,
     })
 
 
