@@ -3,12 +3,13 @@
 Django's bulk_create prepares every value of every row through the field
 machinery (about 10 µs a row); for hundreds of thousands of observations we
 adapt the values once here and hand them to the driver in large batches:
-`executemany` on SQLite, `COPY` on PostgreSQL.
+`INSERT … VALUES` with as many rows per statement as the parameter limit allows
+on SQLite, `COPY` in text format on PostgreSQL.
 """
 
 from collections.abc import Iterable
 from functools import cache
-from itertools import islice
+from itertools import chain, islice
 
 from django.db import connection
 
@@ -24,6 +25,7 @@ def insert_observations(rows: Iterable[tuple], extra: dict | None = None, batch_
     `dims` is carried by the callers for their own use; the database stores `dim_key` only.
 
     `extra` adds the same value to every row (e.g. the import that wrote it).
+    `batch_size` is the number of rows per block of COPY data (PostgreSQL).
     Returns the number of rows written. Runs in the caller's transaction."""
     extra = extra or {}
     columns = COLUMNS + tuple(extra)
@@ -32,21 +34,26 @@ def insert_observations(rows: Iterable[tuple], extra: dict | None = None, batch_
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             return _copy(cursor, f"COPY {table} ({names}) FROM STDIN", rows, tuple(extra.values()), batch_size)
-        sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"
-        return _execute_many(cursor, sql, rows, tuple(extra.values()), batch_size)
+        return _insert_values(cursor, table, names, rows, tuple(extra.values()))
 
 
-def _execute_many(cursor, sql, rows, extra_values, batch_size) -> int:
-    """SQLite: executemany of plain tuples in large batches. Decimals are written as their
-    text, as Django does (NUMERIC affinity), dates as ISO text."""
+def _insert_values(cursor, table, names, rows, extra_values) -> int:
+    """SQLite: INSERT with many rows per statement (as many as the parameter limit allows),
+    which takes half the time of executemany with one row per statement. Decimals are
+    written as their text, as Django does (NUMERIC affinity), dates as ISO text."""
+    width = len(COLUMNS) + len(extra_values)
+    per_statement = max(1, connection.features.max_query_params // width)
+    row_sql = "(" + ", ".join(["%s"] * width) + ")"
+    full_sql = f"INSERT INTO {table} ({names}) VALUES " + ", ".join([row_sql] * per_statement)
+    date_text = cache(connection.ops.adapt_datefield_value)
     count = 0
     rows = iter(rows)
-    date_text = cache(connection.ops.adapt_datefield_value)
     while batch := [
         (ind, area, date_text(date), dim_key, None if value is None else str(value), flag, note, *extra_values)
-        for ind, area, date, _dims, dim_key, value, flag, note in islice(rows, batch_size)
+        for ind, area, date, _dims, dim_key, value, flag, note in islice(rows, per_statement)
     ]:
-        cursor.executemany(sql, batch)
+        sql = full_sql if len(batch) == per_statement else f"INSERT INTO {table} ({names}) VALUES " + ", ".join([row_sql] * len(batch))
+        cursor.execute(sql, list(chain.from_iterable(batch)))
         count += len(batch)
     return count
 

@@ -389,7 +389,10 @@ def _write(plan: Plan, user, say) -> m.ImportRecord:
     say(_("Writing %(count)s new rows …") % {"count": len(plan.new)})
     indicator_ids = {key: indicator.pk for key, indicator in indicators.items()}
     bulk.insert_observations(
-        ((indicator_ids[r[0]], areas[r[1]], *r[2:]) for r in plan.new),
+        (
+            (indicator_ids[indicator], areas[area], date, dims, dim_key, value, flag, note)
+            for indicator, area, date, dims, dim_key, value, flag, note in plan.new
+        ),
         extra={"import_record_id": record.pk},
     )
     updates = plan.changed + (plan.conflicts if plan.replace else [])
