@@ -82,6 +82,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "imon.ops.audit.AuditMiddleware",
+    "imon.ops.second_factor.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -176,6 +177,8 @@ IMON_LOGIN_MAX_FAILURES = int(os.environ.get("IMON_LOGIN_MAX_FAILURES", "5"))
 IMON_LOGIN_MAX_FAILURES_PER_IP = int(os.environ.get("IMON_LOGIN_MAX_FAILURES_PER_IP", "20"))
 IMON_LOGIN_LOCK_MINUTES = int(os.environ.get("IMON_LOGIN_LOCK_MINUTES", "15"))
 AUTHENTICATION_BACKENDS = ["imon.ops.throttle.ThrottledModelBackend"]
+# Second factor (TOTP): optional for everybody; "1" makes it mandatory for administrators (superusers).
+IMON_TOTP_REQUIRED_FOR_ADMINS = env_bool("IMON_TOTP_REQUIRED_FOR_ADMINS")
 if env_bool("IMON_HTTPS"):
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

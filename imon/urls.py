@@ -18,6 +18,7 @@ urlpatterns = [
     path("anmelden/", auth_views.LoginView.as_view(template_name="steering/login.html", next_page="steering-dashboard"), name="login"),
     path("portal/", include("imon.portal.urls")),
     path("api/v1/", include("imon.portal.api_urls")),
+    path("", include("imon.ops.urls")),  # second factor, password reset (before the admin)
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
 ]

@@ -29,6 +29,13 @@ MATRIX = {
     "home": [("get", "/", LOGGED_IN, {200})],
     "healthz": [("get", "/healthz", EVERYONE, {200})],
     "login": [("get", "/anmelden/", EVERYONE, {200})],
+    # Second factor and password reset (imon.ops): the code page sends users without an app on (302).
+    "otp-verify": [("get", "/anmelden/zweiter-faktor/", LOGGED_IN, {200, 302})],
+    "otp-setup": [("get", "/konto/zweiter-faktor/", LOGGED_IN, {200})],
+    "admin_password_reset": [("get", "/admin/password_reset/", EVERYONE, {200})],
+    "password_reset_done": [("get", "/admin/password_reset/done/", EVERYONE, {200})],
+    "password_reset_confirm": [("get", "/konto/passwort/MQ/falsch-falsch/", EVERYONE, {200})],
+    "password_reset_complete": [("get", "/konto/passwort/fertig/", EVERYONE, {200})],
     "data-import": [("get", "/daten/importe/", {"ki"}, {200})],
     "data-import-confirm": [("post", "/daten/importe/unbekannt/bestaetigen/", {"ki"}, {302, 404})],
     "data-import-rollback": [("post", "/daten/importe/999/zuruecknehmen/", {"ki"}, {404})],

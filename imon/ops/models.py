@@ -18,6 +18,10 @@ class AuditEvent(models.Model):
         EXPORT = "export", _("export of non-public data")
         DOWNLOAD = "download", _("staff download")
         ROLE_CHANGE = "role_change", _("role or permission change")
+        SECOND_FACTOR_ON = "otp_enabled", _("second factor set up")
+        SECOND_FACTOR_OFF = "otp_disabled", _("second factor removed")
+        PASSWORD_RESET = "password_reset", _("password reset requested")
+        PASSWORD_CHANGED = "password_changed", _("password changed")
         BACKUP = "backup", _("backup")
         RESTORE = "restore", _("restore")
 
@@ -42,3 +46,19 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.created_at:%d.%m.%Y %H:%M:%S} {self.get_kind_display()} {self.username}"
+
+
+class TOTPDevice(models.Model):
+    """A user's authenticator app (second factor). Set up by the user; removed by an administrator when lost."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="totp_device")
+    secret = models.CharField(_("secret"), max_length=64)
+    created_at = models.DateTimeField(_("set up at"), auto_now_add=True)
+    last_step = models.BigIntegerField(_("last time step used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("authenticator app (second factor)")
+        verbose_name_plural = _("authenticator apps (second factor)")
+
+    def __str__(self):
+        return str(self.user)

@@ -1,0 +1,61 @@
+"""The second factor in the request cycle.
+
+At login (`user_logged_in`) the session is marked: `pending` when the user has an authenticator app,
+`setup` when administrators must have one (IMON_TOTP_REQUIRED_FOR_ADMINS) and this one has none. While
+marked, `SecondFactorMiddleware` sends every request of the user to the code page (or the set-up page);
+only logging out, static files and public pages stay open. The mark lives in the session, so the check
+costs no query per request."""
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.shortcuts import redirect
+from django.urls import reverse
+
+SESSION_KEY = "imon_second_factor"
+PENDING, SETUP = "pending", "setup"
+
+
+def required_for(user) -> bool:
+    return bool(getattr(settings, "IMON_TOTP_REQUIRED_FOR_ADMINS", False)) and user.is_superuser
+
+
+def state_at_login(user) -> str | None:
+    from .models import TOTPDevice
+
+    if TOTPDevice.objects.filter(user=user).exists():
+        return PENDING
+    if required_for(user):
+        return SETUP
+    return None
+
+
+def on_login(sender, request, user, **kwargs):
+    if request is None or not hasattr(request, "session"):
+        return
+    state = state_at_login(user)
+    if state:
+        request.session[SESSION_KEY] = state
+    else:
+        request.session.pop(SESSION_KEY, None)
+
+
+def mark_done(request):
+    request.session.pop(SESSION_KEY, None)
+    request.session.cycle_key()
+
+
+class SecondFactorMiddleware:
+    OPEN_PREFIXES = ("/static/", "/healthz", "/portal/", "/api/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        state = request.session.get(SESSION_KEY) if hasattr(request, "session") else None
+        if state in (PENDING, SETUP):
+            target = reverse("otp-verify" if state == PENDING else "otp-setup")
+            allowed = (target, reverse("admin:logout"), reverse("otp-setup") if state == SETUP else target)
+            if request.path not in allowed and not request.path.startswith(self.OPEN_PREFIXES):
+                return redirect(f"{target}?{urlencode({'next': request.get_full_path()})}")
+        return self.get_response(request)
