@@ -122,3 +122,14 @@ def test_a_file_without_the_columns_is_refused(people, client):
     book.active.append(["Maßnahme", "Wert"])
     page = upload(client, cycle, book).content.decode()
     assert "Es fehlen Spalten" in page
+
+
+def test_documentation_names_every_column():
+    from pathlib import Path
+
+    from django.utils import translation
+
+    doc = (Path(__file__).parent.parent / "docs" / "steering.md").read_text(encoding="utf-8")
+    with translation.override("de"):
+        for _name, label in logic.COLUMNS:
+            assert f"| {label} |" in doc, label
