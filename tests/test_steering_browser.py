@@ -5,6 +5,7 @@ reviewer approves; the snapshot exists and the report rendered from it shows the
 With IMON_SCREENSHOTS=<folder> the test also saves screenshots of the dashboard, a measure page
 and the owner's form."""
 
+import datetime
 import os
 from pathlib import Path
 
@@ -170,3 +171,38 @@ def test_full_cycle_in_the_browser(site, browser):
     for text in ("Berichtsrunde eröffnet", "eingereicht", "zurückgegeben", "angenommen", "freigegeben", "Bitte den Fortschritt begründen."):
         assert text in history
     shot(rita, "cycle")
+
+
+AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
+
+
+@pytest.mark.skipif(not AXE.exists(), reason="axe-core is not vendored")
+def test_staff_pages_have_no_axe_violations(site, browser):
+    """axe-core (WCAG 2.1 A and AA rules) on every steering page type, including a form with errors."""
+    anna = log_in(browser, site, "anna")
+    cycle = services.open_cycle(m.Concept.objects.get(), "2. Umsetzungsbericht", datetime.date(2026, 12, 31), datetime.date(2026, 11, 30), None)
+    pages = [
+        "/steuerung/", "/steuerung/aufgaben/", "/steuerung/handlungsfelder/ik-leverkusen-2017/C/", "/steuerung/ziele/C-Z1/",
+        "/steuerung/massnahmen/C1/", "/steuerung/massnahmen/C1/bearbeiten/", "/steuerung/gremien/verwaltungsvorstand/",
+        "/steuerung/naechste-schritte/?zeige=alle", "/steuerung/berichtsrunden/", f"/steuerung/berichtsrunden/{cycle.key}/",
+        f"/steuerung/berichtsrunden/{cycle.key}/C1/", f"/steuerung/berichtsrunden/{cycle.key}/tabelle/", "/steuerung/papierkorb/",
+    ]
+    problems = []
+    for path in pages:
+        anna.goto(site + path)
+        problems += [f"{path}: {v}" for v in axe_violations(anna)]
+    anna.goto(f"{site}/steuerung/berichtsrunden/{cycle.key}/C1/")
+    anna.get_by_label("Ampel", exact=True).select_option("red")
+    submit(anna, "Sachstand einreichen")
+    assert anna.locator(".error-summary").count() == 1
+    problems += [f"form with errors: {v}" for v in axe_violations(anna)]
+    assert anna.evaluate("async () => (await axe.run(document)).passes.length") > 10  # axe really ran
+    assert not problems, "\n".join(problems)
+
+
+def axe_violations(page) -> list[str]:
+    page.evaluate(AXE.read_text(encoding="utf-8"))
+    return page.evaluate(
+        "async () => (await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})).violations"
+        ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', '))"
+    )
