@@ -99,3 +99,50 @@ def test_the_login_form_for_pages_outside_the_admin_says_it_is_locked(ki_admin, 
         assert not LoginForm(request, data={"username": "anna", "password": "falsch"}).is_valid()
     form = LoginForm(request, data={"username": "anna", "password": "sicheres-passwort-1"})
     assert not form.is_valid() and "Zu viele fehlgeschlagene Anmeldeversuche" in form.non_field_errors()[0]
+
+
+def test_behind_a_trusted_proxy_the_client_address_is_recorded(tmp_path):
+    """`imon serve` with IMON_TRUSTED_PROXY takes the client from X-Forwarded-For: the lock per address must not
+    lock everybody behind the proxy; without the setting the header is ignored (it could be forged)."""
+    import http.cookiejar
+    import os
+    import re
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.parse
+    import urllib.request
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IMON_")}
+    env["IMON_HOME"] = str(tmp_path)
+    imon = [sys.executable, "-m", "imon.cli"]
+    subprocess.run([*imon, "migrate", "-v0"], env=env, check=True)
+    show = "from imon.ops.models import AuditEvent as A; print(list(A.objects.filter(kind='login_failed').values_list('ip', flat=True)))"
+
+    def failed_login_from(trusted: bool) -> str:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        server_env = dict(env, IMON_TRUSTED_PROXY="127.0.0.1") if trusted else env
+        server = subprocess.Popen([*imon, "serve", "--port", str(port)], env=server_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+            for _ in range(100):
+                try:
+                    page = opener.open(f"http://127.0.0.1:{port}/admin/login/", timeout=5).read().decode()
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+            data = urllib.parse.urlencode({"username": "mallory", "password": "x", "csrfmiddlewaretoken": token}).encode()
+            request = urllib.request.Request(f"http://127.0.0.1:{port}/admin/login/", data=data, headers={"X-Forwarded-For": "203.0.113.5"})
+            opener.open(request, timeout=10).read()
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+        out = subprocess.run([*imon, "shell", "-c", show], env=env, capture_output=True, text=True, check=True)
+        return out.stdout.strip().splitlines()[-1]
+
+    assert failed_login_from(trusted=False) == "['127.0.0.1']"
+    assert failed_login_from(trusted=True) == "['203.0.113.5', '127.0.0.1']"
