@@ -186,3 +186,23 @@ def test_owners_cannot_touch_other_peoples_status_updates(world):
     assert response.status_code == 403
     after = StatusUpdate.objects.get(measure_key="D1")
     assert (after.state, after.status, after.version) == (before.state, before.status, before.version)
+
+
+def test_role_groups_give_the_roles(people, client, django_user_model):
+    from django.contrib.auth.models import Group
+    from django.core.management import call_command
+
+    call_command("role_groups")
+    call_command("role_groups")  # twice: nothing changes
+    assert Group.objects.filter(name__in=["KI-Administration", "Controlling-Gruppe"]).count() == 2
+    ki_user = django_user_model.objects.create_user("kira", "kira@example.org", "sicheres-passwort-9")
+    ki_user.groups.add(Group.objects.get(name="KI-Administration"))
+    reviewer = django_user_model.objects.create_user("carl", "carl@example.org", "sicheres-passwort-9")
+    reviewer.groups.add(Group.objects.get(name="Controlling-Gruppe"))
+    from imon.steering import permissions
+
+    assert permissions.is_ki(ki_user) and not permissions.is_reviewer(ki_user)
+    assert permissions.is_reviewer(reviewer) and permissions.can_read_all(reviewer) and not permissions.is_ki(reviewer)
+    client.force_login(reviewer)
+    assert client.get("/steuerung/").status_code == 200 and client.get("/berichte/").status_code == 200
+    assert client.get("/steuerung/papierkorb/").status_code == 403

@@ -96,8 +96,10 @@ def dashboard(request):
         "field_of_action_id", "status", "progress"
     ):
         pairs[field_id].append((status, progress))
+    labels = dict(m.Measure.Status.choices)
     for f in fields:
         f.rollup = logic.rollup(pairs[f.pk])
+        f.statuses = [(labels[code], n) for code, n in sorted(f.rollup["by_status"].items(), key=lambda item: list(labels).index(item[0]))]
     total = logic.rollup([p for ps in pairs.values() for p in ps])
     cycle = services.current_cycle(concept)
     waiting, task_counts = [], {}

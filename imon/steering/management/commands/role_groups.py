@@ -1,0 +1,13 @@
+"""Create the groups for the steering roles (KI administration, Controlling-Gruppe)."""
+
+from django.core.management.base import BaseCommand
+
+from imon.steering.roles import create_role_groups
+
+
+class Command(BaseCommand):
+    help = "Create the groups KI-Administration and Controlling-Gruppe with their permissions (idempotent)."
+
+    def handle(self, *args, **options):
+        names = create_role_groups()
+        self.stdout.write(f"Gruppen angelegt oder ergänzt: {', '.join(names)}.")
