@@ -52,6 +52,13 @@ def test_permission_denials_of_signed_in_users_are_recorded(outsider, staff_with
     assert last("permission_denied").username == "sven" and last("permission_denied").detail == "403"
 
 
+def test_refusals_of_the_steering_pages_are_recorded_too(outsider, client):
+    client.force_login(outsider)
+    response = client.get("/steuerung/")
+    assert response.status_code in (302, 403)
+    assert last("permission_denied").path == "GET /steuerung/"
+
+
 def test_anonymous_visitors_sent_to_the_login_page_are_not_denials(db, client):
     assert client.get("/berichte/").status_code == 302
     assert not AuditEvent.objects.exists()

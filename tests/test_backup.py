@@ -194,6 +194,30 @@ def tampered_observation(name, data):
     return data
 
 
+def with_dangling_reference(archive: Path, target: Path) -> Path:
+    """Observations pointing to an indicator that does not exist, with checksums made to fit: an archive that
+    passes every check before writing, so that only the database (at the commit) can refuse it."""
+    import hashlib
+
+    with zipfile.ZipFile(archive) as src:
+        manifest = json.loads(src.read("manifest.json"))
+        members = {name: src.read(name) for name in src.namelist()}
+    table = next(t for t in manifest["tables"] if t["model"] == "core.observation")
+    column = table["columns"].index("indicator_id")
+    lines = []
+    for line in members[table["member"]].decode().splitlines():
+        row = json.loads(line)
+        row[column] = 999999
+        lines.append(json.dumps(row))
+    members[table["member"]] = ("\n".join(lines) + "\n").encode()
+    table["sha256"] = hashlib.sha256(members[table["member"]]).hexdigest()
+    members["manifest.json"] = json.dumps(manifest).encode()
+    with zipfile.ZipFile(target, "w") as dst:
+        for name, data in members.items():
+            dst.writestr(name, data)
+    return target
+
+
 def newer_version(name, data):
     if name == "manifest.json":
         manifest = json.loads(data)
@@ -208,6 +232,7 @@ def newer_version(name, data):
     ("tampered", "Prüfsumme"),
     ("newer", "Formatversion"),
     ("not a backup", "keine Sicherung"),
+    ("dangling reference", "konnte nicht wiederhergestellt werden"),
 ])
 def test_damaged_or_newer_archives_are_refused_and_nothing_is_written(sources, make_installation, tmp_path, damage, message):
     _source, archive = sources("sqlite")
@@ -220,6 +245,8 @@ def test_damaged_or_newer_archives_are_refused_and_nothing_is_written(sources, m
         bad = rewrite(archive, tmp_path / "tampered.zip", tampered_observation)
     elif damage == "newer":
         bad = rewrite(archive, tmp_path / "newer.zip", newer_version)
+    elif damage == "dangling reference":
+        bad = with_dangling_reference(archive, tmp_path / "dangling.zip")
     else:
         bad = tmp_path / "other.zip"
         with zipfile.ZipFile(bad, "w") as other:

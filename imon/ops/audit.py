@@ -153,7 +153,13 @@ class AuditMiddleware:
 
     def _is_login_redirect(self, response) -> bool:
         from django.shortcuts import resolve_url
+        from django.urls import NoReverseMatch, reverse
 
         if self.login_url is None:
-            self.login_url = resolve_url(settings.LOGIN_URL)
-        return response.get("Location", "").split("?")[0] == self.login_url
+            urls = {resolve_url(settings.LOGIN_URL), reverse("admin:login")}
+            try:
+                urls.add(reverse("login"))  # the staff login page outside the admin
+            except NoReverseMatch:
+                pass
+            self.login_url = urls
+        return response.get("Location", "").split("?")[0] in self.login_url

@@ -29,7 +29,7 @@ from pathlib import Path
 from django.apps import apps
 from django.conf import settings
 from django.core.management.color import no_style
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 from django.utils.duration import duration_iso_string
@@ -320,14 +320,20 @@ def restore_archive(source, progress=None) -> dict:
         check_empty()
         media_root = Path(settings.MEDIA_ROOT)
         staging = _extract_media(archive, manifest, media_root) if manifest["media"] else None
+        moved = False
         try:
-            with transaction.atomic():
+            with transaction.atomic():  # foreign keys are checked at the commit, at the end of this block
                 _load_tables(archive, manifest, progress)
                 if staging is not None:
                     if media_root.is_dir():
                         media_root.rmdir()
                     os.replace(staging, media_root)
-                    staging = None
+                    moved, staging = True, None
+        except (zipfile.BadZipFile, EOFError, ValueError, TypeError, DatabaseError) as error:
+            if moved:  # the database said no at the commit: take the files back out
+                shutil.rmtree(media_root, ignore_errors=True)
+            detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            raise BackupError(_("The archive could not be restored: %(error)s") % {"error": detail}) from error
         finally:
             if staging is not None:
                 shutil.rmtree(staging, ignore_errors=True)
