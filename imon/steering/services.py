@@ -211,7 +211,7 @@ def review_update(update: StatusUpdate, accept: bool, comment: str, user) -> Non
     """The KI accepts (the measure takes the new state) or returns the update with a comment."""
     action = "accept" if accept else "return"
     with transaction.atomic():
-        update = StatusUpdate.objects.select_for_update().select_related("cycle", "measure").get(pk=update.pk)
+        update = StatusUpdate.objects.select_for_update(of=("self",)).select_related("cycle", "measure").get(pk=update.pk)
         new_state = logic.next_update_state(update.cycle.state, update.state, action, comment)
         key = f"{update.cycle.key}/{update.measure_key}"
         update.state, update.review_comment, update.reviewed_by, update.reviewed_at = new_state, comment, user, timezone.now()
