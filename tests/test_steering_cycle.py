@@ -125,3 +125,14 @@ def test_a_returned_or_open_update_cannot_be_accepted(people, client, state):
     client.force_login(people.ki)
     client.post(f"/steuerung/berichtsrunden/{cycle.key}/C1/pruefen/", {"decision": "accept"})
     assert StatusUpdate.objects.get(cycle=cycle, measure_key="C1").state == state
+
+
+def test_a_failing_mail_server_does_not_undo_the_cycle(people, monkeypatch):
+    from imon.steering import services
+
+    def broken(*args, **kwargs):
+        raise OSError("connection refused")
+
+    monkeypatch.setattr(services, "send_mail", broken)
+    cycle = open_cycle(people.ki)
+    assert ReportingCycle.objects.get() == cycle and cycle.updates.count() == 9

@@ -2,6 +2,8 @@
 `logic`, and records every change in the history (`Change`). Views and commands call these."""
 
 import datetime
+import logging
+import smtplib
 from decimal import Decimal
 
 from django.conf import settings
@@ -16,6 +18,8 @@ from imon.core import models as m
 
 from . import logic
 from .models import Change, DeletedMeasure, MeasureOwner, ReportingCycle, StatusUpdate
+
+logger = logging.getLogger(__name__)
 
 # Fields a status update carries and, once accepted, copies onto the measure.
 UPDATE_FIELDS = [
@@ -140,23 +144,30 @@ def restore_measure(deleted: DeletedMeasure, user) -> m.Measure:
 # --- Cycles -----------------------------------------------------------------------------------
 
 
-def _notify(users, subject, body):
+def _notify(users, subject, body) -> int:
+    """Send after the change is committed; a mail server that fails does not undo the change."""
+    sent = 0
     for u in users:
         if u.email:
-            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [u.email], fail_silently=False)
+            try:
+                sent += send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [u.email])
+            except (OSError, smtplib.SMTPException):
+                logger.exception("e-mail to %s could not be sent", u.email)
+    return sent
 
 
 def open_cycle(concept: m.Concept, title: str, reporting_date, deadline, user, base_url="") -> ReportingCycle:
     """Open a cycle: one task (status update, pre-filled with the current state) per measure,
     and an e-mail to every owner."""
-    if current_cycle(concept):
-        raise logic.TransitionError(_("A reporting cycle is already open; approve it before opening the next."))
-    key = reporting_date.isoformat()
-    n = 1
-    while ReportingCycle.objects.filter(key=key).exists():
-        n += 1
-        key = f"{reporting_date.isoformat()}-{n}"
     with transaction.atomic():
+        m.Concept.objects.select_for_update().get(pk=concept.pk)  # two KIs opening at once: one waits, then sees the other's cycle
+        if current_cycle(concept):
+            raise logic.TransitionError(_("A reporting cycle is already open; approve it before opening the next."))
+        key = reporting_date.isoformat()
+        n = 1
+        while ReportingCycle.objects.filter(key=key).exists():
+            n += 1
+            key = f"{reporting_date.isoformat()}-{n}"
         cycle = ReportingCycle.objects.create(
             key=key, concept=concept, title=title, reporting_date=reporting_date, deadline=deadline, opened_by=user
         )
@@ -289,16 +300,13 @@ def remind(today: datetime.date, days_before: int = 7, base_url: str = "") -> in
     for update in updates:
         if update.reminded_at and update.reminded_at.date() >= today:
             continue
-        for owner in update.measure.owners.all():
-            if owner.user.email:
-                send_mail(
-                    _("Reminder: status update due on %(deadline)s") % {"deadline": update.cycle.deadline.strftime("%d.%m.%Y")},
-                    _("Please report the status of %(measure)s: %(url)s")
-                    % {"measure": f"{update.measure.key} {update.measure.title}",
-                       "url": base_url + reverse("steering-update", args=[update.cycle.key, update.measure_key])},
-                    settings.DEFAULT_FROM_EMAIL, [owner.user.email],
-                )
-                sent += 1
+        sent += _notify(
+            [owner.user for owner in update.measure.owners.all()],
+            _("Reminder: status update due on %(deadline)s") % {"deadline": update.cycle.deadline.strftime("%d.%m.%Y")},
+            _("Please report the status of %(measure)s: %(url)s")
+            % {"measure": f"{update.measure.key} {update.measure.title}",
+               "url": base_url + reverse("steering-update", args=[update.cycle.key, update.measure_key])},
+        )
         update.reminded_at = now
         update.save(update_fields=["reminded_at"])
     return sent
