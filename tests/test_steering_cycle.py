@@ -136,3 +136,9 @@ def test_a_failing_mail_server_does_not_undo_the_cycle(people, monkeypatch):
     monkeypatch.setattr(services, "send_mail", broken)
     cycle = open_cycle(people.ki)
     assert ReportingCycle.objects.get() == cycle and cycle.updates.count() == 9
+
+
+def test_remind_command_ends_with_a_german_summary(people, capsys):
+    open_cycle(people.ki, deadline=datetime.date.today() + datetime.timedelta(days=1))
+    call_command("remind")
+    assert capsys.readouterr().out.strip().endswith("2 Erinnerung(en) versendet.")

@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from imon.steering import services
 
@@ -15,4 +16,4 @@ class Command(BaseCommand):
 
     def handle(self, *args, days, base_url, **options):
         sent = services.remind(timezone.localdate(), days, base_url.rstrip("/"))
-        self.stdout.write(f"{sent} Erinnerung(en) versendet.")
+        self.stdout.write(_("%(count)d reminder(s) sent.") % {"count": sent})

@@ -1,6 +1,7 @@
 """Create the groups for the steering roles (KI administration, Controlling-Gruppe)."""
 
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from imon.steering.roles import create_role_groups
 
@@ -10,4 +11,4 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         names = create_role_groups()
-        self.stdout.write(f"Gruppen angelegt oder ergänzt: {', '.join(names)}.")
+        self.stdout.write(_("Groups created or completed: %(names)s.") % {"names": ", ".join(names)})
