@@ -8,10 +8,13 @@ the contact-point directory per topic (`anlaufstellen/thema/c/`), and the whole 
 page. The API and the DCAT catalogue are written as the same JSON files the live API serves.
 """
 
+import multiprocessing
+import os
 import posixpath
 import re
 import shutil
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -21,7 +24,7 @@ from django.contrib.staticfiles import finders
 from django.test import Client, override_settings
 
 from . import api, content
-from .views import DOWNLOADS, all_data_zip, indicator_file
+from .views import DOWNLOADS, ZIP_FORMATS, all_data_zip, indicator_file
 
 LINK = re.compile(r'(href|src|action)="(/[^"]*)"')
 
@@ -80,6 +83,19 @@ def rewrite_links(html: str, from_file: str) -> str:
     return LINK.sub(replace, html)
 
 
+_WORK: dict = {}  # what the forked download workers find: the published state and the staging folder
+
+
+def _download_files(key: str) -> list[int]:
+    """In a worker process: write the download files of one indicator; their sizes."""
+    sizes = []
+    for fmt in DOWNLOADS:
+        data = indicator_file(_WORK["published"], key, fmt)
+        (_WORK["staging"] / "portal" / "daten" / f"{key}.{fmt}").write_bytes(data)
+        sizes.append(len(data))
+    return sizes
+
+
 def _write_pages(client, pages, write, say):
     for number, url in enumerate(pages, 1):
         fetch = url + "?alle=1" if url.endswith("/anlaufstellen/") or "/anlaufstellen/thema/" in url else url
@@ -121,19 +137,26 @@ def export_site(target: Path, base_url: str = "", progress=None, languages=None)
     languages = [code for code in (languages or all_languages) if code in all_languages] or all_languages
     pages = page_urls(published, contact_keys, field_codes, languages)
     say(f"{len(pages)} Seiten werden geschrieben …")
-    only_these = override_settings(PORTAL_LANGUAGES=[(code, name) for code, name in settings.PORTAL_LANGUAGES if code in languages])
-    only_these.enable()  # pages link only to the exported languages
-    try:
-        _write_pages(client, pages, write, say)
-    finally:
-        only_these.disable()
+    # The download files (most of the work for large data) are made by worker processes while
+    # this process renders the pages; the workers need no database (the snapshot is in memory).
     downloads = [i["key"] for i in published.indicators if i["observations"]]
     say(f"{len(downloads) * len(DOWNLOADS)} Downloads werden geschrieben …")
-    files = {}
-    for key in downloads:
-        for fmt in DOWNLOADS:
-            files[(key, fmt)] = data = indicator_file(published, key, fmt)
-            write(f"portal/daten/{key}.{fmt}", data)
+    (staging / "portal" / "daten").mkdir(parents=True)
+    _WORK.update(published=published, staging=staging)
+    # The workers inherit this process's database connection but never use it; forked workers end
+    # with os._exit, so they do not close it either.
+    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1, mp_context=multiprocessing.get_context("fork")) as pool:
+        sizes = [pool.submit(_download_files, key) for key in downloads]
+        only_these = override_settings(PORTAL_LANGUAGES=[(code, name) for code, name in settings.PORTAL_LANGUAGES if code in languages])
+        only_these.enable()  # pages link only to the exported languages
+        try:
+            _write_pages(client, pages, write, say)
+        finally:
+            only_these.disable()
+        for future in sizes:
+            stats.files += len(DOWNLOADS)
+            stats.bytes += sum(future.result())
+    files = {(key, fmt): (staging / "portal" / "daten" / f"{key}.{fmt}").read_bytes() for key in downloads for fmt in ZIP_FORMATS}
     write("portal/daten/alle-daten.zip", all_data_zip(published, files))
     for url in api_urls(published):
         write(file_for(url), client.get(url).content)
