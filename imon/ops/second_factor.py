@@ -52,10 +52,12 @@ class SecondFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        state = request.session.get(SESSION_KEY) if hasattr(request, "session") else None
+        if request.path.startswith(self.OPEN_PREFIXES) or not hasattr(request, "session"):
+            return self.get_response(request)  # public: the session is not even loaded
+        state = request.session.get(SESSION_KEY)
         if state in (PENDING, SETUP):
             target = reverse("otp-verify" if state == PENDING else "otp-setup")
             allowed = (target, reverse("admin:logout"), reverse("otp-setup") if state == SETUP else target)
-            if request.path not in allowed and not request.path.startswith(self.OPEN_PREFIXES):
+            if request.path not in allowed:
                 return redirect(f"{target}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)
