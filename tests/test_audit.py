@@ -103,6 +103,10 @@ def test_role_and_permission_changes_are_recorded(ki_admin, outsider):
     assert AuditEvent.objects.filter(kind="role_change").count() == 5
     outsider.groups.remove(group)
     assert "removed" in last("role_change").detail
+    group.delete()
+    assert last("role_change").detail == "group Fachgruppe Bildung deleted"
+    outsider.delete()
+    assert last("role_change").detail == "user otto deleted"
 
 
 def test_role_changes_through_the_admin_are_recorded(ki_admin, outsider, client):

@@ -102,6 +102,11 @@ def _m2m_changed(sender, instance, action, reverse, model, pk_set, **kwargs):
     record("role_change", detail=f"{subject}: {model._meta.verbose_name_plural} {verb}: {', '.join(names)}".strip().rstrip(":"))
 
 
+def _deleted(sender, instance, **kwargs):
+    subject = f"group {instance.name}" if isinstance(instance, Group) else f"user {instance.get_username()}"
+    record("role_change", detail=f"{subject} deleted")
+
+
 def _second_factor_removed(sender, instance, **kwargs):
     record("otp_disabled", detail=f"user {instance.user.get_username()}")
 
@@ -113,6 +118,8 @@ def connect_signals():
     User = get_user_model()
     auth_signals.user_logged_in.connect(second_factor.on_login, dispatch_uid="imon_second_factor_login")
     signals.post_delete.connect(_second_factor_removed, sender=TOTPDevice, dispatch_uid="imon_audit_otp_removed")
+    signals.post_delete.connect(_deleted, sender=User, dispatch_uid="imon_audit_user_deleted")
+    signals.post_delete.connect(_deleted, sender=Group, dispatch_uid="imon_audit_group_deleted")
     auth_signals.user_logged_in.connect(_logged_in, dispatch_uid="imon_audit_login")
     auth_signals.user_logged_out.connect(_logged_out, dispatch_uid="imon_audit_logout")
     auth_signals.user_login_failed.connect(_login_failed, dispatch_uid="imon_audit_login_failed")
