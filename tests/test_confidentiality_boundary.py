@@ -31,6 +31,7 @@ STAFF_ONLY = {
     "core/exports.py": "the boundary itself: hidden_cells, and table(public=True)",
     "core/data_views.py": "staff pages behind permission_required (checked below)",
     "core/management/commands/export_data.py": "CLI; --public passes the boundary (checked below)",
+    "steering/services.py": "staff dashboard: the newest reference date per indicator (no values), behind the steering roles",
 }
 # Modules that only count observations.
 COUNT_ONLY = {"core/views.py": "the staff home page shows how many observations there are"}

@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -51,6 +51,13 @@ def current_cycle(concept=None):
     if concept is not None:
         cycles = cycles.filter(concept=concept)
     return cycles.order_by("-reporting_date").first()
+
+
+def stale_indicators(today: datetime.date) -> list:
+    """Indicators whose newest reference date plus their rhythm lies before `today` (staff dashboard).
+    Reads only the newest reference date per indicator, never a value."""
+    indicators = m.Indicator.objects.filter(rhythm_months__isnull=False).annotate(latest=Max("observations__reference_date"))
+    return [i for i in indicators.order_by("order", "key") if logic.is_stale(i.latest, i.rhythm_months, today)]
 
 
 def changes_since(object_type, key, version_field_changes_after):

@@ -11,7 +11,7 @@ import openpyxl
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.db.models import Max, Q
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -112,8 +112,7 @@ def dashboard(request):
     overdue_steps = m.NextStep.objects.filter(measure__field_of_action__concept=concept, done=False, due_date__lt=today)
     overdue_count = overdue_steps.count()
     overdue = list(overdue_steps.select_related("measure").order_by("due_date", "measure__key")[:DASHBOARD_LIST])
-    indicators = m.Indicator.objects.filter(rhythm_months__isnull=False).annotate(latest=Max("observations__reference_date"))
-    stale = [i for i in indicators.order_by("order", "key") if logic.is_stale(i.latest, i.rhythm_months, today)]
+    stale = services.stale_indicators(today)
     meetings = list(m.Meeting.objects.filter(date__gte=today).select_related("body").order_by("date")[:5])
     past = list(ReportingCycle.objects.filter(concept=concept, state=ReportingCycle.State.CLOSED).select_related("snapshot")[:5])
     return render(request, "steering/dashboard.html", {
