@@ -236,3 +236,15 @@ def test_every_problem_is_reported_at_once(db, demo_data):
         conceptfile.load_text(yamlio.dump(data))
     paths = {p.path for p in excinfo.value.problems}
     assert {"measures[0].status", "measures[1].progress", "observations[0].value"} <= paths
+
+
+def test_a_second_municipality_with_the_same_ags_is_refused(demo, demo_text):
+    from imon.core import conceptfile
+    from imon.core import models as m
+
+    changed = demo_text.replace("key: leverkusen", "key: leverkusen-2", 1)
+    assert changed != demo_text
+    with pytest.raises(conceptfile.ConceptFileError) as error:
+        conceptfile.load_text(changed)
+    assert "municipality: steht im Widerspruch zu einem gespeicherten Datensatz" in str(error.value.problems[0])
+    assert list(m.Municipality.objects.values_list("key", flat=True)) == ["leverkusen"]

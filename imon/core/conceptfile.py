@@ -23,7 +23,7 @@ from typing import Any
 from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import EmailValidator, URLValidator
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from . import bulk, yamlio
@@ -915,7 +915,12 @@ class _Loader:
                         for field, messages in exc.message_dict.items()
                     ]
                 ) from None
-            obj.save(update_fields=changed_fields)
+            try:
+                obj.save(update_fields=changed_fields)
+            except IntegrityError:  # e.g. a second municipality with the AGS of the stored one
+                raise ConceptFileError(
+                    [Problem(path, _("conflicts with a stored record: a value that must be unique (such as a key or the AGS) is taken already."))]
+                ) from None
             existing[key] = obj
         changed = created or bool(changed_fields)
         for attr, targets in m2m.items():
