@@ -11,7 +11,7 @@ import openpyxl
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.db.models import Q
+from django.db.models import F, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -253,13 +253,7 @@ def _next_steps(request, concept):
         steps = steps.filter(done=False)
     elif show == "ueberfaellig":
         steps = steps.filter(done=False, due_date__lt=timezone.localdate())
-    return steps.order_by(F_due(), "measure__key", "order"), {"hf": field, "wer": who, "zeige": show}
-
-
-def F_due():
-    from django.db.models import F
-
-    return F("due_date").asc(nulls_last=True)
+    return steps.order_by(F("due_date").asc(nulls_last=True), "measure__key", "order"), {"hf": field, "wer": who, "zeige": show}
 
 
 @member_required
