@@ -60,6 +60,46 @@ def stale_indicators(today: datetime.date) -> list:
     return [i for i in indicators.order_by("order", "key") if logic.is_stale(i.latest, i.rhythm_months, today)]
 
 
+DASHBOARD_LIST = 25  # longest list per dashboard box; the full lists are on the cycle and next-steps pages
+
+
+def dashboard(concept: m.Concept, today: datetime.date) -> dict:
+    """Everything the dashboard shows, in a fixed number of queries whatever the number of measures."""
+    labels = dict(m.Measure.Status.choices)
+    fields = list(concept.fields_of_action.order_by("order", "code"))
+    pairs: dict[int, list] = {f.pk: [] for f in fields}
+    for field_id, status, progress in m.Measure.objects.filter(field_of_action__concept=concept).values_list(
+        "field_of_action_id", "status", "progress"
+    ):
+        pairs[field_id].append((status, progress))
+    for f in fields:
+        f.rollup = logic.rollup(pairs[f.pk])
+        f.statuses = [(labels[code], n) for code, n in sorted(f.rollup["by_status"].items(), key=lambda item: list(labels).index(item[0]))]
+    cycle = current_cycle(concept)
+    waiting = []
+    if cycle:
+        waiting = list(
+            cycle.updates.filter(state__in=[StatusUpdate.State.OPEN, StatusUpdate.State.RETURNED])
+            .select_related("measure").order_by("measure_key")
+        )
+    overdue = m.NextStep.objects.filter(measure__field_of_action__concept=concept, done=False, due_date__lt=today)
+    return {
+        "concept": concept,
+        "today": today,
+        "fields": fields,
+        "total": logic.rollup([p for ps in pairs.values() for p in ps]),
+        "defaults": [(labels[code], value) for code, value in logic.DEFAULT_PROGRESS.items()],
+        "cycle": cycle,
+        "waiting": waiting[:DASHBOARD_LIST],
+        "waiting_count": len(waiting),
+        "overdue": list(overdue.select_related("measure").order_by("due_date", "measure__key")[:DASHBOARD_LIST]),
+        "overdue_count": overdue.count(),
+        "stale": stale_indicators(today),
+        "meetings": list(m.Meeting.objects.filter(date__gte=today).select_related("body").order_by("date")[:5]),
+        "past": list(ReportingCycle.objects.filter(concept=concept, state=ReportingCycle.State.CLOSED).select_related("snapshot")[:5]),
+    }
+
+
 def changes_since(object_type, key, version_field_changes_after):
     """The history rows written since a given moment, for the lost-update message."""
     return list(

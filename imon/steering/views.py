@@ -81,46 +81,13 @@ def labelled(changes):
 
 # --- Dashboard ------------------------------------------------------------------------------
 
-DASHBOARD_LIST = 25  # longest list per dashboard box; the full lists are on the cycle and next-steps pages
-
 
 @member_required
 def dashboard(request):
     if not can_read_all(request.user):
         return redirect("steering-tasks")
-    concept = _concept(request)
-    today = timezone.localdate()
-    fields = list(concept.fields_of_action.order_by("order", "code"))
-    pairs: dict[int, list] = {f.pk: [] for f in fields}
-    for field_id, status, progress in m.Measure.objects.filter(field_of_action__concept=concept).values_list(
-        "field_of_action_id", "status", "progress"
-    ):
-        pairs[field_id].append((status, progress))
-    labels = dict(m.Measure.Status.choices)
-    for f in fields:
-        f.rollup = logic.rollup(pairs[f.pk])
-        f.statuses = [(labels[code], n) for code, n in sorted(f.rollup["by_status"].items(), key=lambda item: list(labels).index(item[0]))]
-    total = logic.rollup([p for ps in pairs.values() for p in ps])
-    cycle = services.current_cycle(concept)
-    waiting, task_counts = [], {}
-    if cycle:
-        updates = list(cycle.updates.select_related("measure__field_of_action").order_by("measure_key"))
-        for u in updates:
-            task_counts[u.get_state_display()] = task_counts.get(u.get_state_display(), 0) + 1
-        waiting = [u for u in updates if u.state in (StatusUpdate.State.OPEN, StatusUpdate.State.RETURNED)]
-    waiting_count, waiting = len(waiting), waiting[:DASHBOARD_LIST]
-    overdue_steps = m.NextStep.objects.filter(measure__field_of_action__concept=concept, done=False, due_date__lt=today)
-    overdue_count = overdue_steps.count()
-    overdue = list(overdue_steps.select_related("measure").order_by("due_date", "measure__key")[:DASHBOARD_LIST])
-    stale = services.stale_indicators(today)
-    meetings = list(m.Meeting.objects.filter(date__gte=today).select_related("body").order_by("date")[:5])
-    past = list(ReportingCycle.objects.filter(concept=concept, state=ReportingCycle.State.CLOSED).select_related("snapshot")[:5])
-    return render(request, "steering/dashboard.html", {
-        "concept": concept, "fields": fields, "total": total, "rule": logic.ROLLUP_RULE, "defaults": logic.DEFAULT_PROGRESS,
-        "status_labels": dict(m.Measure.Status.choices), "cycle": cycle, "waiting": waiting, "waiting_count": waiting_count,
-        "task_counts": task_counts, "list_size": DASHBOARD_LIST,
-        "overdue": overdue, "overdue_count": overdue_count, "stale": stale, "meetings": meetings, "past": past, "today": today,
-    })
+    context = services.dashboard(_concept(request), timezone.localdate())
+    return render(request, "steering/dashboard.html", {**context, "rule": logic.ROLLUP_RULE})
 
 
 # --- Pages --------------------------------------------------------------------------------
