@@ -146,3 +146,11 @@ def test_behind_a_trusted_proxy_the_client_address_is_recorded(tmp_path):
 
     assert failed_login_from(trusted=False) == "['127.0.0.1']"
     assert failed_login_from(trusted=True) == "['203.0.113.5', '127.0.0.1']"
+
+
+def test_the_staff_login_page_says_it_is_locked(ki_admin, client):
+    for _ in range(5):
+        client.post("/anmelden/", {"username": "anna", "password": "falsch"})
+    response = client.post("/anmelden/", {"username": "anna", "password": "sicheres-passwort-1"})
+    assert response.status_code == 200 and "_auth_user_id" not in client.session
+    assert "Zu viele fehlgeschlagene Anmeldeversuche" in response.content.decode()
