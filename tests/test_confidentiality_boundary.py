@@ -40,7 +40,11 @@ COUNT_ONLY = {"core/views.py": "the staff home page shows how many observations 
 BOUNDARY_CALLERS = {"reports/snapshots.py": "freezes published observations for reports"}
 # Modules that publish observations of the latest snapshot (frozen after passing the boundary, see
 # reports/snapshots.py): they may only call `.observations(...)` of a published snapshot, never the model.
-SNAPSHOT_READERS = {"portal/views.py": "the portal shows and offers for download the published snapshot's observations"}
+SNAPSHOT_READERS = {
+    "portal/views.py": "the portal shows and offers for download the published snapshot's observations",
+    "portal/api.py": "the open-data API serves the published snapshot's observations",
+    "portal/api_urls.py": "names the API's observation views",
+}
 # Templates that may show observations: staff pages only.
 STAFF_TEMPLATES = {"core/templates/core/confidentiality.html"}
 

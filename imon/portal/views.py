@@ -313,7 +313,8 @@ def _schema_org(point) -> str:
     data = {"@context": "https://schema.org", "@type": "GovernmentOffice", "name": point.name}
     if point.street:
         data["address"] = {"@type": "PostalAddress", "streetAddress": point.street, "postalCode": point.postcode, "addressLocality": point.city, "addressCountry": "DE"}
-    for name, value in (("telephone", point.phone), ("email", point.email), ("url", point.website), ("description", point.description)):
+    website = point.website if point.website.lower().startswith(("https://", "http://")) else ""
+    for name, value in (("telephone", point.phone), ("email", point.email), ("url", website), ("description", point.description)):
         if value:
             data[name] = value
     if point.opening_hours:
