@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from imon.core.numbers import parse_date
@@ -21,6 +22,7 @@ class Command(BaseCommand):
         if options["action"] == "list":
             rows = Snapshot.objects.order_by("number").values_list("number", "title", "reporting_date", "created_at", "sha256")
             for number, title, date, created, sha in rows:
+                created = timezone.localtime(created)
                 self.stdout.write(f"{number:>4}  {date:%d.%m.%Y}  {title}  ({_('created')} {created:%d.%m.%Y %H:%M}, {sha[:12]})")
             self.stdout.write(_("%(count)d snapshot(s).") % {"count": len(rows)})
             return
