@@ -50,5 +50,21 @@ def outsider(db, django_user_model):
     return django_user_model.objects.create_user("otto", "otto@example.org", "sicheres-passwort-2")
 
 
+@pytest.fixture
+def browser():
+    """Debian's Chromium, headless, driven by Playwright; the test is skipped (with the reason) only
+    where Chromium is not installed. CI installs it (.ci/run)."""
+    from tests.browsing import CHROMIUM, CHROMIUM_ARGS
+
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
 def database_vendor():
     return connection.vendor

@@ -5,17 +5,14 @@ every control; nothing scrolls sideways at 320 px.
 Debian's Chromium is driven by Playwright (no browser is downloaded)."""
 
 import datetime
-import os
-from pathlib import Path
 
 import pytest
 
 from imon.core import conceptfile
 from imon.portal import content
 from imon.reports import snapshots
+from tests.browsing import axe_violations
 
-CHROMIUM = "/usr/bin/chromium"
-AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 PAGES = [
     "",
     "handlungsfelder/h/",
@@ -29,7 +26,6 @@ PAGES = [
     "barrierefreiheit/",
 ]
 
-pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed (apt-get install chromium)")
 
 
 @pytest.fixture
@@ -40,26 +36,8 @@ def portal(transactional_db, live_server, demo_text):
     return live_server.url + "/portal"
 
 
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
-        )
-        yield browser
-        browser.close()
 
 
-def axe_violations(page) -> list[str]:
-    page.evaluate(AXE.read_text(encoding="utf-8"))
-    result = page.evaluate(
-        "async () => (await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})).violations"
-        ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', '))"
-    )
-    return result
 
 
 @pytest.mark.parametrize("lang", ["de", "ar"])

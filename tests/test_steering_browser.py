@@ -17,10 +17,9 @@ from imon.core import models as m
 from imon.reports import render as rendering
 from imon.steering import services
 from imon.steering.models import MeasureOwner, ReportingCycle, StatusUpdate
+from tests.browsing import axe_violations
 
-CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "sicheres-passwort-9"
-pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed (apt-get install chromium)")
 
 
 @pytest.fixture
@@ -36,17 +35,6 @@ def site(transactional_db, live_server, demo_text, django_user_model, monkeypatc
     return live_server.url
 
 
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
-        )
-        yield browser
-        browser.close()
 
 
 def log_in(browser, site, name):
@@ -173,10 +161,8 @@ def test_full_cycle_in_the_browser(site, browser):
     shot(rita, "cycle")
 
 
-AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 
 
-@pytest.mark.skipif(not AXE.exists(), reason="axe-core is not vendored")
 def test_staff_pages_have_no_axe_violations(site, browser):
     """axe-core (WCAG 2.1 A and AA rules) on every steering page type, including a form with errors."""
     anna = log_in(browser, site, "anna")
@@ -200,9 +186,3 @@ def test_staff_pages_have_no_axe_violations(site, browser):
     assert not problems, "\n".join(problems)
 
 
-def axe_violations(page) -> list[str]:
-    page.evaluate(AXE.read_text(encoding="utf-8"))
-    return page.evaluate(
-        "async () => (await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})).violations"
-        ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', '))"
-    )
