@@ -10,6 +10,7 @@ new *Anlaufstelle* appears without waiting for the next report.
 
 import calendar
 import datetime
+import time
 from collections import Counter, defaultdict
 
 from imon.reports import document
@@ -167,15 +168,29 @@ def contact_points_changed(**kwargs):
         cache.set(CONTACT_VERSION, 2)
 
 
+HEAD_TTL = 2.0  # seconds a process trusts its knowledge of the newest snapshot without asking the database
+
+
 def latest() -> Published | None:
-    """The published state: the newest snapshot (kept in memory until a newer one exists)."""
+    """The published state: the newest snapshot, kept in memory. A process asks the database for
+    the newest number at most every HEAD_TTL seconds; a snapshot frozen in this process is seen at
+    once (signal), one frozen by another process within HEAD_TTL."""
     from imon.reports.models import Snapshot
 
+    now = time.monotonic()
+    if "published" in _LATEST and now - _LATEST["checked"] < HEAD_TTL:
+        return _LATEST["published"]
     head = Snapshot.objects.order_by("-number").values_list("number", flat=True).first()
     if head is None:
+        _LATEST.clear()
         return None
     if _LATEST.get("number") != head:
         snapshot = Snapshot.objects.get(number=head)
-        _LATEST.clear()
         _LATEST.update(number=head, published=Published(snapshot.data, head))
+    _LATEST["checked"] = now
     return _LATEST["published"]
+
+
+def snapshot_frozen(**kwargs):
+    """Signal receiver: a new snapshot is published; forget the remembered one."""
+    _LATEST.clear()
