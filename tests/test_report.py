@@ -323,3 +323,30 @@ def test_report_of_a_large_synthetic_concept(db):
     assert len(figures) >= 5 and all(len(f.alt) > 30 for f in figures)
     text = html(report)
     assert text.count("<figure") == len(figures)
+
+
+def test_report_command_never_leaves_a_half_written_file(demo, tmp_path, monkeypatch):
+    """Disk full while writing: the good report from before stays, no temporary file is left."""
+    import errno
+    import os
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from imon.reports.management.commands import report as command
+
+    snapshots.create("1. Umsetzungsbericht", datetime.date(2019, 9, 16))
+    target = tmp_path / "bericht.html"
+    call_command("report", "--format", "html", "--out", str(target), stdout=io.StringIO())
+    good = target.read_bytes()
+
+    class FullDisk(io.BytesIO):
+        def write(self, data):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    real_fdopen = os.fdopen
+    monkeypatch.setattr(command.os, "fdopen", lambda fd, mode: (os.close(fd), FullDisk())[1] if "b" in mode else real_fdopen(fd, mode))
+    with pytest.raises((OSError, CommandError)):
+        call_command("report", "--format", "html", "--out", str(target), stdout=io.StringIO())
+    assert target.read_bytes() == good
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bericht.html"]
