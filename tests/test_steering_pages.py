@@ -75,6 +75,26 @@ def test_next_steps_filter_and_export(people, client):
     assert book.active.max_row == 1 + len(only_c)
 
 
+def test_exports_never_carry_formulas(people, client):
+    """CSV injection: a next step written like a formula stays text in the CSV, the XLSX and the
+    cycle's spreadsheet."""
+    formula = '=HYPERLINK("http://example.org","klick")'
+    m.NextStep.objects.filter(measure__key="C1", key="1").update(text=formula, responsible="+49 214 1234")
+    client.force_login(people.reviewer)
+    rows = list(csv.reader(io.StringIO(client.get("/steuerung/naechste-schritte.csv?hf=C&zeige=alle").content.decode("utf-8-sig")), delimiter=";"))
+    step = next(r for r in rows if formula in r[2])
+    assert step[2] == "'" + formula and step[4] == "'+49 214 1234"
+    sheet = openpyxl.load_workbook(io.BytesIO(client.get("/steuerung/naechste-schritte.xlsx?hf=C&zeige=alle").content)).active
+    cells = [c for row in sheet.iter_rows() for c in row if c.value == formula]
+    assert cells and all(c.data_type == "s" for c in cells)
+    cycle = open_cycle(people.ki)
+    from imon.steering import spreadsheet
+
+    sheet = openpyxl.load_workbook(io.BytesIO(spreadsheet.export_xlsx(cycle))).active
+    cells = [c for row in sheet.iter_rows() for c in row if isinstance(c.value, str) and formula in c.value]
+    assert cells and all(c.data_type == "s" for c in cells)
+
+
 def count_queries(client, url):
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)

@@ -22,6 +22,15 @@ def safe_text(text: str) -> str:
     return "'" + text if text and text.startswith(FORMULA_START) else text
 
 
+def append_row(sheet, values):
+    """Append a row to an openpyxl worksheet (not write-only); text that starts like a formula is
+    stored as text, so a spreadsheet program never executes it (CSV injection)."""
+    sheet.append(values)
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str) and cell.value.startswith("="):
+            cell.data_type = "s"
+
+
 def observations(indicator: str | None = None, area: str | None = None):
     qs = m.Observation.objects.select_related("indicator__source", "area").order_by(
         "indicator__order", "indicator__key", "area__order", "area__key", "reference_date", "dim_key"

@@ -12,6 +12,8 @@ from imon.core import models as m
 
 from . import logic
 from .models import StatusUpdate
+from imon.core.exports import append_row
+
 from .services import StaleEdit, submit_update
 
 
@@ -39,7 +41,7 @@ def export_xlsx(cycle) -> bytes:
     sheet.append([str(label) for _name, label in logic.COLUMNS])
     updates = cycle.updates.select_related("measure__field_of_action").order_by("measure_key")
     for update in updates:
-        sheet.append([_cell(update, name) for name, _label in logic.COLUMNS])
+        append_row(sheet, [_cell(update, name) for name, _label in logic.COLUMNS])
     sheet.freeze_panes = "A2"
     buffer = io.BytesIO()
     book.save(buffer)

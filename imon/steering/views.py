@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from imon.core import models as m
+from imon.core.exports import append_row, safe_text
 
 from . import logic, services, spreadsheet
 from .forms import CycleForm, MeasureForm, ReviewForm, StatusUpdateForm, UploadForm
@@ -247,14 +248,14 @@ def next_steps_export(request, fmt):
         buffer = io.StringIO()
         writer = csv.writer(buffer, delimiter=";")
         writer.writerow(header)
-        writer.writerows([[*r[:3], r[3].strftime("%d.%m.%Y") if r[3] else "", *r[4:]] for r in rows])
+        writer.writerows([[*map(safe_text, r[:3]), r[3].strftime("%d.%m.%Y") if r[3] else "", *map(safe_text, r[4:])] for r in rows])
         response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
     else:
         book = openpyxl.Workbook()
         sheet = book.active
         sheet.append(header)
         for r in rows:
-            sheet.append(r)
+            append_row(sheet, r)
         buffer = io.BytesIO()
         book.save(buffer)
         response = HttpResponse(buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -25,7 +25,9 @@ def serve(out, host: str, port: int, threads: int = 8):
     out.write(_("Integrationsmonitor runs on http://%(host)s:%(port)s/ (stop with Ctrl+C).") % {"host": host, "port": port})
     out.flush()
     waitress.serve(
-        application, host=host, port=port, threads=threads, ident="Integrationsmonitor", _quiet=not settings.DEBUG, **proxy_options()
+        application, host=host, port=port, threads=threads, ident="Integrationsmonitor", _quiet=not settings.DEBUG,
+        # waitress accepts at most 100 connections by default; clients beyond wait unanswered in the backlog.
+        connection_limit=1000, **proxy_options()
     )
 
 
