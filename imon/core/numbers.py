@@ -8,6 +8,7 @@
     format_number(Decimal("166737")) -> "166.737"
 """
 
+import calendar
 import datetime
 import re
 from decimal import Decimal, InvalidOperation
@@ -89,6 +90,13 @@ def parse_date(text: str) -> datetime.date:
     if re.fullmatch(r"\d{4}", text):
         return datetime.date(int(text), 12, 31)
     raise ValueError(text)
+
+
+def add_months(date: datetime.date, months: int) -> datetime.date:
+    """The same day `months` later (the last day of the month where it has fewer days)."""
+    month = date.month - 1 + months
+    year, month = date.year + month // 12, month % 12 + 1
+    return datetime.date(year, month, min(date.day, calendar.monthrange(year, month)[1]))
 
 
 def same_value(old, new) -> bool:

@@ -8,11 +8,11 @@ points are the exception: the directory is live (only entries marked as publishe
 new *Anlaufstelle* appears without waiting for the next report.
 """
 
-import calendar
 import datetime
 import time
 from collections import Counter, defaultdict
 
+from imon.core.numbers import add_months
 from imon.reports import document
 
 MEASURE_FIELDS = ("key", "title", "description", "lead_unit", "partners", "programme", "start_date", "end_date", "status", "progress", "results", "effect")
@@ -129,9 +129,7 @@ class Published:
         months = (indicator or {}).get("rhythm_months")
         if not latest or not months:
             return None
-        month = latest.month - 1 + months
-        year, month = latest.year + month // 12, month % 12 + 1
-        return datetime.date(year, month, min(latest.day, calendar.monthrange(year, month)[1]))
+        return add_months(latest, months)
 
 
 _BLOCKS: dict = {}

@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from imon.core.numbers import parse_date
+from imon.core.numbers import add_months, parse_date
 
 # --- Roll-up of progress --------------------------------------------------------------
 
@@ -127,13 +127,6 @@ def diff(old: dict, new: dict) -> list[tuple[str, str, str]]:
 
 def is_overdue(due_date, done: bool, today: datetime.date) -> bool:
     return bool(due_date) and not done and due_date < today
-
-
-def add_months(date: datetime.date, months: int) -> datetime.date:
-    month = date.month - 1 + months
-    year, month = date.year + month // 12, month % 12 + 1
-    days = [31, 29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-    return datetime.date(year, month, min(date.day, days[month - 1]))
 
 
 def is_stale(latest: datetime.date | None, rhythm_months: int | None, today: datetime.date) -> bool:
