@@ -144,7 +144,7 @@ def indicator(request, lang, published, key):
         if isinstance(block, Figure):
             blocks.append({"kind": "figure", "block": block, "svg": charts.render_svg(block.chart)})
         elif isinstance(block, Table):
-            blocks.append({"kind": "table", "block": block, "cells": [list(zip(row, block.numeric, strict=True)) for row in block.rows]})
+            blocks.append({"kind": "table", "block": block})
     return _page(
         request,
         lang,

@@ -72,6 +72,28 @@ class Table:
     def label(self) -> str:
         return f"Tabelle {self.number}: {self.caption}"
 
+    @property
+    def head(self) -> list[tuple[str, bool]]:
+        """(header, is a figure column) per column."""
+        return list(zip(self.header, self.numeric, strict=True))
+
+    @property
+    def cells(self) -> list[list[tuple[str, bool]]]:
+        """The rows as (text, is a figure column) per cell, for right-aligned figures."""
+        return [list(zip(row, self.numeric, strict=True)) for row in self.rows]
+
+    @property
+    def wide(self) -> bool:
+        return len(self.header) > 6
+
+    @property
+    def colgroup(self) -> list[float] | None:
+        """Column widths in per cent, if the table has relative widths."""
+        if not self.widths:
+            return None
+        total = sum(self.widths)
+        return [round(100 * w / total, 1) for w in self.widths]
+
 
 @dataclass
 class Figure:

@@ -6,21 +6,14 @@ from pathlib import Path
 from django.template.loader import render_to_string
 
 from . import charts
-from .document import Figure, Report, Table
+from .document import Figure, Report
 
 CSS = (Path(__file__).parent / "templates" / "reports" / "report.css").read_text(encoding="utf-8")
 
 
 def _prepare(report: Report, inline_svg: bool):
     for block in report.blocks:
-        if isinstance(block, Table):
-            block.head = list(zip(block.header, block.numeric, strict=True))
-            block.cells = [list(zip(row, block.numeric, strict=True)) for row in block.rows]
-            block.wide = len(block.header) > 6
-            if block.widths:
-                total = sum(block.widths)
-                block.colgroup = [round(100 * w / total, 1) for w in block.widths]
-        elif isinstance(block, Figure):
+        if isinstance(block, Figure):
             svg = charts.render_svg(block.chart)
             if inline_svg:
                 block.svg = svg
