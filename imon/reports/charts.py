@@ -37,7 +37,7 @@ from io import BytesIO
 
 from imon.core.numbers import format_number
 
-from .narrative import _SINGULAR_TO_PLURAL, unit_for
+from .narrative import _SINGULAR_TO_PLURAL, count_phrase, unit_for
 
 KINDS = ("bar", "grouped_bar", "stacked_bar", "pie", "donut", "line")
 KIND_NAMES = {
@@ -138,10 +138,6 @@ def _share_decimals(shares) -> int:
     return 1 if any(s is not None and 0 < s < Decimal("0.5") for s in shares) else 0
 
 
-def _count(n: int, singular: str, plural: str) -> str:
-    return f"{n} {singular if n == 1 else plural}"
-
-
 def alt_text(spec: ChartSpec) -> str:
     """A German text alternative generated from the data: what, when, the extremes, the change."""
     head = f"{KIND_NAMES[spec.kind]}: {spec.title}"
@@ -217,7 +213,7 @@ def alt_text(spec: ChartSpec) -> str:
                 )
     if missing:
         sentences.append(
-            f"{_count(missing, 'Wert', 'Werte')} nicht dargestellt (geheim gehalten oder nicht verfügbar)."
+            f"{count_phrase(missing, 'Wert', 'Werte')} nicht dargestellt (geheim gehalten oder nicht verfügbar)."
         )
     if spec.source:
         sentences.append(f"Quelle: {spec.source}.")

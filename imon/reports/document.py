@@ -16,6 +16,8 @@ from imon.core.confidentiality import alt_text_sentence, footnote
 from imon.core.numbers import format_number
 
 from . import charts, narrative
+from .narrative import count_phrase
+from .narrative import format_date as german_date
 
 # --- Blocks -------------------------------------------------------------------------------
 
@@ -129,12 +131,6 @@ class Report:
 
 
 # --- Formatting ---------------------------------------------------------------------------
-
-
-def german_date(value) -> str:
-    if isinstance(value, str):
-        value = datetime.date.fromisoformat(value)
-    return f"{value:%d.%m.%Y}"
 
 
 def format_value(obs: dict, decimals: int | None) -> str:
@@ -536,8 +532,8 @@ class _Builder:
             items.append(f"Nicht mehr berichtet: {m['key']} {m['title']}")
         self.add(
             Paragraph(
-                f"{_count(len(added), 'neue Maßnahme', 'neue Maßnahmen')}, {_count(len(finished), 'abgeschlossene oder verstetigte Maßnahme', 'abgeschlossene oder verstetigte Maßnahmen')}, "
-                f"{_count(len(changed), 'Statusänderung', 'Statusänderungen')}."
+                f"{count_phrase(len(added), 'neue Maßnahme', 'neue Maßnahmen')}, {count_phrase(len(finished), 'abgeschlossene oder verstetigte Maßnahme', 'abgeschlossene oder verstetigte Maßnahmen')}, "
+                f"{count_phrase(len(changed), 'Statusänderung', 'Statusänderungen')}."
             )
         )
         if items:
@@ -563,7 +559,7 @@ class _Builder:
                     rows.append((step.get("due_date") or "9999", m["key"], step))
         rows.sort(key=lambda r: (r[0], r[1]))
         if rows:
-            self.add(Paragraph(f"Die Maßnahmen nennen {_count(len(rows), 'offenen nächsten Schritt', 'offene nächste Schritte')}:"))
+            self.add(Paragraph(f"Die Maßnahmen nennen {count_phrase(len(rows), 'offenen nächsten Schritt', 'offene nächste Schritte')}:"))
             self.table(
                 "Nächste Schritte und Zeitplan",
                 ["Maßnahme", "Nächster Schritt", "Verantwortlich", "Bis"],
@@ -874,10 +870,6 @@ def _join(items) -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " und " + items[-1]
-
-
-def _count(n: int, singular: str, plural: str) -> str:
-    return f"{n} {singular if n == 1 else plural}"
 
 
 def _step_text(step) -> str:

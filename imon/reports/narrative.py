@@ -50,8 +50,16 @@ def unit_for(unit: str, number_text: str, dative: bool = False) -> str:
     return plural
 
 
-def format_date(date: datetime.date) -> str:
+def format_date(date) -> str:
+    """31.12.2018, from a date or an ISO date text (as snapshots store dates)."""
+    if isinstance(date, str):
+        date = datetime.date.fromisoformat(date)
     return date.strftime("%d.%m.%Y")
+
+
+def count_phrase(n: int, singular: str, plural: str) -> str:
+    """'1 Wert', '3 Werte'."""
+    return f"{n} {singular if n == 1 else plural}"
 
 
 def _value(value: Decimal, decimals, share: bool) -> str:
