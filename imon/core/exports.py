@@ -109,36 +109,47 @@ def publication_policies(indicators) -> tuple:
     return default, policies, area_policies
 
 
-def table(qs, public: bool = False) -> tuple[list[str], list[dict]]:
-    """Header and rows (as dicts of Python values) of the long format; `public` applies
-    statistical confidentiality (hidden cells become '.')."""
-    dims: list[str] = []
+def long_format(records) -> tuple[list[str], list[dict]]:
+    """Header and rows of the long format from (indicator, area, area_name, reference_date, dims,
+    value, flag, unit, source) tuples; one column per dimension that occurs."""
+    dims: dict[str, None] = {}
     rows = []
-    hidden = hidden_cells(set(qs.values_list("indicator__key", flat=True).distinct())) if public else {}
-    from .confidentiality import public_value
-    for obs in qs.iterator(chunk_size=5000):
-        for d in obs.dims:
-            if d not in dims:
-                dims.append(d)
-        value, flag = obs.value, obs.flag
-        if public:
-            reason = hidden.get((obs.indicator.key, obs.area.key, obs.reference_date, obs.dim_key))
-            value, flag = public_value(value, flag, reason, obs.indicator.publication_setting("rounding"))
+    for indicator, area, area_name, date, row_dims, value, flag, unit, source in records:
+        dims.update(dict.fromkeys(row_dims))
         rows.append(
             {
-                "indicator": obs.indicator.key,
-                "area": obs.area.key,
-                "area_name": obs.area.name,
-                "reference_date": obs.reference_date,
-                **obs.dims,
+                "indicator": indicator,
+                "area": area,
+                "area_name": area_name,
+                "reference_date": date,
+                **row_dims,
                 "value": value,
                 "flag": flag,
-                "unit": obs.indicator.unit,
-                "source": str(obs.indicator.source) if obs.indicator.source else "",
+                "unit": unit,
+                "source": source,
             }
         )
     header = ["indicator", "area", "area_name", "reference_date", *sorted(dims), "value", "flag", "unit", "source"]
     return header, rows
+
+
+def table(qs, public: bool = False) -> tuple[list[str], list[dict]]:
+    """Header and rows (as dicts of Python values) of the long format; `public` applies
+    statistical confidentiality (hidden cells become '.')."""
+    from .confidentiality import public_value
+
+    hidden = hidden_cells(set(qs.values_list("indicator__key", flat=True).distinct())) if public else {}
+
+    def records():
+        for obs in qs.iterator(chunk_size=5000):
+            value, flag = obs.value, obs.flag
+            if public:
+                reason = hidden.get((obs.indicator.key, obs.area.key, obs.reference_date, obs.dim_key))
+                value, flag = public_value(value, flag, reason, obs.indicator.publication_setting("rounding"))
+            source = str(obs.indicator.source) if obs.indicator.source else ""
+            yield obs.indicator.key, obs.area.key, obs.area.name, obs.reference_date, obs.dims, value, flag, obs.indicator.unit, source
+
+    return long_format(records())
 
 
 def _cell(name, value, german: bool) -> str:

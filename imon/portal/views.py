@@ -168,29 +168,25 @@ DOWNLOADS = {"csv": ("text/csv; charset=utf-8", "CSV"), "csv-de": ("text/csv; ch
 
 def download_rows(published, key):
     """The long-format rows of one indicator as published (through the snapshot's boundary)."""
+    from imon.core import exports
+
     indicator = published.indicator(key)
     area_names = {a["key"]: a["name"] for a in published.snapshot["areas"]}
-    dims: list[str] = []
-    rows = []
-    for o in published.observations(key):
-        for d in o["dims"]:
-            if d not in dims:
-                dims.append(d)
-        rows.append(
-            {
-                "indicator": key,
-                "area": o["area"],
-                "area_name": area_names.get(o["area"], o["area"]),
-                "reference_date": datetime.date.fromisoformat(o["date"]),
-                **o["dims"],
-                "value": Decimal(o["value"]) if o["value"] is not None else None,
-                "flag": o["flag"],
-                "unit": indicator.get("unit", ""),
-                "source": f"{indicator['source']['publisher']}: {indicator['source']['title']}" if indicator.get("source") else "",
-            }
+    source = f"{indicator['source']['publisher']}: {indicator['source']['title']}" if indicator.get("source") else ""
+    return exports.long_format(
+        (
+            key,
+            o["area"],
+            area_names.get(o["area"], o["area"]),
+            datetime.date.fromisoformat(o["date"]),
+            o["dims"],
+            Decimal(o["value"]) if o["value"] is not None else None,
+            o["flag"],
+            indicator.get("unit", ""),
+            source,
         )
-    header = ["indicator", "area", "area_name", "reference_date", *sorted(dims), "value", "flag", "unit", "source"]
-    return header, rows
+        for o in published.observations(key)
+    )
 
 
 @require_safe
