@@ -394,6 +394,35 @@ class Decision(models.Model):
 # --- Indicator data ---------------------------------------------------------------
 
 
+def publication_rule_fields():
+    """The confidentiality settings that indicators and sources both have (the indicator's own wins,
+    then the source's, then the project default): min_count, small_area_min_count, rounding,
+    min_denominator."""
+    return (
+        models.PositiveSmallIntegerField(
+            _("minimum count for publication"),
+            null=True,
+            blank=True,
+            help_text=_("Counts from 1 up to this number minus one are blocked; empty: project default (3)."),
+        ),
+        models.PositiveSmallIntegerField(
+            _("minimum count in small areas"),
+            null=True,
+            blank=True,
+            help_text=_("A stricter minimum count for quarters (Stadtteile) and statistical areas; empty: none."),
+        ),
+        models.PositiveSmallIntegerField(
+            _("round published values to multiples of"), null=True, blank=True, help_text=_("E.g. 5 or 10; empty: no rounding.")
+        ),
+        models.PositiveIntegerField(
+            _("minimum denominator"),
+            null=True,
+            blank=True,
+            help_text=_("For shares and rates: below this denominator the value is published as '/' (too uncertain)."),
+        ),
+    )
+
+
 class Source(models.Model):
     key = key_field(unique=True)
     publisher = models.CharField(_("publisher"), max_length=300)
@@ -403,27 +432,7 @@ class Source(models.Model):
     licence = models.CharField(_("licence"), max_length=200, blank=True)
     retrieved_on = models.DateField(_("retrieved on"), null=True, blank=True)
     # Statistical confidentiality for all indicators of the source; an indicator's own setting wins.
-    min_count = models.PositiveSmallIntegerField(
-        _("minimum count for publication"),
-        null=True,
-        blank=True,
-        help_text=_("Counts from 1 up to this number minus one are blocked; empty: project default (3)."),
-    )
-    small_area_min_count = models.PositiveSmallIntegerField(
-        _("minimum count in small areas"),
-        null=True,
-        blank=True,
-        help_text=_("A stricter minimum count for quarters (Stadtteile) and statistical areas; empty: none."),
-    )
-    rounding = models.PositiveSmallIntegerField(
-        _("round published values to multiples of"), null=True, blank=True, help_text=_("E.g. 5 or 10; empty: no rounding.")
-    )
-    min_denominator = models.PositiveIntegerField(
-        _("minimum denominator"),
-        null=True,
-        blank=True,
-        help_text=_("For shares and rates: below this denominator the value is published as '/' (too uncertain)."),
-    )
+    min_count, small_area_min_count, rounding, min_denominator = publication_rule_fields()
     note = models.TextField(_("note"), blank=True)
 
     class Meta:
@@ -512,27 +521,7 @@ class Indicator(models.Model):
         _("expected update rhythm (months)"), null=True, blank=True
     )
     # Statistical confidentiality; empty fields use the project default (IMON_MIN_COUNT).
-    min_count = models.PositiveSmallIntegerField(
-        _("minimum count for publication"),
-        null=True,
-        blank=True,
-        help_text=_("Counts from 1 up to this number minus one are blocked; empty: project default (3)."),
-    )
-    small_area_min_count = models.PositiveSmallIntegerField(
-        _("minimum count in small areas"),
-        null=True,
-        blank=True,
-        help_text=_("A stricter minimum count for quarters (Stadtteile) and statistical areas; empty: none."),
-    )
-    rounding = models.PositiveSmallIntegerField(
-        _("round published values to multiples of"), null=True, blank=True, help_text=_("E.g. 5 or 10; empty: no rounding.")
-    )
-    min_denominator = models.PositiveIntegerField(
-        _("minimum denominator"),
-        null=True,
-        blank=True,
-        help_text=_("For shares and rates: below this denominator the value is published as '/' (too uncertain)."),
-    )
+    min_count, small_area_min_count, rounding, min_denominator = publication_rule_fields()
     order = models.PositiveIntegerField(_("order"), default=0)
     note = models.TextField(_("note"), blank=True)
 
