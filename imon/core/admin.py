@@ -5,6 +5,19 @@ from django.utils.translation import gettext_lazy as _
 
 from . import models as m
 
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For records the application alone writes (snapshots, the audit log): look, never add, change or delete."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 admin.site.site_header = _("Integrationsmonitor administration")
 admin.site.site_title = _("Integrationsmonitor")
 admin.site.index_title = _("Administration")

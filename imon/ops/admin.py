@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from imon.core.admin import ReadOnlyAdmin
+
 from .models import AuditEvent, TOTPDevice
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     """The audit log, read-only: events are only ever added by the application."""
 
     list_display = ["created_at", "kind", "username", "ip", "path", "detail"]
@@ -12,15 +14,6 @@ class AuditEventAdmin(admin.ModelAdmin):
     search_fields = ["username", "ip", "path", "detail"]
     date_hierarchy = "created_at"
     list_select_related = ["user"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_superuser
