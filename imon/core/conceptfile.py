@@ -956,7 +956,7 @@ class _Loader:
                 changed.append(m.Observation(pk=old[0], value=value, flag=flag, note=note))
             else:
                 self.stats.unchanged += 1
-        bulk.insert_observations(new)
+        bulk.insert_observations(new, expected=len(new))
         m.Observation.objects.bulk_update(changed, ["value", "flag", "note"], batch_size=1000)
         self.stats.created += len(new)
         self.stats.updated += len(changed)

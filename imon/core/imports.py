@@ -394,6 +394,7 @@ def _write(plan: Plan, user, say) -> m.ImportRecord:
             for indicator, area, date, dims, dim_key, value, flag, note in plan.new
         ),
         extra={"import_record_id": record.pk},
+        expected=len(plan.new),
     )
     updates = plan.changed + (plan.conflicts if plan.replace else [])
     previous = {}
@@ -464,7 +465,9 @@ def recompute_derived(indicator_keys: set):
             list(indicator.denominator.observations.values_list("area_id", "reference_date", "dim_key", "value", "flag")),
         )
         indicator.observations.all().delete()
-        bulk.insert_observations((indicator.pk, area, date, None, dim_key, *rest) for area, date, dim_key, *rest in rows)
+        bulk.insert_observations(
+            ((indicator.pk, area, date, None, dim_key, *rest) for area, date, dim_key, *rest in rows), expected=len(rows)
+        )
 
 
 def derive(kind: str, numerators: list, denominators: list) -> list:
