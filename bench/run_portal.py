@@ -1,6 +1,6 @@
 """Portal benchmarks: the live portal under load, and the static export of a large portal.
 
-    .venv/bin/python bench/run_portal.py load [--seconds 60] [--no-postgres]
+    .venv/bin/python bench/run_portal.py load [--seconds 60] [--no-postgres] [--workers N]
     .venv/bin/python bench/run_portal.py export [--observations 500000] [--indicators 60]
 
 load: sets up the Leverkusen demo (SQLite, then PostgreSQL), starts `imon serve` and drives it
@@ -79,10 +79,10 @@ def wrk(port, paths, seconds, uncached, workdir) -> dict:
     return {"requests": int(requests), "rate": float(rate), "p50": float(p50), "p95": float(p95), "p99": float(p99), "errors": int(errors)}
 
 
-def load(label, env, seconds, workdir):
+def load(label, env, seconds, workdir, workers):
     subprocess.run([*IMON, "demo", "--no-serve"], env=env, check=True, stdout=subprocess.DEVNULL)
     port = free_port()
-    server = subprocess.Popen([*IMON, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen([*IMON, "serve", "--port", str(port), "--workers", str(workers)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         for _ in range(100):
             try:
@@ -92,7 +92,7 @@ def load(label, env, seconds, workdir):
                 time.sleep(0.1)
         paths = [p.format(lang=lang) for lang in ("de", "ar") for p in PAGES]
         wrk(port, paths, 2, False, workdir)  # warm the caches
-        print(f"\n{label}: {seconds} s per run, 50 connections")
+        print(f"\n{label}: {seconds} s per run, 50 connections, {workers} server process(es)")
         results = {}
         for name, run_paths, uncached in (("baseline /healthz", ["/healthz"], False), ("cached pages", paths, False), ("uncached pages", paths, True)):
             r = results[name] = wrk(port, run_paths, seconds, uncached, workdir)
@@ -134,6 +134,7 @@ def main(argv=None):
     parser.add_argument("what", choices=("load", "export"))
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="server processes (imon serve --workers)")
     parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/test")
     parser.add_argument("--observations", type=int, default=500_000)
     parser.add_argument("--indicators", type=int, default=60)
@@ -146,10 +147,10 @@ def main(argv=None):
         if args.what == "export":
             export(args, workdir, dict(base_env, IMON_HOME=str(workdir / "home")))
             return
-        load("SQLite", dict(base_env, IMON_HOME=str(workdir / "sqlite")), args.seconds, workdir)
+        load("SQLite", dict(base_env, IMON_HOME=str(workdir / "sqlite")), args.seconds, workdir, args.workers)
         if not args.no_postgres:
             with PostgresDatabase(args.database_url) as database:
-                load("PostgreSQL", dict(base_env, IMON_HOME=str(workdir / "pg"), IMON_DATABASE_URL=database.url), args.seconds, workdir)
+                load("PostgreSQL", dict(base_env, IMON_HOME=str(workdir / "pg"), IMON_DATABASE_URL=database.url), args.seconds, workdir, args.workers)
 
 
 if __name__ == "__main__":

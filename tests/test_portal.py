@@ -160,6 +160,10 @@ def test_contact_point_filters_and_search(client, published):
         point = m.ContactPoint.objects.get(key=key)
         assert "caritas" in f"{point.name} {point.organisation} {point.description} {point.city}".lower()
     assert found("suche=gibtesnichtxyz") == set()
+    # upper and lower case alike, umlauts too; every word must occur
+    office = {p.key for p in m.ContactPoint.objects.filter(name__startswith="Ausländerbehörde")}
+    assert office and found("suche=AUSLÄNDERBEHÖRDE") == found("suche=ausländerbehörde") >= office
+    assert found("suche=ausländerbehörde+caritas") == set()
     district = found("bezirk=lev-bezirk-1")
     assert district and all(m.ContactPoint.objects.get(key=k).area.parent.key == "lev-bezirk-1" for k in district)
     barrier_free = found("barrierefrei=ja")
@@ -184,6 +188,25 @@ def test_cached_pages_follow_published_changes(client, published, django_assert_
     assert "Neu: Mo–Fr 8:00–20:00" in text_of(client.get("/portal/de/anlaufstellen/ki-leverkusen/"))
     point.fields_of_action.clear()
     assert "ki-leverkusen" not in text_of(client.get("/portal/de/handlungsfelder/g/"))
+
+
+def test_a_contact_point_changed_by_another_server_process_shows_within_seconds(client, published, monkeypatch):
+    from django.db.models import F
+
+    from imon.portal import content
+    from imon.portal.models import PortalState
+
+    page = "/portal/de/anlaufstellen/ki-leverkusen/"
+    assert "Neu: Mo–Fr 8:00–20:00" not in text_of(client.get(page))
+    # What another server process does: it changes the row and counts up the version in the
+    # database; this process gets no signal of it.
+    m.ContactPoint.objects.filter(key="ki-leverkusen").update(opening_hours="Neu: Mo–Fr 8:00–20:00")
+    PortalState.objects.get_or_create(pk=1)
+    PortalState.objects.filter(pk=1).update(contact_points_version=F("contact_points_version") + 1)
+    assert "Neu: Mo–Fr 8:00–20:00" not in text_of(client.get(page))  # remembered for HEAD_TTL seconds
+    later = content.time.monotonic() + content.HEAD_TTL + 0.1
+    monkeypatch.setattr(content.time, "monotonic", lambda: later)
+    assert "Neu: Mo–Fr 8:00–20:00" in text_of(client.get(page))
 
 
 def test_script_in_content_is_inert(client, published):

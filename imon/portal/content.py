@@ -146,24 +146,24 @@ def _blocks(number, key, area, published: Published):
 
 
 _LATEST: dict = {}
-CONTACT_VERSION = "portal:contact-points-version"
 
 
 def version(published: "Published | None") -> str:
-    """What the public pages depend on: the published snapshot and the contact points."""
-    from django.core.cache import cache
-
-    return f"{published.number if published else 0}.{cache.get_or_set(CONTACT_VERSION, 1)}"
+    """What the public pages depend on: the published snapshot and the contact points (both
+    remembered by latest() for up to HEAD_TTL seconds)."""
+    return f"{published.number if published else 0}.{_LATEST.get('contacts', 0)}"
 
 
 def contact_points_changed(**kwargs):
-    """Signal receiver: an edited contact point makes every cached portal page stale."""
-    from django.core.cache import cache
+    """Signal receiver: an edited contact point makes every cached portal page stale, in every
+    server process (they read the version from the database, see latest())."""
+    from django.db.models import F
 
-    try:
-        cache.incr(CONTACT_VERSION)
-    except ValueError:
-        cache.set(CONTACT_VERSION, 2)
+    from .models import PortalState
+
+    if not PortalState.objects.filter(pk=1).update(contact_points_version=F("contact_points_version") + 1):
+        PortalState.objects.get_or_create(pk=1, defaults={"contact_points_version": 1})
+    _LATEST.clear()
 
 
 HEAD_TTL = 2.0  # seconds a process trusts its knowledge of the newest snapshot without asking the database
@@ -171,22 +171,49 @@ HEAD_TTL = 2.0  # seconds a process trusts its knowledge of the newest snapshot 
 
 def latest() -> Published | None:
     """The published state: the newest snapshot, kept in memory. A process asks the database for
-    the newest number at most every HEAD_TTL seconds; a snapshot frozen in this process is seen at
-    once (signal), one frozen by another process within HEAD_TTL."""
+    the newest number (and the contact points' version) at most every HEAD_TTL seconds; a change
+    made in this process is seen at once (signals), one made by another process within HEAD_TTL."""
     from imon.reports.models import Snapshot
 
+    from .models import PortalState
+
     now = time.monotonic()
-    if "published" in _LATEST and now - _LATEST["checked"] < HEAD_TTL:
-        return _LATEST["published"]
+    if "checked" in _LATEST and now - _LATEST["checked"] < HEAD_TTL:
+        return _LATEST.get("published")
     head = Snapshot.objects.order_by("-number").values_list("number", flat=True).first()
     if head is None:
-        _LATEST.clear()
-        return None
-    if _LATEST.get("number") != head:
+        _LATEST.pop("number", None)
+        _LATEST.pop("published", None)
+    elif _LATEST.get("number") != head:
         snapshot = Snapshot.objects.get(number=head)
         _LATEST.update(number=head, published=Published(snapshot.data, head))
+    _LATEST["contacts"] = PortalState.objects.filter(pk=1).values_list("contact_points_version", flat=True).first() or 0
     _LATEST["checked"] = now
-    return _LATEST["published"]
+    return _LATEST.get("published")
+
+
+def contact_directory() -> list:
+    """The published contact points (area, its parent and the fields of action loaded), ordered by
+    name: read from the database once per version of the contact points, then filtered in memory."""
+    from imon.core.models import ContactPoint
+
+    latest()
+    version = _LATEST.get("contacts", 0)
+    remembered = _LATEST.get("directory")
+    if remembered is None or remembered[0] != version:
+        points = list(
+            ContactPoint.objects.filter(published=True)
+            .select_related("area", "area__parent")
+            .prefetch_related("fields_of_action")
+            .order_by("name", "key")
+        )
+        remembered = _LATEST["directory"] = (version, points)
+    return remembered[1]
+
+
+def search_text(point) -> str:
+    """What the directory's full-text search looks in, case-folded (so that Ä finds ä)."""
+    return f"{point.name}\n{point.description}\n{point.organisation}\n{point.city}".casefold()
 
 
 def snapshot_frozen(**kwargs):

@@ -9,7 +9,6 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
@@ -95,7 +94,7 @@ def field_of_action(request, lang, published, code):
     field = published.field(code) if published else None
     if field is None:
         raise Http404
-    points = _contact_points().filter(fields_of_action__code=field["code"])
+    points = [p for p in content.contact_directory() if field["code"] in {f.code for f in p.fields_of_action.all()}]
     return _page(
         request,
         lang,
@@ -206,12 +205,17 @@ def download_name(key, fmt) -> str:
 
 
 def indicator_file(published, key, fmt) -> bytes:
+    return indicator_files(published, key, (fmt,))[fmt]
+
+
+def indicator_files(published, key, formats=tuple(DOWNLOADS)) -> dict[str, bytes]:
+    """The download files of one indicator, {format: bytes}; the rows are built once for all."""
     from imon.core import exports
 
     header, rows = download_rows(published, key)
-    out = io.BytesIO()
-    exports.write(out, fmt, header, rows)
-    return out.getvalue()
+    streams = {fmt: io.BytesIO() for fmt in formats}
+    exports.write_formats(streams, header, rows)
+    return {fmt: stream.getvalue() for fmt, stream in streams.items()}
 
 
 ZIP_FORMATS = ("csv", "csv-de", "json")
@@ -248,32 +252,33 @@ def all_data(request):
     return response
 
 
-def _contact_points():
-    return m.ContactPoint.objects.filter(published=True).select_related("area").prefetch_related("fields_of_action").order_by("name", "key")
+def _in_district(point, district: str) -> bool:
+    area = point.area
+    return area is not None and (area.key == district or (area.parent is not None and area.parent.key == district))
 
 
 @portal_view
 def contact_points(request, lang, published, code=None):
     """The directory; filters come as query parameters, a topic also as its own page (for the static export)."""
-    points = _contact_points()
+    directory = content.contact_directory()
+    points = directory
     field = code.upper() if code else request.GET.get("handlungsfeld", "")
     language = request.GET.get("sprache", "")
     district = request.GET.get("bezirk", "")
     barrier_free = request.GET.get("barrierefrei", "")
     query = request.GET.get("suche", "").strip()
     if field:
-        points = points.filter(fields_of_action__code=field)
+        points = [p for p in points if field in {f.code for f in p.fields_of_action.all()}]
     if district:
-        points = points.filter(Q(area__key=district) | Q(area__parent__key=district))
+        points = [p for p in points if _in_district(p, district)]
     if barrier_free == "ja":
-        points = points.filter(barrier_free="yes")
+        points = [p for p in points if p.barrier_free == "yes"]
     if query:
-        for word in query.split()[:8]:
-            points = points.filter(Q(name__icontains=word) | Q(description__icontains=word) | Q(organisation__icontains=word) | Q(city__icontains=word))
-    points = list(points.distinct())
+        words = [word.casefold() for word in query.split()[:8]]
+        points = [p for p in points if all(word in content.search_text(p) for word in words)]
     if language:
         points = [p for p in points if language in (p.languages or [])]
-    all_languages = sorted({code for p in _contact_points() for code in (p.languages or [])})
+    all_languages = sorted({code for p in directory for code in (p.languages or [])})
     districts = m.Area.objects.filter(kind="city_district").order_by("order", "key")
     per_page = max(len(points), 1) if request.GET.get("alle") else 20  # ?alle=1: one page (static export)
     page = Paginator(points, per_page).get_page(request.GET.get("seite"))
@@ -298,7 +303,7 @@ def contact_points(request, lang, published, code=None):
 
 @portal_view
 def contact_point(request, lang, published, key):
-    point = _contact_points().filter(key=key).first()
+    point = next((p for p in content.contact_directory() if p.key == key), None)
     if point is None:
         raise Http404
     return _page(request, lang, published, "portal/contact_point.html", {"point": point, "schema": _schema_org(point)})
@@ -318,14 +323,6 @@ def _schema_org(point) -> str:
     if point.languages:
         data["availableLanguage"] = list(point.languages)
     return json.dumps(data, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
-def _static_page(template):
-    @portal_view
-    def view(request, lang, published):
-        return _page(request, lang, published, template, {})
-
-    return view
 
 
 def _text_of(path: str) -> list[str]:
