@@ -7,6 +7,7 @@ adapt the values once here and hand them to the driver in large batches:
 on SQLite, `COPY` in text format on PostgreSQL.
 """
 
+import sqlite3
 from collections.abc import Iterable
 from contextlib import contextmanager
 from functools import cache
@@ -99,21 +100,26 @@ def foreign_keys_checked_as_a_set(cursor, new_rows: int):
 def _insert_values(cursor, table, names, rows, extra_values) -> int:
     """SQLite: INSERT with many rows per statement (as many as the parameter limit allows),
     which takes half the time of executemany with one row per statement. Decimals are
-    written as their text, as Django does (NUMERIC affinity), dates as ISO text."""
+    written as their text, as Django does (NUMERIC affinity), dates as ISO text.
+
+    The statements go to the driver's cursor with its own `?` placeholders: Django's cursor
+    would rewrite the thousand `%s` of every statement with a regular expression first, which
+    costs a fifth of the insert."""
     width = len(COLUMNS) + len(extra_values)
     per_statement = max(1, connection.features.max_query_params // width)
-    row_sql = "(" + ", ".join(["%s"] * width) + ")"
+    row_sql = "(" + ", ".join(["?"] * width) + ")"
     full_sql = f"INSERT INTO {table} ({names}) VALUES " + ", ".join([row_sql] * per_statement)
     date_text = cache(connection.ops.adapt_datefield_value)
     count = 0
     rows = iter(rows)
-    while batch := [
-        (ind, area, date_text(date), dim_key, None if value is None else str(value), flag, note, *extra_values)
-        for ind, area, date, _dims, dim_key, value, flag, note in islice(rows, per_statement)
-    ]:
-        sql = full_sql if len(batch) == per_statement else f"INSERT INTO {table} ({names}) VALUES " + ", ".join([row_sql] * len(batch))
-        cursor.execute(sql, list(chain.from_iterable(batch)))
-        count += len(batch)
+    with connection.wrap_database_errors:
+        while batch := [
+            (ind, area, date_text(date), dim_key, None if value is None else str(value), flag, note, *extra_values)
+            for ind, area, date, _dims, dim_key, value, flag, note in islice(rows, per_statement)
+        ]:
+            sql = full_sql if len(batch) == per_statement else f"INSERT INTO {table} ({names}) VALUES " + ", ".join([row_sql] * len(batch))
+            sqlite3.Cursor.execute(cursor.cursor, sql, list(chain.from_iterable(batch)))  # below Django's wrapper
+            count += len(batch)
     return count
 
 
