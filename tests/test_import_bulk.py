@@ -48,6 +48,13 @@ def _rows(indicator, area, count, area_id=None):
 @pytest.fixture
 def small_threshold(monkeypatch):
     monkeypatch.setattr(bulk, "SET_CHECK_MIN_ROWS", 10)
+    monkeypatch.setattr(bulk, "stored_estimate", lambda cursor, table: 1_000)  # 50 new rows: keys only
+
+
+def _indexes():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s ORDER BY 1", [m.Observation._meta.db_table])
+        return cursor.fetchall()
 
 
 @ON_POSTGRES
@@ -59,7 +66,7 @@ def test_a_large_insert_checks_its_foreign_keys_as_a_set_and_keeps_them(db, smal
     with CaptureQueriesContext(connection) as queries:
         assert bulk.insert_observations(_rows(indicator, area, 50), expected=50) == 50
     sql = " ".join(q["sql"] for q in queries.captured_queries)
-    assert "DROP CONSTRAINT" in sql and "ADD CONSTRAINT" in sql
+    assert "DROP CONSTRAINT" in sql and "ADD CONSTRAINT" in sql and "DROP INDEX" not in sql
     assert _foreign_keys() == keys  # the same names and definitions
     assert m.Observation.objects.filter(indicator=indicator).count() == 50
     with CaptureQueriesContext(connection) as queries:  # a small insert: checked row by row as usual
@@ -97,3 +104,23 @@ def test_when_another_session_holds_a_lock_the_keys_are_checked_row_by_row(db, s
     assert "ADD CONSTRAINT" not in " ".join(q["sql"] for q in queries.captured_queries)
     assert _foreign_keys() == keys
     assert m.Observation.objects.filter(indicator=indicator).count() == 50
+
+
+@ON_POSTGRES
+def test_an_insert_that_doubles_the_table_builds_unique_key_and_indexes_afresh(db, small_threshold, monkeypatch):
+    monkeypatch.setattr(bulk, "stored_estimate", lambda cursor, table: 0)  # a first import
+    indicator = m.Indicator.objects.create(key="x", title="x", kind=m.Indicator.Kind.COUNT)
+    area = m.Area.objects.create(key="a", name="A", kind="municipality")
+    keys, indexes = _foreign_keys(), _indexes()
+    assert len(indexes) == 4  # primary key, unique key, area, import
+    with CaptureQueriesContext(connection) as queries:
+        assert bulk.insert_observations(_rows(indicator, area, 50), expected=50) == 50
+    sql = " ".join(q["sql"] for q in queries.captured_queries)
+    assert sql.count("DROP INDEX") == 2 and "observation_unique_per_key" in sql
+    assert _foreign_keys() == keys and _indexes() == indexes
+    rows = [(*row[:2], datetime.date(2019, 12, 31), *row[3:]) for row in _rows(indicator, area, 50)]
+    rows[40] = rows[2]  # the same key twice
+    with pytest.raises(IntegrityError), transaction.atomic():
+        bulk.insert_observations(rows, expected=50)
+    assert _foreign_keys() == keys and _indexes() == indexes
+    assert m.Observation.objects.count() == 50

@@ -21,8 +21,10 @@ COLUMNS = ("indicator_id", "area_id", "reference_date", "dim_key", "value", "fla
 BATCH_SIZE = 20_000
 
 
-# PostgreSQL: from this many new rows on, and when they are at least 1/SET_CHECK_SHARE of the
-# rows already stored, the foreign keys are checked once for the table instead of row by row.
+# PostgreSQL, large inserts: from SET_CHECK_MIN_ROWS new rows on, and when they are at least
+# 1/SET_CHECK_SHARE of the rows already stored, the foreign keys are checked once for the table
+# instead of row by row; when they are at least as many as those stored (a first import, say),
+# the unique key and the indexes are built afresh too (see `checked_as_a_set`).
 SET_CHECK_MIN_ROWS = 5_000
 SET_CHECK_SHARE = 20
 SET_CHECK_LOCK_TIMEOUT = "2s"
@@ -38,7 +40,7 @@ def insert_observations(
     `extra` adds the same value to every row (e.g. the import that wrote it).
     `batch_size` is the number of rows per block of COPY data (PostgreSQL).
     `expected` is the number of rows, if the caller knows it: large inserts on PostgreSQL
-    check their foreign keys as a set (see `foreign_keys_checked_as_a_set`).
+    check their constraints as a set (see `checked_as_a_set`).
     Returns the number of rows written. Runs in the caller's transaction."""
     extra = extra or {}
     columns = COLUMNS + tuple(extra)
@@ -46,45 +48,59 @@ def insert_observations(
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with foreign_keys_checked_as_a_set(cursor, expected):
+            with checked_as_a_set(cursor, expected):
                 return _copy(cursor, f"COPY {table} ({names}) FROM STDIN", rows, tuple(extra.values()), batch_size)
         return _insert_values(cursor, table, names, rows, tuple(extra.values()))
 
 
 @contextmanager
-def foreign_keys_checked_as_a_set(cursor, new_rows: int):
-    """PostgreSQL checks a foreign key row by row, at commit (Django makes them deferred): for
-    172,800 new observations with three keys that takes longer than the COPY itself. For a large
-    insert this drops the observation table's foreign keys inside the transaction and adds them
-    again afterwards, which checks the whole table with one join per key, as the PostgreSQL
-    manual advises for bulk loads. A missing reference still fails the transaction, so nothing
-    is written.
+def checked_as_a_set(cursor, new_rows: int):
+    """PostgreSQL checks a foreign key row by row, at commit (Django makes them deferred), and
+    puts each row into every index as it comes: for 172,800 new observations with three keys and
+    three indexes besides the primary key that takes three times as long as storing the rows.
+    For a large insert this drops the observation table's foreign keys (and, if the insert at
+    least doubles the table, its unique key and other indexes) inside the transaction, and adds
+    them again afterwards: each key is then checked with one join, each index built by one sort,
+    as the PostgreSQL manual advises for bulk loads. A missing reference or a duplicate key still
+    fails the transaction, so nothing is written.
 
-    Dropping a foreign key locks the observation table and the referenced tables (areas,
-    indicators, imports) until the transaction ends, so other sessions' reads of them wait
-    for the rest of the import. If a lock is not granted within SET_CHECK_LOCK_TIMEOUT (a long
-    reader, a deadlock), the keys stay and are checked row by row as usual."""
+    This locks the observation table and the referenced tables (areas, indicators, imports) until
+    the transaction ends, so other sessions' reads of them wait for the rest of the import. If a
+    lock is not granted within SET_CHECK_LOCK_TIMEOUT (a long reader, a deadlock), everything
+    stays and is checked row by row as usual."""
     table = Observation._meta.db_table
     if not connection.in_atomic_block:  # outside a transaction the keys would be gone at once
         yield
         return
-    cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [table])
-    stored = max(0, cursor.fetchone()[0])  # the planner's estimate, -1 before the first ANALYZE
+    stored = stored_estimate(cursor, table)
     if new_rows < SET_CHECK_MIN_ROWS or new_rows * SET_CHECK_SHARE < stored:
         yield
         return
+    rebuild = new_rows >= stored
     cursor.execute(
-        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'f' ORDER BY conname",
-        [table],
+        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass"
+        " AND (contype = 'f' OR (contype = 'u' AND %s)) ORDER BY contype = 'f', conname",
+        [table, rebuild],
     )
-    keys = cursor.fetchall()
+    constraints = cursor.fetchall()  # unique keys first: they are added again before the foreign keys
+    indexes = []
+    if rebuild:  # indexes of their own, not those of the primary key or a constraint
+        cursor.execute(
+            "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+            " WHERE i.indrelid = %s::regclass AND NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conindid = i.indexrelid)"
+            " ORDER BY 1",
+            [table],
+        )
+        indexes = cursor.fetchall()
     quoted = connection.ops.quote_name
     # Deferred checks of earlier statements (e.g. new areas) must run before their tables are altered.
     cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     try:
         with transaction.atomic():  # a savepoint: a refused lock leaves the transaction usable
             cursor.execute(f"SET LOCAL lock_timeout = '{SET_CHECK_LOCK_TIMEOUT}'")
-            cursor.execute(f"ALTER TABLE {quoted(table)} " + ", ".join(f"DROP CONSTRAINT {quoted(name)}" for name, _d in keys))
+            cursor.execute(f"ALTER TABLE {quoted(table)} " + ", ".join(f"DROP CONSTRAINT {quoted(name)}" for name, _d in constraints))
+            for name, _definition in indexes:
+                cursor.execute(f"DROP INDEX {quoted(name)}")
     except DatabaseError:
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         yield
@@ -93,8 +109,17 @@ def foreign_keys_checked_as_a_set(cursor, new_rows: int):
     cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     yield
     cursor.execute(
-        f"ALTER TABLE {quoted(table)} " + ", ".join(f"ADD CONSTRAINT {quoted(name)} {definition}" for name, definition in keys)
+        f"ALTER TABLE {quoted(table)} " + ", ".join(f"ADD CONSTRAINT {quoted(name)} {definition}" for name, definition in constraints)
     )
+    for _name, definition in indexes:
+        cursor.execute(definition)
+
+
+def stored_estimate(cursor, table: str) -> float:
+    """PostgreSQL's estimate of a table's rows (kept by ANALYZE, autovacuum and index builds):
+    free to read, and good enough to choose a way of inserting."""
+    cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [table])
+    return max(0, cursor.fetchone()[0])  # -1 before the first ANALYZE
 
 
 def _insert_values(cursor, table, names, rows, extra_values) -> int:
