@@ -50,6 +50,15 @@ def test_open_csv_and_json(demo):
     assert payload["observations"][1]["value"] == "166737"
 
 
+def test_round_numbers_keep_plain_digits_in_every_format(demo):
+    first = m.Observation.objects.filter(indicator__key="bevoelkerung").order_by("reference_date").first()
+    first.value = 1150460
+    first.save()
+    assert json.loads(export_bytes("json", "bevoelkerung"))["observations"][0]["value"] == "1150460"  # not 1.15046E+6
+    assert next(csv.DictReader(io.StringIO(export_bytes("csv", "bevoelkerung").decode())))["value"] == "1150460"
+    assert openpyxl.load_workbook(io.BytesIO(export_bytes("xlsx", "bevoelkerung"))).active["E2"].value == 1150460
+
+
 def test_xlsx_has_numbers_not_text(demo):
     workbook = openpyxl.load_workbook(io.BytesIO(export_bytes("xlsx", "bevoelkerung")))
     assert workbook.active["E2"].value == 166081

@@ -101,6 +101,40 @@ def test_export_content_matches_the_live_portal(exported, client):
     assert len(re.findall(r'<li class="card">', directory)) == 19  # the whole directory on one page
 
 
+def test_export_downloads_and_charts_are_those_of_the_live_portal(exported, client):
+    """Worker processes draw the charts and write the downloads of the export: the same bytes (the
+    same cells for XLSX) as the live portal makes in-process."""
+    import io
+    import zipfile
+
+    import openpyxl
+    from django.core.cache import cache
+
+    from imon.portal.static_export import file_for, rewrite_links
+    from imon.reports import charts
+
+    cache.clear()
+    charts.render_svg.cache_clear()
+    charted = 0
+    for indicator in content.latest().indicators:
+        key = indicator["key"]
+        url = f"/portal/de/kennzahlen/{key}/"
+        page = (exported / file_for(url)).read_text(encoding="utf-8")
+        charted += "<svg" in page
+        assert page == rewrite_links(client.get(url).content.decode("utf-8"), file_for(url))
+        if not indicator["observations"]:
+            continue
+        for fmt in ("csv", "csv-de", "json"):
+            assert (exported / f"portal/daten/{key}.{fmt}").read_bytes() == client.get(f"/portal/daten/{key}.{fmt}").content
+        cells = [list(openpyxl.load_workbook(io.BytesIO(data)).active.values) for data in ((exported / f"portal/daten/{key}.xlsx").read_bytes(), client.get(f"/portal/daten/{key}.xlsx").content)]
+        assert cells[0] == cells[1]
+    assert charted >= 5
+    exported_zip = zipfile.ZipFile(exported / "portal/daten/alle-daten.zip")
+    live_zip = zipfile.ZipFile(io.BytesIO(client.get("/portal/daten/alle-daten.zip").content))
+    assert exported_zip.namelist() == live_zip.namelist()
+    assert all(exported_zip.read(name) == live_zip.read(name) for name in live_zip.namelist())
+
+
 def test_export_refuses_without_snapshot_and_dangerous_targets(db, tmp_path):
     content._LATEST.clear()
     with pytest.raises(CommandError, match="noch nichts veröffentlicht"):

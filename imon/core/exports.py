@@ -5,8 +5,11 @@ value, flag, unit, source. The files read back with `imon import` unchanged.
 """
 
 import csv
+import datetime
 import io
+import itertools
 import json
+import re
 from decimal import Decimal
 
 from django.conf import settings
@@ -115,7 +118,8 @@ def long_format(records) -> tuple[list[str], list[dict]]:
     dims: dict[str, None] = {}
     rows = []
     for indicator, area, area_name, date, row_dims, value, flag, unit, source in records:
-        dims.update(dict.fromkeys(row_dims))
+        if row_dims:
+            dims.update(dict.fromkeys(row_dims))
         rows.append(
             {
                 "indicator": indicator,
@@ -165,45 +169,119 @@ def _cell(name, value, german: bool) -> str:
     return str(value)
 
 
-def write(stream_or_path, fmt: str, header: list[str], rows: list[dict]):
-    """Write to a binary stream."""
-    stream = stream_or_path
-    if fmt in ("csv", "csv-de"):
-        german = fmt == "csv-de"
-        text = io.TextIOWrapper(stream, encoding="utf-8-sig" if german else "utf-8", newline="")
-        writer = csv.writer(text, delimiter=";" if german else ",", lineterminator="\r\n" if german else "\n")
-        writer.writerow(header)
-        for row in rows:
-            writer.writerow([_cell(name, row.get(name), german) for name in header])
+def _xlsx_cell(name, value):
+    """A cell for the XLSX writer: numbers stay numbers, text that starts like a formula gets the apostrophe."""
+    if name in ("area_name", "source", "unit") and value and isinstance(value, str):
+        return safe_text(value)
+    if name == "reference_date" and value:
+        return value.isoformat()
+    return value
+
+
+def _json_value(value):
+    """JSON for what json cannot encode itself: decimals as text, dates ISO."""
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")  # 1150460, not 1.15046E+6
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+REPEATING = {str, type(None), datetime.date, datetime.datetime}
+
+
+class Columns:
+    """The cells of a table column by column, taken from the row dicts once for every format.
+
+    Most columns of the long format repeat a few values (indicator, area, date, unit, source):
+    those are converted once per distinct value. Numbers are converted one by one (equal numbers
+    of different types or digits, such as 1 and 1.0, may be written differently)."""
+
+    def __init__(self, header: list[str], rows: list[dict]):
+        self.header = header
+        self.values = [list(map(dict.get, rows, itertools.repeat(name))) for name in header]
+        self.kinds = [set(map(type, column)) for column in self.values]
+        self.distinct = [set(column) if kinds <= REPEATING else None for column, kinds in zip(self.values, self.kinds)]
+
+    def converted(self, convert, decimals=None) -> list[list]:
+        """Every column with convert(name, value) applied to each cell; a column of decimals
+        (and empty cells) with `decimals(column)` instead, if given."""
+        columns = []
+        for name, column, kinds, distinct in zip(self.header, self.values, self.kinds, self.distinct):
+            if distinct is not None:
+                memo = {value: convert(name, value) for value in distinct}
+                columns.append(list(map(memo.__getitem__, column)))
+            elif decimals and kinds <= {Decimal, type(None)}:
+                columns.append(decimals(column))
+            else:
+                columns.append([convert(name, value) for value in column])
+        return columns
+
+
+class _CsvField:
+    """A cell as csv.writer writes it into a row (QUOTE_MINIMAL): text without the delimiter, a
+    quote or a line break as it is, any other text as the csv module quotes it."""
+
+    def __init__(self, delimiter: str, lineterminator: str):
+        self.special = re.compile(f'[{re.escape(delimiter)}"\r\n]')
+        self.buffer = io.StringIO()
+        self.writer = csv.writer(self.buffer, delimiter=delimiter, lineterminator=lineterminator)
+        self.cut = len(lineterminator)
+
+    def __call__(self, text: str) -> str:
+        if not self.special.search(text):
+            return text
+        self.buffer.seek(0)
+        self.buffer.truncate()
+        self.writer.writerow([text])
+        return self.buffer.getvalue()[: -self.cut]
+
+
+def _write_csv(stream, german: bool, columns: Columns):
+    delimiter, lineterminator = (";", "\r\n") if german else (",", "\n")
+    encoding = "utf-8-sig" if german else "utf-8"
+    if len(columns.header) < 2:  # csv.writer quotes a row of one empty cell; no joining shortcut here
+        text = io.TextIOWrapper(stream, encoding=encoding, newline="")
+        writer = csv.writer(text, delimiter=delimiter, lineterminator=lineterminator)
+        writer.writerow(columns.header)
+        writer.writerows(zip(*columns.converted(lambda name, value: _cell(name, value, german))))
         text.flush()
         text.detach()
-    elif fmt == "json":
-        payload = [
-            {k: (str(v.normalize()) if isinstance(v, Decimal) else v.isoformat() if k == "reference_date" else v) for k, v in row.items()}
-            for row in rows
-        ]
-        # Compact on purpose: with indent, json uses its pure-Python encoder (several times slower).
-        stream.write(json.dumps({"columns": header, "observations": payload}, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
-    elif fmt == "xlsx":
-        import openpyxl
+        return
+    # The same bytes as csv.writer, several times faster: every cell is quoted as csv.writer
+    # would quote it (once per distinct value), then the rows are joined.
+    field = _CsvField(delimiter, lineterminator)
 
-        workbook = openpyxl.Workbook(write_only=True)
-        sheet = workbook.create_sheet("Daten")
-        sheet.append(header)
-        for row in rows:
-            cells = []
-            for name in header:
-                value = row.get(name)
-                if isinstance(value, Decimal):
-                    value = int(value) if value == value.to_integral_value() else float(value)
-                elif name in ("area_name", "source", "unit") and value:
-                    value = safe_text(value)
-                elif name == "reference_date" and value:
-                    value = value.isoformat()
-                cells.append("" if value is None else value)
-            sheet.append(cells)
-        workbook.save(stream)
-    else:
-        raise ValueError(fmt)
+    def decimals(column):  # as _cell writes them; digits, sign and decimal separator need no quotes
+        texts = ["" if value is None else format(value.normalize(), "f") for value in column]
+        return [text.replace(".", ",") for text in texts] if german else texts
+
+    cells = columns.converted(lambda name, value: field(_cell(name, value, german)), decimals)
+    lines = map(delimiter.join, zip(*cells))
+    stream.write((delimiter.join(map(field, columns.header)) + lineterminator).encode(encoding))
+    while chunk := lineterminator.join(itertools.islice(lines, 10000)):
+        stream.write((chunk + lineterminator).encode("utf-8"))
 
 
+def write(stream_or_path, fmt: str, header: list[str], rows: list[dict]):
+    """Write to a binary stream."""
+    write_formats({fmt: stream_or_path}, header, rows)
+
+
+def write_formats(streams: dict, header: list[str], rows: list[dict]):
+    """Write the same table in several formats ({format: binary stream}); the cells are taken
+    from the rows once."""
+    if unknown := set(streams) - set(FORMATS):
+        raise ValueError(", ".join(sorted(unknown)))
+    columns = Columns(header, rows) if set(streams) - {"json"} else None
+    for fmt, stream in streams.items():
+        if fmt in ("csv", "csv-de"):
+            _write_csv(stream, fmt == "csv-de", columns)
+        elif fmt == "json":
+            # Compact on purpose: with indent, json uses its pure-Python encoder (several times slower).
+            data = json.dumps({"columns": header, "observations": rows}, ensure_ascii=False, separators=(",", ":"), default=_json_value)
+            stream.write(data.encode("utf-8"))
+        elif fmt == "xlsx":
+            from . import xlsx
+
+            xlsx.write_table(stream, "Daten", header, columns.converted(_xlsx_cell))

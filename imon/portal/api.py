@@ -140,6 +140,11 @@ def indicator_observations(request, key):
     published = _published()
     if published.indicator(key) is None:
         raise Http404
+    return observations_response(published, key)
+
+
+def observations_response(published, key):
+    """The published observations of one indicator (also written by the static export's workers)."""
     return _json({"meta": meta(published), "indicator": key, "items": published.observations(key)})
 
 

@@ -8,6 +8,7 @@ the contact-point directory per topic (`anlaufstellen/thema/c/`), and the whole 
 page. The API and the DCAT catalogue are written as the same JSON files the live API serves.
 """
 
+import gc
 import multiprocessing
 import os
 import posixpath
@@ -23,8 +24,11 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.test import Client, override_settings
 
+from imon.reports import charts
+from imon.reports.document import Figure
+
 from . import api, content
-from .views import DOWNLOADS, ZIP_FORMATS, all_data_zip, indicator_file
+from .views import DOWNLOADS, DRAWN_CHARTS, ZIP_FORMATS, all_data_zip, indicator_files
 
 LINK = re.compile(r'(href|src|action)="(/[^"]*)"')
 
@@ -83,21 +87,53 @@ def rewrite_links(html: str, from_file: str) -> str:
     return LINK.sub(replace, html)
 
 
-_WORK: dict = {}  # what the forked download workers find: the published state and the staging folder
+_WORK: dict = {}  # what the forked workers find: the published state and the staging folder
 
 
-def _download_files(key: str) -> list[int]:
-    """In a worker process: write the download files of one indicator; their sizes."""
-    sizes = []
-    for fmt in DOWNLOADS:
-        data = indicator_file(_WORK["published"], key, fmt)
-        (_WORK["staging"] / "portal" / "daten" / f"{key}.{fmt}").write_bytes(data)
-        sizes.append(len(data))
-    return sizes
+def _draw_charts(key: str) -> list[str]:
+    """The SVG markup of the charts on an indicator's page, in page order."""
+    return [charts.render_svg(block.chart) for block in _WORK["published"].blocks(key) if isinstance(block, Figure)]
 
 
-def _write_pages(client, pages, write, say):
-    for number, url in enumerate(pages, 1):
+def _indicator_files(key: str) -> list[int]:
+    """Write the download files and the API observations of one indicator; their sizes."""
+    published, staging = _WORK["published"], _WORK["staging"]
+    files = {f"portal/daten/{key}.{fmt}": data for fmt, data in indicator_files(published, key).items()}
+    files[file_for(f"/api/v1/indicators/{key}/observations.json")] = api.observations_response(published, key).content
+    for name, data in files.items():
+        (staging / name).write_bytes(data)
+    return [len(data) for data in files.values()]
+
+
+class _Tasks:
+    """One task per key for the worker processes. Instead of idling while it waits for a result,
+    this process takes over the next task that no worker has started yet (take_one)."""
+
+    def __init__(self, pool, task, keys):
+        self.task = task
+        self.futures = {key: pool.submit(task, key) for key in keys}
+        self.results = {}
+
+    def result(self, key, helping=None):
+        """The result for `key`; meanwhile this process does queued tasks of `helping` (default: these)."""
+        helping = helping or self
+        while key not in self.results:
+            future = self.futures[key]
+            if future.done() or not helping.take_one():
+                self.results[key] = future.result()
+        return self.results[key]
+
+    def take_one(self) -> bool:
+        for key, future in self.futures.items():
+            if key not in self.results and future.cancel():
+                self.results[key] = self.task(key)
+                return True
+        return False
+
+
+def _write_pages(client, pages, write, say, done=0, total=None):
+    total = total or len(pages)
+    for number, url in enumerate(pages, done + 1):
         fetch = url + "?alle=1" if url.endswith("/anlaufstellen/") or "/anlaufstellen/thema/" in url else url
         response = client.get(fetch)
         if response.status_code != 200:
@@ -105,11 +141,24 @@ def _write_pages(client, pages, write, say):
         name = file_for(url)
         write(name, rewrite_links(response.content.decode("utf-8"), name).encode("utf-8"))
         if number % 200 == 0:
-            say(f"{number} von {len(pages)} Seiten …")
+            say(f"{number} von {total} Seiten …")
 
 
 def export_site(target: Path, base_url: str = "", progress=None, languages=None) -> ExportStats:
     """Write the public portal into `target` (which is replaced), in `languages` (default: all)."""
+    # The export makes millions of small objects (the snapshot, the rows of the downloads) that
+    # reference counting frees; the cyclic garbage collector would only walk them again and again
+    # (a third of the time of loading a large snapshot). It pauses for the export, in the workers too.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _export_site(target, base_url, progress, languages)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _export_site(target: Path, base_url, progress, languages) -> ExportStats:
     from imon.core import models as m
 
     started = time.perf_counter()
@@ -137,29 +186,48 @@ def export_site(target: Path, base_url: str = "", progress=None, languages=None)
     languages = [code for code in (languages or all_languages) if code in all_languages] or all_languages
     pages = page_urls(published, contact_keys, field_codes, languages)
     say(f"{len(pages)} Seiten werden geschrieben …")
-    # The download files (most of the work for large data) are made by worker processes while
-    # this process renders the pages; the workers need no database (the snapshot is in memory).
+    # A worker process draws the charts (the costly part of the pages: matplotlib) and writes the
+    # download files and API observations of each indicator, while this process renders the
+    # pages and packs the ZIP, and takes over queued downloads whenever it would wait. With one
+    # worker less than cores, every core has one process. The workers need no database: the
+    # snapshot is in memory.
     downloads = [i["key"] for i in published.indicators if i["observations"]]
     say(f"{len(downloads) * len(DOWNLOADS)} Downloads werden geschrieben …")
     (staging / "portal" / "daten").mkdir(parents=True)
+    for key in downloads:
+        (staging / "api" / "v1" / "indicators" / key).mkdir(parents=True)
     _WORK.update(published=published, staging=staging)
     # The workers inherit this process's database connection but never use it; forked workers end
     # with os._exit, so they do not close it either.
-    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1, mp_context=multiprocessing.get_context("fork")) as pool:
-        sizes = [pool.submit(_download_files, key) for key in downloads]
+    workers = max(1, (os.cpu_count() or 1) - 1)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        drawn = _Tasks(pool, _draw_charts, [i["key"] for i in published.indicators])
+        written = _Tasks(pool, _indicator_files, downloads)
         only_these = override_settings(PORTAL_LANGUAGES=[(code, name) for code, name in settings.PORTAL_LANGUAGES if code in languages])
         only_these.enable()  # pages link only to the exported languages
         try:
-            _write_pages(client, pages, write, say)
+            with_charts = {url for url in pages if "/kennzahlen/" in url and not url.endswith("/kennzahlen/")}
+            without_charts = [url for url in pages if url not in with_charts]
+            _write_pages(client, without_charts, write, say, total=len(pages))
+            for key in drawn.futures:
+                figures = [block.chart for block in published.blocks(key) if isinstance(block, Figure)]
+                DRAWN_CHARTS.update(zip(figures, drawn.result(key, helping=written)))  # no matplotlib here
+            _write_pages(client, [url for url in pages if url in with_charts], write, say, done=len(without_charts), total=len(pages))
         finally:
             only_these.disable()
-        for future in sizes:
-            stats.files += len(DOWNLOADS)
-            stats.bytes += sum(future.result())
-    files = {(key, fmt): (staging / "portal" / "daten" / f"{key}.{fmt}").read_bytes() for key in downloads for fmt in ZIP_FORMATS}
-    write("portal/daten/alle-daten.zip", all_data_zip(published, files))
-    for url in api_urls(published):
-        write(file_for(url), client.get(url).content)
+            DRAWN_CHARTS.clear()
+        by_workers = {f"/api/v1/indicators/{key}/observations.json" for key in downloads}
+        for url in api_urls(published):
+            if url not in by_workers:
+                write(file_for(url), client.get(url).content)
+
+        def files_of(key):
+            sizes = written.result(key)
+            stats.files += len(sizes)
+            stats.bytes += sum(sizes)
+            return {fmt: (staging / "portal" / "daten" / f"{key}.{fmt}").read_bytes() for fmt in ZIP_FORMATS}
+
+        write("portal/daten/alle-daten.zip", all_data_zip(published, files_of))
     write("api/v1/catalog.jsonld", api.dumps(api.catalogue_data(published, base_url or "")))
     stylesheet = finders.find("portal/portal.css")
     write(f"{settings.STATIC_URL.strip('/')}/portal/portal.css", Path(stylesheet).read_bytes())

@@ -129,6 +129,9 @@ def indicators(request, lang, published):
     return _page(request, lang, published, "portal/indicators.html", {"indicators": published.indicators if published else []})
 
 
+DRAWN_CHARTS: dict = {}  # {ChartSpec: SVG markup} drawn ahead by the static export's worker processes
+
+
 @portal_view
 def indicator(request, lang, published, key):
     item = published.indicator(key) if published else None
@@ -141,7 +144,7 @@ def indicator(request, lang, published, key):
     blocks = []
     for block in published.blocks(key, area):
         if isinstance(block, Figure):
-            blocks.append({"kind": "figure", "block": block, "svg": charts.render_svg(block.chart)})
+            blocks.append({"kind": "figure", "block": block, "svg": DRAWN_CHARTS.get(block.chart) or charts.render_svg(block.chart)})
         elif isinstance(block, Table):
             blocks.append({"kind": "table", "block": block})
     return _page(
@@ -184,7 +187,7 @@ def download_rows(published, key):
             indicator.get("unit", ""),
             source,
         )
-        for o in published.observations(key)
+        for o in published.only(key)["observations"]
     )
 
 
@@ -221,21 +224,22 @@ def indicator_files(published, key, formats=tuple(DOWNLOADS)) -> dict[str, bytes
 ZIP_FORMATS = ("csv", "csv-de", "json")
 
 
-def all_data_zip(published, files: dict | None = None) -> bytes:
+def all_data_zip(published, files_of=None) -> bytes:
     """Every published indicator as CSV (open and German Excel) and JSON, with the API's metadata.
-    `files` may hold the files already made ({(key, fmt): bytes}, as the static export has them)."""
+    `files_of(key)` gives the files of one indicator ({format: bytes}); by default they are made
+    here (the static export passes the files its worker processes have written)."""
     import zipfile
 
     from . import api
 
-    files = files or {}
+    files_of = files_of or (lambda key: indicator_files(published, key, ZIP_FORMATS))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         for indicator in published.indicators:
             if indicator["observations"]:
+                files = files_of(indicator["key"])
                 for fmt in ZIP_FORMATS:
-                    data = files.get((indicator["key"], fmt)) or indicator_file(published, indicator["key"], fmt)
-                    archive.writestr(f"{fmt}/{download_name(indicator['key'], fmt)}", data)
+                    archive.writestr(f"{fmt}/{download_name(indicator['key'], fmt)}", files[fmt])
         archive.writestr("indicators.json", api.dumps({"meta": api.meta(published), "items": api.indicator_list(published)}))
         archive.writestr("LIZENZ.txt", f"{api.LICENCE_NAME} ({api.LICENCE}); Quelle: {published.municipality['name']}\n")
     return out.getvalue()

@@ -1,3 +1,4 @@
+import gc
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -13,6 +14,13 @@ class Command(BaseCommand):
         parser.add_argument("dir", help=_("target folder (replaced)"))
         parser.add_argument("--languages", default="", help=_("comma-separated language codes (default: all portal languages)"))
         parser.add_argument("--base-url", default="", help=_("public address of the export, e.g. https://integration.example.de (for the catalogue and sitemap)"))
+
+    def run_from_argv(self, argv):
+        super().run_from_argv(argv)
+        # The process ends now: moving every object to the permanent generation spares the
+        # collector a last walk over the published snapshot at exit (half a second for 500,000
+        # observations).
+        gc.freeze()
 
     def handle(self, *args, **options):
         target = Path(options["dir"]).resolve()
