@@ -111,7 +111,7 @@ def libreoffice_csv(tmp_path, name: str, data: bytes) -> list[list[str]] | None:
     return list(csv.reader(io.StringIO((tmp_path / f"{name}.csv").read_text(encoding="utf-8"))))
 
 
-@pytest.mark.skipif(not shutil.which("libreoffice"), reason="libreoffice is not installed")
+@pytest.mark.skipif(not shutil.which("libreoffice"), reason="libreoffice is not installed (.ci/run installs libreoffice-calc)")
 def test_libreoffice_opens_it(tmp_path):
     control = openpyxl.Workbook()
     control.active.append(["a"])
