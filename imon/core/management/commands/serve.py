@@ -97,7 +97,8 @@ def serve_forked(application, host: str, port: int, workers: int, options: dict,
                 out.write(_("A server process ended unexpectedly (status %(status)s); it is replaced.") % {"status": status})
                 out.flush()
                 time.sleep(0.5)  # no busy loop if workers die at once
-                start_worker()
+                if not stopping:
+                    start_worker()
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
