@@ -142,3 +142,18 @@ def test_export_refuses_without_snapshot_and_dangerous_targets(db, tmp_path):
     (tmp_path / "repo" / ".git").mkdir(parents=True)
     with pytest.raises(CommandError, match="nicht ersetzt|Refusing|ersetz"):
         call_command("export_site", str(tmp_path / "repo"))
+
+
+def test_an_export_of_some_languages_links_only_to_those(demo, tmp_path, client):
+    from imon.portal.static_export import export_site
+
+    content._LATEST.clear()
+    snapshots.create("1. Umsetzungsbericht", datetime.date(2019, 9, 16))
+    target = tmp_path / "site"
+    export_site(target, languages=["de", "ar"])
+    assert sorted(p.name for p in (target / "portal").iterdir() if p.name != "daten") == ["ar", "de"]
+    start = (target / "portal" / "de" / "index.html").read_text(encoding="utf-8")
+    assert 'hreflang="ar"' in start and 'hreflang="en"' not in start and 'hreflang="tr"' not in start
+    # afterwards the live portal has all its languages again
+    live = client.get("/portal/de/", HTTP_HOST="localhost").content.decode()
+    assert all(f'hreflang="{code}"' in live for code in ("de", "en", "tr", "ar", "uk"))

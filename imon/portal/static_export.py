@@ -22,13 +22,20 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
-from django.test import Client, override_settings
+from django.test import Client
 
 from imon.reports import charts
 from imon.reports.document import Figure
 
 from . import api, content
-from .views import DOWNLOADS, DRAWN_CHARTS, ZIP_FORMATS, all_data_zip, indicator_files
+from .views import (
+    DOWNLOADS,
+    DRAWN_CHARTS,
+    ZIP_FORMATS,
+    all_data_zip,
+    indicator_files,
+    only_languages,
+)
 
 LINK = re.compile(r'(href|src|action)="(/[^"]*)"')
 
@@ -203,18 +210,16 @@ def _export_site(target: Path, base_url, progress, languages) -> ExportStats:
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
         drawn = _Tasks(pool, _draw_charts, [i["key"] for i in published.indicators])
         written = _Tasks(pool, _indicator_files, downloads)
-        only_these = override_settings(PORTAL_LANGUAGES=[(code, name) for code, name in settings.PORTAL_LANGUAGES if code in languages])
-        only_these.enable()  # pages link only to the exported languages
         try:
-            with_charts = {url for url in pages if "/kennzahlen/" in url and not url.endswith("/kennzahlen/")}
-            without_charts = [url for url in pages if url not in with_charts]
-            _write_pages(client, without_charts, write, say, total=len(pages))
-            for key in drawn.futures:
-                figures = [block.chart for block in published.blocks(key) if isinstance(block, Figure)]
-                DRAWN_CHARTS.update(zip(figures, drawn.result(key, helping=written)))  # no matplotlib here
-            _write_pages(client, [url for url in pages if url in with_charts], write, say, done=len(without_charts), total=len(pages))
+            with only_languages(languages):  # pages link only to the exported languages
+                with_charts = {url for url in pages if "/kennzahlen/" in url and not url.endswith("/kennzahlen/")}
+                without_charts = [url for url in pages if url not in with_charts]
+                _write_pages(client, without_charts, write, say, total=len(pages))
+                for key in drawn.futures:
+                    figures = [block.chart for block in published.blocks(key) if isinstance(block, Figure)]
+                    DRAWN_CHARTS.update(zip(figures, drawn.result(key, helping=written)))  # no matplotlib here
+                _write_pages(client, [url for url in pages if url in with_charts], write, say, done=len(without_charts), total=len(pages))
         finally:
-            only_these.disable()
             DRAWN_CHARTS.clear()
         by_workers = {f"/api/v1/indicators/{key}/observations.json" for key in downloads}
         for url in api_urls(published):

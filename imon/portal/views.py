@@ -4,6 +4,8 @@ import datetime
 import functools
 import io
 import json
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal
 
 from django.conf import settings
@@ -24,9 +26,23 @@ from . import content
 RTL = {"ar"}
 
 
+_ONLY_LANGUAGES: ContextVar[dict | None] = ContextVar("portal_only_languages", default=None)
+
+
 def languages() -> dict:
-    """The portal's languages (read per request: the static export may limit them)."""
-    return dict(settings.PORTAL_LANGUAGES)
+    """The portal's languages: those of the settings, or those a static export is limited to."""
+    return _ONLY_LANGUAGES.get() or dict(settings.PORTAL_LANGUAGES)
+
+
+@contextmanager
+def only_languages(codes):
+    """Render pages as if the portal had only these languages (the static export of some of them
+    links only to those)."""
+    token = _ONLY_LANGUAGES.set({code: name for code, name in settings.PORTAL_LANGUAGES if code in codes})
+    try:
+        yield
+    finally:
+        _ONLY_LANGUAGES.reset(token)
 
 
 def portal_view(view):
