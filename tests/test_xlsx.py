@@ -65,6 +65,13 @@ def test_openpyxl_reads_every_cell_back():
     assert sheet["F2"].value == 166081 and sheet["F3"].value == 9.2 and sheet["F4"].value is None
 
 
+def test_columns_are_wide_enough_to_read():
+    sheet = openpyxl.load_workbook(io.BytesIO(export_xlsx(ROWS)))["Daten"]
+    assert sheet.column_dimensions["D"].width >= len("reference_date")  # the header
+    assert sheet.column_dimensions["I"].width >= len("Straßen- und Größenämter")  # the longest source
+    assert sheet.column_dimensions["G"].width < 10  # a narrow column stays narrow
+
+
 def test_read_only_reading_as_imon_import_does():
     workbook = openpyxl.load_workbook(io.BytesIO(export_xlsx(ROWS)), read_only=True, data_only=True)
     rows = list(workbook.worksheets[0].iter_rows(values_only=True))

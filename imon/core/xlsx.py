@@ -107,6 +107,16 @@ def _cells(column) -> list[str]:
     return [cell_xml(value) for value in column]
 
 
+def _widths(header: list[str], columns: list, sample: int = 200) -> str:
+    """Column widths that fit the header and the first `sample` cells (in characters, at most 60),
+    so that the sheet is readable when opened."""
+    widths = []
+    for number, (name, column) in enumerate(zip(header, columns), 1):
+        longest = max([len(str(name))] + [len(str(value)) for value in column[:sample] if value is not None])
+        widths.append(f'<col min="{number}" max="{number}" width="{min(longest, 58) + 2}" customWidth="1"/>')
+    return f"<cols>{''.join(widths)}</cols>" if widths else ""
+
+
 def _info(name: str) -> zipfile.ZipInfo:
     info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))  # the same input gives the same file
     info.compress_type = zipfile.ZIP_DEFLATED
@@ -137,7 +147,7 @@ def write_table(stream, sheet_name: str, header: list[str], columns: list) -> No
         archive.writestr(_info("xl/_rels/workbook.xml.rels"), WORKBOOK_RELATIONSHIPS)
         archive.writestr(_info("xl/styles.xml"), STYLES)
         with archive.open(_info("xl/worksheets/sheet1.xml"), "w") as sheet:
-            sheet.write(f'{HEAD}<worksheet xmlns="{MAIN}"><dimension ref="{dimension}"/><sheetData>'.encode())
+            sheet.write(f'{HEAD}<worksheet xmlns="{MAIN}"><dimension ref="{dimension}"/>{_widths(header, columns)}<sheetData>'.encode())
             sheet.write(template.format(1, *(cell_xml(name) for name in header)).encode())
             lines = map(template.format, itertools.count(2), *(_cells(column) for column in columns)) if columns else iter(())
             while chunk := "".join(itertools.islice(lines, ROWS_PER_CHUNK)):
