@@ -156,12 +156,17 @@ def table(qs, public: bool = False) -> tuple[list[str], list[dict]]:
     return long_format(records())
 
 
+def _decimal_text(value: Decimal, german: bool = False) -> str:
+    """A value with its digits and no exponent (1150460, not 1.15046E+6), decimal comma if German."""
+    text = format(value.normalize(), "f")
+    return text.replace(".", ",") if german else text
+
+
 def _cell(name, value, german: bool) -> str:
     if value is None:
         return ""
     if isinstance(value, Decimal):
-        text = format(value.normalize(), "f")
-        return text.replace(".", ",") if german else text
+        return _decimal_text(value, german)
     if name == "reference_date":
         return value.strftime("%d.%m.%Y") if german else value.isoformat()
     if name in ("area_name", "source", "unit", "note"):
@@ -181,7 +186,7 @@ def _xlsx_cell(name, value):
 def _json_value(value):
     """JSON for what json cannot encode itself: decimals as text, dates ISO."""
     if isinstance(value, Decimal):
-        return format(value.normalize(), "f")  # 1150460, not 1.15046E+6
+        return _decimal_text(value)
     if isinstance(value, datetime.date):
         return value.isoformat()
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
@@ -253,8 +258,7 @@ def _write_csv(stream, german: bool, columns: Columns):
     field = _CsvField(delimiter, lineterminator)
 
     def decimals(column):  # as _cell writes them; digits, sign and decimal separator need no quotes
-        texts = ["" if value is None else format(value.normalize(), "f") for value in column]
-        return [text.replace(".", ",") for text in texts] if german else texts
+        return ["" if value is None else _decimal_text(value, german) for value in column]
 
     cells = columns.converted(lambda name, value: field(_cell(name, value, german)), decimals)
     lines = map(delimiter.join, zip(*cells))
