@@ -193,8 +193,9 @@ def latest() -> Published | None:
 
 
 def contact_directory() -> list:
-    """The published contact points (area, its parent and the fields of action loaded), ordered by
-    name: read from the database once per version of the contact points, then filtered in memory."""
+    """The published contact points (area, its parent and the fields of action loaded, plus
+    `search_text` and `field_codes`), ordered by name: read from the database once per version of
+    the contact points, then filtered in memory."""
     from imon.core.models import ContactPoint
 
     latest()
@@ -207,6 +208,9 @@ def contact_directory() -> list:
             .prefetch_related("fields_of_action")
             .order_by("name", "key")
         )
+        for point in points:  # worked out once per version, not per search
+            point.search_text = search_text(point)
+            point.field_codes = {field.code for field in point.fields_of_action.all()}
         remembered = _LATEST["directory"] = (version, points)
     return remembered[1]
 

@@ -110,7 +110,7 @@ def field_of_action(request, lang, published, code):
     field = published.field(code) if published else None
     if field is None:
         raise Http404
-    points = [p for p in content.contact_directory() if field["code"] in {f.code for f in p.fields_of_action.all()}]
+    points = [p for p in content.contact_directory() if field["code"] in p.field_codes]
     return _page(
         request,
         lang,
@@ -288,14 +288,14 @@ def contact_points(request, lang, published, code=None):
     barrier_free = request.GET.get("barrierefrei", "")
     query = request.GET.get("suche", "").strip()
     if field:
-        points = [p for p in points if field in {f.code for f in p.fields_of_action.all()}]
+        points = [p for p in points if field in p.field_codes]
     if district:
         points = [p for p in points if _in_district(p, district)]
     if barrier_free == "ja":
         points = [p for p in points if p.barrier_free == "yes"]
     if query:
         words = [word.casefold() for word in query.split()[:8]]
-        points = [p for p in points if all(word in content.search_text(p) for word in words)]
+        points = [p for p in points if all(word in p.search_text for word in words)]
     if language:
         points = [p for p in points if language in (p.languages or [])]
     all_languages = sorted({code for p in directory for code in (p.languages or [])})
