@@ -1,5 +1,6 @@
 """Validation rules stop wrong files with the line and rule named; warnings are stored with the import."""
 
+import datetime
 from decimal import Decimal
 
 import pytest
@@ -114,3 +115,30 @@ def test_derived_shares_are_recomputed_with_flags_propagated(demo, tmp_path):
     assert values["2016-12-31"] == (None, ".")
     imports.rollback_import(record)
     assert not share.observations.exists()
+
+
+def test_counts_below_zero_and_shares_above_100_are_rejected_with_their_lines(demo, tmp_path):
+    lines = [
+        "indicator;area;reference_date;value",
+        "anteil-auslaendisch;05316000;31.12.2030;15,7",  # the future date: an error of its own
+        "anteil-auslaendisch;05316000;31.12.2020;101,5",
+        "bevoelkerung;05316000;31.12.2020;-3",
+        "bevoelkerung;05316000;31.12.2021;166.500",
+    ]
+    plan = plan_for(write_csv(tmp_path / "r.csv", lines))
+    messages = [str(p) for p in plan.errors]
+    assert len(messages) == 3, messages
+    assert "Zeile 2" in messages[0] and "31.12.2030" in messages[0]
+    assert "Zeile 3" in messages[1] and "101,5" in messages[1]
+    assert "Zeile 4" in messages[2] and "-3" in messages[2]
+
+
+def test_a_stored_value_outside_the_range_does_not_stop_a_new_file():
+    from imon.core import rules
+
+    stored = {("anzahl", "a", datetime.date(2019, 12, 31), ""): rules.Cell(Decimal(-1), "", {})}
+    new = {("anzahl", "a", datetime.date(2020, 12, 31), ""): rules.Cell(Decimal(5), "", {}, line=2)}
+    check = rules.implicit_rules("anzahl", "count")
+    assert rules.check(check, stored | new, today=datetime.date(2026, 1, 1)) == []
+    new[("anzahl", "b", datetime.date(2020, 12, 31), "")] = rules.Cell(Decimal(-2), "", {}, line=3)
+    assert [f.line for f in rules.check(check, stored | new, today=datetime.date(2026, 1, 1))] == [3]

@@ -152,17 +152,19 @@ def check(
         checker = _CHECKERS[rule.kind]
         findings.extend(checker(rule, index, area_children or {}))
     today = today or datetime.date.today()
-    for key, cell in cells.items():
-        if cell.line is not None and key[2] > today:
-            findings.append(
-                Finding(
-                    "error",
-                    _("the reference date %(date)s lies in the future.") % {"date": key[2].strftime("%d.%m.%Y")},
-                    _("reference date"),
-                    cell.line,
-                    cell.column,
+    dates = {key[2] for key in cells}  # a few distinct dates: compared once each, not per cell
+    if dates and max(dates) > today:
+        for key, cell in cells.items():
+            if cell.line is not None and key[2] > today:
+                findings.append(
+                    Finding(
+                        "error",
+                        _("the reference date %(date)s lies in the future.") % {"date": key[2].strftime("%d.%m.%Y")},
+                        _("reference date"),
+                        cell.line,
+                        cell.column,
+                    )
                 )
-            )
     findings.sort(key=lambda f: (f.line or 0, f.severity))
     return findings
 
@@ -272,8 +274,15 @@ def _check_product(rule, index, area_children):
 
 
 def _check_range(rule, index, area_children):
+    cells = index.cells
+    values = [cell.value for cell in map(cells.__getitem__, index.by_indicator[rule.indicator]) if cell.line is not None]
+    values = [value for value in values if value is not None]
+    if not values or (
+        (rule.min_value is None or min(values) >= rule.min_value) and (rule.max_value is None or max(values) <= rule.max_value)
+    ):
+        return  # all within the range: the usual case, found without a loop in Python
     for key in index.by_indicator[rule.indicator]:
-        cell = index.cells[key]
+        cell = cells[key]
         if cell.line is None or cell.value is None:
             continue
         if (rule.min_value is not None and cell.value < rule.min_value) or (
