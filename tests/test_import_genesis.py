@@ -115,3 +115,99 @@ def test_parse_file_refuses_files_above_the_size_limit(tmp_path, settings):
     with pytest.raises(ImportFileError) as excinfo:
         parse_file(path)
     assert "höchstens 1 MB" in str(excinfo.value)
+
+
+def _genesis_text(rows, columns=None):
+    """A flat file of synthetic rows, with its columns in the order `columns` (default: as GENESIS)."""
+    names = header()
+    order = [names.index(c) for c in (columns or names)]
+    return "\r\n".join(";".join(row[i] for i in order) for row in [names, *rows]) + "\r\n"
+
+
+def _parsed_rows(text, name="12521-0041_flat.csv"):
+    parsed = parse_bytes(text.encode("utf-8-sig"), name)
+    return parsed, [(r.indicator, r.area, r.date, r.dim_key, r.value, r.flag, r.note, r.line) for r in parsed.rows]
+
+
+def _expected(rows, names=None):
+    """(area, reference date, breakdown, value or symbol, quality) of synthetic rows, read
+    by name without the importer: what every way of reading must give."""
+    names = names or header()
+    result = []
+    for row in rows:
+        cells = dict(zip(names, row, strict=True))
+        dims = {}
+        for n in range(1, 6):
+            code = cells[f"{n}_variable_code"]
+            if code == "KREISE":
+                area = cells[f"{n}_variable_attribute_code"]
+            else:
+                dims[code.lower()] = cells[f"{n}_variable_attribute_code"] or "insgesamt"
+        result.append((area, cells["time"][-4:], m.dimension_key(dims), cells["value"], cells["value_q"]))
+    return result
+
+
+def _seen(quick):
+    return [
+        (area, str(date.year), dim_key, flag if value is None else str(value), "p" if flag == "p" or "'p'" in note else "e")
+        for _indicator, area, date, dim_key, value, flag, note, _line in quick
+    ]
+
+
+def test_every_way_of_reading_a_flat_file_gives_the_same_rows():
+    """The quick cut of unquoted lines, the csv module for quoted files, and files whose
+    columns stand in another order all read the observations the file holds."""
+    from imon.core.synthetic import genesis_rows
+
+    rows = list(genesis_rows(areas=3, years=(2021, 2022)))
+    parsed, quick = _parsed_rows(_genesis_text(rows))
+    assert len(quick) == len(rows) and not parsed.problems
+    assert _seen(quick) == _expected(rows)
+    quoted = _genesis_text(rows).replace("Kreise und krfr. Städte", '"Kreise; und krfr. Städte"')
+    assert _parsed_rows(quoted)[1] == quick
+    columns = header()
+    reordered = columns[25:] + columns[:25]  # value columns first, variables last
+    parsed_reordered, rows_reordered = _parsed_rows(_genesis_text(rows, reordered))
+    assert rows_reordered == quick
+    assert parsed_reordered.indicators == parsed.indicators and parsed_reordered.areas == parsed.areas
+    assert parsed_reordered.dimensions == parsed.dimensions
+    # The regional variable last instead of first: each new combination is split in full.
+    regional_last = columns[:5] + columns[9:25] + columns[5:9] + columns[25:]
+    swapped = [[r[columns.index(c)] for c in regional_last] for r in rows]
+    names = [f"{(i - 5) // 4 + 1}{c[1:]}" if 5 <= i < 25 else c for i, c in enumerate(columns)]
+    text = "\r\n".join(";".join(r) for r in [names, *swapped]) + "\r\n"
+    parsed_swapped, rows_swapped = _parsed_rows(text)
+    assert _seen(rows_swapped) == _expected(swapped, names) == _expected(rows)
+    assert parsed_swapped.areas == parsed.areas
+
+
+def test_lines_with_missing_or_surplus_columns_are_reported_not_read():
+    from imon.core.synthetic import genesis_rows
+
+    rows = list(genesis_rows(areas=2, years=(2022,)))
+    good = len(rows)
+    text = _genesis_text(rows)
+    lines = text.split("\r\n")
+    lines[5] = lines[5].rsplit(";", 3)[0]  # the line ends early
+    lines[9] = lines[9].replace(";männlich;", ";männ;lich;")  # a separator too many among the variables
+    lines[12] = ";".join(lines[12].split(";")[:8])  # cut off among the variables
+    lines.insert(20, "")  # a blank line is no row and no problem
+    parsed, read = _parsed_rows("\r\n".join(lines))
+    assert len(read) == good - 3
+    assert [(p.line, "Spalten" in p.message) for p in parsed.problems] == [(6, True), (10, True), (13, True)]
+    assert "27 von 30" in parsed.problems[0].message and "31 von 30" in parsed.problems[1].message
+
+
+
+def test_a_table_without_classifying_variables_reads_the_same_either_way():
+    lines = [
+        "statistics_code;statistics_label;time_code;time_label;time;value;value_unit;value_variable_code;value_variable_label;value_q",
+        "12411;Bevölkerungsstand;STAG;Stichtag;31.12.2021;83.237.124;Anzahl;BEVSTD;Bevölkerungsstand;e",
+        "12411;Bevölkerungsstand;STAG;Stichtag;31.12.2022;84.358.845;Anzahl;BEVSTD;Bevölkerungsstand;p",
+    ]
+    parsed, quick = _parsed_rows("\r\n".join(lines))
+    assert [(r[1], r[2].year, r[4], r[5]) for r in quick] == [("DG", 2021, Decimal(83237124), ""), ("DG", 2022, Decimal(84358845), "p")]
+    assert parsed.indicators["12411-bevstd"]["unit"] == "Anzahl" and not parsed.problems
+    quoted = [lines[0]] + [line.replace("Bevölkerungsstand;e", '"Bevölkerungs;stand";e').replace("Bevölkerungsstand;p", '"Bevölkerungs;stand";p') for line in lines[1:]]
+    parsed_quoted, rows_quoted = _parsed_rows("\r\n".join(quoted))
+    assert rows_quoted == quick and parsed_quoted.indicators["12411-bevstd"]["title"] == "Bevölkerungs;stand"
