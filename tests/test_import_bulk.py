@@ -124,3 +124,19 @@ def test_an_insert_that_doubles_the_table_builds_unique_key_and_indexes_afresh(d
         bulk.insert_observations(rows, expected=50)
     assert _foreign_keys() == keys and _indexes() == indexes
     assert m.Observation.objects.count() == 50
+
+
+@pytest.mark.parametrize("value, flag", [(Decimal(3), "."), (None, ""), (None, "p")])
+def test_a_value_that_does_not_fit_its_flag_is_refused_and_nothing_written(db, value, flag):
+    """On SQLite the bulk writer checks the table's CHECK constraints itself and has SQLite skip
+    them; it must refuse what the database would, and leave the database checking afterwards."""
+    indicator = m.Indicator.objects.create(key="x", title="x", kind=m.Indicator.Kind.COUNT)
+    area = m.Area.objects.create(key="a", name="A", kind="municipality")
+    good = [(indicator.pk, area.pk, datetime.date(2000 + i, 12, 31), None, "", Decimal(i), "", "") for i in range(200)]
+    bad = (indicator.pk, area.pk, datetime.date(2300, 12, 31), None, "", value, flag, "")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        bulk.insert_observations([*good, bad], expected=201)
+    assert not m.Observation.objects.exists()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        m.Observation.objects.create(indicator=indicator, area=area, reference_date=datetime.date(2000, 12, 31), value=value, flag=flag)
+    assert bulk.insert_observations(good, expected=200) == 200

@@ -566,6 +566,8 @@ class Flag(models.TextChoices):
 
 # Flags that carry no number: the value must be empty.
 FLAGS_WITHOUT_VALUE = {Flag.NOTHING, Flag.SECRET, Flag.NOT_APPLICABLE, Flag.NOT_YET_AVAILABLE, Flag.TOO_UNCERTAIN}
+# Flags (and no flag) that go with a number; an observation has a value exactly if its flag is one of these.
+FLAGS_WITH_VALUE = ["", "()", "p", "r"]
 
 
 def dimension_key(dims: dict[str, str]) -> str:
@@ -693,12 +695,12 @@ class Observation(models.Model):
                 fields=["indicator", "area", "reference_date", "dim_key"], name="observation_unique_per_key"
             ),
             models.CheckConstraint(
-                condition=Q(value__isnull=False) | ~Q(flag__in=["", "()", "p", "r"]),
+                condition=Q(value__isnull=False) | ~Q(flag__in=FLAGS_WITH_VALUE),
                 name="observation_value_or_symbol",
                 violation_error_message=_("An observation needs a value or a symbol that stands for a missing value."),
             ),
             models.CheckConstraint(
-                condition=Q(value__isnull=True) | Q(flag__in=["", "()", "p", "r"]),
+                condition=Q(value__isnull=True) | Q(flag__in=FLAGS_WITH_VALUE),
                 name="observation_symbol_without_value",
                 violation_error_message=_("This symbol stands for a missing value; the value must be empty."),
             ),
