@@ -1,3 +1,4 @@
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -51,10 +52,17 @@ class Command(BaseCommand):
         self.progress(_("Reading %(file)s …") % {"file": path.name})
         try:
             data = read_bytes(path)
-            parsed = parse_bytes(data, path.name, options["format"], options["indicator"])
         except ImportFileError as exc:
             raise CommandError(f"{path.name}: {exc} " + _("Nothing was written.")) from None
-        plan = imports.plan_import(parsed, path.name, imports.sha256_of(data), options["replace"], self.progress)
+        # The file's checksum is computed beside the reading: hashlib lets go of the interpreter lock.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            sha256 = pool.submit(imports.sha256_of, data)
+            try:
+                parsed = parse_bytes(data, path.name, options["format"], options["indicator"])
+            except ImportFileError as exc:
+                raise CommandError(f"{path.name}: {exc} " + _("Nothing was written.")) from None
+            sha256 = sha256.result()
+        plan = imports.plan_import(parsed, path.name, sha256, options["replace"], self.progress)
         for problem in plan.errors[:200]:
             self.stderr.write(f"{path.name}: {problem}")
         if len(plan.errors) > 200:
