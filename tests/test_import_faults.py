@@ -4,7 +4,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 from django.db import connection
@@ -50,16 +49,26 @@ def test_an_import_killed_midway_leaves_no_partial_data(tmp_path):
         env["IMON_DATABASE_URL"] = f"postgresql://{settings['USER']}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}"
     else:
         subprocess.run([sys.executable, "-m", "imon.cli", "migrate", "-v0"], env=env, check=True)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "imon.cli", "import", str(path)], env=env, stderr=subprocess.PIPE, text=True
+    # The import kills itself (SIGKILL: no clean-up of any kind) once 40,000 of its rows are written.
+    killed_midway = (
+        "import os, signal, sys\n"
+        "import django\n"
+        "os.environ['DJANGO_SETTINGS_MODULE'] = 'imon.settings'\n"
+        "django.setup()\n"
+        "from imon.core import bulk\n"
+        "insert = bulk.insert_observations\n"
+        "def rows_then_kill(rows):\n"
+        "    for number, row in enumerate(rows):\n"
+        "        if number == 40_000:\n"
+        "            os.kill(os.getpid(), signal.SIGKILL)\n"
+        "        yield row\n"
+        "bulk.insert_observations = lambda rows, **options: insert(rows_then_kill(rows), **options)\n"
+        "from imon import cli\n"
+        "cli.main(['imon', 'import', sys.argv[1]])\n"
     )
-    for line in proc.stderr:
-        if "neue Zeilen" in line or "new rows" in line:  # writing has begun
-            time.sleep(0.3)
-            break
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    assert proc.returncode == -signal.SIGKILL
+    proc = subprocess.Popen([sys.executable, "-c", killed_midway, str(path)], env=env, stderr=subprocess.PIPE, text=True)
+    _out, err = proc.communicate()
+    assert proc.returncode == -signal.SIGKILL, err
     if connection.vendor == "postgresql":
         assert m.Observation.objects.count() == 0 and m.ImportRecord.objects.count() == 0
         assert not m.Indicator.objects.filter(key="12521-bev001").exists()
