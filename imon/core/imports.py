@@ -140,10 +140,9 @@ def _plan_import(parsed: Parsed, file_name: str, sha256: str, replace: bool, pro
         key: {v.label.lower(): v.key for v in d.values.all()} for key, d in resolver.dimensions.items()
     }
     file_dims = defaultdict(set)
-    first_rows: dict = {}  # (indicator, dim_key) -> the first row with that breakdown
-    for row in parsed.rows:
-        first_rows.setdefault((row.indicator, row.dim_key), row)
-    for row in first_rows.values():
+    # The first row of each breakdown of an indicator (the last write wins, so read backwards)
+    first_rows = {(row.indicator, row.dim_key): row for row in reversed(parsed.rows)}
+    for row in sorted(first_rows.values(), key=lambda row: row.line or 0):
         if row.indicator not in indicator_dims:
             indicator = resolver.indicators.get(row.indicator)
             if indicator is not None:
@@ -205,12 +204,18 @@ def _plan_import(parsed: Parsed, file_name: str, sha256: str, replace: bool, pro
     incoming: dict = {}  # (indicator, area, date, dim_key) -> row
     renamed: dict = {}  # the same key -> dims, for rows whose breakdown was named differently in the file
     new = plan.new
+    indicator = code = area = None  # of the previous row, which most rows share
     for row in parsed.rows:
-        if indicator_dims.get(row.indicator) is None:
-            continue  # unknown indicator, reported above
-        area = areas.get(row.area, areas)
-        if area is areas:
-            area = areas[row.area] = resolver.area(row.area, row.line, "area")
+        if row.indicator is not indicator:
+            indicator = row.indicator
+            known = indicator_dims.get(indicator) is not None  # an unknown one is reported above
+        if not known:
+            continue
+        if row.area is not code:
+            code = row.area
+            area = areas.get(code, areas)
+            if area is areas:
+                area = areas[code] = resolver.area(code, row.line, "area")
         if area is None:
             continue
         target = breakdowns.get((row.indicator, row.dim_key), breakdowns)
@@ -220,11 +225,10 @@ def _plan_import(parsed: Parsed, file_name: str, sha256: str, replace: bool, pro
             continue
         dims, dim_key = target
         ident = (row.indicator, area, row.date, dim_key)
-        if ident in incoming:
-            other = incoming[ident].line
-            plan.errors.append(_problem_at(row.line, "", _("the same observation appears twice (also in line %(other)s).") % {"other": other}))
+        other = incoming.setdefault(ident, row)
+        if other is not row:
+            plan.errors.append(_problem_at(row.line, "", _("the same observation appears twice (also in line %(other)s).") % {"other": other.line}))
             continue
-        incoming[ident] = row
         if dims is not row.dims:
             renamed[ident] = dims
         new_row = (row.indicator, area, row.date, dims, dim_key, row.value, row.flag, row.note)

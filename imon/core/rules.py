@@ -112,8 +112,16 @@ class _Index:
     def __init__(self, cells: dict):
         self.cells = cells
         self.by_indicator = defaultdict(list)
-        for key in cells:
-            self.by_indicator[key[0]].append(key)
+        indicators = {key[0] for key in cells}
+        if len(indicators) == 1:  # the usual case, without a loop in Python
+            self.by_indicator[indicators.pop()] = list(cells)
+        else:
+            for key in cells:
+                self.by_indicator[key[0]].append(key)
+
+    def cells_of(self, indicator: str):
+        keys = self.by_indicator[indicator]
+        return self.cells.values() if len(keys) == len(self.cells) else map(self.cells.__getitem__, keys)
 
     def groups(self, indicator: str, dimension: str):
         """(area, date, other dims) -> {value of `dimension`: key}."""
@@ -275,7 +283,7 @@ def _check_product(rule, index, area_children):
 
 def _check_range(rule, index, area_children):
     cells = index.cells
-    values = [cell.value for cell in map(cells.__getitem__, index.by_indicator[rule.indicator]) if cell.line is not None]
+    values = [cell.value for cell in index.cells_of(rule.indicator) if cell.line is not None]
     values = [value for value in values if value is not None]
     if not values or (
         (rule.min_value is None or min(values) >= rule.min_value) and (rule.max_value is None or max(values) <= rule.max_value)
