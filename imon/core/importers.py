@@ -362,8 +362,8 @@ class _GenesisReader:
     reference date, and the variables' columns stand together between the time and the value
     columns. Each line is therefore cut into three: the columns before the variables, the
     variables' columns as one text, and the columns after them. The variables' text is the
-    key under which the combination is looked up; only a new one is split. Dates, and cells
-    with their quality mark, are likewise handled once per distinct text."""
+    key under which the combination is looked up; only a new one is split. Dates and values
+    are likewise read once per distinct text."""
 
     def __init__(self, header: list[str], name: str, delimiter: str):
         self.result = Parsed("genesis", creates_metadata=True)
@@ -409,7 +409,7 @@ class _GenesisReader:
         problems = result.problems
         append = result.rows.append
         date_cache: dict = {}  # time text -> (time code, date)
-        cell_cache: dict = {}  # value text, quality mark -> (value, flag, note)
+        cell_cache: dict = {}  # value text -> (value, flag)
         stat = vcode = time_code = time = date = indicator = combinations = None
         for line, text in lines:
             text = text.rstrip("\r")
@@ -445,19 +445,21 @@ class _GenesisReader:
                 if combination is None:
                     continue
                 combinations[tail[0]] = combination
-            cell_key = (tail[j_value], tail[j_quality] if j_quality else "")
-            cell = cell_cache.get(cell_key)
+            raw = tail[j_value]
+            cell = cell_cache.get(raw)
             if cell is None:
-                raw = cell_key[0]
                 try:
                     # GENESIS writes decimal commas; the parser also takes an unambiguous decimal point.
-                    value, flag = (Decimal(raw), "") if raw.isdigit() else parse_cell(raw)
+                    cell = cell_cache[raw] = (Decimal(raw), "") if raw.isdigit() else parse_cell(raw)
                 except NumberError as exc:
                     problems.append(Problem(line, "value", str(exc), raw))
                     continue
-                cell = cell_cache[cell_key] = _with_quality(value, flag, cell_key[1])
             area, dims, dim_key = combination
-            value, flag, note = cell
+            value, flag = cell
+            if j_quality and tail[j_quality] not in ("", "e"):
+                value, flag, note = _with_quality(value, flag, tail[j_quality])
+            else:
+                note = ""
             append(Row(indicator, area, date, dims, dim_key, value, flag, note, line))
         return result
 
