@@ -168,13 +168,13 @@ def decode(data: bytes) -> str:
     if b"\x00" in data[:4096]:
         raise ImportFileError(_("The file is not a text file (it contains binary data)."))
     if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
+        data = memoryview(data)[3:]  # without a copy of the file
     try:
-        return data.decode("utf-8")
+        return str(data, "utf-8")
     except UnicodeDecodeError:
         pass
     try:
-        text = data.decode("cp1252")
+        text = str(data, "cp1252")
     except UnicodeDecodeError:
         raise ImportFileError(_("The file is neither UTF-8 nor Windows-1252 text.")) from None
     return text
