@@ -422,15 +422,16 @@ def _create_metadata(plan: Plan):
             key=parsed.source["key"][:64],
             defaults={k: v for k, v in parsed.source.items() if k != "key"} | {"retrieved_on": datetime.date.today()},
         )
-    for key, spec in create["dimensions"].items():
-        m.Dimension.objects.create(key=key, label=spec["label"][:300] or key)
+    m.Dimension.objects.bulk_create(m.Dimension(key=key, label=spec["label"][:300] or key) for key, spec in create["dimensions"].items())
     dims = {d.key: d for d in m.Dimension.objects.filter(key__in={d for d, _v in create["values"]})}
     order = defaultdict(int)
+    values = []
     for (dim, value_key), (label, is_total) in create["values"].items():
         order[dim] += 1
-        m.DimensionValue.objects.create(
-            dimension=dims[dim], key=value_key, label=(label or value_key)[:300], is_total=is_total, order=1000 + order[dim]
+        values.append(
+            m.DimensionValue(dimension=dims[dim], key=value_key, label=(label or value_key)[:300], is_total=is_total, order=1000 + order[dim])
         )
+    m.DimensionValue.objects.bulk_create(values)
     states = {a.code: a for a in m.Area.objects.filter(kind__in=["state", "country"])}
     new_areas = []
     for code, spec in create["areas"].items():
