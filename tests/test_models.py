@@ -110,3 +110,23 @@ def test_areas_form_a_tree(demo):
     nrw.parent = city
     with pytest.raises(ValidationError):
         nrw.clean()
+
+
+def test_breakdown_keys_sort_byte_by_byte_on_every_database(demo):
+    """dim_key is a machine key: ordered by code point (capitals first, umlauts last) on SQLite and
+    PostgreSQL alike, whatever the database's language; on PostgreSQL the column has collation "C"."""
+    from django.db import connection
+
+    indicator, area = m.Indicator.objects.get(key="bevoelkerung"), m.Area.objects.get(key="05316000")
+    keys = ["x=ärger", "x=Zoll", "x=apfel", "x=Bahn", "x=zebra"]
+    for key in keys:
+        m.Observation.objects.create(indicator=indicator, area=area, reference_date=datetime.date(2030, 12, 31), dim_key=key, value=1)
+    stored = m.Observation.objects.filter(reference_date=datetime.date(2030, 12, 31)).order_by("dim_key")
+    assert list(stored.values_list("dim_key", flat=True)) == sorted(keys) == ["x=Bahn", "x=Zoll", "x=apfel", "x=zebra", "x=ärger"]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT collation_name FROM information_schema.columns WHERE table_name = %s AND column_name = 'dim_key'",
+                [m.Observation._meta.db_table],
+            )
+            assert cursor.fetchone()[0] == "C"

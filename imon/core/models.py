@@ -668,6 +668,7 @@ class Observation(models.Model):
     )
     area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="observations")
     reference_date = models.DateField(_("reference date (Stichtag)"))
+    # On PostgreSQL compared byte by byte (COLLATE "C", set by migration 0006), as on SQLite.
     dim_key = models.CharField(
         _("disaggregation"),
         max_length=500,
