@@ -128,7 +128,6 @@ def max_bytes() -> int:
 
 def read_bytes(path) -> bytes:
     """The file's content, refusing files above the size limit before reading them."""
-
     size = os.path.getsize(path)
     if size == 0:
         raise ImportFileError(_("The file is empty."))
