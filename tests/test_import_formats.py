@@ -2,6 +2,8 @@
 
 import functools
 import io
+import struct
+import tracemalloc
 import zipfile
 from decimal import Decimal
 
@@ -32,6 +34,14 @@ def test_comma_separated_file_uses_decimal_points(demo, tmp_path):
     assert stored("anteil-auslaendisch", "2018-12-31").value == Decimal("16.2")
 
 
+def test_excel_unicode_text_is_read(demo, tmp_path):
+    """Excel's "Unicode-Text": UTF-16 with BOM, tab-separated, German numbers."""
+    lines = ["Kennzahl\tGebiet\tStichtag\tWert", "anteil-auslaendisch\t05316000\t31.12.2018\t16,2", "bevoelkerung\t05316000\t31.12.2018\t166.500"]
+    imports.apply_import(plan_for(write_csv(tmp_path / "x.txt", lines, encoding="utf-16")))
+    assert stored("anteil-auslaendisch", "2018-12-31").value == Decimal("16.2")
+    assert stored("bevoelkerung", "2018-12-31").value == 166500
+
+
 def test_xlsx_with_title_rows_and_footnotes(demo, tmp_path):
     workbook = openpyxl.Workbook()
     sheet = workbook.active
@@ -47,6 +57,36 @@ def test_xlsx_with_title_rows_and_footnotes(demo, tmp_path):
     workbook.save(path)
     plan = plan_for(path)
     assert plan.ok and len(plan.new) == 5, [str(p) for p in plan.errors]
+
+
+def test_xlsx_with_a_merged_two_row_header_and_a_footnote_right_below(demo, tmp_path):
+    """As statistics offices lay out sheets: header cells merged over two rows, a group label
+    over the breakdown, a footnote without a blank row before it that says the figures are rounded."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["Geflüchtete in Leverkusen nach Aufenthaltsstatus"])
+    sheet.append(["Kennzahl", "Gebiet", "Stichtag", "Merkmal", "Wert"])
+    sheet.append([None, None, None, "aufenthaltsstatus", None])
+    for column in "ABCE":
+        sheet.merge_cells(f"{column}2:{column}3")
+    for line in gefluechtete_2019()[1:]:
+        indicator, area, date, status, value = line.split(";")
+        sheet.append([indicator, area, date, status, int(value)])
+    sheet.append(["1) Aus Datenschutzgründen sind alle Werte auf ein Vielfaches von 5 gerundet."])
+    sheet.append(["Quelle: Statistikstelle"])
+    path = tmp_path / "g.xlsx"
+    workbook.save(path)
+    plan = plan_for(path)
+    assert plan.ok and len(plan.new) == 5, [str(p) for p in plan.errors]
+    imports.apply_import(plan)
+    status_a = stored("gefluechtete", "2019-12-31", "aufenthaltsstatus=a")
+    assert status_a.value == 630
+    assert "Vom Herausgeber gerundet" in status_a.note and "Vielfaches von 5" in status_a.note
+    # A sheet that says nothing of rounding leaves the note empty.
+    sheet.delete_rows(10, 1)
+    workbook.save(path)
+    plan = plan_for(path, replace=True)
+    assert plan.ok and plan.unchanged == 5
 
 
 def test_open_sdg_blank_disaggregation_is_the_total(demo, tmp_path):
@@ -85,6 +125,21 @@ def zip_bomb() -> bytes:
     return buffer.getvalue()
 
 
+@functools.cache
+def forged_zip_bomb() -> bytes:
+    """A ZIP whose one CSV declares 60 KB but unpacks to 60 MB: its headers lie about the size."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("daten.csv", b"indicator;area;reference_date;value\n" + b" " * 60_000_000)
+    data = bytearray(buffer.getvalue())
+    packed = zipfile.ZipFile(io.BytesIO(bytes(data))).infolist()[0].compress_size
+    forged = struct.pack("<I", packed)
+    data[22:26] = forged  # the local header's size
+    directory = data.rfind(b"PK\x01\x02")
+    data[directory + 24:directory + 28] = forged  # the central directory's size
+    return bytes(data)
+
+
 def bad_inputs():
     return {
         "empty file": (b"", "leer"),
@@ -103,7 +158,20 @@ def bad_inputs():
         "bad date": (b"indicator;area;reference_date;value\nbevoelkerung;05316000;31.02.2019;1\n", "31.02.2019"),
         "damaged zip": (b"PK\x03\x04garbage", "beschädigt"),
         "xlsx zip bomb": (zip_bomb(), "ZIP-Bombe"),
+        "wrong encoding": ("indicator;area;reference_date;value;note\nbevoelkerung;05316000;2019-12-31;1;".encode() + b"\x81\x8d\n", "weder UTF-8"),
     }
+
+
+def test_a_zip_that_lies_about_its_size_is_refused_in_bounded_memory():
+    data = forged_zip_bomb()
+    tracemalloc.start()
+    try:
+        with pytest.raises(ImportFileError, match="beschädigt"):
+            parse_bytes(data, "daten.zip")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < len(data) + 20_000_000, f"{peak:,} bytes"  # the 60 MB inside were never held at once
 
 
 @pytest.mark.parametrize("kind", list(bad_inputs()))

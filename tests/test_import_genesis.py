@@ -105,7 +105,26 @@ def test_all_german_kreise_import_completely_and_leverkusen_exports_match(demo, 
         assert (row["value"] or row["flag"]) == cell
 
 
-def test_parse_file_refuses_files_above_the_size_limit(tmp_path, settings):
+def test_a_2_gb_file_is_refused_before_it_is_read(tmp_path):
+    import tracemalloc
+
+    from imon.core.importers import ImportFileError
+
+    path = tmp_path / "gross.csv"
+    with open(path, "wb") as stream:
+        stream.truncate(2 * 1024**3)  # sparse: takes no disk space
+    tracemalloc.start()
+    try:
+        with pytest.raises(ImportFileError) as excinfo:
+            parse_file(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert "höchstens 200 MB" in str(excinfo.value)
+    assert peak < 5_000_000, f"{peak:,} bytes"
+
+
+def test_parse_file_refuses_files_above_a_lower_limit(tmp_path, settings):
     settings.IMON_IMPORT_MAX_MB = 1
     path = tmp_path / "big.csv"
     with open(path, "wb") as stream:
@@ -115,6 +134,15 @@ def test_parse_file_refuses_files_above_the_size_limit(tmp_path, settings):
     with pytest.raises(ImportFileError) as excinfo:
         parse_file(path)
     assert "höchstens 1 MB" in str(excinfo.value)
+
+
+def test_a_header_without_the_attribute_code_of_a_variable_is_named():
+    from imon.core.importers import ImportFileError
+
+    names = [n for n in header() if n != "2_variable_attribute_code"]
+    with pytest.raises(ImportFileError) as excinfo:
+        parse_bytes((";".join(names) + "\r\n").encode(), "12521-0041_flat.csv")
+    assert "2_variable_attribute_code" in str(excinfo.value) and "fehlen" in str(excinfo.value)
 
 
 def _genesis_text(rows, columns=None):

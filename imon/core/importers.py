@@ -11,9 +11,11 @@ import csv
 import datetime
 import gc
 import io
+import itertools
 import os
 import re
 import zipfile
+import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -141,29 +143,49 @@ def read_bytes(path) -> bytes:
 
 
 def unpack_zip(data: bytes) -> tuple[str, bytes]:
-    """A ZIP as GENESIS delivers it (one CSV) or an XLSX; refuses ZIP bombs."""
+    """A ZIP as GENESIS delivers it (one CSV) or an XLSX; refuses ZIP bombs.
+
+    The sizes the archive declares are checked first; `zipfile` then stops
+    each member at its declared size and checks its CRC, so forged sizes show
+    as damage. Every member is unpacked here a block at a time – never whole,
+    as `ZipFile.read` would – so a forged member cannot fill the memory before
+    that check, here or later in openpyxl. Only the CSV member is kept."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
     except zipfile.BadZipFile:
         raise ImportFileError(_("The file looks like a ZIP archive but is damaged or truncated.")) from None
-    total = sum(m.file_size for m in members)
-    if total > max_bytes() or any(m.compress_size and m.file_size / m.compress_size > 200 for m in members):
+    declared = sum(m.file_size for m in members)
+    if declared > max_bytes() or any(m.compress_size and m.file_size / m.compress_size > 200 for m in members):
         raise ImportFileError(
             _("The archive unpacks to %(size)s MB or is compressed suspiciously strongly (ZIP bomb); it is not imported.")
-            % {"size": total // (1024 * 1024)}
+            % {"size": declared // (1024 * 1024)}
         )
     names = [m.filename for m in members]
-    if "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names):
-        return "xlsx", data
+    is_xlsx = "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names)
     csvs = [n for n in names if n.lower().endswith(".csv")]
-    if len(csvs) != 1:
+    if not is_xlsx and len(csvs) != 1:
         raise ImportFileError(_("The ZIP archive must contain exactly one CSV file; it contains %(count)s.") % {"count": len(csvs)})
-    return "csv", archive.read(csvs[0])
+    kept = []
+    try:
+        for member in members:
+            with archive.open(member) as stream:
+                while block := stream.read(1 << 20):
+                    if not is_xlsx and member.filename == csvs[0]:
+                        kept.append(block)
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError):
+        raise ImportFileError(_("The file looks like a ZIP archive but is damaged or truncated.")) from None
+    return ("xlsx", data) if is_xlsx else ("csv", b"".join(kept))
 
 
 def decode(data: bytes) -> str:
-    """UTF-8 (with or without BOM) or Windows-1252; refuses binary files."""
+    """UTF-8 (with or without BOM), Windows-1252 or UTF-16 with BOM (Excel's "Unicode text");
+    refuses binary files."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            return str(data, "utf-16")
+        except UnicodeDecodeError:
+            raise ImportFileError(_("The file is neither UTF-8 nor Windows-1252 text.")) from None
     if b"\x00" in data[:4096]:
         raise ImportFileError(_("The file is not a text file (it contains binary data)."))
     if data.startswith(b"\xef\xbb\xbf"):
@@ -224,7 +246,12 @@ def _parse_bytes(data: bytes, name: str, fmt: str, indicator: str | None) -> Par
     if kind == "xlsx":
         if fmt not in ("auto", "xlsx", "csv"):
             raise ImportFileError(_("The file is an Excel workbook, not %(format)s.") % {"format": fmt})
-        return parse_long_rows(read_xlsx(data), "xlsx")
+        around: list = []
+        parsed = parse_long_rows(read_xlsx(data, around), "xlsx")
+        if note := rounding_note(around):
+            for row in parsed.rows:
+                row.note = f"{row.note}; {note}" if row.note else note
+        return parsed
     if fmt == "xlsx":
         raise ImportFileError(_("The file is not an Excel workbook (.xlsx)."))
     text = decode(data)
@@ -254,7 +281,7 @@ def _parse_bytes(data: bytes, name: str, fmt: str, indicator: str | None) -> Par
         next(row for row in reader if row)  # the header
         # Short rows are padded: a missing cell is an empty cell, reported by the reader that needs it.
         records = ((reader.line_num, row + [""] * (width - len(row))) for row in reader)
-        decimal_comma = delimiter == ";"
+        decimal_comma = delimiter != ","  # ";" and tab: German Excel writes a decimal comma
         if fmt == "genesis":
             order = order or list(range(width))
             lines = ((number, FIELD_SEPARATOR.join([record[i] for i in order])) for number, record in records)
@@ -374,6 +401,8 @@ class _GenesisReader:
         self.variables = []
         n = 1
         while f"{n}_variable_code" in col:
+            if f"{n}_variable_attribute_code" not in col:
+                raise ImportFileError(_("The GENESIS flat file lacks the columns: %(columns)s.") % {"columns": f"{n}_variable_attribute_code"})
             self.variables.append(
                 (col[f"{n}_variable_code"], col.get(f"{n}_variable_label"), col[f"{n}_variable_attribute_code"], col.get(f"{n}_variable_attribute_label"))
             )
@@ -581,34 +610,76 @@ def _genesis_date(code: str, text: str) -> datetime.date:
 # --- The own long format (CSV or XLSX) -------------------------------------------------------
 
 
-def read_xlsx(data: bytes):
+def read_xlsx(data: bytes, around: list | None = None):
     """Rows of the first sheet with a header row naming indicator and value, as (line, cells).
 
-    Title rows above the table and footnote rows below it (after the first empty row) are skipped."""
+    Title rows above the table are skipped. Rows right below the header that leave the
+    indicator, area, date and value columns empty continue the header, as a header of two
+    rows with merged cells does: a label there names the column below it. The table ends at
+    the first empty row or at a footnote (a row of one text, such as "1) vorläufig" or
+    "Quelle: IT.NRW"). The texts of title and footnote rows are appended to `around`."""
     import openpyxl
 
+    around = [] if around is None else around
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for damaged files
         raise ImportFileError(_("The Excel file cannot be read: %(error)s") % {"error": exc}) from None
     try:
         for sheet in workbook.worksheets:
-            header_found = False
+            header, header_line, required, titles, ended = None, 0, [], [], False
             for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
                 texts = [_xlsx_text(c) for c in cells]
-                if not header_found:
+                filled = [t.strip() for t in texts if t.strip()]
+                if header is None:
                     if detect_format(texts) == "csv":
-                        header_found = True
-                        yield number, texts
+                        header, header_line = texts, number
+                        lower = [t.strip().lower() for t in texts]
+                        required = [i for i, t in enumerate(lower) if any(t in LONG_COLUMNS[c] for c in ("indicator", "area", "reference_date", "value"))]
+                    else:
+                        titles.extend(filled)
                     continue
-                if not any(t.strip() for t in texts):
-                    return
+                if ended:
+                    around.extend(filled)
+                    continue
+                if header_line and not any(i < len(texts) and texts[i].strip() for i in required):
+                    if any(t.strip() for t in texts):  # the lower row of the header
+                        header = [t if t.strip() else h for h, t in itertools.zip_longest(header, texts, fillvalue="")]
+                    continue
+                if header_line:
+                    around.extend(titles)
+                    yield header_line, header
+                    header_line = 0
+                if not filled or (len(filled) == 1 and _FOOTNOTE.match(filled[0])):
+                    ended = True
+                    around.extend(filled)
+                    continue
                 yield number, texts
-            if header_found:
+            if header is not None:
+                if header_line:  # a table without rows
+                    around.extend(titles)
+                    yield header_line, header
                 return
     finally:
         workbook.close()
     raise ImportFileError(_("No table with the columns 'indicator' and 'value' (or 'Kennzahl' and 'Wert') found in the workbook."))
+
+
+# A footnote below a table: a text with a space in it, or a reference mark, or a note's
+# heading; a single key such as "bevoelkerung" is a row with cells missing, and reported.
+_FOOTNOTE = re.compile(r"\S*\s|\d+\)|\*|(quelle|hinweis|anmerkung|fußnote|stand)\b", re.IGNORECASE)
+# What a publisher writes when its figures are rounded: "auf ein Vielfaches von 5 gerundet",
+# "Rundungsdifferenzen", "gerundete Werte".
+_ROUNDING = re.compile(r"gerundet|rundung|vielfache[sn]? von \d", re.IGNORECASE)
+
+
+def rounding_note(texts) -> str:
+    """The note an observation keeps when the texts around its table (title rows, footnotes)
+    say that the publisher rounded the figures; empty if they say nothing of it."""
+    said = [" ".join(t.split()) for t in texts if _ROUNDING.search(t)]
+    if not said:
+        return ""
+    return _("Rounded by the publisher: %(text)s") % {"text": " ".join(said)[:500]}
 
 
 def _xlsx_text(cell) -> str:
