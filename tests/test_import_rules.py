@@ -96,10 +96,18 @@ def test_counts_cannot_be_negative_and_shares_not_above_100(demo, tmp_path):
     assert lines_with_errors == {2, 3}
 
 
-def test_future_reference_date_is_an_error(demo, tmp_path):
-    lines = ["indicator;area;reference_date;value", "bevoelkerung;05316000;31.12.2999;1"]
+def test_future_or_implausibly_old_reference_dates_are_errors(demo, tmp_path):
+    lines = [
+        "indicator;area;reference_date;value",
+        "bevoelkerung;05316000;31.12.2999;1",
+        "bevoelkerung;05316000;31.12.1019;166.000",
+        "bevoelkerung;05316000;31.12.1950;100.000",
+    ]
     plan = plan_for(write_csv(tmp_path / "x.csv", lines))
-    assert any("Zukunft" in str(p) for p in plan.errors)
+    messages = [str(p) for p in plan.errors]
+    assert len(messages) == 2, messages
+    assert "Zeile 2" in messages[0] and "Zukunft" in messages[0]
+    assert "Zeile 3" in messages[1] and "31.12.1019" in messages[1] and "vor 1950" in messages[1]
 
 
 def test_derived_shares_are_recomputed_with_flags_propagated(demo, tmp_path):
@@ -142,3 +150,78 @@ def test_a_stored_value_outside_the_range_does_not_stop_a_new_file():
     assert rules.check(check, stored | new, today=datetime.date(2026, 1, 1)) == []
     new[("anzahl", "b", datetime.date(2020, 12, 31), "")] = rules.Cell(Decimal(-2), "", {}, line=3)
     assert [f.line for f in rules.check(check, stored | new, today=datetime.date(2026, 1, 1))] == [3]
+
+
+def test_derive_pairs_each_result_date_with_the_nearest_numerator():
+    d = datetime.date
+    population = [("a", d(2017, 12, 31), "", Decimal(1000), "")]
+    foreigners = [("a", d(2019, 12, 31), "", Decimal(300), ""), ("a", d(2018, 12, 31), "", Decimal(200), "p")]
+    rows = imports.derive("share", foreigners, population)
+    assert rows == [("a", d(2017, 12, 31), "", Decimal("20.000000"), "p", "")]
+    rates = imports.derive("rate", [("a", d(2017, 12, 31), "", Decimal(3), "()")], population)
+    assert rates == [("a", d(2017, 12, 31), "", Decimal("3.000000"), "()", "")]
+    zero = imports.derive("share", foreigners[:1], [("a", d(2017, 12, 31), "", Decimal(0), "")])
+    assert zero == [("a", d(2017, 12, 31), "", None, "x", "")]
+
+
+def test_derived_share_over_an_older_denominator_imports_for_several_years(demo, tmp_path):
+    """Foreigners of 2018 and 2019 over a population known only for 2017: one share, dated 2017."""
+    population = m.Indicator.objects.create(key="einwohner-test", title="Einwohner", unit="Personen")
+    count = m.Indicator.objects.create(key="auslaender", title="Ausländer/innen", unit="Personen")
+    share = m.Indicator.objects.create(
+        key="anteil-berechnet", title="Anteil", unit="%", kind="share", numerator=count, denominator=population
+    )
+    lines = [
+        "indicator;area;reference_date;value",
+        "einwohner-test;05316000;31.12.2017;160.000",
+        "auslaender;05316000;31.12.2018;24.000",
+        "auslaender;05316000;31.12.2019;25.000",
+    ]
+    imports.apply_import(plan_for(write_csv(tmp_path / "a.csv", lines)))
+    assert [(o.reference_date, o.value) for o in share.observations.all()] == [(datetime.date(2017, 12, 31), Decimal(15))]
+    # A new denominator recomputes the share: now each year has its own.
+    lines = ["indicator;area;reference_date;value", "einwohner-test;05316000;31.12.2019;166.000"]
+    imports.apply_import(plan_for(write_csv(tmp_path / "b.csv", lines)))
+    values = dict(share.observations.values_list("reference_date", "value"))
+    assert values == {datetime.date(2017, 12, 31): Decimal(15), datetime.date(2019, 12, 31): Decimal("15.060241")}
+
+
+def test_counts_are_whole_numbers_unless_shown_with_decimals(demo, tmp_path):
+    lines = ["indicator;area;reference_date;value", "bevoelkerung;05316000;31.12.2019;166.500,5"]
+    plan = plan_for(write_csv(tmp_path / "x.csv", lines))
+    messages = [str(p) for p in plan.errors]
+    assert len(messages) == 1 and "Zeile 2" in messages[0] and "166.500,5" in messages[0] and "ganze Zahl" in messages[0], messages
+    m.Indicator.objects.filter(key="bevoelkerung").update(decimals=1)  # e.g. counted in thousands
+    assert plan_for(write_csv(tmp_path / "x.csv", lines)).ok
+
+
+def test_a_genesis_table_of_averages_is_no_count(db, tmp_path):
+    """A unit such as "Jahre" makes an amount: fractions are fine, and no rule of counts applies."""
+    lines = [
+        "statistics_code;statistics_label;time_code;time_label;time;value;value_unit;value_variable_code;value_variable_label",
+        "12411;Bevölkerungsstand;STAG;Stichtag;31.12.2022;44,6;Jahre;BEV099;Durchschnittsalter",
+    ]
+    imports.apply_import(plan_for(write_csv(tmp_path / "12411-0001_flat.csv", lines)))
+    indicator = m.Indicator.objects.get(key="12411-bev099")
+    assert indicator.kind == "amount" and indicator.observations.get().value == Decimal("44.6")
+    assert imports.kind_of_unit("Anzahl") == "count" and imports.kind_of_unit("Prozent") == "amount"
+
+
+def test_districts_must_add_up_to_the_city_within_the_tolerance():
+    from django.utils import translation
+
+    from imon.core import rules
+
+    def cells(city, north, south):
+        date = datetime.date(2019, 12, 31)
+        values = {"stadt": (city, 2), "nord": (north, 3), "sued": (south, 4)}
+        return {("einwohner", area, date, ""): rules.Cell(Decimal(v), "", {}, line=line, column="Wert") for area, (v, line) in values.items()}
+
+    rule = rules.Rule("einwohner", "area_sum", total="stadt", tolerance=Decimal(5))
+    children = {"stadt": ["nord", "sued"]}
+    assert rules.check([rule], cells(1000, 598, 399), children) == []  # 3 off: publisher rounding
+    with translation.override("de"):
+        findings = rules.check([rule], cells(1000, 590, 399), children)
+        assert len(findings) == 1
+        text = str(findings[0])
+    assert text.startswith("Zeile 2, Spalte 'Wert'") and "1.000" in text and "989" in text and "Toleranz 5" in text, text

@@ -299,14 +299,27 @@ def _show(value, flag):
     return format_number(Decimal(value)) + (f" {flag}" if flag else "")
 
 
+def kind_of_unit(unit: str) -> str:
+    """The kind of an indicator a statistics file creates, from its unit: counts where the
+    unit says "Anzahl" (or persons, cases, households); anything else ("Prozent", "Jahre",
+    "EUR", "1000") is an amount, checked by no implicit rule – a percentage there may be a
+    change and lie outside 0–100."""
+    text = unit.strip().lower()
+    if not text or text.startswith("anzahl") or text in ("personen", "fälle", "haushalte", "einwohner", "stück"):
+        return m.Indicator.Kind.COUNT
+    return m.Indicator.Kind.AMOUNT
+
+
 def _check_rules(plan, incoming, renamed, existing, resolver):
     indicators = resolver.indicators
     rule_list = []
     related = set(plan.indicator_keys)
     for key in plan.indicator_keys:
         indicator = indicators.get(key)
-        kind = indicator.kind if indicator else "count"
-        rule_list.extend(rules.implicit_rules(key, kind))
+        if indicator:
+            rule_list.extend(rules.implicit_rules(key, indicator.kind, indicator.decimals))
+        else:  # created by this file (GENESIS)
+            rule_list.extend(rules.implicit_rules(key, kind_of_unit(plan.create["indicators"].get(key, {}).get("unit", ""))))
         if indicator:
             for rule in indicator.rules.select_related("indicator", "other_indicator"):
                 spec = rules.rule_from_model(rule)
@@ -451,7 +464,7 @@ def _create_metadata(plan: Plan):
                 key=key,
                 title=(spec.get("title") or key)[:500],
                 unit=(spec.get("unit") or "")[:100],
-                kind=m.Indicator.Kind.COUNT,
+                kind=kind_of_unit(spec.get("unit") or ""),
                 source=source,
                 note=spec.get("statistic", ""),
             )
@@ -482,15 +495,17 @@ def derive(kind: str, numerators: list, denominators: list) -> list:
     A numerator is paired with the denominator of the same area and breakdown
     (or the denominator's total when the denominator is not broken down) at the
     same reference date, else the latest earlier one; the result carries the
-    lower of the two dates. A missing input gives the input's symbol (a share of
-    a secret count is secret); qualifiers (p, r, ()) are passed on."""
+    lower of the two dates. Where several numerators meet the same denominator
+    (2018 and 2019 over a population of 2017), the one nearest to it wins: a
+    result stands for one date only. A missing input gives the input's symbol
+    (a share of a secret count is secret); qualifiers (p, r, ()) are passed on."""
     factor = Decimal(1000) if kind == "rate" else Decimal(100)
     by_key = defaultdict(list)
     for area, date, dim_key, value, flag in denominators:
         by_key[(area, dim_key)].append((date, value, flag))
     for series in by_key.values():
         series.sort()
-    result = []
+    result = {}  # (area, date, dim_key) -> (numerator date, row)
     for area, date, dim_key, value, flag in numerators:
         series = by_key.get((area, dim_key)) or by_key.get((area, ""))
         if not series:
@@ -500,18 +515,21 @@ def derive(kind: str, numerators: list, denominators: list) -> list:
             continue
         den_date, den_value, den_flag = candidates[-1]
         out_date = min(date, den_date)
+        key = (area, out_date, dim_key)
+        if key in result and result[key][0] < date:
+            continue
         qualifiers = {f for f in (flag, den_flag) if f in ("p", "r", "()")}
         if value is None and flag != "-":
-            result.append((area, out_date, dim_key, None, flag, ""))
-            continue
-        if den_value is None or den_value == 0:
-            result.append((area, out_date, dim_key, None, den_flag if den_value is None else "x", ""))
-            continue
-        numerator = Decimal(0) if value is None else Decimal(value)
-        share = (numerator / Decimal(den_value) * factor).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
-        out_flag = "p" if "p" in qualifiers else "()" if "()" in qualifiers else "r" if "r" in qualifiers else ""
-        result.append((area, out_date, dim_key, share, out_flag, ""))
-    return result
+            row = (area, out_date, dim_key, None, flag, "")
+        elif den_value is None or den_value == 0:
+            row = (area, out_date, dim_key, None, den_flag if den_value is None else "x", "")
+        else:
+            numerator = Decimal(0) if value is None else Decimal(value)
+            share = (numerator / Decimal(den_value) * factor).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
+            out_flag = "p" if "p" in qualifiers else "()" if "()" in qualifiers else "r" if "r" in qualifiers else ""
+            row = (area, out_date, dim_key, share, out_flag, "")
+        result[key] = (date, row)
+    return [row for _, row in result.values()]
 
 
 # --- Rolling back ----------------------------------------------------------------------------

@@ -8,6 +8,7 @@ that was accepted earlier does not block a new import.
 """
 
 import datetime
+import operator
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
@@ -15,6 +16,8 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from .numbers import format_number
+
+EARLIEST_DATE = datetime.date(1950, 1, 1)  # official statistics of the Federal Republic begin about then
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,7 @@ class Rule:
     max_value: Decimal | None = None
     percent: Decimal | None = None
     tolerance: Decimal = Decimal(0)
+    whole: bool = False  # range: whole numbers only
 
 
 @dataclass
@@ -85,6 +89,8 @@ def describe(rule) -> str:
         low = format_number(r.min_value) if r.min_value is not None else "–∞"
         high = format_number(r.max_value) if r.max_value is not None else "∞"
         text = _("%(indicator)s between %(low)s and %(high)s") % {"indicator": r.indicator, "low": low, "high": high}
+        if r.whole:
+            text += ", " + _("a whole number")
     elif r.kind == "jump":
         text = _("%(indicator)s changes by at most %(percent)s %% from the previous reference date") % {
             "indicator": r.indicator,
@@ -97,10 +103,11 @@ def describe(rule) -> str:
     return text
 
 
-def implicit_rules(indicator: str, kind: str) -> list[Rule]:
-    """Rules every indicator of a kind obeys: counts are not negative, shares lie within 0–100."""
+def implicit_rules(indicator: str, kind: str, decimals: int = 0) -> list[Rule]:
+    """Rules every indicator of a kind obeys: counts are whole numbers, not negative (a count
+    shown with decimals, e.g. in thousands, need not be whole); shares lie within 0–100."""
     if kind == "count":
-        return [Rule(indicator, "range", min_value=Decimal(0))]
+        return [Rule(indicator, "range", min_value=Decimal(0), whole=not decimals)]
     if kind == "share":
         return [Rule(indicator, "range", min_value=Decimal(0), max_value=Decimal(100))]
     return []
@@ -161,18 +168,17 @@ def check(
         findings.extend(checker(rule, index, area_children or {}))
     today = today or datetime.date.today()
     dates = {key[2] for key in cells}  # a few distinct dates: compared once each, not per cell
-    if dates and max(dates) > today:
+    if dates and (max(dates) > today or min(dates) < EARLIEST_DATE):
         for key, cell in cells.items():
-            if cell.line is not None and key[2] > today:
-                findings.append(
-                    Finding(
-                        "error",
-                        _("the reference date %(date)s lies in the future.") % {"date": key[2].strftime("%d.%m.%Y")},
-                        _("reference date"),
-                        cell.line,
-                        cell.column,
-                    )
-                )
+            if cell.line is None or EARLIEST_DATE <= key[2] <= today:
+                continue
+            if key[2] > today:
+                message = _("the reference date %(date)s lies in the future.")
+            else:
+                message = _("the reference date %(date)s lies implausibly far in the past (before 1950); is the year mistyped?")
+            findings.append(
+                Finding("error", message % {"date": key[2].strftime("%d.%m.%Y")}, _("reference date"), cell.line, cell.column)
+            )
     findings.sort(key=lambda f: (f.line or 0, f.severity))
     return findings
 
@@ -286,7 +292,9 @@ def _check_range(rule, index, area_children):
     values = [cell.value for cell in index.cells_of(rule.indicator) if cell.line is not None]
     values = [value for value in values if value is not None]
     if not values or (
-        (rule.min_value is None or min(values) >= rule.min_value) and (rule.max_value is None or max(values) <= rule.max_value)
+        (rule.min_value is None or min(values) >= rule.min_value)
+        and (rule.max_value is None or max(values) <= rule.max_value)
+        and (not rule.whole or all(map(operator.eq, values, map(Decimal.to_integral_value, values))))
     ):
         return  # all within the range: the usual case, found without a loop in Python
     for key in index.by_indicator[rule.indicator]:
@@ -296,15 +304,19 @@ def _check_range(rule, index, area_children):
         if (rule.min_value is not None and cell.value < rule.min_value) or (
             rule.max_value is not None and cell.value > rule.max_value
         ):
-            yield Finding(
-                rule.severity,
-                _("%(value)s lies outside the allowed range; rule: %(rule)s.")
-                % {"value": _fmt(cell.value), "rule": describe(rule)},
-                describe(rule),
-                cell.line,
-                cell.column,
-                _fmt(cell.value),
-            )
+            message = _("%(value)s lies outside the allowed range; rule: %(rule)s.")
+        elif rule.whole and cell.value != cell.value.to_integral_value():
+            message = _("%(value)s is not a whole number, but the indicator counts; rule: %(rule)s.")
+        else:
+            continue
+        yield Finding(
+            rule.severity,
+            message % {"value": _fmt(cell.value), "rule": describe(rule)},
+            describe(rule),
+            cell.line,
+            cell.column,
+            _fmt(cell.value),
+        )
 
 
 def _check_jump(rule, index, area_children):
