@@ -87,6 +87,20 @@ def test_import_dry_run_replace_and_rollback(home, tmp_path):
     assert "#1" in imon(home, "import", "--list").stdout
     imon(home, "import", "--rollback", "1")
     assert "167000" not in imon(home, "export-data", "-", "--indicator", "bevoelkerung").stdout
+    # A different value for a stored key is a conflict: listed, and written only with --replace.
+    data.write_text("Kennzahl;Gebiet;Stichtag;Wert\nbevoelkerung;05316000;31.12.2017;166.740\n", encoding="utf-8")
+    conflict = imon(home, "import", str(data))
+    assert "166.737" in conflict.stderr and "166.740" in conflict.stderr and "1 Zeile mit Konflikt; 0 Fehler, 1 Warnung" in conflict.stdout
+    assert "166740" not in imon(home, "export-data", "-", "--indicator", "bevoelkerung").stdout
+    imon(home, "import", str(data), "--replace")
+    assert "166740" in imon(home, "export-data", "-", "--indicator", "bevoelkerung").stdout
+
+
+def test_a_mistyped_option_is_explained_in_german(tmp_path):
+    result = imon(tmp_path, "import", "daten.csv", "--format", "odt", check=False)
+    assert result.returncode == 2
+    assert "Fehler: Argument --format: ungültige Wahl: 'odt'" in result.stderr and result.stderr.startswith("Aufruf: ")
+    assert "Optionen:" in imon(tmp_path, "export-data", "--help").stdout
 
 
 def test_import_with_errors_exits_non_zero_naming_file_line_and_rule(home, tmp_path):

@@ -17,6 +17,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from . import bulk, rules
 from . import models as m
@@ -53,16 +54,14 @@ class Plan:
         return bool(self.new or self.changed or (self.replace and self.conflicts))
 
     def summary(self) -> str:
-        return _(
-            "%(new)s new, %(changed)s changed, %(unchanged)s unchanged, %(conflicts)s conflicting rows; "
-            "%(errors)s errors, %(warnings)s warnings"
-        ) % {
+        conflicts, errors, warnings = len(self.conflicts), len(self.errors), len(self.warnings)
+        return _("%(new)s new, %(changed)s changed, %(unchanged)s unchanged, %(conflicts)s; %(errors)s, %(warnings)s") % {
             "new": len(self.new),
             "changed": len(self.changed),
             "unchanged": self.unchanged,
-            "conflicts": len(self.conflicts),
-            "errors": len(self.errors),
-            "warnings": len(self.warnings),
+            "conflicts": ngettext("%(n)s conflicting row", "%(n)s conflicting rows", conflicts) % {"n": conflicts},
+            "errors": ngettext("%(n)s error", "%(n)s errors", errors) % {"n": errors},
+            "warnings": ngettext("%(n)s warning", "%(n)s warnings", warnings) % {"n": warnings},
         }
 
 
@@ -131,7 +130,7 @@ def _plan_import(parsed: Parsed, file_name: str, sha256: str, replace: bool, pro
     plan.errors.extend(parsed.problems)
     resolver = _Resolver(parsed, plan)
     say = progress or (lambda message: None)
-    say(_("Checking %(count)s rows …") % {"count": len(parsed.rows)})
+    say(ngettext("Checking %(count)s row …", "Checking %(count)s rows …", len(parsed.rows)) % {"count": len(parsed.rows)})
 
     # Indicators and their dimensions
     indicator_dims: dict[str, set] = {}
