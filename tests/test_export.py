@@ -26,7 +26,7 @@ def reimport_plan(data, name):
     return imports.plan_import(parse_bytes(data, name), name, imports.sha256_of(data))
 
 
-@pytest.mark.parametrize("fmt, name", [("csv", "x.csv"), ("csv-de", "x.csv"), ("xlsx", "x.xlsx")])
+@pytest.mark.parametrize("fmt, name", [("csv", "x.csv"), ("csv-de", "x.csv"), ("xlsx", "x.xlsx"), ("json", "x.json")])
 def test_export_then_import_is_a_no_op(demo, fmt, name):
     plan = reimport_plan(export_bytes(fmt), name)
     assert plan.ok, [str(p) for p in plan.errors]
@@ -85,14 +85,22 @@ cells = st.one_of(
 )
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.tuples(st.integers(2000, 2025), cells), min_size=1, max_size=15, unique_by=lambda t: t[0]), st.sampled_from(["csv", "csv-de", "xlsx"]))
+keys = st.tuples(st.integers(2000, 2025), st.sampled_from(["05316000", "lev-bezirk-1"]), st.sampled_from(["insgesamt", "0-64", "65plus"]))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(keys, cells), min_size=1, max_size=15, unique_by=lambda t: t[0]), st.sampled_from(exports.FORMATS))
 def test_round_trip_of_random_observations(demo, rows, fmt):
+    """Whatever the values, symbols, areas and breakdowns: an exported file imports as unchanged."""
     indicator, _ = m.Indicator.objects.get_or_create(key="zufall", defaults={"title": "Zufall", "unit": "Anzahl", "kind": "amount"})
+    indicator.dimensions.set(m.Dimension.objects.filter(key="altersgruppe"))
     indicator.observations.all().delete()
-    area = m.Area.objects.get(key="05316000")
-    for year, (value, flag) in rows:
-        m.Observation.objects.create(indicator=indicator, area=area, reference_date=datetime.date(year, 12, 31), value=value, flag=flag)
-    plan = reimport_plan(export_bytes(fmt, "zufall"), "x.xlsx" if fmt == "xlsx" else "x.csv")
+    areas = {a.key: a for a in m.Area.objects.filter(key__in=["05316000", "lev-bezirk-1"])}
+    for (year, area, age), (value, flag) in rows:
+        m.Observation.objects.create(
+            indicator=indicator, area=areas[area], reference_date=datetime.date(year, 12, 31),
+            dim_key=m.dimension_key({"altersgruppe": age}), value=value, flag=flag,
+        )
+    plan = reimport_plan(export_bytes(fmt, "zufall"), {"xlsx": "x.xlsx", "json": "x.json"}.get(fmt, "x.csv"))
     assert plan.ok, [str(p) for p in plan.errors]
     assert (len(plan.new), len(plan.changed), len(plan.conflicts), plan.unchanged) == (0, 0, 0, len(rows))

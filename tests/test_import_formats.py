@@ -157,6 +157,7 @@ def bad_inputs():
         "text instead of a number": (b"indicator;area;reference_date;value\nbevoelkerung;05316000;2019-12-31;viele\n", "keine Zahl"),
         "bad date": (b"indicator;area;reference_date;value\nbevoelkerung;05316000;31.02.2019;1\n", "31.02.2019"),
         "damaged zip": (b"PK\x03\x04garbage", "beschädigt"),
+        "truncated JSON": (b'{"columns": ["indicator", "area", "reference_date", "value"], "observations": [{"indicator": "bev', "JSON-Datei"),
         "xlsx zip bomb": (zip_bomb(), "ZIP-Bombe"),
         "wrong encoding": ("indicator;area;reference_date;value;note\nbevoelkerung;05316000;2019-12-31;1;".encode() + b"\x81\x8d\n", "weder UTF-8"),
     }

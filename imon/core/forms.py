@@ -5,7 +5,7 @@ from .importers import FORMATS
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label=_("Statistics file"), help_text=_("GENESIS flat file (CSV or ZIP), own CSV/XLSX template, Open SDG CSV or SDMX-CSV."))
+    file = forms.FileField(label=_("Statistics file"), help_text=_("GENESIS flat file (CSV or ZIP), own CSV/XLSX template, Open SDG CSV, SDMX-CSV, or JSON as imon exports it."))
     format = forms.ChoiceField(
         label=_("Format"),
         choices=[("auto", _("detect automatically"))] + [(f, f) for f in FORMATS],

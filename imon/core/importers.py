@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from .models import dimension_key
 from .numbers import NumberError, parse_cell, parse_date
 
-FORMATS = ("genesis", "csv", "xlsx", "opensdg", "sdmx-csv")
+FORMATS = ("genesis", "csv", "xlsx", "opensdg", "sdmx-csv", "json")
 REGIONAL_VARIABLES = {
     "DINSG": "country",
     "DLAND": "state",
@@ -255,6 +255,8 @@ def _parse_bytes(data: bytes, name: str, fmt: str, indicator: str | None) -> Par
     if fmt == "xlsx":
         raise ImportFileError(_("The file is not an Excel workbook (.xlsx)."))
     text = decode(data)
+    if fmt == "json" or (fmt == "auto" and text.lstrip()[:1] == "{"):
+        return parse_long_rows(read_json(text), "json", decimal_comma=False)
     first = next((line for _number, line in _lines(text) if line.strip()), None)
     if first is None:
         raise ImportFileError(_("The file is empty."))
@@ -680,6 +682,27 @@ def rounding_note(texts) -> str:
     if not said:
         return ""
     return _("Rounded by the publisher: %(text)s") % {"text": " ".join(said)[:500]}
+
+
+def read_json(text: str):
+    """Rows of the JSON that `imon export-data --format json` writes ({"columns": [...],
+    "observations": [{column: value}, ...]}), as (number, cells) for the long-format reader;
+    the number is the observation's place, counted from 1."""
+    import json
+
+    try:
+        payload = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ImportFileError(_("The JSON file is damaged or truncated (line %(line)s, column %(column)s).") % {"line": exc.lineno, "column": exc.colno}) from None
+    columns = payload.get("columns") if isinstance(payload, dict) else None
+    observations = payload.get("observations") if isinstance(payload, dict) else None
+    if not isinstance(columns, list) or not isinstance(observations, list):
+        raise ImportFileError(_("A JSON file must hold 'columns' and 'observations', as imon export-data writes it."))
+    yield 0, [str(c) for c in columns]
+    for number, observation in enumerate(observations, start=1):
+        if not isinstance(observation, dict):
+            raise ImportFileError(_("Observation %(number)s of the JSON file is not an object.") % {"number": number})
+        yield number, ["" if observation.get(c) is None else str(observation.get(c)) for c in columns]
 
 
 def _xlsx_text(cell) -> str:

@@ -10,7 +10,7 @@ from imon.core.importers import FORMATS, ImportFileError, parse_bytes, read_byte
 
 
 class Command(BaseCommand):
-    help = _("Import a statistics file (GENESIS flat file, own CSV/XLSX, Open SDG, SDMX-CSV), or roll an import back.")
+    help = _("Import a statistics file (GENESIS flat file, own CSV/XLSX, Open SDG, SDMX-CSV, JSON), or roll an import back.")
     # Django's system checks (about 0.2 s) belong to `imon check` and `imon migrate`, not to every import.
     requires_system_checks = []
 
