@@ -37,6 +37,25 @@ def test_preview_lists_errors_and_offers_no_confirmation(demo, client, ki_admin)
     assert "In die Datenbank schreiben" not in page
 
 
+def test_preview_lists_changed_and_conflicting_rows_with_both_values(demo, client, ki_admin):
+    client.force_login(ki_admin)
+    lines = [
+        "Kennzahl;Gebiet;Stichtag;Wert;Zeichen",
+        "bevoelkerung;05316000;31.12.2017;166.740;",  # a conflict: stored 166.737
+        "bevoelkerung;05316000;31.12.2016;166.100;r",  # revised: a change
+        "bevoelkerung;05316000;31.12.2020;163.000;p",  # new
+    ]
+    response = upload(client, lines)
+    page = response.content.decode()
+    plan = response.context["plan"]
+    assert (len(plan.new), len(plan.changed), len(plan.conflicts)) == (1, 1, 1)
+    changed = page.split("Geänderte Zeilen")[1].split("</table>")[0]
+    assert "31.12.2016" in changed and "166.081" in changed and "166.100 r" in changed
+    conflicts = page.split("Zeilen mit Konflikt, nicht geschrieben")[1].split("</table>")[0]
+    assert "166.737" in conflicts and "166.740" in conflicts
+    assert "163.000 p" in page.split("Neue Zeilen")[1].split("</table>")[0]
+
+
 def test_unreadable_file_is_shown_as_a_form_error(demo, client, ki_admin):
     client.force_login(ki_admin)
     page = upload(client, ["foo;bar", "1;2"]).content.decode()

@@ -246,7 +246,7 @@ def _plan_import(parsed: Parsed, file_name: str, sha256: str, replace: bool, pro
         for _obs_id, new_row, old in plan.conflicts[:50]:
             row = incoming[(new_row[0], new_row[1], new_row[2], new_row[4])]
             plan.warnings.append(
-                _problem_at(row.line, row.column, _("conflict: stored is %(old)s, the file says %(new)s; written only with --replace.")
+                _problem_at(row.line, row.column, _("conflict: stored is %(old)s, the file says %(new)s; written only when overwriting is chosen (--replace).")
                 % {"old": _show(old[0], old[1]), "new": _show(row.value, row.flag)}, _show(row.value, row.flag))
             )
 
