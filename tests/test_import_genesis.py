@@ -50,6 +50,11 @@ def test_symbols_and_quality_marks_are_kept(demo, tmp_path):
     assert secret.exists() and not secret.exclude(value=None).exists()
     assert observations.filter(flag="-", value=None).exists()
     assert not observations.filter(value=0).exists()  # a "-" is a symbol, never turned into 0
+    for symbol in ("x", "...", "/"):  # not applicable, not yet available, too uncertain
+        assert observations.filter(flag=symbol).exists() and not observations.filter(flag=symbol).exclude(value=None).exists()
+    uncertain = observations.filter(flag="()")  # "(12)": a value of limited reliability
+    assert uncertain.exists() and not uncertain.filter(value=None).exists()
+    assert observations.filter(reference_date="2021-12-31", flag="r").exclude(value=None).exists()  # value_q r: revised
     provisional = observations.filter(reference_date="2022-12-31")
     assert provisional.exclude(value=None).filter(flag="p").count() == provisional.exclude(value=None).count()
     assert not observations.filter(reference_date="2021-12-31", flag="p").exists()
@@ -78,6 +83,23 @@ def test_year_time_codes_and_value_q_columns(db, tmp_path):
     assert m.Area.objects.get().key == "05316"
 
 
+def test_gemeinde_codes_find_the_city_or_become_municipalities(demo, tmp_path):
+    """Regionalstatistik tables of Gemeinden: an 8-digit AGS finds the city, others become municipalities of their Land."""
+    lines = [
+        "statistics_code;statistics_label;time_code;time_label;time;1_variable_code;1_variable_label;1_variable_attribute_code;1_variable_attribute_label;value;value_unit;value_variable_code;value_variable_label",
+        "12411;Bevölkerungsstand;STAG;Stichtag;31.12.2022;GEMEIN;Gemeinden;05316000;Leverkusen, Stadt;165.748;Anzahl;BEVSTD;Bevölkerungsstand",
+        "12411;Bevölkerungsstand;STAG;Stichtag;31.12.2022;GEMEIN;Gemeinden;05158004;Erkrath, Stadt;44.393;Anzahl;BEVSTD;Bevölkerungsstand",
+    ]
+    path = tmp_path / "12411-01-01-5_flat.csv"
+    path.write_bytes("\r\n".join(lines).encode("utf-8-sig"))
+    run_import(path)
+    stored = dict(m.Observation.objects.filter(indicator__key="12411-bevstd").values_list("area__key", "value"))
+    assert stored == {"05316000": 165748, "05158004": 44393}
+    erkrath = m.Area.objects.get(key="05158004")
+    assert (erkrath.name, erkrath.kind, erkrath.parent.key) == ("Erkrath, Stadt", "municipality", "05")
+    assert m.Area.objects.get(key="05316000").name == "Leverkusen"  # the city keeps its own name
+
+
 def test_all_german_kreise_import_completely_and_leverkusen_exports_match(demo, tmp_path):
     path = tmp_path / "12521-0041_flat.csv"
     rows = write_genesis(path, areas=400)
@@ -102,7 +124,7 @@ def test_all_german_kreise_import_completely_and_leverkusen_exports_match(demo, 
     for row in exported:
         dims = {d: row[d] for d in ("ges", "staag", "altx20", "aufdau")}
         cell = expected[(row["reference_date"], m.dimension_key(dims))]
-        assert (row["value"] or row["flag"]) == cell
+        assert (f"({row['value']})" if row["flag"] == "()" else row["value"] or row["flag"]) == cell
 
 
 def test_a_2_gb_file_is_refused_before_it_is_read(tmp_path):
@@ -176,8 +198,16 @@ def _expected(rows, names=None):
 
 
 def _seen(quick):
+    """Read rows in the file's own notation: the cell as written, the quality mark."""
+
+    def cell(value, flag):
+        return flag if value is None else f"({value})" if flag == "()" else str(value)
+
+    def quality(flag, note):
+        return flag if flag in ("p", "r") else next((q for q in "pr" if f"'{q}'" in note), "e")
+
     return [
-        (area, str(date.year), dim_key, flag if value is None else str(value), "p" if flag == "p" or "'p'" in note else "e")
+        (area, str(date.year), dim_key, cell(value, flag), quality(flag, note))
         for _indicator, area, date, dim_key, value, flag, note, _line in quick
     ]
 

@@ -2,8 +2,16 @@
 
 Layout as GENESIS-Online / Regionalstatistik deliver it: UTF-8 with BOM, `;`,
 decimal comma, one classifying variable per column group, totals as rows with
-an empty attribute code, symbols in the value column (`.` secret, `-` nothing)
-and a quality column `value_q` (`p` for provisional figures of the last year).
+an empty attribute code, symbols in the value column and a quality column
+`value_q`, used as statistics offices use them:
+
+- `.` secret (small foreigner counts 1 and 2), `-` nothing (0);
+- `/` too uncertain or `(12)` limited reliability for half of the foreigner
+  cells below 20 in the earlier years; `x` for every cell of one Kreis in the first year (it did
+  not exist in that form); `...` for every cell of one Kreis in the last year
+  (not yet reported);
+- `value_q` `p` for the provisional last year, `r` for the revised figures of
+  every seventh Kreis in the year before, `e` (final) otherwise.
 """
 
 import random
@@ -38,7 +46,10 @@ def genesis_rows(areas: int = 400, years=(2019, 2020, 2021, 2022), seed: int = 7
     """Rows of the flat file (without header) as lists of strings."""
     rng = random.Random(seed)
     for year in years:
-        for code, label in kreise(areas):
+        final, revised_year = year == years[-1], len(years) > 1 and year == years[-2]
+        for index, (code, label) in enumerate(kreise(areas)):
+            whole_kreis = "x" if index == 2 and year == years[0] else "..." if index == 1 and final else None
+            quality = "p" if final else "r" if revised_year and index % 7 == 0 else "e"
             size = rng.randint(800, 40000)
             leaves = {}
             for ges, _l1 in VARIABLES[0][2]:
@@ -61,17 +72,21 @@ def genesis_rows(areas: int = 400, years=(2019, 2020, 2021, 2022), seed: int = 7
                                 v for key, v in leaves.items() if all(c == "" or c == k for c, k in zip(chosen, key))
                             )
                             is_leaf = all(chosen)
-                            if is_leaf and 0 < value < 3:
+                            if whole_kreis:
+                                cell = whole_kreis
+                            elif is_leaf and 0 < value < 3:
                                 cell = "."
                             elif value == 0:
                                 cell = "-"
+                            elif is_leaf and not final and value < 20 and (chance := rng.random()) < 0.5:
+                                cell = "/" if chance < 0.25 else f"({value})"
                             else:
                                 cell = str(value)
                             row = ["12521", "Ausländerstatistik", "STAG", "Stichtag", f"31.12.{year}", "KREISE", "Kreise und krfr. Städte", code, label]
                             for (var, var_label, values), attr in zip(VARIABLES, chosen):
                                 labels = dict(values)
                                 row += [var, var_label, attr, labels.get(attr, "Insgesamt")]
-                            row += [cell, "Anzahl", "BEV001", "Bevölkerung", "p" if year == years[-1] else "e"]
+                            row += [cell, "Anzahl", "BEV001", "Bevölkerung", quality]
                             yield row
 
 
