@@ -225,3 +225,28 @@ def test_districts_must_add_up_to_the_city_within_the_tolerance():
         assert len(findings) == 1
         text = str(findings[0])
     assert text.startswith("Zeile 2, Spalte 'Wert'") and "1.000" in text and "989" in text and "Toleranz 5" in text, text
+
+
+def test_a_rule_declared_in_the_admin_checks_the_next_import(demo, client, ki_admin, tmp_path):
+    """The KI adds a range rule to an indicator in the admin; the next file outside it is refused."""
+    client.force_login(ki_admin)
+    indicator = m.Indicator.objects.get(key="asylblg-leistungsempfaenger")
+    url = f"/admin/core/indicator/{indicator.pk}/change/"
+    response = client.get(url)
+    form = response.context["adminform"].form
+    data = {}
+    for name, field in form.fields.items():
+        value = form[name].value()
+        if isinstance(value, (list, tuple)):
+            data[name] = [str(v) for v in value]
+        elif value is not None and not (isinstance(value, bool) and not value):
+            data[name] = value
+    formset = response.context["inline_admin_formsets"][0].formset
+    data |= {f"{formset.prefix}-{k}": v for k, v in {"TOTAL_FORMS": 1, "INITIAL_FORMS": 0, "MIN_NUM_FORMS": 0, "MAX_NUM_FORMS": 1000}.items()}
+    data |= {f"{formset.prefix}-0-kind": "range", f"{formset.prefix}-0-severity": "error", f"{formset.prefix}-0-max_value": "2000", f"{formset.prefix}-0-tolerance": "0", f"{formset.prefix}-0-order": "0"}
+    response = client.post(url, data)
+    assert response.status_code == 302, [(f.formset.errors, f.formset.non_form_errors()) for f in response.context["inline_admin_formsets"]]
+    assert indicator.rules.get().max_value == 2000
+    lines = ["indicator;area;reference_date;value", "asylblg-leistungsempfaenger;05316000;31.12.2020;2.500"]
+    messages = [str(p) for p in plan_for(write_csv(tmp_path / "x.csv", lines)).errors]
+    assert len(messages) == 1 and "Zeile 2" in messages[0] and "2.500" in messages[0] and "2.000" in messages[0], messages
