@@ -250,3 +250,14 @@ def test_a_rule_declared_in_the_admin_checks_the_next_import(demo, client, ki_ad
     lines = ["indicator;area;reference_date;value", "asylblg-leistungsempfaenger;05316000;31.12.2020;2.500"]
     messages = [str(p) for p in plan_for(write_csv(tmp_path / "x.csv", lines)).errors]
     assert len(messages) == 1 and "Zeile 2" in messages[0] and "2.500" in messages[0] and "2.000" in messages[0], messages
+
+
+def test_values_of_a_source_that_says_it_rounds_keep_a_note(demo, tmp_path):
+    indicator = m.Indicator.objects.get(key="bevoelkerung")
+    indicator.source.note = "Aus Datenschutzgründen sind alle Werte auf ein Vielfaches von 5 gerundet."
+    indicator.source.save()
+    lines = ["indicator;area;reference_date;value", "bevoelkerung;05316000;31.12.2020;163.000"]
+    imports.apply_import(plan_for(write_csv(tmp_path / "b.csv", lines)))
+    note = m.Observation.objects.get(indicator=indicator, reference_date="2020-12-31").note
+    assert note == "Vom Herausgeber gerundet: Aus Datenschutzgründen sind alle Werte auf ein Vielfaches von 5 gerundet."
+    assert plan_for(write_csv(tmp_path / "b.csv", lines)).unchanged == 1  # the same file again changes nothing

@@ -21,7 +21,7 @@ from django.utils.translation import ngettext
 
 from . import bulk, rules
 from . import models as m
-from .importers import Parsed, Problem, gc_paused
+from .importers import Parsed, Problem, gc_paused, rounding_note
 from .numbers import format_number, same_value
 
 # Old symbol or flag under which a different new value is an expected update, not a conflict.
@@ -78,7 +78,7 @@ class _Resolver:
 
     def __init__(self, parsed: Parsed, plan: Plan):
         self.parsed, self.plan = parsed, plan
-        self.indicators = {i.key: i for i in m.Indicator.objects.prefetch_related("dimensions__values")}
+        self.indicators = {i.key: i for i in m.Indicator.objects.select_related("source").prefetch_related("dimensions__values")}
         self.areas_by_key = {a.key: a for a in m.Area.objects.all()}
         self.areas_by_code = {a.code: a for a in self.areas_by_key.values() if a.code}
         self.dimensions = {d.key: d for d in m.Dimension.objects.prefetch_related("values")}
@@ -173,6 +173,14 @@ def _plan_import(parsed: Parsed, file_name: str, sha256: str, replace: bool, pro
                 else:
                     plan.create["indicators"][key] = {"dimensions_only": True}
                     indicator_dims[key] = file_dims[key]
+
+    # Where an indicator's source says that its figures are rounded, each value keeps a note saying so.
+    said = {key: rounding_note([i.source.note]) for key in indicator_dims if (i := resolver.indicators.get(key)) and i.source}
+    if said := {key: note for key, note in said.items() if note}:
+        for row in parsed.rows:
+            note = said.get(row.indicator)
+            if note and note not in row.note:
+                row.note = f"{row.note}; {note}" if row.note else note
 
     # Rows: each distinct area and each distinct breakdown of an indicator is resolved once.
     def resolve_breakdown(row):
