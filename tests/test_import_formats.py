@@ -12,7 +12,7 @@ import pytest
 
 from imon.core import imports
 from imon.core import models as m
-from imon.core.importers import ImportFileError, parse_bytes
+from imon.core.importers import ImportFileError, decode, parse_bytes
 from tests.importing import gefluechtete_2019, plan_for, write_csv
 
 
@@ -26,6 +26,19 @@ def test_windows_1252_with_german_headers_and_decimal_comma(demo, tmp_path):
     imports.apply_import(plan_for(path))
     obs = stored("anteil-auslaendisch", "2018-12-31")
     assert (obs.value, obs.flag, obs.note) == (Decimal("16.2"), "p", "Schätzung für Übergänge")
+
+
+def test_mac_roman_from_excel_for_mac_is_read(demo, tmp_path):
+    """Excel for Mac's "CSV (Macintosh)" is Mac Roman: its ä, ö, ü read as Windows-1252 would be Š, š, Ÿ."""
+    lines = ["Kennzahl;Gebiet;Stichtag;Wert;Zeichen;Anmerkung", "anteil-auslaendisch;05316000;31.12.2018;16,2;p;Schätzung für Übergänge, größer"]
+    imports.apply_import(plan_for(write_csv(tmp_path / "x.csv", lines, encoding="mac_roman")))
+    assert stored("anteil-auslaendisch", "2018-12-31").note == "Schätzung für Übergänge, größer"
+
+
+def test_windows_1252_letters_of_other_languages_stay():
+    """Š and š in a Windows-1252 file with German letters, or in names, are not taken for Mac Roman."""
+    assert decode("Škoda;Šibenik;Straße\n".encode("cp1252")) == "Škoda;Šibenik;Straße\n"
+    assert decode("Name;Wert\nBoškoviš;1\n".encode("cp1252")) == "Name;Wert\nBoškoviš;1\n"
 
 
 def test_comma_separated_file_uses_decimal_points(demo, tmp_path):

@@ -197,8 +197,29 @@ def decode(data: bytes) -> str:
     try:
         text = str(data, "cp1252")
     except UnicodeDecodeError:
-        raise ImportFileError(_("The file is neither UTF-8 nor Windows-1252 text.")) from None
+        text = None
+    if text is None or _looks_mac_roman(text):
+        # Excel for Mac still saves "CSV (Macintosh)" in Mac Roman, whose ä, ö, ü and ß
+        # Windows-1252 reads as Š, š, Ÿ and §.
+        mac = str(data, "mac_roman")
+        if text is None and (_CONTROL.search(mac) or not _GERMAN_IN_WORD.search(mac)):
+            raise ImportFileError(_("The file is neither UTF-8 nor Windows-1252 text."))
+        return mac
     return text
+
+
+_GERMAN_LETTERS = re.compile("[äöüßÄÖÜ]")
+_GERMAN_IN_WORD = re.compile(r"[^\W\d_][äöüßÄÖÜ]")
+# Mac Roman's ä, ü, ß, Ä, Ö and Ü read as Windows-1252, inside words: ä is Š after a small letter
+# ("MŠnner"); its ö (š) is left out, for Windows-1252's own š is common in names.
+_MAC_ROMAN_IN_WORD = re.compile(r"[^\W\d_][Ÿ§€…†][^\W\d_]|[a-zß-ÿ]Š")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _looks_mac_roman(text: str) -> bool:
+    """Whether text read as Windows-1252 is really Mac Roman: none of the German letters where
+    Windows-1252 has them, but Mac Roman's German letters inside words."""
+    return not _GERMAN_LETTERS.search(text) and _MAC_ROMAN_IN_WORD.search(text) is not None
 
 
 def sniff_delimiter(first_line: str) -> str:
