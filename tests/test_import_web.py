@@ -56,6 +56,15 @@ def test_preview_lists_changed_and_conflicting_rows_with_both_values(demo, clien
     assert "163.000 p" in page.split("Neue Zeilen")[1].split("</table>")[0]
 
 
+def test_preview_shows_the_notes_as_read_from_a_mac_roman_file(demo, client, ki_admin):
+    """The note column is where a user sees that the file's letters were read right."""
+    client.force_login(ki_admin)
+    data = "Kennzahl;Gebiet;Stichtag;Wert;Zeichen;Anmerkung\r\nbevoelkerung;05316000;31.12.2020;163.000;p;Schätzung für Übergänge\r\n"
+    response = client.post("/daten/importe/", {"file": SimpleUploadedFile("mac.csv", data.encode("mac_roman")), "format": "auto"})
+    new_rows = response.content.decode().split("Neue Zeilen")[1].split("</table>")[0]
+    assert "<th scope=\"col\">Anmerkung</th>" in new_rows and "<td>Schätzung für Übergänge</td>" in new_rows
+
+
 def test_unreadable_file_is_shown_as_a_form_error(demo, client, ki_admin):
     client.force_login(ki_admin)
     page = upload(client, ["foo;bar", "1;2"]).content.decode()
