@@ -35,6 +35,21 @@ def test_mac_roman_from_excel_for_mac_is_read(demo, tmp_path):
     assert stored("anteil-auslaendisch", "2018-12-31").note == "Schätzung für Übergänge, größer"
 
 
+def test_lines_ended_by_cr_alone_are_read(demo, tmp_path):
+    """Excel for Mac's "CSV (Macintosh)" also ends its lines with CR alone, as classic Mac OS did."""
+    data = "Kennzahl;Gebiet;Stichtag;Wert\rbevoelkerung;05316000;31.12.2020;163.000\ranteil-auslaendisch;05316000;31.12.2020;17,1\r"
+    path = tmp_path / "mac.csv"
+    path.write_bytes(data.encode("mac_roman"))
+    imports.apply_import(plan_for(path))
+    assert stored("bevoelkerung", "2020-12-31").value == 163000
+    assert stored("anteil-auslaendisch", "2020-12-31").value == Decimal("17.1")
+
+
+def test_a_stray_carriage_return_in_the_header_is_a_german_message():
+    with pytest.raises(ImportFileError, match="kann nicht als CSV gelesen werden \\(Zeile 1\\)"):
+        parse_bytes(b"Kennzahl;\rGebiet;Wert\nbevoelkerung;05316000;1\n", "zufall.csv")
+
+
 def test_windows_1252_letters_of_other_languages_stay():
     """Š and š in a Windows-1252 file with German letters, or in names, are not taken for Mac Roman."""
     assert decode("Škoda;Šibenik;Straße\n".encode("cp1252")) == "Škoda;Šibenik;Straße\n"

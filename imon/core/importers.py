@@ -276,13 +276,18 @@ def _parse_bytes(data: bytes, name: str, fmt: str, indicator: str | None) -> Par
     if fmt == "xlsx":
         raise ImportFileError(_("The file is not an Excel workbook (.xlsx)."))
     text = decode(data)
+    if "\r" in text and "\n" not in text:  # lines ended by CR alone (classic Mac, Excel's "CSV (Macintosh)")
+        text = text.replace("\r", "\n")
     if fmt == "json" or (fmt == "auto" and text.lstrip()[:1] == "{"):
         return parse_long_rows(read_json(text), "json", decimal_comma=False)
     first = next((line for _number, line in _lines(text) if line.strip()), None)
     if first is None:
         raise ImportFileError(_("The file is empty."))
     delimiter = sniff_delimiter(first)
-    header = next(csv.reader([first], delimiter=delimiter))
+    try:
+        header = next(csv.reader([first], delimiter=delimiter))
+    except csv.Error as exc:  # e.g. a stray CR inside the first line
+        raise ImportFileError(_("The file cannot be read as CSV (line %(line)s): %(error)s") % {"line": 1, "error": exc}) from None
     detected = detect_format(header)
     if fmt == "auto":
         if detected is None:
