@@ -34,31 +34,143 @@ FIELDS = [
 ]
 # Extra codes (A1, B1, …) if more than eight fields are asked for.
 TOPICS = [
-    "Sprachkurse", "Kita-Plätze", "Elternarbeit", "Ausbildungsplätze", "Anerkennung von Abschlüssen",
-    "Wohnraum", "Quartiersarbeit", "Gesundheitsberatung", "Ehrenamt", "Sportvereine",
-    "Dialogforen", "Seniorenberatung", "Schulsozialarbeit", "Beratungsangebote", "Dolmetscherpool",
-    "Migrantenorganisationen", "interkulturelle Öffnung", "Berufsorientierung", "Frühe Hilfen", "Pflege",
+    "Sprachkurse",
+    "Kita-Plätze",
+    "Elternarbeit",
+    "Ausbildungsplätze",
+    "Anerkennung von Abschlüssen",
+    "Wohnraum",
+    "Quartiersarbeit",
+    "Gesundheitsberatung",
+    "Ehrenamt",
+    "Sportvereine",
+    "Dialogforen",
+    "Seniorenberatung",
+    "Schulsozialarbeit",
+    "Beratungsangebote",
+    "Dolmetscherpool",
+    "Migrantenorganisationen",
+    "interkulturelle Öffnung",
+    "Berufsorientierung",
+    "Frühe Hilfen",
+    "Pflege",
 ]
 ACTIONS = [
-    "ausbauen", "verstetigen", "bekannt machen", "evaluieren", "vernetzen", "weiterentwickeln",
-    "niedrigschwellig anbieten", "in den Quartieren verankern", "mehrsprachig aufbereiten", "erproben",
+    "ausbauen",
+    "verstetigen",
+    "bekannt machen",
+    "evaluieren",
+    "vernetzen",
+    "weiterentwickeln",
+    "niedrigschwellig anbieten",
+    "in den Quartieren verankern",
+    "mehrsprachig aufbereiten",
+    "erproben",
 ]
 UNITS = [
-    "Kommunales Integrationszentrum", "Fachbereich Soziales", "Fachbereich Schulen", "Fachbereich Kinder und Jugend",
-    "Jobcenter", "Gesundheitsamt", "Fachbereich Stadtplanung", "Ausländerbehörde", "Volkshochschule", "Sportamt",
+    "Kommunales Integrationszentrum",
+    "Fachbereich Soziales",
+    "Fachbereich Schulen",
+    "Fachbereich Kinder und Jugend",
+    "Jobcenter",
+    "Gesundheitsamt",
+    "Fachbereich Stadtplanung",
+    "Ausländerbehörde",
+    "Volkshochschule",
+    "Sportamt",
 ]
-PARTNERS = ["Caritas", "Diakonie", "AWO", "DRK", "Integrationsrat", "Migrantenorganisationen", "IHK", "Handwerkskammer"]
-PROGRAMMES = ["KOMM-AN NRW", "Kommunales Integrationsmanagement NRW", "Gemeinsam klappt's", "ESF Plus", "BAMF-Integrationskurse", ""]
-MEASURE_STATUS = ["planned", "preparing", "in_progress", "in_progress", "in_progress", "delayed", "completed", "established", "on_hold", "unknown"]
-BODY_KINDS = ["staff_unit", "controlling_group", "expert_group", "executive_board", "council_committee", "working_group", "conference", "other"]
+PARTNERS = [
+    "Caritas",
+    "Diakonie",
+    "AWO",
+    "DRK",
+    "Integrationsrat",
+    "Migrantenorganisationen",
+    "IHK",
+    "Handwerkskammer",
+]
+PROGRAMMES = [
+    "KOMM-AN NRW",
+    "Kommunales Integrationsmanagement NRW",
+    "Gemeinsam klappt's",
+    "ESF Plus",
+    "BAMF-Integrationskurse",
+    "",
+]
+MEASURE_STATUS = [
+    "planned",
+    "preparing",
+    "in_progress",
+    "in_progress",
+    "in_progress",
+    "delayed",
+    "completed",
+    "established",
+    "on_hold",
+    "unknown",
+]
+BODY_KINDS = [
+    "staff_unit",
+    "controlling_group",
+    "expert_group",
+    "executive_board",
+    "council_committee",
+    "working_group",
+    "conference",
+    "other",
+]
 QUARTER_STEMS = [
-    "Linden", "Eichen", "Buchen", "Birken", "Ahorn", "Ulmen", "Erlen", "Tannen", "Rosen", "Wiesen",
-    "Berg", "Tal", "Bach", "Brunnen", "Mühlen", "Kirch", "Burg", "Feld", "Stein", "Sonnen",
-    "Hasen", "Fuchs", "Kranich", "Schwanen", "Bären", "Heide", "Moor", "Sand", "Holz", "Weiden",
+    "Linden",
+    "Eichen",
+    "Buchen",
+    "Birken",
+    "Ahorn",
+    "Ulmen",
+    "Erlen",
+    "Tannen",
+    "Rosen",
+    "Wiesen",
+    "Berg",
+    "Tal",
+    "Bach",
+    "Brunnen",
+    "Mühlen",
+    "Kirch",
+    "Burg",
+    "Feld",
+    "Stein",
+    "Sonnen",
+    "Hasen",
+    "Fuchs",
+    "Kranich",
+    "Schwanen",
+    "Bären",
+    "Heide",
+    "Moor",
+    "Sand",
+    "Holz",
+    "Weiden",
 ]
 QUARTER_ENDINGS = ["dorf", "heim", "hausen", "feld", "berg", "au", "rath", "kirchen", "bruch", "hof"]
-POPULATION_CONCEPTS = ["total_population", "foreign_register", "foreign_or_dual", "migration_background", "refugees", "newcomers"]
-LANGUAGES = ["Deutsch", "Englisch", "Arabisch", "Türkisch", "Russisch", "Ukrainisch", "Polnisch", "Farsi", "Französisch"]
+POPULATION_CONCEPTS = [
+    "total_population",
+    "foreign_register",
+    "foreign_or_dual",
+    "migration_background",
+    "refugees",
+    "newcomers",
+]
+LANGUAGES = [
+    "Deutsch",
+    "Englisch",
+    "Arabisch",
+    "Türkisch",
+    "Russisch",
+    "Ukrainisch",
+    "Polnisch",
+    "Farsi",
+    "Französisch",
+]
 
 DIMENSIONS = [
     {
@@ -94,7 +206,14 @@ DIMENSIONS = [
 ]
 # Share of the total that each dimension value stands for (for plausible counts).
 DIM_SHARE = {
-    "altersgruppe": {"insgesamt": 1.0, "unter-18": 0.17, "18-27": 0.11, "28-44": 0.24, "45-64": 0.27, "65plus": 0.21},
+    "altersgruppe": {
+        "insgesamt": 1.0,
+        "unter-18": 0.17,
+        "18-27": 0.11,
+        "28-44": 0.24,
+        "45-64": 0.27,
+        "65plus": 0.21,
+    },
     "geschlecht": {"insgesamt": 1.0, "maennlich": 0.49, "weiblich": 0.51},
     "staatsangehoerigkeit": {"insgesamt": 1.0, "deutsch": 0.85, "auslaendisch": 0.15},
 }
@@ -113,7 +232,9 @@ FILL = 0.8  # share of possible observation keys actually present
 
 
 def _slug(text: str) -> str:
-    table = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", " ": "-"})
+    table = str.maketrans(
+        {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", " ": "-"}
+    )
     return "".join(ch for ch in text.translate(table).lower() if ch.isalnum() or ch == "-")
 
 
@@ -129,7 +250,9 @@ def _paragraph(rng, words, sentences=(1, 3)) -> str:
     lines = []
     for _ in range(rng.randint(*sentences)):
         topic, action = rng.choice(words), rng.choice(ACTIONS)
-        lines.append(f"{topic} gemeinsam mit {rng.choice(PARTNERS)} {action}; Zielgruppe sind Neuzugewanderte und Familien im Quartier.")
+        lines.append(
+            f"{topic} gemeinsam mit {rng.choice(PARTNERS)} {action}; Zielgruppe sind Neuzugewanderte und Familien im Quartier."
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -142,14 +265,29 @@ def make_concept(fields=8, measures=300, indicators=100, observations=200_000, s
     # Areas: Germany > state > city > 3 districts > quarters.
     areas = [
         {"key": "DG", "name": "Deutschland", "kind": "country", "code": "DG", "comparison": True},
-        {"key": "05", "name": "Nordrhein-Westfalen", "kind": "state", "code": "05", "parent": "DG", "comparison": True},
+        {
+            "key": "05",
+            "name": "Nordrhein-Westfalen",
+            "kind": "state",
+            "code": "05",
+            "parent": "DG",
+            "comparison": True,
+        },
         {"key": "05399000", "name": "Musterstadt", "kind": "county", "code": "05399000", "parent": "05"},
     ]
     districts = []
     for i, roman in enumerate(["I", "II", "III"], start=1):
         key = f"bezirk-{i}"
         districts.append(key)
-        areas.append({"key": key, "name": f"Stadtbezirk {roman}", "kind": "city_district", "code": roman, "parent": "05399000"})
+        areas.append(
+            {
+                "key": key,
+                "name": f"Stadtbezirk {roman}",
+                "kind": "city_district",
+                "code": roman,
+                "parent": "05399000",
+            }
+        )
     names = sorted({s + e for s in QUARTER_STEMS for e in QUARTER_ENDINGS})
     quarter_names = rng.sample(names, 50)
     quarters = []
@@ -157,7 +295,13 @@ def make_concept(fields=8, measures=300, indicators=100, observations=200_000, s
         key = f"q-{_slug(name)}"
         quarters.append(key)
         areas.append(
-            {"key": key, "name": name, "kind": "quarter", "code": f"{i // 17 + 1}{i % 17 + 1:02d}", "parent": districts[i * 3 // 50]}
+            {
+                "key": key,
+                "name": name,
+                "kind": "quarter",
+                "code": f"{i // 17 + 1}{i % 17 + 1:02d}",
+                "parent": districts[i * 3 // 50],
+            }
         )
     population = {"DG": 83_200_000, "05": 18_100_000, "05399000": 163_000}
     for key in districts:
@@ -176,7 +320,9 @@ def make_concept(fields=8, measures=300, indicators=100, observations=200_000, s
         if rng.random() < 0.6:
             record["description"] = _paragraph(rng, TOPICS, (2, 4))
         if rng.random() < 0.3:
-            record["easy_language"] = f"In diesem Bereich geht es um {title.lower()}.\nDie Stadt hilft dabei.\n"
+            record["easy_language"] = (
+                f"In diesem Bereich geht es um {title.lower()}.\nDie Stadt hilft dabei.\n"
+            )
         field_list.append(record)
     codes = [f["code"] for f in field_list]
 
@@ -191,9 +337,20 @@ def make_concept(fields=8, measures=300, indicators=100, observations=200_000, s
     ]
 
     sources = []
-    publishers = ["Stadt Musterstadt, Statistikstelle", "IT.NRW", "Statistisches Bundesamt", "Bundesagentur für Arbeit", "Ausländerzentralregister (AZR)", "Jobcenter Musterstadt"]
+    publishers = [
+        "Stadt Musterstadt, Statistikstelle",
+        "IT.NRW",
+        "Statistisches Bundesamt",
+        "Bundesagentur für Arbeit",
+        "Ausländerzentralregister (AZR)",
+        "Jobcenter Musterstadt",
+    ]
     for i in range(1, 13):
-        record = {"key": f"quelle-{i}", "publisher": publishers[i % len(publishers)], "title": f"Statistischer Bericht {i}: {rng.choice(TOPICS)}"}
+        record = {
+            "key": f"quelle-{i}",
+            "publisher": publishers[i % len(publishers)],
+            "title": f"Statistischer Bericht {i}: {rng.choice(TOPICS)}",
+        }
         if i % 2:
             record["table_code"] = f"12411-{i:02d}-01-5"
             record["url"] = f"https://www.example.org/statistik/{i}"
@@ -213,7 +370,10 @@ def make_concept(fields=8, measures=300, indicators=100, observations=200_000, s
         key = f"ind-{i:03d}"
         record = {
             "key": key,
-            "title": (f"Anteil {topic} an der Bevölkerung" if kind == "share" else f"Personen im Bereich {topic}") + f" ({i})",
+            "title": (
+                f"Anteil {topic} an der Bevölkerung" if kind == "share" else f"Personen im Bereich {topic}"
+            )
+            + f" ({i})",
             "unit": "%" if kind == "share" else "Personen",
             "kind": kind,
         }
@@ -226,7 +386,9 @@ def make_concept(fields=8, measures=300, indicators=100, observations=200_000, s
             record["dimensions"] = list(breakdown)
         record["rhythm_months"] = 12
         if rng.random() < 0.3:
-            record["definition"] = f"Zahl der Personen im Bereich {topic} zum 31.12. des Jahres,\nnach Hauptwohnsitz.\n"
+            record["definition"] = (
+                f"Zahl der Personen im Bereich {topic} zum 31.12. des Jahres,\nnach Hauptwohnsitz.\n"
+            )
         if rng.random() < 0.2:
             record["note"] = "Ab 2019 mit geänderter Abgrenzung."
         indicator_list.append(record)
@@ -290,7 +452,9 @@ def make_concept(fields=8, measures=300, indicators=100, observations=200_000, s
         if light:
             record["traffic_light"] = light
             if light != "green":
-                record["traffic_light_reason"] = f"Verzögerung wegen {rng.choice(['Personalmangel', 'fehlender Räume', 'ausstehender Förderzusage', 'geringer Nachfrage'])}."
+                record["traffic_light_reason"] = (
+                    f"Verzögerung wegen {rng.choice(['Personalmangel', 'fehlender Räume', 'ausstehender Förderzusage', 'geringer Nachfrage'])}."
+                )
         if rng.random() < 0.5:
             record["results"] = _paragraph(rng, TOPICS)
         if rng.random() < 0.3:
@@ -323,7 +487,11 @@ def make_concept(fields=8, measures=300, indicators=100, observations=200_000, s
 
     bodies = []
     for i, kind in enumerate(BODY_KINDS):
-        record = {"key": f"gremium-{i + 1}", "name": f"{kind.replace('_', ' ').title()} Integration", "kind": kind}
+        record = {
+            "key": f"gremium-{i + 1}",
+            "name": f"{kind.replace('_', ' ').title()} Integration",
+            "kind": kind,
+        }
         record["role"] = "Begleitet die Umsetzung des Integrationskonzepts.\nBerichtet an den Rat.\n"
         if i % 2 == 0:
             record["rhythm"] = rng.choice(["halbjährlich", "vierteljährlich", "jährlich"])
@@ -344,7 +512,9 @@ def make_concept(fields=8, measures=300, indicators=100, observations=200_000, s
                 "date": day,
                 "title": f"Sitzung zum Umsetzungsstand: {rng.choice(TOPICS)}",
                 "kind": rng.choice(["meeting", "meeting", "workshop", "presentation"]),
-                "outcomes": [f"{rng.choice(TOPICS)} {rng.choice(ACTIONS)}." for _ in range(rng.randint(0, 4))],
+                "outcomes": [
+                    f"{rng.choice(TOPICS)} {rng.choice(ACTIONS)}." for _ in range(rng.randint(0, 4))
+                ],
             }
         )
         if rng.random() < 0.3:
@@ -375,7 +545,9 @@ def make_concept(fields=8, measures=300, indicators=100, observations=200_000, s
             record["published"] = False
         contact_points.append({k: v for k, v in record.items() if v not in ("", [])})
 
-    observation_list = _observations(rng, observations, ind_keys, ind_meta, [a["key"] for a in areas], population)
+    observation_list = _observations(
+        rng, observations, ind_keys, ind_meta, [a["key"] for a in areas], population
+    )
 
     return {
         "format_version": 1,
@@ -496,7 +668,9 @@ def main(argv=None):
     parser.add_argument("--indicators", type=int, default=100)
     parser.add_argument("--observations", type=int, default=200_000)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--validate", action="store_true", help="check the file with imon.core.conceptfile.validate")
+    parser.add_argument(
+        "--validate", action="store_true", help="check the file with imon.core.conceptfile.validate"
+    )
     args = parser.parse_args(argv)
     write_concept(
         args.file,

@@ -32,7 +32,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from make_concept import write_concept  # noqa: E402
 
 DEFAULT_OBSERVATIONS = 200_000
-TARGET_SECONDS = 20.0  # load-concept, SQLite, 2 cores, 8 fields, 300 measures, 100 indicators, 200,000 observations
+TARGET_SECONDS = (
+    20.0  # load-concept, SQLite, 2 cores, 8 fields, 300 measures, 100 indicators, 200,000 observations
+)
 
 # Baseline: what any YAML tool takes to read the file (PyYAML with libyaml).
 PARSE_SCRIPT = "import sys, yaml; yaml.load(open(sys.argv[1], 'rb'), Loader=yaml.CSafeLoader)"
@@ -156,7 +158,9 @@ def main(argv=None):
 
         print(f"ratios: load / YAML parse = {load / parse:.2f}, reload / load = {reload / load:.2f}")
         if n != DEFAULT_OBSERVATIONS:
-            print(f"note: the target is defined for {DEFAULT_OBSERVATIONS} observations on SQLite; this run used {n}.")
+            print(
+                f"note: the target is defined for {DEFAULT_OBSERVATIONS} observations on SQLite; this run used {n}."
+            )
         print("RESULT ok" if load < TARGET_SECONDS else "RESULT over target")
         return 0
     finally:

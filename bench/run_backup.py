@@ -52,7 +52,9 @@ class Installation:
     def __init__(self, workdir: Path, name: str, database_url: str | None):
         self.home = workdir / name
         self.home.mkdir()
-        self.env = {k: v for k, v in os.environ.items() if k not in ("IMON_DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
+        self.env = {
+            k: v for k, v in os.environ.items() if k not in ("IMON_DATABASE_URL", "DJANGO_SETTINGS_MODULE")
+        }
         self.env["IMON_HOME"] = str(self.home)
         self.database = None
         if database_url:
@@ -73,16 +75,26 @@ def scenario(label, workdir, database_url, load_args):
     target = Installation(workdir, f"{label}_b", database_url)
     try:
         measure(imon(*load_args), source.env, f"load {label}")
-        dump_a, dump_b, archive = workdir / f"{label}_a.yaml", workdir / f"{label}_b.yaml", workdir / f"{label}.zip"
+        dump_a, dump_b, archive = (
+            workdir / f"{label}_a.yaml",
+            workdir / f"{label}_b.yaml",
+            workdir / f"{label}.zip",
+        )
         dump_s, dump_mb = measure(imon("dump-concept", str(dump_a)), source.env, "dump-concept")
         backup_s, backup_mb = measure(imon("backup", str(archive)), source.env, "backup")
         restore_s, restore_mb = measure(imon("restore", str(archive)), target.env, "restore")
         measure(imon("dump-concept", str(dump_b)), target.env, "dump-concept after restore")
         same = filecmp.cmp(dump_a, dump_b, shallow=False)
-        print(f"{label}: archive {archive.stat().st_size / 1e6:.1f} MB, YAML dump {dump_a.stat().st_size / 1e6:.1f} MB")
+        print(
+            f"{label}: archive {archive.stat().st_size / 1e6:.1f} MB, YAML dump {dump_a.stat().st_size / 1e6:.1f} MB"
+        )
         print(f"    dump-concept (baseline) {dump_s:6.1f} s  {dump_mb:6.0f} MB peak")
-        print(f"    backup                  {backup_s:6.1f} s  {backup_mb:6.0f} MB peak   ratio to baseline: {backup_s / dump_s:.2f} time, {backup_mb / dump_mb:.2f} memory")
-        print(f"    restore                 {restore_s:6.1f} s  {restore_mb:6.0f} MB peak   ratio to baseline: {restore_s / dump_s:.2f} time, {restore_mb / dump_mb:.2f} memory")
+        print(
+            f"    backup                  {backup_s:6.1f} s  {backup_mb:6.0f} MB peak   ratio to baseline: {backup_s / dump_s:.2f} time, {backup_mb / dump_mb:.2f} memory"
+        )
+        print(
+            f"    restore                 {restore_s:6.1f} s  {restore_mb:6.0f} MB peak   ratio to baseline: {restore_s / dump_s:.2f} time, {restore_mb / dump_mb:.2f} memory"
+        )
         print(f"    dump-concept after restore identical: {'yes' if same else 'NO'}", flush=True)
         return same
     finally:
@@ -91,7 +103,9 @@ def scenario(label, workdir, database_url, load_args):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description="Measure imon backup / imon restore against imon dump-concept.")
+    parser = argparse.ArgumentParser(
+        description="Measure imon backup / imon restore against imon dump-concept."
+    )
     parser.add_argument("--observations", type=int, default=200_000)
     parser.add_argument("--database-url", help="PostgreSQL server URL; temporary databases are created on it")
     parser.add_argument("--keep", action="store_true")

@@ -29,11 +29,20 @@ def make_table(areas: int, rows: int = 20, cols: int = 10, seed: int = 3):
                 value = rng.choice((1, 2)) if rng.random() < 0.04 else rng.randint(3, 400)
                 cells[(area, f"r{r:02d}", f"c{col:02d}")] = value
         for r in range(rows):
-            cells[(area, f"r{r:02d}", "total")] = sum(cells[(area, f"r{r:02d}", f"c{col:02d}")] for col in range(cols))
-            relations.append([(1, (area, f"r{r:02d}", "total")), *((-1, (area, f"r{r:02d}", f"c{col:02d}")) for col in range(cols))])
+            cells[(area, f"r{r:02d}", "total")] = sum(
+                cells[(area, f"r{r:02d}", f"c{col:02d}")] for col in range(cols)
+            )
+            relations.append(
+                [
+                    (1, (area, f"r{r:02d}", "total")),
+                    *((-1, (area, f"r{r:02d}", f"c{col:02d}")) for col in range(cols)),
+                ]
+            )
         for col in [f"c{col:02d}" for col in range(cols)] + ["total"]:
             cells[(area, "total", col)] = sum(cells[(area, f"r{r:02d}", col)] for r in range(rows))
-            relations.append([(1, (area, "total", col)), *((-1, (area, f"r{r:02d}", col)) for r in range(rows))])
+            relations.append(
+                [(1, (area, "total", col)), *((-1, (area, f"r{r:02d}", col)) for r in range(rows))]
+            )
     return {k: (v, "", {}) for k, v in cells.items()}, [c.Relation(tuple(eq)) for eq in relations]
 
 
@@ -51,7 +60,9 @@ def main(argv=None):
     secondary = sum(1 for reason in hidden.values() if reason == c.SECONDARY)
     print(f"table: {args.areas} areas x 200 combinations, {len(cells):,} cells, {len(relations):,} relations")
     print(f"primary step alone: {baseline:.3f} s ({len(small)} small cells)")
-    print(f"suppress: {seconds:.2f} s (target < 2 s), {secondary} secondary cells; ratio to primary step: {seconds / baseline:.0f}")
+    print(
+        f"suppress: {seconds:.2f} s (target < 2 s), {secondary} secondary cells; ratio to primary step: {seconds / baseline:.0f}"
+    )
     print("RESULT ok" if seconds < 2 else "RESULT over target")
 
 

@@ -26,8 +26,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_MS = 150
-PAGES = {"baseline (start page /)": "/", "dashboard /steuerung/": "/steuerung/", "cycle page": "/steuerung/berichtsrunden/{cycle}/",
-         "next steps (all)": "/steuerung/naechste-schritte/?zeige=alle"}
+PAGES = {
+    "baseline (start page /)": "/",
+    "dashboard /steuerung/": "/steuerung/",
+    "cycle page": "/steuerung/berichtsrunden/{cycle}/",
+    "next steps (all)": "/steuerung/naechste-schritte/?zeige=alle",
+}
 
 
 def child(measures: int, cycles: int, runs: int):
@@ -56,11 +60,15 @@ def child(measures: int, cycles: int, runs: int):
     from django.conf import settings
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # not 300 e-mails on the console
-    cycle = services.open_cycle(concept, "Aktuelle Runde", datetime.date(2030, 12, 31), datetime.date(2030, 11, 30), ki)
+    cycle = services.open_cycle(
+        concept, "Aktuelle Runde", datetime.date(2030, 12, 31), datetime.date(2030, 11, 30), ki
+    )
     client = Client()
     client.force_login(ki)
-    print(f"  {connection.vendor}: {m.Measure.objects.count()} measures, {m.NextStep.objects.count()} next steps,"
-          f" {cycles} past cycles + 1 open, {cycle.updates.count()} open tasks")
+    print(
+        f"  {connection.vendor}: {m.Measure.objects.count()} measures, {m.NextStep.objects.count()} next steps,"
+        f" {cycles} past cycles + 1 open, {cycle.updates.count()} open tasks"
+    )
     results = {}
     for label, url in PAGES.items():
         url = url.format(cycle=cycle.key)
@@ -84,7 +92,17 @@ def child(measures: int, cycles: int, runs: int):
 
 def run_backend(name: str, env: dict, args) -> int:
     print(f"\n{name}")
-    cmd = [sys.executable, __file__, "--child", "--measures", str(args.measures), "--cycles", str(args.cycles), "--runs", str(args.runs)]
+    cmd = [
+        sys.executable,
+        __file__,
+        "--child",
+        "--measures",
+        str(args.measures),
+        "--cycles",
+        str(args.cycles),
+        "--runs",
+        str(args.runs),
+    ]
     return subprocess.run(cmd, env=env, cwd=ROOT).returncode
 
 

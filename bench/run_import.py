@@ -62,8 +62,13 @@ def run_once(env, flat_file, rows):
     startup, _mb, _out, startup_cpu = measure(imon("import", "--list"), env)
     seconds, peak, out, cpu = measure(imon("import", str(flat_file)), env)
     return {
-        "seconds": seconds, "startup": startup, "peak": peak, "cpu": cpu, "startup_cpu": startup_cpu,
-        "rate": rows / max(seconds - startup, 1e-9), "summary": out.splitlines()[-1],
+        "seconds": seconds,
+        "startup": startup,
+        "peak": peak,
+        "cpu": cpu,
+        "startup_cpu": startup_cpu,
+        "rate": rows / max(seconds - startup, 1e-9),
+        "summary": out.splitlines()[-1],
     }
 
 
@@ -90,7 +95,9 @@ def report(label, runs, pandas_seconds):
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Measure imon import of a GENESIS flat file.")
     parser.add_argument("--areas", type=int, default=400)
-    parser.add_argument("--runs", type=int, default=3, help="runs per database, each into a fresh one (default 3)")
+    parser.add_argument(
+        "--runs", type=int, default=3, help="runs per database, each into a fresh one (default 3)"
+    )
     parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/test")
     parser.add_argument("--no-postgres", action="store_true")
     args = parser.parse_args(argv)
@@ -103,8 +110,12 @@ def main(argv=None):
     rows = write_genesis(flat_file, areas=args.areas)
     print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
     print(f"file: {flat_file.name}, {rows:,} rows, {flat_file.stat().st_size / 1e6:.1f} MB")
-    base_env = {k: v for k, v in os.environ.items() if k not in ("IMON_DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
-    baselines = sorted(measure([sys.executable, "-c", PANDAS, str(flat_file)], base_env) for _ in range(args.runs))
+    base_env = {
+        k: v for k, v in os.environ.items() if k not in ("IMON_DATABASE_URL", "DJANGO_SETTINGS_MODULE")
+    }
+    baselines = sorted(
+        measure([sys.executable, "-c", PANDAS, str(flat_file)], base_env) for _ in range(args.runs)
+    )
     pandas_seconds, pandas_mb, _, pandas_cpu = baselines[len(baselines) // 2]
     print(
         f"baseline (median of {args.runs}): Python + import pandas + read_csv: {pandas_seconds:.2f} s "
@@ -113,14 +124,25 @@ def main(argv=None):
     )
 
     results = []
-    runs = [run_once(dict(base_env, IMON_HOME=str(workdir / f"sqlite-{n}")), flat_file, rows) for n in range(args.runs)]
+    runs = [
+        run_once(dict(base_env, IMON_HOME=str(workdir / f"sqlite-{n}")), flat_file, rows)
+        for n in range(args.runs)
+    ]
     results.append(report("SQLite", runs, pandas_seconds))
     if not args.no_postgres:
         try:
             runs = []
             for n in range(args.runs):
                 with PostgresDatabase(args.database_url) as database:
-                    runs.append(run_once(dict(base_env, IMON_HOME=str(workdir / f"pg-{n}"), IMON_DATABASE_URL=database.url), flat_file, rows))
+                    runs.append(
+                        run_once(
+                            dict(
+                                base_env, IMON_HOME=str(workdir / f"pg-{n}"), IMON_DATABASE_URL=database.url
+                            ),
+                            flat_file,
+                            rows,
+                        )
+                    )
             results.append(report("PostgreSQL", runs, pandas_seconds))
         except Exception as exc:  # noqa: BLE001 - a measurement, reported, not a test
             print(f"PostgreSQL not measured: {exc}")

@@ -36,9 +36,18 @@ from run import PostgresDatabase  # noqa: E402
 
 IMON = [sys.executable, "-m", "imon.cli"]
 PUBLIC = [
-    "/portal/de/", "/portal/ar/", "/portal/de/handlungsfelder/h/", "/portal/de/massnahmen/c1/", "/portal/de/kennzahlen/",
-    "/portal/de/kennzahlen/wohnungssuchende-haushalte/", "/portal/de/anlaufstellen/", "/portal/de/anlaufstellen/?handlungsfeld=H",
-    "/api/v1/measures.json", "/api/v1/indicators.json", "/api/v1/observations.json?indicator=gefluechtete", "/api/v1/catalog.jsonld",
+    "/portal/de/",
+    "/portal/ar/",
+    "/portal/de/handlungsfelder/h/",
+    "/portal/de/massnahmen/c1/",
+    "/portal/de/kennzahlen/",
+    "/portal/de/kennzahlen/wohnungssuchende-haushalte/",
+    "/portal/de/anlaufstellen/",
+    "/portal/de/anlaufstellen/?handlungsfeld=H",
+    "/api/v1/measures.json",
+    "/api/v1/indicators.json",
+    "/api/v1/observations.json?indicator=gefluechtete",
+    "/api/v1/catalog.jsonld",
 ]
 MEASURES = ["C1", "D1", "D2", "D3", "D4", "H1", "H2", "H3", "H4"]
 PASSWORD = "last-test-passwort-7"
@@ -53,7 +62,12 @@ class Form(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
-        if tag == "form" and a.get("method", "").lower() == "post" and not self.done and "logout" not in a.get("action", ""):
+        if (
+            tag == "form"
+            and a.get("method", "").lower() == "post"
+            and not self.done
+            and "logout" not in a.get("action", "")
+        ):
             self._in_form = True
         if not self._in_form:
             return
@@ -105,7 +119,9 @@ class Client:
             except (ConnectionError, OSError):
                 if attempt:
                     raise
-                self.connection = HTTPConnection("127.0.0.1", self.port, timeout=30)  # the server closed a kept-alive connection
+                self.connection = HTTPConnection(
+                    "127.0.0.1", self.port, timeout=30
+                )  # the server closed a kept-alive connection
         for header in response.headers.get_all("Set-Cookie") or []:
             for name, morsel in SimpleCookie(header).items():
                 self.cookies[name] = morsel.value
@@ -147,15 +163,22 @@ def staff_client(port, stats, stop, name, number):
     form = Form()
     form.feed(page)
     status, headers, _text = timed(
-        stats, "staff", client, "POST", "/anmelden/",
-        {**form.fields, "username": name, "password": PASSWORD}, expect=(302,),
+        stats,
+        "staff",
+        client,
+        "POST",
+        "/anmelden/",
+        {**form.fields, "username": name, "password": PASSWORD},
+        expect=(302,),
     )
     if status != 302:
         return
     counter = 0
     while not stop.is_set():
         key = random.choice(MEASURES)
-        status, _headers, page = timed(stats, "staff", client, "GET", f"/steuerung/massnahmen/{key}/bearbeiten/")
+        status, _headers, page = timed(
+            stats, "staff", client, "GET", f"/steuerung/massnahmen/{key}/bearbeiten/"
+        )
         if status != 200:
             continue
         form = Form()
@@ -163,7 +186,15 @@ def staff_client(port, stats, stop, name, number):
         counter += 1
         token = f"last-{number}-{counter}"
         fields = {**form.fields, "results": f"Stand {token}"}
-        status, headers, text = timed(stats, "staff", client, "POST", f"/steuerung/massnahmen/{key}/bearbeiten/", fields, expect=(200, 302))
+        status, headers, text = timed(
+            stats,
+            "staff",
+            client,
+            "POST",
+            f"/steuerung/massnahmen/{key}/bearbeiten/",
+            fields,
+            expect=(200, 302),
+        )
         if status == 302 and headers.get("Location", "").rstrip("/").endswith(f"/steuerung/massnahmen/{key}"):
             with stats.lock:
                 stats.acknowledged.append(token)
@@ -188,26 +219,36 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=16, help="threads of imon serve")
     parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/test")
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="imon-bench-load-") as tmp, PostgresDatabase(args.database_url) as database:
+    with (
+        tempfile.TemporaryDirectory(prefix="imon-bench-load-") as tmp,
+        PostgresDatabase(args.database_url) as database,
+    ):
         home = Path(tmp)
         env = {**os.environ, "IMON_HOME": str(home), "IMON_DATABASE_URL": database.url}
         subprocess.run([*IMON, "demo", "--no-serve"], env=env, check=True, stdout=subprocess.DEVNULL)
         names = [f"sachbearbeitung{i}" for i in range(args.staff)]
-        setup = (
-            "from django.contrib.auth import get_user_model; U = get_user_model()\n"
-            + "".join(f"U.objects.create_superuser({n!r}, '', {PASSWORD!r})\n" for n in names)
+        setup = "from django.contrib.auth import get_user_model; U = get_user_model()\n" + "".join(
+            f"U.objects.create_superuser({n!r}, '', {PASSWORD!r})\n" for n in names
         )
         subprocess.run([*IMON, "shell", "-c", setup], env=env, check=True)
         statistics = home / "gefluechtete-2019.csv"
         statistics.write_text(
             "Kennzahl;Gebiet;Stichtag;Aufenthaltsstatus;Wert\n"
-            + "".join(f"gefluechtete;05316000;31.12.2019;{s};{v}\n" for s, v in (("a", 600), ("b", 3900), ("c", 350), ("a_b", 4500), ("insgesamt", 4850))),
+            + "".join(
+                f"gefluechtete;05316000;31.12.2019;{s};{v}\n"
+                for s, v in (("a", 600), ("b", 3900), ("c", 350), ("a_b", 4500), ("insgesamt", 4850))
+            ),
             encoding="utf-8",
         )
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
-        server = subprocess.Popen([*IMON, "serve", "--port", str(port), "--threads", str(args.threads)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server = subprocess.Popen(
+            [*IMON, "serve", "--port", str(port), "--threads", str(args.threads)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             for _ in range(100):
                 try:
@@ -216,14 +257,24 @@ def main(argv=None):
                 except OSError:
                     time.sleep(0.1)
             stats, stop = Stats(), threading.Event()
-            threads = [threading.Thread(target=staff_client, args=(port, stats, stop, n, i)) for i, n in enumerate(names)]
-            threads += [threading.Thread(target=public_client, args=(port, stats, stop)) for _ in range(args.clients - args.staff - 1)]
+            threads = [
+                threading.Thread(target=staff_client, args=(port, stats, stop, n, i))
+                for i, n in enumerate(names)
+            ]
+            threads += [
+                threading.Thread(target=public_client, args=(port, stats, stop))
+                for _ in range(args.clients - args.staff - 1)
+            ]
             for t in threads:
                 t.start()
             time.sleep(args.seconds / 3)
             start = time.perf_counter()
-            imported = subprocess.run([*IMON, "import", str(statistics)], env=env, capture_output=True, text=True)
-            stats.record("import", time.perf_counter() - start, imported.returncode == 0, imported.stderr[-300:])
+            imported = subprocess.run(
+                [*IMON, "import", str(statistics)], env=env, capture_output=True, text=True
+            )
+            stats.record(
+                "import", time.perf_counter() - start, imported.returncode == 0, imported.stderr[-300:]
+            )
             time.sleep(max(0.0, args.seconds - args.seconds / 3 - (time.perf_counter() - start)))
             stop.set()
             for t in threads:
@@ -239,15 +290,28 @@ def main(argv=None):
             "    found.update(t for t in new.split() if t in tokens)\n"
             "print(len(tokens - found))\n"
         )
-        lost = subprocess.run([*IMON, "shell", "-c", check], env=env, input="\n".join(stats.acknowledged), capture_output=True, text=True, check=True)
+        lost = subprocess.run(
+            [*IMON, "shell", "-c", check],
+            env=env,
+            input="\n".join(stats.acknowledged),
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         lost_edits = int(lost.stdout.strip().splitlines()[-1])
     total = sum(len(v) for v in stats.latency.values())
-    print(f"{args.clients} clients ({args.staff} staff, 1 import, {args.clients - args.staff - 1} public) for {args.seconds} s on PostgreSQL")
+    print(
+        f"{args.clients} clients ({args.staff} staff, 1 import, {args.clients - args.staff - 1} public) for {args.seconds} s on PostgreSQL"
+    )
     print(f"requests: {total:,} ({total / args.seconds:.0f}/s), errors: {len(stats.errors)}")
     for kind, values in sorted(stats.latency.items()):
         p50, p95, p99 = percentiles(values)
-        print(f"  {kind:<7} {len(values):>7,} requests  p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  p99 {p99:7.1f} ms")
-    print(f"acknowledged edits: {len(stats.acknowledged)}, refused by the optimistic lock (overtaken): {stats.refused}, lost: {lost_edits}")
+        print(
+            f"  {kind:<7} {len(values):>7,} requests  p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  p99 {p99:7.1f} ms"
+        )
+    print(
+        f"acknowledged edits: {len(stats.acknowledged)}, refused by the optimistic lock (overtaken): {stats.refused}, lost: {lost_edits}"
+    )
     for error in stats.errors[:10]:
         print(f"  error: {error}")
     print("RESULT ok" if not stats.errors and lost_edits == 0 else "RESULT failed")

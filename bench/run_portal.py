@@ -71,20 +71,46 @@ def free_port() -> int:
 
 def wrk(port, paths, seconds, uncached, workdir) -> dict:
     script = workdir / ("uncached.lua" if uncached else "cached.lua")
-    script.write_text(LUA % {"paths": ", ".join(f'"{p}"' for p in paths), "uncached": "true" if uncached else "false"})
+    script.write_text(
+        LUA % {"paths": ", ".join(f'"{p}"' for p in paths), "uncached": "true" if uncached else "false"}
+    )
     out = subprocess.run(
-        ["wrk", "-t2", "-c50", f"-d{seconds}s", "--timeout", "10s", "-s", str(script), f"http://127.0.0.1:{port}"],
-        capture_output=True, text=True, check=True,
+        [
+            "wrk",
+            "-t2",
+            "-c50",
+            f"-d{seconds}s",
+            "--timeout",
+            "10s",
+            "-s",
+            str(script),
+            f"http://127.0.0.1:{port}",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     line = next(line for line in out.splitlines() if line.startswith("RESULT"))
     requests, rate, p50, p95, p99, errors = line.split()[1:]
-    return {"requests": int(requests), "rate": float(rate), "p50": float(p50), "p95": float(p95), "p99": float(p99), "errors": int(errors)}
+    return {
+        "requests": int(requests),
+        "rate": float(rate),
+        "p50": float(p50),
+        "p95": float(p95),
+        "p99": float(p99),
+        "errors": int(errors),
+    }
 
 
 def load(label, env, seconds, workdir, workers):
     subprocess.run([*IMON, "demo", "--no-serve"], env=env, check=True, stdout=subprocess.DEVNULL)
     port = free_port()
-    server = subprocess.Popen([*IMON, "serve", "--port", str(port), "--workers", str(workers)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [*IMON, "serve", "--port", str(port), "--workers", str(workers)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         for _ in range(100):
             try:
@@ -96,12 +122,20 @@ def load(label, env, seconds, workdir, workers):
         wrk(port, paths, 2, False, workdir)  # warm the caches
         print(f"\n{label}: {seconds} s per run, 50 connections, {workers} server process(es)")
         results = {}
-        for name, run_paths, uncached in (("baseline /healthz", ["/healthz"], False), ("cached pages", paths, False), ("uncached pages", paths, True)):
+        for name, run_paths, uncached in (
+            ("baseline /healthz", ["/healthz"], False),
+            ("cached pages", paths, False),
+            ("uncached pages", paths, True),
+        ):
             r = results[name] = wrk(port, run_paths, seconds, uncached, workdir)
-            print(f"  {name:<18} {r['rate']:8.0f} req/s  p50 {r['p50']:6.1f} ms  p95 {r['p95']:6.1f} ms  p99 {r['p99']:6.1f} ms  errors {r['errors']}")
+            print(
+                f"  {name:<18} {r['rate']:8.0f} req/s  p50 {r['p50']:6.1f} ms  p95 {r['p95']:6.1f} ms  p99 {r['p99']:6.1f} ms  errors {r['errors']}"
+            )
         base = results["baseline /healthz"]["p95"] or 1
         cached, uncached = results["cached pages"], results["uncached pages"]
-        print(f"  p95 ratio to baseline: cached {cached['p95'] / base:.1f}x, uncached {uncached['p95'] / base:.1f}x")
+        print(
+            f"  p95 ratio to baseline: cached {cached['p95'] / base:.1f}x, uncached {uncached['p95'] / base:.1f}x"
+        )
         ok = cached["errors"] == uncached["errors"] == 0 and cached["p95"] < 50 and uncached["p95"] < 200
         print(f"  targets (no errors, p95 < 50 ms cached, < 200 ms uncached): {'met' if ok else 'NOT met'}")
     finally:
@@ -114,10 +148,17 @@ def export(args, workdir, env):
 
     concept = workdir / "large.yaml"
     start = time.perf_counter()
-    write_concept(concept, fields=8, measures=200, indicators=args.indicators, observations=args.observations, seed=7)
-    print(f"concept file: {args.indicators} indicators, {args.observations:,} observations ({time.perf_counter() - start:.1f} s to generate)")
+    write_concept(
+        concept, fields=8, measures=200, indicators=args.indicators, observations=args.observations, seed=7
+    )
+    print(
+        f"concept file: {args.indicators} indicators, {args.observations:,} observations ({time.perf_counter() - start:.1f} s to generate)"
+    )
     subprocess.run([*IMON, "migrate", "-v0"], env=env, check=True)
-    for step, command in (("load-concept", ["load-concept", str(concept)]), ("snapshot create", ["snapshot", "create", "--title", "Bericht", "--date", "2030-12-31"])):
+    for step, command in (
+        ("load-concept", ["load-concept", str(concept)]),
+        ("snapshot create", ["snapshot", "create", "--title", "Bericht", "--date", "2030-12-31"]),
+    ):
         start = time.perf_counter()
         subprocess.run([*IMON, *command], env=env, check=True, stdout=subprocess.DEVNULL)
         print(f"{step}: {time.perf_counter() - start:.1f} s")
@@ -125,16 +166,28 @@ def export(args, workdir, env):
     times = []
     for run in range(1, args.runs + 1):
         start, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
-        subprocess.run([*IMON, "export-site", str(target), "--languages", "de,en"], env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            [*IMON, "export-site", str(target), "--languages", "de,en"],
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         seconds, after = time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)  # the command and its worker processes
+        cpu = (after.ru_utime - before.ru_utime) + (
+            after.ru_stime - before.ru_stime
+        )  # the command and its worker processes
         times.append(seconds)
         files = [p for p in target.rglob("*") if p.is_file()]
         size = sum(p.stat().st_size for p in files)
-        print(f"export-site (de, en), run {run}: {seconds:.1f} s, CPU {cpu:.1f} s (user {after.ru_utime - before.ru_utime:.1f}, "
-              f"system {after.ru_stime - before.ru_stime:.1f}), {len(files):,} files, {size / 1e6:.0f} MB")
-    print(f"export-site: {min(times):.1f}–{max(times):.1f} s over {len(times)} run(s) (target < 10 s; Open SDG reference "
-          f"38.8 s, 399 MB); ratio to reference {min(times) / 38.8:.2f}–{max(times) / 38.8:.2f}")
+        print(
+            f"export-site (de, en), run {run}: {seconds:.1f} s, CPU {cpu:.1f} s (user {after.ru_utime - before.ru_utime:.1f}, "
+            f"system {after.ru_stime - before.ru_stime:.1f}), {len(files):,} files, {size / 1e6:.0f} MB"
+        )
+    print(
+        f"export-site: {min(times):.1f}–{max(times):.1f} s over {len(times)} run(s) (target < 10 s; Open SDG reference "
+        f"38.8 s, 399 MB); ratio to reference {min(times) / 38.8:.2f}–{max(times) / 38.8:.2f}"
+    )
 
 
 def main(argv=None):
@@ -142,7 +195,9 @@ def main(argv=None):
     parser.add_argument("what", choices=("load", "export"))
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--no-postgres", action="store_true")
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="server processes (imon serve --workers)")
+    parser.add_argument(
+        "--workers", type=int, default=os.cpu_count() or 1, help="server processes (imon serve --workers)"
+    )
     parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/test")
     parser.add_argument("--observations", type=int, default=500_000)
     parser.add_argument("--indicators", type=int, default=60)
@@ -159,7 +214,13 @@ def main(argv=None):
         load("SQLite", dict(base_env, IMON_HOME=str(workdir / "sqlite")), args.seconds, workdir, args.workers)
         if not args.no_postgres:
             with PostgresDatabase(args.database_url) as database:
-                load("PostgreSQL", dict(base_env, IMON_HOME=str(workdir / "pg"), IMON_DATABASE_URL=database.url), args.seconds, workdir, args.workers)
+                load(
+                    "PostgreSQL",
+                    dict(base_env, IMON_HOME=str(workdir / "pg"), IMON_DATABASE_URL=database.url),
+                    args.seconds,
+                    workdir,
+                    args.workers,
+                )
 
 
 if __name__ == "__main__":

@@ -23,8 +23,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
-IMON = [sys.executable, "-m", "imon.cli"] if not (ROOT / ".venv" / "bin" / "imon").exists() else [str(ROOT / ".venv" / "bin" / "imon")]
-TARGETS = {"demo": {"docx": 3, "pdf": 3, "pptx": 3, "html": 3}, "large": {"docx": 15, "pdf": 30, "pptx": 15, "html": 15}}
+IMON = (
+    [sys.executable, "-m", "imon.cli"]
+    if not (ROOT / ".venv" / "bin" / "imon").exists()
+    else [str(ROOT / ".venv" / "bin" / "imon")]
+)
+TARGETS = {
+    "demo": {"docx": 3, "pdf": 3, "pptx": 3, "html": 3},
+    "large": {"docx": 15, "pdf": 30, "pptx": 15, "html": 15},
+}
 
 
 def imon(env, *args) -> float:
@@ -40,7 +47,9 @@ def measure(name: str, concept_file: Path, home: Path) -> dict:
     load = imon(env, "load-concept", str(concept_file))
     snap = imon(env, "snapshot", "create", "--title", "1. Umsetzungsbericht", "--date", "2030-12-31")
     baseline = min(imon(env, "snapshot", "list") for _ in range(3))
-    print(f"\n{name}: load-concept {load:.1f} s, snapshot create {snap:.1f} s, baseline (imon snapshot list) {baseline:.2f} s")
+    print(
+        f"\n{name}: load-concept {load:.1f} s, snapshot create {snap:.1f} s, baseline (imon snapshot list) {baseline:.2f} s"
+    )
     results = {}
     for fmt in ("html", "docx", "pptx", "pdf"):
         out = home / f"report.{fmt}"
@@ -68,8 +77,12 @@ def main(argv=None):
             from make_concept import write_concept
 
             concept = tmp / "large.yaml"
-            write_concept(concept, fields=8, measures=200, indicators=60, observations=args.observations, seed=5)
-            print(f"\nlarge concept: 8 fields, 200 measures, 60 indicators, {args.observations:,} observations")
+            write_concept(
+                concept, fields=8, measures=200, indicators=60, observations=args.observations, seed=5
+            )
+            print(
+                f"\nlarge concept: 8 fields, 200 measures, 60 indicators, {args.observations:,} observations"
+            )
             measure("large", concept, tmp / "large")
 
 

@@ -134,7 +134,13 @@ LANGUAGES = [
     ("uk", _("Ukrainian")),
 ]
 # The portal's languages, each named in itself (for the language switcher).
-PORTAL_LANGUAGES = [("de", "Deutsch"), ("en", "English"), ("tr", "Türkçe"), ("ar", "العربية"), ("uk", "Українська")]
+PORTAL_LANGUAGES = [
+    ("de", "Deutsch"),
+    ("en", "English"),
+    ("tr", "Türkçe"),
+    ("ar", "العربية"),
+    ("uk", "Українська"),
+]
 # Optional text files (plain text, paragraphs separated by blank lines) for the portal's imprint and privacy pages.
 IMON_IMPRINT_FILE = os.environ.get("IMON_IMPRINT_FILE", "")
 IMON_PRIVACY_FILE = os.environ.get("IMON_PRIVACY_FILE", "")

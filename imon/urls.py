@@ -16,9 +16,15 @@ urlpatterns = [
     path("berichte/", report_views.snapshot_list, name="reports"),
     path("berichte/<int:number>.<str:fmt>", report_views.report_download, name="report-download"),
     path("steuerung/", include("imon.steering.urls")),
-    path("anmelden/", auth_views.LoginView.as_view(
-        template_name="steering/login.html", next_page="steering-dashboard", authentication_form=LoginForm,  # LoginForm: German lock message
-    ), name="login"),
+    path(
+        "anmelden/",
+        auth_views.LoginView.as_view(
+            template_name="steering/login.html",
+            next_page="steering-dashboard",
+            authentication_form=LoginForm,  # LoginForm: German lock message
+        ),
+        name="login",
+    ),
     path("portal/", include("imon.portal.urls")),
     path("api/v1/", include("imon.portal.api_urls")),
     path("", include("imon.ops.urls")),  # second factor, password reset (before the admin)

@@ -4,7 +4,13 @@ and axe-core (vendored in tests/vendor) for WCAG 2.1 A/AA checks."""
 from pathlib import Path
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+]
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 
 

@@ -6,7 +6,9 @@ from imon.core.importers import parse_bytes
 
 def plan_for(path, fmt="auto", indicator=None, replace=False):
     data = path.read_bytes()
-    return imports.plan_import(parse_bytes(data, path.name, fmt, indicator), path.name, imports.sha256_of(data), replace)
+    return imports.plan_import(
+        parse_bytes(data, path.name, fmt, indicator), path.name, imports.sha256_of(data), replace
+    )
 
 
 def write_csv(path, lines, encoding="utf-8-sig"):

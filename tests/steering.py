@@ -33,14 +33,21 @@ def people(demo, ki_admin, outsider, django_user_model):
     MeasureOwner.objects.create(user=owner, measure=m.Measure.objects.get(key="C1"))
     external = make_user(django_user_model, "emil")
     MeasureOwner.objects.create(user=external, measure=m.Measure.objects.get(key="D1"))
-    return SimpleNamespace(ki=ki_admin, reviewer=reviewer, editor=editor, owner=owner, external=external, outsider=outsider)
+    return SimpleNamespace(
+        ki=ki_admin, reviewer=reviewer, editor=editor, owner=owner, external=external, outsider=outsider
+    )
 
 
 def concept():
     return m.Concept.objects.get()
 
 
-def open_cycle(user, title="2. Umsetzungsbericht", reporting_date=datetime.date(2026, 12, 31), deadline=datetime.date(2026, 11, 30)):
+def open_cycle(
+    user,
+    title="2. Umsetzungsbericht",
+    reporting_date=datetime.date(2026, 12, 31),
+    deadline=datetime.date(2026, 11, 30),
+):
     from imon.steering import services
 
     return services.open_cycle(concept(), title, reporting_date, deadline, user)
@@ -60,12 +67,20 @@ def form_data(update, **changes):
     from imon.steering import logic
 
     data = {
-        "status": update.status, "progress": "" if update.progress is None else update.progress,
-        "traffic_light": update.traffic_light, "traffic_light_reason": update.traffic_light_reason,
-        "results": update.results, "obstacles": update.obstacles,
-        "participants": update.participants or "", "staff": update.staff or "", "hours": update.hours or "",
-        "cost": update.cost or "", "funding": update.funding or "", "effect": update.effect,
-        "next_steps_text": "\n".join(logic.next_step_line(s) for s in update.next_steps), "version": update.version,
+        "status": update.status,
+        "progress": "" if update.progress is None else update.progress,
+        "traffic_light": update.traffic_light,
+        "traffic_light_reason": update.traffic_light_reason,
+        "results": update.results,
+        "obstacles": update.obstacles,
+        "participants": update.participants or "",
+        "staff": update.staff or "",
+        "hours": update.hours or "",
+        "cost": update.cost or "",
+        "funding": update.funding or "",
+        "effect": update.effect,
+        "next_steps_text": "\n".join(logic.next_step_line(s) for s in update.next_steps),
+        "version": update.version,
     }
     data.update(changes)
     return data

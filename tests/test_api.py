@@ -71,7 +71,11 @@ def test_dcat_catalogue(client, published):
     assert households["dct:publisher"]["foaf:name"] == "Stadt Leverkusen"
     assert households["dcatde:politicalGeocodingURI"]["@id"].endswith("/05316000")
     formats = {d["dcat:mediaType"] for d in households["dcat:distribution"]}
-    assert formats == {"text/csv", "application/json", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+    assert formats == {
+        "text/csv",
+        "application/json",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    }
     for distribution in households["dcat:distribution"]:
         assert distribution["dct:license"]["@id"] == api.LICENCE
         path = distribution["dcat:downloadURL"]["@id"].split("testserver", 1)[1]

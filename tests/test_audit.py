@@ -19,21 +19,30 @@ def last(kind):
 @pytest.fixture
 def staff_without_rights(db, django_user_model):
     """Sven is staff (may enter the admin) but has no permissions."""
-    return django_user_model.objects.create_user("sven", "sven@example.org", "sicheres-passwort-4", is_staff=True)
+    return django_user_model.objects.create_user(
+        "sven", "sven@example.org", "sicheres-passwort-4", is_staff=True
+    )
 
 
 def test_logins_failed_logins_and_logouts_are_recorded(ki_admin, client):
     client.post("/admin/login/", {"username": "anna", "password": "falsch"}, REMOTE_ADDR="10.1.2.3")
     failed = last("login_failed")
     assert failed.username == "anna" and failed.ip == "10.1.2.3" and failed.user is None
-    response = client.post("/admin/login/?next=/admin/", {"username": "anna", "password": "sicheres-passwort-1"}, REMOTE_ADDR="10.1.2.3")
+    response = client.post(
+        "/admin/login/?next=/admin/",
+        {"username": "anna", "password": "sicheres-passwort-1"},
+        REMOTE_ADDR="10.1.2.3",
+    )
     assert response.status_code == 302
     login = last("login")
     assert login.user == ki_admin and login.ip == "10.1.2.3" and login.path.startswith("POST /admin/login/")
     client.post("/admin/logout/")
     assert last("logout").username == "anna"
     assert kinds() == ["role_change", "login_failed", "login", "logout"]  # the first: Anna was made superuser
-    assert AuditEvent.objects.get(kind="role_change").detail == "user anna created: is_staff=True, is_superuser=True"
+    assert (
+        AuditEvent.objects.get(kind="role_change").detail
+        == "user anna created: is_staff=True, is_superuser=True"
+    )
 
 
 def test_a_failed_login_for_an_unknown_user_names_the_attempted_user(db, client):
@@ -81,17 +90,26 @@ def test_exports_of_non_public_data_are_recorded_but_public_ones_are_not(demo, t
     assert not AuditEvent.objects.filter(kind="export").exists()
     call_command("export_data", str(tmp_path / "intern.csv"))
     export = last("export")
-    assert export.path == "imon export-data" and "intern.csv" in export.detail and "not public" in export.detail
+    assert (
+        export.path == "imon export-data" and "intern.csv" in export.detail and "not public" in export.detail
+    )
     assert export.username.startswith("(")  # the operating-system user who ran the command
 
 
 def test_role_and_permission_changes_are_recorded(ki_admin, outsider):
     group = Group.objects.create(name="Fachgruppe Bildung")
     group.permissions.add(Permission.objects.get(codename="change_measure"))
-    assert last("role_change").detail.startswith("group Fachgruppe Bildung: ") and "change measure" in last("role_change").detail.lower()
+    assert (
+        last("role_change").detail.startswith("group Fachgruppe Bildung: ")
+        and "change measure" in last("role_change").detail.lower()
+    )
     outsider.groups.add(group)
     change = last("role_change")
-    assert change.detail.startswith("user otto: ") and "Fachgruppe Bildung" in change.detail and "added" in change.detail
+    assert (
+        change.detail.startswith("user otto: ")
+        and "Fachgruppe Bildung" in change.detail
+        and "added" in change.detail
+    )
     assert change.username.startswith("(")  # changed outside a request: the operating-system user
     outsider.user_permissions.add(Permission.objects.get(codename="view_snapshot"))
     assert "view snapshot" in last("role_change").detail.lower()
@@ -113,15 +131,28 @@ def test_role_changes_through_the_admin_are_recorded(ki_admin, outsider, client)
     client.force_login(ki_admin)
     page = client.get(f"/admin/auth/user/{outsider.pk}/change/")
     form = page.context["adminform"].form
-    data = {name: value for name, value in form.initial.items() if value is not None and name not in ("groups", "user_permissions", "password")}
+    data = {
+        name: value
+        for name, value in form.initial.items()
+        if value is not None and name not in ("groups", "user_permissions", "password")
+    }
     data.update(
-        is_staff="on", is_active="on", last_login_0="", last_login_1="", date_joined_0="01.01.2026", date_joined_1="10:00:00",
+        is_staff="on",
+        is_active="on",
+        last_login_0="",
+        last_login_1="",
+        date_joined_0="01.01.2026",
+        date_joined_1="10:00:00",
     )
     response = client.post(f"/admin/auth/user/{outsider.pk}/change/", data)
-    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else response
+    assert response.status_code == 302, (
+        response.context["adminform"].form.errors if response.context else response
+    )
     change = last("role_change")
     assert change.detail == "user otto: is_staff: False → True"
-    assert change.user == ki_admin and change.path == f"POST /admin/auth/user/{outsider.pk}/change/"  # who did it
+    assert (
+        change.user == ki_admin and change.path == f"POST /admin/auth/user/{outsider.pk}/change/"
+    )  # who did it
 
 
 def test_backups_are_recorded(ki_admin, tmp_path):

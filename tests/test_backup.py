@@ -46,13 +46,17 @@ class Installation:
             self.env["IMON_DATABASE_URL"] = database_url
 
     def run(self, *args, check=True):
-        result = subprocess.run([sys.executable, "-m", "imon.cli", *args], env=self.env, capture_output=True, text=True)
+        result = subprocess.run(
+            [sys.executable, "-m", "imon.cli", *args], env=self.env, capture_output=True, text=True
+        )
         if check:
             assert result.returncode == 0, f"imon {' '.join(args)}: {result.stdout}{result.stderr}"
         return result
 
     def popen(self, *args):
-        return subprocess.Popen([sys.executable, "-m", "imon.cli", *args], env=self.env, stderr=subprocess.PIPE, text=True)
+        return subprocess.Popen(
+            [sys.executable, "-m", "imon.cli", *args], env=self.env, stderr=subprocess.PIPE, text=True
+        )
 
     def shell(self, code: str) -> str:
         return self.run("shell", "-c", code).stdout.strip().splitlines()[-1]
@@ -143,7 +147,9 @@ VENDOR_PAIRS = [("sqlite", "sqlite")] + (
 
 
 @pytest.mark.parametrize("source_vendor,target_vendor", VENDOR_PAIRS)
-def test_round_trip_gives_identical_concept_tables_and_files(sources, make_installation, source_vendor, target_vendor):
+def test_round_trip_gives_identical_concept_tables_and_files(
+    sources, make_installation, source_vendor, target_vendor
+):
     source, archive = sources(source_vendor)
     target = make_installation(target_vendor)
     result = target.run("restore", str(archive))
@@ -153,10 +159,17 @@ def test_round_trip_gives_identical_concept_tables_and_files(sources, make_insta
     source_tables, target_tables = source.digest(), target.digest()
     assert source_tables.pop("ops.auditevent") and target_tables.pop("ops.auditevent")
     assert target_tables == source_tables
-    assert "auth.user" in target_tables and "reports.snapshot" in target_tables and "core.importrecord" in target_tables
+    assert (
+        "auth.user" in target_tables
+        and "reports.snapshot" in target_tables
+        and "core.importrecord" in target_tables
+    )
     # The history of security events comes along (up to the backup, recorded after it), followed by the restore.
     source_events, target_events = source.audit(), target.audit()
-    assert source_events[-1][0] == "backup" and [kind for kind, _user, _detail in source_events].count("role_change") >= 3
+    assert (
+        source_events[-1][0] == "backup"
+        and [kind for kind, _user, _detail in source_events].count("role_change") >= 3
+    )
     assert target_events[:-1] == source_events[:-1] and target_events[-1][0] == "restore"
     assert (target.home / "uploads" / "imports" / "vorschau.csv").read_bytes() == (
         source.home / "uploads" / "imports" / "vorschau.csv"
@@ -227,14 +240,19 @@ def newer_version(name, data):
     return data
 
 
-@pytest.mark.parametrize("damage,message", [
-    ("truncated", "beschädigt oder abgeschnitten"),
-    ("tampered", "Prüfsumme"),
-    ("newer", "Formatversion"),
-    ("not a backup", "keine Sicherung"),
-    ("dangling reference", "konnte nicht wiederhergestellt werden"),
-])
-def test_damaged_or_newer_archives_are_refused_and_nothing_is_written(sources, make_installation, tmp_path, damage, message):
+@pytest.mark.parametrize(
+    "damage,message",
+    [
+        ("truncated", "beschädigt oder abgeschnitten"),
+        ("tampered", "Prüfsumme"),
+        ("newer", "Formatversion"),
+        ("not a backup", "keine Sicherung"),
+        ("dangling reference", "konnte nicht wiederhergestellt werden"),
+    ],
+)
+def test_damaged_or_newer_archives_are_refused_and_nothing_is_written(
+    sources, make_installation, tmp_path, damage, message
+):
     _source, archive = sources("sqlite")
     target = make_installation("postgresql" if ON_POSTGRES else "sqlite")
     if damage == "truncated":
@@ -300,6 +318,10 @@ def test_tables_come_after_the_tables_they_refer_to():
 
     labels = [model._meta.label_lower for model in models_in_order()]
     assert labels.index("core.indicator") < labels.index("core.observation")
-    assert labels.index("contenttypes.contenttype") < labels.index("auth.permission") < labels.index("auth.group_permissions")
+    assert (
+        labels.index("contenttypes.contenttype")
+        < labels.index("auth.permission")
+        < labels.index("auth.group_permissions")
+    )
     assert labels.index("auth.user") < labels.index("reports.snapshot")
     assert "sessions.session" not in labels

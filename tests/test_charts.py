@@ -51,7 +51,10 @@ YOUNG = ChartSpec(
         "Asylberechtigte bzw. humanitäre Aufenthaltserlaubnis oder Niederlassungserlaubnis",
         "Ausreisepflichtige mit Rückführungshindernis",
     ),
-    (Series("18 bis unter 28 Jahre", numbers(168, 798, 82)), Series("Leverkusen gesamt", numbers(627, 3875, 348))),
+    (
+        Series("18 bis unter 28 Jahre", numbers(168, 798, 82)),
+        Series("Leverkusen gesamt", numbers(627, 3875, 348)),
+    ),
     unit="Personen",
     reference_date="31.12.2018",
 )
@@ -82,7 +85,11 @@ SHARE = ChartSpec(
     decimals=1,
 )
 POPULATION = ChartSpec(
-    "bar", "Bevölkerung", ("31.12.2016", "31.12.2017"), (Series("Personen", numbers(166081, 166737)),), unit="Personen"
+    "bar",
+    "Bevölkerung",
+    ("31.12.2016", "31.12.2017"),
+    (Series("Personen", numbers(166081, 166737)),),
+    unit="Personen",
 )
 ALL = [HOUSEHOLDS, REFUGEES, YOUNG, MIGRATION, FOREIGNERS, SHARE, POPULATION]
 
@@ -132,7 +139,14 @@ def test_pie_and_donut_show_german_percentages():
 
 
 def test_pie_of_shares_shows_the_values():
-    spec = ChartSpec("pie", "Anteile", ("a", "b", "c"), (Series("Anteil", numbers("15.7", "10.6", "73.7")),), unit="%", decimals=1)
+    spec = ChartSpec(
+        "pie",
+        "Anteile",
+        ("a", "b", "c"),
+        (Series("Anteil", numbers("15.7", "10.6", "73.7")),),
+        unit="%",
+        decimals=1,
+    )
     assert {"a\n15,7 %", "b\n10,6 %", "c\n73,7 %"} <= {t for t in _tspans(render_svg(spec))}
 
 
@@ -181,7 +195,13 @@ def test_render_gives_both_outputs_as_the_single_calls():
 
 
 def test_missing_values_leave_a_gap_not_a_zero():
-    spec = ChartSpec("bar", "Haushalte", ("a", "b", "c", "d"), (Series("Haushalte", numbers(12, None, 7, None)),), unit="Haushalte")
+    spec = ChartSpec(
+        "bar",
+        "Haushalte",
+        ("a", "b", "c", "d"),
+        (Series("Haushalte", numbers(12, None, 7, None)),),
+        unit="Haushalte",
+    )
     fig = charts._draw(spec)
     bars = [p for p in fig.axes[0].patches if p.get_width() and p.get_height()]
     assert len(fig.axes[0].patches) == len(bars) == 2  # no zero-height bar for the missing values
@@ -198,7 +218,11 @@ def test_missing_values_leave_a_gap_not_a_zero():
 
 def test_missing_part_of_a_stack_has_no_total():
     spec = ChartSpec(
-        "stacked_bar", "Teile", ("2017", "2018"), (Series("a", numbers(10, 20)), Series("b", numbers(5, None))), unit="Personen"
+        "stacked_bar",
+        "Teile",
+        ("2017", "2018"),
+        (Series("a", numbers(10, 20)), Series("b", numbers(5, None))),
+        unit="Personen",
     )
     shown = texts(render_svg(spec))
     assert "15" in shown and "20" in shown  # the total of 2017 and the known part of 2018
@@ -209,7 +233,9 @@ def test_several_series_are_told_apart_without_colour():
     fig = charts._draw(YOUNG)
     hatches = {p.get_hatch() for p in fig.axes[0].patches}
     assert len(hatches) == 2
-    line = ChartSpec("line", "Zwei Reihen", ("2016", "2017"), (Series("a", numbers(1, 2)), Series("b", numbers(2, 3))))
+    line = ChartSpec(
+        "line", "Zwei Reihen", ("2016", "2017"), (Series("a", numbers(1, 2)), Series("b", numbers(2, 3)))
+    )
     a, b = charts._draw(line).axes[0].get_lines()
     assert a.get_marker() != b.get_marker() and a.get_linestyle() != b.get_linestyle()
     assert fig.legends  # and the series are named
@@ -227,8 +253,11 @@ def test_long_category_labels_get_horizontal_bars():
 @pytest.mark.parametrize("spec", ALL, ids=lambda s: f"{s.kind}-{s.title[:20]}")
 def test_text_is_at_least_9_points(spec):
     fig = charts._draw(spec)
-    sizes = [t.get_fontsize() for t in fig.findobj(lambda a: hasattr(a, "get_text") and hasattr(a, "get_fontsize"))
-             if t.get_text() and t.get_visible()]
+    sizes = [
+        t.get_fontsize()
+        for t in fig.findobj(lambda a: hasattr(a, "get_text") and hasattr(a, "get_fontsize"))
+        if t.get_text() and t.get_visible()
+    ]
     assert sizes and min(sizes) >= 9
 
 
@@ -241,25 +270,44 @@ def test_alt_text_example():
 
 
 def test_alt_text_of_pie_line_and_stack():
-    assert "0 bis unter 65 Jahre 44.160 Personen (87 %); 65 Jahre und älter 6.780 Personen (13 %)" in alt_text(MIGRATION)
+    assert (
+        "0 bis unter 65 Jahre 44.160 Personen (87 %); 65 Jahre und älter 6.780 Personen (13 %)"
+        in alt_text(MIGRATION)
+    )
     assert alt_text(SHARE) == (
         "Liniendiagramm: Anteil Personen mit ausländischer Staatsangehörigkeit. "
         "Anstieg von 15,1 % (31.12.2016) auf 15,7 % (31.12.2017)."
     )
-    peak = ChartSpec("line", "Fälle", ("2016", "2017", "2018"), (Series("Fälle", numbers(30, 50, 20)),), unit="Fälle")
-    assert "Rückgang von 30 Fällen (2016) auf 20 Fälle (2018); höchster Wert 50 Fälle (2017)." in alt_text(peak)
-    assert "Summe am höchsten: 31.12.2018 mit 4.850 Personen; am niedrigsten: 31.12.2017 mit 4.675 Personen." in alt_text(REFUGEES)
+    peak = ChartSpec(
+        "line", "Fälle", ("2016", "2017", "2018"), (Series("Fälle", numbers(30, 50, 20)),), unit="Fälle"
+    )
+    assert "Rückgang von 30 Fällen (2016) auf 20 Fälle (2018); höchster Wert 50 Fälle (2017)." in alt_text(
+        peak
+    )
+    assert (
+        "Summe am höchsten: 31.12.2018 mit 4.850 Personen; am niedrigsten: 31.12.2017 mit 4.675 Personen."
+        in alt_text(REFUGEES)
+    )
     money = ChartSpec("bar", "Kosten", ("a", "b"), (Series("Euro", numbers(5, 9)),), unit="Euro")
     assert "Am höchsten: b mit 9 Euro; am niedrigsten: a mit 5 Euro." in alt_text(money)
 
 
-categories = st.lists(st.text(alphabet="abcdefgh ", min_size=1, max_size=12).map(str.strip).filter(bool), min_size=2, max_size=8, unique=True)
+categories = st.lists(
+    st.text(alphabet="abcdefgh ", min_size=1, max_size=12).map(str.strip).filter(bool),
+    min_size=2,
+    max_size=8,
+    unique=True,
+)
 
 
-@given(categories.flatmap(lambda cats: st.tuples(
-    st.just(tuple(cats)),
-    st.lists(st.one_of(st.none(), st.integers(0, 10**6)), min_size=len(cats), max_size=len(cats)),
-)))
+@given(
+    categories.flatmap(
+        lambda cats: st.tuples(
+            st.just(tuple(cats)),
+            st.lists(st.one_of(st.none(), st.integers(0, 10**6)), min_size=len(cats), max_size=len(cats)),
+        )
+    )
+)
 @settings(max_examples=60)
 def test_alt_text_names_the_extremes(data):
     cats, raw = data
@@ -291,7 +339,9 @@ def test_data_table():
     assert header[-1] == "Insgesamt" and rows[1][-1] == "4.850"
     header, rows = data_table(SHARE)
     assert header == ["Jahr", "Anteil"] and rows == [["31.12.2016", "15,1 %"], ["31.12.2017", "15,7 %"]]
-    suppressed = ChartSpec("pie", "Teile", ("a", "b"), (Series("Haushalte", numbers(10, None)),), unit="Haushalte")
+    suppressed = ChartSpec(
+        "pie", "Teile", ("a", "b"), (Series("Haushalte", numbers(10, None)),), unit="Haushalte"
+    )
     # With a hidden slice the shares of the rest would mislead: none are given.
     assert data_table(suppressed)[1] == [["a", "10", "."], ["b", ".", "."]]
     shown = " ".join(texts(render_svg(suppressed)))

@@ -41,7 +41,9 @@ def test_load_and_dump_with_hyphenated_commands(home, tmp_path):
 
 def test_invalid_file_exits_non_zero_with_german_messages_and_writes_nothing(home, tmp_path):
     bad = tmp_path / "bad.yaml"
-    bad.write_text(DEMO_FILE.read_text(encoding="utf-8").replace("status: planned", "status: fertig"), encoding="utf-8")
+    bad.write_text(
+        DEMO_FILE.read_text(encoding="utf-8").replace("status: planned", "status: fertig"), encoding="utf-8"
+    )
     result = imon(home, "load-concept", str(bad), check=False)
     assert result.returncode != 0
     assert "measures[8].status: 'fertig' ist kein" in result.stderr
@@ -53,7 +55,9 @@ def test_invalid_file_exits_non_zero_with_german_messages_and_writes_nothing(hom
 
 def test_missing_file_is_a_clear_error(home):
     result = imon(home, "load-concept", "gibt-es-nicht.yaml", check=False)
-    assert result.returncode != 0 and "gibt-es-nicht.yaml" in result.stderr and "Traceback" not in result.stderr
+    assert (
+        result.returncode != 0 and "gibt-es-nicht.yaml" in result.stderr and "Traceback" not in result.stderr
+    )
 
 
 def test_secret_key_is_generated_once_and_kept(tmp_path):
@@ -61,7 +65,10 @@ def test_secret_key_is_generated_once_and_kept(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("IMON_")}
     env.update(IMON_HOME=str(tmp_path), DJANGO_SETTINGS_MODULE="imon.settings")
     run = lambda: subprocess.run(  # noqa: E731
-        [sys.executable, "-c", "import django; django.setup(); " + code], env=env, capture_output=True, text=True
+        [sys.executable, "-c", "import django; django.setup(); " + code],
+        env=env,
+        capture_output=True,
+        text=True,
     ).stdout.strip()
     first = run()
     assert len(first) > 40 and run() == first
@@ -75,7 +82,9 @@ def test_secret_key_is_generated_once_and_kept(tmp_path):
 def test_import_dry_run_replace_and_rollback(home, tmp_path):
     imon(home, "load-concept", str(DEMO_FILE))
     data = tmp_path / "bev.csv"
-    data.write_text("Kennzahl;Gebiet;Stichtag;Wert\nbevoelkerung;05316000;31.12.2018;167.000\n", encoding="utf-8")
+    data.write_text(
+        "Kennzahl;Gebiet;Stichtag;Wert\nbevoelkerung;05316000;31.12.2018;167.000\n", encoding="utf-8"
+    )
     dry = imon(home, "import", str(data), "--dry-run")
     assert "1 neu" in dry.stdout and "Probelauf" in dry.stdout
     assert "166737" in imon(home, "export-data", "-", "--indicator", "bevoelkerung").stdout
@@ -88,9 +97,15 @@ def test_import_dry_run_replace_and_rollback(home, tmp_path):
     imon(home, "import", "--rollback", "1")
     assert "167000" not in imon(home, "export-data", "-", "--indicator", "bevoelkerung").stdout
     # A different value for a stored key is a conflict: listed, and written only with --replace.
-    data.write_text("Kennzahl;Gebiet;Stichtag;Wert\nbevoelkerung;05316000;31.12.2017;166.740\n", encoding="utf-8")
+    data.write_text(
+        "Kennzahl;Gebiet;Stichtag;Wert\nbevoelkerung;05316000;31.12.2017;166.740\n", encoding="utf-8"
+    )
     conflict = imon(home, "import", str(data))
-    assert "166.737" in conflict.stderr and "166.740" in conflict.stderr and "1 Zeile mit Konflikt; 0 Fehler, 1 Warnung" in conflict.stdout
+    assert (
+        "166.737" in conflict.stderr
+        and "166.740" in conflict.stderr
+        and "1 Zeile mit Konflikt; 0 Fehler, 1 Warnung" in conflict.stdout
+    )
     assert "166740" not in imon(home, "export-data", "-", "--indicator", "bevoelkerung").stdout
     imon(home, "import", str(data), "--replace")
     assert "166740" in imon(home, "export-data", "-", "--indicator", "bevoelkerung").stdout
@@ -99,7 +114,9 @@ def test_import_dry_run_replace_and_rollback(home, tmp_path):
 def test_a_mistyped_option_is_explained_in_german(tmp_path):
     result = imon(tmp_path, "import", "daten.csv", "--format", "odt", check=False)
     assert result.returncode == 2
-    assert "Fehler: Argument --format: ungültige Wahl: 'odt'" in result.stderr and result.stderr.startswith("Aufruf: ")
+    assert "Fehler: Argument --format: ungültige Wahl: 'odt'" in result.stderr and result.stderr.startswith(
+        "Aufruf: "
+    )
     assert "Optionen:" in imon(tmp_path, "export-data", "--help").stdout
 
 

@@ -42,8 +42,22 @@ def empty_database():
     m.Indicator.objects.update(numerator=None, denominator=None)
     m.Area.objects.update(parent=None)
     for model in [
-        m.Observation, m.Decision, m.NextStep, m.Meeting, m.Measure, m.Goal, m.ContactPoint, m.Indicator,
-        m.DimensionValue, m.Dimension, m.Source, m.StrategicGoal, m.FieldOfAction, m.Concept, m.Body, m.Area,
+        m.Observation,
+        m.Decision,
+        m.NextStep,
+        m.Meeting,
+        m.Measure,
+        m.Goal,
+        m.ContactPoint,
+        m.Indicator,
+        m.DimensionValue,
+        m.Dimension,
+        m.Source,
+        m.StrategicGoal,
+        m.FieldOfAction,
+        m.Concept,
+        m.Body,
+        m.Area,
         m.Municipality,
     ]:
         model.objects.all().delete()
@@ -91,7 +105,9 @@ def test_loading_a_changed_file_updates_by_key(demo, demo_data):
     measure = m.Measure.objects.get(key="C1")
     assert measure.title == "Neuer Titel"
     assert measure.next_steps.get(key="1").due_date == datetime.date(2020, 3, 31)
-    assert m.Observation.objects.get(indicator__key="bevoelkerung", reference_date="2016-12-31").value == 166082
+    assert (
+        m.Observation.objects.get(indicator__key="bevoelkerung", reference_date="2016-12-31").value == 166082
+    )
 
 
 def test_records_missing_from_the_file_are_kept(demo, demo_data):
@@ -103,7 +119,9 @@ def test_records_missing_from_the_file_are_kept(demo, demo_data):
 
 def test_leading_zeros_and_words_are_not_turned_into_numbers_or_booleans(db, demo_text):
     text = demo_text.replace('ags: "05316000"', "ags: 05316000")
-    text = text.replace("  - key: ki-leverkusen\n", "  - key: ki-leverkusen\n    languages: [de, no, tr]\n", 1)
+    text = text.replace(
+        "  - key: ki-leverkusen\n", "  - key: ki-leverkusen\n    languages: [de, no, tr]\n", 1
+    )
     assert "ags: 05316000" in text and "languages: [de, no, tr]" in text
     conceptfile.load_text(text)
     assert m.Municipality.objects.get().ags == "05316000"
@@ -148,21 +166,39 @@ INVALID = {
     ),
     "bad date": (_set(["meetings", 0, "date"], "2019-02-30"), "meetings[0].date", "'2019-02-30'"),
     "negative count": (_set(["measures", 0, "participants"], -5), "measures[0].participants", "-5"),
-    "unknown field of action": (_set(["measures", 0, "field_of_action"], "Z"), "measures[0].field_of_action", "'Z'"),
+    "unknown field of action": (
+        _set(["measures", 0, "field_of_action"], "Z"),
+        "measures[0].field_of_action",
+        "'Z'",
+    ),
     "negative observed count": (_set(["observations", 0, "value"], -1), "observations[0].value", "-1"),
     "share above 100": (_set(["observations", 2, "value"], 151), "observations[2].value", "151"),
     "unknown field": (_set(["measures", 0, "statuss"], "planned"), "measures[0].statuss", "unbekanntes Feld"),
-    "missing required field": (_set(["fields_of_action", 0, "title"], DELETE), "fields_of_action[0].title", ""),
-    "red light without reason": (_set(["measures", 0, "traffic_light"], "red"), "measures[0].traffic_light_reason", ""),
+    "missing required field": (
+        _set(["fields_of_action", 0, "title"], DELETE),
+        "fields_of_action[0].title",
+        "",
+    ),
+    "red light without reason": (
+        _set(["measures", 0, "traffic_light"], "red"),
+        "measures[0].traffic_light_reason",
+        "",
+    ),
     "end before start": (
-        lambda d: d["measures"][0].update(start_date=datetime.date(2020, 1, 1), end_date=datetime.date(2019, 1, 1)),
+        lambda d: d["measures"][0].update(
+            start_date=datetime.date(2020, 1, 1), end_date=datetime.date(2019, 1, 1)
+        ),
         "measures[0].end_date",
         "",
     ),
     "symbol with a value": (_set(["observations", 0, "flag"], "."), "observations[0].value", "'.'"),
     "unknown symbol": (_set(["observations", 1, "flag"], "*"), "observations[1].flag", "'*'"),
     "missing value": (_set(["observations", 1, "value"], DELETE), "observations[1].value", ""),
-    "wrong disaggregation": (_set(["observations", 6, "dims"], {"haushaltsgroesse": "1"}), "observations[6].dims", ""),
+    "wrong disaggregation": (
+        _set(["observations", 6, "dims"], {"haushaltsgroesse": "1"}),
+        "observations[6].dims",
+        "",
+    ),
     "unknown dimension value": (
         _set(["observations", 6, "dims"], {"altersgruppe": "99plus"}),
         "observations[6].dims.altersgruppe",
@@ -175,7 +211,11 @@ INVALID = {
     ),
     "bad AGS": (_set(["municipality", "ags"], "5316000"), "municipality.ags", "'5316000'"),
     "area cycle": (_set(["areas", 0, "parent"], "lev-wiesdorf"), "areas[0].parent", ""),
-    "bad e-mail": (_set(["contact_points", 0, "email"], "ki at leverkusen"), "contact_points[0].email", "'ki at leverkusen'"),
+    "bad e-mail": (
+        _set(["contact_points", 0, "email"], "ki at leverkusen"),
+        "contact_points[0].email",
+        "'ki at leverkusen'",
+    ),
     "unknown section": (_set(["massnahmen"], []), "massnahmen", ""),
     "newer format": (_set(["format_version"], 2), "format_version", "2"),
     "text too long for the database": (_set(["measures", 0, "title"], "x" * 600), "measures[0].title", "600"),
@@ -246,5 +286,7 @@ def test_a_second_municipality_with_the_same_ags_is_refused(demo, demo_text):
     assert changed != demo_text
     with pytest.raises(conceptfile.ConceptFileError) as error:
         conceptfile.load_text(changed)
-    assert "municipality: steht im Widerspruch zu einem gespeicherten Datensatz" in str(error.value.problems[0])
+    assert "municipality: steht im Widerspruch zu einem gespeicherten Datensatz" in str(
+        error.value.problems[0]
+    )
     assert list(m.Municipality.objects.values_list("key", flat=True)) == ["leverkusen"]

@@ -34,8 +34,18 @@ def audit(cells, equations, hidden):
     for key in unknown:
         objective = np.zeros(len(unknown))
         objective[position[key]] = 1
-        low = linprog(objective, A_eq=np.array(rows) if rows else None, b_eq=np.array(rhs) if rows else None, bounds=(0, None))
-        high = linprog(-objective, A_eq=np.array(rows) if rows else None, b_eq=np.array(rhs) if rows else None, bounds=(0, None))
+        low = linprog(
+            objective,
+            A_eq=np.array(rows) if rows else None,
+            b_eq=np.array(rhs) if rows else None,
+            bounds=(0, None),
+        )
+        high = linprog(
+            -objective,
+            A_eq=np.array(rows) if rows else None,
+            b_eq=np.array(rhs) if rows else None,
+            bounds=(0, None),
+        )
         result[key] = (low.fun, float("inf") if high.status == 3 else -high.fun)
     return result
 
@@ -45,7 +55,9 @@ def linked_tables(draw):
     """A table of counts with row, column and grand totals, and a linked table of persons
     (= size × count per cell), as a household table with its persons row."""
     n_rows, n_cols = draw(st.integers(1, 4)), draw(st.integers(2, 5))
-    counts = [[draw(st.one_of(st.integers(0, 4), st.integers(5, 60))) for _ in range(n_cols)] for _ in range(n_rows)]
+    counts = [
+        [draw(st.one_of(st.integers(0, 4), st.integers(5, 60))) for _ in range(n_cols)] for _ in range(n_rows)
+    ]
     cells, equations = {}, []
     rows, cols = [f"r{r}" for r in range(n_rows)], [f"c{col}" for col in range(n_cols)]
     for r, row_key in enumerate(rows):
@@ -56,10 +68,14 @@ def linked_tables(draw):
     for table in ("hh", "persons"):
         for row_key in rows:
             cells[(table, row_key, "total")] = sum(cells[(table, row_key, col_key)] for col_key in cols)
-            equations.append([(1, (table, row_key, "total")), *((-1, (table, row_key, col_key)) for col_key in cols)])
+            equations.append(
+                [(1, (table, row_key, "total")), *((-1, (table, row_key, col_key)) for col_key in cols)]
+            )
         for col_key in [*cols, "total"]:
             cells[(table, "total", col_key)] = sum(cells[(table, row_key, col_key)] for row_key in rows)
-            equations.append([(1, (table, "total", col_key)), *((-1, (table, row_key, col_key)) for row_key in rows)])
+            equations.append(
+                [(1, (table, "total", col_key)), *((-1, (table, row_key, col_key)) for row_key in rows)]
+            )
     return cells, equations
 
 
@@ -85,7 +101,9 @@ def test_the_choice_is_stable(table):
     relations = [c.Relation(tuple(eq)) for eq in equations]
     values = {k: (v, "", {}) for k, v in cells.items()}
     first = c.suppress(values, relations, lambda key: key[0] == "hh")
-    again = c.suppress(dict(reversed(list(values.items()))), list(reversed(relations)), lambda key: key[0] == "hh")
+    again = c.suppress(
+        dict(reversed(list(values.items()))), list(reversed(relations)), lambda key: key[0] == "hh"
+    )
     assert first == again
 
 
@@ -101,11 +119,17 @@ def public_export(indicator):
     from imon.core import exports
 
     exports.write(buffer, "csv", *exports.table(exports.observations(indicator), public=True))
-    return {row["haushaltsgroesse"]: (row["value"], row["flag"]) for row in csv.DictReader(io.StringIO(buffer.getvalue().decode()))}
+    return {
+        row["haushaltsgroesse"]: (row["value"], row["flag"])
+        for row in csv.DictReader(io.StringIO(buffer.getvalue().decode()))
+    }
 
 
 def test_demo_household_table_hides_small_households_and_what_reveals_them(demo):
-    households, persons = public_export("wohnungssuchende-haushalte"), public_export("wohnungssuchende-personen")
+    households, persons = (
+        public_export("wohnungssuchende-haushalte"),
+        public_export("wohnungssuchende-personen"),
+    )
     for size in ("9", "10", "11"):
         assert households[size] == ("", ".") and persons[size] == ("", ".")
     assert households["1"] == ("402", "") and households["insgesamt"][0] in ("640", "")
@@ -117,7 +141,11 @@ def test_export_data_public_applies_the_boundary(demo, tmp_path):
     call_command("export_data", str(public), indicator="wohnungssuchende-haushalte", public=True)
     staff_rows = {r["haushaltsgroesse"]: r for r in csv.DictReader(staff.open(encoding="utf-8"))}
     public_rows = {r["haushaltsgroesse"]: r for r in csv.DictReader(public.open(encoding="utf-8"))}
-    assert staff_rows["10"]["value"] == "1" and public_rows["10"]["value"] == "" and public_rows["10"]["flag"] == "."
+    assert (
+        staff_rows["10"]["value"] == "1"
+        and public_rows["10"]["value"] == ""
+        and public_rows["10"]["flag"] == "."
+    )
 
 
 def test_staff_see_true_values_marked_and_a_page_explains_each_block(demo, client, ki_admin):
@@ -139,10 +167,18 @@ def test_derived_shares_follow_their_numerator_and_minimum_denominator(demo, tmp
 
     count = m.Indicator.objects.create(key="kleine-zahl", title="Kleine Zahl", unit="Personen")
     share = m.Indicator.objects.create(
-        key="anteil-kleine-zahl", title="Anteil", unit="%", kind="share", numerator=count,
+        key="anteil-kleine-zahl",
+        title="Anteil",
+        unit="%",
+        kind="share",
+        numerator=count,
         denominator=m.Indicator.objects.get(key="bevoelkerung"),
     )
-    lines = ["indicator;area;reference_date;value", "kleine-zahl;05316000;31.12.2016;2", "kleine-zahl;05316000;31.12.2017;40"]
+    lines = [
+        "indicator;area;reference_date;value",
+        "kleine-zahl;05316000;31.12.2016;2",
+        "kleine-zahl;05316000;31.12.2017;40",
+    ]
     imports.apply_import(plan_for(write_csv(tmp_path / "k.csv", lines)))
     header, rows = exports.table(exports.observations("anteil-kleine-zahl"), public=True)
     public = {r["reference_date"].isoformat(): (r["value"], r["flag"]) for r in rows}
@@ -171,8 +207,14 @@ def test_inconsistent_part_is_bounded_on_its_own_and_does_not_disturb_the_others
     # a + b = 5 and a + b = 6 cannot both hold: the batch of programs has no solution, so each
     # cell is bounded on its own, and an inconsistent part counts as revealing until more is hidden.
     cells = {
-        "a": (1, "", {}), "b": (4, "", {}), "t": (5, "", {}), "u": (6, "", {}),
-        "x": (2, "", {}), "y": (30, "", {}), "z": (40, "", {}), "s": (72, "", {}),
+        "a": (1, "", {}),
+        "b": (4, "", {}),
+        "t": (5, "", {}),
+        "u": (6, "", {}),
+        "x": (2, "", {}),
+        "y": (30, "", {}),
+        "z": (40, "", {}),
+        "s": (72, "", {}),
     }
     relations = [
         c.Relation(((1, "t"), (-1, "a"), (-1, "b"))),
@@ -195,7 +237,12 @@ def test_footnote_and_alt_text_name_symbols_reasons_and_counts():
 
     with translation.override("en"):
         note = c.footnote(["primary", "secondary", "secondary"])
-        assert "“.”" in note and "§ 16 BStatG" in note and "minimum count" in note and "secondary suppression" in note
+        assert (
+            "“.”" in note
+            and "§ 16 BStatG" in note
+            and "minimum count" in note
+            and "secondary suppression" in note
+        )
         assert "“/”" not in note and "by the source" not in note
         assert "“/”" in c.footnote(["uncertain"]) and "“.”" not in c.footnote(["uncertain"])
         assert c.footnote([]) == ""
@@ -236,10 +283,21 @@ def test_source_minimum_denominator_marks_shares_uncertain(demo, tmp_path):
     source = m.Source.objects.get(key="statistikstelle")
     count = m.Indicator.objects.create(key="zahl", title="Zahl", unit="Personen", source=source)
     m.Indicator.objects.create(
-        key="anteil-zahl", title="Anteil", unit="%", kind="share", numerator=count,
-        denominator=m.Indicator.objects.get(key="bevoelkerung"), source=source,
+        key="anteil-zahl",
+        title="Anteil",
+        unit="%",
+        kind="share",
+        numerator=count,
+        denominator=m.Indicator.objects.get(key="bevoelkerung"),
+        source=source,
     )
-    imports.apply_import(plan_for(write_csv(tmp_path / "z.csv", ["indicator;area;reference_date;value", "zahl;05316000;31.12.2017;400"])))
+    imports.apply_import(
+        plan_for(
+            write_csv(
+                tmp_path / "z.csv", ["indicator;area;reference_date;value", "zahl;05316000;31.12.2017;400"]
+            )
+        )
+    )
     header, rows = exports.table(exports.observations("anteil-zahl"), public=True)
     assert rows and rows[0]["flag"] != "/"
     source.min_denominator = 500_000
@@ -255,7 +313,11 @@ def test_small_areas_get_the_stricter_minimum_count(demo, tmp_path, settings):
 
     source = m.Source.objects.get(key="statistikstelle")
     m.Indicator.objects.create(key="kleinraeumig", title="Kleinräumig", unit="Personen", source=source)
-    lines = ["indicator;area;reference_date;value", "kleinraeumig;05316000;31.12.2017;4", "kleinraeumig;lev-wiesdorf;31.12.2017;4"]
+    lines = [
+        "indicator;area;reference_date;value",
+        "kleinraeumig;05316000;31.12.2017;4",
+        "kleinraeumig;lev-wiesdorf;31.12.2017;4",
+    ]
     imports.apply_import(plan_for(write_csv(tmp_path / "k.csv", lines)))
 
     def hidden_areas():
@@ -267,7 +329,9 @@ def test_small_areas_get_the_stricter_minimum_count(demo, tmp_path, settings):
     source.small_area_min_count = 4  # the source's setting wins over the project's
     source.save(update_fields=["small_area_min_count"])
     assert hidden_areas() == set()
-    m.Indicator.objects.filter(key="kleinraeumig").update(small_area_min_count=10)  # the indicator's wins over both
+    m.Indicator.objects.filter(key="kleinraeumig").update(
+        small_area_min_count=10
+    )  # the indicator's wins over both
     assert hidden_areas() == {"lev-wiesdorf"}
 
 
@@ -283,7 +347,12 @@ def test_source_rules_round_trip_through_the_concept_file_and_show_in_the_admin(
     indicator["small_area_min_count"] = 6
     conceptfile.load_text(yamlio.dump(data))
     stored = m.Source.objects.get(key="fb-soziales")
-    assert (stored.min_count, stored.small_area_min_count, stored.rounding, stored.min_denominator) == (5, 7, 10, 100)
+    assert (stored.min_count, stored.small_area_min_count, stored.rounding, stored.min_denominator) == (
+        5,
+        7,
+        10,
+        100,
+    )
     assert m.Indicator.objects.get(key="wohnungssuchende-haushalte").small_area_min_count == 6
     again = next(s for s in conceptfile.dump(concept)["sources"] if s["key"] == "fb-soziales")
     assert again["small_area_min_count"] == 7 and again["rounding"] == 10

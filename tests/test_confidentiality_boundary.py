@@ -71,11 +71,15 @@ def observation_reads(source: str) -> list[tuple[int, str, bool]]:
             what = "observation_set"
         elif isinstance(node, ast.Attribute) and node.attr == "observations":
             owner = node.value
-            if not (isinstance(owner, ast.Name) and owner.id == "self"):  # self.observations: an attribute of one's own
+            if not (
+                isinstance(owner, ast.Name) and owner.id == "self"
+            ):  # self.observations: an attribute of one's own
                 what = "observations"
         elif isinstance(node, ast.ImportFrom):
             names = {alias.name for alias in node.names}
-            if "Observation" in names or ("observations" in names and (node.module or "").endswith("exports")):
+            if "Observation" in names or (
+                "observations" in names and (node.module or "").endswith("exports")
+            ):
                 what = "import"
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
             if "observations__" in node.value or "core_observation" in node.value:
@@ -147,7 +151,9 @@ def test_only_listed_modules_read_observations():
 def test_the_lists_name_only_modules_that_read_observations():
     sources = dict(python_modules())
     for relative in [*STAFF_ONLY, *COUNT_ONLY]:
-        assert observation_reads(sources[relative]), f"{relative} no longer reads observations: remove it from the list"
+        assert observation_reads(sources[relative]), (
+            f"{relative} no longer reads observations: remove it from the list"
+        )
 
 
 @pytest.mark.parametrize("relative", sorted(BOUNDARY_CALLERS))
@@ -157,7 +163,9 @@ def test_publishing_modules_pass_every_observation_through_the_boundary(relative
         pytest.skip(f"{relative} does not exist yet")
     source = path.read_text(encoding="utf-8")
     if observation_reads(source):
-        assert {"hidden_cells", "public_value"} <= calls(source), f"{relative} reads observations without hidden_cells"
+        assert {"hidden_cells", "public_value"} <= calls(source), (
+            f"{relative} reads observations without hidden_cells"
+        )
 
 
 def test_staff_pages_that_read_observations_require_a_permission():
@@ -165,7 +173,9 @@ def test_staff_pages_that_read_observations_require_a_permission():
     for function in tree.body:
         if isinstance(function, ast.FunctionDef) and observation_reads(ast.unparse(function)):
             decorators = {ast.unparse(d).split("(")[0] for d in function.decorator_list}
-            assert decorators & {"permission_required", "staff_member_required", "login_required"}, function.name
+            assert decorators & {"permission_required", "staff_member_required", "login_required"}, (
+                function.name
+            )
 
 
 def test_no_public_template_reads_observations():
@@ -173,7 +183,9 @@ def test_no_public_template_reads_observations():
     for path in sorted(ROOT.rglob("templates/**/*.html")):
         relative = path.relative_to(ROOT).as_posix()
         text = path.read_text(encoding="utf-8")
-        if relative not in STAFF_TEMPLATES and any(s in text for s in (".observations.", "observation_set", "observations__")):
+        if relative not in STAFF_TEMPLATES and any(
+            s in text for s in (".observations.", "observation_set", "observations__")
+        ):
             offending.append(relative)
     assert not offending
 
@@ -185,7 +197,9 @@ def test_export_calls_outside_the_cli_ask_for_the_public_version():
         for node in ast.walk(ast.parse(source)):
             if isinstance(node, ast.Call) and ast.unparse(node.func) in ("exports.table", "table"):
                 public = {k.arg: k.value for k in node.keywords}.get("public")
-                assert isinstance(public, ast.Constant) and public.value is True, f"imon/{relative}:{node.lineno}"
+                assert isinstance(public, ast.Constant) and public.value is True, (
+                    f"imon/{relative}:{node.lineno}"
+                )
 
 
 def _read(path, fmt):
@@ -196,7 +210,10 @@ def _read(path, fmt):
         header, *rows = [list(r) for r in sheet.iter_rows(values_only=True)]
         return [{h: ("" if v is None else str(v)) for h, v in zip(header, row)} for row in rows]
     if fmt == "json":
-        return [{k: ("" if v is None else str(v)) for k, v in row.items()} for row in json.loads(path.read_text())["observations"]]
+        return [
+            {k: ("" if v is None else str(v)) for k, v in row.items()}
+            for row in json.loads(path.read_text())["observations"]
+        ]
     german = fmt == "csv-de"
     text = path.read_text(encoding="utf-8-sig" if german else "utf-8")
     return list(csv.DictReader(io.StringIO(text), delimiter=";" if german else ","))
@@ -212,7 +229,11 @@ def test_export_data_public_hides_the_small_households_in_every_format(demo, tmp
     household = ("wohnungssuchende-haushalte", "wohnungssuchende-personen")
 
     def cells(rows):
-        return {(r["indicator"], r["haushaltsgroesse"]): (r["value"], r["flag"]) for r in rows if r["indicator"] in household}
+        return {
+            (r["indicator"], r["haushaltsgroesse"]): (r["value"], r["flag"])
+            for r in rows
+            if r["indicator"] in household
+        }
 
     staff_cells, public_cells = cells(_read(staff, fmt)), cells(_read(public, fmt))
     for size in ("9", "10", "11"):

@@ -70,5 +70,7 @@ def test_a_post_with_a_valid_token_passes_the_check(ki_admin):
     client = Client(enforce_csrf_checks=True)
     page = client.get("/admin/login/")
     token = page.cookies["csrftoken"].value
-    response = client.post("/admin/login/", {"username": "anna", "password": "sicheres-passwort-1", "csrfmiddlewaretoken": token})
+    response = client.post(
+        "/admin/login/", {"username": "anna", "password": "sicheres-passwort-1", "csrfmiddlewaretoken": token}
+    )
     assert response.status_code == 302

@@ -23,11 +23,16 @@ def imon(*args, database_url):
     return subprocess.run([sys.executable, "-m", "imon.cli", *args], env=env, capture_output=True, text=True)
 
 
-@pytest.mark.parametrize("database_url", [
-    "postgresql://postgres@127.0.0.1:1/imon",  # nothing listens on port 1
-    "sqlite:////nicht/vorhanden/imon.sqlite3",
-])
-@pytest.mark.parametrize("command", [["dump-concept", "-"], ["migrate"], ["backup", "/tmp/imon-unreachable.zip"]])
+@pytest.mark.parametrize(
+    "database_url",
+    [
+        "postgresql://postgres@127.0.0.1:1/imon",  # nothing listens on port 1
+        "sqlite:////nicht/vorhanden/imon.sqlite3",
+    ],
+)
+@pytest.mark.parametrize(
+    "command", [["dump-concept", "-"], ["migrate"], ["backup", "/tmp/imon-unreachable.zip"]]
+)
 def test_the_command_line_says_so_in_german_and_exits_non_zero(database_url, command):
     result = imon(*command, database_url=database_url)
     assert result.returncode == 3
@@ -172,9 +177,15 @@ def test_imon_serve_survives_a_database_outage(tmp_path):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if not k.startswith("IMON_")}
-    env.update(IMON_HOME=str(tmp_path), IMON_DATABASE_URL=f"postgresql://{settings['USER']}@127.0.0.1:{proxy.port}/{settings['NAME']}")
+    env.update(
+        IMON_HOME=str(tmp_path),
+        IMON_DATABASE_URL=f"postgresql://{settings['USER']}@127.0.0.1:{proxy.port}/{settings['NAME']}",
+    )
     server = subprocess.Popen(
-        [sys.executable, "-m", "imon.cli", "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        [sys.executable, "-m", "imon.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     session = "sessionid=" + "k" * 32  # a well-formed session key: looked up in the database

@@ -103,7 +103,12 @@ def test_demo_has_eight_fields_governance_and_workshop(demo):
     concept = m.Concept.objects.get()
     assert [f.code for f in concept.fields_of_action.all()] == list("ABCDEFGH")
     assert concept.municipality.ags == "05316000"
-    assert {b.kind for b in m.Body.objects.all()} >= {"staff_unit", "controlling_group", "expert_group", "executive_board"}
+    assert {b.kind for b in m.Body.objects.all()} >= {
+        "staff_unit",
+        "controlling_group",
+        "expert_group",
+        "executive_board",
+    }
     workshop = m.Meeting.objects.get(date="2019-05-07")
     assert workshop.kind == "workshop"
     assert {b.key for b in workshop.other_bodies.all()} == {"controlling-gruppe"}
@@ -154,7 +159,9 @@ def test_admin_shows_measures_and_indicator_figures_in_german_format(demo, admin
         assert f">{measure.key}<" in page
     assert "in Umsetzung" in page
     population = m.Indicator.objects.get(key="bevoelkerung")
-    page = admin_client_de.get(f"/admin/core/observation/?indicator__id__exact={population.pk}").content.decode()
+    page = admin_client_de.get(
+        f"/admin/core/observation/?indicator__id__exact={population.pk}"
+    ).content.decode()
     assert "166.737" in page and "166.081" in page
     share = m.Indicator.objects.get(key="anteil-auslaendisch")
     page = admin_client_de.get(f"/admin/core/observation/?indicator__id__exact={share.pk}").content.decode()
@@ -164,8 +171,20 @@ def test_admin_shows_measures_and_indicator_figures_in_german_format(demo, admin
 @pytest.mark.parametrize(
     "model",
     [
-        m.Municipality, m.Area, m.Concept, m.FieldOfAction, m.StrategicGoal, m.Goal, m.Measure, m.Body,
-        m.Meeting, m.Source, m.Dimension, m.Indicator, m.Observation, m.ContactPoint,
+        m.Municipality,
+        m.Area,
+        m.Concept,
+        m.FieldOfAction,
+        m.StrategicGoal,
+        m.Goal,
+        m.Measure,
+        m.Body,
+        m.Meeting,
+        m.Source,
+        m.Dimension,
+        m.Indicator,
+        m.Observation,
+        m.ContactPoint,
     ],
 )
 def test_every_admin_page_opens(demo, admin_client_de, model):

@@ -20,11 +20,18 @@ HEADERS = [
     b"PK\x03\x04",
     b"",
 ]
-settings_fuzz = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+settings_fuzz = settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 def counts():
-    return m.Observation.objects.count(), m.ImportRecord.objects.count(), m.Indicator.objects.count(), m.Area.objects.count()
+    return (
+        m.Observation.objects.count(),
+        m.ImportRecord.objects.count(),
+        m.Indicator.objects.count(),
+        m.Area.objects.count(),
+    )
 
 
 @settings_fuzz
@@ -44,7 +51,21 @@ def test_importers_survive_random_bytes(demo, header, body, fmt):
 
 
 cell = st.one_of(
-    st.sampled_from(["bevoelkerung", "gefluechtete", "05316000", "31.12.2019", "2019-12-31", "insgesamt", "a", "1.234", "-", ".", "x"]),
+    st.sampled_from(
+        [
+            "bevoelkerung",
+            "gefluechtete",
+            "05316000",
+            "31.12.2019",
+            "2019-12-31",
+            "insgesamt",
+            "a",
+            "1.234",
+            "-",
+            ".",
+            "x",
+        ]
+    ),
     st.text(max_size=8),
 )
 
@@ -52,7 +73,10 @@ cell = st.one_of(
 @settings_fuzz
 @given(st.lists(st.lists(cell, min_size=1, max_size=6), max_size=8), st.sampled_from([";", ","]))
 def test_importers_survive_random_tables(demo, rows, delimiter):
-    data = "\n".join(delimiter.join(r) for r in [["indicator", "area", "reference_date", "aufenthaltsstatus", "value"], *rows])
+    data = "\n".join(
+        delimiter.join(r)
+        for r in [["indicator", "area", "reference_date", "aufenthaltsstatus", "value"], *rows]
+    )
     before = counts()
     try:
         plan = imports.plan_import(parse_bytes(data.encode(), "t.csv"), "t.csv", "0" * 64)
@@ -83,7 +107,7 @@ RENAMED = (DEMO_FILE.read_bytes().index(b"key: ik-leverkusen-2017") + len("key: 
 @example(*RENAMED)
 def test_concept_loader_survives_damaged_demo_files(db, position, garbage):
     text = DEMO_FILE.read_bytes()
-    damaged = text[:position] + garbage + text[position + len(garbage):]
+    damaged = text[:position] + garbage + text[position + len(garbage) :]
     # Earlier examples of this test may have loaded a file whose damage left it valid, some
     # under another key (a second concept): every stored concept must stay as it was.
     before = stored_concepts()

@@ -46,16 +46,23 @@ def po_entries(path: Path) -> dict[tuple[str | None, str], dict]:
 def test_every_string_has_a_german_translation():
     entries = po_entries(LOCALE / "django.po")
     assert len(entries) > 200
-    missing = [msgid for (_context, msgid), e in entries.items() if msgid and (not all(e["msgstr"]) or e["fuzzy"])]
+    missing = [
+        msgid for (_context, msgid), e in entries.items() if msgid and (not all(e["msgstr"]) or e["fuzzy"])
+    ]
     assert missing == []
 
 
 def test_compiled_catalogue_matches_the_po_file():
     catalogue = gettext.GNUTranslations((LOCALE / "django.mo").open("rb"))
+
     def text(po_string):
         return po_string.encode().decode("unicode_escape").encode("latin-1").decode("utf-8")
 
     for (context, msgid), entry in po_entries(LOCALE / "django.po").items():
         if msgid and len(entry["msgstr"]) == 1:
-            found = catalogue.pgettext(text(context), text(msgid)) if context is not None else catalogue.gettext(text(msgid))
+            found = (
+                catalogue.pgettext(text(context), text(msgid))
+                if context is not None
+                else catalogue.gettext(text(msgid))
+            )
             assert found == text(entry["msgstr"][0])

@@ -29,8 +29,11 @@ def test_a_value_written_meanwhile_by_other_means_is_no_duplicate(demo, tmp_path
     plan = plan_for(write_csv(tmp_path / "g.csv", gefluechtete_2019()))
     indicator = m.Indicator.objects.get(key="gefluechtete")
     m.Observation.objects.create(
-        indicator=indicator, area=m.Area.objects.get(key="05316000"), reference_date="2019-12-31",
-        dims={"aufenthaltsstatus": "c"}, value=1,
+        indicator=indicator,
+        area=m.Area.objects.get(key="05316000"),
+        reference_date="2019-12-31",
+        dims={"aufenthaltsstatus": "c"},
+        value=1,
     )
     with pytest.raises(imports.StalePlanError):
         imports.apply_import(plan)
@@ -46,7 +49,9 @@ def test_an_import_killed_midway_leaves_no_partial_data(tmp_path):
     env["IMON_HOME"] = str(tmp_path)
     settings = connection.settings_dict
     if connection.vendor == "postgresql":
-        env["IMON_DATABASE_URL"] = f"postgresql://{settings['USER']}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}"
+        env["IMON_DATABASE_URL"] = (
+            f"postgresql://{settings['USER']}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}"
+        )
     else:
         subprocess.run([sys.executable, "-m", "imon.cli", "migrate", "-v0"], env=env, check=True)
     # The import kills itself (SIGKILL: no clean-up of any kind) once 40,000 of its rows are written.
@@ -66,7 +71,9 @@ def test_an_import_killed_midway_leaves_no_partial_data(tmp_path):
         "from imon import cli\n"
         "cli.main(['imon', 'import', sys.argv[1]])\n"
     )
-    proc = subprocess.Popen([sys.executable, "-c", killed_midway, str(path)], env=env, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", killed_midway, str(path)], env=env, stderr=subprocess.PIPE, text=True
+    )
     _out, err = proc.communicate()
     assert proc.returncode == -signal.SIGKILL, err
     if connection.vendor == "postgresql":
@@ -74,5 +81,7 @@ def test_an_import_killed_midway_leaves_no_partial_data(tmp_path):
         assert not m.Indicator.objects.filter(key="12521-bev001").exists()
     else:
         check = "from imon.core import models as m; print(m.Observation.objects.count(), m.ImportRecord.objects.count(), m.Indicator.objects.count())"
-        out = subprocess.run([sys.executable, "-m", "imon.cli", "shell", "-c", check], env=env, capture_output=True, text=True)
+        out = subprocess.run(
+            [sys.executable, "-m", "imon.cli", "shell", "-c", check], env=env, capture_output=True, text=True
+        )
         assert out.stdout.strip().splitlines()[-1].split() == ["0", "0", "0"], out.stdout + out.stderr

@@ -21,7 +21,10 @@ def stored(indicator, date, dim_key=""):
 
 
 def test_windows_1252_with_german_headers_and_decimal_comma(demo, tmp_path):
-    lines = ["Kennzahl;Gebiet;Stichtag;Wert;Zeichen;Anmerkung", "anteil-auslaendisch;05316000;31.12.2018;16,2;p;Schätzung für Übergänge"]
+    lines = [
+        "Kennzahl;Gebiet;Stichtag;Wert;Zeichen;Anmerkung",
+        "anteil-auslaendisch;05316000;31.12.2018;16,2;p;Schätzung für Übergänge",
+    ]
     path = write_csv(tmp_path / "x.csv", lines, encoding="cp1252")
     imports.apply_import(plan_for(path))
     obs = stored("anteil-auslaendisch", "2018-12-31")
@@ -30,7 +33,10 @@ def test_windows_1252_with_german_headers_and_decimal_comma(demo, tmp_path):
 
 def test_mac_roman_from_excel_for_mac_is_read(demo, tmp_path):
     """Excel for Mac's "CSV (Macintosh)" is Mac Roman: its ä, ö, ü read as Windows-1252 would be Š, š, Ÿ."""
-    lines = ["Kennzahl;Gebiet;Stichtag;Wert;Zeichen;Anmerkung", "anteil-auslaendisch;05316000;31.12.2018;16,2;p;Schätzung für Übergänge, größer"]
+    lines = [
+        "Kennzahl;Gebiet;Stichtag;Wert;Zeichen;Anmerkung",
+        "anteil-auslaendisch;05316000;31.12.2018;16,2;p;Schätzung für Übergänge, größer",
+    ]
     imports.apply_import(plan_for(write_csv(tmp_path / "x.csv", lines, encoding="mac_roman")))
     assert stored("anteil-auslaendisch", "2018-12-31").note == "Schätzung für Übergänge, größer"
 
@@ -64,7 +70,11 @@ def test_comma_separated_file_uses_decimal_points(demo, tmp_path):
 
 def test_excel_unicode_text_is_read(demo, tmp_path):
     """Excel's "Unicode-Text": UTF-16 with BOM, tab-separated, German numbers."""
-    lines = ["Kennzahl\tGebiet\tStichtag\tWert", "anteil-auslaendisch\t05316000\t31.12.2018\t16,2", "bevoelkerung\t05316000\t31.12.2018\t166.500"]
+    lines = [
+        "Kennzahl\tGebiet\tStichtag\tWert",
+        "anteil-auslaendisch\t05316000\t31.12.2018\t16,2",
+        "bevoelkerung\t05316000\t31.12.2018\t166.500",
+    ]
     imports.apply_import(plan_for(write_csv(tmp_path / "x.txt", lines, encoding="utf-16")))
     assert stored("anteil-auslaendisch", "2018-12-31").value == Decimal("16.2")
     assert stored("bevoelkerung", "2018-12-31").value == 166500
@@ -78,7 +88,9 @@ def test_xlsx_with_title_rows_and_footnotes(demo, tmp_path):
     sheet.append([])
     for line in gefluechtete_2019():
         cells = line.split(";")
-        sheet.append([int(c) if c.isdigit() and cells[0] != "Kennzahl" and c == cells[-1] else c for c in cells])
+        sheet.append(
+            [int(c) if c.isdigit() and cells[0] != "Kennzahl" and c == cells[-1] else c for c in cells]
+        )
     sheet.append([])
     sheet.append(["Quelle: Statistikstelle. Fußnote: vorläufige Zahlen."])
     path = tmp_path / "g.xlsx"
@@ -165,7 +177,7 @@ def forged_zip_bomb() -> bytes:
     forged = struct.pack("<I", packed)
     data[22:26] = forged  # the local header's size
     directory = data.rfind(b"PK\x01\x02")
-    data[directory + 24:directory + 28] = forged  # the central directory's size
+    data[directory + 24 : directory + 28] = forged  # the central directory's size
     return bytes(data)
 
 
@@ -180,15 +192,34 @@ def bad_inputs():
             "Spalten",
         ),
         "unknown format": (b"foo;bar\n1;2\n", "Format"),
-        "unknown indicator": (b"indicator;area;reference_date;value\ngibt-es-nicht;05316000;2019-12-31;1\n", "gibt-es-nicht"),
+        "unknown indicator": (
+            b"indicator;area;reference_date;value\ngibt-es-nicht;05316000;2019-12-31;1\n",
+            "gibt-es-nicht",
+        ),
         "unknown area": (b"indicator;area;reference_date;value\nbevoelkerung;99999;2019-12-31;1\n", "99999"),
-        "duplicate rows": (b"indicator;area;reference_date;value\nbevoelkerung;05316000;2019-12-31;1\nbevoelkerung;05316000;2019-12-31;1\n", "doppelt"),
-        "text instead of a number": (b"indicator;area;reference_date;value\nbevoelkerung;05316000;2019-12-31;viele\n", "keine Zahl"),
-        "bad date": (b"indicator;area;reference_date;value\nbevoelkerung;05316000;31.02.2019;1\n", "31.02.2019"),
+        "duplicate rows": (
+            b"indicator;area;reference_date;value\nbevoelkerung;05316000;2019-12-31;1\nbevoelkerung;05316000;2019-12-31;1\n",
+            "doppelt",
+        ),
+        "text instead of a number": (
+            b"indicator;area;reference_date;value\nbevoelkerung;05316000;2019-12-31;viele\n",
+            "keine Zahl",
+        ),
+        "bad date": (
+            b"indicator;area;reference_date;value\nbevoelkerung;05316000;31.02.2019;1\n",
+            "31.02.2019",
+        ),
         "damaged zip": (b"PK\x03\x04garbage", "beschädigt"),
-        "truncated JSON": (b'{"columns": ["indicator", "area", "reference_date", "value"], "observations": [{"indicator": "bev', "JSON-Datei"),
+        "truncated JSON": (
+            b'{"columns": ["indicator", "area", "reference_date", "value"], "observations": [{"indicator": "bev',
+            "JSON-Datei",
+        ),
         "xlsx zip bomb": (zip_bomb(), "ZIP-Bombe"),
-        "wrong encoding": ("indicator;area;reference_date;value;note\nbevoelkerung;05316000;2019-12-31;1;".encode() + b"\x81\x8d\n", "weder UTF-8"),
+        "wrong encoding": (
+            "indicator;area;reference_date;value;note\nbevoelkerung;05316000;2019-12-31;1;".encode()
+            + b"\x81\x8d\n",
+            "weder UTF-8",
+        ),
     }
 
 

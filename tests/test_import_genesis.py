@@ -51,10 +51,15 @@ def test_symbols_and_quality_marks_are_kept(demo, tmp_path):
     assert observations.filter(flag="-", value=None).exists()
     assert not observations.filter(value=0).exists()  # a "-" is a symbol, never turned into 0
     for symbol in ("x", "...", "/"):  # not applicable, not yet available, too uncertain
-        assert observations.filter(flag=symbol).exists() and not observations.filter(flag=symbol).exclude(value=None).exists()
+        assert (
+            observations.filter(flag=symbol).exists()
+            and not observations.filter(flag=symbol).exclude(value=None).exists()
+        )
     uncertain = observations.filter(flag="()")  # "(12)": a value of limited reliability
     assert uncertain.exists() and not uncertain.filter(value=None).exists()
-    assert observations.filter(reference_date="2021-12-31", flag="r").exclude(value=None).exists()  # value_q r: revised
+    assert (
+        observations.filter(reference_date="2021-12-31", flag="r").exclude(value=None).exists()
+    )  # value_q r: revised
     provisional = observations.filter(reference_date="2022-12-31")
     assert provisional.exclude(value=None).filter(flag="p").count() == provisional.exclude(value=None).count()
     assert not observations.filter(reference_date="2021-12-31", flag="p").exists()
@@ -93,7 +98,9 @@ def test_gemeinde_codes_find_the_city_or_become_municipalities(demo, tmp_path):
     path = tmp_path / "12411-01-01-5_flat.csv"
     path.write_bytes("\r\n".join(lines).encode("utf-8-sig"))
     run_import(path)
-    stored = dict(m.Observation.objects.filter(indicator__key="12411-bevstd").values_list("area__key", "value"))
+    stored = dict(
+        m.Observation.objects.filter(indicator__key="12411-bevstd").values_list("area__key", "value")
+    )
     assert stored == {"05316000": 165748, "05158004": 44393}
     erkrath = m.Area.objects.get(key="05158004")
     assert (erkrath.name, erkrath.kind, erkrath.parent.key) == ("Erkrath, Stadt", "municipality", "05")
@@ -176,7 +183,9 @@ def _genesis_text(rows, columns=None):
 
 def _parsed_rows(text, name="12521-0041_flat.csv"):
     parsed = parse_bytes(text.encode("utf-8-sig"), name)
-    return parsed, [(r.indicator, r.area, r.date, r.dim_key, r.value, r.flag, r.note, r.line) for r in parsed.rows]
+    return parsed, [
+        (r.indicator, r.area, r.date, r.dim_key, r.value, r.flag, r.note, r.line) for r in parsed.rows
+    ]
 
 
 def _expected(rows, names=None):
@@ -256,7 +265,6 @@ def test_lines_with_missing_or_surplus_columns_are_reported_not_read():
     assert "27 von 30" in parsed.problems[0].message and "31 von 30" in parsed.problems[1].message
 
 
-
 def test_a_table_without_classifying_variables_reads_the_same_either_way():
     lines = [
         "statistics_code;statistics_label;time_code;time_label;time;value;value_unit;value_variable_code;value_variable_label;value_q",
@@ -264,8 +272,16 @@ def test_a_table_without_classifying_variables_reads_the_same_either_way():
         "12411;Bevölkerungsstand;STAG;Stichtag;31.12.2022;84.358.845;Anzahl;BEVSTD;Bevölkerungsstand;p",
     ]
     parsed, quick = _parsed_rows("\r\n".join(lines))
-    assert [(r[1], r[2].year, r[4], r[5]) for r in quick] == [("DG", 2021, Decimal(83237124), ""), ("DG", 2022, Decimal(84358845), "p")]
+    assert [(r[1], r[2].year, r[4], r[5]) for r in quick] == [
+        ("DG", 2021, Decimal(83237124), ""),
+        ("DG", 2022, Decimal(84358845), "p"),
+    ]
     assert parsed.indicators["12411-bevstd"]["unit"] == "Anzahl" and not parsed.problems
-    quoted = [lines[0]] + [line.replace("Bevölkerungsstand;e", '"Bevölkerungs;stand";e').replace("Bevölkerungsstand;p", '"Bevölkerungs;stand";p') for line in lines[1:]]
+    quoted = [lines[0]] + [
+        line.replace("Bevölkerungsstand;e", '"Bevölkerungs;stand";e').replace(
+            "Bevölkerungsstand;p", '"Bevölkerungs;stand";p'
+        )
+        for line in lines[1:]
+    ]
     parsed_quoted, rows_quoted = _parsed_rows("\r\n".join(quoted))
     assert rows_quoted == quick and parsed_quoted.indicators["12411-bevstd"]["title"] == "Bevölkerungs;stand"

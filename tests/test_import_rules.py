@@ -15,7 +15,12 @@ def test_consistent_refugee_table_imports(demo, tmp_path):
     assert plan.ok and len(plan.new) == 5
     record = imports.apply_import(plan)
     assert record.rows_new == 5
-    assert m.Observation.objects.get(indicator__key="gefluechtete", reference_date="2019-12-31", dim_key="aufenthaltsstatus=a").value == 630
+    assert (
+        m.Observation.objects.get(
+            indicator__key="gefluechtete", reference_date="2019-12-31", dim_key="aufenthaltsstatus=a"
+        ).value
+        == 630
+    )
 
 
 def test_one_wrong_part_is_rejected_naming_line_and_rule(demo, tmp_path):
@@ -23,7 +28,9 @@ def test_one_wrong_part_is_rejected_naming_line_and_rule(demo, tmp_path):
     plan = plan_for(write_csv(tmp_path / "g.csv", gefluechtete_2019(b=3921, a_b=4550)))
     assert not plan.ok
     messages = [str(p) for p in plan.errors]
-    assert any("Zeile 2" in msg and "insgesamt = a + b + c" in msg and "4.901" in msg for msg in messages), messages
+    assert any("Zeile 2" in msg and "insgesamt = a + b + c" in msg and "4.901" in msg for msg in messages), (
+        messages
+    )
     assert m.Observation.objects.count() == before and not m.ImportRecord.objects.exists()
     with pytest.raises(ValueError):
         imports.apply_import(plan)
@@ -74,8 +81,11 @@ def test_revised_values_replace_without_conflict(demo, tmp_path):
 
 def test_rollback_removes_created_rows_and_refuses_when_a_later_import_depends(demo, tmp_path):
     first = imports.apply_import(plan_for(write_csv(tmp_path / "g.csv", gefluechtete_2019())))
-    later_lines = ["Kennzahl;Gebiet;Stichtag;aufenthaltsstatus;Wert;Zeichen", "gefluechtete;05316000;31.12.2019;c;351;r",
-                   "gefluechtete;05316000;31.12.2019;insgesamt;4901;r"]
+    later_lines = [
+        "Kennzahl;Gebiet;Stichtag;aufenthaltsstatus;Wert;Zeichen",
+        "gefluechtete;05316000;31.12.2019;c;351;r",
+        "gefluechtete;05316000;31.12.2019;insgesamt;4901;r",
+    ]
     later = imports.apply_import(plan_for(write_csv(tmp_path / "g2.csv", later_lines)))
     with pytest.raises(imports.RollbackError) as excinfo:
         imports.rollback_import(first)
@@ -113,10 +123,18 @@ def test_future_or_implausibly_old_reference_dates_are_errors(demo, tmp_path):
 def test_derived_shares_are_recomputed_with_flags_propagated(demo, tmp_path):
     count = m.Indicator.objects.create(key="auslaender", title="Ausländer/innen", unit="Personen")
     share = m.Indicator.objects.create(
-        key="anteil-berechnet", title="Anteil", unit="%", kind="share", numerator=count,
+        key="anteil-berechnet",
+        title="Anteil",
+        unit="%",
+        kind="share",
+        numerator=count,
         denominator=m.Indicator.objects.get(key="bevoelkerung"),
     )
-    lines = ["indicator;area;reference_date;value;flag", "auslaender;05316000;31.12.2017;26.177;", "auslaender;05316000;31.12.2016;.;."]
+    lines = [
+        "indicator;area;reference_date;value;flag",
+        "auslaender;05316000;31.12.2017;26.177;",
+        "auslaender;05316000;31.12.2016;.;.",
+    ]
     record = imports.apply_import(plan_for(write_csv(tmp_path / "a.csv", lines)))
     values = {o.reference_date.isoformat(): (o.value, o.flag) for o in share.observations.all()}
     assert values["2017-12-31"][0] == Decimal("15.699575")
@@ -169,7 +187,12 @@ def test_derived_share_over_an_older_denominator_imports_for_several_years(demo,
     population = m.Indicator.objects.create(key="einwohner-test", title="Einwohner", unit="Personen")
     count = m.Indicator.objects.create(key="auslaender", title="Ausländer/innen", unit="Personen")
     share = m.Indicator.objects.create(
-        key="anteil-berechnet", title="Anteil", unit="%", kind="share", numerator=count, denominator=population
+        key="anteil-berechnet",
+        title="Anteil",
+        unit="%",
+        kind="share",
+        numerator=count,
+        denominator=population,
     )
     lines = [
         "indicator;area;reference_date;value",
@@ -178,19 +201,29 @@ def test_derived_share_over_an_older_denominator_imports_for_several_years(demo,
         "auslaender;05316000;31.12.2019;25.000",
     ]
     imports.apply_import(plan_for(write_csv(tmp_path / "a.csv", lines)))
-    assert [(o.reference_date, o.value) for o in share.observations.all()] == [(datetime.date(2017, 12, 31), Decimal(15))]
+    assert [(o.reference_date, o.value) for o in share.observations.all()] == [
+        (datetime.date(2017, 12, 31), Decimal(15))
+    ]
     # A new denominator recomputes the share: now each year has its own.
     lines = ["indicator;area;reference_date;value", "einwohner-test;05316000;31.12.2019;166.000"]
     imports.apply_import(plan_for(write_csv(tmp_path / "b.csv", lines)))
     values = dict(share.observations.values_list("reference_date", "value"))
-    assert values == {datetime.date(2017, 12, 31): Decimal(15), datetime.date(2019, 12, 31): Decimal("15.060241")}
+    assert values == {
+        datetime.date(2017, 12, 31): Decimal(15),
+        datetime.date(2019, 12, 31): Decimal("15.060241"),
+    }
 
 
 def test_counts_are_whole_numbers_unless_shown_with_decimals(demo, tmp_path):
     lines = ["indicator;area;reference_date;value", "bevoelkerung;05316000;31.12.2019;166.500,5"]
     plan = plan_for(write_csv(tmp_path / "x.csv", lines))
     messages = [str(p) for p in plan.errors]
-    assert len(messages) == 1 and "Zeile 2" in messages[0] and "166.500,5" in messages[0] and "ganze Zahl" in messages[0], messages
+    assert (
+        len(messages) == 1
+        and "Zeile 2" in messages[0]
+        and "166.500,5" in messages[0]
+        and "ganze Zahl" in messages[0]
+    ), messages
     m.Indicator.objects.filter(key="bevoelkerung").update(decimals=1)  # e.g. counted in thousands
     assert plan_for(write_csv(tmp_path / "x.csv", lines)).ok
 
@@ -215,7 +248,10 @@ def test_districts_must_add_up_to_the_city_within_the_tolerance():
     def cells(city, north, south):
         date = datetime.date(2019, 12, 31)
         values = {"stadt": (city, 2), "nord": (north, 3), "sued": (south, 4)}
-        return {("einwohner", area, date, ""): rules.Cell(Decimal(v), "", {}, line=line, column="Wert") for area, (v, line) in values.items()}
+        return {
+            ("einwohner", area, date, ""): rules.Cell(Decimal(v), "", {}, line=line, column="Wert")
+            for area, (v, line) in values.items()
+        }
 
     rule = rules.Rule("einwohner", "area_sum", total="stadt", tolerance=Decimal(5))
     children = {"stadt": ["nord", "sued"]}
@@ -224,7 +260,12 @@ def test_districts_must_add_up_to_the_city_within_the_tolerance():
         findings = rules.check([rule], cells(1000, 590, 399), children)
         assert len(findings) == 1
         text = str(findings[0])
-    assert text.startswith("Zeile 2, Spalte 'Wert'") and "1.000" in text and "989" in text and "Toleranz 5" in text, text
+    assert (
+        text.startswith("Zeile 2, Spalte 'Wert'")
+        and "1.000" in text
+        and "989" in text
+        and "Toleranz 5" in text
+    ), text
 
 
 def test_a_rule_declared_in_the_admin_checks_the_next_import(demo, client, ki_admin, tmp_path):
@@ -242,14 +283,27 @@ def test_a_rule_declared_in_the_admin_checks_the_next_import(demo, client, ki_ad
         elif value is not None and not (isinstance(value, bool) and not value):
             data[name] = value
     formset = response.context["inline_admin_formsets"][0].formset
-    data |= {f"{formset.prefix}-{k}": v for k, v in {"TOTAL_FORMS": 1, "INITIAL_FORMS": 0, "MIN_NUM_FORMS": 0, "MAX_NUM_FORMS": 1000}.items()}
-    data |= {f"{formset.prefix}-0-kind": "range", f"{formset.prefix}-0-severity": "error", f"{formset.prefix}-0-max_value": "2000", f"{formset.prefix}-0-tolerance": "0", f"{formset.prefix}-0-order": "0"}
+    data |= {
+        f"{formset.prefix}-{k}": v
+        for k, v in {"TOTAL_FORMS": 1, "INITIAL_FORMS": 0, "MIN_NUM_FORMS": 0, "MAX_NUM_FORMS": 1000}.items()
+    }
+    data |= {
+        f"{formset.prefix}-0-kind": "range",
+        f"{formset.prefix}-0-severity": "error",
+        f"{formset.prefix}-0-max_value": "2000",
+        f"{formset.prefix}-0-tolerance": "0",
+        f"{formset.prefix}-0-order": "0",
+    }
     response = client.post(url, data)
-    assert response.status_code == 302, [(f.formset.errors, f.formset.non_form_errors()) for f in response.context["inline_admin_formsets"]]
+    assert response.status_code == 302, [
+        (f.formset.errors, f.formset.non_form_errors()) for f in response.context["inline_admin_formsets"]
+    ]
     assert indicator.rules.get().max_value == 2000
     lines = ["indicator;area;reference_date;value", "asylblg-leistungsempfaenger;05316000;31.12.2020;2.500"]
     messages = [str(p) for p in plan_for(write_csv(tmp_path / "x.csv", lines)).errors]
-    assert len(messages) == 1 and "Zeile 2" in messages[0] and "2.500" in messages[0] and "2.000" in messages[0], messages
+    assert (
+        len(messages) == 1 and "Zeile 2" in messages[0] and "2.500" in messages[0] and "2.000" in messages[0]
+    ), messages
 
 
 def test_values_of_a_source_that_says_it_rounds_keep_a_note(demo, tmp_path):
@@ -259,5 +313,10 @@ def test_values_of_a_source_that_says_it_rounds_keep_a_note(demo, tmp_path):
     lines = ["indicator;area;reference_date;value", "bevoelkerung;05316000;31.12.2020;163.000"]
     imports.apply_import(plan_for(write_csv(tmp_path / "b.csv", lines)))
     note = m.Observation.objects.get(indicator=indicator, reference_date="2020-12-31").note
-    assert note == "Vom Herausgeber gerundet: Aus Datenschutzgründen sind alle Werte auf ein Vielfaches von 5 gerundet."
-    assert plan_for(write_csv(tmp_path / "b.csv", lines)).unchanged == 1  # the same file again changes nothing
+    assert (
+        note
+        == "Vom Herausgeber gerundet: Aus Datenschutzgründen sind alle Werte auf ein Vielfaches von 5 gerundet."
+    )
+    assert (
+        plan_for(write_csv(tmp_path / "b.csv", lines)).unchanged == 1
+    )  # the same file again changes nothing

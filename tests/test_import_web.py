@@ -22,7 +22,9 @@ def test_preview_then_confirm_then_rollback(demo, client, ki_admin):
     token = response.context["token"]
     response = client.post(f"/daten/importe/{token}/bestaetigen/", follow=True)
     record = m.ImportRecord.objects.get()
-    assert f"Import #{record.pk}" in response.content.decode()  # PostgreSQL sequences do not roll back between tests
+    assert (
+        f"Import #{record.pk}" in response.content.decode()
+    )  # PostgreSQL sequences do not roll back between tests
     assert m.Observation.objects.count() == before + 5
     assert record.user == ki_admin and record.file_name == "g.csv" and len(record.sha256) == 64
     response = client.post(f"/daten/importe/{record.pk}/zuruecknehmen/", follow=True)
@@ -60,9 +62,11 @@ def test_preview_shows_the_notes_as_read_from_a_mac_roman_file(demo, client, ki_
     """The note column is where a user sees that the file's letters were read right."""
     client.force_login(ki_admin)
     data = "Kennzahl;Gebiet;Stichtag;Wert;Zeichen;Anmerkung\r\nbevoelkerung;05316000;31.12.2020;163.000;p;Schätzung für Übergänge\r\n"
-    response = client.post("/daten/importe/", {"file": SimpleUploadedFile("mac.csv", data.encode("mac_roman")), "format": "auto"})
+    response = client.post(
+        "/daten/importe/", {"file": SimpleUploadedFile("mac.csv", data.encode("mac_roman")), "format": "auto"}
+    )
     new_rows = response.content.decode().split("Neue Zeilen")[1].split("</table>")[0]
-    assert "<th scope=\"col\">Anmerkung</th>" in new_rows and "<td>Schätzung für Übergänge</td>" in new_rows
+    assert '<th scope="col">Anmerkung</th>' in new_rows and "<td>Schätzung für Übergänge</td>" in new_rows
 
 
 def test_unreadable_file_is_shown_as_a_form_error(demo, client, ki_admin):

@@ -24,7 +24,9 @@ def test_five_failures_within_the_window_lock_until_the_window_after_the_last():
 
 
 def attempt(client, username, password, ip="10.0.0.7"):
-    return client.post("/admin/login/?next=/admin/", {"username": username, "password": password}, REMOTE_ADDR=ip)
+    return client.post(
+        "/admin/login/?next=/admin/", {"username": username, "password": password}, REMOTE_ADDR=ip
+    )
 
 
 def test_five_failed_logins_lock_the_user_name_even_with_the_right_password(ki_admin, client):
@@ -125,9 +127,16 @@ def test_behind_a_trusted_proxy_the_client_address_is_recorded(tmp_path):
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
         server_env = dict(env, IMON_TRUSTED_PROXY="127.0.0.1") if trusted else env
-        server = subprocess.Popen([*imon, "serve", "--port", str(port)], env=server_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server = subprocess.Popen(
+            [*imon, "serve", "--port", str(port)],
+            env=server_env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
-            opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+            opener = urllib.request.build_opener(
+                urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+            )
             for _ in range(100):
                 try:
                     page = opener.open(f"http://127.0.0.1:{port}/admin/login/", timeout=5).read().decode()
@@ -135,13 +144,19 @@ def test_behind_a_trusted_proxy_the_client_address_is_recorded(tmp_path):
                 except OSError:
                     time.sleep(0.1)
             token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-            data = urllib.parse.urlencode({"username": "mallory", "password": "x", "csrfmiddlewaretoken": token}).encode()
-            request = urllib.request.Request(f"http://127.0.0.1:{port}/admin/login/", data=data, headers={"X-Forwarded-For": "203.0.113.5"})
+            data = urllib.parse.urlencode(
+                {"username": "mallory", "password": "x", "csrfmiddlewaretoken": token}
+            ).encode()
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/admin/login/", data=data, headers={"X-Forwarded-For": "203.0.113.5"}
+            )
             opener.open(request, timeout=10).read()
         finally:
             server.terminate()
             server.wait(timeout=10)
-        out = subprocess.run([*imon, "shell", "-c", show], env=env, capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [*imon, "shell", "-c", show], env=env, capture_output=True, text=True, check=True
+        )
         return out.stdout.strip().splitlines()[-1]
 
     assert failed_login_from(trusted=False) == "['127.0.0.1']"

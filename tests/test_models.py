@@ -120,9 +120,15 @@ def test_breakdown_keys_sort_byte_by_byte_on_every_database(demo):
     indicator, area = m.Indicator.objects.get(key="bevoelkerung"), m.Area.objects.get(key="05316000")
     keys = ["x=ärger", "x=Zoll", "x=apfel", "x=Bahn", "x=zebra"]
     for key in keys:
-        m.Observation.objects.create(indicator=indicator, area=area, reference_date=datetime.date(2030, 12, 31), dim_key=key, value=1)
+        m.Observation.objects.create(
+            indicator=indicator, area=area, reference_date=datetime.date(2030, 12, 31), dim_key=key, value=1
+        )
     stored = m.Observation.objects.filter(reference_date=datetime.date(2030, 12, 31)).order_by("dim_key")
-    assert list(stored.values_list("dim_key", flat=True)) == sorted(keys) == ["x=Bahn", "x=Zoll", "x=apfel", "x=zebra", "x=ärger"]
+    assert (
+        list(stored.values_list("dim_key", flat=True))
+        == sorted(keys)
+        == ["x=Bahn", "x=Zoll", "x=apfel", "x=zebra", "x=ärger"]
+    )
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(

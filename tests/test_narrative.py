@@ -100,8 +100,13 @@ def test_singular_and_plural_of_prozentpunkte(start, end, expected):
 
 
 def test_decimals_round_values_and_difference():
-    sentence = change_sentence("Der Anteil", [(Y2017, D("15.14")), (Y2018, D("15.66"))], is_share=True, decimals=1)
-    assert sentence == "Der Anteil stieg von 15,1 % (31.12.2017) auf 15,7 % (31.12.2018), also um 0,6 Prozentpunkte."
+    sentence = change_sentence(
+        "Der Anteil", [(Y2017, D("15.14")), (Y2018, D("15.66"))], is_share=True, decimals=1
+    )
+    assert (
+        sentence
+        == "Der Anteil stieg von 15,1 % (31.12.2017) auf 15,7 % (31.12.2018), also um 0,6 Prozentpunkte."
+    )
 
 
 def test_zero_start_has_no_per_cent_change():
@@ -139,7 +144,10 @@ def test_more_than_two_points_names_the_extreme_in_between():
 def test_same_first_and_last_with_a_peak_in_between_is_not_unchanged():
     points = [(Y2016, D(5)), (Y2017, D(9)), (Y2018, D(5))]
     sentence = change_sentence("Die Zahl", points, unit="Haushalte")
-    assert sentence == "Die Zahl lag am 31.12.2018 wie am 31.12.2016 bei 5; der höchste Wert lag bei 9 (31.12.2017)."
+    assert (
+        sentence
+        == "Die Zahl lag am 31.12.2018 wie am 31.12.2016 bei 5; der höchste Wert lag bei 9 (31.12.2017)."
+    )
     assert "unverändert" not in sentence
 
 
@@ -155,7 +163,9 @@ values = st.decimals(min_value=0, max_value=10**7, places=2, allow_nan=False, al
 
 @given(values, values, st.sampled_from([0, 1, 2]), st.booleans())
 def test_verb_matches_sign_and_printed_difference_adds_up(start, end, decimals, share):
-    sentence = change_sentence("Die Zahl", [(Y2017, start), (Y2018, end)], unit="Personen", is_share=share, decimals=decimals)
+    sentence = change_sentence(
+        "Die Zahl", [(Y2017, start), (Y2018, end)], unit="Personen", is_share=share, decimals=decimals
+    )
     q = Decimal(1).scaleb(-decimals)
     r0, r1 = start.quantize(q), end.quantize(q)
     if r0 == r1:
@@ -167,7 +177,11 @@ def test_verb_matches_sign_and_printed_difference_adds_up(start, end, decimals, 
     assert f"von {format_number(r0, decimals)}{percent} (31.12.2017)" in sentence
     assert f"auf {format_number(r1, decimals)}{percent} (31.12.2018)" in sentence
     difference = format_number(abs(r1 - r0), decimals)
-    unit = ("Prozentpunkt" if difference == "1" else "Prozentpunkte") if share else ("Person" if difference == "1" else "Personen")
+    unit = (
+        ("Prozentpunkt" if difference == "1" else "Prozentpunkte")
+        if share
+        else ("Person" if difference == "1" else "Personen")
+    )
     assert f"also um {difference} {unit}" in sentence
     # A relative change only for counts that start above zero, with the sign of the change.
     relative = re.search(r"\(([+-])[\d.,]+ %\)", sentence)
@@ -197,7 +211,9 @@ def test_subject_for():
     assert subject_for("Geflüchtete Personen", "count") == "Die Zahl „Geflüchtete Personen“"
     assert subject_for("Anzahl der Sprachkurse", "count") == "Die Anzahl der Sprachkurse"
     assert subject_for("Fördermittel", "amount") == "Der Wert „Fördermittel“"
-    sentence = change_sentence(subject_for("Bevölkerung in Personen", "count"), [(Y2016, D(166081)), (Y2017, D(166737))])
+    sentence = change_sentence(
+        subject_for("Bevölkerung in Personen", "count"), [(Y2016, D(166081)), (Y2017, D(166737))]
+    )
     assert sentence.startswith("Die Zahl „Bevölkerung in Personen“ stieg von 166.081 (31.12.2016)")
 
 
@@ -231,5 +247,7 @@ def test_status_phrases_cover_the_measure_statuses():
     assert set(STATUS_PHRASES) == set(Measure.Status.values)
     every = {status: 2 for status in Measure.Status.values}
     sentence = status_sentence(every)
-    assert sentence.startswith(f"Von {2 * len(every)} Maßnahmen sind 2 abgeschlossen, 2 sind dauerhaft etabliert, 2 laufen")
+    assert sentence.startswith(
+        f"Von {2 * len(every)} Maßnahmen sind 2 abgeschlossen, 2 sind dauerhaft etabliert, 2 laufen"
+    )
     assert sentence.count(" 2 ") == len(every)  # every status named once

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from imon.core.numbers import NumberError, format_number, parse_cell, parse_number
 
-decimals = st.decimals(min_value=-10**12, max_value=10**12, places=4, allow_nan=False, allow_infinity=False)
+decimals = st.decimals(min_value=-(10**12), max_value=10**12, places=4, allow_nan=False, allow_infinity=False)
 
 
 @given(decimals)

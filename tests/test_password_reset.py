@@ -18,7 +18,10 @@ def test_a_reset_link_by_mail_sets_a_new_password_once(ki_admin, client):
     link = re.search(r"http://testserver(/konto/passwort/\S+/)", mail.outbox[0].body).group(1)
     form = client.get(link, follow=True)
     target = form.redirect_chain[-1][0] if form.redirect_chain else link
-    done = client.post(target, {"new_password1": "ein-neues-langes-passwort-7", "new_password2": "ein-neues-langes-passwort-7"})
+    done = client.post(
+        target,
+        {"new_password1": "ein-neues-langes-passwort-7", "new_password2": "ein-neues-langes-passwort-7"},
+    )
     assert done.status_code == 302
     ki_admin.refresh_from_db()
     assert ki_admin.check_password("ein-neues-langes-passwort-7")

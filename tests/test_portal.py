@@ -67,7 +67,13 @@ def test_interface_is_translated(client, published):
 
 
 def test_only_published_content(client, published):
-    internal = ["Status aus der Vorlage abgeleitet", "Interner Demo-Schlüssel", "Straße: Stand 2023", "readkong.com", "[verify]"]
+    internal = [
+        "Status aus der Vorlage abgeleitet",
+        "Interner Demo-Schlüssel",
+        "Straße: Stand 2023",
+        "readkong.com",
+        "[verify]",
+    ]
     for page in PAGES:
         html = text_of(client.get(f"/portal/de/{page}"))
         for secret in internal:
@@ -165,9 +171,13 @@ def test_contact_point_filters_and_search(client, published):
     assert office and found("suche=AUSLÄNDERBEHÖRDE") == found("suche=ausländerbehörde") >= office
     assert found("suche=ausländerbehörde+caritas") == set()
     district = found("bezirk=lev-bezirk-1")
-    assert district and all(m.ContactPoint.objects.get(key=k).area.parent.key == "lev-bezirk-1" for k in district)
+    assert district and all(
+        m.ContactPoint.objects.get(key=k).area.parent.key == "lev-bezirk-1" for k in district
+    )
     barrier_free = found("barrierefrei=ja")
-    assert barrier_free == set(m.ContactPoint.objects.filter(barrier_free="yes", published=True).values_list("key", flat=True))
+    assert barrier_free == set(
+        m.ContactPoint.objects.filter(barrier_free="yes", published=True).values_list("key", flat=True)
+    )
 
 
 def test_contact_point_page_has_schema_org(client, published):
@@ -190,7 +200,9 @@ def test_cached_pages_follow_published_changes(client, published, django_assert_
     assert "ki-leverkusen" not in text_of(client.get("/portal/de/handlungsfelder/g/"))
 
 
-def test_a_contact_point_changed_by_another_server_process_shows_within_seconds(client, published, monkeypatch):
+def test_a_contact_point_changed_by_another_server_process_shows_within_seconds(
+    client, published, monkeypatch
+):
     from django.db.models import F
 
     from imon.portal import content
@@ -228,7 +240,13 @@ def test_all_data_zip(client, published):
     response = client.get("/portal/daten/alle-daten.zip")
     archive = zipfile.ZipFile(io.BytesIO(response.content))
     names = set(archive.namelist())
-    assert {"csv/gefluechtete.csv", "csv-de/gefluechtete-excel.csv", "json/gefluechtete.json", "indicators.json", "LIZENZ.txt"} <= names
+    assert {
+        "csv/gefluechtete.csv",
+        "csv-de/gefluechtete-excel.csv",
+        "json/gefluechtete.json",
+        "indicators.json",
+        "LIZENZ.txt",
+    } <= names
     assert "csv/auszuege-private-wohnungen.csv" not in names  # nothing published for it
     persons = archive.read("csv/wohnungssuchende-personen.csv").decode("utf-8")
     assert "wohnungssuchende-personen,05316000,Leverkusen,2018-12-31,9,,." in persons

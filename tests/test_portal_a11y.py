@@ -27,17 +27,12 @@ PAGES = [
 ]
 
 
-
 @pytest.fixture
 def portal(transactional_db, live_server, demo_text):
     conceptfile.load_text(demo_text)
     content._LATEST.clear()
     snapshots.create("1. Umsetzungsbericht", datetime.date(2019, 9, 16))
     return live_server.url + "/portal"
-
-
-
-
 
 
 @pytest.mark.parametrize("lang", ["de", "ar"])
@@ -50,7 +45,9 @@ def test_no_axe_violations_desktop_and_mobile(portal, browser, lang):
             page.goto(f"{portal}/{lang}/{path}")
             problems += [f"{width}px /{lang}/{path} {v}" for v in axe_violations(page)]
             if width == 320:
-                overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+                overflow = page.evaluate(
+                    "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+                )
                 if overflow > 0:
                     problems.append(f"320px /{lang}/{path} scrolls sideways by {overflow}px")
         context.close()

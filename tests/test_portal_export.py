@@ -40,13 +40,24 @@ def exported(demo, tmp_path):
     content._LATEST.clear()
     snapshots.create("1. Umsetzungsbericht", datetime.date(2019, 9, 16))
     target = tmp_path / "site"
-    call_command("export_site", str(target), "--base-url", "https://integration.example.de", stdout=open("/dev/null", "w"), stderr=open("/dev/null", "w"))
+    call_command(
+        "export_site",
+        str(target),
+        "--base-url",
+        "https://integration.example.de",
+        stdout=open("/dev/null", "w"),
+        stderr=open("/dev/null", "w"),
+    )
     return target
 
 
 def test_every_internal_link_resolves(exported):
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(exported)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(exported)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         root = f"http://127.0.0.1:{port}/"
         for _ in range(50):
@@ -88,12 +99,16 @@ def test_every_internal_link_resolves(exported):
 
 
 def test_export_content_matches_the_live_portal(exported, client):
-    page = (exported / "portal/de/kennzahlen/wohnungssuchende-haushalte/index.html").read_text(encoding="utf-8")
+    page = (exported / "portal/de/kennzahlen/wohnungssuchende-haushalte/index.html").read_text(
+        encoding="utf-8"
+    )
     assert '<th scope="row">9 Personen</th><td class="num">.</td>' in page
     assert 'href="/' not in page and 'src="/' not in page
     assert (exported / "portal/ar/anlaufstellen/thema/h/index.html").exists()
     assert (exported / "portal/daten/gefluechtete.xlsx").stat().st_size > 1000
-    assert (exported / "api/v1/indicators/gefluechtete/observations.json").read_bytes() == client.get("/api/v1/indicators/gefluechtete/observations.json").content
+    assert (exported / "api/v1/indicators/gefluechtete/observations.json").read_bytes() == client.get(
+        "/api/v1/indicators/gefluechtete/observations.json"
+    ).content
     catalogue = (exported / "api/v1/catalog.jsonld").read_text(encoding="utf-8")
     assert "https://integration.example.de/portal/daten/gefluechtete.csv" in catalogue
     assert "https://integration.example.de/portal/de/" in (exported / "sitemap.xml").read_text()
@@ -125,8 +140,16 @@ def test_export_downloads_and_charts_are_those_of_the_live_portal(exported, clie
         if not indicator["observations"]:
             continue
         for fmt in ("csv", "csv-de", "json"):
-            assert (exported / f"portal/daten/{key}.{fmt}").read_bytes() == client.get(f"/portal/daten/{key}.{fmt}").content
-        cells = [list(openpyxl.load_workbook(io.BytesIO(data)).active.values) for data in ((exported / f"portal/daten/{key}.xlsx").read_bytes(), client.get(f"/portal/daten/{key}.xlsx").content)]
+            assert (exported / f"portal/daten/{key}.{fmt}").read_bytes() == client.get(
+                f"/portal/daten/{key}.{fmt}"
+            ).content
+        cells = [
+            list(openpyxl.load_workbook(io.BytesIO(data)).active.values)
+            for data in (
+                (exported / f"portal/daten/{key}.xlsx").read_bytes(),
+                client.get(f"/portal/daten/{key}.xlsx").content,
+            )
+        ]
         assert cells[0] == cells[1]
     assert charted >= 5
     exported_zip = zipfile.ZipFile(exported / "portal/daten/alle-daten.zip")

@@ -15,14 +15,59 @@ from imon.reports import document, snapshots
 
 # Every figure of the seed (shared/seed/reading.md §3) that confidentiality allows, German-formatted.
 SEED_FIGURES = [
-    "166.081", "166.737", "15,1", "15,7", "25,9", "26,7",  # 3.1 Sozialbericht
-    "50.940", "32,1", "44.160", "6.780", "87", "13",  # 3.2 Zensus 2011 (shares in tables headed "%")
-    "4.675", "4.287", "605", "3.682", "388", "999", "4.850", "4.502", "627", "3.875", "348", "977",  # 3.3
-    "168", "798", "82", "1.048",  # 3.4 AZR
-    "402", "54", "31", "51", "37", "34", "640", "108", "93", "204", "185", "1.433",  # 3.5, published cells
-    "26.998", "24.004", "2.994", "89", "11",  # 3.7
+    "166.081",
+    "166.737",
+    "15,1",
+    "15,7",
+    "25,9",
+    "26,7",  # 3.1 Sozialbericht
+    "50.940",
+    "32,1",
+    "44.160",
+    "6.780",
+    "87",
+    "13",  # 3.2 Zensus 2011 (shares in tables headed "%")
+    "4.675",
+    "4.287",
+    "605",
+    "3.682",
+    "388",
+    "999",
+    "4.850",
+    "4.502",
+    "627",
+    "3.875",
+    "348",
+    "977",  # 3.3
+    "168",
+    "798",
+    "82",
+    "1.048",  # 3.4 AZR
+    "402",
+    "54",
+    "31",
+    "51",
+    "37",
+    "34",
+    "640",
+    "108",
+    "93",
+    "204",
+    "185",
+    "1.433",  # 3.5, published cells
+    "26.998",
+    "24.004",
+    "2.994",
+    "89",
+    "11",  # 3.7
 ]
-SOURCES = ["Stadt Leverkusen, Sozialbericht", "IT.NRW", "Ausländerzentralregister (AZR)", "Fachbereich Soziales", "Statistikstelle"]
+SOURCES = [
+    "Stadt Leverkusen, Sozialbericht",
+    "IT.NRW",
+    "Ausländerzentralregister (AZR)",
+    "Fachbereich Soziales",
+    "Statistikstelle",
+]
 DATES = ["31.12.2016", "31.12.2017", "31.12.2018", "09.05.2011"]
 MEASURE_TEXTS = [
     "Teilnahme an der Landesinitiative „Gemeinsam klappt's“",
@@ -43,7 +88,9 @@ def snapshot_data(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():
         conceptfile.load_text(_demo_text())
         concept = conceptfile.m.Concept.objects.get()
-        data = json.loads(snapshots.encode(snapshots.collect(concept, "1. Umsetzungsbericht", datetime.date(2019, 9, 16))))
+        data = json.loads(
+            snapshots.encode(snapshots.collect(concept, "1. Umsetzungsbericht", datetime.date(2019, 9, 16)))
+        )
         transaction.set_rollback(True)
     return data
 
@@ -93,7 +140,11 @@ def words(text: str) -> str:
 
 def assert_report_content(text: str, with_steps: bool = True):
     text = words(text)
-    missing = [figure for figure in SEED_FIGURES if not re.search(rf"(?<![\d.,]){re.escape(figure)}(?!\d|[.,]\d)", text)]
+    missing = [
+        figure
+        for figure in SEED_FIGURES
+        if not re.search(rf"(?<![\d.,]){re.escape(figure)}(?!\d|[.,]\d)", text)
+    ]
     assert not missing, f"figures missing: {missing}"
     for source in SOURCES:
         assert source in text, source
@@ -111,11 +162,13 @@ def test_report_model_is_a_pure_function_of_the_snapshot(snapshot_data, html_tex
 
 def test_html_is_self_contained_accessible_and_complete(html_text):
     assert html_text.startswith("<!DOCTYPE html>") and '<html lang="de">' in html_text
-    assert "<link" not in html_text and "<script" not in html_text and "src=\"http" not in html_text
+    assert "<link" not in html_text and "<script" not in html_text and 'src="http' not in html_text
     assert html_text.count("<svg") >= 5 and 'role="img"' in html_text
     assert_report_content(re.sub(r"<[^>]+>", " ", html_text))
     assert "Quelle:" in html_text and "Stand:" in html_text and "Abbildung 1:" in html_text
-    assert "stieg von 15,1 % (31.12.2016) auf 15,7 % (31.12.2017), also um 0,6 Prozentpunkte" in words(html_text)
+    assert "stieg von 15,1 % (31.12.2016) auf 15,7 % (31.12.2017), also um 0,6 Prozentpunkte" in words(
+        html_text
+    )
 
 
 def table_rows_html(html_text, first_cell):
@@ -142,12 +195,15 @@ def test_pdf_is_tagged_and_complete(pdf_bytes):
     assert str(root["/Lang"]).startswith("de")
     assert reader.metadata.title.startswith("1. Umsetzungsbericht")
     assert bool(root["/ViewerPreferences"]["/DisplayDocTitle"])
+
     def titles(items):
         for item in items:
             yield from titles(item) if isinstance(item, list) else [item.title]
 
     outline = list(titles(reader.outline))
-    assert any("Datenlage" in title for title in outline) and any("Handlungsfelder" in title for title in outline)
+    assert any("Datenlage" in title for title in outline) and any(
+        "Handlungsfelder" in title for title in outline
+    )
     text = "\n".join(page.extract_text() for page in reader.pages)
     assert_report_content(text)
     assert "Seite 2 von" in text
@@ -234,7 +290,9 @@ def test_pptx_deck(pptx_bytes):
     for slide in deck.slides:
         for shape in slide.shapes:
             assert shape.left >= 0 and shape.top >= 0, (slide.shapes.title.text, shape.name)
-            assert shape.left + shape.width <= width + 10 and shape.top + shape.height <= height + 10, shape.name
+            assert shape.left + shape.width <= width + 10 and shape.top + shape.height <= height + 10, (
+                shape.name
+            )
 
 
 def test_docx_template_supplies_styles_and_header(report, tmp_path):
@@ -286,7 +344,10 @@ def test_comparison_with_the_previous_snapshot(snapshot_data):
     text = words(" ".join(getattr(b, "text", "") + " ".join(getattr(b, "items", [])) for b in blocks))
     assert "Vorbericht" in text
     assert "Neue Maßnahme H4" in text
-    assert "H1 Thema in der AG Altenhilfe und Pflege verankern" in text and "von „in Umsetzung“ zu „verstetigt“" in text
+    assert (
+        "H1 Thema in der AG Altenhilfe und Pflege verankern" in text
+        and "von „in Umsetzung“ zu „verstetigt“" in text
+    )
     assert "neue Werte zum Stichtag 31.12.2018" in text
     first = document.build(current)
     assert "erste Bericht" in " ".join(getattr(b, "text", "") for b in first.chapters["aenderungen"])
@@ -308,7 +369,9 @@ def test_report_of_a_large_synthetic_concept(db):
     assert not problems
     conceptfile.load(clean)
     concept = conceptfile.m.Concept.objects.get()
-    snapshot = json.loads(snapshots.encode(snapshots.collect(concept, "Bericht", datetime.date(2030, 12, 31))))
+    snapshot = json.loads(
+        snapshots.encode(snapshots.collect(concept, "Bericht", datetime.date(2030, 12, 31)))
+    )
     report = document.build(snapshot)
     published = {o["indicator"] for o in snapshot["observations"]}
     profiles = {
@@ -317,7 +380,11 @@ def test_report_of_a_large_synthetic_concept(db):
         if isinstance(heading, document.Heading) and heading.anchor.startswith("i-")
     }
     assert len(profiles) == 30
-    not_shown = [key for key in published if not profiles[key].get("Dargestellt in", "").startswith(("Abbildung", "Tabelle"))]
+    not_shown = [
+        key
+        for key in published
+        if not profiles[key].get("Dargestellt in", "").startswith(("Abbildung", "Tabelle"))
+    ]
     assert not not_shown
     figures = [b for b in report.blocks if isinstance(b, document.Figure)]
     assert len(figures) >= 5 and all(len(f.alt) > 30 for f in figures)
@@ -345,7 +412,11 @@ def test_report_command_never_leaves_a_half_written_file(demo, tmp_path, monkeyp
             raise OSError(errno.ENOSPC, "No space left on device")
 
     real_fdopen = os.fdopen
-    monkeypatch.setattr(command.os, "fdopen", lambda fd, mode: (os.close(fd), FullDisk())[1] if "b" in mode else real_fdopen(fd, mode))
+    monkeypatch.setattr(
+        command.os,
+        "fdopen",
+        lambda fd, mode: (os.close(fd), FullDisk())[1] if "b" in mode else real_fdopen(fd, mode),
+    )
     with pytest.raises((OSError, CommandError)):
         call_command("report", "--format", "html", "--out", str(target), stdout=io.StringIO())
     assert target.read_bytes() == good

@@ -14,16 +14,25 @@ def staff(client, ki_admin):
 def test_freeze_and_download(demo, staff):
     page = staff.get("/berichte/")
     assert page.status_code == 200 and "Noch keine Momentaufnahme." in page.content.decode()
-    response = staff.post("/berichte/", {"title": "1. Umsetzungsbericht", "reporting_date": "16.09.2019"}, follow=True)
+    response = staff.post(
+        "/berichte/", {"title": "1. Umsetzungsbericht", "reporting_date": "16.09.2019"}, follow=True
+    )
     text = response.content.decode()
     assert "Momentaufnahme 1 wurde eingefroren." in text and "16.09.2019" in text
     snapshot = Snapshot.objects.get()
     assert snapshot.created_by.username == "anna"
-    for fmt, kind, magic in (("html", "text/html", b"<!DOCTYPE html>"), ("pdf", "application/pdf", b"%PDF"), ("docx", "wordprocessingml", b"PK"), ("pptx", "presentationml", b"PK")):
+    for fmt, kind, magic in (
+        ("html", "text/html", b"<!DOCTYPE html>"),
+        ("pdf", "application/pdf", b"%PDF"),
+        ("docx", "wordprocessingml", b"PK"),
+        ("pptx", "presentationml", b"PK"),
+    ):
         assert f'href="/berichte/1.{fmt}"' in text
         download = staff.get(f"/berichte/1.{fmt}")
         assert download.status_code == 200 and kind in download["Content-Type"], fmt
-        assert download["Content-Disposition"] == f'attachment; filename="umsetzungsbericht-1-2019-09-16.{fmt}"'
+        assert (
+            download["Content-Disposition"] == f'attachment; filename="umsetzungsbericht-1-2019-09-16.{fmt}"'
+        )
         assert download.content.startswith(magic)
     assert staff.get("/berichte/1.exe").status_code == 404
     assert staff.get("/berichte/7.pdf").status_code == 404
@@ -33,7 +42,10 @@ def test_bad_form_input_is_explained_in_german(demo, staff):
     response = staff.post("/berichte/", {"title": "", "reporting_date": "31.02.2019"})
     text = response.content.decode()
     assert response.status_code == 200 and "Es gibt ein Problem" in text
-    assert "Titel: Dieses Feld ist zwingend erforderlich." in text and "Berichtsstichtag: Bitte ein gültiges Datum eingeben." in text
+    assert (
+        "Titel: Dieses Feld ist zwingend erforderlich." in text
+        and "Berichtsstichtag: Bitte ein gültiges Datum eingeben." in text
+    )
     assert not Snapshot.objects.exists()
 
 

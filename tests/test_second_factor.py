@@ -11,10 +11,17 @@ from imon.ops.models import AuditEvent, TOTPDevice
 RFC_SECRET = base64.b32encode(b"12345678901234567890").decode()
 
 
-@pytest.mark.parametrize("timestamp,code", [
-    (59, "94287082"), (1111111109, "07081804"), (1111111111, "14050471"),
-    (1234567890, "89005924"), (2000000000, "69279037"), (20000000000, "65353130"),
-])
+@pytest.mark.parametrize(
+    "timestamp,code",
+    [
+        (59, "94287082"),
+        (1111111109, "07081804"),
+        (1111111111, "14050471"),
+        (1234567890, "89005924"),
+        (2000000000, "69279037"),
+        (20000000000, "65353130"),
+    ],
+)
 def test_codes_match_the_test_values_of_rfc_6238(timestamp, code):
     assert otp.code_at(RFC_SECRET, otp.step_of(timestamp), digits=8) == code
 
@@ -27,8 +34,12 @@ def test_a_code_is_accepted_one_step_either_side_and_only_once():
     assert otp.matching_step(secret, otp.code_at(secret, step - 1), now) == step - 1
     assert otp.matching_step(secret, otp.code_at(secret, step + 2), now) is None
     assert otp.matching_step(secret, otp.code_at(secret, step), now, last_step=step) is None  # used already
-    assert otp.matching_step(secret, "12 34 5", now) is None and otp.matching_step(secret, "abcdef", now) is None
-    assert len(secret) == 32 and otp.provisioning_uri(secret, "anna").startswith("otpauth://totp/Integrationsmonitor%3Aanna?secret=")
+    assert (
+        otp.matching_step(secret, "12 34 5", now) is None and otp.matching_step(secret, "abcdef", now) is None
+    )
+    assert len(secret) == 32 and otp.provisioning_uri(secret, "anna").startswith(
+        "otpauth://totp/Integrationsmonitor%3Aanna?secret="
+    )
 
 
 def current_code(secret):
@@ -36,7 +47,9 @@ def current_code(secret):
 
 
 def login(client, password="sicheres-passwort-1"):
-    return client.post("/admin/login/?next=/admin/", {"username": "anna", "password": password, "next": "/admin/"})
+    return client.post(
+        "/admin/login/?next=/admin/", {"username": "anna", "password": password, "next": "/admin/"}
+    )
 
 
 @pytest.fixture
@@ -47,7 +60,9 @@ def anna_with_app(ki_admin):
 def test_with_an_app_the_password_alone_opens_nothing(anna_with_app, client):
     assert login(client).status_code == 302
     response = client.get("/admin/")
-    assert response.status_code == 302 and response["Location"] == "/anmelden/zweiter-faktor/?next=%2Fadmin%2F"
+    assert (
+        response.status_code == 302 and response["Location"] == "/anmelden/zweiter-faktor/?next=%2Fadmin%2F"
+    )
     assert client.get("/berichte/").status_code == 302
     assert client.get("/healthz").status_code == 200  # public things stay open
     page = client.get("/anmelden/zweiter-faktor/?next=/admin/")
@@ -56,9 +71,14 @@ def test_with_an_app_the_password_alone_opens_nothing(anna_with_app, client):
 
 def test_the_right_code_opens_the_staff_area_and_cannot_be_used_twice(anna_with_app, client):
     login(client)
-    wrong = client.post("/anmelden/zweiter-faktor/", {"code": "000000" if current_code(anna_with_app.secret) != "000000" else "111111", "next": "/admin/"})
+    wrong = client.post(
+        "/anmelden/zweiter-faktor/",
+        {"code": "000000" if current_code(anna_with_app.secret) != "000000" else "111111", "next": "/admin/"},
+    )
     assert wrong.status_code == 200 and "Der Code stimmt nicht" in wrong.content.decode()
-    assert AuditEvent.objects.filter(kind="login_failed", username="anna", detail="second factor").count() == 1
+    assert (
+        AuditEvent.objects.filter(kind="login_failed", username="anna", detail="second factor").count() == 1
+    )
     code = current_code(anna_with_app.secret)
     right = client.post("/anmelden/zweiter-faktor/", {"code": code, "next": "/admin/"})
     assert right.status_code == 302 and right["Location"] == "/admin/"
@@ -71,7 +91,10 @@ def test_the_right_code_opens_the_staff_area_and_cannot_be_used_twice(anna_with_
 
 def test_the_next_address_must_be_on_this_site(anna_with_app, client):
     login(client)
-    response = client.post("/anmelden/zweiter-faktor/", {"code": current_code(anna_with_app.secret), "next": "https://evil.example/"})
+    response = client.post(
+        "/anmelden/zweiter-faktor/",
+        {"code": current_code(anna_with_app.secret), "next": "https://evil.example/"},
+    )
     assert response["Location"] == "/"
 
 

@@ -49,7 +49,9 @@ def test_production_settings_pass_the_deploy_check(tmp_path):
     )
     result = subprocess.run(
         [sys.executable, "-m", "imon.cli", "check", "--deploy", "--fail-level", "WARNING"],
-        env=env, capture_output=True, text=True,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 

@@ -87,7 +87,10 @@ def test_serve_with_worker_processes_replaces_a_dead_one_and_stops_cleanly(tmp_p
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "imon.cli", "serve", "--port", str(port), "--workers", "2"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:

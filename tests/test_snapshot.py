@@ -21,7 +21,9 @@ def run(*args) -> str:
 
 def households(data, size):
     return next(
-        o for o in data["observations"] if o["indicator"] == "wohnungssuchende-haushalte" and o["dims"] == {"haushaltsgroesse": size}
+        o
+        for o in data["observations"]
+        if o["indicator"] == "wohnungssuchende-haushalte" and o["dims"] == {"haushaltsgroesse": size}
     )
 
 
@@ -51,7 +53,12 @@ def test_suppressed_cells_are_frozen_without_their_values(demo):
     for size in ("9", "10", "11"):
         cell = households(data, size)
         assert cell["value"] is None and cell["flag"] == "." and cell["suppressed"] == "primary"
-    persons = [o for o in data["observations"] if o["indicator"] == "wohnungssuchende-personen" and o["dims"]["haushaltsgroesse"] in ("9", "10", "11")]
+    persons = [
+        o
+        for o in data["observations"]
+        if o["indicator"] == "wohnungssuchende-personen"
+        and o["dims"]["haushaltsgroesse"] in ("9", "10", "11")
+    ]
     assert persons and all(o["value"] is None for o in persons)
     assert households(data, "1")["value"] == "402"
 

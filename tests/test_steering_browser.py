@@ -24,7 +24,9 @@ PASSWORD = "sicheres-passwort-9"
 
 @pytest.fixture
 def site(transactional_db, live_server, demo_text, django_user_model, monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "1")  # the test reads the database while Playwright's loop runs
+    monkeypatch.setenv(
+        "DJANGO_ALLOW_ASYNC_UNSAFE", "1"
+    )  # the test reads the database while Playwright's loop runs
     conceptfile.load_text(demo_text)
     django_user_model.objects.create_superuser("anna", "anna@example.org", PASSWORD)
     rita = django_user_model.objects.create_user("rita", "rita@example.org", PASSWORD)
@@ -33,8 +35,6 @@ def site(transactional_db, live_server, demo_text, django_user_model, monkeypatc
         user = django_user_model.objects.create_user(name, f"{name}@example.org", PASSWORD)
         MeasureOwner.objects.create(user=user, measure=m.Measure.objects.get(key=key))
     return live_server.url
-
-
 
 
 def log_in(browser, site, name):
@@ -151,27 +151,50 @@ def test_full_cycle_in_the_browser(site, browser):
     cycle.refresh_from_db()
     assert cycle.state == "closed" and cycle.snapshot.number == 1
     html = rendering.render(cycle.snapshot, "html").decode()
-    assert "Willkommensordner an alle Beratungsstellen verteilt" in html and "Wohnbedarf von 640 Haushalten erhoben" in html
+    assert (
+        "Willkommensordner an alle Beratungsstellen verteilt" in html
+        and "Wohnbedarf von 640 Haushalten erhoben" in html
+    )
     assert "abgeschlossen" in html
     # The history page of the cycle shows every step.
     rita.goto(f"{site}/steuerung/berichtsrunden/{cycle.key}/")
     history = rita.locator("table.history").inner_text()
-    for text in ("Berichtsrunde eröffnet", "eingereicht", "zurückgegeben", "angenommen", "freigegeben", "Bitte den Fortschritt begründen."):
+    for text in (
+        "Berichtsrunde eröffnet",
+        "eingereicht",
+        "zurückgegeben",
+        "angenommen",
+        "freigegeben",
+        "Bitte den Fortschritt begründen.",
+    ):
         assert text in history
     shot(rita, "cycle")
-
-
 
 
 def test_staff_pages_have_no_axe_violations(site, browser):
     """axe-core (WCAG 2.1 A and AA rules) on every steering page type, including a form with errors."""
     anna = log_in(browser, site, "anna")
-    cycle = services.open_cycle(m.Concept.objects.get(), "2. Umsetzungsbericht", datetime.date(2026, 12, 31), datetime.date(2026, 11, 30), None)
+    cycle = services.open_cycle(
+        m.Concept.objects.get(),
+        "2. Umsetzungsbericht",
+        datetime.date(2026, 12, 31),
+        datetime.date(2026, 11, 30),
+        None,
+    )
     pages = [
-        "/steuerung/", "/steuerung/aufgaben/", "/steuerung/handlungsfelder/ik-leverkusen-2017/C/", "/steuerung/ziele/C-Z1/",
-        "/steuerung/massnahmen/C1/", "/steuerung/massnahmen/C1/bearbeiten/", "/steuerung/gremien/verwaltungsvorstand/",
-        "/steuerung/naechste-schritte/?zeige=alle", "/steuerung/berichtsrunden/", f"/steuerung/berichtsrunden/{cycle.key}/",
-        f"/steuerung/berichtsrunden/{cycle.key}/C1/", f"/steuerung/berichtsrunden/{cycle.key}/tabelle/", "/steuerung/papierkorb/",
+        "/steuerung/",
+        "/steuerung/aufgaben/",
+        "/steuerung/handlungsfelder/ik-leverkusen-2017/C/",
+        "/steuerung/ziele/C-Z1/",
+        "/steuerung/massnahmen/C1/",
+        "/steuerung/massnahmen/C1/bearbeiten/",
+        "/steuerung/gremien/verwaltungsvorstand/",
+        "/steuerung/naechste-schritte/?zeige=alle",
+        "/steuerung/berichtsrunden/",
+        f"/steuerung/berichtsrunden/{cycle.key}/",
+        f"/steuerung/berichtsrunden/{cycle.key}/C1/",
+        f"/steuerung/berichtsrunden/{cycle.key}/tabelle/",
+        "/steuerung/papierkorb/",
     ]
     problems = []
     for path in pages:
@@ -184,5 +207,3 @@ def test_staff_pages_have_no_axe_violations(site, browser):
     problems += [f"form with errors: {v}" for v in axe_violations(anna)]
     assert anna.evaluate("async () => (await axe.run(document)).passes.length") > 10  # axe really ran
     assert not problems, "\n".join(problems)
-
-

@@ -19,16 +19,26 @@ people = steering.people  # the personas fixture
 
 def test_opening_creates_one_task_per_measure_and_mails_the_owners(people, client):
     client.force_login(people.ki)
-    response = client.post("/steuerung/berichtsrunden/", {"title": "2. Umsetzungsbericht", "reporting_date": "31.12.2026", "deadline": "30.11.2026"})
+    response = client.post(
+        "/steuerung/berichtsrunden/",
+        {"title": "2. Umsetzungsbericht", "reporting_date": "31.12.2026", "deadline": "30.11.2026"},
+    )
     cycle = ReportingCycle.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/steuerung/berichtsrunden/{cycle.key}/"
     assert cycle.updates.count() == m.Measure.objects.count() == 9
     c1 = cycle.updates.get(measure_key="C1")
-    assert c1.state == "open" and c1.status == "in_progress" and len(c1.next_steps) == 3  # pre-filled with the current state
+    assert (
+        c1.state == "open" and c1.status == "in_progress" and len(c1.next_steps) == 3
+    )  # pre-filled with the current state
     recipients = sorted(r for message in mail.outbox for r in message.to)
     assert recipients == ["emil@example.org", "olga@example.org"]
-    assert "/steuerung/berichtsrunden/2026-12-31/C1/" in next(msg.body for msg in mail.outbox if msg.to == ["olga@example.org"])
-    second = client.post("/steuerung/berichtsrunden/", {"title": "Noch eine", "reporting_date": "31.01.2027", "deadline": "15.01.2027"})
+    assert "/steuerung/berichtsrunden/2026-12-31/C1/" in next(
+        msg.body for msg in mail.outbox if msg.to == ["olga@example.org"]
+    )
+    second = client.post(
+        "/steuerung/berichtsrunden/",
+        {"title": "Noch eine", "reporting_date": "31.01.2027", "deadline": "15.01.2027"},
+    )
     assert "bereits eine Berichtsrunde offen" in second.content.decode()
 
 
@@ -39,35 +49,63 @@ def test_full_cycle_through_the_pages(people, client):
     c1 = cycle.updates.get(measure_key="C1")
     page = client.get(f"/steuerung/berichtsrunden/{cycle.key}/C1/")
     assert page.status_code == 200 and "Sachstand" in page.content.decode()
-    response = client.post(f"/steuerung/berichtsrunden/{cycle.key}/C1/", form_data(
-        c1, status="completed", progress=100, traffic_light="green", results="Willkommensordner verteilt",
-        next_steps_text="Azubi-WG eröffnen | 31.03.2027 | KI",
-    ))
+    response = client.post(
+        f"/steuerung/berichtsrunden/{cycle.key}/C1/",
+        form_data(
+            c1,
+            status="completed",
+            progress=100,
+            traffic_light="green",
+            results="Willkommensordner verteilt",
+            next_steps_text="Azubi-WG eröffnen | 31.03.2027 | KI",
+        ),
+    )
     assert response.status_code == 302
     # Emil (external) submits D1 with a red light but no reason: refused with an error summary.
     client.force_login(people.external)
     d1 = cycle.updates.get(measure_key="D1")
-    refused = client.post(f"/steuerung/berichtsrunden/{cycle.key}/D1/", form_data(d1, traffic_light="red", progress=30))
+    refused = client.post(
+        f"/steuerung/berichtsrunden/{cycle.key}/D1/", form_data(d1, traffic_light="red", progress=30)
+    )
     text = refused.content.decode()
-    assert refused.status_code == 200 and "Es gibt ein Problem" in text and "erfordert eine Begründung" in text
-    client.post(f"/steuerung/berichtsrunden/{cycle.key}/D1/", form_data(d1, traffic_light="red", traffic_light_reason="Keine Daten", progress=30))
+    assert (
+        refused.status_code == 200 and "Es gibt ein Problem" in text and "erfordert eine Begründung" in text
+    )
+    client.post(
+        f"/steuerung/berichtsrunden/{cycle.key}/D1/",
+        form_data(d1, traffic_light="red", traffic_light_reason="Keine Daten", progress=30),
+    )
     # The KI returns D1 with a comment and accepts C1.
     client.force_login(people.ki)
-    no_comment = client.post(f"/steuerung/berichtsrunden/{cycle.key}/D1/pruefen/", {"decision": "return", "comment": ""}, follow=True)
+    no_comment = client.post(
+        f"/steuerung/berichtsrunden/{cycle.key}/D1/pruefen/",
+        {"decision": "return", "comment": ""},
+        follow=True,
+    )
     assert "Kommentar" in no_comment.content.decode()
     assert StatusUpdate.objects.get(cycle=cycle, measure_key="D1").state == "submitted"
-    client.post(f"/steuerung/berichtsrunden/{cycle.key}/D1/pruefen/", {"decision": "return", "comment": "Bitte Fortschritt begründen."})
+    client.post(
+        f"/steuerung/berichtsrunden/{cycle.key}/D1/pruefen/",
+        {"decision": "return", "comment": "Bitte Fortschritt begründen."},
+    )
     client.post(f"/steuerung/berichtsrunden/{cycle.key}/C1/pruefen/", {"decision": "accept"})
     assert StatusUpdate.objects.get(cycle=cycle, measure_key="D1").state == "returned"
-    assert any("Bitte Fortschritt begründen." in msg.body and msg.to == ["emil@example.org"] for msg in mail.outbox)
+    assert any(
+        "Bitte Fortschritt begründen." in msg.body and msg.to == ["emil@example.org"] for msg in mail.outbox
+    )
     c1_measure = m.Measure.objects.get(key="C1")
     assert (c1_measure.status, c1_measure.progress) == ("completed", 100)
     assert [s.text for s in c1_measure.next_steps.filter(done=False)] == ["Azubi-WG eröffnen"]
     # Emil sees the comment and resubmits.
     client.force_login(people.external)
     d1 = StatusUpdate.objects.get(cycle=cycle, measure_key="D1")
-    assert "Bitte Fortschritt begründen." in client.get(f"/steuerung/berichtsrunden/{cycle.key}/D1/").content.decode()
-    client.post(f"/steuerung/berichtsrunden/{cycle.key}/D1/", form_data(d1, progress=35, results="Bedarf erhoben"))
+    assert (
+        "Bitte Fortschritt begründen."
+        in client.get(f"/steuerung/berichtsrunden/{cycle.key}/D1/").content.decode()
+    )
+    client.post(
+        f"/steuerung/berichtsrunden/{cycle.key}/D1/", form_data(d1, progress=35, results="Bedarf erhoben")
+    )
     # The reviewer cannot approve before every update is accepted.
     client.force_login(people.reviewer)
     early = client.post(f"/steuerung/berichtsrunden/{cycle.key}/freigeben/", follow=True)
@@ -76,7 +114,9 @@ def test_full_cycle_through_the_pages(people, client):
     for update in StatusUpdate.objects.filter(cycle=cycle).exclude(state="accepted"):
         if update.state == "open":
             client.post(f"/steuerung/berichtsrunden/{cycle.key}/{update.measure_key}/", form_data(update))
-        client.post(f"/steuerung/berichtsrunden/{cycle.key}/{update.measure_key}/pruefen/", {"decision": "accept"})
+        client.post(
+            f"/steuerung/berichtsrunden/{cycle.key}/{update.measure_key}/pruefen/", {"decision": "accept"}
+        )
     client.force_login(people.reviewer)
     client.post(f"/steuerung/berichtsrunden/{cycle.key}/freigeben/")
     cycle.refresh_from_db()
@@ -96,7 +136,10 @@ def test_full_cycle_through_the_pages(people, client):
     assert "Bitte Fortschritt begründen." in history_page and "rita" in history_page
     # Once closed, nothing can be submitted any more.
     client.force_login(people.owner)
-    closed = client.post(f"/steuerung/berichtsrunden/{cycle.key}/C1/", form_data(StatusUpdate.objects.get(cycle=cycle, measure_key="C1")))
+    closed = client.post(
+        f"/steuerung/berichtsrunden/{cycle.key}/C1/",
+        form_data(StatusUpdate.objects.get(cycle=cycle, measure_key="C1")),
+    )
     assert closed.status_code == 403
 
 

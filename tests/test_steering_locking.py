@@ -11,11 +11,26 @@ people = steering.people  # the personas fixture
 
 def measure_form(measure, **changes):
     data = {
-        "title": measure.title, "description": measure.description, "lead_unit": measure.lead_unit, "partners": measure.partners,
-        "programme": measure.programme, "start_date": "", "end_date": "", "status": measure.status,
-        "progress": "" if measure.progress is None else measure.progress, "traffic_light": measure.traffic_light,
-        "traffic_light_reason": measure.traffic_light_reason, "results": measure.results, "obstacles": measure.obstacles,
-        "participants": "", "staff": "", "hours": "", "cost": "", "funding": "", "effect": measure.effect, "note": measure.note,
+        "title": measure.title,
+        "description": measure.description,
+        "lead_unit": measure.lead_unit,
+        "partners": measure.partners,
+        "programme": measure.programme,
+        "start_date": "",
+        "end_date": "",
+        "status": measure.status,
+        "progress": "" if measure.progress is None else measure.progress,
+        "traffic_light": measure.traffic_light,
+        "traffic_light_reason": measure.traffic_light_reason,
+        "results": measure.results,
+        "obstacles": measure.obstacles,
+        "participants": "",
+        "staff": "",
+        "hours": "",
+        "cost": "",
+        "funding": "",
+        "effect": measure.effect,
+        "note": measure.note,
     }
     data.update(changes)
     return data
@@ -33,16 +48,23 @@ def test_second_save_of_a_measure_is_refused_and_shows_the_first(people, client,
     form_o = olga.get("/steuerung/massnahmen/C1/bearbeiten/").context["form"]
     assert form_e.initial["version"] == form_o.initial["version"] == c1.version == 1
     seen = form_o.initial["seen_at"].isoformat()
-    first = erik.post("/steuerung/massnahmen/C1/bearbeiten/", measure_form(c1, progress=60, version=1, seen_at=seen))
+    first = erik.post(
+        "/steuerung/massnahmen/C1/bearbeiten/", measure_form(c1, progress=60, version=1, seen_at=seen)
+    )
     assert first.status_code == 302
-    second = olga.post("/steuerung/massnahmen/C1/bearbeiten/", measure_form(c1, progress=20, results="Olgas Text", version=1, seen_at=seen))
+    second = olga.post(
+        "/steuerung/massnahmen/C1/bearbeiten/",
+        measure_form(c1, progress=20, results="Olgas Text", version=1, seen_at=seen),
+    )
     page = second.content.decode()
     assert second.status_code == 200
     assert "Nicht gespeichert" in page and "Es gibt ein Problem" in page
     assert "erik" in page and "„progress“ geändert: „“ → „60“" in page
     c1.refresh_from_db()
     assert (c1.progress, c1.results, c1.version) == (60, "", 2)
-    assert list(Change.objects.filter(object_key="C1", field="progress").values_list("user__username", "new")) == [("erik", "60")]
+    assert list(
+        Change.objects.filter(object_key="C1", field="progress").values_list("user__username", "new")
+    ) == [("erik", "60")]
 
 
 def test_second_submission_of_a_status_update_is_refused(people, client):
@@ -67,7 +89,9 @@ def test_second_submission_of_a_status_update_is_refused(people, client):
 def test_history_records_who_when_old_and_new_for_every_saved_field(people, client):
     c1 = m.Measure.objects.get(key="C1")
     client.force_login(people.editor)
-    client.post("/steuerung/massnahmen/C1/bearbeiten/", measure_form(c1, progress=40, lead_unit="KI", version=1))
+    client.post(
+        "/steuerung/massnahmen/C1/bearbeiten/", measure_form(c1, progress=40, lead_unit="KI", version=1)
+    )
     changes = {c.field: (c.old, c.new, c.user.username) for c in Change.objects.filter(object_key="C1")}
     assert changes == {"progress": ("", "40", "erik"), "lead_unit": (c1.lead_unit, "KI", "erik")}
     page = client.get("/steuerung/massnahmen/C1/").content.decode()
@@ -78,7 +102,10 @@ def test_delete_and_restore_a_measure_keeps_everything(people, client):
     client.force_login(people.ki)
     cycle = open_cycle(people.ki)
     before = m.Measure.objects.get(key="C1")
-    goals, steps = list(before.goals.values_list("key", flat=True)), list(before.next_steps.values_list("text", flat=True))
+    goals, steps = (
+        list(before.goals.values_list("key", flat=True)),
+        list(before.next_steps.values_list("text", flat=True)),
+    )
     assert client.post("/steuerung/massnahmen/C1/loeschen/").status_code == 302
     assert not m.Measure.objects.filter(key="C1").exists()
     assert StatusUpdate.objects.get(cycle=cycle, measure_key="C1").measure is None
@@ -91,4 +118,7 @@ def test_delete_and_restore_a_measure_keeps_everything(people, client):
     assert list(after.next_steps.values_list("text", flat=True)) == steps
     assert list(after.owners.values_list("user__username", flat=True)) == ["olga"]
     assert StatusUpdate.objects.get(cycle=cycle, measure_key="C1").measure == after
-    assert [c.action for c in Change.objects.filter(object_key="C1").order_by("at", "pk")] == ["deleted", "restored"]
+    assert [c.action for c in Change.objects.filter(object_key="C1").order_by("at", "pk")] == [
+        "deleted",
+        "restored",
+    ]

@@ -7,7 +7,12 @@ import pytest
 
 from imon.steering import logic
 
-STATUS = {"unknown": "unbekannt", "planned": "geplant", "in_progress": "in Umsetzung", "completed": "abgeschlossen"}
+STATUS = {
+    "unknown": "unbekannt",
+    "planned": "geplant",
+    "in_progress": "in Umsetzung",
+    "completed": "abgeschlossen",
+}
 LIGHTS = {"green": "grün: im Plan", "yellow": "gelb: gefährdet", "red": "rot: nicht im Plan"}
 
 
@@ -29,15 +34,23 @@ def test_explicit_progress_wins_over_the_status_default():
     assert logic.measure_progress("unknown", 80) is None
 
 
-@pytest.mark.parametrize("state, action, expected", [
-    ("open", "submit", "submitted"), ("returned", "submit", "submitted"), ("submitted", "accept", "accepted"),
-    ("submitted", "return", "returned"),
-])
+@pytest.mark.parametrize(
+    "state, action, expected",
+    [
+        ("open", "submit", "submitted"),
+        ("returned", "submit", "submitted"),
+        ("submitted", "accept", "accepted"),
+        ("submitted", "return", "returned"),
+    ],
+)
 def test_allowed_transitions(state, action, expected):
     assert logic.next_update_state("open", state, action, comment="Bitte ergänzen") == expected
 
 
-@pytest.mark.parametrize("state, action", [("open", "accept"), ("accepted", "submit"), ("returned", "accept"), ("accepted", "return")])
+@pytest.mark.parametrize(
+    "state, action",
+    [("open", "accept"), ("accepted", "submit"), ("returned", "accept"), ("accepted", "return")],
+)
 def test_refused_transitions(state, action):
     with pytest.raises(logic.TransitionError):
         logic.next_update_state("open", state, action, comment="x")
@@ -76,7 +89,9 @@ def test_stale_indicators_and_overdue_steps():
 
 
 def test_next_steps_round_trip_through_text():
-    steps, errors = logic.parse_next_steps("Azubi-WG prüfen | 31.03.2027 | KI\n\nFachgespräch\nOhne Datum | | FB Soziales")
+    steps, errors = logic.parse_next_steps(
+        "Azubi-WG prüfen | 31.03.2027 | KI\n\nFachgespräch\nOhne Datum | | FB Soziales"
+    )
     assert errors == []
     assert steps == [
         {"text": "Azubi-WG prüfen", "due_date": "2027-03-31", "responsible": "KI"},
@@ -94,13 +109,28 @@ def test_next_step_with_a_bad_date_names_the_line():
 
 def test_spreadsheet_row_accepts_labels_and_german_numbers():
     values, errors = logic.validate_row(
-        {"key": "C1", "status": "abgeschlossen", "progress": 100, "traffic_light": "gelb", "traffic_light_reason": "Verzug",
-         "cost": "1.234,50", "staff": 0.5, "participants": "12", "version": 3, "next_steps": "A | 01.02.2027"},
-        STATUS, LIGHTS,
+        {
+            "key": "C1",
+            "status": "abgeschlossen",
+            "progress": 100,
+            "traffic_light": "gelb",
+            "traffic_light_reason": "Verzug",
+            "cost": "1.234,50",
+            "staff": 0.5,
+            "participants": "12",
+            "version": 3,
+            "next_steps": "A | 01.02.2027",
+        },
+        STATUS,
+        LIGHTS,
     )
     assert errors == []
     assert values["status"] == "completed" and values["traffic_light"] == "yellow"
-    assert values["cost"] == Decimal("1234.50") and values["staff"] == Decimal("0.50") and values["participants"] == 12
+    assert (
+        values["cost"] == Decimal("1234.50")
+        and values["staff"] == Decimal("0.50")
+        and values["participants"] == 12
+    )
     assert values["version"] == 3 and values["next_steps"][0]["due_date"] == "2027-02-01"
 
 
@@ -109,7 +139,9 @@ def test_spreadsheet_row_errors_are_german_sentences_per_cell(settings):
 
     with translation.override("de"):
         _values, errors = logic.validate_row(
-            {"status": "fertig", "progress": 120, "traffic_light": "rot", "cost": "-5", "hours": "viele"}, STATUS, LIGHTS,
+            {"status": "fertig", "progress": 120, "traffic_light": "rot", "cost": "-5", "hours": "viele"},
+            STATUS,
+            LIGHTS,
         )
     text = " ".join(errors)
     assert "„fertig“ ist kein Status" in text

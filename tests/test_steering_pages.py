@@ -24,14 +24,25 @@ def test_dashboard_shows_the_rule_the_rollup_and_what_needs_attention(people, cl
     m.Measure.objects.filter(key="D2").update(status="unknown")
     m.NextStep.objects.filter(measure__key="C1", key="1").update(due_date=datetime.date(2020, 1, 31))
     body = m.Body.objects.get(key="controlling-gruppe")
-    m.Meeting.objects.create(key="cg-kuenftig", body=body, date=datetime.date.today() + datetime.timedelta(days=14), title="Sitzung der Controlling-Gruppe")
+    m.Meeting.objects.create(
+        key="cg-kuenftig",
+        body=body,
+        date=datetime.date.today() + datetime.timedelta(days=14),
+        title="Sitzung der Controlling-Gruppe",
+    )
     cycle = open_cycle(people.ki)
     StatusUpdate.objects.filter(cycle=cycle).exclude(measure_key="C1").update(state="accepted")
     client.force_login(people.reviewer)
     page = client.get("/steuerung/").content.decode()
     assert "Verdichtungsregel" in page and "Status „unbekannt“ werden nicht eingerechnet" in page
     fields = {f.code: f for f in client.get("/steuerung/").context["fields"]}
-    assert fields["C"].rollup == {"average": 80, "counted": 1, "unknown": 0, "total": 1, "by_status": {"in_progress": 1}}
+    assert fields["C"].rollup == {
+        "average": 80,
+        "counted": 1,
+        "unknown": 0,
+        "total": 1,
+        "by_status": {"in_progress": 1},
+    }
     assert fields["D"].rollup["unknown"] == 1
     assert "31.01.2020" in page
     assert "Sitzung der Controlling-Gruppe" in page
@@ -59,7 +70,9 @@ def test_pages_of_field_goal_measure_and_body(people, client):
 
 
 def test_next_steps_filter_and_export(people, client):
-    m.NextStep.objects.filter(measure__key="C1", key="1").update(due_date=datetime.date(2020, 1, 31), responsible="Frau Kaya")
+    m.NextStep.objects.filter(measure__key="C1", key="1").update(
+        due_date=datetime.date(2020, 1, 31), responsible="Frau Kaya"
+    )
     client.force_login(people.reviewer)
     everything = client.get("/steuerung/naechste-schritte/?zeige=alle").context["steps"]
     only_c = client.get("/steuerung/naechste-schritte/?hf=C&zeige=alle").context["steps"]
@@ -71,7 +84,9 @@ def test_next_steps_filter_and_export(people, client):
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
     assert rows[0][:4] == ["Maßnahme", "Handlungsfeld", "Nächster Schritt", "Termin"]
     assert rows[1][0] == "C1" and rows[1][3] == "31.01.2020" and rows[1][4] == "Frau Kaya" and len(rows) == 2
-    book = openpyxl.load_workbook(io.BytesIO(client.get("/steuerung/naechste-schritte.xlsx?hf=C&zeige=alle").content))
+    book = openpyxl.load_workbook(
+        io.BytesIO(client.get("/steuerung/naechste-schritte.xlsx?hf=C&zeige=alle").content)
+    )
     assert book.active.max_row == 1 + len(only_c)
 
 
@@ -81,10 +96,19 @@ def test_exports_never_carry_formulas(people, client):
     formula = '=HYPERLINK("http://example.org","klick")'
     m.NextStep.objects.filter(measure__key="C1", key="1").update(text=formula, responsible="+49 214 1234")
     client.force_login(people.reviewer)
-    rows = list(csv.reader(io.StringIO(client.get("/steuerung/naechste-schritte.csv?hf=C&zeige=alle").content.decode("utf-8-sig")), delimiter=";"))
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                client.get("/steuerung/naechste-schritte.csv?hf=C&zeige=alle").content.decode("utf-8-sig")
+            ),
+            delimiter=";",
+        )
+    )
     step = next(r for r in rows if formula in r[2])
     assert step[2] == "'" + formula and step[4] == "'+49 214 1234"
-    sheet = openpyxl.load_workbook(io.BytesIO(client.get("/steuerung/naechste-schritte.xlsx?hf=C&zeige=alle").content)).active
+    sheet = openpyxl.load_workbook(
+        io.BytesIO(client.get("/steuerung/naechste-schritte.xlsx?hf=C&zeige=alle").content)
+    ).active
     cells = [c for row in sheet.iter_rows() for c in row if c.value == formula]
     assert cells and all(c.data_type == "s" for c in cells)
     cycle = open_cycle(people.ki)
@@ -102,10 +126,17 @@ def count_queries(client, url):
     return len(queries)
 
 
-@pytest.mark.parametrize("url", [
-    "/steuerung/", "/steuerung/naechste-schritte/?zeige=alle", "/steuerung/berichtsrunden/{cycle}/",
-    "/steuerung/handlungsfelder/ik-leverkusen-2017/C/", "/steuerung/berichtsrunden/", "/steuerung/aufgaben/",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/steuerung/",
+        "/steuerung/naechste-schritte/?zeige=alle",
+        "/steuerung/berichtsrunden/{cycle}/",
+        "/steuerung/handlungsfelder/ik-leverkusen-2017/C/",
+        "/steuerung/berichtsrunden/",
+        "/steuerung/aufgaben/",
+    ],
+)
 def test_list_pages_keep_a_constant_number_of_queries(people, client, url):
     concept = m.Concept.objects.get()
     synthetic.add_measures(concept, 10, owner=people.ki)
@@ -116,8 +147,11 @@ def test_list_pages_keep_a_constant_number_of_queries(people, client, url):
     small = count_queries(client, url)
     synthetic.add_measures(concept, 60, owner=people.ki)
     synthetic.add_past_cycles(concept, 2, people.ki)
-    StatusUpdate.objects.bulk_create([
-        StatusUpdate(cycle=cycle, measure=x, measure_key=x.key) for x in m.Measure.objects.exclude(status_updates__cycle=cycle)
-    ])
+    StatusUpdate.objects.bulk_create(
+        [
+            StatusUpdate(cycle=cycle, measure=x, measure_key=x.key)
+            for x in m.Measure.objects.exclude(status_updates__cycle=cycle)
+        ]
+    )
     large = count_queries(client, url)
     assert small == large, f"{url}: {small} queries with few rows, {large} with many"

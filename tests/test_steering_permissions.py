@@ -62,7 +62,9 @@ MATRIX = {
         ("post", "/steuerung/massnahmen/D1/loeschen/", {"ki"}, {302}),
     ],
     "steering-deleted": [("get", "/steuerung/papierkorb/", {"ki"}, {200})],
-    "steering-measure-restore": [("post", "/steuerung/papierkorb/{deleted}/wiederherstellen/", {"ki"}, {302})],
+    "steering-measure-restore": [
+        ("post", "/steuerung/papierkorb/{deleted}/wiederherstellen/", {"ki"}, {302})
+    ],
     "steering-body": [("get", "/steuerung/gremien/controlling-gruppe/", READERS, {200})],
     "steering-next-steps": [("get", "/steuerung/naechste-schritte/?zeige=alle", READERS, {200})],
     "steering-next-steps-export": [
@@ -74,7 +76,9 @@ MATRIX = {
         ("post", "/steuerung/berichtsrunden/", {"ki"}, {200, 302}),
     ],
     "steering-cycle": [("get", f"/steuerung/berichtsrunden/{CYCLE}/", READERS, {200})],
-    "steering-cycle-approve": [("post", f"/steuerung/berichtsrunden/{CYCLE}/freigeben/", {"reviewer", "ki"}, {302})],
+    "steering-cycle-approve": [
+        ("post", f"/steuerung/berichtsrunden/{CYCLE}/freigeben/", {"reviewer", "ki"}, {302})
+    ],
     "steering-cycle-export": [("get", f"/steuerung/berichtsrunden/{CYCLE}/tabelle.xlsx", {"ki"}, {200})],
     "steering-cycle-import": [
         ("get", f"/steuerung/berichtsrunden/{CYCLE}/tabelle/", {"ki"}, {200}),
@@ -94,16 +98,34 @@ MATRIX = {
 # The public portal and its API: open to everyone, logged in or not. Paths come from the URL names
 # with sample arguments, so that the portal may rename its paths; 404 (unknown sample object) is no refusal.
 PORTAL = {
-    "portal-root": {}, "portal-all-data": {}, "portal-indicator-download": {"key": "bevoelkerung", "fmt": "csv"},
-    "portal-start": {"lang": "de"}, "portal-field": {"lang": "de", "code": "C"}, "portal-measure": {"lang": "de", "key": "C1"},
-    "portal-indicators": {"lang": "de"}, "portal-indicator": {"lang": "de", "key": "bevoelkerung"},
-    "portal-contact-points": {"lang": "de"}, "portal-contact-points-topic": {"lang": "de", "code": "A"},
-    "portal-contact-point": {"lang": "de", "key": "ki-leverkusen"}, "portal-easy-language": {"lang": "de"},
-    "portal-accessibility": {"lang": "de"}, "portal-imprint": {"lang": "de"}, "portal-privacy": {"lang": "de"},
-    "api-index": {}, "api-openapi": {}, "api-catalogue": {}, "api-fields": {}, "api-measures": {}, "api-indicators": {},
-    "api-indicator-observations": {"key": "bevoelkerung"}, "api-observations": {}, "api-contact-points": {},
+    "portal-root": {},
+    "portal-all-data": {},
+    "portal-indicator-download": {"key": "bevoelkerung", "fmt": "csv"},
+    "portal-start": {"lang": "de"},
+    "portal-field": {"lang": "de", "code": "C"},
+    "portal-measure": {"lang": "de", "key": "C1"},
+    "portal-indicators": {"lang": "de"},
+    "portal-indicator": {"lang": "de", "key": "bevoelkerung"},
+    "portal-contact-points": {"lang": "de"},
+    "portal-contact-points-topic": {"lang": "de", "code": "A"},
+    "portal-contact-point": {"lang": "de", "key": "ki-leverkusen"},
+    "portal-easy-language": {"lang": "de"},
+    "portal-accessibility": {"lang": "de"},
+    "portal-imprint": {"lang": "de"},
+    "portal-privacy": {"lang": "de"},
+    "api-index": {},
+    "api-openapi": {},
+    "api-catalogue": {},
+    "api-fields": {},
+    "api-measures": {},
+    "api-indicators": {},
+    "api-indicator-observations": {"key": "bevoelkerung"},
+    "api-observations": {},
+    "api-contact-points": {},
 }
-MATRIX.update({name: [("get", ("reverse", kwargs), EVERYONE, {200, 302, 404})] for name, kwargs in PORTAL.items()})
+MATRIX.update(
+    {name: [("get", ("reverse", kwargs), EVERYONE, {200, 302, 404})] for name, kwargs in PORTAL.items()}
+)
 # The Django admin has its own permission system: staff only; checked on its index for every role.
 ADMIN_NAMESPACE = "admin"
 
@@ -127,7 +149,9 @@ def test_every_url_pattern_has_an_entry():
 
 @pytest.fixture
 def world(people):
-    snapshots.create("1. Umsetzungsbericht", m.Observation.objects.order_by("-reference_date").first().reference_date)
+    snapshots.create(
+        "1. Umsetzungsbericht", m.Observation.objects.order_by("-reference_date").first().reference_date
+    )
     deleted = services.delete_measure(m.Measure.objects.get(key="H4"), people.ki)
     open_cycle(people.ki)
     clients = {"anonymous": Client()}
@@ -166,13 +190,20 @@ def test_permission_matrix(world):
                         failures.append("should be allowed: " + where)
                 elif not (response.status_code in (403, 404) or to_login(response)):
                     failures.append("should be refused: " + where)
-                elif role == "anonymous" and response.status_code == 302 and "next=" not in response["Location"]:
+                elif (
+                    role == "anonymous"
+                    and response.status_code == 302
+                    and "next=" not in response["Location"]
+                ):
                     failures.append("login without way back: " + where)
     assert failures == []
     assert checked >= 7 * 40
 
 
-@pytest.mark.parametrize("role, allowed", [("anonymous", False), ("outsider", False), ("external", False), ("owner", True), ("ki", True)])
+@pytest.mark.parametrize(
+    "role, allowed",
+    [("anonymous", False), ("outsider", False), ("external", False), ("owner", True), ("ki", True)],
+)
 def test_admin_is_for_staff_only(world, role, allowed):
     response = world["clients"][role].get("/admin/")
     assert (response.status_code == 200) is allowed
@@ -182,7 +213,9 @@ def test_owners_cannot_touch_other_peoples_status_updates(world):
     from imon.steering.models import StatusUpdate
 
     before = StatusUpdate.objects.get(measure_key="D1")
-    response = world["clients"]["owner"].post(f"/steuerung/berichtsrunden/{CYCLE}/D1/", {"status": "completed", "version": before.version})
+    response = world["clients"]["owner"].post(
+        f"/steuerung/berichtsrunden/{CYCLE}/D1/", {"status": "completed", "version": before.version}
+    )
     assert response.status_code == 403
     after = StatusUpdate.objects.get(measure_key="D1")
     assert (after.state, after.status, after.version) == (before.state, before.status, before.version)
@@ -202,7 +235,11 @@ def test_role_groups_give_the_roles(people, client, django_user_model):
     from imon.steering import permissions
 
     assert permissions.is_ki(ki_user) and not permissions.is_reviewer(ki_user)
-    assert permissions.is_reviewer(reviewer) and permissions.can_read_all(reviewer) and not permissions.is_ki(reviewer)
+    assert (
+        permissions.is_reviewer(reviewer)
+        and permissions.can_read_all(reviewer)
+        and not permissions.is_ki(reviewer)
+    )
     client.force_login(reviewer)
     assert client.get("/steuerung/").status_code == 200 and client.get("/berichte/").status_code == 200
     assert client.get("/steuerung/papierkorb/").status_code == 403

@@ -44,9 +44,25 @@ def test_export_has_the_import_columns_and_one_row_per_measure(people, client):
     cycle = open_cycle(people.ki)
     client.force_login(people.ki)
     sheet = export(client, cycle).active
-    assert [c.value for c in sheet[1]] == ["Schlüssel", "Handlungsfeld", "Titel", "Status", "Fortschritt (%)", "Ampel",
-                                           "Begründung der Ampel", "Ergebnisse", "Hindernisse", "Nächste Schritte", "Teilnehmende",
-                                           "Personal (VZÄ)", "Stunden", "Kosten (EUR)", "Fördermittel (EUR)", "Wirkung", "Version"]
+    assert [c.value for c in sheet[1]] == [
+        "Schlüssel",
+        "Handlungsfeld",
+        "Titel",
+        "Status",
+        "Fortschritt (%)",
+        "Ampel",
+        "Begründung der Ampel",
+        "Ergebnisse",
+        "Hindernisse",
+        "Nächste Schritte",
+        "Teilnehmende",
+        "Personal (VZÄ)",
+        "Stunden",
+        "Kosten (EUR)",
+        "Fördermittel (EUR)",
+        "Wirkung",
+        "Version",
+    ]
     assert sheet.max_row == 1 + cycle.updates.count()
     c1 = row_of(sheet, "C1")
     assert sheet.cell(c1, column(sheet, "status")).value == "in Umsetzung"
@@ -76,8 +92,16 @@ def test_edited_rows_are_previewed_then_submitted(people, client):
     done = upload(client, cycle, book, confirm=True)
     assert done.status_code == 302
     d1 = StatusUpdate.objects.get(cycle=cycle, measure_key="D1")
-    assert (d1.progress, str(d1.cost), d1.status, d1.state, d1.submitted_by) == (40, "2500.00", "delayed", "submitted", people.ki)
-    assert StatusUpdate.objects.get(cycle=cycle, measure_key="C1").state == "open"  # unchanged rows stay as they were
+    assert (d1.progress, str(d1.cost), d1.status, d1.state, d1.submitted_by) == (
+        40,
+        "2500.00",
+        "delayed",
+        "submitted",
+        people.ki,
+    )
+    assert (
+        StatusUpdate.objects.get(cycle=cycle, measure_key="C1").state == "open"
+    )  # unchanged rows stay as they were
     assert Change.objects.filter(cycle=cycle, object_key=f"{cycle.key}/D1", field="cost").get().new == "2500"
 
 
@@ -94,7 +118,7 @@ def test_row_errors_in_german_and_nothing_written(people, client):
     page = response.content.decode()
     plan = response.context["plan"]
     assert plan["errors"] == 4
-    assert "Es gibt ein Problem" in page and "Einlesen bestätigen" not in page and "name=\"token\"" not in page
+    assert "Es gibt ein Problem" in page and "Einlesen bestätigen" not in page and 'name="token"' not in page
     errors = {row["key"]: " ".join(row["errors"]) for row in plan["rows"] if row["errors"]}
     assert "höchstens 100" in errors["C1"]
     assert "Begründung" in errors["D1"]

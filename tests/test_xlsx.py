@@ -18,13 +18,78 @@ from imon.core import exports, xlsx
 
 HEADER = ["indicator", "area", "area_name", "reference_date", "geschlecht", "value", "flag", "unit", "source"]
 ROWS = [
-    {"indicator": "bevoelkerung", "area": "05316000", "area_name": "Köln-Mülheim", "reference_date": datetime.date(2018, 12, 31), "geschlecht": "weiblich", "value": Decimal("166081"), "flag": "", "unit": "Personen", "source": "Straßen- und Größenämter"},
-    {"indicator": "anteil", "area": "05316000", "area_name": "=HYPERLINK(\"http://evil\")", "reference_date": datetime.date(2019, 12, 31), "value": Decimal("9.2"), "flag": "p", "unit": "%", "source": "+49 221 0"},
-    {"indicator": "=1+1", "area": "@A1", "area_name": "  Leerzeichen  ", "reference_date": datetime.date(2020, 12, 31), "geschlecht": "-3", "value": None, "flag": ".", "unit": "-", "source": "<b>&amp;</b> \"Zitat\""},
-    {"indicator": "anteil", "area": "05316000", "area_name": "Zeile\nzwei", "reference_date": datetime.date(2021, 12, 31), "value": Decimal("-0.000125"), "flag": "", "unit": "", "source": ""},
-    {"indicator": "gross", "area": "05316000", "area_name": "Ölberg", "reference_date": datetime.date(2022, 12, 31), "value": Decimal("12345678901234.5"), "flag": "r", "unit": "€", "source": "Amt für Statistik"},
-    {"indicator": "null", "area": "05316000", "area_name": "Ürdingen", "reference_date": datetime.date(2023, 12, 31), "value": Decimal("0"), "flag": "-", "unit": "Personen", "source": "x"},
-    {"indicator": "rund", "area": "05316000", "area_name": "Äußere Stadt", "reference_date": datetime.date(2024, 12, 31), "value": Decimal("15.10"), "flag": "", "unit": "Personen", "source": "x"},
+    {
+        "indicator": "bevoelkerung",
+        "area": "05316000",
+        "area_name": "Köln-Mülheim",
+        "reference_date": datetime.date(2018, 12, 31),
+        "geschlecht": "weiblich",
+        "value": Decimal("166081"),
+        "flag": "",
+        "unit": "Personen",
+        "source": "Straßen- und Größenämter",
+    },
+    {
+        "indicator": "anteil",
+        "area": "05316000",
+        "area_name": '=HYPERLINK("http://evil")',
+        "reference_date": datetime.date(2019, 12, 31),
+        "value": Decimal("9.2"),
+        "flag": "p",
+        "unit": "%",
+        "source": "+49 221 0",
+    },
+    {
+        "indicator": "=1+1",
+        "area": "@A1",
+        "area_name": "  Leerzeichen  ",
+        "reference_date": datetime.date(2020, 12, 31),
+        "geschlecht": "-3",
+        "value": None,
+        "flag": ".",
+        "unit": "-",
+        "source": '<b>&amp;</b> "Zitat"',
+    },
+    {
+        "indicator": "anteil",
+        "area": "05316000",
+        "area_name": "Zeile\nzwei",
+        "reference_date": datetime.date(2021, 12, 31),
+        "value": Decimal("-0.000125"),
+        "flag": "",
+        "unit": "",
+        "source": "",
+    },
+    {
+        "indicator": "gross",
+        "area": "05316000",
+        "area_name": "Ölberg",
+        "reference_date": datetime.date(2022, 12, 31),
+        "value": Decimal("12345678901234.5"),
+        "flag": "r",
+        "unit": "€",
+        "source": "Amt für Statistik",
+    },
+    {
+        "indicator": "null",
+        "area": "05316000",
+        "area_name": "Ürdingen",
+        "reference_date": datetime.date(2023, 12, 31),
+        "value": Decimal("0"),
+        "flag": "-",
+        "unit": "Personen",
+        "source": "x",
+    },
+    {
+        "indicator": "rund",
+        "area": "05316000",
+        "area_name": "Äußere Stadt",
+        "reference_date": datetime.date(2024, 12, 31),
+        "value": Decimal("15.10"),
+        "flag": "",
+        "unit": "Personen",
+        "source": "x",
+    },
 ]
 
 
@@ -58,10 +123,15 @@ def test_openpyxl_reads_every_cell_back():
         for column, name in enumerate(HEADER, start=1):
             cell = sheet.cell(number, column)
             assert cell.value == expected(row, name), (number, name)
-            assert type(cell.value) is type(expected(row, name)), (number, name)  # numbers stay numbers, text text
+            assert type(cell.value) is type(expected(row, name)), (
+                number,
+                name,
+            )  # numbers stay numbers, text text
             assert cell.data_type != "f", (number, name)  # nothing becomes a formula
-    assert sheet["C3"].value == "'=HYPERLINK(\"http://evil\")"  # safe_text, as in the CSV
-    assert sheet["A4"].value == "=1+1" and sheet["B4"].value == "@A1"  # other text that looks like a formula stays text
+    assert sheet["C3"].value == '\'=HYPERLINK("http://evil")'  # safe_text, as in the CSV
+    assert (
+        sheet["A4"].value == "=1+1" and sheet["B4"].value == "@A1"
+    )  # other text that looks like a formula stays text
     assert sheet["F2"].value == 166081 and sheet["F3"].value == 9.2 and sheet["F4"].value is None
 
 
@@ -82,7 +152,14 @@ def test_read_only_reading_as_imon_import_does():
 def test_the_package_is_a_plain_workbook():
     archive = zipfile.ZipFile(io.BytesIO(export_xlsx(ROWS)))
     assert archive.testzip() is None
-    assert set(archive.namelist()) == {"[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml", "xl/worksheets/sheet1.xml"}
+    assert set(archive.namelist()) == {
+        "[Content_Types].xml",
+        "_rels/.rels",
+        "xl/workbook.xml",
+        "xl/_rels/workbook.xml.rels",
+        "xl/styles.xml",
+        "xl/worksheets/sheet1.xml",
+    }
     assert export_xlsx(ROWS) == export_xlsx(ROWS)  # the same data gives the same file
 
 
@@ -94,7 +171,9 @@ def test_empty_table_and_wide_table():
     xlsx.write_table(buffer, "Daten", header, [[i] for i in range(30)])
     sheet = openpyxl.load_workbook(buffer).active
     assert sheet["AD1"].value == "d29" and sheet["AD2"].value == 29
-    assert xlsx.column_letter(1) == "A" and xlsx.column_letter(27) == "AA" and xlsx.column_letter(703) == "AAA"
+    assert (
+        xlsx.column_letter(1) == "A" and xlsx.column_letter(27) == "AA" and xlsx.column_letter(703) == "AAA"
+    )
 
 
 def test_what_cannot_be_written_is_refused():
@@ -110,15 +189,28 @@ def libreoffice_csv(tmp_path, name: str, data: bytes) -> list[list[str]] | None:
     """The first sheet as LibreOffice Calc converts it to CSV (UTF-8); None if it cannot load the file."""
     (tmp_path / f"{name}.xlsx").write_bytes(data)
     subprocess.run(
-        ["libreoffice", f"-env:UserInstallation=file://{tmp_path}/profile", "--headless", "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76", "--outdir", str(tmp_path), str(tmp_path / f"{name}.xlsx")],
-        check=True, capture_output=True, timeout=180,
+        [
+            "libreoffice",
+            f"-env:UserInstallation=file://{tmp_path}/profile",
+            "--headless",
+            "--convert-to",
+            "csv:Text - txt - csv (StarCalc):44,34,76",
+            "--outdir",
+            str(tmp_path),
+            str(tmp_path / f"{name}.xlsx"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
     )
     if not (tmp_path / f"{name}.csv").exists():
         return None
     return list(csv.reader(io.StringIO((tmp_path / f"{name}.csv").read_text(encoding="utf-8"))))
 
 
-@pytest.mark.skipif(not shutil.which("libreoffice"), reason="libreoffice is not installed (.ci/run installs libreoffice-calc)")
+@pytest.mark.skipif(
+    not shutil.which("libreoffice"), reason="libreoffice is not installed (.ci/run installs libreoffice-calc)"
+)
 def test_libreoffice_opens_it(tmp_path):
     control = openpyxl.Workbook()
     control.active.append(["a"])
@@ -129,10 +221,24 @@ def test_libreoffice_opens_it(tmp_path):
     rows = libreoffice_csv(tmp_path, "daten", export_xlsx(ROWS))
     assert rows is not None, "LibreOffice could not load the file"
     assert rows[0] == HEADER
-    assert rows[1] == ["bevoelkerung", "05316000", "Köln-Mülheim", "2018-12-31", "weiblich", "166081", "", "Personen", "Straßen- und Größenämter"]
-    assert rows[2][2] == "'=HYPERLINK(\"http://evil\")" and rows[3][0] == "=1+1"  # text, not evaluated
+    assert rows[1] == [
+        "bevoelkerung",
+        "05316000",
+        "Köln-Mülheim",
+        "2018-12-31",
+        "weiblich",
+        "166081",
+        "",
+        "Personen",
+        "Straßen- und Größenämter",
+    ]
+    assert rows[2][2] == '\'=HYPERLINK("http://evil")' and rows[3][0] == "=1+1"  # text, not evaluated
     assert [row[5] for row in rows[2:]] == ["9.2", "", "-0.000125", "12345678901234.5", "0", "15.1"]
-    assert rows[4][2] == "Zeile\nzwei" and rows[3][2] == "  Leerzeichen  " and rows[3][8] == '<b>&amp;</b> "Zitat"'
+    assert (
+        rows[4][2] == "Zeile\nzwei"
+        and rows[3][2] == "  Leerzeichen  "
+        and rows[3][8] == '<b>&amp;</b> "Zitat"'
+    )
 
 
 def reference_csv(german: bool, header, rows) -> bytes:
@@ -153,7 +259,15 @@ decimals = st.decimals(allow_nan=False, allow_infinity=False, places=3, min_valu
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.fixed_dictionaries({"area_name": texts, "flag": texts, "value": st.none() | decimals}, optional={"dim": texts}), max_size=12), st.booleans())
+@given(
+    st.lists(
+        st.fixed_dictionaries(
+            {"area_name": texts, "flag": texts, "value": st.none() | decimals}, optional={"dim": texts}
+        ),
+        max_size=12,
+    ),
+    st.booleans(),
+)
 def test_csv_is_what_csv_writer_writes(rows, german):
     header = ["area_name", "dim", "value", "flag"]
     buffer = io.BytesIO()
@@ -164,4 +278,8 @@ def test_csv_is_what_csv_writer_writes(rows, german):
 def test_one_column_csv_keeps_the_quoted_empty_row():
     buffer = io.BytesIO()
     exports.write(buffer, "csv", ["flag"], [{"flag": ""}, {"flag": "a,b"}])
-    assert buffer.getvalue() == reference_csv(False, ["flag"], [{"flag": ""}, {"flag": "a,b"}]) == b'flag\n""\n"a,b"\n'
+    assert (
+        buffer.getvalue()
+        == reference_csv(False, ["flag"], [{"flag": ""}, {"flag": "a,b"}])
+        == b'flag\n""\n"a,b"\n'
+    )

@@ -14,7 +14,9 @@ SCRIPT = "<script>alert(1)</script>"
 JS = "javascript:alert(1)"
 RICH = f'{SCRIPT} <a href="{JS}">klick</a> <img src=x onerror=alert(1)> [mehr]({JS})'
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
-ACTIVE_URL = re.compile(r"""(href|src|action|formaction|xlink:href)\s*=\s*["']?\s*javascript:""", re.IGNORECASE)
+ACTIVE_URL = re.compile(
+    r"""(href|src|action|formaction|xlink:href)\s*=\s*["']?\s*javascript:""", re.IGNORECASE
+)
 
 
 def active_payloads(html: str) -> list[str]:
@@ -49,7 +51,11 @@ def poisoned(demo, ki_admin):
     indicator.save()
     m.Source.objects.update(url=JS, title=f"Quelle {SCRIPT}")
     m.ContactPoint.objects.filter(pk=m.ContactPoint.objects.order_by("key").first().pk).update(
-        name=f"Beratungsstelle XSS {SCRIPT}", description=RICH, opening_hours=RICH, website=JS, street=SCRIPT,
+        name=f"Beratungsstelle XSS {SCRIPT}",
+        description=RICH,
+        opening_hours=RICH,
+        website=JS,
+        street=SCRIPT,
     )
     from imon.reports import snapshots
 
@@ -67,7 +73,9 @@ def crawl(client, starts, limit=500):
         html = response.content.decode()
         pages[url] = html
         for link in re.findall(r'href="(/[^"#?]*)"', html):
-            if link not in seen and not link.startswith(("/static/", "/media/", "/admin/logout", "/admin/r/")):
+            if link not in seen and not link.startswith(
+                ("/static/", "/media/", "/admin/logout", "/admin/r/")
+            ):
                 seen.add(link)
                 queue.append(link)
     return pages
@@ -79,9 +87,16 @@ def test_staff_pages_show_payloads_as_text(poisoned, ki_admin):
     measure = m.Measure.objects.get(title__contains="Sprachkurse")
     contact = m.ContactPoint.objects.get(name__contains="Beratungsstelle XSS")
     starts = [
-        "/", "/steuerung/", "/berichte/", "/daten/geheimhaltung/", "/daten/importe/",
-        f"/admin/core/measure/{measure.pk}/change/", f"/admin/core/contactpoint/{contact.pk}/change/",
-        f"/admin/core/concept/{m.Concept.objects.get().pk}/change/", "/admin/core/measure/", "/admin/core/indicator/",
+        "/",
+        "/steuerung/",
+        "/berichte/",
+        "/daten/geheimhaltung/",
+        "/daten/importe/",
+        f"/admin/core/measure/{measure.pk}/change/",
+        f"/admin/core/contactpoint/{contact.pk}/change/",
+        f"/admin/core/concept/{m.Concept.objects.get().pk}/change/",
+        "/admin/core/measure/",
+        "/admin/core/indicator/",
     ]
     pages = crawl(client, starts)
     assert len(pages) > 30
@@ -110,7 +125,11 @@ def test_the_html_report_contains_only_escaped_text(poisoned):
 
 def office_xml(data: bytes) -> dict[str, str]:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        return {name: archive.read(name).decode("utf-8") for name in archive.namelist() if name.endswith((".xml", ".rels"))}
+        return {
+            name: archive.read(name).decode("utf-8")
+            for name in archive.namelist()
+            if name.endswith((".xml", ".rels"))
+        }
 
 
 @pytest.mark.parametrize("fmt", ["docx", "pptx"])
@@ -130,7 +149,15 @@ def test_only_http_and_mailto_urls_become_links():
 
     assert http_url("https://www.leverkusen.de/") == "https://www.leverkusen.de/"
     assert http_url("mailto:ki@stadt.leverkusen.de") == "mailto:ki@stadt.leverkusen.de"
-    for bad in ("javascript:alert(1)", " JavaScript:alert(1)", "java\tscript:alert(1)", "data:text/html,<script>", "vbscript:x", None, ""):
+    for bad in (
+        "javascript:alert(1)",
+        " JavaScript:alert(1)",
+        "java\tscript:alert(1)",
+        "data:text/html,<script>",
+        "vbscript:x",
+        None,
+        "",
+    ):
         assert http_url(bad) == ""
 
 
@@ -141,7 +168,11 @@ def test_the_pdf_report_has_no_script_and_no_javascript_link(poisoned):
 
     reader = PdfReader(io.BytesIO(render(poisoned, "pdf")))
     catalogue = reader.trailer["/Root"]
-    assert "/JavaScript" not in catalogue.get("/Names", {}) and "/OpenAction" not in catalogue and "/AA" not in catalogue
+    assert (
+        "/JavaScript" not in catalogue.get("/Names", {})
+        and "/OpenAction" not in catalogue
+        and "/AA" not in catalogue
+    )
     uris = []
     for page in reader.pages:
         for annotation in page.get("/Annots", []) or []:

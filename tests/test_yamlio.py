@@ -11,18 +11,25 @@ from hypothesis import strategies as st
 from imon.core import yamlio
 from tests.conftest import DEMO_FILE
 
-keys = st.text(st.characters(codec="utf-8", categories=["L", "N"], include_characters="-_."), min_size=1, max_size=12)
+keys = st.text(
+    st.characters(codec="utf-8", categories=["L", "N"], include_characters="-_."), min_size=1, max_size=12
+)
 texts = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=30)
 scalars = st.one_of(
     st.none(),
     st.booleans(),
-    st.integers(-10**12, 10**12),
-    st.decimals(allow_nan=False, allow_infinity=False, places=3, min_value=-10**9, max_value=10**9),
+    st.integers(-(10**12), 10**12),
+    st.decimals(allow_nan=False, allow_infinity=False, places=3, min_value=-(10**9), max_value=10**9),
     st.dates(min_value=datetime.date(1900, 1, 1), max_value=datetime.date(2100, 12, 31)),
     texts,
 )
 rows = st.lists(
-    st.dictionaries(keys, st.one_of(scalars, st.dictionaries(keys, st.one_of(keys, texts), max_size=3)), min_size=1, max_size=6),
+    st.dictionaries(
+        keys,
+        st.one_of(scalars, st.dictionaries(keys, st.one_of(keys, texts), max_size=3)),
+        min_size=1,
+        max_size=6,
+    ),
     max_size=20,
 )
 
@@ -51,7 +58,12 @@ def test_fast_path_reads_exactly_what_pyyaml_reads(observations):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.dictionaries(keys, st.one_of(keys, st.integers(0, 10**6), st.dates()), min_size=1, max_size=5), max_size=10))
+@given(
+    st.lists(
+        st.dictionaries(keys, st.one_of(keys, st.integers(0, 10**6), st.dates()), min_size=1, max_size=5),
+        max_size=10,
+    )
+)
 def test_printable_rows_take_the_fast_path(observations):
     lines = [yamlio.flow_line(r) for r in observations]
     assert yamlio._scan_rows(lines) == observations
@@ -62,7 +74,12 @@ def test_the_demo_file_takes_the_fast_path():
     block = text.split("\nobservations:\n", 1)[1].split("\ncontact_points:", 1)[0].split("\n")
     rows = yamlio._scan_rows(block)
     assert len(rows) == 61
-    assert rows[0] == {"indicator": "bevoelkerung", "area": "05316000", "date": datetime.date(2016, 12, 31), "value": 166081}
+    assert rows[0] == {
+        "indicator": "bevoelkerung",
+        "area": "05316000",
+        "date": datetime.date(2016, 12, 31),
+        "value": 166081,
+    }
     assert yamlio.load_document(text)["observations"] == yamlio.load(text)["observations"]
 
 

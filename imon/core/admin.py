@@ -18,6 +18,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+
 admin.site.site_header = _("Integrationsmonitor administration")
 admin.site.site_title = _("Integrationsmonitor")
 admin.site.index_title = _("Administration")
@@ -84,7 +85,9 @@ class FieldOfActionAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         from django.db.models import Count
 
-        return super().get_queryset(request).select_related("concept").annotate(_measure_count=Count("measures"))
+        return (
+            super().get_queryset(request).select_related("concept").annotate(_measure_count=Count("measures"))
+        )
 
     @admin.display(description=_("measures"), ordering="_measure_count")
     def measure_count(self, obj):
@@ -127,9 +130,21 @@ class MeasureAdmin(admin.ModelAdmin):
         (_("Responsibility"), {"fields": ["lead_unit", "partners", "programme", "start_date", "end_date"]}),
         (
             _("Current state"),
-            {"fields": ["status", "progress", "traffic_light", "traffic_light_reason", "results", "obstacles"]},
+            {
+                "fields": [
+                    "status",
+                    "progress",
+                    "traffic_light",
+                    "traffic_light_reason",
+                    "results",
+                    "obstacles",
+                ]
+            },
         ),
-        (_("Controlling figures"), {"fields": ["participants", "staff", "hours", "cost", "funding", "effect"]}),
+        (
+            _("Controlling figures"),
+            {"fields": ["participants", "staff", "hours", "cost", "funding", "effect"]},
+        ),
         (_("Links"), {"fields": ["goals", "strategic_goals", "indicators"]}),
         (_("Internal"), {"fields": ["note"]}),
     ]
@@ -191,7 +206,19 @@ class DimensionAdmin(admin.ModelAdmin):
 class ValidationRuleInline(admin.TabularInline):
     model = m.ValidationRule
     fk_name = "indicator"
-    fields = ["kind", "severity", "dimension", "total", "parts", "other_indicator", "min_value", "max_value", "percent", "tolerance", "order"]
+    fields = [
+        "kind",
+        "severity",
+        "dimension",
+        "total",
+        "parts",
+        "other_indicator",
+        "min_value",
+        "max_value",
+        "percent",
+        "tolerance",
+        "order",
+    ]
     autocomplete_fields = ["other_indicator"]
     extra = 0
 
@@ -219,7 +246,15 @@ class IndicatorAdmin(admin.ModelAdmin):
 
 @admin.register(m.Observation)
 class ObservationAdmin(admin.ModelAdmin):
-    list_display = ["indicator_key", "area", "reference_date", "disaggregation", "formatted_value", "flag", "publication"]
+    list_display = [
+        "indicator_key",
+        "area",
+        "reference_date",
+        "disaggregation",
+        "formatted_value",
+        "flag",
+        "publication",
+    ]
     list_filter = ["indicator", "flag", "area"]
     search_fields = ["indicator__key", "indicator__title", "area__name", "dim_key"]
     list_select_related = ["indicator", "area"]
@@ -253,7 +288,9 @@ class ObservationAdmin(admin.ModelAdmin):
     def formatted_value(self, obj):
         if obj.value is None:
             return obj.flag
-        return number_format(obj.value, decimal_pos=obj.indicator.decimals, use_l10n=True, force_grouping=True)
+        return number_format(
+            obj.value, decimal_pos=obj.indicator.decimals, use_l10n=True, force_grouping=True
+        )
 
 
 @admin.register(m.ContactPoint)

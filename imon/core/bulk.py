@@ -49,10 +49,14 @@ def insert_observations(
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             with checked_as_a_set(cursor, expected):
-                return _copy(cursor, f"COPY {table} ({names}) FROM STDIN", rows, tuple(extra.values()), batch_size)
+                return _copy(
+                    cursor, f"COPY {table} ({names}) FROM STDIN", rows, tuple(extra.values()), batch_size
+                )
         # In key order the unique key's and the area index's entries are appended, not
         # scattered over the B-trees: a table of Kreise × years inserts about a sixth faster.
-        return _insert_values(cursor, table, names, sorted(rows, key=itemgetter(0, 1, 2)), tuple(extra.values()))
+        return _insert_values(
+            cursor, table, names, sorted(rows, key=itemgetter(0, 1, 2)), tuple(extra.values())
+        )
 
 
 @contextmanager
@@ -100,7 +104,10 @@ def checked_as_a_set(cursor, new_rows: int):
     try:
         with transaction.atomic():  # a savepoint: a refused lock leaves the transaction usable
             cursor.execute(f"SET LOCAL lock_timeout = '{SET_CHECK_LOCK_TIMEOUT}'")
-            cursor.execute(f"ALTER TABLE {quoted(table)} " + ", ".join(f"DROP CONSTRAINT {quoted(name)}" for name, _d in constraints))
+            cursor.execute(
+                f"ALTER TABLE {quoted(table)} "
+                + ", ".join(f"DROP CONSTRAINT {quoted(name)}" for name, _d in constraints)
+            )
             for name, _definition in indexes:
                 cursor.execute(f"DROP INDEX {quoted(name)}")
     except DatabaseError:
@@ -111,7 +118,8 @@ def checked_as_a_set(cursor, new_rows: int):
     cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     yield
     cursor.execute(
-        f"ALTER TABLE {quoted(table)} " + ", ".join(f"ADD CONSTRAINT {quoted(name)} {definition}" for name, definition in constraints)
+        f"ALTER TABLE {quoted(table)} "
+        + ", ".join(f"ADD CONSTRAINT {quoted(name)} {definition}" for name, definition in constraints)
     )
     for _name, definition in indexes:
         cursor.execute(definition)
@@ -163,7 +171,11 @@ def _insert_values(cursor, table, names, rows, extra_values) -> int:
                 if not params:
                     return count
                 size = len(params) // len(COLUMNS)
-                sql = full_sql if size == per_statement else f"INSERT INTO {table} ({names}) VALUES " + ", ".join([row_sql] * size)
+                sql = (
+                    full_sql
+                    if size == per_statement
+                    else f"INSERT INTO {table} ({names}) VALUES " + ", ".join([row_sql] * size)
+                )
                 sqlite3.Cursor.execute(cursor.cursor, sql, params)  # below Django's wrapper
                 count += size
         finally:
@@ -213,7 +225,9 @@ def _copy(cursor, sql, rows, extra_values, batch_size) -> int:
             if date_text is None:
                 date_text = dates[date] = date.isoformat()
             value_text = NULL if value is None else value
-            lines.append(f"{ind}\t{area}\t{date_text}\t{escape(dim_key)}\t{value_text}\t{escape(flag)}\t{escape(note)}{tail}")
+            lines.append(
+                f"{ind}\t{area}\t{date_text}\t{escape(dim_key)}\t{value_text}\t{escape(flag)}\t{escape(note)}{tail}"
+            )
             if len(lines) >= batch_size:
                 copy.write("".join(lines))
                 count += len(lines)

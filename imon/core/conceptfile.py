@@ -304,7 +304,10 @@ class _Validator:
                 return None
             value = str(value)
             if kind == "key" and not KEY_RE.match(value):
-                self.add(path, _("'%(value)s' is not a valid key (letters, digits, '-', '_', '.').") % {"value": value})
+                self.add(
+                    path,
+                    _("'%(value)s' is not a valid key (letters, digits, '-', '_', '.').") % {"value": value},
+                )
                 return None
             if "pattern" in opts:
                 if not re.match(opts["pattern"], value):
@@ -322,7 +325,11 @@ class _Validator:
             try:
                 validator(value)
             except DjangoValidationError:
-                message = _("'%(value)s' is not a valid e-mail address.") if kind == "email" else _("'%(value)s' is not a valid web address (http:// or https://).")
+                message = (
+                    _("'%(value)s' is not a valid e-mail address.")
+                    if kind == "email"
+                    else _("'%(value)s' is not a valid web address (http:// or https://).")
+                )
                 self.add(path, message % {"value": value})
                 return None
             return value
@@ -331,7 +338,9 @@ class _Validator:
                 self.add(path, _("expected a whole number, found %(value)r.") % {"value": _show(value)})
                 return None
             if value < 0:
-                self.add(path, _("%(value)s is negative; only numbers from 0 are allowed.") % {"value": value})
+                self.add(
+                    path, _("%(value)s is negative; only numbers from 0 are allowed.") % {"value": value}
+                )
                 return None
             limit = 100 if kind == "percent" else opts.get("max")
             if limit is not None and value > limit:
@@ -344,13 +353,18 @@ class _Validator:
                 self.add(path, _("expected a number, found %(value)r.") % {"value": _show(value)})
                 return None
             if kind == "decimal+" and number < 0:
-                self.add(path, _("%(value)s is negative; only numbers from 0 are allowed.") % {"value": value})
+                self.add(
+                    path, _("%(value)s is negative; only numbers from 0 are allowed.") % {"value": value}
+                )
                 return None
             return number
         if kind == "date":
             parsed = _to_date(value)
             if parsed is None:
-                self.add(path, _("'%(value)s' is not a valid date (expected YYYY-MM-DD).") % {"value": _show(value)})
+                self.add(
+                    path,
+                    _("'%(value)s' is not a valid date (expected YYYY-MM-DD).") % {"value": _show(value)},
+                )
             return parsed
         if kind == "bool":
             if not isinstance(value, bool):
@@ -392,13 +406,18 @@ class _Validator:
 
     def check_record(self, path, record, section):
         if not isinstance(record, dict):
-            self.add(path, _("expected a mapping with fields, found %(type)s.") % {"type": _type_name(record)})
+            self.add(
+                path, _("expected a mapping with fields, found %(type)s.") % {"type": _type_name(record)}
+            )
             return None
         spec = SCHEMA[section]
         known = {name for name, _kind, _opts in spec}
         for name in record:
             if name not in known:
-                self.add(f"{path}.{name}", _("unknown field; allowed: %(fields)s.") % {"fields": ", ".join(sorted(known))})
+                self.add(
+                    f"{path}.{name}",
+                    _("unknown field; allowed: %(fields)s.") % {"fields": ", ".join(sorted(known))},
+                )
         cleaned = {}
         for name, kind, opts in spec:
             value = record.get(name)
@@ -431,7 +450,8 @@ class _Validator:
                 if key in seen:
                     self.add(
                         f"{item_path}.{key_field}",
-                        _("the key '%(key)s' appears twice (also at %(other)s).") % {"key": key, "other": seen[key]},
+                        _("the key '%(key)s' appears twice (also at %(other)s).")
+                        % {"key": key, "other": seen[key]},
                     )
                 seen[key] = item_path
             records.append(record)
@@ -496,14 +516,22 @@ def validate(data) -> tuple[dict, list[Problem]]:
         key_field = "code" if name == "fields_of_action" else "key"
         clean[name] = v.check_list(name, data.get(name) or [], name, key_field)
         v.keys[name] = {r[key_field] for r in clean[name] if key_field in r}
-    dims = {d["key"]: {val["key"] for val in d.get("values", []) if "key" in val} for d in clean["dimensions"] if "key" in d}
+    dims = {
+        d["key"]: {val["key"] for val in d.get("values", []) if "key" in val}
+        for d in clean["dimensions"]
+        if "key" in d
+    }
     for i, d in enumerate(clean["dimensions"]):
         totals = [val for val in d.get("values", []) if val.get("total")]
         if len(totals) > 1:
             v.add(f"dimensions[{i}].values", _("only one value can be the total."))
     for path, section, key in v.pending_refs:
         if key not in v.keys[section]:
-            v.add(path, _("'%(key)s' is not defined in the section '%(section)s'.") % {"key": key, "section": section})
+            v.add(
+                path,
+                _("'%(key)s' is not defined in the section '%(section)s'.")
+                % {"key": key, "section": section},
+            )
     _check_cross_rules(v, clean)
     clean["observations"] = _check_observations(v, data.get("observations") or [], clean, dims)
     if not v.problems:
@@ -573,12 +601,21 @@ def _check_cross_rules(v: _Validator, clean: dict):
 
 def _check_rules(v: _Validator, clean: dict):
     """Rules must name dimensions, values and areas that exist for their indicator."""
-    values = {d["key"]: {x["key"] for x in d.get("values", []) if "key" in x} for d in clean["dimensions"] if "key" in d}
+    values = {
+        d["key"]: {x["key"] for x in d.get("values", []) if "key" in x}
+        for d in clean["dimensions"]
+        if "key" in d
+    }
     areas = v.keys["areas"]
     for i, ind in enumerate(clean["indicators"]):
         for j, rule in enumerate(ind.get("rules", [])):
             path, kind = f"indicators[{i}].rules[{j}]", rule.get("kind")
-            needed = {"part_sum": ("dimension", "total"), "product": ("dimension", "other_indicator"), "area_sum": ("total",), "jump": ("percent",)}
+            needed = {
+                "part_sum": ("dimension", "total"),
+                "product": ("dimension", "other_indicator"),
+                "area_sum": ("total",),
+                "jump": ("percent",),
+            }
             for name in needed.get(kind, ()):
                 if not rule.get(name):
                     v.add(f"{path}.{name}", _("is required for this kind of rule."))
@@ -587,16 +624,31 @@ def _check_rules(v: _Validator, clean: dict):
             dimension = rule.get("dimension")
             if dimension and kind in ("part_sum", "product"):
                 if dimension not in ind.get("dimensions", []):
-                    v.add(f"{path}.dimension", _("the indicator is not broken down by '%(dim)s'.") % {"dim": dimension})
+                    v.add(
+                        f"{path}.dimension",
+                        _("the indicator is not broken down by '%(dim)s'.") % {"dim": dimension},
+                    )
                     continue
                 for name in ("total",) if kind == "part_sum" else ():
                     if rule.get(name) and rule[name] not in values.get(dimension, ()):
-                        v.add(f"{path}.{name}", _("'%(value)s' is not a value of the dimension '%(dim)s'.") % {"value": rule[name], "dim": dimension})
+                        v.add(
+                            f"{path}.{name}",
+                            _("'%(value)s' is not a value of the dimension '%(dim)s'.")
+                            % {"value": rule[name], "dim": dimension},
+                        )
                 for k, part in enumerate(rule.get("parts", [])):
                     if part not in values.get(dimension, ()):
-                        v.add(f"{path}.parts[{k}]", _("'%(value)s' is not a value of the dimension '%(dim)s'.") % {"value": part, "dim": dimension})
+                        v.add(
+                            f"{path}.parts[{k}]",
+                            _("'%(value)s' is not a value of the dimension '%(dim)s'.")
+                            % {"value": part, "dim": dimension},
+                        )
             if kind == "area_sum" and rule.get("total") and rule["total"] not in areas:
-                v.add(f"{path}.total", _("'%(key)s' is not defined in the section '%(section)s'.") % {"key": rule["total"], "section": "areas"})
+                v.add(
+                    f"{path}.total",
+                    _("'%(key)s' is not defined in the section '%(section)s'.")
+                    % {"key": rule["total"], "section": "areas"},
+                )
 
 
 def _check_observations(v: _Validator, rows, clean: dict, dims: dict) -> list[tuple]:
@@ -619,21 +671,32 @@ def _check_observations(v: _Validator, rows, clean: dict, dims: dict) -> list[tu
         if not allowed.issuperset(row):
             for name in row:
                 if name not in allowed:
-                    add(f"{path}.{name}", _("unknown field; allowed: %(fields)s.") % {"fields": ", ".join(OBSERVATION_FIELDS)})
+                    add(
+                        f"{path}.{name}",
+                        _("unknown field; allowed: %(fields)s.") % {"fields": ", ".join(OBSERVATION_FIELDS)},
+                    )
         ok = True
         indicator = row.get("indicator")
         if indicator is None:
             add(f"{path}.indicator", _("is required."))
             ok = False
         elif str(indicator) not in indicators:
-            add(f"{path}.indicator", _("'%(key)s' is not defined in the section '%(section)s'.") % {"key": indicator, "section": "indicators"})
+            add(
+                f"{path}.indicator",
+                _("'%(key)s' is not defined in the section '%(section)s'.")
+                % {"key": indicator, "section": "indicators"},
+            )
             ok = False
         area = row.get("area")
         if area is None:
             add(f"{path}.area", _("is required."))
             ok = False
         elif str(area) not in areas:
-            add(f"{path}.area", _("'%(key)s' is not defined in the section '%(section)s'.") % {"key": area, "section": "areas"})
+            add(
+                f"{path}.area",
+                _("'%(key)s' is not defined in the section '%(section)s'.")
+                % {"key": area, "section": "areas"},
+            )
             ok = False
         date = row.get("date")
         parsed_date = _to_date(date) if date is not None else None
@@ -641,7 +704,10 @@ def _check_observations(v: _Validator, rows, clean: dict, dims: dict) -> list[tu
             if date is None:
                 add(f"{path}.date", _("is required."))
             else:
-                add(f"{path}.date", _("'%(value)s' is not a valid date (expected YYYY-MM-DD).") % {"value": _show(date)})
+                add(
+                    f"{path}.date",
+                    _("'%(value)s' is not a valid date (expected YYYY-MM-DD).") % {"value": _show(date)},
+                )
             ok = False
         obs_dims = row.get("dims") or {}
         if not isinstance(obs_dims, dict):
@@ -665,11 +731,19 @@ def _check_observations(v: _Validator, rows, clean: dict, dims: dict) -> list[tu
             else:
                 for dim, val in obs_dims.items():
                     if val not in dims.get(dim, ()):
-                        add(f"{path}.dims.{dim}", _("'%(value)s' is not a value of the dimension '%(dim)s'.") % {"value": val, "dim": dim})
+                        add(
+                            f"{path}.dims.{dim}",
+                            _("'%(value)s' is not a value of the dimension '%(dim)s'.")
+                            % {"value": val, "dim": dim},
+                        )
                         ok = False
         flag = row.get("flag") or ""
         if flag not in FLAG_VALUES:
-            add(f"{path}.flag", _("'%(value)s' is not an official symbol; allowed: %(allowed)s.") % {"value": flag, "allowed": " ".join(sorted(f for f in FLAG_VALUES if f))})
+            add(
+                f"{path}.flag",
+                _("'%(value)s' is not an official symbol; allowed: %(allowed)s.")
+                % {"value": flag, "allowed": " ".join(sorted(f for f in FLAG_VALUES if f))},
+            )
             ok = False
         raw = row.get("value")
         value = None
@@ -680,7 +754,11 @@ def _check_observations(v: _Validator, rows, clean: dict, dims: dict) -> list[tu
                 ok = False
         if ok:
             if flag in FLAGS_WITHOUT_VALUE and value is not None:
-                add(f"{path}.value", _("the symbol '%(flag)s' stands for a missing value; leave the value empty.") % {"flag": flag})
+                add(
+                    f"{path}.value",
+                    _("the symbol '%(flag)s' stands for a missing value; leave the value empty.")
+                    % {"flag": flag},
+                )
                 ok = False
             elif flag not in FLAGS_WITHOUT_VALUE and value is None:
                 add(f"{path}.value", _("a value or a symbol for a missing value is required."))
@@ -688,10 +766,16 @@ def _check_observations(v: _Validator, rows, clean: dict, dims: dict) -> list[tu
             elif value is not None:
                 kind = indicators[str(indicator)].get("kind", "count")
                 if kind == "count" and value < 0:
-                    add(f"{path}.value", _("%(value)s is negative; a count cannot be negative.") % {"value": raw})
+                    add(
+                        f"{path}.value",
+                        _("%(value)s is negative; a count cannot be negative.") % {"value": raw},
+                    )
                     ok = False
                 elif kind == "share" and not (0 <= value <= 100):
-                    add(f"{path}.value", _("%(value)s lies outside 0–100; a share is given in per cent.") % {"value": raw})
+                    add(
+                        f"{path}.value",
+                        _("%(value)s lies outside 0–100; a share is given in per cent.") % {"value": raw},
+                    )
                     ok = False
         note = row.get("note") or ""
         if not isinstance(note, str):
@@ -721,10 +805,18 @@ def read(source) -> dict:
         return yamlio.load_document(source)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
-        where = _("line %(line)s, column %(column)s") % {"line": mark.line + 1, "column": mark.column + 1} if mark else ""
-        raise ConceptFileError([Problem(where, _("the file is not valid YAML: %(problem)s") % {"problem": exc.problem})]) from exc
+        where = (
+            _("line %(line)s, column %(column)s") % {"line": mark.line + 1, "column": mark.column + 1}
+            if mark
+            else ""
+        )
+        raise ConceptFileError(
+            [Problem(where, _("the file is not valid YAML: %(problem)s") % {"problem": exc.problem})]
+        ) from exc
     except (yaml.YAMLError, UnicodeDecodeError, ValueError) as exc:
-        raise ConceptFileError([Problem("", _("the file cannot be read as YAML text: %(error)s") % {"error": exc})]) from exc
+        raise ConceptFileError(
+            [Problem("", _("the file cannot be read as YAML text: %(error)s") % {"error": exc})]
+        ) from exc
 
 
 # --- Loading ------------------------------------------------------------------------
@@ -793,15 +885,30 @@ class _Loader:
         municipality = self.upsert_all("municipality", [c["municipality"]], m.Municipality.objects.all())
         municipality = municipality[c["municipality"]["key"]]
         self.upsert_all("areas", c["areas"], m.Area.objects.all())
-        concept = self.upsert_all("concept", [c["concept"]], m.Concept.objects.all(), {"municipality": municipality})
+        concept = self.upsert_all(
+            "concept", [c["concept"]], m.Concept.objects.all(), {"municipality": municipality}
+        )
         concept = concept[c["concept"]["key"]]
-        self.upsert_all("fields_of_action", c["fields_of_action"], concept.fields_of_action.all(), {"concept": concept})
-        self.upsert_all("strategic_goals", c["strategic_goals"], m.StrategicGoal.objects.all(), {"municipality": municipality})
+        self.upsert_all(
+            "fields_of_action", c["fields_of_action"], concept.fields_of_action.all(), {"concept": concept}
+        )
+        self.upsert_all(
+            "strategic_goals",
+            c["strategic_goals"],
+            m.StrategicGoal.objects.all(),
+            {"municipality": municipality},
+        )
         self.upsert_all("sources", c["sources"], m.Source.objects.all())
         dimensions = self.upsert_all("dimensions", c["dimensions"], m.Dimension.objects.all())
         for i, d in enumerate(c["dimensions"]):
             dim = dimensions[d["key"]]
-            self.upsert_all("dimension_values", d["values"], dim.values.all(), {"dimension": dim}, f"dimensions[{i}].values")
+            self.upsert_all(
+                "dimension_values",
+                d["values"],
+                dim.values.all(),
+                {"dimension": dim},
+                f"dimensions[{i}].values",
+            )
         self.upsert_all("indicators", c["indicators"], m.Indicator.objects.all())
         indicators = self.registry["indicators"]
         for ind in c["indicators"]:
@@ -811,14 +918,22 @@ class _Loader:
         for i, md in enumerate(c["measures"]):
             measure = measures[md["key"]]
             steps = md.get("next_steps", [])
-            self.upsert_all("next_steps", steps, measure.next_steps.all(), {"measure": measure}, f"measures[{i}].next_steps")
+            self.upsert_all(
+                "next_steps",
+                steps,
+                measure.next_steps.all(),
+                {"measure": measure},
+                f"measures[{i}].next_steps",
+            )
         self.upsert_all("bodies", c["bodies"], m.Body.objects.all())
         meetings = self.upsert_all("meetings", c["meetings"], m.Meeting.objects.all())
         for mt in c["meetings"]:
             meeting, wanted = meetings[mt["key"]], mt.get("outcomes", [])
             if list(meeting.decisions.values_list("text", flat=True)) != wanted:
                 meeting.decisions.all().delete()
-                m.Decision.objects.bulk_create(m.Decision(meeting=meeting, text=t, order=i) for i, t in enumerate(wanted))
+                m.Decision.objects.bulk_create(
+                    m.Decision(meeting=meeting, text=t, order=i) for i, t in enumerate(wanted)
+                )
         self.upsert_all("contact_points", c["contact_points"], m.ContactPoint.objects.all())
         self._load_observations(c["observations"], self.registry["indicators"], self.registry["areas"])
         return self.stats
@@ -902,7 +1017,9 @@ class _Loader:
             obj = model(**values)
             changed_fields = None
         else:
-            changed_fields = [name for name, value in values.items() if not same_value(getattr(obj, name), value)]
+            changed_fields = [
+                name for name, value in values.items() if not same_value(getattr(obj, name), value)
+            ]
             for name in changed_fields:
                 setattr(obj, name, values[name])
         if created or changed_fields:
@@ -919,7 +1036,14 @@ class _Loader:
                 obj.save(update_fields=changed_fields)
             except IntegrityError:  # e.g. a second municipality with the AGS of the stored one
                 raise ConceptFileError(
-                    [Problem(path, _("conflicts with a stored record: a value that must be unique (such as a key or the AGS) is taken already."))]
+                    [
+                        Problem(
+                            path,
+                            _(
+                                "conflicts with a stored record: a value that must be unique (such as a key or the AGS) is taken already."
+                            ),
+                        )
+                    ]
                 ) from None
             existing[key] = obj
         changed = created or bool(changed_fields)
@@ -940,10 +1064,12 @@ class _Loader:
         area_ids = {key: obj.pk for key, obj in areas.items()}
         wanted_indicators = {indicator_ids[r[0]] for r in rows}
         existing = {}
-        for pk, ind_id, area_id, date, dim_key, value, flag, note in m.Observation.objects.filter(
-            indicator_id__in=wanted_indicators
-        ).values_list("pk", "indicator_id", "area_id", "reference_date", "dim_key", "value", "flag", "note").iterator(
-            chunk_size=5000
+        for pk, ind_id, area_id, date, dim_key, value, flag, note in (
+            m.Observation.objects.filter(indicator_id__in=wanted_indicators)
+            .values_list(
+                "pk", "indicator_id", "area_id", "reference_date", "dim_key", "value", "flag", "note"
+            )
+            .iterator(chunk_size=5000)
         ):
             existing[(ind_id, area_id, date, dim_key)] = (pk, value, flag, note)
         new, changed = [], []
@@ -1021,7 +1147,9 @@ def dump(concept: m.Concept, observations: bool = True) -> dict:
     data["areas"] = _records("areas", m.Area.objects.select_related("parent"))
     data["concept"] = _record("concept", concept)
     data["fields_of_action"] = _records("fields_of_action", concept.fields_of_action.all())
-    data["strategic_goals"] = _records("strategic_goals", m.StrategicGoal.objects.filter(municipality=concept.municipality))
+    data["strategic_goals"] = _records(
+        "strategic_goals", m.StrategicGoal.objects.filter(municipality=concept.municipality)
+    )
     data["sources"] = _records("sources", m.Source.objects.all())
     data["dimensions"] = []
     for dim in m.Dimension.objects.prefetch_related("values"):
@@ -1036,7 +1164,12 @@ def dump(concept: m.Concept, observations: bool = True) -> dict:
         if rules:
             record = _insert_before(record, "note", "rules", rules)
         data["indicators"].append(record)
-    data["goals"] = _records("goals", m.Goal.objects.filter(field_of_action__concept=concept).select_related("field_of_action").order_by("order", "key"))
+    data["goals"] = _records(
+        "goals",
+        m.Goal.objects.filter(field_of_action__concept=concept)
+        .select_related("field_of_action")
+        .order_by("order", "key"),
+    )
     data["measures"] = []
     measures = m.Measure.objects.filter(field_of_action__concept=concept).select_related("field_of_action")
     for measure in measures.prefetch_related("next_steps", *_prefetch("measures")).order_by("order", "key"):
@@ -1047,13 +1180,19 @@ def dump(concept: m.Concept, observations: bool = True) -> dict:
         data["measures"].append(record)
     data["bodies"] = _records("bodies", m.Body.objects.all())
     data["meetings"] = []
-    for meeting in m.Meeting.objects.select_related("body").prefetch_related("decisions", "other_bodies").order_by("date", "key"):
+    for meeting in (
+        m.Meeting.objects.select_related("body")
+        .prefetch_related("decisions", "other_bodies")
+        .order_by("date", "key")
+    ):
         record = _record("meetings", meeting)
         outcomes = [d.text for d in meeting.decisions.all()]
         if outcomes:
             record = _insert_before(record, "note", "outcomes", outcomes)
         data["meetings"].append(record)
-    data["contact_points"] = _records("contact_points", m.ContactPoint.objects.select_related("area").order_by("key"))
+    data["contact_points"] = _records(
+        "contact_points", m.ContactPoint.objects.select_related("area").order_by("key")
+    )
     if observations:
         data["observations"] = list(_dump_observations())
     return data
@@ -1070,7 +1209,9 @@ def _insert_before(record: dict, before: str, name: str, value) -> dict:
 
 def _dump_observations():
     rows = (
-        m.Observation.objects.order_by("indicator__order", "indicator__key", "area__order", "area__key", "reference_date", "dim_key")
+        m.Observation.objects.order_by(
+            "indicator__order", "indicator__key", "area__order", "area__key", "reference_date", "dim_key"
+        )
         .values_list("indicator__key", "area__key", "reference_date", "dim_key", "value", "flag", "note")
         .iterator(chunk_size=5000)
     )

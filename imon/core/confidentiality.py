@@ -73,7 +73,9 @@ def relations_from_rules(rule_list, cells: dict, area_children: dict | None = No
                 by_rest[(key[2], key[3])][key[1]] = key
             for members in by_rest.values():
                 if rule.total in members and children and all(c in members for c in children):
-                    relations.append(Relation(((1, members[rule.total]), *((-1, members[c]) for c in children))))
+                    relations.append(
+                        Relation(((1, members[rule.total]), *((-1, members[c]) for c in children)))
+                    )
     return relations
 
 
@@ -84,7 +86,9 @@ class _DimsOnly:
         self.dims = dims
 
 
-def policy_for(key, policy: Policy, policies: dict | None = None, area_policies: dict | None = None) -> Policy:
+def policy_for(
+    key, policy: Policy, policies: dict | None = None, area_policies: dict | None = None
+) -> Policy:
     """The policy of a cell: its (indicator, area) pair's in `area_policies` (e.g. a stricter one
     for small areas), else its indicator's in `policies`, else the default `policy`."""
     if area_policies:
@@ -94,7 +98,9 @@ def policy_for(key, policy: Policy, policies: dict | None = None, area_policies:
     return (policies or {}).get(key[0], policy)
 
 
-def primary(cells: dict, is_count, policy: Policy, policies: dict | None = None, area_policies: dict | None = None) -> dict:
+def primary(
+    cells: dict, is_count, policy: Policy, policies: dict | None = None, area_policies: dict | None = None
+) -> dict:
     """{key: reason} for counts below the threshold and values the source keeps secret.
     `policies` maps an indicator (the first part of a key) to its own policy, `area_policies`
     an (indicator, area) pair (the first two parts)."""
@@ -193,7 +199,9 @@ class _Search:
         self.rank = {id(relation): i for i, relation in enumerate(self.ordered)}
         self.known = {key: known_value(cells[key]) for key in self.by_cell}
         self.unknown = {
-            id(relation): [(coef, key) for coef, key in relation.terms if key in hidden or self.known[key] is None]
+            id(relation): [
+                (coef, key) for coef, key in relation.terms if key in hidden or self.known[key] is None
+            ]
             for relation in relations
         }
         # Per relation: the sum of coefficient × value over the published terms, a scale, and
@@ -203,7 +211,9 @@ class _Search:
             values = [cells[k][0] for _coef, k in relation.terms]
             self.constant[id(relation)] = sum(coef * float(self.known[k] or 0) for coef, k in relation.terms)
             self.size[id(relation)] = sum(abs(float(v or 0)) for v in values)
-            self.holds[id(relation)] = None not in values and sum(c * v for (c, _k), v in zip(relation.terms, values)) == 0
+            self.holds[id(relation)] = (
+                None not in values and sum(c * v for (c, _k), v in zip(relation.terms, values)) == 0
+            )
 
     def hide(self, key, reason=SECONDARY):
         self.hidden[key] = reason
@@ -222,7 +232,9 @@ class _Search:
             unknown = self.unknown[id(relation)]
             if len(unknown) != 1 or unknown[0][1] not in self.hidden:
                 continue
-            partners = [(self.known[k] == 0, self.known[k], k) for _c, k in relation.terms if k != unknown[0][1]]
+            partners = [
+                (self.known[k] == 0, self.known[k], k) for _c, k in relation.terms if k != unknown[0][1]
+            ]
             if partners:
                 extra = min(partners)[2]
                 self.hide(extra)
@@ -330,7 +342,9 @@ class _Search:
         n = len(objective)
         solution = linprog(
             np.array(objective, dtype=float),
-            A_eq=csr_matrix((np.array(data, dtype=float), np.array(indices), np.array(indptr)), shape=(len(rhs), n)),
+            A_eq=csr_matrix(
+                (np.array(data, dtype=float), np.array(indices), np.array(indptr)), shape=(len(rhs), n)
+            ),
             b_eq=np.array(rhs),
             bounds=np.column_stack((np.zeros(n), np.array(upper))),
             method="highs-ds",
@@ -347,7 +361,11 @@ class _Search:
                 points = (a, b, float(self.cells[k][0])) if true else (a, b)
                 spread[k] = (min(points), float("inf") if max(points) >= cap / 2 else max(points))
             index = start + variables.index(key)
-            result[key] = (x[index], float("inf") if x[index + width] >= cap / 2 else x[index + width], spread)
+            result[key] = (
+                x[index],
+                float("inf") if x[index + width] >= cap / 2 else x[index + width],
+                spread,
+            )
         return result
 
 
@@ -442,10 +460,13 @@ def footnote(reasons) -> str:
     if secret:
         sentences.append(_("“.” = value unknown or to be kept secret."))
         sentences.append(
-            _("Suppressed for statistical confidentiality (§ 16 BStatG): %(reasons)s.") % {"reasons": ", ".join(secret)}
+            _("Suppressed for statistical confidentiality (§ 16 BStatG): %(reasons)s.")
+            % {"reasons": ", ".join(secret)}
         )
     if UNCERTAIN in reasons:
-        sentences.append(_("“/” = no value given, because the value is not reliable enough (denominator too small)."))
+        sentences.append(
+            _("“/” = no value given, because the value is not reliable enough (denominator too small).")
+        )
     return " ".join(sentences)
 
 

@@ -49,7 +49,9 @@ def import_upload(request):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         if upload.size > settings.IMON_IMPORT_MAX_MB * 1024 * 1024:
-            form.add_error("file", _("The file is larger than %(limit)s MB.") % {"limit": settings.IMON_IMPORT_MAX_MB})
+            form.add_error(
+                "file", _("The file is larger than %(limit)s MB.") % {"limit": settings.IMON_IMPORT_MAX_MB}
+            )
         else:
             _remove_stale_uploads()
             token = secrets.token_urlsafe(16)
@@ -66,7 +68,9 @@ def import_upload(request):
             except ImportFileError as exc:
                 form.add_error("file", str(exc))
             else:
-                return render(request, "core/import_preview.html", {"plan": plan, "token": token, "limit": PREVIEW_ROWS})
+                return render(
+                    request, "core/import_preview.html", {"plan": plan, "token": token, "limit": PREVIEW_ROWS}
+                )
     records = m.ImportRecord.objects.select_related("user")[:50]
     return render(request, "core/import_upload.html", {"form": form, "records": records})
 
@@ -82,7 +86,9 @@ def import_confirm(request, token):
     try:
         plan = _plan_from_upload(token, meta)  # checked again: the data may have changed meanwhile
         if not plan.ok:
-            return render(request, "core/import_preview.html", {"plan": plan, "token": None, "limit": PREVIEW_ROWS})
+            return render(
+                request, "core/import_preview.html", {"plan": plan, "token": None, "limit": PREVIEW_ROWS}
+            )
         record = imports.apply_import(plan, request.user)
     except imports.StalePlanError as exc:
         messages.error(request, str(exc))
@@ -109,7 +115,9 @@ def import_rollback(request, pk):
     except imports.RollbackError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, _("Import #%(id)s (%(file)s) rolled back.") % {"id": record.pk, "file": record.file_name})
+        messages.success(
+            request, _("Import #%(id)s (%(file)s) rolled back.") % {"id": record.pk, "file": record.file_name}
+        )
     return redirect("data-import")
 
 
@@ -124,7 +132,11 @@ def import_template(request, key, fmt):
     example = {"indicator": indicator.key}
     buffer = io.BytesIO()
     exports.write(buffer, "csv-de" if fmt == "csv" else "xlsx", header, [example])
-    content_type = "text/csv; charset=utf-8" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    content_type = (
+        "text/csv; charset=utf-8"
+        if fmt == "csv"
+        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
     response = HttpResponse(buffer.getvalue(), content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="vorlage-{indicator.key}.{fmt}"'
     return response
@@ -142,7 +154,9 @@ def confidentiality_overview(request):
         "derived": _("share or rate of a blocked count"),
         "uncertain": _("denominator below the minimum ('/')"),
     }
-    indicators = list(m.Indicator.objects.filter(observations__isnull=False).distinct().order_by("order", "key"))
+    indicators = list(
+        m.Indicator.objects.filter(observations__isnull=False).distinct().order_by("order", "key")
+    )
     hidden = hidden_cells({i.key for i in indicators})
     observations = {
         (o.indicator.key, o.area.key, o.reference_date, o.dim_key): o

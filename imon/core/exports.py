@@ -57,7 +57,9 @@ def hidden_cells(indicator_keys) -> dict:
     rule_objects = list(m.ValidationRule.objects.select_related("indicator", "other_indicator"))
     derived_inputs = {
         key: (num, den)
-        for key, num, den in m.Indicator.objects.exclude(numerator=None).values_list("key", "numerator__key", "denominator__key")
+        for key, num, den in m.Indicator.objects.exclude(numerator=None).values_list(
+            "key", "numerator__key", "denominator__key"
+        )
     }
     linked = True
     while linked:  # follow product rules both ways, and derived indicators to their inputs
@@ -72,9 +74,9 @@ def hidden_cells(indicator_keys) -> dict:
                 linked = True
     cells = {
         (ind, area, date, dim_key): (value, flag, m.parse_dimension_key(dim_key))
-        for ind, area, date, dim_key, value, flag in m.Observation.objects.filter(indicator__key__in=keys).values_list(
-            "indicator__key", "area__key", "reference_date", "dim_key", "value", "flag"
-        )
+        for ind, area, date, dim_key, value, flag in m.Observation.objects.filter(
+            indicator__key__in=keys
+        ).values_list("indicator__key", "area__key", "reference_date", "dim_key", "value", "flag")
     }
     rule_list = [rules.rule_from_model(r) for r in rule_objects if r.indicator.key in keys]
     children = m.area_children()
@@ -84,7 +86,11 @@ def hidden_cells(indicator_keys) -> dict:
     is_count = lambda key: indicators[key[0]].kind == "count"  # noqa: E731
     hidden = confidentiality.suppress(cells, relations, is_count, default, policies, area_policies)
     derivations = {k: derived_inputs[k] for k in keys & set(derived_inputs)}
-    minimums = {k: i.publication_setting("min_denominator") for k, i in indicators.items() if i.publication_setting("min_denominator")}
+    minimums = {
+        k: i.publication_setting("min_denominator")
+        for k, i in indicators.items()
+        if i.publication_setting("min_denominator")
+    }
     hidden |= confidentiality.derived(cells, hidden, derivations, minimums)
     return hidden
 
@@ -107,7 +113,9 @@ def publication_policies(indicators) -> tuple:
         small = indicator.publication_setting("small_area_min_count") or small_default
         if small and small > policies.get(indicator.key, default).min_count:
             if small_areas is None:
-                small_areas = list(m.Area.objects.filter(kind__in=m.SMALL_AREA_KINDS).values_list("key", flat=True))
+                small_areas = list(
+                    m.Area.objects.filter(kind__in=m.SMALL_AREA_KINDS).values_list("key", flat=True)
+                )
             area_policies.update({(indicator.key, area): Policy(min_count=small) for area in small_areas})
     return default, policies, area_policies
 
@@ -133,7 +141,17 @@ def long_format(records) -> tuple[list[str], list[dict]]:
                 "source": source,
             }
         )
-    header = ["indicator", "area", "area_name", "reference_date", *sorted(dims), "value", "flag", "unit", "source"]
+    header = [
+        "indicator",
+        "area",
+        "area_name",
+        "reference_date",
+        *sorted(dims),
+        "value",
+        "flag",
+        "unit",
+        "source",
+    ]
     return header, rows
 
 
@@ -151,7 +169,17 @@ def table(qs, public: bool = False) -> tuple[list[str], list[dict]]:
                 reason = hidden.get((obs.indicator.key, obs.area.key, obs.reference_date, obs.dim_key))
                 value, flag = public_value(value, flag, reason, obs.indicator.publication_setting("rounding"))
             source = str(obs.indicator.source) if obs.indicator.source else ""
-            yield obs.indicator.key, obs.area.key, obs.area.name, obs.reference_date, obs.dims, value, flag, obs.indicator.unit, source
+            yield (
+                obs.indicator.key,
+                obs.area.key,
+                obs.area.name,
+                obs.reference_date,
+                obs.dims,
+                value,
+                flag,
+                obs.indicator.unit,
+                source,
+            )
 
     return long_format(records())
 
@@ -206,7 +234,9 @@ class Columns:
         self.header = header
         self.values = [list(map(dict.get, rows, itertools.repeat(name))) for name in header]
         self.kinds = [set(map(type, column)) for column in self.values]
-        self.distinct = [set(column) if kinds <= REPEATING else None for column, kinds in zip(self.values, self.kinds)]
+        self.distinct = [
+            set(column) if kinds <= REPEATING else None for column, kinds in zip(self.values, self.kinds)
+        ]
 
     def converted(self, convert, decimals=None) -> list[list]:
         """Every column with convert(name, value) applied to each cell; a column of decimals
@@ -283,7 +313,12 @@ def write_formats(streams: dict, header: list[str], rows: list[dict]):
             _write_csv(stream, fmt == "csv-de", columns)
         elif fmt == "json":
             # Compact on purpose: with indent, json uses its pure-Python encoder (several times slower).
-            data = json.dumps({"columns": header, "observations": rows}, ensure_ascii=False, separators=(",", ":"), default=_json_value)
+            data = json.dumps(
+                {"columns": header, "observations": rows},
+                ensure_ascii=False,
+                separators=(",", ":"),
+                default=_json_value,
+            )
             stream.write(data.encode("utf-8"))
         elif fmt == "xlsx":
             from . import xlsx

@@ -135,7 +135,9 @@ def read_bytes(path) -> bytes:
         raise ImportFileError(_("The file is empty."))
     if size > max_bytes():
         raise ImportFileError(
-            _("The file is %(size)s MB large; at most %(limit)s MB can be imported. Split it, or raise IMON_IMPORT_MAX_MB.")
+            _(
+                "The file is %(size)s MB large; at most %(limit)s MB can be imported. Split it, or raise IMON_IMPORT_MAX_MB."
+            )
             % {"size": size // (1024 * 1024), "limit": max_bytes() // (1024 * 1024)}
         )
     with open(path, "rb") as stream:
@@ -156,16 +158,23 @@ def unpack_zip(data: bytes) -> tuple[str, bytes]:
     except zipfile.BadZipFile:
         raise ImportFileError(_("The file looks like a ZIP archive but is damaged or truncated.")) from None
     declared = sum(m.file_size for m in members)
-    if declared > max_bytes() or any(m.compress_size and m.file_size / m.compress_size > 200 for m in members):
+    if declared > max_bytes() or any(
+        m.compress_size and m.file_size / m.compress_size > 200 for m in members
+    ):
         raise ImportFileError(
-            _("The archive unpacks to %(size)s MB or is compressed suspiciously strongly (ZIP bomb); it is not imported.")
+            _(
+                "The archive unpacks to %(size)s MB or is compressed suspiciously strongly (ZIP bomb); it is not imported."
+            )
             % {"size": declared // (1024 * 1024)}
         )
     names = [m.filename for m in members]
     is_xlsx = "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names)
     csvs = [n for n in names if n.lower().endswith(".csv")]
     if not is_xlsx and len(csvs) != 1:
-        raise ImportFileError(_("The ZIP archive must contain exactly one CSV file; it contains %(count)s.") % {"count": len(csvs)})
+        raise ImportFileError(
+            _("The ZIP archive must contain exactly one CSV file; it contains %(count)s.")
+            % {"count": len(csvs)}
+        )
     kept = []
     try:
         for member in members:
@@ -260,7 +269,9 @@ def _parse_bytes(data: bytes, name: str, fmt: str, indicator: str | None) -> Par
     if not data:
         raise ImportFileError(_("The file is empty."))
     if len(data) > max_bytes():
-        raise ImportFileError(_("The file is larger than %(limit)s MB.") % {"limit": max_bytes() // (1024 * 1024)})
+        raise ImportFileError(
+            _("The file is larger than %(limit)s MB.") % {"limit": max_bytes() // (1024 * 1024)}
+        )
     kind = "csv"
     if data[:2] == b"PK":
         kind, data = unpack_zip(data)
@@ -287,12 +298,16 @@ def _parse_bytes(data: bytes, name: str, fmt: str, indicator: str | None) -> Par
     try:
         header = next(csv.reader([first], delimiter=delimiter))
     except csv.Error as exc:  # e.g. a stray CR inside the first line
-        raise ImportFileError(_("The file cannot be read as CSV (line %(line)s): %(error)s") % {"line": 1, "error": exc}) from None
+        raise ImportFileError(
+            _("The file cannot be read as CSV (line %(line)s): %(error)s") % {"line": 1, "error": exc}
+        ) from None
     detected = detect_format(header)
     if fmt == "auto":
         if detected is None:
             raise ImportFileError(
-                _("The format of the file is unknown. Supported: GENESIS flat file (ffcsv), the own long CSV/XLSX template, Open SDG CSV and SDMX-CSV.")
+                _(
+                    "The format of the file is unknown. Supported: GENESIS flat file (ffcsv), the own long CSV/XLSX template, Open SDG CSV and SDMX-CSV."
+                )
             )
         fmt = detected
     if fmt not in FORMATS:
@@ -320,14 +335,18 @@ def _parse_bytes(data: bytes, name: str, fmt: str, indicator: str | None) -> Par
             return parse_opensdg(header, records, indicator or _indicator_from_name(name), decimal_comma)
         return parse_sdmx(header, records, indicator, decimal_comma)
     except csv.Error as exc:
-        raise ImportFileError(_("The file cannot be read as CSV (line %(line)s): %(error)s") % {"line": reader.line_num, "error": exc}) from None
+        raise ImportFileError(
+            _("The file cannot be read as CSV (line %(line)s): %(error)s")
+            % {"line": reader.line_num, "error": exc}
+        ) from None
 
 
 def _require(columns, present, fmt):
     missing = [c for c in columns if c not in present]
     if missing:
         raise ImportFileError(
-            _("A %(format)s file needs the columns %(columns)s.") % {"format": fmt, "columns": ", ".join(missing)}
+            _("A %(format)s file needs the columns %(columns)s.")
+            % {"format": fmt, "columns": ", ".join(missing)}
         )
 
 
@@ -382,10 +401,14 @@ def _genesis_cut(header: list[str]) -> tuple[int, int] | None:
     or if one of those is missing."""
     position = {h.strip(): i for i, h in enumerate(header)}
     head = [position.get(name) for name in ("statistics_code", "time_code", "time")]
-    tail = [position.get(name) for name in ("value", "value_variable_code")] + [position[n] for n in ("value_q",) if n in position]
+    tail = [position.get(name) for name in ("value", "value_variable_code")] + [
+        position[n] for n in ("value_q",) if n in position
+    ]
     if None in head or None in tail:
         return None
-    middle = [i for name, i in position.items() if re.fullmatch(r"\d+_variable_(attribute_)?(code|label)", name)]
+    middle = [
+        i for name, i in position.items() if re.fullmatch(r"\d+_variable_(attribute_)?(code|label)", name)
+    ]
     first, last = (min(middle), max(middle)) if middle else (min(tail), min(tail) - 1)
     return (first, last) if max(head) < first and last < min(tail) else None
 
@@ -395,9 +418,14 @@ def genesis_order(header: list[str]) -> list[int] | None:
     positions of the columns in an order it can cut: the others, then the variables, then
     value, value variable and quality."""
     position = {h.strip(): i for i, h in enumerate(header)}
-    if _genesis_cut(header) is not None or not {"statistics_code", "time_code", "time", "value", "value_variable_code"} <= position.keys():
+    if (
+        _genesis_cut(header) is not None
+        or not {"statistics_code", "time_code", "time", "value", "value_variable_code"} <= position.keys()
+    ):
         return None  # (parse_genesis names a missing column)
-    middle = [i for name, i in position.items() if re.fullmatch(r"\d+_variable_(attribute_)?(code|label)", name)]
+    middle = [
+        i for name, i in position.items() if re.fullmatch(r"\d+_variable_(attribute_)?(code|label)", name)
+    ]
     tail = [position[name] for name in ("value", "value_variable_code", "value_q") if name in position]
     return [i for i in range(len(header)) if i not in middle and i not in tail] + sorted(middle) + tail
 
@@ -422,17 +450,36 @@ class _GenesisReader:
     def __init__(self, header: list[str], name: str, delimiter: str):
         self.result = Parsed("genesis", creates_metadata=True)
         col = self.col = {h.strip(): i for i, h in enumerate(header)}
-        required = ["statistics_code", "statistics_label", "time_code", "time", "value", "value_unit", "value_variable_code", "value_variable_label"]
+        required = [
+            "statistics_code",
+            "statistics_label",
+            "time_code",
+            "time",
+            "value",
+            "value_unit",
+            "value_variable_code",
+            "value_variable_label",
+        ]
         missing = [c for c in required if c not in col]
         if missing:
-            raise ImportFileError(_("The GENESIS flat file lacks the columns: %(columns)s.") % {"columns": ", ".join(missing)})
+            raise ImportFileError(
+                _("The GENESIS flat file lacks the columns: %(columns)s.") % {"columns": ", ".join(missing)}
+            )
         self.variables = []
         n = 1
         while f"{n}_variable_code" in col:
             if f"{n}_variable_attribute_code" not in col:
-                raise ImportFileError(_("The GENESIS flat file lacks the columns: %(columns)s.") % {"columns": f"{n}_variable_attribute_code"})
+                raise ImportFileError(
+                    _("The GENESIS flat file lacks the columns: %(columns)s.")
+                    % {"columns": f"{n}_variable_attribute_code"}
+                )
             self.variables.append(
-                (col[f"{n}_variable_code"], col.get(f"{n}_variable_label"), col[f"{n}_variable_attribute_code"], col.get(f"{n}_variable_attribute_label"))
+                (
+                    col[f"{n}_variable_code"],
+                    col.get(f"{n}_variable_label"),
+                    col[f"{n}_variable_attribute_code"],
+                    col.get(f"{n}_variable_attribute_label"),
+                )
             )
             n += 1
         cut = _genesis_cut(header)
@@ -449,7 +496,12 @@ class _GenesisReader:
         lead_columns = [i for i in self.variables[0] if i is not None] if self.variables else []
         if lead_columns and sorted(lead_columns) == list(range(self.first, self.first + len(lead_columns))):
             i_code, _i_label, i_attr, i_attr_label = self.variables[0]
-            self.lead = (len(lead_columns), i_code - self.first, i_attr - self.first, i_attr_label and i_attr_label - self.first)
+            self.lead = (
+                len(lead_columns),
+                i_code - self.first,
+                i_attr - self.first,
+                i_attr_label and i_attr_label - self.first,
+            )
         self.rests: dict = {}  # the text of the other variables' columns -> (dims, dim_key)
         self.breakdowns: dict = {}  # codes of the classifying variables -> (dims, dim_key)
         self.indicator_of: dict = {}  # statistic, value variable -> (indicator, its combinations)
@@ -457,7 +509,13 @@ class _GenesisReader:
 
     def read(self, lines) -> Parsed:
         result, col, delimiter, first, last, n_after, has_middle = (
-            self.result, self.col, self.delimiter, self.first, self.last, self.n_after, self.has_middle
+            self.result,
+            self.col,
+            self.delimiter,
+            self.first,
+            self.last,
+            self.n_after,
+            self.has_middle,
         )
         i_stat, i_time_code, i_time = col["statistics_code"], col["time_code"], col["time"]
         j_value, j_vcode = col["value"] - last, col["value_variable_code"] - last
@@ -485,7 +543,15 @@ class _GenesisReader:
                     try:
                         cached_date = date_cache[time] = (time_code, _genesis_date(time_code, time))
                     except ValueError:
-                        problems.append(Problem(line, "time", _("'%(value)s' is not a reference date of type %(code)s.") % {"value": time, "code": time_code}, time))
+                        problems.append(
+                            Problem(
+                                line,
+                                "time",
+                                _("'%(value)s' is not a reference date of type %(code)s.")
+                                % {"value": time, "code": time_code},
+                                time,
+                            )
+                        )
                         time_code = time = None
                         continue
                 date = cached_date[1]
@@ -521,7 +587,12 @@ class _GenesisReader:
 
     def short_line(self, line: int, found: int):
         self.result.problems.append(
-            Problem(line, "", _("the line has %(found)s of %(expected)s columns (file truncated?).") % {"found": found, "expected": self.width})
+            Problem(
+                line,
+                "",
+                _("the line has %(found)s of %(expected)s columns (file truncated?).")
+                % {"found": found, "expected": self.width},
+            )
         )
 
     def combination(self, indicator: str, head: list, tail: list, line: int):
@@ -538,7 +609,10 @@ class _GenesisReader:
                 if breakdown is not None:
                     area = parts[j_attr]
                     if area not in result.areas:
-                        result.areas[area] = {"name": parts[j_attr_label] if j_attr_label is not None else area, "kind": REGIONAL_VARIABLES[code]}
+                        result.areas[area] = {
+                            "name": parts[j_attr_label] if j_attr_label is not None else area,
+                            "kind": REGIONAL_VARIABLES[code],
+                        }
                     return area, *breakdown
             else:
                 parts = None
@@ -549,7 +623,9 @@ class _GenesisReader:
         col = self.col
         if indicator not in result.indicators:
             result.indicators[indicator] = {
-                "title": record[col["value_variable_label"]], "unit": record[col["value_unit"]], "statistic": record[col["statistics_label"]]
+                "title": record[col["value_variable_label"]],
+                "unit": record[col["value_unit"]],
+                "statistic": record[col["statistics_label"]],
             }
         if result.source is None:
             table = self.table.group(0) if self.table else record[col["statistics_code"]]
@@ -663,7 +739,13 @@ def read_xlsx(data: bytes, around: list | None = None):
                     if detect_format(texts) == "csv":
                         header, header_line = texts, number
                         lower = [t.strip().lower() for t in texts]
-                        required = [i for i, t in enumerate(lower) if any(t in LONG_COLUMNS[c] for c in ("indicator", "area", "reference_date", "value"))]
+                        required = [
+                            i
+                            for i, t in enumerate(lower)
+                            if any(
+                                t in LONG_COLUMNS[c] for c in ("indicator", "area", "reference_date", "value")
+                            )
+                        ]
                     else:
                         titles.extend(filled)
                     continue
@@ -672,7 +754,10 @@ def read_xlsx(data: bytes, around: list | None = None):
                     continue
                 if header_line and not any(i < len(texts) and texts[i].strip() for i in required):
                     if any(t.strip() for t in texts):  # the lower row of the header
-                        header = [t if t.strip() else h for h, t in itertools.zip_longest(header, texts, fillvalue="")]
+                        header = [
+                            t if t.strip() else h
+                            for h, t in itertools.zip_longest(header, texts, fillvalue="")
+                        ]
                     continue
                 if header_line:
                     around.extend(titles)
@@ -690,7 +775,11 @@ def read_xlsx(data: bytes, around: list | None = None):
                 return
     finally:
         workbook.close()
-    raise ImportFileError(_("No table with the columns 'indicator' and 'value' (or 'Kennzahl' and 'Wert') found in the workbook."))
+    raise ImportFileError(
+        _(
+            "No table with the columns 'indicator' and 'value' (or 'Kennzahl' and 'Wert') found in the workbook."
+        )
+    )
 
 
 # A footnote below a table: a text with a space in it, or a reference mark, or a note's
@@ -719,15 +808,22 @@ def read_json(text: str):
     try:
         payload = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ImportFileError(_("The JSON file is damaged or truncated (line %(line)s, column %(column)s).") % {"line": exc.lineno, "column": exc.colno}) from None
+        raise ImportFileError(
+            _("The JSON file is damaged or truncated (line %(line)s, column %(column)s).")
+            % {"line": exc.lineno, "column": exc.colno}
+        ) from None
     columns = payload.get("columns") if isinstance(payload, dict) else None
     observations = payload.get("observations") if isinstance(payload, dict) else None
     if not isinstance(columns, list) or not isinstance(observations, list):
-        raise ImportFileError(_("A JSON file must hold 'columns' and 'observations', as imon export-data writes it."))
+        raise ImportFileError(
+            _("A JSON file must hold 'columns' and 'observations', as imon export-data writes it.")
+        )
     yield 0, [str(c) for c in columns]
     for number, observation in enumerate(observations, start=1):
         if not isinstance(observation, dict):
-            raise ImportFileError(_("Observation %(number)s of the JSON file is not an object.") % {"number": number})
+            raise ImportFileError(
+                _("Observation %(number)s of the JSON file is not an object.") % {"number": number}
+            )
         yield number, ["" if observation.get(c) is None else str(observation.get(c)) for c in columns]
 
 
@@ -785,7 +881,15 @@ def parse_long_rows(numbered_rows, fmt: str, decimal_comma: bool = True) -> Pars
         try:
             date = parse_date(date_text)
         except ValueError:
-            result.problems.append(Problem(line, names[col["reference_date"]], _("'%(value)s' is not a date (expected DD.MM.YYYY or YYYY-MM-DD).") % {"value": date_text}, date_text))
+            result.problems.append(
+                Problem(
+                    line,
+                    names[col["reference_date"]],
+                    _("'%(value)s' is not a date (expected DD.MM.YYYY or YYYY-MM-DD).")
+                    % {"value": date_text},
+                    date_text,
+                )
+            )
             continue
         dims = {name: record[i].strip() for i, name in dim_columns if record[i].strip()}
         raw, flag_text = get("value"), get("flag")
@@ -795,7 +899,9 @@ def parse_long_rows(numbered_rows, fmt: str, decimal_comma: bool = True) -> Pars
             elif flag_text:
                 value, flag = parse_cell(flag_text)
             else:
-                raise NumberError(_("the cell is empty; write a value or an official symbol such as '.' or '-'."))
+                raise NumberError(
+                    _("the cell is empty; write a value or an official symbol such as '.' or '-'.")
+                )
         except NumberError as exc:
             result.problems.append(Problem(line, names[col["value"]], str(exc), raw))
             continue
@@ -805,9 +911,30 @@ def parse_long_rows(numbered_rows, fmt: str, decimal_comma: bool = True) -> Pars
             elif flag_text in ("-", ".", "x", "...", "/") and value is None:
                 flag = flag_text
             else:
-                result.problems.append(Problem(line, names[col["flag"]], _("the symbol '%(flag)s' does not fit the value '%(value)s'.") % {"flag": flag_text, "value": raw}, flag_text))
+                result.problems.append(
+                    Problem(
+                        line,
+                        names[col["flag"]],
+                        _("the symbol '%(flag)s' does not fit the value '%(value)s'.")
+                        % {"flag": flag_text, "value": raw},
+                        flag_text,
+                    )
+                )
                 continue
-        result.rows.append(Row(indicator, area, date, dims, dimension_key(dims), value, flag, get("note"), line, names[col["value"]]))
+        result.rows.append(
+            Row(
+                indicator,
+                area,
+                date,
+                dims,
+                dimension_key(dims),
+                value,
+                flag,
+                get("note"),
+                line,
+                names[col["value"]],
+            )
+        )
     return result
 
 
@@ -817,12 +944,23 @@ def parse_long_rows(numbered_rows, fmt: str, decimal_comma: bool = True) -> Pars
 def parse_opensdg(header, reader, indicator: str | None, decimal_comma: bool) -> Parsed:
     """Open SDG: Year, disaggregation columns, Value; a blank disaggregation cell is the total."""
     if not indicator:
-        raise ImportFileError(_("An Open SDG file does not name its indicator: give it with --indicator KEY."))
+        raise ImportFileError(
+            _("An Open SDG file does not name its indicator: give it with --indicator KEY.")
+        )
     result = Parsed("opensdg")
     names = [h.strip() for h in header]
     col = {n.lower(): i for i, n in enumerate(names)}
     _require(["year", "value"], col, "Open SDG")
-    skip = {"year", "value", "units", "unit measure", "unit multiplier", "series", "observation status", "geocode"}
+    skip = {
+        "year",
+        "value",
+        "units",
+        "unit measure",
+        "unit multiplier",
+        "series",
+        "observation status",
+        "geocode",
+    }
     dim_columns = [(i, n) for i, n in enumerate(names) if n.lower() not in skip and n]
     for line, record in reader:
         if not any(c.strip() for c in record):
@@ -831,7 +969,9 @@ def parse_opensdg(header, reader, indicator: str | None, decimal_comma: bool) ->
         try:
             date = parse_date(year)
         except ValueError:
-            result.problems.append(Problem(line, "Year", _("'%(value)s' is not a year.") % {"value": year}, year))
+            result.problems.append(
+                Problem(line, "Year", _("'%(value)s' is not a year.") % {"value": year}, year)
+            )
             continue
         raw = record[col["value"]].strip()
         try:
@@ -841,7 +981,9 @@ def parse_opensdg(header, reader, indicator: str | None, decimal_comma: bool) ->
             continue
         area = record[col["geocode"]].strip() if "geocode" in col else ""
         dims = {n: (record[i].strip() or TOTAL_KEY) for i, n in dim_columns}
-        result.rows.append(Row(indicator, area, date, dims, dimension_key(dims), value, flag, "", line, "Value"))
+        result.rows.append(
+            Row(indicator, area, date, dims, dimension_key(dims), value, flag, "", line, "Value")
+        )
     return result
 
 
@@ -855,7 +997,21 @@ def parse_sdmx(header, reader, indicator: str | None, decimal_comma: bool) -> Pa
     upper = [n.upper().split(":")[0] for n in names]
     col = {n: i for i, n in enumerate(upper)}
     _require(["TIME_PERIOD", "OBS_VALUE"], col, "SDMX-CSV")
-    skip = {"DATAFLOW", "STRUCTURE", "STRUCTURE_ID", "ACTION", "TIME_PERIOD", "OBS_VALUE", "OBS_STATUS", "OBS_FLAG", "UNIT_MEASURE", "UNIT_MULT", "DECIMALS", "REF_AREA", "COMMENT_OBS"}
+    skip = {
+        "DATAFLOW",
+        "STRUCTURE",
+        "STRUCTURE_ID",
+        "ACTION",
+        "TIME_PERIOD",
+        "OBS_VALUE",
+        "OBS_STATUS",
+        "OBS_FLAG",
+        "UNIT_MEASURE",
+        "UNIT_MULT",
+        "DECIMALS",
+        "REF_AREA",
+        "COMMENT_OBS",
+    }
     dim_columns = [(i, names[i].split(":")[0].lower()) for i, n in enumerate(upper) if n not in skip and n]
     flow_col = col.get("DATAFLOW", col.get("STRUCTURE_ID"))
     for line, record in reader:
@@ -866,13 +1022,19 @@ def parse_sdmx(header, reader, indicator: str | None, decimal_comma: bool) -> Pa
             flow = record[flow_col].strip()
             key = flow.split(":")[-1].split("(")[0].lower()
         if not key:
-            result.problems.append(Problem(line, "DATAFLOW", _("the row does not name its indicator; give it with --indicator KEY.")))
+            result.problems.append(
+                Problem(
+                    line, "DATAFLOW", _("the row does not name its indicator; give it with --indicator KEY.")
+                )
+            )
             continue
         period = record[col["TIME_PERIOD"]].strip()
         try:
             date = parse_date(period[:10])
         except ValueError:
-            result.problems.append(Problem(line, "TIME_PERIOD", _("'%(value)s' is not a date.") % {"value": period}, period))
+            result.problems.append(
+                Problem(line, "TIME_PERIOD", _("'%(value)s' is not a date.") % {"value": period}, period)
+            )
             continue
         raw = record[col["OBS_VALUE"]].strip()
         status = record[col["OBS_STATUS"]].strip().upper() if "OBS_STATUS" in col else ""
@@ -882,7 +1044,9 @@ def parse_sdmx(header, reader, indicator: str | None, decimal_comma: bool) -> Pa
             elif SDMX_STATUS.get(status) in ("-", ".", "x", "...", "/"):
                 value, flag = None, SDMX_STATUS[status]
             else:
-                raise NumberError(_("the cell is empty; write a value or an official symbol such as '.' or '-'."))
+                raise NumberError(
+                    _("the cell is empty; write a value or an official symbol such as '.' or '-'.")
+                )
         except NumberError as exc:
             result.problems.append(Problem(line, "OBS_VALUE", str(exc), raw))
             continue
@@ -890,5 +1054,7 @@ def parse_sdmx(header, reader, indicator: str | None, decimal_comma: bool) -> Pa
             flag = flag or SDMX_STATUS[status]
         area = record[col["REF_AREA"]].strip() if "REF_AREA" in col else ""
         dims = {name: record[i].strip() for i, name in dim_columns if record[i].strip()}
-        result.rows.append(Row(key, area, date, dims, dimension_key(dims), value, flag, "", line, "OBS_VALUE"))
+        result.rows.append(
+            Row(key, area, date, dims, dimension_key(dims), value, flag, "", line, "OBS_VALUE")
+        )
     return result

@@ -36,11 +36,17 @@ class Plan:
     replace: bool = False
     errors: list = field(default_factory=list)  # Problem
     warnings: list = field(default_factory=list)  # Problem
-    new: list = field(default_factory=list)  # (indicator_key, area_key, date, dims, dim_key, value, flag, note)
-    changed: list = field(default_factory=list)  # (observation id, new row, old (value, flag, note, import id))
+    new: list = field(
+        default_factory=list
+    )  # (indicator_key, area_key, date, dims, dim_key, value, flag, note)
+    changed: list = field(
+        default_factory=list
+    )  # (observation id, new row, old (value, flag, note, import id))
     conflicts: list = field(default_factory=list)  # like changed
     unchanged: int = 0
-    create: dict = field(default_factory=lambda: {"indicators": {}, "dimensions": {}, "values": {}, "areas": {}})
+    create: dict = field(
+        default_factory=lambda: {"indicators": {}, "dimensions": {}, "values": {}, "areas": {}}
+    )
     indicator_keys: set = field(default_factory=set)
     breakdowns: list = field(default_factory=list)  # (indicator_key, dims) of each breakdown in the file
     last_import: int = 0  # the newest import when the plan was made
@@ -55,11 +61,14 @@ class Plan:
 
     def summary(self) -> str:
         conflicts, errors, warnings = len(self.conflicts), len(self.errors), len(self.warnings)
-        return _("%(new)s new, %(changed)s changed, %(unchanged)s unchanged, %(conflicts)s; %(errors)s, %(warnings)s") % {
+        return _(
+            "%(new)s new, %(changed)s changed, %(unchanged)s unchanged, %(conflicts)s; %(errors)s, %(warnings)s"
+        ) % {
             "new": len(self.new),
             "changed": len(self.changed),
             "unchanged": self.unchanged,
-            "conflicts": ngettext("%(n)s conflicting row", "%(n)s conflicting rows", conflicts) % {"n": conflicts},
+            "conflicts": ngettext("%(n)s conflicting row", "%(n)s conflicting rows", conflicts)
+            % {"n": conflicts},
             "errors": ngettext("%(n)s error", "%(n)s errors", errors) % {"n": errors},
             "warnings": ngettext("%(n)s warning", "%(n)s warnings", warnings) % {"n": warnings},
         }
@@ -78,14 +87,19 @@ class _Resolver:
 
     def __init__(self, parsed: Parsed, plan: Plan):
         self.parsed, self.plan = parsed, plan
-        self.indicators = {i.key: i for i in m.Indicator.objects.select_related("source").prefetch_related("dimensions__values")}
+        self.indicators = {
+            i.key: i
+            for i in m.Indicator.objects.select_related("source").prefetch_related("dimensions__values")
+        }
         self.areas_by_key = {a.key: a for a in m.Area.objects.all()}
         self.areas_by_code = {a.code: a for a in self.areas_by_key.values() if a.code}
         self.dimensions = {d.key: d for d in m.Dimension.objects.prefetch_related("values")}
         self.default_area = None
         municipality = m.Municipality.objects.first()
         if municipality:
-            self.default_area = self.areas_by_code.get(municipality.ags) or self.areas_by_key.get(municipality.ags)
+            self.default_area = self.areas_by_code.get(municipality.ags) or self.areas_by_key.get(
+                municipality.ags
+            )
         self.area_cache: dict = {}
         self.unknown_reported: set = set()
 
@@ -102,7 +116,13 @@ class _Resolver:
         if not code:
             key = self.default_area.key if self.default_area else None
             if key is None:
-                self.error_once("area", "", line, column, _("the row names no area and the installation has no municipality area."))
+                self.error_once(
+                    "area",
+                    "",
+                    line,
+                    column,
+                    _("the row names no area and the installation has no municipality area."),
+                )
         elif code in self.areas_by_key:
             key = code
         elif code in self.areas_by_code:
@@ -130,11 +150,16 @@ def _plan_import(parsed: Parsed, file_name: str, sha256: str, replace: bool, pro
     plan.errors.extend(parsed.problems)
     resolver = _Resolver(parsed, plan)
     say = progress or (lambda message: None)
-    say(ngettext("Checking %(count)s row …", "Checking %(count)s rows …", len(parsed.rows)) % {"count": len(parsed.rows)})
+    say(
+        ngettext("Checking %(count)s row …", "Checking %(count)s rows …", len(parsed.rows))
+        % {"count": len(parsed.rows)}
+    )
 
     # Indicators and their dimensions
     indicator_dims: dict[str, set] = {}
-    dim_values: dict[str, set] = {key: {v.key for v in d.values.all()} for key, d in resolver.dimensions.items()}
+    dim_values: dict[str, set] = {
+        key: {v.key for v in d.values.all()} for key, d in resolver.dimensions.items()
+    }
     dim_labels: dict[str, dict] = {
         key: {v.label.lower(): v.key for v in d.values.all()} for key, d in resolver.dimensions.items()
     }
@@ -150,7 +175,13 @@ def _plan_import(parsed: Parsed, file_name: str, sha256: str, replace: bool, pro
                 indicator_dims[row.indicator] = set(row.dims)
                 plan.create["indicators"][row.indicator] = parsed.indicators[row.indicator]
             else:
-                resolver.error_once("indicator", row.indicator, row.line, "indicator", _("unknown indicator '%(key)s'.") % {"key": row.indicator})
+                resolver.error_once(
+                    "indicator",
+                    row.indicator,
+                    row.line,
+                    "indicator",
+                    _("unknown indicator '%(key)s'.") % {"key": row.indicator},
+                )
                 indicator_dims[row.indicator] = None
         file_dims[row.indicator].update(row.dims)
     if parsed.creates_metadata:
@@ -167,15 +198,29 @@ def _plan_import(parsed: Parsed, file_name: str, sha256: str, replace: bool, pro
             if dims is not None and indicator is not None and file_dims[key] != dims:
                 if indicator.observations.exists():
                     plan.errors.append(
-                        _problem_at(None, "", _("the indicator '%(key)s' is broken down by %(expected)s, the file by %(given)s.")
-                        % {"key": key, "expected": ", ".join(sorted(dims)) or "–", "given": ", ".join(sorted(file_dims[key])) or "–"})
+                        _problem_at(
+                            None,
+                            "",
+                            _(
+                                "the indicator '%(key)s' is broken down by %(expected)s, the file by %(given)s."
+                            )
+                            % {
+                                "key": key,
+                                "expected": ", ".join(sorted(dims)) or "–",
+                                "given": ", ".join(sorted(file_dims[key])) or "–",
+                            },
+                        )
                     )
                 else:
                     plan.create["indicators"][key] = {"dimensions_only": True}
                     indicator_dims[key] = file_dims[key]
 
     # Where an indicator's source says that its figures are rounded, each value keeps a note saying so.
-    said = {key: rounding_note([i.source.note]) for key in indicator_dims if (i := resolver.indicators.get(key)) and i.source}
+    said = {
+        key: rounding_note([i.source.note])
+        for key in indicator_dims
+        if (i := resolver.indicators.get(key)) and i.source
+    }
     if said := {key: note for key, note in said.items() if note}:
         for row in parsed.rows:
             note = said.get(row.indicator)
@@ -191,15 +236,32 @@ def _plan_import(parsed: Parsed, file_name: str, sha256: str, replace: bool, pro
             dims = _match_dimensions(dims, expected, resolver.dimensions)
             if dims is None:
                 plan.errors.append(
-                    _problem_at(row.line, "", _("the indicator '%(indicator)s' is broken down by: %(expected)s; the row gives: %(given)s.")
-                    % {"indicator": row.indicator, "expected": ", ".join(sorted(expected)) or "–", "given": ", ".join(sorted(row.dims)) or "–"})
+                    _problem_at(
+                        row.line,
+                        "",
+                        _(
+                            "the indicator '%(indicator)s' is broken down by: %(expected)s; the row gives: %(given)s."
+                        )
+                        % {
+                            "indicator": row.indicator,
+                            "expected": ", ".join(sorted(expected)) or "–",
+                            "given": ", ".join(sorted(row.dims)) or "–",
+                        },
+                    )
                 )
                 return None
         for dim, value in list(dims.items()):
             if value not in dim_values.get(dim, ()):
                 by_label = dim_labels.get(dim, {}).get(value.lower())
                 if not by_label:
-                    resolver.error_once("value", (dim, value), row.line, dim, _("'%(value)s' is not a value of the dimension '%(dim)s'.") % {"value": value, "dim": dim})
+                    resolver.error_once(
+                        "value",
+                        (dim, value),
+                        row.line,
+                        dim,
+                        _("'%(value)s' is not a value of the dimension '%(dim)s'.")
+                        % {"value": value, "dim": dim},
+                    )
                     return None
                 dims = {**dims, dim: by_label}
         return dims, m.dimension_key(dims) if dims is not row.dims else row.dim_key
@@ -234,7 +296,13 @@ def _plan_import(parsed: Parsed, file_name: str, sha256: str, replace: bool, pro
         ident = (row.indicator, area, row.date, dim_key)
         other = incoming.setdefault(ident, row)
         if other is not row:
-            plan.errors.append(_problem_at(row.line, "", _("the same observation appears twice (also in line %(other)s).") % {"other": other.line}))
+            plan.errors.append(
+                _problem_at(
+                    row.line,
+                    "",
+                    _("the same observation appears twice (also in line %(other)s).") % {"other": other.line},
+                )
+            )
             continue
         if dims is not row.dims:
             renamed[ident] = dims
@@ -254,8 +322,15 @@ def _plan_import(parsed: Parsed, file_name: str, sha256: str, replace: bool, pro
         for _obs_id, new_row, old in plan.conflicts[:50]:
             row = incoming[(new_row[0], new_row[1], new_row[2], new_row[4])]
             plan.warnings.append(
-                _problem_at(row.line, row.column, _("conflict: stored is %(old)s, the file says %(new)s; written only when overwriting is chosen (--replace).")
-                % {"old": _show(old[0], old[1]), "new": _show(row.value, row.flag)}, _show(row.value, row.flag))
+                _problem_at(
+                    row.line,
+                    row.column,
+                    _(
+                        "conflict: stored is %(old)s, the file says %(new)s; written only when overwriting is chosen (--replace)."
+                    )
+                    % {"old": _show(old[0], old[1]), "new": _show(row.value, row.flag)},
+                    _show(row.value, row.flag),
+                )
             )
 
     # Validation rules, on stored and incoming values together
@@ -279,7 +354,11 @@ def _match_dimensions(dims, expected, dimensions):
             return None
         result[key] = value
     for key in expected - set(result):
-        total = next((v.key for v in dimensions[key].values.all() if v.is_total), None) if key in dimensions else None
+        total = (
+            next((v.key for v in dimensions[key].values.all() if v.is_total), None)
+            if key in dimensions
+            else None
+        )
         if total is None:
             return None
         result[key] = total
@@ -293,7 +372,15 @@ def _stored(indicator_keys, indicators):
     area_keys = dict(m.Area.objects.values_list("pk", "key"))
     stored = {}
     rows = m.Observation.objects.filter(indicator_id__in=ids).values_list(
-        "pk", "indicator_id", "area_id", "reference_date", "dim_key", "value", "flag", "note", "import_record_id"
+        "pk",
+        "indicator_id",
+        "area_id",
+        "reference_date",
+        "dim_key",
+        "value",
+        "flag",
+        "note",
+        "import_record_id",
     )
     for pk, ind, area, date, dim_key, value, flag, note, record in rows.iterator(chunk_size=5000):
         stored[(ids[ind], area_keys[area], date, dim_key)] = (pk, value, flag, note, record)
@@ -312,7 +399,11 @@ def kind_of_unit(unit: str) -> str:
     "EUR", "1000") is an amount, checked by no implicit rule – a percentage there may be a
     change and lie outside 0–100."""
     text = unit.strip().lower()
-    if not text or text.startswith("anzahl") or text in ("personen", "fälle", "haushalte", "einwohner", "stück"):
+    if (
+        not text
+        or text.startswith("anzahl")
+        or text in ("personen", "fälle", "haushalte", "einwohner", "stück")
+    ):
         return m.Indicator.Kind.COUNT
     return m.Indicator.Kind.AMOUNT
 
@@ -326,7 +417,11 @@ def _check_rules(plan, incoming, renamed, existing, resolver):
         if indicator:
             rule_list.extend(rules.implicit_rules(key, indicator.kind, indicator.decimals))
         else:  # created by this file (GENESIS)
-            rule_list.extend(rules.implicit_rules(key, kind_of_unit(plan.create["indicators"].get(key, {}).get("unit", ""))))
+            rule_list.extend(
+                rules.implicit_rules(
+                    key, kind_of_unit(plan.create["indicators"].get(key, {}).get("unit", ""))
+                )
+            )
         if indicator:
             for rule in indicator.rules.select_related("indicator", "other_indicator"):
                 spec = rules.rule_from_model(rule)
@@ -334,7 +429,9 @@ def _check_rules(plan, incoming, renamed, existing, resolver):
                 if spec.other_indicator:
                     related.add(spec.other_indicator)
     # Product rules of other indicators that point at an imported one
-    for rule in m.ValidationRule.objects.filter(other_indicator__key__in=plan.indicator_keys).select_related("indicator", "other_indicator"):
+    for rule in m.ValidationRule.objects.filter(other_indicator__key__in=plan.indicator_keys).select_related(
+        "indicator", "other_indicator"
+    ):
         spec = rules.rule_from_model(rule)
         if spec not in rule_list:
             rule_list.append(spec)
@@ -383,15 +480,21 @@ def apply_import(plan: Plan, user=None, progress=None) -> m.ImportRecord | None:
     try:
         with gc_paused(), transaction.atomic():
             _lock_imports()
-            newer = m.ImportRecord.objects.filter(pk__gt=plan.last_import, indicators__key__in=plan.indicator_keys)
+            newer = m.ImportRecord.objects.filter(
+                pk__gt=plan.last_import, indicators__key__in=plan.indicator_keys
+            )
             if newer.exists():
                 raise StalePlanError(
-                    _("Another import of the same indicators was written after this file was checked; check the file again.")
+                    _(
+                        "Another import of the same indicators was written after this file was checked; check the file again."
+                    )
                 )
             return _write(plan, user, progress or (lambda message: None))
     except IntegrityError:
         raise StalePlanError(
-            _("The stored values changed after this file was checked; nothing was written. Check the file again.")
+            _(
+                "The stored values changed after this file was checked; nothing was written. Check the file again."
+            )
         ) from None
 
 
@@ -425,7 +528,9 @@ def _write(plan: Plan, user, say) -> m.ImportRecord:
     objects = []
     for obs_id, new_row, old in updates:
         previous[str(obs_id)] = [None if old[0] is None else str(old[0]), old[1], old[2], old[3]]
-        objects.append(m.Observation(pk=obs_id, value=new_row[5], flag=new_row[6], note=new_row[7], import_record=record))
+        objects.append(
+            m.Observation(pk=obs_id, value=new_row[5], flag=new_row[6], note=new_row[7], import_record=record)
+        )
     m.Observation.objects.bulk_update(objects, ["value", "flag", "note", "import_record"], batch_size=1000)
     record.previous = previous
     record.save(update_fields=["previous"])
@@ -440,16 +545,25 @@ def _create_metadata(plan: Plan):
     if parsed.source and create["indicators"]:
         source, _created = m.Source.objects.get_or_create(
             key=parsed.source["key"][:64],
-            defaults={k: v for k, v in parsed.source.items() if k != "key"} | {"retrieved_on": datetime.date.today()},
+            defaults={k: v for k, v in parsed.source.items() if k != "key"}
+            | {"retrieved_on": datetime.date.today()},
         )
-    m.Dimension.objects.bulk_create(m.Dimension(key=key, label=spec["label"][:300] or key) for key, spec in create["dimensions"].items())
+    m.Dimension.objects.bulk_create(
+        m.Dimension(key=key, label=spec["label"][:300] or key) for key, spec in create["dimensions"].items()
+    )
     dims = {d.key: d for d in m.Dimension.objects.filter(key__in={d for d, _v in create["values"]})}
     order = defaultdict(int)
     values = []
     for (dim, value_key), (label, is_total) in create["values"].items():
         order[dim] += 1
         values.append(
-            m.DimensionValue(dimension=dims[dim], key=value_key, label=(label or value_key)[:300], is_total=is_total, order=1000 + order[dim])
+            m.DimensionValue(
+                dimension=dims[dim],
+                key=value_key,
+                label=(label or value_key)[:300],
+                is_total=is_total,
+                order=1000 + order[dim],
+            )
         )
     m.DimensionValue.objects.bulk_create(values)
     states = {a.code: a for a in m.Area.objects.filter(kind__in=["state", "country"])}
@@ -458,7 +572,16 @@ def _create_metadata(plan: Plan):
         parent = states.get(code[:2]) if spec["kind"] != "state" else states.get("DG")
         if spec["kind"] == "country":
             parent = None
-        new_areas.append(m.Area(key=code, code=code, name=spec["name"][:200] or code, kind=spec["kind"], parent=parent, order=10000))
+        new_areas.append(
+            m.Area(
+                key=code,
+                code=code,
+                name=spec["name"][:200] or code,
+                kind=spec["kind"],
+                parent=parent,
+                order=10000,
+            )
+        )
     m.Area.objects.bulk_create(new_areas)
     file_dims = defaultdict(set)
     for key, dims in plan.breakdowns:
@@ -486,12 +609,21 @@ def recompute_derived(indicator_keys: set):
     for indicator in derived:
         rows = derive(
             indicator.kind,
-            list(indicator.numerator.observations.values_list("area_id", "reference_date", "dim_key", "value", "flag")),
-            list(indicator.denominator.observations.values_list("area_id", "reference_date", "dim_key", "value", "flag")),
+            list(
+                indicator.numerator.observations.values_list(
+                    "area_id", "reference_date", "dim_key", "value", "flag"
+                )
+            ),
+            list(
+                indicator.denominator.observations.values_list(
+                    "area_id", "reference_date", "dim_key", "value", "flag"
+                )
+            ),
         )
         indicator.observations.all().delete()
         bulk.insert_observations(
-            ((indicator.pk, area, date, None, dim_key, *rest) for area, date, dim_key, *rest in rows), expected=len(rows)
+            ((indicator.pk, area, date, None, dim_key, *rest) for area, date, dim_key, *rest in rows),
+            expected=len(rows),
         )
 
 
@@ -532,8 +664,12 @@ def derive(kind: str, numerators: list, denominators: list) -> list:
             row = (area, out_date, dim_key, None, den_flag if den_value is None else "x", "")
         else:
             numerator = Decimal(0) if value is None else Decimal(value)
-            share = (numerator / Decimal(den_value) * factor).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
-            out_flag = "p" if "p" in qualifiers else "()" if "()" in qualifiers else "r" if "r" in qualifiers else ""
+            share = (numerator / Decimal(den_value) * factor).quantize(
+                Decimal("0.000001"), rounding=ROUND_HALF_UP
+            )
+            out_flag = (
+                "p" if "p" in qualifiers else "()" if "()" in qualifiers else "r" if "r" in qualifiers else ""
+            )
             row = (area, out_date, dim_key, share, out_flag, "")
         result[key] = (date, row)
     return [row for _, row in result.values()]
@@ -564,9 +700,17 @@ def rollback_import(record: m.ImportRecord):
         restored = []
         for pk, (value, flag, note, import_id) in record.previous.items():
             restored.append(
-                m.Observation(pk=int(pk), value=None if value is None else Decimal(value), flag=flag, note=note, import_record_id=import_id)
+                m.Observation(
+                    pk=int(pk),
+                    value=None if value is None else Decimal(value),
+                    flag=flag,
+                    note=note,
+                    import_record_id=import_id,
+                )
             )
-        m.Observation.objects.bulk_update(restored, ["value", "flag", "note", "import_record"], batch_size=1000)
+        m.Observation.objects.bulk_update(
+            restored, ["value", "flag", "note", "import_record"], batch_size=1000
+        )
         record.status = m.ImportRecord.Status.ROLLED_BACK
         record.rolled_back_at = timezone.now()
         record.save(update_fields=["status", "rolled_back_at"])

@@ -62,13 +62,23 @@ class Area(models.Model):
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     code = models.CharField(
-        _("official code"), max_length=20, blank=True, help_text=_("AGS, Kreis code or official district number.")
+        _("official code"),
+        max_length=20,
+        blank=True,
+        help_text=_("AGS, Kreis code or official district number."),
     )
     parent = models.ForeignKey(
-        "self", verbose_name=_("part of"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("part of"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     is_comparison = models.BooleanField(
-        _("comparison area"), default=False, help_text=_("E.g. the federal state or Germany, shown for comparison.")
+        _("comparison area"),
+        default=False,
+        help_text=_("E.g. the federal state or Germany, shown for comparison."),
     )
     order = models.PositiveIntegerField(_("order"), default=0)
     note = models.TextField(_("note"), blank=True)
@@ -96,7 +106,9 @@ SMALL_AREA_KINDS = (Area.Kind.QUARTER, Area.Kind.STATISTICAL)
 def area_children() -> dict[str, list[str]]:
     """{area key: keys of its direct sub-areas}, for area-sum rules."""
     children: dict[str, list[str]] = {}
-    for key, parent in Area.objects.exclude(parent=None).order_by("order", "key").values_list("key", "parent__key"):
+    for key, parent in (
+        Area.objects.exclude(parent=None).order_by("order", "key").values_list("key", "parent__key")
+    ):
         children.setdefault(parent, []).append(key)
     return children
 
@@ -115,7 +127,9 @@ class Concept(models.Model):
     title = models.CharField(_("title"), max_length=300)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
     resolution_date = models.DateField(_("date of council resolution"), null=True, blank=True)
-    resolution_reference = models.CharField(_("council document number (Vorlage)"), max_length=100, blank=True)
+    resolution_reference = models.CharField(
+        _("council document number (Vorlage)"), max_length=100, blank=True
+    )
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
     summary = models.TextField(_("summary"), blank=True)
@@ -150,7 +164,9 @@ class FieldOfAction(models.Model):
         verbose_name_plural = _("fields of action")
         ordering = ["concept", "order", "code"]
         constraints = [
-            models.UniqueConstraint(fields=["concept", "code"], name="field_of_action_code_unique_per_concept"),
+            models.UniqueConstraint(
+                fields=["concept", "code"], name="field_of_action_code_unique_per_concept"
+            ),
         ]
 
     def __str__(self):
@@ -184,7 +200,9 @@ class Goal(models.Model):
     )
     title = models.CharField(_("title"), max_length=500)
     description = models.TextField(_("description"), blank=True)
-    target_value = models.DecimalField(_("target value"), max_digits=20, decimal_places=6, null=True, blank=True)
+    target_value = models.DecimalField(
+        _("target value"), max_digits=20, decimal_places=6, null=True, blank=True
+    )
     target_date = models.DateField(_("target date"), null=True, blank=True)
     indicators = models.ManyToManyField(
         "Indicator", verbose_name=_("indicators"), blank=True, related_name="goals"
@@ -235,7 +253,9 @@ class Measure(models.Model):
     progress = models.PositiveSmallIntegerField(
         _("progress (%)"), null=True, blank=True, validators=[MaxValueValidator(100)]
     )
-    traffic_light = models.CharField(_("traffic light"), max_length=10, choices=TrafficLight.choices, blank=True)
+    traffic_light = models.CharField(
+        _("traffic light"), max_length=10, choices=TrafficLight.choices, blank=True
+    )
     traffic_light_reason = models.TextField(_("reason for the traffic light"), blank=True)
     results = models.TextField(_("results"), blank=True)
     obstacles = models.TextField(_("obstacles"), blank=True)
@@ -251,7 +271,12 @@ class Measure(models.Model):
     )
     hours = models.PositiveIntegerField(_("hours"), null=True, blank=True)
     cost = models.DecimalField(
-        _("cost (EUR)"), max_digits=14, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+        _("cost (EUR)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
     )
     funding = models.DecimalField(
         _("third-party funding (EUR)"),
@@ -266,7 +291,9 @@ class Measure(models.Model):
     strategic_goals = models.ManyToManyField(
         StrategicGoal, verbose_name=_("strategic administration goals"), blank=True, related_name="measures"
     )
-    indicators = models.ManyToManyField("Indicator", verbose_name=_("indicators"), blank=True, related_name="measures")
+    indicators = models.ManyToManyField(
+        "Indicator", verbose_name=_("indicators"), blank=True, related_name="measures"
+    )
     order = models.PositiveIntegerField(_("order"), default=0)
     note = models.TextField(_("internal note"), blank=True)
     # Optimistic locking: every save through the steering pages raises it by one (imon.steering.services).
@@ -286,12 +313,18 @@ class Measure(models.Model):
                 violation_error_message=_("A yellow or red traffic light needs a reason."),
             ),
             models.CheckConstraint(
-                condition=Q(start_date__isnull=True) | Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                condition=Q(start_date__isnull=True)
+                | Q(end_date__isnull=True)
+                | Q(end_date__gte=models.F("start_date")),
                 name="measure_end_not_before_start",
                 violation_error_message=_("The end must not lie before the start."),
             ),
-            models.CheckConstraint(condition=Q(staff__gte=0) | Q(staff__isnull=True), name="measure_staff_not_negative"),
-            models.CheckConstraint(condition=Q(cost__gte=0) | Q(cost__isnull=True), name="measure_cost_not_negative"),
+            models.CheckConstraint(
+                condition=Q(staff__gte=0) | Q(staff__isnull=True), name="measure_staff_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(cost__gte=0) | Q(cost__isnull=True), name="measure_cost_not_negative"
+            ),
             models.CheckConstraint(
                 condition=Q(funding__gte=0) | Q(funding__isnull=True), name="measure_funding_not_negative"
             ),
@@ -302,7 +335,9 @@ class Measure(models.Model):
 
 
 class NextStep(models.Model):
-    measure = models.ForeignKey(Measure, verbose_name=_("measure"), on_delete=models.CASCADE, related_name="next_steps")
+    measure = models.ForeignKey(
+        Measure, verbose_name=_("measure"), on_delete=models.CASCADE, related_name="next_steps"
+    )
     key = key_field()
     text = models.TextField(_("next step"))
     responsible = models.CharField(_("responsible"), max_length=300, blank=True)
@@ -314,7 +349,9 @@ class NextStep(models.Model):
         verbose_name = _("next step")
         verbose_name_plural = _("next steps")
         ordering = ["measure", "order", "key"]
-        constraints = [models.UniqueConstraint(fields=["measure", "key"], name="next_step_key_unique_per_measure")]
+        constraints = [
+            models.UniqueConstraint(fields=["measure", "key"], name="next_step_key_unique_per_measure")
+        ]
 
     def __str__(self):
         return self.text[:80]
@@ -378,7 +415,9 @@ class Meeting(models.Model):
 class Decision(models.Model):
     """An outcome or decision of a meeting."""
 
-    meeting = models.ForeignKey(Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE, related_name="decisions")
+    meeting = models.ForeignKey(
+        Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE, related_name="decisions"
+    )
     text = models.TextField(_("outcome or decision"))
     order = models.PositiveIntegerField(_("order"), default=0)
 
@@ -409,16 +448,23 @@ def publication_rule_fields():
             _("minimum count in small areas"),
             null=True,
             blank=True,
-            help_text=_("A stricter minimum count for quarters (Stadtteile) and statistical areas; empty: none."),
+            help_text=_(
+                "A stricter minimum count for quarters (Stadtteile) and statistical areas; empty: none."
+            ),
         ),
         models.PositiveSmallIntegerField(
-            _("round published values to multiples of"), null=True, blank=True, help_text=_("E.g. 5 or 10; empty: no rounding.")
+            _("round published values to multiples of"),
+            null=True,
+            blank=True,
+            help_text=_("E.g. 5 or 10; empty: no rounding."),
         ),
         models.PositiveIntegerField(
             _("minimum denominator"),
             null=True,
             blank=True,
-            help_text=_("For shares and rates: below this denominator the value is published as '/' (too uncertain)."),
+            help_text=_(
+                "For shares and rates: below this denominator the value is published as '/' (too uncertain)."
+            ),
         ),
     )
 
@@ -427,7 +473,9 @@ class Source(models.Model):
     key = key_field(unique=True)
     publisher = models.CharField(_("publisher"), max_length=300)
     title = models.CharField(_("title"), max_length=500)
-    table_code = models.CharField(_("table code"), max_length=100, blank=True, help_text=_("E.g. 12531-0043."))
+    table_code = models.CharField(
+        _("table code"), max_length=100, blank=True, help_text=_("E.g. 12531-0043.")
+    )
     url = models.URLField(_("URL"), max_length=500, blank=True)
     licence = models.CharField(_("licence"), max_length=200, blank=True)
     retrieved_on = models.DateField(_("retrieved on"), null=True, blank=True)
@@ -460,7 +508,9 @@ class Dimension(models.Model):
 
 
 class DimensionValue(models.Model):
-    dimension = models.ForeignKey(Dimension, verbose_name=_("dimension"), on_delete=models.CASCADE, related_name="values")
+    dimension = models.ForeignKey(
+        Dimension, verbose_name=_("dimension"), on_delete=models.CASCADE, related_name="values"
+    )
     key = key_field()
     label = models.CharField(_("label"), max_length=300)
     is_total = models.BooleanField(_("total"), default=False)
@@ -470,7 +520,9 @@ class DimensionValue(models.Model):
         verbose_name = _("dimension value")
         verbose_name_plural = _("dimension values")
         ordering = ["dimension", "order", "key"]
-        constraints = [models.UniqueConstraint(fields=["dimension", "key"], name="dimension_value_key_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["dimension", "key"], name="dimension_value_key_unique")
+        ]
 
     def __str__(self):
         return self.label
@@ -508,15 +560,27 @@ class Indicator(models.Model):
         "self", verbose_name=_("numerator"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     denominator = models.ForeignKey(
-        "self", verbose_name=_("denominator"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "self",
+        verbose_name=_("denominator"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     source = models.ForeignKey(
-        Source, verbose_name=_("source"), null=True, blank=True, on_delete=models.PROTECT, related_name="indicators"
+        Source,
+        verbose_name=_("source"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="indicators",
     )
     fields_of_action = models.ManyToManyField(
         FieldOfAction, verbose_name=_("fields of action"), blank=True, related_name="indicators"
     )
-    dimensions = models.ManyToManyField(Dimension, verbose_name=_("dimensions"), blank=True, related_name="indicators")
+    dimensions = models.ManyToManyField(
+        Dimension, verbose_name=_("dimensions"), blank=True, related_name="indicators"
+    )
     rhythm_months = models.PositiveSmallIntegerField(
         _("expected update rhythm (months)"), null=True, blank=True
     )
@@ -565,7 +629,13 @@ class Flag(models.TextChoices):
 
 
 # Flags that carry no number: the value must be empty.
-FLAGS_WITHOUT_VALUE = {Flag.NOTHING, Flag.SECRET, Flag.NOT_APPLICABLE, Flag.NOT_YET_AVAILABLE, Flag.TOO_UNCERTAIN}
+FLAGS_WITHOUT_VALUE = {
+    Flag.NOTHING,
+    Flag.SECRET,
+    Flag.NOT_APPLICABLE,
+    Flag.NOT_YET_AVAILABLE,
+    Flag.TOO_UNCERTAIN,
+}
 # Flags (and no flag) that go with a number; an observation has a value exactly if its flag is one of these.
 FLAGS_WITH_VALUE = ["", "()", "p", "r"]
 
@@ -601,20 +671,36 @@ class ValidationRule(models.Model):
         "Indicator", verbose_name=_("indicator"), on_delete=models.CASCADE, related_name="rules"
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices, default=Severity.ERROR)
+    severity = models.CharField(
+        _("severity"), max_length=10, choices=Severity.choices, default=Severity.ERROR
+    )
     dimension = models.CharField(_("dimension"), max_length=64, blank=True)
     total = models.CharField(
-        _("total"), max_length=64, blank=True, help_text=_("Dimension value of the total, or area key for area sums.")
+        _("total"),
+        max_length=64,
+        blank=True,
+        help_text=_("Dimension value of the total, or area key for area sums."),
     )
     parts = models.JSONField(_("parts"), default=list, blank=True, help_text=_("Empty: all other values."))
     other_indicator = models.ForeignKey(
-        "Indicator", verbose_name=_("other indicator"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "Indicator",
+        verbose_name=_("other indicator"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
     )
     min_value = models.DecimalField(_("minimum"), max_digits=20, decimal_places=6, null=True, blank=True)
     max_value = models.DecimalField(_("maximum"), max_digits=20, decimal_places=6, null=True, blank=True)
-    percent = models.DecimalField(_("largest change (%)"), max_digits=8, decimal_places=2, null=True, blank=True)
+    percent = models.DecimalField(
+        _("largest change (%)"), max_digits=8, decimal_places=2, null=True, blank=True
+    )
     tolerance = models.DecimalField(
-        _("tolerance"), max_digits=20, decimal_places=6, default=0, help_text=_("Allowed deviation, e.g. for rounding by the publisher.")
+        _("tolerance"),
+        max_digits=20,
+        decimal_places=6,
+        default=0,
+        help_text=_("Allowed deviation, e.g. for rounding by the publisher."),
     )
     order = models.PositiveIntegerField(_("order"), default=0)
 
@@ -640,15 +726,24 @@ class ImportRecord(models.Model):
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     format = models.CharField(_("format"), max_length=20)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("imported at"), auto_now_add=True)
     rows_new = models.PositiveIntegerField(_("new rows"), default=0)
     rows_changed = models.PositiveIntegerField(_("changed rows"), default=0)
     rows_unchanged = models.PositiveIntegerField(_("unchanged rows"), default=0)
     warnings = models.JSONField(_("warnings"), default=list, blank=True)
-    previous = models.JSONField(default=dict, blank=True, editable=False)  # observation id -> old value, flag, note, import
-    indicators = models.ManyToManyField("Indicator", verbose_name=_("indicators"), blank=True, related_name="+")
+    previous = models.JSONField(
+        default=dict, blank=True, editable=False
+    )  # observation id -> old value, flag, note, import
+    indicators = models.ManyToManyField(
+        "Indicator", verbose_name=_("indicators"), blank=True, related_name="+"
+    )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.APPLIED)
     rolled_back_at = models.DateTimeField(_("rolled back at"), null=True, blank=True)
 
@@ -664,9 +759,15 @@ class ImportRecord(models.Model):
 class Observation(models.Model):
     # No separate index on indicator: the unique constraint's index starts with it.
     indicator = models.ForeignKey(
-        Indicator, verbose_name=_("indicator"), on_delete=models.CASCADE, related_name="observations", db_index=False
+        Indicator,
+        verbose_name=_("indicator"),
+        on_delete=models.CASCADE,
+        related_name="observations",
+        db_index=False,
     )
-    area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="observations")
+    area = models.ForeignKey(
+        Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="observations"
+    )
     reference_date = models.DateField(_("reference date (Stichtag)"))
     # On PostgreSQL compared byte by byte (COLLATE "C", set by migration 0006), as on SQLite.
     dim_key = models.CharField(
@@ -698,7 +799,9 @@ class Observation(models.Model):
             models.CheckConstraint(
                 condition=Q(value__isnull=False) | ~Q(flag__in=FLAGS_WITH_VALUE),
                 name="observation_value_or_symbol",
-                violation_error_message=_("An observation needs a value or a symbol that stands for a missing value."),
+                violation_error_message=_(
+                    "An observation needs a value or a symbol that stands for a missing value."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(value__isnull=True) | Q(flag__in=FLAGS_WITH_VALUE),
@@ -741,14 +844,21 @@ class ContactPoint(models.Model):
     postcode = models.CharField(_("postcode"), max_length=10, blank=True)
     city = models.CharField(_("city"), max_length=200, blank=True)
     area = models.ForeignKey(
-        Area, verbose_name=_("district"), null=True, blank=True, on_delete=models.PROTECT, related_name="contact_points"
+        Area,
+        verbose_name=_("district"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="contact_points",
     )
     phone = models.CharField(_("phone"), max_length=100, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     website = models.URLField(_("website"), max_length=500, blank=True)
     opening_hours = models.TextField(_("opening hours"), blank=True)
     languages = models.JSONField(_("languages spoken"), default=list, blank=True)
-    barrier_free = models.CharField(_("barrier-free access"), max_length=10, choices=Access.choices, blank=True)
+    barrier_free = models.CharField(
+        _("barrier-free access"), max_length=10, choices=Access.choices, blank=True
+    )
     published = models.BooleanField(_("published"), default=True)
     sources = models.TextField(_("sources"), blank=True)
     note = models.TextField(_("internal note"), blank=True)

@@ -1,11 +1,11 @@
 """German number conventions and official table symbols, both ways.
 
-    parse_cell("166.737")   -> (Decimal("166737"), "")
-    parse_cell("15,7")      -> (Decimal("15.7"), "")
-    parse_cell("(12,3)")    -> (Decimal("12.3"), "()")
-    parse_cell("4.850 p")   -> (Decimal("4850"), "p")
-    parse_cell(".")         -> (None, ".")
-    format_number(Decimal("166737")) -> "166.737"
+parse_cell("166.737")   -> (Decimal("166737"), "")
+parse_cell("15,7")      -> (Decimal("15.7"), "")
+parse_cell("(12,3)")    -> (Decimal("12.3"), "()")
+parse_cell("4.850 p")   -> (Decimal("4850"), "p")
+parse_cell(".")         -> (None, ".")
+format_number(Decimal("166737")) -> "166.737"
 """
 
 import calendar

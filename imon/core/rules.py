@@ -55,7 +55,11 @@ class Finding:
     value: str = ""
 
     def __str__(self):
-        place = _("line %(line)s, column '%(column)s'") % {"line": self.line, "column": self.column} if self.line else ""
+        place = (
+            _("line %(line)s, column '%(column)s'") % {"line": self.line, "column": self.column}
+            if self.line
+            else ""
+        )
         return f"{place}: {self.message}" if place else self.message
 
 
@@ -82,13 +86,20 @@ def describe(rule) -> str:
         parts = " + ".join(r.parts) if r.parts else _("sum of all other values")
         text = f"{r.indicator}: {r.dimension} {r.total} = {parts}"
     elif r.kind == "area_sum":
-        text = _("%(indicator)s: area %(area)s = sum of its sub-areas") % {"indicator": r.indicator, "area": r.total}
+        text = _("%(indicator)s: area %(area)s = sum of its sub-areas") % {
+            "indicator": r.indicator,
+            "area": r.total,
+        }
     elif r.kind == "product":
         text = f"{r.indicator}[{r.dimension}=k] = k × {r.other_indicator}[{r.dimension}=k]"
     elif r.kind == "range":
         low = format_number(r.min_value) if r.min_value is not None else "–∞"
         high = format_number(r.max_value) if r.max_value is not None else "∞"
-        text = _("%(indicator)s between %(low)s and %(high)s") % {"indicator": r.indicator, "low": low, "high": high}
+        text = _("%(indicator)s between %(low)s and %(high)s") % {
+            "indicator": r.indicator,
+            "low": low,
+            "high": high,
+        }
         if r.whole:
             text += ", " + _("a whole number")
     elif r.kind == "jump":
@@ -175,9 +186,17 @@ def check(
             if key[2] > today:
                 message = _("the reference date %(date)s lies in the future.")
             else:
-                message = _("the reference date %(date)s lies implausibly far in the past (before 1950); is the year mistyped?")
+                message = _(
+                    "the reference date %(date)s lies implausibly far in the past (before 1950); is the year mistyped?"
+                )
             findings.append(
-                Finding("error", message % {"date": key[2].strftime("%d.%m.%Y")}, _("reference date"), cell.line, cell.column)
+                Finding(
+                    "error",
+                    message % {"date": key[2].strftime("%d.%m.%Y")},
+                    _("reference date"),
+                    cell.line,
+                    cell.column,
+                )
             )
     findings.sort(key=lambda f: (f.line or 0, f.severity))
     return findings
@@ -197,7 +216,9 @@ def _sum_finding(rule, cells, total_key, part_keys, label_total, label_parts):
     place = _place(cells, [total_key, *part_keys])
     return Finding(
         rule.severity,
-        _("%(total_label)s is %(total)s, but %(parts_label)s add up to %(sum)s (difference %(diff)s); rule: %(rule)s.")
+        _(
+            "%(total_label)s is %(total)s, but %(parts_label)s add up to %(sum)s (difference %(diff)s); rule: %(rule)s."
+        )
         % {
             "total_label": label_total,
             "total": _fmt(total.value),

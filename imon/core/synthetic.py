@@ -17,13 +17,28 @@ an empty attribute code, symbols in the value column and a quality column
 import random
 
 HEADER = [
-    "statistics_code", "statistics_label", "time_code", "time_label", "time",
-    "1_variable_code", "1_variable_label", "1_variable_attribute_code", "1_variable_attribute_label",
+    "statistics_code",
+    "statistics_label",
+    "time_code",
+    "time_label",
+    "time",
+    "1_variable_code",
+    "1_variable_label",
+    "1_variable_attribute_code",
+    "1_variable_attribute_label",
 ]
 VARIABLES = [
     ("GES", "Geschlecht", [("GESM", "männlich"), ("GESW", "weiblich")]),
     ("STAAG", "Staatsangehörigkeit", [("STAAG1", "Deutsche"), ("STAAG2", "Ausländer")]),
-    ("ALTX20", "Altersgruppen", [("ALT000B18", "unter 18 Jahre"), ("ALT018B65", "18 bis unter 65 Jahre"), ("ALT065UM", "65 Jahre und mehr")]),
+    (
+        "ALTX20",
+        "Altersgruppen",
+        [
+            ("ALT000B18", "unter 18 Jahre"),
+            ("ALT018B65", "18 bis unter 65 Jahre"),
+            ("ALT065UM", "65 Jahre und mehr"),
+        ],
+    ),
     ("AUFDAU", "Aufenthaltsdauer", [("AUFD0B8", "unter 8 Jahre"), ("AUFD8UM", "8 Jahre und mehr")]),
 ]
 
@@ -69,7 +84,9 @@ def genesis_rows(areas: int = 400, years=(2019, 2020, 2021, 2022), seed: int = 7
                         for dau in options[3]:
                             chosen = (ges, staag, alt, dau)
                             value = sum(
-                                v for key, v in leaves.items() if all(c == "" or c == k for c, k in zip(chosen, key))
+                                v
+                                for key, v in leaves.items()
+                                if all(c == "" or c == k for c, k in zip(chosen, key))
                             )
                             is_leaf = all(chosen)
                             if whole_kreis:
@@ -82,7 +99,17 @@ def genesis_rows(areas: int = 400, years=(2019, 2020, 2021, 2022), seed: int = 7
                                 cell = "/" if chance < 0.25 else f"({value})"
                             else:
                                 cell = str(value)
-                            row = ["12521", "Ausländerstatistik", "STAG", "Stichtag", f"31.12.{year}", "KREISE", "Kreise und krfr. Städte", code, label]
+                            row = [
+                                "12521",
+                                "Ausländerstatistik",
+                                "STAG",
+                                "Stichtag",
+                                f"31.12.{year}",
+                                "KREISE",
+                                "Kreise und krfr. Städte",
+                                code,
+                                label,
+                            ]
                             for (var, var_label, values), attr in zip(VARIABLES, chosen):
                                 labels = dict(values)
                                 row += [var, var_label, attr, labels.get(attr, "Insgesamt")]
@@ -93,7 +120,12 @@ def genesis_rows(areas: int = 400, years=(2019, 2020, 2021, 2022), seed: int = 7
 def header():
     columns = list(HEADER)
     for n in range(2, len(VARIABLES) + 2):
-        columns += [f"{n}_variable_code", f"{n}_variable_label", f"{n}_variable_attribute_code", f"{n}_variable_attribute_label"]
+        columns += [
+            f"{n}_variable_code",
+            f"{n}_variable_label",
+            f"{n}_variable_attribute_code",
+            f"{n}_variable_attribute_label",
+        ]
     return columns + ["value", "value_unit", "value_variable_code", "value_variable_label", "value_q"]
 
 

@@ -13,7 +13,10 @@ def home(request):
     concepts = m.Concept.objects.select_related("municipality").prefetch_related(
         Prefetch(
             "fields_of_action",
-            queryset=m.FieldOfAction.objects.annotate(measure_count=Count("measures", distinct=True), indicator_count=Count("indicators", distinct=True)),
+            queryset=m.FieldOfAction.objects.annotate(
+                measure_count=Count("measures", distinct=True),
+                indicator_count=Count("indicators", distinct=True),
+            ),
         )
     )
     counts = {
@@ -32,7 +35,9 @@ def _migrations_of_this_version() -> tuple[frozenset, dict]:
     from django.db.migrations.loader import MigrationLoader
 
     loader = MigrationLoader(None, ignore_no_migrations=True)
-    return frozenset(loader.disk_migrations), {key: migration.replaces for key, migration in loader.replacements.items()}
+    return frozenset(loader.disk_migrations), {
+        key: migration.replaces for key, migration in loader.replacements.items()
+    }
 
 
 def healthz(request):

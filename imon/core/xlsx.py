@@ -120,7 +120,9 @@ def _widths(header: list[str], columns: list, sample: int = 200) -> str:
 def _info(name: str) -> zipfile.ZipInfo:
     info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))  # the same input gives the same file
     info.compress_type = zipfile.ZIP_DEFLATED
-    info._compresslevel = COMPRESSION_LEVEL  # what ZipFile.writestr(compresslevel=…) sets; open() takes no level
+    info._compresslevel = (
+        COMPRESSION_LEVEL  # what ZipFile.writestr(compresslevel=…) sets; open() takes no level
+    )
     return info
 
 
@@ -134,7 +136,11 @@ def write_table(stream, sheet_name: str, header: list[str], columns: list) -> No
         raise ValueError(f"invalid sheet name: {sheet_name!r}")
     letters = [column_letter(number) for number in range(1, len(header) + 1)]
     rows = len(columns[0]) if columns else 0
-    template = '<row r="{0}">' + "".join(f'<c r="{letter}{{0}}"{{{index}}}' for index, letter in enumerate(letters, 1)) + "</row>"
+    template = (
+        '<row r="{0}">'
+        + "".join(f'<c r="{letter}{{0}}"{{{index}}}' for index, letter in enumerate(letters, 1))
+        + "</row>"
+    )
     dimension = f"A1:{letters[-1]}{rows + 1}" if letters else "A1"
     with zipfile.ZipFile(stream, "w") as archive:
         archive.writestr(_info("[Content_Types].xml"), CONTENT_TYPES)
@@ -147,9 +153,15 @@ def write_table(stream, sheet_name: str, header: list[str], columns: list) -> No
         archive.writestr(_info("xl/_rels/workbook.xml.rels"), WORKBOOK_RELATIONSHIPS)
         archive.writestr(_info("xl/styles.xml"), STYLES)
         with archive.open(_info("xl/worksheets/sheet1.xml"), "w") as sheet:
-            sheet.write(f'{HEAD}<worksheet xmlns="{MAIN}"><dimension ref="{dimension}"/>{_widths(header, columns)}<sheetData>'.encode())
+            sheet.write(
+                f'{HEAD}<worksheet xmlns="{MAIN}"><dimension ref="{dimension}"/>{_widths(header, columns)}<sheetData>'.encode()
+            )
             sheet.write(template.format(1, *(cell_xml(name) for name in header)).encode())
-            lines = map(template.format, itertools.count(2), *(_cells(column) for column in columns)) if columns else iter(())
+            lines = (
+                map(template.format, itertools.count(2), *(_cells(column) for column in columns))
+                if columns
+                else iter(())
+            )
             while chunk := "".join(itertools.islice(lines, ROWS_PER_CHUNK)):
                 sheet.write(chunk.encode())
             sheet.write(b"</sheetData></worksheet>")

@@ -30,7 +30,12 @@ def record(kind: str, request=None, user=None, username: str = "", path: str = "
 
     if request is None and user is None and not username:
         request = current_request.get()
-    if user is None and request is not None and getattr(request, "user", None) is not None and request.user.is_authenticated:
+    if (
+        user is None
+        and request is not None
+        and getattr(request, "user", None) is not None
+        and request.user.is_authenticated
+    ):
         user = request.user
     if user is not None and not username:
         username = user.get_username()
@@ -40,8 +45,12 @@ def record(kind: str, request=None, user=None, username: str = "", path: str = "
         username = f"({getpass.getuser()})"  # a command run on the server: the operating-system user
     try:
         return AuditEvent.objects.create(
-            kind=kind, user=user if user is not None and user.pk else None, username=username[:150],
-            ip=client_ip(request), path=path[:500], detail=detail,
+            kind=kind,
+            user=user if user is not None and user.pk else None,
+            username=username[:150],
+            ip=client_ip(request),
+            path=path[:500],
+            detail=detail,
         )
     except DatabaseError:
         logger.exception("audit event %s for %s could not be stored", kind, username)
@@ -79,14 +88,22 @@ def _role_flags_changed(sender, instance, created, raw=False, **kwargs):
         return
     before = getattr(instance, "_imon_roles", None)
     if created:
-        changes = [f"{flag}={getattr(instance, flag)}" for flag in ROLE_FLAGS if getattr(instance, flag) and flag != "is_active"]
+        changes = [
+            f"{flag}={getattr(instance, flag)}"
+            for flag in ROLE_FLAGS
+            if getattr(instance, flag) and flag != "is_active"
+        ]
         if not changes:
             return
         detail = f"user {instance.get_username()} created: " + ", ".join(changes)
     else:
         if not before:
             return
-        changes = [f"{flag}: {before[flag]} → {getattr(instance, flag)}" for flag in ROLE_FLAGS if before[flag] != getattr(instance, flag)]
+        changes = [
+            f"{flag}: {before[flag]} → {getattr(instance, flag)}"
+            for flag in ROLE_FLAGS
+            if before[flag] != getattr(instance, flag)
+        ]
         if not changes:
             return
         detail = f"user {instance.get_username()}: " + "; ".join(changes)
@@ -99,7 +116,10 @@ def _m2m_changed(sender, instance, action, reverse, model, pk_set, **kwargs):
     subject = f"group {instance.name}" if isinstance(instance, Group) else f"user {instance.get_username()}"
     names = sorted(str(obj) for obj in model.objects.filter(pk__in=pk_set)) if pk_set else []
     verb = {"post_add": "added", "post_remove": "removed", "post_clear": "cleared"}[action]
-    record("role_change", detail=f"{subject}: {model._meta.verbose_name_plural} {verb}: {', '.join(names)}".strip().rstrip(":"))
+    record(
+        "role_change",
+        detail=f"{subject}: {model._meta.verbose_name_plural} {verb}: {', '.join(names)}".strip().rstrip(":"),
+    )
 
 
 def _deleted(sender, instance, **kwargs):
@@ -117,7 +137,9 @@ def connect_signals():
 
     User = get_user_model()
     auth_signals.user_logged_in.connect(second_factor.on_login, dispatch_uid="imon_second_factor_login")
-    signals.post_delete.connect(_second_factor_removed, sender=TOTPDevice, dispatch_uid="imon_audit_otp_removed")
+    signals.post_delete.connect(
+        _second_factor_removed, sender=TOTPDevice, dispatch_uid="imon_audit_otp_removed"
+    )
     signals.post_delete.connect(_deleted, sender=User, dispatch_uid="imon_audit_user_deleted")
     signals.post_delete.connect(_deleted, sender=Group, dispatch_uid="imon_audit_group_deleted")
     auth_signals.user_logged_in.connect(_logged_in, dispatch_uid="imon_audit_login")
@@ -125,9 +147,15 @@ def connect_signals():
     auth_signals.user_login_failed.connect(_login_failed, dispatch_uid="imon_audit_login_failed")
     signals.pre_save.connect(_remember_roles, sender=User, dispatch_uid="imon_audit_roles_pre")
     signals.post_save.connect(_role_flags_changed, sender=User, dispatch_uid="imon_audit_roles_post")
-    signals.m2m_changed.connect(_m2m_changed, sender=User.groups.through, dispatch_uid="imon_audit_user_groups")
-    signals.m2m_changed.connect(_m2m_changed, sender=User.user_permissions.through, dispatch_uid="imon_audit_user_perms")
-    signals.m2m_changed.connect(_m2m_changed, sender=Group.permissions.through, dispatch_uid="imon_audit_group_perms")
+    signals.m2m_changed.connect(
+        _m2m_changed, sender=User.groups.through, dispatch_uid="imon_audit_user_groups"
+    )
+    signals.m2m_changed.connect(
+        _m2m_changed, sender=User.user_permissions.through, dispatch_uid="imon_audit_user_perms"
+    )
+    signals.m2m_changed.connect(
+        _m2m_changed, sender=Group.permissions.through, dispatch_uid="imon_audit_group_perms"
+    )
 
 
 class AuditMiddleware:
@@ -155,7 +183,11 @@ class AuditMiddleware:
         elif response.status_code == 302 and self._is_login_redirect(response):
             record("permission_denied", request, detail="redirect to login")
         elif response.status_code == 200 and "attachment" in response.get("Content-Disposition", ""):
-            record("download", request, detail=response["Content-Disposition"].partition("filename=")[2].strip('"'))
+            record(
+                "download",
+                request,
+                detail=response["Content-Disposition"].partition("filename=")[2].strip('"'),
+            )
         return response
 
     def _is_login_redirect(self, response) -> bool:

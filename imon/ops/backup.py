@@ -60,7 +60,8 @@ def app_version() -> str:
 def models_in_order() -> list:
     """All tables (including many-to-many tables) of the installed apps, each after the tables it refers to."""
     candidates = [
-        model for model in apps.get_models(include_auto_created=True)
+        model
+        for model in apps.get_models(include_auto_created=True)
         if model._meta.managed and not model._meta.proxy and model._meta.label_lower not in EXCLUDED
     ]
     candidates.sort(key=lambda model: model._meta.label_lower)
@@ -70,7 +71,8 @@ def models_in_order() -> list:
         progressed = False
         for model in list(pending):
             targets = {
-                field.related_model for field in model._meta.local_concrete_fields
+                field.related_model
+                for field in model._meta.local_concrete_fields
                 if field.is_relation and field.related_model is not model
             }
             if all(target in done or target not in candidates for target in targets):
@@ -191,11 +193,18 @@ def write_archive(target, progress=None) -> dict:
 
 def _write(path: Path, progress) -> dict:
     manifest = {
-        "format": FORMAT, "format_version": FORMAT_VERSION, "app_version": app_version(),
-        "created_at": timezone.now().isoformat(), "database": connection.vendor,
-        "migrations": {}, "tables": [], "media": [],
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "app_version": app_version(),
+        "created_at": timezone.now().isoformat(),
+        "database": connection.vendor,
+        "migrations": {},
+        "tables": [],
+        "media": [],
     }
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6, allowZip64=True) as archive:
+    with zipfile.ZipFile(
+        path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6, allowZip64=True
+    ) as archive:
         with consistent_read():
             manifest["migrations"] = migration_state()
             for number, model in enumerate(models_in_order(), start=1):
@@ -213,10 +222,15 @@ def _write(path: Path, progress) -> dict:
                             lines = []
                     if lines:
                         out.write(("\n".join(lines) + "\n").encode("utf-8"))
-                manifest["tables"].append({
-                    "model": label, "member": member, "columns": [field.attname for field in columns(model)],
-                    "rows": count, "sha256": out.sha.hexdigest(),
-                })
+                manifest["tables"].append(
+                    {
+                        "model": label,
+                        "member": member,
+                        "columns": [field.attname for field in columns(model)],
+                        "rows": count,
+                        "sha256": out.sha.hexdigest(),
+                    }
+                )
                 if progress:
                     progress(label, count)
         root = Path(settings.MEDIA_ROOT)
@@ -227,7 +241,9 @@ def _write(path: Path, progress) -> dict:
                 out = _HashingWriter(raw)
                 while chunk := source.read(1 << 20):
                     out.write(chunk)
-            manifest["media"].append({"member": member, "path": relative, "size": out.size, "sha256": out.sha.hexdigest()})
+            manifest["media"].append(
+                {"member": member, "path": relative, "size": out.size, "sha256": out.sha.hexdigest()}
+            )
         archive.writestr(MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
     return manifest
 
@@ -247,7 +263,9 @@ def read_manifest(archive: zipfile.ZipFile) -> dict:
     version = manifest.get("format_version")
     if not isinstance(version, int) or version > FORMAT_VERSION:
         raise BackupError(
-            _("The archive has format version %(found)s (Integrationsmonitor %(app)s); this version reads format versions up to %(supported)s. Update Integrationsmonitor first.")
+            _(
+                "The archive has format version %(found)s (Integrationsmonitor %(app)s); this version reads format versions up to %(supported)s. Update Integrationsmonitor first."
+            )
             % {"found": version, "app": manifest.get("app_version", "?"), "supported": FORMAT_VERSION}
         )
     return manifest
@@ -266,9 +284,13 @@ def verify(archive: zipfile.ZipFile, manifest: dict):
                 while chunk := stream.read(1 << 20):
                     sha.update(chunk)
         except (zipfile.BadZipFile, OSError, EOFError, ValueError):
-            raise BackupError(_("The archive is damaged: %(member)s cannot be read.") % {"member": member}) from None
+            raise BackupError(
+                _("The archive is damaged: %(member)s cannot be read.") % {"member": member}
+            ) from None
         if sha.hexdigest() != expected:
-            raise BackupError(_("The archive is damaged: the checksum of %(member)s does not match.") % {"member": member})
+            raise BackupError(
+                _("The archive is damaged: the checksum of %(member)s does not match.") % {"member": member}
+            )
 
 
 def check_compatible(manifest: dict):
@@ -277,20 +299,27 @@ def check_compatible(manifest: dict):
     different = sorted(app for app in theirs if ours.get(app) != theirs[app])
     if different:
         raise BackupError(
-            _("The archive was made with another database schema (apps: %(apps)s). Restore it into an installation of Integrationsmonitor %(version)s, then update.")
+            _(
+                "The archive was made with another database schema (apps: %(apps)s). Restore it into an installation of Integrationsmonitor %(version)s, then update."
+            )
             % {"apps": ", ".join(different), "version": manifest.get("app_version", "?")}
         )
     known = {model._meta.label_lower: model for model in models_in_order()}
     for entry in manifest["tables"]:
         model = known.get(entry["model"])
         if model is None or [field.attname for field in columns(model)] != entry["columns"]:
-            raise BackupError(_("The archive was made with another database schema (apps: %(apps)s). Restore it into an installation of Integrationsmonitor %(version)s, then update.")
-                              % {"apps": entry["model"], "version": manifest.get("app_version", "?")})
+            raise BackupError(
+                _(
+                    "The archive was made with another database schema (apps: %(apps)s). Restore it into an installation of Integrationsmonitor %(version)s, then update."
+                )
+                % {"apps": entry["model"], "version": manifest.get("app_version", "?")}
+            )
 
 
 def non_empty_tables() -> list[str]:
     return [
-        str(model._meta.verbose_name_plural) for model in models_in_order()
+        str(model._meta.verbose_name_plural)
+        for model in models_in_order()
         if model._meta.label_lower not in FURNITURE and model._base_manager.exists()
     ]
 
@@ -299,12 +328,17 @@ def check_empty():
     filled = non_empty_tables()
     if filled:
         raise BackupError(
-            _("The installation is not empty (%(tables)s). Restore only into a new installation: create an empty database, run 'imon migrate', then 'imon restore'.")
+            _(
+                "The installation is not empty (%(tables)s). Restore only into a new installation: create an empty database, run 'imon migrate', then 'imon restore'."
+            )
             % {"tables": ", ".join(filled[:5]) + (" …" if len(filled) > 5 else "")}
         )
     root = Path(settings.MEDIA_ROOT)
     if root.is_dir() and any(root.iterdir()):
-        raise BackupError(_("The upload folder %(folder)s is not empty. Restore only into a new installation.") % {"folder": root})
+        raise BackupError(
+            _("The upload folder %(folder)s is not empty. Restore only into a new installation.")
+            % {"folder": root}
+        )
 
 
 def restore_archive(source, progress=None) -> dict:
@@ -333,7 +367,9 @@ def restore_archive(source, progress=None) -> dict:
             if moved:  # the database said no at the commit: take the files back out
                 shutil.rmtree(media_root, ignore_errors=True)
             detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-            raise BackupError(_("The archive could not be restored: %(error)s") % {"error": detail}) from error
+            raise BackupError(
+                _("The archive could not be restored: %(error)s") % {"error": detail}
+            ) from error
         finally:
             if staging is not None:
                 shutil.rmtree(staging, ignore_errors=True)
@@ -347,7 +383,9 @@ def _extract_media(archive, manifest, media_root: Path) -> Path:
         for entry in manifest["media"]:
             relative = Path(entry["path"])
             if relative.is_absolute() or ".." in relative.parts:
-                raise BackupError(_("The archive is damaged: %(member)s cannot be read.") % {"member": entry["member"]})
+                raise BackupError(
+                    _("The archive is damaged: %(member)s cannot be read.") % {"member": entry["member"]}
+                )
             target = staging / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             with archive.open(entry["member"]) as stream, target.open("wb") as out:
@@ -374,10 +412,16 @@ def _load_tables(archive, manifest, progress):
                 continue
             table, names = quote(model._meta.db_table), ", ".join(quote(field.column) for field in fields)
             with archive.open(entry["member"]) as stream:
-                values = ([decode(field, value) for field, value in zip(fields, json.loads(line), strict=True)] for line in stream)
+                values = (
+                    [decode(field, value) for field, value in zip(fields, json.loads(line), strict=True)]
+                    for line in stream
+                )
                 if connection.vendor == "postgresql":
                     # COPY is several times faster than INSERT; the driver's errors are translated to Django's.
-                    with connection.wrap_database_errors, cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                    with (
+                        connection.wrap_database_errors,
+                        cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
+                    ):
                         for row in values:
                             copy.write_row(row)
                 else:

@@ -28,7 +28,12 @@ class AuditEvent(models.Model):
     created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     kind = models.CharField(_("event"), max_length=30, choices=Kind.choices)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     username = models.CharField(_("user name"), max_length=150, blank=True)
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
@@ -51,7 +56,9 @@ class AuditEvent(models.Model):
 class TOTPDevice(models.Model):
     """A user's authenticator app (second factor). Set up by the user; removed by an administrator when lost."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="totp_device")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="totp_device"
+    )
     secret = models.CharField(_("secret"), max_length=64)
     created_at = models.DateTimeField(_("set up at"), auto_now_add=True)
     last_step = models.BigIntegerField(_("last time step used"), null=True, blank=True)

@@ -29,7 +29,7 @@ def code_at(secret: str, step: int, digits: int = DIGITS, digest=hashlib.sha1) -
     key = base64.b32decode(secret.upper() + "=" * (-len(secret) % 8))
     mac = hmac.new(key, struct.pack(">Q", step), digest).digest()
     offset = mac[-1] & 0x0F
-    number = struct.unpack(">I", mac[offset:offset + 4])[0] & 0x7FFFFFFF
+    number = struct.unpack(">I", mac[offset : offset + 4])[0] & 0x7FFFFFFF
     return str(number % 10**digits).zfill(digits)
 
 
@@ -51,9 +51,11 @@ def matching_step(secret: str, code: str, timestamp: float, last_step: int | Non
 def provisioning_uri(secret: str, account: str, issuer: str = "Integrationsmonitor") -> str:
     """The otpauth:// address that authenticator apps read (typed in or as QR code)."""
     label = quote(f"{issuer}:{account}")
-    return f"otpauth://totp/{label}?" + urlencode({"secret": secret, "issuer": issuer, "digits": DIGITS, "period": STEP_SECONDS})
+    return f"otpauth://totp/{label}?" + urlencode(
+        {"secret": secret, "issuer": issuer, "digits": DIGITS, "period": STEP_SECONDS}
+    )
 
 
 def grouped(secret: str) -> str:
     """The secret in groups of four, for typing it in."""
-    return " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))

@@ -45,12 +45,20 @@ def _failures(now, window, limit, **filters):
     recent = AuditEvent.objects.filter(created_at__gte=now - 2 * window, **filters)
     if "username" in filters:
         last_login = (
-            AuditEvent.objects.filter(kind="login", username=filters["username"], created_at__gte=now - 2 * window)
-            .order_by("-created_at").values_list("created_at", flat=True).first()
+            AuditEvent.objects.filter(
+                kind="login", username=filters["username"], created_at__gte=now - 2 * window
+            )
+            .order_by("-created_at")
+            .values_list("created_at", flat=True)
+            .first()
         )
         if last_login:
             recent = recent.filter(created_at__gt=last_login)
-    return list(recent.filter(kind="login_failed").order_by("-created_at").values_list("created_at", flat=True)[:limit])
+    return list(
+        recent.filter(kind="login_failed")
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)[:limit]
+    )
 
 
 def locked_until(username: str, ip: str | None, now=None):
@@ -73,9 +81,13 @@ def after_failure(username: str, request):
     ip = client_ip(request)
     now = timezone.now()
     end = locked_until(username, ip, now)
-    already = AuditEvent.objects.filter(kind="lockout", username=username, ip=ip, created_at__gte=now - limits()[2]).exists()
+    already = AuditEvent.objects.filter(
+        kind="lockout", username=username, ip=ip, created_at__gte=now - limits()[2]
+    ).exists()
     if end and not already:
-        record("lockout", request, username=username, detail=f"until {timezone.localtime(end):%d.%m.%Y %H:%M:%S}")
+        record(
+            "lockout", request, username=username, detail=f"until {timezone.localtime(end):%d.%m.%Y %H:%M:%S}"
+        )
 
 
 def lock_message(end, now=None) -> str:
@@ -125,5 +137,3 @@ def install_login_form():
     from django.contrib import admin
 
     admin.site.login_form = ThrottledLoginForm
-
-

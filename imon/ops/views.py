@@ -43,15 +43,20 @@ from .models import TOTPDevice  # noqa: E402
 
 class CodeForm(forms.Form):
     code = forms.CharField(
-        label=gettext_lazy("Code from the authenticator app"), max_length=10,
+        label=gettext_lazy("Code from the authenticator app"),
+        max_length=10,
         help_text=gettext_lazy("Six digits, e.g. 123456."),
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
     )
 
 
 def _next_url(request):
     target = request.POST.get("next") or request.GET.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         target = "/"
     return target
 
@@ -68,7 +73,9 @@ def _check_code(request, form, secret, last_step):
     if step is None:
         audit.record("login_failed", request, username=username, detail="second factor")
         throttle.after_failure(username, request)
-        form.add_error("code", _("The code is not right (or was used already). Enter the current code from the app."))
+        form.add_error(
+            "code", _("The code is not right (or was used already). Enter the current code from the app.")
+        )
     return step
 
 
@@ -100,15 +107,20 @@ def otp_setup(request):
     if request.method == "POST" and form.is_valid():
         step = _check_code(request, form, secret, None)
         if step is not None:
-            TOTPDevice.objects.update_or_create(user=request.user, defaults={"secret": secret, "last_step": step})
+            TOTPDevice.objects.update_or_create(
+                user=request.user, defaults={"secret": secret, "last_step": step}
+            )
             del request.session["imon_otp_new_secret"]
             audit.record("otp_enabled", request)
             second_factor.mark_done(request)
             return redirect(_next_url(request))
     context = {
-        "form": form, "next": _next_url(request), "secret": otp.grouped(secret),
+        "form": form,
+        "next": _next_url(request),
+        "secret": otp.grouped(secret),
         "uri": otp.provisioning_uri(secret, request.user.get_username()),
-        "required": second_factor.required_for(request.user), "replacing": TOTPDevice.objects.filter(user=request.user).exists(),
+        "required": second_factor.required_for(request.user),
+        "replacing": TOTPDevice.objects.filter(user=request.user).exists(),
     }
     return render(request, "ops/otp_setup.html", context)
 
@@ -131,7 +143,9 @@ class PasswordResetView(auth_views.PasswordResetView):
         from .models import AuditEvent
 
         ip = audit.client_ip(self.request)
-        recent = AuditEvent.objects.filter(kind="password_reset", ip=ip, created_at__gte=timezone.now() - timedelta(hours=1)).count()
+        recent = AuditEvent.objects.filter(
+            kind="password_reset", ip=ip, created_at__gte=timezone.now() - timedelta(hours=1)
+        ).count()
         email = form.cleaned_data["email"]
         if recent >= RESET_REQUESTS_PER_HOUR:
             audit.record("password_reset", self.request, detail=f"{email}: not sent (too many requests)")

@@ -35,31 +35,53 @@ def _published():
 
 
 def _json(data, status=200):
-    response = JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False, "separators": (",", ":")})
+    response = JsonResponse(
+        data, status=status, json_dumps_params={"ensure_ascii": False, "separators": (",", ":")}
+    )
     response["Access-Control-Allow-Origin"] = "*"
     return response
 
 
 def field_list(published):
     return [
-        {**f, "measures": len(published.measures_of(f["code"])), "finished": published.progress(f["code"])["finished"]}
+        {
+            **f,
+            "measures": len(published.measures_of(f["code"])),
+            "finished": published.progress(f["code"])["finished"],
+        }
         for f in published.fields
     ]
 
 
 def measure_list(published):
-    return [{k: (v.isoformat() if isinstance(v, datetime.date) else v) for k, v in measure.items() if k != "next_steps"} for measure in published.measures]
+    return [
+        {
+            k: (v.isoformat() if isinstance(v, datetime.date) else v)
+            for k, v in measure.items()
+            if k != "next_steps"
+        }
+        for measure in published.measures
+    ]
 
 
 def indicator_list(published):
     return [
-        {**{k: v for k, v in i.items() if k != "observations"}, "observation_count": i["observations"], "latest_date": _iso(published.latest_date(i["key"]))}
+        {
+            **{k: v for k, v in i.items() if k != "observations"},
+            "observation_count": i["observations"],
+            "latest_date": _iso(published.latest_date(i["key"])),
+        }
         for i in published.indicators
     ]
 
 
 def contact_point_list():
-    points = m.ContactPoint.objects.filter(published=True).select_related("area").prefetch_related("fields_of_action").order_by("key")
+    points = (
+        m.ContactPoint.objects.filter(published=True)
+        .select_related("area")
+        .prefetch_related("fields_of_action")
+        .order_by("key")
+    )
     return [
         {
             **{name: getattr(p, name) for name in content.CONTACT_FIELDS},
@@ -88,7 +110,11 @@ def _iso(value):
 
 
 def meta(published):
-    return {"snapshot": published.number, "reporting_date": published.reporting_date.isoformat(), "licence": LICENCE}
+    return {
+        "snapshot": published.number,
+        "reporting_date": published.reporting_date.isoformat(),
+        "licence": LICENCE,
+    }
 
 
 @csrf_exempt
@@ -100,7 +126,16 @@ def index(request):
             "title": "Integrationsmonitor Open Data API",
             "openapi": reverse("api-openapi"),
             "catalogue": reverse("api-catalogue"),
-            "resources": [reverse(name) for name in ("api-fields", "api-measures", "api-indicators", "api-observations", "api-contact-points")],
+            "resources": [
+                reverse(name)
+                for name in (
+                    "api-fields",
+                    "api-measures",
+                    "api-indicators",
+                    "api-observations",
+                    "api-contact-points",
+                )
+            ],
         }
     )
 
@@ -160,13 +195,27 @@ def observations(request):
         date_from = _date(request.GET["from"]) if "from" in request.GET else None
         date_to = _date(request.GET["to"]) if "to" in request.GET else None
     except ValueError:
-        return HttpResponseBadRequest("page, page_size: whole numbers; from, to: dates as YYYY-MM-DD", content_type="text/plain; charset=utf-8")
+        return HttpResponseBadRequest(
+            "page, page_size: whole numbers; from, to: dates as YYYY-MM-DD",
+            content_type="text/plain; charset=utf-8",
+        )
     if page < 1 or not 1 <= size <= MAX_PAGE_SIZE:
-        return HttpResponseBadRequest(f"page >= 1 and 1 <= page_size <= {MAX_PAGE_SIZE}", content_type="text/plain; charset=utf-8")
+        return HttpResponseBadRequest(
+            f"page >= 1 and 1 <= page_size <= {MAX_PAGE_SIZE}", content_type="text/plain; charset=utf-8"
+        )
     indicator, area = request.GET.get("indicator"), request.GET.get("area")
     rows = [
-        {"indicator": o["indicator"], "area": o["area"], "date": o["date"], "dims": o["dims"], "value": o["value"], "flag": o["flag"]}
-        for o in (published.only(indicator)["observations"] if indicator else published.snapshot["observations"])
+        {
+            "indicator": o["indicator"],
+            "area": o["area"],
+            "date": o["date"],
+            "dims": o["dims"],
+            "value": o["value"],
+            "flag": o["flag"],
+        }
+        for o in (
+            published.only(indicator)["observations"] if indicator else published.snapshot["observations"]
+        )
         if (not indicator or o["indicator"] == indicator)
         and (not area or o["area"] == area)
         and (not date_from or o["date"] >= date_from)
@@ -175,7 +224,13 @@ def observations(request):
     start = (page - 1) * size
     return _json(
         {
-            "meta": {**meta(published), "page": page, "page_size": size, "count": len(rows), "pages": max(1, -(-len(rows) // size))},
+            "meta": {
+                **meta(published),
+                "page": page,
+                "page_size": size,
+                "count": len(rows),
+                "pages": max(1, -(-len(rows) // size)),
+            },
             "items": rows[start : start + size],
         }
     )
@@ -192,7 +247,10 @@ def catalogue_data(published, base_url: str) -> dict:
     """DCAT-AP.de catalogue (JSON-LD): one dataset per indicator with CSV, XLSX and JSON distributions."""
     base = base_url.rstrip("/")
     publisher = {"@type": "foaf:Organization", "foaf:name": published.municipality["name"]}
-    contact = {"@type": "vcard:Organization", "vcard:fn": f"{published.municipality['name']}, Kommunales Integrationszentrum"}
+    contact = {
+        "@type": "vcard:Organization",
+        "vcard:fn": f"{published.municipality['name']}, Kommunales Integrationszentrum",
+    }
     if published.municipality.get("website"):
         contact["vcard:hasURL"] = published.municipality["website"]
     datasets = []
@@ -212,7 +270,11 @@ def catalogue_data(published, base_url: str) -> dict:
                 "dct:license": {"@id": LICENCE},
                 "dct:title": f"{indicator['title']} ({label})",
             }
-            for fmt, label, media in (("csv", "CSV", "text/csv"), ("xlsx", "XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), ("json", "JSON", "application/json"))
+            for fmt, label, media in (
+                ("csv", "CSV", "text/csv"),
+                ("xlsx", "XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+                ("json", "JSON", "application/json"),
+            )
         ]
         source = indicator.get("source") or {}
         datasets.append(
@@ -227,10 +289,18 @@ def catalogue_data(published, base_url: str) -> dict:
                 "dcat:theme": {"@id": "http://publications.europa.eu/resource/authority/data-theme/SOCI"},
                 "dcat:keyword": ["Integration", "Migration", published.municipality["name"]],
                 "dct:modified": {"@value": published.reporting_date.isoformat(), "@type": "xsd:date"},
-                "dct:temporal": {"@type": "dct:PeriodOfTime", "dcat:endDate": _iso(published.latest_date(key))},
-                "dct:spatial": {"@type": "dct:Location", "locn:geographicName": published.municipality["name"]},
+                "dct:temporal": {
+                    "@type": "dct:PeriodOfTime",
+                    "dcat:endDate": _iso(published.latest_date(key)),
+                },
+                "dct:spatial": {
+                    "@type": "dct:Location",
+                    "locn:geographicName": published.municipality["name"],
+                },
                 "dct:source": f"{source.get('publisher', '')}: {source.get('title', '')}".strip(": "),
-                "dcatde:politicalGeocodingURI": {"@id": f"http://dcat-ap.de/def/politicalGeocoding/municipalityKey/{published.municipality.get('ags', '')}"},
+                "dcatde:politicalGeocodingURI": {
+                    "@id": f"http://dcat-ap.de/def/politicalGeocoding/municipalityKey/{published.municipality.get('ags', '')}"
+                },
                 "dcatde:contributorID": {"@id": "http://dcat-ap.de/def/contributors/"},
                 "dcat:landingPage": {"@id": page},
                 "dcat:distribution": distributions,
@@ -276,7 +346,21 @@ def openapi_document() -> dict:
                 "summary": description,
                 "parameters": list(params),
                 "responses": {
-                    "200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object", "required": ["items"], "properties": {"items": {"type": "array", "items": {"$ref": item_ref}}, "meta": {"type": "object"}}}}}},
+                    "200": {
+                        "description": "OK",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["items"],
+                                    "properties": {
+                                        "items": {"type": "array", "items": {"$ref": item_ref}},
+                                        "meta": {"type": "object"},
+                                    },
+                                }
+                            }
+                        },
+                    },
                     "404": {"description": "nothing published yet"},
                 },
             }
@@ -288,16 +372,32 @@ def openapi_document() -> dict:
     obj = {"type": "object"}
     return {
         "openapi": "3.0.3",
-        "info": {"title": "Integrationsmonitor Open Data API", "version": "1", "description": "Read-only open data of the integration concept; licence dl-de/by-2-0.", "license": {"name": LICENCE_NAME, "url": "https://www.govdata.de/dl-de/by-2-0"}},
+        "info": {
+            "title": "Integrationsmonitor Open Data API",
+            "version": "1",
+            "description": "Read-only open data of the integration concept; licence dl-de/by-2-0.",
+            "license": {"name": LICENCE_NAME, "url": "https://www.govdata.de/dl-de/by-2-0"},
+        },
         "paths": {
-            "/api/v1/fields-of-action.json": listing("Fields of action (Handlungsfelder)", "#/components/schemas/Object"),
-            "/api/v1/measures.json": listing("Measures (Maßnahmen)", "#/components/schemas/Object", [query("field_of_action", {"type": "string"}, "code of a field of action")]),
+            "/api/v1/fields-of-action.json": listing(
+                "Fields of action (Handlungsfelder)", "#/components/schemas/Object"
+            ),
+            "/api/v1/measures.json": listing(
+                "Measures (Maßnahmen)",
+                "#/components/schemas/Object",
+                [query("field_of_action", {"type": "string"}, "code of a field of action")],
+            ),
             "/api/v1/indicators.json": listing("Indicators (Kennzahlen)", "#/components/schemas/Object"),
             "/api/v1/indicators/{key}/observations.json": {
                 "get": {
                     "summary": "The published observations of one indicator",
-                    "parameters": [{"name": "key", "in": "path", "required": True, "schema": {"type": "string"}}],
-                    "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": obj}}}, "404": {"description": "unknown indicator"}},
+                    "parameters": [
+                        {"name": "key", "in": "path", "required": True, "schema": {"type": "string"}}
+                    ],
+                    "responses": {
+                        "200": {"description": "OK", "content": {"application/json": {"schema": obj}}},
+                        "404": {"description": "unknown indicator"},
+                    },
                 }
             },
             "/api/v1/observations.json": {
@@ -309,16 +409,39 @@ def openapi_document() -> dict:
                         query("from", {"type": "string", "format": "date"}, "first reference date"),
                         query("to", {"type": "string", "format": "date"}, "last reference date"),
                         query("page", {"type": "integer", "minimum": 1}, "page number"),
-                        query("page_size", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE}, "rows per page"),
+                        query(
+                            "page_size",
+                            {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+                            "rows per page",
+                        ),
                     ],
                     "responses": {
-                        "200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object", "required": ["meta", "items"], "properties": {"meta": obj, "items": {"type": "array", "items": {"$ref": "#/components/schemas/Observation"}}}}}}},
+                        "200": {
+                            "description": "OK",
+                            "content": {
+                                "application/json": {
+                                    "schema": {
+                                        "type": "object",
+                                        "required": ["meta", "items"],
+                                        "properties": {
+                                            "meta": obj,
+                                            "items": {
+                                                "type": "array",
+                                                "items": {"$ref": "#/components/schemas/Observation"},
+                                            },
+                                        },
+                                    }
+                                }
+                            },
+                        },
                         "400": {"description": "invalid parameter"},
                         "404": {"description": "nothing published yet"},
                     },
                 }
             },
-            "/api/v1/contact-points.json": listing("Contact points (Anlaufstellen)", "#/components/schemas/Object"),
+            "/api/v1/contact-points.json": listing(
+                "Contact points (Anlaufstellen)", "#/components/schemas/Object"
+            ),
         },
         "components": {
             "schemas": {
@@ -331,8 +454,15 @@ def openapi_document() -> dict:
                         "area": {"type": "string"},
                         "date": {"type": "string", "format": "date"},
                         "dims": {"type": "object", "additionalProperties": {"type": "string"}},
-                        "value": {"type": "string", "nullable": True, "description": "decimal number as text; null when suppressed or not available (see flag)"},
-                        "flag": {"type": "string", "description": "official symbol: '' none, '.' secret or unknown, '-' zero, '/' too uncertain, 'p' provisional, 'r' revised, …"},
+                        "value": {
+                            "type": "string",
+                            "nullable": True,
+                            "description": "decimal number as text; null when suppressed or not available (see flag)",
+                        },
+                        "flag": {
+                            "type": "string",
+                            "description": "official symbol: '' none, '.' secret or unknown, '-' zero, '/' too uncertain, 'p' provisional, 'r' revised, …",
+                        },
                     },
                 },
             }

@@ -16,6 +16,12 @@ class PortalConfig(AppConfig):
         from .content import contact_points_changed, snapshot_frozen
 
         post_save.connect(contact_points_changed, sender=ContactPoint, dispatch_uid="portal-contact-saved")
-        post_delete.connect(contact_points_changed, sender=ContactPoint, dispatch_uid="portal-contact-deleted")
-        m2m_changed.connect(contact_points_changed, sender=ContactPoint.fields_of_action.through, dispatch_uid="portal-contact-fields")
+        post_delete.connect(
+            contact_points_changed, sender=ContactPoint, dispatch_uid="portal-contact-deleted"
+        )
+        m2m_changed.connect(
+            contact_points_changed,
+            sender=ContactPoint.fields_of_action.through,
+            dispatch_uid="portal-contact-fields",
+        )
         post_save.connect(snapshot_frozen, sender=Snapshot, dispatch_uid="portal-snapshot-frozen")

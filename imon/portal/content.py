@@ -15,11 +15,50 @@ from collections import Counter, defaultdict
 from imon.core.numbers import add_months
 from imon.reports import document
 
-MEASURE_FIELDS = ("key", "title", "description", "lead_unit", "partners", "programme", "start_date", "end_date", "status", "progress", "results", "effect")
+MEASURE_FIELDS = (
+    "key",
+    "title",
+    "description",
+    "lead_unit",
+    "partners",
+    "programme",
+    "start_date",
+    "end_date",
+    "status",
+    "progress",
+    "results",
+    "effect",
+)
 FIELD_FIELDS = ("code", "title", "description", "easy_language", "priority")
-INDICATOR_FIELDS = ("key", "title", "short_title", "definition", "unit", "kind", "decimals", "population_concept", "rhythm_months", "dimensions", "fields_of_action")
+INDICATOR_FIELDS = (
+    "key",
+    "title",
+    "short_title",
+    "definition",
+    "unit",
+    "kind",
+    "decimals",
+    "population_concept",
+    "rhythm_months",
+    "dimensions",
+    "fields_of_action",
+)
 SOURCE_FIELDS = ("key", "publisher", "title", "table_code", "url", "licence", "retrieved_on")
-CONTACT_FIELDS = ("key", "name", "organisation", "description", "street", "postcode", "city", "phone", "email", "website", "opening_hours", "languages", "barrier_free")
+CONTACT_FIELDS = (
+    "key",
+    "name",
+    "organisation",
+    "description",
+    "street",
+    "postcode",
+    "city",
+    "phone",
+    "email",
+    "website",
+    "opening_hours",
+    "languages",
+    "barrier_free",
+)
 DONE = {"completed", "established"}
 
 
@@ -38,7 +77,10 @@ class Published:
         concept = snapshot["concept"]
         self.concept = _pick(concept, ("title", "summary", "resolution_date", "resolution_reference"))
         self.reporting_date = datetime.date.fromisoformat(snapshot["reporting_date"])
-        self.fields = [_pick(f, FIELD_FIELDS) for f in sorted(snapshot["fields_of_action"], key=lambda f: (f.get("order", 0), f["code"]))]
+        self.fields = [
+            _pick(f, FIELD_FIELDS)
+            for f in sorted(snapshot["fields_of_action"], key=lambda f: (f.get("order", 0), f["code"]))
+        ]
         self.measures = []
         for record in snapshot["measures"]:
             measure = _pick(record, MEASURE_FIELDS)
@@ -48,14 +90,22 @@ class Published:
             measure["field_of_action"] = record["field_of_action"]
             measure["status_label"] = self.labels["measure_status"].get(record.get("status", "unknown"), "")
             measure["next_steps"] = [
-                {**_pick(step, ("text", "responsible")), "due_date": datetime.date.fromisoformat(step["due_date"]) if step.get("due_date") else None}
+                {
+                    **_pick(step, ("text", "responsible")),
+                    "due_date": datetime.date.fromisoformat(step["due_date"])
+                    if step.get("due_date")
+                    else None,
+                }
                 for step in record.get("next_steps", [])
                 if not step.get("done")
             ]
             measure["goals"] = list(record.get("goals", []))
             measure["indicators"] = list(record.get("indicators", []))
             self.measures.append(measure)
-        self.goals = [_pick(g, ("key", "field_of_action", "title", "description", "target_value", "target_date")) for g in snapshot["goals"]]
+        self.goals = [
+            _pick(g, ("key", "field_of_action", "title", "description", "target_value", "target_date"))
+            for g in snapshot["goals"]
+        ]
         self.sources = {s["key"]: _pick(s, SOURCE_FIELDS) for s in snapshot["sources"]}
         self._observations = defaultdict(list)
         for o in snapshot["observations"]:
@@ -101,7 +151,10 @@ class Published:
 
     def observations(self, key: str) -> list[dict]:
         """The published observations of an indicator (suppressed cells without value, with their symbol)."""
-        return [{"area": o["area"], "date": o["date"], "dims": o["dims"], "value": o["value"], "flag": o["flag"]} for o in self._observations.get(key, [])]
+        return [
+            {"area": o["area"], "date": o["date"], "dims": o["dims"], "value": o["value"], "flag": o["flag"]}
+            for o in self._observations.get(key, [])
+        ]
 
     def only(self, key: str) -> dict:
         """The snapshot reduced to one indicator's observations (what its page needs)."""
@@ -187,7 +240,9 @@ def latest() -> Published | None:
     elif _LATEST.get("number") != head:
         snapshot = Snapshot.objects.get(number=head)
         _LATEST.update(number=head, published=Published(snapshot.data, head))
-    _LATEST["contacts"] = PortalState.objects.filter(pk=1).values_list("contact_points_version", flat=True).first() or 0
+    _LATEST["contacts"] = (
+        PortalState.objects.filter(pk=1).values_list("contact_points_version", flat=True).first() or 0
+    )
     _LATEST["checked"] = now
     return _LATEST.get("published")
 

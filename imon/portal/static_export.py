@@ -52,7 +52,15 @@ def page_urls(published, contact_keys, field_codes, languages) -> list[str]:
     urls = []
     for lang in languages:
         base = f"/portal/{lang}/"
-        urls += [base, f"{base}kennzahlen/", f"{base}anlaufstellen/", f"{base}leichte-sprache/", f"{base}barrierefreiheit/", f"{base}impressum/", f"{base}datenschutz/"]
+        urls += [
+            base,
+            f"{base}kennzahlen/",
+            f"{base}anlaufstellen/",
+            f"{base}leichte-sprache/",
+            f"{base}barrierefreiheit/",
+            f"{base}impressum/",
+            f"{base}datenschutz/",
+        ]
         urls += [f"{base}handlungsfelder/{f['code'].lower()}/" for f in published.fields]
         urls += [f"{base}massnahmen/{m['key'].lower()}/" for m in published.measures]
         urls += [f"{base}kennzahlen/{i['key']}/" for i in published.indicators]
@@ -62,7 +70,13 @@ def page_urls(published, contact_keys, field_codes, languages) -> list[str]:
 
 
 def api_urls(published) -> list[str]:
-    urls = ["/api/v1/openapi.json", "/api/v1/fields-of-action.json", "/api/v1/measures.json", "/api/v1/indicators.json", "/api/v1/contact-points.json"]
+    urls = [
+        "/api/v1/openapi.json",
+        "/api/v1/fields-of-action.json",
+        "/api/v1/measures.json",
+        "/api/v1/indicators.json",
+        "/api/v1/contact-points.json",
+    ]
     urls += [f"/api/v1/indicators/{i['key']}/observations.json" for i in published.indicators]
     return urls
 
@@ -99,14 +113,20 @@ _WORK: dict = {}  # what the forked workers find: the published state and the st
 
 def _draw_charts(key: str) -> list[str]:
     """The SVG markup of the charts on an indicator's page, in page order."""
-    return [charts.render_svg(block.chart) for block in _WORK["published"].blocks(key) if isinstance(block, Figure)]
+    return [
+        charts.render_svg(block.chart)
+        for block in _WORK["published"].blocks(key)
+        if isinstance(block, Figure)
+    ]
 
 
 def _indicator_files(key: str) -> list[int]:
     """Write the download files and the API observations of one indicator; their sizes."""
     published, staging = _WORK["published"], _WORK["staging"]
     files = {f"portal/daten/{key}.{fmt}": data for fmt, data in indicator_files(published, key).items()}
-    files[file_for(f"/api/v1/indicators/{key}/observations.json")] = api.observations_response(published, key).content
+    files[file_for(f"/api/v1/indicators/{key}/observations.json")] = api.observations_response(
+        published, key
+    ).content
     for name, data in files.items():
         (staging / name).write_bytes(data)
     return [len(data) for data in files.values()]
@@ -177,7 +197,9 @@ def _export_site(target: Path, base_url, progress, languages) -> ExportStats:
     if staging.exists():
         shutil.rmtree(staging)
     staging.mkdir(parents=True)
-    client = Client(HTTP_HOST="localhost")  # rendered in-process; the base URL only goes into catalogue and sitemap
+    client = Client(
+        HTTP_HOST="localhost"
+    )  # rendered in-process; the base URL only goes into catalogue and sitemap
     stats = ExportStats()
 
     def write(relative_path: str, data: bytes):
@@ -212,13 +234,24 @@ def _export_site(target: Path, base_url, progress, languages) -> ExportStats:
         written = _Tasks(pool, _indicator_files, downloads)
         try:
             with only_languages(languages):  # pages link only to the exported languages
-                with_charts = {url for url in pages if "/kennzahlen/" in url and not url.endswith("/kennzahlen/")}
+                with_charts = {
+                    url for url in pages if "/kennzahlen/" in url and not url.endswith("/kennzahlen/")
+                }
                 without_charts = [url for url in pages if url not in with_charts]
                 _write_pages(client, without_charts, write, say, total=len(pages))
                 for key in drawn.futures:
                     figures = [block.chart for block in published.blocks(key) if isinstance(block, Figure)]
-                    DRAWN_CHARTS.update(zip(figures, drawn.result(key, helping=written)))  # no matplotlib here
-                _write_pages(client, [url for url in pages if url in with_charts], write, say, done=len(without_charts), total=len(pages))
+                    DRAWN_CHARTS.update(
+                        zip(figures, drawn.result(key, helping=written))
+                    )  # no matplotlib here
+                _write_pages(
+                    client,
+                    [url for url in pages if url in with_charts],
+                    write,
+                    say,
+                    done=len(without_charts),
+                    total=len(pages),
+                )
         finally:
             DRAWN_CHARTS.clear()
         by_workers = {f"/api/v1/indicators/{key}/observations.json" for key in downloads}
@@ -237,10 +270,16 @@ def _export_site(target: Path, base_url, progress, languages) -> ExportStats:
     stylesheet = finders.find("portal/portal.css")
     write(f"{settings.STATIC_URL.strip('/')}/portal/portal.css", Path(stylesheet).read_bytes())
     first = languages[0]
-    write("index.html", f'<!DOCTYPE html><html lang="de"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0; url=portal/{first}/index.html"><title>Integrationsportal</title></head><body><p><a href="portal/{first}/index.html">Zum Integrationsportal</a></p></body></html>'.encode())
+    write(
+        "index.html",
+        f'<!DOCTYPE html><html lang="de"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0; url=portal/{first}/index.html"><title>Integrationsportal</title></head><body><p><a href="portal/{first}/index.html">Zum Integrationsportal</a></p></body></html>'.encode(),
+    )
     if base_url:
         urls = "".join(f"<url><loc>{base_url.rstrip('/')}{url}</loc></url>" for url in pages)
-        write("sitemap.xml", f'<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'.encode())
+        write(
+            "sitemap.xml",
+            f'<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'.encode(),
+        )
     if target.exists():
         shutil.rmtree(target)
     staging.rename(target)

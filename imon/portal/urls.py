@@ -12,7 +12,9 @@ urlpatterns = [
     path("<str:lang>/kennzahlen/", views.indicators, name="portal-indicators"),
     path("<str:lang>/kennzahlen/<str:key>/", views.indicator, name="portal-indicator"),
     path("<str:lang>/anlaufstellen/", views.contact_points, name="portal-contact-points"),
-    path("<str:lang>/anlaufstellen/thema/<str:code>/", views.contact_points, name="portal-contact-points-topic"),
+    path(
+        "<str:lang>/anlaufstellen/thema/<str:code>/", views.contact_points, name="portal-contact-points-topic"
+    ),
     path("<str:lang>/anlaufstellen/<str:key>/", views.contact_point, name="portal-contact-point"),
     path("<str:lang>/leichte-sprache/", views.easy_language, name="portal-easy-language"),
     path("<str:lang>/barrierefreiheit/", views.accessibility, name="portal-accessibility"),

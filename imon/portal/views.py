@@ -75,7 +75,10 @@ def portal_view(view):
 
 def _page(request, lang, published, template, context):
     path = request.path
-    alternates = [(code, name, path.replace(f"/portal/{lang}/", f"/portal/{code}/", 1)) for code, name in languages().items()]
+    alternates = [
+        (code, name, path.replace(f"/portal/{lang}/", f"/portal/{code}/", 1))
+        for code, name in languages().items()
+    ]
     context.update(
         {
             "lang": lang,
@@ -101,7 +104,13 @@ def start(request, lang, published):
     if published:
         for indicator in published.indicators:
             if indicator["observations"]:
-                latest.append({"indicator": indicator, "date": published.latest_date(indicator["key"]), "sentence": published.sentence(indicator["key"])})
+                latest.append(
+                    {
+                        "indicator": indicator,
+                        "date": published.latest_date(indicator["key"]),
+                        "sentence": published.sentence(indicator["key"]),
+                    }
+                )
     return _page(request, lang, published, "portal/start.html", {"fields": fields, "latest": latest[:6]})
 
 
@@ -135,14 +144,28 @@ def measure(request, lang, published, key):
     indicators = [published.indicator(k) for k in item["indicators"]]
     goals = [g for g in published.goals if g["key"] in item["goals"]]
     return _page(
-        request, lang, published, "portal/measure.html",
-        {"measure": item, "field": published.field(item["field_of_action"]), "indicators": [i for i in indicators if i], "goals": goals},
+        request,
+        lang,
+        published,
+        "portal/measure.html",
+        {
+            "measure": item,
+            "field": published.field(item["field_of_action"]),
+            "indicators": [i for i in indicators if i],
+            "goals": goals,
+        },
     )
 
 
 @portal_view
 def indicators(request, lang, published):
-    return _page(request, lang, published, "portal/indicators.html", {"indicators": published.indicators if published else []})
+    return _page(
+        request,
+        lang,
+        published,
+        "portal/indicators.html",
+        {"indicators": published.indicators if published else []},
+    )
 
 
 DRAWN_CHARTS: dict = {}  # {ChartSpec: SVG markup} drawn ahead by the static export's worker processes
@@ -160,7 +183,13 @@ def indicator(request, lang, published, key):
     blocks = []
     for block in published.blocks(key, area):
         if isinstance(block, Figure):
-            blocks.append({"kind": "figure", "block": block, "svg": DRAWN_CHARTS.get(block.chart) or charts.render_svg(block.chart)})
+            blocks.append(
+                {
+                    "kind": "figure",
+                    "block": block,
+                    "svg": DRAWN_CHARTS.get(block.chart) or charts.render_svg(block.chart),
+                }
+            )
         elif isinstance(block, Table):
             blocks.append({"kind": "table", "block": block})
     return _page(
@@ -181,7 +210,12 @@ def indicator(request, lang, published, key):
     )
 
 
-DOWNLOADS = {"csv": ("text/csv; charset=utf-8", "CSV"), "csv-de": ("text/csv; charset=utf-8", "CSV (Excel)"), "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "XLSX"), "json": ("application/json", "JSON")}
+DOWNLOADS = {
+    "csv": ("text/csv; charset=utf-8", "CSV"),
+    "csv-de": ("text/csv; charset=utf-8", "CSV (Excel)"),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "XLSX"),
+    "json": ("application/json", "JSON"),
+}
 
 
 def download_rows(published, key):
@@ -190,7 +224,11 @@ def download_rows(published, key):
 
     indicator = published.indicator(key)
     area_names = {a["key"]: a["name"] for a in published.snapshot["areas"]}
-    source = f"{indicator['source']['publisher']}: {indicator['source']['title']}" if indicator.get("source") else ""
+    source = (
+        f"{indicator['source']['publisher']}: {indicator['source']['title']}"
+        if indicator.get("source")
+        else ""
+    )
     return exports.long_format(
         (
             key,
@@ -256,8 +294,13 @@ def all_data_zip(published, files_of=None) -> bytes:
                 files = files_of(indicator["key"])
                 for fmt in ZIP_FORMATS:
                     archive.writestr(f"{fmt}/{download_name(indicator['key'], fmt)}", files[fmt])
-        archive.writestr("indicators.json", api.dumps({"meta": api.meta(published), "items": api.indicator_list(published)}))
-        archive.writestr("LIZENZ.txt", f"{api.LICENCE_NAME} ({api.LICENCE}); Quelle: {published.municipality['name']}\n")
+        archive.writestr(
+            "indicators.json",
+            api.dumps({"meta": api.meta(published), "items": api.indicator_list(published)}),
+        )
+        archive.writestr(
+            "LIZENZ.txt", f"{api.LICENCE_NAME} ({api.LICENCE}); Quelle: {published.municipality['name']}\n"
+        )
     return out.getvalue()
 
 
@@ -274,7 +317,9 @@ def all_data(request):
 
 def _in_district(point, district: str) -> bool:
     area = point.area
-    return area is not None and (area.key == district or (area.parent is not None and area.parent.key == district))
+    return area is not None and (
+        area.key == district or (area.parent is not None and area.parent.key == district)
+    )
 
 
 @portal_view
@@ -315,7 +360,13 @@ def contact_points(request, lang, published, code=None):
             "fields": published.fields if published else [],
             "languages": all_languages,
             "districts": districts,
-            "chosen": {"field": field, "language": language, "district": district, "barrier_free": barrier_free, "query": query},
+            "chosen": {
+                "field": field,
+                "language": language,
+                "district": district,
+                "barrier_free": barrier_free,
+                "query": query,
+            },
             "query_string": query_string.urlencode(),
         },
     )
@@ -326,23 +377,41 @@ def contact_point(request, lang, published, key):
     point = next((p for p in content.contact_directory() if p.key == key), None)
     if point is None:
         raise Http404
-    return _page(request, lang, published, "portal/contact_point.html", {"point": point, "schema": _schema_org(point)})
+    return _page(
+        request, lang, published, "portal/contact_point.html", {"point": point, "schema": _schema_org(point)}
+    )
 
 
 def _schema_org(point) -> str:
     """schema.org markup of a contact point (JSON-LD, safe to embed in a script element)."""
     data = {"@context": "https://schema.org", "@type": "GovernmentOffice", "name": point.name}
     if point.street:
-        data["address"] = {"@type": "PostalAddress", "streetAddress": point.street, "postalCode": point.postcode, "addressLocality": point.city, "addressCountry": "DE"}
+        data["address"] = {
+            "@type": "PostalAddress",
+            "streetAddress": point.street,
+            "postalCode": point.postcode,
+            "addressLocality": point.city,
+            "addressCountry": "DE",
+        }
     website = point.website if point.website.lower().startswith(("https://", "http://")) else ""
-    for name, value in (("telephone", point.phone), ("email", point.email), ("url", website), ("description", point.description)):
+    for name, value in (
+        ("telephone", point.phone),
+        ("email", point.email),
+        ("url", website),
+        ("description", point.description),
+    ):
         if value:
             data[name] = value
     if point.opening_hours:
         data["openingHours"] = point.opening_hours
     if point.languages:
         data["availableLanguage"] = list(point.languages)
-    return json.dumps(data, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return (
+        json.dumps(data, ensure_ascii=False)
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+    )
 
 
 def _text_of(path: str) -> list[str]:
@@ -356,7 +425,13 @@ def _text_of(path: str) -> list[str]:
 def _static_page(template, setting=None):
     @portal_view
     def view(request, lang, published):
-        return _page(request, lang, published, template, {"text": _text_of(getattr(settings, setting)) if setting else []})
+        return _page(
+            request,
+            lang,
+            published,
+            template,
+            {"text": _text_of(getattr(settings, setting)) if setting else []},
+        )
 
     return view
 

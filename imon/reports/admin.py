@@ -12,4 +12,12 @@ class SnapshotAdmin(ReadOnlyAdmin):
     list_display = ("number", "title", "reporting_date", "created_at", "created_by", "schema_version")
     search_fields = ("title",)
     exclude = ("document",)
-    readonly_fields = ("number", "title", "reporting_date", "created_at", "created_by", "schema_version", "sha256")
+    readonly_fields = (
+        "number",
+        "title",
+        "reporting_date",
+        "created_at",
+        "created_by",
+        "schema_version",
+        "sha256",
+    )

@@ -49,7 +49,17 @@ KIND_NAMES = {
     "line": "Liniendiagramm",
 }
 # Units of things that are counted: their extremes read "am häufigsten"/"am seltensten".
-COUNTED_UNITS = {"Personen", "Haushalte", "Fälle", "Maßnahmen", "Kinder", "Plätze", "Teilnehmende", "Geflüchtete", "Einwohner/innen"}
+COUNTED_UNITS = {
+    "Personen",
+    "Haushalte",
+    "Fälle",
+    "Maßnahmen",
+    "Kinder",
+    "Plätze",
+    "Teilnehmende",
+    "Geflüchtete",
+    "Einwohner/innen",
+}
 MISSING = "."  # the official symbol for "secret or unknown"
 
 CM = 1 / 2.54
@@ -156,7 +166,9 @@ def alt_text(spec: ChartSpec) -> str:
                     change = f"unverändert bei {_with_unit(spec, v0)} ({c0} und {c1})"
                 else:
                     verb = "Anstieg" if v1 > v0 else "Rückgang"
-                    change = f"{verb} von {_with_unit(spec, v0, True)} ({c0}) auf {_with_unit(spec, v1)} ({c1})"
+                    change = (
+                        f"{verb} von {_with_unit(spec, v0, True)} ({c0}) auf {_with_unit(spec, v1)} ({c1})"
+                    )
                 # The extremes, where they are not the first or last value already named.
                 inner = points[1:-1]
                 extremes = []
@@ -198,7 +210,9 @@ def alt_text(spec: ChartSpec) -> str:
                 sentences.append(f"{prefix}Alle Werte gleich: {_with_unit(spec, hi[1])}.")
             else:
                 counted = _SINGULAR_TO_PLURAL.get(spec.unit, spec.unit) in COUNTED_UNITS
-                word_hi, word_lo = ("Am häufigsten", "am seltensten") if counted else ("Am höchsten", "am niedrigsten")
+                word_hi, word_lo = (
+                    ("Am häufigsten", "am seltensten") if counted else ("Am höchsten", "am niedrigsten")
+                )
                 sentences.append(
                     f"{prefix}{word_hi}: {hi[0]} mit {_with_unit(spec, hi[1], True)}; {word_lo}: {lo[0]} mit {_with_unit(spec, lo[1], True)}."
                 )
@@ -229,7 +243,10 @@ def data_table(spec: ChartSpec) -> tuple[list[str], list[list[str]]]:
     """The chart's data as a table of German-formatted strings; None is shown as "."."""
     first = "Jahr" if spec.kind == "line" else ""
     header = [first] + [s.label for s in spec.series]
-    rows = [[category] + [format_value(spec, s.values[i]) for s in spec.series] for i, category in enumerate(spec.categories)]
+    rows = [
+        [category] + [format_value(spec, s.values[i]) for s in spec.series]
+        for i, category in enumerate(spec.categories)
+    ]
     if spec.kind in ("pie", "donut") and spec.unit != "%":
         header.append("Anteil")
         shares = _shares(spec.series[0].values)
@@ -257,7 +274,9 @@ def _matplotlib():
         import matplotlib.figure
         import matplotlib.ticker
 
-        matplotlib.rcParams["svg.fonttype"] = "none"  # real <text>: searchable, small, WeasyPrint draws it with DejaVu Sans
+        matplotlib.rcParams["svg.fonttype"] = (
+            "none"  # real <text>: searchable, small, WeasyPrint draws it with DejaVu Sans
+        )
         matplotlib.rcParams["svg.hashsalt"] = "imon"  # deterministic clip-path ids
         _mpl = matplotlib
     return _mpl
@@ -352,14 +371,22 @@ def _draw_bars(spec):
     bar_pt = axis_len_pt / max(n, 1) * width
     max_abs = max((abs(float(v)) for s in spec.series for v in s.values if v is not None), default=0.0)
     if stacked:
-        max_abs = max((float(t) for i in range(n) if (t := _total_visible(spec, i)) is not None), default=max_abs)
+        max_abs = max(
+            (float(t) for i in range(n) if (t := _total_visible(spec, i)) is not None), default=max_abs
+        )
     for j, series in enumerate(spec.series):
         offset = 0.0 if stacked or k == 1 else (j - (k - 1) / 2) * width
         idx = [i for i in range(n) if series.values[i] is not None]
         vals = [float(series.values[i]) for i in idx]
         pos = [positions[i] + offset for i in idx]
         base = [bottoms[i] for i in idx] if stacked else None
-        kwargs = dict(color=PALETTE[j % len(PALETTE)], edgecolor=EDGE, linewidth=0.6, hatch=HATCHES[j % len(HATCHES)] if k > 1 else None, label=series.label)
+        kwargs = dict(
+            color=PALETTE[j % len(PALETTE)],
+            edgecolor=EDGE,
+            linewidth=0.6,
+            hatch=HATCHES[j % len(HATCHES)] if k > 1 else None,
+            label=series.label,
+        )
         if horizontal:
             container = bar(pos, vals, height=width, left=base, **kwargs)
         else:
@@ -368,21 +395,46 @@ def _draw_bars(spec):
         if stacked:
             # Inside the segment when it is large enough, on a white box (hatching behind text).
             shown = [lab if v >= 0.06 * max_abs else "" for lab, v in zip(labels, vals)]
-            ax.bar_label(container, labels=shown, label_type="center", fontsize=FONT_SIZE, color=TEXT,
-                         bbox=dict(boxstyle="round,pad=0.15", facecolor="white", edgecolor="none", alpha=0.85))
+            ax.bar_label(
+                container,
+                labels=shown,
+                label_type="center",
+                fontsize=FONT_SIZE,
+                color=TEXT,
+                bbox=dict(boxstyle="round,pad=0.15", facecolor="white", edgecolor="none", alpha=0.85),
+            )
             for i, v in zip(idx, vals):
                 bottoms[i] += v
         else:
-            upright = horizontal or max((_text_width_pt(lab, FONT_SIZE) for lab in labels), default=0) <= bar_pt * 1.1
-            ax.bar_label(container, labels=labels, padding=2, fontsize=FONT_SIZE, color=TEXT, rotation=0 if upright else 90)
+            upright = (
+                horizontal
+                or max((_text_width_pt(lab, FONT_SIZE) for lab in labels), default=0) <= bar_pt * 1.1
+            )
+            ax.bar_label(
+                container,
+                labels=labels,
+                padding=2,
+                fontsize=FONT_SIZE,
+                color=TEXT,
+                rotation=0 if upright else 90,
+            )
         # Missing values: a gap, marked with the official symbol at the base line.
         for i in range(n):
             if series.values[i] is None:
                 p = positions[i] + offset
                 if horizontal:
-                    ax.text(bottoms[i] if stacked else 0, p, " " + MISSING, va="center", ha="left", **_MISSING_STYLE)
+                    ax.text(
+                        bottoms[i] if stacked else 0,
+                        p,
+                        " " + MISSING,
+                        va="center",
+                        ha="left",
+                        **_MISSING_STYLE,
+                    )
                 else:
-                    ax.text(p, bottoms[i] if stacked else 0, MISSING, va="bottom", ha="center", **_MISSING_STYLE)
+                    ax.text(
+                        p, bottoms[i] if stacked else 0, MISSING, va="bottom", ha="center", **_MISSING_STYLE
+                    )
     if stacked and k > 1:
         totals = [_total(spec, i) for i in range(n)]
         for i, total in enumerate(totals):
@@ -390,8 +442,17 @@ def _draw_bars(spec):
                 label = format_value(spec, total)
                 offset = (4, 0) if horizontal else (0, 3)
                 xy = (bottoms[i], positions[i]) if horizontal else (positions[i], bottoms[i])
-                ax.annotate(label, xy, xytext=offset, textcoords="offset points", va="center" if horizontal else "bottom",
-                            ha="left" if horizontal else "center", fontsize=FONT_SIZE, color=TEXT, fontweight="bold")
+                ax.annotate(
+                    label,
+                    xy,
+                    xytext=offset,
+                    textcoords="offset points",
+                    va="center" if horizontal else "bottom",
+                    ha="left" if horizontal else "center",
+                    fontsize=FONT_SIZE,
+                    color=TEXT,
+                    fontweight="bold",
+                )
     ticks = [_wrap(c, wrap_width) for c in spec.categories]
     formatter = _tick_formatter(spec)
     if horizontal:
@@ -408,7 +469,9 @@ def _draw_bars(spec):
         ax.margins(y=0.12)
         _style_axes(ax, "y")
     if any(v is not None and v < 0 for series in spec.series for v in series.values):
-        (ax.axvline if horizontal else ax.axhline)(0, color=EDGE, linewidth=0.8)  # the zero line between rises and falls
+        (ax.axvline if horizontal else ax.axhline)(
+            0, color=EDGE, linewidth=0.8
+        )  # the zero line between rises and falls
     if max_abs == 0:
         (ax.set_xlim if horizontal else ax.set_ylim)(0, 1)
     if k > 1:
@@ -428,9 +491,19 @@ def _legend(fig, handles, labels, **kwargs):
         chars = int(len(max(labels, key=len)) * (room - 45) / longest)
         labels = [_wrap(label, chars) for label in labels]
     need = sum(_text_width_pt(label, FONT_SIZE) + 45 for label in labels)
-    ncols = len(labels) if need <= room else (2 if need <= 2 * room * 0.9 and max(map(len, labels)) < 40 else 1)
-    fig.legend(handles, labels, loc="outside upper center", ncols=ncols, fontsize=FONT_SIZE, frameon=False,
-               columnspacing=1.5, **kwargs)
+    ncols = (
+        len(labels) if need <= room else (2 if need <= 2 * room * 0.9 and max(map(len, labels)) < 40 else 1)
+    )
+    fig.legend(
+        handles,
+        labels,
+        loc="outside upper center",
+        ncols=ncols,
+        fontsize=FONT_SIZE,
+        frameon=False,
+        columnspacing=1.5,
+        **kwargs,
+    )
 
 
 def _total_visible(spec, index):
@@ -456,7 +529,9 @@ def _draw_pie(spec):
             text = f"{format_value(spec, values[i])} ({_number(shares[i], d)} %)"
         labels.append((_wrap(spec.categories[i], 24), text))
     if not idx:
-        ax.text(0.5, 0.5, "Keine darstellbaren Werte", ha="center", va="center", fontsize=LABEL_SIZE, color=TEXT)
+        ax.text(
+            0.5, 0.5, "Keine darstellbaren Werte", ha="center", va="center", fontsize=LABEL_SIZE, color=TEXT
+        )
         ax.set_axis_off()
         return fig
     donut = spec.kind == "donut"
@@ -469,8 +544,14 @@ def _draw_pie(spec):
     wedges, _texts = ax.pie(
         [float(values[i]) for i in idx],
         labels=None if legend else [f"{name}\n{text}" for name, text in labels],
-        colors=colors, hatch=hatches, startangle=90, counterclock=False, wedgeprops=wedgeprops,
-        labeldistance=1.12, textprops=dict(fontsize=FONT_SIZE, color=TEXT), radius=1.0,
+        colors=colors,
+        hatch=hatches,
+        startangle=90,
+        counterclock=False,
+        wedgeprops=wedgeprops,
+        labeldistance=1.12,
+        textprops=dict(fontsize=FONT_SIZE, color=TEXT),
+        radius=1.0,
     )[:2]
     for w in wedges:
         w.set_edgecolor("white")
@@ -481,14 +562,36 @@ def _draw_pie(spec):
         ax.add_patch(mpl.patches.Circle((0, 0), 1.0 - 0.42, fill=False, edgecolor=EDGE, linewidth=0.6))
         if not missing and spec.unit != "%":
             total = sum(values[i] for i in idx)
-            ax.text(0, 0, f"Insgesamt\n{format_value(spec, total)}", ha="center", va="center", fontsize=LABEL_SIZE, color=TEXT)
+            ax.text(
+                0,
+                0,
+                f"Insgesamt\n{format_value(spec, total)}",
+                ha="center",
+                va="center",
+                fontsize=LABEL_SIZE,
+                color=TEXT,
+            )
     hidden = [spec.categories[i] for i, v in enumerate(values) if v is None]
     if hidden:
-        fig.text(0.01, 0.01, "Nicht dargestellt (Wert nicht veröffentlicht): " + ", ".join(map(str, hidden)),
-                 fontsize=FONT_SIZE, color=TEXT, ha="left", va="bottom", wrap=True)
+        fig.text(
+            0.01,
+            0.01,
+            "Nicht dargestellt (Wert nicht veröffentlicht): " + ", ".join(map(str, hidden)),
+            fontsize=FONT_SIZE,
+            color=TEXT,
+            ha="left",
+            va="bottom",
+            wrap=True,
+        )
     if legend:
-        ax.legend(wedges, [f"{name.replace(chr(10), ' ')}: {text}" for name, text in labels], fontsize=FONT_SIZE,
-                  frameon=False, loc="center left", bbox_to_anchor=(1.0, 0.5))
+        ax.legend(
+            wedges,
+            [f"{name.replace(chr(10), ' ')}: {text}" for name, text in labels],
+            fontsize=FONT_SIZE,
+            frameon=False,
+            loc="center left",
+            bbox_to_anchor=(1.0, 0.5),
+        )
     ax.set_aspect("equal")
     return fig
 
@@ -502,18 +605,42 @@ def _draw_line(spec):
     for j, series in enumerate(spec.series):
         y = _floats(series.values)
         color = PALETTE[j % len(PALETTE)]
-        ax.plot(x, y, color=color, linewidth=2, linestyle=LINESTYLES[j % len(LINESTYLES)], marker=MARKERS[j % len(MARKERS)],
-                markersize=6, markeredgecolor=EDGE, markeredgewidth=0.6, label=series.label)
+        ax.plot(
+            x,
+            y,
+            color=color,
+            linewidth=2,
+            linestyle=LINESTYLES[j % len(LINESTYLES)],
+            marker=MARKERS[j % len(MARKERS)],
+            markersize=6,
+            markeredgecolor=EDGE,
+            markeredgewidth=0.6,
+            label=series.label,
+        )
         # A single value between gaps would be invisible as a line; the marker shows it.
         if few:
             for xi, v in zip(x, series.values):
                 if v is not None:
-                    ax.annotate(format_value(spec, v), (xi, float(v)), textcoords="offset points", xytext=(0, 7 if j == 0 else -14),
-                                ha="center", fontsize=FONT_SIZE, color=TEXT)
+                    ax.annotate(
+                        format_value(spec, v),
+                        (xi, float(v)),
+                        textcoords="offset points",
+                        xytext=(0, 7 if j == 0 else -14),
+                        ha="center",
+                        fontsize=FONT_SIZE,
+                        color=TEXT,
+                    )
         for xi, v in zip(x, series.values):
             if v is None:
-                ax.annotate(MISSING, (xi, 0), xycoords=("data", "axes fraction"), xytext=(0, 3), textcoords="offset points",
-                            ha="center", **_MISSING_STYLE)
+                ax.annotate(
+                    MISSING,
+                    (xi, 0),
+                    xycoords=("data", "axes fraction"),
+                    xytext=(0, 3),
+                    textcoords="offset points",
+                    ha="center",
+                    **_MISSING_STYLE,
+                )
     step = max(1, math.ceil(n / 12))
     ax.set_xticks(x[::step], [_wrap(c, 12) for c in spec.categories[::step]])
     ax.yaxis.set_major_formatter(_tick_formatter(spec))
@@ -574,7 +701,7 @@ def _svg(fig, spec, id_prefix):
     buffer = BytesIO()
     fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
     svg = buffer.getvalue().decode("utf-8")
-    svg = svg[svg.index("<svg"):]
+    svg = svg[svg.index("<svg") :]
     p = id_prefix or _prefix(spec)
     svg = _ID.sub(lambda m: f"{m[1]}{p}-{m[2]}{m[3]}", svg)
     svg = _URL.sub(lambda m: f"url(#{p}-{m[1]})", svg)

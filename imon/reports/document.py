@@ -124,7 +124,9 @@ class Report:
     blocks: list
     highlights: list[str]  # the narrative sentences, for speaker notes and summaries
     chapters: dict  # chapter anchor -> list of blocks (for the deck)
-    deck: dict = field(default_factory=dict)  # condensed content for the slides (governance, meetings, fields)
+    deck: dict = field(
+        default_factory=dict
+    )  # condensed content for the slides (governance, meetings, fields)
 
     def headings(self, max_level: int = 2):
         return [b for b in self.blocks if isinstance(b, Heading) and b.level <= max_level]
@@ -184,9 +186,15 @@ class _Builder:
         self.sources = {s["key"]: s for s in snapshot["sources"]}
         self.areas = {a["key"]: a for a in snapshot["areas"]}
         self.dim_labels = {d["key"]: d["label"] for d in snapshot["dimensions"]}
-        self.value_labels = {(d["key"], v["key"]): v["label"] for d in snapshot["dimensions"] for v in d["values"]}
-        self.value_order = {(d["key"], v["key"]): i for d in snapshot["dimensions"] for i, v in enumerate(d["values"])}
-        self.totals = {(d["key"], v["key"]) for d in snapshot["dimensions"] for v in d["values"] if v.get("total")}
+        self.value_labels = {
+            (d["key"], v["key"]): v["label"] for d in snapshot["dimensions"] for v in d["values"]
+        }
+        self.value_order = {
+            (d["key"], v["key"]): i for d in snapshot["dimensions"] for i, v in enumerate(d["values"])
+        }
+        self.totals = {
+            (d["key"], v["key"]) for d in snapshot["dimensions"] for v in d["values"] if v.get("total")
+        }
         self.observations = defaultdict(list)
         for obs in snapshot["observations"]:
             self.observations[obs["indicator"]].append(obs)
@@ -203,8 +211,19 @@ class _Builder:
         for key, rows in self.observations.items():
             areas = {o["area"] for o in rows}
             if len(areas) > 1:
-                chosen = preferred if preferred in areas else main if main in areas else min(
-                    areas, key=lambda a: (bool(self.areas.get(a, {}).get("comparison")), self.areas.get(a, {}).get("order", 0), a)
+                chosen = (
+                    preferred
+                    if preferred in areas
+                    else main
+                    if main in areas
+                    else min(
+                        areas,
+                        key=lambda a: (
+                            bool(self.areas.get(a, {}).get("comparison")),
+                            self.areas.get(a, {}).get("order", 0),
+                            a,
+                        ),
+                    )
                 )
                 self.observations[key] = [o for o in rows if o["area"] == chosen]
 
@@ -269,23 +288,38 @@ class _Builder:
                     "code": f["code"],
                     "title": f["title"],
                     "priority": bool(f.get("priority")),
-                    "measures": [(m["key"], m["title"], self.status_label(m.get("status"))) for m in measures],
+                    "measures": [
+                        (m["key"], m["title"], self.status_label(m.get("status"))) for m in measures
+                    ],
                     "results": [f"{m['key']}: {_clean(m['results'])}" for m in measures if m.get("results")],
-                    "steps": [_step_text(st) for m in measures for st in m.get("next_steps", []) if not st.get("done")],
+                    "steps": [
+                        _step_text(st)
+                        for m in measures
+                        for st in m.get("next_steps", [])
+                        if not st.get("done")
+                    ],
                 }
             )
         return {
             "resolution": s["concept"].get("resolution_reference", ""),
             "governance": [
-                (b["name"], _clean(b.get("role", "")), b.get("rhythm", "")) for b in s["bodies"] if b.get("role") or b.get("rhythm")
+                (b["name"], _clean(b.get("role", "")), b.get("rhythm", ""))
+                for b in s["bodies"]
+                if b.get("role") or b.get("rhythm")
             ],
             "meetings": [
-                (f"{german_date(mt['date'])}: {mt['title']}", list(mt.get("outcomes", [])), [bodies.get(mt["body"], mt["body"])])
+                (
+                    f"{german_date(mt['date'])}: {mt['title']}",
+                    list(mt.get("outcomes", [])),
+                    [bodies.get(mt["body"], mt["body"])],
+                )
                 for mt in s["meetings"]
                 if mt["date"] <= s["reporting_date"]
             ],
             "fields": fields,
-            "contact": next((b["name"] for b in s["bodies"] if b.get("kind") == "staff_unit"), s["municipality"]["name"]),
+            "contact": next(
+                (b["name"] for b in s["bodies"] if b.get("kind") == "staff_unit"), s["municipality"]["name"]
+            ),
         }
 
     def status_label(self, value: str) -> str:
@@ -306,7 +340,9 @@ class _Builder:
         statuses = [v for v in self.labels["measure_status"] if counts.get(v)]
         rows = []
         for f in self.fields:
-            own = Counter(m.get("status", "unknown") for m in self.measures if m["field_of_action"] == f["code"])
+            own = Counter(
+                m.get("status", "unknown") for m in self.measures if m["field_of_action"] == f["code"]
+            )
             rows.append(
                 [f"{f['code']} {f['title']}", "ja" if f.get("priority") else "nein", str(sum(own.values()))]
                 + [str(own.get(v, 0)) if own.get(v) else "–" for v in statuses]
@@ -345,7 +381,12 @@ class _Builder:
         self.heading(2, "Steuerungsstruktur", "steuerung")
         bodies = s["bodies"]
         rows = [
-            [b["name"], self.labels["body_kind"].get(b["kind"], b["kind"]), _clean(b.get("role", "")) or "–", b.get("rhythm") or "–"]
+            [
+                b["name"],
+                self.labels["body_kind"].get(b["kind"], b["kind"]),
+                _clean(b.get("role", "")) or "–",
+                b.get("rhythm") or "–",
+            ]
             for b in bodies
         ]
         self.table(
@@ -361,7 +402,9 @@ class _Builder:
             self.heading(2, "Sitzungen und Beteiligung", "sitzungen")
             bodies_by_key = {b["key"]: b["name"] for b in bodies}
             for mt in meetings:
-                who = [bodies_by_key.get(mt["body"], mt["body"])] + [bodies_by_key.get(k, k) for k in mt.get("other_bodies", [])]
+                who = [bodies_by_key.get(mt["body"], mt["body"])] + [
+                    bodies_by_key.get(k, k) for k in mt.get("other_bodies", [])
+                ]
                 self.add(Paragraph(f"{german_date(mt['date'])}: {mt['title']} ({_join(who)})", "strong"))
                 if mt.get("outcomes"):
                     self.add(Bullets(list(mt["outcomes"])))
@@ -410,11 +453,18 @@ class _Builder:
                 if items:
                     self.add(Bullets(items))
                 if linked:
-                    self.add(Paragraph("Verknüpfte strategische Verwaltungsziele: " + "; ".join(linked) + "."))
+                    self.add(
+                        Paragraph("Verknüpfte strategische Verwaltungsziele: " + "; ".join(linked) + ".")
+                    )
             measures = [m for m in self.measures if m["field_of_action"] == f["code"]]
             self.heading(3, "Maßnahmen", f"hf-{f['code'].lower()}-massnahmen")
             if not measures:
-                self.add(Paragraph("Für dieses Handlungsfeld sind zum Stichtag keine Maßnahmen mit Sachstand erfasst.", "note"))
+                self.add(
+                    Paragraph(
+                        "Für dieses Handlungsfeld sind zum Stichtag keine Maßnahmen mit Sachstand erfasst.",
+                        "note",
+                    )
+                )
             else:
                 self.measure_table(f, measures)
                 for measure in measures:
@@ -448,7 +498,12 @@ class _Builder:
             period = " – ".join(german_date(m[k]) for k in ("start_date", "end_date") if m.get(k)) or "–"
             rows.append(
                 [m["key"], m["title"], m.get("lead_unit") or "–", status, period]
-                + [format_number(Decimal(str(m[name])), 2 if name in ("cost", "funding") else None) if m.get(name) is not None else "–" for name, _l in controlling]
+                + [
+                    format_number(Decimal(str(m[name])), 2 if name in ("cost", "funding") else None)
+                    if m.get(name) is not None
+                    else "–"
+                    for name, _l in controlling
+                ]
             )
         self.table(
             f"Maßnahmen im Handlungsfeld {field_of_action['code']}",
@@ -510,15 +565,28 @@ class _Builder:
     def changes(self):
         self.heading(1, "Was hat sich seit dem letzten Bericht geändert?", "aenderungen")
         if not self.previous:
-            self.add(Paragraph("Dies ist der erste Bericht; ein Vergleich mit einem früheren Bericht ist daher nicht möglich.", "note"))
+            self.add(
+                Paragraph(
+                    "Dies ist der erste Bericht; ein Vergleich mit einem früheren Bericht ist daher nicht möglich.",
+                    "note",
+                )
+            )
             return
         prev = self.previous
-        self.add(Paragraph(f"Vergleich mit dem Bericht „{prev['title']}“ (Stand {german_date(prev['reporting_date'])})."))
+        self.add(
+            Paragraph(
+                f"Vergleich mit dem Bericht „{prev['title']}“ (Stand {german_date(prev['reporting_date'])})."
+            )
+        )
         old = {m["key"]: m for m in prev["measures"]}
         new = {m["key"]: m for m in self.measures}
         added = [m for k, m in new.items() if k not in old]
         removed = [m for k, m in old.items() if k not in new]
-        changed = [(old[k], m) for k, m in new.items() if k in old and old[k].get("status", "unknown") != m.get("status", "unknown")]
+        changed = [
+            (old[k], m)
+            for k, m in new.items()
+            if k in old and old[k].get("status", "unknown") != m.get("status", "unknown")
+        ]
         finished_states = {"completed", "established"}
         finished = [m for o, m in changed if m.get("status") in finished_states]
         items = []
@@ -545,7 +613,9 @@ class _Builder:
         for key, rows in self.observations.items():
             fresh = sorted({o["date"] for o in rows} - old_dates.get(key, set()))
             if fresh and key in self.indicators:
-                data_items.append(f"{self.indicators[key]['title']}: neue Werte zum Stichtag {stand_text(fresh)}")
+                data_items.append(
+                    f"{self.indicators[key]['title']}: neue Werte zum Stichtag {stand_text(fresh)}"
+                )
         if data_items:
             self.add(Paragraph("Neue Daten:", "strong"))
             self.add(Bullets(data_items))
@@ -559,12 +629,21 @@ class _Builder:
                     rows.append((step.get("due_date") or "9999", m["key"], step))
         rows.sort(key=lambda r: (r[0], r[1]))
         if rows:
-            self.add(Paragraph(f"Die Maßnahmen nennen {count_phrase(len(rows), 'offenen nächsten Schritt', 'offene nächste Schritte')}:"))
+            self.add(
+                Paragraph(
+                    f"Die Maßnahmen nennen {count_phrase(len(rows), 'offenen nächsten Schritt', 'offene nächste Schritte')}:"
+                )
+            )
             self.table(
                 "Nächste Schritte und Zeitplan",
                 ["Maßnahme", "Nächster Schritt", "Verantwortlich", "Bis"],
                 [
-                    [key, step["text"], step.get("responsible") or "–", german_date(step["due_date"]) if step.get("due_date") else "offen"]
+                    [
+                        key,
+                        step["text"],
+                        step.get("responsible") or "–",
+                        german_date(step["due_date"]) if step.get("due_date") else "offen",
+                    ]
                     for _d, key, step in rows
                 ],
                 numeric=[False, False, False, False],
@@ -583,7 +662,12 @@ class _Builder:
             items.append(("Einheit", indicator.get("unit", "")))
             items.append(("Art", self.labels["indicator_kind"].get(indicator.get("kind", "count"), "")))
             if indicator.get("population_concept"):
-                items.append(("Bevölkerungskonzept", self.labels["population_concept"].get(indicator["population_concept"], "")))
+                items.append(
+                    (
+                        "Bevölkerungskonzept",
+                        self.labels["population_concept"].get(indicator["population_concept"], ""),
+                    )
+                )
             source = self.sources.get(indicator.get("source"))
             if source:
                 items.append(("Quelle", source_text(source)))
@@ -592,7 +676,9 @@ class _Builder:
                 if source.get("licence"):
                     items.append(("Lizenz", source["licence"]))
             if indicator.get("dimensions"):
-                items.append(("Gliederung", ", ".join(self.dim_labels.get(d, d) for d in indicator["dimensions"])))
+                items.append(
+                    ("Gliederung", ", ".join(self.dim_labels.get(d, d) for d in indicator["dimensions"]))
+                )
             items.append(("Stichtage", stand_text(o["date"] for o in rows) or "keine Werte veröffentlicht"))
             if indicator["key"] in self.shown:
                 items.append(("Dargestellt in", self.shown[indicator["key"]]))
@@ -635,12 +721,25 @@ class _Builder:
         for indicator in indicators:
             by_date = {o["date"]: o for o in self.observations[indicator["key"]]}
             label = indicator["title"] + (f" ({unit_label(indicator)})" if indicator.get("unit") else "")
-            rows.append([label] + [format_value(by_date[d], indicator.get("decimals")) if d in by_date else "–" for d in dates])
+            rows.append(
+                [label]
+                + [
+                    format_value(by_date[d], indicator.get("decimals")) if d in by_date else "–"
+                    for d in dates
+                ]
+            )
             source = source_text(self.sources.get(indicator.get("source")))
             if source and source not in sources:
                 sources.append(source)
             self.highlight(indicator)
-        table = self.table(caption, ["Kennzahl", *(german_date(d) for d in dates)], rows, source="; ".join(sources), stand=stand_text(dates), notes=notes)
+        table = self.table(
+            caption,
+            ["Kennzahl", *(german_date(d) for d in dates)],
+            rows,
+            source="; ".join(sources),
+            stand=stand_text(dates),
+            notes=notes,
+        )
         for indicator in indicators:
             self.shown[indicator["key"]] = table.label
         sentences = [s for s in (self.sentence(i) for i in indicators) if s]
@@ -675,7 +774,12 @@ class _Builder:
             return
         rows = self.observations.get(key, [])
         if not rows:
-            self.add(Paragraph(f"{indicator['title']}: Für diesen Indikator liegen zum Stichtag keine veröffentlichten Werte vor.", "note"))
+            self.add(
+                Paragraph(
+                    f"{indicator['title']}: Für diesen Indikator liegen zum Stichtag keine veröffentlichten Werte vor.",
+                    "note",
+                )
+            )
             self.shown[key] = "keine Werte"
             return
         if self._is_simple(indicator):
@@ -686,7 +790,9 @@ class _Builder:
         views = [(indicator["title"], rows)]
         if len(dates) >= 3 and any(o["dims"] for o in rows):
             # A long disaggregated series: the total over time, and the breakdown at the latest date.
-            totals = [dict(o, dims={}) for o in rows if all((d, v) in self.totals for d, v in o["dims"].items())]
+            totals = [
+                dict(o, dims={}) for o in rows if all((d, v) in self.totals for d, v in o["dims"].items())
+            ]
             latest = [o for o in rows if o["date"] == dates[-1]]
             views = [(indicator["title"], totals)] if len({o["date"] for o in totals}) >= 2 else []
             dims = [self.dim_labels.get(d, d) for d in indicator.get("dimensions", [])]
@@ -713,7 +819,9 @@ class _Builder:
         if hidden_in_chart:
             alt += " " + alt_text_sentence(hidden_in_chart)
         sentence = self.sentence(indicator) if key not in self.shown else ""
-        figure = self.add(Figure(self.figures, caption, spec, alt, (header, body), source, stand, notes, sentence))
+        figure = self.add(
+            Figure(self.figures, caption, spec, alt, (header, body), source, stand, notes, sentence)
+        )
         self.shown.setdefault(key, figure.label)
 
 
@@ -727,7 +835,9 @@ class _View:
         present = {d for o in rows for d in o["dims"]}
         self.dims = [d for d in indicator.get("dimensions", []) if d in present] or sorted(present)
         self.dates = sorted({o["date"] for o in rows})
-        self.area_keys = sorted({o["area"] for o in rows}, key=lambda a: (builder.areas.get(a, {}).get("order", 0), a))
+        self.area_keys = sorted(
+            {o["area"] for o in rows}, key=lambda a: (builder.areas.get(a, {}).get("order", 0), a)
+        )
         self.decimals = indicator.get("decimals")
 
     def values_of(self, dim):
@@ -766,17 +876,26 @@ class _View:
             cols = self.values_of(col_dim)
             header = [self.b.dim_labels.get(row_dim, row_dim), *(self.label(col_dim, c) for c in cols)]
             body = [
-                [self.label(row_dim, r)] + [_cell(self.lookup(**{row_dim: r, col_dim: c}), self.decimals) for c in cols]
+                [self.label(row_dim, r)]
+                + [_cell(self.lookup(**{row_dim: r, col_dim: c}), self.decimals) for c in cols]
                 for r in self.values_of(row_dim)
             ]
             return header, body
         if not self.dims and len(self.area_keys) == 1:
             header = ["Stichtag", unit or "Wert"]
-            return header, [[german_date(o["date"]), format_value(o, self.decimals)] for o in sorted(self.rows, key=lambda o: o["date"])]
+            return header, [
+                [german_date(o["date"]), format_value(o, self.decimals)]
+                for o in sorted(self.rows, key=lambda o: o["date"])
+            ]
         # general long form
         header = ["Gebiet", "Stichtag", *(self.b.dim_labels.get(d, d) for d in self.dims), unit or "Wert"]
         body = [
-            [self.b.areas.get(o["area"], {}).get("name", o["area"]), german_date(o["date"]), *(self.label(d, o["dims"].get(d, "")) for d in self.dims), format_value(o, self.decimals)]
+            [
+                self.b.areas.get(o["area"], {}).get("name", o["area"]),
+                german_date(o["date"]),
+                *(self.label(d, o["dims"].get(d, "")) for d in self.dims),
+                format_value(o, self.decimals),
+            ]
             for o in self.rows
         ]
         return header, body
@@ -790,17 +909,27 @@ class _View:
 
     def _chart(self, source, stand, title) -> charts.ChartSpec | None:
         ind = self.indicator
-        common = dict(unit=ind.get("unit", ""), decimals=self.decimals or 0, source=source, reference_date=stand)
+        common = dict(
+            unit=ind.get("unit", ""), decimals=self.decimals or 0, source=source, reference_date=stand
+        )
         if len(self.area_keys) != 1:
             if not self.dims and len(self.dates) == 1:
                 cats = [self.b.areas.get(a, {}).get("name", a) for a in self.area_keys]
                 values = tuple(_num(self.lookup(area=a)) for a in self.area_keys)
-                return charts.ChartSpec("bar", title, tuple(cats), (charts.Series(stand, values),), horizontal=True, **common)
+                return charts.ChartSpec(
+                    "bar", title, tuple(cats), (charts.Series(stand, values),), horizontal=True, **common
+                )
             return None
         if not self.dims:
             if len(self.dates) >= 3:
                 values = tuple(_num(self.lookup(date=d)) for d in self.dates)
-                return charts.ChartSpec("line", title, tuple(german_date(d) for d in self.dates), (charts.Series(title, values),), **common)
+                return charts.ChartSpec(
+                    "line",
+                    title,
+                    tuple(german_date(d) for d in self.dates),
+                    (charts.Series(title, values),),
+                    **common,
+                )
             return None
         if len(self.dims) == 1:
             dim = self.dims[0]
@@ -814,26 +943,55 @@ class _View:
                 adds_up = self._adds_up(dim, parts)
                 if 2 <= len(parts) <= 5 and adds_up and all(v is not None for v in values):
                     return charts.ChartSpec("donut", title, labels, (charts.Series(stand, values),), **common)
-                return charts.ChartSpec("bar", title, labels, (charts.Series(stand, values),), horizontal=max(map(len, labels)) > 14, **common)
-            series = tuple(charts.Series(self.label(dim, v), tuple(_num(self.lookup(**{dim: v, "date": d})) for d in self.dates)) for v in parts)
+                return charts.ChartSpec(
+                    "bar",
+                    title,
+                    labels,
+                    (charts.Series(stand, values),),
+                    horizontal=max(map(len, labels)) > 14,
+                    **common,
+                )
+            series = tuple(
+                charts.Series(
+                    self.label(dim, v), tuple(_num(self.lookup(**{dim: v, "date": d})) for d in self.dates)
+                )
+                for v in parts
+            )
             kind = "stacked_bar" if self._adds_up(dim, parts) else "grouped_bar"
             return charts.ChartSpec(kind, title, tuple(german_date(d) for d in self.dates), series, **common)
         if len(self.dims) == 2 and len(self.dates) == 1:
             series_dim, cat_dim = self.dims[0], self.dims[1]
-            cats = self._top_parts(cat_dim, [v for v in self.values_of(cat_dim) if not self.is_total(cat_dim, v)])
+            cats = self._top_parts(
+                cat_dim, [v for v in self.values_of(cat_dim) if not self.is_total(cat_dim, v)]
+            )
             if not cats:
                 return None
             series = tuple(
-                charts.Series(self.label(series_dim, s), tuple(_num(self.lookup(**{series_dim: s, cat_dim: c})) for c in cats))
+                charts.Series(
+                    self.label(series_dim, s),
+                    tuple(_num(self.lookup(**{series_dim: s, cat_dim: c})) for c in cats),
+                )
                 for s in self.values_of(series_dim)
             )
-            return charts.ChartSpec("grouped_bar", title, tuple(self.label(cat_dim, c) for c in cats), series, horizontal=True, **common)
+            return charts.ChartSpec(
+                "grouped_bar",
+                title,
+                tuple(self.label(cat_dim, c) for c in cats),
+                series,
+                horizontal=True,
+                **common,
+            )
         return None
 
     def _top_parts(self, dim, parts):
         """Without subtotals: keep the parts of the part-sum rule on the dimension's total, if there is one."""
         for rule in self.indicator.get("rules", []):
-            if rule.get("kind") == "part_sum" and rule.get("dimension") == dim and rule.get("parts") and self.is_total(dim, rule.get("total")):
+            if (
+                rule.get("kind") == "part_sum"
+                and rule.get("dimension") == dim
+                and rule.get("parts")
+                and self.is_total(dim, rule.get("total"))
+            ):
                 return [p for p in parts if p in rule["parts"]]
         return parts
 
@@ -847,7 +1005,10 @@ class _View:
                     return False
             return True
         return any(
-            r.get("kind") == "part_sum" and r.get("dimension") == dim and self.is_total(dim, r.get("total")) and set(r.get("parts") or parts) == set(parts)
+            r.get("kind") == "part_sum"
+            and r.get("dimension") == dim
+            and self.is_total(dim, r.get("total"))
+            and set(r.get("parts") or parts) == set(parts)
             for r in self.indicator.get("rules", [])
         )
 
@@ -885,7 +1046,9 @@ def _step_text(step) -> str:
 def main_area(snapshot: dict) -> str | None:
     """The key of the municipality's own area."""
     ags = snapshot["municipality"].get("ags", "")
-    return next((a["key"] for a in snapshot["areas"] if ags and (a["key"] == ags or a.get("code") == ags)), None)
+    return next(
+        (a["key"] for a in snapshot["areas"] if ags and (a["key"] == ags or a.get("code") == ags)), None
+    )
 
 
 def indicator_blocks(snapshot: dict, key: str, area: str | None = None) -> list:

@@ -22,7 +22,12 @@ class Snapshot(models.Model):
     reporting_date = models.DateField(_("reporting date"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     schema_version = models.PositiveSmallIntegerField(_("schema version"))
     document = models.TextField(_("document (JSON)"))

@@ -97,7 +97,9 @@ def change_sentence(
     outside the first and last value.
     """
     share = is_share or unit == "%"
-    known = sorted(((d, _rounded(Decimal(v), decimals)) for d, v in points if v is not None), key=lambda p: p[0])
+    known = sorted(
+        ((d, _rounded(Decimal(v), decimals)) for d, v in points if v is not None), key=lambda p: p[0]
+    )
     if len(known) < 2:
         return ""
     if decimals is None:
@@ -105,8 +107,11 @@ def change_sentence(
         # so that 15,1 -> 16,1 reads "um 1,0 Prozentpunkte" and not "um 1 Prozentpunkt".
         decimals = max(len(format_number(v).partition(",")[2]) for _d, v in known)
     (d0, v0), (d1, v1) = known[0], known[-1]
-    verbs = {"up": "stiegen", "down": "sanken", "same": "blieben", "was": "lagen"} if plural else {
-        "up": "stieg", "down": "sank", "same": "blieb", "was": "lag"}
+    verbs = (
+        {"up": "stiegen", "down": "sanken", "same": "blieben", "was": "lagen"}
+        if plural
+        else {"up": "stieg", "down": "sank", "same": "blieb", "was": "lag"}
+    )
     inner = known[1:-1]
     hi = max(inner, key=lambda p: p[1]) if inner else None
     lo = min(inner, key=lambda p: p[1]) if inner else None
@@ -114,15 +119,21 @@ def change_sentence(
     if hi and hi[1] > max(v0, v1):
         extremes.append(f"der höchste Wert lag bei {_value(hi[1], decimals, share)} ({format_date(hi[0])})")
     if lo and lo[1] < min(v0, v1):
-        extremes.append(f"der niedrigste Wert lag bei {_value(lo[1], decimals, share)} ({format_date(lo[0])})")
+        extremes.append(
+            f"der niedrigste Wert lag bei {_value(lo[1], decimals, share)} ({format_date(lo[0])})"
+        )
     tail = ("; " + ", ".join(extremes) if extremes else "") + "."
 
     if v0 == v1:
         if extremes:
-            return (f"{subject} {verbs['was']} am {format_date(d1)} wie am {format_date(d0)} bei "
-                    f"{_value(v1, decimals, share)}{tail}")
-        return (f"{subject} {verbs['same']} zwischen dem {format_date(d0)} und dem {format_date(d1)} "
-                f"unverändert bei {_value(v1, decimals, share)}{tail}")
+            return (
+                f"{subject} {verbs['was']} am {format_date(d1)} wie am {format_date(d0)} bei "
+                f"{_value(v1, decimals, share)}{tail}"
+            )
+        return (
+            f"{subject} {verbs['same']} zwischen dem {format_date(d0)} und dem {format_date(d1)} "
+            f"unverändert bei {_value(v1, decimals, share)}{tail}"
+        )
 
     difference = abs(v1 - v0)
     verb = verbs["up"] if v1 > v0 else verbs["down"]
@@ -132,8 +143,10 @@ def change_sentence(
         by = _amount(difference, decimals, unit)
         if v0 > 0:
             by += f" ({_percent_change(v0, v1)})"
-    return (f"{subject} {verb} von {_value(v0, decimals, share)} ({format_date(d0)}) auf "
-            f"{_value(v1, decimals, share)} ({format_date(d1)}), also um {by}{tail}")
+    return (
+        f"{subject} {verb} von {_value(v0, decimals, share)} ({format_date(d0)}) auf "
+        f"{_value(v1, decimals, share)} ({format_date(d1)}), also um {by}{tail}"
+    )
 
 
 def _percent_change(v0: Decimal, v1: Decimal) -> str:

@@ -193,7 +193,11 @@ def docx(report: Report, template=None) -> bytes:
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
     toc_heading = doc.add_paragraph("Inhalt", style=_style(doc, "TOC Heading", "Heading 1"))
     toc_heading.paragraph_format.keep_with_next = True
-    _field(doc.add_paragraph(), 'TOC \\o "1-2" \\h \\z \\u', "Das Inhaltsverzeichnis wird beim Öffnen aktualisiert (in Word: F9).")
+    _field(
+        doc.add_paragraph(),
+        'TOC \\o "1-2" \\h \\z \\u',
+        "Das Inhaltsverzeichnis wird beim Öffnen aktualisiert (in Word: F9).",
+    )
 
     for block in report.blocks:
         if isinstance(block, Heading):
@@ -225,13 +229,17 @@ def docx(report: Report, template=None) -> bytes:
             if block.narrative:
                 doc.add_paragraph(block.narrative).paragraph_format.keep_with_next = True
             paragraph = doc.add_paragraph()
-            picture = paragraph.add_run().add_picture(io.BytesIO(charts.render_png(block.chart)), width=Cm(min(16, usable_cm)))
+            picture = paragraph.add_run().add_picture(
+                io.BytesIO(charts.render_png(block.chart)), width=Cm(min(16, usable_cm))
+            )
             doc_pr = picture._inline.docPr
             doc_pr.set("descr", block.alt)
             doc_pr.set("title", block.label)
             header, rows = block.table
             _caption(doc, f"Daten zu Abbildung {block.number}")
-            _table(doc, header, rows, [False] + [True] * (len(header) - 1), None, min(usable_cm, 11), font_size=8)
+            _table(
+                doc, header, rows, [False] + [True] * (len(header) - 1), None, min(usable_cm, 11), font_size=8
+            )
             _source(doc, block)
     out = io.BytesIO()
     doc.save(out)

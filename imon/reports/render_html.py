@@ -18,7 +18,9 @@ def _prepare(report: Report, inline_svg: bool):
             if inline_svg:
                 block.svg = svg
             else:
-                block.svg_uri = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+                block.svg_uri = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode(
+                    "ascii"
+                )
 
 
 def html(report: Report, inline_svg: bool = True) -> str:

@@ -78,17 +78,32 @@ class _Deck:
             part = items[start : start + per_slide]
             suffix = f" ({start // per_slide + 1})" if len(items) > per_slide else ""
             slide = self.slide(title + suffix, notes=notes)
-            self.text_box(slide, Cm(3.8), self.height - Cm(5), part, size=size if len(part) <= 5 else size - 2)
+            self.text_box(
+                slide, Cm(3.8), self.height - Cm(5), part, size=size if len(part) <= 5 else size - 2
+            )
 
     def source_line(self, slide, block):
-        parts = [f"Quelle: {block.source}" if block.source else "", f"Stand: {block.stand}" if block.stand else ""]
+        parts = [
+            f"Quelle: {block.source}" if block.source else "",
+            f"Stand: {block.stand}" if block.stand else "",
+        ]
         lines = [". ".join(p for p in parts if p)] + list(block.notes)
-        self.text_box(slide, self.height - Cm(2.3), Cm(1.8), [line for line in lines if line], size=10, bullets=False, color=MUTED)
+        self.text_box(
+            slide,
+            self.height - Cm(2.3),
+            Cm(1.8),
+            [line for line in lines if line],
+            size=10,
+            bullets=False,
+            color=MUTED,
+        )
 
     def table(self, slide, header, rows, numeric, top):
         rows = rows[:MAX_TABLE_ROWS]
         height = Cm(0.9) * (len(rows) + 1)
-        shape = slide.shapes.add_table(len(rows) + 1, len(header), self.margin, top, self.width - 2 * self.margin, height)
+        shape = slide.shapes.add_table(
+            len(rows) + 1, len(header), self.margin, top, self.width - 2 * self.margin, height
+        )
         table = shape.table
         first = Emu(int((self.width - 2 * self.margin) * (0.45 if len(header) > 2 else 0.6)))
         table.columns[0].width = first
@@ -119,12 +134,21 @@ def pptx(report: Report, template=None) -> bytes:
     if not template:  # the default layouts are made for 4:3; place them on the wide slide
         for shape in slide.placeholders:
             top, height = (Cm(5), Cm(4)) if shape.placeholder_format.idx == 0 else (Cm(9.5), Cm(4.5))
-            shape.left, shape.top, shape.width, shape.height = deck.margin * 2, top, deck.width - deck.margin * 4, height
+            shape.left, shape.top, shape.width, shape.height = (
+                deck.margin * 2,
+                top,
+                deck.width - deck.margin * 4,
+                height,
+            )
         slide.shapes.title.text_frame.paragraphs[0].runs[0].font.color.rgb = ACCENT
     slide.notes_slide.notes_text_frame.text = " ".join(report.highlights)
 
-    mandate = [f"Ratsbeschluss zum Integrationskonzept (Vorlage {d['resolution']})"] if d["resolution"] else []
-    mandate += [f"{name}: {role}" + (f" ({rhythm})" if rhythm else "") for name, role, rhythm in d["governance"]]
+    mandate = (
+        [f"Ratsbeschluss zum Integrationskonzept (Vorlage {d['resolution']})"] if d["resolution"] else []
+    )
+    mandate += [
+        f"{name}: {role}" + (f" ({rhythm})" if rhythm else "") for name, role, rhythm in d["governance"]
+    ]
     if mandate:
         deck.bullets_slides("Auftrag und Steuerung", mandate, size=18)
     for title, outcomes, bodies in d["meetings"]:
@@ -137,11 +161,18 @@ def pptx(report: Report, template=None) -> bytes:
     for block in report.blocks:
         if isinstance(block, Figure):
             header, rows = block.table
-            data = "Daten: " + "; ".join(f"{row[0]}: " + ", ".join(f"{h} {v}" for h, v in zip(header[1:], row[1:], strict=True)) for row in rows)
-            slide = deck.slide(block.label, notes="\n\n".join(t for t in (block.narrative, block.alt, data) if t))
+            data = "Daten: " + "; ".join(
+                f"{row[0]}: " + ", ".join(f"{h} {v}" for h, v in zip(header[1:], row[1:], strict=True))
+                for row in rows
+            )
+            slide = deck.slide(
+                block.label, notes="\n\n".join(t for t in (block.narrative, block.alt, data) if t)
+            )
             top = Cm(3.6)
             available_h = deck.height - top - Cm(2.6)
-            picture = slide.shapes.add_picture(io.BytesIO(charts.render_png(block.chart)), deck.margin, top, height=available_h)
+            picture = slide.shapes.add_picture(
+                io.BytesIO(charts.render_png(block.chart)), deck.margin, top, height=available_h
+            )
             if picture.width > deck.width - 2 * deck.margin:
                 ratio = (deck.width - 2 * deck.margin) / picture.width
                 picture.width, picture.height = int(picture.width * ratio), int(picture.height * ratio)
@@ -150,7 +181,9 @@ def pptx(report: Report, template=None) -> bytes:
             deck.source_line(slide, block)
         elif isinstance(block, Table) and (block.source != "Eigene Darstellung" or block.number == 1):
             # Data tables, and the status overview (table 1); the long measure tables are in the document.
-            sentences = [s for s in report.highlights if any(row[0].split(" (")[0] in s for row in block.rows)]
+            sentences = [
+                s for s in report.highlights if any(row[0].split(" (")[0] in s for row in block.rows)
+            ]
             slide = deck.slide(block.label, notes=" ".join(sentences))
             deck.table(slide, block.header, block.rows, block.numeric, Cm(3.6))
             deck.source_line(slide, block)
@@ -161,7 +194,9 @@ def pptx(report: Report, template=None) -> bytes:
         items = [f"{key} {title} – {status}" for key, title, status in f["measures"]]
         items += f["results"]
         items += [f"Nächster Schritt: {step}" for step in f["steps"]]
-        deck.bullets_slides(f"HF {f['code']}: Ergebnisse und nächste Schritte", items, notes=f["title"], size=18)
+        deck.bullets_slides(
+            f"HF {f['code']}: Ergebnisse und nächste Schritte", items, notes=f["title"], size=18
+        )
 
     slide = deck.slide("Vielen Dank für Ihre Aufmerksamkeit!")
     deck.text_box(slide, Cm(6), Cm(4), [d["contact"], report.municipality], size=20, bullets=False)

@@ -52,7 +52,9 @@ def public_observations(reporting_date: datetime.date) -> list[dict]:
     hidden = exports.hidden_cells(indicators)
     rows = (
         m.Observation.objects.filter(reference_date__lte=reporting_date)
-        .order_by("indicator__order", "indicator__key", "area__order", "area__key", "reference_date", "dim_key")
+        .order_by(
+            "indicator__order", "indicator__key", "area__order", "area__key", "reference_date", "dim_key"
+        )
         .values_list("indicator__key", "area__key", "reference_date", "dim_key", "value", "flag")
         .iterator(chunk_size=5000)
     )
@@ -72,7 +74,9 @@ def public_observations(reporting_date: datetime.date) -> list[dict]:
 def collect(concept: m.Concept, title: str, reporting_date: datetime.date) -> dict:
     """The snapshot document (plain JSON types after encoding)."""
     with translation.override("de"):
-        labels = {name: {value: str(label) for value, label in choices.choices} for name, choices in LABELS.items()}
+        labels = {
+            name: {value: str(label) for value, label in choices.choices} for name, choices in LABELS.items()
+        }
     document = {
         "schema_version": SCHEMA_VERSION,
         "title": title,
@@ -121,7 +125,9 @@ def get(ref: str | int) -> Snapshot:
     if str(ref) == "latest":
         snapshot = Snapshot.objects.order_by("-number").first()
         if snapshot is None:
-            raise SnapshotError(translation.gettext("There is no snapshot yet: create one with 'imon snapshot create'."))
+            raise SnapshotError(
+                translation.gettext("There is no snapshot yet: create one with 'imon snapshot create'.")
+            )
         return snapshot
     try:
         return Snapshot.objects.get(number=int(ref))

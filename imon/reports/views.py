@@ -20,14 +20,20 @@ def snapshot_list(request):
             raise Http404
         if form.is_valid():
             try:
-                snapshot = snapshots.create(form.cleaned_data["title"], form.cleaned_data["reporting_date"], request.user)
+                snapshot = snapshots.create(
+                    form.cleaned_data["title"], form.cleaned_data["reporting_date"], request.user
+                )
             except snapshots.SnapshotError as error:
                 form.add_error(None, str(error))
             else:
-                messages.success(request, _("Snapshot %(number)d has been frozen.") % {"number": snapshot.number})
+                messages.success(
+                    request, _("Snapshot %(number)d has been frozen.") % {"number": snapshot.number}
+                )
                 return redirect("reports")
     items = Snapshot.objects.select_related("created_by").defer("document").order_by("-number")
-    return render(request, "reports/snapshots.html", {"snapshots": items, "form": form, "formats": rendering.FORMATS})
+    return render(
+        request, "reports/snapshots.html", {"snapshots": items, "form": form, "formats": rendering.FORMATS}
+    )
 
 
 @permission_required("reports.view_snapshot")

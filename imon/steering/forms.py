@@ -18,7 +18,10 @@ class LockedForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        if data.get("traffic_light") in ("yellow", "red") and not (data.get("traffic_light_reason") or "").strip():
+        if (
+            data.get("traffic_light") in ("yellow", "red")
+            and not (data.get("traffic_light_reason") or "").strip()
+        ):
             self.add_error("traffic_light_reason", _("A yellow or red traffic light needs a reason."))
         return data
 
@@ -33,12 +36,25 @@ class MeasureForm(LockedForm):
         widgets = {
             "start_date": forms.DateInput(format="%d.%m.%Y"),
             "end_date": forms.DateInput(format="%d.%m.%Y"),
-            **{f: forms.Textarea(attrs={"rows": 3}) for f in ("description", "partners", "traffic_light_reason", "results", "obstacles", "effect", "note")},
+            **{
+                f: forms.Textarea(attrs={"rows": 3})
+                for f in (
+                    "description",
+                    "partners",
+                    "traffic_light_reason",
+                    "results",
+                    "obstacles",
+                    "effect",
+                    "note",
+                )
+            },
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["traffic_light"].choices = [("", _("no traffic light"))] + list(m.Measure.TrafficLight.choices)
+        self.fields["traffic_light"].choices = [("", _("no traffic light"))] + list(
+            m.Measure.TrafficLight.choices
+        )
         for name in ("start_date", "end_date"):
             self.fields[name].input_formats = DATE_FORMATS
             self.fields[name].help_text = _("As TT.MM.JJJJ, e.g. 31.12.2026.")
@@ -49,21 +65,30 @@ class StatusUpdateForm(LockedForm):
         label=_("Next steps"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 6}),
-        help_text=_("One step per line: text | due date (TT.MM.JJJJ) | responsible. Date and responsible are optional."),
+        help_text=_(
+            "One step per line: text | due date (TT.MM.JJJJ) | responsible. Date and responsible are optional."
+        ),
     )
 
     class Meta:
         model = StatusUpdate
         fields = UPDATE_FIELDS
-        widgets = {f: forms.Textarea(attrs={"rows": 3}) for f in ("traffic_light_reason", "results", "obstacles", "effect")}
+        widgets = {
+            f: forms.Textarea(attrs={"rows": 3})
+            for f in ("traffic_light_reason", "results", "obstacles", "effect")
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
-            self.initial["next_steps_text"] = "\n".join(logic.next_step_line(s) for s in self.instance.next_steps)
+            self.initial["next_steps_text"] = "\n".join(
+                logic.next_step_line(s) for s in self.instance.next_steps
+            )
         self.fields["progress"].help_text = _("0 to 100; empty: the default of the status counts.")
         self.fields["traffic_light_reason"].help_text = _("Required for yellow and red.")
-        self.fields["traffic_light"].choices = [("", _("no traffic light"))] + list(m.Measure.TrafficLight.choices)
+        self.fields["traffic_light"].choices = [("", _("no traffic light"))] + list(
+            m.Measure.TrafficLight.choices
+        )
 
     GROUPS = [
         (_("Status and traffic light"), ["status", "progress", "traffic_light", "traffic_light_reason"]),
@@ -88,10 +113,14 @@ class StatusUpdateForm(LockedForm):
 
 class ReviewForm(forms.Form):
     decision = forms.ChoiceField(
-        label=_("Decision"), choices=[("accept", _("Accept")), ("return", _("Return to the owner"))], widget=forms.RadioSelect
+        label=_("Decision"),
+        choices=[("accept", _("Accept")), ("return", _("Return to the owner"))],
+        widget=forms.RadioSelect,
     )
     comment = forms.CharField(
-        label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("Comment"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Required when returning: what should the owner change?"),
     )
 
@@ -104,9 +133,17 @@ class ReviewForm(forms.Form):
 
 class CycleForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=300, help_text=_('E.g. "2. Umsetzungsbericht".'))
-    reporting_date = forms.DateField(label=_("Reporting date"), input_formats=DATE_FORMATS, help_text=_("As TT.MM.JJJJ, e.g. 31.12.2026."))
-    deadline = forms.DateField(label=_("Deadline for status updates"), input_formats=DATE_FORMATS, help_text=_("As TT.MM.JJJJ, e.g. 31.12.2026."))
+    reporting_date = forms.DateField(
+        label=_("Reporting date"), input_formats=DATE_FORMATS, help_text=_("As TT.MM.JJJJ, e.g. 31.12.2026.")
+    )
+    deadline = forms.DateField(
+        label=_("Deadline for status updates"),
+        input_formats=DATE_FORMATS,
+        help_text=_("As TT.MM.JJJJ, e.g. 31.12.2026."),
+    )
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(label=_("Spreadsheet (XLSX)"), help_text=_("The file exported from this cycle, edited offline."))
+    file = forms.FileField(
+        label=_("Spreadsheet (XLSX)"), help_text=_("The file exported from this cycle, edited offline.")
+    )

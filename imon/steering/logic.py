@@ -51,7 +51,13 @@ def rollup(measures) -> dict:
         else:
             values.append(value)
     average = round(sum(values) / len(values)) if values else None
-    return {"average": average, "counted": len(values), "unknown": unknown, "total": len(values) + unknown, "by_status": by_status}
+    return {
+        "average": average,
+        "counted": len(values),
+        "unknown": unknown,
+        "total": len(values) + unknown,
+        "by_status": by_status,
+    }
 
 
 # --- Transitions --------------------------------------------------------------------------
@@ -79,7 +85,9 @@ def next_update_state(cycle_state: str, state: str, action: str, comment: str = 
     try:
         return UPDATE_TRANSITIONS[(state, action)]
     except KeyError:
-        raise TransitionError(_("This step is not possible in the current state of the status update.")) from None
+        raise TransitionError(
+            _("This step is not possible in the current state of the status update.")
+        ) from None
 
 
 def check_approval(cycle_state: str, update_states: list[str]) -> None:
@@ -89,7 +97,8 @@ def check_approval(cycle_state: str, update_states: list[str]) -> None:
     waiting = sum(1 for s in update_states if s != "accepted")
     if waiting:
         raise TransitionError(
-            _("%(count)d status updates are not accepted yet; the cycle cannot be approved.") % {"count": waiting}
+            _("%(count)d status updates are not accepted yet; the cycle cannot be approved.")
+            % {"count": waiting}
         )
 
 
@@ -166,7 +175,10 @@ def parse_next_steps(text: str) -> tuple[list[dict], list[str]]:
             try:
                 step["due_date"] = parse_date(parts[1]).isoformat()
             except (ValueError, TypeError):
-                errors.append(_("Line %(line)d: '%(value)s' is not a date (TT.MM.JJJJ).") % {"line": number, "value": parts[1]})
+                errors.append(
+                    _("Line %(line)d: '%(value)s' is not a date (TT.MM.JJJJ).")
+                    % {"line": number, "value": parts[1]}
+                )
                 continue
         steps.append(step)
     return steps, errors
@@ -240,12 +252,22 @@ def validate_row(row: dict, status_labels: dict, light_labels: dict) -> tuple[di
     values["traffic_light_reason"] = str(row.get("traffic_light_reason") or "").strip()
     if values.get("traffic_light") in ("yellow", "red") and not values["traffic_light_reason"]:
         errors.append(_("A yellow or red traffic light needs a reason."))
-    for name, kind in (("progress", int), ("participants", int), ("hours", int), ("staff", Decimal), ("cost", Decimal), ("funding", Decimal)):
+    for name, kind in (
+        ("progress", int),
+        ("participants", int),
+        ("hours", int),
+        ("staff", Decimal),
+        ("cost", Decimal),
+        ("funding", Decimal),
+    ):
         try:
             values[name] = _number(row.get(name), kind)
         except ValueError:
             label = dict(COLUMNS)[name]
-            errors.append(_("%(column)s: '%(value)s' is not a number of zero or more.") % {"column": label, "value": row.get(name)})
+            errors.append(
+                _("%(column)s: '%(value)s' is not a number of zero or more.")
+                % {"column": label, "value": row.get(name)}
+            )
     if values.get("progress") is not None and values["progress"] > 100:
         errors.append(_("Progress (%): at most 100."))
     for name in ("results", "obstacles", "effect"):

@@ -17,7 +17,9 @@ from imon.core.models import FieldOfAction, Measure
 class FieldEditor(models.Model):
     """A person who edits the measures of one field of action."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+"
+    )
     field_of_action = models.ForeignKey(
         FieldOfAction, verbose_name=_("field of action"), on_delete=models.CASCADE, related_name="editors"
     )
@@ -25,7 +27,9 @@ class FieldEditor(models.Model):
     class Meta:
         verbose_name = _("field-of-action editor")
         verbose_name_plural = _("field-of-action editors")
-        constraints = [models.UniqueConstraint(fields=["user", "field_of_action"], name="field_editor_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "field_of_action"], name="field_editor_unique")
+        ]
 
     def __str__(self):
         return f"{self.user} – {self.field_of_action}"
@@ -34,8 +38,12 @@ class FieldEditor(models.Model):
 class MeasureOwner(models.Model):
     """A person who reports on a measure; may come from outside the administration."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+")
-    measure = models.ForeignKey(Measure, verbose_name=_("measure"), on_delete=models.CASCADE, related_name="owners")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+"
+    )
+    measure = models.ForeignKey(
+        Measure, verbose_name=_("measure"), on_delete=models.CASCADE, related_name="owners"
+    )
 
     class Meta:
         verbose_name = _("measure owner")
@@ -54,21 +62,37 @@ class ReportingCycle(models.Model):
         CLOSED = "closed", _("approved and closed")
 
     key = models.CharField(_("key"), max_length=64, unique=True)
-    concept = models.ForeignKey("core.Concept", verbose_name=_("concept"), on_delete=models.PROTECT, related_name="cycles")
+    concept = models.ForeignKey(
+        "core.Concept", verbose_name=_("concept"), on_delete=models.PROTECT, related_name="cycles"
+    )
     title = models.CharField(_("title"), max_length=300)
     reporting_date = models.DateField(_("reporting date"))
     deadline = models.DateField(_("deadline for status updates"))
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.OPEN)
     opened_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("opened by"), null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("opened by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     opened_at = models.DateTimeField(_("opened at"), auto_now_add=True)
     approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("approved by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
     snapshot = models.ForeignKey(
-        "reports.Snapshot", verbose_name=_("snapshot"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "reports.Snapshot",
+        verbose_name=_("snapshot"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
 
     class Meta:
@@ -94,36 +118,76 @@ class StatusUpdate(models.Model):
         RETURNED = "returned", _("returned to the owner")
         ACCEPTED = "accepted", _("accepted")
 
-    cycle = models.ForeignKey(ReportingCycle, verbose_name=_("reporting cycle"), on_delete=models.CASCADE, related_name="updates")
+    cycle = models.ForeignKey(
+        ReportingCycle, verbose_name=_("reporting cycle"), on_delete=models.CASCADE, related_name="updates"
+    )
     measure = models.ForeignKey(
-        Measure, verbose_name=_("measure"), null=True, blank=True, on_delete=models.SET_NULL, related_name="status_updates"
+        Measure,
+        verbose_name=_("measure"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="status_updates",
     )
     measure_key = models.CharField(_("measure key"), max_length=64)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.OPEN)
-    status = models.CharField(_("status"), max_length=20, choices=Measure.Status.choices, default=Measure.Status.UNKNOWN)
-    progress = models.PositiveSmallIntegerField(_("progress (%)"), null=True, blank=True, validators=[MaxValueValidator(100)])
-    traffic_light = models.CharField(_("traffic light"), max_length=10, choices=Measure.TrafficLight.choices, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Measure.Status.choices, default=Measure.Status.UNKNOWN
+    )
+    progress = models.PositiveSmallIntegerField(
+        _("progress (%)"), null=True, blank=True, validators=[MaxValueValidator(100)]
+    )
+    traffic_light = models.CharField(
+        _("traffic light"), max_length=10, choices=Measure.TrafficLight.choices, blank=True
+    )
     traffic_light_reason = models.TextField(_("reason for the traffic light"), blank=True)
     results = models.TextField(_("results"), blank=True)
     obstacles = models.TextField(_("obstacles"), blank=True)
     next_steps = models.JSONField(_("next steps"), default=list, blank=True)
     participants = models.PositiveIntegerField(_("participants"), null=True, blank=True)
     staff = models.DecimalField(
-        _("staff (full-time equivalents)"), max_digits=8, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+        _("staff (full-time equivalents)"),
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
     )
     hours = models.PositiveIntegerField(_("hours"), null=True, blank=True)
-    cost = models.DecimalField(_("cost (EUR)"), max_digits=14, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)])
+    cost = models.DecimalField(
+        _("cost (EUR)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
     funding = models.DecimalField(
-        _("third-party funding (EUR)"), max_digits=14, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+        _("third-party funding (EUR)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
     )
     effect = models.TextField(_("effect"), blank=True)
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("submitted by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("submitted by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     review_comment = models.TextField(_("comment of the review"), blank=True)
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("reviewed by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     reminded_at = models.DateTimeField(_("last reminder"), null=True, blank=True)
@@ -133,7 +197,9 @@ class StatusUpdate(models.Model):
         verbose_name = _("status update")
         verbose_name_plural = _("status updates")
         ordering = ["cycle", "measure_key"]
-        constraints = [models.UniqueConstraint(fields=["cycle", "measure_key"], name="status_update_unique_per_cycle")]
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "measure_key"], name="status_update_unique_per_cycle")
+        ]
 
     def __str__(self):
         return f"{self.cycle} – {self.measure_key}"
@@ -154,9 +220,16 @@ class Change(models.Model):
         APPROVED = "approved", _("approved")
 
     at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.SET_NULL, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     cycle = models.ForeignKey(
-        ReportingCycle, verbose_name=_("reporting cycle"), null=True, blank=True, on_delete=models.SET_NULL, related_name="changes"
+        ReportingCycle,
+        verbose_name=_("reporting cycle"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="changes",
     )
     object_type = models.CharField(_("object type"), max_length=20)
     object_key = models.CharField(_("object key"), max_length=64)
@@ -182,7 +255,11 @@ class DeletedMeasure(models.Model):
     title = models.CharField(_("title"), max_length=500)
     data = models.JSONField(_("data"))
     deleted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("deleted by"), null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("deleted by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     deleted_at = models.DateTimeField(_("deleted at"), auto_now_add=True)
     restored_at = models.DateTimeField(_("restored at"), null=True, blank=True)

@@ -27,7 +27,9 @@ def edited_field_ids(user) -> set[int]:
         return set()
     cache = getattr(user, "_edited_fields", None)
     if cache is None:
-        cache = user._edited_fields = set(FieldEditor.objects.filter(user=user).values_list("field_of_action_id", flat=True))
+        cache = user._edited_fields = set(
+            FieldEditor.objects.filter(user=user).values_list("field_of_action_id", flat=True)
+        )
     return cache
 
 
@@ -36,7 +38,9 @@ def owned_measure_ids(user) -> set[int]:
         return set()
     cache = getattr(user, "_owned_measures", None)
     if cache is None:
-        cache = user._owned_measures = set(MeasureOwner.objects.filter(user=user).values_list("measure_id", flat=True))
+        cache = user._owned_measures = set(
+            MeasureOwner.objects.filter(user=user).values_list("measure_id", flat=True)
+        )
     return cache
 
 
@@ -44,7 +48,12 @@ def can_read_all(user) -> bool:
     """KI, reviewers, field-of-action editors and holders of `steering.view_steering`."""
     if not (user.is_authenticated and user.is_active):
         return False
-    return is_ki(user) or is_reviewer(user) or user.has_perm("steering.view_steering") or bool(edited_field_ids(user))
+    return (
+        is_ki(user)
+        or is_reviewer(user)
+        or user.has_perm("steering.view_steering")
+        or bool(edited_field_ids(user))
+    )
 
 
 def is_member(user) -> bool:
@@ -59,7 +68,11 @@ def can_view_measure(user, measure) -> bool:
 def can_edit_measure(user, measure) -> bool:
     if not (user.is_authenticated and user.is_active):
         return False
-    return is_ki(user) or measure.field_of_action_id in edited_field_ids(user) or measure.pk in owned_measure_ids(user)
+    return (
+        is_ki(user)
+        or measure.field_of_action_id in edited_field_ids(user)
+        or measure.pk in owned_measure_ids(user)
+    )
 
 
 def can_delete_measure(user, measure) -> bool:

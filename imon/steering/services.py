@@ -23,11 +23,31 @@ logger = logging.getLogger(__name__)
 
 # Fields a status update carries and, once accepted, copies onto the measure.
 UPDATE_FIELDS = [
-    "status", "progress", "traffic_light", "traffic_light_reason", "results", "obstacles",
-    "participants", "staff", "hours", "cost", "funding", "effect",
+    "status",
+    "progress",
+    "traffic_light",
+    "traffic_light_reason",
+    "results",
+    "obstacles",
+    "participants",
+    "staff",
+    "hours",
+    "cost",
+    "funding",
+    "effect",
 ]
 # Fields of the measure that the edit page changes (besides the status fields).
-MEASURE_FIELDS = ["title", "description", "lead_unit", "partners", "programme", "start_date", "end_date", *UPDATE_FIELDS, "note"]
+MEASURE_FIELDS = [
+    "title",
+    "description",
+    "lead_unit",
+    "partners",
+    "programme",
+    "start_date",
+    "end_date",
+    *UPDATE_FIELDS,
+    "note",
+]
 
 
 class StaleEdit(Exception):
@@ -40,7 +60,16 @@ class StaleEdit(Exception):
 
 def record(user, object_type, object_key, changes=(), action=Change.Action.CHANGED, cycle=None):
     rows = [
-        Change(user=user, cycle=cycle, object_type=object_type, object_key=object_key, action=action, field=f, old=o, new=n)
+        Change(
+            user=user,
+            cycle=cycle,
+            object_type=object_type,
+            object_key=object_key,
+            action=action,
+            field=f,
+            old=o,
+            new=n,
+        )
         for f, o, n in changes
     ] or [Change(user=user, cycle=cycle, object_type=object_type, object_key=object_key, action=action)]
     Change.objects.bulk_create(rows)
@@ -56,8 +85,12 @@ def current_cycle(concept=None):
 def stale_indicators(today: datetime.date) -> list:
     """Indicators whose newest reference date plus their rhythm lies before `today` (staff dashboard).
     Reads only the newest reference date per indicator, never a value."""
-    indicators = m.Indicator.objects.filter(rhythm_months__isnull=False).annotate(latest=Max("observations__reference_date"))
-    return [i for i in indicators.order_by("order", "key") if logic.is_stale(i.latest, i.rhythm_months, today)]
+    indicators = m.Indicator.objects.filter(rhythm_months__isnull=False).annotate(
+        latest=Max("observations__reference_date")
+    )
+    return [
+        i for i in indicators.order_by("order", "key") if logic.is_stale(i.latest, i.rhythm_months, today)
+    ]
 
 
 DASHBOARD_LIST = 25  # longest list per dashboard box; the full lists are on the cycle and next-steps pages
@@ -74,15 +107,21 @@ def dashboard(concept: m.Concept, today: datetime.date) -> dict:
         pairs[field_id].append((status, progress))
     for f in fields:
         f.rollup = logic.rollup(pairs[f.pk])
-        f.statuses = [(labels[code], n) for code, n in sorted(f.rollup["by_status"].items(), key=lambda item: list(labels).index(item[0]))]
+        f.statuses = [
+            (labels[code], n)
+            for code, n in sorted(f.rollup["by_status"].items(), key=lambda item: list(labels).index(item[0]))
+        ]
     cycle = current_cycle(concept)
     waiting = []
     if cycle:
         waiting = list(
             cycle.updates.filter(state__in=[StatusUpdate.State.OPEN, StatusUpdate.State.RETURNED])
-            .select_related("measure").order_by("measure_key")
+            .select_related("measure")
+            .order_by("measure_key")
         )
-    overdue = m.NextStep.objects.filter(measure__field_of_action__concept=concept, done=False, due_date__lt=today)
+    overdue = m.NextStep.objects.filter(
+        measure__field_of_action__concept=concept, done=False, due_date__lt=today
+    )
     return {
         "concept": concept,
         "today": today,
@@ -92,11 +131,19 @@ def dashboard(concept: m.Concept, today: datetime.date) -> dict:
         "cycle": cycle,
         "waiting": waiting[:DASHBOARD_LIST],
         "waiting_count": len(waiting),
-        "overdue": list(overdue.select_related("measure").order_by("due_date", "measure__key")[:DASHBOARD_LIST]),
+        "overdue": list(
+            overdue.select_related("measure").order_by("due_date", "measure__key")[:DASHBOARD_LIST]
+        ),
         "overdue_count": overdue.count(),
         "stale": stale_indicators(today),
-        "meetings": list(m.Meeting.objects.filter(date__gte=today).select_related("body").order_by("date")[:5]),
-        "past": list(ReportingCycle.objects.filter(concept=concept, state=ReportingCycle.State.CLOSED).select_related("snapshot")[:5]),
+        "meetings": list(
+            m.Meeting.objects.filter(date__gte=today).select_related("body").order_by("date")[:5]
+        ),
+        "past": list(
+            ReportingCycle.objects.filter(concept=concept, state=ReportingCycle.State.CLOSED).select_related(
+                "snapshot"
+            )[:5]
+        ),
     }
 
 
@@ -104,7 +151,8 @@ def changes_since(object_type, key, version_field_changes_after):
     """The history rows written since a given moment, for the lost-update message."""
     return list(
         Change.objects.filter(object_type=object_type, object_key=key, at__gt=version_field_changes_after)
-        .select_related("user").order_by("at", "pk")
+        .select_related("user")
+        .order_by("at", "pk")
     )
 
 
@@ -118,11 +166,15 @@ def save_measure(measure: m.Measure, values: dict, version: int, user, seen_at) 
     with transaction.atomic():
         old = {f: getattr(measure, f) for f in values}
         changes = logic.diff(old, values)
-        updated = m.Measure.objects.filter(pk=measure.pk, version=version).update(version=F("version") + 1, **values)
+        updated = m.Measure.objects.filter(pk=measure.pk, version=version).update(
+            version=F("version") + 1, **values
+        )
         if not updated:
             raise StaleEdit(changes_since("measure", measure.key, seen_at))
         if changes:
-            record(user, "measure", measure.key, changes, cycle=current_cycle(measure.field_of_action.concept))
+            record(
+                user, "measure", measure.key, changes, cycle=current_cycle(measure.field_of_action.concept)
+            )
     measure.refresh_from_db()
     return changes
 
@@ -132,14 +184,24 @@ def measure_data(measure: m.Measure) -> dict:
     for f in m.Measure._meta.concrete_fields:
         if f.name not in ("id", "field_of_action"):
             value = getattr(measure, f.attname)
-            data[f.name] = value.isoformat() if isinstance(value, datetime.date) else (str(value) if isinstance(value, Decimal) else value)
+            data[f.name] = (
+                value.isoformat()
+                if isinstance(value, datetime.date)
+                else (str(value) if isinstance(value, Decimal) else value)
+            )
     data["field_of_action"] = [measure.field_of_action.concept.key, measure.field_of_action.code]
     for name in ("goals", "strategic_goals", "indicators"):
         data[name] = list(getattr(measure, name).values_list("key", flat=True))
     data["owners"] = list(measure.owners.values_list("user_id", flat=True))
     data["next_steps"] = [
-        {"key": s.key, "text": s.text, "responsible": s.responsible, "due_date": s.due_date.isoformat() if s.due_date else None,
-         "done": s.done, "order": s.order}
+        {
+            "key": s.key,
+            "text": s.text,
+            "responsible": s.responsible,
+            "due_date": s.due_date.isoformat() if s.due_date else None,
+            "done": s.done,
+            "order": s.order,
+        }
         for s in measure.next_steps.all()
     ]
     return data
@@ -148,8 +210,16 @@ def measure_data(measure: m.Measure) -> dict:
 def delete_measure(measure: m.Measure, user) -> DeletedMeasure:
     """Soft delete: the measure leaves the concept, its data is kept for restore."""
     with transaction.atomic():
-        deleted = DeletedMeasure.objects.create(key=measure.key, title=measure.title, data=measure_data(measure), deleted_by=user)
-        record(user, "measure", measure.key, action=Change.Action.DELETED, cycle=current_cycle(measure.field_of_action.concept))
+        deleted = DeletedMeasure.objects.create(
+            key=measure.key, title=measure.title, data=measure_data(measure), deleted_by=user
+        )
+        record(
+            user,
+            "measure",
+            measure.key,
+            action=Change.Action.DELETED,
+            cycle=current_cycle(measure.field_of_action.concept),
+        )
         measure.delete()
     return deleted
 
@@ -178,13 +248,18 @@ def restore_measure(deleted: DeletedMeasure, user) -> m.Measure:
         measure.strategic_goals.set(m.StrategicGoal.objects.filter(key__in=related["strategic_goals"]))
         measure.indicators.set(m.Indicator.objects.filter(key__in=related["indicators"]))
         for s in steps:
-            m.NextStep.objects.create(measure=measure, **{**s, "due_date": s["due_date"] and datetime.date.fromisoformat(s["due_date"])})
+            m.NextStep.objects.create(
+                measure=measure,
+                **{**s, "due_date": s["due_date"] and datetime.date.fromisoformat(s["due_date"])},
+            )
         users = get_user_model().objects.filter(pk__in=owners)
         MeasureOwner.objects.bulk_create([MeasureOwner(user=u, measure=measure) for u in users])
         StatusUpdate.objects.filter(measure_key=measure.key, measure=None).update(measure=measure)
         deleted.restored_at = timezone.now()
         deleted.save(update_fields=["restored_at"])
-        record(user, "measure", measure.key, action=Change.Action.RESTORED, cycle=current_cycle(field.concept))
+        record(
+            user, "measure", measure.key, action=Change.Action.RESTORED, cycle=current_cycle(field.concept)
+        )
     return measure
 
 
@@ -207,40 +282,65 @@ def open_cycle(concept: m.Concept, title: str, reporting_date, deadline, user, b
     """Open a cycle: one task (status update, pre-filled with the current state) per measure,
     and an e-mail to every owner."""
     with transaction.atomic():
-        m.Concept.objects.select_for_update().get(pk=concept.pk)  # two KIs opening at once: one waits, then sees the other's cycle
+        m.Concept.objects.select_for_update().get(
+            pk=concept.pk
+        )  # two KIs opening at once: one waits, then sees the other's cycle
         if current_cycle(concept):
-            raise logic.TransitionError(_("A reporting cycle is already open; approve it before opening the next."))
+            raise logic.TransitionError(
+                _("A reporting cycle is already open; approve it before opening the next.")
+            )
         key = reporting_date.isoformat()
         n = 1
         while ReportingCycle.objects.filter(key=key).exists():
             n += 1
             key = f"{reporting_date.isoformat()}-{n}"
         cycle = ReportingCycle.objects.create(
-            key=key, concept=concept, title=title, reporting_date=reporting_date, deadline=deadline, opened_by=user
+            key=key,
+            concept=concept,
+            title=title,
+            reporting_date=reporting_date,
+            deadline=deadline,
+            opened_by=user,
         )
         measures = m.Measure.objects.filter(field_of_action__concept=concept).prefetch_related("next_steps")
-        StatusUpdate.objects.bulk_create([
-            StatusUpdate(
-                cycle=cycle, measure=measure, measure_key=measure.key,
-                next_steps=[
-                    {"text": s.text, "due_date": s.due_date.isoformat() if s.due_date else None, "responsible": s.responsible}
-                    for s in measure.next_steps.all() if not s.done
-                ],
-                **{f: getattr(measure, f) for f in UPDATE_FIELDS},
-            )
-            for measure in measures
-        ])
+        StatusUpdate.objects.bulk_create(
+            [
+                StatusUpdate(
+                    cycle=cycle,
+                    measure=measure,
+                    measure_key=measure.key,
+                    next_steps=[
+                        {
+                            "text": s.text,
+                            "due_date": s.due_date.isoformat() if s.due_date else None,
+                            "responsible": s.responsible,
+                        }
+                        for s in measure.next_steps.all()
+                        if not s.done
+                    ],
+                    **{f: getattr(measure, f) for f in UPDATE_FIELDS},
+                )
+                for measure in measures
+            ]
+        )
         record(user, "cycle", cycle.key, action=Change.Action.OPENED, cycle=cycle)
     tasks: dict = {}
-    for owner in MeasureOwner.objects.filter(measure__field_of_action__concept=concept).select_related("user", "measure"):
+    for owner in MeasureOwner.objects.filter(measure__field_of_action__concept=concept).select_related(
+        "user", "measure"
+    ):
         tasks.setdefault(owner.user, []).append(owner.measure)
     for owner_user, owned in tasks.items():
-        lines = "\n".join(f"- {me.key} {me.title}: {base_url}{reverse('steering-update', args=[cycle.key, me.key])}" for me in owned)
+        lines = "\n".join(
+            f"- {me.key} {me.title}: {base_url}{reverse('steering-update', args=[cycle.key, me.key])}"
+            for me in owned
+        )
         _notify(
             [owner_user],
             _("Status update requested: %(title)s") % {"title": cycle.title},
-            _("Please report the status of your measures by %(deadline)s:") % {"deadline": deadline.strftime("%d.%m.%Y")}
-            + "\n" + lines,
+            _("Please report the status of your measures by %(deadline)s:")
+            % {"deadline": deadline.strftime("%d.%m.%Y")}
+            + "\n"
+            + lines,
         )
     return cycle
 
@@ -259,8 +359,17 @@ def submit_update(update: StatusUpdate, values: dict, version: int, user, seen_a
             version=F("version") + 1, state=new_state, submitted_by=user, submitted_at=now, **values
         )
         if not updated:
-            raise StaleEdit(changes_since("status_update", f"{update.cycle.key}/{update.measure_key}", seen_at or now))
-        record(user, "status_update", f"{update.cycle.key}/{update.measure_key}", changes, Change.Action.SUBMITTED, update.cycle)
+            raise StaleEdit(
+                changes_since("status_update", f"{update.cycle.key}/{update.measure_key}", seen_at or now)
+            )
+        record(
+            user,
+            "status_update",
+            f"{update.cycle.key}/{update.measure_key}",
+            changes,
+            Change.Action.SUBMITTED,
+            update.cycle,
+        )
     update.refresh_from_db()
     return changes
 
@@ -269,14 +378,29 @@ def review_update(update: StatusUpdate, accept: bool, comment: str, user) -> Non
     """The KI accepts (the measure takes the new state) or returns the update with a comment."""
     action = "accept" if accept else "return"
     with transaction.atomic():
-        update = StatusUpdate.objects.select_for_update(of=("self",)).select_related("cycle", "measure").get(pk=update.pk)
+        update = (
+            StatusUpdate.objects.select_for_update(of=("self",))
+            .select_related("cycle", "measure")
+            .get(pk=update.pk)
+        )
         new_state = logic.next_update_state(update.cycle.state, update.state, action, comment)
         key = f"{update.cycle.key}/{update.measure_key}"
-        update.state, update.review_comment, update.reviewed_by, update.reviewed_at = new_state, comment, user, timezone.now()
+        update.state, update.review_comment, update.reviewed_by, update.reviewed_at = (
+            new_state,
+            comment,
+            user,
+            timezone.now(),
+        )
         update.version += 1
         update.save(update_fields=["state", "review_comment", "reviewed_by", "reviewed_at", "version"])
-        record(user, "status_update", key, [("review_comment", "", comment)] if comment else (),
-               Change.Action.ACCEPTED if accept else Change.Action.RETURNED, update.cycle)
+        record(
+            user,
+            "status_update",
+            key,
+            [("review_comment", "", comment)] if comment else (),
+            Change.Action.ACCEPTED if accept else Change.Action.RETURNED,
+            update.cycle,
+        )
         if accept and update.measure is not None:
             apply_to_measure(update, user)
     if not accept and update.submitted_by:
@@ -293,7 +417,14 @@ def apply_to_measure(update: StatusUpdate, user) -> None:
     values = {f: getattr(update, f) for f in UPDATE_FIELDS}
     changes = logic.diff({f: getattr(measure, f) for f in UPDATE_FIELDS}, values)
     old_steps = list(measure.next_steps.filter(done=False).order_by("order", "key"))
-    old_list = [{"text": s.text, "due_date": s.due_date.isoformat() if s.due_date else None, "responsible": s.responsible} for s in old_steps]
+    old_list = [
+        {
+            "text": s.text,
+            "due_date": s.due_date.isoformat() if s.due_date else None,
+            "responsible": s.responsible,
+        }
+        for s in old_steps
+    ]
     if old_list != update.next_steps:
         changes.append(("next_steps", logic.as_text(old_list), logic.as_text(update.next_steps)))
         m.NextStep.objects.filter(pk__in=[s.pk for s in old_steps]).delete()
@@ -305,7 +436,11 @@ def apply_to_measure(update: StatusUpdate, user) -> None:
             key = f"{update.cycle.key}-{number}"
             taken.add(key)
             m.NextStep.objects.create(
-                measure=measure, key=key, text=step["text"], responsible=step.get("responsible", ""), order=order,
+                measure=measure,
+                key=key,
+                text=step["text"],
+                responsible=step.get("responsible", ""),
+                order=order,
                 due_date=datetime.date.fromisoformat(step["due_date"]) if step.get("due_date") else None,
             )
     m.Measure.objects.filter(pk=measure.pk).update(version=F("version") + 1, **values)
@@ -322,10 +457,15 @@ def approve_cycle(cycle: ReportingCycle, user):
         logic.check_approval(cycle.state, list(cycle.updates.values_list("state", flat=True)))
         snapshot = snapshots.create(cycle.title, cycle.reporting_date, user, concept_key=cycle.concept.key)
         cycle.state, cycle.approved_by, cycle.approved_at, cycle.snapshot = (
-            ReportingCycle.State.CLOSED, user, timezone.now(), snapshot,
+            ReportingCycle.State.CLOSED,
+            user,
+            timezone.now(),
+            snapshot,
         )
         cycle.save(update_fields=["state", "approved_by", "approved_at", "snapshot"])
-        record(user, "cycle", cycle.key, [("snapshot", "", str(snapshot.number))], Change.Action.APPROVED, cycle)
+        record(
+            user, "cycle", cycle.key, [("snapshot", "", str(snapshot.number))], Change.Action.APPROVED, cycle
+        )
     return cycle
 
 
@@ -349,10 +489,13 @@ def remind(today: datetime.date, days_before: int = 7, base_url: str = "") -> in
             continue
         sent += _notify(
             [owner.user for owner in update.measure.owners.all()],
-            _("Reminder: status update due on %(deadline)s") % {"deadline": update.cycle.deadline.strftime("%d.%m.%Y")},
+            _("Reminder: status update due on %(deadline)s")
+            % {"deadline": update.cycle.deadline.strftime("%d.%m.%Y")},
             _("Please report the status of %(measure)s: %(url)s")
-            % {"measure": f"{update.measure.key} {update.measure.title}",
-               "url": base_url + reverse("steering-update", args=[update.cycle.key, update.measure_key])},
+            % {
+                "measure": f"{update.measure.key} {update.measure.title}",
+                "url": base_url + reverse("steering-update", args=[update.cycle.key, update.measure_key]),
+            },
         )
         update.reminded_at = now
         update.save(update_fields=["reminded_at"])

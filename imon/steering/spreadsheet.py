@@ -63,9 +63,13 @@ def read_rows(data: bytes) -> list[dict]:
     labels = {str(label).lower(): name for name, label in logic.COLUMNS}
     labels.update({name: name for name, _label in logic.COLUMNS})
     header = [labels.get(str(h or "").strip().lower()) for h in rows[0]]
-    missing = [str(label) for name, label in logic.COLUMNS if name not in header and name not in logic.READ_ONLY]
+    missing = [
+        str(label) for name, label in logic.COLUMNS if name not in header and name not in logic.READ_ONLY
+    ]
     if missing:
-        raise SheetError(_("Columns missing: %(columns)s. Use the exported file.") % {"columns": ", ".join(missing)})
+        raise SheetError(
+            _("Columns missing: %(columns)s. Use the exported file.") % {"columns": ", ".join(missing)}
+        )
     result = []
     for cells in rows[1:]:
         if all(c is None or str(c).strip() == "" for c in cells):
@@ -92,8 +96,12 @@ def plan(cycle, rows: list[dict]) -> dict:
             errors.insert(0, _("The measure '%(key)s' appears twice.") % {"key": key})
         else:
             if version is not None and version != update.version:
-                errors.append(_("Changed by someone else since the export (version %(old)s, now %(new)s); export again.")
-                              % {"old": version, "new": update.version})
+                errors.append(
+                    _(
+                        "Changed by someone else since the export (version %(old)s, now %(new)s); export again."
+                    )
+                    % {"old": version, "new": update.version}
+                )
             if update.state == StatusUpdate.State.ACCEPTED:
                 current = {f: getattr(update, f) for f in values}
                 if logic.diff(current, values):
@@ -101,8 +109,16 @@ def plan(cycle, rows: list[dict]) -> dict:
             if not errors:
                 changes = logic.diff({f: getattr(update, f) for f in values}, values)
         seen.add(key)
-        planned.append({"line": line, "key": key, "values": values, "changes": changes, "errors": errors,
-                        "version": update.version if update else None})
+        planned.append(
+            {
+                "line": line,
+                "key": key,
+                "values": values,
+                "changes": changes,
+                "errors": errors,
+                "version": update.version if update else None,
+            }
+        )
     return {"rows": planned, "errors": sum(1 for r in planned if r["errors"])}
 
 
@@ -119,6 +135,9 @@ def apply(cycle, the_plan: dict, user) -> int:
             try:
                 submit_update(updates[row["key"]], row["values"], row["version"], user)
             except StaleEdit:
-                raise SheetError(_("Line %(line)d: changed by someone else in the meantime; nothing was written.") % {"line": row["line"]}) from None
+                raise SheetError(
+                    _("Line %(line)d: changed by someone else in the meantime; nothing was written.")
+                    % {"line": row["line"]}
+                ) from None
             count += 1
     return count

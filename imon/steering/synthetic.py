@@ -15,20 +15,35 @@ def add_measures(concept: m.Concept, count: int, owner=None, seed: int = 1) -> l
     rng = random.Random(seed)
     fields = list(concept.fields_of_action.all())
     start = m.Measure.objects.count()
-    measures = m.Measure.objects.bulk_create([
-        m.Measure(
-            key=f"S{start + i:04d}", field_of_action=fields[i % len(fields)], title=f"Synthetische Maßnahme {start + i}",
-            status=rng.choice(STATUSES), progress=rng.choice([None, 0, 25, 50, 75, 100]), lead_unit="Fachbereich Soziales",
-            order=start + i,
-        )
-        for i in range(count)
-    ])
+    measures = m.Measure.objects.bulk_create(
+        [
+            m.Measure(
+                key=f"S{start + i:04d}",
+                field_of_action=fields[i % len(fields)],
+                title=f"Synthetische Maßnahme {start + i}",
+                status=rng.choice(STATUSES),
+                progress=rng.choice([None, 0, 25, 50, 75, 100]),
+                lead_unit="Fachbereich Soziales",
+                order=start + i,
+            )
+            for i in range(count)
+        ]
+    )
     today = datetime.date.today()
-    m.NextStep.objects.bulk_create([
-        m.NextStep(measure=x, key=str(k), text=f"Schritt {k} von {x.key}", responsible="KI",
-                   due_date=today + datetime.timedelta(days=(-10 if k == 1 else 30)), order=k)
-        for x in measures for k in (1, 2)
-    ])
+    m.NextStep.objects.bulk_create(
+        [
+            m.NextStep(
+                measure=x,
+                key=str(k),
+                text=f"Schritt {k} von {x.key}",
+                responsible="KI",
+                due_date=today + datetime.timedelta(days=(-10 if k == 1 else 30)),
+                order=k,
+            )
+            for x in measures
+            for k in (1, 2)
+        ]
+    )
     if owner is not None:
         MeasureOwner.objects.bulk_create([MeasureOwner(user=owner, measure=x) for x in measures])
     return measures
@@ -42,22 +57,48 @@ def add_past_cycles(concept: m.Concept, count: int, user=None) -> list[Reporting
     for n in range(first, first + count):
         date = datetime.date(2000 + n, 12, 31)
         cycle = ReportingCycle.objects.create(
-            key=f"synthetisch-{date.isoformat()}", concept=concept, title=f"Bericht {date.year}", reporting_date=date,
-            deadline=date - datetime.timedelta(days=30), state=ReportingCycle.State.CLOSED, opened_by=user, approved_by=user,
+            key=f"synthetisch-{date.isoformat()}",
+            concept=concept,
+            title=f"Bericht {date.year}",
+            reporting_date=date,
+            deadline=date - datetime.timedelta(days=30),
+            state=ReportingCycle.State.CLOSED,
+            opened_by=user,
+            approved_by=user,
         )
-        StatusUpdate.objects.bulk_create([
-            StatusUpdate(cycle=cycle, measure=x, measure_key=x.key, state=StatusUpdate.State.ACCEPTED, status=x.status,
-                         progress=x.progress, results=f"Ergebnis {date.year}")
-            for x in measures
-        ])
-        Change.objects.bulk_create([
-            Change(user=user, cycle=cycle, object_type=kind, object_key=key, action=action, field=field, old="", new="1")
-            for x in measures
-            for kind, key, action, field in (
-                ("status_update", f"{cycle.key}/{x.key}", Change.Action.SUBMITTED, "progress"),
-                ("status_update", f"{cycle.key}/{x.key}", Change.Action.ACCEPTED, ""),
-                ("measure", x.key, Change.Action.CHANGED, "progress"),
-            )
-        ])
+        StatusUpdate.objects.bulk_create(
+            [
+                StatusUpdate(
+                    cycle=cycle,
+                    measure=x,
+                    measure_key=x.key,
+                    state=StatusUpdate.State.ACCEPTED,
+                    status=x.status,
+                    progress=x.progress,
+                    results=f"Ergebnis {date.year}",
+                )
+                for x in measures
+            ]
+        )
+        Change.objects.bulk_create(
+            [
+                Change(
+                    user=user,
+                    cycle=cycle,
+                    object_type=kind,
+                    object_key=key,
+                    action=action,
+                    field=field,
+                    old="",
+                    new="1",
+                )
+                for x in measures
+                for kind, key, action, field in (
+                    ("status_update", f"{cycle.key}/{x.key}", Change.Action.SUBMITTED, "progress"),
+                    ("status_update", f"{cycle.key}/{x.key}", Change.Action.ACCEPTED, ""),
+                    ("measure", x.key, Change.Action.CHANGED, "progress"),
+                )
+            ]
+        )
         cycles.append(cycle)
     return cycles

@@ -21,5 +21,9 @@ urlpatterns = [
     path("berichtsrunden/<str:key>/tabelle.xlsx", views.cycle_export, name="steering-cycle-export"),
     path("berichtsrunden/<str:key>/tabelle/", views.cycle_import, name="steering-cycle-import"),
     path("berichtsrunden/<str:key>/<str:measure_key>/", views.update_form, name="steering-update"),
-    path("berichtsrunden/<str:key>/<str:measure_key>/pruefen/", views.update_review, name="steering-update-review"),
+    path(
+        "berichtsrunden/<str:key>/<str:measure_key>/pruefen/",
+        views.update_review,
+        name="steering-update-review",
+    ),
 ]

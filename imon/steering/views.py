@@ -26,7 +26,15 @@ from . import logic, services, spreadsheet
 from .forms import CycleForm, MeasureForm, ReviewForm, StatusUpdateForm, UploadForm
 from .models import Change, DeletedMeasure, MeasureOwner, ReportingCycle, StatusUpdate
 from .permissions import (
-    can_delete_measure, can_edit_measure, can_read_all, can_submit, can_view_measure, is_ki, is_member, is_reviewer, require,
+    can_delete_measure,
+    can_edit_measure,
+    can_read_all,
+    can_submit,
+    can_view_measure,
+    is_ki,
+    is_member,
+    is_reviewer,
+    require,
 )
 
 
@@ -53,7 +61,11 @@ def _concept(request):
 
 
 def _history(object_type, keys):
-    return Change.objects.filter(object_type=object_type, object_key__in=keys).select_related("user", "cycle").order_by("-at", "-pk")
+    return (
+        Change.objects.filter(object_type=object_type, object_key__in=keys)
+        .select_related("user", "cycle")
+        .order_by("-at", "-pk")
+    )
 
 
 HISTORY_MODELS = {"measure": m.Measure, "status_update": StatusUpdate, "cycle": ReportingCycle}
@@ -101,48 +113,83 @@ def _measure_rows(queryset):
 @member_required
 def field_page(request, concept, code):
     require(can_read_all(request.user))
-    field = get_object_or_404(m.FieldOfAction.objects.select_related("concept"), concept__key=concept, code=code)
+    field = get_object_or_404(
+        m.FieldOfAction.objects.select_related("concept"), concept__key=concept, code=code
+    )
     measures = list(_measure_rows(field.measures.all()))
     goals = list(field.goals.prefetch_related("indicators").order_by("order", "key"))
-    return render(request, "steering/field.html", {
-        "field": field, "measures": measures, "goals": goals, "rollup": logic.rollup([(x.status, x.progress) for x in measures]),
-        "rule": logic.ROLLUP_RULE, "strategic": list(field.strategic_goals.all()),
-    })
+    return render(
+        request,
+        "steering/field.html",
+        {
+            "field": field,
+            "measures": measures,
+            "goals": goals,
+            "rollup": logic.rollup([(x.status, x.progress) for x in measures]),
+            "rule": logic.ROLLUP_RULE,
+            "strategic": list(field.strategic_goals.all()),
+        },
+    )
 
 
 @member_required
 def goal_page(request, key):
     require(can_read_all(request.user))
     goal = get_object_or_404(m.Goal.objects.select_related("field_of_action__concept"), key=key)
-    return render(request, "steering/goal.html", {
-        "goal": goal, "measures": list(_measure_rows(goal.measures.all())),
-        "indicators": list(goal.indicators.all()), "strategic": list(goal.strategic_goals.all()),
-    })
+    return render(
+        request,
+        "steering/goal.html",
+        {
+            "goal": goal,
+            "measures": list(_measure_rows(goal.measures.all())),
+            "indicators": list(goal.indicators.all()),
+            "strategic": list(goal.strategic_goals.all()),
+        },
+    )
 
 
 @member_required
 def measure_page(request, key):
     measure = get_object_or_404(m.Measure.objects.select_related("field_of_action__concept"), key=key)
     require(can_view_measure(request.user, measure))
-    updates = list(StatusUpdate.objects.filter(measure_key=key).select_related("cycle", "submitted_by", "reviewed_by").order_by("-cycle__reporting_date"))
+    updates = list(
+        StatusUpdate.objects.filter(measure_key=key)
+        .select_related("cycle", "submitted_by", "reviewed_by")
+        .order_by("-cycle__reporting_date")
+    )
     keys = [key] + [f"{u.cycle.key}/{key}" for u in updates]
-    return render(request, "steering/measure.html", {
-        "measure": measure,
-        "steps": list(measure.next_steps.order_by("done", "order", "key")),
-        "goals": list(measure.goals.all()), "strategic": list(measure.strategic_goals.all()),
-        "indicators": list(measure.indicators.all()),
-        "owners": list(MeasureOwner.objects.filter(measure=measure).select_related("user")),
-        "updates": updates,
-        "history": labelled(_history("measure", [key]) | Change.objects.filter(object_type="status_update", object_key__in=keys[1:]).select_related("user", "cycle")),
-        "can_edit": can_edit_measure(request.user, measure), "can_delete": can_delete_measure(request.user, measure),
-    })
+    return render(
+        request,
+        "steering/measure.html",
+        {
+            "measure": measure,
+            "steps": list(measure.next_steps.order_by("done", "order", "key")),
+            "goals": list(measure.goals.all()),
+            "strategic": list(measure.strategic_goals.all()),
+            "indicators": list(measure.indicators.all()),
+            "owners": list(MeasureOwner.objects.filter(measure=measure).select_related("user")),
+            "updates": updates,
+            "history": labelled(
+                _history("measure", [key])
+                | Change.objects.filter(object_type="status_update", object_key__in=keys[1:]).select_related(
+                    "user", "cycle"
+                )
+            ),
+            "can_edit": can_edit_measure(request.user, measure),
+            "can_delete": can_delete_measure(request.user, measure),
+        },
+    )
 
 
 def _stale_message(request, error):
     lines = [
-        _("%(who)s changed %(field)s at %(at)s: '%(old)s' → '%(new)s'") % {
-            "who": c.user.get_username() if c.user else "?", "field": c.field or c.get_action_display(),
-            "at": timezone.localtime(c.at).strftime("%d.%m.%Y %H:%M"), "old": c.old, "new": c.new,
+        _("%(who)s changed %(field)s at %(at)s: '%(old)s' → '%(new)s'")
+        % {
+            "who": c.user.get_username() if c.user else "?",
+            "field": c.field or c.get_action_display(),
+            "at": timezone.localtime(c.at).strftime("%d.%m.%Y %H:%M"),
+            "old": c.old,
+            "new": c.new,
         }
         for c in error.changes
     ]
@@ -153,19 +200,36 @@ def _stale_message(request, error):
 def measure_edit(request, key):
     measure = get_object_or_404(m.Measure.objects.select_related("field_of_action__concept"), key=key)
     require(can_edit_measure(request.user, measure))
-    form = MeasureForm(request.POST or None, instance=measure, initial={"version": measure.version, "seen_at": timezone.now()})
+    form = MeasureForm(
+        request.POST or None,
+        instance=measure,
+        initial={"version": measure.version, "seen_at": timezone.now()},
+    )
     conflict = []
     if request.method == "POST" and form.is_valid():
         fresh = m.Measure.objects.get(pk=measure.pk)
         try:
-            services.save_measure(fresh, form.values(), form.cleaned_data["version"], request.user, form.cleaned_data["seen_at"] or timezone.now())
+            services.save_measure(
+                fresh,
+                form.values(),
+                form.cleaned_data["version"],
+                request.user,
+                form.cleaned_data["seen_at"] or timezone.now(),
+            )
         except services.StaleEdit as error:
             conflict = _stale_message(request, error)
-            form.add_error(None, _("Not saved: someone else saved this measure after you opened the form. Their changes are shown below; reload the page and enter yours again."))
+            form.add_error(
+                None,
+                _(
+                    "Not saved: someone else saved this measure after you opened the form. Their changes are shown below; reload the page and enter yours again."
+                ),
+            )
         else:
             messages.success(request, _("The measure has been saved."))
             return redirect("steering-measure", key)
-    return render(request, "steering/measure_edit.html", {"measure": measure, "form": form, "conflict": conflict})
+    return render(
+        request, "steering/measure_edit.html", {"measure": measure, "form": form, "conflict": conflict}
+    )
 
 
 @require_POST
@@ -174,7 +238,9 @@ def measure_delete(request, key):
     measure = get_object_or_404(m.Measure.objects.select_related("field_of_action__concept"), key=key)
     require(can_delete_measure(request.user, measure))
     services.delete_measure(measure, request.user)
-    messages.success(request, _("The measure %(key)s has been deleted; it can be restored from the bin.") % {"key": key})
+    messages.success(
+        request, _("The measure %(key)s has been deleted; it can be restored from the bin.") % {"key": key}
+    )
     return redirect("steering-dashboard")
 
 
@@ -203,7 +269,12 @@ def measure_restore(request, pk):
 def body_page(request, key):
     require(can_read_all(request.user))
     body = get_object_or_404(m.Body, key=key)
-    meetings = m.Meeting.objects.filter(Q(body=body) | Q(other_bodies=body)).distinct().prefetch_related("decisions").order_by("-date")
+    meetings = (
+        m.Meeting.objects.filter(Q(body=body) | Q(other_bodies=body))
+        .distinct()
+        .prefetch_related("decisions")
+        .order_by("-date")
+    )
     return render(request, "steering/body.html", {"body": body, "meetings": list(meetings)})
 
 
@@ -211,8 +282,14 @@ def body_page(request, key):
 
 
 def _next_steps(request, concept):
-    steps = m.NextStep.objects.filter(measure__field_of_action__concept=concept).select_related("measure__field_of_action")
-    field, who, show = request.GET.get("hf", ""), request.GET.get("wer", "").strip(), request.GET.get("zeige", "offen")
+    steps = m.NextStep.objects.filter(measure__field_of_action__concept=concept).select_related(
+        "measure__field_of_action"
+    )
+    field, who, show = (
+        request.GET.get("hf", ""),
+        request.GET.get("wer", "").strip(),
+        request.GET.get("zeige", "offen"),
+    )
     if field:
         steps = steps.filter(measure__field_of_action__code=field)
     if who:
@@ -221,7 +298,11 @@ def _next_steps(request, concept):
         steps = steps.filter(done=False)
     elif show == "ueberfaellig":
         steps = steps.filter(done=False, due_date__lt=timezone.localdate())
-    return steps.order_by(F("due_date").asc(nulls_last=True), "measure__key", "order"), {"hf": field, "wer": who, "zeige": show}
+    return steps.order_by(F("due_date").asc(nulls_last=True), "measure__key", "order"), {
+        "hf": field,
+        "wer": who,
+        "zeige": show,
+    }
 
 
 @member_required
@@ -229,10 +310,17 @@ def next_steps(request):
     require(can_read_all(request.user))
     concept = _concept(request)
     steps, filters = _next_steps(request, concept)
-    return render(request, "steering/next_steps.html", {
-        "steps": list(steps), "filters": filters, "fields": list(concept.fields_of_action.order_by("order")),
-        "today": timezone.localdate(), "query": request.GET.urlencode(),
-    })
+    return render(
+        request,
+        "steering/next_steps.html",
+        {
+            "steps": list(steps),
+            "filters": filters,
+            "fields": list(concept.fields_of_action.order_by("order")),
+            "today": timezone.localdate(),
+            "query": request.GET.urlencode(),
+        },
+    )
 
 
 @member_required
@@ -242,13 +330,27 @@ def next_steps_export(request, fmt):
         raise Http404
     steps, _filters = _next_steps(request, _concept(request))
     header = [_("Measure"), _("Field of action"), _("Next step"), _("Due date"), _("Responsible"), _("Done")]
-    rows = [[s.measure.key, s.measure.field_of_action.code, s.text, s.due_date, s.responsible or s.measure.lead_unit,
-             _("yes") if s.done else _("no")] for s in steps]
+    rows = [
+        [
+            s.measure.key,
+            s.measure.field_of_action.code,
+            s.text,
+            s.due_date,
+            s.responsible or s.measure.lead_unit,
+            _("yes") if s.done else _("no"),
+        ]
+        for s in steps
+    ]
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, delimiter=";")
         writer.writerow(header)
-        writer.writerows([[*map(safe_text, r[:3]), r[3].strftime("%d.%m.%Y") if r[3] else "", *map(safe_text, r[4:])] for r in rows])
+        writer.writerows(
+            [
+                [*map(safe_text, r[:3]), r[3].strftime("%d.%m.%Y") if r[3] else "", *map(safe_text, r[4:])]
+                for r in rows
+            ]
+        )
         response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
     else:
         book = openpyxl.Workbook()
@@ -258,7 +360,10 @@ def next_steps_export(request, fmt):
             append_row(sheet, r)
         buffer = io.BytesIO()
         book.save(buffer)
-        response = HttpResponse(buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response = HttpResponse(
+            buffer.getvalue(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
     response["Content-Disposition"] = f'attachment; filename="naechste-schritte.{fmt}"'
     return response
 
@@ -269,8 +374,11 @@ def next_steps_export(request, fmt):
 @member_required
 def my_tasks(request):
     updates = list(
-        StatusUpdate.objects.filter(cycle__state=ReportingCycle.State.OPEN, measure__owners__user=request.user)
-        .select_related("cycle", "measure").order_by("cycle__deadline", "measure_key")
+        StatusUpdate.objects.filter(
+            cycle__state=ReportingCycle.State.OPEN, measure__owners__user=request.user
+        )
+        .select_related("cycle", "measure")
+        .order_by("cycle__deadline", "measure_key")
     )
     return render(request, "steering/tasks.html", {"updates": updates})
 
@@ -284,33 +392,58 @@ def cycle_list(request):
         require(is_ki(request.user))
         if form.is_valid():
             try:
-                cycle = services.open_cycle(concept, form.cleaned_data["title"], form.cleaned_data["reporting_date"],
-                                            form.cleaned_data["deadline"], request.user, request.build_absolute_uri("/")[:-1])
+                cycle = services.open_cycle(
+                    concept,
+                    form.cleaned_data["title"],
+                    form.cleaned_data["reporting_date"],
+                    form.cleaned_data["deadline"],
+                    request.user,
+                    request.build_absolute_uri("/")[:-1],
+                )
             except logic.TransitionError as error:
                 form.add_error(None, str(error))
             else:
-                messages.success(request, _("The reporting cycle has been opened; the owners have been informed."))
+                messages.success(
+                    request, _("The reporting cycle has been opened; the owners have been informed.")
+                )
                 return redirect("steering-cycle", cycle.key)
-    cycles = ReportingCycle.objects.filter(concept=concept).select_related("snapshot", "opened_by", "approved_by")
-    return render(request, "steering/cycles.html", {"cycles": list(cycles), "form": form, "can_open": is_ki(request.user)})
+    cycles = ReportingCycle.objects.filter(concept=concept).select_related(
+        "snapshot", "opened_by", "approved_by"
+    )
+    return render(
+        request,
+        "steering/cycles.html",
+        {"cycles": list(cycles), "form": form, "can_open": is_ki(request.user)},
+    )
 
 
 @member_required
 def cycle_page(request, key):
     require(can_read_all(request.user))
     cycle = get_object_or_404(ReportingCycle.objects.select_related("concept", "snapshot"), key=key)
-    updates = list(cycle.updates.select_related("measure__field_of_action", "submitted_by").order_by("measure_key"))
+    updates = list(
+        cycle.updates.select_related("measure__field_of_action", "submitted_by").order_by("measure_key")
+    )
     counts = {}
     for u in updates:
         counts[u.state] = counts.get(u.state, 0) + 1
     states = [(value, label, counts.get(value, 0)) for value, label in StatusUpdate.State.choices]
-    history = labelled(Change.objects.filter(cycle=cycle).select_related("user", "cycle").order_by("-at", "-pk")[:1000])
-    return render(request, "steering/cycle.html", {
-        "cycle": cycle, "updates": updates, "states": states, "history": history,
-        "can_approve": is_reviewer(request.user) and cycle.state == ReportingCycle.State.OPEN,
-        "ready": bool(updates) and counts.get(StatusUpdate.State.ACCEPTED, 0) == len(updates),
-        "is_ki": is_ki(request.user),
-    })
+    history = labelled(
+        Change.objects.filter(cycle=cycle).select_related("user", "cycle").order_by("-at", "-pk")[:1000]
+    )
+    return render(
+        request,
+        "steering/cycle.html",
+        {
+            "cycle": cycle,
+            "updates": updates,
+            "states": states,
+            "history": history,
+            "can_approve": is_reviewer(request.user) and cycle.state == ReportingCycle.State.OPEN,
+            "ready": bool(updates) and counts.get(StatusUpdate.State.ACCEPTED, 0) == len(updates),
+            "is_ki": is_ki(request.user),
+        },
+    )
 
 
 @require_POST
@@ -323,14 +456,21 @@ def cycle_approve(request, key):
     except logic.TransitionError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, _("The reporting cycle has been approved; snapshot %(number)d has been frozen.") % {"number": cycle.snapshot.number})
+        messages.success(
+            request,
+            _("The reporting cycle has been approved; snapshot %(number)d has been frozen.")
+            % {"number": cycle.snapshot.number},
+        )
     return redirect("steering-cycle", key)
 
 
 def _update(key, measure_key):
     return get_object_or_404(
-        StatusUpdate.objects.select_related("cycle", "measure__field_of_action", "submitted_by", "reviewed_by"),
-        cycle__key=key, measure_key=measure_key,
+        StatusUpdate.objects.select_related(
+            "cycle", "measure__field_of_action", "submitted_by", "reviewed_by"
+        ),
+        cycle__key=key,
+        measure_key=measure_key,
     )
 
 
@@ -338,28 +478,56 @@ def _update(key, measure_key):
 def update_form(request, key, measure_key):
     update = _update(key, measure_key)
     require(can_submit(request.user, update) or can_read_all(request.user))
-    editable = can_submit(request.user, update) and update.cycle.state == ReportingCycle.State.OPEN and update.state != StatusUpdate.State.ACCEPTED
-    form = StatusUpdateForm(request.POST or None, instance=update, initial={"version": update.version, "seen_at": timezone.now()})
+    editable = (
+        can_submit(request.user, update)
+        and update.cycle.state == ReportingCycle.State.OPEN
+        and update.state != StatusUpdate.State.ACCEPTED
+    )
+    form = StatusUpdateForm(
+        request.POST or None, instance=update, initial={"version": update.version, "seen_at": timezone.now()}
+    )
     conflict = []
     if request.method == "POST":
         require(editable)
         if form.is_valid():
             fresh = _update(key, measure_key)
             try:
-                services.submit_update(fresh, form.values(), form.cleaned_data["version"], request.user, form.cleaned_data["seen_at"])
+                services.submit_update(
+                    fresh,
+                    form.values(),
+                    form.cleaned_data["version"],
+                    request.user,
+                    form.cleaned_data["seen_at"],
+                )
             except services.StaleEdit as error:
                 conflict = _stale_message(request, error)
-                form.add_error(None, _("Not sent: someone else saved this status update after you opened the form. Their changes are shown below; reload the page and enter yours again."))
+                form.add_error(
+                    None,
+                    _(
+                        "Not sent: someone else saved this status update after you opened the form. Their changes are shown below; reload the page and enter yours again."
+                    ),
+                )
             except logic.TransitionError as error:
                 form.add_error(None, str(error))
             else:
-                messages.success(request, _("Thank you: the status update has been sent to the KI for review."))
+                messages.success(
+                    request, _("Thank you: the status update has been sent to the KI for review.")
+                )
                 return redirect("steering-update", key, measure_key)
     history = labelled(_history("status_update", [f"{key}/{measure_key}"]))
     review = ReviewForm() if is_ki(request.user) and update.state == StatusUpdate.State.SUBMITTED else None
-    return render(request, "steering/update.html", {
-        "update": update, "form": form, "editable": editable, "conflict": conflict, "review": review, "history": history,
-    })
+    return render(
+        request,
+        "steering/update.html",
+        {
+            "update": update,
+            "form": form,
+            "editable": editable,
+            "conflict": conflict,
+            "review": review,
+            "history": history,
+        },
+    )
 
 
 @require_POST
@@ -370,12 +538,18 @@ def update_review(request, key, measure_key):
     form = ReviewForm(request.POST)
     if form.is_valid():
         try:
-            services.review_update(update, form.cleaned_data["decision"] == "accept", form.cleaned_data["comment"], request.user)
+            services.review_update(
+                update, form.cleaned_data["decision"] == "accept", form.cleaned_data["comment"], request.user
+            )
         except logic.TransitionError as error:
             messages.error(request, str(error))
         else:
-            messages.success(request, _("The status update has been accepted.") if form.cleaned_data["decision"] == "accept"
-                             else _("The status update has been returned to the owner."))
+            messages.success(
+                request,
+                _("The status update has been accepted.")
+                if form.cleaned_data["decision"] == "accept"
+                else _("The status update has been returned to the owner."),
+            )
             return redirect("steering-cycle", key)
     else:
         for errors in form.errors.values():
@@ -397,7 +571,10 @@ def _upload_dir() -> Path:
 def cycle_export(request, key):
     require(is_ki(request.user))
     cycle = get_object_or_404(ReportingCycle, key=key)
-    response = HttpResponse(spreadsheet.export_xlsx(cycle), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response = HttpResponse(
+        spreadsheet.export_xlsx(cycle),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
     response["Content-Disposition"] = f'attachment; filename="sachstand-{cycle.key}.xlsx"'
     return response
 
@@ -416,12 +593,17 @@ def cycle_import(request, key):
         if not path.exists():
             raise Http404
         try:
-            count = spreadsheet.apply(cycle, spreadsheet.plan(cycle, spreadsheet.read_rows(path.read_bytes())), request.user)
+            count = spreadsheet.apply(
+                cycle, spreadsheet.plan(cycle, spreadsheet.read_rows(path.read_bytes())), request.user
+            )
         except (spreadsheet.SheetError, logic.TransitionError) as error:
             messages.error(request, str(error))
             return redirect("steering-cycle-import", key)
         path.unlink(missing_ok=True)
-        messages.success(request, _("%(count)d status updates have been taken over from the spreadsheet.") % {"count": count})
+        messages.success(
+            request,
+            _("%(count)d status updates have been taken over from the spreadsheet.") % {"count": count},
+        )
         return redirect("steering-cycle", key)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data["file"].read()
@@ -432,6 +614,8 @@ def cycle_import(request, key):
         else:
             token = secrets.token_urlsafe(16)
             (_upload_dir() / f"{token}.xlsx").write_bytes(data)
-    return render(request, "steering/import.html", {"cycle": cycle, "form": form, "plan": the_plan, "token": token,
-                                                    "columns": logic.COLUMNS})
-
+    return render(
+        request,
+        "steering/import.html",
+        {"cycle": cycle, "form": form, "plan": the_plan, "token": token, "columns": logic.COLUMNS},
+    )

@@ -6,410 +6,1199 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Body',
+            name="Body",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=64, unique=True, validators=[django.core.validators.RegexValidator('^[A-Za-z0-9][A-Za-z0-9_.\\-]*$', "Use letters, digits, '-', '_' and '.' only, starting with a letter or digit.")], verbose_name='key')),
-                ('name', models.CharField(max_length=300, verbose_name='name')),
-                ('kind', models.CharField(choices=[('staff_unit', 'staff unit (Stabsstelle)'), ('controlling_group', 'controlling group'), ('expert_group', 'expert group (Fachgruppe)'), ('executive_board', 'executive board (Verwaltungsvorstand)'), ('council_committee', 'council or committee'), ('working_group', 'working group'), ('conference', 'conference'), ('other', 'other')], max_length=30, verbose_name='kind')),
-                ('role', models.TextField(blank=True, verbose_name='role in steering')),
-                ('rhythm', models.CharField(blank=True, max_length=200, verbose_name='meeting rhythm')),
-                ('members', models.TextField(blank=True, verbose_name='members')),
-                ('order', models.PositiveIntegerField(default=0, verbose_name='order')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "key",
+                    models.CharField(
+                        max_length=64,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Za-z0-9][A-Za-z0-9_.\\-]*$",
+                                "Use letters, digits, '-', '_' and '.' only, starting with a letter or digit.",
+                            )
+                        ],
+                        verbose_name="key",
+                    ),
+                ),
+                ("name", models.CharField(max_length=300, verbose_name="name")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("staff_unit", "staff unit (Stabsstelle)"),
+                            ("controlling_group", "controlling group"),
+                            ("expert_group", "expert group (Fachgruppe)"),
+                            ("executive_board", "executive board (Verwaltungsvorstand)"),
+                            ("council_committee", "council or committee"),
+                            ("working_group", "working group"),
+                            ("conference", "conference"),
+                            ("other", "other"),
+                        ],
+                        max_length=30,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("role", models.TextField(blank=True, verbose_name="role in steering")),
+                ("rhythm", models.CharField(blank=True, max_length=200, verbose_name="meeting rhythm")),
+                ("members", models.TextField(blank=True, verbose_name="members")),
+                ("order", models.PositiveIntegerField(default=0, verbose_name="order")),
             ],
             options={
-                'verbose_name': 'body',
-                'verbose_name_plural': 'bodies',
-                'ordering': ['order', 'key'],
+                "verbose_name": "body",
+                "verbose_name_plural": "bodies",
+                "ordering": ["order", "key"],
             },
         ),
         migrations.CreateModel(
-            name='Concept',
+            name="Concept",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=64, unique=True, validators=[django.core.validators.RegexValidator('^[A-Za-z0-9][A-Za-z0-9_.\\-]*$', "Use letters, digits, '-', '_' and '.' only, starting with a letter or digit.")], verbose_name='key')),
-                ('title', models.CharField(max_length=300, verbose_name='title')),
-                ('status', models.CharField(choices=[('draft', 'draft'), ('adopted', 'adopted'), ('superseded', 'superseded')], default='draft', max_length=20, verbose_name='status')),
-                ('resolution_date', models.DateField(blank=True, null=True, verbose_name='date of council resolution')),
-                ('resolution_reference', models.CharField(blank=True, max_length=100, verbose_name='council document number (Vorlage)')),
-                ('valid_from', models.DateField(blank=True, null=True, verbose_name='valid from')),
-                ('valid_until', models.DateField(blank=True, null=True, verbose_name='valid until')),
-                ('summary', models.TextField(blank=True, verbose_name='summary')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "key",
+                    models.CharField(
+                        max_length=64,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Za-z0-9][A-Za-z0-9_.\\-]*$",
+                                "Use letters, digits, '-', '_' and '.' only, starting with a letter or digit.",
+                            )
+                        ],
+                        verbose_name="key",
+                    ),
+                ),
+                ("title", models.CharField(max_length=300, verbose_name="title")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "draft"), ("adopted", "adopted"), ("superseded", "superseded")],
+                        default="draft",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "resolution_date",
+                    models.DateField(blank=True, null=True, verbose_name="date of council resolution"),
+                ),
+                (
+                    "resolution_reference",
+                    models.CharField(
+                        blank=True, max_length=100, verbose_name="council document number (Vorlage)"
+                    ),
+                ),
+                ("valid_from", models.DateField(blank=True, null=True, verbose_name="valid from")),
+                ("valid_until", models.DateField(blank=True, null=True, verbose_name="valid until")),
+                ("summary", models.TextField(blank=True, verbose_name="summary")),
+                ("note", models.TextField(blank=True, verbose_name="note")),
             ],
             options={
-                'verbose_name': 'integration concept',
-                'verbose_name_plural': 'integration concepts',
+                "verbose_name": "integration concept",
+                "verbose_name_plural": "integration concepts",
             },
         ),
         migrations.CreateModel(
-            name='Dimension',
+            name="Dimension",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=64, unique=True, validators=[django.core.validators.RegexValidator('^[A-Za-z0-9][A-Za-z0-9_.\\-]*$', "Use letters, digits, '-', '_' and '.' only, starting with a letter or digit.")], verbose_name='key')),
-                ('label', models.CharField(max_length=300, verbose_name='label')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "key",
+                    models.CharField(
+                        max_length=64,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Za-z0-9][A-Za-z0-9_.\\-]*$",
+                                "Use letters, digits, '-', '_' and '.' only, starting with a letter or digit.",
+                            )
+                        ],
+                        verbose_name="key",
+                    ),
+                ),
+                ("label", models.CharField(max_length=300, verbose_name="label")),
             ],
             options={
-                'verbose_name': 'dimension',
-                'verbose_name_plural': 'dimensions',
-                'ordering': ['key'],
+                "verbose_name": "dimension",
+                "verbose_name_plural": "dimensions",
+                "ordering": ["key"],
             },
         ),
         migrations.CreateModel(
-            name='Municipality',
+            name="Municipality",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=64, unique=True, validators=[django.core.validators.RegexValidator('^[A-Za-z0-9][A-Za-z0-9_.\\-]*$', "Use letters, digits, '-', '_' and '.' only, starting with a letter or digit.")], verbose_name='key')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('ags', models.CharField(help_text='Amtlicher Gemeindeschlüssel, 8 digits, e.g. 05316000.', max_length=8, unique=True, validators=[django.core.validators.RegexValidator('^\\d{8}$', 'The AGS has exactly 8 digits.')], verbose_name='AGS')),
-                ('ars', models.CharField(blank=True, max_length=12, verbose_name='ARS')),
-                ('state', models.CharField(blank=True, max_length=100, verbose_name='federal state')),
-                ('website', models.URLField(blank=True, verbose_name='website')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "key",
+                    models.CharField(
+                        max_length=64,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Za-z0-9][A-Za-z0-9_.\\-]*$",
+                                "Use letters, digits, '-', '_' and '.' only, starting with a letter or digit.",
+                            )
+                        ],
+                        verbose_name="key",
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "ags",
+                    models.CharField(
+                        help_text="Amtlicher Gemeindeschlüssel, 8 digits, e.g. 05316000.",
+                        max_length=8,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator("^\\d{8}$", "The AGS has exactly 8 digits.")
+                        ],
+                        verbose_name="AGS",
+                    ),
+                ),
+                ("ars", models.CharField(blank=True, max_length=12, verbose_name="ARS")),
+                ("state", models.CharField(blank=True, max_length=100, verbose_name="federal state")),
+                ("website", models.URLField(blank=True, verbose_name="website")),
+                ("note", models.TextField(blank=True, verbose_name="note")),
             ],
             options={
-                'verbose_name': 'municipality',
-                'verbose_name_plural': 'municipalities',
+                "verbose_name": "municipality",
+                "verbose_name_plural": "municipalities",
             },
         ),
         migrations.CreateModel(
-            name='Source',
+            name="Source",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=64, unique=True, validators=[django.core.validators.RegexValidator('^[A-Za-z0-9][A-Za-z0-9_.\\-]*$', "Use letters, digits, '-', '_' and '.' only, starting with a letter or digit.")], verbose_name='key')),
-                ('publisher', models.CharField(max_length=300, verbose_name='publisher')),
-                ('title', models.CharField(max_length=500, verbose_name='title')),
-                ('table_code', models.CharField(blank=True, help_text='E.g. 12531-0043.', max_length=100, verbose_name='table code')),
-                ('url', models.URLField(blank=True, max_length=500, verbose_name='URL')),
-                ('licence', models.CharField(blank=True, max_length=200, verbose_name='licence')),
-                ('retrieved_on', models.DateField(blank=True, null=True, verbose_name='retrieved on')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "key",
+                    models.CharField(
+                        max_length=64,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Za-z0-9][A-Za-z0-9_.\\-]*$",
+                                "Use letters, digits, '-', '_' and '.' only, starting with a letter or digit.",
+                            )
+                        ],
+                        verbose_name="key",
+                    ),
+                ),
+                ("publisher", models.CharField(max_length=300, verbose_name="publisher")),
+                ("title", models.CharField(max_length=500, verbose_name="title")),
+                (
+                    "table_code",
+                    models.CharField(
+                        blank=True, help_text="E.g. 12531-0043.", max_length=100, verbose_name="table code"
+                    ),
+                ),
+                ("url", models.URLField(blank=True, max_length=500, verbose_name="URL")),
+                ("licence", models.CharField(blank=True, max_length=200, verbose_name="licence")),
+                ("retrieved_on", models.DateField(blank=True, null=True, verbose_name="retrieved on")),
+                ("note", models.TextField(blank=True, verbose_name="note")),
             ],
             options={
-                'verbose_name': 'source',
-                'verbose_name_plural': 'sources',
-                'ordering': ['key'],
+                "verbose_name": "source",
+                "verbose_name_plural": "sources",
+                "ordering": ["key"],
             },
         ),
         migrations.CreateModel(
-            name='Area',
+            name="Area",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=64, unique=True, validators=[django.core.validators.RegexValidator('^[A-Za-z0-9][A-Za-z0-9_.\\-]*$', "Use letters, digits, '-', '_' and '.' only, starting with a letter or digit.")], verbose_name='key')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('kind', models.CharField(choices=[('country', 'country'), ('state', 'federal state'), ('region', 'administrative region'), ('county', 'county or county-free city'), ('municipality', 'municipality'), ('city_district', 'city district (Stadtbezirk)'), ('quarter', 'quarter (Stadtteil)'), ('statistical', 'statistical area')], max_length=20, verbose_name='kind')),
-                ('code', models.CharField(blank=True, help_text='AGS, Kreis code or official district number.', max_length=20, verbose_name='official code')),
-                ('is_comparison', models.BooleanField(default=False, help_text='E.g. the federal state or Germany, shown for comparison.', verbose_name='comparison area')),
-                ('order', models.PositiveIntegerField(default=0, verbose_name='order')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='core.area', verbose_name='part of')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "key",
+                    models.CharField(
+                        max_length=64,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Za-z0-9][A-Za-z0-9_.\\-]*$",
+                                "Use letters, digits, '-', '_' and '.' only, starting with a letter or digit.",
+                            )
+                        ],
+                        verbose_name="key",
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("country", "country"),
+                            ("state", "federal state"),
+                            ("region", "administrative region"),
+                            ("county", "county or county-free city"),
+                            ("municipality", "municipality"),
+                            ("city_district", "city district (Stadtbezirk)"),
+                            ("quarter", "quarter (Stadtteil)"),
+                            ("statistical", "statistical area"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        blank=True,
+                        help_text="AGS, Kreis code or official district number.",
+                        max_length=20,
+                        verbose_name="official code",
+                    ),
+                ),
+                (
+                    "is_comparison",
+                    models.BooleanField(
+                        default=False,
+                        help_text="E.g. the federal state or Germany, shown for comparison.",
+                        verbose_name="comparison area",
+                    ),
+                ),
+                ("order", models.PositiveIntegerField(default=0, verbose_name="order")),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="core.area",
+                        verbose_name="part of",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'area',
-                'verbose_name_plural': 'areas',
-                'ordering': ['order', 'key'],
+                "verbose_name": "area",
+                "verbose_name_plural": "areas",
+                "ordering": ["order", "key"],
             },
         ),
         migrations.CreateModel(
-            name='FieldOfAction',
+            name="FieldOfAction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(help_text='Letter of the field of action, e.g. C.', max_length=4, validators=[django.core.validators.RegexValidator('^[A-Z][0-9]?$', 'A capital letter, optionally followed by a digit.')], verbose_name='code')),
-                ('title', models.CharField(max_length=300, verbose_name='title')),
-                ('is_priority', models.BooleanField(default=False, verbose_name='prioritised')),
-                ('order', models.PositiveIntegerField(default=0, verbose_name='order')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('easy_language', models.TextField(blank=True, verbose_name='text in easy-to-read German (Leichte Sprache)')),
-                ('concept', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='fields_of_action', to='core.concept', verbose_name='concept')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        help_text="Letter of the field of action, e.g. C.",
+                        max_length=4,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Z][0-9]?$", "A capital letter, optionally followed by a digit."
+                            )
+                        ],
+                        verbose_name="code",
+                    ),
+                ),
+                ("title", models.CharField(max_length=300, verbose_name="title")),
+                ("is_priority", models.BooleanField(default=False, verbose_name="prioritised")),
+                ("order", models.PositiveIntegerField(default=0, verbose_name="order")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                (
+                    "easy_language",
+                    models.TextField(
+                        blank=True, verbose_name="text in easy-to-read German (Leichte Sprache)"
+                    ),
+                ),
+                (
+                    "concept",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="fields_of_action",
+                        to="core.concept",
+                        verbose_name="concept",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'field of action',
-                'verbose_name_plural': 'fields of action',
-                'ordering': ['concept', 'order', 'code'],
+                "verbose_name": "field of action",
+                "verbose_name_plural": "fields of action",
+                "ordering": ["concept", "order", "code"],
             },
         ),
         migrations.CreateModel(
-            name='ContactPoint',
+            name="ContactPoint",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=64, unique=True, validators=[django.core.validators.RegexValidator('^[A-Za-z0-9][A-Za-z0-9_.\\-]*$', "Use letters, digits, '-', '_' and '.' only, starting with a letter or digit.")], verbose_name='key')),
-                ('name', models.CharField(max_length=300, verbose_name='name')),
-                ('organisation', models.CharField(blank=True, max_length=300, verbose_name='organisation')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('street', models.CharField(blank=True, max_length=300, verbose_name='street')),
-                ('postcode', models.CharField(blank=True, max_length=10, verbose_name='postcode')),
-                ('city', models.CharField(blank=True, max_length=200, verbose_name='city')),
-                ('phone', models.CharField(blank=True, max_length=100, verbose_name='phone')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='e-mail')),
-                ('website', models.URLField(blank=True, max_length=500, verbose_name='website')),
-                ('opening_hours', models.TextField(blank=True, verbose_name='opening hours')),
-                ('languages', models.JSONField(blank=True, default=list, verbose_name='languages spoken')),
-                ('barrier_free', models.CharField(blank=True, choices=[('', 'unknown'), ('yes', 'barrier-free'), ('partial', 'partly barrier-free'), ('no', 'not barrier-free')], max_length=10, verbose_name='barrier-free access')),
-                ('published', models.BooleanField(default=True, verbose_name='published')),
-                ('sources', models.TextField(blank=True, verbose_name='sources')),
-                ('note', models.TextField(blank=True, verbose_name='internal note')),
-                ('area', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='contact_points', to='core.area', verbose_name='district')),
-                ('fields_of_action', models.ManyToManyField(blank=True, related_name='contact_points', to='core.fieldofaction', verbose_name='fields of action')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "key",
+                    models.CharField(
+                        max_length=64,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Za-z0-9][A-Za-z0-9_.\\-]*$",
+                                "Use letters, digits, '-', '_' and '.' only, starting with a letter or digit.",
+                            )
+                        ],
+                        verbose_name="key",
+                    ),
+                ),
+                ("name", models.CharField(max_length=300, verbose_name="name")),
+                ("organisation", models.CharField(blank=True, max_length=300, verbose_name="organisation")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                ("street", models.CharField(blank=True, max_length=300, verbose_name="street")),
+                ("postcode", models.CharField(blank=True, max_length=10, verbose_name="postcode")),
+                ("city", models.CharField(blank=True, max_length=200, verbose_name="city")),
+                ("phone", models.CharField(blank=True, max_length=100, verbose_name="phone")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="e-mail")),
+                ("website", models.URLField(blank=True, max_length=500, verbose_name="website")),
+                ("opening_hours", models.TextField(blank=True, verbose_name="opening hours")),
+                ("languages", models.JSONField(blank=True, default=list, verbose_name="languages spoken")),
+                (
+                    "barrier_free",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "unknown"),
+                            ("yes", "barrier-free"),
+                            ("partial", "partly barrier-free"),
+                            ("no", "not barrier-free"),
+                        ],
+                        max_length=10,
+                        verbose_name="barrier-free access",
+                    ),
+                ),
+                ("published", models.BooleanField(default=True, verbose_name="published")),
+                ("sources", models.TextField(blank=True, verbose_name="sources")),
+                ("note", models.TextField(blank=True, verbose_name="internal note")),
+                (
+                    "area",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="contact_points",
+                        to="core.area",
+                        verbose_name="district",
+                    ),
+                ),
+                (
+                    "fields_of_action",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="contact_points",
+                        to="core.fieldofaction",
+                        verbose_name="fields of action",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'contact point',
-                'verbose_name_plural': 'contact points',
-                'ordering': ['name', 'key'],
+                "verbose_name": "contact point",
+                "verbose_name_plural": "contact points",
+                "ordering": ["name", "key"],
             },
         ),
         migrations.CreateModel(
-            name='Indicator',
+            name="Indicator",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=64, unique=True, validators=[django.core.validators.RegexValidator('^[A-Za-z0-9][A-Za-z0-9_.\\-]*$', "Use letters, digits, '-', '_' and '.' only, starting with a letter or digit.")], verbose_name='key')),
-                ('title', models.CharField(max_length=500, verbose_name='title')),
-                ('short_title', models.CharField(blank=True, max_length=200, verbose_name='short title')),
-                ('definition', models.TextField(blank=True, verbose_name='definition')),
-                ('unit', models.CharField(max_length=100, verbose_name='unit')),
-                ('kind', models.CharField(choices=[('count', 'count'), ('share', 'share (%)'), ('rate', 'rate'), ('amount', 'amount')], default='count', max_length=10, verbose_name='kind')),
-                ('decimals', models.PositiveSmallIntegerField(default=0, validators=[django.core.validators.MaxValueValidator(6)], verbose_name='decimals')),
-                ('population_concept', models.CharField(blank=True, choices=[('', 'not applicable'), ('total_population', 'total population'), ('foreign_register', 'foreign nationals (population register)'), ('foreign_azr', 'foreign nationals (Central Register of Foreigners, AZR)'), ('foreign_or_dual', 'foreign or dual nationals (population register)'), ('migration_background', 'migration background (Zensus 2011 / Mikrozensus)'), ('immigration_history', 'immigration history (since 2023)'), ('refugees', 'refugees by residence status'), ('newcomers', 'newly arrived immigrants')], max_length=30, verbose_name='population concept')),
-                ('rhythm_months', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='expected update rhythm (months)')),
-                ('order', models.PositiveIntegerField(default=0, verbose_name='order')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('denominator', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.indicator', verbose_name='denominator')),
-                ('dimensions', models.ManyToManyField(blank=True, related_name='indicators', to='core.dimension', verbose_name='dimensions')),
-                ('fields_of_action', models.ManyToManyField(blank=True, related_name='indicators', to='core.fieldofaction', verbose_name='fields of action')),
-                ('numerator', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.indicator', verbose_name='numerator')),
-                ('source', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='indicators', to='core.source', verbose_name='source')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "key",
+                    models.CharField(
+                        max_length=64,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Za-z0-9][A-Za-z0-9_.\\-]*$",
+                                "Use letters, digits, '-', '_' and '.' only, starting with a letter or digit.",
+                            )
+                        ],
+                        verbose_name="key",
+                    ),
+                ),
+                ("title", models.CharField(max_length=500, verbose_name="title")),
+                ("short_title", models.CharField(blank=True, max_length=200, verbose_name="short title")),
+                ("definition", models.TextField(blank=True, verbose_name="definition")),
+                ("unit", models.CharField(max_length=100, verbose_name="unit")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("count", "count"),
+                            ("share", "share (%)"),
+                            ("rate", "rate"),
+                            ("amount", "amount"),
+                        ],
+                        default="count",
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "decimals",
+                    models.PositiveSmallIntegerField(
+                        default=0,
+                        validators=[django.core.validators.MaxValueValidator(6)],
+                        verbose_name="decimals",
+                    ),
+                ),
+                (
+                    "population_concept",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "not applicable"),
+                            ("total_population", "total population"),
+                            ("foreign_register", "foreign nationals (population register)"),
+                            ("foreign_azr", "foreign nationals (Central Register of Foreigners, AZR)"),
+                            ("foreign_or_dual", "foreign or dual nationals (population register)"),
+                            ("migration_background", "migration background (Zensus 2011 / Mikrozensus)"),
+                            ("immigration_history", "immigration history (since 2023)"),
+                            ("refugees", "refugees by residence status"),
+                            ("newcomers", "newly arrived immigrants"),
+                        ],
+                        max_length=30,
+                        verbose_name="population concept",
+                    ),
+                ),
+                (
+                    "rhythm_months",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="expected update rhythm (months)"
+                    ),
+                ),
+                ("order", models.PositiveIntegerField(default=0, verbose_name="order")),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                (
+                    "denominator",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.indicator",
+                        verbose_name="denominator",
+                    ),
+                ),
+                (
+                    "dimensions",
+                    models.ManyToManyField(
+                        blank=True, related_name="indicators", to="core.dimension", verbose_name="dimensions"
+                    ),
+                ),
+                (
+                    "fields_of_action",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="indicators",
+                        to="core.fieldofaction",
+                        verbose_name="fields of action",
+                    ),
+                ),
+                (
+                    "numerator",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.indicator",
+                        verbose_name="numerator",
+                    ),
+                ),
+                (
+                    "source",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="indicators",
+                        to="core.source",
+                        verbose_name="source",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'indicator',
-                'verbose_name_plural': 'indicators',
-                'ordering': ['order', 'key'],
+                "verbose_name": "indicator",
+                "verbose_name_plural": "indicators",
+                "ordering": ["order", "key"],
             },
         ),
         migrations.CreateModel(
-            name='Goal',
+            name="Goal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=64, unique=True, validators=[django.core.validators.RegexValidator('^[A-Za-z0-9][A-Za-z0-9_.\\-]*$', "Use letters, digits, '-', '_' and '.' only, starting with a letter or digit.")], verbose_name='key')),
-                ('title', models.CharField(max_length=500, verbose_name='title')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('target_value', models.DecimalField(blank=True, decimal_places=6, max_digits=20, null=True, verbose_name='target value')),
-                ('target_date', models.DateField(blank=True, null=True, verbose_name='target date')),
-                ('order', models.PositiveIntegerField(default=0, verbose_name='order')),
-                ('field_of_action', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='goals', to='core.fieldofaction', verbose_name='field of action')),
-                ('indicators', models.ManyToManyField(blank=True, related_name='goals', to='core.indicator', verbose_name='indicators')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "key",
+                    models.CharField(
+                        max_length=64,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Za-z0-9][A-Za-z0-9_.\\-]*$",
+                                "Use letters, digits, '-', '_' and '.' only, starting with a letter or digit.",
+                            )
+                        ],
+                        verbose_name="key",
+                    ),
+                ),
+                ("title", models.CharField(max_length=500, verbose_name="title")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                (
+                    "target_value",
+                    models.DecimalField(
+                        blank=True, decimal_places=6, max_digits=20, null=True, verbose_name="target value"
+                    ),
+                ),
+                ("target_date", models.DateField(blank=True, null=True, verbose_name="target date")),
+                ("order", models.PositiveIntegerField(default=0, verbose_name="order")),
+                (
+                    "field_of_action",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="goals",
+                        to="core.fieldofaction",
+                        verbose_name="field of action",
+                    ),
+                ),
+                (
+                    "indicators",
+                    models.ManyToManyField(
+                        blank=True, related_name="goals", to="core.indicator", verbose_name="indicators"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'goal',
-                'verbose_name_plural': 'goals',
-                'ordering': ['field_of_action', 'order', 'key'],
+                "verbose_name": "goal",
+                "verbose_name_plural": "goals",
+                "ordering": ["field_of_action", "order", "key"],
             },
         ),
         migrations.CreateModel(
-            name='Measure',
+            name="Measure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=64, unique=True, validators=[django.core.validators.RegexValidator('^[A-Za-z0-9][A-Za-z0-9_.\\-]*$', "Use letters, digits, '-', '_' and '.' only, starting with a letter or digit.")], verbose_name='key')),
-                ('title', models.CharField(max_length=500, verbose_name='title')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('lead_unit', models.CharField(blank=True, max_length=300, verbose_name='lead unit (Federführung)')),
-                ('partners', models.TextField(blank=True, verbose_name='partners')),
-                ('programme', models.CharField(blank=True, max_length=300, verbose_name='programme / funding')),
-                ('start_date', models.DateField(blank=True, null=True, verbose_name='start')),
-                ('end_date', models.DateField(blank=True, null=True, verbose_name='end')),
-                ('status', models.CharField(choices=[('unknown', 'unknown'), ('planned', 'planned'), ('preparing', 'in preparation'), ('in_progress', 'in progress'), ('delayed', 'delayed'), ('completed', 'completed'), ('established', 'established (permanent)'), ('on_hold', 'on hold'), ('discontinued', 'discontinued')], default='unknown', max_length=20, verbose_name='status')),
-                ('progress', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MaxValueValidator(100)], verbose_name='progress (%)')),
-                ('traffic_light', models.CharField(blank=True, choices=[('green', 'green: on track'), ('yellow', 'yellow: at risk'), ('red', 'red: off track')], max_length=10, verbose_name='traffic light')),
-                ('traffic_light_reason', models.TextField(blank=True, verbose_name='reason for the traffic light')),
-                ('results', models.TextField(blank=True, verbose_name='results')),
-                ('obstacles', models.TextField(blank=True, verbose_name='obstacles')),
-                ('participants', models.PositiveIntegerField(blank=True, null=True, verbose_name='participants')),
-                ('staff', models.DecimalField(blank=True, decimal_places=2, max_digits=8, null=True, validators=[django.core.validators.MinValueValidator(0)], verbose_name='staff (full-time equivalents)')),
-                ('hours', models.PositiveIntegerField(blank=True, null=True, verbose_name='hours')),
-                ('cost', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, validators=[django.core.validators.MinValueValidator(0)], verbose_name='cost (EUR)')),
-                ('funding', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, validators=[django.core.validators.MinValueValidator(0)], verbose_name='third-party funding (EUR)')),
-                ('effect', models.TextField(blank=True, verbose_name='effect')),
-                ('order', models.PositiveIntegerField(default=0, verbose_name='order')),
-                ('note', models.TextField(blank=True, verbose_name='internal note')),
-                ('field_of_action', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='measures', to='core.fieldofaction', verbose_name='field of action')),
-                ('goals', models.ManyToManyField(blank=True, related_name='measures', to='core.goal', verbose_name='goals')),
-                ('indicators', models.ManyToManyField(blank=True, related_name='measures', to='core.indicator', verbose_name='indicators')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "key",
+                    models.CharField(
+                        max_length=64,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Za-z0-9][A-Za-z0-9_.\\-]*$",
+                                "Use letters, digits, '-', '_' and '.' only, starting with a letter or digit.",
+                            )
+                        ],
+                        verbose_name="key",
+                    ),
+                ),
+                ("title", models.CharField(max_length=500, verbose_name="title")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                (
+                    "lead_unit",
+                    models.CharField(blank=True, max_length=300, verbose_name="lead unit (Federführung)"),
+                ),
+                ("partners", models.TextField(blank=True, verbose_name="partners")),
+                (
+                    "programme",
+                    models.CharField(blank=True, max_length=300, verbose_name="programme / funding"),
+                ),
+                ("start_date", models.DateField(blank=True, null=True, verbose_name="start")),
+                ("end_date", models.DateField(blank=True, null=True, verbose_name="end")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("unknown", "unknown"),
+                            ("planned", "planned"),
+                            ("preparing", "in preparation"),
+                            ("in_progress", "in progress"),
+                            ("delayed", "delayed"),
+                            ("completed", "completed"),
+                            ("established", "established (permanent)"),
+                            ("on_hold", "on hold"),
+                            ("discontinued", "discontinued"),
+                        ],
+                        default="unknown",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "progress",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[django.core.validators.MaxValueValidator(100)],
+                        verbose_name="progress (%)",
+                    ),
+                ),
+                (
+                    "traffic_light",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("green", "green: on track"),
+                            ("yellow", "yellow: at risk"),
+                            ("red", "red: off track"),
+                        ],
+                        max_length=10,
+                        verbose_name="traffic light",
+                    ),
+                ),
+                (
+                    "traffic_light_reason",
+                    models.TextField(blank=True, verbose_name="reason for the traffic light"),
+                ),
+                ("results", models.TextField(blank=True, verbose_name="results")),
+                ("obstacles", models.TextField(blank=True, verbose_name="obstacles")),
+                (
+                    "participants",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="participants"),
+                ),
+                (
+                    "staff",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=8,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="staff (full-time equivalents)",
+                    ),
+                ),
+                ("hours", models.PositiveIntegerField(blank=True, null=True, verbose_name="hours")),
+                (
+                    "cost",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=14,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="cost (EUR)",
+                    ),
+                ),
+                (
+                    "funding",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=14,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="third-party funding (EUR)",
+                    ),
+                ),
+                ("effect", models.TextField(blank=True, verbose_name="effect")),
+                ("order", models.PositiveIntegerField(default=0, verbose_name="order")),
+                ("note", models.TextField(blank=True, verbose_name="internal note")),
+                (
+                    "field_of_action",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="measures",
+                        to="core.fieldofaction",
+                        verbose_name="field of action",
+                    ),
+                ),
+                (
+                    "goals",
+                    models.ManyToManyField(
+                        blank=True, related_name="measures", to="core.goal", verbose_name="goals"
+                    ),
+                ),
+                (
+                    "indicators",
+                    models.ManyToManyField(
+                        blank=True, related_name="measures", to="core.indicator", verbose_name="indicators"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'measure',
-                'verbose_name_plural': 'measures',
-                'ordering': ['field_of_action__order', 'order', 'key'],
+                "verbose_name": "measure",
+                "verbose_name_plural": "measures",
+                "ordering": ["field_of_action__order", "order", "key"],
             },
         ),
         migrations.CreateModel(
-            name='Meeting',
+            name="Meeting",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=64, unique=True, validators=[django.core.validators.RegexValidator('^[A-Za-z0-9][A-Za-z0-9_.\\-]*$', "Use letters, digits, '-', '_' and '.' only, starting with a letter or digit.")], verbose_name='key')),
-                ('date', models.DateField(verbose_name='date')),
-                ('title', models.CharField(max_length=300, verbose_name='title')),
-                ('kind', models.CharField(choices=[('meeting', 'meeting'), ('workshop', 'workshop'), ('presentation', 'presentation')], default='meeting', max_length=20, verbose_name='kind')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('body', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='meetings', to='core.body', verbose_name='body')),
-                ('other_bodies', models.ManyToManyField(blank=True, related_name='joint_meetings', to='core.body', verbose_name='further bodies taking part')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "key",
+                    models.CharField(
+                        max_length=64,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Za-z0-9][A-Za-z0-9_.\\-]*$",
+                                "Use letters, digits, '-', '_' and '.' only, starting with a letter or digit.",
+                            )
+                        ],
+                        verbose_name="key",
+                    ),
+                ),
+                ("date", models.DateField(verbose_name="date")),
+                ("title", models.CharField(max_length=300, verbose_name="title")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("meeting", "meeting"),
+                            ("workshop", "workshop"),
+                            ("presentation", "presentation"),
+                        ],
+                        default="meeting",
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                (
+                    "body",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="meetings",
+                        to="core.body",
+                        verbose_name="body",
+                    ),
+                ),
+                (
+                    "other_bodies",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="joint_meetings",
+                        to="core.body",
+                        verbose_name="further bodies taking part",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'meeting',
-                'verbose_name_plural': 'meetings',
-                'ordering': ['-date', 'key'],
+                "verbose_name": "meeting",
+                "verbose_name_plural": "meetings",
+                "ordering": ["-date", "key"],
             },
         ),
         migrations.CreateModel(
-            name='Decision',
+            name="Decision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.TextField(verbose_name='outcome or decision')),
-                ('order', models.PositiveIntegerField(default=0, verbose_name='order')),
-                ('meeting', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='decisions', to='core.meeting', verbose_name='meeting')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("text", models.TextField(verbose_name="outcome or decision")),
+                ("order", models.PositiveIntegerField(default=0, verbose_name="order")),
+                (
+                    "meeting",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="decisions",
+                        to="core.meeting",
+                        verbose_name="meeting",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'outcome or decision',
-                'verbose_name_plural': 'outcomes and decisions',
-                'ordering': ['meeting', 'order'],
+                "verbose_name": "outcome or decision",
+                "verbose_name_plural": "outcomes and decisions",
+                "ordering": ["meeting", "order"],
             },
         ),
         migrations.AddField(
-            model_name='concept',
-            name='municipality',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='core.municipality', verbose_name='municipality'),
+            model_name="concept",
+            name="municipality",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                to="core.municipality",
+                verbose_name="municipality",
+            ),
         ),
         migrations.CreateModel(
-            name='NextStep',
+            name="NextStep",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=64, validators=[django.core.validators.RegexValidator('^[A-Za-z0-9][A-Za-z0-9_.\\-]*$', "Use letters, digits, '-', '_' and '.' only, starting with a letter or digit.")], verbose_name='key')),
-                ('text', models.TextField(verbose_name='next step')),
-                ('responsible', models.CharField(blank=True, max_length=300, verbose_name='responsible')),
-                ('due_date', models.DateField(blank=True, null=True, verbose_name='due date')),
-                ('done', models.BooleanField(default=False, verbose_name='done')),
-                ('order', models.PositiveIntegerField(default=0, verbose_name='order')),
-                ('measure', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='next_steps', to='core.measure', verbose_name='measure')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "key",
+                    models.CharField(
+                        max_length=64,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Za-z0-9][A-Za-z0-9_.\\-]*$",
+                                "Use letters, digits, '-', '_' and '.' only, starting with a letter or digit.",
+                            )
+                        ],
+                        verbose_name="key",
+                    ),
+                ),
+                ("text", models.TextField(verbose_name="next step")),
+                ("responsible", models.CharField(blank=True, max_length=300, verbose_name="responsible")),
+                ("due_date", models.DateField(blank=True, null=True, verbose_name="due date")),
+                ("done", models.BooleanField(default=False, verbose_name="done")),
+                ("order", models.PositiveIntegerField(default=0, verbose_name="order")),
+                (
+                    "measure",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="next_steps",
+                        to="core.measure",
+                        verbose_name="measure",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'next step',
-                'verbose_name_plural': 'next steps',
-                'ordering': ['measure', 'order', 'key'],
+                "verbose_name": "next step",
+                "verbose_name_plural": "next steps",
+                "ordering": ["measure", "order", "key"],
             },
         ),
         migrations.CreateModel(
-            name='Observation',
+            name="Observation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference_date', models.DateField(verbose_name='reference date (Stichtag)')),
-                ('dims', models.JSONField(blank=True, default=dict, verbose_name='disaggregation')),
-                ('dim_key', models.CharField(blank=True, editable=False, max_length=500)),
-                ('value', models.DecimalField(blank=True, decimal_places=6, max_digits=20, null=True, verbose_name='value')),
-                ('flag', models.CharField(blank=True, choices=[('', 'no symbol'), ('-', '- nothing (exactly zero)'), ('.', '. secret or unknown'), ('x', 'x not applicable'), ('...', '... not yet available'), ('/', '/ too uncertain'), ('()', '() limited reliability'), ('p', 'p provisional'), ('r', 'r revised')], max_length=3, verbose_name='symbol')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='observations', to='core.area', verbose_name='area')),
-                ('indicator', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='observations', to='core.indicator', verbose_name='indicator')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reference_date", models.DateField(verbose_name="reference date (Stichtag)")),
+                ("dims", models.JSONField(blank=True, default=dict, verbose_name="disaggregation")),
+                ("dim_key", models.CharField(blank=True, editable=False, max_length=500)),
+                (
+                    "value",
+                    models.DecimalField(
+                        blank=True, decimal_places=6, max_digits=20, null=True, verbose_name="value"
+                    ),
+                ),
+                (
+                    "flag",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "no symbol"),
+                            ("-", "- nothing (exactly zero)"),
+                            (".", ". secret or unknown"),
+                            ("x", "x not applicable"),
+                            ("...", "... not yet available"),
+                            ("/", "/ too uncertain"),
+                            ("()", "() limited reliability"),
+                            ("p", "p provisional"),
+                            ("r", "r revised"),
+                        ],
+                        max_length=3,
+                        verbose_name="symbol",
+                    ),
+                ),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="observations",
+                        to="core.area",
+                        verbose_name="area",
+                    ),
+                ),
+                (
+                    "indicator",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="observations",
+                        to="core.indicator",
+                        verbose_name="indicator",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'observation',
-                'verbose_name_plural': 'observations',
-                'ordering': ['indicator', 'area', 'reference_date', 'dim_key'],
+                "verbose_name": "observation",
+                "verbose_name_plural": "observations",
+                "ordering": ["indicator", "area", "reference_date", "dim_key"],
             },
         ),
         migrations.CreateModel(
-            name='StrategicGoal',
+            name="StrategicGoal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=64, unique=True, validators=[django.core.validators.RegexValidator('^[A-Za-z0-9][A-Za-z0-9_.\\-]*$', "Use letters, digits, '-', '_' and '.' only, starting with a letter or digit.")], verbose_name='key')),
-                ('title', models.CharField(max_length=300, verbose_name='title')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('fields_of_action', models.ManyToManyField(blank=True, related_name='strategic_goals', to='core.fieldofaction', verbose_name='fields of action')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='core.municipality', verbose_name='municipality')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "key",
+                    models.CharField(
+                        max_length=64,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Za-z0-9][A-Za-z0-9_.\\-]*$",
+                                "Use letters, digits, '-', '_' and '.' only, starting with a letter or digit.",
+                            )
+                        ],
+                        verbose_name="key",
+                    ),
+                ),
+                ("title", models.CharField(max_length=300, verbose_name="title")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                (
+                    "fields_of_action",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="strategic_goals",
+                        to="core.fieldofaction",
+                        verbose_name="fields of action",
+                    ),
+                ),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="core.municipality",
+                        verbose_name="municipality",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'strategic administration goal',
-                'verbose_name_plural': 'strategic administration goals',
-                'ordering': ['key'],
+                "verbose_name": "strategic administration goal",
+                "verbose_name_plural": "strategic administration goals",
+                "ordering": ["key"],
             },
         ),
         migrations.AddField(
-            model_name='measure',
-            name='strategic_goals',
-            field=models.ManyToManyField(blank=True, related_name='measures', to='core.strategicgoal', verbose_name='strategic administration goals'),
+            model_name="measure",
+            name="strategic_goals",
+            field=models.ManyToManyField(
+                blank=True,
+                related_name="measures",
+                to="core.strategicgoal",
+                verbose_name="strategic administration goals",
+            ),
         ),
         migrations.AddField(
-            model_name='goal',
-            name='strategic_goals',
-            field=models.ManyToManyField(blank=True, related_name='goals', to='core.strategicgoal', verbose_name='strategic administration goals'),
+            model_name="goal",
+            name="strategic_goals",
+            field=models.ManyToManyField(
+                blank=True,
+                related_name="goals",
+                to="core.strategicgoal",
+                verbose_name="strategic administration goals",
+            ),
         ),
         migrations.CreateModel(
-            name='DimensionValue',
+            name="DimensionValue",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=64, validators=[django.core.validators.RegexValidator('^[A-Za-z0-9][A-Za-z0-9_.\\-]*$', "Use letters, digits, '-', '_' and '.' only, starting with a letter or digit.")], verbose_name='key')),
-                ('label', models.CharField(max_length=300, verbose_name='label')),
-                ('is_total', models.BooleanField(default=False, verbose_name='total')),
-                ('order', models.PositiveIntegerField(default=0, verbose_name='order')),
-                ('dimension', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='values', to='core.dimension', verbose_name='dimension')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "key",
+                    models.CharField(
+                        max_length=64,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Za-z0-9][A-Za-z0-9_.\\-]*$",
+                                "Use letters, digits, '-', '_' and '.' only, starting with a letter or digit.",
+                            )
+                        ],
+                        verbose_name="key",
+                    ),
+                ),
+                ("label", models.CharField(max_length=300, verbose_name="label")),
+                ("is_total", models.BooleanField(default=False, verbose_name="total")),
+                ("order", models.PositiveIntegerField(default=0, verbose_name="order")),
+                (
+                    "dimension",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="values",
+                        to="core.dimension",
+                        verbose_name="dimension",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'dimension value',
-                'verbose_name_plural': 'dimension values',
-                'ordering': ['dimension', 'order', 'key'],
-                'constraints': [models.UniqueConstraint(fields=('dimension', 'key'), name='dimension_value_key_unique')],
+                "verbose_name": "dimension value",
+                "verbose_name_plural": "dimension values",
+                "ordering": ["dimension", "order", "key"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("dimension", "key"), name="dimension_value_key_unique")
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='fieldofaction',
-            constraint=models.UniqueConstraint(fields=('concept', 'code'), name='field_of_action_code_unique_per_concept'),
+            model_name="fieldofaction",
+            constraint=models.UniqueConstraint(
+                fields=("concept", "code"), name="field_of_action_code_unique_per_concept"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='nextstep',
-            constraint=models.UniqueConstraint(fields=('measure', 'key'), name='next_step_key_unique_per_measure'),
+            model_name="nextstep",
+            constraint=models.UniqueConstraint(
+                fields=("measure", "key"), name="next_step_key_unique_per_measure"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='observation',
-            constraint=models.UniqueConstraint(fields=('indicator', 'area', 'reference_date', 'dim_key'), name='observation_unique_per_key'),
+            model_name="observation",
+            constraint=models.UniqueConstraint(
+                fields=("indicator", "area", "reference_date", "dim_key"), name="observation_unique_per_key"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='observation',
-            constraint=models.CheckConstraint(condition=models.Q(('value__isnull', False), models.Q(('flag__in', ['', '()', 'p', 'r']), _negated=True), _connector='OR'), name='observation_value_or_symbol', violation_error_message='An observation needs a value or a symbol that stands for a missing value.'),
+            model_name="observation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("value__isnull", False),
+                    models.Q(("flag__in", ["", "()", "p", "r"]), _negated=True),
+                    _connector="OR",
+                ),
+                name="observation_value_or_symbol",
+                violation_error_message="An observation needs a value or a symbol that stands for a missing value.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='observation',
-            constraint=models.CheckConstraint(condition=models.Q(('value__isnull', True), ('flag__in', ['', '()', 'p', 'r']), _connector='OR'), name='observation_symbol_without_value', violation_error_message='This symbol stands for a missing value; the value must be empty.'),
+            model_name="observation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("value__isnull", True), ("flag__in", ["", "()", "p", "r"]), _connector="OR"
+                ),
+                name="observation_symbol_without_value",
+                violation_error_message="This symbol stands for a missing value; the value must be empty.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='indicator',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('denominator__isnull', True), ('numerator__isnull', True)), models.Q(('denominator__isnull', False), ('numerator__isnull', False)), _connector='OR'), name='indicator_numerator_and_denominator_together', violation_error_message='A derived indicator needs both numerator and denominator.'),
+            model_name="indicator",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("denominator__isnull", True), ("numerator__isnull", True)),
+                    models.Q(("denominator__isnull", False), ("numerator__isnull", False)),
+                    _connector="OR",
+                ),
+                name="indicator_numerator_and_denominator_together",
+                violation_error_message="A derived indicator needs both numerator and denominator.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='measure',
-            constraint=models.CheckConstraint(condition=models.Q(('progress__isnull', True), ('progress__lte', 100), _connector='OR'), name='measure_progress_at_most_100'),
+            model_name="measure",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("progress__isnull", True), ("progress__lte", 100), _connector="OR"),
+                name="measure_progress_at_most_100",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='measure',
-            constraint=models.CheckConstraint(condition=models.Q(('traffic_light__in', ['', 'green']), models.Q(('traffic_light_reason', ''), _negated=True), _connector='OR'), name='measure_traffic_light_reason_required', violation_error_message='A yellow or red traffic light needs a reason.'),
+            model_name="measure",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("traffic_light__in", ["", "green"]),
+                    models.Q(("traffic_light_reason", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="measure_traffic_light_reason_required",
+                violation_error_message="A yellow or red traffic light needs a reason.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='measure',
-            constraint=models.CheckConstraint(condition=models.Q(('start_date__isnull', True), ('end_date__isnull', True), ('end_date__gte', models.F('start_date')), _connector='OR'), name='measure_end_not_before_start', violation_error_message='The end must not lie before the start.'),
+            model_name="measure",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("start_date__isnull", True),
+                    ("end_date__isnull", True),
+                    ("end_date__gte", models.F("start_date")),
+                    _connector="OR",
+                ),
+                name="measure_end_not_before_start",
+                violation_error_message="The end must not lie before the start.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='measure',
-            constraint=models.CheckConstraint(condition=models.Q(('staff__gte', 0), ('staff__isnull', True), _connector='OR'), name='measure_staff_not_negative'),
+            model_name="measure",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("staff__gte", 0), ("staff__isnull", True), _connector="OR"),
+                name="measure_staff_not_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='measure',
-            constraint=models.CheckConstraint(condition=models.Q(('cost__gte', 0), ('cost__isnull', True), _connector='OR'), name='measure_cost_not_negative'),
+            model_name="measure",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("cost__gte", 0), ("cost__isnull", True), _connector="OR"),
+                name="measure_cost_not_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='measure',
-            constraint=models.CheckConstraint(condition=models.Q(('funding__gte', 0), ('funding__isnull', True), _connector='OR'), name='measure_funding_not_negative'),
+            model_name="measure",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("funding__gte", 0), ("funding__isnull", True), _connector="OR"),
+                name="measure_funding_not_negative",
+            ),
         ),
     ]

@@ -6,77 +6,210 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0001_initial'),
+        ("core", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveField(
-            model_name='observation',
-            name='dims',
+            model_name="observation",
+            name="dims",
         ),
         migrations.AlterField(
-            model_name='observation',
-            name='dim_key',
-            field=models.CharField(blank=True, help_text='Dimension and value pairs, e.g. altersgruppe=0-64|geschlecht=w; empty: no breakdown.', max_length=500, verbose_name='disaggregation'),
+            model_name="observation",
+            name="dim_key",
+            field=models.CharField(
+                blank=True,
+                help_text="Dimension and value pairs, e.g. altersgruppe=0-64|geschlecht=w; empty: no breakdown.",
+                max_length=500,
+                verbose_name="disaggregation",
+            ),
         ),
         migrations.AlterField(
-            model_name='observation',
-            name='indicator',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='observations', to='core.indicator', verbose_name='indicator'),
+            model_name="observation",
+            name="indicator",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="observations",
+                to="core.indicator",
+                verbose_name="indicator",
+            ),
         ),
         migrations.CreateModel(
-            name='ImportRecord',
+            name="ImportRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file_name', models.CharField(max_length=500, verbose_name='file name')),
-                ('sha256', models.CharField(max_length=64, verbose_name='SHA-256')),
-                ('format', models.CharField(max_length=20, verbose_name='format')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='imported at')),
-                ('rows_new', models.PositiveIntegerField(default=0, verbose_name='new rows')),
-                ('rows_changed', models.PositiveIntegerField(default=0, verbose_name='changed rows')),
-                ('rows_unchanged', models.PositiveIntegerField(default=0, verbose_name='unchanged rows')),
-                ('warnings', models.JSONField(blank=True, default=list, verbose_name='warnings')),
-                ('previous', models.JSONField(blank=True, default=dict, editable=False)),
-                ('status', models.CharField(choices=[('applied', 'applied'), ('rolled_back', 'rolled back')], default='applied', max_length=20, verbose_name='status')),
-                ('rolled_back_at', models.DateTimeField(blank=True, null=True, verbose_name='rolled back at')),
-                ('indicators', models.ManyToManyField(blank=True, related_name='+', to='core.indicator', verbose_name='indicators')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='user')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("file_name", models.CharField(max_length=500, verbose_name="file name")),
+                ("sha256", models.CharField(max_length=64, verbose_name="SHA-256")),
+                ("format", models.CharField(max_length=20, verbose_name="format")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="imported at")),
+                ("rows_new", models.PositiveIntegerField(default=0, verbose_name="new rows")),
+                ("rows_changed", models.PositiveIntegerField(default=0, verbose_name="changed rows")),
+                ("rows_unchanged", models.PositiveIntegerField(default=0, verbose_name="unchanged rows")),
+                ("warnings", models.JSONField(blank=True, default=list, verbose_name="warnings")),
+                ("previous", models.JSONField(blank=True, default=dict, editable=False)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("applied", "applied"), ("rolled_back", "rolled back")],
+                        default="applied",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "rolled_back_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="rolled back at"),
+                ),
+                (
+                    "indicators",
+                    models.ManyToManyField(
+                        blank=True, related_name="+", to="core.indicator", verbose_name="indicators"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'import',
-                'verbose_name_plural': 'imports',
-                'ordering': ['-created_at', '-pk'],
+                "verbose_name": "import",
+                "verbose_name_plural": "imports",
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.AddField(
-            model_name='observation',
-            name='import_record',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='observations', to='core.importrecord', verbose_name='written by import'),
+            model_name="observation",
+            name="import_record",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="observations",
+                to="core.importrecord",
+                verbose_name="written by import",
+            ),
         ),
         migrations.CreateModel(
-            name='ValidationRule',
+            name="ValidationRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('part_sum', 'part sum: total = sum of parts'), ('area_sum', 'area sum: area = sum of its sub-areas'), ('product', 'product: value = dimension value × other indicator'), ('range', 'range'), ('jump', 'change from the previous reference date')], max_length=20, verbose_name='kind')),
-                ('severity', models.CharField(choices=[('error', 'error'), ('warning', 'warning')], default='error', max_length=10, verbose_name='severity')),
-                ('dimension', models.CharField(blank=True, max_length=64, verbose_name='dimension')),
-                ('total', models.CharField(blank=True, help_text='Dimension value of the total, or area key for area sums.', max_length=64, verbose_name='total')),
-                ('parts', models.JSONField(blank=True, default=list, help_text='Empty: all other values.', verbose_name='parts')),
-                ('min_value', models.DecimalField(blank=True, decimal_places=6, max_digits=20, null=True, verbose_name='minimum')),
-                ('max_value', models.DecimalField(blank=True, decimal_places=6, max_digits=20, null=True, verbose_name='maximum')),
-                ('percent', models.DecimalField(blank=True, decimal_places=2, max_digits=8, null=True, verbose_name='largest change (%)')),
-                ('tolerance', models.DecimalField(decimal_places=6, default=0, help_text='Allowed deviation, e.g. for rounding by the publisher.', max_digits=20, verbose_name='tolerance')),
-                ('order', models.PositiveIntegerField(default=0, verbose_name='order')),
-                ('indicator', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rules', to='core.indicator', verbose_name='indicator')),
-                ('other_indicator', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.indicator', verbose_name='other indicator')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("part_sum", "part sum: total = sum of parts"),
+                            ("area_sum", "area sum: area = sum of its sub-areas"),
+                            ("product", "product: value = dimension value × other indicator"),
+                            ("range", "range"),
+                            ("jump", "change from the previous reference date"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "severity",
+                    models.CharField(
+                        choices=[("error", "error"), ("warning", "warning")],
+                        default="error",
+                        max_length=10,
+                        verbose_name="severity",
+                    ),
+                ),
+                ("dimension", models.CharField(blank=True, max_length=64, verbose_name="dimension")),
+                (
+                    "total",
+                    models.CharField(
+                        blank=True,
+                        help_text="Dimension value of the total, or area key for area sums.",
+                        max_length=64,
+                        verbose_name="total",
+                    ),
+                ),
+                (
+                    "parts",
+                    models.JSONField(
+                        blank=True, default=list, help_text="Empty: all other values.", verbose_name="parts"
+                    ),
+                ),
+                (
+                    "min_value",
+                    models.DecimalField(
+                        blank=True, decimal_places=6, max_digits=20, null=True, verbose_name="minimum"
+                    ),
+                ),
+                (
+                    "max_value",
+                    models.DecimalField(
+                        blank=True, decimal_places=6, max_digits=20, null=True, verbose_name="maximum"
+                    ),
+                ),
+                (
+                    "percent",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=8,
+                        null=True,
+                        verbose_name="largest change (%)",
+                    ),
+                ),
+                (
+                    "tolerance",
+                    models.DecimalField(
+                        decimal_places=6,
+                        default=0,
+                        help_text="Allowed deviation, e.g. for rounding by the publisher.",
+                        max_digits=20,
+                        verbose_name="tolerance",
+                    ),
+                ),
+                ("order", models.PositiveIntegerField(default=0, verbose_name="order")),
+                (
+                    "indicator",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rules",
+                        to="core.indicator",
+                        verbose_name="indicator",
+                    ),
+                ),
+                (
+                    "other_indicator",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="core.indicator",
+                        verbose_name="other indicator",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'validation rule',
-                'verbose_name_plural': 'validation rules',
-                'ordering': ['indicator', 'order', 'pk'],
+                "verbose_name": "validation rule",
+                "verbose_name_plural": "validation rules",
+                "ordering": ["indicator", "order", "pk"],
             },
         ),
     ]

@@ -4,25 +4,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0002_imports_and_rules'),
+        ("core", "0002_imports_and_rules"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='indicator',
-            name='min_count',
-            field=models.PositiveSmallIntegerField(blank=True, help_text='Counts from 1 up to this number minus one are blocked; empty: project default (3).', null=True, verbose_name='minimum count for publication'),
+            model_name="indicator",
+            name="min_count",
+            field=models.PositiveSmallIntegerField(
+                blank=True,
+                help_text="Counts from 1 up to this number minus one are blocked; empty: project default (3).",
+                null=True,
+                verbose_name="minimum count for publication",
+            ),
         ),
         migrations.AddField(
-            model_name='indicator',
-            name='min_denominator',
-            field=models.PositiveIntegerField(blank=True, help_text="For shares and rates: below this denominator the value is published as '/' (too uncertain).", null=True, verbose_name='minimum denominator'),
+            model_name="indicator",
+            name="min_denominator",
+            field=models.PositiveIntegerField(
+                blank=True,
+                help_text="For shares and rates: below this denominator the value is published as '/' (too uncertain).",
+                null=True,
+                verbose_name="minimum denominator",
+            ),
         ),
         migrations.AddField(
-            model_name='indicator',
-            name='rounding',
-            field=models.PositiveSmallIntegerField(blank=True, help_text='E.g. 5 or 10; empty: no rounding.', null=True, verbose_name='round published values to multiples of'),
+            model_name="indicator",
+            name="rounding",
+            field=models.PositiveSmallIntegerField(
+                blank=True,
+                help_text="E.g. 5 or 10; empty: no rounding.",
+                null=True,
+                verbose_name="round published values to multiples of",
+            ),
         ),
     ]

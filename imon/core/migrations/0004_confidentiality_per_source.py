@@ -4,35 +4,59 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0003_confidentiality_policy'),
+        ("core", "0003_confidentiality_policy"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='indicator',
-            name='small_area_min_count',
-            field=models.PositiveSmallIntegerField(blank=True, help_text='A stricter minimum count for quarters (Stadtteile) and statistical areas; empty: none.', null=True, verbose_name='minimum count in small areas'),
+            model_name="indicator",
+            name="small_area_min_count",
+            field=models.PositiveSmallIntegerField(
+                blank=True,
+                help_text="A stricter minimum count for quarters (Stadtteile) and statistical areas; empty: none.",
+                null=True,
+                verbose_name="minimum count in small areas",
+            ),
         ),
         migrations.AddField(
-            model_name='source',
-            name='min_count',
-            field=models.PositiveSmallIntegerField(blank=True, help_text='Counts from 1 up to this number minus one are blocked; empty: project default (3).', null=True, verbose_name='minimum count for publication'),
+            model_name="source",
+            name="min_count",
+            field=models.PositiveSmallIntegerField(
+                blank=True,
+                help_text="Counts from 1 up to this number minus one are blocked; empty: project default (3).",
+                null=True,
+                verbose_name="minimum count for publication",
+            ),
         ),
         migrations.AddField(
-            model_name='source',
-            name='min_denominator',
-            field=models.PositiveIntegerField(blank=True, help_text="For shares and rates: below this denominator the value is published as '/' (too uncertain).", null=True, verbose_name='minimum denominator'),
+            model_name="source",
+            name="min_denominator",
+            field=models.PositiveIntegerField(
+                blank=True,
+                help_text="For shares and rates: below this denominator the value is published as '/' (too uncertain).",
+                null=True,
+                verbose_name="minimum denominator",
+            ),
         ),
         migrations.AddField(
-            model_name='source',
-            name='rounding',
-            field=models.PositiveSmallIntegerField(blank=True, help_text='E.g. 5 or 10; empty: no rounding.', null=True, verbose_name='round published values to multiples of'),
+            model_name="source",
+            name="rounding",
+            field=models.PositiveSmallIntegerField(
+                blank=True,
+                help_text="E.g. 5 or 10; empty: no rounding.",
+                null=True,
+                verbose_name="round published values to multiples of",
+            ),
         ),
         migrations.AddField(
-            model_name='source',
-            name='small_area_min_count',
-            field=models.PositiveSmallIntegerField(blank=True, help_text='A stricter minimum count for quarters (Stadtteile) and statistical areas; empty: none.', null=True, verbose_name='minimum count in small areas'),
+            model_name="source",
+            name="small_area_min_count",
+            field=models.PositiveSmallIntegerField(
+                blank=True,
+                help_text="A stricter minimum count for quarters (Stadtteile) and statistical areas; empty: none.",
+                null=True,
+                verbose_name="minimum count in small areas",
+            ),
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0004_confidentiality_per_source'),
+        ("core", "0004_confidentiality_per_source"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='measure',
-            name='version',
-            field=models.PositiveIntegerField(default=1, editable=False, verbose_name='version'),
+            model_name="measure",
+            name="version",
+            field=models.PositiveIntegerField(default=1, editable=False, verbose_name="version"),
         ),
     ]

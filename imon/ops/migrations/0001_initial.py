@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,22 +14,62 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='time')),
-                ('kind', models.CharField(choices=[('login', 'login'), ('login_failed', 'failed login'), ('login_locked', 'login refused (locked)'), ('lockout', 'account or address locked'), ('logout', 'logout'), ('permission_denied', 'permission denied'), ('export', 'export of non-public data'), ('download', 'staff download'), ('role_change', 'role or permission change'), ('backup', 'backup'), ('restore', 'restore')], max_length=30, verbose_name='event')),
-                ('username', models.CharField(blank=True, max_length=150, verbose_name='user name')),
-                ('ip', models.GenericIPAddressField(blank=True, null=True, verbose_name='IP address')),
-                ('path', models.CharField(blank=True, max_length=500, verbose_name='address (URL) or command')),
-                ('detail', models.TextField(blank=True, verbose_name='detail')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='user')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="time")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("login", "login"),
+                            ("login_failed", "failed login"),
+                            ("login_locked", "login refused (locked)"),
+                            ("lockout", "account or address locked"),
+                            ("logout", "logout"),
+                            ("permission_denied", "permission denied"),
+                            ("export", "export of non-public data"),
+                            ("download", "staff download"),
+                            ("role_change", "role or permission change"),
+                            ("backup", "backup"),
+                            ("restore", "restore"),
+                        ],
+                        max_length=30,
+                        verbose_name="event",
+                    ),
+                ),
+                ("username", models.CharField(blank=True, max_length=150, verbose_name="user name")),
+                ("ip", models.GenericIPAddressField(blank=True, null=True, verbose_name="IP address")),
+                (
+                    "path",
+                    models.CharField(blank=True, max_length=500, verbose_name="address (URL) or command"),
+                ),
+                ("detail", models.TextField(blank=True, verbose_name="detail")),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'audit event',
-                'verbose_name_plural': 'audit log',
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['kind', 'username', 'created_at'], name='ops_audit_kind_user'), models.Index(fields=['kind', 'ip', 'created_at'], name='ops_audit_kind_ip')],
+                "verbose_name": "audit event",
+                "verbose_name_plural": "audit log",
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["kind", "username", "created_at"], name="ops_audit_kind_user"),
+                    models.Index(fields=["kind", "ip", "created_at"], name="ops_audit_kind_ip"),
+                ],
             },
         ),
     ]

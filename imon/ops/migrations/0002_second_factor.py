@@ -6,30 +6,65 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('ops', '0001_initial'),
+        ("ops", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditevent',
-            name='kind',
-            field=models.CharField(choices=[('login', 'login'), ('login_failed', 'failed login'), ('login_locked', 'login refused (locked)'), ('lockout', 'account or address locked'), ('logout', 'logout'), ('permission_denied', 'permission denied'), ('export', 'export of non-public data'), ('download', 'staff download'), ('role_change', 'role or permission change'), ('otp_enabled', 'second factor set up'), ('otp_disabled', 'second factor removed'), ('password_reset', 'password reset requested'), ('password_changed', 'password changed'), ('backup', 'backup'), ('restore', 'restore')], max_length=30, verbose_name='event'),
+            model_name="auditevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("login", "login"),
+                    ("login_failed", "failed login"),
+                    ("login_locked", "login refused (locked)"),
+                    ("lockout", "account or address locked"),
+                    ("logout", "logout"),
+                    ("permission_denied", "permission denied"),
+                    ("export", "export of non-public data"),
+                    ("download", "staff download"),
+                    ("role_change", "role or permission change"),
+                    ("otp_enabled", "second factor set up"),
+                    ("otp_disabled", "second factor removed"),
+                    ("password_reset", "password reset requested"),
+                    ("password_changed", "password changed"),
+                    ("backup", "backup"),
+                    ("restore", "restore"),
+                ],
+                max_length=30,
+                verbose_name="event",
+            ),
         ),
         migrations.CreateModel(
-            name='TOTPDevice',
+            name="TOTPDevice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('secret', models.CharField(max_length=64, verbose_name='secret')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='set up at')),
-                ('last_step', models.BigIntegerField(blank=True, null=True, verbose_name='last time step used')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='totp_device', to=settings.AUTH_USER_MODEL, verbose_name='user')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("secret", models.CharField(max_length=64, verbose_name="secret")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="set up at")),
+                (
+                    "last_step",
+                    models.BigIntegerField(blank=True, null=True, verbose_name="last time step used"),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="totp_device",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'authenticator app (second factor)',
-                'verbose_name_plural': 'authenticator apps (second factor)',
+                "verbose_name": "authenticator app (second factor)",
+                "verbose_name_plural": "authenticator apps (second factor)",
             },
         ),
     ]

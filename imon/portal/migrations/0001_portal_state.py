@@ -4,22 +4,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='PortalState',
+            name="PortalState",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('contact_points_version', models.PositiveBigIntegerField(default=0, verbose_name='version of the contact points')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "contact_points_version",
+                    models.PositiveBigIntegerField(default=0, verbose_name="version of the contact points"),
+                ),
             ],
             options={
-                'verbose_name': 'portal state',
-                'verbose_name_plural': 'portal state',
+                "verbose_name": "portal state",
+                "verbose_name_plural": "portal state",
             },
         ),
     ]

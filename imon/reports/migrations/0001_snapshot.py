@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,22 +14,37 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Snapshot',
+            name="Snapshot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField(unique=True, verbose_name='number')),
-                ('title', models.CharField(max_length=300, verbose_name='title')),
-                ('reporting_date', models.DateField(verbose_name='reporting date')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('schema_version', models.PositiveSmallIntegerField(verbose_name='schema version')),
-                ('document', models.TextField(verbose_name='document (JSON)')),
-                ('sha256', models.CharField(max_length=64, verbose_name='SHA-256')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField(unique=True, verbose_name="number")),
+                ("title", models.CharField(max_length=300, verbose_name="title")),
+                ("reporting_date", models.DateField(verbose_name="reporting date")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("schema_version", models.PositiveSmallIntegerField(verbose_name="schema version")),
+                ("document", models.TextField(verbose_name="document (JSON)")),
+                ("sha256", models.CharField(max_length=64, verbose_name="SHA-256")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="created by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'snapshot',
-                'verbose_name_plural': 'snapshots',
-                'ordering': ['-number'],
+                "verbose_name": "snapshot",
+                "verbose_name_plural": "snapshots",
+                "ordering": ["-number"],
             },
         ),
     ]

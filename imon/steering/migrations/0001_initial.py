@@ -7,137 +7,426 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0005_measure_version'),
-        ('reports', '0001_snapshot'),
+        ("core", "0005_measure_version"),
+        ("reports", "0001_snapshot"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DeletedMeasure',
+            name="DeletedMeasure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(db_index=True, max_length=64, verbose_name='key')),
-                ('title', models.CharField(max_length=500, verbose_name='title')),
-                ('data', models.JSONField(verbose_name='data')),
-                ('deleted_at', models.DateTimeField(auto_now_add=True, verbose_name='deleted at')),
-                ('restored_at', models.DateTimeField(blank=True, null=True, verbose_name='restored at')),
-                ('deleted_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='deleted by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(db_index=True, max_length=64, verbose_name="key")),
+                ("title", models.CharField(max_length=500, verbose_name="title")),
+                ("data", models.JSONField(verbose_name="data")),
+                ("deleted_at", models.DateTimeField(auto_now_add=True, verbose_name="deleted at")),
+                ("restored_at", models.DateTimeField(blank=True, null=True, verbose_name="restored at")),
+                (
+                    "deleted_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="deleted by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'deleted measure',
-                'verbose_name_plural': 'deleted measures',
-                'ordering': ['-deleted_at'],
+                "verbose_name": "deleted measure",
+                "verbose_name_plural": "deleted measures",
+                "ordering": ["-deleted_at"],
             },
         ),
         migrations.CreateModel(
-            name='ReportingCycle',
+            name="ReportingCycle",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=64, unique=True, verbose_name='key')),
-                ('title', models.CharField(max_length=300, verbose_name='title')),
-                ('reporting_date', models.DateField(verbose_name='reporting date')),
-                ('deadline', models.DateField(verbose_name='deadline for status updates')),
-                ('state', models.CharField(choices=[('open', 'open'), ('closed', 'approved and closed')], default='open', max_length=10, verbose_name='state')),
-                ('opened_at', models.DateTimeField(auto_now_add=True, verbose_name='opened at')),
-                ('approved_at', models.DateTimeField(blank=True, null=True, verbose_name='approved at')),
-                ('approved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='approved by')),
-                ('concept', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cycles', to='core.concept', verbose_name='concept')),
-                ('opened_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='opened by')),
-                ('snapshot', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='reports.snapshot', verbose_name='snapshot')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=64, unique=True, verbose_name="key")),
+                ("title", models.CharField(max_length=300, verbose_name="title")),
+                ("reporting_date", models.DateField(verbose_name="reporting date")),
+                ("deadline", models.DateField(verbose_name="deadline for status updates")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("open", "open"), ("closed", "approved and closed")],
+                        default="open",
+                        max_length=10,
+                        verbose_name="state",
+                    ),
+                ),
+                ("opened_at", models.DateTimeField(auto_now_add=True, verbose_name="opened at")),
+                ("approved_at", models.DateTimeField(blank=True, null=True, verbose_name="approved at")),
+                (
+                    "approved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="approved by",
+                    ),
+                ),
+                (
+                    "concept",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cycles",
+                        to="core.concept",
+                        verbose_name="concept",
+                    ),
+                ),
+                (
+                    "opened_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="opened by",
+                    ),
+                ),
+                (
+                    "snapshot",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="reports.snapshot",
+                        verbose_name="snapshot",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'reporting cycle',
-                'verbose_name_plural': 'reporting cycles',
-                'ordering': ['-reporting_date', '-pk'],
-                'permissions': [('manage_steering', 'Can administer steering (KI)'), ('approve_cycle', 'Can approve reporting cycles (Controlling-Gruppe)'), ('view_steering', 'Can read all steering pages')],
+                "verbose_name": "reporting cycle",
+                "verbose_name_plural": "reporting cycles",
+                "ordering": ["-reporting_date", "-pk"],
+                "permissions": [
+                    ("manage_steering", "Can administer steering (KI)"),
+                    ("approve_cycle", "Can approve reporting cycles (Controlling-Gruppe)"),
+                    ("view_steering", "Can read all steering pages"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='FieldEditor',
+            name="FieldEditor",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('field_of_action', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='editors', to='core.fieldofaction', verbose_name='field of action')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='user')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "field_of_action",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="editors",
+                        to="core.fieldofaction",
+                        verbose_name="field of action",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'field-of-action editor',
-                'verbose_name_plural': 'field-of-action editors',
-                'constraints': [models.UniqueConstraint(fields=('user', 'field_of_action'), name='field_editor_unique')],
+                "verbose_name": "field-of-action editor",
+                "verbose_name_plural": "field-of-action editors",
+                "constraints": [
+                    models.UniqueConstraint(fields=("user", "field_of_action"), name="field_editor_unique")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='MeasureOwner',
+            name="MeasureOwner",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('measure', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='owners', to='core.measure', verbose_name='measure')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='user')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "measure",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="owners",
+                        to="core.measure",
+                        verbose_name="measure",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'measure owner',
-                'verbose_name_plural': 'measure owners',
-                'constraints': [models.UniqueConstraint(fields=('user', 'measure'), name='measure_owner_unique')],
+                "verbose_name": "measure owner",
+                "verbose_name_plural": "measure owners",
+                "constraints": [
+                    models.UniqueConstraint(fields=("user", "measure"), name="measure_owner_unique")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Change',
+            name="Change",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='at')),
-                ('object_type', models.CharField(max_length=20, verbose_name='object type')),
-                ('object_key', models.CharField(max_length=64, verbose_name='object key')),
-                ('action', models.CharField(choices=[('changed', 'changed'), ('created', 'created'), ('deleted', 'deleted'), ('restored', 'restored'), ('opened', 'cycle opened'), ('submitted', 'submitted'), ('accepted', 'accepted'), ('returned', 'returned'), ('approved', 'approved')], default='changed', max_length=10, verbose_name='action')),
-                ('field', models.CharField(blank=True, max_length=100, verbose_name='field')),
-                ('old', models.TextField(blank=True, verbose_name='old value')),
-                ('new', models.TextField(blank=True, verbose_name='new value')),
-                ('user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='by')),
-                ('cycle', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='changes', to='steering.reportingcycle', verbose_name='reporting cycle')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="at")),
+                ("object_type", models.CharField(max_length=20, verbose_name="object type")),
+                ("object_key", models.CharField(max_length=64, verbose_name="object key")),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("changed", "changed"),
+                            ("created", "created"),
+                            ("deleted", "deleted"),
+                            ("restored", "restored"),
+                            ("opened", "cycle opened"),
+                            ("submitted", "submitted"),
+                            ("accepted", "accepted"),
+                            ("returned", "returned"),
+                            ("approved", "approved"),
+                        ],
+                        default="changed",
+                        max_length=10,
+                        verbose_name="action",
+                    ),
+                ),
+                ("field", models.CharField(blank=True, max_length=100, verbose_name="field")),
+                ("old", models.TextField(blank=True, verbose_name="old value")),
+                ("new", models.TextField(blank=True, verbose_name="new value")),
+                (
+                    "user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="by",
+                    ),
+                ),
+                (
+                    "cycle",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="changes",
+                        to="steering.reportingcycle",
+                        verbose_name="reporting cycle",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'change',
-                'verbose_name_plural': 'changes',
-                'ordering': ['-at', '-pk'],
-                'indexes': [models.Index(fields=['object_type', 'object_key'], name='change_object')],
+                "verbose_name": "change",
+                "verbose_name_plural": "changes",
+                "ordering": ["-at", "-pk"],
+                "indexes": [models.Index(fields=["object_type", "object_key"], name="change_object")],
             },
         ),
         migrations.CreateModel(
-            name='StatusUpdate',
+            name="StatusUpdate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('measure_key', models.CharField(max_length=64, verbose_name='measure key')),
-                ('state', models.CharField(choices=[('open', 'waiting for the owner'), ('submitted', 'submitted, waiting for review'), ('returned', 'returned to the owner'), ('accepted', 'accepted')], default='open', max_length=10, verbose_name='state')),
-                ('status', models.CharField(choices=[('unknown', 'unknown'), ('planned', 'planned'), ('preparing', 'in preparation'), ('in_progress', 'in progress'), ('delayed', 'delayed'), ('completed', 'completed'), ('established', 'established (permanent)'), ('on_hold', 'on hold'), ('discontinued', 'discontinued')], default='unknown', max_length=20, verbose_name='status')),
-                ('progress', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MaxValueValidator(100)], verbose_name='progress (%)')),
-                ('traffic_light', models.CharField(blank=True, choices=[('green', 'green: on track'), ('yellow', 'yellow: at risk'), ('red', 'red: off track')], max_length=10, verbose_name='traffic light')),
-                ('traffic_light_reason', models.TextField(blank=True, verbose_name='reason for the traffic light')),
-                ('results', models.TextField(blank=True, verbose_name='results')),
-                ('obstacles', models.TextField(blank=True, verbose_name='obstacles')),
-                ('next_steps', models.JSONField(blank=True, default=list, verbose_name='next steps')),
-                ('participants', models.PositiveIntegerField(blank=True, null=True, verbose_name='participants')),
-                ('staff', models.DecimalField(blank=True, decimal_places=2, max_digits=8, null=True, validators=[django.core.validators.MinValueValidator(0)], verbose_name='staff (full-time equivalents)')),
-                ('hours', models.PositiveIntegerField(blank=True, null=True, verbose_name='hours')),
-                ('cost', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, validators=[django.core.validators.MinValueValidator(0)], verbose_name='cost (EUR)')),
-                ('funding', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, validators=[django.core.validators.MinValueValidator(0)], verbose_name='third-party funding (EUR)')),
-                ('effect', models.TextField(blank=True, verbose_name='effect')),
-                ('submitted_at', models.DateTimeField(blank=True, null=True, verbose_name='submitted at')),
-                ('review_comment', models.TextField(blank=True, verbose_name='comment of the review')),
-                ('reviewed_at', models.DateTimeField(blank=True, null=True, verbose_name='reviewed at')),
-                ('reminded_at', models.DateTimeField(blank=True, null=True, verbose_name='last reminder')),
-                ('version', models.PositiveIntegerField(default=1, verbose_name='version')),
-                ('cycle', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='updates', to='steering.reportingcycle', verbose_name='reporting cycle')),
-                ('measure', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='status_updates', to='core.measure', verbose_name='measure')),
-                ('reviewed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='reviewed by')),
-                ('submitted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='submitted by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("measure_key", models.CharField(max_length=64, verbose_name="measure key")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("open", "waiting for the owner"),
+                            ("submitted", "submitted, waiting for review"),
+                            ("returned", "returned to the owner"),
+                            ("accepted", "accepted"),
+                        ],
+                        default="open",
+                        max_length=10,
+                        verbose_name="state",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("unknown", "unknown"),
+                            ("planned", "planned"),
+                            ("preparing", "in preparation"),
+                            ("in_progress", "in progress"),
+                            ("delayed", "delayed"),
+                            ("completed", "completed"),
+                            ("established", "established (permanent)"),
+                            ("on_hold", "on hold"),
+                            ("discontinued", "discontinued"),
+                        ],
+                        default="unknown",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "progress",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[django.core.validators.MaxValueValidator(100)],
+                        verbose_name="progress (%)",
+                    ),
+                ),
+                (
+                    "traffic_light",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("green", "green: on track"),
+                            ("yellow", "yellow: at risk"),
+                            ("red", "red: off track"),
+                        ],
+                        max_length=10,
+                        verbose_name="traffic light",
+                    ),
+                ),
+                (
+                    "traffic_light_reason",
+                    models.TextField(blank=True, verbose_name="reason for the traffic light"),
+                ),
+                ("results", models.TextField(blank=True, verbose_name="results")),
+                ("obstacles", models.TextField(blank=True, verbose_name="obstacles")),
+                ("next_steps", models.JSONField(blank=True, default=list, verbose_name="next steps")),
+                (
+                    "participants",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="participants"),
+                ),
+                (
+                    "staff",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=8,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="staff (full-time equivalents)",
+                    ),
+                ),
+                ("hours", models.PositiveIntegerField(blank=True, null=True, verbose_name="hours")),
+                (
+                    "cost",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=14,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="cost (EUR)",
+                    ),
+                ),
+                (
+                    "funding",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=14,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="third-party funding (EUR)",
+                    ),
+                ),
+                ("effect", models.TextField(blank=True, verbose_name="effect")),
+                ("submitted_at", models.DateTimeField(blank=True, null=True, verbose_name="submitted at")),
+                ("review_comment", models.TextField(blank=True, verbose_name="comment of the review")),
+                ("reviewed_at", models.DateTimeField(blank=True, null=True, verbose_name="reviewed at")),
+                ("reminded_at", models.DateTimeField(blank=True, null=True, verbose_name="last reminder")),
+                ("version", models.PositiveIntegerField(default=1, verbose_name="version")),
+                (
+                    "cycle",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="updates",
+                        to="steering.reportingcycle",
+                        verbose_name="reporting cycle",
+                    ),
+                ),
+                (
+                    "measure",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="status_updates",
+                        to="core.measure",
+                        verbose_name="measure",
+                    ),
+                ),
+                (
+                    "reviewed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="reviewed by",
+                    ),
+                ),
+                (
+                    "submitted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="submitted by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'status update',
-                'verbose_name_plural': 'status updates',
-                'ordering': ['cycle', 'measure_key'],
-                'constraints': [models.UniqueConstraint(fields=('cycle', 'measure_key'), name='status_update_unique_per_cycle')],
+                "verbose_name": "status update",
+                "verbose_name_plural": "status updates",
+                "ordering": ["cycle", "measure_key"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("cycle", "measure_key"), name="status_update_unique_per_cycle"
+                    )
+                ],
             },
         ),
     ]

@@ -37,7 +37,9 @@ class Command(BaseCommand):
 
         if not Snapshot.objects.exists():  # the published state that the portal shows and reports render
             snapshots.create("1. Umsetzungsbericht", datetime.date(2019, 9, 16))
-            self.stdout.write(_("Snapshot 1 frozen (1. Umsetzungsbericht, 16.09.2019): the portal is at /portal/."))
+            self.stdout.write(
+                _("Snapshot 1 frozen (1. Umsetzungsbericht, 16.09.2019): the portal is at /portal/.")
+            )
         password = create_demo_login()
         if password:
             self.stdout.write(
@@ -46,7 +48,9 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write(
-                _("The demo login '%(user)s' exists already; set a new password with 'imon changepassword %(user)s'.")
+                _(
+                    "The demo login '%(user)s' exists already; set a new password with 'imon changepassword %(user)s'."
+                )
                 % {"user": DEMO_USER}
             )
         if options["no_serve"]:

@@ -16,24 +16,41 @@ class Command(BaseCommand):
         parser.add_argument("out", help=_("target file, or - for standard output"))
         parser.add_argument("--indicator", help=_("only this indicator (key)"))
         parser.add_argument("--area", help=_("only this area (key or AGS)"))
-        parser.add_argument("--format", default=None, choices=exports.FORMATS, help=_("default: from the file extension, else csv"))
-        parser.add_argument("--public", action="store_true", help=_("apply statistical confidentiality (the version for the public)"))
+        parser.add_argument(
+            "--format",
+            default=None,
+            choices=exports.FORMATS,
+            help=_("default: from the file extension, else csv"),
+        )
+        parser.add_argument(
+            "--public",
+            action="store_true",
+            help=_("apply statistical confidentiality (the version for the public)"),
+        )
 
     def handle(self, *args, **options):
         out = options["out"]
         fmt = options["format"] or {".xlsx": "xlsx", ".json": "json"}.get(Path(out).suffix.lower(), "csv")
-        header, rows = exports.table(exports.observations(options["indicator"], options["area"]), public=options["public"])
+        header, rows = exports.table(
+            exports.observations(options["indicator"], options["area"]), public=options["public"]
+        )
         if not rows and (options["indicator"] or options["area"]):
             raise CommandError(_("No observations match the filter."))
         if not options["public"]:
             from imon.ops.audit import record
 
-            record("export", path="imon export-data", detail=f"{out} ({fmt}): {len(rows)} observations, not public")
+            record(
+                "export",
+                path="imon export-data",
+                detail=f"{out} ({fmt}): {len(rows)} observations, not public",
+            )
         if out == "-":
             exports.write(sys.stdout.buffer, fmt, header, rows)
             return None
         target = Path(out)
-        fd, tmp = tempfile.mkstemp(dir=target.parent if str(target.parent) else ".", prefix=f".{target.name}.", suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(
+            dir=target.parent if str(target.parent) else ".", prefix=f".{target.name}.", suffix=".tmp"
+        )
         try:
             with os.fdopen(fd, "wb") as stream:
                 exports.write(stream, fmt, header, rows)

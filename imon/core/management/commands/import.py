@@ -10,17 +10,27 @@ from imon.core.importers import FORMATS, ImportFileError, parse_bytes, read_byte
 
 
 class Command(BaseCommand):
-    help = _("Import a statistics file (GENESIS flat file, own CSV/XLSX, Open SDG, SDMX-CSV, JSON), or roll an import back.")
+    help = _(
+        "Import a statistics file (GENESIS flat file, own CSV/XLSX, Open SDG, SDMX-CSV, JSON), or roll an import back."
+    )
     # Django's system checks (about 0.2 s) belong to `imon check` and `imon migrate`, not to every import.
     requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument("file", nargs="?", help=_("file to import"))
         parser.add_argument("--format", default="auto", choices=("auto", *FORMATS))
-        parser.add_argument("--indicator", help=_("indicator key for files that do not name it (Open SDG, SDMX)"))
-        parser.add_argument("--dry-run", action="store_true", help=_("check and show what would change; write nothing"))
-        parser.add_argument("--replace", action="store_true", help=_("also overwrite conflicting stored values"))
-        parser.add_argument("--rollback", type=int, metavar="ID", help=_("roll back the import with this number"))
+        parser.add_argument(
+            "--indicator", help=_("indicator key for files that do not name it (Open SDG, SDMX)")
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help=_("check and show what would change; write nothing")
+        )
+        parser.add_argument(
+            "--replace", action="store_true", help=_("also overwrite conflicting stored values")
+        )
+        parser.add_argument(
+            "--rollback", type=int, metavar="ID", help=_("roll back the import with this number")
+        )
         parser.add_argument("--list", action="store_true", help=_("list the imports"))
 
     def progress(self, message):

@@ -21,7 +21,9 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--threads", type=int, default=8, help=_("threads per server process"))
         parser.add_argument(
-            "--workers", type=int, default=default_workers(),
+            "--workers",
+            type=int,
+            default=default_workers(),
             help=_("server processes sharing the port (default: one per core, at most 4)"),
         )
 
@@ -36,11 +38,18 @@ def serve(out, host: str, port: int, threads: int = 8, workers: int | None = Non
 
     workers = default_workers() if workers is None else max(1, workers)
     options = dict(
-        threads=threads, ident="Integrationsmonitor", _quiet=not settings.DEBUG,
+        threads=threads,
+        ident="Integrationsmonitor",
+        _quiet=not settings.DEBUG,
         # waitress accepts at most 100 connections by default; clients beyond wait unanswered in the backlog.
-        connection_limit=1000, backlog=1024, **proxy_options(),
+        connection_limit=1000,
+        backlog=1024,
+        **proxy_options(),
     )
-    out.write(_("Integrationsmonitor runs on http://%(host)s:%(port)s/ (stop with Ctrl+C).") % {"host": host, "port": port})
+    out.write(
+        _("Integrationsmonitor runs on http://%(host)s:%(port)s/ (stop with Ctrl+C).")
+        % {"host": host, "port": port}
+    )
     out.flush()
     if workers == 1:
         waitress.serve(application, host=host, port=port, **options)
@@ -94,7 +103,10 @@ def serve_forked(application, host: str, port: int, workers: int, options: dict,
                 break
             children.discard(pid)
             if not stopping:
-                out.write(_("A server process ended unexpectedly (status %(status)s); it is replaced.") % {"status": status})
+                out.write(
+                    _("A server process ended unexpectedly (status %(status)s); it is replaced.")
+                    % {"status": status}
+                )
                 out.flush()
                 time.sleep(0.5)  # no busy loop if workers die at once
                 if not stopping:
@@ -112,6 +124,8 @@ def proxy_options() -> dict:
     if not proxy:
         return {}
     return {
-        "trusted_proxy": proxy, "trusted_proxy_count": 1,
-        "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto"}, "clear_untrusted_proxy_headers": True,
+        "trusted_proxy": proxy,
+        "trusted_proxy_count": 1,
+        "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto"},
+        "clear_untrusted_proxy_headers": True,
     }

@@ -7,7 +7,9 @@ from imon.ops import audit, backup
 
 
 class Command(BaseCommand):
-    help = _("Restore a backup archive into this new, empty installation (after 'imon migrate'); all or nothing.")
+    help = _(
+        "Restore a backup archive into this new, empty installation (after 'imon migrate'); all or nothing."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file", help=_("archive file written by 'imon backup'"))
@@ -15,18 +17,28 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         started = time.monotonic()
         try:
-            manifest = backup.restore_archive(options["file"], progress=self.progress if options["verbosity"] > 1 else None)
+            manifest = backup.restore_archive(
+                options["file"], progress=self.progress if options["verbosity"] > 1 else None
+            )
         except backup.BackupError as error:
             raise CommandError(_("Nothing was restored. %(reason)s") % {"reason": error}) from None
         except OSError as error:
-            raise CommandError(_("Nothing was restored. %(reason)s") % {"reason": error.strerror or error}) from None
+            raise CommandError(
+                _("Nothing was restored. %(reason)s") % {"reason": error.strerror or error}
+            ) from None
         rows = sum(table["rows"] for table in manifest["tables"])
         audit.record(
-            "restore", path="imon restore",
+            "restore",
+            path="imon restore",
             detail=f"{options['file']}: {rows} rows, {len(manifest['media'])} files, made {manifest['created_at']} on {manifest['database']}",
         )
-        return _("Restored from %(file)s: %(rows)s rows in %(tables)s tables, %(files)s files, %(seconds).1f s.") % {
-            "file": options["file"], "rows": rows, "tables": len(manifest["tables"]), "files": len(manifest["media"]),
+        return _(
+            "Restored from %(file)s: %(rows)s rows in %(tables)s tables, %(files)s files, %(seconds).1f s."
+        ) % {
+            "file": options["file"],
+            "rows": rows,
+            "tables": len(manifest["tables"]),
+            "files": len(manifest["media"]),
             "seconds": time.monotonic() - started,
         }
 

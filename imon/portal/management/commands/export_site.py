@@ -8,12 +8,24 @@ from imon.portal.static_export import export_site
 
 
 class Command(BaseCommand):
-    help = _("Write the complete public portal (all languages, pages, downloads, API, catalogue) as static files.")
+    help = _(
+        "Write the complete public portal (all languages, pages, downloads, API, catalogue) as static files."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("dir", help=_("target folder (replaced)"))
-        parser.add_argument("--languages", default="", help=_("comma-separated language codes (default: all portal languages)"))
-        parser.add_argument("--base-url", default="", help=_("public address of the export, e.g. https://integration.example.de (for the catalogue and sitemap)"))
+        parser.add_argument(
+            "--languages",
+            default="",
+            help=_("comma-separated language codes (default: all portal languages)"),
+        )
+        parser.add_argument(
+            "--base-url",
+            default="",
+            help=_(
+                "public address of the export, e.g. https://integration.example.de (for the catalogue and sitemap)"
+            ),
+        )
 
     def run_from_argv(self, argv):
         super().run_from_argv(argv)
@@ -25,12 +37,21 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         target = Path(options["dir"]).resolve()
         if target == Path.cwd() or target == Path("/") or (target / ".git").exists():
-            raise CommandError(_("Refusing to replace %(path)s: choose an empty or export folder.") % {"path": target})
+            raise CommandError(
+                _("Refusing to replace %(path)s: choose an empty or export folder.") % {"path": target}
+            )
         try:
             languages = [code.strip() for code in options["languages"].split(",") if code.strip()] or None
-            stats = export_site(target, options["base_url"], progress=lambda text: self.stderr.write(text), languages=languages)
+            stats = export_site(
+                target,
+                options["base_url"],
+                progress=lambda text: self.stderr.write(text),
+                languages=languages,
+            )
         except ValueError:
-            raise CommandError(_("Nothing has been published yet: freeze a snapshot first (imon snapshot create).")) from None
+            raise CommandError(
+                _("Nothing has been published yet: freeze a snapshot first (imon snapshot create).")
+            ) from None
         self.stdout.write(
             _("Portal exported to %(path)s: %(files)d files, %(mb).1f MB, %(seconds).1f s.")
             % {"path": target, "files": stats.files, "mb": stats.bytes / 1e6, "seconds": stats.seconds}

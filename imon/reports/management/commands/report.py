@@ -13,10 +13,18 @@ class Command(BaseCommand):
     help = _("Render the Umsetzungsbericht of a snapshot as DOCX, PDF, PPTX or HTML.")
 
     def add_arguments(self, parser):
-        parser.add_argument("--snapshot", default="latest", help=_("number of the snapshot, or 'latest' (default)"))
-        parser.add_argument("--format", required=True, choices=sorted(render.FORMATS), help=_("output format"))
-        parser.add_argument("--out", help=_("target file (default: a name from the snapshot in the current folder)"))
-        parser.add_argument("--template", help=_("Word (.docx) or PowerPoint (.pptx) file whose styles and layouts are used"))
+        parser.add_argument(
+            "--snapshot", default="latest", help=_("number of the snapshot, or 'latest' (default)")
+        )
+        parser.add_argument(
+            "--format", required=True, choices=sorted(render.FORMATS), help=_("output format")
+        )
+        parser.add_argument(
+            "--out", help=_("target file (default: a name from the snapshot in the current folder)")
+        )
+        parser.add_argument(
+            "--template", help=_("Word (.docx) or PowerPoint (.pptx) file whose styles and layouts are used")
+        )
 
     def handle(self, *args, **options):
         fmt = options["format"]
@@ -35,11 +43,15 @@ class Command(BaseCommand):
             content = render.render(snapshot, fmt, template)
         except Exception as error:  # a broken template is the usual cause
             if template:
-                raise CommandError(_("The template could not be used: %(error)s") % {"error": error}) from None
+                raise CommandError(
+                    _("The template could not be used: %(error)s") % {"error": error}
+                ) from None
             raise
         target = Path(options["out"] or render.filename(snapshot, fmt))
         # Write beside the target, then rename: never a half-written report.
-        fd, tmp = tempfile.mkstemp(dir=target.parent if str(target.parent) else ".", prefix=f".{target.name}.", suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(
+            dir=target.parent if str(target.parent) else ".", prefix=f".{target.name}.", suffix=".tmp"
+        )
         try:
             with os.fdopen(fd, "wb") as stream:
                 stream.write(content)
@@ -49,5 +61,11 @@ class Command(BaseCommand):
             raise
         self.stdout.write(
             _("Report of snapshot %(number)d written to %(path)s (%(format)s, %(kb)d KB, %(seconds).1f s).")
-            % {"number": snapshot.number, "path": target, "format": fmt.upper(), "kb": len(content) // 1024, "seconds": time.perf_counter() - start}
+            % {
+                "number": snapshot.number,
+                "path": target,
+                "format": fmt.upper(),
+                "kb": len(content) // 1024,
+                "seconds": time.perf_counter() - start,
+            }
         )

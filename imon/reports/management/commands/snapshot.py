@@ -20,10 +20,14 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if options["action"] == "list":
-            rows = Snapshot.objects.order_by("number").values_list("number", "title", "reporting_date", "created_at", "sha256")
+            rows = Snapshot.objects.order_by("number").values_list(
+                "number", "title", "reporting_date", "created_at", "sha256"
+            )
             for number, title, date, created, sha in rows:
                 created = timezone.localtime(created)
-                self.stdout.write(f"{number:>4}  {date:%d.%m.%Y}  {title}  ({_('created')} {created:%d.%m.%Y %H:%M}, {sha[:12]})")
+                self.stdout.write(
+                    f"{number:>4}  {date:%d.%m.%Y}  {title}  ({_('created')} {created:%d.%m.%Y %H:%M}, {sha[:12]})"
+                )
             self.stdout.write(_("%(count)d snapshot(s).") % {"count": len(rows)})
             return
         title = options["title"].strip()
@@ -32,7 +36,9 @@ class Command(BaseCommand):
         try:
             date = parse_date(options["date"])
         except ValueError:
-            raise CommandError(_("'%(value)s' is not a date (e.g. 2019-09-16 or 16.09.2019).") % {"value": options["date"]}) from None
+            raise CommandError(
+                _("'%(value)s' is not a date (e.g. 2019-09-16 or 16.09.2019).") % {"value": options["date"]}
+            ) from None
         try:
             snapshot = snapshots.create(title, date, concept_key=options["concept"])
         except snapshots.SnapshotError as error:
@@ -41,7 +47,9 @@ class Command(BaseCommand):
         published = sum(1 for o in data["observations"] if "suppressed" not in o)
         hidden = len(data["observations"]) - published
         self.stdout.write(
-            _("Snapshot %(number)d created: %(title)s, reporting date %(date)s; %(measures)d measures, %(obs)d observations (%(hidden)d suppressed).")
+            _(
+                "Snapshot %(number)d created: %(title)s, reporting date %(date)s; %(measures)d measures, %(obs)d observations (%(hidden)d suppressed)."
+            )
             % {
                 "number": snapshot.number,
                 "title": title,

@@ -11,8 +11,17 @@ class Command(BaseCommand):
     help = "E-mail the owners of status updates that are still open when the deadline is near."
 
     def add_arguments(self, parser):
-        parser.add_argument("--days", type=int, default=7, help="Remind from this many days before the deadline on (default 7).")
-        parser.add_argument("--base-url", default="", help="Start of the links in the e-mails, e.g. https://integration.example.org")
+        parser.add_argument(
+            "--days",
+            type=int,
+            default=7,
+            help="Remind from this many days before the deadline on (default 7).",
+        )
+        parser.add_argument(
+            "--base-url",
+            default="",
+            help="Start of the links in the e-mails, e.g. https://integration.example.org",
+        )
 
     def handle(self, *args, days, base_url, **options):
         sent = services.remind(timezone.localdate(), days, base_url.rstrip("/"))
