@@ -63,9 +63,12 @@ def observation_reads(source: str) -> list[tuple[int, str, bool]]:
         what = None
         if isinstance(node, ast.ClassDef) and node.name == "Observation":
             what = "model"
-        elif isinstance(node, ast.Name) and node.id == "Observation":
-            what = "Observation"
-        elif isinstance(node, ast.Attribute) and node.attr == "Observation":
+        elif (
+            isinstance(node, ast.Name)
+            and node.id == "Observation"
+            or isinstance(node, ast.Attribute)
+            and node.attr == "Observation"
+        ):
             what = "Observation"
         elif isinstance(node, ast.Attribute) and node.attr == "observation_set":
             what = "observation_set"
@@ -81,9 +84,12 @@ def observation_reads(source: str) -> list[tuple[int, str, bool]]:
                 "observations" in names and (node.module or "").endswith("exports")
             ):
                 what = "import"
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-            if "observations__" in node.value or "core_observation" in node.value:
-                what = "lookup"
+        elif (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and ("observations__" in node.value or "core_observation" in node.value)
+        ):
+            what = "lookup"
         if what:
             found.append((node.lineno, what, _only_counted(node)))
     return sorted(found)

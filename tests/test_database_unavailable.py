@@ -1,6 +1,7 @@
 """When the database cannot be reached: a German 503 page without technical details, a German message and a
 non-zero exit code on the command line, and recovery without restart when the database is back."""
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -130,17 +131,13 @@ class Proxy:
         except OSError:
             pass
         for sock in (source, sink):
-            try:
+            with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
     def stop(self):
         self.running = False
-        try:
+        with contextlib.suppress(OSError):
             self.listener.shutdown(socket.SHUT_RDWR)  # wakes the thread waiting in accept()
-        except OSError:
-            pass
         self.listener.close()
         self.listener = None
         for sock in self.connections:

@@ -216,8 +216,7 @@ def bad_inputs():
         ),
         "xlsx zip bomb": (zip_bomb(), "ZIP-Bombe"),
         "wrong encoding": (
-            "indicator;area;reference_date;value;note\nbevoelkerung;05316000;2019-12-31;1;".encode()
-            + b"\x81\x8d\n",
+            b"indicator;area;reference_date;value;note\nbevoelkerung;05316000;2019-12-31;1;" + b"\x81\x8d\n",
             "weder UTF-8",
         ),
     }

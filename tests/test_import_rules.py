@@ -276,7 +276,7 @@ def test_a_rule_declared_in_the_admin_checks_the_next_import(demo, client, ki_ad
     response = client.get(url)
     form = response.context["adminform"].form
     data = {}
-    for name, field in form.fields.items():
+    for name, _field in form.fields.items():
         value = form[name].value()
         if isinstance(value, (list, tuple)):
             data[name] = [str(v) for v in value]

@@ -1,13 +1,13 @@
 """Login throttling: repeated failures lock a user name or an address for a while, with a German message."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from imon.ops.models import AuditEvent
 from imon.ops.throttle import lock_end
 
-NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 WINDOW = timedelta(minutes=15)
 
 

@@ -1,6 +1,7 @@
 """The static export: served by `python -m http.server`, every internal link resolves."""
 
 import datetime
+import io
 import re
 import socket
 import subprocess
@@ -45,8 +46,8 @@ def exported(demo, tmp_path):
         str(target),
         "--base-url",
         "https://integration.example.de",
-        stdout=open("/dev/null", "w"),
-        stderr=open("/dev/null", "w"),
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
     )
     return target
 
@@ -161,7 +162,7 @@ def test_export_downloads_and_charts_are_those_of_the_live_portal(exported, clie
 def test_export_refuses_without_snapshot_and_dangerous_targets(db, tmp_path):
     content._LATEST.clear()
     with pytest.raises(CommandError, match="noch nichts veröffentlicht"):
-        call_command("export_site", str(tmp_path / "site"), stderr=open("/dev/null", "w"))
+        call_command("export_site", str(tmp_path / "site"), stderr=io.StringIO())
     (tmp_path / "repo" / ".git").mkdir(parents=True)
     with pytest.raises(CommandError, match="nicht ersetzt|Refusing|ersetz"):
         call_command("export_site", str(tmp_path / "repo"))

@@ -11,8 +11,8 @@ from django.core.management import call_command
 from imon.core import models as m
 from imon.reports import render as rendering
 from imon.steering.models import Change, ReportingCycle, StatusUpdate
-from tests.steering import form_data, open_cycle
 from tests import steering
+from tests.steering import form_data, open_cycle
 
 people = steering.people  # the personas fixture
 

@@ -3,8 +3,8 @@ refused with a German message that shows the other person's change; nothing is o
 
 from imon.core import models as m
 from imon.steering.models import Change, DeletedMeasure, StatusUpdate
-from tests.steering import form_data, open_cycle
 from tests import steering
+from tests.steering import form_data, open_cycle
 
 people = steering.people  # the personas fixture
 

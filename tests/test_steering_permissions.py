@@ -12,8 +12,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from imon.core import models as m
 from imon.reports import snapshots
 from imon.steering import services
-from tests.steering import open_cycle
 from tests import steering
+from tests.steering import open_cycle
 
 people = steering.people  # the personas fixture
 

@@ -27,8 +27,8 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from . import bulk, yamlio
-from .numbers import parse_date, same_value
 from . import models as m
+from .numbers import parse_date, same_value
 
 FORMAT_VERSION = 1
 
@@ -309,10 +309,9 @@ class _Validator:
                     _("'%(value)s' is not a valid key (letters, digits, '-', '_', '.').") % {"value": value},
                 )
                 return None
-            if "pattern" in opts:
-                if not re.match(opts["pattern"], value):
-                    self.add(path, _("'%(value)s' does not have the expected form.") % {"value": value})
-                    return None
+            if "pattern" in opts and not re.match(opts["pattern"], value):
+                self.add(path, _("'%(value)s' does not have the expected form.") % {"value": value})
+                return None
             if kind == "str" and "\n" in value:
                 self.add(path, _("expected a single line of text."))
                 return None

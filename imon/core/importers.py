@@ -660,7 +660,7 @@ def _genesis_combo(record, variables, result, breakdowns):
     `breakdowns` maps the codes of a breakdown to its (dims, dim_key): every row with
     that breakdown shares them, whatever its area."""
     area, codes = None, []
-    for i_code, i_label, i_attr, i_attr_label in variables:
+    for i_code, _i_label, i_attr, i_attr_label in variables:
         code, attr = record[i_code], record[i_attr]
         if code in REGIONAL_VARIABLES:
             area = attr
@@ -906,9 +906,13 @@ def parse_long_rows(numbered_rows, fmt: str, decimal_comma: bool = True) -> Pars
             result.problems.append(Problem(line, names[col["value"]], str(exc), raw))
             continue
         if flag_text and flag_text != flag:
-            if flag_text in ("p", "r", "()") and value is not None and not flag:
-                flag = flag_text
-            elif flag_text in ("-", ".", "x", "...", "/") and value is None:
+            if (
+                flag_text in ("p", "r", "()")
+                and value is not None
+                and not flag
+                or flag_text in ("-", ".", "x", "...", "/")
+                and value is None
+            ):
                 flag = flag_text
             else:
                 result.problems.append(

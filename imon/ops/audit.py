@@ -3,12 +3,14 @@
 `record()` is the one way in; signal receivers cover logins, logouts, failed logins and changes of roles
 (groups, permissions, staff and superuser flags); `AuditMiddleware` covers refused requests and staff downloads."""
 
+import contextlib
 import contextvars
 import getpass
 import logging
 
 from django.conf import settings
-from django.contrib.auth import get_user_model, signals as auth_signals
+from django.contrib.auth import get_user_model
+from django.contrib.auth import signals as auth_signals
 from django.contrib.auth.models import Group
 from django.db import DatabaseError
 from django.db.models import signals
@@ -196,9 +198,7 @@ class AuditMiddleware:
 
         if self.login_url is None:
             urls = {resolve_url(settings.LOGIN_URL), reverse("admin:login")}
-            try:
+            with contextlib.suppress(NoReverseMatch):
                 urls.add(reverse("login"))  # the staff login page outside the admin
-            except NoReverseMatch:
-                pass
             self.login_url = urls
         return response.get("Location", "").split("?")[0] in self.login_url

@@ -96,7 +96,7 @@ def encode(value):
         return value
     if isinstance(value, datetime.datetime):
         if timezone.is_aware(value):
-            value = value.astimezone(datetime.timezone.utc)
+            value = value.astimezone(datetime.UTC)
         return value.isoformat()
     if isinstance(value, (datetime.date, datetime.time)):
         return value.isoformat()

@@ -1,12 +1,21 @@
 import logging
 import sys
+import time
 
+from django import forms
+from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
+from django.shortcuts import redirect, render
 from django.template import loader
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.defaults import server_error as default_server_error
 
+from . import audit, otp, second_factor, throttle
 from .faults import database_unavailable, first_line
+from .models import TOTPDevice
 
 logger = logging.getLogger("imon.ops")
 
@@ -28,17 +37,6 @@ def server_error(request):
 
 
 # --- Second factor --------------------------------------------------------------------------------------------------
-
-import time  # noqa: E402
-
-from django import forms  # noqa: E402
-from django.contrib.auth.decorators import login_required  # noqa: E402
-from django.shortcuts import redirect, render  # noqa: E402
-from django.utils.http import url_has_allowed_host_and_scheme  # noqa: E402
-from django.utils.translation import gettext as _, gettext_lazy  # noqa: E402
-
-from . import audit, otp, second_factor, throttle  # noqa: E402
-from .models import TOTPDevice  # noqa: E402
 
 
 class CodeForm(forms.Form):

@@ -10,7 +10,6 @@ class PortalConfig(AppConfig):
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
         from imon.core.models import ContactPoint
-
         from imon.reports.models import Snapshot
 
         from .content import contact_points_changed, snapshot_frozen

@@ -9,11 +9,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from imon.core import models as m
+from imon.core.exports import append_row
 
 from . import logic
 from .models import StatusUpdate
-from imon.core.exports import append_row
-
 from .services import StaleEdit, submit_update
 
 

@@ -1,3 +1,4 @@
+import contextlib
 import os
 import signal
 import socket
@@ -87,10 +88,8 @@ def serve_forked(application, host: str, port: int, workers: int, options: dict,
         nonlocal stopping
         stopping = True
         for pid in children:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
 
     previous = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT)}
     try:
