@@ -16,7 +16,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "imon.settings")
 
-from imon.core import confidentiality as c  # noqa: E402
+from imon.publication import suppression as c  # noqa: E402
 
 
 def make_table(areas: int, rows: int = 20, cols: int = 10, seed: int = 3):

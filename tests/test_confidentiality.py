@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from imon.core import confidentiality as c
+from imon import publication
+from imon.publication import suppression as c
 
 THRESHOLD = 3  # values 1 and 2 are hidden
 
@@ -118,7 +119,7 @@ def public_export(indicator):
     buffer = io.BytesIO()
     from imon.core import exports
 
-    exports.write(buffer, "csv", *exports.table(exports.observations(indicator), public=True))
+    exports.write(buffer, "csv", *publication.public_table(indicator))
     return {
         row["haushaltsgroesse"]: (row["value"], row["flag"])
         for row in csv.DictReader(io.StringIO(buffer.getvalue().decode()))
@@ -161,7 +162,7 @@ def test_staff_see_true_values_marked_and_a_page_explains_each_block(demo, clien
 
 
 def test_derived_shares_follow_their_numerator_and_minimum_denominator(demo, tmp_path):
-    from imon.core import exports, imports
+    from imon.core import imports
     from imon.core import models as m
     from tests.importing import plan_for, write_csv
 
@@ -180,25 +181,24 @@ def test_derived_shares_follow_their_numerator_and_minimum_denominator(demo, tmp
         "kleine-zahl;05316000;31.12.2017;40",
     ]
     imports.apply_import(plan_for(write_csv(tmp_path / "k.csv", lines)))
-    header, rows = exports.table(exports.observations("anteil-kleine-zahl"), public=True)
+    header, rows = publication.public_table("anteil-kleine-zahl")
     public = {r["reference_date"].isoformat(): (r["value"], r["flag"]) for r in rows}
     assert public["2016-12-31"] == (None, ".")  # the share would reveal the count of 2
     assert public["2017-12-31"][0] is not None
     share.min_denominator = 200_000
     share.save(update_fields=["min_denominator"])
-    header, rows = exports.table(exports.observations("anteil-kleine-zahl"), public=True)
+    header, rows = publication.public_table("anteil-kleine-zahl")
     assert {r["flag"] for r in rows} >= {"/"}
 
 
 def test_indicator_threshold_and_rounding(demo):
-    from imon.core import exports
     from imon.core import models as m
 
     m.Indicator.objects.filter(key="asylblg-leistungsempfaenger").update(rounding=10)
-    header, rows = exports.table(exports.observations("asylblg-leistungsempfaenger"), public=True)
+    header, rows = publication.public_table("asylblg-leistungsempfaenger")
     assert [r["value"] for r in rows] == [1000, 980]
     m.Indicator.objects.filter(key="wohnungssuchende-haushalte").update(min_count=35)
-    hidden = exports.hidden_cells({"wohnungssuchende-haushalte"})
+    hidden = publication.hidden_cells({"wohnungssuchende-haushalte"})
     primaries = {k[3] for k, reason in hidden.items() if reason == "primary"}
     assert "haushaltsgroesse=3" in primaries and "haushaltsgroesse=5" not in primaries
 
@@ -259,24 +259,23 @@ def test_area_policies_are_stricter_for_their_areas_only():
 
 
 def test_source_rules_apply_unless_the_indicator_sets_its_own(demo, tmp_path):
-    from imon.core import exports
     from imon.core import models as m
 
     m.Source.objects.filter(key="fb-soziales").update(min_count=35, rounding=5)
-    hidden = exports.hidden_cells({"wohnungssuchende-haushalte"})
+    hidden = publication.hidden_cells({"wohnungssuchende-haushalte"})
     primaries = {k[3] for k, reason in hidden.items() if reason == "primary"}
     assert "haushaltsgroesse=3" in primaries and "haushaltsgroesse=5" not in primaries
-    header, rows = exports.table(exports.observations("wohnungssuchende-haushalte"), public=True)
+    header, rows = publication.public_table("wohnungssuchende-haushalte")
     assert {r["value"] % 5 for r in rows if r["value"] is not None} == {0}
     m.Indicator.objects.filter(key="wohnungssuchende-haushalte").update(min_count=3, rounding=1)
-    hidden = exports.hidden_cells({"wohnungssuchende-haushalte"})
+    hidden = publication.hidden_cells({"wohnungssuchende-haushalte"})
     assert "haushaltsgroesse=3" not in {k[3] for k, reason in hidden.items() if reason == "primary"}
-    header, rows = exports.table(exports.observations("wohnungssuchende-haushalte"), public=True)
+    header, rows = publication.public_table("wohnungssuchende-haushalte")
     assert any(r["value"] % 5 for r in rows if r["value"] is not None)
 
 
 def test_source_minimum_denominator_marks_shares_uncertain(demo, tmp_path):
-    from imon.core import exports, imports
+    from imon.core import imports
     from imon.core import models as m
     from tests.importing import plan_for, write_csv
 
@@ -298,16 +297,16 @@ def test_source_minimum_denominator_marks_shares_uncertain(demo, tmp_path):
             )
         )
     )
-    header, rows = exports.table(exports.observations("anteil-zahl"), public=True)
+    header, rows = publication.public_table("anteil-zahl")
     assert rows and rows[0]["flag"] != "/"
     source.min_denominator = 500_000
     source.save(update_fields=["min_denominator"])
-    header, rows = exports.table(exports.observations("anteil-zahl"), public=True)
+    header, rows = publication.public_table("anteil-zahl")
     assert rows[0] == {**rows[0], "value": None, "flag": "/"}
 
 
 def test_small_areas_get_the_stricter_minimum_count(demo, tmp_path, settings):
-    from imon.core import exports, imports
+    from imon.core import imports
     from imon.core import models as m
     from tests.importing import plan_for, write_csv
 
@@ -321,7 +320,7 @@ def test_small_areas_get_the_stricter_minimum_count(demo, tmp_path, settings):
     imports.apply_import(plan_for(write_csv(tmp_path / "k.csv", lines)))
 
     def hidden_areas():
-        return {k[1] for k in exports.hidden_cells({"kleinraeumig"})}
+        return {k[1] for k in publication.hidden_cells({"kleinraeumig"})}
 
     assert hidden_areas() == set()
     settings.IMON_SMALL_AREA_MIN_COUNT = 5  # project default

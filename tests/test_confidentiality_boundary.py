@@ -1,4 +1,4 @@
-"""Nothing leaves for the public without passing the confidentiality boundary (`exports.hidden_cells`).
+"""Nothing leaves for the public without passing the confidentiality boundary (`imon.publication`).
 
 A scan of the source finds every module and template that reads observations from the database
 (the `Observation` model, the `observations` related manager or helper, `observation_set`,
@@ -18,6 +18,7 @@ import pytest
 from django.core.management import call_command
 
 import imon
+from imon import publication
 
 ROOT = Path(imon.__file__).parent
 
@@ -28,16 +29,18 @@ STAFF_ONLY = {
     "core/imports.py": "imports and checks statistics files (staff)",
     "core/conceptfile.py": "loads and dumps the whole installation (staff, CLI)",
     "core/admin.py": "staff admin; marks cells blocked for publication",
-    "core/exports.py": "the boundary itself: hidden_cells, and table(public=True)",
+    "core/exports.py": "the staff export (true values); the public one is publication.public_table",
     "core/data_views.py": "staff pages behind permission_required (checked below)",
-    "core/management/commands/export_data.py": "CLI; --public passes the boundary (checked below)",
+    "publication/management/commands/export_data.py": "CLI; --public passes the boundary (checked below)",
     "steering/services.py": "staff dashboard: the newest reference date per indicator (no values), behind the steering roles",
 }
 # Modules that only count observations.
 COUNT_ONLY = {"core/views.py": "the staff home page shows how many observations there are"}
 # Modules that publish observations and are allowed to read them because they pass every one
-# through the boundary: they must call exports.hidden_cells and confidentiality.public_value.
-BOUNDARY_CALLERS = {"reports/snapshots.py": "freezes published observations for reports"}
+# through the boundary: they must call hidden_cells and suppression.public_value.
+BOUNDARY_CALLERS = {
+    "publication/cells.py": "the boundary itself: freezes published observations for snapshots, public exports"
+}
 # Modules that publish observations of the latest snapshot (frozen after passing the boundary, see
 # reports/snapshots.py): they may only call `.observations(...)` of a published snapshot, never the model.
 SNAPSHOT_READERS = {
@@ -196,16 +199,15 @@ def test_no_public_template_reads_observations():
     assert not offending
 
 
-def test_export_calls_outside_the_cli_ask_for_the_public_version():
+def test_only_staff_modules_export_true_values():
+    """The long-format table of stored values (`exports.table`) is for staff; every other module
+    exports through `publication.public_table`."""
     for relative, source in python_modules():
         if relative in STAFF_ONLY:
             continue
         for node in ast.walk(ast.parse(source)):
-            if isinstance(node, ast.Call) and ast.unparse(node.func) in ("exports.table", "table"):
-                public = {k.arg: k.value for k in node.keywords}.get("public")
-                assert isinstance(public, ast.Constant) and public.value is True, (
-                    f"imon/{relative}:{node.lineno}"
-                )
+            if isinstance(node, ast.Call) and ast.unparse(node.func) in ("exports.table", "exports.records"):
+                raise AssertionError(f"imon/{relative}:{node.lineno} exports stored values")
 
 
 def _read(path, fmt):
@@ -246,7 +248,9 @@ def test_export_data_public_hides_the_small_households_in_every_format(demo, tmp
         for indicator in household:
             assert staff_cells[(indicator, size)][0] not in ("", None)  # staff see the true value
             assert public_cells[(indicator, size)] == ("", ".")
-    hidden = exports.hidden_cells(exports.observations().values_list("indicator__key", flat=True).distinct())
+    hidden = publication.hidden_cells(
+        exports.observations().values_list("indicator__key", flat=True).distinct()
+    )
     blocked_rows = [r for r in _read(public, fmt) if r["flag"] in (".", "/")]
     assert len(blocked_rows) >= len(hidden)
     assert all(r["value"] == "" for r in blocked_rows)

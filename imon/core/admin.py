@@ -126,7 +126,7 @@ class MeasureAdmin(admin.ModelAdmin):
     autocomplete_fields = ["goals", "strategic_goals", "indicators"]
     inlines = [NextStepInline]
     fieldsets = [
-        (None, {"fields": ["key", "field_of_action", "title", "description", "order"]}),
+        (None, {"fields": ["key", "field_of_action", "title", "description", "order", "published"]}),
         (_("Responsibility"), {"fields": ["lead_unit", "partners", "programme", "start_date", "end_date"]}),
         (
             _("Current state"),
@@ -265,7 +265,7 @@ class ObservationAdmin(admin.ModelAdmin):
 
     def get_changelist_instance(self, request):
         changelist = super().get_changelist_instance(request)
-        from .exports import hidden_cells
+        from imon.publication import hidden_cells
 
         keys = {obs.indicator.key for obs in changelist.result_list}
         self._hidden = hidden_cells(keys) if keys else {}

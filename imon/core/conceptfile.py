@@ -150,6 +150,7 @@ SCHEMA: dict[str, list] = {
         F("strategic_goals", "refs", ref="strategic_goals"),
         F("indicators", "refs", ref="indicators"),
         F("next_steps", "list", of="next_steps"),
+        F("published", "bool"),
         F("note", "text"),
     ],
     "bodies": [

@@ -145,7 +145,7 @@ def import_template(request, key, fmt):
 @permission_required("core.view_observation")
 def confidentiality_overview(request):
     """Per indicator: which cells are blocked for publication, and why."""
-    from .exports import hidden_cells
+    from imon.publication import hidden_cells
 
     reasons = {
         "primary": _("below the minimum count (primary)"),

@@ -295,6 +295,11 @@ class Measure(models.Model):
         "Indicator", verbose_name=_("indicators"), blank=True, related_name="measures"
     )
     order = models.PositiveIntegerField(_("order"), default=0)
+    published = models.BooleanField(
+        _("published"),
+        default=True,
+        help_text=_("Unpublished measures stay out of the portal, the API and the reports."),
+    )
     note = models.TextField(_("internal note"), blank=True)
     # Optimistic locking: every save through the steering pages raises it by one (imon.steering.services).
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)

@@ -214,7 +214,7 @@ def observations(request):
             "flag": o["flag"],
         }
         for o in (
-            published.only(indicator)["observations"] if indicator else published.snapshot["observations"]
+            published.only(indicator)["observations"] if indicator else published.document["observations"]
         )
         if (not indicator or o["indicator"] == indicator)
         and (not area or o["area"] == area)

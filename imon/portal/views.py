@@ -223,7 +223,7 @@ def download_rows(published, key):
     from imon.core import exports
 
     indicator = published.indicator(key)
-    area_names = {a["key"]: a["name"] for a in published.snapshot["areas"]}
+    area_names = published.area_names()
     source = (
         f"{indicator['source']['publisher']}: {indicator['source']['title']}"
         if indicator.get("source")
@@ -316,10 +316,7 @@ def all_data(request):
 
 
 def _in_district(point, district: str) -> bool:
-    area = point.area
-    return area is not None and (
-        area.key == district or (area.parent is not None and area.parent.key == district)
-    )
+    return district in point.districts
 
 
 @portal_view

@@ -12,8 +12,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from imon.core.confidentiality import alt_text_sentence, footnote
 from imon.core.numbers import format_number
+from imon.publication.suppression import alt_text_sentence, footnote
 
 from . import charts, narrative
 from .narrative import count_phrase

@@ -1,4 +1,9 @@
-"""One entry point for every report format: `render(snapshot, fmt)` gives the file's bytes."""
+"""One entry point for every report format: `render(snapshot, fmt)` gives the file's bytes.
+
+A report leaves the building: it is made from the public document of the snapshot (and of the
+previous one), never from the snapshot itself (see `imon.publication.view`)."""
+
+from imon.publication import public_document
 
 from . import document, snapshots
 
@@ -14,7 +19,9 @@ def render(snapshot, fmt: str, template=None) -> bytes:
     """The report of `snapshot` (a Snapshot) in `fmt`; `template` is a path or file object of a
     Word (docx) or PowerPoint (pptx) file whose styles and layouts are used."""
     previous = snapshots.previous(snapshot)
-    report = document.build(snapshot.data, previous.data if previous else None)
+    report = document.build(
+        public_document(snapshot.data), public_document(previous.data) if previous else None
+    )
     if fmt == "html":
         from .render_html import html
 

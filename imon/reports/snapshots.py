@@ -3,10 +3,13 @@
 A snapshot is the concept file of the installation (concept, fields of action, goals, measures
 with next steps, bodies, meetings, indicators, sources, areas, contact points) plus the
 observations up to the reporting date *as published*: every observation passes the
-confidentiality boundary (`exports.hidden_cells`) before it is frozen, so a report rendered from
-a snapshot cannot reveal a suppressed cell. Suppressed cells keep their place with the symbol
-and the reason, so that tables can say that and why cells are hidden. The German labels of all
-choice values are frozen too, so the report is a pure function of the snapshot.
+confidentiality boundary (`imon.publication.cells`) before it is frozen. Suppressed cells keep
+their place with the symbol and the reason, so that tables can say that and why cells are hidden.
+The German labels of all choice values are frozen too, so the report is a pure function of the
+snapshot.
+
+The snapshot itself is the office's frozen record and keeps internal fields (notes, unpublished
+measures); whatever leaves for the public is made from it by `imon.publication.public_document`.
 """
 
 import datetime
@@ -17,9 +20,9 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import translation
 
-from imon.core import conceptfile, exports
+from imon.core import conceptfile
 from imon.core import models as m
-from imon.core.confidentiality import public_value
+from imon.publication.cells import public_observations
 
 from .models import Snapshot
 
@@ -43,32 +46,6 @@ def _json_default(value):
     if isinstance(value, datetime.date):
         return value.isoformat()
     raise TypeError(f"not serialisable: {value!r}")
-
-
-def public_observations(reporting_date: datetime.date) -> list[dict]:
-    """The observations up to `reporting_date` as the public may see them."""
-    indicators = {i.key: i for i in m.Indicator.objects.select_related("source")}
-    rounding = {key: i.publication_setting("rounding") for key, i in indicators.items()}
-    hidden = exports.hidden_cells(indicators)
-    rows = (
-        m.Observation.objects.filter(reference_date__lte=reporting_date)
-        .order_by(
-            "indicator__order", "indicator__key", "area__order", "area__key", "reference_date", "dim_key"
-        )
-        .values_list("indicator__key", "area__key", "reference_date", "dim_key", "value", "flag")
-        .iterator(chunk_size=5000)
-    )
-    result = []
-    for indicator, area, date, dim_key, value, flag in rows:
-        reason = hidden.get((indicator, area, date, dim_key))
-        value, flag = public_value(value, flag, reason, rounding[indicator])
-        row = {"indicator": indicator, "area": area, "date": date, "dims": m.parse_dimension_key(dim_key)}
-        row["value"] = value.normalize() if value is not None else None
-        row["flag"] = flag
-        if reason:
-            row["suppressed"] = reason
-        result.append(row)
-    return result
 
 
 def collect(concept: m.Concept, title: str, reporting_date: datetime.date) -> dict:

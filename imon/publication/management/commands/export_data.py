@@ -6,6 +6,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from imon import publication
 from imon.core import exports
 
 
@@ -31,9 +32,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         out = options["out"]
         fmt = options["format"] or {".xlsx": "xlsx", ".json": "json"}.get(Path(out).suffix.lower(), "csv")
-        header, rows = exports.table(
-            exports.observations(options["indicator"], options["area"]), public=options["public"]
-        )
+        if options["public"]:
+            header, rows = publication.public_table(options["indicator"], options["area"])
+        else:
+            header, rows = exports.table(exports.observations(options["indicator"], options["area"]))
         if not rows and (options["indicator"] or options["area"]):
             raise CommandError(_("No observations match the filter."))
         if not options["public"]:

@@ -48,7 +48,7 @@ class Relation:
 
 def relations_from_rules(rule_list, cells: dict, area_children: dict | None = None) -> list[Relation]:
     """The linear relations that the validation rules state about `cells` ({key: (value, flag, dims)})."""
-    from .rules import _Index
+    from imon.core.rules import _Index
 
     index = _Index({k: _DimsOnly(v[2]) for k, v in cells.items()})
     relations = []

@@ -1,0 +1,370 @@
+"""The public view of a snapshot: the only form in which concept, measures and figures leave.
+
+A snapshot is the office's frozen record: it keeps internal notes and measures that are not
+published. `public_document()` turns it into the document that every public output is made from
+(portal pages, API, DCAT, static export, every report format): it keeps only the fields listed in
+`PUBLIC_FIELDS` (a field not listed there never leaves, so a new field is internal until someone
+decides otherwise), drops unpublished measures and contact points, and keeps the observations as
+the confidentiality boundary froze them. `PublicView` is that document with the look-ups the
+portal needs.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+
+# What the public may see of each section of the snapshot; everything else stays inside.
+PUBLIC_FIELDS: dict[str, tuple[str, ...]] = {
+    "municipality": ("key", "name", "ags", "ars", "state", "website"),
+    "areas": ("key", "name", "kind", "code", "parent", "comparison"),
+    "concept": (
+        "key",
+        "title",
+        "status",
+        "resolution_date",
+        "resolution_reference",
+        "valid_from",
+        "valid_until",
+        "summary",
+    ),
+    "fields_of_action": ("code", "title", "priority", "description", "easy_language"),
+    "strategic_goals": ("key", "title", "description", "fields_of_action"),
+    "goals": (
+        "key",
+        "field_of_action",
+        "title",
+        "description",
+        "target_value",
+        "target_date",
+        "indicators",
+        "strategic_goals",
+    ),
+    "next_steps": ("key", "text", "responsible", "due_date", "done"),
+    "measures": (
+        "key",
+        "field_of_action",
+        "title",
+        "description",
+        "lead_unit",
+        "partners",
+        "programme",
+        "start_date",
+        "end_date",
+        "status",
+        "progress",
+        "traffic_light",
+        "traffic_light_reason",
+        "results",
+        "obstacles",
+        "participants",
+        "staff",
+        "hours",
+        "cost",
+        "funding",
+        "effect",
+        "goals",
+        "strategic_goals",
+        "indicators",
+        "next_steps",
+    ),
+    "bodies": ("key", "name", "kind", "role", "rhythm", "members"),
+    "meetings": ("key", "body", "other_bodies", "date", "title", "kind", "outcomes"),
+    "sources": ("key", "publisher", "title", "table_code", "url", "licence", "retrieved_on"),
+    "dimensions": ("key", "label", "values"),
+    "dimension_values": ("key", "label", "total"),
+    # The rules say which values add up to which total: the report draws parts of a total with them.
+    "rules": ("kind", "dimension", "total", "parts", "other_indicator"),
+    "indicators": (
+        "key",
+        "title",
+        "short_title",
+        "definition",
+        "unit",
+        "kind",
+        "decimals",
+        "population_concept",
+        "numerator",
+        "denominator",
+        "source",
+        "fields_of_action",
+        "dimensions",
+        "rhythm_months",
+        "rules",
+    ),
+    "contact_points": (
+        "key",
+        "name",
+        "organisation",
+        "description",
+        "fields_of_action",
+        "street",
+        "postcode",
+        "city",
+        "area",
+        "phone",
+        "email",
+        "website",
+        "opening_hours",
+        "languages",
+        "barrier_free",
+    ),
+}
+# Fields that are deliberately kept inside, with the reason (a test checks that every field of the
+# concept file is either public or listed here).
+INTERNAL_FIELDS: dict[str, str] = {
+    "note": "internal notes of the office",
+    "published": "the switch itself; unpublished records are dropped",
+    "sources": "where the office found a contact point's details (contact points only)",
+    "min_count": "confidentiality settings, applied before the snapshot",
+    "small_area_min_count": "confidentiality settings, applied before the snapshot",
+    "rounding": "confidentiality settings, applied before the snapshot",
+    "min_denominator": "confidentiality settings, applied before the snapshot",
+    "severity": "how the import treats a broken rule",
+    "min": "plausibility range of the import",
+    "max": "plausibility range of the import",
+    "percent": "jump warning of the import",
+    "tolerance": "tolerance of the import's sum checks",
+}
+NESTED = {("measures", "next_steps"): "next_steps", ("dimensions", "values"): "dimension_values"}
+NESTED_IN_INDICATORS = {"rules": "rules"}
+TOP_LEVEL = ("schema_version", "title", "reporting_date", "labels")
+OBSERVATION_FIELDS = ("indicator", "area", "date", "dims", "value", "flag", "suppressed")
+
+
+def _public_record(section: str, record: dict) -> dict:
+    result = {}
+    for name in PUBLIC_FIELDS[section]:
+        if name not in record:
+            continue
+        value = record[name]
+        nested = NESTED.get((section, name)) or (
+            NESTED_IN_INDICATORS.get(name) if section == "indicators" else None
+        )
+        if nested:
+            value = [_public_record(nested, item) for item in value]
+        elif isinstance(value, list):
+            value = list(value)
+        result[name] = value
+    return result
+
+
+def public_document(snapshot: dict) -> dict:
+    """The public document of a snapshot document (a new dict; the snapshot is not changed)."""
+    document = {name: snapshot[name] for name in TOP_LEVEL if name in snapshot}
+    for section in ("municipality", "concept"):
+        document[section] = _public_record(section, snapshot.get(section) or {})
+    for section in PUBLIC_FIELDS:
+        if section in document or section not in snapshot:
+            continue
+        records = [r for r in snapshot[section] if r.get("published", True)]
+        document[section] = [_public_record(section, r) for r in records]
+    document["observations"] = [
+        {name: o[name] for name in OBSERVATION_FIELDS if name in o} for o in snapshot.get("observations", [])
+    ]
+    return document
+
+
+def _date(text):
+    return datetime.date.fromisoformat(text) if text else None
+
+
+# What the portal and the API show of the public document (the report shows all of it).
+PORTAL_MEASURE_FIELDS = (
+    "key",
+    "title",
+    "description",
+    "lead_unit",
+    "partners",
+    "programme",
+    "start_date",
+    "end_date",
+    "status",
+    "progress",
+    "results",
+    "effect",
+)
+PORTAL_FIELD_FIELDS = ("code", "title", "description", "easy_language", "priority")
+PORTAL_INDICATOR_FIELDS = (
+    "key",
+    "title",
+    "short_title",
+    "definition",
+    "unit",
+    "kind",
+    "decimals",
+    "population_concept",
+    "rhythm_months",
+    "dimensions",
+    "fields_of_action",
+)
+PORTAL_GOAL_FIELDS = ("key", "field_of_action", "title", "description", "target_value", "target_date")
+PORTAL_SOURCE_FIELDS = ("key", "publisher", "title", "table_code", "url", "licence", "retrieved_on")
+PORTAL_CONTACT_FIELDS = (
+    "key",
+    "name",
+    "organisation",
+    "description",
+    "street",
+    "postcode",
+    "city",
+    "phone",
+    "email",
+    "website",
+    "opening_hours",
+    "languages",
+    "barrier_free",
+)
+
+
+def pick(record: dict, fields) -> dict:
+    return {name: record[name] for name in fields if name in record}
+
+
+class PublicView:
+    """The public document of one snapshot with the look-ups public pages need (plain data, no
+    database). Only `public_document()` output is ever held here."""
+
+    def __init__(self, snapshot: dict, number: int):
+        self.document = doc = public_document(snapshot)
+        self.number = number
+        self.labels = doc["labels"]
+        self.municipality = pick(doc["municipality"], ("name", "ags", "state", "website"))
+        self.concept = pick(doc["concept"], ("title", "summary", "resolution_date", "resolution_reference"))
+        self.reporting_date = datetime.date.fromisoformat(doc["reporting_date"])
+        self.fields = [
+            pick(f, PORTAL_FIELD_FIELDS)
+            for f in sorted(doc["fields_of_action"], key=lambda f: (f.get("order", 0), f["code"]))
+        ]
+        self.measures = [self._measure(record) for record in doc["measures"]]
+        self.goals = [pick(g, PORTAL_GOAL_FIELDS) for g in doc["goals"]]
+        self.sources = {s["key"]: pick(s, PORTAL_SOURCE_FIELDS) for s in doc["sources"]}
+        self._observations = defaultdict(list)
+        for o in doc["observations"]:
+            self._observations[o["indicator"]].append(o)
+        self.indicators = []
+        for record in doc["indicators"]:
+            indicator = pick(record, PORTAL_INDICATOR_FIELDS)
+            indicator["source"] = self.sources.get(record.get("source"))
+            indicator["observations"] = len(self._observations.get(record["key"], ()))
+            self.indicators.append(indicator)
+        self._by_field = defaultdict(list)
+        for measure in self.measures:
+            self._by_field[measure["field_of_action"]].append(measure)
+
+    def _measure(self, record: dict) -> dict:
+        measure = pick(record, PORTAL_MEASURE_FIELDS)
+        for name in ("start_date", "end_date"):
+            if measure.get(name):
+                measure[name] = _date(measure[name])
+        measure["field_of_action"] = record["field_of_action"]
+        measure["status_label"] = self.labels["measure_status"].get(record.get("status", "unknown"), "")
+        measure["next_steps"] = [
+            {**pick(step, ("text", "responsible")), "due_date": _date(step.get("due_date"))}
+            for step in record.get("next_steps", [])
+            if not step.get("done")
+        ]
+        measure["goals"] = list(record.get("goals", []))
+        measure["indicators"] = list(record.get("indicators", []))
+        return measure
+
+    # fields of action and measures
+    def field(self, code: str) -> dict | None:
+        return next((f for f in self.fields if f["code"].lower() == code.lower()), None)
+
+    def measures_of(self, code: str) -> list[dict]:
+        return self._by_field.get(code, [])
+
+    def measure(self, key: str) -> dict | None:
+        return next((m for m in self.measures if m["key"].lower() == key.lower()), None)
+
+    def goals_of(self, code: str) -> list[dict]:
+        return [g for g in self.goals if g["field_of_action"] == code]
+
+    # indicators
+    def indicator(self, key: str) -> dict | None:
+        return next((i for i in self.indicators if i["key"] == key), None)
+
+    def indicators_of(self, code: str) -> list[dict]:
+        return [i for i in self.indicators if code in i.get("fields_of_action", [])]
+
+    def observations(self, key: str) -> list[dict]:
+        """The published observations of an indicator (suppressed cells without value, with their symbol)."""
+        return [
+            {"area": o["area"], "date": o["date"], "dims": o["dims"], "value": o["value"], "flag": o["flag"]}
+            for o in self._observations.get(key, [])
+        ]
+
+    def all_observations(self) -> list[dict]:
+        """Every published observation of the release, in the shape of `observations()` plus the indicator."""
+        return [
+            {
+                "indicator": o["indicator"],
+                "area": o["area"],
+                "date": o["date"],
+                "dims": o["dims"],
+                "value": o["value"],
+                "flag": o["flag"],
+            }
+            for o in self.document["observations"]
+        ]
+
+    def only(self, key: str) -> dict:
+        """The public document reduced to one indicator's observations (what its page needs)."""
+        return {**self.document, "observations": self._observations.get(key, [])}
+
+    def area_names(self) -> dict[str, str]:
+        return {a["key"]: a["name"] for a in self.document["areas"]}
+
+    def areas_of(self, key: str) -> list[dict]:
+        present = {o["area"] for o in self._observations.get(key, [])}
+        return [{"key": a["key"], "name": a["name"]} for a in self.document["areas"] if a["key"] in present]
+
+    def latest_date(self, key: str) -> datetime.date | None:
+        dates = [o["date"] for o in self._observations.get(key, [])]
+        return datetime.date.fromisoformat(max(dates)) if dates else None
+
+
+@dataclass(frozen=True)
+class PublicContactPoint:
+    """What the public directory shows of a published contact point (the directory is live: it is
+    read from the database, not from a snapshot)."""
+
+    key: str
+    name: str
+    organisation: str
+    description: str
+    street: str
+    postcode: str
+    city: str
+    phone: str
+    email: str
+    website: str
+    opening_hours: str
+    languages: tuple[str, ...]
+    barrier_free: str
+    area_name: str
+    districts: frozenset[str]  # the keys of its area and of the area above it
+    fields: tuple[dict, ...]  # {"code", "title"} of its fields of action
+    field_codes: frozenset[str]
+    search_text: str  # what the directory's full-text search looks in, case-folded (Ä finds ä)
+
+    def get_barrier_free_display(self) -> str:
+        from imon.core.models import ContactPoint
+
+        return str(ContactPoint.Access(self.barrier_free).label) if self.barrier_free else ""
+
+
+def public_contact_point(point) -> PublicContactPoint:
+    """The public record of a ContactPoint (its area, the area's parent and its fields of action
+    loaded); the caller makes sure it is published."""
+    area = point.area
+    fields = tuple({"code": f.code, "title": f.title} for f in point.fields_of_action.all())
+    return PublicContactPoint(
+        **{name: getattr(point, name) for name in PORTAL_CONTACT_FIELDS if name != "languages"},
+        languages=tuple(point.languages or ()),
+        area_name=area.name if area else "",
+        districts=frozenset(a.key for a in (area, area.parent if area else None) if a is not None),
+        fields=fields,
+        field_codes=frozenset(f["code"] for f in fields),
+        search_text=f"{point.name}\n{point.description}\n{point.organisation}\n{point.city}".casefold(),
+    )
