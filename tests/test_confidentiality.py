@@ -15,9 +15,12 @@ from imon.publication import suppression as c
 THRESHOLD = 3  # values 1 and 2 are hidden
 
 
-def audit(cells, equations, hidden):
+def audit(cells, equations, hidden, priors=None):
     """Independent of the production code: for each hidden cell, the interval that the published
-    cells and the equations (all values >= 0) allow. Returns {key: (low, high)}."""
+    cells and the equations allow, where every value is >= 0 and `priors` ({key: (low, high)})
+    says what an attacker knows beforehand (a primary cell lies in [1, min − 1]).
+    Returns {key: (low, high)}."""
+    priors = priors or {}
     unknown = sorted(hidden)
     position = {k: i for i, k in enumerate(unknown)}
     rows, rhs = [], []
@@ -31,6 +34,7 @@ def audit(cells, equations, hidden):
         if row.any():
             rows.append(row)
             rhs.append(-constant)
+    limits = [priors.get(k, (0, None)) for k in unknown]
     result = {}
     for key in unknown:
         objective = np.zeros(len(unknown))
@@ -39,13 +43,13 @@ def audit(cells, equations, hidden):
             objective,
             A_eq=np.array(rows) if rows else None,
             b_eq=np.array(rhs) if rows else None,
-            bounds=(0, None),
+            bounds=limits,
         )
         high = linprog(
             -objective,
             A_eq=np.array(rows) if rows else None,
             b_eq=np.array(rhs) if rows else None,
-            bounds=(0, None),
+            bounds=limits,
         )
         result[key] = (low.fun, float("inf") if high.status == 3 else -high.fun)
     return result
@@ -89,10 +93,15 @@ def test_every_hidden_cell_stays_undetermined(table):
     hidden = c.suppress(values, relations, lambda key: key[0] == "hh", c.Policy(min_count=THRESHOLD))
     sensitive = [k for k in cells if k[0] == "hh" and 0 < cells[k] < THRESHOLD]
     assert all(hidden.get(k) == "primary" for k in sensitive)
-    bounds = audit(cells, equations, hidden)
+    # The attacker knows that a primary cell lies in [1, THRESHOLD − 1]; it must not learn more
+    # than the relations give away whatever is hidden (persons = size × households).
+    priors = {k: (1, THRESHOLD - 1) for k in sensitive}
+    bounds = audit(cells, equations, hidden, priors)
+    best = audit(cells, equations, set(cells), priors)
     for key in sensitive:
         low, high = bounds[key]
-        assert high - low >= THRESHOLD - 1e-6, (key, cells[key], low, high, sorted(hidden))
+        required = min(THRESHOLD - 2, best[key][1] - best[key][0])
+        assert high - low >= required - 1e-4, (key, cells[key], low, high, sorted(hidden))
 
 
 @settings(max_examples=40, deadline=None)
@@ -226,10 +235,11 @@ def test_inconsistent_part_is_bounded_on_its_own_and_does_not_disturb_the_others
 
 
 def test_unbounded_cells_count_as_protected():
-    # t is secret at the source, so a = t - 9 has no upper bound: nothing else needs hiding.
+    # t is secret at the source, so a = t - 9 has no upper bound: nothing else needs hiding for a.
+    # But a small count lies in [1, 2], so with b published t would lie in [10, 11]: b goes too.
     cells = {"t": (None, ".", {}), "a": (1, "", {}), "b": (9, "", {})}
     hidden = c.suppress(cells, [c.Relation(((1, "t"), (-1, "a"), (-1, "b")))], lambda key: True)
-    assert hidden == {"t": "source", "a": "primary"}
+    assert hidden == {"t": "source", "a": "primary", "b": "secondary"}
 
 
 def test_footnote_and_alt_text_name_symbols_reasons_and_counts():

@@ -16,6 +16,19 @@ result is the same as one cell at a time (see `suppress`).
 
 Values the source already marks as secret (`.`) are sensitive as well: they
 are unknown to everybody and must stay so.
+
+What the attacker is assumed to know (the protection model):
+- every relation between published cells, whether a rule states it or not: a breakdown's total
+  is the sum of its parts, an area is the sum of its sub-areas (`derived_relations`); where the
+  parts leave something open (a part without a row, a breakdown of "of which" values), the
+  relation keeps an unknown remainder `REST` >= 0, so it still bounds the parts;
+- a primary-suppressed count lies in [1, minimum count − 1] (zero is published), and the attacker
+  may know which hidden cells are primary; every other hidden count lies in [0, ∞);
+- a primary cell is protected only if the relations do not narrow that interval (by default:
+  the policy's width, capped at the width of the interval itself); a cell kept secret by the
+  source needs the policy's width;
+- shares and rates give away their numerator and denominator: they are hidden where an input is
+  hidden, at the reference dates really used (`derived`).
 """
 
 from collections import defaultdict, deque
@@ -29,6 +42,9 @@ PRIMARY, SECONDARY, SOURCE, DERIVED, UNCERTAIN = "primary", "secondary", "source
 EPSILON = 1e-6
 
 
+REST = "~"  # marks the unknown remainder of a relation; never part of a real key
+
+
 @dataclass(frozen=True)
 class Policy:
     min_count: int = 3  # counts 1 .. min_count-1 are hidden
@@ -37,6 +53,83 @@ class Policy:
     @property
     def width(self) -> int:
         return self.protection if self.protection is not None else self.min_count
+
+    @property
+    def primary_interval(self) -> tuple[int, int]:
+        """Where a primary-suppressed count lies, as everybody knows: 1 .. min_count − 1."""
+        return 1, self.min_count - 1
+
+    def required_width(self, primary: bool) -> float:
+        """How wide a hidden cell's feasible interval must stay: the policy's width, but for a
+        primary cell never more than the width of [1, min_count − 1] itself."""
+        low, high = self.primary_interval
+        return min(self.width, high - low) if primary else self.width
+
+
+def rest_key(key: tuple, what: str) -> tuple:
+    """The variable for what the published parts of a relation leave open (>= 0)."""
+    return (key[0], f"{key[1]}{REST}{what}", key[2], key[3])
+
+
+def _known_number(cell):
+    value, flag = cell[0], cell[1]
+    if value is None:
+        return Decimal(0) if flag == "-" else None
+    return Decimal(value)
+
+
+def sum_relation(
+    total: tuple, parts: list, cells: dict, what: str, complete: bool = True
+) -> "Relation | None":
+    """total = Σ parts (+ an unknown remainder): the relation an attacker may use.
+
+    Which one it is, is decided on the true values, which the defender knows: where they add up
+    (and no part is missing), the equality; where the parts add up to less (a part without a row,
+    "of which" values), total = Σ parts + remainder with the remainder >= 0; where they add up to
+    more, none (the values are not parts of that total). Cells without a value (secret at the
+    source) make the check impossible: then the equality, the attacker's strongest assumption."""
+    if not parts:
+        return None
+    terms = ((1, total), *((-1, p) for p in parts))
+    values = [_known_number(cells[k]) for k in (total, *parts)]
+    if None in values:
+        return Relation(terms) if complete else Relation((*terms, (-1, rest_key(total, what))))
+    difference = values[0] - sum(values[1:])
+    if difference < 0:
+        return None
+    if difference == 0 and complete:
+        return Relation(terms)
+    return Relation((*terms, (-1, rest_key(total, what))))
+
+
+def derived_relations(cells: dict, totals: dict, area_children: dict | None, is_count) -> "list[Relation]":
+    """The relations nobody wrote down but everybody can see, between counts of `cells`:
+    every breakdown with a total value ({dimension: total value} in `totals`) sums to its total,
+    and every area with sub-areas is the sum of them."""
+    from imon.core.rules import _Index
+
+    counts = {k: v for k, v in cells.items() if is_count(k)}
+    index = _Index({k: _DimsOnly(v[2]) for k, v in counts.items()})
+    relations = []
+    for indicator in list(index.by_indicator):
+        dimensions = {d for key in index.by_indicator[indicator] for d in counts[key][2]}
+        for dimension in sorted(dimensions & set(totals)):
+            for members in index.groups(indicator, dimension).values():
+                total = members.get(totals[dimension])
+                if total is not None:
+                    parts = [k for value, k in sorted(members.items()) if value != totals[dimension]]
+                    relations.append(sum_relation(total, parts, counts, dimension))
+        if area_children:
+            by_rest = defaultdict(dict)
+            for key in index.by_indicator[indicator]:
+                by_rest[(key[2], key[3])][key[1]] = key
+            for members in by_rest.values():
+                for parent, children in area_children.items():
+                    if parent in members:
+                        parts = [members[c] for c in children if c in members]
+                        complete = len(parts) == len(children)
+                        relations.append(sum_relation(members[parent], parts, counts, "areas", complete))
+    return [r for r in relations if r is not None]
 
 
 @dataclass(frozen=True)
@@ -58,8 +151,11 @@ def relations_from_rules(rule_list, cells: dict, area_children: dict | None = No
                 if rule.total not in members:
                     continue
                 parts = list(rule.parts) or [v for v in members if v != rule.total]
-                if all(p in members for p in parts):
-                    relations.append(Relation(((1, members[rule.total]), *((-1, members[p]) for p in parts))))
+                present = [members[p] for p in parts if p in members]
+                terms = ((1, members[rule.total]), *((-1, k) for k in present))
+                if len(present) < len(parts):  # a part without a row: still bounded by the total
+                    terms = (*terms, (-1, rest_key(members[rule.total], rule.dimension)))
+                relations.append(Relation(terms))
         elif rule.kind == "product":
             for key in index.by_indicator[rule.indicator]:
                 factor = cells[key][2].get(rule.dimension, "")
@@ -72,10 +168,12 @@ def relations_from_rules(rule_list, cells: dict, area_children: dict | None = No
             for key in index.by_indicator[rule.indicator]:
                 by_rest[(key[2], key[3])][key[1]] = key
             for members in by_rest.values():
-                if rule.total in members and children and all(c in members for c in children):
-                    relations.append(
-                        Relation(((1, members[rule.total]), *((-1, members[c]) for c in children)))
-                    )
+                if rule.total in members and children:
+                    present = [members[c] for c in children if c in members]
+                    terms = ((1, members[rule.total]), *((-1, k) for k in present))
+                    if len(present) < len(children):
+                        terms = (*terms, (-1, rest_key(members[rule.total], "areas")))
+                    relations.append(Relation(terms))
     return relations
 
 
@@ -115,20 +213,30 @@ def primary(
 
 
 def derived(cells: dict, hidden: dict, derivations: dict, min_denominators: dict | None = None) -> dict:
-    """Shares and rates follow their inputs: {key: reason} for derived cells whose numerator is
-    hidden (they would reveal it) or whose denominator is below the indicator's minimum ('/').
+    """Shares and rates follow their inputs: {key: reason} for derived cells whose numerator or
+    denominator is hidden (the share would give it away: share × denominator = numerator,
+    numerator / share = denominator), at the reference dates really used, or whose denominator is
+    below the indicator's minimum ('/').
 
     `derivations` maps a derived indicator to (numerator, denominator)."""
+    from imon.core.derivation import input_keys
+
     result = {}
     min_denominators = min_denominators or {}
+    dates = defaultdict(list)
+    for key in cells:
+        dates[(key[0], key[1], key[3])].append(key[2])
+    for series in dates.values():
+        series.sort()
     for key in cells:
         if key[0] not in derivations:
             continue
         numerator, denominator = derivations[key[0]]
-        if (numerator, *key[1:]) in hidden:
+        num_key, den_key = input_keys(key, numerator, denominator, dates)
+        if (num_key and num_key in hidden) or (den_key and den_key in hidden):
             result[key] = DERIVED
             continue
-        den = cells.get((denominator, *key[1:])) or cells.get((denominator, key[1], key[2], ""))
+        den = cells.get(den_key) if den_key else None
         minimum = min_denominators.get(key[0])
         if minimum and den is not None and den[0] is not None and den[0] < minimum:
             result[key] = UNCERTAIN
@@ -149,11 +257,28 @@ def suppress(
     (which are never negative) from other values; `policies` gives indicators
     (the first part of a key) a policy of their own, `area_policies` pairs of
     indicator and area (the first two parts), e.g. a stricter one for small areas."""
-    search = _Search(cells, relations, primary(cells, is_count, policy, policies, area_policies))
+    rests = {k for r in relations for _c, k in r.terms if k not in cells}
+    if rests:
+        cells = {**cells, **dict.fromkeys(rests, (None, REST, {}))}
+    hidden = primary(cells, is_count, policy, policies, area_policies)
+
+    def prior(key) -> tuple[float, float]:
+        if hidden.get(key) == PRIMARY:
+            return policy_for(key, policy, policies, area_policies).primary_interval
+        return 0, float("inf")
+
+    search = _Search(cells, relations, hidden, prior)
+    achievable = _achievable_widths(cells, relations, hidden, prior, search)
 
     def protected(key, low, high):
-        width = policy_for(key, policy, policies, area_policies).width
-        return high - low >= width + EPSILON  # the margin absorbs the solver's rounding
+        key_policy = policy_for(key, policy, policies, area_policies)
+        if search.hidden.get(key) == PRIMARY:
+            # Not narrower than [1, min − 1] (or the policy's width), unless the relations
+            # themselves narrow it whatever is hidden (persons = 9 × households): then as wide
+            # as hiding can make it.
+            required = min(key_policy.required_width(True), achievable.get(key, float("inf")))
+            return high - low >= required - 1e-4  # the solver's tolerance
+        return high - low >= key_policy.width + EPSILON  # the margin absorbs the solver's rounding
 
     search.hide_singletons(search.ordered)
     # Hiding a cell only ever widens the intervals of the others, so one pass in a fixed order
@@ -185,12 +310,27 @@ def suppress(
     return search.hidden
 
 
+def _achievable_widths(cells, relations, hidden, prior, search) -> dict:
+    """{primary cell: width of its interval if every other cell of its relations were hidden}:
+    the most protection that hiding can give it."""
+    primaries = sorted(k for k, reason in hidden.items() if reason == PRIMARY and search.by_cell.get(k))
+    if not primaries:
+        return {}
+    everything = _Search(cells, relations, {**dict.fromkeys(search.by_cell, SECONDARY), **hidden}, prior)
+    widths = {}
+    for start in range(0, len(primaries), 200):
+        for key, (low, high, _spread) in everything.batch_bounds(primaries[start : start + 200]).items():
+            widths[key] = high - low
+    return widths
+
+
 class _Search:
     """The state of one suppression: the hidden cells, and for every relation its unknown terms
     (hidden or without a value), kept up to date so that walking the relations stays cheap."""
 
-    def __init__(self, cells, relations, hidden):
+    def __init__(self, cells, relations, hidden, prior=None):
         self.cells, self.hidden = cells, hidden
+        self.prior = prior or (lambda key: (0, float("inf")))
         self.by_cell = defaultdict(list)
         for relation in relations:
             for _coef, key in relation.terms:
@@ -306,11 +446,11 @@ class _Search:
         from scipy.sparse import csr_matrix
 
         result, blocks = {}, []
-        data, indices, indptr, rhs, objective, upper = [], [], [0], [], [], []
+        data, indices, indptr, rhs, objective, lower, upper = [], [], [0], [], [], [], []
         for key in keys:
             variables, relations = self.component(key)
             if not relations:
-                result[key] = (0.0, float("inf"), {})
+                result[key] = (*map(float, self.prior(key)), {})
                 continue
             position = {k: i for i, k in enumerate(variables)}
             row_data, row_indices, row_ends, row_rhs, size = [], [], [], [], 1.0
@@ -335,7 +475,9 @@ class _Search:
                 goal = [0] * len(variables)
                 goal[position[key]] = sign
                 objective.extend(goal)
-                upper.extend([cap] * len(variables))
+                priors = [self.prior(k) for k in variables]
+                lower.extend(low for low, _high in priors)
+                upper.extend(min(cap, high) for _low, high in priors)
             blocks.append((key, variables, len(objective) - 2 * len(variables), cap, true))
         if not blocks:
             return result
@@ -346,12 +488,12 @@ class _Search:
                 (np.array(data, dtype=float), np.array(indices), np.array(indptr)), shape=(len(rhs), n)
             ),
             b_eq=np.array(rhs),
-            bounds=np.column_stack((np.zeros(n), np.array(upper))),
+            bounds=np.column_stack((np.array(lower, dtype=float), np.array(upper, dtype=float))),
             method="highs-ds",
         )
         if solution.status != 0:
             for key, *_block in blocks:
-                result[key] = (*bounds(key, self.cells, self.hidden, self.by_cell), {})
+                result[key] = (*bounds(key, self.cells, self.hidden, self.by_cell, self.prior), {})
             return result
         x = solution.x.tolist()
         for key, variables, start, cap, true in blocks:
@@ -394,14 +536,16 @@ def component(key, hidden, by_cell, cells):
     return sorted(seen), sorted(relations, key=lambda r: r.terms)
 
 
-def bounds(key, cells, hidden, by_cell) -> tuple[float, float]:
-    """Smallest and largest value of `key` that the published cells allow (inf when unbounded)."""
+def bounds(key, cells, hidden, by_cell, prior=None) -> tuple[float, float]:
+    """Smallest and largest value of `key` that the published cells allow (inf when unbounded);
+    `prior(cell)` gives what is known of a cell beforehand (default [0, ∞))."""
     import numpy as np
     from scipy.optimize import linprog
 
     variables, relations = component(key, hidden, by_cell, cells)
+    prior = prior or (lambda k: (0, float("inf")))
     if not relations:
-        return 0.0, float("inf")
+        return tuple(map(float, prior(key)))
     position = {k: i for i, k in enumerate(variables)}
     rows, rhs = [], []
     for relation in relations:
@@ -418,8 +562,9 @@ def bounds(key, cells, hidden, by_cell) -> tuple[float, float]:
     objective = np.zeros(len(variables))
     objective[position[key]] = 1
     result = []
+    limits = [(low, None if high == float("inf") else high) for low, high in map(prior, variables)]
     for sign in (1, -1):
-        solution = linprog(sign * objective, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+        solution = linprog(sign * objective, A_eq=a_eq, b_eq=b_eq, bounds=limits, method="highs")
         if solution.status == 3:  # unbounded
             result.append(float("inf") if sign == -1 else 0.0)
         elif solution.status != 0:
