@@ -6,6 +6,8 @@ shows, so that every output hides the same cells. The plain functions that decid
 """
 
 import datetime
+from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 
@@ -51,8 +53,10 @@ def hidden_cells(indicator_keys) -> dict:
     children = m.area_children()
     indicators = {i.key: i for i in m.Indicator.objects.filter(key__in=keys).select_related("source")}
     default, policies, area_policies = publication_policies(indicators.values())
-    relations = suppression.relations_from_rules(rule_list, cells, children)
     is_count = lambda key: indicators[key[0]].kind == "count"  # noqa: E731
+    totals = dict(m.DimensionValue.objects.filter(is_total=True).values_list("dimension__key", "key"))
+    relations = suppression.relations_from_rules(rule_list, cells, children)
+    relations += suppression.derived_relations(cells, totals, children, is_count)
     hidden = suppression.suppress(cells, relations, is_count, default, policies, area_policies)
     derivations = {k: derived_inputs[k] for k in keys & set(derived_inputs)}
     minimums = {
@@ -87,12 +91,83 @@ def publication_policies(indicators) -> tuple:
     return default, policies, area_policies
 
 
+class Publisher:
+    """What the public sees of each cell of these indicators: hidden cells as their symbol,
+    counts rounded where the indicator or its source rounds, shares and rates that we compute
+    with the precision their indicator states — from the published (rounded) inputs where
+    those are rounded, so that a precise share cannot pin a rounded count. A share is never
+    rounded as a count."""
+
+    def __init__(self, indicator_keys):
+        self.hidden = hidden_cells(indicator_keys)
+        keys = set(indicator_keys) | {k[0] for k in self.hidden}
+        indicators = {
+            i.key: i
+            for i in m.Indicator.objects.filter(key__in=keys).select_related(
+                "source", "numerator", "denominator"
+            )
+        }
+        self.rounding = {
+            key: i.publication_setting("rounding") if i.kind == m.Indicator.Kind.COUNT else None
+            for key, i in indicators.items()
+        }
+        self.derived = {
+            key: (i.numerator.key, i.denominator.key, Decimal(1000 if i.kind == "rate" else 100), i.decimals)
+            for key, i in indicators.items()
+            if i.numerator_id and i.denominator_id
+        }
+        inputs = {n for n, _d, _f, _p in self.derived.values()} | {
+            d for _n, d, _f, _p in self.derived.values()
+        }
+        rounded = {k for k in inputs if self._input_rounding(k)}
+        self.inputs, self.dates = {}, defaultdict(list)
+        if rounded:
+            for ind, area, date, dim_key, value in m.Observation.objects.filter(
+                indicator__key__in=rounded
+            ).values_list("indicator__key", "area__key", "reference_date", "dim_key", "value"):
+                self.inputs[(ind, area, date, dim_key)] = value
+                self.dates[(ind, area, dim_key)].append(date)
+            for series in self.dates.values():
+                series.sort()
+
+    def _input_rounding(self, key):
+        rounding = self.rounding.get(key)
+        if rounding is None and key not in self.rounding:
+            indicator = m.Indicator.objects.select_related("source").filter(key=key).first()
+            rounding = indicator.publication_setting("rounding") if indicator else None
+            self.rounding[key] = rounding if indicator and indicator.kind == m.Indicator.Kind.COUNT else None
+        return self.rounding[key]
+
+    def __call__(self, key: tuple, value, flag: str) -> tuple:
+        """(value, flag, reason) as published; reason is None for a published cell."""
+        reason = self.hidden.get(key)
+        if reason or value is None or key[0] not in self.derived:
+            value, flag = public_value(value, flag, reason, self.rounding.get(key[0]))
+            return value, flag, reason
+        numerator, denominator, factor, decimals = self.derived[key[0]]
+        if self.rounding.get(numerator) or self.rounding.get(denominator):
+            value = self._from_published_inputs(key, numerator, denominator, factor, value)
+        if value is not None:
+            value = Decimal(value).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+        return value, flag, None
+
+    def _from_published_inputs(self, key, numerator, denominator, factor, value):
+        from imon.core.derivation import input_keys
+
+        num_key, den_key = input_keys(key, numerator, denominator, self.dates)
+        if num_key is None or den_key is None:
+            return value
+        num = public_value(self.inputs.get(num_key), "", None, self.rounding.get(numerator))[0]
+        den = public_value(self.inputs.get(den_key), "", None, self.rounding.get(denominator))[0]
+        if num is None or not den:
+            return value
+        return Decimal(num) / Decimal(den) * factor
+
+
 def public_observations(reporting_date: datetime.date) -> list[dict]:
     """The observations up to `reporting_date` as the public may see them, for a snapshot:
     suppressed cells keep their place with the symbol and the reason."""
-    indicators = {i.key: i for i in m.Indicator.objects.select_related("source")}
-    rounding = {key: i.publication_setting("rounding") for key, i in indicators.items()}
-    hidden = hidden_cells(indicators)
+    publish = Publisher(set(m.Indicator.objects.values_list("key", flat=True)))
     rows = (
         m.Observation.objects.filter(reference_date__lte=reporting_date)
         .order_by(*ORDER)
@@ -101,8 +176,7 @@ def public_observations(reporting_date: datetime.date) -> list[dict]:
     )
     result = []
     for indicator, area, date, dim_key, value, flag in rows:
-        reason = hidden.get((indicator, area, date, dim_key))
-        value, flag = public_value(value, flag, reason, rounding[indicator])
+        value, flag, reason = publish((indicator, area, date, dim_key), value, flag)
         row = {"indicator": indicator, "area": area, "date": date, "dims": m.parse_dimension_key(dim_key)}
         row["value"] = value.normalize() if value is not None else None
         row["flag"] = flag
@@ -121,10 +195,10 @@ def public_records(indicator: str | None = None, area: str | None = None):
         qs = qs.filter(indicator__key=indicator)
     if area:
         qs = qs.filter(area__key=area) | qs.filter(area__code=area)
-    hidden = hidden_cells(set(qs.values_list("indicator__key", flat=True).distinct()))
+    publish = Publisher(set(qs.values_list("indicator__key", flat=True).distinct()))
     for obs in qs.iterator(chunk_size=5000):
-        reason = hidden.get((obs.indicator.key, obs.area.key, obs.reference_date, obs.dim_key))
-        value, flag = public_value(obs.value, obs.flag, reason, obs.indicator.publication_setting("rounding"))
+        key = (obs.indicator.key, obs.area.key, obs.reference_date, obs.dim_key)
+        value, flag, _reason = publish(key, obs.value, obs.flag)
         source = str(obs.indicator.source) if obs.indicator.source else ""
         yield (
             obs.indicator.key,
