@@ -110,9 +110,11 @@ class Attack:
         self.known.update({k: Decimal(0) for k, (v, flag) in published.items() if v is None and flag == "-"})
         for release in earlier:  # what was shown before is known, where it still holds
             for k, (v, _flag) in release.items():
-                if v is not None and k not in self.known and truth.get(k) is not None:
-                    if Decimal(str(v)) == Decimal(str(truth[k])):
-                        self.known[k] = number(v)
+                holds = (
+                    v is not None and truth.get(k) is not None and Decimal(str(v)) == Decimal(str(truth[k]))
+                )
+                if holds and k not in self.known:
+                    self.known[k] = number(v)
         self.equalities, self.bands = [], []  # [(coef, key)], ([(coef, key)], low, high)
         self._sums()
         self._rules()
