@@ -316,3 +316,20 @@ def test_portal_templates_get_no_model_and_no_snapshot(release, client):
 def _is_request_plumbing(name: str) -> bool:
     """Django's own context entries (the visitor's user object for the CSRF/auth machinery)."""
     return name in {"user", "request"}
+
+
+def test_a_hidden_cell_says_that_it_is_hidden_never_why():
+    observations = [
+        {
+            "indicator": "i",
+            "area": "a",
+            "date": "2025-12-31",
+            "dims": {},
+            "value": None,
+            "flag": ".",
+            "suppressed": r,
+        }
+        for r in ("primary", "secondary", "source", "derived", "uncertain")
+    ]
+    document = public_document({"labels": {}, "observations": observations})
+    assert [o["suppressed"] for o in document["observations"]] == ["secret"] * 4 + ["uncertain"]

@@ -586,27 +586,22 @@ def public_value(value: Decimal | None, flag: str, reason: str | None, rounding:
     return value, flag
 
 
-def _reason_phrases():
-    return {
-        PRIMARY: _("small counts below the minimum count"),
-        SECONDARY: _("further values from which they could be recomputed (secondary suppression)"),
-        SOURCE: _("values kept secret by the source"),
-        DERIVED: _("shares and rates of suppressed counts"),
-    }
-
-
 def footnote(reasons) -> str:
     """The footnote for a table in which cells are suppressed, from the reasons of its cells
-    (e.g. ['primary', 'secondary', 'secondary']): the symbols used and why. Empty without reasons."""
+    (e.g. ['primary', 'secondary', 'uncertain']): the symbols used and why; empty without reasons.
+
+    One sentence for every kind of secret cell, whichever are present: a footnote that named only
+    "below the minimum count" would tell that every hidden cell lies in [1, min − 1]."""
     reasons = set(reasons)
-    phrases = _reason_phrases()
     sentences = []
-    secret = [phrases[r] for r in (PRIMARY, SECONDARY, SOURCE, DERIVED) if r in reasons]
-    if secret:
-        sentences.append(_("“.” = value unknown or to be kept secret."))
+    if reasons - {UNCERTAIN}:
+        sentences.append(_("“.” = value unknown or kept secret."))
         sentences.append(
-            _("Suppressed for statistical confidentiality (§ 16 BStatG): %(reasons)s.")
-            % {"reasons": ", ".join(secret)}
+            _(
+                "For statistical confidentiality (§ 16 BStatG), small counts and the values from which "
+                "they could be recomputed are not published; values kept secret by the source are marked "
+                "the same way."
+            )
         )
     if UNCERTAIN in reasons:
         sentences.append(

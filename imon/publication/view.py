@@ -148,6 +148,15 @@ def _public_record(section: str, record: dict) -> dict:
     return result
 
 
+def _public_observation(observation: dict) -> dict:
+    """An observation of the snapshot as published: a hidden cell says that it is hidden ("secret"
+    or "uncertain"), never why (primary, secondary, ...)."""
+    result = {name: observation[name] for name in OBSERVATION_FIELDS if name in observation}
+    if "suppressed" in result:
+        result["suppressed"] = "uncertain" if result["suppressed"] == "uncertain" else "secret"
+    return result
+
+
 def public_document(snapshot: dict) -> dict:
     """The public document of a snapshot document (a new dict; the snapshot is not changed)."""
     document = {name: snapshot[name] for name in TOP_LEVEL if name in snapshot}
@@ -158,9 +167,7 @@ def public_document(snapshot: dict) -> dict:
             continue
         records = [r for r in snapshot[section] if r.get("published", True)]
         document[section] = [_public_record(section, r) for r in records]
-    document["observations"] = [
-        {name: o[name] for name in OBSERVATION_FIELDS if name in o} for o in snapshot.get("observations", [])
-    ]
+    document["observations"] = [_public_observation(o) for o in snapshot.get("observations", [])]
     return document
 
 
