@@ -181,3 +181,30 @@ def test_an_export_of_some_languages_links_only_to_those(demo, tmp_path, client)
     # afterwards the live portal has all its languages again
     live = client.get("/portal/de/", HTTP_HOST="localhost").content.decode()
     assert all(f'hreflang="{code}"' in live for code in ("de", "en", "tr", "ar", "uk"))
+
+
+def test_export_replaces_only_its_own_folders_and_never_the_data_folder(demo, tmp_path, settings):
+    """A folder with other files in it is refused, the data folder (database, secret key) too;
+    a previous export is replaced."""
+    content._LATEST.clear()
+    snapshots.create("1. Umsetzungsbericht", datetime.date(2019, 9, 16))
+    settings.IMON_HOME = tmp_path / "home"
+    settings.IMON_HOME.mkdir()
+    (settings.IMON_HOME / "secret_key").write_text("geheim")
+    (settings.IMON_HOME / "db.sqlite3").write_bytes(b"SQLite format 3\0")
+    for target in (settings.IMON_HOME, settings.IMON_HOME / "export", tmp_path):
+        with pytest.raises(CommandError, match="Datenordner|nicht leer"):
+            call_command("export_site", str(target), stdout=io.StringIO(), stderr=io.StringIO())
+    assert (settings.IMON_HOME / "secret_key").read_text() == "geheim"
+    assert (settings.IMON_HOME / "db.sqlite3").exists()
+    other = tmp_path / "documents"
+    other.mkdir()
+    (other / "letter.txt").write_text("Sehr geehrte Damen und Herren")
+    with pytest.raises(CommandError, match="nicht leer"):
+        call_command("export_site", str(other), stdout=io.StringIO(), stderr=io.StringIO())
+    assert (other / "letter.txt").exists()
+    site = tmp_path / "site"
+    call_command("export_site", str(site), stdout=io.StringIO(), stderr=io.StringIO())
+    (site / "stale.html").write_text("old")
+    call_command("export_site", str(site), stdout=io.StringIO(), stderr=io.StringIO())  # its own: replaced
+    assert not (site / "stale.html").exists() and (site / "portal" / "de" / "index.html").exists()

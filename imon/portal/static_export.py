@@ -171,8 +171,43 @@ def _write_pages(client, pages, write, say, done=0, total=None):
             say(f"{number} von {total} Seiten …")
 
 
+MARKER = ".imon-export"  # written into every export: only such a folder is ever replaced
+
+
+class TargetError(Exception):
+    """The export folder may not be replaced; the message is for the user."""
+
+
+def check_target(target: Path):
+    """Refuse a folder that is not empty and was not written by an export (no MARKER), and
+    anything inside, or holding, the data folder (IMON_HOME: database, secret key)."""
+    from django.conf import settings
+    from django.utils.translation import gettext as _
+
+    target = target.resolve()
+    home = Path(settings.IMON_HOME).resolve()
+    if target == home or home in target.parents or target in home.parents:
+        raise TargetError(
+            _("Refusing to write the export into or over the data folder %(home)s: choose another folder.")
+            % {"home": home}
+        )
+    for folder in (target, target.with_name(f".{target.name}.partial")):
+        if folder.is_file() or (
+            folder.is_dir() and any(folder.iterdir()) and not (folder / MARKER).is_file()
+        ):
+            raise TargetError(
+                _(
+                    "Refusing to replace %(path)s: it is not empty and was not written by 'imon export-site'. "
+                    "Choose an empty folder or a previous export."
+                )
+                % {"path": folder}
+            )
+
+
 def export_site(target: Path, base_url: str = "", progress=None, languages=None) -> ExportStats:
-    """Write the public portal into `target` (which is replaced), in `languages` (default: all)."""
+    """Write the public portal into `target` (which is replaced, if a previous export), in
+    `languages` (default: all)."""
+    check_target(target)
     # The export makes millions of small objects (the snapshot, the rows of the downloads) that
     # reference counting frees; the cyclic garbage collector would only walk them again and again
     # (a third of the time of loading a large snapshot). It pauses for the export, in the workers too.
@@ -194,9 +229,11 @@ def _export_site(target: Path, base_url, progress, languages) -> ExportStats:
     if published is None:
         raise ValueError("nothing published")
     staging = target.with_name(f".{target.name}.partial")
+    check_target(target)
     if staging.exists():
         shutil.rmtree(staging)
     staging.mkdir(parents=True)
+    (staging / MARKER).write_text("Written by imon export-site; the next export replaces this folder.\n")
     client = Client(
         HTTP_HOST="localhost"
     )  # rendered in-process; the base URL only goes into catalogue and sitemap

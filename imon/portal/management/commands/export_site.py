@@ -4,7 +4,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from imon.portal.static_export import export_site
+from imon.portal.static_export import TargetError, export_site
 
 
 class Command(BaseCommand):
@@ -13,7 +13,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("dir", help=_("target folder (replaced)"))
+        parser.add_argument("dir", help=_("target folder: empty, or a previous export (replaced)"))
         parser.add_argument(
             "--languages",
             default="",
@@ -48,6 +48,8 @@ class Command(BaseCommand):
                 progress=lambda text: self.stderr.write(text),
                 languages=languages,
             )
+        except TargetError as error:
+            raise CommandError(str(error)) from None
         except ValueError:
             raise CommandError(
                 _("Nothing has been published yet: freeze a snapshot first (imon snapshot create).")
