@@ -12,6 +12,7 @@ import datetime
 import time
 from collections import Counter, defaultdict
 
+from imon.core import rollup
 from imon.core.numbers import add_months
 from imon.reports import document
 
@@ -59,7 +60,6 @@ CONTACT_FIELDS = (
     "languages",
     "barrier_free",
 )
-DONE = {"completed", "established"}
 
 
 def _pick(record: dict, fields) -> dict:
@@ -130,11 +130,12 @@ class Published:
         return self._by_field.get(code, [])
 
     def progress(self, code: str) -> dict:
-        """Status counts of a field of action and the share of finished measures (the roll-up shown)."""
-        measures = self.measures_of(code)
-        counts = Counter(m["status_label"] for m in measures)
-        finished = sum(1 for m in measures if m.get("status") in DONE)
-        return {"total": len(measures), "counts": sorted(counts.items()), "finished": finished}
+        """Status counts of a field of action and the number of finished measures (imon.core.rollup)."""
+        figures = rollup.of_records(self.measures_of(code))
+        counts = Counter()
+        for status, n in figures["by_status"].items():
+            counts[self.labels["measure_status"].get(status, "")] += n
+        return {"total": figures["total"], "counts": sorted(counts.items()), "finished": figures["finished"]}
 
     def measure(self, key: str) -> dict | None:
         return next((m for m in self.measures if m["key"].lower() == key.lower()), None)
