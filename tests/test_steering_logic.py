@@ -1,4 +1,4 @@
-"""Plain steering rules without a database: roll-up, transitions, dates, next steps, spreadsheet rows."""
+"""Plain steering rules without a database: transitions, dates, next steps, spreadsheet rows."""
 
 import datetime
 from decimal import Decimal
@@ -14,24 +14,6 @@ STATUS = {
     "completed": "abgeschlossen",
 }
 LIGHTS = {"green": "grün: im Plan", "yellow": "gelb: gefährdet", "red": "rot: nicht im Plan"}
-
-
-def test_rollup_averages_progress_and_leaves_unknown_out_but_counts_it():
-    result = logic.rollup([("in_progress", 30), ("completed", None), ("unknown", 90), ("planned", None)])
-    assert result["average"] == round((30 + 100 + 0) / 3)
-    assert (result["counted"], result["unknown"], result["total"]) == (3, 1, 4)
-    assert result["by_status"]["unknown"] == 1
-
-
-def test_rollup_of_only_unknown_measures_has_no_average():
-    assert logic.rollup([("unknown", None)])["average"] is None
-    assert logic.rollup([])["average"] is None
-
-
-def test_explicit_progress_wins_over_the_status_default():
-    assert logic.measure_progress("in_progress", 80) == 80
-    assert logic.measure_progress("in_progress", None) == 50
-    assert logic.measure_progress("unknown", 80) is None
 
 
 @pytest.mark.parametrize(

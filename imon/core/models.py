@@ -221,7 +221,11 @@ class Goal(models.Model):
         return self.title
 
 
-class Measure(models.Model):
+class MeasureState(models.Model):
+    """The state of a measure, declared once: the current state on `Measure`, each cycle's report on
+    `steering.StatusUpdate` (copied onto the measure once accepted). Validators and database
+    constraints come with the fields; the constraint names carry the model's name."""
+
     class Status(models.TextChoices):
         UNKNOWN = "unknown", _("unknown")
         PLANNED = "planned", _("planned")
@@ -238,17 +242,6 @@ class Measure(models.Model):
         YELLOW = "yellow", _("yellow: at risk")
         RED = "red", _("red: off track")
 
-    key = key_field(unique=True)
-    field_of_action = models.ForeignKey(
-        FieldOfAction, verbose_name=_("field of action"), on_delete=models.PROTECT, related_name="measures"
-    )
-    title = models.CharField(_("title"), max_length=500)
-    description = models.TextField(_("description"), blank=True)
-    lead_unit = models.CharField(_("lead unit (Federführung)"), max_length=300, blank=True)
-    partners = models.TextField(_("partners"), blank=True)
-    programme = models.CharField(_("programme / funding"), max_length=300, blank=True)
-    start_date = models.DateField(_("start"), null=True, blank=True)
-    end_date = models.DateField(_("end"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.UNKNOWN)
     progress = models.PositiveSmallIntegerField(
         _("progress (%)"), null=True, blank=True, validators=[MaxValueValidator(100)]
@@ -287,6 +280,48 @@ class Measure(models.Model):
         validators=[MinValueValidator(0)],
     )
     effect = models.TextField(_("effect"), blank=True)
+
+    class Meta:
+        abstract = True
+        # "%(class)s_" keeps the names the measure's constraints have had since 0001 (measure_…).
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(progress__isnull=True) | Q(progress__lte=100),
+                name="%(class)s_progress_at_most_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(traffic_light__in=["", "green"]) | ~Q(traffic_light_reason=""),
+                name="%(class)s_traffic_light_reason_required",
+                violation_error_message=_("A yellow or red traffic light needs a reason."),
+            ),
+            models.CheckConstraint(
+                condition=Q(staff__gte=0) | Q(staff__isnull=True), name="%(class)s_staff_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(cost__gte=0) | Q(cost__isnull=True), name="%(class)s_cost_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(funding__gte=0) | Q(funding__isnull=True), name="%(class)s_funding_not_negative"
+            ),
+        ]
+
+
+# The state fields in their order (forms, spreadsheet columns, copying an accepted status update).
+STATE_FIELDS = [f.name for f in MeasureState._meta.fields]
+
+
+class Measure(MeasureState):
+    key = key_field(unique=True)
+    field_of_action = models.ForeignKey(
+        FieldOfAction, verbose_name=_("field of action"), on_delete=models.PROTECT, related_name="measures"
+    )
+    title = models.CharField(_("title"), max_length=500)
+    description = models.TextField(_("description"), blank=True)
+    lead_unit = models.CharField(_("lead unit (Federführung)"), max_length=300, blank=True)
+    partners = models.TextField(_("partners"), blank=True)
+    programme = models.CharField(_("programme / funding"), max_length=300, blank=True)
+    start_date = models.DateField(_("start"), null=True, blank=True)
+    end_date = models.DateField(_("end"), null=True, blank=True)
     goals = models.ManyToManyField(Goal, verbose_name=_("goals"), blank=True, related_name="measures")
     strategic_goals = models.ManyToManyField(
         StrategicGoal, verbose_name=_("strategic administration goals"), blank=True, related_name="measures"
@@ -304,34 +339,18 @@ class Measure(models.Model):
     # Optimistic locking: every save through the steering pages raises it by one (imon.steering.services).
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
-    class Meta:
+    class Meta(MeasureState.Meta):
         verbose_name = _("measure")
         verbose_name_plural = _("measures")
         ordering = ["field_of_action__order", "order", "key"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(progress__isnull=True) | Q(progress__lte=100), name="measure_progress_at_most_100"
-            ),
-            models.CheckConstraint(
-                condition=Q(traffic_light__in=["", "green"]) | ~Q(traffic_light_reason=""),
-                name="measure_traffic_light_reason_required",
-                violation_error_message=_("A yellow or red traffic light needs a reason."),
-            ),
+            *MeasureState.Meta.constraints,
             models.CheckConstraint(
                 condition=Q(start_date__isnull=True)
                 | Q(end_date__isnull=True)
                 | Q(end_date__gte=models.F("start_date")),
                 name="measure_end_not_before_start",
                 violation_error_message=_("The end must not lie before the start."),
-            ),
-            models.CheckConstraint(
-                condition=Q(staff__gte=0) | Q(staff__isnull=True), name="measure_staff_not_negative"
-            ),
-            models.CheckConstraint(
-                condition=Q(cost__gte=0) | Q(cost__isnull=True), name="measure_cost_not_negative"
-            ),
-            models.CheckConstraint(
-                condition=Q(funding__gte=0) | Q(funding__isnull=True), name="measure_funding_not_negative"
             ),
         ]
 

@@ -12,12 +12,12 @@ import datetime
 import time
 from collections import Counter
 
+from imon.core import rollup
 from imon.core.numbers import add_months
 from imon.publication.view import PORTAL_CONTACT_FIELDS, PublicContactPoint, PublicView, public_contact_point
 from imon.reports import document
 
 CONTACT_FIELDS = PORTAL_CONTACT_FIELDS
-DONE = {"completed", "established"}
 
 
 class Published(PublicView):
@@ -29,11 +29,12 @@ class Published(PublicView):
         self._sentences: dict[str, str] = {}
 
     def progress(self, code: str) -> dict:
-        """Status counts of a field of action and the share of finished measures (the roll-up shown)."""
-        measures = self.measures_of(code)
-        counts = Counter(m["status_label"] for m in measures)
-        finished = sum(1 for m in measures if m.get("status") in DONE)
-        return {"total": len(measures), "counts": sorted(counts.items()), "finished": finished}
+        """Status counts of a field of action and the number of finished measures (imon.core.rollup)."""
+        figures = rollup.of_records(self.measures_of(code))
+        counts = Counter()
+        for status, n in figures["by_status"].items():
+            counts[self.labels["measure_status"].get(status, "")] += n
+        return {"total": figures["total"], "counts": sorted(counts.items()), "finished": figures["finished"]}
 
     def blocks(self, key: str, area: str | None = None) -> list:
         return _blocks(self.number, key, area, self)

@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from imon.core import rollup
 from imon.core.numbers import format_number
 from imon.publication.suppression import alt_text_sentence, footnote
 
@@ -327,7 +328,7 @@ class _Builder:
 
     def summary(self):
         self.heading(1, "Zusammenfassung", "zusammenfassung")
-        counts = Counter(m.get("status", "unknown") for m in self.measures)
+        counts = rollup.of_records(self.measures)["by_status"]
         self.add(
             Paragraph(
                 f"Dieser Bericht beschreibt den Stand der Umsetzung zum {german_date(self.s['reporting_date'])}. "
@@ -340,9 +341,8 @@ class _Builder:
         statuses = [v for v in self.labels["measure_status"] if counts.get(v)]
         rows = []
         for f in self.fields:
-            own = Counter(
-                m.get("status", "unknown") for m in self.measures if m["field_of_action"] == f["code"]
-            )
+            mine = [m for m in self.measures if m["field_of_action"] == f["code"]]
+            own = rollup.of_records(mine)["by_status"]
             rows.append(
                 [f"{f['code']} {f['title']}", "ja" if f.get("priority") else "nein", str(sum(own.values()))]
                 + [str(own.get(v, 0)) if own.get(v) else "–" for v in statuses]
@@ -587,8 +587,7 @@ class _Builder:
             for k, m in new.items()
             if k in old and old[k].get("status", "unknown") != m.get("status", "unknown")
         ]
-        finished_states = {"completed", "established"}
-        finished = [m for o, m in changed if m.get("status") in finished_states]
+        finished = rollup.of_records(m for o, m in changed)["finished"]
         items = []
         for m in added:
             items.append(f"Neue Maßnahme {m['key']}: {m['title']} ({self.status_label(m.get('status'))})")
@@ -600,7 +599,7 @@ class _Builder:
             items.append(f"Nicht mehr berichtet: {m['key']} {m['title']}")
         self.add(
             Paragraph(
-                f"{count_phrase(len(added), 'neue Maßnahme', 'neue Maßnahmen')}, {count_phrase(len(finished), 'abgeschlossene oder verstetigte Maßnahme', 'abgeschlossene oder verstetigte Maßnahmen')}, "
+                f"{count_phrase(len(added), 'neue Maßnahme', 'neue Maßnahmen')}, {count_phrase(finished, 'abgeschlossene oder verstetigte Maßnahme', 'abgeschlossene oder verstetigte Maßnahmen')}, "
                 f"{count_phrase(len(changed), 'Statusänderung', 'Statusänderungen')}."
             )
         )

@@ -1,6 +1,6 @@
-"""Plain domain rules of steering, testable without a database: the roll-up of progress, the
+"""Plain domain rules of steering, testable without a database: the
 transitions of cycles and status updates, differences for the history, due and stale dates, and
-the validation of one spreadsheet row."""
+the validation of one spreadsheet row. The roll-up of progress is `imon.core.rollup`."""
 
 import datetime
 from decimal import Decimal, InvalidOperation
@@ -9,56 +9,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from imon.core.numbers import add_months, parse_date
-
-# --- Roll-up of progress --------------------------------------------------------------
-
-# Progress assumed for a measure whose status is known but whose progress is empty.
-DEFAULT_PROGRESS = {
-    "planned": 0,
-    "preparing": 10,
-    "in_progress": 50,
-    "delayed": 40,
-    "on_hold": 40,
-    "completed": 100,
-    "established": 100,
-    "discontinued": 0,
-}
-
-ROLLUP_RULE = gettext_lazy(
-    "Progress of a field of action = plain average of the progress of its measures (all weights 1). "
-    "A measure without a progress figure counts with the default progress of its status. "
-    "Measures with the status 'unknown' are left out and counted separately."
-)
-
-
-def measure_progress(status: str, progress: int | None) -> int | None:
-    """The progress a measure contributes to the roll-up; None when it is left out (unknown)."""
-    if status == "unknown":
-        return None
-    if progress is not None:
-        return progress
-    return DEFAULT_PROGRESS.get(status, 0)
-
-
-def rollup(measures) -> dict:
-    """Roll up (status, progress) pairs: average progress, counted and left-out measures, status counts."""
-    values, unknown, by_status = [], 0, {}
-    for status, progress in measures:
-        by_status[status] = by_status.get(status, 0) + 1
-        value = measure_progress(status, progress)
-        if value is None:
-            unknown += 1
-        else:
-            values.append(value)
-    average = round(sum(values) / len(values)) if values else None
-    return {
-        "average": average,
-        "counted": len(values),
-        "unknown": unknown,
-        "total": len(values) + unknown,
-        "by_status": by_status,
-    }
-
 
 # --- Transitions --------------------------------------------------------------------------
 

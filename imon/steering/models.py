@@ -7,11 +7,10 @@ past cycles survive when a measure is deleted.
 """
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from imon.core.models import FieldOfAction, Measure
+from imon.core.models import FieldOfAction, Measure, MeasureState
 
 
 class FieldEditor(models.Model):
@@ -109,8 +108,9 @@ class ReportingCycle(models.Model):
         return self.title
 
 
-class StatusUpdate(models.Model):
-    """The status update (Sachstand) of one measure in one cycle; also the owner's task."""
+class StatusUpdate(MeasureState):
+    """The status update (Sachstand) of one measure in one cycle; also the owner's task. The state
+    fields and their constraints come from `core.MeasureState`, as on the measure."""
 
     class State(models.TextChoices):
         OPEN = "open", _("waiting for the owner")
@@ -131,46 +131,7 @@ class StatusUpdate(models.Model):
     )
     measure_key = models.CharField(_("measure key"), max_length=64)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.OPEN)
-    status = models.CharField(
-        _("status"), max_length=20, choices=Measure.Status.choices, default=Measure.Status.UNKNOWN
-    )
-    progress = models.PositiveSmallIntegerField(
-        _("progress (%)"), null=True, blank=True, validators=[MaxValueValidator(100)]
-    )
-    traffic_light = models.CharField(
-        _("traffic light"), max_length=10, choices=Measure.TrafficLight.choices, blank=True
-    )
-    traffic_light_reason = models.TextField(_("reason for the traffic light"), blank=True)
-    results = models.TextField(_("results"), blank=True)
-    obstacles = models.TextField(_("obstacles"), blank=True)
     next_steps = models.JSONField(_("next steps"), default=list, blank=True)
-    participants = models.PositiveIntegerField(_("participants"), null=True, blank=True)
-    staff = models.DecimalField(
-        _("staff (full-time equivalents)"),
-        max_digits=8,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(0)],
-    )
-    hours = models.PositiveIntegerField(_("hours"), null=True, blank=True)
-    cost = models.DecimalField(
-        _("cost (EUR)"),
-        max_digits=14,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(0)],
-    )
-    funding = models.DecimalField(
-        _("third-party funding (EUR)"),
-        max_digits=14,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(0)],
-    )
-    effect = models.TextField(_("effect"), blank=True)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("submitted by"),
@@ -193,12 +154,13 @@ class StatusUpdate(models.Model):
     reminded_at = models.DateTimeField(_("last reminder"), null=True, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)
 
-    class Meta:
+    class Meta(MeasureState.Meta):
         verbose_name = _("status update")
         verbose_name_plural = _("status updates")
         ordering = ["cycle", "measure_key"]
         constraints = [
-            models.UniqueConstraint(fields=["cycle", "measure_key"], name="status_update_unique_per_cycle")
+            *MeasureState.Meta.constraints,
+            models.UniqueConstraint(fields=["cycle", "measure_key"], name="status_update_unique_per_cycle"),
         ]
 
     def __str__(self):

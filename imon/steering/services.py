@@ -15,27 +15,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from imon.core import models as m
+from imon.core import rollup
 
 from . import logic
 from .models import Change, DeletedMeasure, MeasureOwner, ReportingCycle, StatusUpdate
 
 logger = logging.getLogger(__name__)
 
-# Fields a status update carries and, once accepted, copies onto the measure.
-UPDATE_FIELDS = [
-    "status",
-    "progress",
-    "traffic_light",
-    "traffic_light_reason",
-    "results",
-    "obstacles",
-    "participants",
-    "staff",
-    "hours",
-    "cost",
-    "funding",
-    "effect",
-]
+# Fields a status update carries and, once accepted, copies onto the measure (core.MeasureState).
+UPDATE_FIELDS = m.STATE_FIELDS
 # Fields of the measure that the edit page changes (besides the status fields).
 MEASURE_FIELDS = [
     "title",
@@ -93,6 +81,16 @@ def stale_indicators(today: datetime.date) -> list:
     ]
 
 
+# The figures of the roll-up (imon.core.rollup) that the staff pages show: the average progress and its basis.
+STAFF_FIGURES = ("average", "counted", "unknown", "total", "by_status")
+
+
+def staff_rollup(states) -> dict:
+    """The roll-up of (status, progress[, traffic light]) as the staff dashboard and field pages show it."""
+    figures = rollup.rollup(states)
+    return {name: figures[name] for name in STAFF_FIGURES}
+
+
 DASHBOARD_LIST = 25  # longest list per dashboard box; the full lists are on the cycle and next-steps pages
 
 
@@ -100,13 +98,13 @@ def dashboard(concept: m.Concept, today: datetime.date) -> dict:
     """Everything the dashboard shows, in a fixed number of queries whatever the number of measures."""
     labels = dict(m.Measure.Status.choices)
     fields = list(concept.fields_of_action.order_by("order", "code"))
-    pairs: dict[int, list] = {f.pk: [] for f in fields}
-    for field_id, status, progress in m.Measure.objects.filter(field_of_action__concept=concept).values_list(
-        "field_of_action_id", "status", "progress"
+    states: dict[int, list] = {f.pk: [] for f in fields}
+    for field_id, *state in m.Measure.objects.filter(field_of_action__concept=concept).values_list(
+        "field_of_action_id", "status", "progress", "traffic_light"
     ):
-        pairs[field_id].append((status, progress))
+        states[field_id].append(state)
     for f in fields:
-        f.rollup = logic.rollup(pairs[f.pk])
+        f.rollup = staff_rollup(states[f.pk])
         f.statuses = [
             (labels[code], n)
             for code, n in sorted(f.rollup["by_status"].items(), key=lambda item: list(labels).index(item[0]))
@@ -126,8 +124,8 @@ def dashboard(concept: m.Concept, today: datetime.date) -> dict:
         "concept": concept,
         "today": today,
         "fields": fields,
-        "total": logic.rollup([p for ps in pairs.values() for p in ps]),
-        "defaults": [(labels[code], value) for code, value in logic.DEFAULT_PROGRESS.items()],
+        "total": staff_rollup([state for field_states in states.values() for state in field_states]),
+        "defaults": [(labels[code], value) for code, value in rollup.DEFAULT_PROGRESS.items()],
         "cycle": cycle,
         "waiting": waiting[:DASHBOARD_LIST],
         "waiting_count": len(waiting),

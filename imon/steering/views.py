@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from imon.core import models as m
+from imon.core import rollup
 from imon.core.exports import append_row, safe_text
 
 from . import logic, services, spreadsheet
@@ -100,7 +101,7 @@ def dashboard(request):
     if not can_read_all(request.user):
         return redirect("steering-tasks")
     context = services.dashboard(_concept(request), timezone.localdate())
-    return render(request, "steering/dashboard.html", {**context, "rule": logic.ROLLUP_RULE})
+    return render(request, "steering/dashboard.html", {**context, "rule": rollup.RULE})
 
 
 # --- Pages --------------------------------------------------------------------------------
@@ -125,8 +126,8 @@ def field_page(request, concept, code):
             "field": field,
             "measures": measures,
             "goals": goals,
-            "rollup": logic.rollup([(x.status, x.progress) for x in measures]),
-            "rule": logic.ROLLUP_RULE,
+            "rollup": services.staff_rollup([(x.status, x.progress, x.traffic_light) for x in measures]),
+            "rule": rollup.RULE,
             "strategic": list(field.strategic_goals.all()),
         },
     )
