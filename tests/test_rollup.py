@@ -88,7 +88,7 @@ def _report_rows(report) -> dict:
 def test_dashboard_portal_and_report_agree_on_the_demo(published, ki_admin, client):
     client.force_login(ki_admin)
     dashboard = {f.code: f.rollup for f in client.get("/steuerung/").context["fields"]}
-    report = _report_rows(document.build(published.snapshot))
+    report = _report_rows(document.build(published.document))
     labels = published.labels["measure_status"]
     for code, figures in dashboard.items():
         portal = published.progress(code)
@@ -121,7 +121,7 @@ def test_dashboard_portal_and_report_show_what_the_one_rollup_function_returns(
     published, ki_admin, client, monkeypatch
 ):
     """Replace the policy function: every page must show its figures, so none computes its own."""
-    previous = json.loads(json.dumps(published.snapshot))
+    previous = json.loads(json.dumps(published.document))
     next(x for x in previous["measures"] if x["key"] == "H1")["status"] = "in_progress"
     monkeypatch.setattr(rollup, "rollup", lambda states: FAKE)
 
@@ -135,7 +135,7 @@ def test_dashboard_portal_and_report_show_what_the_one_rollup_function_returns(
     assert re.search(r"42 Maßnahmen, 17 abgeschlossen oder verstetigt", start)
     assert published.progress("C")["finished"] == 17
 
-    report = document.build(published.snapshot, previous)
+    report = document.build(published.document, previous)
     rows = _report_rows(report)
     assert rows["C"]["Maßnahmen"] == "42" and rows["C"]["geplant"] == "41"
     changes = " ".join(getattr(b, "text", "") for b in report.chapters["aenderungen"])
