@@ -5,9 +5,10 @@ from django.urls import include, path
 from imon.core import data_views, views
 from imon.ops.throttle import LoginForm
 from imon.reports import views as report_views
+from imon.steering import views as steering_views
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", steering_views.home, name="home"),
     path("daten/importe/", data_views.import_upload, name="data-import"),
     path("daten/importe/<str:token>/bestaetigen/", data_views.import_confirm, name="data-import-confirm"),
     path("daten/importe/<int:pk>/zuruecknehmen/", data_views.import_rollback, name="data-import-rollback"),

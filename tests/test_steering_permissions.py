@@ -26,7 +26,8 @@ CYCLE = "2026-12-31"
 
 # url name -> list of (method, path, roles allowed, statuses that count as allowed)
 MATRIX = {
-    "home": [("get", "/", LOGGED_IN, {200})],
+    # An account without a role sees only a notice (403); owners are sent to their tasks (302).
+    "home": [("get", "/", MEMBERS, {200, 302})],
     "healthz": [("get", "/healthz", EVERYONE, {200})],
     "login": [("get", "/anmelden/", EVERYONE, {200})],
     # Second factor and password reset (imon.ops): the code page sends users without an app on (302).
@@ -243,3 +244,19 @@ def test_role_groups_give_the_roles(people, client, django_user_model):
     client.force_login(reviewer)
     assert client.get("/steuerung/").status_code == 200 and client.get("/berichte/").status_code == 200
     assert client.get("/steuerung/papierkorb/").status_code == 403
+
+
+def test_an_account_without_a_role_sees_only_a_notice(people, client):
+    """Otto has an account but no role: the start page tells him so and shows nothing of the
+    concept; an owner without other rights is sent to his tasks; the KI sees the overview."""
+    client.force_login(people.outsider)
+    response = client.get("/")
+    text = response.content.decode()
+    assert response.status_code == 403
+    assert "keine Rolle" in text
+    assert "Handlungsfeld" not in text and "Leverkusen" not in text and "Maßnahmen" not in text
+    client.force_login(people.external)
+    assert client.get("/")["Location"] == "/steuerung/aufgaben/"
+    client.force_login(people.ki)
+    response = client.get("/")
+    assert response.status_code == 200 and "Leverkusen" in response.content.decode()

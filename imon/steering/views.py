@@ -93,6 +93,24 @@ def labelled(changes):
     return changes
 
 
+# --- Start page -----------------------------------------------------------------------------
+
+
+def home(request):
+    """The staff start page: the overview for anyone with a role; owners go to their tasks; an
+    account without any role sees only a notice (it may not even learn what the concept holds)."""
+    from imon.core import views as core_views
+
+    user = request.user
+    if not user.is_authenticated:
+        return redirect_to_login(request.get_full_path(), reverse("login"))
+    if user.is_active and (user.is_superuser or can_read_all(user) or user.get_all_permissions()):
+        return core_views.home(request)
+    if is_member(user):
+        return redirect("steering-tasks")
+    return render(request, "steering/no_role.html", status=403)
+
+
 # --- Dashboard ------------------------------------------------------------------------------
 
 
