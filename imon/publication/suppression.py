@@ -312,8 +312,22 @@ def suppress(
 
 def _achievable_widths(cells, relations, hidden, prior, search) -> dict:
     """{primary cell: width of its interval if every other cell of its relations were hidden}:
-    the most protection that hiding can give it."""
-    primaries = sorted(k for k, reason in hidden.items() if reason == PRIMARY and search.by_cell.get(k))
+    the most protection that hiding can give it.
+
+    Computed only where the relations can narrow a small count by themselves: a relation with a
+    factor (persons = 9 × households) or one whose other cells are all small counts too (a
+    district of 2 with two quarters of 1). Elsewhere the full interval [1, min − 1] is required;
+    were it not reachable after all, the search would hide more than needed, never less."""
+    primary = {k for k, reason in hidden.items() if reason == PRIMARY}
+
+    def narrowing(relation) -> bool:
+        others = [k for _c, k in relation.terms]
+        return any(abs(c) != 1 for c, _k in relation.terms) or sum(k not in primary for k in others) <= 1
+
+    candidates = {
+        k for relation in relations if narrowing(relation) for _c, k in relation.terms if k in primary
+    }
+    primaries = sorted(k for k in candidates if search.by_cell.get(k))
     if not primaries:
         return {}
     everything = _Search(cells, relations, {**dict.fromkeys(search.by_cell, SECONDARY), **hidden}, prior)
