@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib import admin
 from django.db import models
 from django.utils.formats import number_format
@@ -25,7 +27,7 @@ admin.site.index_title = _("Administration")
 
 
 # Web addresses typed without a scheme get https://, as browsers do today.
-HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
+HTTPS_URLS: dict[type[models.Field], dict[str, Any]] = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(m.Municipality)

@@ -145,7 +145,9 @@ def _insert_values(cursor, table, names, rows, extra_values) -> int:
     The table's two CHECK constraints (a value exactly if the flag goes with one) are checked
     here, a test per row, and SQLite is told not to check them again: its check, an IN list
     evaluated twice per row, took an eighth of the insert."""
-    per_statement = max(1, connection.features.max_query_params // len(COLUMNS))
+    limit = connection.features.max_query_params
+    assert limit is not None  # SQLite always has a parameter limit
+    per_statement = max(1, limit // len(COLUMNS))
     row_sql = "(?, ?, ?, ?, ?, ?, ?" + "".join(f", {_integer_literal(v)}" for v in extra_values) + ")"
     full_sql = f"INSERT INTO {table} ({names}) VALUES " + ", ".join([row_sql] * per_statement)
     with_value = frozenset(FLAGS_WITH_VALUE)

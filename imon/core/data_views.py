@@ -162,7 +162,7 @@ def confidentiality_overview(request):
         (o.indicator.key, o.area.key, o.reference_date, o.dim_key): o
         for o in m.Observation.objects.filter(indicator__in=indicators).select_related("indicator", "area")
     }
-    blocked = {}
+    blocked: dict[m.Indicator, list[tuple[m.Observation, str]]] = {}
     natural = lambda item: [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", item[0][3])]  # noqa: E731
     for key, reason in sorted(hidden.items(), key=lambda item: (item[0][:3], natural(item))):
         obs = observations.get(key)

@@ -17,6 +17,9 @@ from django.utils.translation import gettext as _
 
 from .numbers import format_number
 
+# (indicator, area, reference date, dim_key)
+Key = tuple[str, str, datetime.date, str]
+
 EARLIEST_DATE = datetime.date(1950, 1, 1)  # official statistics of the Federal Republic begin about then
 
 
@@ -143,7 +146,7 @@ class _Index:
 
     def groups(self, indicator: str, dimension: str):
         """(area, date, other dims) -> {value of `dimension`: key}."""
-        groups = defaultdict(dict)
+        groups: defaultdict[tuple, dict[str, Key]] = defaultdict(dict)
         for key in self.by_indicator[indicator]:
             dims = self.cells[key].dims
             if dimension in dims:
@@ -257,7 +260,7 @@ def _check_area_sum(rule, index, area_children):
     children = area_children.get(rule.total, [])
     if not children:
         return
-    by_rest = defaultdict(dict)
+    by_rest: defaultdict[tuple, dict[str, Key]] = defaultdict(dict)
     for key in index.by_indicator[rule.indicator]:
         by_rest[(key[2], key[3])][key[1]] = key
     for members in by_rest.values():

@@ -120,9 +120,8 @@ def _widths(header: list[str], columns: list, sample: int = 200) -> str:
 def _info(name: str) -> zipfile.ZipInfo:
     info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))  # the same input gives the same file
     info.compress_type = zipfile.ZIP_DEFLATED
-    info._compresslevel = (
-        COMPRESSION_LEVEL  # what ZipFile.writestr(compresslevel=…) sets; open() takes no level
-    )
+    # What ZipFile.writestr(compresslevel=…) sets; open() takes no level. Private before Python 3.13.
+    info._compresslevel = COMPRESSION_LEVEL  # type: ignore[attr-defined]
     return info
 
 

@@ -13,8 +13,12 @@ from decimal import Decimal
 
 import yaml
 
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_BaseDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+try:  # libyaml's C implementation, where PyYAML was built with it
+    from yaml import CSafeDumper as _BaseDumper
+    from yaml import CSafeLoader as _BaseLoader
+except ImportError:  # pragma: no cover
+    from yaml import SafeDumper as _BaseDumper  # type: ignore[assignment]
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
 
 class Loader(_BaseLoader):
@@ -173,7 +177,8 @@ def _scan_scalar(line: str, i: int):
 
 def _scan_mapping(line: str, i: int):
     """Scan `{key: value, ...}` starting at line[i] == "{"; returns (dict, next index)."""
-    result, i = {}, i + 1
+    result: dict[str, object] = {}
+    i += 1
     while True:
         while i < len(line) and line[i] == " ":
             i += 1
@@ -225,7 +230,10 @@ def load_document(text: str, fast_lists=("observations",)):
     if text.startswith("\ufeff"):
         text = text[1:]
     lines = text.split("\n")
-    fast, rest, current, order = {}, [], None, []
+    fast: dict[str, list[str]] = {}
+    rest: list[str] = []
+    order: list[str] = []
+    current = None
     for line in lines:
         if line[:1] not in ("", " ", "-", "#"):
             name = line.split(":", 1)[0]

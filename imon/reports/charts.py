@@ -176,8 +176,8 @@ def alt_text(spec: ChartSpec) -> str:
                     extremes.append(f"höchster Wert {_with_unit(spec, hi[1])} ({hi[0]})")
                 if inner and (lo := min(inner, key=lambda p: p[1]))[1] < min(v0, v1):
                     extremes.append(f"niedrigster Wert {_with_unit(spec, lo[1])} ({lo[0]})")
-                extremes = "; " + ", ".join(extremes) if extremes else ""
-                sentences.append(f"{prefix}{change}{extremes}.")
+                extremes_text = "; " + ", ".join(extremes) if extremes else ""
+                sentences.append(f"{prefix}{change}{extremes_text}.")
             elif points:
                 sentences.append(f"{prefix}nur ein Wert: {_with_unit(spec, points[0][1])} ({points[0][0]}).")
     elif spec.kind in ("pie", "donut"):
@@ -440,12 +440,12 @@ def _draw_bars(spec):
         for i, total in enumerate(totals):
             if total is not None:
                 label = format_value(spec, total)
-                offset = (4, 0) if horizontal else (0, 3)
+                label_offset = (4, 0) if horizontal else (0, 3)
                 xy = (bottoms[i], positions[i]) if horizontal else (positions[i], bottoms[i])
                 ax.annotate(
                     label,
                     xy,
-                    xytext=offset,
+                    xytext=label_offset,
                     textcoords="offset points",
                     va="center" if horizontal else "bottom",
                     ha="left" if horizontal else "center",

@@ -178,7 +178,8 @@ def docx(report: Report, template=None) -> bytes:
     _set_language(doc)
     _update_fields_on_open(doc)
     section = doc.sections[-1]
-    usable_cm = (section.page_width - section.left_margin - section.right_margin) / 360000
+    page_width = section.page_width or Cm(21)  # A4, where a template names no page size
+    usable_cm = (page_width - (section.left_margin or 0) - (section.right_margin or 0)) / 360000
     props = doc.core_properties
     props.title = report.title
     props.subject = report.subtitle

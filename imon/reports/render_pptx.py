@@ -38,9 +38,11 @@ class _Deck:
         self.prs = Presentation(template) if template else Presentation()
         if template:
             _remove_slides(self.prs)
-        else:
-            self.prs.slide_width, self.prs.slide_height = Cm(33.867), Cm(19.05)  # 16:9
-        self.width, self.height = self.prs.slide_width, self.prs.slide_height
+        width, height = self.prs.slide_width, self.prs.slide_height
+        if not template or width is None or height is None:  # 16:9, unless the template has its size
+            width, height = Cm(33.867), Cm(19.05)
+            self.prs.slide_width, self.prs.slide_height = width, height
+        self.width, self.height = width, height
         self.margin = Cm(1.5)
 
     def slide(self, title, layout=5, notes=""):

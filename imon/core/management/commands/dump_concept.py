@@ -18,10 +18,10 @@ class Command(BaseCommand):
         parser.add_argument("--concept", help=_("key of the concept (needed when there are several)"))
 
     def handle(self, *args, **options):
-        concepts = Concept.objects.select_related("municipality")
+        query = Concept.objects.select_related("municipality")
         if options["concept"]:
-            concepts = concepts.filter(key=options["concept"])
-        concepts = list(concepts[:2])
+            query = query.filter(key=options["concept"])
+        concepts = list(query[:2])
         if not concepts:
             raise CommandError(_("No concept found. Load one with 'imon load-concept FILE'."))
         if len(concepts) > 1:

@@ -39,10 +39,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if options["list"]:
-            for record in m.ImportRecord.objects.all()[:100]:
+            for listed in m.ImportRecord.objects.all()[:100]:
                 self.stdout.write(
-                    f"#{record.pk}  {record.created_at:%d.%m.%Y %H:%M}  {record.get_status_display():14}  "
-                    f"{record.file_name}  +{record.rows_new} ~{record.rows_changed}"
+                    f"#{listed.pk}  {listed.created_at:%d.%m.%Y %H:%M}  {listed.get_status_display():14}  "
+                    f"{listed.file_name}  +{listed.rows_new} ~{listed.rows_changed}"
                 )
             return None
         if options["rollback"]:
@@ -66,12 +66,12 @@ class Command(BaseCommand):
             raise CommandError(f"{path.name}: {exc} " + _("Nothing was written.")) from None
         # The file's checksum is computed beside the reading: hashlib lets go of the interpreter lock.
         with ThreadPoolExecutor(max_workers=1) as pool:
-            sha256 = pool.submit(imports.sha256_of, data)
+            checksum = pool.submit(imports.sha256_of, data)
             try:
                 parsed = parse_bytes(data, path.name, options["format"], options["indicator"])
             except ImportFileError as exc:
                 raise CommandError(f"{path.name}: {exc} " + _("Nothing was written.")) from None
-            sha256 = sha256.result()
+            sha256 = checksum.result()
         plan = imports.plan_import(parsed, path.name, sha256, options["replace"], self.progress)
         for problem in plan.errors[:200]:
             self.stderr.write(f"{path.name}: {problem}")
