@@ -228,16 +228,58 @@ class Attack:
         return low <= ratio <= high
 
     # --- solving -------------------------------------------------------------------------------
-    def intervals(self, targets, priors: dict, hide_everything=False) -> dict:
-        """{target: (low, high)} for hidden cells; `priors` {key: (low, high)} of hidden cells."""
-        known = {} if hide_everything else self.known
-        rows = []  # (coefficients by variable, kind, bound)
-        for terms in self.equalities:
-            rows.append((terms, "eq", Decimal(0)))
+    def _rows(self):
+        """(terms, kind, bound): equalities, and each share band as two inequalities."""
+        rows = [(terms, "eq", Decimal(0)) for terms in self.equalities]
         for terms, low, high in self.bands:
             n, d = terms[0][1], terms[1][1]
             rows.append(([(1, n), (-low, d)], "ge", Decimal(0)))
             rows.append(([(1, n), (-high, d)], "le", Decimal(0)))
+        return rows
+
+    @staticmethod
+    def _component(target, linked) -> list:
+        component, stack = {target}, [target]
+        while stack:
+            for other in linked[stack.pop()]:
+                if other not in component:
+                    component.add(other)
+                    stack.append(other)
+        return sorted(component, key=repr)
+
+    @staticmethod
+    def _system(rows, variables, known):
+        position = {k: i for i, k in enumerate(variables)}
+        a_eq, b_eq, a_ub, b_ub = [], [], [], []
+        for terms, kind, bound in rows:
+            if not any(k in position for _c, k in terms):
+                continue
+            row, constant = np.zeros(len(variables)), 0.0
+            for coef, k in terms:
+                if k in position:
+                    row[position[k]] += float(coef)
+                else:
+                    constant += float(coef) * float(known[k])
+            if kind == "eq":
+                a_eq.append(row)
+                b_eq.append(float(bound) - constant)
+            elif kind == "le":
+                a_ub.append(row)
+                b_ub.append(float(bound) - constant)
+            else:
+                a_ub.append(-row)
+                b_ub.append(constant - float(bound))
+        return {
+            "A_eq": np.array(a_eq) if a_eq else None,
+            "b_eq": np.array(b_eq) if b_eq else None,
+            "A_ub": np.array(a_ub) if a_ub else None,
+            "b_ub": np.array(b_ub) if b_ub else None,
+        }
+
+    def intervals(self, targets, priors: dict, hide_everything=False) -> dict:
+        """{target: (low, high)} for hidden cells; `priors` {key: (low, high)} of hidden cells."""
+        known = {} if hide_everything else self.known
+        rows = self._rows()
         linked = defaultdict(set)
         for terms, _kind, _bound in rows:
             unknown = [k for _c, k in terms if k not in known]
@@ -245,47 +287,14 @@ class Attack:
                 linked[k].update(unknown)
         result = {}
         for target in targets:
-            component, stack = {target}, [target]
-            while stack:
-                for other in linked[stack.pop()]:
-                    if other not in component:
-                        component.add(other)
-                        stack.append(other)
-            variables = sorted(component, key=repr)
-            position = {k: i for i, k in enumerate(variables)}
-            a_eq, b_eq, a_ub, b_ub = [], [], [], []
-            for terms, kind, bound in rows:
-                if not any(k in position for _c, k in terms):
-                    continue
-                row, constant = np.zeros(len(variables)), 0.0
-                for coef, k in terms:
-                    if k in position:
-                        row[position[k]] += float(coef)
-                    else:
-                        constant += float(coef) * float(known[k])
-                if kind == "eq":
-                    a_eq.append(row)
-                    b_eq.append(float(bound) - constant)
-                elif kind == "le":
-                    a_ub.append(row)
-                    b_ub.append(float(bound) - constant)
-                else:
-                    a_ub.append(-row)
-                    b_ub.append(constant - float(bound))
+            variables = self._component(target, linked)
+            system = self._system(rows, variables, known)
             limits = [priors.get(k) or self.rounded.get(k) or (0, None) for k in variables]
             bounds = []
             for sign in (1, -1):
                 objective = np.zeros(len(variables))
-                objective[position[target]] = sign
-                solution = linprog(
-                    objective,
-                    A_eq=np.array(a_eq) if a_eq else None,
-                    b_eq=np.array(b_eq) if b_eq else None,
-                    A_ub=np.array(a_ub) if a_ub else None,
-                    b_ub=np.array(b_ub) if b_ub else None,
-                    bounds=limits,
-                    method="highs",
-                )
+                objective[variables.index(target)] = sign
+                solution = linprog(objective, bounds=limits, method="highs", **system)
                 if solution.status == 3:
                     bounds.append(float("inf"))
                 else:

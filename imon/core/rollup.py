@@ -79,7 +79,9 @@ def measure_progress(status: str, progress: int | None) -> int | None:
 
 def rollup(states: Iterable[tuple]) -> Rollup:
     """Roll up measures given as (status, progress) or (status, progress, traffic light)."""
-    values, by_status, lights, finished = [], {}, dict.fromkeys(LIGHTS, 0), 0
+    values: list = []
+    by_status: dict[str, int] = {}
+    lights, finished = dict.fromkeys(LIGHTS, 0), 0
     total = 0
     for status, progress, *rest in states:
         total += 1

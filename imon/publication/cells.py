@@ -36,8 +36,9 @@ def hidden_cells(indicator_keys) -> dict:
     while linked:  # follow product rules both ways, and derived indicators to their inputs
         linked = False
         for rule in rule_objects:
-            if rule.other_indicator_id and (rule.indicator.key in keys) != (rule.other_indicator.key in keys):
-                keys |= {rule.indicator.key, rule.other_indicator.key}
+            other = rule.other_indicator
+            if other is not None and (rule.indicator.key in keys) != (other.key in keys):
+                keys |= {rule.indicator.key, other.key}
                 linked = True
         for key in keys & set(derived_inputs):
             if not set(derived_inputs[key]) <= keys:
@@ -114,7 +115,7 @@ class Publisher:
         self.derived = {
             key: (i.numerator.key, i.denominator.key, Decimal(1000 if i.kind == "rate" else 100), i.decimals)
             for key, i in indicators.items()
-            if i.numerator_id and i.denominator_id
+            if i.numerator is not None and i.denominator is not None
         }
         inputs = {n for n, _d, _f, _p in self.derived.values()} | {
             d for _n, d, _f, _p in self.derived.values()

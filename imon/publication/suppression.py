@@ -120,7 +120,7 @@ def derived_relations(cells: dict, totals: dict, area_children: dict | None, is_
                     parts = [k for value, k in sorted(members.items()) if value != totals[dimension]]
                     relations.append(sum_relation(total, parts, counts, dimension))
         if area_children:
-            by_rest = defaultdict(dict)
+            by_rest: dict[tuple, dict] = defaultdict(dict)
             for key in index.by_indicator[indicator]:
                 by_rest[(key[2], key[3])][key[1]] = key
             for members in by_rest.values():
@@ -164,7 +164,7 @@ def relations_from_rules(rule_list, cells: dict, area_children: dict | None = No
                     relations.append(Relation(((1, key), (-int(factor), other))))
         elif rule.kind == "area_sum":
             children = (area_children or {}).get(rule.total, [])
-            by_rest = defaultdict(dict)
+            by_rest: dict[tuple, dict] = defaultdict(dict)
             for key in index.by_indicator[rule.indicator]:
                 by_rest[(key[2], key[3])][key[1]] = key
             for members in by_rest.values():
@@ -425,7 +425,9 @@ class _Search:
 
     def parts(self, keys: list) -> list[list]:
         """`keys` (sorted) grouped by the connected parts of the relations, each group sorted."""
-        part_of, parts, visited = {}, [], set()
+        part_of: dict = {}
+        parts: list[list] = []
+        visited: set = set()
         for key in keys:
             if key in part_of:
                 parts[part_of[key]].append(key)
@@ -459,17 +461,28 @@ class _Search:
         from scipy.optimize import linprog
         from scipy.sparse import csr_matrix
 
-        result, blocks = {}, []
-        data, indices, indptr, rhs, objective, lower, upper = [], [], [0], [], [], [], []
+        result: dict = {}
+        blocks: list[tuple] = []
+        data: list[float] = []
+        indices: list[int] = []
+        indptr: list[int] = [0]
+        rhs: list[float] = []
+        objective: list[float] = []
+        lower: list[float] = []
+        upper: list[float] = []
         for key in keys:
             variables, relations = self.component(key)
             if not relations:
                 result[key] = (*map(float, self.prior(key)), {})
                 continue
             position = {k: i for i, k in enumerate(variables)}
-            row_data, row_indices, row_ends, row_rhs, size = [], [], [], [], 1.0
+            row_data: list[float] = []
+            row_indices: list[int] = []
+            row_ends: list[int] = []
+            row_rhs: list[float] = []
+            size = 1.0
             for relation in relations:
-                constant, row = self.constant[id(relation)], {}
+                constant, row = self.constant[id(relation)], {}  # type: float, dict[int, float]
                 for coef, other in self.unknown[id(relation)]:
                     row[position[other]] = row.get(position[other], 0) + coef
                     constant -= coef * float(self.known[other] or 0)
@@ -502,7 +515,7 @@ class _Search:
                 (np.array(data, dtype=float), np.array(indices), np.array(indptr)), shape=(len(rhs), n)
             ),
             b_eq=np.array(rhs),
-            bounds=np.column_stack((np.array(lower, dtype=float), np.array(upper, dtype=float))),
+            bounds=np.column_stack((np.array(lower), np.array(upper))),
             method="highs-ds",
         )
         if solution.status != 0:
@@ -559,7 +572,8 @@ def bounds(key, cells, hidden, by_cell, prior=None) -> tuple[float, float]:
     variables, relations = component(key, hidden, by_cell, cells)
     prior = prior or (lambda k: (0, float("inf")))
     if not relations:
-        return tuple(map(float, prior(key)))
+        low, high = prior(key)
+        return float(low), float(high)
     position = {k: i for i, k in enumerate(variables)}
     rows, rhs = [], []
     for relation in relations:
