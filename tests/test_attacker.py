@@ -247,6 +247,29 @@ def test_a6_shares_are_published_with_their_precision_and_never_rounded_as_count
     assert Decimal(str(published[("einwohner", "09999000", datetime.date(2025, 12, 31), "")][0])) == 100000
 
 
+def test_a8_successive_releases(db):
+    """The first release hides the women's count to protect 2 of sex "divers"; after a revision
+    the cheapest cell to hide would be the men's count — which the first release showed, unchanged."""
+    load(
+        COUNT,
+        [
+            ("einwohner", "09999000", "2025-12-31", {"geschlecht": "insgesamt"}, 100),
+            ("einwohner", "09999000", "2025-12-31", {"geschlecht": "m"}, 50),
+            ("einwohner", "09999000", "2025-12-31", {"geschlecht": "w"}, 48),
+            ("einwohner", "09999000", "2025-12-31", {"geschlecht": "d"}, 2),
+        ],
+    )
+    first = assert_holds()
+    women = ("einwohner", "09999000", datetime.date(2025, 12, 31), "geschlecht=w")
+    men = ("einwohner", "09999000", datetime.date(2025, 12, 31), "geschlecht=m")
+    assert first[women][0] is None and first[men][0] is not None
+    cells = m.Observation.objects.filter(indicator__key="einwohner")
+    cells.filter(dim_key="geschlecht=w").update(value=60, flag="r")
+    cells.filter(dim_key="geschlecht=insgesamt").update(value=112, flag="r")
+    second = assert_holds(earlier=[first])
+    assert second[men][0] is not None  # shown before and unchanged: hiding it now would protect nothing
+
+
 def test_the_demo_release_holds(demo):
     assert_holds()
 

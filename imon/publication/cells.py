@@ -19,9 +19,26 @@ from .suppression import Policy, public_value
 ORDER = ("indicator__order", "indicator__key", "area__order", "area__key", "reference_date", "dim_key")
 
 
-def hidden_cells(indicator_keys) -> dict:
+def released_values(snapshot: dict) -> dict:
+    """{(indicator, area, date, dim_key): value} of the cells a release (a snapshot document)
+    showed with a value: what the public knows from it."""
+    return {
+        (
+            o["indicator"],
+            o["area"],
+            datetime.date.fromisoformat(str(o["date"])),
+            m.dimension_key(o["dims"]),
+        ): Decimal(str(o["value"]))
+        for o in snapshot.get("observations", [])
+        if o.get("value") is not None
+    }
+
+
+def hidden_cells(indicator_keys, earlier: dict | None = None) -> dict:
     """{(indicator, area, date, dim_key): reason} of every observation of these indicators (and of
-    the indicators their rules link them to) that the public must not see."""
+    the indicators their rules link them to) that the public must not see; `earlier` holds what
+    the previous release showed ({key: value}, see `released_values`): a cell it showed with the
+    value it still has is known, and hiding it now protects nothing."""
     from imon.core import rules
 
     keys = set(indicator_keys)
@@ -58,7 +75,11 @@ def hidden_cells(indicator_keys) -> dict:
     totals = dict(m.DimensionValue.objects.filter(is_total=True).values_list("dimension__key", "key"))
     relations = suppression.relations_from_rules(rule_list, cells, children)
     relations += suppression.derived_relations(cells, totals, children, is_count)
-    hidden = suppression.suppress(cells, relations, is_count, default, policies, area_policies)
+    earlier = earlier or {}
+    disclosed = frozenset(
+        k for k, (value, _flag, _dims) in cells.items() if value is not None and earlier.get(k) == value
+    )
+    hidden = suppression.suppress(cells, relations, is_count, default, policies, area_policies, disclosed)
     derivations = {k: derived_inputs[k] for k in keys & set(derived_inputs)}
     minimums = {
         k: i.publication_setting("min_denominator")
@@ -99,8 +120,8 @@ class Publisher:
     those are rounded, so that a precise share cannot pin a rounded count. A share is never
     rounded as a count."""
 
-    def __init__(self, indicator_keys):
-        self.hidden = hidden_cells(indicator_keys)
+    def __init__(self, indicator_keys, earlier: dict | None = None):
+        self.hidden = hidden_cells(indicator_keys, earlier)
         keys = set(indicator_keys) | {k[0] for k in self.hidden}
         indicators = {
             i.key: i
@@ -165,10 +186,11 @@ class Publisher:
         return Decimal(num) / Decimal(den) * factor
 
 
-def public_observations(reporting_date: datetime.date) -> list[dict]:
+def public_observations(reporting_date: datetime.date, earlier: dict | None = None) -> list[dict]:
     """The observations up to `reporting_date` as the public may see them, for a snapshot:
-    suppressed cells keep their place with the symbol and the reason."""
-    publish = Publisher(set(m.Indicator.objects.values_list("key", flat=True)))
+    suppressed cells keep their place with the symbol and the reason. `earlier`: what the
+    previous release showed (`released_values`)."""
+    publish = Publisher(set(m.Indicator.objects.values_list("key", flat=True)), earlier)
     rows = (
         m.Observation.objects.filter(reference_date__lte=reporting_date)
         .order_by(*ORDER)

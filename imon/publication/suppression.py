@@ -250,11 +250,13 @@ def suppress(
     policy: Policy = Policy(),
     policies: dict | None = None,
     area_policies: dict | None = None,
+    disclosed=frozenset(),
 ) -> dict:
     """{key: reason} of every cell the public must not see.
 
     `cells` maps a key to (value, flag, dims); `is_count(key)` tells counts
-    (which are never negative) from other values; `policies` gives indicators
+    (which are never negative) from other values; `disclosed` names the cells whose present
+    value an earlier release already showed (they count as published, hidden or not); `policies` gives indicators
     (the first part of a key) a policy of their own, `area_policies` pairs of
     indicator and area (the first two parts), e.g. a stricter one for small areas."""
     rests = {k for r in relations for _c, k in r.terms if k not in cells}
@@ -267,7 +269,7 @@ def suppress(
             return policy_for(key, policy, policies, area_policies).primary_interval
         return 0, float("inf")
 
-    search = _Search(cells, relations, hidden, prior)
+    search = _Search(cells, relations, hidden, prior, disclosed)
     achievable = _achievable_widths(cells, relations, hidden, prior, search)
 
     def protected(key, low, high):
@@ -288,7 +290,10 @@ def suppress(
     # the solutions found on the way also prove the next cells protected that they leave at least
     # as wide (they are feasible points of the same program); if not, one more cell is hidden.
     # The result is the same as visiting the cells one at a time in sorted order.
-    waiting = search.parts(sorted(k for k, reason in search.hidden.items() if reason != SECONDARY))
+    # A cell an earlier release showed cannot be protected any more: it is hidden, but not waited for.
+    waiting = search.parts(
+        sorted(k for k, reason in search.hidden.items() if reason != SECONDARY and k not in disclosed)
+    )
     while waiting:
         solved = search.batch_bounds([part[0] for part in waiting])
         still = []
@@ -330,7 +335,9 @@ def _achievable_widths(cells, relations, hidden, prior, search) -> dict:
     primaries = sorted(k for k in candidates if search.by_cell.get(k))
     if not primaries:
         return {}
-    everything = _Search(cells, relations, {**dict.fromkeys(search.by_cell, SECONDARY), **hidden}, prior)
+    everything = _Search(
+        cells, relations, {**dict.fromkeys(search.by_cell, SECONDARY), **hidden}, prior, search.disclosed
+    )
     widths = {}
     for start in range(0, len(primaries), 200):
         for key, (low, high, _spread) in everything.batch_bounds(primaries[start : start + 200]).items():
@@ -342,9 +349,10 @@ class _Search:
     """The state of one suppression: the hidden cells, and for every relation its unknown terms
     (hidden or without a value), kept up to date so that walking the relations stays cheap."""
 
-    def __init__(self, cells, relations, hidden, prior=None):
+    def __init__(self, cells, relations, hidden, prior=None, disclosed=frozenset()):
         self.cells, self.hidden = cells, hidden
         self.prior = prior or (lambda key: (0, float("inf")))
+        self.disclosed = disclosed  # known from an earlier release: hiding them protects nothing
         self.by_cell = defaultdict(list)
         for relation in relations:
             for _coef, key in relation.terms:
@@ -354,7 +362,9 @@ class _Search:
         self.known = {key: known_value(cells[key]) for key in self.by_cell}
         self.unknown = {
             id(relation): [
-                (coef, key) for coef, key in relation.terms if key in hidden or self.known[key] is None
+                (coef, key)
+                for coef, key in relation.terms
+                if (key in hidden and key not in disclosed) or self.known[key] is None
             ]
             for relation in relations
         }
@@ -371,6 +381,8 @@ class _Search:
 
     def hide(self, key, reason=SECONDARY):
         self.hidden[key] = reason
+        if key in self.disclosed:
+            return
         for relation in self.by_cell[key]:
             self.unknown[id(relation)].extend((coef, k) for coef, k in relation.terms if k == key)
 
@@ -387,7 +399,9 @@ class _Search:
             if len(unknown) != 1 or unknown[0][1] not in self.hidden:
                 continue
             partners = [
-                (self.known[k] == 0, self.known[k], k) for _c, k in relation.terms if k != unknown[0][1]
+                (self.known[k] == 0, self.known[k], k)
+                for _c, k in relation.terms
+                if k != unknown[0][1] and k not in self.disclosed
             ]
             if partners:
                 extra = min(partners)[2]
@@ -403,7 +417,7 @@ class _Search:
                 (self.known[other] == 0, self.known[other], other)
                 for relation in relations
                 for _coef, other in relation.terms
-                if other not in self.hidden and self.known[other] is not None
+                if other not in self.hidden and self.known[other] is not None and other not in self.disclosed
             ]
             return min(candidates)[2] if candidates else None
 

@@ -22,7 +22,7 @@ from django.utils import translation
 
 from imon.core import conceptfile
 from imon.core import models as m
-from imon.publication.cells import public_observations
+from imon.publication.cells import public_observations, released_values
 
 from .models import Snapshot
 
@@ -48,6 +48,12 @@ def _json_default(value):
     raise TypeError(f"not serialisable: {value!r}")
 
 
+def _previous_release() -> dict:
+    """What the newest snapshot showed: the next release is suppressed knowing it."""
+    previous = Snapshot.objects.order_by("-number").first()
+    return released_values(previous.data) if previous else {}
+
+
 def collect(concept: m.Concept, title: str, reporting_date: datetime.date) -> dict:
     """The snapshot document (plain JSON types after encoding)."""
     with translation.override("de"):
@@ -60,7 +66,7 @@ def collect(concept: m.Concept, title: str, reporting_date: datetime.date) -> di
         "reporting_date": reporting_date,
         "labels": labels,
         **{k: v for k, v in conceptfile.dump(concept, observations=False).items() if k != "format_version"},
-        "observations": public_observations(reporting_date),
+        "observations": public_observations(reporting_date, earlier=_previous_release()),
     }
     return document
 
