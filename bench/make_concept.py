@@ -1,7 +1,7 @@
 """A synthetic but realistic concept file for the load benchmark.
 
 `make_concept()` returns a concept as a Python dict in the concept-file format
-(see imon/core/conceptfile.py): a municipality, a tree of areas (Germany, one
+(see imon/core/conceptfile/schema.py): a municipality, a tree of areas (Germany, one
 state, one city, 3 city districts, 50 quarters), the concept, fields of action
 A–H, strategic goals, goals, measures with next steps and controlling figures,
 bodies, meetings, sources, contact points, dimensions, indicators and exactly
