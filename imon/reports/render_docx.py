@@ -14,7 +14,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
 from . import charts
-from .document import Bullets, Definitions, Figure, Heading, Paragraph, Report, Table
+from .document.blocks import Bullets, Definitions, Figure, Heading, Paragraph, Report, Table
 
 ACCENT = RGBColor(0x00, 0x4B, 0x76)
 MUTED = RGBColor(0x4A, 0x4A, 0x4A)
