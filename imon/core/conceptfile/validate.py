@@ -48,110 +48,128 @@ class _Validator:
 
     # scalar checks return the cleaned value or None after recording a problem
     def check_field(self, path, kind, value, opts):
-        if kind in ("str", "text", "key"):
-            if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
-                self.add(path, _("expected text, found %(type)s.") % {"type": _type_name(value)})
-                return None
-            value = str(value)
-            if kind == "key" and not KEY_RE.match(value):
-                self.add(
-                    path,
-                    _("'%(value)s' is not a valid key (letters, digits, '-', '_', '.').") % {"value": value},
-                )
-                return None
-            if "pattern" in opts and not re.match(opts["pattern"], value):
-                self.add(path, _("'%(value)s' does not have the expected form.") % {"value": value})
-                return None
-            if kind == "str" and "\n" in value:
-                self.add(path, _("expected a single line of text."))
-                return None
-            return value
-        if kind in ("email", "url"):
-            if not isinstance(value, str):
-                self.add(path, _("expected text, found %(type)s.") % {"type": _type_name(value)})
-                return None
-            validator = EmailValidator() if kind == "email" else URLValidator(schemes=["http", "https"])
-            try:
-                validator(value)
-            except DjangoValidationError:
-                message = (
-                    _("'%(value)s' is not a valid e-mail address.")
-                    if kind == "email"
-                    else _("'%(value)s' is not a valid web address (http:// or https://).")
-                )
-                self.add(path, message % {"value": value})
-                return None
-            return value
-        if kind in ("int", "percent"):
-            if isinstance(value, bool) or not isinstance(value, int):
-                self.add(path, _("expected a whole number, found %(value)r.") % {"value": _show(value)})
-                return None
-            if value < 0:
-                self.add(
-                    path, _("%(value)s is negative; only numbers from 0 are allowed.") % {"value": value}
-                )
-                return None
-            limit = 100 if kind == "percent" else opts.get("max")
-            if limit is not None and value > limit:
-                self.add(path, _("%(value)s is larger than %(limit)s.") % {"value": value, "limit": limit})
-                return None
-            return value
-        if kind in ("decimal", "decimal+"):
-            number = _to_decimal(value)
-            if number is None:
-                self.add(path, _("expected a number, found %(value)r.") % {"value": _show(value)})
-                return None
-            if kind == "decimal+" and number < 0:
-                self.add(
-                    path, _("%(value)s is negative; only numbers from 0 are allowed.") % {"value": value}
-                )
-                return None
-            return number
-        if kind == "date":
-            parsed = _to_date(value)
-            if parsed is None:
-                self.add(
-                    path,
-                    _("'%(value)s' is not a valid date (expected YYYY-MM-DD).") % {"value": _show(value)},
-                )
-            return parsed
-        if kind == "bool":
-            if not isinstance(value, bool):
-                self.add(path, _("expected true or false, found %(value)r.") % {"value": _show(value)})
-                return None
-            return value
-        if kind == "choice":
-            if not isinstance(value, str) or value not in opts["choices"]:
-                self.add(
-                    path,
-                    _("'%(value)s' is not a valid choice; allowed: %(allowed)s.")
-                    % {"value": _show(value), "allowed": ", ".join(c for c in opts["choices"] if c)},
-                )
-                return None
-            return value
-        if kind == "ref":
-            if isinstance(value, bool) or not isinstance(value, (str, int)):
-                self.add(path, _("expected a key, found %(type)s.") % {"type": _type_name(value)})
-                return None
-            self.pending_refs.append((path, opts["ref"], str(value)))
-            return str(value)
-        if kind in ("refs", "strs"):
-            if not isinstance(value, list):
-                self.add(path, _("expected a list, found %(type)s.") % {"type": _type_name(value)})
-                return None
-            cleaned = []
-            for i, item in enumerate(value):
-                item_path = f"{path}[{i}]"
-                if isinstance(item, bool) or not isinstance(item, (str, int)):
-                    self.add(item_path, _("expected text, found %(type)s.") % {"type": _type_name(item)})
-                    continue
-                if kind == "refs":
-                    self.pending_refs.append((item_path, opts["ref"], str(item)))
-                cleaned.append(str(item))
-            if kind == "refs" and len(set(cleaned)) != len(cleaned):
-                self.add(path, _("lists the same key more than once."))
-            return cleaned
-        raise AssertionError(kind)
+        return self.CHECKS[kind](self, path, kind, value, opts)
+
+    def _text(self, path, kind, value, opts):
+        if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
+            self.add(path, _("expected text, found %(type)s.") % {"type": _type_name(value)})
+            return None
+        value = str(value)
+        if kind == "key" and not KEY_RE.match(value):
+            self.add(
+                path,
+                _("'%(value)s' is not a valid key (letters, digits, '-', '_', '.').") % {"value": value},
+            )
+            return None
+        if "pattern" in opts and not re.match(opts["pattern"], value):
+            self.add(path, _("'%(value)s' does not have the expected form.") % {"value": value})
+            return None
+        if kind == "str" and "\n" in value:
+            self.add(path, _("expected a single line of text."))
+            return None
+        return value
+
+    def _address(self, path, kind, value, opts):
+        if not isinstance(value, str):
+            self.add(path, _("expected text, found %(type)s.") % {"type": _type_name(value)})
+            return None
+        validator = EmailValidator() if kind == "email" else URLValidator(schemes=["http", "https"])
+        try:
+            validator(value)
+        except DjangoValidationError:
+            message = (
+                _("'%(value)s' is not a valid e-mail address.")
+                if kind == "email"
+                else _("'%(value)s' is not a valid web address (http:// or https://).")
+            )
+            self.add(path, message % {"value": value})
+            return None
+        return value
+
+    def _whole_number(self, path, kind, value, opts):
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.add(path, _("expected a whole number, found %(value)r.") % {"value": _show(value)})
+            return None
+        if value < 0:
+            self.add(path, _("%(value)s is negative; only numbers from 0 are allowed.") % {"value": value})
+            return None
+        limit = 100 if kind == "percent" else opts.get("max")
+        if limit is not None and value > limit:
+            self.add(path, _("%(value)s is larger than %(limit)s.") % {"value": value, "limit": limit})
+            return None
+        return value
+
+    def _decimal(self, path, kind, value, opts):
+        number = _to_decimal(value)
+        if number is None:
+            self.add(path, _("expected a number, found %(value)r.") % {"value": _show(value)})
+            return None
+        if kind == "decimal+" and number < 0:
+            self.add(path, _("%(value)s is negative; only numbers from 0 are allowed.") % {"value": value})
+            return None
+        return number
+
+    def _date(self, path, kind, value, opts):
+        parsed = _to_date(value)
+        if parsed is None:
+            self.add(
+                path,
+                _("'%(value)s' is not a valid date (expected YYYY-MM-DD).") % {"value": _show(value)},
+            )
+        return parsed
+
+    def _bool(self, path, kind, value, opts):
+        if not isinstance(value, bool):
+            self.add(path, _("expected true or false, found %(value)r.") % {"value": _show(value)})
+            return None
+        return value
+
+    def _choice(self, path, kind, value, opts):
+        if not isinstance(value, str) or value not in opts["choices"]:
+            self.add(
+                path,
+                _("'%(value)s' is not a valid choice; allowed: %(allowed)s.")
+                % {"value": _show(value), "allowed": ", ".join(c for c in opts["choices"] if c)},
+            )
+            return None
+        return value
+
+    def _ref(self, path, kind, value, opts):
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            self.add(path, _("expected a key, found %(type)s.") % {"type": _type_name(value)})
+            return None
+        self.pending_refs.append((path, opts["ref"], str(value)))
+        return str(value)
+
+    def _texts(self, path, kind, value, opts):
+        """A list of texts (strs) or of keys (refs)."""
+        if not isinstance(value, list):
+            self.add(path, _("expected a list, found %(type)s.") % {"type": _type_name(value)})
+            return None
+        cleaned = []
+        for i, item in enumerate(value):
+            item_path = f"{path}[{i}]"
+            if isinstance(item, bool) or not isinstance(item, (str, int)):
+                self.add(item_path, _("expected text, found %(type)s.") % {"type": _type_name(item)})
+                continue
+            if kind == "refs":
+                self.pending_refs.append((item_path, opts["ref"], str(item)))
+            cleaned.append(str(item))
+        if kind == "refs" and len(set(cleaned)) != len(cleaned):
+            self.add(path, _("lists the same key more than once."))
+        return cleaned
+
+    CHECKS = {
+        **dict.fromkeys(("str", "text", "key"), _text),
+        **dict.fromkeys(("email", "url"), _address),
+        **dict.fromkeys(("int", "percent"), _whole_number),
+        **dict.fromkeys(("decimal", "decimal+"), _decimal),
+        "date": _date,
+        "bool": _bool,
+        "choice": _choice,
+        "ref": _ref,
+        **dict.fromkeys(("refs", "strs"), _texts),
+    }
 
     def check_record(self, path, record, section):
         if not isinstance(record, dict):
@@ -400,143 +418,176 @@ def _check_rules(v: _Validator, clean: dict):
                 )
 
 
+ALLOWED_OBSERVATION_FIELDS = frozenset(OBSERVATION_FIELDS)
+
+
 def _check_observations(v: _Validator, rows, clean: dict, dims: dict) -> list[tuple]:
     """Observations are checked by a dedicated loop: a file may hold hundreds of thousands."""
     if not isinstance(rows, list):
         v.add("observations", _("expected a list, found %(type)s.") % {"type": _type_name(rows)})
         return []
-    indicators = {ind["key"]: ind for ind in clean["indicators"] if "key" in ind}
-    indicator_dims = {key: set(ind.get("dimensions", [])) for key, ind in indicators.items()}
-    areas = v.keys["areas"]
-    allowed = set(OBSERVATION_FIELDS)
+    check = _ObservationChecker(v, clean, dims).check
     seen = {}
     result = []
-    add = v.add
     for i, row in enumerate(rows):
         path = f"observations[{i}]"
-        if not isinstance(row, dict):
-            add(path, _("expected a mapping with fields, found %(type)s.") % {"type": _type_name(row)})
+        checked = check(path, row)
+        if checked is None:
             continue
-        if not allowed.issuperset(row):
-            for name in row:
-                if name not in allowed:
-                    add(
-                        f"{path}.{name}",
-                        _("unknown field; allowed: %(fields)s.") % {"fields": ", ".join(OBSERVATION_FIELDS)},
-                    )
-        ok = True
-        indicator = row.get("indicator")
-        if indicator is None:
-            add(f"{path}.indicator", _("is required."))
+        ident = (*checked[:3], checked[4])  # indicator, area, date, dim_key
+        if ident in seen:
+            v.add(path, _("the same observation appears twice (also at %(other)s).") % {"other": seen[ident]})
+            continue
+        seen[ident] = path
+        result.append(checked)
+    return result
+
+
+class _ObservationChecker:
+    """The checks of one observation against the sections of the file."""
+
+    def __init__(self, v: _Validator, clean: dict, dims: dict):
+        self.add = v.add
+        self.indicators = {ind["key"]: ind for ind in clean["indicators"] if "key" in ind}
+        self.indicator_dims = {key: set(ind.get("dimensions", [])) for key, ind in self.indicators.items()}
+        self.areas = v.keys["areas"]
+        self.dims = dims
+
+    def check(self, path: str, row) -> tuple | None:
+        """(indicator, area, date, dims, dim_key, value, flag, note) of a valid row; None after
+        recording its problems."""
+        if not isinstance(row, dict):
+            self.add(path, _("expected a mapping with fields, found %(type)s.") % {"type": _type_name(row)})
+            return None
+        if not ALLOWED_OBSERVATION_FIELDS.issuperset(row):
+            self.unknown_fields(path, row)
+        indicator, area = row.get("indicator"), row.get("area")
+        ok = self.defined(path, "indicator", indicator, self.indicators, "indicators")
+        ok = self.defined(path, "area", area, self.areas, "areas") and ok
+        date = self.date(path, row.get("date"))
+        obs_dims = self.dims_mapping(path, row.get("dims") or {})
+        ok = ok and date is not None and obs_dims is not None
+        obs_dims = obs_dims or {}
+        if ok:
+            ok = self.breakdown(path, str(indicator), obs_dims)
+        flag = row.get("flag") or ""
+        ok = self.flag(path, flag) and ok
+        raw = row.get("value")
+        value = None if raw is None else _to_decimal(raw)
+        if raw is not None and value is None:
+            self.add(f"{path}.value", _("expected a number, found %(value)r.") % {"value": _show(raw)})
             ok = False
-        elif str(indicator) not in indicators:
-            add(
-                f"{path}.indicator",
+        if ok:
+            ok = self.value_fits(path, str(indicator), raw, value, flag)
+        note = row.get("note") or ""
+        if not isinstance(note, str):
+            self.add(f"{path}.note", _("expected text, found %(type)s.") % {"type": _type_name(note)})
+            ok = False
+        if not ok:
+            return None
+        return (str(indicator), str(area), date, obs_dims, m.dimension_key(obs_dims), value, flag, note)
+
+    def unknown_fields(self, path: str, row: dict):
+        for name in row:
+            if name not in ALLOWED_OBSERVATION_FIELDS:
+                self.add(
+                    f"{path}.{name}",
+                    _("unknown field; allowed: %(fields)s.") % {"fields": ", ".join(OBSERVATION_FIELDS)},
+                )
+
+    def defined(self, path: str, name: str, key, defined, section: str) -> bool:
+        """Whether the row names a key (indicator, area) that its section defines."""
+        if key is None:
+            self.add(f"{path}.{name}", _("is required."))
+            return False
+        if str(key) not in defined:
+            self.add(
+                f"{path}.{name}",
                 _("'%(key)s' is not defined in the section '%(section)s'.")
-                % {"key": indicator, "section": "indicators"},
+                % {"key": key, "section": section},
             )
-            ok = False
-        area = row.get("area")
-        if area is None:
-            add(f"{path}.area", _("is required."))
-            ok = False
-        elif str(area) not in areas:
-            add(
-                f"{path}.area",
-                _("'%(key)s' is not defined in the section '%(section)s'.")
-                % {"key": area, "section": "areas"},
-            )
-            ok = False
-        date = row.get("date")
-        parsed_date = _to_date(date) if date is not None else None
-        if parsed_date is None:
+            return False
+        return True
+
+    def date(self, path: str, date):
+        parsed = _to_date(date) if date is not None else None
+        if parsed is None:
             if date is None:
-                add(f"{path}.date", _("is required."))
+                self.add(f"{path}.date", _("is required."))
             else:
-                add(
+                self.add(
                     f"{path}.date",
                     _("'%(value)s' is not a valid date (expected YYYY-MM-DD).") % {"value": _show(date)},
                 )
-            ok = False
-        obs_dims = row.get("dims") or {}
+        return parsed
+
+    def dims_mapping(self, path: str, obs_dims) -> dict | None:
+        """The row's breakdown as texts; None if it is not a mapping."""
         if not isinstance(obs_dims, dict):
-            add(f"{path}.dims", _("expected a mapping, found %(type)s.") % {"type": _type_name(obs_dims)})
-            ok = False
-            obs_dims = {}
-        obs_dims = {str(k): str(val) for k, val in obs_dims.items()}
-        if ok:
-            expected = indicator_dims[str(indicator)]
-            if set(obs_dims) != expected:
-                add(
-                    f"{path}.dims",
-                    _("the indicator '%(indicator)s' is broken down by: %(expected)s; given: %(given)s.")
-                    % {
-                        "indicator": indicator,
-                        "expected": ", ".join(sorted(expected)) or "–",
-                        "given": ", ".join(sorted(obs_dims)) or "–",
-                    },
+            self.add(
+                f"{path}.dims", _("expected a mapping, found %(type)s.") % {"type": _type_name(obs_dims)}
+            )
+            return None
+        return {str(k): str(val) for k, val in obs_dims.items()}
+
+    def breakdown(self, path: str, indicator: str, obs_dims: dict) -> bool:
+        """Whether the row gives the indicator's dimensions, each with one of its values."""
+        expected = self.indicator_dims[indicator]
+        if set(obs_dims) != expected:
+            self.add(
+                f"{path}.dims",
+                _("the indicator '%(indicator)s' is broken down by: %(expected)s; given: %(given)s.")
+                % {
+                    "indicator": indicator,
+                    "expected": ", ".join(sorted(expected)) or "–",
+                    "given": ", ".join(sorted(obs_dims)) or "–",
+                },
+            )
+            return False
+        ok = True
+        for dim, val in obs_dims.items():
+            if val not in self.dims.get(dim, ()):
+                self.add(
+                    f"{path}.dims.{dim}",
+                    _("'%(value)s' is not a value of the dimension '%(dim)s'.") % {"value": val, "dim": dim},
                 )
                 ok = False
-            else:
-                for dim, val in obs_dims.items():
-                    if val not in dims.get(dim, ()):
-                        add(
-                            f"{path}.dims.{dim}",
-                            _("'%(value)s' is not a value of the dimension '%(dim)s'.")
-                            % {"value": val, "dim": dim},
-                        )
-                        ok = False
-        flag = row.get("flag") or ""
+        return ok
+
+    def flag(self, path: str, flag) -> bool:
         if flag not in FLAG_VALUES:
-            add(
+            self.add(
                 f"{path}.flag",
                 _("'%(value)s' is not an official symbol; allowed: %(allowed)s.")
                 % {"value": flag, "allowed": " ".join(sorted(f for f in FLAG_VALUES if f))},
             )
-            ok = False
-        raw = row.get("value")
-        value = None
-        if raw is not None:
-            value = _to_decimal(raw)
-            if value is None:
-                add(f"{path}.value", _("expected a number, found %(value)r.") % {"value": _show(raw)})
-                ok = False
-        if ok:
-            if flag in FLAGS_WITHOUT_VALUE and value is not None:
-                add(
-                    f"{path}.value",
-                    _("the symbol '%(flag)s' stands for a missing value; leave the value empty.")
-                    % {"flag": flag},
-                )
-                ok = False
-            elif flag not in FLAGS_WITHOUT_VALUE and value is None:
-                add(f"{path}.value", _("a value or a symbol for a missing value is required."))
-                ok = False
-            elif value is not None:
-                kind = indicators[str(indicator)].get("kind", "count")
-                if kind == "count" and value < 0:
-                    add(
-                        f"{path}.value",
-                        _("%(value)s is negative; a count cannot be negative.") % {"value": raw},
-                    )
-                    ok = False
-                elif kind == "share" and not (0 <= value <= 100):
-                    add(
-                        f"{path}.value",
-                        _("%(value)s lies outside 0–100; a share is given in per cent.") % {"value": raw},
-                    )
-                    ok = False
-        note = row.get("note") or ""
-        if not isinstance(note, str):
-            add(f"{path}.note", _("expected text, found %(type)s.") % {"type": _type_name(note)})
-            ok = False
-        if not ok:
-            continue
-        dim_key = m.dimension_key(obs_dims)
-        ident = (str(indicator), str(area), parsed_date, dim_key)
-        if ident in seen:
-            add(path, _("the same observation appears twice (also at %(other)s).") % {"other": seen[ident]})
-            continue
-        seen[ident] = path
-        result.append((str(indicator), str(area), parsed_date, obs_dims, dim_key, value, flag, note))
-    return result
+            return False
+        return True
+
+    def value_fits(self, path: str, indicator: str, raw, value, flag: str) -> bool:
+        """Whether value and symbol go together, and the value fits the indicator's kind."""
+        if flag in FLAGS_WITHOUT_VALUE and value is not None:
+            self.add(
+                f"{path}.value",
+                _("the symbol '%(flag)s' stands for a missing value; leave the value empty.")
+                % {"flag": flag},
+            )
+            return False
+        if flag not in FLAGS_WITHOUT_VALUE and value is None:
+            self.add(f"{path}.value", _("a value or a symbol for a missing value is required."))
+            return False
+        if value is None:
+            return True
+        kind = self.indicators[indicator].get("kind", "count")
+        if kind == "count" and value < 0:
+            self.add(
+                f"{path}.value", _("%(value)s is negative; a count cannot be negative.") % {"value": raw}
+            )
+            return False
+        if kind == "share" and not (0 <= value <= 100):
+            self.add(
+                f"{path}.value",
+                _("%(value)s lies outside 0–100; a share is given in per cent.") % {"value": raw},
+            )
+            return False
+        return True
