@@ -68,14 +68,7 @@ def _parse_bytes(data: bytes, name: str, fmt: str, indicator: str | None) -> Par
     if data[:2] == b"PK":
         kind, data = unpack_zip(data)
     if kind == "xlsx":
-        if fmt not in ("auto", "xlsx", "csv"):
-            raise ImportFileError(_("The file is an Excel workbook, not %(format)s.") % {"format": fmt})
-        around: list = []
-        parsed = parse_long_rows(read_xlsx(data, around), "xlsx")
-        if note := rounding_note(around):
-            for row in parsed.rows:
-                row.note = f"{row.note}; {note}" if row.note else note
-        return parsed
+        return _parse_workbook(data, fmt)
     if fmt == "xlsx":
         raise ImportFileError(_("The file is not an Excel workbook (.xlsx)."))
     text = decode(data)
@@ -83,6 +76,23 @@ def _parse_bytes(data: bytes, name: str, fmt: str, indicator: str | None) -> Par
         text = text.replace("\r", "\n")
     if fmt == "json" or (fmt == "auto" and text.lstrip()[:1] == "{"):
         return parse_long_rows(read_json(text), "json", decimal_comma=False)
+    return _parse_text(text, name, fmt, indicator)
+
+
+def _parse_workbook(data: bytes, fmt: str) -> Parsed:
+    """An Excel workbook in the long format; a note of rounding around its table goes to every value."""
+    if fmt not in ("auto", "xlsx", "csv"):
+        raise ImportFileError(_("The file is an Excel workbook, not %(format)s.") % {"format": fmt})
+    around: list = []
+    parsed = parse_long_rows(read_xlsx(data, around), "xlsx")
+    if note := rounding_note(around):
+        for row in parsed.rows:
+            row.note = f"{row.note}; {note}" if row.note else note
+    return parsed
+
+
+def _parse_text(text: str, name: str, fmt: str, indicator: str | None) -> Parsed:
+    """A CSV text: its separator and format from the first line, then the format's reader."""
     first = next((line for _number, line in _lines(text) if line.strip()), None)
     if first is None:
         raise ImportFileError(_("The file is empty."))
@@ -93,23 +103,33 @@ def _parse_bytes(data: bytes, name: str, fmt: str, indicator: str | None) -> Par
         raise ImportFileError(
             _("The file cannot be read as CSV (line %(line)s): %(error)s") % {"line": 1, "error": exc}
         ) from None
-    detected = detect_format(header)
-    if fmt == "auto":
-        if detected is None:
-            raise ImportFileError(
-                _(
-                    "The format of the file is unknown. Supported: GENESIS flat file (ffcsv), the own long CSV/XLSX template, Open SDG CSV and SDMX-CSV."
-                )
-            )
-        fmt = detected
-    if fmt not in FORMATS:
-        raise ImportFileError(_("Unknown format '%(format)s'.") % {"format": fmt})
+    fmt = _format(fmt, header)
     order = genesis_order(header) if fmt == "genesis" else None
     if fmt == "genesis" and order is None and '"' not in text:
         # GENESIS writes no quotes; then splitting lines is exact and five times faster than
         # the csv module, and it needs no copy of the text.
         start, number = _after_line(text, first)
         return parse_genesis(header, _lines(text, start, number), name, delimiter)
+    return _parse_csv(text, header, delimiter, fmt, order, name, indicator)
+
+
+def _format(fmt: str, header: list[str]) -> str:
+    """The format asked for, or the one the header shows (for "auto")."""
+    if fmt == "auto":
+        fmt = detect_format(header)
+        if fmt is None:
+            raise ImportFileError(
+                _(
+                    "The format of the file is unknown. Supported: GENESIS flat file (ffcsv), the own long CSV/XLSX template, Open SDG CSV and SDMX-CSV."
+                )
+            )
+    if fmt not in FORMATS:
+        raise ImportFileError(_("Unknown format '%(format)s'.") % {"format": fmt})
+    return fmt
+
+
+def _parse_csv(text, header, delimiter, fmt, order, name, indicator) -> Parsed:
+    """A CSV text read by the csv module (quoted fields), handed to the format's reader."""
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     width = len(header)
     try:
