@@ -31,7 +31,7 @@ STAFF_ONLY = {
     "core/admin.py": "staff admin; marks cells blocked for publication",
     "core/exports.py": "the boundary itself: hidden_cells, and table(public=True)",
     "core/data_views.py": "staff pages behind permission_required (checked below)",
-    "core/management/commands/export_data.py": "CLI; --public passes the boundary (checked below)",
+    "ops/management/commands/export_data.py": "CLI; --public passes the boundary (checked below)",
     "steering/services.py": "staff dashboard: the newest reference date per indicator (no values), behind the steering roles",
 }
 # Modules that only count observations.

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from imon.core import exports
+from imon.ops.audit import record
 
 
 class Command(BaseCommand):
@@ -37,8 +38,6 @@ class Command(BaseCommand):
         if not rows and (options["indicator"] or options["area"]):
             raise CommandError(_("No observations match the filter."))
         if not options["public"]:
-            from imon.ops.audit import record
-
             record(
                 "export",
                 path="imon export-data",
