@@ -1,7 +1,7 @@
 """A synthetic but realistic concept file for the load benchmark.
 
 `make_concept()` returns a concept as a Python dict in the concept-file format
-(see imon/core/conceptfile.py): a municipality, a tree of areas (Germany, one
+(see imon/core/conceptfile/schema.py): a municipality, a tree of areas (Germany, one
 state, one city, 3 city districts, 50 quarters), the concept, fields of action
 A–H, strategic goals, goals, measures with next steps and controlling figures,
 bodies, meetings, sources, contact points, dimensions, indicators and exactly
@@ -261,8 +261,60 @@ def _paragraph(rng, words, sentences=(1, 3)) -> str:
 
 def make_concept(fields=8, measures=300, indicators=100, observations=200_000, seed=1) -> dict:
     rng = random.Random(seed)
+    areas, quarters, population = _areas(rng)
+    field_list = _fields_of_action(rng, fields)
+    codes = [f["code"] for f in field_list]
+    strategic = _strategic_goals(rng, codes)
+    sources = _sources(rng)
+    indicator_list, ind_meta = _indicators(rng, indicators, sources, codes)
+    ind_keys = [r["key"] for r in indicator_list]
+    goals = _goals(rng, codes, ind_keys, strategic)
+    measure_list = _measures(rng, measures, codes, goals, strategic, ind_keys)
+    bodies = _bodies(rng)
+    meetings = _meetings(rng, [b["key"] for b in bodies])
+    contact_points = _contact_points(rng, quarters, codes)
+    observation_list = _observations(
+        rng, observations, ind_keys, ind_meta, [a["key"] for a in areas], population
+    )
 
-    # Areas: Germany > state > city > 3 districts > quarters.
+    return {
+        "format_version": 1,
+        "municipality": {
+            "key": "musterstadt",
+            "name": "Stadt Musterstadt",
+            "ags": "05399000",
+            "ars": "053990000000",
+            "state": "Nordrhein-Westfalen",
+            "website": "https://www.example.org",
+            "note": "Synthetische Benchmark-Daten; alle Zahlen sind erfunden.",
+        },
+        "areas": areas,
+        "concept": {
+            "key": "ik-musterstadt-2020",
+            "title": "Gesamtstädtisches Integrationskonzept der Stadt Musterstadt",
+            "status": "adopted",
+            "resolution_date": datetime.date(2020, 6, 22),
+            "resolution_reference": "2020/0815",
+            "valid_from": datetime.date(2020, 7, 1),
+            "valid_until": datetime.date(2027, 12, 31),
+            "summary": _paragraph(rng, TOPICS, (3, 5)),
+        },
+        "fields_of_action": field_list,
+        "strategic_goals": strategic,
+        "sources": sources,
+        "dimensions": DIMENSIONS,
+        "indicators": indicator_list,
+        "goals": goals,
+        "measures": measure_list,
+        "bodies": bodies,
+        "meetings": meetings,
+        "contact_points": contact_points,
+        "observations": observation_list,
+    }
+
+
+def _areas(rng) -> tuple[list, list, dict]:
+    """Germany > state > city > 3 districts > 50 quarters; (areas, quarter keys, population by area)."""
     areas = [
         {"key": "DG", "name": "Deutschland", "kind": "country", "code": "DG", "comparison": True},
         {
@@ -308,8 +360,11 @@ def make_concept(fields=8, measures=300, indicators=100, observations=200_000, s
         population[key] = 54_000 + rng.randint(-6000, 6000)
     for key in quarters:
         population[key] = rng.randint(1_200, 7_500)
+    return areas, quarters, population
 
-    # Fields of action.
+
+def _fields_of_action(rng, fields) -> list:
+    """The fields of action, the first eight from the list, more as deepenings of them."""
     field_list = []
     for i in range(fields):
         if i < len(FIELDS):
@@ -324,8 +379,11 @@ def make_concept(fields=8, measures=300, indicators=100, observations=200_000, s
                 f"In diesem Bereich geht es um {title.lower()}.\nDie Stadt hilft dabei.\n"
             )
         field_list.append(record)
-    codes = [f["code"] for f in field_list]
+    return field_list
 
+
+def _strategic_goals(rng, codes) -> list:
+    """Six strategic administrative goals, each linked to one to three fields of action."""
     strategic = [
         {
             "key": f"sz-{i}",
@@ -335,7 +393,11 @@ def make_concept(fields=8, measures=300, indicators=100, observations=200_000, s
         }
         for i in range(1, 7)
     ]
+    return strategic
 
+
+def _sources(rng) -> list:
+    """Twelve sources; every other one with a table code, web address, licence and date."""
     sources = []
     publishers = [
         "Stadt Musterstadt, Statistikstelle",
@@ -357,8 +419,11 @@ def make_concept(fields=8, measures=300, indicators=100, observations=200_000, s
             record["licence"] = "dl-de/by-2-0"
             record["retrieved_on"] = datetime.date(2024, 3, i)
         sources.append(record)
+    return sources
 
-    # Indicators.
+
+def _indicators(rng, indicators, sources, codes) -> tuple[list, dict]:
+    """The indicators, a few shares derived from two counts; (indicators, {key: (kind, factor, breakdown)})."""
     breakdown_choices = [b for b, _w in BREAKDOWNS]
     breakdown_weights = [w for _b, w in BREAKDOWNS]
     indicator_list = []
@@ -401,9 +466,11 @@ def make_concept(fields=8, measures=300, indicators=100, observations=200_000, s
         for record in shares[::8]:
             num, den = rng.sample(counts, 2)
             record["numerator"], record["denominator"] = num, den
-    ind_keys = [r["key"] for r in indicator_list]
+    return indicator_list, ind_meta
 
-    # Goals: five per field of action.
+
+def _goals(rng, codes, ind_keys, strategic) -> list:
+    """Five goals per field of action."""
     goals = []
     for code in codes:
         for j in range(1, 6):
@@ -421,11 +488,15 @@ def make_concept(fields=8, measures=300, indicators=100, observations=200_000, s
                 record["indicators"] = sorted(rng.sample(ind_keys, rng.randint(0, min(3, len(ind_keys)))))
             record["strategic_goals"] = sorted(rng.sample([s["key"] for s in strategic], rng.randint(0, 2)))
             goals.append({k: v for k, v in record.items() if v != []})
+    return goals
+
+
+def _measures(rng, measures, codes, goals, strategic, ind_keys) -> list:
+    """The measures with next steps and controlling figures, spread evenly over the fields of action."""
     goals_by_field = {}
     for g in goals:
         goals_by_field.setdefault(g["field_of_action"], []).append(g["key"])
 
-    # Measures with next steps and controlling figures.
     measure_list = []
     for i in range(measures):
         code = codes[i * len(codes) // measures] if measures else codes[0]
@@ -484,7 +555,11 @@ def make_concept(fields=8, measures=300, indicators=100, observations=200_000, s
         if rng.random() < 0.2:
             record["note"] = "Controlling-Zahlen aus dem Sachbericht des Trägers."
         measure_list.append({k: v for k, v in record.items() if v != []})
+    return measure_list
 
+
+def _bodies(rng) -> list:
+    """One body of each kind."""
     bodies = []
     for i, kind in enumerate(BODY_KINDS):
         record = {
@@ -498,8 +573,11 @@ def make_concept(fields=8, measures=300, indicators=100, observations=200_000, s
         if i % 3 == 0:
             record["members"] = ", ".join(rng.sample(UNITS, 4))
         bodies.append(record)
-    body_keys = [b["key"] for b in bodies]
+    return bodies
 
+
+def _meetings(rng, body_keys) -> list:
+    """Forty meetings of the bodies, some with other bodies taking part."""
     meetings = []
     for i in range(40):
         body = rng.choice(body_keys)
@@ -520,7 +598,11 @@ def make_concept(fields=8, measures=300, indicators=100, observations=200_000, s
         if rng.random() < 0.3:
             record["note"] = "Protokoll liegt vor."
         meetings.append({k: v for k, v in record.items() if v != []})
+    return meetings
 
+
+def _contact_points(rng, quarters, codes) -> list:
+    """25 contact points in the quarters, one in ten unpublished."""
     contact_points = []
     for i in range(25):
         quarter = rng.choice(quarters)
@@ -544,45 +626,7 @@ def make_concept(fields=8, measures=300, indicators=100, observations=200_000, s
         if rng.random() < 0.1:
             record["published"] = False
         contact_points.append({k: v for k, v in record.items() if v not in ("", [])})
-
-    observation_list = _observations(
-        rng, observations, ind_keys, ind_meta, [a["key"] for a in areas], population
-    )
-
-    return {
-        "format_version": 1,
-        "municipality": {
-            "key": "musterstadt",
-            "name": "Stadt Musterstadt",
-            "ags": "05399000",
-            "ars": "053990000000",
-            "state": "Nordrhein-Westfalen",
-            "website": "https://www.example.org",
-            "note": "Synthetische Benchmark-Daten; alle Zahlen sind erfunden.",
-        },
-        "areas": areas,
-        "concept": {
-            "key": "ik-musterstadt-2020",
-            "title": "Gesamtstädtisches Integrationskonzept der Stadt Musterstadt",
-            "status": "adopted",
-            "resolution_date": datetime.date(2020, 6, 22),
-            "resolution_reference": "2020/0815",
-            "valid_from": datetime.date(2020, 7, 1),
-            "valid_until": datetime.date(2027, 12, 31),
-            "summary": _paragraph(rng, TOPICS, (3, 5)),
-        },
-        "fields_of_action": field_list,
-        "strategic_goals": strategic,
-        "sources": sources,
-        "dimensions": DIMENSIONS,
-        "indicators": indicator_list,
-        "goals": goals,
-        "measures": measure_list,
-        "bodies": bodies,
-        "meetings": meetings,
-        "contact_points": contact_points,
-        "observations": observation_list,
-    }
+    return contact_points
 
 
 def _combos(breakdown):

@@ -59,7 +59,6 @@ ALLOWED_HOSTS = env_list("IMON_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 
 INSTALLED_APPS = [
     "imon.core",
-    "imon.publication",
     "imon.reports",
     "imon.portal",
     "imon.ops",

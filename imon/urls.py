@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from imon.core import data_views, views
 from imon.ops.throttle import LoginForm
+from imon.reports import confidentiality_views
 from imon.reports import views as report_views
 from imon.steering import views as steering_views
 
@@ -13,7 +14,7 @@ urlpatterns = [
     path("daten/importe/<str:token>/bestaetigen/", data_views.import_confirm, name="data-import-confirm"),
     path("daten/importe/<int:pk>/zuruecknehmen/", data_views.import_rollback, name="data-import-rollback"),
     path("daten/vorlage/<str:key>.<str:fmt>", data_views.import_template, name="data-import-template"),
-    path("daten/geheimhaltung/", data_views.confidentiality_overview, name="data-confidentiality"),
+    path("daten/geheimhaltung/", confidentiality_views.confidentiality_overview, name="data-confidentiality"),
     path("berichte/", report_views.snapshot_list, name="reports"),
     path("berichte/<int:number>.<str:fmt>", report_views.report_download, name="report-download"),
     path("steuerung/", include("imon.steering.urls")),

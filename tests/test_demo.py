@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from imon.core import conceptfile
+from imon.core import conceptfile, yamlio
 from imon.core import models as m
 
 LEV = "05316000"
@@ -82,7 +82,7 @@ def test_demo_holds_every_seed_figure(demo):
 
 def test_dump_of_the_demo_contains_every_figure_and_measure(demo):
     text = conceptfile.dump_text(m.Concept.objects.get())
-    data = conceptfile.yamlio.load(text)
+    data = yamlio.load(text)
     dumped = {
         (o["indicator"], o["date"].isoformat(), m.dimension_key(o.get("dims", {}))): o["value"]
         for o in data["observations"]

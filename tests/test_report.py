@@ -11,6 +11,7 @@ import pytest
 from django.db import transaction
 
 from imon.core import conceptfile
+from imon.core.models import Concept
 from imon.reports import document, snapshots
 
 # Every figure of the seed (shared/seed/reading.md §3) that confidentiality allows, German-formatted.
@@ -87,7 +88,7 @@ def snapshot_data(django_db_setup, django_db_blocker):
     """The demo's snapshot document (the database is rolled back afterwards)."""
     with django_db_blocker.unblock(), transaction.atomic():
         conceptfile.load_text(_demo_text())
-        concept = conceptfile.m.Concept.objects.get()
+        concept = Concept.objects.get()
         data = json.loads(
             snapshots.encode(snapshots.collect(concept, "1. Umsetzungsbericht", datetime.date(2019, 9, 16)))
         )
@@ -368,7 +369,7 @@ def test_report_of_a_large_synthetic_concept(db):
     clean, problems = conceptfile.validate(data)
     assert not problems
     conceptfile.load(clean)
-    concept = conceptfile.m.Concept.objects.get()
+    concept = Concept.objects.get()
     snapshot = json.loads(
         snapshots.encode(snapshots.collect(concept, "Bericht", datetime.date(2030, 12, 31)))
     )

@@ -255,7 +255,6 @@ class ObservationAdmin(admin.ModelAdmin):
         "disaggregation",
         "formatted_value",
         "flag",
-        "publication",
     ]
     list_filter = ["indicator", "flag", "area"]
     search_fields = ["indicator__key", "indicator__title", "area__name", "dim_key"]
@@ -264,19 +263,6 @@ class ObservationAdmin(admin.ModelAdmin):
     date_hierarchy = "reference_date"
     list_per_page = 50
     show_full_result_count = False
-
-    def get_changelist_instance(self, request):
-        changelist = super().get_changelist_instance(request)
-        from imon.publication import hidden_cells
-
-        keys = {obs.indicator.key for obs in changelist.result_list}
-        self._hidden = hidden_cells(keys) if keys else {}
-        return changelist
-
-    @admin.display(description=_("publication"))
-    def publication(self, obj):
-        key = (obj.indicator.key, obj.area.key, obj.reference_date, obj.dim_key)
-        return _("blocked for publication") if key in getattr(self, "_hidden", {}) else ""
 
     @admin.display(description=_("indicator"), ordering="indicator__key")
     def indicator_key(self, obj):

@@ -154,15 +154,37 @@ def _plan_import(parsed: Parsed, file_name: str, sha256: str, replace: bool, pro
         ngettext("Checking %(count)s row …", "Checking %(count)s rows …", len(parsed.rows))
         % {"count": len(parsed.rows)}
     )
+    values = _DimensionValues(resolver.dimensions)
+    indicator_dims, file_dims = _indicator_dimensions(parsed, plan, resolver)
+    if parsed.creates_metadata:
+        _plan_new_dimensions(parsed, plan, resolver, values)
+        _plan_new_breakdowns(plan, resolver, indicator_dims, file_dims)
+    _note_rounding(parsed, resolver, indicator_dims)
+    # What is stored for these indicators; nothing for new ones (then every row is new).
+    existing = _stored({key for key, dims in indicator_dims.items() if dims is not None}, resolver.indicators)
+    incoming, renamed = _compare_rows(parsed, plan, resolver, indicator_dims, values, existing)
+    if plan.conflicts and not replace:
+        _warn_of_conflicts(plan, incoming)
+    say(_("Validating …"))
+    _validate(plan, incoming, renamed, existing, resolver)
+    plan.errors.sort(key=lambda p: p.line or 0)
+    return plan
 
-    # Indicators and their dimensions
+
+class _DimensionValues:
+    """The values of each dimension, stored or to be created, by key and by lower-case label."""
+
+    def __init__(self, dimensions):
+        self.keys: dict[str, set] = {key: {v.key for v in d.values.all()} for key, d in dimensions.items()}
+        self.by_label: dict[str, dict] = {
+            key: {v.label.lower(): v.key for v in d.values.all()} for key, d in dimensions.items()
+        }
+
+
+def _indicator_dimensions(parsed: Parsed, plan: Plan, resolver: _Resolver) -> tuple[dict, dict]:
+    """({indicator: its dimension keys, None if unknown}, {indicator: the dimensions the file gives it}),
+    noting indicators to create and reporting unknown ones."""
     indicator_dims: dict[str, set] = {}
-    dim_values: dict[str, set] = {
-        key: {v.key for v in d.values.all()} for key, d in resolver.dimensions.items()
-    }
-    dim_labels: dict[str, dict] = {
-        key: {v.label.lower(): v.key for v in d.values.all()} for key, d in resolver.dimensions.items()
-    }
     file_dims = defaultdict(set)
     # The first row of each breakdown of an indicator (the last write wins, so read backwards)
     first_rows = {(row.indicator, row.dim_key): row for row in reversed(parsed.rows)}
@@ -184,38 +206,48 @@ def _plan_import(parsed: Parsed, file_name: str, sha256: str, replace: bool, pro
                 )
                 indicator_dims[row.indicator] = None
         file_dims[row.indicator].update(row.dims)
-    if parsed.creates_metadata:
-        for dim, spec in parsed.dimensions.items():
-            if dim not in resolver.dimensions:
-                plan.create["dimensions"][dim] = spec
-                dim_values[dim] = set()
-            for value_key, label in spec["values"].items():
-                if value_key not in dim_values[dim]:
-                    plan.create["values"][(dim, value_key)] = (label, value_key == spec.get("total"))
-                    dim_values[dim].add(value_key)
-        for key, dims in indicator_dims.items():
-            indicator = resolver.indicators.get(key)
-            if dims is not None and indicator is not None and file_dims[key] != dims:
-                if indicator.observations.exists():
-                    plan.errors.append(
-                        _problem_at(
-                            None,
-                            "",
-                            _(
-                                "the indicator '%(key)s' is broken down by %(expected)s, the file by %(given)s."
-                            )
-                            % {
-                                "key": key,
-                                "expected": ", ".join(sorted(dims)) or "–",
-                                "given": ", ".join(sorted(file_dims[key])) or "–",
-                            },
-                        )
-                    )
-                else:
-                    plan.create["indicators"][key] = {"dimensions_only": True}
-                    indicator_dims[key] = file_dims[key]
+    return indicator_dims, file_dims
 
-    # Where an indicator's source says that its figures are rounded, each value keeps a note saying so.
+
+def _plan_new_dimensions(parsed: Parsed, plan: Plan, resolver: _Resolver, values: _DimensionValues):
+    """The dimensions and values a file that creates metadata (GENESIS) names and the database lacks."""
+    for dim, spec in parsed.dimensions.items():
+        if dim not in resolver.dimensions:
+            plan.create["dimensions"][dim] = spec
+            values.keys[dim] = set()
+        for value_key, label in spec["values"].items():
+            if value_key not in values.keys[dim]:
+                plan.create["values"][(dim, value_key)] = (label, value_key == spec.get("total"))
+                values.keys[dim].add(value_key)
+
+
+def _plan_new_breakdowns(plan: Plan, resolver: _Resolver, indicator_dims: dict, file_dims: dict):
+    """A stored indicator without observations takes the breakdown of the file (GENESIS); one with
+    observations keeps its own, and a file with another breakdown is an error."""
+    for key, dims in indicator_dims.items():
+        indicator = resolver.indicators.get(key)
+        if dims is None or indicator is None or file_dims[key] == dims:
+            continue
+        if indicator.observations.exists():
+            plan.errors.append(
+                _problem_at(
+                    None,
+                    "",
+                    _("the indicator '%(key)s' is broken down by %(expected)s, the file by %(given)s.")
+                    % {
+                        "key": key,
+                        "expected": ", ".join(sorted(dims)) or "–",
+                        "given": ", ".join(sorted(file_dims[key])) or "–",
+                    },
+                )
+            )
+        else:
+            plan.create["indicators"][key] = {"dimensions_only": True}
+            indicator_dims[key] = file_dims[key]
+
+
+def _note_rounding(parsed: Parsed, resolver: _Resolver, indicator_dims: dict):
+    """Where an indicator's source says that its figures are rounded, each value keeps a note saying so."""
     said = {
         key: rounding_note([i.source.note])
         for key in indicator_dims
@@ -227,47 +259,49 @@ def _plan_import(parsed: Parsed, file_name: str, sha256: str, replace: bool, pro
             if note and note not in row.note:
                 row.note = f"{row.note}; {note}" if row.note else note
 
-    # Rows: each distinct area and each distinct breakdown of an indicator is resolved once.
-    def resolve_breakdown(row):
-        """(dims, dim_key) as stored for the row's breakdown, or None after recording an error."""
-        expected = indicator_dims[row.indicator]
-        dims = row.dims
-        if set(dims) != expected:
-            dims = _match_dimensions(dims, expected, resolver.dimensions)
-            if dims is None:
-                plan.errors.append(
-                    _problem_at(
-                        row.line,
-                        "",
-                        _(
-                            "the indicator '%(indicator)s' is broken down by: %(expected)s; the row gives: %(given)s."
-                        )
-                        % {
-                            "indicator": row.indicator,
-                            "expected": ", ".join(sorted(expected)) or "–",
-                            "given": ", ".join(sorted(row.dims)) or "–",
-                        },
+
+def _resolve_breakdown(row, expected: set, values: _DimensionValues, plan: Plan, resolver: _Resolver):
+    """(dims, dim_key) as stored for the row's breakdown, or None after recording an error."""
+    dims = row.dims
+    if set(dims) != expected:
+        dims = _match_dimensions(dims, expected, resolver.dimensions)
+        if dims is None:
+            plan.errors.append(
+                _problem_at(
+                    row.line,
+                    "",
+                    _(
+                        "the indicator '%(indicator)s' is broken down by: %(expected)s; the row gives: %(given)s."
                     )
+                    % {
+                        "indicator": row.indicator,
+                        "expected": ", ".join(sorted(expected)) or "–",
+                        "given": ", ".join(sorted(row.dims)) or "–",
+                    },
+                )
+            )
+            return None
+    for dim, value in list(dims.items()):
+        if value not in values.keys.get(dim, ()):
+            by_label = values.by_label.get(dim, {}).get(value.lower())
+            if not by_label:
+                resolver.error_once(
+                    "value",
+                    (dim, value),
+                    row.line,
+                    dim,
+                    _("'%(value)s' is not a value of the dimension '%(dim)s'.")
+                    % {"value": value, "dim": dim},
                 )
                 return None
-        for dim, value in list(dims.items()):
-            if value not in dim_values.get(dim, ()):
-                by_label = dim_labels.get(dim, {}).get(value.lower())
-                if not by_label:
-                    resolver.error_once(
-                        "value",
-                        (dim, value),
-                        row.line,
-                        dim,
-                        _("'%(value)s' is not a value of the dimension '%(dim)s'.")
-                        % {"value": value, "dim": dim},
-                    )
-                    return None
-                dims = {**dims, dim: by_label}
-        return dims, m.dimension_key(dims) if dims is not row.dims else row.dim_key
+            dims = {**dims, dim: by_label}
+    return dims, m.dimension_key(dims) if dims is not row.dims else row.dim_key
 
-    # What is stored for these indicators; nothing for new ones (then every row is new).
-    existing = _stored({key for key, dims in indicator_dims.items() if dims is not None}, resolver.indicators)
+
+def _compare_rows(parsed, plan, resolver, indicator_dims, values, existing) -> tuple[dict, dict]:
+    """Sort each row into new, changed, conflicting or unchanged (on `plan`); returns the incoming
+    rows by (indicator, area, date, dim_key), and the breakdowns of rows named differently in the
+    file. Each distinct area and each distinct breakdown of an indicator is resolved once."""
     areas: dict = {}
     breakdowns: dict = {}
     incoming: dict = {}  # (indicator, area, date, dim_key) -> row
@@ -289,7 +323,9 @@ def _plan_import(parsed: Parsed, file_name: str, sha256: str, replace: bool, pro
             continue
         target = breakdowns.get((row.indicator, row.dim_key), breakdowns)
         if target is breakdowns:
-            target = breakdowns[(row.indicator, row.dim_key)] = resolve_breakdown(row)
+            target = breakdowns[(row.indicator, row.dim_key)] = _resolve_breakdown(
+                row, indicator_dims[row.indicator], values, plan, resolver
+            )
         if target is None:
             continue
         dims, dim_key = target
@@ -318,29 +354,31 @@ def _plan_import(parsed: Parsed, file_name: str, sha256: str, replace: bool, pro
             plan.conflicts.append((old[0], new_row, old[1:]))
     plan.indicator_keys = {key[0] for key in incoming}
     plan.breakdowns = [(key[0], target[0]) for key, target in breakdowns.items() if target is not None]
-    if plan.conflicts and not replace:
-        for _obs_id, new_row, old in plan.conflicts[:50]:
-            row = incoming[(new_row[0], new_row[1], new_row[2], new_row[4])]
-            plan.warnings.append(
-                _problem_at(
-                    row.line,
-                    row.column,
-                    _(
-                        "conflict: stored is %(old)s, the file says %(new)s; written only when overwriting is chosen (--replace)."
-                    )
-                    % {"old": _show(old[0], old[1]), "new": _show(row.value, row.flag)},
-                    _show(row.value, row.flag),
-                )
-            )
+    return incoming, renamed
 
-    # Validation rules, on stored and incoming values together
-    say(_("Validating …"))
-    findings = _check_rules(plan, incoming, renamed, existing, resolver)
-    for finding in findings:
+
+def _warn_of_conflicts(plan: Plan, incoming: dict):
+    """The first 50 conflicts as warnings: they are written only when overwriting is chosen."""
+    for _obs_id, new_row, old in plan.conflicts[:50]:
+        row = incoming[(new_row[0], new_row[1], new_row[2], new_row[4])]
+        plan.warnings.append(
+            _problem_at(
+                row.line,
+                row.column,
+                _(
+                    "conflict: stored is %(old)s, the file says %(new)s; written only when overwriting is chosen (--replace)."
+                )
+                % {"old": _show(old[0], old[1]), "new": _show(row.value, row.flag)},
+                _show(row.value, row.flag),
+            )
+        )
+
+
+def _validate(plan: Plan, incoming: dict, renamed: dict, existing: dict, resolver: _Resolver):
+    """Validation rules, on stored and incoming values together: errors and warnings of the plan."""
+    for finding in _check_rules(plan, incoming, renamed, existing, resolver):
         problem = _problem_at(finding.line, finding.column, finding.message, finding.value)
         (plan.errors if finding.severity == "error" else plan.warnings).append(problem)
-    plan.errors.sort(key=lambda p: p.line or 0)
-    return plan
 
 
 def _match_dimensions(dims, expected, dimensions):

@@ -14,6 +14,7 @@ an empty attribute code, symbols in the value column and a quality column
   every seventh Kreis in the year before, `e` (final) otherwise.
 """
 
+import itertools
 import random
 
 HEADER = [
@@ -60,61 +61,64 @@ def kreise(count: int = 400):
 def genesis_rows(areas: int = 400, years=(2019, 2020, 2021, 2022), seed: int = 7):
     """Rows of the flat file (without header) as lists of strings."""
     rng = random.Random(seed)
+    # Every combination including totals (empty code) of the four variables.
+    combinations = list(itertools.product(*([*(c for c, _ in var[2]), ""] for var in VARIABLES)))
     for year in years:
         final, revised_year = year == years[-1], len(years) > 1 and year == years[-2]
         for index, (code, label) in enumerate(kreise(areas)):
             whole_kreis = "x" if index == 2 and year == years[0] else "..." if index == 1 and final else None
             quality = "p" if final else "r" if revised_year and index % 7 == 0 else "e"
-            size = rng.randint(800, 40000)
-            leaves = {}
-            for ges, _l1 in VARIABLES[0][2]:
-                for staag, _l2 in VARIABLES[1][2]:
-                    for alt, _l3 in VARIABLES[2][2]:
-                        for dau, _l4 in VARIABLES[3][2]:
-                            share = 0.05 if staag == "STAAG2" else 0.45
-                            value = int(size * share * rng.uniform(0.2, 0.5))
-                            if staag == "STAAG2" and rng.random() < 0.08:
-                                value = rng.choice((0, 1, 2))  # small cells, as in real foreigner counts
-                            leaves[(ges, staag, alt, dau)] = value
-            # Every combination including totals (empty code) of the four variables.
-            options = [[*(c for c, _ in var[2]), ""] for var in VARIABLES]
-            for ges in options[0]:
-                for staag in options[1]:
-                    for alt in options[2]:
-                        for dau in options[3]:
-                            chosen = (ges, staag, alt, dau)
-                            value = sum(
-                                v
-                                for key, v in leaves.items()
-                                if all(c == "" or c == k for c, k in zip(chosen, key))
-                            )
-                            is_leaf = all(chosen)
-                            if whole_kreis:
-                                cell = whole_kreis
-                            elif is_leaf and 0 < value < 3:
-                                cell = "."
-                            elif value == 0:
-                                cell = "-"
-                            elif is_leaf and not final and value < 20 and (chance := rng.random()) < 0.5:
-                                cell = "/" if chance < 0.25 else f"({value})"
-                            else:
-                                cell = str(value)
-                            row = [
-                                "12521",
-                                "Ausländerstatistik",
-                                "STAG",
-                                "Stichtag",
-                                f"31.12.{year}",
-                                "KREISE",
-                                "Kreise und krfr. Städte",
-                                code,
-                                label,
-                            ]
-                            for (var, var_label, values), attr in zip(VARIABLES, chosen):
-                                labels = dict(values)
-                                row += [var, var_label, attr, labels.get(attr, "Insgesamt")]
-                            row += [cell, "Anzahl", "BEV001", "Bevölkerung", quality]
-                            yield row
+            leaves = _leaf_values(rng, rng.randint(800, 40000))
+            for chosen in combinations:
+                value = sum(
+                    v for key, v in leaves.items() if all(c == "" or c == k for c, k in zip(chosen, key))
+                )
+                cell = whole_kreis or _cell(rng, value, is_leaf=all(chosen), final=final)
+                yield _row(year, code, label, chosen, cell, quality)
+
+
+def _leaf_values(rng, size: int) -> dict:
+    """The counts of one Kreis by every combination of the variables' values (no totals)."""
+    leaves = {}
+    for key in itertools.product(*((c for c, _ in var[2]) for var in VARIABLES)):
+        staag = key[1]
+        share = 0.05 if staag == "STAAG2" else 0.45
+        value = int(size * share * rng.uniform(0.2, 0.5))
+        if staag == "STAAG2" and rng.random() < 0.08:
+            value = rng.choice((0, 1, 2))  # small cells, as in real foreigner counts
+        leaves[key] = value
+    return leaves
+
+
+def _cell(rng, value: int, is_leaf: bool, final: bool) -> str:
+    """The cell as published: small counts secret, zero as '-', some small counts of earlier
+    years too uncertain ('/') or of limited reliability ('(n)')."""
+    if is_leaf and 0 < value < 3:
+        return "."
+    if value == 0:
+        return "-"
+    if is_leaf and not final and value < 20 and (chance := rng.random()) < 0.5:
+        return "/" if chance < 0.25 else f"({value})"
+    return str(value)
+
+
+def _row(year: int, code: str, label: str, chosen: tuple, cell: str, quality: str) -> list:
+    row = [
+        "12521",
+        "Ausländerstatistik",
+        "STAG",
+        "Stichtag",
+        f"31.12.{year}",
+        "KREISE",
+        "Kreise und krfr. Städte",
+        code,
+        label,
+    ]
+    for (var, var_label, values), attr in zip(VARIABLES, chosen):
+        labels = dict(values)
+        row += [var, var_label, attr, labels.get(attr, "Insgesamt")]
+    row += [cell, "Anzahl", "BEV001", "Bevölkerung", quality]
+    return row
 
 
 def header():

@@ -25,7 +25,7 @@ from django.contrib.staticfiles import finders
 from django.test import Client
 
 from imon.reports import charts
-from imon.reports.document import Figure
+from imon.reports.document.blocks import Figure
 
 from . import api, content
 from .views import (

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_safe
 
 from imon.core import models as m
 from imon.reports import charts
-from imon.reports.document import Figure, Table
+from imon.reports.document.blocks import Figure, Table
 
 from . import content
 

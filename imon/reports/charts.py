@@ -155,76 +155,12 @@ def alt_text(spec: ChartSpec) -> str:
         head += f", {spec.reference_date}"
     sentences = [head + "."]
     missing = sum(v is None for s in spec.series for v in s.values)
-
     if spec.kind == "line":
-        for series in spec.series:
-            points = [(c, v) for c, v in zip(spec.categories, series.values) if v is not None]
-            prefix = f"{series.label}: " if len(spec.series) > 1 else ""
-            if len(points) >= 2:
-                (c0, v0), (c1, v1) = points[0], points[-1]
-                if _number(v0, spec.decimals) == _number(v1, spec.decimals):
-                    change = f"unverändert bei {_with_unit(spec, v0)} ({c0} und {c1})"
-                else:
-                    verb = "Anstieg" if v1 > v0 else "Rückgang"
-                    change = (
-                        f"{verb} von {_with_unit(spec, v0, True)} ({c0}) auf {_with_unit(spec, v1)} ({c1})"
-                    )
-                # The extremes, where they are not the first or last value already named.
-                inner = points[1:-1]
-                extremes = []
-                if inner and (hi := max(inner, key=lambda p: p[1]))[1] > max(v0, v1):
-                    extremes.append(f"höchster Wert {_with_unit(spec, hi[1])} ({hi[0]})")
-                if inner and (lo := min(inner, key=lambda p: p[1]))[1] < min(v0, v1):
-                    extremes.append(f"niedrigster Wert {_with_unit(spec, lo[1])} ({lo[0]})")
-                extremes_text = "; " + ", ".join(extremes) if extremes else ""
-                sentences.append(f"{prefix}{change}{extremes_text}.")
-            elif points:
-                sentences.append(f"{prefix}nur ein Wert: {_with_unit(spec, points[0][1])} ({points[0][0]}).")
+        sentences += _line_sentences(spec)
     elif spec.kind in ("pie", "donut"):
-        values = spec.series[0].values
-        shares = _shares(values)
-        d = _share_decimals(shares)
-        parts = []
-        for category, value, share in zip(spec.categories, values, shares):
-            if value is not None:
-                text = _with_unit(spec, value)
-                if spec.unit != "%" and not missing:
-                    text += f" ({_number(share, d)} %)"
-                parts.append(f"{category} {text}")
-        if parts:
-            sentences.append("Anteile: " + "; ".join(parts) + ".")
-        present = [(c, v) for c, v in zip(spec.categories, values) if v is not None]
-        if len(present) > 1:
-            hi = max(present, key=lambda p: p[1])
-            sentences.append(f"Größter Anteil: {hi[0]}.")
+        sentences += _share_sentences(spec, missing)
     else:
-        # Bars: the extremes of each series (for stacked bars also of the totals).
-        for series in spec.series:
-            present = [(c, v) for c, v in zip(spec.categories, series.values) if v is not None]
-            if len(present) < 2:
-                continue
-            hi = max(present, key=lambda p: p[1])
-            lo = min(present, key=lambda p: p[1])
-            prefix = f"{series.label}: " if len(spec.series) > 1 else ""
-            if hi[1] == lo[1]:
-                sentences.append(f"{prefix}Alle Werte gleich: {_with_unit(spec, hi[1])}.")
-            else:
-                counted = _SINGULAR_TO_PLURAL.get(spec.unit, spec.unit) in COUNTED_UNITS
-                word_hi, word_lo = (
-                    ("Am häufigsten", "am seltensten") if counted else ("Am höchsten", "am niedrigsten")
-                )
-                sentences.append(
-                    f"{prefix}{word_hi}: {hi[0]} mit {_with_unit(spec, hi[1], True)}; {word_lo}: {lo[0]} mit {_with_unit(spec, lo[1], True)}."
-                )
-        if spec.kind == "stacked_bar" and len(spec.categories) > 1:
-            totals = [(c, _total(spec, i)) for i, c in enumerate(spec.categories)]
-            totals = [(c, t) for c, t in totals if t is not None]
-            if len(totals) > 1:
-                hi = max(totals, key=lambda p: p[1])
-                lo = min(totals, key=lambda p: p[1])
-                sentences.append(
-                    f"Summe am höchsten: {hi[0]} mit {_with_unit(spec, hi[1], True)}; am niedrigsten: {lo[0]} mit {_with_unit(spec, lo[1], True)}."
-                )
+        sentences += _bar_sentences(spec)
     if missing:
         sentences.append(
             f"{count_phrase(missing, 'Wert', 'Werte')} nicht dargestellt (geheim gehalten oder nicht verfügbar)."
@@ -232,6 +168,93 @@ def alt_text(spec: ChartSpec) -> str:
     if spec.source:
         sentences.append(f"Quelle: {spec.source}.")
     return " ".join(sentences)
+
+
+def _line_sentences(spec: ChartSpec) -> list[str]:
+    """Per series: the change from the first to the last value, and the extremes between them."""
+    sentences = []
+    for series in spec.series:
+        points = [(c, v) for c, v in zip(spec.categories, series.values) if v is not None]
+        prefix = f"{series.label}: " if len(spec.series) > 1 else ""
+        if len(points) >= 2:
+            sentences.append(f"{prefix}{_change(spec, points)}{_inner_extremes(spec, points)}.")
+        elif points:
+            sentences.append(f"{prefix}nur ein Wert: {_with_unit(spec, points[0][1])} ({points[0][0]}).")
+    return sentences
+
+
+def _change(spec: ChartSpec, points) -> str:
+    (c0, v0), (c1, v1) = points[0], points[-1]
+    if _number(v0, spec.decimals) == _number(v1, spec.decimals):
+        return f"unverändert bei {_with_unit(spec, v0)} ({c0} und {c1})"
+    verb = "Anstieg" if v1 > v0 else "Rückgang"
+    return f"{verb} von {_with_unit(spec, v0, True)} ({c0}) auf {_with_unit(spec, v1)} ({c1})"
+
+
+def _inner_extremes(spec: ChartSpec, points) -> str:
+    """The extremes, where they are not the first or last value already named."""
+    (_c0, v0), (_c1, v1) = points[0], points[-1]
+    inner = points[1:-1]
+    extremes = []
+    if inner and (hi := max(inner, key=lambda p: p[1]))[1] > max(v0, v1):
+        extremes.append(f"höchster Wert {_with_unit(spec, hi[1])} ({hi[0]})")
+    if inner and (lo := min(inner, key=lambda p: p[1]))[1] < min(v0, v1):
+        extremes.append(f"niedrigster Wert {_with_unit(spec, lo[1])} ({lo[0]})")
+    return "; " + ", ".join(extremes) if extremes else ""
+
+
+def _share_sentences(spec: ChartSpec, missing: int) -> list[str]:
+    """Pie and donut: every part with its share, and the largest part."""
+    sentences = []
+    values = spec.series[0].values
+    shares = _shares(values)
+    d = _share_decimals(shares)
+    parts = []
+    for category, value, share in zip(spec.categories, values, shares):
+        if value is not None:
+            text = _with_unit(spec, value)
+            if spec.unit != "%" and not missing:
+                text += f" ({_number(share, d)} %)"
+            parts.append(f"{category} {text}")
+    if parts:
+        sentences.append("Anteile: " + "; ".join(parts) + ".")
+    present = [(c, v) for c, v in zip(spec.categories, values) if v is not None]
+    if len(present) > 1:
+        hi = max(present, key=lambda p: p[1])
+        sentences.append(f"Größter Anteil: {hi[0]}.")
+    return sentences
+
+
+def _bar_sentences(spec: ChartSpec) -> list[str]:
+    """Bars: the extremes of each series (for stacked bars also of the totals)."""
+    sentences = []
+    for series in spec.series:
+        present = [(c, v) for c, v in zip(spec.categories, series.values) if v is not None]
+        if len(present) < 2:
+            continue
+        hi = max(present, key=lambda p: p[1])
+        lo = min(present, key=lambda p: p[1])
+        prefix = f"{series.label}: " if len(spec.series) > 1 else ""
+        if hi[1] == lo[1]:
+            sentences.append(f"{prefix}Alle Werte gleich: {_with_unit(spec, hi[1])}.")
+        else:
+            counted = _SINGULAR_TO_PLURAL.get(spec.unit, spec.unit) in COUNTED_UNITS
+            word_hi, word_lo = (
+                ("Am häufigsten", "am seltensten") if counted else ("Am höchsten", "am niedrigsten")
+            )
+            sentences.append(
+                f"{prefix}{word_hi}: {hi[0]} mit {_with_unit(spec, hi[1], True)}; {word_lo}: {lo[0]} mit {_with_unit(spec, lo[1], True)}."
+            )
+    if spec.kind == "stacked_bar" and len(spec.categories) > 1:
+        totals = [(c, _total(spec, i)) for i, c in enumerate(spec.categories)]
+        totals = [(c, t) for c, t in totals if t is not None]
+        if len(totals) > 1:
+            hi = max(totals, key=lambda p: p[1])
+            lo = min(totals, key=lambda p: p[1])
+            sentences.append(
+                f"Summe am höchsten: {hi[0]} mit {_with_unit(spec, hi[1], True)}; am niedrigsten: {lo[0]} mit {_with_unit(spec, lo[1], True)}."
+            )
+    return sentences
 
 
 def _total(spec: ChartSpec, index: int):
@@ -418,41 +441,58 @@ def _draw_bars(spec):
                 color=TEXT,
                 rotation=0 if upright else 90,
             )
-        # Missing values: a gap, marked with the official symbol at the base line.
-        for i in range(n):
-            if series.values[i] is None:
-                p = positions[i] + offset
-                if horizontal:
-                    ax.text(
-                        bottoms[i] if stacked else 0,
-                        p,
-                        " " + MISSING,
-                        va="center",
-                        ha="left",
-                        **_MISSING_STYLE,
-                    )
-                else:
-                    ax.text(
-                        p, bottoms[i] if stacked else 0, MISSING, va="bottom", ha="center", **_MISSING_STYLE
-                    )
+        _mark_missing(ax, series, [p + offset for p in positions], bottoms if stacked else None, horizontal)
     if stacked and k > 1:
-        totals = [_total(spec, i) for i in range(n)]
-        for i, total in enumerate(totals):
-            if total is not None:
-                label = format_value(spec, total)
-                label_offset = (4, 0) if horizontal else (0, 3)
-                xy = (bottoms[i], positions[i]) if horizontal else (positions[i], bottoms[i])
-                ax.annotate(
-                    label,
-                    xy,
-                    xytext=label_offset,
-                    textcoords="offset points",
-                    va="center" if horizontal else "bottom",
-                    ha="left" if horizontal else "center",
-                    fontsize=FONT_SIZE,
-                    color=TEXT,
-                    fontweight="bold",
-                )
+        _label_totals(ax, spec, positions, bottoms, horizontal)
+    _category_axis(ax, spec, positions, wrap_width, horizontal)
+    if any(v is not None and v < 0 for series in spec.series for v in series.values):
+        (ax.axvline if horizontal else ax.axhline)(
+            0, color=EDGE, linewidth=0.8
+        )  # the zero line between rises and falls
+    if max_abs == 0:
+        (ax.set_xlim if horizontal else ax.set_ylim)(0, 1)
+    if k > 1:
+        handles, labels = ax.get_legend_handles_labels()
+        if stacked and not horizontal:
+            handles, labels = handles[::-1], labels[::-1]  # the top segment first, as stacked
+        _legend(fig, handles, labels, handlelength=2.2, handleheight=1.2)
+    return fig
+
+
+def _mark_missing(ax, series, positions, bottoms, horizontal):
+    """Missing values: a gap, marked with the official symbol at the base line (of the stack)."""
+    for i, value in enumerate(series.values):
+        if value is None:
+            p, base = positions[i], bottoms[i] if bottoms is not None else 0
+            if horizontal:
+                ax.text(base, p, " " + MISSING, va="center", ha="left", **_MISSING_STYLE)
+            else:
+                ax.text(p, base, MISSING, va="bottom", ha="center", **_MISSING_STYLE)
+
+
+def _label_totals(ax, spec, positions, bottoms, horizontal):
+    """The total of each stacked bar, in bold beyond its end."""
+    totals = [_total(spec, i) for i in range(len(spec.categories))]
+    for i, total in enumerate(totals):
+        if total is not None:
+            label = format_value(spec, total)
+            offset = (4, 0) if horizontal else (0, 3)
+            xy = (bottoms[i], positions[i]) if horizontal else (positions[i], bottoms[i])
+            ax.annotate(
+                label,
+                xy,
+                xytext=offset,
+                textcoords="offset points",
+                va="center" if horizontal else "bottom",
+                ha="left" if horizontal else "center",
+                fontsize=FONT_SIZE,
+                color=TEXT,
+                fontweight="bold",
+            )
+
+
+def _category_axis(ax, spec, positions, wrap_width, horizontal):
+    """Category labels (wrapped) on one axis, the values' formatter and title on the other."""
     ticks = [_wrap(c, wrap_width) for c in spec.categories]
     formatter = _tick_formatter(spec)
     if horizontal:
@@ -468,18 +508,6 @@ def _draw_bars(spec):
         ax.set_ylabel(_axis_title(spec), fontsize=LABEL_SIZE, color=TEXT)
         ax.margins(y=0.12)
         _style_axes(ax, "y")
-    if any(v is not None and v < 0 for series in spec.series for v in series.values):
-        (ax.axvline if horizontal else ax.axhline)(
-            0, color=EDGE, linewidth=0.8
-        )  # the zero line between rises and falls
-    if max_abs == 0:
-        (ax.set_xlim if horizontal else ax.set_ylim)(0, 1)
-    if k > 1:
-        handles, labels = ax.get_legend_handles_labels()
-        if stacked and not horizontal:
-            handles, labels = handles[::-1], labels[::-1]  # the top segment first, as stacked
-        _legend(fig, handles, labels, handlelength=2.2, handleheight=1.2)
-    return fig
 
 
 def _legend(fig, handles, labels, **kwargs):

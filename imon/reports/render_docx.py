@@ -14,7 +14,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
 from . import charts
-from .document import Bullets, Definitions, Figure, Heading, Paragraph, Report, Table
+from .document.blocks import Bullets, Definitions, Figure, Heading, Paragraph, Report, Table
 
 ACCENT = RGBColor(0x00, 0x4B, 0x76)
 MUTED = RGBColor(0x4A, 0x4A, 0x4A)
@@ -161,20 +161,7 @@ def docx(report: Report, template=None) -> bytes:
     if template:
         _clear_body(doc)
     else:
-        section = doc.sections[0]
-        section.orientation = WD_ORIENT.PORTRAIT
-        section.page_width, section.page_height = Cm(21), Cm(29.7)
-        section.left_margin, section.right_margin = Cm(2.2), Cm(2)
-        section.top_margin, section.bottom_margin = Cm(2), Cm(2)
-        normal = doc.styles["Normal"]
-        normal.font.name = "Arial"
-        normal.font.size = Pt(10.5)
-        for level in range(1, 5):
-            style = _style(doc, f"Heading {level}")
-            if style is not None:
-                style.font.name = "Arial"
-                style.font.color.rgb = ACCENT
-        _page_numbers(doc)
+        _page_setup(doc)
     _set_language(doc)
     _update_fields_on_open(doc)
     section = doc.sections[-1]
@@ -185,8 +172,37 @@ def docx(report: Report, template=None) -> bytes:
     props.subject = report.subtitle
     props.author = report.municipality
     props.language = "de-DE"
+    _title_page(doc, report)
+    for block in report.blocks:
+        if isinstance(block, Figure):
+            _figure(doc, block, usable_cm)
+        else:
+            _text_block(doc, block, usable_cm)
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
 
-    # title page
+
+def _page_setup(doc):
+    """A4 portrait, margins, Arial, coloured headings and page numbers (without a template)."""
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Cm(21), Cm(29.7)
+    section.left_margin, section.right_margin = Cm(2.2), Cm(2)
+    section.top_margin, section.bottom_margin = Cm(2), Cm(2)
+    normal = doc.styles["Normal"]
+    normal.font.name = "Arial"
+    normal.font.size = Pt(10.5)
+    for level in range(1, 5):
+        style = _style(doc, f"Heading {level}")
+        if style is not None:
+            style.font.name = "Arial"
+            style.font.color.rgb = ACCENT
+    _page_numbers(doc)
+
+
+def _title_page(doc, report: Report):
+    """Municipality, title, subtitle and date, then the table of contents (a field Word fills)."""
     doc.add_paragraph(report.municipality, style=_style(doc, "Subtitle", "Normal"))
     doc.add_paragraph(report.title, style=_style(doc, "Title", "Heading 1"))
     doc.add_paragraph(report.subtitle, style=_style(doc, "Subtitle", "Normal"))
@@ -200,51 +216,51 @@ def docx(report: Report, template=None) -> bytes:
         "Das Inhaltsverzeichnis wird beim Öffnen aktualisiert (in Word: F9).",
     )
 
-    for block in report.blocks:
-        if isinstance(block, Heading):
-            heading = doc.add_heading(block.label, level=min(block.level, 4))
-            heading.paragraph_format.page_break_before = block.level == 1
-        elif isinstance(block, Paragraph):
+
+def _text_block(doc, block, usable_cm):
+    """A heading, paragraph, list, term list or table."""
+    if isinstance(block, Heading):
+        heading = doc.add_heading(block.label, level=min(block.level, 4))
+        heading.paragraph_format.page_break_before = block.level == 1
+    elif isinstance(block, Paragraph):
+        paragraph = doc.add_paragraph()
+        run = paragraph.add_run(block.text)
+        if block.style == "note":
+            run.italic = True
+        elif block.style == "strong":
+            run.bold = True
+            paragraph.paragraph_format.keep_with_next = True
+    elif isinstance(block, Bullets):
+        for item in block.items:
+            doc.add_paragraph(item, style=_style(doc, "List Bullet", "Normal"))
+    elif isinstance(block, Definitions):
+        for term, text in block.items:
             paragraph = doc.add_paragraph()
-            run = paragraph.add_run(block.text)
-            if block.style == "note":
-                run.italic = True
-            elif block.style == "strong":
-                run.bold = True
-                paragraph.paragraph_format.keep_with_next = True
-        elif isinstance(block, Bullets):
-            for item in block.items:
-                doc.add_paragraph(item, style=_style(doc, "List Bullet", "Normal"))
-        elif isinstance(block, Definitions):
-            for term, text in block.items:
-                paragraph = doc.add_paragraph()
-                paragraph.paragraph_format.space_after = Pt(2)
-                paragraph.add_run(f"{term}: ").bold = True
-                paragraph.add_run(text)
-        elif isinstance(block, Table):
-            _caption(doc, block.label)
-            _table(doc, block.header, block.rows, block.numeric, block.widths, usable_cm)
-            _source(doc, block)
-        elif isinstance(block, Figure):
-            _caption(doc, block.label)
-            if block.narrative:
-                doc.add_paragraph(block.narrative).paragraph_format.keep_with_next = True
-            paragraph = doc.add_paragraph()
-            picture = paragraph.add_run().add_picture(
-                io.BytesIO(charts.render_png(block.chart)), width=Cm(min(16, usable_cm))
-            )
-            doc_pr = picture._inline.docPr
-            doc_pr.set("descr", block.alt)
-            doc_pr.set("title", block.label)
-            header, rows = block.table
-            _caption(doc, f"Daten zu Abbildung {block.number}")
-            _table(
-                doc, header, rows, [False] + [True] * (len(header) - 1), None, min(usable_cm, 11), font_size=8
-            )
-            _source(doc, block)
-    out = io.BytesIO()
-    doc.save(out)
-    return out.getvalue()
+            paragraph.paragraph_format.space_after = Pt(2)
+            paragraph.add_run(f"{term}: ").bold = True
+            paragraph.add_run(text)
+    elif isinstance(block, Table):
+        _caption(doc, block.label)
+        _table(doc, block.header, block.rows, block.numeric, block.widths, usable_cm)
+        _source(doc, block)
+
+
+def _figure(doc, block: Figure, usable_cm):
+    """Caption, narrative sentence, the chart as PNG with its alt text, and its data table."""
+    _caption(doc, block.label)
+    if block.narrative:
+        doc.add_paragraph(block.narrative).paragraph_format.keep_with_next = True
+    paragraph = doc.add_paragraph()
+    picture = paragraph.add_run().add_picture(
+        io.BytesIO(charts.render_png(block.chart)), width=Cm(min(16, usable_cm))
+    )
+    doc_pr = picture._inline.docPr
+    doc_pr.set("descr", block.alt)
+    doc_pr.set("title", block.label)
+    header, rows = block.table
+    _caption(doc, f"Daten zu Abbildung {block.number}")
+    _table(doc, header, rows, [False] + [True] * (len(header) - 1), None, min(usable_cm, 11), font_size=8)
+    _source(doc, block)
 
 
 def _page_numbers(doc):

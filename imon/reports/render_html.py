@@ -6,7 +6,7 @@ from pathlib import Path
 from django.template.loader import render_to_string
 
 from . import charts
-from .document import Figure, Report
+from .document.blocks import Figure, Report
 
 CSS = (Path(__file__).parent / "templates" / "reports" / "report.css").read_text(encoding="utf-8")
 

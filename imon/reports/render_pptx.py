@@ -13,7 +13,7 @@ from pptx.enum.text import PP_ALIGN
 from pptx.util import Cm, Emu, Pt
 
 from . import charts
-from .document import Figure, Report, Table
+from .document.blocks import Figure, Report, Table
 
 ACCENT = RGBColor(0x00, 0x4B, 0x76)
 MUTED = RGBColor(0x4A, 0x4A, 0x4A)

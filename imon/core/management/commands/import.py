@@ -39,47 +39,17 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if options["list"]:
-            for listed in m.ImportRecord.objects.all()[:100]:
-                self.stdout.write(
-                    f"#{listed.pk}  {listed.created_at:%d.%m.%Y %H:%M}  {listed.get_status_display():14}  "
-                    f"{listed.file_name}  +{listed.rows_new} ~{listed.rows_changed}"
-                )
-            return None
+            return self.list_imports()
         if options["rollback"]:
-            record = m.ImportRecord.objects.filter(pk=options["rollback"]).first()
-            if record is None:
-                raise CommandError(_("There is no import number %(id)s.") % {"id": options["rollback"]})
-            try:
-                imports.rollback_import(record)
-            except imports.RollbackError as exc:
-                raise CommandError(str(exc)) from None
-            return _("Import #%(id)s (%(file)s) rolled back.") % {"id": record.pk, "file": record.file_name}
+            return self.rollback(options["rollback"])
         if not options["file"]:
             raise CommandError(_("Name a file to import, or use --rollback ID or --list."))
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(_("The file %(path)s does not exist.") % {"path": path})
-        self.progress(_("Reading %(file)s …") % {"file": path.name})
-        try:
-            data = read_bytes(path)
-        except ImportFileError as exc:
-            raise CommandError(f"{path.name}: {exc} " + _("Nothing was written.")) from None
-        # The file's checksum is computed beside the reading: hashlib lets go of the interpreter lock.
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            checksum = pool.submit(imports.sha256_of, data)
-            try:
-                parsed = parse_bytes(data, path.name, options["format"], options["indicator"])
-            except ImportFileError as exc:
-                raise CommandError(f"{path.name}: {exc} " + _("Nothing was written.")) from None
-            sha256 = checksum.result()
+        parsed, sha256 = self.read(path, options["format"], options["indicator"])
         plan = imports.plan_import(parsed, path.name, sha256, options["replace"], self.progress)
-        for problem in plan.errors[:200]:
-            self.stderr.write(f"{path.name}: {problem}")
-        if len(plan.errors) > 200:
-            self.stderr.write(_("… and %(count)s more errors.") % {"count": len(plan.errors) - 200})
-        for problem in plan.warnings[:200]:
-            self.stderr.write(f"{path.name}: " + _("Warning") + f": {problem}")
-        self.stdout.write(plan.summary())
+        self.report(plan, path.name)
         if not plan.ok:
             raise CommandError(_("%(file)s: the file has errors; nothing was written.") % {"file": path.name})
         if options["dry_run"]:
@@ -95,3 +65,46 @@ class Command(BaseCommand):
             "new": record.rows_new,
             "changed": record.rows_changed,
         }
+
+    def list_imports(self):
+        for record in m.ImportRecord.objects.all()[:100]:
+            self.stdout.write(
+                f"#{record.pk}  {record.created_at:%d.%m.%Y %H:%M}  {record.get_status_display():14}  "
+                f"{record.file_name}  +{record.rows_new} ~{record.rows_changed}"
+            )
+
+    def rollback(self, number: int) -> str:
+        record = m.ImportRecord.objects.filter(pk=number).first()
+        if record is None:
+            raise CommandError(_("There is no import number %(id)s.") % {"id": number})
+        try:
+            imports.rollback_import(record)
+        except imports.RollbackError as exc:
+            raise CommandError(str(exc)) from None
+        return _("Import #%(id)s (%(file)s) rolled back.") % {"id": record.pk, "file": record.file_name}
+
+    def read(self, path: Path, fmt: str, indicator: str | None):
+        """(parsed file, its SHA-256); a file that cannot be read is a CommandError."""
+        self.progress(_("Reading %(file)s …") % {"file": path.name})
+        try:
+            data = read_bytes(path)
+        except ImportFileError as exc:
+            raise CommandError(f"{path.name}: {exc} " + _("Nothing was written.")) from None
+        # The file's checksum is computed beside the reading: hashlib lets go of the interpreter lock.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            sha256 = pool.submit(imports.sha256_of, data)
+            try:
+                parsed = parse_bytes(data, path.name, fmt, indicator)
+            except ImportFileError as exc:
+                raise CommandError(f"{path.name}: {exc} " + _("Nothing was written.")) from None
+            return parsed, sha256.result()
+
+    def report(self, plan, name: str):
+        """The first 200 errors and warnings, and the plan's summary."""
+        for problem in plan.errors[:200]:
+            self.stderr.write(f"{name}: {problem}")
+        if len(plan.errors) > 200:
+            self.stderr.write(_("… and %(count)s more errors.") % {"count": len(plan.errors) - 200})
+        for problem in plan.warnings[:200]:
+            self.stderr.write(f"{name}: " + _("Warning") + f": {problem}")
+        self.stdout.write(plan.summary())

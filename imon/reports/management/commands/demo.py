@@ -9,8 +9,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from imon.core import conceptfile
-
-from .serve import serve
+from imon.core.management.commands.serve import serve
+from imon.reports import snapshots
+from imon.reports.models import Snapshot
 
 DEMO_USER = "demo"
 
@@ -32,9 +33,6 @@ class Command(BaseCommand):
         with demo_file().open("rb") as stream:
             stats = conceptfile.load_text(stream)
         self.stdout.write(_("Demo concept loaded: %(stats)s.") % {"stats": stats})
-        from imon.reports import snapshots
-        from imon.reports.models import Snapshot
-
         if not Snapshot.objects.exists():  # the published state that the portal shows and reports render
             snapshots.create("1. Umsetzungsbericht", datetime.date(2019, 9, 16))
             self.stdout.write(

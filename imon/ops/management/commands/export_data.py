@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from imon import publication
 from imon.core import exports
+from imon.ops.audit import record
 
 
 class Command(BaseCommand):
@@ -39,8 +40,6 @@ class Command(BaseCommand):
         if not rows and (options["indicator"] or options["area"]):
             raise CommandError(_("No observations match the filter."))
         if not options["public"]:
-            from imon.ops.audit import record
-
             record(
                 "export",
                 path="imon export-data",

@@ -1,0 +1,290 @@
+"""Reading a concept file (YAML) and writing validated data to the database, atomically."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from .. import bulk, yamlio
+from .. import models as m
+from ..numbers import same_value
+from .dump import _record
+from .schema import MODELS, SCHEMA, SINGLE_SECTIONS, ConceptFileError, Problem, _model_field, _stored_fields
+from .validate import validate
+
+
+def read(source) -> dict:
+    """Parse YAML text, bytes or a binary file; a syntax error becomes a ConceptFileError."""
+    import yaml
+
+    try:
+        if hasattr(source, "read"):
+            source = source.read()
+        if isinstance(source, bytes):
+            source = source.decode("utf-8")
+        return yamlio.load_document(source)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = (
+            _("line %(line)s, column %(column)s") % {"line": mark.line + 1, "column": mark.column + 1}
+            if mark
+            else ""
+        )
+        raise ConceptFileError(
+            [Problem(where, _("the file is not valid YAML: %(problem)s") % {"problem": exc.problem})]
+        ) from exc
+    except (yaml.YAMLError, UnicodeDecodeError, ValueError) as exc:
+        raise ConceptFileError(
+            [Problem("", _("the file cannot be read as YAML text: %(error)s") % {"error": exc})]
+        ) from exc
+
+
+@dataclass
+class LoadStats:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def __str__(self):
+        return _("%(created)s created, %(updated)s updated, %(unchanged)s unchanged") % self.__dict__
+
+
+def load(clean: dict) -> LoadStats:
+    """Write validated concept data atomically; returns what changed."""
+    with transaction.atomic():
+        return _Loader().run(clean)
+
+
+class _Loader:
+    def __init__(self):
+        self.stats = LoadStats()
+        self.registry: dict[str, dict] = {}  # section -> {key: object}
+
+    def run(self, c: dict) -> LoadStats:
+        municipality = self.upsert_all("municipality", [c["municipality"]], m.Municipality.objects.all())
+        municipality = municipality[c["municipality"]["key"]]
+        self.upsert_all("areas", c["areas"], m.Area.objects.all())
+        concept = self.upsert_all(
+            "concept", [c["concept"]], m.Concept.objects.all(), {"municipality": municipality}
+        )
+        concept = concept[c["concept"]["key"]]
+        self.upsert_all(
+            "fields_of_action", c["fields_of_action"], concept.fields_of_action.all(), {"concept": concept}
+        )
+        self.upsert_all(
+            "strategic_goals",
+            c["strategic_goals"],
+            m.StrategicGoal.objects.all(),
+            {"municipality": municipality},
+        )
+        self.upsert_all("sources", c["sources"], m.Source.objects.all())
+        dimensions = self.upsert_all("dimensions", c["dimensions"], m.Dimension.objects.all())
+        for i, d in enumerate(c["dimensions"]):
+            dim = dimensions[d["key"]]
+            self.upsert_all(
+                "dimension_values",
+                d["values"],
+                dim.values.all(),
+                {"dimension": dim},
+                f"dimensions[{i}].values",
+            )
+        self.upsert_all("indicators", c["indicators"], m.Indicator.objects.all())
+        indicators = self.registry["indicators"]
+        for ind in c["indicators"]:
+            self.replace_rules(indicators[ind["key"]], ind.get("rules", []))
+        self.upsert_all("goals", c["goals"], m.Goal.objects.all())
+        measures = self.upsert_all("measures", c["measures"], m.Measure.objects.all())
+        for i, md in enumerate(c["measures"]):
+            measure = measures[md["key"]]
+            steps = md.get("next_steps", [])
+            self.upsert_all(
+                "next_steps",
+                steps,
+                measure.next_steps.all(),
+                {"measure": measure},
+                f"measures[{i}].next_steps",
+            )
+        self.upsert_all("bodies", c["bodies"], m.Body.objects.all())
+        meetings = self.upsert_all("meetings", c["meetings"], m.Meeting.objects.all())
+        for mt in c["meetings"]:
+            meeting, wanted = meetings[mt["key"]], mt.get("outcomes", [])
+            if list(meeting.decisions.values_list("text", flat=True)) != wanted:
+                meeting.decisions.all().delete()
+                m.Decision.objects.bulk_create(
+                    m.Decision(meeting=meeting, text=t, order=i) for i, t in enumerate(wanted)
+                )
+        self.upsert_all("contact_points", c["contact_points"], m.ContactPoint.objects.all())
+        self._load_observations(c["observations"], self.registry["indicators"], self.registry["areas"])
+        return self.stats
+
+    def upsert_all(self, section, records, queryset, extra=None, path=None) -> dict:
+        """Create or update the records of one section by key; returns {key: object}.
+
+        References within the same section (an area's parent, an indicator's
+        numerator) may point forward in the file, so they are set in a second pass."""
+        model, key_attr, _renames = MODELS[section]
+        existing = {getattr(o, key_attr): o for o in queryset}
+        has_order = _model_field(model, "order") is not None
+        single = section in SINGLE_SECTIONS
+        second_pass = []
+        for i, record in enumerate(records):
+            values, m2m, self_refs = self.values_for(section, record)
+            values.update(extra or {})
+            if has_order:
+                values["order"] = i
+            item_path = section if single else f"{path or section}[{i}]"
+            obj, state = self.save(existing, record[key_attr], model, values, m2m, item_path)
+            second_pass.append((obj, state, self_refs))
+        for obj, state, self_refs in second_pass:
+            changed = []
+            for attr, key in self_refs.items():
+                target = existing.get(key)
+                if getattr(obj, f"{attr}_id") != (target.pk if target else None):
+                    setattr(obj, attr, target)
+                    changed.append(attr)
+            if changed:
+                obj.save(update_fields=changed)
+                if state == "unchanged":
+                    self.stats.unchanged -= 1
+                    self.stats.updated += 1
+        if not path:
+            self.registry[section] = existing
+        return existing
+
+    def replace_rules(self, indicator, wanted: list):
+        """Rules have no key: when the list differs, it is replaced as a whole."""
+        current = [_record("rules", r) for r in indicator.rules.select_related("other_indicator")]
+        wanted_records = []
+        for order, record in enumerate(wanted):
+            values, _m2m, _self_refs = self.values_for("rules", record)
+            wanted_records.append((order, values))
+        if current == [_normalise_rule(r) for r in wanted]:
+            return
+        indicator.rules.all().delete()
+        for order, values in wanted_records:
+            rule = m.ValidationRule(indicator=indicator, order=order, **values)
+            rule.full_clean(exclude=["indicator"])
+            rule.save()
+        if current:
+            self.stats.updated += 1
+        else:
+            self.stats.created += len(wanted_records)
+
+    def values_for(self, section, record):
+        values, m2m, self_refs = {}, {}, {}
+        for name, kind, opts, attr, field in _stored_fields(section):
+            value = record.get(name)
+            if kind == "ref":
+                if opts["ref"] == section:
+                    self_refs[attr] = value
+                else:
+                    values[attr] = self.registry[opts["ref"]][value] if value is not None else None
+            elif kind == "refs":
+                m2m[attr] = [self.registry[opts["ref"]][key] for key in value or []]
+            else:
+                values[attr] = field.get_default() if value is None else value
+        return values, m2m, self_refs
+
+    def save(self, existing, key, model, values, m2m, path):
+        """Create or update one record; returns (object, "created"|"updated"|"unchanged").
+
+        A value the model refuses (e.g. text longer than the field allows)
+        becomes a ConceptFileError naming the path in the file."""
+        obj = existing.get(key)
+        created = obj is None
+        if created:
+            obj = model(**values)
+            changed_fields = None
+        else:
+            changed_fields = [
+                name for name, value in values.items() if not same_value(getattr(obj, name), value)
+            ]
+            for name in changed_fields:
+                setattr(obj, name, values[name])
+        if created or changed_fields:
+            try:
+                obj.full_clean(validate_unique=False, validate_constraints=False)
+            except DjangoValidationError as exc:
+                raise ConceptFileError(
+                    [
+                        Problem(path if field == "__all__" else f"{path}.{field}", " ".join(messages))
+                        for field, messages in exc.message_dict.items()
+                    ]
+                ) from None
+            try:
+                obj.save(update_fields=changed_fields)
+            except IntegrityError:  # e.g. a second municipality with the AGS of the stored one
+                raise ConceptFileError(
+                    [
+                        Problem(
+                            path,
+                            _(
+                                "conflicts with a stored record: a value that must be unique (such as a key or the AGS) is taken already."
+                            ),
+                        )
+                    ]
+                ) from None
+            existing[key] = obj
+        changed = created or bool(changed_fields)
+        for attr, targets in m2m.items():
+            manager = getattr(obj, attr)
+            wanted = {t.pk for t in targets}
+            if created or set(manager.values_list("pk", flat=True)) != wanted:
+                manager.set(wanted)
+                changed = True
+        state = "created" if created else "updated" if changed else "unchanged"
+        setattr(self.stats, state, getattr(self.stats, state) + 1)
+        return obj, state
+
+    def _load_observations(self, rows, indicators, areas):
+        if not rows:
+            return
+        indicator_ids = {key: obj.pk for key, obj in indicators.items()}
+        area_ids = {key: obj.pk for key, obj in areas.items()}
+        wanted_indicators = {indicator_ids[r[0]] for r in rows}
+        existing = {}
+        for pk, ind_id, area_id, date, dim_key, value, flag, note in (
+            m.Observation.objects.filter(indicator_id__in=wanted_indicators)
+            .values_list(
+                "pk", "indicator_id", "area_id", "reference_date", "dim_key", "value", "flag", "note"
+            )
+            .iterator(chunk_size=5000)
+        ):
+            existing[(ind_id, area_id, date, dim_key)] = (pk, value, flag, note)
+        new, changed = [], []
+        for indicator, area, date, dims, dim_key, value, flag, note in rows:
+            ident = (indicator_ids[indicator], area_ids[area], date, dim_key)
+            old = existing.get(ident)
+            if old is None:
+                new.append((*ident[:3], dims, dim_key, value, flag, note))
+            elif not same_value(old[1], value) or old[2] != flag or old[3] != note:
+                changed.append(m.Observation(pk=old[0], value=value, flag=flag, note=note))
+            else:
+                self.stats.unchanged += 1
+        bulk.insert_observations(new, expected=len(new))
+        m.Observation.objects.bulk_update(changed, ["value", "flag", "note"], batch_size=1000)
+        self.stats.created += len(new)
+        self.stats.updated += len(changed)
+
+
+def _normalise_rule(record: dict) -> dict:
+    """A rule from a file in the form `_record` gives for a stored one."""
+    defaults = {"severity": "error", "tolerance": Decimal(0)}
+    out = {}
+    for name, kind, _opts in SCHEMA["rules"]:
+        value = record.get(name)
+        if value is None or value == "" or value == [] or defaults.get(name) == value:
+            continue
+        out[name] = Decimal(value) if kind.startswith("decimal") else value
+    return out
+
+
+def load_text(stream) -> LoadStats:
+    """Parse, validate and load; raises ConceptFileError with every problem, writing nothing."""
+    data = read(stream)
+    clean, problems = validate(data)
+    if problems:
+        raise ConceptFileError(problems)
+    return load(clean)

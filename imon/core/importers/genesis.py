@@ -1,0 +1,342 @@
+"""GENESIS-Online / Regionalstatistik / Zensus flat files (ffcsv)."""
+
+import datetime
+import re
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from ..models import dimension_key
+from ..numbers import NumberError, parse_cell, parse_date
+from .parsed import TOTAL_KEY, ImportFileError, Parsed, Problem, Row
+
+REGIONAL_VARIABLES = {
+    "DINSG": "country",
+    "DLAND": "state",
+    "REGBEZ": "region",
+    "KREISE": "county",
+    "GEMEIN": "municipality",
+}
+
+
+# Joins the fields of a row read by the csv module (quoted fields may hold ';') into a line
+# that `parse_genesis` can split; no statistics file holds this control character.
+FIELD_SEPARATOR = "\x1f"
+
+
+def _genesis_cut(header: list[str]) -> tuple[int, int] | None:
+    """(first, last): where `parse_genesis` cuts a line. The classifying variables' columns
+    run from `first` to `last` (last = first - 1 in a table without variables); the columns
+    read on every line stand outside them, statistic and time before, value, value variable
+    and quality after (the labels may stand anywhere). None if the columns do not stand so,
+    or if one of those is missing."""
+    position = {h.strip(): i for i, h in enumerate(header)}
+    head = [position.get(name) for name in ("statistics_code", "time_code", "time")]
+    tail = [position.get(name) for name in ("value", "value_variable_code")] + [
+        position[n] for n in ("value_q",) if n in position
+    ]
+    if None in head or None in tail:
+        return None
+    middle = [
+        i for name, i in position.items() if re.fullmatch(r"\d+_variable_(attribute_)?(code|label)", name)
+    ]
+    first, last = (min(middle), max(middle)) if middle else (min(tail), min(tail) - 1)
+    return (first, last) if max(head) < first and last < min(tail) else None
+
+
+def genesis_order(header: list[str]) -> list[int] | None:
+    """None if `parse_genesis` can cut the lines as they are (GENESIS's own order), else the
+    positions of the columns in an order it can cut: the others, then the variables, then
+    value, value variable and quality."""
+    position = {h.strip(): i for i, h in enumerate(header)}
+    if (
+        _genesis_cut(header) is not None
+        or not {"statistics_code", "time_code", "time", "value", "value_variable_code"} <= position.keys()
+    ):
+        return None  # (parse_genesis names a missing column)
+    middle = [
+        i for name, i in position.items() if re.fullmatch(r"\d+_variable_(attribute_)?(code|label)", name)
+    ]
+    tail = [position[name] for name in ("value", "value_variable_code", "value_q") if name in position]
+    return [i for i in range(len(header)) if i not in middle and i not in tail] + sorted(middle) + tail
+
+
+def parse_genesis(header: list[str], lines, name: str, delimiter: str) -> Parsed:
+    """GENESIS-Online / Regionalstatistik / Zensus flat file (ffcsv); `lines` yields
+    (line number, text) of lines whose columns, split at `delimiter`, stand in an order it
+    can cut (see `genesis_order`)."""
+    return _GenesisReader(header, name, delimiter).read(lines)
+
+
+class _GenesisReader:
+    """Reads the lines of one GENESIS flat file.
+
+    A large table repeats each combination of area and classifying variables once per
+    reference date, and the variables' columns stand together between the time and the value
+    columns. Each line is therefore cut into three: the columns before the variables, the
+    variables' columns as one text, and the columns after them. The variables' text is the
+    key under which the combination is looked up; only a new one is split. Dates and values
+    are likewise read once per distinct text."""
+
+    def __init__(self, header: list[str], name: str, delimiter: str):
+        self.result = Parsed("genesis", creates_metadata=True)
+        col = self.col = {h.strip(): i for i, h in enumerate(header)}
+        required = [
+            "statistics_code",
+            "statistics_label",
+            "time_code",
+            "time",
+            "value",
+            "value_unit",
+            "value_variable_code",
+            "value_variable_label",
+        ]
+        missing = [c for c in required if c not in col]
+        if missing:
+            raise ImportFileError(
+                _("The GENESIS flat file lacks the columns: %(columns)s.") % {"columns": ", ".join(missing)}
+            )
+        self.variables = []
+        n = 1
+        while f"{n}_variable_code" in col:
+            if f"{n}_variable_attribute_code" not in col:
+                raise ImportFileError(
+                    _("The GENESIS flat file lacks the columns: %(columns)s.")
+                    % {"columns": f"{n}_variable_attribute_code"}
+                )
+            self.variables.append(
+                (
+                    col[f"{n}_variable_code"],
+                    col.get(f"{n}_variable_label"),
+                    col[f"{n}_variable_attribute_code"],
+                    col.get(f"{n}_variable_attribute_label"),
+                )
+            )
+            n += 1
+        cut = _genesis_cut(header)
+        if cut is None:
+            raise ValueError("the columns must stand in an order parse_genesis can cut (see genesis_order)")
+        self.width, self.delimiter = len(header), delimiter
+        # `first` columns before the variables' text, `n_after` after it
+        self.first, self.last = cut
+        self.n_after = self.width - 1 - self.last
+        self.has_middle = self.last >= self.first
+        # If the first variable is regional (KREISE, GEMEIN, …) and its columns lead the
+        # variables' text, a new combination is an area and a known breakdown of the others.
+        self.lead = None
+        lead_columns = [i for i in self.variables[0] if i is not None] if self.variables else []
+        if lead_columns and sorted(lead_columns) == list(range(self.first, self.first + len(lead_columns))):
+            i_code, _i_label, i_attr, i_attr_label = self.variables[0]
+            self.lead = (
+                len(lead_columns),
+                i_code - self.first,
+                i_attr - self.first,
+                i_attr_label and i_attr_label - self.first,
+            )
+        self.rests: dict = {}  # the text of the other variables' columns -> (dims, dim_key)
+        self.breakdowns: dict = {}  # codes of the classifying variables -> (dims, dim_key)
+        self.indicator_of: dict = {}  # statistic, value variable -> (indicator, its combinations)
+        self.table = re.search(r"\d{5}-\d{4}|\d{5}-\d{2}-\d{2}-\d|\d{4}[A-Z]-\d{4}", name)
+
+    def read(self, lines) -> Parsed:
+        result, col, delimiter, first, last, n_after, has_middle = (
+            self.result,
+            self.col,
+            self.delimiter,
+            self.first,
+            self.last,
+            self.n_after,
+            self.has_middle,
+        )
+        i_stat, i_time_code, i_time = col["statistics_code"], col["time_code"], col["time"]
+        j_value, j_vcode = col["value"] - last, col["value_variable_code"] - last
+        j_quality = col["value_q"] - last if "value_q" in col else None
+        problems = result.problems
+        append = result.rows.append
+        date_cache: dict = {}  # time text -> (time code, date)
+        cell_cache: dict = {}  # value text -> (value, flag)
+        stat = vcode = time_code = time = date = indicator = combinations = None
+        for line, text in lines:
+            text = text.rstrip("\r")
+            head = text.split(delimiter, first)
+            if len(head) > first:
+                tail = (head[first] if has_middle else delimiter + head[first]).rsplit(delimiter, n_after)
+            else:
+                tail = ()
+            if len(tail) <= n_after:
+                if text.strip():
+                    self.short_line(line, text.count(delimiter) + 1)
+                continue
+            if head[i_time] != time or head[i_time_code] != time_code:  # mostly the previous line's date
+                time_code, time = head[i_time_code], head[i_time]
+                cached_date = date_cache.get(time)
+                if cached_date is None or cached_date[0] != time_code:
+                    try:
+                        cached_date = date_cache[time] = (time_code, _genesis_date(time_code, time))
+                    except ValueError:
+                        problems.append(
+                            Problem(
+                                line,
+                                "time",
+                                _("'%(value)s' is not a reference date of type %(code)s.")
+                                % {"value": time, "code": time_code},
+                                time,
+                            )
+                        )
+                        time_code = time = None
+                        continue
+                date = cached_date[1]
+            if tail[j_vcode] != vcode or head[i_stat] != stat:  # mostly the previous line's indicator
+                stat, vcode = head[i_stat], tail[j_vcode]
+                known = self.indicator_of.get((stat, vcode))
+                if known is None:
+                    known = self.indicator_of[(stat, vcode)] = (f"{stat}-{vcode}".lower(), {})
+                indicator, combinations = known
+            combination = combinations.get(tail[0])
+            if combination is None:
+                combination = self.combination(indicator, head, tail, line)
+                if combination is None:
+                    continue
+                combinations[tail[0]] = combination
+            raw = tail[j_value]
+            cell = cell_cache.get(raw)
+            if cell is None:
+                try:
+                    # GENESIS writes decimal commas; the parser also takes an unambiguous decimal point.
+                    cell = cell_cache[raw] = (Decimal(raw), "") if raw.isdigit() else parse_cell(raw)
+                except NumberError as exc:
+                    problems.append(Problem(line, "value", str(exc), raw))
+                    continue
+            area, dims, dim_key = combination
+            value, flag = cell
+            if j_quality and tail[j_quality] not in ("", "e"):
+                value, flag, note = _with_quality(value, flag, tail[j_quality])
+            else:
+                note = ""
+            append(Row(indicator, area, date, dims, dim_key, value, flag, note, line))
+        return result
+
+    def short_line(self, line: int, found: int):
+        self.result.problems.append(
+            Problem(
+                line,
+                "",
+                _("the line has %(found)s of %(expected)s columns (file truncated?).")
+                % {"found": found, "expected": self.width},
+            )
+        )
+
+    def combination(self, indicator: str, head: list, tail: list, line: int):
+        """(area, dims, dim_key) of a line with a new variables' text, noting new indicators,
+        areas and dimensions; None after noting a problem."""
+        result, middle = self.result, tail[0]
+        parts = None
+        if self.lead is not None and indicator in result.indicators:
+            size, j_code, j_attr, j_attr_label = self.lead
+            parts = middle.split(self.delimiter, size)
+            code = parts[j_code] if len(parts) > size else None
+            if code in REGIONAL_VARIABLES:
+                breakdown = self.rests.get(parts[size])
+                if breakdown is not None:
+                    area = parts[j_attr]
+                    if area not in result.areas:
+                        result.areas[area] = {
+                            "name": parts[j_attr_label] if j_attr_label is not None else area,
+                            "kind": REGIONAL_VARIABLES[code],
+                        }
+                    return area, *breakdown
+            else:
+                parts = None
+        record = head[: self.first] + (middle.split(self.delimiter) if self.has_middle else []) + tail[1:]
+        if len(record) != self.width:
+            self.short_line(line, len(record))
+            return None
+        col = self.col
+        if indicator not in result.indicators:
+            result.indicators[indicator] = {
+                "title": record[col["value_variable_label"]],
+                "unit": record[col["value_unit"]],
+                "statistic": record[col["statistics_label"]],
+            }
+        if result.source is None:
+            table = self.table.group(0) if self.table else record[col["statistics_code"]]
+            result.source = {
+                "key": f"genesis-{table}".lower(),
+                "publisher": _("Statistical Offices of the Federation and the Länder (GENESIS)"),
+                "title": record[col["statistics_label"]],
+                "table_code": table,
+                "licence": "dl-de/by-2-0",
+            }
+        area, dims, dim_key = _genesis_combo(record, self.variables, result, self.breakdowns)
+        if parts is not None and area == parts[self.lead[2]]:  # no other regional variable among the rest
+            self.rests[parts[self.lead[0]]] = (dims, dim_key)
+        return area, dims, dim_key
+
+
+def _with_quality(value, flag: str, quality: str) -> tuple:
+    """(value, flag, note) of a cell with GENESIS's quality mark (value_q): p and v
+    (provisional) and r (revised) become the flag of a value; e (final) says nothing; other
+    marks, and any mark of a missing value, are kept as a note."""
+    quality = quality.strip()
+    if not quality or quality == "e":
+        return value, flag, ""
+    if value is not None and quality in ("p", "v", "r"):
+        return value, flag or ("r" if quality == "r" else "p"), ""
+    return value, flag, _("quality mark '%(mark)s'") % {"mark": quality}
+
+
+def _genesis_combo(record, variables, result, breakdowns):
+    """Area and breakdown of one combination of variable codes, noting new areas and dimensions.
+
+    `breakdowns` maps the codes of a breakdown to its (dims, dim_key): every row with
+    that breakdown shares them, whatever its area."""
+    area, codes = None, []
+    for i_code, _i_label, i_attr, i_attr_label in variables:
+        code, attr = record[i_code], record[i_attr]
+        if code in REGIONAL_VARIABLES:
+            area = attr
+            if attr not in result.areas:
+                name = record[i_attr_label] if i_attr_label is not None else attr
+                result.areas[attr] = {"name": name, "kind": REGIONAL_VARIABLES[code]}
+        elif code:
+            codes.append((code, attr))
+    if area is None:
+        area = "DG"
+        result.areas.setdefault("DG", {"name": _("Germany"), "kind": "country"})
+    breakdown = breakdowns.get(tuple(codes))
+    if breakdown is None:
+        breakdown = breakdowns[tuple(codes)] = _genesis_breakdown(record, variables, result)
+    return area, *breakdown
+
+
+def _genesis_breakdown(record, variables, result):
+    """(dims, dim_key) of the classifying variables of a row, noting new dimensions and values."""
+    dims = {}
+    for i_code, i_label, i_attr, i_attr_label in variables:
+        code, attr = record[i_code], record[i_attr]
+        if not code or code in REGIONAL_VARIABLES:
+            continue
+        dim, value_key = code.lower(), attr or TOTAL_KEY
+        spec = result.dimensions.setdefault(
+            dim, {"label": record[i_label] if i_label is not None else code, "values": {}, "total": None}
+        )
+        if value_key not in spec["values"]:
+            label = record[i_attr_label] if i_attr_label is not None else value_key
+            spec["values"][value_key] = label or _("Total")
+            if not attr or label.strip().lower() == "insgesamt":
+                spec["total"] = value_key
+        dims[dim] = value_key
+    return dims, dimension_key(dims)
+
+
+def _genesis_date(code: str, text: str) -> datetime.date:
+    text = text.strip()
+    if code == "STAG":
+        return datetime.datetime.strptime(text, "%d.%m.%Y").date()
+    if code == "JAHR":
+        return datetime.date(int(text), 12, 31)
+    if code in ("MONAT",):
+        year, month = text.split("-")[:2] if "-" in text else (text[:4], text[4:6])
+        first_next = datetime.date(int(year) + int(month) // 12, int(month) % 12 + 1, 1)
+        return first_next - datetime.timedelta(days=1)
+    return parse_date(text)

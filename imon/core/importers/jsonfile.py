@@ -1,0 +1,33 @@
+"""The JSON that `imon export-data --format json` writes, read back for the long-format reader."""
+
+from django.utils.translation import gettext as _
+
+from .parsed import ImportFileError
+
+
+def read_json(text: str):
+    """Rows of the JSON that `imon export-data --format json` writes ({"columns": [...],
+    "observations": [{column: value}, ...]}), as (number, cells) for the long-format reader;
+    the number is the observation's place, counted from 1."""
+    import json
+
+    try:
+        payload = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ImportFileError(
+            _("The JSON file is damaged or truncated (line %(line)s, column %(column)s).")
+            % {"line": exc.lineno, "column": exc.colno}
+        ) from None
+    columns = payload.get("columns") if isinstance(payload, dict) else None
+    observations = payload.get("observations") if isinstance(payload, dict) else None
+    if not isinstance(columns, list) or not isinstance(observations, list):
+        raise ImportFileError(
+            _("A JSON file must hold 'columns' and 'observations', as imon export-data writes it.")
+        )
+    yield 0, [str(c) for c in columns]
+    for number, observation in enumerate(observations, start=1):
+        if not isinstance(observation, dict):
+            raise ImportFileError(
+                _("Observation %(number)s of the JSON file is not an object.") % {"number": number}
+            )
+        yield number, ["" if observation.get(c) is None else str(observation.get(c)) for c in columns]

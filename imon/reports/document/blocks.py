@@ -1,0 +1,115 @@
+"""The blocks of the report (headings, paragraphs, lists, tables, figures) that every renderer walks."""
+
+from dataclasses import dataclass, field
+
+from .. import charts
+
+
+@dataclass
+class Heading:
+    kind = "heading"
+    level: int  # 1 = chapter
+    text: str
+    anchor: str
+    number: str = ""  # "4.3"
+
+    @property
+    def label(self) -> str:
+        return f"{self.number} {self.text}" if self.number else self.text
+
+
+@dataclass
+class Paragraph:
+    kind = "paragraph"
+    text: str
+    style: str = ""  # "", "lead", "note"
+
+
+@dataclass
+class Bullets:
+    kind = "bullets"
+    items: list[str]
+
+
+@dataclass
+class Definitions:
+    """A term/description list (indicator profiles, governance)."""
+
+    kind = "definitions"
+
+    items: list[tuple[str, str]]
+
+
+@dataclass
+class Table:
+    kind = "table"
+    number: int
+    caption: str
+    header: list[str]
+    rows: list[list[str]]
+    numeric: list[bool]  # per column: right-aligned figures
+    source: str = ""
+    stand: str = ""
+    notes: list[str] = field(default_factory=list)
+    widths: list[float] | None = None  # relative column widths
+
+    @property
+    def label(self) -> str:
+        return f"Tabelle {self.number}: {self.caption}"
+
+    @property
+    def head(self) -> list[tuple[str, bool]]:
+        """(header, is a figure column) per column."""
+        return list(zip(self.header, self.numeric, strict=True))
+
+    @property
+    def cells(self) -> list[list[tuple[str, bool]]]:
+        """The rows as (text, is a figure column) per cell, for right-aligned figures."""
+        return [list(zip(row, self.numeric, strict=True)) for row in self.rows]
+
+    @property
+    def wide(self) -> bool:
+        return len(self.header) > 6
+
+    @property
+    def colgroup(self) -> list[float] | None:
+        """Column widths in per cent, if the table has relative widths."""
+        if not self.widths:
+            return None
+        total = sum(self.widths)
+        return [round(100 * w / total, 1) for w in self.widths]
+
+
+@dataclass
+class Figure:
+    kind = "figure"
+    number: int
+    caption: str
+    chart: charts.ChartSpec
+    alt: str
+    table: tuple[list[str], list[list[str]]]
+    source: str = ""
+    stand: str = ""
+    notes: list[str] = field(default_factory=list)
+    narrative: str = ""
+
+    @property
+    def label(self) -> str:
+        return f"Abbildung {self.number}: {self.caption}"
+
+
+@dataclass
+class Report:
+    title: str
+    subtitle: str
+    municipality: str
+    reporting_date: str
+    blocks: list
+    highlights: list[str]  # the narrative sentences, for speaker notes and summaries
+    chapters: dict  # chapter anchor -> list of blocks (for the deck)
+    deck: dict = field(
+        default_factory=dict
+    )  # condensed content for the slides (governance, meetings, fields)
+
+    def headings(self, max_level: int = 2):
+        return [b for b in self.blocks if isinstance(b, Heading) and b.level <= max_level]

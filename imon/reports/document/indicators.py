@@ -1,0 +1,154 @@
+"""The indicators in the report: the data chapter, key-figure tables, one indicator's figures and
+tables, and its narrative sentence."""
+
+import datetime
+from decimal import Decimal
+
+from imon.publication.suppression import alt_text_sentence, footnote
+
+from .. import charts, narrative
+from ..narrative import format_date as german_date
+from .blocks import Figure, Paragraph
+from .formatting import (
+    _join,
+    format_value,
+    source_text,
+    stand_text,
+    unit_label,
+)
+from .indicator_view import _View
+
+
+class _Indicators:
+    """The indicators' blocks (mixed into the builder)."""
+
+    def data_chapter(self):
+        self.heading(1, "Datenlage", "datenlage")
+        self.add(
+            Paragraph(
+                "Die Kennzahlen stammen aus amtlichen und kommunalen Statistiken. Jede Tabelle und Abbildung "
+                "nennt ihre Quelle und ihren Stichtag. Werte, die aus Gründen der statistischen Geheimhaltung "
+                "nicht veröffentlicht werden dürfen, sind mit einem Punkt (.) gekennzeichnet."
+            )
+        )
+        general = [i for i in self.s["indicators"] if not i.get("fields_of_action")]
+        simple = [i for i in general if self._is_simple(i)]
+        if simple:
+            self.key_figure_table(simple, "Basisdaten")
+        for indicator in general:
+            if indicator not in simple:
+                self.indicator_block(indicator)
+
+    # indicators
+    def _is_simple(self, indicator) -> bool:
+        rows = self.observations.get(indicator["key"], [])
+        return bool(rows) and all(not o["dims"] for o in rows) and len({o["area"] for o in rows}) == 1
+
+    def key_figure_table(self, indicators, caption):
+        dates = sorted({o["date"] for i in indicators for o in self.observations[i["key"]]})
+        rows, notes, sources = [], [], []
+        for indicator in indicators:
+            by_date = {o["date"]: o for o in self.observations[indicator["key"]]}
+            label = indicator["title"] + (f" ({unit_label(indicator)})" if indicator.get("unit") else "")
+            rows.append(
+                [label]
+                + [
+                    format_value(by_date[d], indicator.get("decimals")) if d in by_date else "–"
+                    for d in dates
+                ]
+            )
+            source = source_text(self.sources.get(indicator.get("source")))
+            if source and source not in sources:
+                sources.append(source)
+            self.highlight(indicator)
+        table = self.table(
+            caption,
+            ["Kennzahl", *(german_date(d) for d in dates)],
+            rows,
+            source="; ".join(sources),
+            stand=stand_text(dates),
+            notes=notes,
+        )
+        for indicator in indicators:
+            self.shown[indicator["key"]] = table.label
+        sentences = [s for s in (self.sentence(i) for i in indicators) if s]
+        if sentences:
+            self.add(Paragraph(" ".join(sentences)))
+
+    def sentence(self, indicator) -> str:
+        rows = [o for o in self.observations.get(indicator["key"], []) if o.get("value") is not None]
+        # Disaggregated indicators speak about their total (every dimension at its total value).
+        rows = [o for o in rows if all((d, v) in self.totals for d, v in o["dims"].items())]
+        if len({o["area"] for o in rows}) != 1 or len(rows) < 2:
+            return ""
+        points = sorted((datetime.date.fromisoformat(o["date"]), Decimal(o["value"])) for o in rows)
+        kind = indicator.get("kind", "count")
+        return narrative.change_sentence(
+            narrative.subject_for(indicator["title"], kind),
+            points,
+            unit=indicator.get("unit", ""),
+            is_share=kind in ("share", "rate") and indicator.get("unit") == "%",
+            decimals=indicator.get("decimals"),
+        )
+
+    def highlight(self, indicator):
+        text = self.sentence(indicator)
+        if text:
+            self.highlights.append(text)
+
+    def indicator_block(self, indicator):
+        key = indicator["key"]
+        if key in self.shown:
+            self.add(Paragraph(f"{indicator['title']}: siehe {self.shown[key]}.", "note"))
+            return
+        rows = self.observations.get(key, [])
+        if not rows:
+            self.add(
+                Paragraph(
+                    f"{indicator['title']}: Für diesen Indikator liegen zum Stichtag keine veröffentlichten Werte vor.",
+                    "note",
+                )
+            )
+            self.shown[key] = "keine Werte"
+            return
+        if self._is_simple(indicator):
+            self.key_figure_table([indicator], indicator["title"])
+            return
+        source = source_text(self.sources.get(indicator.get("source")))
+        dates = sorted({o["date"] for o in rows})
+        views = [(indicator["title"], rows)]
+        if len(dates) >= 3 and any(o["dims"] for o in rows):
+            # A long disaggregated series: the total over time, and the breakdown at the latest date.
+            totals = [
+                dict(o, dims={}) for o in rows if all((d, v) in self.totals for d, v in o["dims"].items())
+            ]
+            latest = [o for o in rows if o["date"] == dates[-1]]
+            views = [(indicator["title"], totals)] if len({o["date"] for o in totals}) >= 2 else []
+            dims = [self.dim_labels.get(d, d) for d in indicator.get("dimensions", [])]
+            views.append((f"{indicator['title']} nach {_join(dims)}, {german_date(dates[-1])}", latest))
+        for caption, part in views:
+            self.indicator_view(indicator, caption, part, source)
+        self.highlight(indicator)
+
+    def indicator_view(self, indicator, caption, rows, source):
+        key = indicator["key"]
+        view = _View(indicator, rows, self)
+        stand = stand_text(o["date"] for o in rows)
+        reasons = [o["suppressed"] for o in rows if o.get("suppressed")]
+        notes = [footnote(reasons)] if reasons else []
+        spec = view.chart(source, stand, caption)
+        header, body = view.table()
+        if spec is None:
+            table = self.table(caption, header, body, source=source, stand=stand, notes=notes)
+            self.shown.setdefault(key, table.label)
+            return
+        self.figures += 1
+        alt = charts.alt_text(spec)
+        hidden_in_chart = sum(1 for s in spec.series for v in s.values if v is None)
+        if hidden_in_chart:
+            alt += " " + alt_text_sentence(hidden_in_chart)
+        sentence = self.sentence(indicator) if key not in self.shown else ""
+        figure = self.add(
+            Figure(self.figures, caption, spec, alt, (header, body), source, stand, notes, sentence)
+        )
+        self.shown.setdefault(key, figure.label)

@@ -1,0 +1,128 @@
+"""The chapter on the fields of action: goals, measures with their status and controlling figures."""
+
+from collections import defaultdict
+from decimal import Decimal
+
+from imon.core.numbers import format_number
+
+from ..narrative import format_date as german_date
+from .blocks import Bullets, Definitions, Paragraph
+from .formatting import _clean, _step_text
+
+
+class _FieldsOfAction:
+    """The chapter on the fields of action (mixed into the builder)."""
+
+    def fields_chapter(self):
+        self.heading(1, "Handlungsfelder", "handlungsfelder")
+        goals = defaultdict(list)
+        for g in self.s["goals"]:
+            goals[g["field_of_action"]].append(g)
+        strategic = {g["key"]: g for g in self.s["strategic_goals"]}
+        for f in self.fields:
+            self.heading(2, f"Handlungsfeld {f['code']}: {f['title']}", f"hf-{f['code'].lower()}")
+            if f.get("description"):
+                self.add(Paragraph(_clean(f["description"])))
+            linked = [strategic[k]["title"] for k in f.get("strategic_goals", []) if k in strategic]
+            if goals[f["code"]] or linked:
+                self.heading(3, "Ziele", f"hf-{f['code'].lower()}-ziele")
+                items = []
+                for g in goals[f["code"]]:
+                    text = g["title"]
+                    if g.get("target_value") is not None or g.get("target_date"):
+                        target = []
+                        if g.get("target_value") is not None:
+                            target.append(f"Zielwert {format_number(Decimal(g['target_value']))}")
+                        if g.get("target_date"):
+                            target.append(f"bis {german_date(g['target_date'])}")
+                        text += f" ({', '.join(target)})"
+                    items.append(text)
+                if items:
+                    self.add(Bullets(items))
+                if linked:
+                    self.add(
+                        Paragraph("Verknüpfte strategische Verwaltungsziele: " + "; ".join(linked) + ".")
+                    )
+            measures = [m for m in self.measures if m["field_of_action"] == f["code"]]
+            self.heading(3, "Maßnahmen", f"hf-{f['code'].lower()}-massnahmen")
+            if not measures:
+                self.add(
+                    Paragraph(
+                        "Für dieses Handlungsfeld sind zum Stichtag keine Maßnahmen mit Sachstand erfasst.",
+                        "note",
+                    )
+                )
+            else:
+                self.measure_table(f, measures)
+                for measure in measures:
+                    self.measure_details(measure)
+            indicators = [i for i in self.s["indicators"] if f["code"] in i.get("fields_of_action", [])]
+            if indicators:
+                self.heading(3, "Kennzahlen", f"hf-{f['code'].lower()}-kennzahlen")
+                for indicator in indicators:
+                    self.indicator_block(indicator)
+
+    def measure_table(self, field_of_action, measures):
+        controlling = [
+            (name, label)
+            for name, label in (
+                ("participants", "Teilnehmende"),
+                ("staff", "Personal (VZÄ)"),
+                ("hours", "Stunden"),
+                ("cost", "Kosten (EUR)"),
+                ("funding", "Fördermittel (EUR)"),
+            )
+            if any(m.get(name) is not None for m in measures)
+        ]
+        rows = []
+        for m in measures:
+            light = self.labels["traffic_light"].get(m.get("traffic_light", ""), "")
+            status = self.status_label(m.get("status"))
+            if m.get("progress") is not None:
+                status += f", {m['progress']} %"
+            if light:
+                status += f" (Ampel: {light})"
+            period = " – ".join(german_date(m[k]) for k in ("start_date", "end_date") if m.get(k)) or "–"
+            rows.append(
+                [m["key"], m["title"], m.get("lead_unit") or "–", status, period]
+                + [
+                    format_number(Decimal(str(m[name])), 2 if name in ("cost", "funding") else None)
+                    if m.get(name) is not None
+                    else "–"
+                    for name, _l in controlling
+                ]
+            )
+        self.table(
+            f"Maßnahmen im Handlungsfeld {field_of_action['code']}",
+            ["Nr.", "Maßnahme", "Federführung", "Status", "Zeitraum", *(label for _n, label in controlling)],
+            rows,
+            numeric=[False] * 5 + [True] * len(controlling),
+            stand=german_date(self.s["reporting_date"]),
+            widths=[0.8, 4.5, 3, 2, 1.8] + [1.4] * len(controlling),
+        )
+
+    def measure_details(self, m):
+        parts = []
+        if m.get("description"):
+            parts.append(("Beschreibung", _clean(m["description"])))
+        if m.get("partners"):
+            parts.append(("Beteiligte", _clean(m["partners"])))
+        if m.get("programme"):
+            parts.append(("Programm / Förderung", m["programme"]))
+        if m.get("results"):
+            parts.append(("Ergebnisse", _clean(m["results"])))
+        if m.get("effect"):
+            parts.append(("Wirkung", _clean(m["effect"])))
+        if m.get("obstacles"):
+            parts.append(("Hemmnisse", _clean(m["obstacles"])))
+        if m.get("traffic_light_reason"):
+            parts.append(("Begründung der Ampel", _clean(m["traffic_light_reason"])))
+        steps = [s for s in m.get("next_steps", []) if not s.get("done")]
+        if not parts and not steps:
+            return
+        self.heading(4, f"{m['key']} {m['title']}", f"m-{m['key'].lower()}", numbered=False)
+        if parts:
+            self.add(Definitions(parts))
+        if steps:
+            self.add(Paragraph("Ergebnisse und nächste Schritte:", "strong"))
+            self.add(Bullets([_step_text(s) for s in steps]))
