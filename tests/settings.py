@@ -10,6 +10,9 @@ import tempfile
 
 TEST_HOME = tempfile.mkdtemp(prefix="imon-test-home-")
 os.environ["IMON_HOME"] = TEST_HOME
+# A subprocess started without IMON_HOME would use the platform's folder for user data; on Linux that is below
+# XDG_DATA_HOME, here inside the temporary folder too.
+os.environ["XDG_DATA_HOME"] = os.path.join(TEST_HOME, "xdg-data")
 
 from imon.settings import *  # noqa: E402, F403
 

@@ -20,7 +20,7 @@ ON_POSTGRES = os.environ.get("IMON_DATABASE_URL", "").startswith("postgres")
 
 
 def imon(*args, database_url):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("IMON_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IMON_") or k == "IMON_HOME"}
     env["IMON_DATABASE_URL"] = database_url
     return subprocess.run([sys.executable, "-m", "imon.cli", *args], env=env, capture_output=True, text=True)
 

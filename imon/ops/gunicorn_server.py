@@ -10,8 +10,6 @@ from django.utils.translation import gettext as _
 from gunicorn.app.base import BaseApplication
 from gunicorn.arbiter import Arbiter
 
-from .serving import with_proxy_headers
-
 # Apache's common log format: client, identity, user, time, request line, status, bytes ("-" for none).
 COMMON_LOG_FORMAT = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s'
 # Seconds. A worker whose main loop is silent this long is replaced (its threads run the requests, so a long
@@ -39,7 +37,7 @@ def gunicorn_options(host: str, port: int, workers: int, threads: int, access_lo
         "errorlog": "-",
         "loglevel": "info",
         "proc_name": "imon",
-        # Proxy headers are handled by with_proxy_headers() alone, as under waitress; never by gunicorn itself.
+        # Proxy headers are handled by serving.with_proxy_headers() alone, as under waitress; never by gunicorn.
         "forwarded_allow_ips": "",
         "secure_scheme_headers": {},
         # No control socket: gunicorn would create it in the user's home folder, one for all installations.
@@ -49,6 +47,7 @@ def gunicorn_options(host: str, port: int, workers: int, threads: int, access_lo
 
 class GunicornServer(BaseApplication):
     def __init__(self, application, out, host, port, workers, threads, access_log):
+        """`application`: the WSGI application as it is to be served (proxy headers handled already)."""
         self.application, self.out = application, out
         self.options = gunicorn_options(host, port, workers, threads, access_log)
         super().__init__(prog="imon serve")
@@ -59,7 +58,7 @@ class GunicornServer(BaseApplication):
         self.cfg.set("child_exit", self.child_exit)
 
     def load(self):
-        return with_proxy_headers(self.application)
+        return self.application
 
     def run(self):
         connections.close_all()  # each worker opens its own database connections

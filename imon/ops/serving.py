@@ -40,7 +40,7 @@ def serve(out, host: str, port: int, threads: int = 8, workers: int | None = Non
     else:
         from .gunicorn_server import GunicornServer  # gunicorn is not installed on Windows
 
-        GunicornServer(application, out, host, port, workers, threads, access_log).run()
+        GunicornServer(with_proxy_headers(application), out, host, port, workers, threads, access_log).run()
 
 
 def serve_waitress(application, host: str, port: int, threads: int):
