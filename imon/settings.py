@@ -113,7 +113,9 @@ TEMPLATES = [
 ]
 
 _database_url = os.environ.get("IMON_DATABASE_URL") or f"sqlite:///{IMON_HOME / 'imon.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+# Connections are kept for a minute; one that broke meanwhile (the database restarted) is noticed before the request
+# uses it and replaced, in every thread of every server process.
+DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60, conn_health_checks=True)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server read while an import writes; a busy timeout
     # makes concurrent writers wait instead of failing at once.
