@@ -1,6 +1,8 @@
 """Django settings, read from environment variables with laptop defaults.
 
-IMON_HOME           data folder (SQLite file, uploads, generated files, secret key); default ./var
+IMON_HOME           data folder (SQLite file, uploads, generated files, secret key); default: the platform's
+                    folder for user data, e.g. ~/.local/share/integrationsmonitor on Linux (never the checkout or
+                    the installed package)
 IMON_HTTPS          "1" behind HTTPS in production: secure cookies, HSTS, redirect to HTTPS
 IMON_DATABASE_URL   e.g. postgresql://user@127.0.0.1:5432/db; default SQLite in IMON_HOME
 IMON_DEBUG          "1"/"true" to enable debug mode; default off
@@ -14,6 +16,7 @@ import warnings
 from pathlib import Path
 
 import dj_database_url
+import platformdirs
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -40,7 +43,12 @@ def env_secret(name: str) -> str | None:
     return None
 
 
-IMON_HOME = Path(os.environ.get("IMON_HOME", "var")).resolve()
+def default_home() -> Path:
+    """The platform's folder for user data: outside any checkout and outside the installed package."""
+    return platformdirs.user_data_path("integrationsmonitor", appauthor=False)
+
+
+IMON_HOME = Path(os.environ.get("IMON_HOME") or default_home()).expanduser().resolve()
 
 
 def _generated_secret_key(home: Path) -> str:
@@ -105,7 +113,9 @@ TEMPLATES = [
 ]
 
 _database_url = os.environ.get("IMON_DATABASE_URL") or f"sqlite:///{IMON_HOME / 'imon.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+# Connections are kept for a minute; one that broke meanwhile (the database restarted) is noticed before the request
+# uses it and replaced, in every thread of every server process.
+DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60, conn_health_checks=True)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server read while an import writes; a busy timeout
     # makes concurrent writers wait instead of failing at once.

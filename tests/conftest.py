@@ -1,4 +1,6 @@
 import os
+import shutil
+import sys
 from importlib import resources
 
 import pytest
@@ -9,6 +11,13 @@ DEMO_FILE = resources.files("imon.core").joinpath("demo/leverkusen.yaml")
 
 def pytest_report_header(config):
     return f"IMON_DATABASE_URL: {os.environ.get('IMON_DATABASE_URL') or '(not set: SQLite)'}"
+
+
+def pytest_unconfigure(config):
+    """The temporary data folder of the run (tests/settings.py) goes away with it."""
+    test_settings = sys.modules.get("tests.settings")
+    if test_settings is not None:
+        shutil.rmtree(test_settings.TEST_HOME, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
 import zipfile
 from pathlib import Path
@@ -35,6 +34,25 @@ DIGEST = "import json; from imon.ops.backup import table_digest; print(json.dump
 AUDIT = "import json; from imon.ops.models import AuditEvent as A; print(json.dumps(list(A.objects.order_by('pk').values_list('kind', 'username', 'detail'))))"
 
 
+RESTORE_STOPPING_AT = """
+import sys, django
+django.setup()
+from django.core.management import call_command
+
+class Progress:
+    def write(self, text):
+        sys.stderr.write(text)
+        if text.startswith({label!r} + ":"):
+            sys.stderr.write("stopped at {label}\\n")
+            sys.stderr.flush()
+            sys.stdin.readline()  # waits until the test kills the process
+    def flush(self):
+        sys.stderr.flush()
+
+call_command("restore", {archive!r}, verbosity=2, stderr=Progress())
+"""
+
+
 class Installation:
     """One installation of Integrationsmonitor: a home folder and a database."""
 
@@ -56,6 +74,14 @@ class Installation:
     def popen(self, *args):
         return subprocess.Popen(
             [sys.executable, "-m", "imon.cli", *args], env=self.env, stderr=subprocess.PIPE, text=True
+        )
+
+    def popen_restore_stopping_at(self, archive: Path, label: str):
+        """`imon restore -v2 ARCHIVE` that stops, without ending, when it starts writing the table `label`."""
+        code = RESTORE_STOPPING_AT.format(archive=str(archive), label=label)
+        env = dict(self.env, DJANGO_SETTINGS_MODULE="imon.settings")
+        return subprocess.Popen(
+            [sys.executable, "-c", code], env=env, stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
 
     def shell(self, code: str) -> str:
@@ -91,10 +117,11 @@ def drop_postgres_database(name: str):
 
 @pytest.fixture(scope="module")
 def make_installation(tmp_path_factory):
-    """Creates empty, migrated installations on 'sqlite' or 'postgresql'; drops their databases afterwards."""
+    """Creates empty installations on 'sqlite' or 'postgresql', migrated unless told otherwise; drops their databases
+    afterwards."""
     created = []
 
-    def make(vendor: str) -> Installation:
+    def make(vendor: str, migrate: bool = True) -> Installation:
         home = tmp_path_factory.mktemp(f"imon-{vendor}")
         url = None
         if vendor == "postgresql":
@@ -102,7 +129,8 @@ def make_installation(tmp_path_factory):
             url = postgres_database(name)
             created.append(name)
         installation = Installation(home, url)
-        installation.run("migrate", "-v0")
+        if migrate:
+            installation.run("migrate", "-v0")
         return installation
 
     yield make
@@ -180,6 +208,36 @@ def test_round_trip_gives_identical_concept_tables_and_files(
         "from imon.core.models import Area; Area.objects.create(key='x1', name='Neu', kind='quarter'); print('ok')"
     )
     target.run("snapshot", "create", "--title", "2. Umsetzungsbericht", "--date", "2020-09-16")
+
+
+@pytest.mark.parametrize("vendor", ["sqlite"] + (["postgresql"] if ON_POSTGRES else []))
+def test_restore_onto_a_new_machine_sets_up_the_empty_database_first(sources, make_installation, vendor):
+    """Disaster recovery: a new machine, a new empty database (or no SQLite file at all), no 'imon migrate'."""
+    source, archive = sources("sqlite")
+    target = make_installation(vendor, migrate=False)
+    assert not (target.home / "imon.sqlite3").exists()
+    result = target.run("restore", str(archive))
+    assert "Die Datenbank ist neu und leer" in result.stdout and "Wiederhergestellt" in result.stdout
+    assert "anderen Datenbankschema" not in result.stdout + result.stderr
+    assert target.concept() == source.concept()
+    source_tables, target_tables = source.digest(), target.digest()
+    assert source_tables.pop("ops.auditevent") and target_tables.pop("ops.auditevent")
+    assert target_tables == source_tables
+    assert target.run("migrate", "--check", check=False).returncode == 0  # nothing left to migrate
+
+
+def test_a_damaged_archive_leaves_a_new_database_untouched(sources, make_installation, tmp_path):
+    """The archive is verified before a new database is set up."""
+    _source, archive = sources("sqlite")
+    target = make_installation("sqlite", migrate=False)
+    bad = rewrite(archive, tmp_path / "tampered.zip", tampered_observation)
+    result = target.run("restore", str(bad), check=False)
+    assert result.returncode == 1 and "Prüfsumme" in result.stderr
+    assert "Die Datenbank ist neu und leer" not in result.stdout
+    tables = target.shell(
+        "from django.db import connection; print(len(connection.introspection.table_names()))"
+    )
+    assert tables == "0"
 
 
 def test_restore_refuses_a_non_empty_installation(sources):
@@ -286,11 +344,18 @@ def test_a_restore_killed_midway_leaves_the_installation_empty(make_installation
     source.run("backup", str(archive))
     target = make_installation(vendor)
     empty = target.digest()
-    proc = target.popen("restore", str(archive), "-v2")
+    # The restore command runs as `imon restore -v2` does, but stops when it starts the table after the observations
+    # (the largest table, written by then, as all tables before it), inside its one transaction, until it is killed:
+    # midway whatever the speed of the machine.
+    with zipfile.ZipFile(archive) as opened:
+        labels = [table["model"] for table in json.loads(opened.read("manifest.json"))["tables"]]
+    gate = labels[labels.index("core.observation") + 1]
+    proc = target.popen_restore_stopping_at(archive, gate)
     for line in proc.stderr:
-        if line.startswith("core.observation:"):  # writing has begun; observations are the largest table
-            time.sleep(0.2)
+        if line.startswith("stopped at "):
             break
+    else:
+        raise AssertionError(f"the restore ended before {gate} (exit code {proc.wait()})")
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert proc.returncode == -signal.SIGKILL

@@ -7,7 +7,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 import urllib.error
 import urllib.request
 
@@ -15,11 +14,13 @@ import pytest
 from django.db import connection
 from django.test import Client
 
+from tests.waiting import wait_until
+
 ON_POSTGRES = os.environ.get("IMON_DATABASE_URL", "").startswith("postgres")
 
 
 def imon(*args, database_url):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("IMON_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IMON_") or k == "IMON_HOME"}
     env["IMON_DATABASE_URL"] = database_url
     return subprocess.run([sys.executable, "-m", "imon.cli", *args], env=env, capture_output=True, text=True)
 
@@ -164,6 +165,13 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
+def answers(url) -> bool:
+    try:
+        return fetch(url)[0] == 200
+    except OSError:
+        return False
+
+
 @pytest.mark.skipif(not ON_POSTGRES, reason="runs against a PostgreSQL server")
 @pytest.mark.django_db(transaction=True)
 def test_imon_serve_survives_a_database_outage(tmp_path):
@@ -187,12 +195,7 @@ def test_imon_serve_survives_a_database_outage(tmp_path):
     base = f"http://127.0.0.1:{port}"
     session = "sessionid=" + "k" * 32  # a well-formed session key: looked up in the database
     try:
-        for _ in range(100):
-            try:
-                if fetch(f"{base}/healthz")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.1)
+        wait_until(lambda: answers(f"{base}/healthz"), "server did not start", process=server)
         assert fetch(f"{base}/healthz")[0] == 200
         # A staff page with a session cookie needs the database (the session is stored there).
         assert fetch(f"{base}/", cookie=session)[0] == 302
@@ -206,5 +209,5 @@ def test_imon_serve_survives_a_database_outage(tmp_path):
         assert server.poll() is None  # the same server process all along
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        server.wait(timeout=120)
         proxy.stop() if proxy.listener else None

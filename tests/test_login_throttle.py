@@ -112,9 +112,10 @@ def test_behind_a_trusted_proxy_the_client_address_is_recorded(tmp_path):
     import socket
     import subprocess
     import sys
-    import time
     import urllib.parse
     import urllib.request
+
+    from tests.waiting import wait_until
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("IMON_")}
     env["IMON_HOME"] = str(tmp_path)
@@ -137,12 +138,14 @@ def test_behind_a_trusted_proxy_the_client_address_is_recorded(tmp_path):
             opener = urllib.request.build_opener(
                 urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
             )
-            for _ in range(100):
+
+            def login_page():
                 try:
-                    page = opener.open(f"http://127.0.0.1:{port}/admin/login/", timeout=5).read().decode()
-                    break
+                    return opener.open(f"http://127.0.0.1:{port}/admin/login/", timeout=60).read().decode()
                 except OSError:
-                    time.sleep(0.1)
+                    return None
+
+            page = wait_until(login_page, "server did not start", process=server)
             token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
             data = urllib.parse.urlencode(
                 {"username": "mallory", "password": "x", "csrfmiddlewaretoken": token}

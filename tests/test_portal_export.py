@@ -6,7 +6,6 @@ import re
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from html.parser import HTMLParser
@@ -17,6 +16,7 @@ from django.core.management import CommandError, call_command
 
 from imon.portal import content
 from imon.reports import snapshots
+from tests.waiting import wait_until
 
 
 class Links(HTMLParser):
@@ -52,6 +52,14 @@ def exported(demo, tmp_path):
     return target
 
 
+def answers(url) -> bool:
+    try:
+        urllib.request.urlopen(url, timeout=30).close()
+        return True
+    except OSError:
+        return False
+
+
 def test_every_internal_link_resolves(exported):
     port = free_port()
     server = subprocess.Popen(
@@ -61,12 +69,7 @@ def test_every_internal_link_resolves(exported):
     )
     try:
         root = f"http://127.0.0.1:{port}/"
-        for _ in range(50):
-            try:
-                urllib.request.urlopen(root, timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_until(lambda: answers(root), "the web server did not start", process=server)
         seen, queue, broken, pages = set(), [root + "index.html"], [], 0
         while queue:
             url = queue.pop()

@@ -7,7 +7,7 @@ class OpsConfig(AppConfig):
     verbose_name = _("Operations and security")
 
     def ready(self):
-        from . import audit, throttle
+        from . import audit, checks, throttle  # noqa: F401 - checks registers itself
 
         audit.connect_signals()
         throttle.install_login_form()

@@ -1,12 +1,9 @@
 """The audit log: security events are written to the database as they happen.
 
-`record()` is the one way in; signal receivers cover logins, logouts, failed logins and changes of roles
+`record()` (in events.py, used here and by the login lock) is the one way in; signal receivers cover logins, logouts, failed logins and changes of roles
 (groups, permissions, staff and superuser flags); `AuditMiddleware` covers refused requests and staff downloads."""
 
 import contextlib
-import contextvars
-import getpass
-import logging
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -15,48 +12,12 @@ from django.contrib.auth.models import Group
 from django.db import DatabaseError
 from django.db.models import signals
 
-logger = logging.getLogger("imon.audit")
+from . import throttle
+from .events import client_ip, current_request, record
+
+__all__ = ["AuditMiddleware", "client_ip", "connect_signals", "current_request", "record"]
 
 ROLE_FLAGS = ("is_active", "is_staff", "is_superuser")
-# The request being handled, so that events raised by model signals (role changes) name who acted.
-current_request = contextvars.ContextVar("imon_audit_request", default=None)
-
-
-def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None if request is not None else None
-
-
-def record(kind: str, request=None, user=None, username: str = "", path: str = "", detail: str = ""):
-    """Write one audit event; never let a failing audit write break the action it describes."""
-    from .models import AuditEvent
-
-    if request is None and user is None and not username:
-        request = current_request.get()
-    if (
-        user is None
-        and request is not None
-        and getattr(request, "user", None) is not None
-        and request.user.is_authenticated
-    ):
-        user = request.user
-    if user is not None and not username:
-        username = user.get_username()
-    if request is not None and not path:
-        path = f"{request.method} {request.get_full_path()}"
-    if request is None and user is None and not username:
-        username = f"({getpass.getuser()})"  # a command run on the server: the operating-system user
-    try:
-        return AuditEvent.objects.create(
-            kind=kind,
-            user=user if user is not None and user.pk else None,
-            username=username[:150],
-            ip=client_ip(request),
-            path=path[:500],
-            detail=detail,
-        )
-    except DatabaseError:
-        logger.exception("audit event %s for %s could not be stored", kind, username)
-        return None
 
 
 def _logged_in(sender, request, user, **kwargs):
@@ -68,8 +29,6 @@ def _logged_out(sender, request, user, **kwargs):
 
 
 def _login_failed(sender, credentials, request=None, **kwargs):
-    from . import throttle
-
     username = str(credentials.get(get_user_model().USERNAME_FIELD) or credentials.get("username") or "")
     if getattr(request, "imon_login_locked", False):  # refused by the lock without checking the password
         record("login_locked", request, username=username)

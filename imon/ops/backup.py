@@ -9,7 +9,7 @@ The archive is a ZIP file:
 The database is read in one transaction (REPEATABLE READ on PostgreSQL, one read transaction on SQLite in WAL mode),
 so the archive is consistent while the application runs. Rows are streamed in both directions; a restore writes all
 tables in one transaction and is refused, before anything is written, for a damaged archive, a newer format, another
-migration state or an installation that is not empty."""
+migration state or an installation that is not empty. A new database without tables is migrated first."""
 
 import base64
 import datetime
@@ -341,8 +341,23 @@ def check_empty():
         )
 
 
-def restore_archive(source, progress=None) -> dict:
-    """Restore the archive into this (empty, migrated) installation: all or nothing. Returns the manifest."""
+def is_new_database() -> bool:
+    """The database has no table at all: it was just created (a new machine), and `imon migrate` never ran."""
+    return not connection.introspection.table_names()
+
+
+def set_up_new_database():
+    """Create the tables of this version in a new database, as `imon migrate` does."""
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+
+
+def restore_archive(source, progress=None, announce=None) -> dict:
+    """Restore the archive into this empty installation: all or nothing. Returns the manifest.
+
+    A new database without any table (disaster recovery onto a new machine) is first set up by itself, as by
+    `imon migrate`, once the archive has been verified; `announce(message)` is told so."""
     try:
         archive = zipfile.ZipFile(source)
     except (zipfile.BadZipFile, OSError, EOFError):
@@ -350,6 +365,14 @@ def restore_archive(source, progress=None) -> dict:
     with archive:
         manifest = read_manifest(archive)
         verify(archive, manifest)
+        if is_new_database():
+            if announce:
+                announce(
+                    _(
+                        "The database is new and empty: its tables are created first (as by 'imon migrate'), then the archive is restored."
+                    )
+                )
+            set_up_new_database()
         check_compatible(manifest)
         check_empty()
         media_root = Path(settings.MEDIA_ROOT)

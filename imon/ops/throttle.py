@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django.utils.translation import ngettext
 
-from .audit import client_ip, record
+from .events import client_ip, record
 
 
 def limits() -> tuple[int, int, timedelta]:

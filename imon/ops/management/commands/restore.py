@@ -8,7 +8,7 @@ from imon.ops import audit, backup
 
 class Command(BaseCommand):
     help = _(
-        "Restore a backup archive into this new, empty installation (after 'imon migrate'); all or nothing."
+        "Restore a backup archive into this new, empty installation (a new database is migrated first); all or nothing."
     )
 
     def add_arguments(self, parser):
@@ -18,7 +18,9 @@ class Command(BaseCommand):
         started = time.monotonic()
         try:
             manifest = backup.restore_archive(
-                options["file"], progress=self.progress if options["verbosity"] > 1 else None
+                options["file"],
+                progress=self.progress if options["verbosity"] > 1 else None,
+                announce=self.announce,
             )
         except backup.BackupError as error:
             raise CommandError(_("Nothing was restored. %(reason)s") % {"reason": error}) from None
@@ -41,6 +43,10 @@ class Command(BaseCommand):
             "files": len(manifest["media"]),
             "seconds": time.monotonic() - started,
         }
+
+    def announce(self, message):
+        self.stdout.write(message)
+        self.stdout.flush()
 
     def progress(self, label, count):
         self.stderr.write(f"{label}: {count}")

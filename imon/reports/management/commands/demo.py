@@ -53,7 +53,7 @@ class Command(BaseCommand):
             )
         if options["no_serve"]:
             return _("Demo ready.")
-        serve(self.stdout, options["host"], options["port"])
+        serve(self.stdout, options["host"], options["port"], workers=1)  # one process (waitress) on a laptop
 
 
 def create_demo_login() -> str | None:
