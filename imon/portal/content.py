@@ -156,6 +156,20 @@ class Published:
             for o in self._observations.get(key, [])
         ]
 
+    def all_observations(self):
+        """Every published observation of the release, indicator by indicator in the release's
+        order (rows as in `observations`, with the indicator's key first); made one at a time."""
+        for key, rows in self._observations.items():
+            for o in rows:
+                yield {
+                    "indicator": key,
+                    "area": o["area"],
+                    "date": o["date"],
+                    "dims": o["dims"],
+                    "value": o["value"],
+                    "flag": o["flag"],
+                }
+
     def only(self, key: str) -> dict:
         """The snapshot reduced to one indicator's observations (what its page needs)."""
         return {**self.snapshot, "observations": self._observations.get(key, [])}
