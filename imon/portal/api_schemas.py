@@ -267,7 +267,7 @@ class ContactPoint(TypedDict):
     website: text("Website")
     opening_hours: text("Opening hours")
     languages: codes("Languages spoken (as entered, e.g. Arabisch, Türkisch)")
-    barrier_free: text("Accessibility code: '' unknown, yes, partly, no")
+    barrier_free: text("Accessibility code: '' unknown, yes, partial, no")
     district: text("Name of the city district ('' if none)")
     fields_of_action: codes("Codes of the fields of action it serves")
 
