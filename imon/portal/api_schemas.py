@@ -229,7 +229,7 @@ class IndicatorObservations(TypedDict):
 
 
 @with_config(CLOSED)
-class Observation(TypedDict):
+class ObservationRow(TypedDict):
     """One published value."""
 
     indicator: text("Key of the indicator")
@@ -245,7 +245,7 @@ class ObservationPage(TypedDict):
     """One page of the published observations that match the filters."""
 
     meta: Annotated[PageMeta, Field(description="The release and the paging")]
-    items: Annotated[list[Observation], Field(description="The observations of this page")]
+    items: Annotated[list[ObservationRow], Field(description="The observations of this page")]
 
 
 # --- contact points -------------------------------------------------------------------------
