@@ -1,30 +1,98 @@
 """The read-only open-data API (JSON, described by OpenAPI) and the DCAT-AP.de catalogue.
 
-Everything comes from the latest snapshot (see `content.py`), so the API publishes exactly what
+Everything comes from the published state (`content.latest()`), so the API publishes exactly what
 the portal shows, with suppressed cells as `null` plus their symbol. Paths end in `.json` so
 that the static export (`imon export-site`) can write the same files for any web server.
+
+The operations are declared with django-ninja: their parameters and the response types of
+`api_schemas.py` generate the OpenAPI document. The views build plain dictionaries and return
+them as finished responses (`_json`), so a large page of observations is not validated row by
+row; `tests/test_api_schema.py` checks real responses against the declared types.
 """
 
 import datetime
+import functools
 import json
 import re
+from typing import Annotated
 
 from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
+from ninja import NinjaAPI, Path, Query
+from ninja.errors import ValidationError
+from pydantic import BeforeValidator
 
 from imon.core import models as m
 
+from . import api_schemas as s
 from . import content
 
-# Every view is read-only (require_safe: GET and HEAD). They are exempt from the CSRF check, which
-# would otherwise answer other methods with 403 before require_safe can answer 405.
 PAGE_SIZE = 1000
 MAX_PAGE_SIZE = 10000
 LICENCE = "http://dcat-ap.de/def/licenses/dl-by-de/2.0"
 LICENCE_NAME = "Datenlizenz Deutschland – Namensnennung – Version 2.0"
+FORMAT_MESSAGE = "page, page_size: whole numbers; from, to: dates as YYYY-MM-DD"
+RANGE_MESSAGE = f"page >= 1 and 1 <= page_size <= {MAX_PAGE_SIZE}"
+
+ninja_api = NinjaAPI(
+    title="Integrationsmonitor Open Data API",
+    version="1",
+    description=(
+        "Read-only open data of the integration concept: fields of action, measures, indicators, "
+        "observations and contact points as published in the latest release (snapshot), plus the "
+        "DCAT-AP.de catalogue and the download files. Every address answers GET and HEAD. "
+        "Licence: dl-de/by-2-0."
+    ),
+    openapi_url=None,  # served by `openapi` below, at the same address as before
+    docs_url=None,
+    urls_namespace="api-v1",
+    openapi_extra={"info": {"license": {"name": LICENCE_NAME, "url": "https://www.govdata.de/dl-de/by-2-0"}}},
+)
+
+
+def operation(path: str, name: str, summary: str, response: dict, description: str = ""):
+    """A read-only operation at `path` (URL name `name`): GET in the description, HEAD as well;
+    responses are public and may be cached for five minutes."""
+
+    def register(view):
+        view = cache_control(public=True, max_age=300)(view)
+        responses = {**response, 404: s.NOT_FOUND}
+        ninja_api.get(
+            path,
+            response=responses,
+            url_name=name,
+            operation_id=view.__name__,
+            summary=summary,
+            description=description,
+        )(view)
+        ninja_api.api_operation(["HEAD"], path, response=responses, url_name=name, include_in_schema=False)(
+            view
+        )
+        return view
+
+    return register
+
+
+@ninja_api.exception_handler(Http404)
+def _not_found(request, exc):
+    raise exc  # the site's own 404 page, as for any other address
+
+
+@ninja_api.exception_handler(ValidationError)
+def _bad_parameters(request, exc):
+    """Invalid query parameters: 400 with a plain-text explanation (after 404 if nothing is
+    published, as the view would answer)."""
+    _published()
+    in_range = all(e["type"] in ("greater_than_equal", "less_than_equal") for e in exc.errors)
+    response = HttpResponseBadRequest(
+        RANGE_MESSAGE if in_range else FORMAT_MESSAGE, content_type="text/plain; charset=utf-8"
+    )
+    patch_cache_control(response, public=True, max_age=300)
+    return response
 
 
 def _published():
@@ -92,17 +160,26 @@ def contact_point_list():
     ]
 
 
-def _whole(text: str) -> int:
-    if not re.fullmatch(r"-?[0-9]+", text):
-        raise ValueError(text)
+def _whole(text) -> int:
+    """A whole number written as digits (optionally with a minus sign), nothing else."""
+    if isinstance(text, int):  # the default
+        return text
+    if not isinstance(text, str) or not re.fullmatch(r"-?[0-9]+", text):
+        raise ValueError("not a whole number")
     return int(text)
 
 
-def _date(text: str) -> str:
-    """A date exactly as YYYY-MM-DD (as the OpenAPI description says)."""
-    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
-        raise ValueError(text)
-    return datetime.date.fromisoformat(text).isoformat()
+def _date(text) -> datetime.date | None:
+    """A date exactly as YYYY-MM-DD."""
+    if text is None:  # the default
+        return None
+    if not isinstance(text, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+        raise ValueError("not a date as YYYY-MM-DD")
+    return datetime.date.fromisoformat(text)
+
+
+Whole = Annotated[int, BeforeValidator(_whole)]
+IsoDate = Annotated[datetime.date, BeforeValidator(_date)]
 
 
 def _iso(value):
@@ -117,9 +194,12 @@ def meta(published):
     }
 
 
-@csrf_exempt
-@require_safe
-@cache_control(public=True, max_age=300)
+@operation(
+    "",
+    "api-index",
+    "Entry point: where the description, the catalogue and the resources are",
+    {200: s.ApiIndex},
+)
 def index(request):
     return _json(
         {
@@ -140,38 +220,42 @@ def index(request):
     )
 
 
-@csrf_exempt
-@require_safe
-@cache_control(public=True, max_age=300)
+@operation(
+    "fields-of-action.json", "api-fields", "Fields of action (Handlungsfelder)", {200: s.FieldOfActionList}
+)
 def fields(request):
     published = _published()
     return _json({"meta": meta(published), "items": field_list(published)})
 
 
-@csrf_exempt
-@require_safe
-@cache_control(public=True, max_age=300)
-def measures(request):
+@operation("measures.json", "api-measures", "Measures (Maßnahmen)", {200: s.MeasureList})
+def measures(
+    request,
+    field_of_action: Annotated[
+        str, Query(None, description="Only the measures of this field of action (its code, e.g. C)")
+    ] = None,
+):
     published = _published()
     items = measure_list(published)
-    field = request.GET.get("field_of_action")
-    if field:
-        items = [i for i in items if i["field_of_action"] == field]
+    if field_of_action:
+        items = [i for i in items if i["field_of_action"] == field_of_action]
     return _json({"meta": meta(published), "items": items})
 
 
-@csrf_exempt
-@require_safe
-@cache_control(public=True, max_age=300)
+@operation("indicators.json", "api-indicators", "Indicators (Kennzahlen)", {200: s.IndicatorList})
 def indicators(request):
     published = _published()
     return _json({"meta": meta(published), "items": indicator_list(published)})
 
 
-@csrf_exempt
-@require_safe
-@cache_control(public=True, max_age=300)
-def indicator_observations(request, key):
+@operation(
+    "indicators/{key}/observations.json",
+    "api-indicator-observations",
+    "The published observations of one indicator",
+    {200: s.IndicatorObservations},
+    "404 also when the indicator is unknown.",
+)
+def indicator_observations(request, key: Annotated[str, Path(description="Key of the indicator")]):
     published = _published()
     if published.indicator(key) is None:
         raise Http404
@@ -183,62 +267,71 @@ def observations_response(published, key):
     return _json({"meta": meta(published), "indicator": key, "items": published.observations(key)})
 
 
-@csrf_exempt
-@require_safe
-@cache_control(public=True, max_age=300)
-def observations(request):
-    """All published observations, filtered by indicator, area and date (from/to), paged."""
+@operation(
+    "observations.json",
+    "api-observations",
+    "Published observations, filtered and paged",
+    {200: s.ObservationPage, 400: s.BAD_REQUEST},
+    "All published observations in the release's order (indicator, area, reference date, "
+    "breakdown); the filters combine. 400 for a parameter that is not a whole number or date, or "
+    f"outside its range (page >= 1, 1 <= page_size <= {MAX_PAGE_SIZE}).",
+)
+def observations(
+    request,
+    indicator: Annotated[str, Query(None, description="Only this indicator (its key)")] = None,
+    area: Annotated[str, Query(None, description="Only this area (its key)")] = None,
+    date_from: Annotated[
+        IsoDate, Query(None, alias="from", description="First reference date (YYYY-MM-DD)")
+    ] = None,
+    date_to: Annotated[
+        IsoDate, Query(None, alias="to", description="Last reference date (YYYY-MM-DD)")
+    ] = None,
+    page: Annotated[Whole, Query(1, ge=1, description="Page number, from 1")] = 1,
+    page_size: Annotated[
+        Whole, Query(PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description="Rows per page")
+    ] = PAGE_SIZE,
+):
+    """Rows are made one at a time and only the requested page is kept."""
     published = _published()
-    try:
-        page = _whole(request.GET.get("page", "1"))
-        size = _whole(request.GET.get("page_size", str(PAGE_SIZE)))
-        date_from = _date(request.GET["from"]) if "from" in request.GET else None
-        date_to = _date(request.GET["to"]) if "to" in request.GET else None
-    except ValueError:
-        return HttpResponseBadRequest(
-            "page, page_size: whole numbers; from, to: dates as YYYY-MM-DD",
-            content_type="text/plain; charset=utf-8",
-        )
-    if page < 1 or not 1 <= size <= MAX_PAGE_SIZE:
-        return HttpResponseBadRequest(
-            f"page >= 1 and 1 <= page_size <= {MAX_PAGE_SIZE}", content_type="text/plain; charset=utf-8"
-        )
-    indicator, area = request.GET.get("indicator"), request.GET.get("area")
-    rows = [
-        {
-            "indicator": o["indicator"],
-            "area": o["area"],
-            "date": o["date"],
-            "dims": o["dims"],
-            "value": o["value"],
-            "flag": o["flag"],
-        }
-        for o in (
-            published.only(indicator)["observations"] if indicator else published.document["observations"]
-        )
-        if (not indicator or o["indicator"] == indicator)
-        and (not area or o["area"] == area)
-        and (not date_from or o["date"] >= date_from)
-        and (not date_to or o["date"] <= date_to)
-    ]
-    start = (page - 1) * size
+    if indicator:
+        rows = ({"indicator": indicator, **o} for o in published.observations(indicator))
+    else:
+        rows = published.all_observations()
+    first = _iso(date_from)
+    last = _iso(date_to)
+    start = (page - 1) * page_size
+    end = start + page_size
+    count, items = 0, []
+    for o in rows:
+        if (
+            (not area or o["area"] == area)
+            and (not first or o["date"] >= first)
+            and (not last or o["date"] <= last)
+        ):
+            if start <= count < end:
+                items.append(o)
+            count += 1
     return _json(
         {
             "meta": {
                 **meta(published),
                 "page": page,
-                "page_size": size,
-                "count": len(rows),
-                "pages": max(1, -(-len(rows) // size)),
+                "page_size": page_size,
+                "count": count,
+                "pages": max(1, -(-count // page_size)),
             },
-            "items": rows[start : start + size],
+            "items": items,
         }
     )
 
 
-@csrf_exempt
-@require_safe
-@cache_control(public=True, max_age=300)
+@operation(
+    "contact-points.json",
+    "api-contact-points",
+    "Contact points (Anlaufstellen)",
+    {200: s.ContactPointList},
+    "The live directory: every contact point marked as published, also before the first release.",
+)
 def contact_points(request):
     return _json({"items": contact_point_list()})
 
@@ -329,9 +422,13 @@ def catalogue_data(published, base_url: str) -> dict:
     }
 
 
-@csrf_exempt
-@require_safe
-@cache_control(public=True, max_age=300)
+@operation(
+    "catalog.jsonld",
+    "api-catalogue",
+    "DCAT-AP.de catalogue (JSON-LD)",
+    {200: s.Catalogue},
+    "One dataset per indicator with published values, each with its CSV, XLSX and JSON files.",
+)
 def catalogue(request):
     published = _published()
     response = _json(catalogue_data(published, request.build_absolute_uri("/")))
@@ -339,135 +436,102 @@ def catalogue(request):
     return response
 
 
-def openapi_document() -> dict:
-    def listing(description, item_ref, params=()):
-        return {
+# --- the OpenAPI document -----------------------------------------------------------------------
+
+# Responses that are not application/json (ninja declares every response as JSON).
+MEDIA_TYPES = {"400": "text/plain", "404": "text/html"}
+OPERATION_MEDIA_TYPES = {("catalogue", "200"): "application/ld+json"}
+DOWNLOADS = (
+    ("csv", "text/csv", "CSV (open dialect: comma, UTF-8, one header row)", {"type": "string"}),
+    (
+        "csv-de",
+        "text/csv",
+        "CSV for German Excel (semicolon, decimal comma, UTF-8 with BOM)",
+        {"type": "string"},
+    ),
+    (
+        "xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "Excel workbook",
+        {"type": "string", "format": "binary"},
+    ),
+    ("json", "application/json", "JSON", None),
+)
+
+
+def _download_paths(components: dict) -> dict:
+    """The download files of the portal (`/portal/daten/`), declared with their media types."""
+    from pydantic import TypeAdapter
+
+    table = TypeAdapter(s.DownloadTable).json_schema(ref_template="#/components/schemas/{model}")
+    components.update(table.pop("$defs", {}))
+    components["DownloadTable"] = table
+    not_found = {
+        "description": "Not Found",
+        "content": {
+            "text/html": {
+                "schema": {"type": "string", "description": s.NOT_FOUND.__metadata__[0].description}
+            }
+        },
+    }
+    key = {
+        "name": "key",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string"},
+        "description": "Key of the indicator",
+    }
+    paths = {}
+    for fmt, media, label, schema in DOWNLOADS:
+        paths[f"/portal/daten/{{key}}.{fmt}"] = {
             "get": {
-                "summary": description,
-                "parameters": list(params),
+                "operationId": f"download_{fmt.replace('-', '_')}",
+                "summary": f"The published observations of one indicator as a file: {label}",
+                "description": "Long format: one row per observation with indicator, area, area name, "
+                "reference date, one column per dimension, value, flag, unit and source. "
+                "Sent as an attachment.",
+                "parameters": [key],
                 "responses": {
                     "200": {
                         "description": "OK",
                         "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "required": ["items"],
-                                    "properties": {
-                                        "items": {"type": "array", "items": {"$ref": item_ref}},
-                                        "meta": {"type": "object"},
-                                    },
-                                }
-                            }
+                            media: {"schema": schema or {"$ref": "#/components/schemas/DownloadTable"}}
                         },
                     },
-                    "404": {"description": "nothing published yet"},
+                    "404": not_found,
                 },
             }
         }
-
-    def query(name, schema, description):
-        return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
-
-    obj = {"type": "object"}
-    return {
-        "openapi": "3.0.3",
-        "info": {
-            "title": "Integrationsmonitor Open Data API",
-            "version": "1",
-            "description": "Read-only open data of the integration concept; licence dl-de/by-2-0.",
-            "license": {"name": LICENCE_NAME, "url": "https://www.govdata.de/dl-de/by-2-0"},
-        },
-        "paths": {
-            "/api/v1/fields-of-action.json": listing(
-                "Fields of action (Handlungsfelder)", "#/components/schemas/Object"
-            ),
-            "/api/v1/measures.json": listing(
-                "Measures (Maßnahmen)",
-                "#/components/schemas/Object",
-                [query("field_of_action", {"type": "string"}, "code of a field of action")],
-            ),
-            "/api/v1/indicators.json": listing("Indicators (Kennzahlen)", "#/components/schemas/Object"),
-            "/api/v1/indicators/{key}/observations.json": {
-                "get": {
-                    "summary": "The published observations of one indicator",
-                    "parameters": [
-                        {"name": "key", "in": "path", "required": True, "schema": {"type": "string"}}
-                    ],
-                    "responses": {
-                        "200": {"description": "OK", "content": {"application/json": {"schema": obj}}},
-                        "404": {"description": "unknown indicator"},
-                    },
-                }
-            },
-            "/api/v1/observations.json": {
-                "get": {
-                    "summary": "Published observations, filtered and paged",
-                    "parameters": [
-                        query("indicator", {"type": "string"}, "indicator key"),
-                        query("area", {"type": "string"}, "area key"),
-                        query("from", {"type": "string", "format": "date"}, "first reference date"),
-                        query("to", {"type": "string", "format": "date"}, "last reference date"),
-                        query("page", {"type": "integer", "minimum": 1}, "page number"),
-                        query(
-                            "page_size",
-                            {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
-                            "rows per page",
-                        ),
-                    ],
-                    "responses": {
-                        "200": {
-                            "description": "OK",
-                            "content": {
-                                "application/json": {
-                                    "schema": {
-                                        "type": "object",
-                                        "required": ["meta", "items"],
-                                        "properties": {
-                                            "meta": obj,
-                                            "items": {
-                                                "type": "array",
-                                                "items": {"$ref": "#/components/schemas/Observation"},
-                                            },
-                                        },
-                                    }
-                                }
-                            },
-                        },
-                        "400": {"description": "invalid parameter"},
-                        "404": {"description": "nothing published yet"},
-                    },
-                }
-            },
-            "/api/v1/contact-points.json": listing(
-                "Contact points (Anlaufstellen)", "#/components/schemas/Object"
-            ),
-        },
-        "components": {
-            "schemas": {
-                "Object": obj,
-                "Observation": {
-                    "type": "object",
-                    "required": ["indicator", "area", "date", "dims", "value", "flag"],
-                    "properties": {
-                        "indicator": {"type": "string"},
-                        "area": {"type": "string"},
-                        "date": {"type": "string", "format": "date"},
-                        "dims": {"type": "object", "additionalProperties": {"type": "string"}},
-                        "value": {
-                            "type": "string",
-                            "nullable": True,
-                            "description": "decimal number as text; null when suppressed or not available (see flag)",
-                        },
-                        "flag": {
-                            "type": "string",
-                            "description": "official symbol: '' none, '.' secret or unknown, '-' zero, '/' too uncertain, 'p' provisional, 'r' revised, …",
-                        },
-                    },
+    paths["/portal/daten/alle-daten.zip"] = {
+        "get": {
+            "operationId": "download_all",
+            "summary": "Every published indicator as CSV (both dialects) and JSON, with indicators.json, in one ZIP file",
+            "parameters": [],
+            "responses": {
+                "200": {
+                    "description": "OK",
+                    "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
                 },
-            }
-        },
+                "404": not_found,
+            },
+        }
     }
+    return paths
+
+
+@functools.cache
+def openapi_document() -> dict:
+    """The OpenAPI 3.1 document, generated from the operations and `api_schemas` (once per process)."""
+    document = json.loads(json.dumps(ninja_api.get_openapi_schema(path_prefix=reverse("api-index"))))
+    for item in document["paths"].values():
+        for op in item.values():
+            for status, response in op["responses"].items():
+                media = OPERATION_MEDIA_TYPES.get((op["operationId"], status)) or MEDIA_TYPES.get(status)
+                if media and "content" in response:
+                    response["content"] = {media: response["content"].pop("application/json")}
+    document["paths"].update(_download_paths(document["components"]["schemas"]))
+    del document["servers"]
+    return document
 
 
 @csrf_exempt

@@ -1,19 +1,18 @@
+"""The API's addresses: the operations declared with django-ninja (see api.py) under their
+usual names, each answering GET and HEAD only (405 otherwise, like the rest of the portal)."""
+
 from django.urls import path
+from django.views.decorators.http import require_safe
 
 from . import api
 
+operations, _app, _namespace = api.ninja_api.urls
+
 urlpatterns = [
-    path("", api.index, name="api-index"),
     path("openapi.json", api.openapi, name="api-openapi"),
-    path("catalog.jsonld", api.catalogue, name="api-catalogue"),
-    path("fields-of-action.json", api.fields, name="api-fields"),
-    path("measures.json", api.measures, name="api-measures"),
-    path("indicators.json", api.indicators, name="api-indicators"),
-    path(
-        "indicators/<str:key>/observations.json",
-        api.indicator_observations,
-        name="api-indicator-observations",
+    *(
+        path(str(p.pattern), require_safe(p.callback), name=p.name)
+        for p in operations
+        if p.name != "api-root"  # ninja's placeholder; the index answers at the root
     ),
-    path("observations.json", api.observations, name="api-observations"),
-    path("contact-points.json", api.contact_points, name="api-contact-points"),
 ]

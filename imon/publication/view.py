@@ -301,19 +301,19 @@ class PublicView:
             for o in self._observations.get(key, [])
         ]
 
-    def all_observations(self) -> list[dict]:
-        """Every published observation of the release, in the shape of `observations()` plus the indicator."""
-        return [
-            {
-                "indicator": o["indicator"],
-                "area": o["area"],
-                "date": o["date"],
-                "dims": o["dims"],
-                "value": o["value"],
-                "flag": o["flag"],
-            }
-            for o in self.document["observations"]
-        ]
+    def all_observations(self):
+        """Every published observation of the release, indicator by indicator in the release's
+        order (rows as in `observations`, with the indicator's key first); made one at a time."""
+        for key, rows in self._observations.items():
+            for o in rows:
+                yield {
+                    "indicator": key,
+                    "area": o["area"],
+                    "date": o["date"],
+                    "dims": o["dims"],
+                    "value": o["value"],
+                    "flag": o["flag"],
+                }
 
     def only(self, key: str) -> dict:
         """The public document reduced to one indicator's observations (what its page needs)."""
