@@ -9,7 +9,6 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from imon.core import conceptfile
-from imon.core.management.commands.serve import serve
 from imon.reports import snapshots
 from imon.reports.models import Snapshot
 
@@ -53,7 +52,8 @@ class Command(BaseCommand):
             )
         if options["no_serve"]:
             return _("Demo ready.")
-        serve(self.stdout, options["host"], options["port"], workers=1)  # one process (waitress) on a laptop
+        # one process (waitress) on a laptop; by name, so that reports does not import ops
+        call_command("serve", host=options["host"], port=options["port"], workers=1, stdout=self.stdout)
 
 
 def create_demo_login() -> str | None:
