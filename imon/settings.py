@@ -193,13 +193,20 @@ IMON_LOGIN_MAX_FAILURES = int(os.environ.get("IMON_LOGIN_MAX_FAILURES", "5"))
 IMON_LOGIN_MAX_FAILURES_PER_IP = int(os.environ.get("IMON_LOGIN_MAX_FAILURES_PER_IP", "20"))
 IMON_LOGIN_LOCK_MINUTES = int(os.environ.get("IMON_LOGIN_LOCK_MINUTES", "15"))
 AUTHENTICATION_BACKENDS = ["imon.ops.throttle.ThrottledModelBackend"]
-# Second factor (TOTP): optional for everybody; "1" makes it mandatory for administrators (superusers).
-IMON_TOTP_REQUIRED_FOR_ADMINS = env_bool("IMON_TOTP_REQUIRED_FOR_ADMINS")
+# Second factor (TOTP): mandatory for every account that can change or publish data (administrators, the
+# office, reviewers, field-of-action editors, measure owners, anyone with a permission to add, change or
+# delete); "0" makes it optional for everybody. (IMON_TOTP_REQUIRED_FOR_ADMINS=1 of earlier versions: now
+# the default.)
+IMON_TOTP_REQUIRED = env_bool("IMON_TOTP_REQUIRED", True)
+IMON_TRUSTED_PROXY = os.environ.get("IMON_TRUSTED_PROXY", "").strip()
 if env_bool("IMON_HTTPS"):
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = True
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # X-Forwarded-Proto is believed only from the proxy named in IMON_TRUSTED_PROXY (`imon serve` lets
+    # waitress's proxy-header code apply it); from anybody else it would let a client pose as HTTPS.
+    if IMON_TRUSTED_PROXY:
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = 365 * 24 * 60 * 60
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True

@@ -14,6 +14,10 @@ os.environ["IMON_HOME"] = TEST_HOME
 # XDG_DATA_HOME, here inside the temporary folder too.
 os.environ["XDG_DATA_HOME"] = os.path.join(TEST_HOME, "xdg-data")
 
+# The suite signs staff in without a second factor; tests/test_second_factor.py switches the mandatory second
+# factor (on by default in a real installation) on where it tests it. Subprocesses inherit this.
+os.environ["IMON_TOTP_REQUIRED"] = "0"
+
 from imon.settings import *  # noqa: E402, F403
 
 # `imon` started by a test reads imon.settings (this module may not be importable from its working directory).

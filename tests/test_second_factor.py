@@ -7,6 +7,9 @@ import pytest
 
 from imon.ops import otp
 from imon.ops.models import AuditEvent, TOTPDevice
+from tests import steering
+
+people = steering.people  # the personas fixture
 
 RFC_SECRET = base64.b32encode(b"12345678901234567890").decode()
 
@@ -113,12 +116,12 @@ def test_without_an_app_and_without_the_setting_nothing_changes(ki_admin, client
 
 
 def test_administrators_must_set_up_an_app_when_configured(ki_admin, outsider, client, settings):
-    settings.IMON_TOTP_REQUIRED_FOR_ADMINS = True
+    settings.IMON_TOTP_REQUIRED = True
     login(client)
     response = client.get("/admin/")
     assert response.status_code == 302 and response["Location"].startswith("/konto/zweiter-faktor/")
     page = client.get("/konto/zweiter-faktor/")
-    assert "Administratoren müssen sich mit einem zweiten Faktor anmelden" in page.content.decode()
+    assert "mit einem zweiten Faktor an" in page.content.decode()
     secret = client.session["imon_otp_new_secret"]
     assert otp.grouped(secret) in page.content.decode()
     done = client.post("/konto/zweiter-faktor/", {"code": current_code(secret), "next": "/admin/"})
@@ -141,3 +144,70 @@ def test_administrators_remove_a_lost_app_and_the_secret_is_never_shown(anna_wit
     client.post(f"/admin/ops/totpdevice/{device.pk}/delete/", {"post": "yes"})
     assert not TOTPDevice.objects.filter(pk=device.pk).exists()
     assert AuditEvent.objects.get(kind="otp_disabled").detail == "user otto"
+
+
+def test_every_role_that_changes_or_publishes_data_needs_the_second_factor(people, settings):
+    """Owners, editors, reviewers and the office change or publish data; a reader does not."""
+    from django.contrib.auth.models import Permission
+
+    from imon.ops.second_factor import required_for
+    from tests.steering import make_user
+
+    settings.IMON_TOTP_REQUIRED = True
+    for user in (people.ki, people.reviewer, people.editor, people.owner, people.external):
+        assert required_for(user), user.username
+    reader = make_user(people.ki.__class__, "rudi", ["steering.view_steering"])
+    assert not required_for(reader) and not required_for(people.outsider)
+    reader.user_permissions.add(Permission.objects.get(codename="add_importrecord"))
+    reader = reader.__class__.objects.get(pk=reader.pk)
+    assert required_for(reader)
+    settings.IMON_TOTP_REQUIRED = False
+    assert not required_for(people.ki)
+
+
+def test_an_owner_is_sent_to_set_up_the_app(people, client, settings):
+    settings.IMON_TOTP_REQUIRED = True
+    client.post("/anmelden/", {"username": "emil", "password": "sicheres-passwort-9"})
+    response = client.get("/steuerung/aufgaben/")
+    assert response.status_code == 302 and response["Location"].startswith("/konto/zweiter-faktor/")
+
+
+def test_replacing_the_app_needs_the_password_and_a_code_of_the_current_app(anna_with_app, client):
+    """A session left open on a shared PC must not be enough to take over the second factor."""
+    login(client)
+    client.post("/anmelden/zweiter-faktor/", {"code": current_code(anna_with_app.secret), "next": "/"})
+    page = client.get("/konto/zweiter-faktor/")
+    new_secret = client.session["imon_otp_new_secret"]
+    assert "Ihr Passwort" in page.content.decode()
+    # The new app's code alone: refused.
+    response = client.post("/konto/zweiter-faktor/", {"code": current_code(new_secret)})
+    assert response.status_code == 200
+    anna_with_app.refresh_from_db()
+    assert anna_with_app.secret != new_secret
+    # A wrong password: refused.
+    response = client.post(
+        "/konto/zweiter-faktor/",
+        {
+            "password": "falsch",
+            "old_code": current_code(anna_with_app.secret),
+            "code": current_code(new_secret),
+        },
+    )
+    assert "Das Passwort stimmt nicht" in response.content.decode()
+    anna_with_app.refresh_from_db()
+    assert anna_with_app.secret != new_secret
+    # Password and a code of the current app: replaced.
+    anna_with_app.last_step = None
+    anna_with_app.save()
+    response = client.post(
+        "/konto/zweiter-faktor/",
+        {
+            "password": "sicheres-passwort-1",
+            "old_code": current_code(anna_with_app.secret),
+            "code": current_code(new_secret),
+            "next": "/",
+        },
+    )
+    assert response.status_code == 302
+    anna_with_app.refresh_from_db()
+    assert anna_with_app.secret == new_secret

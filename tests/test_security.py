@@ -46,6 +46,7 @@ def test_production_settings_pass_the_deploy_check(tmp_path):
         IMON_HTTPS="1",
         IMON_SECRET_KEY="a-long-random-secret-key-of-more-than-fifty-characters-1234567890",
         IMON_ALLOWED_HOSTS="integration.example.org",
+        IMON_TRUSTED_PROXY="127.0.0.1",  # the documented deployment: nginx on the same machine
     )
     result = subprocess.run(
         [sys.executable, "-m", "imon.cli", "check", "--deploy", "--fail-level", "WARNING"],
@@ -54,6 +55,43 @@ def test_production_settings_pass_the_deploy_check(tmp_path):
         text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _setting(env: dict, expression: str) -> str:
+    code = f"import django; django.setup(); from django.conf import settings; print({expression})"
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    return result.stdout.strip()
+
+
+def test_forwarded_proto_is_believed_only_from_a_named_proxy(tmp_path):
+    """Without IMON_TRUSTED_PROXY any client could send X-Forwarded-Proto: https and pass for HTTPS;
+    check --deploy says so."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IMON_")}
+    env.update(
+        IMON_HOME=str(tmp_path),
+        IMON_HTTPS="1",
+        IMON_SECRET_KEY="a-long-random-secret-key-of-more-than-fifty-characters-1234567890",
+        IMON_ALLOWED_HOSTS="integration.example.org",
+        DJANGO_SETTINGS_MODULE="imon.settings",
+    )
+    assert _setting(env, "settings.SECURE_PROXY_SSL_HEADER") == "None"
+    result = subprocess.run(
+        [sys.executable, "-m", "imon.cli", "check", "--deploy", "--fail-level", "WARNING"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0 and "imon.W001" in result.stdout + result.stderr
+    env["IMON_TRUSTED_PROXY"] = "10.0.0.5"
+    assert _setting(env, "settings.SECURE_PROXY_SSL_HEADER") == "('HTTP_X_FORWARDED_PROTO', 'https')"
+
+
+def test_the_second_factor_is_required_by_default(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IMON_")}
+    env.update(IMON_HOME=str(tmp_path), DJANGO_SETTINGS_MODULE="imon.settings")
+    assert _setting(env, "settings.IMON_TOTP_REQUIRED") == "True"
+    env["IMON_TOTP_REQUIRED"] = "0"
+    assert _setting(env, "settings.IMON_TOTP_REQUIRED") == "False"
 
 
 @pytest.mark.django_db

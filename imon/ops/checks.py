@@ -48,3 +48,24 @@ def check_secret_key(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register(Tags.security, deploy=True)
+def check_proxy(app_configs, **kwargs):
+    """Behind HTTPS, the scheme comes from X-Forwarded-Proto only if the proxy is named."""
+    from django.core.checks import Warning
+
+    if getattr(settings, "SECURE_SSL_REDIRECT", False) and not getattr(settings, "IMON_TRUSTED_PROXY", ""):
+        return [
+            Warning(
+                _(
+                    "HTTPS is switched on (IMON_HTTPS), but no reverse proxy is trusted: X-Forwarded-Proto is ignored."
+                ),
+                hint=_(
+                    "If Integrationsmonitor runs behind a reverse proxy that ends HTTPS, set IMON_TRUSTED_PROXY "
+                    "to the proxy's address; otherwise every request looks like plain HTTP and is redirected."
+                ),
+                id="imon.W001",
+            )
+        ]
+    return []

@@ -1,7 +1,8 @@
 """The second factor in the request cycle.
 
 At login (`user_logged_in`) the session is marked: `pending` when the user has an authenticator app,
-`setup` when administrators must have one (IMON_TOTP_REQUIRED_FOR_ADMINS) and this one has none. While
+`setup` when the user must have one (IMON_TOTP_REQUIRED, on by default: every account that can change or
+publish data) and has none. While
 marked, `SecondFactorMiddleware` sends every request of the user to the code page (or the set-up page);
 only logging out, static files and public pages stay open. The mark lives in the session, so the check
 costs no query per request."""
@@ -16,8 +17,22 @@ SESSION_KEY = "imon_second_factor"
 PENDING, SETUP = "pending", "setup"
 
 
+CHANGING = ("add_", "change_", "delete_", "approve_", "manage_", "publish_")
+
+
 def required_for(user) -> bool:
-    return bool(getattr(settings, "IMON_TOTP_REQUIRED_FOR_ADMINS", False)) and user.is_superuser
+    """Must this account sign in with a second factor? Every account that can change or publish data:
+    administrators, the office, reviewers, field-of-action editors, measure owners, and anyone holding a
+    permission to add, change, delete, approve or publish. Reading alone needs none."""
+    if not getattr(settings, "IMON_TOTP_REQUIRED", True) or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    from imon.steering.permissions import edited_field_ids, owned_measure_ids
+
+    if edited_field_ids(user) or owned_measure_ids(user):
+        return True
+    return any(permission.split(".", 1)[1].startswith(CHANGING) for permission in user.get_all_permissions())
 
 
 def state_at_login(user) -> str | None:

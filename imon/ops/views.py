@@ -50,6 +50,23 @@ class CodeForm(forms.Form):
     )
 
 
+class ReplaceForm(CodeForm):
+    """Replacing an app needs what only its owner has: the password and a code of the current app."""
+
+    password = forms.CharField(
+        label=gettext_lazy("Your password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        strip=False,
+    )
+    old_code = forms.CharField(
+        label=gettext_lazy("Code from your current authenticator app"),
+        max_length=10,
+        help_text=gettext_lazy("The app that is set up now; six digits."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+    field_order = ["password", "old_code", "code"]
+
+
 def _next_url(request):
     target = request.POST.get("next") or request.GET.get("next") or "/"
     if not url_has_allowed_host_and_scheme(
@@ -59,22 +76,38 @@ def _next_url(request):
     return target
 
 
-def _check_code(request, form, secret, last_step):
-    """The matching time step, or None with the error on the form (recorded, and counted for the lock)."""
+def _check_code(request, form, secret, last_step, field="code", message=None):
+    """The matching time step of the code in `field`, or None with the error on the form (recorded,
+    and counted for the lock)."""
     username = request.user.get_username()
     end = throttle.locked_until(username, audit.client_ip(request))
     if end:
         audit.record("login_locked", request, detail="second factor")
         form.add_error(None, throttle.lock_message(end))
         return None
-    step = otp.matching_step(secret, form.cleaned_data["code"], time.time(), last_step)
+    step = otp.matching_step(secret, form.cleaned_data[field], time.time(), last_step)
     if step is None:
         audit.record("login_failed", request, username=username, detail="second factor")
         throttle.after_failure(username, request)
         form.add_error(
-            "code", _("The code is not right (or was used already). Enter the current code from the app.")
+            field,
+            message or _("The code is not right (or was used already). Enter the current code from the app."),
         )
     return step
+
+
+def _owner_confirmed(request, form, device) -> bool:
+    """Password and a code of the current app, before that app is replaced (recorded, counted for the lock)."""
+    user = request.user
+    if not user.check_password(form.cleaned_data["password"]):
+        audit.record(
+            "login_failed", request, username=user.get_username(), detail="second factor replacement"
+        )
+        throttle.after_failure(user.get_username(), request)
+        form.add_error("password", _("The password is not right."))
+        return False
+    message = _("The code of the current app is not right (or was used already).")
+    return _check_code(request, form, device.secret, device.last_step, "old_code", message) is not None
 
 
 @login_required
@@ -101,9 +134,12 @@ def otp_setup(request):
         return redirect("otp-verify")
     secret = request.session.get("imon_otp_new_secret") or otp.new_secret()
     request.session["imon_otp_new_secret"] = secret
-    form = CodeForm(request.POST or None)
+    current = TOTPDevice.objects.filter(user=request.user).first()
+    form = (ReplaceForm if current else CodeForm)(request.POST or None)
     if request.method == "POST" and form.is_valid():
         step = _check_code(request, form, secret, None)
+        if step is not None and current is not None and not _owner_confirmed(request, form, current):
+            step = None
         if step is not None:
             TOTPDevice.objects.update_or_create(
                 user=request.user, defaults={"secret": secret, "last_step": step}

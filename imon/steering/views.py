@@ -103,7 +103,7 @@ def home(request):
 
     user = request.user
     if not user.is_authenticated:
-        return redirect_to_login(request.get_full_path(), reverse("login"))
+        return redirect_to_login(request.get_full_path())
     if user.is_active and (user.is_superuser or can_read_all(user) or user.get_all_permissions()):
         return core_views.home(request)
     if is_member(user):

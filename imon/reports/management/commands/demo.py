@@ -1,7 +1,9 @@
 import datetime
+import os
 import secrets
 from importlib import resources
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
@@ -52,6 +54,10 @@ class Command(BaseCommand):
             )
         if options["no_serve"]:
             return _("Demo ready.")
+        if "IMON_TOTP_REQUIRED" not in os.environ:
+            # The demo on a laptop asks for no authenticator app (a real installation does: IMON_TOTP_REQUIRED).
+            settings.IMON_TOTP_REQUIRED = False
+            self.stdout.write(_("The demo asks for no second factor (set IMON_TOTP_REQUIRED=1 to try it)."))
         # one process (waitress) on a laptop; by name, so that reports does not import ops
         call_command("serve", host=options["host"], port=options["port"], workers=1, stdout=self.stdout)
 
