@@ -637,7 +637,7 @@ def footnote(reasons) -> str:
     reasons = set(reasons)
     sentences = []
     if reasons - {UNCERTAIN}:
-        sentences.append(_("“.” = value unknown or kept secret."))
+        sentences.append(_("“.” = value unknown or to be kept secret."))
         sentences.append(
             _(
                 "For statistical confidentiality (§ 16 BStatG), small counts and the values from which "
