@@ -320,3 +320,32 @@ def test_values_of_a_source_that_says_it_rounds_keep_a_note(demo, tmp_path):
     assert (
         plan_for(write_csv(tmp_path / "b.csv", lines)).unchanged == 1
     )  # the same file again changes nothing
+
+
+def test_a_genesis_table_in_persons_counts_and_its_small_cells_stay_hidden(db, tmp_path):
+    """The unit "Person" (singular), as some tables spell it, is a count: a cell of 1 is suppressed.
+    A unit word nobody knows is a count too, with a warning; only known amount units are amounts."""
+    from imon import publication
+
+    lines = [
+        "statistics_code;statistics_label;time_code;time_label;time;1_variable_code;1_variable_label;"
+        "1_variable_attribute_code;1_variable_attribute_label;value;value_unit;value_variable_code;value_variable_label",
+        "12521;Ausländerstatistik;STAG;Stichtag;31.12.2023;GES;Geschlecht;GESM;männlich;1;Person;BEV001;Ausländer",
+        "12521;Ausländerstatistik;STAG;Stichtag;31.12.2023;GES;Geschlecht;GESW;weiblich;40;Person;BEV001;Ausländer",
+    ]
+    plan = plan_for(write_csv(tmp_path / "12521-0001_flat.csv", lines))
+    assert not plan.warnings, [str(w) for w in plan.warnings]
+    imports.apply_import(plan)
+    indicator = m.Indicator.objects.get(key="12521-bev001")
+    assert indicator.kind == "count"
+    header, rows = publication.public_table("12521-bev001")
+    shown = {r["ges"]: (r["value"], r["flag"]) for r in rows}
+    assert shown["GESM"] == (None, ".") and shown["GESW"][0] == 40
+    assert imports.kind_of_unit("Personen") == imports.kind_of_unit("Fälle") == "count"
+    assert imports.kind_of_unit("Köpfe") == "count" and not imports.unit_is_known("Köpfe")
+    assert imports.kind_of_unit("EUR") == imports.kind_of_unit("Jahre") == "amount"
+    lines = [
+        line.replace("Person;", "Köpfe;").replace("BEV001;Ausländer", "BEV002;Ausländer") for line in lines
+    ]
+    plan = plan_for(write_csv(tmp_path / "12521-0002_flat.csv", lines))
+    assert any("Köpfe" in str(w) and "Anzahl" not in str(w) for w in plan.warnings)

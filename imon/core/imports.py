@@ -159,6 +159,7 @@ def _plan_import(parsed: Parsed, file_name: str, sha256: str, replace: bool, pro
     if parsed.creates_metadata:
         _plan_new_dimensions(parsed, plan, resolver, values)
         _plan_new_breakdowns(plan, resolver, indicator_dims, file_dims)
+        _warn_of_unknown_units(plan)
     _note_rounding(parsed, resolver, indicator_dims)
     # What is stored for these indicators; nothing for new ones (then every row is new).
     existing = _stored({key for key, dims in indicator_dims.items() if dims is not None}, resolver.indicators)
@@ -431,19 +432,110 @@ def _show(value, flag):
     return format_number(Decimal(value)) + (f" {flag}" if flag else "")
 
 
+# Units of the statistics offices, lower case. A count is checked as one (whole, >= 0) and kept
+# confidential when small; everything that is not a known amount counts, so that a misspelt or new
+# unit word never lets a small count through (an unknown unit is named in a warning).
+COUNT_UNITS = frozenset(
+    {
+        "anzahl",
+        "person",
+        "personen",
+        "fall",
+        "fälle",
+        "haushalt",
+        "haushalte",
+        "einwohner",
+        "einwohnerinnen und einwohner",
+        "menschen",
+        "kinder",
+        "schüler",
+        "schülerinnen und schüler",
+        "beschäftigte",
+        "empfänger",
+        "leistungsempfänger",
+        "bedarfsgemeinschaften",
+        "betriebe",
+        "wohnungen",
+        "gebäude",
+        "stück",
+    }
+)
+AMOUNT_UNITS = frozenset(
+    {
+        "prozent",
+        "%",
+        "promille",
+        "‰",
+        "jahre",
+        "jahr",
+        "eur",
+        "euro",
+        "tsd. eur",
+        "1000 eur",
+        "mio. eur",
+        "1000",
+        "tsd.",
+        "tausend",
+        "ha",
+        "km²",
+        "qkm",
+        "m²",
+        "qm",
+        "stunden",
+        "tage",
+        "index",
+        "quote",
+        "anteil",
+        "durchschnitt",
+        "je 1000 einwohner",
+        "je 100.000 einwohner",
+    }
+)
+
+
+def _unit_word(unit: str) -> str:
+    return " ".join(unit.strip().lower().split())
+
+
 def kind_of_unit(unit: str) -> str:
-    """The kind of an indicator a statistics file creates, from its unit: counts where the
-    unit says "Anzahl" (or persons, cases, households); anything else ("Prozent", "Jahre",
-    "EUR", "1000") is an amount, checked by no implicit rule – a percentage there may be a
-    change and lie outside 0–100."""
-    text = unit.strip().lower()
-    if (
-        not text
-        or text.startswith("anzahl")
-        or text in ("personen", "fälle", "haushalte", "einwohner", "stück")
-    ):
-        return m.Indicator.Kind.COUNT
-    return m.Indicator.Kind.AMOUNT
+    """The kind of an indicator a statistics file creates, from its unit: an amount where the unit
+    is one of the offices' amount units ("Prozent", "Jahre", "EUR", "1000", …: checked by no implicit
+    rule, a percentage there may be a change and lie outside 0–100); a count otherwise — "Anzahl",
+    "Person", "Personen", "Fälle", "Haushalte" and every unit not known (see `unit_is_known`)."""
+    word = _unit_word(unit)
+    if word in AMOUNT_UNITS or word.startswith(("je ", "prozent", "eur ")):
+        return m.Indicator.Kind.AMOUNT
+    return m.Indicator.Kind.COUNT
+
+
+def unit_is_known(unit: str) -> bool:
+    word = _unit_word(unit)
+    return (
+        not word
+        or word in COUNT_UNITS
+        or word.startswith("anzahl")
+        or kind_of_unit(unit) == m.Indicator.Kind.AMOUNT
+    )
+
+
+def _warn_of_unknown_units(plan: "Plan"):
+    """A new indicator whose unit is no known word of the offices is created as a count: say so."""
+    for key, spec in plan.create["indicators"].items():
+        unit = spec.get("unit") or ""
+        if not unit_is_known(unit):
+            plan.warnings.append(
+                Problem(
+                    None,
+                    "value_unit",
+                    _(
+                        "The unit '%(unit)s' of the new indicator %(key)s is not known: it is created as a count "
+                        "(whole numbers, small counts kept confidential). If it is an amount, change its kind in "
+                        "the administration."
+                    )
+                    % {"unit": unit, "key": key},
+                    unit,
+                )
+            )
 
 
 def _check_rules(plan, incoming, renamed, existing, resolver):
