@@ -31,7 +31,6 @@ STAFF_ONLY = {
     "core/conceptfile/dump.py": "dumps the whole installation (staff, CLI)",
     "core/admin.py": "staff admin of the observations",
     "core/exports.py": "the staff export (true values); the public one is publication.public_table",
-    "core/data_views.py": "staff pages behind permission_required (checked below)",
     "reports/confidentiality_views.py": "staff page of blocked cells behind permission_required (checked below)",
     "reports/admin.py": "staff admin; marks cells blocked for publication",
     "ops/management/commands/export_data.py": "CLI; --public passes the boundary (checked below)",
