@@ -224,11 +224,9 @@ def write_formats(streams: dict, header: list[str], rows: list[dict]):
     from the rows once."""
     if unknown := set(streams) - set(FORMATS):
         raise ValueError(", ".join(sorted(unknown)))
-    columns = Columns(header, rows) if set(streams) - {"json"} else None
+    columns: Columns | None = None  # the cells of the tabular formats, made once when first needed
     for fmt, stream in streams.items():
-        if fmt in ("csv", "csv-de"):
-            _write_csv(stream, fmt == "csv-de", columns)
-        elif fmt == "json":
+        if fmt == "json":
             # Compact on purpose: with indent, json uses its pure-Python encoder (several times slower).
             data = json.dumps(
                 {"columns": header, "observations": rows},
@@ -237,6 +235,11 @@ def write_formats(streams: dict, header: list[str], rows: list[dict]):
                 default=_json_value,
             )
             stream.write(data.encode("utf-8"))
+            continue
+        if columns is None:
+            columns = Columns(header, rows)
+        if fmt in ("csv", "csv-de"):
+            _write_csv(stream, fmt == "csv-de", columns)
         elif fmt == "xlsx":
             from . import xlsx
 

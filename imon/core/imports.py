@@ -185,8 +185,8 @@ class _DimensionValues:
 def _indicator_dimensions(parsed: Parsed, plan: Plan, resolver: _Resolver) -> tuple[dict, dict]:
     """({indicator: its dimension keys, None if unknown}, {indicator: the dimensions the file gives it}),
     noting indicators to create and reporting unknown ones."""
-    indicator_dims: dict[str, set] = {}
-    file_dims = defaultdict(set)
+    indicator_dims: dict[str, set[str] | None] = {}
+    file_dims: defaultdict[str, set[str]] = defaultdict(set)
     # The first row of each breakdown of an indicator (the last write wins, so read backwards)
     first_rows = {(row.indicator, row.dim_key): row for row in reversed(parsed.rows)}
     for row in sorted(first_rows.values(), key=lambda row: row.line or 0):
@@ -682,7 +682,7 @@ def _create_metadata(plan: Plan):
         m.Dimension(key=key, label=spec["label"][:300] or key) for key, spec in create["dimensions"].items()
     )
     dims = {d.key: d for d in m.Dimension.objects.filter(key__in={d for d, _v in create["values"]})}
-    order = defaultdict(int)
+    order: defaultdict[str, int] = defaultdict(int)
     values = []
     for (dim, value_key), (label, is_total) in create["values"].items():
         order[dim] += 1
@@ -737,17 +737,14 @@ def recompute_derived(indicator_keys: set):
         Q(numerator__key__in=indicator_keys) | Q(denominator__key__in=indicator_keys)
     ).select_related("numerator", "denominator")
     for indicator in derived:
+        numerator, denominator = indicator.numerator, indicator.denominator
+        if numerator is None or denominator is None:
+            continue  # not derived (the database keeps both or neither)
         rows = derive(
             indicator.kind,
+            list(numerator.observations.values_list("area_id", "reference_date", "dim_key", "value", "flag")),
             list(
-                indicator.numerator.observations.values_list(
-                    "area_id", "reference_date", "dim_key", "value", "flag"
-                )
-            ),
-            list(
-                indicator.denominator.observations.values_list(
-                    "area_id", "reference_date", "dim_key", "value", "flag"
-                )
+                denominator.observations.values_list("area_id", "reference_date", "dim_key", "value", "flag")
             ),
         )
         indicator.observations.all().delete()
@@ -769,17 +766,17 @@ def derive(kind: str, numerators: list, denominators: list) -> list:
     result stands for one date only. A missing input gives the input's symbol
     (a share of a secret count is secret); qualifiers (p, r, ()) are passed on."""
     factor = Decimal(1000) if kind == "rate" else Decimal(100)
-    by_key = defaultdict(list)
+    by_key: defaultdict[tuple, list[tuple]] = defaultdict(list)  # (area, dim_key) -> (date, value, flag)
     for area, date, dim_key, value, flag in denominators:
         by_key[(area, dim_key)].append((date, value, flag))
     for series in by_key.values():
         series.sort()
-    result = {}  # (area, date, dim_key) -> (numerator date, row)
+    result: dict[tuple, tuple] = {}  # (area, date, dim_key) -> (numerator date, row)
     for area, date, dim_key, value, flag in numerators:
-        series = by_key.get((area, dim_key)) or by_key.get((area, ""))
-        if not series:
+        denominator = by_key.get((area, dim_key)) or by_key.get((area, ""))
+        if not denominator:
             continue
-        candidates = [s for s in series if s[0] <= date]
+        candidates = [s for s in denominator if s[0] <= date]
         if not candidates:
             continue
         den_date, den_value, den_flag = candidates[-1]
@@ -788,6 +785,7 @@ def derive(kind: str, numerators: list, denominators: list) -> list:
         if key in result and result[key][0] < date:
             continue
         qualifiers = {f for f in (flag, den_flag) if f in ("p", "r", "()")}
+        row: tuple
         if value is None and flag != "-":
             row = (area, out_date, dim_key, None, flag, "")
         elif den_value is None or den_value == 0:

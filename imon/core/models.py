@@ -4,6 +4,8 @@ Every record has a stable, human-readable `key` used in files and URLs. Names
 follow the glossary in the design brief (shared/design.md §2).
 """
 
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -11,8 +13,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
 key_validator = RegexValidator(
-    r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$",
+    KEY_PATTERN,
     _("Use letters, digits, '-', '_' and '.' only, starting with a letter or digit."),
 )
 
@@ -204,7 +207,8 @@ class Goal(models.Model):
         _("target value"), max_digits=20, decimal_places=6, null=True, blank=True
     )
     target_date = models.DateField(_("target date"), null=True, blank=True)
-    indicators = models.ManyToManyField(
+    # "Indicator" is defined further down; django-stubs cannot infer the field's type from a name.
+    indicators: "models.ManyToManyField[Indicator, Any]" = models.ManyToManyField(
         "Indicator", verbose_name=_("indicators"), blank=True, related_name="goals"
     )
     strategic_goals = models.ManyToManyField(
@@ -326,7 +330,7 @@ class Measure(MeasureState):
     strategic_goals = models.ManyToManyField(
         StrategicGoal, verbose_name=_("strategic administration goals"), blank=True, related_name="measures"
     )
-    indicators = models.ManyToManyField(
+    indicators: "models.ManyToManyField[Indicator, Any]" = models.ManyToManyField(
         "Indicator", verbose_name=_("indicators"), blank=True, related_name="measures"
     )
     order = models.PositiveIntegerField(_("order"), default=0)
@@ -765,9 +769,7 @@ class ImportRecord(models.Model):
     previous = models.JSONField(
         default=dict, blank=True, editable=False
     )  # observation id -> old value, flag, note, import
-    indicators = models.ManyToManyField(
-        "Indicator", verbose_name=_("indicators"), blank=True, related_name="+"
-    )
+    indicators = models.ManyToManyField(Indicator, verbose_name=_("indicators"), blank=True, related_name="+")
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.APPLIED)
     rolled_back_at = models.DateTimeField(_("rolled back at"), null=True, blank=True)
 

@@ -15,6 +15,7 @@ add up and "stieg" never introduces a difference that prints as 0.
 """
 
 import datetime
+from collections.abc import Sequence
 from decimal import Decimal
 
 from imon.core.numbers import format_number
@@ -78,7 +79,7 @@ def _rounded(value: Decimal, decimals) -> Decimal:
 
 def change_sentence(
     subject: str,
-    points: list[tuple[datetime.date, Decimal | None]],
+    points: Sequence[tuple[datetime.date, Decimal | None]],
     unit: str = "",
     is_share: bool = False,
     decimals: int | None = None,

@@ -16,10 +16,10 @@ def _prepare(report: Report, inline_svg: bool):
         if isinstance(block, Figure):
             svg = charts.render_svg(block.chart)
             if inline_svg:
-                block.svg = svg  # type: ignore[attr-defined]
+                block.svg = svg
             else:
                 encoded = base64.b64encode(svg.encode("utf-8")).decode("ascii")
-                block.svg_uri = "data:image/svg+xml;base64," + encoded  # type: ignore[attr-defined]
+                block.svg_uri = "data:image/svg+xml;base64," + encoded
 
 
 def html(report: Report, inline_svg: bool = True) -> str:

@@ -81,10 +81,10 @@ class SnapshotError(Exception):
 
 def create(title: str, reporting_date: datetime.date, user=None, concept_key: str | None = None) -> Snapshot:
     """Freeze the current state as a new snapshot with the next number."""
-    concepts = m.Concept.objects.select_related("municipality")
+    query = m.Concept.objects.select_related("municipality")
     if concept_key:
-        concepts = concepts.filter(key=concept_key)
-    concepts = list(concepts[:2])
+        query = query.filter(key=concept_key)
+    concepts = list(query[:2])
     if not concepts:
         raise SnapshotError(translation.gettext("No concept found. Load one with 'imon load-concept FILE'."))
     if len(concepts) > 1:

@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -10,6 +12,11 @@ from .services import MEASURE_FIELDS, UPDATE_FIELDS
 DATE_FORMATS = ["%d.%m.%Y", "%Y-%m-%d"]
 
 
+def _choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
+    """A form field made from a model field with choices (a ChoiceField)."""
+    return cast(forms.ChoiceField, form.fields[name])
+
+
 class LockedForm(forms.ModelForm):
     """A form with the version it was loaded at and the moment it was loaded, for optimistic locking."""
 
@@ -17,7 +24,8 @@ class LockedForm(forms.ModelForm):
     seen_at = forms.DateTimeField(widget=forms.HiddenInput, required=False)
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if (
             data.get("traffic_light") in ("yellow", "red")
             and not (data.get("traffic_light_reason") or "").strip()
@@ -26,7 +34,7 @@ class LockedForm(forms.ModelForm):
         return data
 
     def values(self) -> dict:
-        return {f: self.cleaned_data[f] for f in self.Meta.fields}
+        return {f: self.cleaned_data[f] for f in self._meta.fields or ()}
 
 
 class MeasureForm(LockedForm):
@@ -52,11 +60,11 @@ class MeasureForm(LockedForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["traffic_light"].choices = [("", _("no traffic light"))] + list(
+        _choice_field(self, "traffic_light").choices = [("", _("no traffic light"))] + list(
             m.Measure.TrafficLight.choices
         )
         for name in ("start_date", "end_date"):
-            self.fields[name].input_formats = DATE_FORMATS
+            cast(forms.DateField, self.fields[name]).input_formats = DATE_FORMATS
             self.fields[name].help_text = _("As TT.MM.JJJJ, e.g. 31.12.2026.")
 
 
@@ -86,7 +94,7 @@ class StatusUpdateForm(LockedForm):
             )
         self.fields["progress"].help_text = _("0 to 100; empty: the default of the status counts.")
         self.fields["traffic_light_reason"].help_text = _("Required for yellow and red.")
-        self.fields["traffic_light"].choices = [("", _("no traffic light"))] + list(
+        _choice_field(self, "traffic_light").choices = [("", _("no traffic light"))] + list(
             m.Measure.TrafficLight.choices
         )
 
@@ -125,7 +133,8 @@ class ReviewForm(forms.Form):
     )
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("decision") == "return" and not (data.get("comment") or "").strip():
             self.add_error("comment", _("Say why the status update is returned: the comment is required."))
         return data

@@ -4,6 +4,7 @@ the validation of one spreadsheet row. The roll-up of progress is `imon.core.rol
 
 import datetime
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -182,7 +183,8 @@ def validate_row(row: dict, status_labels: dict, light_labels: dict) -> tuple[di
     """Check one row (column name -> cell) and return the values for a status update and German errors.
 
     Status and traffic light may be given as code or as German label."""
-    errors, values = [], {}
+    errors: list[str] = []
+    values: dict[str, Any] = {}
     by_label = {str(label).lower(): code for code, label in status_labels.items()}
     status = str(row.get("status") or "").strip()
     if status in status_labels:
@@ -226,7 +228,7 @@ def validate_row(row: dict, status_labels: dict, light_labels: dict) -> tuple[di
     values["next_steps"] = steps
     errors += [_("Next steps: %(error)s") % {"error": e} for e in step_errors]
     try:
-        values["version"] = int(row.get("version")) if str(row.get("version") or "").strip() else None
+        values["version"] = int(row["version"]) if str(row.get("version") or "").strip() else None
     except ValueError:
         errors.append(_("Version: do not change this column."))
     return values, errors

@@ -4,7 +4,10 @@
 import datetime
 import logging
 import smtplib
+from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Literal
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -12,6 +15,7 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from imon.core import models as m
@@ -82,13 +86,27 @@ def stale_indicators(today: datetime.date) -> list:
 
 
 # The figures of the roll-up (imon.core.rollup) that the staff pages show: the average progress and its basis.
-STAFF_FIGURES = ("average", "counted", "unknown", "total", "by_status")
+StaffFigure = Literal["average", "counted", "unknown", "total", "by_status"]
+STAFF_FIGURES: tuple[StaffFigure, ...] = ("average", "counted", "unknown", "total", "by_status")
 
 
 def staff_rollup(states) -> dict:
     """The roll-up of (status, progress[, traffic light]) as the staff dashboard and field pages show it."""
     figures = rollup.rollup(states)
     return {name: figures[name] for name in STAFF_FIGURES}
+
+
+@dataclass
+class FieldOverview:
+    """A field of action on the dashboard: its roll-up and its measures by status (label, number)."""
+
+    field: m.FieldOfAction
+    rollup: dict
+    statuses: Sequence[tuple[str | Promise, int]]
+
+    @property
+    def code(self) -> str:
+        return self.field.code
 
 
 DASHBOARD_LIST = 25  # longest list per dashboard box; the full lists are on the cycle and next-steps pages
@@ -103,12 +121,14 @@ def dashboard(concept: m.Concept, today: datetime.date) -> dict:
         "field_of_action_id", "status", "progress", "traffic_light"
     ):
         states[field_id].append(state)
+    overviews = []
     for f in fields:
-        f.rollup = staff_rollup(states[f.pk])
-        f.statuses = [
+        figures = staff_rollup(states[f.pk])
+        statuses = [
             (labels[code], n)
-            for code, n in sorted(f.rollup["by_status"].items(), key=lambda item: list(labels).index(item[0]))
+            for code, n in sorted(figures["by_status"].items(), key=lambda item: list(labels).index(item[0]))
         ]
+        overviews.append(FieldOverview(f, figures, statuses))
     cycle = current_cycle(concept)
     waiting = []
     if cycle:
@@ -123,7 +143,7 @@ def dashboard(concept: m.Concept, today: datetime.date) -> dict:
     return {
         "concept": concept,
         "today": today,
-        "fields": fields,
+        "fields": overviews,
         "total": staff_rollup([state for field_states in states.values() for state in field_states]),
         "defaults": [(labels[code], value) for code, value in rollup.DEFAULT_PROGRESS.items()],
         "cycle": cycle,
@@ -400,7 +420,7 @@ def review_update(update: StatusUpdate, accept: bool, comment: str, user) -> Non
             update.cycle,
         )
         if accept and update.measure is not None:
-            apply_to_measure(update, user)
+            apply_to_measure(update, update.measure, user)
     if not accept and update.submitted_by:
         _notify(
             [update.submitted_by],
@@ -409,9 +429,9 @@ def review_update(update: StatusUpdate, accept: bool, comment: str, user) -> Non
         )
 
 
-def apply_to_measure(update: StatusUpdate, user) -> None:
-    """Copy an accepted status update onto the measure and replace its open next steps."""
-    measure = m.Measure.objects.select_for_update().get(pk=update.measure_id)
+def apply_to_measure(update: StatusUpdate, measure: m.Measure, user) -> None:
+    """Copy an accepted status update onto its measure and replace its open next steps."""
+    measure = m.Measure.objects.select_for_update().get(pk=measure.pk)
     values = {f: getattr(update, f) for f in UPDATE_FIELDS}
     changes = logic.diff({f: getattr(measure, f) for f in UPDATE_FIELDS}, values)
     old_steps = list(measure.next_steps.filter(done=False).order_by("order", "key"))
@@ -483,15 +503,16 @@ def remind(today: datetime.date, days_before: int = 7, base_url: str = "") -> in
     )
     now = timezone.now()
     for update in updates:
-        if update.reminded_at and update.reminded_at.date() >= today:
-            continue
+        measure = update.measure
+        if measure is None or (update.reminded_at and update.reminded_at.date() >= today):
+            continue  # (updates without a measure are excluded above)
         sent += _notify(
-            [owner.user for owner in update.measure.owners.all()],
+            [owner.user for owner in measure.owners.all()],
             _("Reminder: status update due on %(deadline)s")
             % {"deadline": update.cycle.deadline.strftime("%d.%m.%Y")},
             _("Please report the status of %(measure)s: %(url)s")
             % {
-                "measure": f"{update.measure.key} {update.measure.title}",
+                "measure": f"{measure.key} {measure.title}",
                 "url": base_url + reverse("steering-update", args=[update.cycle.key, update.measure_key]),
             },
         )

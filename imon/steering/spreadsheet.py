@@ -35,7 +35,7 @@ def _cell(update: StatusUpdate, name: str):
 
 def export_xlsx(cycle) -> bytes:
     book = openpyxl.Workbook()
-    sheet = book.active
+    sheet = book.worksheets[0]  # a new workbook has one sheet, the active one
     sheet.title = "Sachstand"
     sheet.append([str(label) for _name, label in logic.COLUMNS])
     updates = cycle.updates.select_related("measure__field_of_action").order_by("measure_key")
@@ -56,7 +56,8 @@ def read_rows(data: bytes) -> list[dict]:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:
         raise SheetError(_("The file is not an XLSX spreadsheet.")) from None
-    rows = list(book.active.iter_rows(values_only=True))
+    sheet = book.active
+    rows = list(sheet.iter_rows(values_only=True)) if sheet is not None else []
     if not rows:
         raise SheetError(_("The spreadsheet is empty."))
     labels = {str(label).lower(): name for name, label in logic.COLUMNS}

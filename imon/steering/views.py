@@ -11,7 +11,7 @@ import openpyxl
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.db.models import F, Q
+from django.db.models import F, Field, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -86,6 +86,8 @@ def labelled(changes):
             field = model._meta.get_field(c.field)
         except Exception:
             continue
+        if not isinstance(field, Field):
+            continue  # a relation from another model: no label or choices of its own
         c.field_label = field.verbose_name
         if field.choices:
             choices = dict(field.flatchoices)
@@ -373,14 +375,14 @@ def next_steps_export(request, fmt):
         response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
     else:
         book = openpyxl.Workbook()
-        sheet = book.active
+        sheet = book.worksheets[0]  # a new workbook has one sheet, the active one
         sheet.append(header)
         for r in rows:
             append_row(sheet, r)
-        buffer = io.BytesIO()
-        book.save(buffer)
+        data = io.BytesIO()
+        book.save(data)
         response = HttpResponse(
-            buffer.getvalue(),
+            data.getvalue(),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
     response["Content-Disposition"] = f'attachment; filename="naechste-schritte.{fmt}"'
@@ -443,7 +445,7 @@ def cycle_page(request, key):
     updates = list(
         cycle.updates.select_related("measure__field_of_action", "submitted_by").order_by("measure_key")
     )
-    counts = {}
+    counts: dict[str, int] = {}
     for u in updates:
         counts[u.state] = counts.get(u.state, 0) + 1
     states = [(value, label, counts.get(value, 0)) for value, label in StatusUpdate.State.choices]
@@ -572,8 +574,8 @@ def update_review(request, key, measure_key):
             return redirect("steering-cycle", key)
     else:
         for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+            for message in errors:
+                messages.error(request, str(message))  # ErrorList gives the messages as text
     return redirect("steering-update", key, measure_key)
 
 

@@ -5,7 +5,7 @@ from typing import Any
 
 from .. import models as m
 from .. import yamlio
-from .schema import FORMAT_VERSION, MODELS, _stored_fields
+from .schema import FORMAT_VERSION, _stored_fields, key_attribute
 
 
 def _record(section, obj) -> dict:
@@ -14,9 +14,9 @@ def _record(section, obj) -> dict:
     for name, kind, opts, attr, field in _stored_fields(section):
         if kind == "ref":
             target = getattr(obj, attr)
-            value = getattr(target, MODELS[opts["ref"]][1]) if target else None
+            value = getattr(target, key_attribute(opts["ref"])) if target else None
         elif kind == "refs":
-            ref_key = MODELS[opts["ref"]][1]
+            ref_key = key_attribute(opts["ref"])
             value = [getattr(t, ref_key) for t in getattr(obj, attr).all()]
         else:
             value = getattr(obj, attr)

@@ -11,7 +11,16 @@ from .. import bulk, yamlio
 from .. import models as m
 from ..numbers import same_value
 from .dump import _record
-from .schema import MODELS, SCHEMA, SINGLE_SECTIONS, ConceptFileError, Problem, _model_field, _stored_fields
+from .schema import (
+    MODELS,
+    SCHEMA,
+    SINGLE_SECTIONS,
+    ConceptFileError,
+    Problem,
+    _model_field,
+    _stored_fields,
+    key_attribute,
+)
 from .validate import validate
 
 
@@ -124,7 +133,8 @@ class _Loader:
 
         References within the same section (an area's parent, an indicator's
         numerator) may point forward in the file, so they are set in a second pass."""
-        model, key_attr, _renames = MODELS[section]
+        model = MODELS[section][0]
+        key_attr = key_attribute(section)
         existing = {getattr(o, key_attr): o for o in queryset}
         has_order = _model_field(model, "order") is not None
         single = section in SINGLE_SECTIONS

@@ -7,6 +7,7 @@ section a reference points into. `MODELS` names the model, key attribute and ren
 fields of each section, for loading and dumping.
 """
 
+import re
 from dataclasses import dataclass
 
 from django.core.exceptions import FieldDoesNotExist
@@ -245,7 +246,7 @@ OBSERVATION_FIELDS = ("indicator", "area", "date", "dims", "value", "flag", "not
 
 FLAG_VALUES = set(choices(m.Flag))
 FLAGS_WITHOUT_VALUE = {str(f) for f in m.FLAGS_WITHOUT_VALUE}
-KEY_RE = m.key_validator.regex
+KEY_RE = re.compile(m.KEY_PATTERN)
 
 
 # section -> (model, key attribute, {file field: model attribute} where they differ)
@@ -267,6 +268,14 @@ MODELS = {
     "contact_points": (m.ContactPoint, "key", {}),
     "rules": (m.ValidationRule, None, {"min": "min_value", "max": "max_value"}),
 }
+
+
+def key_attribute(section: str) -> str:
+    """The model attribute that identifies a record of the section by key (rules have none)."""
+    key = MODELS[section][1]
+    if key is None:
+        raise ValueError(f"the section {section!r} has no key")
+    return key
 
 
 def _model_field(model, attr):

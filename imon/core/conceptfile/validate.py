@@ -205,7 +205,7 @@ class _Validator:
         if not isinstance(value, list):
             self.add(path, _("expected a list, found %(type)s.") % {"type": _type_name(value)})
             return []
-        seen = {}
+        seen: dict[str, str] = {}  # key -> path of its first record
         records = []
         for i, item in enumerate(value):
             item_path = f"{path}[{i}]"
@@ -427,7 +427,7 @@ def _check_observations(v: _Validator, rows, clean: dict, dims: dict) -> list[tu
         v.add("observations", _("expected a list, found %(type)s.") % {"type": _type_name(rows)})
         return []
     check = _ObservationChecker(v, clean, dims).check
-    seen = {}
+    seen: dict[tuple, str] = {}  # (indicator, area, date, dim_key) -> path of its first row
     result = []
     for i, row in enumerate(rows):
         path = f"observations[{i}]"

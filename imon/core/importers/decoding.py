@@ -86,20 +86,21 @@ def decode(data: bytes) -> str:
             raise ImportFileError(_("The file is neither UTF-8 nor Windows-1252 text.")) from None
     if b"\x00" in data[:4096]:
         raise ImportFileError(_("The file is not a text file (it contains binary data)."))
+    body: bytes | memoryview = data
     if data.startswith(b"\xef\xbb\xbf"):
-        data = memoryview(data)[3:]  # without a copy of the file
+        body = memoryview(data)[3:]  # without a copy of the file
     try:
-        return str(data, "utf-8")
+        return str(body, "utf-8")
     except UnicodeDecodeError:
         pass
     try:
-        text = str(data, "cp1252")
+        text = str(body, "cp1252")
     except UnicodeDecodeError:
         text = None
     if text is None or _looks_mac_roman(text):
         # Excel for Mac still saves "CSV (Macintosh)" in Mac Roman, whose ä, ö, ü and ß
         # Windows-1252 reads as Š, š, Ÿ and §.
-        mac = str(data, "mac_roman")
+        mac = str(body, "mac_roman")
         if text is None and (_CONTROL.search(mac) or not _GERMAN_IN_WORD.search(mac)):
             raise ImportFileError(_("The file is neither UTF-8 nor Windows-1252 text."))
         return mac

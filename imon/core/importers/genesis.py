@@ -31,12 +31,13 @@ def _genesis_cut(header: list[str]) -> tuple[int, int] | None:
     and quality after (the labels may stand anywhere). None if the columns do not stand so,
     or if one of those is missing."""
     position = {h.strip(): i for i, h in enumerate(header)}
-    head = [position.get(name) for name in ("statistics_code", "time_code", "time")]
-    tail = [position.get(name) for name in ("value", "value_variable_code")] + [
-        position[n] for n in ("value_q",) if n in position
-    ]
-    if None in head or None in tail:
+    if any(
+        name not in position
+        for name in ("statistics_code", "time_code", "time", "value", "value_variable_code")
+    ):
         return None
+    head = [position[name] for name in ("statistics_code", "time_code", "time")]
+    tail = [position[name] for name in ("value", "value_variable_code", "value_q") if name in position]
     middle = [
         i for name, i in position.items() if re.fullmatch(r"\d+_variable_(attribute_)?(code|label)", name)
     ]
@@ -155,7 +156,15 @@ class _GenesisReader:
         append = result.rows.append
         date_cache: dict = {}  # time text -> (time code, date)
         cell_cache: dict = {}  # value text -> (value, flag)
-        stat = vcode = time_code = time = date = indicator = combinations = None
+        stat: str | None = None
+        vcode: str | None = None
+        time_code: str | None = None
+        time: str | None = None
+        # set from the first line on: a line's date and indicator are those of the previous line
+        # unless its time or value variable differ, and None differs from every text
+        date: datetime.date
+        indicator: str
+        combinations: dict
         for line, text in lines:
             text = text.rstrip("\r")
             head = text.split(delimiter, first)
@@ -229,10 +238,10 @@ class _GenesisReader:
     def combination(self, indicator: str, head: list, tail: list, line: int):
         """(area, dims, dim_key) of a line with a new variables' text, noting new indicators,
         areas and dimensions; None after noting a problem."""
-        result, middle = self.result, tail[0]
+        result, middle, lead = self.result, tail[0], self.lead
         parts = None
-        if self.lead is not None and indicator in result.indicators:
-            size, j_code, j_attr, j_attr_label = self.lead
+        if lead is not None and indicator in result.indicators:
+            size, j_code, j_attr, j_attr_label = lead
             parts = middle.split(self.delimiter, size)
             code = parts[j_code] if len(parts) > size else None
             if code in REGIONAL_VARIABLES:
@@ -268,8 +277,9 @@ class _GenesisReader:
                 "licence": "dl-de/by-2-0",
             }
         area, dims, dim_key = _genesis_combo(record, self.variables, result, self.breakdowns)
-        if parts is not None and area == parts[self.lead[2]]:  # no other regional variable among the rest
-            self.rests[parts[self.lead[0]]] = (dims, dim_key)
+        if lead is not None and parts is not None and area == parts[lead[2]]:
+            # no other regional variable among the rest
+            self.rests[parts[lead[0]]] = (dims, dim_key)
         return area, dims, dim_key
 
 

@@ -116,13 +116,14 @@ def _parse_text(text: str, name: str, fmt: str, indicator: str | None) -> Parsed
 def _format(fmt: str, header: list[str]) -> str:
     """The format asked for, or the one the header shows (for "auto")."""
     if fmt == "auto":
-        fmt = detect_format(header)
-        if fmt is None:
+        detected = detect_format(header)
+        if detected is None:
             raise ImportFileError(
                 _(
                     "The format of the file is unknown. Supported: GENESIS flat file (ffcsv), the own long CSV/XLSX template, Open SDG CSV and SDMX-CSV."
                 )
             )
+        fmt = detected
     if fmt not in FORMATS:
         raise ImportFileError(_("Unknown format '%(format)s'.") % {"format": fmt})
     return fmt

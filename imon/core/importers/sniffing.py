@@ -8,7 +8,7 @@ from .parsed import ImportFileError
 
 def sniff_delimiter(first_line: str) -> str:
     counts = {d: first_line.count(d) for d in (";", ",", "\t")}
-    delimiter = max(counts, key=counts.get)
+    delimiter = max(counts, key=counts.__getitem__)
     if counts[delimiter] == 0:
         raise ImportFileError(_("No column separator found in the first line (expected ';', ',' or a tab)."))
     return delimiter

@@ -92,6 +92,9 @@ class Figure:
     stand: str = ""
     notes: list[str] = field(default_factory=list)
     narrative: str = ""
+    # the rendered chart, set by the HTML renderer: inline SVG or an SVG data URI for <img>
+    svg: str = ""
+    svg_uri: str = ""
 
     @property
     def label(self) -> str:

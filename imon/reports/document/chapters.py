@@ -10,9 +10,10 @@ from ..narrative import count_phrase
 from ..narrative import format_date as german_date
 from .blocks import Bullets, Definitions, Paragraph
 from .formatting import _clean, _join, source_text, stand_text
+from .state import _State
 
 
-class _Chapters:
+class _Chapters(_State):
     """The chapters of the report (mixed into the builder)."""
 
     def summary(self):

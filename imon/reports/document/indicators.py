@@ -17,9 +17,10 @@ from .formatting import (
     unit_label,
 )
 from .indicator_view import _View
+from .state import _State
 
 
-class _Indicators:
+class _Indicators(_State):
     """The indicators' blocks (mixed into the builder)."""
 
     def data_chapter(self):
@@ -46,7 +47,9 @@ class _Indicators:
 
     def key_figure_table(self, indicators, caption):
         dates = sorted({o["date"] for i in indicators for o in self.observations[i["key"]]})
-        rows, notes, sources = [], [], []
+        rows: list[list[str]] = []
+        notes: list[str] = []
+        sources: list[str] = []
         for indicator in indicators:
             by_date = {o["date"]: o for o in self.observations[indicator["key"]]}
             label = indicator["title"] + (f" ({unit_label(indicator)})" if indicator.get("unit") else "")

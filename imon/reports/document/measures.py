@@ -8,10 +8,12 @@ from imon.core.numbers import format_number
 from ..narrative import format_date as german_date
 from .blocks import Bullets, Definitions, Paragraph
 from .formatting import _clean, _step_text
+from .indicators import _Indicators
 
 
-class _FieldsOfAction:
-    """The chapter on the fields of action (mixed into the builder)."""
+class _FieldsOfAction(_Indicators):
+    """The chapter on the fields of action (mixed into the builder); it shows each field's
+    controlling figures as indicator blocks."""
 
     def fields_chapter(self):
         self.heading(1, "Handlungsfelder", "handlungsfelder")
