@@ -39,15 +39,22 @@ def test_health_endpoint_reports_pending_migrations(client):
     assert response.status_code == 503 and response.json()["migrations"] == "1 pending"
 
 
-def test_production_settings_pass_the_deploy_check(tmp_path):
+def production_env(tmp_path, **extra) -> dict:
+    """The environment of an installation behind HTTPS, without the test suite's IMON_ settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("IMON_")}
     env.update(
         IMON_HOME=str(tmp_path),
         IMON_HTTPS="1",
         IMON_SECRET_KEY="a-long-random-secret-key-of-more-than-fifty-characters-1234567890",
         IMON_ALLOWED_HOSTS="integration.example.org",
-        IMON_TRUSTED_PROXY="127.0.0.1",  # the documented deployment: nginx on the same machine
+        DJANGO_SETTINGS_MODULE="imon.settings",
+        **extra,
     )
+    return env
+
+
+def test_production_settings_pass_the_deploy_check(tmp_path):
+    env = production_env(tmp_path, IMON_TRUSTED_PROXY="127.0.0.1")  # the documented deployment: nginx nearby
     result = subprocess.run(
         [sys.executable, "-m", "imon.cli", "check", "--deploy", "--fail-level", "WARNING"],
         env=env,
@@ -66,14 +73,7 @@ def _setting(env: dict, expression: str) -> str:
 def test_forwarded_proto_is_believed_only_from_a_named_proxy(tmp_path):
     """Without IMON_TRUSTED_PROXY any client could send X-Forwarded-Proto: https and pass for HTTPS;
     check --deploy says so."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("IMON_")}
-    env.update(
-        IMON_HOME=str(tmp_path),
-        IMON_HTTPS="1",
-        IMON_SECRET_KEY="a-long-random-secret-key-of-more-than-fifty-characters-1234567890",
-        IMON_ALLOWED_HOSTS="integration.example.org",
-        DJANGO_SETTINGS_MODULE="imon.settings",
-    )
+    env = production_env(tmp_path)
     assert _setting(env, "settings.SECURE_PROXY_SSL_HEADER") == "None"
     result = subprocess.run(
         [sys.executable, "-m", "imon.cli", "check", "--deploy", "--fail-level", "WARNING"],

@@ -78,10 +78,15 @@ def long_format(records) -> tuple[list[str], list[dict]]:
     return header, rows
 
 
-def records(qs):
-    """(indicator, area, area_name, reference_date, dims, value, flag, unit, source) of the stored
-    observations of `qs`, as they are (staff only: for the public, see `imon.publication`)."""
+def records(qs, publish=None):
+    """(indicator, area, area_name, reference_date, dims, value, flag, unit, source) of the
+    observations of `qs`: as stored (staff only), or as `publish((indicator, area, date, dim_key),
+    value, flag)` -> (value, flag, reason) shows them to the public (see `imon.publication`)."""
     for obs in qs.iterator(chunk_size=5000):
+        value, flag = obs.value, obs.flag
+        if publish is not None:
+            key = (obs.indicator.key, obs.area.key, obs.reference_date, obs.dim_key)
+            value, flag, _reason = publish(key, value, flag)
         source = str(obs.indicator.source) if obs.indicator.source else ""
         yield (
             obs.indicator.key,
@@ -89,8 +94,8 @@ def records(qs):
             obs.area.name,
             obs.reference_date,
             obs.dims,
-            obs.value,
-            obs.flag,
+            value,
+            flag,
             obs.indicator.unit,
             source,
         )

@@ -11,6 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 
+from imon.core import exports
 from imon.core import models as m
 
 from . import suppression
@@ -213,24 +214,6 @@ def public_records(indicator: str | None = None, area: str | None = None):
     """(indicator, area, area_name, reference_date, dims, value, flag, unit, source) of the stored
     observations as the public may see them, in the order of the long format (for
     `imon export-data --public`; see `imon.core.exports.long_format`)."""
-    qs = m.Observation.objects.select_related("indicator__source", "area").order_by(*ORDER)
-    if indicator:
-        qs = qs.filter(indicator__key=indicator)
-    if area:
-        qs = qs.filter(area__key=area) | qs.filter(area__code=area)
+    qs = exports.observations(indicator, area)
     publish = Publisher(set(qs.values_list("indicator__key", flat=True).distinct()))
-    for obs in qs.iterator(chunk_size=5000):
-        key = (obs.indicator.key, obs.area.key, obs.reference_date, obs.dim_key)
-        value, flag, _reason = publish(key, obs.value, obs.flag)
-        source = str(obs.indicator.source) if obs.indicator.source else ""
-        yield (
-            obs.indicator.key,
-            obs.area.key,
-            obs.area.name,
-            obs.reference_date,
-            obs.dims,
-            value,
-            flag,
-            obs.indicator.unit,
-            source,
-        )
+    return exports.records(qs, publish)
