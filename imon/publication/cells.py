@@ -114,6 +114,15 @@ def publication_policies(indicators) -> tuple:
     return default, policies, area_policies
 
 
+def _indicators(keys) -> dict:
+    if not keys:
+        return {}
+    return {
+        i.key: i
+        for i in m.Indicator.objects.filter(key__in=keys).select_related("source", "numerator", "denominator")
+    }
+
+
 class Publisher:
     """What the public sees of each cell of these indicators: hidden cells as their symbol,
     counts rounded where the indicator or its source rounds, shares and rates that we compute
@@ -123,26 +132,19 @@ class Publisher:
 
     def __init__(self, indicator_keys, earlier: dict | None = None):
         self.hidden = hidden_cells(indicator_keys, earlier)
-        keys = set(indicator_keys) | {k[0] for k in self.hidden}
-        indicators = {
-            i.key: i
-            for i in m.Indicator.objects.filter(key__in=keys).select_related(
-                "source", "numerator", "denominator"
-            )
-        }
-        self.rounding = {
-            key: i.publication_setting("rounding") if i.kind == m.Indicator.Kind.COUNT else None
-            for key, i in indicators.items()
-        }
+        indicators = _indicators(set(indicator_keys) | {k[0] for k in self.hidden})
         self.derived = {
             key: (i.numerator.key, i.denominator.key, Decimal(1000 if i.kind == "rate" else 100), i.decimals)
             for key, i in indicators.items()
             if i.numerator is not None and i.denominator is not None
         }
-        inputs = {n for n, _d, _f, _p in self.derived.values()} | {
-            d for _n, d, _f, _p in self.derived.values()
+        inputs = {name for n, d, _f, _p in self.derived.values() for name in (n, d)}
+        indicators |= _indicators(inputs - indicators.keys())
+        self.rounding = {
+            key: i.publication_setting("rounding") if i.kind == m.Indicator.Kind.COUNT else None
+            for key, i in indicators.items()
         }
-        rounded = {k for k in inputs if self._input_rounding(k)}
+        rounded = {k for k in inputs if self.rounding.get(k)}
         self.inputs, self.dates = {}, defaultdict(list)
         if rounded:
             for ind, area, date, dim_key, value in m.Observation.objects.filter(
@@ -152,14 +154,6 @@ class Publisher:
                 self.dates[(ind, area, dim_key)].append(date)
             for series in self.dates.values():
                 series.sort()
-
-    def _input_rounding(self, key):
-        rounding = self.rounding.get(key)
-        if rounding is None and key not in self.rounding:
-            indicator = m.Indicator.objects.select_related("source").filter(key=key).first()
-            rounding = indicator.publication_setting("rounding") if indicator else None
-            self.rounding[key] = rounding if indicator and indicator.kind == m.Indicator.Kind.COUNT else None
-        return self.rounding[key]
 
     def __call__(self, key: tuple, value, flag: str) -> tuple:
         """(value, flag, reason) as published; reason is None for a published cell."""

@@ -125,8 +125,11 @@ INTERNAL_FIELDS: dict[str, str] = {
     "percent": "jump warning of the import",
     "tolerance": "tolerance of the import's sum checks",
 }
-NESTED = {("measures", "next_steps"): "next_steps", ("dimensions", "values"): "dimension_values"}
-NESTED_IN_INDICATORS = {"rules": "rules"}
+NESTED = {
+    ("measures", "next_steps"): "next_steps",
+    ("dimensions", "values"): "dimension_values",
+    ("indicators", "rules"): "rules",
+}
 TOP_LEVEL = ("schema_version", "title", "reporting_date", "labels")
 OBSERVATION_FIELDS = ("indicator", "area", "date", "dims", "value", "flag", "suppressed")
 
@@ -137,9 +140,7 @@ def _public_record(section: str, record: dict) -> dict:
         if name not in record:
             continue
         value = record[name]
-        nested = NESTED.get((section, name)) or (
-            NESTED_IN_INDICATORS.get(name) if section == "indicators" else None
-        )
+        nested = NESTED.get((section, name))
         if nested:
             value = [_public_record(nested, item) for item in value]
         elif isinstance(value, list):
