@@ -324,3 +324,52 @@ def test_two_small_cells_and_their_total(minimum):
     ]
     hidden = suppression.suppress(cells, relations, lambda key: True, suppression.Policy(min_count=minimum))
     assert {"a", "b"} <= set(hidden) and "t" in hidden
+
+
+@st.composite
+def kreise_tables(draw):
+    """A Kreise table as the offices ship it, small: Germany, two Länder of three Kreise each,
+    sex (with its total) × three age groups (with their total), many small counts, all consistent."""
+    children = {"DG": ["01", "02"], "01": ["01001", "01002", "01003"], "02": ["02001", "02002", "02003"]}
+    ages = ["0-17", "18-64", "65+"]
+    values = {}
+    for land in ("01", "02"):
+        for kreis in children[land]:
+            for sex in ("m", "w"):
+                for age in ages:
+                    values[(kreis, sex, age)] = draw(st.one_of(st.integers(0, 2), st.integers(3, 60)))
+    for sex in ("m", "w"):
+        for age in ages:
+            for land in ("01", "02"):
+                values[(land, sex, age)] = sum(values[(k, sex, age)] for k in children[land])
+            values[("DG", sex, age)] = values[("01", sex, age)] + values[("02", sex, age)]
+    for area in ["DG", *children]:
+        for sex in ("m", "w"):
+            values[(area, sex, "insgesamt")] = sum(values[(area, sex, age)] for age in ages)
+        for age in [*ages, "insgesamt"]:
+            values[(area, "insgesamt", age)] = values[(area, "m", age)] + values[(area, "w", age)]
+    return values, children
+
+
+@settings(max_examples=30, deadline=None)
+@given(table=kreise_tables())
+def test_generated_kreise_tables_hold(table):
+    """The plain functions on a hierarchical table (area tree × two breakdowns with totals), where
+    the quick local pass and the proofs in bulk of `suppress` do most of the work."""
+    values, children = table
+    date = datetime.date(2025, 12, 31)
+    cells = {
+        ("bev", area, date, f"altersgruppe={age}|geschlecht={sex}"): (
+            Decimal(v),
+            "",
+            {"geschlecht": sex, "altersgruppe": age},
+        )
+        for (area, sex, age), v in values.items()
+    }
+    totals = {"geschlecht": "insgesamt", "altersgruppe": "insgesamt"}
+    relations = suppression.derived_relations(cells, totals, children, lambda key: True)
+    hidden = suppression.suppress(cells, relations, lambda key: True)
+    published = {k: (None, ".") if k in hidden else (v, "") for k, (v, _f, _d) in cells.items()}
+    structure = Structure(totals=totals, children=children, counts={"bev"})
+    found = exposed({k: v for k, (v, _f, _d) in cells.items()}, published, structure)
+    assert not found, found

@@ -7,12 +7,12 @@ cell can be recomputed from what is published: the relations between cells
 sub-areas) are linear equations, and for every sensitive cell the smallest
 and largest value consistent with the published cells (all counts >= 0) are
 computed by linear programming. While that interval is narrower than the
-protection width, the smallest published cell of an equation of the sensitive
-cell is hidden as well, so that as little as possible is hidden. Cells are
-visited in sorted order, which keeps the choice stable between runs.
-Independent parts of the relations (e.g. areas without area sums) are worked
-on side by side, with one call of the solver per round for all of them; the
-result is the same as one cell at a time (see `suppress`).
+protection width, a published cell of a relation that holds the sensitive cell
+tight is hidden as well, the smallest first, so that little is hidden. Most
+cells are proved protected in bulk, most missing protection is found quickly
+from the relations near a cell, and the last word for every cell is its whole
+neighbourhood (see `suppress`). The order is fixed, which keeps the choice
+stable between runs.
 
 Values the source already marks as secret (`.`) are sensitive as well: they
 are unknown to everybody and must stay so.
@@ -40,6 +40,7 @@ from django.utils.translation import ngettext
 
 PRIMARY, SECONDARY, SOURCE, DERIVED, UNCERTAIN = "primary", "secondary", "source", "derived", "uncertain"
 EPSILON = 1e-6
+LOCAL_DEPTH = 2  # steps of relations around a cell in the quick first pass of `suppress`
 
 
 REST = "~"  # marks the unknown remainder of a relation; never part of a real key
@@ -264,10 +265,15 @@ def suppress(
         cells = {**cells, **dict.fromkeys(rests, (None, REST, {}))}
     hidden = primary(cells, is_count, policy, policies, area_policies)
 
+    intervals = {
+        key: policy_for(key, policy, policies, area_policies).primary_interval
+        for key, reason in hidden.items()
+        if reason == PRIMARY
+    }
+    unbounded = (0, float("inf"))
+
     def prior(key) -> tuple[float, float]:
-        if hidden.get(key) == PRIMARY:
-            return policy_for(key, policy, policies, area_policies).primary_interval
-        return 0, float("inf")
+        return intervals.get(key, unbounded)
 
     search = _Search(cells, relations, hidden, prior, disclosed)
     achievable = _achievable_widths(cells, relations, hidden, prior, search)
@@ -283,41 +289,88 @@ def suppress(
         return high - low >= key_policy.width + EPSILON  # the margin absorbs the solver's rounding
 
     search.hide_singletons(search.ordered)
-    # Hiding a cell only ever widens the intervals of the others, so one pass in a fixed order
-    # suffices: a cell protected once stays protected. Cells of different connected parts of the
-    # relations do not influence each other, so the parts advance side by side: per round, one
-    # batch of linear programs bounds the first waiting cell of every part; if it is protected,
-    # the solutions found on the way also prove the next cells protected that they leave at least
-    # as wide (they are feasible points of the same program); if not, one more cell is hidden.
-    # The result is the same as visiting the cells one at a time in sorted order.
-    # A cell an earlier release showed cannot be protected any more: it is hidden, but not waited for.
-    waiting = search.parts(
-        sorted(k for k, reason in search.hidden.items() if reason != SECONDARY and k not in disclosed)
-    )
-    while waiting:
-        solved = search.batch_bounds([part[0] for part in waiting])
-        still = []
-        for part in waiting:
-            low, high, spread = solved[part[0]]
-            if protected(part[0], low, high):
-                part = part[1:]
-            else:
-                extra = search.cheapest_partner(part[0])
-                if extra is None:
-                    part = part[1:]  # everything around the cell is hidden already
-                else:
-                    search.hide(extra)
-                    search.hide_singletons(search.by_cell[extra])
-            part = [k for k in part if not (k in spread and protected(k, *spread[k]))]
-            if part:
-                still.append(part)
-        waiting = still
+    sensitive = sorted(k for k, reason in search.hidden.items() if reason != SECONDARY and k not in disclosed)
+    _Protection(search, protected).run(sensitive)
     return search.hidden
+
+
+class _Protection:
+    """Hides cells until every sensitive cell is protected.
+
+    Hiding a cell only ever widens the intervals of the others (a feasible point stays feasible
+    when more is hidden), so a cell proved protected once stays protected. Three steps:
+    1. Proofs in bulk (`prove`): per neighbourhood of unknown cells, two programs push all its
+       waiting cells down and up at once; every cell whose feasible points found so far lie at
+       least its width apart is protected. Proofs never hide anything.
+    2. Quickly, side by side for all cells not yet proved (`local_pass`): where the relations near
+       a cell (`LOCAL_DEPTH` steps) already narrow it too much, the whole program narrows it even
+       more: hide one more cell (where the cell is held tight) and look again.
+    3. Exactly (`exact_pass`), cell by cell in sorted order within each connected part of the
+       relations (the parts side by side): bound the first waiting cell over its whole
+       neighbourhood; if it is too narrow, hide one more cell, else go on to the next; proofs in
+       bulk between rounds.
+    A cell an earlier release showed cannot be protected any more: it is not waited for."""
+
+    def __init__(self, search, protected):
+        self.search, self.protected = search, protected
+        self.seen: dict = {}  # {cell: (smallest, largest)} over the feasible points found so far
+
+    def run(self, sensitive: list) -> None:
+        local = [k for part in self.prove([sensitive], attempts=2) for k in part]
+        self.local_pass(local)
+        self.exact_pass(self.search.parts(self.open_cells(sensitive)))
+
+    def note(self, spread: dict) -> None:
+        for k, (low, high) in spread.items():
+            old = self.seen.get(k)
+            self.seen[k] = (low, high) if old is None else (min(old[0], low), max(old[1], high))
+
+    def open_cells(self, part: list) -> list:
+        return [k for k in part if not (k in self.seen and self.protected(k, *self.seen[k]))]
+
+    def prove(self, parts: list, attempts: int = 1) -> list:
+        for _attempt in range(attempts):
+            groups = self.search.groups([k for part in parts for k in part])
+            for _key, (_low, _high, spread) in self.search.batch_bounds(list(groups), groups).items():
+                self.note(spread)
+            before = sum(map(len, parts))
+            parts = [part for part in map(self.open_cells, parts) if part]
+            if sum(map(len, parts)) == before:
+                break
+        return parts
+
+    def hide_partner(self, key, spread: dict) -> bool:
+        extra = self.search.cheapest_partner(key, spread)
+        if extra is None:
+            return False  # everything around the cell is hidden already
+        self.search.hide(extra)
+        self.search.hide_singletons(self.search.by_cell[extra])
+        return True
+
+    def local_pass(self, local: list) -> None:
+        while local:
+            solved = self.search.batch_bounds(local, depth=LOCAL_DEPTH)
+            narrow = [k for k in local if not self.protected(k, *solved[k][:2])]
+            local = [k for k in narrow if self.hide_partner(k, solved[k][2])]
+
+    def exact_pass(self, waiting: list) -> None:
+        while waiting := self.prove(waiting):
+            solved = self.search.batch_bounds([part[0] for part in waiting])
+            still = []
+            for part in waiting:
+                low, high, spread = solved[part[0]]
+                self.note(spread)
+                if self.protected(part[0], low, high) or not self.hide_partner(part[0], spread):
+                    part = part[1:]
+                part = self.open_cells(part)
+                if part:
+                    still.append(part)
+            waiting = still
 
 
 def _achievable_widths(cells, relations, hidden, prior, search) -> dict:
     """{primary cell: width of its interval if every other cell of its relations were hidden}:
-    the most protection that hiding can give it.
+    the most protection that hiding can give it (or more, never less).
 
     Computed only where the relations can narrow a small count by themselves: a relation with a
     factor (persons = 9 × households) or one whose other cells are all small counts too (a
@@ -329,14 +382,15 @@ def _achievable_widths(cells, relations, hidden, prior, search) -> dict:
         others = [k for _c, k in relation.terms]
         return any(abs(c) != 1 for c, _k in relation.terms) or sum(k not in primary for k in others) <= 1
 
-    candidates = {
-        k for relation in relations if narrowing(relation) for _c, k in relation.terms if k in primary
-    }
-    primaries = sorted(k for k in candidates if search.by_cell.get(k))
+    narrow = [relation for relation in relations if narrowing(relation)]
+    primaries = sorted({k for relation in narrow for _c, k in relation.terms if k in primary})
     if not primaries:
         return {}
+    # Under the narrowing relations alone: fewer relations can only leave a wider interval, so
+    # the width found is never less than what hiding can give; and the programs stay small.
+    involved = {k for relation in narrow for _c, k in relation.terms}
     everything = _Search(
-        cells, relations, {**dict.fromkeys(search.by_cell, SECONDARY), **hidden}, prior, search.disclosed
+        cells, narrow, {**dict.fromkeys(involved, SECONDARY), **hidden}, prior, search.disclosed
     )
     widths = {}
     for start in range(0, len(primaries), 200):
@@ -408,9 +462,13 @@ class _Search:
                 self.hide(extra)
                 pending.extend(self.sort(self.by_cell[extra]))
 
-    def cheapest_partner(self, key):
+    def cheapest_partner(self, key, spread: dict | None = None):
         """The published cell with the smallest value among the relations of `key`; if they have
-        none left, among the relations of every cell linked to it (ties: by key)."""
+        none left, among the relations of every cell linked to it (ties: by key).
+
+        With `spread` ({cell: (smallest, largest)} from the programs that bounded `key`), first
+        among the relations that hold `key` tight: those whose unknown cells did not move at all.
+        Hiding a cell there frees them; hiding one where something still moves may not."""
 
         def cheapest(relations):
             candidates = [
@@ -421,20 +479,38 @@ class _Search:
             ]
             return min(candidates)[2] if candidates else None
 
+        if spread:
+            rigid = {k for k, (low, high) in spread.items() if high - low < 0.5}
+            tight = [
+                relation
+                for cell in rigid
+                for relation in self.by_cell[cell]
+                if all(k in rigid for _c, k in self.unknown[id(relation)])
+            ]
+            found = cheapest(tight)
+            if found is not None:
+                return found
         return cheapest(self.by_cell[key]) or cheapest(self.component(key)[1])
 
-    def component(self, key):
-        """The unknown cells linked to `key` through relations, and those relations (sorted)."""
-        seen, relations, visited, stack = {key}, [], set(), [key]
-        while stack:
-            for relation in self.by_cell[stack.pop()]:
-                if id(relation) not in visited:
-                    visited.add(id(relation))
-                    relations.append(relation)
-                    for _coef, other in self.unknown[id(relation)]:
-                        if other not in seen:
-                            seen.add(other)
-                            stack.append(other)
+    def component(self, key, depth: int | None = None):
+        """The unknown cells linked to `key` through relations, and those relations (sorted).
+        With `depth`, only the relations at most that many steps away: a relaxation of the
+        program, whose intervals are never narrower than the whole neighbourhood's."""
+        seen, relations, visited, level = {key}, [], set(), [key]
+        steps = 0
+        while level and (depth is None or steps < depth):
+            steps += 1
+            following = []
+            for current in level:
+                for relation in self.by_cell[current]:
+                    if id(relation) not in visited:
+                        visited.add(id(relation))
+                        relations.append(relation)
+                        for _coef, other in self.unknown[id(relation)]:
+                            if other not in seen:
+                                seen.add(other)
+                                following.append(other)
+            level = following
         return sorted(seen), self.sort(relations)
 
     def parts(self, keys: list) -> list[list]:
@@ -460,8 +536,23 @@ class _Search:
                                 stack.append(other)
         return parts
 
-    def batch_bounds(self, keys) -> dict:
+    def groups(self, keys) -> dict:
+        """`keys` grouped by their unknown neighbourhood (`component`): {first key: [keys]}."""
+        placed: dict = {}
+        result: dict = {}
+        for key in keys:
+            if key in placed:
+                result[placed[key]].append(key)
+                continue
+            result[key] = [key]
+            for other in self.component(key)[0]:
+                placed[other] = key
+        return result
+
+    def batch_bounds(self, keys, targets: dict | None = None, depth: int | None = None) -> dict:
         """{key: (low, high, spread)} for cells of separate parts with one call of the solver.
+        With `targets` ({key: [cells of its neighbourhood]}), a key's programs minimise and
+        maximise the sum of its targets instead of the key alone: then only `spread` counts.
 
         Each cell gets two copies of the linear program of its unknown neighbourhood
         (`component`), one for its minimum and one for its maximum; the copies are independent
@@ -485,7 +576,7 @@ class _Search:
         lower: list[float] = []
         upper: list[float] = []
         for key in keys:
-            variables, relations = self.component(key)
+            variables, relations = self.component(key, depth)
             if not relations:
                 result[key] = (*map(float, self.prior(key)), {})
                 continue
@@ -507,6 +598,9 @@ class _Search:
                 size += self.size[id(relation)]
             cap = 1e4 * size
             true = all(self.holds[id(r)] for r in relations)
+            priors = [self.prior(k) for k in variables]
+            lows = [low for low, _high in priors]
+            highs = [min(cap, high) for _low, high in priors]
             for sign in (1, -1):
                 offset, start = len(objective), indptr[-1]
                 data.extend(row_data)
@@ -514,11 +608,11 @@ class _Search:
                 indptr.extend(start + end for end in row_ends)
                 rhs.extend(row_rhs)
                 goal = [0] * len(variables)
-                goal[position[key]] = sign
+                for target in (targets or {}).get(key, (key,)):
+                    goal[position[target]] = sign
                 objective.extend(goal)
-                priors = [self.prior(k) for k in variables]
-                lower.extend(low for low, _high in priors)
-                upper.extend(min(cap, high) for _low, high in priors)
+                lower.extend(lows)
+                upper.extend(highs)
             blocks.append((key, variables, len(objective) - 2 * len(variables), cap, true))
         if not blocks:
             return result
