@@ -17,6 +17,7 @@ urlpatterns = [
     path("daten/geheimhaltung/", confidentiality_views.confidentiality_overview, name="data-confidentiality"),
     path("berichte/", report_views.snapshot_list, name="reports"),
     path("berichte/<int:number>.<str:fmt>", report_views.report_download, name="report-download"),
+    path("berichte/<int:number>/veroeffentlichen/", report_views.snapshot_publish, name="report-publish"),
     path("steuerung/", include("imon.steering.urls")),
     path(
         "anmelden/",

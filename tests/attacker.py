@@ -189,6 +189,11 @@ class Attack:
                     if len(present) < len(parts):
                         terms.append((-1, ("rest", rule["dimension"], members[rule["total"]])))
                     self.equalities.append(terms)
+            elif rule["kind"] == "same":
+                for key in keys:
+                    other = (rule["other_indicator"], *key[1:])
+                    if other in self.truth:
+                        self.equalities.append([(1, key), (-1, other)])
             elif rule["kind"] == "product":
                 for key in keys:
                     parsed = dict(part.split("=", 1) for part in key[3].split("|") if part)

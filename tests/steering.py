@@ -26,7 +26,11 @@ def make_user(django_user_model, name, perms=(), **extra):
 
 @pytest.fixture
 def people(demo, ki_admin, outsider, django_user_model):
-    reviewer = make_user(django_user_model, "rita", ["steering.approve_cycle", "reports.view_snapshot"])
+    reviewer = make_user(
+        django_user_model,
+        "rita",
+        ["steering.approve_cycle", "reports.view_snapshot", "reports.publish_snapshot"],
+    )
     editor = make_user(django_user_model, "erik", is_staff=True)
     FieldEditor.objects.create(user=editor, field_of_action=m.FieldOfAction.objects.get(code="C"))
     owner = make_user(django_user_model, "olga", is_staff=True)

@@ -16,7 +16,7 @@ from imon.reports import snapshots
 @pytest.fixture
 def published(demo):
     content._LATEST.clear()
-    snapshots.create("1. Umsetzungsbericht", datetime.date(2019, 9, 16))
+    snapshots.publish(snapshots.create("1. Umsetzungsbericht", datetime.date(2019, 9, 16)))
     return content.latest()
 
 
@@ -92,7 +92,7 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_applica
 def live_published(transactional_db, live_server, demo_text):
     conceptfile.load_text(demo_text)
     content._LATEST.clear()
-    snapshots.create("1. Umsetzungsbericht", datetime.date(2019, 9, 16))
+    snapshots.publish(snapshots.create("1. Umsetzungsbericht", datetime.date(2019, 9, 16)))
     return live_server.url
 
 

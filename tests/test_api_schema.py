@@ -87,7 +87,7 @@ def test_media_types_are_declared(client, db):
 @pytest.fixture
 def published(demo):
     content._LATEST.clear()
-    snapshots.create("1. Umsetzungsbericht", datetime.date(2019, 9, 16))
+    snapshots.publish(snapshots.create("1. Umsetzungsbericht", datetime.date(2019, 9, 16)))
     return content.latest()
 
 

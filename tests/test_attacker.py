@@ -69,7 +69,7 @@ def release(snapshot_title="Bericht", date=datetime.date(2026, 12, 31)) -> dict:
     from imon.publication import public_document
     from imon.reports import snapshots
 
-    snapshot = snapshots.create(snapshot_title, date)
+    snapshot = snapshots.publish(snapshots.create(snapshot_title, date)).snapshot
     document = public_document(snapshot.data)
     return {as_key(o): (o["value"], o["flag"]) for o in document["observations"]}
 
@@ -245,6 +245,29 @@ def test_a6_shares_are_published_with_their_precision_and_never_rounded_as_count
     value = published[("quote", "09999000", datetime.date(2025, 12, 31), "")][0]
     assert Decimal(str(value)) == Decimal("1.3")
     assert Decimal(str(published[("einwohner", "09999000", datetime.date(2025, 12, 31), "")][0])) == 100000
+
+
+def test_a7_the_same_quantity_in_two_indicators(db):
+    """The register's men are the same quantity as the statistics office's: the men hidden in one
+    table to protect its 2 diverse persons must not be published in the other."""
+    load(
+        COUNT
+        + """\
+- {key: einwohner-register, title: Einwohner laut Melderegister, unit: Personen, kind: count,
+   source: amt, dimensions: [geschlecht], rules: [{kind: same, other_indicator: einwohner}]}
+""",
+        [
+            ("einwohner", "09999000", "2025-12-31", {"geschlecht": "insgesamt"}, 120),
+            ("einwohner", "09999000", "2025-12-31", {"geschlecht": "m"}, 55),
+            ("einwohner", "09999000", "2025-12-31", {"geschlecht": "w"}, 63),
+            ("einwohner", "09999000", "2025-12-31", {"geschlecht": "d"}, 2),
+            ("einwohner-register", "09999000", "2025-12-31", {"geschlecht": "insgesamt"}, 120),
+            ("einwohner-register", "09999000", "2025-12-31", {"geschlecht": "m"}, 55),
+        ],
+    )
+    published = assert_holds()
+    men = ("einwohner-register", "09999000", datetime.date(2025, 12, 31), "geschlecht=m")
+    assert published[men][0] is None
 
 
 def test_a8_successive_releases(db):

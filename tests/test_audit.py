@@ -86,6 +86,11 @@ def test_staff_downloads_are_recorded(demo, ki_admin, client):
 
 
 def test_exports_of_non_public_data_are_recorded_but_public_ones_are_not(demo, tmp_path):
+    import datetime
+
+    from imon.reports import snapshots
+
+    snapshots.publish(snapshots.create("Bericht", datetime.date(2099, 12, 31)))
     call_command("export_data", str(tmp_path / "public.csv"), "--public")
     assert not AuditEvent.objects.filter(kind="export").exists()
     call_command("export_data", str(tmp_path / "intern.csv"))

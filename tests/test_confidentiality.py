@@ -124,11 +124,21 @@ def test_source_secret_values_are_protected_too():
     assert hidden["a"] == "source" and len(hidden) >= 2  # the secret 0 is not recomputable as 10 - 7 - 3
 
 
+def public_table(indicator):
+    """The long format of `indicator` as a release frozen now would publish it."""
+    import datetime
+
+    from imon.reports import snapshots
+
+    snapshot = snapshots.create("Bericht", datetime.date(2099, 12, 31))
+    return publication.public_table(snapshot.data, indicator)
+
+
 def public_export(indicator):
     buffer = io.BytesIO()
     from imon.core import exports
 
-    exports.write(buffer, "csv", *publication.public_table(indicator))
+    exports.write(buffer, "csv", *public_table(indicator))
     return {
         row["haushaltsgroesse"]: (row["value"], row["flag"])
         for row in csv.DictReader(io.StringIO(buffer.getvalue().decode()))
@@ -146,6 +156,11 @@ def test_demo_household_table_hides_small_households_and_what_reveals_them(demo)
 
 
 def test_export_data_public_applies_the_boundary(demo, tmp_path):
+    import datetime
+
+    from imon.reports import snapshots
+
+    snapshots.publish(snapshots.create("Bericht", datetime.date(2099, 12, 31)))
     staff, public = tmp_path / "staff.csv", tmp_path / "public.csv"
     call_command("export_data", str(staff), indicator="wohnungssuchende-haushalte")
     call_command("export_data", str(public), indicator="wohnungssuchende-haushalte", public=True)
@@ -190,13 +205,13 @@ def test_derived_shares_follow_their_numerator_and_minimum_denominator(demo, tmp
         "kleine-zahl;05316000;31.12.2017;40",
     ]
     imports.apply_import(plan_for(write_csv(tmp_path / "k.csv", lines)))
-    header, rows = publication.public_table("anteil-kleine-zahl")
+    header, rows = public_table("anteil-kleine-zahl")
     public = {r["reference_date"].isoformat(): (r["value"], r["flag"]) for r in rows}
     assert public["2016-12-31"] == (None, ".")  # the share would reveal the count of 2
     assert public["2017-12-31"][0] is not None
     share.min_denominator = 200_000
     share.save(update_fields=["min_denominator"])
-    header, rows = publication.public_table("anteil-kleine-zahl")
+    header, rows = public_table("anteil-kleine-zahl")
     assert {r["flag"] for r in rows} >= {"/"}
 
 
@@ -204,7 +219,7 @@ def test_indicator_threshold_and_rounding(demo):
     from imon.core import models as m
 
     m.Indicator.objects.filter(key="asylblg-leistungsempfaenger").update(rounding=10)
-    header, rows = publication.public_table("asylblg-leistungsempfaenger")
+    header, rows = public_table("asylblg-leistungsempfaenger")
     assert [r["value"] for r in rows] == [1000, 980]
     m.Indicator.objects.filter(key="wohnungssuchende-haushalte").update(min_count=35)
     hidden = publication.hidden_cells({"wohnungssuchende-haushalte"})
@@ -272,12 +287,12 @@ def test_source_rules_apply_unless_the_indicator_sets_its_own(demo, tmp_path):
     hidden = publication.hidden_cells({"wohnungssuchende-haushalte"})
     primaries = {k[3] for k, reason in hidden.items() if reason == "primary"}
     assert "haushaltsgroesse=3" in primaries and "haushaltsgroesse=5" not in primaries
-    header, rows = publication.public_table("wohnungssuchende-haushalte")
+    header, rows = public_table("wohnungssuchende-haushalte")
     assert {r["value"] % 5 for r in rows if r["value"] is not None} == {0}
     m.Indicator.objects.filter(key="wohnungssuchende-haushalte").update(min_count=3, rounding=1)
     hidden = publication.hidden_cells({"wohnungssuchende-haushalte"})
     assert "haushaltsgroesse=3" not in {k[3] for k, reason in hidden.items() if reason == "primary"}
-    header, rows = publication.public_table("wohnungssuchende-haushalte")
+    header, rows = public_table("wohnungssuchende-haushalte")
     assert any(r["value"] % 5 for r in rows if r["value"] is not None)
 
 
@@ -304,11 +319,11 @@ def test_source_minimum_denominator_marks_shares_uncertain(demo, tmp_path):
             )
         )
     )
-    header, rows = publication.public_table("anteil-zahl")
+    header, rows = public_table("anteil-zahl")
     assert rows and rows[0]["flag"] != "/"
     source.min_denominator = 500_000
     source.save(update_fields=["min_denominator"])
-    header, rows = publication.public_table("anteil-zahl")
+    header, rows = public_table("anteil-zahl")
     assert rows[0] == {**rows[0], "value": None, "flag": "/"}
 
 

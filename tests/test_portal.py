@@ -33,7 +33,7 @@ PAGES = [
 @pytest.fixture
 def published(demo):
     content._LATEST.clear()
-    snapshots.create("1. Umsetzungsbericht", datetime.date(2019, 9, 16))
+    snapshots.publish(snapshots.create("1. Umsetzungsbericht", datetime.date(2019, 9, 16)))
     return content.latest()
 
 
@@ -81,7 +81,7 @@ def test_only_published_content(client, published):
     # A change after the snapshot is not public until the next snapshot.
     m.Measure.objects.filter(key="C1").update(title="Entwurf: noch nicht freigegeben")
     assert "noch nicht freigegeben" not in text_of(client.get("/portal/de/massnahmen/c1/"))
-    snapshots.create("2. Umsetzungsbericht", datetime.date(2020, 9, 16))
+    snapshots.publish(snapshots.create("2. Umsetzungsbericht", datetime.date(2020, 9, 16)))
     assert "noch nicht freigegeben" in text_of(client.get("/portal/de/massnahmen/c1/"))
     # Unpublished contact points do not exist for the public.
     point = m.ContactPoint.objects.get(key="ki-leverkusen")

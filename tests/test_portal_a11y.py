@@ -31,7 +31,7 @@ PAGES = [
 def portal(transactional_db, live_server, demo_text):
     conceptfile.load_text(demo_text)
     content._LATEST.clear()
-    snapshots.create("1. Umsetzungsbericht", datetime.date(2019, 9, 16))
+    snapshots.publish(snapshots.create("1. Umsetzungsbericht", datetime.date(2019, 9, 16)))
     return live_server.url + "/portal"
 
 

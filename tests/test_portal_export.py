@@ -39,7 +39,7 @@ def free_port() -> int:
 @pytest.fixture
 def exported(demo, tmp_path):
     content._LATEST.clear()
-    snapshots.create("1. Umsetzungsbericht", datetime.date(2019, 9, 16))
+    snapshots.publish(snapshots.create("1. Umsetzungsbericht", datetime.date(2019, 9, 16)))
     target = tmp_path / "site"
     call_command(
         "export_site",
@@ -175,7 +175,7 @@ def test_an_export_of_some_languages_links_only_to_those(demo, tmp_path, client)
     from imon.portal.static_export import export_site
 
     content._LATEST.clear()
-    snapshots.create("1. Umsetzungsbericht", datetime.date(2019, 9, 16))
+    snapshots.publish(snapshots.create("1. Umsetzungsbericht", datetime.date(2019, 9, 16)))
     target = tmp_path / "site"
     export_site(target, languages=["de", "ar"])
     assert sorted(p.name for p in (target / "portal").iterdir() if p.name != "daten") == ["ar", "de"]
@@ -190,7 +190,7 @@ def test_export_replaces_only_its_own_folders_and_never_the_data_folder(demo, tm
     """A folder with other files in it is refused, the data folder (database, secret key) too;
     a previous export is replaced."""
     content._LATEST.clear()
-    snapshots.create("1. Umsetzungsbericht", datetime.date(2019, 9, 16))
+    snapshots.publish(snapshots.create("1. Umsetzungsbericht", datetime.date(2019, 9, 16)))
     settings.IMON_HOME = tmp_path / "home"
     settings.IMON_HOME.mkdir()
     (settings.IMON_HOME / "secret_key").write_text("geheim")

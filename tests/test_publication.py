@@ -146,7 +146,9 @@ def release(demo, ki_admin):
     )
     assert StatusUpdate.objects.filter(results="QXUNAPPROVED").exists()
     content._LATEST.clear()
-    snapshot = snapshots.create("1. Umsetzungsbericht", datetime.date(2019, 9, 16))
+    snapshot = snapshots.publish(
+        snapshots.create("1. Umsetzungsbericht", datetime.date(2019, 9, 16))
+    ).snapshot
     assert "QXMEASURENOTE" in snapshot.document  # the frozen record keeps it: the test is not empty
     assert "QXUNPUBLISHEDMEASURE" in snapshot.document
     return snapshot, visible

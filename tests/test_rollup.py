@@ -73,7 +73,7 @@ def test_records_of_a_snapshot_without_a_status_count_as_unknown():
 @pytest.fixture
 def published(demo):
     content._LATEST.clear()
-    snapshots.create("1. Umsetzungsbericht", datetime.date(2019, 9, 16))
+    snapshots.publish(snapshots.create("1. Umsetzungsbericht", datetime.date(2019, 9, 16)))
     return content.latest()
 
 

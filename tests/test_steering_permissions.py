@@ -44,6 +44,8 @@ MATRIX = {
     "data-confidentiality": [("get", "/daten/geheimhaltung/", {"ki"}, {200})],
     "reports": [("get", "/berichte/", {"reviewer", "ki"}, {200})],
     "report-download": [("get", "/berichte/1.html", {"reviewer", "ki"}, {200})],
+    # Publishing: the suppression report first, then the button (the Controlling-Gruppe and the KI).
+    "report-publish": [("get", "/berichte/1/veroeffentlichen/", {"reviewer", "ki"}, {200})],
     # Steering
     "steering-dashboard": [("get", "/steuerung/", MEMBERS, {200, 302})],  # owners are sent to their tasks
     "steering-tasks": [("get", "/steuerung/aufgaben/", MEMBERS, {200})],

@@ -59,7 +59,9 @@ def poisoned(demo, ki_admin):
     )
     from imon.reports import snapshots
 
-    return snapshots.create(f"1. Umsetzungsbericht {SCRIPT}", "2019-09-16", ki_admin)
+    return snapshots.publish(
+        snapshots.create(f"1. Umsetzungsbericht {SCRIPT}", "2019-09-16", ki_admin)
+    ).snapshot
 
 
 def crawl(client, starts, limit=500):

@@ -688,6 +688,7 @@ class ValidationRule(models.Model):
         PART_SUM = "part_sum", _("part sum: total = sum of parts")
         AREA_SUM = "area_sum", _("area sum: area = sum of its sub-areas")
         PRODUCT = "product", _("product: value = dimension value × other indicator")
+        SAME = "same", _("same quantity: value = the other indicator's value")
         RANGE = "range", _("range")
         JUMP = "jump", _("change from the previous reference date")
 

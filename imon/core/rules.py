@@ -95,6 +95,8 @@ def describe(rule) -> str:
         }
     elif r.kind == "product":
         text = f"{r.indicator}[{r.dimension}=k] = k × {r.other_indicator}[{r.dimension}=k]"
+    elif r.kind == "same":
+        text = f"{r.indicator} = {r.other_indicator}"
     elif r.kind == "range":
         low = format_number(r.min_value) if r.min_value is not None else "–∞"
         high = format_number(r.max_value) if r.max_value is not None else "∞"
@@ -311,6 +313,33 @@ def _check_product(rule, index, area_children):
         )
 
 
+def _check_same(rule, index, area_children):
+    """The same quantity from two sources: equal for the same area, reference date and breakdown."""
+    cells = index.cells
+    for key in index.by_indicator[rule.indicator]:
+        cell = cells[key]
+        other = cells.get((rule.other_indicator, key[1], key[2], key[3]))
+        if cell.value is None or other is None or other.value is None:
+            continue
+        if (cell.line is None and other.line is None) or abs(cell.value - other.value) <= rule.tolerance:
+            continue
+        place = cell if cell.line is not None else other
+        yield Finding(
+            rule.severity,
+            _("%(value)s differs from %(other)s, the same quantity in %(indicator)s; rule: %(rule)s.")
+            % {
+                "value": _fmt(cell.value),
+                "other": _fmt(other.value),
+                "indicator": rule.other_indicator,
+                "rule": describe(rule),
+            },
+            describe(rule),
+            place.line,
+            place.column,
+            _fmt(place.value),
+        )
+
+
 def _check_range(rule, index, area_children):
     cells = index.cells
     values = [cell.value for cell in index.cells_of(rule.indicator) if cell.line is not None]
@@ -377,6 +406,7 @@ _CHECKERS = {
     "part_sum": _check_part_sum,
     "area_sum": _check_area_sum,
     "product": _check_product,
+    "same": _check_same,
     "range": _check_range,
     "jump": _check_jump,
 }

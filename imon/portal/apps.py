@@ -10,7 +10,7 @@ class PortalConfig(AppConfig):
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
         from imon.core.models import ContactPoint
-        from imon.reports.models import Snapshot
+        from imon.reports.models import Release
 
         from .content import contact_points_changed, snapshot_frozen
 
@@ -23,4 +23,4 @@ class PortalConfig(AppConfig):
             sender=ContactPoint.fields_of_action.through,
             dispatch_uid="portal-contact-fields",
         )
-        post_save.connect(snapshot_frozen, sender=Snapshot, dispatch_uid="portal-snapshot-frozen")
+        post_save.connect(snapshot_frozen, sender=Release, dispatch_uid="portal-snapshot-published")

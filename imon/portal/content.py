@@ -91,7 +91,7 @@ HEAD_TTL = 2.0  # seconds a process trusts its knowledge of the newest snapshot 
 
 
 def latest() -> Published | None:
-    """The published state: the newest snapshot, kept in memory. A process asks the database for
+    """The published state: the newest released snapshot (`imon snapshot publish`), kept in memory. A process asks the database for
     the newest number (and the contact points' version) at most every HEAD_TTL seconds; a change
     made in this process is seen at once (signals), one made by another process within HEAD_TTL."""
     from imon.reports.models import Snapshot
@@ -101,7 +101,12 @@ def latest() -> Published | None:
     now = time.monotonic()
     if "checked" in _LATEST and now - _LATEST["checked"] < HEAD_TTL:
         return _LATEST.get("published")
-    head = Snapshot.objects.order_by("-number").values_list("number", flat=True).first()
+    head = (
+        Snapshot.objects.filter(release__isnull=False)
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first()
+    )
     if head is None:
         _LATEST.pop("number", None)
         _LATEST.pop("published", None)

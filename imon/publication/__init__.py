@@ -7,7 +7,7 @@
   no unpublished measures or contact points) and `PublicView`, its look-ups for public pages.
 
 Entry points: `public_document(snapshot)` for reports and the portal (through `PublicView`),
-`public_table(indicator, area)` for `imon export-data --public`, `hidden_cells(keys)` where staff
+`public_table(release, indicator, area)` for `imon export-data --public`, `hidden_cells(keys)` where staff
 pages show what is blocked. Public templates see only what these return.
 """
 
@@ -23,10 +23,13 @@ def hidden_cells(indicator_keys) -> dict:
     return hidden_cells(indicator_keys)
 
 
-def public_table(indicator: str | None = None, area: str | None = None) -> tuple[list[str], list[dict]]:
-    """Header and rows of the long format as the public may see them (hidden cells become '.')."""
+def public_table(
+    snapshot: dict, indicator: str | None = None, area: str | None = None
+) -> tuple[list[str], list[dict]]:
+    """Header and rows of the long format of a released snapshot document, as the public sees
+    them (hidden cells become '.'): the same cells as every other output of that release."""
     from imon.core.exports import long_format
 
-    from .cells import public_records
+    from .view import public_records
 
-    return long_format(public_records(indicator, area))
+    return long_format(public_records(public_document(snapshot), indicator, area))

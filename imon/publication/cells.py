@@ -11,7 +11,6 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 
-from imon.core import exports
 from imon.core import models as m
 
 from . import suppression
@@ -38,8 +37,33 @@ def released_values(snapshot: dict) -> dict:
 def hidden_cells(indicator_keys, earlier: dict | None = None) -> dict:
     """{(indicator, area, date, dim_key): reason} of every observation of these indicators (and of
     the indicators their rules link them to) that the public must not see; `earlier` holds what
-    the previous release showed ({key: value}, see `released_values`): a cell it showed with the
+    the previous releases showed ({key: value}, see `released_values`): a cell they showed with the
     value it still has is known, and hiding it now protects nothing."""
+    return suppression_of(indicator_keys, earlier)[0]
+
+
+def current_policy() -> dict:
+    """The confidentiality policy in force, as plain data: the project's settings and every
+    indicator's and source's own. A release records it; when it changes, the release is out of date."""
+    indicators = {}
+    for indicator in m.Indicator.objects.select_related("source").order_by("key"):
+        own = {
+            name: indicator.publication_setting(name)
+            for name in ("min_count", "small_area_min_count", "rounding", "min_denominator")
+            if indicator.publication_setting(name)
+        }
+        if own:
+            indicators[indicator.key] = own
+    return {
+        "min_count": settings.IMON_MIN_COUNT,
+        "small_area_min_count": getattr(settings, "IMON_SMALL_AREA_MIN_COUNT", None),
+        "indicators": indicators,
+    }
+
+
+def suppression_of(indicator_keys, earlier: dict | None = None) -> tuple[dict, dict]:
+    """`hidden_cells`, and what the suppression used: {"relations": {"declared": n, "derived": n},
+    "disclosed": cells known from earlier releases}."""
     from imon.core import rules
 
     keys = set(indicator_keys)
@@ -74,8 +98,9 @@ def hidden_cells(indicator_keys, earlier: dict | None = None) -> dict:
     default, policies, area_policies = publication_policies(indicators.values())
     is_count = lambda key: indicators[key[0]].kind == "count"  # noqa: E731
     totals = dict(m.DimensionValue.objects.filter(is_total=True).values_list("dimension__key", "key"))
-    relations = suppression.relations_from_rules(rule_list, cells, children)
-    relations += suppression.derived_relations(cells, totals, children, is_count)
+    declared = suppression.relations_from_rules(rule_list, cells, children)
+    found = suppression.derived_relations(cells, totals, children, is_count)
+    relations = declared + found
     earlier = earlier or {}
     disclosed = frozenset(
         k for k, (value, _flag, _dims) in cells.items() if value is not None and earlier.get(k) == value
@@ -88,7 +113,8 @@ def hidden_cells(indicator_keys, earlier: dict | None = None) -> dict:
         if i.publication_setting("min_denominator")
     }
     hidden |= suppression.derived(cells, hidden, derivations, minimums)
-    return hidden
+    used = {"relations": {"declared": len(declared), "derived": len(found)}, "disclosed": len(disclosed)}
+    return hidden, used
 
 
 def publication_policies(indicators) -> tuple:
@@ -131,7 +157,7 @@ class Publisher:
     rounded as a count."""
 
     def __init__(self, indicator_keys, earlier: dict | None = None):
-        self.hidden = hidden_cells(indicator_keys, earlier)
+        self.hidden, self.used = suppression_of(indicator_keys, earlier)
         indicators = _indicators(set(indicator_keys) | {k[0] for k in self.hidden})
         self.derived = {
             key: (i.numerator.key, i.denominator.key, Decimal(1000 if i.kind == "rate" else 100), i.decimals)
@@ -181,10 +207,12 @@ class Publisher:
         return Decimal(num) / Decimal(den) * factor
 
 
-def public_observations(reporting_date: datetime.date, earlier: dict | None = None) -> list[dict]:
+def public_observations(
+    reporting_date: datetime.date, earlier: dict | None = None
+) -> tuple[list[dict], dict]:
     """The observations up to `reporting_date` as the public may see them, for a snapshot:
-    suppressed cells keep their place with the symbol and the reason. `earlier`: what the
-    previous release showed (`released_values`)."""
+    suppressed cells keep their place with the symbol and the reason; and the suppression report
+    of them (`suppression.report`). `earlier`: what the previous releases showed (`released_values`)."""
     publish = Publisher(set(m.Indicator.objects.values_list("key", flat=True)), earlier)
     rows = (
         m.Observation.objects.filter(reference_date__lte=reporting_date)
@@ -193,21 +221,15 @@ def public_observations(reporting_date: datetime.date, earlier: dict | None = No
         .iterator(chunk_size=5000)
     )
     result = []
+    report = suppression.Report()
     for indicator, area, date, dim_key, value, flag in rows:
+        stored = value
         value, flag, reason = publish((indicator, area, date, dim_key), value, flag)
         row = {"indicator": indicator, "area": area, "date": date, "dims": m.parse_dimension_key(dim_key)}
         row["value"] = value.normalize() if value is not None else None
         row["flag"] = flag
         if reason:
             row["suppressed"] = reason
+        report.add(indicator, reason, stored)
         result.append(row)
-    return result
-
-
-def public_records(indicator: str | None = None, area: str | None = None):
-    """(indicator, area, area_name, reference_date, dims, value, flag, unit, source) of the stored
-    observations as the public may see them, in the order of the long format (for
-    `imon export-data --public`; see `imon.core.exports.long_format`)."""
-    qs = exports.observations(indicator, area)
-    publish = Publisher(set(qs.values_list("indicator__key", flat=True).distinct()))
-    return exports.records(qs, publish)
+    return result, report.as_dict(publish.used, current_policy())

@@ -157,9 +157,9 @@ def relations_from_rules(rule_list, cells: dict, area_children: dict | None = No
                 if len(present) < len(parts):  # a part without a row: still bounded by the total
                     terms = (*terms, (-1, rest_key(members[rule.total], rule.dimension)))
                 relations.append(Relation(terms))
-        elif rule.kind == "product":
+        elif rule.kind in ("product", "same"):  # value = k × other; the same quantity: k = 1
             for key in index.by_indicator[rule.indicator]:
-                factor = cells[key][2].get(rule.dimension, "")
+                factor = cells[key][2].get(rule.dimension, "") if rule.kind == "product" else "1"
                 other = (rule.other_indicator, key[1], key[2], key[3])
                 if factor.isdigit() and other in cells:
                     relations.append(Relation(((1, key), (-int(factor), other))))
@@ -755,3 +755,48 @@ def alt_text_sentence(count: int) -> str:
         "%(count)s values are not shown for reasons of statistical confidentiality.",
         count,
     ) % {"count": count}
+
+
+class Report:
+    """The suppression report of a release, for staff: per indicator the cells and the hidden
+    cells by reason, and the cost in published information (the share of cells hidden, and how
+    much of the counted total the secondary cells take out of view)."""
+
+    def __init__(self):
+        self.indicators: dict = {}
+
+    def add(self, indicator: str, reason: str | None, value) -> None:
+        entry = self.indicators.setdefault(
+            indicator, {"cells": 0, "hidden": {}, "value": 0, "secondary_value": 0}
+        )
+        entry["cells"] += 1
+        if reason:
+            entry["hidden"][reason] = entry["hidden"].get(reason, 0) + 1
+        if value is not None:
+            entry["value"] += value
+            if reason == SECONDARY:
+                entry["secondary_value"] += value
+
+    def as_dict(self, used: dict, policy: dict) -> dict:
+        hidden: dict = {}
+        for entry in self.indicators.values():
+            for reason, count in entry["hidden"].items():
+                hidden[reason] = hidden.get(reason, 0) + count
+        cells = sum(entry["cells"] for entry in self.indicators.values())
+        return {
+            "policy": policy,
+            "cells": cells,
+            "hidden": dict(sorted(hidden.items())),
+            "hidden_share": round(sum(hidden.values()) / cells, 4) if cells else 0,
+            **used,
+            "indicators": {
+                key: {
+                    "cells": entry["cells"],
+                    "hidden": dict(sorted(entry["hidden"].items())),
+                    "secondary_share_of_value": (
+                        round(float(entry["secondary_value"] / entry["value"]), 4) if entry["value"] else 0
+                    ),
+                }
+                for key, entry in sorted(self.indicators.items())
+            },
+        }

@@ -228,6 +228,38 @@ def pick(record: dict, fields) -> dict:
     return {name: record[name] for name in fields if name in record}
 
 
+def public_records(document: dict, indicator: str | None = None, area: str | None = None):
+    """(indicator, area, area_name, reference_date, dims, value, flag, unit, source) of the
+    observations of a public document, in its order (that of the long format; for
+    `imon export-data --public`, see `imon.core.exports.long_format`). `area`: key or AGS."""
+    from decimal import Decimal
+
+    areas = {a["key"]: a for a in document.get("areas", [])}
+    sources = {
+        s["key"]: f"{s.get('publisher', '')}: {s.get('title', '')}" for s in document.get("sources", [])
+    }
+    indicators = {i["key"]: i for i in document.get("indicators", [])}
+    wanted_areas = {k for k, a in areas.items() if area in (k, a.get("code"))} if area else None
+    for o in document.get("observations", []):
+        if (indicator and o["indicator"] != indicator) or (
+            wanted_areas is not None and o["area"] not in wanted_areas
+        ):
+            continue
+        facts = indicators.get(o["indicator"], {})
+        value = o.get("value")
+        yield (
+            o["indicator"],
+            o["area"],
+            areas.get(o["area"], {}).get("name", ""),
+            _date(str(o["date"])),
+            o.get("dims") or {},
+            None if value is None else Decimal(str(value)),
+            o.get("flag") or "",
+            facts.get("unit", ""),
+            sources.get(facts.get("source"), ""),
+        )
+
+
 class PublicView:
     """The public document of one snapshot with the look-ups public pages need (plain data, no
     database). Only `public_document()` output is ever held here."""

@@ -37,6 +37,7 @@ class Snapshot(models.Model):
         verbose_name = _("snapshot")
         verbose_name_plural = _("snapshots")
         ordering = ["-number"]
+        permissions = [("publish_snapshot", _("Can publish a snapshot as the public release"))]
 
     def __str__(self):
         return f"{self.number}: {self.title} ({self.reporting_date:%d.%m.%Y})"
@@ -53,3 +54,29 @@ class Snapshot(models.Model):
     @property
     def data(self) -> dict:
         return json.loads(self.document)
+
+
+class Release(models.Model):
+    """A snapshot made public: the portal, its API and downloads, the static export and
+    `export-data --public` show the newest release, never a snapshot that nobody published."""
+
+    snapshot = models.OneToOneField(
+        Snapshot, verbose_name=_("snapshot"), on_delete=models.PROTECT, related_name="release"
+    )
+    published_at = models.DateTimeField(_("published at"), auto_now_add=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("published by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("release")
+        verbose_name_plural = _("releases")
+        ordering = ["-snapshot__number"]
+
+    def __str__(self):
+        return str(self.snapshot)

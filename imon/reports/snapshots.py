@@ -22,9 +22,9 @@ from django.utils import translation
 
 from imon.core import conceptfile
 from imon.core import models as m
-from imon.publication.cells import public_observations, released_values
+from imon.publication.cells import current_policy, public_observations, released_values
 
-from .models import Snapshot
+from .models import Release, Snapshot
 
 SCHEMA_VERSION = 1
 
@@ -48,10 +48,13 @@ def _json_default(value):
     raise TypeError(f"not serialisable: {value!r}")
 
 
-def _previous_release() -> dict:
-    """What the newest snapshot showed: the next release is suppressed knowing it."""
-    previous = Snapshot.objects.order_by("-number").first()
-    return released_values(previous.data) if previous else {}
+def _earlier_releases() -> dict:
+    """What the public releases showed, the newer over the older: the next release is
+    suppressed knowing all of it."""
+    known: dict = {}
+    for snapshot in Snapshot.objects.filter(release__isnull=False).order_by("number"):
+        known.update(released_values(snapshot.data))
+    return known
 
 
 def collect(concept: m.Concept, title: str, reporting_date: datetime.date) -> dict:
@@ -66,8 +69,10 @@ def collect(concept: m.Concept, title: str, reporting_date: datetime.date) -> di
         "reporting_date": reporting_date,
         "labels": labels,
         **{k: v for k, v in conceptfile.dump(concept, observations=False).items() if k != "format_version"},
-        "observations": public_observations(reporting_date, earlier=_previous_release()),
     }
+    document["observations"], document["suppression"] = public_observations(
+        reporting_date, earlier=_earlier_releases()
+    )
     return document
 
 
@@ -120,3 +125,42 @@ def get(ref: str | int) -> Snapshot:
 
 def previous(snapshot: Snapshot) -> Snapshot | None:
     return Snapshot.objects.filter(number__lt=snapshot.number).order_by("-number").first()
+
+
+def published() -> Snapshot | None:
+    """The public release: the newest snapshot that was published."""
+    return Snapshot.objects.filter(release__isnull=False).order_by("-number").first()
+
+
+def out_of_date(snapshot: Snapshot) -> bool:
+    """Whether the confidentiality policy changed since the snapshot was frozen: then every
+    output made from it would be suppressed differently from what the policy now asks."""
+    report = snapshot.data.get("suppression") or {}
+    return report.get("policy") != current_policy()
+
+
+def publish(snapshot: Snapshot, user=None) -> Release:
+    """Make `snapshot` the public release (the caller checked the right to publish)."""
+    with transaction.atomic():
+        newest = published()
+        if newest is not None and newest.number >= snapshot.number:
+            if newest.number == snapshot.number:
+                raise SnapshotError(
+                    translation.gettext("Snapshot %(number)d is already published.")
+                    % {"number": snapshot.number}
+                )
+            raise SnapshotError(
+                translation.gettext(
+                    "Snapshot %(newer)d is already published; an older snapshot cannot replace it."
+                )
+                % {"newer": newest.number}
+            )
+        if out_of_date(snapshot):
+            raise SnapshotError(
+                translation.gettext(
+                    "The confidentiality settings have changed since snapshot %(number)d was frozen: "
+                    "create a new snapshot and publish that one."
+                )
+                % {"number": snapshot.number}
+            )
+        return Release.objects.create(snapshot=snapshot, published_by=user)

@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from . import render as rendering
-from . import snapshots
+from . import snapshots, suppression_report
 from .forms import SnapshotForm
 from .models import Snapshot
 
@@ -30,9 +30,47 @@ def snapshot_list(request):
                     request, _("Snapshot %(number)d has been frozen.") % {"number": snapshot.number}
                 )
                 return redirect("reports")
-    items = Snapshot.objects.select_related("created_by").defer("document").order_by("-number")
+    items = Snapshot.objects.select_related("created_by", "release").defer("document").order_by("-number")
+    public = snapshots.published()
     return render(
-        request, "reports/snapshots.html", {"snapshots": items, "form": form, "formats": rendering.FORMATS}
+        request,
+        "reports/snapshots.html",
+        {
+            "snapshots": items,
+            "form": form,
+            "formats": rendering.FORMATS,
+            "public": public,
+            "public_out_of_date": public is not None and snapshots.out_of_date(public),
+        },
+    )
+
+
+@permission_required("reports.publish_snapshot")
+def snapshot_publish(request, number: int):
+    """The suppression report of a snapshot, and the button that makes it the public release."""
+    try:
+        snapshot = Snapshot.objects.get(number=number)
+    except Snapshot.DoesNotExist:
+        raise Http404 from None
+    error = None
+    if request.method == "POST":
+        try:
+            snapshots.publish(snapshot, request.user)
+        except snapshots.SnapshotError as problem:
+            error = str(problem)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Snapshot %(number)d is now the public release: portal, API, downloads and static export show it."
+                )
+                % {"number": snapshot.number},
+            )
+            return redirect("reports")
+    return render(
+        request,
+        "reports/publish.html",
+        {"snapshot": snapshot, "report": suppression_report.context(snapshot), "error": error},
     )
 
 

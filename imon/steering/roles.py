@@ -9,8 +9,14 @@ ROLE_GROUPS = {
         "steering.view_steering",
         "reports.view_snapshot",
         "reports.add_snapshot",
+        "reports.publish_snapshot",
     ],
-    "Controlling-Gruppe": ["steering.approve_cycle", "steering.view_steering", "reports.view_snapshot"],
+    "Controlling-Gruppe": [
+        "steering.approve_cycle",
+        "steering.view_steering",
+        "reports.view_snapshot",
+        "reports.publish_snapshot",
+    ],
 }
 
 

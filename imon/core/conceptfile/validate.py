@@ -380,6 +380,7 @@ def _check_rules(v: _Validator, clean: dict):
             needed = {
                 "part_sum": ("dimension", "total"),
                 "product": ("dimension", "other_indicator"),
+                "same": ("other_indicator",),
                 "area_sum": ("total",),
                 "jump": ("percent",),
             }

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from imon import publication
 from imon.core import exports
 from imon.ops.audit import record
+from imon.reports import snapshots
 
 
 class Command(BaseCommand):
@@ -27,14 +28,22 @@ class Command(BaseCommand):
         parser.add_argument(
             "--public",
             action="store_true",
-            help=_("apply statistical confidentiality (the version for the public)"),
+            help=_("the public release: its observations as published (statistical confidentiality applied)"),
         )
 
     def handle(self, *args, **options):
         out = options["out"]
         fmt = options["format"] or {".xlsx": "xlsx", ".json": "json"}.get(Path(out).suffix.lower(), "csv")
         if options["public"]:
-            header, rows = publication.public_table(options["indicator"], options["area"])
+            release = snapshots.published()
+            if release is None:
+                raise CommandError(
+                    _(
+                        "Nothing has been published yet: freeze a snapshot (imon snapshot create) "
+                        "and publish it (imon snapshot publish NUMBER)."
+                    )
+                )
+            header, rows = publication.public_table(release.data, options["indicator"], options["area"])
         else:
             header, rows = exports.table(exports.observations(options["indicator"], options["area"]))
         if not rows and (options["indicator"] or options["area"]):

@@ -52,7 +52,10 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         except ValueError:
             raise CommandError(
-                _("Nothing has been published yet: freeze a snapshot first (imon snapshot create).")
+                _(
+                    "Nothing has been published yet: freeze a snapshot (imon snapshot create) "
+                    "and publish it (imon snapshot publish NUMBER)."
+                )
             ) from None
         self.stdout.write(
             _("Portal exported to %(path)s: %(files)d files, %(mb).1f MB, %(seconds).1f s.")

@@ -35,9 +35,12 @@ class Command(BaseCommand):
             stats = conceptfile.load_text(stream)
         self.stdout.write(_("Demo concept loaded: %(stats)s.") % {"stats": stats})
         if not Snapshot.objects.exists():  # the published state that the portal shows and reports render
-            snapshots.create("1. Umsetzungsbericht", datetime.date(2019, 9, 16))
+            snapshots.publish(snapshots.create("1. Umsetzungsbericht", datetime.date(2019, 9, 16)))
             self.stdout.write(
-                _("Snapshot 1 frozen (1. Umsetzungsbericht, 16.09.2019): the portal is at /portal/.")
+                _(
+                    "Snapshot 1 frozen and published (1. Umsetzungsbericht, 16.09.2019): "
+                    "the portal is at /portal/."
+                )
             )
         password = create_demo_login()
         if password:

@@ -3,7 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from imon.core.numbers import parse_date
-from imon.reports import snapshots
+from imon.reports import snapshots, suppression_report
 from imon.reports.models import Snapshot
 
 
@@ -17,19 +17,35 @@ class Command(BaseCommand):
         create.add_argument("--date", required=True, help=_("reporting date, e.g. 2019-09-16 or 16.09.2019"))
         create.add_argument("--concept", help=_("key of the concept (needed when there are several)"))
         sub.add_parser("list", help=_("list the snapshots"))
+        publish = sub.add_parser(
+            "publish", help=_("make a snapshot the public release (shows its suppression report first)")
+        )
+        publish.add_argument("number", type=int, help=_("number of the snapshot"))
+        report = sub.add_parser("report", help=_("show the suppression report of a snapshot"))
+        report.add_argument("number", help=_("number of the snapshot, or latest"))
 
     def handle(self, *args, **options):
         if options["action"] == "list":
-            rows = Snapshot.objects.order_by("number").values_list(
-                "number", "title", "reporting_date", "created_at", "sha256"
-            )
-            for number, title, date, created, sha in rows:
-                created = timezone.localtime(created)
-                self.stdout.write(
-                    f"{number:>4}  {date:%d.%m.%Y}  {title}  ({_('created')} {created:%d.%m.%Y %H:%M}, {sha[:12]})"
+            return self.list()
+        if options["action"] in ("publish", "report"):
+            try:
+                snapshot = snapshots.get(options["number"])
+            except snapshots.SnapshotError as error:
+                raise CommandError(str(error)) from None
+            self.stdout.write(suppression_report.as_text(snapshot))
+            if options["action"] == "report":
+                return None
+            try:
+                snapshots.publish(snapshot)
+            except snapshots.SnapshotError as error:
+                raise CommandError(str(error)) from None
+            self.stdout.write(
+                _(
+                    "Snapshot %(number)d is now the public release: portal, API, downloads and static export show it."
                 )
-            self.stdout.write(_("%(count)d snapshot(s).") % {"count": len(rows)})
-            return
+                % {"number": snapshot.number}
+            )
+            return None
         title = options["title"].strip()
         if not title:
             raise CommandError(_("The title must not be empty."))
@@ -59,3 +75,20 @@ class Command(BaseCommand):
                 "hidden": hidden,
             }
         )
+
+    def list(self):
+        rows = Snapshot.objects.order_by("number").select_related("release").defer("document")
+        public = snapshots.published()
+        for snapshot in rows:
+            created = timezone.localtime(snapshot.created_at)
+            state = ""
+            if hasattr(snapshot, "release"):
+                published = timezone.localtime(snapshot.release.published_at)
+                state = "; " + _("published %(when)s") % {"when": f"{published:%d.%m.%Y %H:%M}"}
+                if public is not None and public.number == snapshot.number and snapshots.out_of_date(public):
+                    state += " – " + _("out of date: the confidentiality settings have changed")
+            self.stdout.write(
+                f"{snapshot.number:>4}  {snapshot.reporting_date:%d.%m.%Y}  {snapshot.title}  "
+                f"({_('created')} {created:%d.%m.%Y %H:%M}, {snapshot.sha256[:12]}{state})"
+            )
+        self.stdout.write(_("%(count)d snapshot(s).") % {"count": len(rows)})
