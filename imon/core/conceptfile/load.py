@@ -1,6 +1,6 @@
 """Reading a concept file (YAML) and writing validated data to the database, atomically."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -51,25 +51,76 @@ def read(source) -> dict:
 
 
 @dataclass
+class Change:
+    """One record a load creates, changes or deletes: `fields` holds (attribute, old, new)."""
+
+    path: str
+    key: str
+    action: str  # "created", "updated", "deleted"
+    fields: tuple = ()
+
+
+@dataclass
 class LoadStats:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    deleted: int = 0
+    changes: list = field(default_factory=list)
+    unlisted: list = field(default_factory=list)  # (section, key) stored but not in the file
 
     def __str__(self):
-        return _("%(created)s created, %(updated)s updated, %(unchanged)s unchanged") % self.__dict__
+        text = _("%(created)s created, %(updated)s updated, %(unchanged)s unchanged") % {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+        }
+        if self.deleted:
+            text += ", " + _("%(deleted)s deleted") % {"deleted": self.deleted}
+        return text
 
 
-def load(clean: dict) -> LoadStats:
-    """Write validated concept data atomically; returns what changed."""
-    with transaction.atomic():
-        return _Loader().run(clean)
+class _DryRun(Exception):
+    def __init__(self, stats):
+        self.stats = stats
+
+
+def load(clean: dict, dry_run: bool = False, prune: bool = False) -> LoadStats:
+    """Write validated concept data atomically; returns what changed (`changes`, and the stored
+    records the file does not list in `unlisted`).
+
+    A record is updated only in the fields the file gives: a field left out stays as stored, a
+    field written empty is cleared. Records the file does not list stay, unless `prune` deletes
+    them. With `dry_run` nothing is written: the returned stats say what would change."""
+    try:
+        with transaction.atomic():
+            stats = _Loader(prune).run(clean)
+            if dry_run:
+                raise _DryRun(stats)
+            return stats
+    except _DryRun as done:
+        return done.stats
+
+
+# Sections whose stored records a file can leave out (and `--prune` can delete), from the most
+# dependent to the least, so that deleting follows the references.
+PRUNABLE = (
+    "contact_points",
+    "meetings",
+    "bodies",
+    "measures",
+    "goals",
+    "strategic_goals",
+    "fields_of_action",
+)
 
 
 class _Loader:
-    def __init__(self):
+    def __init__(self, prune: bool = False):
         self.stats = LoadStats()
+        self.prune = prune
         self.registry: dict[str, dict] = {}  # section -> {key: object}
+        self.listed: dict[str, set] = {}  # section -> keys the file lists
 
     def run(self, c: dict) -> LoadStats:
         municipality = self.upsert_all("municipality", [c["municipality"]], m.Municipality.objects.all())
@@ -92,6 +143,8 @@ class _Loader:
         dimensions = self.upsert_all("dimensions", c["dimensions"], m.Dimension.objects.all())
         for i, d in enumerate(c["dimensions"]):
             dim = dimensions[d["key"]]
+            if "values" not in d:
+                continue
             self.upsert_all(
                 "dimension_values",
                 d["values"],
@@ -102,12 +155,15 @@ class _Loader:
         self.upsert_all("indicators", c["indicators"], m.Indicator.objects.all())
         indicators = self.registry["indicators"]
         for ind in c["indicators"]:
-            self.replace_rules(indicators[ind["key"]], ind.get("rules", []))
+            if "rules" in ind:  # left out: the stored rules stay
+                self.replace_rules(indicators[ind["key"]], ind["rules"])
         self.upsert_all("goals", c["goals"], m.Goal.objects.all())
         measures = self.upsert_all("measures", c["measures"], m.Measure.objects.all())
         for i, md in enumerate(c["measures"]):
             measure = measures[md["key"]]
-            steps = md.get("next_steps", [])
+            if "next_steps" not in md:
+                continue
+            steps = md["next_steps"]
             self.upsert_all(
                 "next_steps",
                 steps,
@@ -118,7 +174,9 @@ class _Loader:
         self.upsert_all("bodies", c["bodies"], m.Body.objects.all())
         meetings = self.upsert_all("meetings", c["meetings"], m.Meeting.objects.all())
         for mt in c["meetings"]:
-            meeting, wanted = meetings[mt["key"]], mt.get("outcomes", [])
+            if "outcomes" not in mt:
+                continue
+            meeting, wanted = meetings[mt["key"]], mt["outcomes"]
             if list(meeting.decisions.values_list("text", flat=True)) != wanted:
                 meeting.decisions.all().delete()
                 m.Decision.objects.bulk_create(
@@ -126,7 +184,39 @@ class _Loader:
                 )
         self.upsert_all("contact_points", c["contact_points"], m.ContactPoint.objects.all())
         self._load_observations(c["observations"], self.registry["indicators"], self.registry["areas"])
+        self._unlisted(concept)
         return self.stats
+
+    def _unlisted(self, concept):
+        """Note (and with `prune` delete) the stored records of this concept the file leaves out."""
+        from django.db.models import ProtectedError
+
+        for section in PRUNABLE:
+            model = MODELS[section][0]
+            key_attr = key_attribute(section)
+            if section == "fields_of_action":
+                queryset = concept.fields_of_action.all()
+            else:
+                queryset = model._default_manager.all()
+            missing = queryset.exclude(**{f"{key_attr}__in": self.listed.get(section, set())})
+            keys = sorted(missing.values_list(key_attr, flat=True))
+            self.stats.unlisted += [(section, key) for key in keys]
+            if not (self.prune and keys):
+                continue
+            try:
+                missing.delete()
+            except ProtectedError:
+                raise ConceptFileError(
+                    [
+                        Problem(
+                            section,
+                            _("%(keys)s cannot be deleted: other records still refer to them.")
+                            % {"keys": ", ".join(keys)},
+                        )
+                    ]
+                ) from None
+            self.stats.deleted += len(keys)
+            self.stats.changes += [Change(section, key, "deleted") for key in keys]
 
     def upsert_all(self, section, records, queryset, extra=None, path=None) -> dict:
         """Create or update the records of one section by key; returns {key: object}.
@@ -136,8 +226,13 @@ class _Loader:
         model = MODELS[section][0]
         key_attr = key_attribute(section)
         existing = {getattr(o, key_attr): o for o in queryset}
-        has_order = _model_field(model, "order") is not None
+        # The order of the file counts only where it lists every stored record of the section.
+        has_order = _model_field(model, "order") is not None and set(existing) <= {
+            r[key_attr] for r in records
+        }
         single = section in SINGLE_SECTIONS
+        if not path:
+            self.listed[section] = {r[key_attr] for r in records}
         second_pass = []
         for i, record in enumerate(records):
             values, m2m, self_refs = self.values_for(section, record)
@@ -145,17 +240,22 @@ class _Loader:
             if has_order:
                 values["order"] = i
             item_path = section if single else f"{path or section}[{i}]"
-            obj, state = self.save(existing, record[key_attr], model, values, m2m, item_path)
-            second_pass.append((obj, state, self_refs))
-        for obj, state, self_refs in second_pass:
+            obj, state = self.save(
+                existing, record[key_attr], model, values, m2m, item_path, (section, record)
+            )
+            second_pass.append((obj, state, self_refs, item_path))
+        for obj, state, self_refs, item_path in second_pass:
             changed = []
             for attr, key in self_refs.items():
                 target = existing.get(key)
-                if getattr(obj, f"{attr}_id") != (target.pk if target else None):
+                old = getattr(obj, f"{attr}_id")
+                if old != (target.pk if target else None):
                     setattr(obj, attr, target)
                     changed.append(attr)
             if changed:
                 obj.save(update_fields=changed)
+                if state != "created":
+                    self._note(item_path, obj, key_attr, [(attr, "…", self_refs[attr]) for attr in changed])
                 if state == "unchanged":
                     self.stats.unchanged -= 1
                     self.stats.updated += 1
@@ -182,10 +282,22 @@ class _Loader:
         else:
             self.stats.created += len(wanted_records)
 
+    def _note(self, path, obj, key_attr, fields):
+        key = str(getattr(obj, key_attr))
+        for change in self.stats.changes:
+            if change.path == path and change.key == key:
+                change.fields += tuple(fields)
+                return
+        self.stats.changes.append(Change(path, key, "updated", tuple(fields)))
+
     def values_for(self, section, record):
+        """The model values of a record: every field (defaults for those the record leaves out,
+        for a new record); self-references only where the record gives them."""
         values, m2m, self_refs = {}, {}, {}
-        for name, kind, opts, attr, field in _stored_fields(section):
+        for name, kind, opts, attr, model_field in _stored_fields(section):
             value = record.get(name)
+            if kind == "ref" and opts["ref"] == section and name not in record:
+                continue
             if kind == "ref":
                 if opts["ref"] == section:
                     self_refs[attr] = value
@@ -194,23 +306,34 @@ class _Loader:
             elif kind == "refs":
                 m2m[attr] = [self.registry[opts["ref"]][key] for key in value or []]
             else:
-                values[attr] = field.get_default() if value is None else value
+                values[attr] = model_field.get_default() if value is None else value
         return values, m2m, self_refs
 
-    def save(self, existing, key, model, values, m2m, path):
+    def save(self, existing, key, model, values, m2m, path, given_by=None):
         """Create or update one record; returns (object, "created"|"updated"|"unchanged").
 
-        A value the model refuses (e.g. text longer than the field allows)
-        becomes a ConceptFileError naming the path in the file."""
+        An existing record changes only in the fields the record of `given_by` gives (and in the links to its
+        parent and its place, which the loader sets). A value the model refuses (e.g. text
+        longer than the field allows) becomes a ConceptFileError naming the path in the file."""
         obj = existing.get(key)
         created = obj is None
+        fields: list = []
+        given = None
+        if given_by is not None:  # (section, record): only the fields the record gives
+            section, record = given_by
+            given = {attr for name, _k, _o, attr, _f in _stored_fields(section) if name in record}
         if created:
             obj = model(**values)
             changed_fields = None
         else:
+            if given is not None:
+                stored = {attr for _n, _k, _o, attr, _f in _stored_fields(section)}
+                values = {k: v for k, v in values.items() if k in given or k not in stored}
+                m2m = {k: v for k, v in m2m.items() if k in given}
             changed_fields = [
                 name for name, value in values.items() if not same_value(getattr(obj, name), value)
             ]
+            fields = [(name, getattr(obj, name), values[name]) for name in changed_fields]
             for name in changed_fields:
                 setattr(obj, name, values[name])
         if created or changed_fields:
@@ -241,11 +364,18 @@ class _Loader:
         for attr, targets in m2m.items():
             manager = getattr(obj, attr)
             wanted = {t.pk for t in targets}
-            if created or set(manager.values_list("pk", flat=True)) != wanted:
+            before = set(manager.values_list("pk", flat=True)) if not created else set()
+            if created or before != wanted:
                 manager.set(wanted)
                 changed = True
+                if not created:
+                    fields.append((attr, len(before), len(wanted)))
         state = "created" if created else "updated" if changed else "unchanged"
         setattr(self.stats, state, getattr(self.stats, state) + 1)
+        if state == "created":
+            self.stats.changes.append(Change(path, str(key), "created"))
+        elif state == "updated":
+            self.stats.changes.append(Change(path, str(key), "updated", tuple(fields)))
         return obj, state
 
     def _load_observations(self, rows, indicators, areas):
@@ -291,10 +421,10 @@ def _normalise_rule(record: dict) -> dict:
     return out
 
 
-def load_text(stream) -> LoadStats:
+def load_text(stream, dry_run: bool = False, prune: bool = False) -> LoadStats:
     """Parse, validate and load; raises ConceptFileError with every problem, writing nothing."""
     data = read(stream)
     clean, problems = validate(data)
     if problems:
         raise ConceptFileError(problems)
-    return load(clean)
+    return load(clean, dry_run=dry_run, prune=prune)

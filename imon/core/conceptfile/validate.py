@@ -185,13 +185,15 @@ class _Validator:
                     f"{path}.{name}",
                     _("unknown field; allowed: %(fields)s.") % {"fields": ", ".join(sorted(known))},
                 )
-        cleaned = {}
+        cleaned: dict = {}
         for name, kind, opts in spec:
             value = record.get(name)
             field_path = f"{path}.{name}"
             if value is None or value == "" or value == []:
                 if opts["required"]:
                     self.add(field_path, _("is required."))
+                elif name in record:  # written empty: clear what is stored
+                    cleaned[name] = [] if kind in ("list", "refs", "strs") else None
                 continue
             if kind == "list":
                 cleaned[name] = self.check_list(field_path, value, opts["of"], opts.get("key", "key"))

@@ -4,15 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0007_measure_published'),
+        ("core", "0007_measure_published"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='validationrule',
-            name='kind',
-            field=models.CharField(choices=[('part_sum', 'part sum: total = sum of parts'), ('area_sum', 'area sum: area = sum of its sub-areas'), ('product', 'product: value = dimension value × other indicator'), ('same', "same quantity: value = the other indicator's value"), ('range', 'range'), ('jump', 'change from the previous reference date')], max_length=20, verbose_name='kind'),
+            model_name="validationrule",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("part_sum", "part sum: total = sum of parts"),
+                    ("area_sum", "area sum: area = sum of its sub-areas"),
+                    ("product", "product: value = dimension value × other indicator"),
+                    ("same", "same quantity: value = the other indicator's value"),
+                    ("range", "range"),
+                    ("jump", "change from the previous reference date"),
+                ],
+                max_length=20,
+                verbose_name="kind",
+            ),
         ),
     ]

@@ -1,0 +1,90 @@
+"""Loading a concept file changes nothing without a word: a record is updated only in the fields
+the file gives, a field written empty is cleared, records the file leaves out stay unless
+`--prune` deletes them, and `--dry-run` lists every change (old → new) while writing nothing."""
+
+import io
+
+from django.core.management import call_command
+
+from imon.core import conceptfile
+from imon.core import models as m
+
+PARTIAL = """\
+format_version: 1
+municipality: {key: leverkusen, name: Stadt Leverkusen, ags: "05316000"}
+concept: {key: ik-leverkusen-2017, title: Gesamtstädtisches Integrationskonzept der Stadt Leverkusen}
+fields_of_action:
+  - {code: C, title: Interkulturelle Öffnung und Zusammenleben}
+measures:
+  - {key: C1, field_of_action: C, title: Teilnahme an der Landesinitiative, status: completed%s}
+"""
+
+
+def write(tmp_path, text, name="teil.yaml"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def stored(key="C1"):
+    measure = m.Measure.objects.get(key=key)
+    return {
+        "description": measure.description,
+        "lead_unit": measure.lead_unit,
+        "partners": measure.partners,
+        "programme": measure.programme,
+        "goals": sorted(measure.goals.values_list("key", flat=True)),
+        "indicators": sorted(measure.indicators.values_list("key", flat=True)),
+        "next_steps": sorted(measure.next_steps.values_list("key", flat=True)),
+    }
+
+
+def test_a_field_left_out_stays_as_stored(demo, tmp_path):
+    before = stored()
+    field = m.FieldOfAction.objects.get(code="C")
+    assert before["description"] and before["goals"] and before["next_steps"] and field.description
+    stats = conceptfile.load_text(io.BytesIO((PARTIAL % "").encode()))
+    after = stored()
+    assert after == before
+    measure = m.Measure.objects.get(key="C1")
+    assert measure.title == "Teilnahme an der Landesinitiative" and measure.status == "completed"
+    assert m.FieldOfAction.objects.get(code="C").description == field.description
+    changed = {(c.path, c.key): {name for name, _old, _new in c.fields} for c in stats.changes}
+    assert changed[("measures[0]", "C1")] == {"title", "status"}
+    assert m.Measure.objects.count() > 1 and m.Indicator.objects.filter(rules__isnull=False).exists()
+
+
+def test_a_field_written_empty_is_cleared(demo):
+    conceptfile.load_text(io.BytesIO((PARTIAL % ", description: '', partners: '', goals: []").encode()))
+    after = stored()
+    assert after["description"] == "" and after["partners"] == "" and after["goals"] == []
+    assert after["lead_unit"]  # not written: stays
+
+
+def test_dry_run_lists_every_change_and_writes_nothing(demo, tmp_path):
+    before = stored()
+    out = io.StringIO()
+    call_command("load_concept", str(write(tmp_path, PARTIAL % ", partners: ''")), dry_run=True, stdout=out)
+    text = out.getvalue()
+    assert "measures[0] (C1)" in text
+    assert "status: in_progress → completed" in text
+    assert "partners: Fachgruppe Integration als Bündnis-Kerngruppe der Initiative → –" in text
+    assert "nichts wurde geschrieben" in text.lower() or "nothing was written" in text.lower()
+    assert stored() == before and m.Measure.objects.get(key="C1").status == "in_progress"
+
+
+def test_records_are_deleted_only_with_prune_and_the_dry_run_lists_them_first(demo, tmp_path):
+    path = write(tmp_path, PARTIAL % "")
+    count = m.Measure.objects.count()
+    out = io.StringIO()
+    call_command("load_concept", str(path), stdout=out)
+    assert m.Measure.objects.count() == count  # the file lists one measure; the others stay
+    others = m.Measure.objects.exclude(key="C1").count()
+    assert f"measures ({others}):" in out.getvalue() and "--prune" in out.getvalue()
+    out = io.StringIO()
+    call_command("load_concept", str(path), dry_run=True, prune=True, stdout=out)
+    other = m.Measure.objects.exclude(key="C1").order_by("key").first().key
+    assert f"measures ({other})" in out.getvalue() and m.Measure.objects.count() == count
+    call_command("load_concept", str(path), prune=True, stdout=io.StringIO())
+    assert list(m.Measure.objects.values_list("key", flat=True)) == ["C1"]
+    assert list(m.FieldOfAction.objects.values_list("code", flat=True)) == ["C"]
