@@ -69,7 +69,7 @@ def test_dry_run_lists_every_change_and_writes_nothing(demo, tmp_path):
     assert "measures[0] (C1)" in text
     assert "status: in_progress → completed" in text
     assert "partners: Fachgruppe Integration als Bündnis-Kerngruppe der Initiative → –" in text
-    assert "nichts wurde geschrieben" in text.lower() or "nothing was written" in text.lower()
+    assert "es wurde nichts geschrieben" in text
     assert stored() == before and m.Measure.objects.get(key="C1").status == "in_progress"
 
 
@@ -88,3 +88,20 @@ def test_records_are_deleted_only_with_prune_and_the_dry_run_lists_them_first(de
     call_command("load_concept", str(path), prune=True, stdout=io.StringIO())
     assert list(m.Measure.objects.values_list("key", flat=True)) == ["C1"]
     assert list(m.FieldOfAction.objects.values_list("code", flat=True)) == ["C"]
+
+
+def test_warnings_of_the_rules_are_shown(db, tmp_path):
+    """A rule of severity warning does not stop the load, but its finding is printed."""
+    from importlib import resources
+
+    text = resources.files("imon.core").joinpath("demo/leverkusen.yaml").read_text(encoding="utf-8")
+    rule = "- {kind: part_sum, dimension: haushaltsgroesse, total: insgesamt}"
+    assert rule in text and "haushaltsgroesse: insgesamt}, value: 640}" in text
+    text = text.replace(rule, rule[:-1] + ", severity: warning}", 1)
+    text = text.replace(
+        "haushaltsgroesse: insgesamt}, value: 640}", "haushaltsgroesse: insgesamt}, value: 641}"
+    )
+    err = io.StringIO()
+    call_command("load_concept", str(write(tmp_path, text, "demo.yaml")), stdout=io.StringIO(), stderr=err)
+    assert "Warnung:" in err.getvalue() and "641" in err.getvalue()
+    assert m.Observation.objects.filter(value=641).exists()

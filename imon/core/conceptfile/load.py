@@ -66,6 +66,7 @@ class LoadStats:
     updated: int = 0
     unchanged: int = 0
     deleted: int = 0
+    warnings: list = field(default_factory=list)  # broken rules of severity "warning" (Problem)
     changes: list = field(default_factory=list)
     unlisted: list = field(default_factory=list)  # (section, key) stored but not in the file
 
@@ -427,4 +428,6 @@ def load_text(stream, dry_run: bool = False, prune: bool = False) -> LoadStats:
     clean, problems = validate(data)
     if problems:
         raise ConceptFileError(problems)
-    return load(clean, dry_run=dry_run, prune=prune)
+    stats = load(clean, dry_run=dry_run, prune=prune)
+    stats.warnings = clean.get("warnings", [])
+    return stats

@@ -40,6 +40,7 @@ def _type_name(value) -> str:
 class _Validator:
     def __init__(self):
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
         self.keys: dict[str, set] = {name: set() for name in (*LIST_SECTIONS, "observations")}
         self.pending_refs: list[tuple[str, str, Any]] = []  # (path, section, key)
 
@@ -305,6 +306,7 @@ def validate(data) -> tuple[dict, list[Problem]]:
     clean["observations"] = _check_observations(v, data.get("observations") or [], clean, dims)
     if not v.problems:
         _check_observation_rules(v, clean)
+    clean["warnings"] = v.warnings  # broken rules of severity "warning": shown, not refused
     return clean, v.problems
 
 
@@ -319,15 +321,15 @@ def _check_observation_rules(v: _Validator, clean: dict):
                 r.Rule(
                     indicator=ind["key"],
                     kind=rule["kind"],
-                    severity=rule.get("severity", "error"),
-                    dimension=rule.get("dimension", ""),
-                    total=rule.get("total", ""),
-                    parts=tuple(rule.get("parts", ())),
-                    other_indicator=rule.get("other_indicator", ""),
+                    severity=rule.get("severity") or "error",
+                    dimension=rule.get("dimension") or "",
+                    total=rule.get("total") or "",
+                    parts=tuple(rule.get("parts") or ()),
+                    other_indicator=rule.get("other_indicator") or "",
                     min_value=rule.get("min"),
                     max_value=rule.get("max"),
                     percent=rule.get("percent"),
-                    tolerance=rule.get("tolerance", Decimal(0)),
+                    tolerance=rule.get("tolerance") or Decimal(0),
                 )
             )
     if not rule_list:
@@ -341,8 +343,11 @@ def _check_observation_rules(v: _Validator, clean: dict):
         if area.get("parent"):
             children.setdefault(area["parent"], []).append(area["key"])
     for finding in r.check(rule_list, cells, children, today=datetime.date.max):
+        path = f"observations[{finding.line}].value"
         if finding.severity == "error":
-            v.add(f"observations[{finding.line}].value", finding.message)
+            v.add(path, finding.message)
+        else:
+            v.warnings.append(Problem(path, finding.message))
 
 
 def _check_cross_rules(v: _Validator, clean: dict):

@@ -52,6 +52,8 @@ class Command(BaseCommand):
                 _("%(file)s: %(count)s problem(s) found; nothing was written.")
                 % {"file": path, "count": len(exc.problems)}
             ) from None
+        for warning in stats.warnings:
+            self.stderr.write(_("Warning: %(warning)s") % {"warning": warning})
         if options["dry_run"] or options["verbosity"] >= 2:
             self.write_changes(stats)
         if stats.unlisted and not options["prune"]:
