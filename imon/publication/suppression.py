@@ -348,10 +348,22 @@ class _Protection:
         return True
 
     def local_pass(self, local: list) -> None:
+        """Side by side, but a cell whose neighbourhood a hiding of this round touched waits for
+        the next round: that hiding may have protected it already (hiding no more than needed)."""
         while local:
-            solved = self.search.batch_bounds(local, depth=LOCAL_DEPTH)
-            narrow = [k for k in local if not self.protected(k, *solved[k][:2])]
-            local = [k for k in narrow if self.hide_partner(k, solved[k][2])]
+            current, local, touched = local, [], set()
+            solved = self.search.batch_bounds(current, depth=LOCAL_DEPTH)
+            for key in (k for k in current if not self.protected(k, *solved[k][:2])):
+                spread = solved[key][2]
+                if not touched.isdisjoint(spread):
+                    local.append(key)
+                    continue
+                start = len(self.search.log)
+                if self.hide_partner(key, spread):
+                    local.append(key)
+                    for new in self.search.log[start:]:
+                        for relation in self.search.by_cell[new]:
+                            touched.update(k for _c, k in relation.terms)
 
     def exact_pass(self, waiting: list) -> None:
         while waiting := self.prove(waiting):
@@ -407,6 +419,7 @@ class _Search:
         self.cells, self.hidden = cells, hidden
         self.prior = prior or (lambda key: (0, float("inf")))
         self.disclosed = disclosed  # known from an earlier release: hiding them protects nothing
+        self.log: list = []  # the cells hidden by `hide`, in order
         self.by_cell = defaultdict(list)
         for relation in relations:
             for _coef, key in relation.terms:
@@ -435,6 +448,7 @@ class _Search:
 
     def hide(self, key, reason=SECONDARY):
         self.hidden[key] = reason
+        self.log.append(key)
         if key in self.disclosed:
             return
         for relation in self.by_cell[key]:
