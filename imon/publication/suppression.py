@@ -351,7 +351,8 @@ class _Protection:
         """Side by side, but a cell whose neighbourhood a hiding of this round touched waits for
         the next round: that hiding may have protected it already (hiding no more than needed)."""
         while local:
-            current, local, touched = local, [], set()
+            current, local = local, []
+            touched: set = set()
             solved = self.search.batch_bounds(current, depth=LOCAL_DEPTH)
             for key in (k for k in current if not self.protected(k, *solved[k][:2])):
                 spread = solved[key][2]
