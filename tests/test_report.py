@@ -422,3 +422,18 @@ def test_report_command_never_leaves_a_half_written_file(demo, tmp_path, monkeyp
         call_command("report", "--format", "html", "--out", str(target), stdout=io.StringIO())
     assert target.read_bytes() == good
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bericht.html"]
+
+
+def test_a_districts_figures_never_pass_for_the_citys(snapshot_data):
+    """Where only a district has values of an indicator, the report labels them with the district:
+    in the table of basic data and in the sentence about the change."""
+    from imon.reports.render_html import html
+
+    data = json.loads(json.dumps(snapshot_data))
+    for o in data["observations"]:
+        if o["indicator"] == "bevoelkerung":
+            assert o["area"] == "05316000"
+            o["area"] = "lev-bezirk-2"
+    text = words(re.sub(r"<[^>]+>", " ", html(document.build(data))))
+    assert "Bevölkerung (Stadtbezirk II) (Personen)" in text and "Bevölkerung (Personen)" not in text
+    assert "„Bevölkerung“ (Stadtbezirk II) stieg" in text and "„Bevölkerung“ stieg" not in text

@@ -52,7 +52,7 @@ class _Indicators(_State):
         sources: list[str] = []
         for indicator in indicators:
             by_date = {o["date"]: o for o in self.observations[indicator["key"]]}
-            label = indicator["title"] + (f" ({unit_label(indicator)})" if indicator.get("unit") else "")
+            label = self.titled(indicator) + (f" ({unit_label(indicator)})" if indicator.get("unit") else "")
             rows.append(
                 [label]
                 + [
@@ -87,7 +87,7 @@ class _Indicators(_State):
         points = sorted((datetime.date.fromisoformat(o["date"]), Decimal(o["value"])) for o in rows)
         kind = indicator.get("kind", "count")
         return narrative.change_sentence(
-            narrative.subject_for(indicator["title"], kind),
+            narrative.subject_for(indicator["title"], kind) + self.area_suffix(indicator),
             points,
             unit=indicator.get("unit", ""),
             is_share=kind in ("share", "rate") and indicator.get("unit") == "%",
@@ -115,20 +115,21 @@ class _Indicators(_State):
             self.shown[key] = "keine Werte"
             return
         if self._is_simple(indicator):
-            self.key_figure_table([indicator], indicator["title"])
+            self.key_figure_table([indicator], self.titled(indicator))
             return
         source = source_text(self.sources.get(indicator.get("source")))
         dates = sorted({o["date"] for o in rows})
-        views = [(indicator["title"], rows)]
+        title = self.titled(indicator)
+        views = [(title, rows)]
         if len(dates) >= 3 and any(o["dims"] for o in rows):
             # A long disaggregated series: the total over time, and the breakdown at the latest date.
             totals = [
                 dict(o, dims={}) for o in rows if all((d, v) in self.totals for d, v in o["dims"].items())
             ]
             latest = [o for o in rows if o["date"] == dates[-1]]
-            views = [(indicator["title"], totals)] if len({o["date"] for o in totals}) >= 2 else []
+            views = [(title, totals)] if len({o["date"] for o in totals}) >= 2 else []
             dims = [self.dim_labels.get(d, d) for d in indicator.get("dimensions", [])]
-            views.append((f"{indicator['title']} nach {_join(dims)}, {german_date(dates[-1])}", latest))
+            views.append((f"{title} nach {_join(dims)}, {german_date(dates[-1])}", latest))
         for caption, part in views:
             self.indicator_view(indicator, caption, part, source)
         self.highlight(indicator)

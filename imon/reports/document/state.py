@@ -45,10 +45,15 @@ class _State:
     def _one_area_per_indicator(self, preferred: str | None = None):
         """The report speaks about the municipality: of an indicator with several areas it shows the
         municipality's own area (else its first own area); small areas belong to the portal, which
-        may ask for a `preferred` area."""
+        may ask for a `preferred` area. Which area an indicator shows is kept in `area_of`: a
+        figure of another area than the one spoken about says so (`titled`)."""
         main = main_area(self.s)
+        self.own_area = preferred or main
+        self.area_of: dict[str, str] = {}
         for key, rows in self.observations.items():
             areas = {o["area"] for o in rows}
+            if len(areas) == 1:
+                self.area_of[key] = next(iter(areas))
             if len(areas) > 1:
                 chosen = (
                     preferred
@@ -65,6 +70,18 @@ class _State:
                     )
                 )
                 self.observations[key] = [o for o in rows if o["area"] == chosen]
+                self.area_of[key] = chosen
+
+    def titled(self, indicator: dict) -> str:
+        """The indicator's title, with the area its figures belong to where that is not the area
+        the report speaks about: a district's figure never passes for the city's."""
+        return indicator["title"] + self.area_suffix(indicator)
+
+    def area_suffix(self, indicator: dict) -> str:
+        area = self.area_of.get(indicator["key"])
+        if area is None or area == self.own_area:
+            return ""
+        return f" ({self.areas.get(area, {}).get('name', area)})"
 
     # blocks
     def add(self, block):
