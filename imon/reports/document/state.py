@@ -70,7 +70,7 @@ class _State:
                     )
                 )
                 self.observations[key] = [o for o in rows if o["area"] == chosen]
-                self.area_of[key] = chosen
+                self.area_of[key] = str(chosen)
 
     def titled(self, indicator: dict) -> str:
         """The indicator's title, with the area its figures belong to where that is not the area
