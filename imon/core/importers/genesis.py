@@ -462,10 +462,12 @@ def _genesis_breakdown(record, variables, result):
         code, attr = record[i_code], record[i_attr]
         if not code or regional_kind(code) is not None:
             continue
-        if code in TIME_VARIABLES and (digits := re.search(r"(\d+)$", attr)):
-            number = int(digits.group(1))
-            if 1 <= number * TIME_VARIABLES[code] <= 12:
-                month = number * TIME_VARIABLES[code]
+        if code in TIME_VARIABLES:
+            if not attr:  # the whole year
+                continue
+            digits = re.search(r"(\d+)$", attr)
+            if digits and 1 <= int(digits.group(1)) * TIME_VARIABLES[code] <= 12:
+                month = int(digits.group(1)) * TIME_VARIABLES[code]
                 continue
         dim, value_key = code.lower(), attr or TOTAL_KEY
         spec = result.dimensions.setdefault(
