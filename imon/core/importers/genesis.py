@@ -292,7 +292,7 @@ class _GenesisReader:
         the total of the variables it lacks. The indicator then has both breakdowns, and the
         import says so. A total that both give is read once if they agree."""
         result = self.result
-        joined = {}
+        joined: dict[str, frozenset] = {}
         for indicator, combinations in self.indicator_of.values():
             sets = {frozenset(dims) for _area, dims, _key, _month in combinations.values()}
             if len(sets) > 1:
@@ -317,13 +317,14 @@ class _GenesisReader:
             indicator: {d: result.dimensions[d]["total"] for d in names}
             for indicator, names in joined.items()
         }
-        rows, seen = [], {}
+        rows: list[Row] = []
+        seen: dict[tuple, Row] = {}
         for row in result.rows:
-            names = joined.get(row.indicator)
-            if names is not None and len(row.dims) < len(names):
-                row.dims = {**totals[row.indicator], **row.dims}
-                row.dim_key = dimension_key(row.dims)
-            if names is not None:
+            wanted = joined.get(row.indicator)
+            if wanted is not None:
+                if len(row.dims) < len(wanted):
+                    row.dims = {**totals[row.indicator], **row.dims}
+                    row.dim_key = dimension_key(row.dims)
                 key = (row.indicator, row.area, row.date, row.dim_key)
                 first = seen.get(key)
                 if first is not None and (first.value, first.flag) == (row.value, row.flag):
