@@ -148,6 +148,7 @@ def _plan_import(parsed: Parsed, file_name: str, sha256: str, replace: bool, pro
     plan = Plan(parsed, file_name, sha256, replace)
     plan.last_import = m.ImportRecord.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     plan.errors.extend(parsed.problems)
+    plan.warnings.extend(Problem(None, "", note) for note in parsed.notes)
     resolver = _Resolver(parsed, plan)
     say = progress or (lambda message: None)
     say(

@@ -1,5 +1,6 @@
 """GENESIS-Online / Regionalstatistik / Zensus flat files (ffcsv)."""
 
+import calendar
 import datetime
 import re
 from decimal import Decimal
@@ -8,15 +9,62 @@ from django.utils.translation import gettext as _
 
 from ..models import dimension_key
 from ..numbers import NumberError, parse_cell, parse_date
-from .parsed import TOTAL_KEY, ImportFileError, Parsed, Problem, Row
+from .parsed import TOTAL_KEY, ImportFileError, Parsed, Problem, Row, collapse_problems
 
+# The regional variables of the three databases and the kind of area their codes name.
+# GENESIS-Online and the Regionaldatenbank name them DINSG, DLAND, KREISE …; the Zensus 2022
+# database GEODL1 (Germany), GEOBL1 (Länder), GEORB1 (Regierungsbezirke), GEOLK1/3/4 (Kreise)
+# and GEOGM1…5 (Gemeinden), with 12-digit regional keys (ARS) for Gemeinden.
 REGIONAL_VARIABLES = {
     "DINSG": "country",
+    "DG": "country",
     "DLAND": "state",
+    "DLANDR": "state",
+    "DLANDS": "state",
+    "DLANDU": "state",
+    "DLANDX": "state",
+    "FDLAND": "state",
     "REGBEZ": "region",
+    "FREGBEZ": "region",
     "KREISE": "county",
+    "FKREISE": "county",
     "GEMEIN": "municipality",
+    "FGEMEIN": "municipality",
+    "PGEMEIN": "municipality",
+    "GRSTADT": "municipality",
 }
+_ZENSUS_REGIONS = {"DL": "country", "BL": "state", "RB": "region", "LK": "county", "GM": "municipality"}
+# Other Zensus regional variables (GEOVB: Gemeindeverbände, GEOBZ: Bezirke of Berlin and
+# Hamburg) name areas the area tree has no place for: refused with a message instead of being
+# read as a breakdown.
+# Digits of an area's key within a regional key (ARS, 12 digits: Land 2, Regierungsbezirk 1,
+# Kreis 2, Gemeindeverband 4, Gemeinde 3).
+_ARS_PREFIX = {"state": 2, "region": 3, "county": 5}
+
+# Variables that carry the part of the year of a JAHR table: their attribute codes (MONAT01 …
+# MONAT12, QUART1 … QUART4, HJAHR1, HJAHR2) give the month its period ends with.
+TIME_VARIABLES = {"MONAT": 1, "QUARTG": 3, "HJAHR": 6}
+
+
+def regional_kind(code: str) -> str | None:
+    """The kind of area a regional variable's codes name, None if the variable is not regional;
+    "" for a Zensus regional variable that cannot be read."""
+    kind = REGIONAL_VARIABLES.get(code)
+    if kind is None and (match := re.fullmatch(r"GEO([A-Z]{2})\d", code)):
+        kind = _ZENSUS_REGIONS.get(match.group(1), "")
+    return kind
+
+
+def official_code(kind: str, code: str) -> str:
+    """The area key of a regional variable's code: "DG" for Germany, the AGS (8 digits) of a
+    Gemeinde whose 12-digit regional key (ARS) the Zensus database gives, the leading digits of
+    an ARS for Länder, Regierungsbezirke and Kreise; other codes as they are."""
+    code = code.strip()
+    if kind == "country":
+        return "DG"
+    if len(code) == 12 and code.isdigit():
+        return code[:5] + code[9:] if kind == "municipality" else code[: _ARS_PREFIX.get(kind, 12)]
+    return code
 
 
 # Joins the fields of a row read by the csv module (quoted fields may hold ';') into a line
@@ -178,23 +226,11 @@ class _GenesisReader:
                 continue
             if head[i_time] != time or head[i_time_code] != time_code:  # mostly the previous line's date
                 time_code, time = head[i_time_code], head[i_time]
-                cached_date = date_cache.get(time)
-                if cached_date is None or cached_date[0] != time_code:
-                    try:
-                        cached_date = date_cache[time] = (time_code, _genesis_date(time_code, time))
-                    except ValueError:
-                        problems.append(
-                            Problem(
-                                line,
-                                "time",
-                                _("'%(value)s' is not a reference date of type %(code)s.")
-                                % {"value": time, "code": time_code},
-                                time,
-                            )
-                        )
-                        time_code = time = None
-                        continue
-                date = cached_date[1]
+                cached_date = self.reference_date(line, time_code, time, date_cache)
+                if cached_date is None:
+                    time_code = time = None
+                    continue
+                date = cached_date
             if tail[j_vcode] != vcode or head[i_stat] != stat:  # mostly the previous line's indicator
                 stat, vcode = head[i_stat], tail[j_vcode]
                 known = self.indicator_of.get((stat, vcode))
@@ -216,14 +252,86 @@ class _GenesisReader:
                 except NumberError as exc:
                     problems.append(Problem(line, "value", str(exc), raw))
                     continue
-            area, dims, dim_key = combination
+            area, dims, dim_key, month = combination
             value, flag = cell
             if j_quality and tail[j_quality] not in ("", "e"):
                 value, flag, note = _with_quality(value, flag, tail[j_quality])
             else:
                 note = ""
-            append(Row(indicator, area, date, dims, dim_key, value, flag, note, line))
+            if month is None:
+                append(Row(indicator, area, date, dims, dim_key, value, flag, note, line))
+            else:  # a month, quarter or half of the year the time column names
+                append(Row(indicator, area, _period_end(date, month), dims, dim_key, value, flag, note, line))
+        result.problems = collapse_problems(problems)
+        self.join_levels()
         return result
+
+    def reference_date(self, line: int, time_code: str, time: str, date_cache: dict) -> datetime.date | None:
+        """The date of a time cell (read once per distinct text), None after noting a problem."""
+        cached_date = date_cache.get(time)
+        if cached_date is None or cached_date[0] != time_code:
+            try:
+                cached_date = date_cache[time] = (time_code, _genesis_date(time_code, time))
+            except ValueError:
+                self.result.problems.append(
+                    Problem(
+                        line,
+                        "time",
+                        _("'%(value)s' is not a reference date of type %(code)s.")
+                        % {"value": time, "code": time_code},
+                        time,
+                    )
+                )
+                return None
+        return cached_date[1]
+
+    def join_levels(self):
+        """Where the rows of one value variable are broken down by different variables (a
+        Zensus table with WDGAT1 rows and WDGAT2 rows: two levels of one classification; or two
+        classifications side by side), each is read as a breakdown of its own: a row stands for
+        the total of the variables it lacks. The indicator then has both breakdowns, and the
+        import says so. A total that both give is read once if they agree."""
+        result = self.result
+        joined: dict[str, frozenset] = {}
+        for indicator, combinations in self.indicator_of.values():
+            sets = {frozenset(dims) for _area, dims, _key, _month in combinations.values()}
+            if len(sets) > 1:
+                joined[indicator] = frozenset().union(*sets)
+        if not joined:
+            return
+        for indicator, names in joined.items():
+            for dim in names:
+                spec = result.dimensions[dim]
+                if spec["total"] is None:
+                    spec["values"].setdefault(TOTAL_KEY, _("Total"))
+                    spec["total"] = TOTAL_KEY
+            labels = ", ".join(f"{result.dimensions[d]['label']} ({d.upper()})" for d in sorted(names))
+            result.notes.append(
+                _(
+                    "%(indicator)s: the file breaks it down by %(labels)s in separate rows; read as "
+                    "separate breakdowns, a row standing for the total of the others."
+                )
+                % {"indicator": indicator, "labels": labels}
+            )
+        totals = {
+            indicator: {d: result.dimensions[d]["total"] for d in names}
+            for indicator, names in joined.items()
+        }
+        rows: list[Row] = []
+        seen: dict[tuple, Row] = {}
+        for row in result.rows:
+            wanted = joined.get(row.indicator)
+            if wanted is not None:
+                if len(row.dims) < len(wanted):
+                    row.dims = {**totals[row.indicator], **row.dims}
+                    row.dim_key = dimension_key(row.dims)
+                key = (row.indicator, row.area, row.date, row.dim_key)
+                first = seen.get(key)
+                if first is not None and (first.value, first.flag) == (row.value, row.flag):
+                    continue  # the total both levels give
+                seen.setdefault(key, row)
+            rows.append(row)
+        result.rows = rows
 
     def short_line(self, line: int, found: int):
         self.result.problems.append(
@@ -236,22 +344,24 @@ class _GenesisReader:
         )
 
     def combination(self, indicator: str, head: list, tail: list, line: int):
-        """(area, dims, dim_key) of a line with a new variables' text, noting new indicators,
-        areas and dimensions; None after noting a problem."""
+        """(area, dims, dim_key, month) of a line with a new variables' text, noting new
+        indicators, areas and dimensions; None after noting a problem. `month` is the last
+        month of the part of the year a time variable (MONAT, QUARTG, HJAHR) gives, else None."""
         result, middle, lead = self.result, tail[0], self.lead
         parts = None
         if lead is not None and indicator in result.indicators:
             size, j_code, j_attr, j_attr_label = lead
             parts = middle.split(self.delimiter, size)
             code = parts[j_code] if len(parts) > size else None
-            if code in REGIONAL_VARIABLES:
+            kind = regional_kind(code) if code else None
+            if kind:
                 breakdown = self.rests.get(parts[size])
                 if breakdown is not None:
-                    area = parts[j_attr]
+                    area = official_code(kind, parts[j_attr])
                     if area not in result.areas:
                         result.areas[area] = {
                             "name": parts[j_attr_label] if j_attr_label is not None else area,
-                            "kind": REGIONAL_VARIABLES[code],
+                            "kind": kind,
                         }
                     return area, *breakdown
             else:
@@ -276,38 +386,64 @@ class _GenesisReader:
                 "table_code": table,
                 "licence": "dl-de/by-2-0",
             }
-        area, dims, dim_key = _genesis_combo(record, self.variables, result, self.breakdowns)
-        if lead is not None and parts is not None and area == parts[lead[2]]:
-            # no other regional variable among the rest
-            self.rests[parts[lead[0]]] = (dims, dim_key)
-        return area, dims, dim_key
+        combo = _genesis_combo(record, self.variables, result, self.breakdowns, line)
+        if combo is None:
+            return None
+        area, dims, dim_key, month = combo
+        if lead is not None and parts is not None:
+            kind = regional_kind(parts[lead[1]])
+            if kind and area == official_code(kind, parts[lead[2]]):
+                # no other regional variable among the rest
+                self.rests[parts[lead[0]]] = (dims, dim_key, month)
+        return combo
+
+
+# Quality marks of a value_q column that are official symbols: those of a missing value
+# replace the value, "()" (limited informative value) qualifies it.
+_QUALITY_SYMBOLS = {"-": "-", ".": ".", "x": "x", "X": "x", "...": "...", "…": "...", "/": "/"}
 
 
 def _with_quality(value, flag: str, quality: str) -> tuple:
-    """(value, flag, note) of a cell with GENESIS's quality mark (value_q): p and v
-    (provisional) and r (revised) become the flag of a value; e (final) says nothing; other
-    marks, and any mark of a missing value, are kept as a note."""
+    """(value, flag, note) of a cell with a quality mark (value_q): p and v (provisional) and r
+    (revised) become the flag of a value, "()" marks a value of limited informative value (the
+    Zensus database's mark of a figure from few sample cases); "-", ".", "x", "...", "/" are the
+    symbols of a missing value and take the value's place (as the publisher says no value may
+    be read there); e (final) says nothing. Other marks are kept as a note."""
     quality = quality.strip()
     if not quality or quality == "e":
         return value, flag, ""
     if value is not None and quality in ("p", "v", "r"):
         return value, flag or ("r" if quality == "r" else "p"), ""
+    if quality in ("()", "( )"):
+        return value, flag or ("" if value is None else "()"), ""
+    if quality in _QUALITY_SYMBOLS:
+        return None, flag if value is None else _QUALITY_SYMBOLS[quality], ""
     return value, flag, _("quality mark '%(mark)s'") % {"mark": quality}
 
 
-def _genesis_combo(record, variables, result, breakdowns):
-    """Area and breakdown of one combination of variable codes, noting new areas and dimensions.
+def _genesis_combo(record, variables, result, breakdowns, line):
+    """Area, breakdown and month of one combination of variable codes, noting new areas and
+    dimensions; None after noting a problem.
 
-    `breakdowns` maps the codes of a breakdown to its (dims, dim_key): every row with
+    `breakdowns` maps the codes of a breakdown to its (dims, dim_key, month): every row with
     that breakdown shares them, whatever its area."""
     area, codes = None, []
-    for i_code, _i_label, i_attr, i_attr_label in variables:
+    for i_code, i_label, i_attr, i_attr_label in variables:
         code, attr = record[i_code], record[i_attr]
-        if code in REGIONAL_VARIABLES:
-            area = attr
-            if attr not in result.areas:
+        kind = regional_kind(code) if code else None
+        if kind:
+            area = official_code(kind, attr)
+            if area not in result.areas:
                 name = record[i_attr_label] if i_attr_label is not None else attr
-                result.areas[attr] = {"name": name, "kind": REGIONAL_VARIABLES[code]}
+                result.areas[area] = {"name": name, "kind": kind}
+        elif kind == "":
+            label = record[i_label] if i_label is not None else code
+            problem = _(
+                "the regional variable %(code)s (%(label)s) cannot be imported; download the table by Gemeinden, Kreise, Länder or Germany."
+            ) % {"code": code, "label": label}
+            if not any(p.message == problem for p in result.problems):
+                result.problems.append(Problem(line, f"{code}", problem, code))
+            return None
         elif code:
             codes.append((code, attr))
     if area is None:
@@ -320,12 +456,20 @@ def _genesis_combo(record, variables, result, breakdowns):
 
 
 def _genesis_breakdown(record, variables, result):
-    """(dims, dim_key) of the classifying variables of a row, noting new dimensions and values."""
-    dims = {}
+    """(dims, dim_key, month) of the classifying variables of a row, noting new dimensions and
+    values; month: the last month of the part of the year a time variable gives, or None."""
+    dims, month = {}, None
     for i_code, i_label, i_attr, i_attr_label in variables:
         code, attr = record[i_code], record[i_attr]
-        if not code or code in REGIONAL_VARIABLES:
+        if not code or regional_kind(code) is not None:
             continue
+        if code in TIME_VARIABLES:
+            if not attr:  # the whole year
+                continue
+            digits = re.search(r"(\d+)$", attr)
+            if digits and 1 <= int(digits.group(1)) * TIME_VARIABLES[code] <= 12:
+                month = int(digits.group(1)) * TIME_VARIABLES[code]
+                continue
         dim, value_key = code.lower(), attr or TOTAL_KEY
         spec = result.dimensions.setdefault(
             dim, {"label": record[i_label] if i_label is not None else code, "values": {}, "total": None}
@@ -336,17 +480,43 @@ def _genesis_breakdown(record, variables, result):
             if not attr or label.strip().lower() == "insgesamt":
                 spec["total"] = value_key
         dims[dim] = value_key
-    return dims, dimension_key(dims)
+    return dims, dimension_key(dims), month
+
+
+def _period_end(date: datetime.date, month: int) -> datetime.date:
+    """The last day of `month` in the year of `date`."""
+    return datetime.date(date.year, month, calendar.monthrange(date.year, month)[1])
+
+
+_MONTH = re.compile(r"(\d{4})-(\d{2})|(\d{2})\.(\d{4})|(\d{4})(\d{2})")
+_QUARTER = re.compile(r"(\d{4})[ -]?Q([1-4])|([1-4])\. ?Quartal (\d{4})", re.IGNORECASE)
+_SPAN = re.compile(r"(?:[A-Za-z]+ )?(\d{4})/(\d{2}|\d{4})")
 
 
 def _genesis_date(code: str, text: str) -> datetime.date:
+    """The reference date of a time cell: a day (STAG) as 2024-12-31, as the current flat files
+    of all three databases write it, or 31.12.2024; a year (JAHR; any type) -> 31.12.; a month
+    (2024-05, 05.2024, 202405) or a quarter (2024-Q2) -> its last day; a school or academic
+    year, Wirtschaftsjahr … (2023/24, SJAHR) -> 31.12. of its first year, the year the school
+    and university statistics count in (autumn, 1 December). ValueError otherwise."""
     text = text.strip()
-    if code == "STAG":
-        return datetime.datetime.strptime(text, "%d.%m.%Y").date()
-    if code == "JAHR":
+    if len(text) == 4 and text.isdigit():
         return datetime.date(int(text), 12, 31)
-    if code in ("MONAT",):
-        year, month = text.split("-")[:2] if "-" in text else (text[:4], text[4:6])
-        first_next = datetime.date(int(year) + int(month) // 12, int(month) % 12 + 1, 1)
-        return first_next - datetime.timedelta(days=1)
-    return parse_date(text)
+    try:
+        return parse_date(text)
+    except ValueError:
+        pass
+    if match := _MONTH.fullmatch(text):
+        year, month = (int(g) for g in match.groups() if g is not None)
+        if match.group(3):
+            year, month = month, year
+        if 1 <= month <= 12:
+            return _period_end(datetime.date(year, 12, 31), month)
+    elif match := _QUARTER.fullmatch(text):
+        year, quarter = (int(g) for g in match.groups() if g is not None)
+        if match.group(3):
+            year, quarter = quarter, year
+        return _period_end(datetime.date(year, 12, 31), 3 * quarter)
+    elif match := _SPAN.fullmatch(text):
+        return datetime.date(int(match.group(1)), 12, 31)
+    raise ValueError(text)

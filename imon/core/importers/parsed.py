@@ -56,6 +56,44 @@ class Parsed:
     source: dict | None = None  # {"key", "publisher", "title", "table_code", "licence"}
     # Whether indicators, dimensions and areas the database lacks may be created.
     creates_metadata: bool = False
+    # What the reader decided about the file that the import should say (German), e.g. how it
+    # read rows broken down by two levels of one classification.
+    notes: list[str] = field(default_factory=list)
+
+
+# Lines named in the message of a problem that many lines share.
+FIRST_LINES = 5
+
+
+def collapse_problems(problems: list[Problem]) -> list[Problem]:
+    """One problem for each cause: problems with the same column and message become the first of
+    them, its message saying on how many lines it occurs and on which first ones (a reference
+    date of a form the reader does not know is one problem, not one per row)."""
+    groups: dict = {}
+    for problem in problems:
+        groups.setdefault((problem.column, problem.message), []).append(problem)
+    if len(groups) == len(problems):
+        return problems
+    result = []
+    for same in groups.values():
+        first = same[0]
+        if len(same) > 1:
+            lines = ", ".join(str(p.line) for p in same[:FIRST_LINES] if p.line)
+            more = " …" if len(same) > FIRST_LINES else ""
+            first = Problem(
+                first.line,
+                first.column,
+                _("%(message)s (%(count)s lines: %(lines)s%(more)s)")
+                % {
+                    "message": first.message.rstrip("."),
+                    "count": f"{len(same):,}".replace(",", "."),
+                    "lines": lines,
+                    "more": more,
+                },
+                first.value,
+            )
+        result.append(first)
+    return result
 
 
 def _require(columns, present, fmt):
