@@ -52,6 +52,8 @@ def test_every_page_type_in_every_language(client, published, lang):
             assert f'hreflang="{other}" href="/portal/{other}/{page}"' in html
         assert response["Content-Language"] == lang
         assert "public" in response["Cache-Control"]
+        title = re.search(r"<title>(.*?)</title>", html, re.S).group(1)
+        assert "<" not in title and title.strip(), (lang, page, title)  # text only, never markup
     assert client.get("/portal/").status_code == 302
     assert client.get("/portal/xx/").status_code == 404
 

@@ -95,6 +95,30 @@ def root(request):
     return redirect("portal-start", lang="de")
 
 
+def error_page(path: str, status: int, published=None) -> HttpResponse:
+    """The portal's own page for a missing page (404) or an error (500): the portal's layout and
+    navigation, in the language of the address (else German). Needs no database: `published` is
+    given by the caller where it is known."""
+    from django.template.loader import render_to_string
+
+    parts = path.split("/")
+    lang = parts[2] if len(parts) > 2 and parts[2] in languages() else "de"
+    with translation.override(lang):
+        html = render_to_string(
+            f"portal/{status}.html",
+            {
+                "lang": lang,
+                "dir": "rtl" if lang in RTL else "ltr",
+                "alternates": [(code, name, f"/portal/{code}/") for code, name in languages().items()],
+                "published": published,
+                "not_translated": False,
+            },
+        )
+    response = HttpResponse(html, status=status)
+    response.headers["Content-Language"] = lang
+    return response
+
+
 @portal_view
 def start(request, lang, published):
     fields = []
