@@ -9,7 +9,7 @@ from pathlib import Path
 
 import openpyxl
 from django.conf import settings
-from django.contrib import messages
+from django.contrib import auth, messages
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import F, Field, Q
 from django.http import Http404, HttpResponse
@@ -111,6 +111,16 @@ def home(request):
     if is_member(user):
         return redirect("steering-tasks")
     return render(request, "steering/no_role.html", status=403)
+
+
+@require_POST
+def log_out(request):
+    """The one logout of the staff interface, for every user (with or without a staff account): the
+    session ends, the logout is recorded (the audit log listens to Django's logout signal) and the
+    browser lands on the staff login page."""
+    auth.logout(request)
+    messages.success(request, _("You have been logged out."))
+    return redirect("login")
 
 
 # --- Dashboard ------------------------------------------------------------------------------
