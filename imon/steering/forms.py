@@ -1,9 +1,11 @@
+from decimal import Decimal
 from typing import cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from imon.core import models as m
+from imon.core.numbers import format_number
 
 from . import logic
 from .models import StatusUpdate
@@ -17,11 +19,59 @@ def _choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
     return cast(forms.ChoiceField, form.fields[name])
 
 
+class GermanNumberField(forms.Field):
+    """A figure typed the German way (0,5; 1.234,50) in a text input: browsers' number inputs drop
+    or misread the decimal comma. Read by `logic.parse_figure`, the rule of the spreadsheet import;
+    shown the German way (money with two decimals)."""
+
+    def __init__(self, *, whole=False, places=2, decimals=None, grouping=True, **kwargs):
+        self.whole, self.places, self.decimals, self.grouping = whole, places, decimals, grouping
+        mode = "numeric" if whole else "decimal"
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": mode, "autocomplete": "off"}))
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+            return format_number(Decimal(value), self.decimals, self.grouping)
+        return value  # as typed, when the form comes back with an error
+
+    def to_python(self, value):
+        try:
+            return logic.parse_figure(value, whole=self.whole, places=self.places)
+        except ValueError as error:
+            raise forms.ValidationError(str(error), code="invalid") from None
+
+
+# The controlling figures and the progress: (whole number, decimals shown, thousands dots shown).
+NUMBER_FIELDS = {
+    "progress": (True, None, False),
+    "participants": (True, None, True),
+    "hours": (True, None, True),
+    "staff": (False, None, False),
+    "cost": (False, 2, True),
+    "funding": (False, 2, True),
+}
+
+
 class LockedForm(forms.ModelForm):
     """A form with the version it was loaded at and the moment it was loaded, for optimistic locking."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
     seen_at = forms.DateTimeField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, (whole, decimals, grouping) in NUMBER_FIELDS.items():
+            if name in self.fields:
+                old = self.fields[name]
+                self.fields[name] = GermanNumberField(
+                    whole=whole,
+                    decimals=decimals,
+                    grouping=grouping,
+                    label=old.label,
+                    required=old.required,
+                    help_text=old.help_text or (_("Whole number.") if whole else _("E.g. 0,5 or 1.234,50.")),
+                )
 
     def clean(self):
         super().clean()

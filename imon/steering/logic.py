@@ -3,13 +3,14 @@ transitions of cycles and status updates, differences for the history, due and s
 the validation of one spreadsheet row. The roll-up of progress is `imon.core.rollup`."""
 
 import datetime
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from imon.core.numbers import add_months, parse_date
+from imon.core.numbers import add_months, format_number, parse_date, parse_number
 
 # --- Transitions --------------------------------------------------------------------------
 
@@ -61,8 +62,8 @@ def as_text(value) -> str:
         return ""
     if isinstance(value, bool):
         return "ja" if value else "nein"
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f") if value == value.to_integral() else format(value, "f")
+    if isinstance(value, Decimal):  # German, as the forms show it: 1.234,50; 2.500; 0,50
+        return format_number(value, 0 if value == value.to_integral() else 2)
     if isinstance(value, datetime.date):
         return value.strftime("%d.%m.%Y")
     if isinstance(value, list):
@@ -160,23 +161,50 @@ COLUMNS = [
 READ_ONLY = {"field_of_action", "title"}
 
 
-def _number(value, kind):
-    if value is None or str(value).strip() == "":
+_AMBIGUOUS = re.compile(r"^[+-]?\d+\.\d{3}$")  # 1.234: a thousands dot or a decimal point?
+
+
+def parse_figure(value, whole: bool = False, places: int = 2) -> int | Decimal | None:
+    """The one reading of a figure typed into a staff form or a spreadsheet cell (None when empty).
+
+    German numbers (1.234,50; 0,5; 12.500,00) are read by the statistics importers' rule
+    (`imon.core.numbers.parse_number`), so that a figure means the same wherever it is typed.
+    Refused, with a German message (ValueError): what is not a number, numbers below zero, more
+    than `places` decimal places, a fraction where a whole number is asked for, and what is
+    ambiguous: "1.234" may be 1234 or 1,234, unless a whole number is asked for."""
+    if value is None or isinstance(value, bool):
         return None
-    text = str(value).strip()
-    if isinstance(value, str):
-        text = text.replace(".", "").replace(",", ".") if "," in text else text
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        raise ValueError from None
+    if isinstance(value, (int, float, Decimal)):  # a number cell of a spreadsheet
+        number = Decimal(str(value))
+        text = format_number(number)
+    else:
+        text = str(value).strip()
+        if not text:
+            return None
+        if not whole and _AMBIGUOUS.match(text):
+            raise ValueError(
+                _(
+                    "'%(value)s' is ambiguous: write %(whole)s (without the point) or %(decimal)s (with a decimal comma)."
+                )
+                % {"value": text, "whole": text.replace(".", ""), "decimal": text.replace(".", ",")}
+            )
+        try:
+            number = parse_number(text)
+        except ValueError:
+            raise ValueError(
+                _("'%(value)s' is not a number; write it the German way, e.g. 1.234,50.") % {"value": text}
+            ) from None
     if number < 0:
-        raise ValueError
-    if kind is int:
+        raise ValueError(_("'%(value)s' is less than zero.") % {"value": text})
+    if whole:
         if number != number.to_integral():
-            raise ValueError
+            raise ValueError(_("'%(value)s' is not a whole number.") % {"value": text})
         return int(number)
-    return number.quantize(Decimal("0.01"))
+    if -number.normalize().as_tuple().exponent > places:  # type: ignore[operator]
+        raise ValueError(
+            _("'%(value)s' has more than %(places)d decimal places.") % {"value": text, "places": places}
+        )
+    return number.quantize(Decimal(1).scaleb(-places))
 
 
 def validate_row(row: dict, status_labels: dict, light_labels: dict) -> tuple[dict, list[str]]:
@@ -213,13 +241,9 @@ def validate_row(row: dict, status_labels: dict, light_labels: dict) -> tuple[di
         ("funding", Decimal),
     ):
         try:
-            values[name] = _number(row.get(name), kind)
-        except ValueError:
-            label = dict(COLUMNS)[name]
-            errors.append(
-                _("%(column)s: '%(value)s' is not a number of zero or more.")
-                % {"column": label, "value": row.get(name)}
-            )
+            values[name] = parse_figure(row.get(name), whole=kind is int)
+        except ValueError as error:
+            errors.append(_("%(column)s: %(error)s") % {"column": dict(COLUMNS)[name], "error": error})
     if values.get("progress") is not None and values["progress"] > 100:
         errors.append(_("Progress (%): at most 100."))
     for name in ("results", "obstacles", "effect"):

@@ -504,7 +504,7 @@ def remind(today: datetime.date, days_before: int = 7, base_url: str = "") -> in
     now = timezone.now()
     for update in updates:
         measure = update.measure
-        if measure is None or (update.reminded_at and update.reminded_at.date() >= today):
+        if measure is None or (update.reminded_at and timezone.localdate(update.reminded_at) >= today):
             continue  # (updates without a measure are excluded above)
         sent += _notify(
             [owner.user for owner in measure.owners.all()],
