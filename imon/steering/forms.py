@@ -2,6 +2,7 @@ from decimal import Decimal
 from typing import cast
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from imon.core import models as m
@@ -200,6 +201,13 @@ class CycleForm(forms.Form):
         input_formats=DATE_FORMATS,
         help_text=_("As TT.MM.JJJJ, e.g. 31.12.2026."),
     )
+
+    def clean_deadline(self):
+        deadline = self.cleaned_data["deadline"]
+        error = logic.deadline_error(deadline, timezone.localdate())
+        if error:
+            raise forms.ValidationError(error)
+        return deadline
 
 
 class UploadForm(forms.Form):

@@ -97,6 +97,30 @@ def is_stale(latest: datetime.date | None, rhythm_months: int | None, today: dat
     return latest is None or add_months(latest, rhythm_months) < today
 
 
+def deadline_error(deadline: datetime.date, today: datetime.date) -> str:
+    """A cycle's deadline must not lie in the past (owners would be mailed a date already gone)."""
+    if deadline < today:
+        return _("The deadline %(date)s lies in the past; choose today or a later day.") % {
+            "date": deadline.strftime("%d.%m.%Y")
+        }
+    return ""
+
+
+def past_due_warnings(steps: list[dict], today: datetime.date) -> list[str]:
+    """Warnings (not errors) for next steps whose due date lies in the past."""
+    warnings = []
+    for step in steps:
+        due = step.get("due_date")
+        if due and datetime.date.fromisoformat(due) < today:
+            warnings.append(
+                _(
+                    "Next step '%(text)s': the due date %(date)s lies in the past. Saved; please check the date."
+                )
+                % {"text": step["text"], "date": datetime.date.fromisoformat(due).strftime("%d.%m.%Y")}
+            )
+    return warnings
+
+
 # --- Next steps as text (forms and spreadsheet) -----------------------------------------
 
 

@@ -544,6 +544,8 @@ def update_form(request, key, measure_key):
                 messages.success(
                     request, _("Thank you: the status update has been sent to the KI for review.")
                 )
+                for warning in logic.past_due_warnings(form.cleaned_steps, timezone.localdate()):
+                    messages.warning(request, warning)
                 return redirect("steering-update", key, measure_key)
     history = labelled(_history("status_update", [f"{key}/{measure_key}"]))
     review = ReviewForm() if is_ki(request.user) and update.state == StatusUpdate.State.SUBMITTED else None
