@@ -54,6 +54,25 @@ NUMBER_FIELDS = {
 }
 
 
+def limit_texts(form: forms.BaseForm) -> None:
+    """Give the form's long text fields their limit (`logic.TEXT_LIMITS`), checked on the server
+    with a message; the browser is not told (a maxlength attribute cuts pasted text silently)."""
+    for name, limit in logic.TEXT_LIMITS.items():
+        key = "next_steps_text" if name == "next_steps" else name
+        if key in form.fields:
+            form.fields[key].validators.append(TextLimit(limit))
+
+
+class TextLimit:
+    def __init__(self, limit: int):
+        self.limit = limit
+
+    def __call__(self, value):
+        error = logic.too_long(value, self.limit)
+        if error:
+            raise forms.ValidationError(error, code="max_length")
+
+
 class LockedForm(forms.ModelForm):
     """A form with the version it was loaded at and the moment it was loaded, for optimistic locking."""
 
@@ -62,6 +81,7 @@ class LockedForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        limit_texts(self)
         for name, (whole, decimals, grouping) in NUMBER_FIELDS.items():
             if name in self.fields:
                 old = self.fields[name]
@@ -182,6 +202,10 @@ class ReviewForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Required when returning: what should the owner change?"),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        limit_texts(self)
 
     def clean(self):
         super().clean()

@@ -160,6 +160,33 @@ def parse_next_steps(text: str) -> tuple[list[dict], list[str]]:
     return steps, errors
 
 
+# --- Limits of texts (forms and spreadsheet) ----------------------------------------------
+
+# The longest text each field takes: a report's paragraph, not a document. The forms and the
+# spreadsheet import refuse longer texts with a message, so that no page or history repeats them.
+TEXT_LIMITS = {
+    "traffic_light_reason": 2000,
+    "results": 5000,
+    "obstacles": 5000,
+    "effect": 5000,
+    "next_steps": 5000,
+    "description": 5000,
+    "partners": 2000,
+    "note": 5000,
+    "comment": 2000,
+}
+
+
+def too_long(text: str, limit: int) -> str:
+    """A German message when the text has more than `limit` characters, else ''."""
+    if len(text or "") <= limit:
+        return ""
+    return _("At most %(limit)s characters, please; this text has %(count)s.") % {
+        "limit": format_number(Decimal(limit)),
+        "count": format_number(Decimal(len(text))),
+    }
+
+
 # --- One spreadsheet row ------------------------------------------------------------------
 
 # The columns of the export and the import, in order. Read-only columns help people offline.
@@ -272,6 +299,10 @@ def validate_row(row: dict, status_labels: dict, light_labels: dict) -> tuple[di
         errors.append(_("Progress (%): at most 100."))
     for name in ("results", "obstacles", "effect"):
         values[name] = str(row.get(name) or "").strip()
+    for name in ("traffic_light_reason", "results", "obstacles", "effect", "next_steps"):
+        error = too_long(str(row.get(name) or "").strip(), TEXT_LIMITS[name])
+        if error:
+            errors.append(_("%(column)s: %(error)s") % {"column": dict(COLUMNS)[name], "error": error})
     steps, step_errors = parse_next_steps(str(row.get("next_steps") or ""))
     values["next_steps"] = steps
     errors += [_("Next steps: %(error)s") % {"error": e} for e in step_errors]
