@@ -7,6 +7,8 @@ import re
 from decimal import Decimal
 from typing import Any
 
+from django.utils.functional import lazy
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -189,26 +191,46 @@ def too_long(text: str, limit: int) -> str:
 
 # --- One spreadsheet row ------------------------------------------------------------------
 
+
+def _field_label(name: str) -> str:
+    """The German label of a field of the status update: its model field's verbose name, the one
+    label the forms, pages, history, preview and spreadsheet all show (no second name for it)."""
+    from django.db.models import Field
+
+    from .models import StatusUpdate  # models import this module's neighbours; read when shown
+
+    field = StatusUpdate._meta.get_field(name)
+    assert isinstance(field, Field)
+    return str(capfirst(field.verbose_name))
+
+
+field_label = lazy(_field_label, str)
+
+STATE_FIELDS = [
+    "status",
+    "progress",
+    "traffic_light",
+    "traffic_light_reason",
+    "results",
+    "obstacles",
+    "next_steps",
+    "participants",
+    "staff",
+    "hours",
+    "cost",
+    "funding",
+    "effect",
+]
 # The columns of the export and the import, in order. Read-only columns help people offline.
 COLUMNS = [
     ("key", gettext_lazy("Key")),
     ("field_of_action", gettext_lazy("Field of action")),
     ("title", gettext_lazy("Title")),
-    ("status", gettext_lazy("Status")),
-    ("progress", gettext_lazy("Progress (%)")),
-    ("traffic_light", gettext_lazy("Traffic light")),
-    ("traffic_light_reason", gettext_lazy("Reason for the traffic light")),
-    ("results", gettext_lazy("Results")),
-    ("obstacles", gettext_lazy("Obstacles")),
-    ("next_steps", gettext_lazy("Next steps")),
-    ("participants", gettext_lazy("Participants")),
-    ("staff", gettext_lazy("Staff (FTE)")),
-    ("hours", gettext_lazy("Hours")),
-    ("cost", gettext_lazy("Cost (EUR)")),
-    ("funding", gettext_lazy("Funding (EUR)")),
-    ("effect", gettext_lazy("Effect")),
+    *[(name, field_label(name)) for name in STATE_FIELDS],
     ("version", gettext_lazy("Version")),
 ]
+# Headers of files exported before the labels were unified; still read.
+OLD_HEADERS = {"hindernisse": "obstacles", "fördermittel (eur)": "funding", "personal (vzä)": "staff"}
 READ_ONLY = {"field_of_action", "title"}
 
 
@@ -296,13 +318,13 @@ def validate_row(row: dict, status_labels: dict, light_labels: dict) -> tuple[di
         except ValueError as error:
             errors.append(_("%(column)s: %(error)s") % {"column": dict(COLUMNS)[name], "error": error})
     if values.get("progress") is not None and values["progress"] > 100:
-        errors.append(_("Progress (%): at most 100."))
+        errors.append(_("%(column)s: at most 100.") % {"column": field_label("progress")})
     for name in ("results", "obstacles", "effect"):
         values[name] = str(row.get(name) or "").strip()
     for name in ("traffic_light_reason", "results", "obstacles", "effect", "next_steps"):
-        error = too_long(str(row.get(name) or "").strip(), TEXT_LIMITS[name])
-        if error:
-            errors.append(_("%(column)s: %(error)s") % {"column": dict(COLUMNS)[name], "error": error})
+        message = too_long(str(row.get(name) or "").strip(), TEXT_LIMITS[name])
+        if message:
+            errors.append(_("%(column)s: %(error)s") % {"column": dict(COLUMNS)[name], "error": message})
     steps, step_errors = parse_next_steps(str(row.get("next_steps") or ""))
     values["next_steps"] = steps
     errors += [_("Next steps: %(error)s") % {"error": e} for e in step_errors]

@@ -16,6 +16,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -88,7 +89,7 @@ def labelled(changes):
             continue
         if not isinstance(field, Field):
             continue  # a relation from another model: no label or choices of its own
-        c.field_label = field.verbose_name
+        c.field_label = capfirst(field.verbose_name)
         if field.choices:
             choices = dict(field.flatchoices)
             c.old_label, c.new_label = choices.get(c.old, c.old), choices.get(c.new, c.new)
@@ -217,12 +218,12 @@ def _stale_message(request, error):
         _("%(who)s changed %(field)s at %(at)s: '%(old)s' → '%(new)s'")
         % {
             "who": c.user.get_username() if c.user else "?",
-            "field": c.field or c.get_action_display(),
+            "field": c.field_label if c.field else c.get_action_display(),
             "at": timezone.localtime(c.at).strftime("%d.%m.%Y %H:%M"),
-            "old": c.old,
-            "new": c.new,
+            "old": c.old_label,
+            "new": c.new_label,
         }
-        for c in error.changes
+        for c in labelled(error.changes)
     ]
     return lines
 

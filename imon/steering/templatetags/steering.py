@@ -3,7 +3,7 @@ from decimal import Decimal
 from django import template
 
 from imon.core.numbers import format_number
-from imon.steering import permissions
+from imon.steering import logic, permissions
 
 register = template.Library()
 
@@ -20,3 +20,9 @@ def figure(value, decimals=None):
     if value is None or value == "":
         return "–"
     return format_number(Decimal(value), None if decimals in (None, "") else int(decimals))
+
+
+@register.filter
+def label(name: str) -> str:
+    """The one German label of a field of the status update (its verbose name)."""
+    return logic.field_label(name)
