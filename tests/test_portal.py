@@ -252,3 +252,25 @@ def test_all_data_zip(client, published):
     assert "csv/auszuege-private-wohnungen.csv" not in names  # nothing published for it
     persons = archive.read("csv/wohnungssuchende-personen.csv").decode("utf-8")
     assert "wohnungssuchende-personen,05316000,Leverkusen,2018-12-31,9,,." in persons
+
+
+def test_portal_answers_are_compressed_and_carry_validators(client, published):
+    """gzip for HTML, JSON and CSV of the portal and its API; an ETag, and 304 for a page the client
+    has; staff pages are never compressed (CSRF tokens: BREACH)."""
+    for url in (
+        "/portal/de/",
+        "/portal/de/kennzahlen/bevoelkerung/",
+        "/api/v1/measures.json",
+        "/portal/daten/bevoelkerung.csv",
+    ):
+        response = client.get(url, HTTP_ACCEPT_ENCODING="gzip, br")
+        assert response.status_code == 200, url
+        assert response["Content-Encoding"] == "gzip", url
+        assert "Accept-Encoding" in response["Vary"], url
+        etag = response["ETag"]
+        again = client.get(url, HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=etag)
+        assert again.status_code == 304, url
+    plain = client.get("/portal/de/")
+    assert "Content-Encoding" not in plain and "Integrationsportal" in plain.content.decode()
+    login = client.get("/anmelden/", HTTP_ACCEPT_ENCODING="gzip")
+    assert "Content-Encoding" not in login
