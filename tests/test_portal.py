@@ -274,3 +274,22 @@ def test_portal_answers_are_compressed_and_carry_validators(client, published):
     assert "Content-Encoding" not in plain and "Integrationsportal" in plain.content.decode()
     login = client.get("/anmelden/", HTTP_ACCEPT_ENCODING="gzip")
     assert "Content-Encoding" not in login
+
+
+def test_translation_slips(client, published):
+    """Status labels in the visitor's language; a translated caption says its language inside a
+    German table; the breadcrumb separator is not turned around by hand in right-to-left pages
+    (the character is mirrored by the bidi algorithm already)."""
+    import unicodedata
+    from pathlib import Path
+
+    measure = published.measures[0]
+    english = text_of(client.get(f"/portal/en/massnahmen/{measure['key'].lower()}/"))
+    german = text_of(client.get(f"/portal/de/massnahmen/{measure['key'].lower()}/"))
+    german_label = published.labels["measure_status"][measure.get("status") or "unknown"]
+    assert german_label in german and f"<dd>{german_label}" not in english
+    page = text_of(client.get("/portal/tr/kennzahlen/bevoelkerung/"))
+    captions = re.findall(r'<table class="data" lang="de">\s*<caption([^>]*)>', page)
+    assert captions and all('lang="tr"' in caption for caption in captions)
+    css = Path(__file__).resolve().parents[1].joinpath("imon/portal/static/portal/portal.css").read_text()
+    assert unicodedata.mirrored("›") and '[dir="rtl"] .breadcrumbs' not in css
