@@ -288,7 +288,7 @@ def test_translation_slips(client, published):
     german = text_of(client.get(f"/portal/de/massnahmen/{measure['key'].lower()}/"))
     german_label = published.labels["measure_status"][measure.get("status") or "unknown"]
     assert german_label in german and f"<dd>{german_label}" not in english
-    page = text_of(client.get("/portal/tr/kennzahlen/bevoelkerung/"))
+    page = text_of(client.get("/portal/tr/kennzahlen/gefluechtete/"))
     captions = re.findall(r'<table class="data" lang="de">\s*<caption([^>]*)>', page)
     assert captions and all('lang="tr"' in caption for caption in captions)
     css = Path(__file__).resolve().parents[1].joinpath("imon/portal/static/portal/portal.css").read_text()
