@@ -292,4 +292,6 @@ def test_translation_slips(client, published):
     captions = re.findall(r'<table class="data" lang="de">\s*<caption([^>]*)>', page)
     assert captions and all('lang="tr"' in caption for caption in captions)
     css = Path(__file__).resolve().parents[1].joinpath("imon/portal/static/portal/portal.css").read_text()
-    assert unicodedata.mirrored("›") and '[dir="rtl"] .breadcrumbs' not in css
+    separators = re.findall(r'breadcrumbs ol li \+ li::before \{[^}]*content: "([^"]*)"', css)
+    assert separators and not any(unicodedata.mirrored(c) for text in separators for c in text)
+    assert '[dir="rtl"] .breadcrumbs ol li + li::before { transform: rotate(-135deg); }' in css
