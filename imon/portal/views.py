@@ -348,7 +348,9 @@ def contact_points(request, lang, published, code=None):
     """The directory; filters come as query parameters, a topic also as its own page (for the static export)."""
     directory = content.contact_directory()
     points = directory
-    field = code.upper() if code else request.GET.get("handlungsfeld", "")
+    wanted = code or request.GET.get("handlungsfeld", "")
+    chosen = published.field(wanted) if (published and wanted) else None
+    field = chosen["code"] if chosen else wanted
     language = request.GET.get("sprache", "")
     district = request.GET.get("bezirk", "")
     barrier_free = request.GET.get("barrierefrei", "")
