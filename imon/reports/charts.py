@@ -117,7 +117,9 @@ class ChartSpec:
                 )
         if self.highlight is not None and not 0 <= self.highlight < len(self.categories):
             raise ValueError("the highlighted category must be one of the categories")
-        if self.kind == "map" and (len(self.codes) != len(self.categories) or len(self.series) != 1 or not self.region):
+        if self.kind == "map" and (
+            len(self.codes) != len(self.categories) or len(self.series) != 1 or not self.region
+        ):
             raise ValueError("a map has one series, a Kreis key per category and a Land to draw")
         if self.kind in ("pie", "donut"):
             if len(self.series) != 1:
@@ -248,7 +250,9 @@ def _map_sentences(spec: ChartSpec) -> list[str]:
     values = spec.series[0].values
     present = [(c, v) for c, v in zip(spec.categories, values) if v is not None]
     total = len(maps.kreise_of(spec.region))
-    sentences = [f"{len(present)} von {total} Kreisen und kreisfreien Städten nach ihrem Wert eingefärbt, je dunkler, desto höher."]
+    sentences = [
+        f"{len(present)} von {total} Kreisen und kreisfreien Städten nach ihrem Wert eingefärbt, je dunkler, desto höher."
+    ]
     if len(present) >= 2:
         hi = max(present, key=lambda p: p[1])
         lo = min(present, key=lambda p: p[1])
@@ -303,7 +307,15 @@ def _total(spec: ChartSpec, index: int):
 
 def data_table(spec: ChartSpec) -> tuple[list[str], list[list[str]]]:
     """The chart's data as a table of German-formatted strings; None is shown as "."."""
-    first = "Jahr" if spec.kind == "line" else "Kreis" if spec.kind == "map" else ""
+    first = (
+        "Jahr"
+        if spec.kind == "line"
+        else "Kreis"
+        if spec.kind == "map"
+        else "Gebiet"
+        if spec.highlight is not None
+        else ""
+    )
     header = [first] + [s.label for s in spec.series]
     rows = [
         [category] + [format_value(spec, s.values[i]) for s in spec.series]
@@ -787,10 +799,15 @@ def _draw_map(spec):
         path = MplPath(vertices, codes)
         value = values.get(kreis.ags)
         if value is None:
-            patch = mpl.patches.PathPatch(path, facecolor="white", edgecolor="#7a7a7a", hatch="////", linewidth=0.4)
+            patch = mpl.patches.PathPatch(
+                path, facecolor="white", edgecolor="#7a7a7a", hatch="////", linewidth=0.4
+            )
         else:
             patch = mpl.patches.PathPatch(
-                path, facecolor=MAP_CLASSES[_class_of(classes, Decimal(value))], edgecolor="#5a5a5a", linewidth=0.4
+                path,
+                facecolor=MAP_CLASSES[_class_of(classes, Decimal(value))],
+                edgecolor="#5a5a5a",
+                linewidth=0.4,
             )
         ax.add_patch(patch)
         if kreis.ags == highlight:

@@ -67,7 +67,11 @@ def _land_of(city: dict, areas: dict) -> dict | None:
         parent = areas.get(parent.get("parent"))
     code = city.get("code") or ""
     return next(
-        (a for a in areas.values() if a.get("kind") == "state" and a.get("code") and code.startswith(a["code"])),
+        (
+            a
+            for a in areas.values()
+            if a.get("kind") == "state" and a.get("code") and code.startswith(a["code"])
+        ),
         None,
     )
 
@@ -93,32 +97,32 @@ def compare(
 
     for date in sorted(by_date, reverse=True):
         present = by_date[date]
-        city_row = present.get(city_key)
+        city_row = present.get(city_area["key"])
         if _value(city_row) is None or len(present) < 2:
             continue
         result = Comparison(
             date, region(city_area, city_row), land_key=land_code, land_name=(land_area or {}).get("name", "")
         )
         for key, area in areas.items():
-            if key == city_key:
+            other = present.get(key)
+            if key == city_key or other is None:
                 continue
-            row = present.get(key)
-            if area.get("comparison") and area.get("kind") == "country" and row:
-                result.country = region(area, row)
-            elif land_area is not None and key == land_area["key"] and row:
-                result.land = region(area, row)
-            elif area.get("comparison") and area.get("kind") in COUNTY_KINDS and row:
-                result.peers.append(region(area, row))
+            if area.get("comparison") and area.get("kind") == "country":
+                result.country = region(area, other)
+            elif land_area is not None and key == land_area["key"]:
+                result.land = region(area, other)
+            elif area.get("comparison") and area.get("kind") in COUNTY_KINDS:
+                result.peers.append(region(area, other))
         # Every Kreis of the Land with a figure (the city's own included): the map and the ranking.
         seen = set()
         for key, area in areas.items():
-            row = present.get(key)
-            if row is None or area.get("kind") not in COUNTY_KINDS:
+            kreis_row = present.get(key)
+            if kreis_row is None or area.get("kind") not in COUNTY_KINDS:
                 continue
             kreis = maps.kreis_key(area.get("code") or "")
             if kreis and kreis.startswith(land_code) and kreis not in seen:
                 seen.add(kreis)
-                result.kreise.append(region(area, row))
+                result.kreise.append(region(area, kreis_row))
         _rank(result)
         if result.land or result.country or result.peers:
             return result
@@ -133,11 +137,13 @@ def _rank(result: Comparison):
     city = result.city
     if city.kreis is None or city.kreis not in {r.kreis for r in values}:
         return
-    county_free = [r for r in values if known[r.kreis].county_free]
+    county_free = [r for r in values if known[str(r.kreis)].county_free]
     land = maps.kreise_of(result.land_key)
     pools = []  # (pool, group, complete): the complete one first, the kreisfreie Städte first
     if known[city.kreis].county_free:
-        pools.append((county_free, "kreisfreien Städten", len(county_free) == sum(k.county_free for k in land)))
+        pools.append(
+            (county_free, "kreisfreien Städten", len(county_free) == sum(k.county_free for k in land))
+        )
     pools.append((values, "Kreisen und kreisfreien Städten", len(values) == len(land)))
     pools = [p for p in pools if len(p[0]) >= MIN_RANKED]
     if not pools:
@@ -165,7 +171,9 @@ def sentences(result: Comparison, unit: str, decimals: int | None, kind: str) ->
             if region is not None and region.value is not None
         ]
         assert result.city.value is not None
-        texts.append(narrative.comparison_sentence(result.city.name, result.city.value, references, unit, decimals))
+        texts.append(
+            narrative.comparison_sentence(result.city.name, result.city.value, references, unit, decimals)
+        )
     if result.rank is not None:
         texts.append(narrative.rank_sentence(result.city.name, result.rank, result.ranked, result.group))
     return " ".join(t for t in texts if t)

@@ -273,8 +273,8 @@ def comparison_sentence(
 def rank_sentence(name: str, rank: int, total: int, group: str, lowest_first: bool = False) -> str:
     """The city's place among comparable regions, the highest value first:
 
-        rank_sentence("Leverkusen", 3, 23, "kreisfreien Städten")
-        -> "Leverkusen steht auf Rang 3 von 23 kreisfreien Städten (Rang 1: höchster Wert)."
+    rank_sentence("Leverkusen", 3, 23, "kreisfreien Städten")
+    -> "Leverkusen steht auf Rang 3 von 23 kreisfreien Städten (Rang 1: höchster Wert)."
     """
     order = "niedrigster" if lowest_first else "höchster"
     return f"{name} steht auf Rang {rank} von {total} {group} (Rang 1: {order} Wert)."

@@ -191,7 +191,17 @@ class _Indicators(_State):
         header, body = charts.data_table(spec)
         notes = [f"Kartengrundlage: {maps.attribution()}, dl-de/by-2-0."] if spec.kind == "map" else []
         self.add(
-            Figure(self.figures, spec.title, spec, charts.alt_text(spec), (header, body), source, stand, notes, sentence)
+            Figure(
+                self.figures,
+                spec.title,
+                spec,
+                charts.alt_text(spec),
+                (header, body),
+                source,
+                stand,
+                notes,
+                sentence,
+            )
         )
 
     def indicator_view(self, indicator, caption, rows, source):
