@@ -200,7 +200,9 @@ def indicator(request, lang, published, key):
     item = published.indicator(key) if published else None
     if item is None:
         raise Http404
-    areas = published.areas_of(key)
+    # The area filter offers the city's own areas; comparison regions have their own figure.
+    compared = {a["key"] for a in published.document["areas"] if a.get("comparison")}
+    areas = [a for a in published.areas_of(key) if a["key"] not in compared]
     area = request.GET.get("gebiet") or None
     if area and area not in {a["key"] for a in areas}:
         area = None
