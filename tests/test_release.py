@@ -188,3 +188,36 @@ def test_every_earlier_release_counts_as_known(frozen):
         m.dimension_key(shown["dims"]),
     )
     assert str(snapshots._earlier_releases()[key]) == str(shown["value"])
+
+
+def test_an_owners_own_edit_reaches_the_public_only_after_review(demo, people, client):
+    """Emil, an owner outside the administration, edits his measure directly: the next release
+    still shows it as the last one did, and the page that publishes says so; once the KI has
+    saved the measure (reviewed it), the release after shows Emil's text."""
+    from imon.core import models as m
+    from imon.publication import public_document
+    from tests.test_steering_locking import measure_form
+
+    content._LATEST.clear()
+    first = snapshots.publish(snapshots.create("1. Umsetzungsbericht", datetime.date(2019, 9, 16))).snapshot
+    d1 = m.Measure.objects.get(key="D1")
+    before = d1.description
+    client.force_login(people.external)
+    form = measure_form(d1, description="Emils neue Beschreibung", version=d1.version)
+    assert client.post("/steuerung/massnahmen/D1/bearbeiten/", form).status_code == 302
+    assert m.Measure.objects.get(key="D1").review_pending
+
+    def public_description(snapshot):
+        return next(x for x in public_document(snapshot.data)["measures"] if x["key"] == "D1")["description"]
+
+    second = snapshots.create("Zwischenstand", datetime.date(2019, 9, 16))
+    assert public_description(second) == before == public_description(first)
+    assert second.data["unreviewed"] == ["D1"]
+    client.force_login(people.ki)
+    page = client.get(f"/berichte/{second.number}/veroeffentlichen/").content.decode()
+    assert "noch niemand geprüft" in page and "D1" in page
+    d1 = m.Measure.objects.get(key="D1")
+    client.post("/steuerung/massnahmen/D1/bearbeiten/", measure_form(d1, version=d1.version))
+    assert not m.Measure.objects.get(key="D1").review_pending
+    third = snapshots.create("Bericht", datetime.date(2019, 9, 16))
+    assert public_description(third) == "Emils neue Beschreibung" and "unreviewed" not in third.data

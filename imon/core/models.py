@@ -348,6 +348,9 @@ class Measure(MeasureState):
     note = models.TextField(_("internal note"), blank=True)
     # Optimistic locking: every save through the steering pages raises it by one (imon.steering.services).
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    # An owner's own edit waits for the KI: until the KI saves the measure or accepts a status
+    # update of it, a snapshot publishes the measure as the last release showed it.
+    review_pending = models.BooleanField(_("changes awaiting review"), default=False, editable=False)
 
     class Meta(MeasureState.Meta):
         verbose_name = _("measure")

@@ -73,7 +73,26 @@ def collect(concept: m.Concept, title: str, reporting_date: datetime.date) -> di
     document["observations"], document["suppression"] = public_observations(
         reporting_date, earlier=_earlier_releases()
     )
+    _unreviewed_as_released(document)
     return document
+
+
+def _unreviewed_as_released(document: dict) -> None:
+    """A measure with an owner's edit that nobody reviewed yet goes out as the last release showed
+    it (or not at all, if no release showed it); the keys are kept in the section "unreviewed"
+    (internal), for the page that publishes."""
+    pending = set(m.Measure.objects.filter(review_pending=True).values_list("key", flat=True))
+    if not pending:
+        return
+    release = published()
+    released = {x["key"]: x for x in release.data.get("measures", [])} if release else {}
+    measures = []
+    for measure in document["measures"]:
+        if measure["key"] in pending:
+            measure = released.get(measure["key"]) or {**measure, "published": False}
+        measures.append(measure)
+    document["measures"] = measures
+    document["unreviewed"] = sorted(pending)
 
 
 def encode(document: dict) -> str:

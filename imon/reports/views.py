@@ -70,7 +70,12 @@ def snapshot_publish(request, number: int):
     return render(
         request,
         "reports/publish.html",
-        {"snapshot": snapshot, "report": suppression_report.context(snapshot), "error": error},
+        {
+            "snapshot": snapshot,
+            "report": suppression_report.context(snapshot),
+            "error": error,
+            "unreviewed": snapshot.data.get("unreviewed", []),
+        },
     )
 
 

@@ -181,11 +181,20 @@ def save_measure(measure: m.Measure, values: dict, version: int, user, seen_at) 
     """Write `values` onto the measure if nobody saved it since `version`; returns the changes.
 
     Raises StaleEdit with the other person's changes otherwise (nothing is written)."""
+    from .permissions import edited_field_ids, is_ki
+
+    # The KI and the field's editors review what they save; an owner's edit waits for them.
+    reviewed = is_ki(user) or measure.field_of_action_id in edited_field_ids(user)
     with transaction.atomic():
         old = {f: getattr(measure, f) for f in values}
         changes = logic.diff(old, values)
+        pending: dict = {}
+        if reviewed:
+            pending = {"review_pending": False}
+        elif changes:
+            pending = {"review_pending": True}
         updated = m.Measure.objects.filter(pk=measure.pk, version=version).update(
-            version=F("version") + 1, **values
+            version=F("version") + 1, **values, **pending
         )
         if not updated:
             raise StaleEdit(changes_since("measure", measure.key, seen_at))
@@ -430,8 +439,10 @@ def review_update(update: StatusUpdate, accept: bool, comment: str, user) -> Non
 
 
 def apply_to_measure(update: StatusUpdate, measure: m.Measure, user) -> None:
-    """Copy an accepted status update onto its measure and replace its open next steps."""
+    """Copy an accepted status update onto its measure and replace its open next steps; the
+    measure counts as reviewed."""
     measure = m.Measure.objects.select_for_update().get(pk=measure.pk)
+    m.Measure.objects.filter(pk=measure.pk).update(review_pending=False)
     values = {f: getattr(update, f) for f in UPDATE_FIELDS}
     changes = logic.diff({f: getattr(measure, f) for f in UPDATE_FIELDS}, values)
     old_steps = list(measure.next_steps.filter(done=False).order_by("order", "key"))
