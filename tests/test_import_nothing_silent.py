@@ -1,0 +1,94 @@
+"""Nothing changes silently: every reader refuses what it would have to guess, and every
+import accounts for every line of its file (written, unchanged, conflicting, refused, ignored)."""
+
+import io
+import json
+
+import openpyxl
+import pytest
+
+from imon.core.importers import parse_bytes
+
+# --- Malformed numbers are refused, naming line and column, by every reader ------------------
+
+GENESIS_HEADER = (
+    "statistics_code;statistics_label;time_code;time_label;time;1_variable_code;1_variable_label;"
+    "1_variable_attribute_code;1_variable_attribute_label;value;value_unit;value_variable_code;"
+    "value_variable_label"
+)
+
+
+def _xlsx(rows) -> bytes:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def _files(value: str) -> dict:
+    """The same malformed value in each format, with the (line, column) a reader must name."""
+    json_text = json.dumps(
+        {
+            "columns": ["indicator", "area", "reference_date", "value"],
+            "observations": [
+                {"indicator": "bevoelkerung", "area": "05316000", "reference_date": "2019-12-31", "value": "1"},
+                {"indicator": "bevoelkerung", "area": "05316000", "reference_date": "2020-12-31", "value": value},
+            ],
+        }
+    )
+    return {
+        "csv ;": (
+            f"Kennzahl;Gebiet;Stichtag;Wert\nbevoelkerung;05316000;31.12.2019;1\nbevoelkerung;05316000;31.12.2020;{value}\n",
+            (3, "Wert"),
+        ),
+        "csv ,": (
+            f'indicator,area,reference_date,value\nbevoelkerung,05316000,2019-12-31,1\nbevoelkerung,05316000,2020-12-31,"{value}"\n',
+            (3, "value"),
+        ),
+        "xlsx text cell": (
+            _xlsx(
+                [
+                    ["Kennzahl", "Gebiet", "Stichtag", "Wert"],
+                    ["bevoelkerung", "05316000", "31.12.2019", "1"],
+                    ["bevoelkerung", "05316000", "31.12.2020", value],
+                ]
+            ),
+            (3, "Wert"),
+        ),
+        "json": (json_text, (2, "value")),
+        "opensdg": (f'Year,Value\n2019,1\n2020,"{value}"\n', (3, "Value")),
+        "sdmx-csv ;": (
+            f"DATAFLOW;REF_AREA;TIME_PERIOD;OBS_VALUE\nX:BEVOELKERUNG(1.0);05316000;2019;1\n"
+            f"X:BEVOELKERUNG(1.0);05316000;2020;{value}\n",
+            (3, "OBS_VALUE"),
+        ),
+        "genesis": (
+            f"{GENESIS_HEADER}\n"
+            "12411;Bevölkerung;STAG;Stichtag;31.12.2019;GEMEIN;Gemeinden;05316000;Leverkusen;1;Anzahl;BEVSTD;Bevölkerungsstand\n"
+            f"12411;Bevölkerung;STAG;Stichtag;31.12.2020;GEMEIN;Gemeinden;05316000;Leverkusen;{value};Anzahl;BEVSTD;Bevölkerungsstand\n",
+            (3, "value"),
+        ),
+    }
+
+
+@pytest.mark.parametrize("kind", list(_files("1")))
+def test_a_misplaced_digit_group_is_refused_by_every_reader(kind):
+    data, (line, column) = _files("1 2613")[kind]
+    raw = data if isinstance(data, bytes) else data.encode()
+    parsed = parse_bytes(raw, "indicator_bevoelkerung.csv", indicator="bevoelkerung" if kind == "opensdg" else None)
+    assert [r.value for r in parsed.rows] == [1], "the malformed value must not become a row"
+    assert [(p.line, p.column) for p in parsed.problems] == [(line, column)]
+    assert "1 2613" in parsed.problems[0].message and "Dreiergruppen" in parsed.problems[0].message
+
+
+@pytest.mark.parametrize("kind", list(_files("1")))
+def test_a_well_formed_digit_group_is_read_by_every_reader(kind):
+    value = "12,613" if kind in ("csv ,", "opensdg", "json") else "12 613"
+    data, _place = _files(value)[kind]
+    raw = data if isinstance(data, bytes) else data.encode()
+    parsed = parse_bytes(raw, "indicator_bevoelkerung.csv", indicator="bevoelkerung" if kind == "opensdg" else None)
+    assert not parsed.problems
+    assert [r.value for r in parsed.rows] == [1, 12613]
