@@ -92,3 +92,64 @@ def test_a_well_formed_digit_group_is_read_by_every_reader(kind):
     parsed = parse_bytes(raw, "indicator_bevoelkerung.csv", indicator="bevoelkerung" if kind == "opensdg" else None)
     assert not parsed.problems
     assert [r.value for r in parsed.rows] == [1, 12613]
+
+
+# --- A row with more cells than the header is refused, not cut ------------------------------
+
+
+def _extra_cell_files(extra: str) -> dict:
+    """One row with a cell beyond the header in each format, and the line a reader must name."""
+    return {
+        "csv ;": f"Kennzahl;Gebiet;Stichtag;Wert\nbevoelkerung;05316000;31.12.2019;1\nbevoelkerung;05316000;31.12.2020;2;{extra}\n",
+        "csv quoted": f'Kennzahl;Gebiet;Stichtag;Wert\nbevoelkerung;05316000;31.12.2019;1\nbevoelkerung;05316000;31.12.2020;2;"{extra}"\n',
+        "xlsx": _xlsx(
+            [
+                ["Kennzahl", "Gebiet", "Stichtag", "Wert"],
+                ["bevoelkerung", "05316000", "31.12.2019", 1],
+                ["bevoelkerung", "05316000", "31.12.2020", 2, extra or None],
+            ]
+        ),
+        "opensdg": f"Year,Value\n2019,1\n2020,2,{extra}\n",
+        "sdmx-csv": f"DATAFLOW;REF_AREA;TIME_PERIOD;OBS_VALUE\nX:BEVOELKERUNG(1.0);05316000;2019;1\n"
+        f"X:BEVOELKERUNG(1.0);05316000;2020;2;{extra}\n",
+        "genesis": f"{GENESIS_HEADER}\n"
+        "12411;Bevölkerung;STAG;Stichtag;31.12.2019;GEMEIN;Gemeinden;05316000;Leverkusen;1;Anzahl;BEVSTD;Bevölkerungsstand\n"
+        f"12411;Bevölkerung;STAG;Stichtag;31.12.2020;GEMEIN;Gemeinden;05316000;Leverkusen;2;Anzahl;BEVSTD;Bevölkerungsstand;{extra}\n",
+        "genesis without variables": "statistics_code;statistics_label;time_code;time_label;time;value;value_unit;value_variable_code;value_variable_label\n"
+        "12411;Bevölkerung;STAG;Stichtag;31.12.2019;1;Anzahl;BEVSTD;Bevölkerungsstand\n"
+        f"12411;Bevölkerung;STAG;Stichtag;31.12.2020;{extra};2;Anzahl;BEVSTD;Bevölkerungsstand\n",
+    }
+
+
+def _parse(data, kind="csv"):
+    raw = data if isinstance(data, bytes) else data.encode()
+    return parse_bytes(raw, "indicator_bevoelkerung.csv", indicator="bevoelkerung" if kind == "opensdg" else None)
+
+
+@pytest.mark.parametrize("kind", list(_extra_cell_files("x")))
+def test_a_row_with_more_cells_than_the_header_is_refused_naming_its_line(kind):
+    parsed = _parse(_extra_cell_files("Fußnote 1")[kind], kind)
+    assert [r.value for r in parsed.rows] == [1]
+    assert [p.line for p in parsed.problems] == [3]
+    assert "Kopfzeile" in parsed.problems[0].message
+
+
+def test_json_keys_the_columns_do_not_name_are_refused():
+    data = json.dumps(
+        {
+            "columns": ["indicator", "area", "reference_date", "value"],
+            "observations": [
+                {"indicator": "bevoelkerung", "area": "05316000", "reference_date": "2020-12-31", "value": 2, "flag": "p"}
+            ],
+        }
+    )
+    parsed = _parse(data)
+    assert not parsed.rows
+    assert [p.line for p in parsed.problems] == [1] and "(p)" in parsed.problems[0].message
+
+
+@pytest.mark.parametrize("kind", ["csv ;", "csv quoted", "xlsx", "opensdg", "sdmx-csv"])
+def test_empty_cells_after_the_last_column_pass(kind):
+    parsed = _parse(_extra_cell_files("")[kind], kind)
+    assert not parsed.problems
+    assert [r.value for r in parsed.rows] == [1, 2]

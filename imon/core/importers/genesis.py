@@ -334,13 +334,16 @@ class _GenesisReader:
         result.rows = rows
 
     def short_line(self, line: int, found: int):
-        self.result.problems.append(
-            Problem(
-                line,
-                "",
-                _("the line has %(found)s of %(expected)s columns (file truncated?).")
-                % {"found": found, "expected": self.width},
+        message = (
+            _("the line has %(found)s of %(expected)s columns (file truncated?).")
+            if found < self.width
+            else _(
+                "the row has %(found)s cells, but the header only %(expected)s columns; the cells "
+                "beyond it would be lost."
             )
+        )
+        self.result.problems.append(
+            Problem(line, "", message % {"found": found, "expected": self.width})
         )
 
     def combination(self, indicator: str, head: list, tail: list, line: int):
@@ -366,6 +369,9 @@ class _GenesisReader:
                     return area, *breakdown
             else:
                 parts = None
+        if not self.has_middle and middle:  # cells beyond the header, before the value
+            self.short_line(line, self.width + middle.count(self.delimiter))
+            return None
         record = head[: self.first] + (middle.split(self.delimiter) if self.has_middle else []) + tail[1:]
         if len(record) != self.width:
             self.short_line(line, len(record))

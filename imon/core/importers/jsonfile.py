@@ -30,4 +30,6 @@ def read_json(text: str):
             raise ImportFileError(
                 _("Observation %(number)s of the JSON file is not an object.") % {"number": number}
             )
-        yield number, ["" if observation.get(c) is None else str(observation.get(c)) for c in columns]
+        # Keys the columns do not name follow as extra cells, which the reader refuses.
+        extra = [str(v) for k, v in observation.items() if k not in columns and v not in (None, "")]
+        yield number, ["" if observation.get(c) is None else str(observation.get(c)) for c in columns] + extra

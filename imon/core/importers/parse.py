@@ -13,7 +13,7 @@ from .genesis import FIELD_SEPARATOR, genesis_order, parse_genesis
 from .jsonfile import read_json
 from .long import parse_long_rows
 from .opensdg import parse_opensdg
-from .parsed import ImportFileError, Parsed
+from .parsed import ImportFileError, Parsed, extra_cells
 from .sdmx import parse_sdmx
 from .sniffing import detect_format, sniff_delimiter
 from .xlsx_sheets import read_xlsx, rounding_note
@@ -136,22 +136,41 @@ def _parse_csv(text, header, delimiter, fmt, order, name, indicator) -> Parsed:
     try:
         next(row for row in reader if row)  # the header
         # Short rows are padded: a missing cell is an empty cell, reported by the reader that needs it.
-        records = ((reader.line_num, row + [""] * (width - len(row))) for row in reader)
+        # A row with more filled cells than the header is refused, not cut (`extra_cells`).
+        refused: list = []
+        records = _fitted(reader, width, refused)
         decimal_comma = delimiter != ","  # ";" and tab: German Excel writes a decimal comma
         if fmt == "genesis":
             order = order or list(range(width))
             lines = ((number, FIELD_SEPARATOR.join([record[i] for i in order])) for number, record in records)
-            return parse_genesis([header[i] for i in order], lines, name, FIELD_SEPARATOR)
-        if fmt == "csv":
-            return parse_long_rows(_with_lines(header, records), "csv", decimal_comma)
-        if fmt == "opensdg":
-            return parse_opensdg(header, records, indicator or _indicator_from_name(name), decimal_comma)
-        return parse_sdmx(header, records, indicator, decimal_comma)
+            parsed = parse_genesis([header[i] for i in order], lines, name, FIELD_SEPARATOR)
+        elif fmt == "csv":
+            parsed = parse_long_rows(_with_lines(header, records), "csv", decimal_comma)
+        elif fmt == "opensdg":
+            parsed = parse_opensdg(header, records, indicator or _indicator_from_name(name), decimal_comma)
+        else:
+            parsed = parse_sdmx(header, records, indicator, decimal_comma)
+        if refused:
+            parsed.problems = sorted(parsed.problems + refused, key=lambda p: p.line or 0)
+        return parsed
     except csv.Error as exc:
         raise ImportFileError(
             _("The file cannot be read as CSV (line %(line)s): %(error)s")
             % {"line": reader.line_num, "error": exc}
         ) from None
+
+
+def _fitted(reader, width: int, refused: list):
+    """(line, cells) of each row, short rows padded to the header's width, rows with filled
+    cells beyond it noted in `refused` and left out; empty cells beyond it are dropped."""
+    for row in reader:
+        if len(row) > width:
+            problem = extra_cells(reader.line_num, row, width)
+            if problem is not None:
+                refused.append(problem)
+                continue
+            row = row[:width]
+        yield reader.line_num, row + [""] * (width - len(row))
 
 
 def _lines(text: str, start: int = 0, number: int = 0):

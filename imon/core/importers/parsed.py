@@ -61,6 +61,25 @@ class Parsed:
     notes: list[str] = field(default_factory=list)
 
 
+def extra_cells(line: int, record: list, width: int, unnamed: tuple = ()) -> "Problem | None":
+    """The problem of a row with filled cells beyond its header's `width` columns, or under a
+    column without a name (positions `unnamed`): those cells would be lost. Empty ones pass."""
+    lost = [record[i].strip() for i in unnamed if i < len(record)] + [c.strip() for c in record[width:]]
+    lost = [cell for cell in lost if cell]
+    if not lost:
+        return None
+    expected = width - len(unnamed)
+    return Problem(
+        line,
+        "",
+        _(
+            "the row has %(found)s cells, but the header only %(expected)s columns; the cells "
+            "beyond it (%(cells)s) would be lost. Give them a column or remove them."
+        )
+        % {"found": expected + len(lost), "expected": expected, "cells": "; ".join(lost)[:200]},
+    )
+
+
 # Lines named in the message of a problem that many lines share.
 FIRST_LINES = 5
 
