@@ -34,8 +34,18 @@ def _files(value: str) -> dict:
         {
             "columns": ["indicator", "area", "reference_date", "value"],
             "observations": [
-                {"indicator": "bevoelkerung", "area": "05316000", "reference_date": "2019-12-31", "value": "1"},
-                {"indicator": "bevoelkerung", "area": "05316000", "reference_date": "2020-12-31", "value": value},
+                {
+                    "indicator": "bevoelkerung",
+                    "area": "05316000",
+                    "reference_date": "2019-12-31",
+                    "value": "1",
+                },
+                {
+                    "indicator": "bevoelkerung",
+                    "area": "05316000",
+                    "reference_date": "2020-12-31",
+                    "value": value,
+                },
             ],
         }
     )
@@ -78,7 +88,9 @@ def _files(value: str) -> dict:
 def test_a_misplaced_digit_group_is_refused_by_every_reader(kind):
     data, (line, column) = _files("1 2613")[kind]
     raw = data if isinstance(data, bytes) else data.encode()
-    parsed = parse_bytes(raw, "indicator_bevoelkerung.csv", indicator="bevoelkerung" if kind == "opensdg" else None)
+    parsed = parse_bytes(
+        raw, "indicator_bevoelkerung.csv", indicator="bevoelkerung" if kind == "opensdg" else None
+    )
     assert [r.value for r in parsed.rows] == [1], "the malformed value must not become a row"
     assert [(p.line, p.column) for p in parsed.problems] == [(line, column)]
     assert "1 2613" in parsed.problems[0].message and "Dreiergruppen" in parsed.problems[0].message
@@ -89,7 +101,9 @@ def test_a_well_formed_digit_group_is_read_by_every_reader(kind):
     value = "12,613" if kind in ("csv ,", "opensdg", "json") else "12 613"
     data, _place = _files(value)[kind]
     raw = data if isinstance(data, bytes) else data.encode()
-    parsed = parse_bytes(raw, "indicator_bevoelkerung.csv", indicator="bevoelkerung" if kind == "opensdg" else None)
+    parsed = parse_bytes(
+        raw, "indicator_bevoelkerung.csv", indicator="bevoelkerung" if kind == "opensdg" else None
+    )
     assert not parsed.problems
     assert [r.value for r in parsed.rows] == [1, 12613]
 
@@ -123,7 +137,9 @@ def _extra_cell_files(extra: str) -> dict:
 
 def _parse(data, kind="csv"):
     raw = data if isinstance(data, bytes) else data.encode()
-    return parse_bytes(raw, "indicator_bevoelkerung.csv", indicator="bevoelkerung" if kind == "opensdg" else None)
+    return parse_bytes(
+        raw, "indicator_bevoelkerung.csv", indicator="bevoelkerung" if kind == "opensdg" else None
+    )
 
 
 @pytest.mark.parametrize("kind", list(_extra_cell_files("x")))
@@ -139,7 +155,13 @@ def test_json_keys_the_columns_do_not_name_are_refused():
         {
             "columns": ["indicator", "area", "reference_date", "value"],
             "observations": [
-                {"indicator": "bevoelkerung", "area": "05316000", "reference_date": "2020-12-31", "value": 2, "flag": "p"}
+                {
+                    "indicator": "bevoelkerung",
+                    "area": "05316000",
+                    "reference_date": "2020-12-31",
+                    "value": 2,
+                    "flag": "p",
+                }
             ],
         }
     )
@@ -153,3 +175,130 @@ def test_empty_cells_after_the_last_column_pass(kind):
     parsed = _parse(_extra_cell_files("")[kind], kind)
     assert not parsed.problems
     assert [r.value for r in parsed.rows] == [1, 2]
+
+
+# --- Every line accounted for --------------------------------------------------------------
+
+MIXED = [
+    "Kennzahl;Gebiet;Stichtag;Wert;Zeichen",  # 1 header
+    "bevoelkerung;05316000;31.12.2016;166.081;",  # 2 unchanged
+    "",  # 3 empty
+    "bevoelkerung;05316000;31.12.2017;166.740;",  # 4 conflict: stored 166.737
+    "anteil-auslaendisch;05316000;31.12.2017;15,8;r",  # 5 changed: revised
+    ";;;;",  # 6 empty
+    "bevoelkerung;05316000;31.12.2018;167.000;",  # 7 new
+    "bevoelkerung;05316000;31.12.2019;1 2613;",  # 8 refused: malformed number
+    "bevoelkerung;05316000;31.12.2020;168.000;;Fußnote",  # 9 refused: a cell beyond the header
+    "bevoelkerung;99999;31.12.2020;1;",  # 10 refused: unknown area
+    "bevoelkerung;05316000;31.12.2018;167.000;",  # 11 refused: the same observation twice
+]
+
+
+def _counts(plan):
+    return dict(plan.line_counts())
+
+
+def test_every_line_of_a_mixed_file_is_counted_once(demo, tmp_path):
+    from tests.importing import plan_for, write_csv
+
+    plan = plan_for(write_csv(tmp_path / "gemischt.csv", MIXED))
+    assert _counts(plan) == {
+        "neu": 1,
+        "geändert": 1,
+        "unverändert": 1,
+        "mit Konflikt, nicht geschrieben": 1,
+        "abgelehnt (Fehler)": 4,
+        "ignoriert: Kopfzeile": 1,
+        "ignoriert: leere Zeile": 2,
+    }
+    assert sum(_counts(plan).values()) == len(MIXED)
+    assert plan.accounting().startswith("11 Zeilen der Datei: 1 neu, 1 geändert, 1 unverändert")
+
+
+def test_the_import_command_prints_the_line_counts(demo, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    from tests.importing import write_csv
+
+    path = write_csv(tmp_path / "gemischt.csv", MIXED[:8])
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import", str(path), stdout=out, stderr=err)
+    assert (
+        "8 Zeilen der Datei: 1 neu, 1 geändert, 1 unverändert, 1 mit Konflikt, nicht geschrieben, "
+        "1 abgelehnt (Fehler), 1 ignoriert: Kopfzeile, 2 ignoriert: leere Zeile" in out.getvalue()
+    )
+
+
+def test_the_upload_preview_counts_every_line(demo, client, ki_admin):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(ki_admin)
+    data = "\r\n".join(MIXED).encode("utf-8")
+    page = client.post(
+        "/daten/importe/", {"file": SimpleUploadedFile("gemischt.csv", data), "format": "auto"}
+    ).content.decode()
+    table = page.split("Jede Zeile der Datei")[1].split("</table>")[0]
+    assert "11 Zeilen der Datei" in table
+    assert '<th scope="row">abgelehnt (Fehler)</th><td class="num">4</td>' in table
+    assert '<th scope="row">ignoriert: leere Zeile</th><td class="num">2</td>' in table
+
+
+def test_lines_of_a_workbook_are_counted_with_titles_and_footnotes(demo):
+    from imon.core import imports
+
+    data = _xlsx(
+        [
+            ["Bevölkerung in Leverkusen"],  # 1 title
+            [],  # 2 empty, above the table
+            ["Kennzahl", "Gebiet", "Stichtag", "Wert"],  # 3 header
+            ["bevoelkerung", "05316000", "31.12.2016", 166081],  # 4 unchanged
+            ["bevoelkerung", "05316000", "31.12.2018", 167000],  # 5 new
+            ["bevoelkerung", "05316000", "31.12.2019", "x y"],  # 6 refused
+            [],  # 7 empty: the table ends
+            ["Quelle: Stadt Leverkusen"],  # 8 footnote
+        ]
+    )
+    plan = imports.plan_import(parse_bytes(data, "b.xlsx"), "b.xlsx", "0" * 64)
+    assert _counts(plan) == {
+        "neu": 1,
+        "unverändert": 1,
+        "abgelehnt (Fehler)": 1,
+        "ignoriert: Kopfzeile": 1,
+        "ignoriert: Titel oder Anmerkung über der Tabelle": 1,
+        "ignoriert: leere Zeile": 2,
+        "ignoriert: Fußnote oder Zeile unter der Tabelle": 1,
+    }
+
+
+def test_lines_of_a_genesis_file_are_counted():
+    rows = [
+        GENESIS_HEADER,
+        "12411;Bevölkerung;STAG;Stichtag;31.12.2019;GEMEIN;Gemeinden;05316000;Leverkusen;1;Anzahl;BEVSTD;Bevölkerungsstand",
+        "",
+        "12411;Bevölkerung;STAG;Stichtag;32.12.2020;GEMEIN;Gemeinden;05316000;Leverkusen;2;Anzahl;BEVSTD;Bevölkerungsstand",
+        "12411;Bevölkerung;STAG;Stichtag;32.12.2020;GEMEIN;Gemeinden;05316000;Leverkusen;2;Anzahl;BEVSTD;Bevölkerungsstand",
+        "12411;Bevölkerung;STAG;Stichtag;31.12.2021;GEMEIN;Gemeinden;05316000;Leverkusen;1 2;Anzahl;BEVSTD;Bevölkerungsstand",
+        "12411;Bevölkerung;STAG;Stichtag;31.12.2021;GEMEIN;Gemeinden;05316000",
+    ]
+    parsed = parse_bytes("\n".join(rows).encode(), "12411-0001.csv")
+    assert (parsed.lines, len(parsed.rows), parsed.refused_lines, parsed.ignored) == (
+        7,
+        1,
+        4,
+        {"header": 1, "empty": 1},
+    )
+
+
+def test_the_confirmation_counts_every_line(demo, client, ki_admin):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(ki_admin)
+    lines = [MIXED[0], MIXED[1], MIXED[2], MIXED[6]]  # header, unchanged, empty, new
+    data = "\r\n".join(lines).encode("utf-8")
+    response = client.post("/daten/importe/", {"file": SimpleUploadedFile("g.csv", data), "format": "auto"})
+    token = response.context["token"]
+    page = client.post(f"/daten/importe/{token}/bestaetigen/", follow=True).content.decode()
+    assert (
+        "4 Zeilen der Datei: 1 neu, 1 unverändert, 1 ignoriert: Kopfzeile, 1 ignoriert: leere Zeile" in page
+    )

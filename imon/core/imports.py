@@ -22,7 +22,10 @@ from django.utils.translation import ngettext
 from . import bulk, rules
 from . import models as m
 from .importers import Parsed, Problem, gc_paused, rounding_note
+from .importers.parsed import IGNORED_LABELS
 from .numbers import format_number, same_value
+
+_IGNORED_ORDER = {reason: i for i, reason in enumerate(IGNORED_LABELS)}
 
 # Old symbol or flag under which a different new value is an expected update, not a conflict.
 REPLACEABLE_FLAGS = {"p", "...", "/"}
@@ -44,6 +47,7 @@ class Plan:
     )  # (observation id, new row, old (value, flag, note, import id))
     conflicts: list = field(default_factory=list)  # like changed
     unchanged: int = 0
+    refused_rows: int = 0  # rows of the file that an error keeps out (unknown area, …)
     create: dict = field(
         default_factory=lambda: {"indicators": {}, "dimensions": {}, "values": {}, "areas": {}}
     )
@@ -71,6 +75,37 @@ class Plan:
             % {"n": conflicts},
             "errors": ngettext("%(n)s error", "%(n)s errors", errors) % {"n": errors},
             "warnings": ngettext("%(n)s warning", "%(n)s warnings", warnings) % {"n": warnings},
+        }
+
+    def line_counts(self) -> list[tuple[str, int]]:
+        """Every line of the file accounted for, as (what, how many lines); the counts add up to
+        the lines of the file. Ignored lines are counted by reason; refused ones are named by
+        the errors."""
+        parsed = self.parsed
+        counts = [
+            (_("new"), len(self.new)),
+            (_("changed"), len(self.changed) + (len(self.conflicts) if self.replace else 0)),
+            (_("unchanged"), self.unchanged),
+            (_("conflicting, not written"), 0 if self.replace else len(self.conflicts)),
+            (_("refused (errors)"), parsed.refused_lines + self.refused_rows),
+        ]
+        counts.extend(
+            (_("ignored: %(reason)s") % {"reason": IGNORED_LABELS.get(reason, reason)}, count)
+            for reason, count in sorted(
+                parsed.ignored.items(), key=lambda item: _IGNORED_ORDER.get(item[0], 99)
+            )
+        )
+        return [(label, count) for label, count in counts if count]
+
+    def accounting(self) -> str:
+        """The line counts in a sentence: "12 lines: 3 new, 1 changed, …"."""
+        counts = self.line_counts()
+        total = sum(count for _label, count in counts)
+        return ngettext(
+            "%(count)s line of the file: %(counts)s", "%(count)s lines of the file: %(counts)s", total
+        ) % {
+            "count": format_number(Decimal(total)),
+            "counts": ", ".join(f"{format_number(Decimal(count))} {label}" for label, count in counts),
         }
 
 
@@ -315,6 +350,7 @@ def _compare_rows(parsed, plan, resolver, indicator_dims, values, existing) -> t
             indicator = row.indicator
             known = indicator_dims.get(indicator) is not None  # an unknown one is reported above
         if not known:
+            plan.refused_rows += 1
             continue
         if row.area is not code:
             code = row.area
@@ -322,6 +358,7 @@ def _compare_rows(parsed, plan, resolver, indicator_dims, values, existing) -> t
             if area is areas:
                 area = areas[code] = resolver.area(code, row.line, "area")
         if area is None:
+            plan.refused_rows += 1
             continue
         target = breakdowns.get((row.indicator, row.dim_key), breakdowns)
         if target is breakdowns:
@@ -329,6 +366,7 @@ def _compare_rows(parsed, plan, resolver, indicator_dims, values, existing) -> t
                 row, indicator_dims[row.indicator], values, plan, resolver
             )
         if target is None:
+            plan.refused_rows += 1
             continue
         dims, dim_key = target
         ident = (row.indicator, area, row.date, dim_key)
@@ -341,6 +379,7 @@ def _compare_rows(parsed, plan, resolver, indicator_dims, values, existing) -> t
                     _("the same observation appears twice (also in line %(other)s).") % {"other": other.line},
                 )
             )
+            plan.refused_rows += 1
             continue
         if dims is not row.dims:
             renamed[ident] = dims

@@ -213,6 +213,7 @@ class _GenesisReader:
         date: datetime.date
         indicator: str
         combinations: dict
+        refused = 0  # lines that gave no row, each after noting a problem
         for line, text in lines:
             text = text.rstrip("\r")
             head = text.split(delimiter, first)
@@ -223,12 +224,16 @@ class _GenesisReader:
             if len(tail) <= n_after:
                 if text.strip():
                     self.short_line(line, text.count(delimiter) + 1)
+                    refused += 1
+                else:
+                    result.ignore("empty")
                 continue
             if head[i_time] != time or head[i_time_code] != time_code:  # mostly the previous line's date
                 time_code, time = head[i_time_code], head[i_time]
                 cached_date = self.reference_date(line, time_code, time, date_cache)
                 if cached_date is None:
                     time_code = time = None
+                    refused += 1
                     continue
                 date = cached_date
             if tail[j_vcode] != vcode or head[i_stat] != stat:  # mostly the previous line's indicator
@@ -241,6 +246,7 @@ class _GenesisReader:
             if combination is None:
                 combination = self.combination(indicator, head, tail, line)
                 if combination is None:
+                    refused += 1
                     continue
                 combinations[tail[0]] = combination
             raw = tail[j_value]
@@ -251,6 +257,7 @@ class _GenesisReader:
                     cell = cell_cache[raw] = (Decimal(raw), "") if raw.isdigit() else parse_cell(raw)
                 except NumberError as exc:
                     problems.append(Problem(line, "value", str(exc), raw))
+                    refused += 1
                     continue
             area, dims, dim_key, month = combination
             value, flag = cell
@@ -263,6 +270,7 @@ class _GenesisReader:
             else:  # a month, quarter or half of the year the time column names
                 append(Row(indicator, area, _period_end(date, month), dims, dim_key, value, flag, note, line))
         result.problems = collapse_problems(problems)
+        result.refused_lines = refused
         self.join_levels()
         return result
 
@@ -328,7 +336,8 @@ class _GenesisReader:
                 key = (row.indicator, row.area, row.date, row.dim_key)
                 first = seen.get(key)
                 if first is not None and (first.value, first.flag) == (row.value, row.flag):
-                    continue  # the total both levels give
+                    result.ignore("same-total")  # the total both levels give
+                    continue
                 seen.setdefault(key, row)
             rows.append(row)
         result.rows = rows
@@ -342,9 +351,7 @@ class _GenesisReader:
                 "beyond it would be lost."
             )
         )
-        self.result.problems.append(
-            Problem(line, "", message % {"found": found, "expected": self.width})
-        )
+        self.result.problems.append(Problem(line, "", message % {"found": found, "expected": self.width}))
 
     def combination(self, indicator: str, head: list, tail: list, line: int):
         """(area, dims, dim_key, month) of a line with a new variables' text, noting new

@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from .parsed import ImportFileError
 
 
-def read_json(text: str):
+def read_json(text: str, size: list | None = None):
     """Rows of the JSON that `imon export-data --format json` writes ({"columns": [...],
     "observations": [{column: value}, ...]}), as (number, cells) for the long-format reader;
     the number is the observation's place, counted from 1."""
@@ -24,6 +24,8 @@ def read_json(text: str):
         raise ImportFileError(
             _("A JSON file must hold 'columns' and 'observations', as imon export-data writes it.")
         )
+    if size is not None:
+        size.append(len(observations))
     yield 0, [str(c) for c in columns]
     for number, observation in enumerate(observations, start=1):
         if not isinstance(observation, dict):

@@ -35,6 +35,7 @@ def parse_long_rows(numbered_rows, fmt: str, decimal_comma: bool = True) -> Pars
     unnamed = tuple(i for i, name in enumerate(names) if not name)  # e.g. empty cells right of an XLSX header
     for line, record in rows_iter:
         if not any(c.strip() for c in record):
+            result.ignore("empty")
             continue
         if len(record) < width:
             record = record + [""] * (width - len(record))
@@ -43,6 +44,7 @@ def parse_long_rows(numbered_rows, fmt: str, decimal_comma: bool = True) -> Pars
             continue
         row = _long_row(line, record, names, col, dim_columns, decimal_comma)
         (result.problems if isinstance(row, Problem) else result.rows).append(row)
+    result.refused_lines = len(result.problems)  # one for each line that gave no row
     return result
 
 

@@ -9,7 +9,6 @@ from imon.core import imports
 from imon.core import models as m
 from imon.core.importers import FORMATS, ImportFileError, parse_bytes, read_bytes
 
-
 # Exit codes of `imon import` (docs/data-import.md): 0 written or nothing to do, 1 the file has
 # errors or cannot be read, 2 wrong usage, 3 database unavailable (imon.ops.faults), and:
 EXIT_CONFLICTS = 4  # stored values differ from the file and --replace was not given; nothing written
@@ -126,3 +125,4 @@ class Command(BaseCommand):
         for problem in plan.warnings[:200]:
             self.stderr.write(f"{name}: " + _("Warning") + f": {problem}")
         self.stdout.write(plan.summary())
+        self.stdout.write(plan.accounting())
