@@ -302,3 +302,74 @@ def test_the_confirmation_counts_every_line(demo, client, ki_admin):
     assert (
         "4 Zeilen der Datei: 1 neu, 1 unverändert, 1 ignoriert: Kopfzeile, 1 ignoriert: leere Zeile" in page
     )
+
+
+# --- A sum check skipped for missing parts is said, and stored with the import ------------------
+
+DISTRICTS = [
+    "Kennzahl;Gebiet;Stichtag;Wert",
+    "bevoelkerung;05316000;31.12.2020;163.000",
+    "bevoelkerung;I;31.12.2020;50.000",
+    "bevoelkerung;II;31.12.2020;60.000",  # Stadtbezirk III is not published
+]
+
+
+@pytest.mark.parametrize("partial", [False, True])
+def test_an_area_sum_skipped_for_missing_districts_is_said_and_stored(demo, tmp_path, partial):
+    from imon.core import imports
+    from imon.core import models as m
+    from tests.importing import plan_for, write_csv
+
+    indicator = m.Indicator.objects.get(key="bevoelkerung")
+    m.ValidationRule.objects.create(indicator=indicator, kind="area_sum", total="05316000", partial=partial)
+    plan = plan_for(write_csv(tmp_path / "bezirke.csv", DISTRICTS))
+    assert plan.ok
+    notices = [str(w) for w in plan.warnings if "übersprungen" in str(w)]
+    record = imports.apply_import(plan)
+    if partial:  # the rule says that only some districts are published: no notice
+        assert not notices and "übersprungen" not in plan.summary()
+        return
+    assert notices == [
+        "Summenprüfung übersprungen: 2 von 3 Teilgebieten; Regel: bevoelkerung: Gebiet 05316000 = Summe seiner Teilgebiete."
+    ]
+    assert plan.summary().endswith("; 1 Prüfung übersprungen")
+    assert notices[0] in record.warnings
+
+
+def test_a_part_sum_skipped_for_a_missing_part_is_said(demo, tmp_path):
+    from tests.importing import plan_for, write_csv
+
+    lines = [
+        "Kennzahl;Gebiet;Stichtag;aufenthaltsstatus;Wert",
+        "gefluechtete;05316000;31.12.2019;insgesamt;4900",
+        "gefluechtete;05316000;31.12.2019;a;630",
+        "gefluechtete;05316000;31.12.2019;b;3920",
+    ]
+    plan = plan_for(write_csv(tmp_path / "g.csv", lines))
+    assert plan.ok
+    assert [str(w) for w in plan.skipped] == [
+        "Summenprüfung übersprungen: 2 von 3 Teilen der Gliederung; Regel: gefluechtete: aufenthaltsstatus insgesamt = a + b + c."
+    ]
+
+
+def test_partial_coverage_is_a_rule_field_of_the_concept_file(demo):
+    from imon.core import conceptfile
+    from imon.core import models as m
+
+    concept = m.Concept.objects.get()
+    assert "partial" not in conceptfile.dump_text(concept)  # the default is left out
+    rule = m.ValidationRule.objects.filter(kind="part_sum").first()
+    rule.partial = True
+    rule.save()
+    dumped = conceptfile.dump_text(concept)
+    assert dumped.count("partial: true") == 1
+    conceptfile.load_text(io.BytesIO(dumped.replace("partial: true", "partial: false").encode()))
+    rule = m.ValidationRule.objects.get(indicator=rule.indicator, order=rule.order)
+    assert rule.partial is False
+    stats = conceptfile.load_text(io.BytesIO(dumped.encode()))
+    assert m.ValidationRule.objects.get(indicator=rule.indicator, order=rule.order).partial is True
+    assert "partial: true" in conceptfile.dump_text(concept) and stats.updated >= 1
+    bad = dumped.replace("partial: true", "partial: vielleicht")
+    with pytest.raises(conceptfile.ConceptFileError) as excinfo:
+        conceptfile.load_text(io.BytesIO(bad.encode()))
+    assert any(".partial" in str(p) for p in excinfo.value.problems)

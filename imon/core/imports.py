@@ -47,6 +47,7 @@ class Plan:
     )  # (observation id, new row, old (value, flag, note, import id))
     conflicts: list = field(default_factory=list)  # like changed
     unchanged: int = 0
+    skipped: list = field(default_factory=list)  # Problem: checks that could not run (also in warnings)
     refused_rows: int = 0  # rows of the file that an error keeps out (unknown area, …)
     create: dict = field(
         default_factory=lambda: {"indicators": {}, "dimensions": {}, "values": {}, "areas": {}}
@@ -75,7 +76,13 @@ class Plan:
             % {"n": conflicts},
             "errors": ngettext("%(n)s error", "%(n)s errors", errors) % {"n": errors},
             "warnings": ngettext("%(n)s warning", "%(n)s warnings", warnings) % {"n": warnings},
-        }
+        } + (
+            "; "
+            + ngettext("%(n)s check skipped", "%(n)s checks skipped", len(self.skipped))
+            % {"n": len(self.skipped)}
+            if self.skipped
+            else ""
+        )
 
     def line_counts(self) -> list[tuple[str, int]]:
         """Every line of the file accounted for, as (what, how many lines); the counts add up to
@@ -419,6 +426,8 @@ def _validate(plan: Plan, incoming: dict, renamed: dict, existing: dict, resolve
     """Validation rules, on stored and incoming values together: errors and warnings of the plan."""
     for finding in _check_rules(plan, incoming, renamed, existing, resolver):
         problem = _problem_at(finding.line, finding.column, finding.message, finding.value)
+        if finding.severity == rules.SKIPPED:
+            plan.skipped.append(problem)
         (plan.errors if finding.severity == "error" else plan.warnings).append(problem)
 
 
