@@ -80,6 +80,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "imon.core.middleware.PublicCompressionMiddleware",  # outermost: compresses what the rest made
+    "django.middleware.http.ConditionalGetMiddleware",  # ETag; 304 for a page the client has
     "django.middleware.security.SecurityMiddleware",
     "imon.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -37,3 +37,4 @@ urlpatterns = [
 
 # A German 503 page when the database is unreachable, else the usual 500 page.
 handler500 = "imon.ops.views.server_error"
+handler404 = "imon.ops.views.page_not_found"  # the portal's own 404 page for portal addresses

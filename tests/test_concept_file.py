@@ -206,7 +206,7 @@ INVALID = {
     ),
     "duplicate observation": (
         lambda d: d["observations"].append(dict(d["observations"][0])),
-        "observations[61]",
+        "observations[88]",
         "observations[0]",
     ),
     "bad AGS": (_set(["municipality", "ags"], "5316000"), "municipality.ags", "'5316000'"),

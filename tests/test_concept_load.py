@@ -105,3 +105,49 @@ def test_warnings_of_the_rules_are_shown(db, tmp_path):
     call_command("load_concept", str(write(tmp_path, text, "demo.yaml")), stdout=io.StringIO(), stderr=err)
     assert "Warnung:" in err.getvalue() and "641" in err.getvalue()
     assert m.Observation.objects.filter(value=641).exists()
+
+
+CODES = """\
+format_version: 1
+municipality: {key: musterstadt, name: Musterstadt, ags: "06999000", state: Hessen}
+concept: {key: ik-2024, title: Integrationskonzept Musterstadt}
+fields_of_action:
+  - {code: "1", title: Sprache}
+  - {code: "2.3", title: Arbeit}
+  - {code: HF1, title: Wohnen}
+  - {code: IV, title: Gesundheit}
+measures:
+  - {key: M1, field_of_action: "2.3", title: Jobpaten, status: in_progress}
+  - {key: M2, field_of_action: IV, title: Gesundheitslotsen, status: planned}
+"""
+
+
+def test_fields_of_action_keep_the_codes_the_city_uses(db, client):
+    import datetime
+
+    from imon.portal import content
+    from imon.reports import snapshots
+
+    conceptfile.load_text(io.BytesIO(CODES.encode()))
+    assert sorted(m.FieldOfAction.objects.values_list("code", flat=True)) == ["1", "2.3", "HF1", "IV"]
+    assert m.Measure.objects.get(key="M1").field_of_action.code == "2.3"
+    content._LATEST.clear()
+    snapshots.publish(snapshots.create("Bericht", datetime.date(2024, 12, 31)))
+    for code in ("1", "2.3", "hf1", "iv"):
+        assert client.get(f"/portal/de/handlungsfelder/{code}/").status_code == 200, code
+    page = client.get("/portal/de/handlungsfelder/2.3/").content.decode()
+    assert "Jobpaten" in page
+
+
+def test_a_bad_code_is_one_problem_that_names_the_allowed_form():
+    text = CODES.replace("{code: IV, title: Gesundheit}", '{code: "I V", title: Gesundheit}').replace(
+        "field_of_action: IV", 'field_of_action: "I V"'
+    )
+    try:
+        conceptfile.load_text(io.BytesIO(text.encode()))
+    except conceptfile.ConceptFileError as error:
+        problems = [str(p) for p in error.problems]
+    else:
+        raise AssertionError("a code with a space must be refused")
+    assert len(problems) == 1, problems
+    assert "fields_of_action[3].code" in problems[0] and "„I V“" in problems[0] and "HF1" in problems[0]

@@ -54,6 +54,29 @@ SEED_FIGURES = [
     ("auslaender-altersanteil", "2018-12-31", {"altersgruppe": "65plus"}, "11"),
 ]
 
+# The published comparison figures of the demo (area, indicator, date, value), as the offices
+# published them: Zensus 2011 shares (IT.NRW, Destatis press releases of 2014) and the
+# population of the Kreise around Leverkusen (IT.NRW, as tabled in the VRS Verbundbericht).
+COMPARISON_FIGURES = [
+    ("05", "anteil-migrationshintergrund-zensus2011", "2011-05-09", "24.5"),
+    ("DG", "anteil-migrationshintergrund-zensus2011", "2011-05-09", "19.2"),
+    ("05358", "anteil-migrationshintergrund-zensus2011", "2011-05-09", "19.1"),
+    *[
+        (area, "bevoelkerung-amtlich", f"{year}-12-31", str(value))
+        for area, row in {
+            "05314000": (330579, 331885, 336465),
+            "05315000": (1083498, 1073096, 1084831),
+            LEV: (163905, 163851, 165748),
+            "05362": (469611, 471891, 478126),
+            "05366": (194359, 194701, 197247),
+            "05374": (271699, 271621, 275404),
+            "05378": (283275, 283429, 286213),
+            "05382": (600375, 600732, 608335),
+        }.items()
+        for year, value in zip((2020, 2021, 2022), row)
+    ],
+]
+
 # Every measure and next step of reading.md §4, by a phrase that identifies it.
 SEED_MEASURES = [
     "Gemeinsam klappt's",
@@ -77,18 +100,23 @@ def test_demo_holds_every_seed_figure(demo):
             indicator__key=indicator, area__key=LEV, reference_date=date, dim_key=m.dimension_key(dims)
         )
         assert obs.value == Decimal(value), (indicator, date, dims)
-    assert m.Observation.objects.count() == len(SEED_FIGURES)
+    for area, indicator, date, value in COMPARISON_FIGURES:
+        obs = m.Observation.objects.get(indicator__key=indicator, area__key=area, reference_date=date)
+        assert obs.value == Decimal(value), (area, indicator, date)
+    assert m.Observation.objects.count() == len(SEED_FIGURES) + len(COMPARISON_FIGURES)
 
 
 def test_dump_of_the_demo_contains_every_figure_and_measure(demo):
     text = conceptfile.dump_text(m.Concept.objects.get())
     data = yamlio.load(text)
     dumped = {
-        (o["indicator"], o["date"].isoformat(), m.dimension_key(o.get("dims", {}))): o["value"]
+        (o["indicator"], o["area"], o["date"].isoformat(), m.dimension_key(o.get("dims", {}))): o["value"]
         for o in data["observations"]
     }
     for indicator, date, dims, value in SEED_FIGURES:
-        assert dumped[(indicator, date, m.dimension_key(dims))] == Decimal(value)
+        assert dumped[(indicator, LEV, date, m.dimension_key(dims))] == Decimal(value)
+    for area, indicator, date, value in COMPARISON_FIGURES:
+        assert dumped[(indicator, area, date, "")] == Decimal(value)
     for phrase in SEED_MEASURES:
         assert phrase in text, phrase
 

@@ -52,6 +52,8 @@ def test_every_page_type_in_every_language(client, published, lang):
             assert f'hreflang="{other}" href="/portal/{other}/{page}"' in html
         assert response["Content-Language"] == lang
         assert "public" in response["Cache-Control"]
+        title = re.search(r"<title>(.*?)</title>", html, re.S).group(1)
+        assert "<" not in title and title.strip(), (lang, page, title)  # text only, never markup
     assert client.get("/portal/").status_code == 302
     assert client.get("/portal/xx/").status_code == 404
 
@@ -250,3 +252,46 @@ def test_all_data_zip(client, published):
     assert "csv/auszuege-private-wohnungen.csv" not in names  # nothing published for it
     persons = archive.read("csv/wohnungssuchende-personen.csv").decode("utf-8")
     assert "wohnungssuchende-personen,05316000,Leverkusen,2018-12-31,9,,." in persons
+
+
+def test_portal_answers_are_compressed_and_carry_validators(client, published):
+    """gzip for HTML, JSON and CSV of the portal and its API; an ETag, and 304 for a page the client
+    has; staff pages are never compressed (CSRF tokens: BREACH)."""
+    for url in (
+        "/portal/de/",
+        "/portal/de/kennzahlen/bevoelkerung/",
+        "/api/v1/measures.json",
+        "/portal/daten/bevoelkerung.csv",
+    ):
+        response = client.get(url, HTTP_ACCEPT_ENCODING="gzip, br")
+        assert response.status_code == 200, url
+        assert response["Content-Encoding"] == "gzip", url
+        assert "Accept-Encoding" in response["Vary"], url
+        etag = response["ETag"]
+        again = client.get(url, HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=etag)
+        assert again.status_code == 304, url
+    plain = client.get("/portal/de/")
+    assert "Content-Encoding" not in plain and "Integrationsportal" in plain.content.decode()
+    login = client.get("/anmelden/", HTTP_ACCEPT_ENCODING="gzip")
+    assert "Content-Encoding" not in login
+
+
+def test_translation_slips(client, published):
+    """Status labels in the visitor's language; a translated caption says its language inside a
+    German table; the breadcrumb separator is not turned around by hand in right-to-left pages
+    (the character is mirrored by the bidi algorithm already)."""
+    import unicodedata
+    from pathlib import Path
+
+    measure = published.measures[0]
+    english = text_of(client.get(f"/portal/en/massnahmen/{measure['key'].lower()}/"))
+    german = text_of(client.get(f"/portal/de/massnahmen/{measure['key'].lower()}/"))
+    german_label = published.labels["measure_status"][measure.get("status") or "unknown"]
+    assert german_label in german and f"<dd>{german_label}" not in english
+    page = text_of(client.get("/portal/tr/kennzahlen/gefluechtete/"))
+    captions = re.findall(r'<table class="data" lang="de">\s*<caption([^>]*)>', page)
+    assert captions and all('lang="tr"' in caption for caption in captions)
+    css = Path(__file__).resolve().parents[1].joinpath("imon/portal/static/portal/portal.css").read_text()
+    separators = re.findall(r'breadcrumbs ol li \+ li::before \{[^}]*content: "([^"]*)"', css)
+    assert separators and not any(unicodedata.mirrored(c) for text in separators for c in text)
+    assert '[dir="rtl"] .breadcrumbs ol li + li::before { transform: rotate(-135deg); }' in css

@@ -85,3 +85,24 @@ def test_filters_work_without_javascript(portal, browser):
     assert "handlungsfeld=H" in page.url
     assert page.locator("[role=status]").inner_text().endswith("gefunden.")
     context.close()
+
+
+@pytest.fixture
+def contact_keys(portal):
+    from imon.core import models as m
+
+    return list(m.ContactPoint.objects.filter(published=True).values_list("key", flat=True))
+
+
+def test_no_contact_point_page_scrolls_sideways_at_320_px(portal, contact_keys, browser):
+    """Long web addresses and e-mail addresses in the facts list wrap instead of widening the page."""
+    page = browser.new_context(viewport={"width": 320, "height": 900}).new_page()
+    wide = []
+    for key in contact_keys:
+        page.goto(f"{portal}/de/anlaufstellen/{key}/")
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        if overflow > 0:
+            wide.append(f"{key}: {overflow}px")
+    assert len(contact_keys) > 10 and not wide, wide

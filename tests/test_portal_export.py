@@ -162,6 +162,16 @@ def test_export_downloads_and_charts_are_those_of_the_live_portal(exported, clie
     assert all(exported_zip.read(name) == live_zip.read(name) for name in live_zip.namelist())
 
 
+def test_export_writes_the_portals_404_page(exported):
+    """A static host shows 404.html for a missing address: the portal's page, whose links work from
+    any address (from the root of the base URL)."""
+    page = (exported / "404.html").read_text(encoding="utf-8")
+    assert '<html lang="de"' in page and "Seite nicht gefunden" in page
+    assert 'href="/portal/de/index.html"' in page and 'href="/static/portal/portal.css"' in page
+    english = (exported / "portal" / "en" / "404.html").read_text(encoding="utf-8")
+    assert "Page not found" in english and 'href="/portal/en/index.html"' in english
+
+
 def test_export_refuses_without_snapshot_and_dangerous_targets(db, tmp_path):
     content._LATEST.clear()
     with pytest.raises(CommandError, match="noch nichts veröffentlicht"):

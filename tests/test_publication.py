@@ -334,4 +334,41 @@ def test_a_hidden_cell_says_that_it_is_hidden_never_why():
         for r in ("primary", "secondary", "source", "derived", "uncertain")
     ]
     document = public_document({"labels": {}, "observations": observations})
-    assert [o["suppressed"] for o in document["observations"]] == ["secret"] * 4 + ["uncertain"]
+    shown = [o.get("suppressed") for o in document["observations"]]
+    assert shown == ["secret", "secret", None, "secret", "uncertain"]  # the office's own "." is its own
+
+
+def test_an_offices_own_secret_mark_is_not_our_suppression():
+    """A '.' the statistics office published itself stays the office's mark: no footnote of ours
+    (citing § 16 BStatG) is hung on it; our own suppression is still said, never why."""
+    from imon.publication import public_document
+    from imon.publication.suppression import footnote
+
+    snapshot = {
+        "municipality": {},
+        "concept": {},
+        "observations": [
+            {
+                "indicator": "x",
+                "area": "a",
+                "date": "2024-12-31",
+                "dims": {},
+                "value": None,
+                "flag": ".",
+                "suppressed": "source",
+            },
+            {
+                "indicator": "x",
+                "area": "b",
+                "date": "2024-12-31",
+                "dims": {},
+                "value": None,
+                "flag": ".",
+                "suppressed": "primary",
+            },
+        ],
+    }
+    office, ours = public_document(snapshot)["observations"]
+    assert "suppressed" not in office and office["flag"] == "."
+    assert ours["suppressed"] == "secret"
+    assert footnote([o["suppressed"] for o in (office,) if "suppressed" in o]) == ""

@@ -78,7 +78,8 @@ def test_full_cycle_in_the_browser(site, browser):
     anna.goto(f"{site}/steuerung/berichtsrunden/")
     type_into(anna, "Titel", "2. Umsetzungsbericht")
     type_into(anna, "Berichtsstichtag", "31.12.2026")
-    type_into(anna, "Frist für die Sachstände", "30.11.2026")
+    deadline = datetime.date.today() + datetime.timedelta(days=30)  # a deadline in the past is refused
+    type_into(anna, "Frist für die Sachstände", deadline.strftime("%d.%m.%Y"))
     submit(anna, "Berichtsrunde eröffnen")
     assert "Die Berichtsrunde wurde eröffnet" in anna.content()
     cycle = ReportingCycle.objects.get()

@@ -17,11 +17,16 @@ from tests.steering import form_data, open_cycle
 people = steering.people  # the personas fixture
 
 
+def in_days(days: int) -> str:
+    """A deadline `days` from today, as typed (a deadline in the past is refused)."""
+    return (datetime.date.today() + datetime.timedelta(days=days)).strftime("%d.%m.%Y")
+
+
 def test_opening_creates_one_task_per_measure_and_mails_the_owners(people, client):
     client.force_login(people.ki)
     response = client.post(
         "/steuerung/berichtsrunden/",
-        {"title": "2. Umsetzungsbericht", "reporting_date": "31.12.2026", "deadline": "30.11.2026"},
+        {"title": "2. Umsetzungsbericht", "reporting_date": "31.12.2026", "deadline": in_days(30)},
     )
     cycle = ReportingCycle.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/steuerung/berichtsrunden/{cycle.key}/"
@@ -37,7 +42,7 @@ def test_opening_creates_one_task_per_measure_and_mails_the_owners(people, clien
     )
     second = client.post(
         "/steuerung/berichtsrunden/",
-        {"title": "Noch eine", "reporting_date": "31.01.2027", "deadline": "15.01.2027"},
+        {"title": "Noch eine", "reporting_date": "31.01.2027", "deadline": in_days(40)},
     )
     assert "bereits eine Berichtsrunde offen" in second.content.decode()
 

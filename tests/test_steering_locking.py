@@ -59,7 +59,7 @@ def test_second_save_of_a_measure_is_refused_and_shows_the_first(people, client,
     page = second.content.decode()
     assert second.status_code == 200
     assert "Nicht gespeichert" in page and "Es gibt ein Problem" in page
-    assert "erik" in page and "„progress“ geändert: „“ → „60“" in page
+    assert "erik" in page and "„Fortschritt (%)“ geändert: „“ → „60“" in page
     c1.refresh_from_db()
     assert (c1.progress, c1.results, c1.version) == (60, "", 2)
     assert list(

@@ -49,6 +49,8 @@ MATRIX = {
     # Steering
     "steering-dashboard": [("get", "/steuerung/", MEMBERS, {200, 302})],  # owners are sent to their tasks
     "steering-tasks": [("get", "/steuerung/aufgaben/", MEMBERS, {200})],
+    # Logging out is for everyone and ends on the login page (see LANDS_ON_LOGIN).
+    "steering-logout": [("post", "/steuerung/abmelden/", EVERYONE, {302})],
     "steering-field": [("get", "/steuerung/handlungsfelder/ik-leverkusen-2017/C/", READERS, {200})],
     "steering-goal": [("get", "/steuerung/ziele/C-Z1/", READERS, {200})],
     "steering-measure": [
@@ -129,6 +131,9 @@ PORTAL = {
 MATRIX.update(
     {name: [("get", ("reverse", kwargs), EVERYONE, {200, 302, 404})] for name, kwargs in PORTAL.items()}
 )
+# Pages whose answer is the login page for everyone (not a refusal); each request gets a fresh
+# client, since it ends the session of the one it is sent with.
+LANDS_ON_LOGIN = {"steering-logout"}
 # The Django admin has its own permission system: staff only; checked on its index for every role.
 ADMIN_NAMESPACE = "admin"
 
@@ -157,11 +162,15 @@ def world(people):
     )
     deleted = services.delete_measure(m.Measure.objects.get(key="H4"), people.ki)
     open_cycle(people.ki)
+    return {"clients": clients_of(people), "deleted": deleted.pk, "people": people}
+
+
+def clients_of(people) -> dict:
     clients = {"anonymous": Client()}
     for role in ROLES[1:]:
         clients[role] = Client()
         clients[role].force_login(getattr(people, role))
-    return {"clients": clients, "deleted": deleted.pk}
+    return clients
 
 
 def to_login(response) -> bool:
@@ -182,13 +191,17 @@ def test_permission_matrix(world):
                 path = reverse(name, kwargs=path[1])
             else:
                 path = path.format(deleted=world["deleted"])
+            clients = clients_of(world["people"]) if name in LANDS_ON_LOGIN else world["clients"]
             for role in ROLES:
                 with transaction.atomic():
-                    response = getattr(world["clients"][role], method)(path)
+                    response = getattr(clients[role], method)(path)
                     transaction.set_rollback(True)
                 checked += 1
                 where = f"{name}: {role} {method.upper()} {path} -> {response.status_code} {response.get('Location', '')}"
-                if role in allowed:
+                if name in LANDS_ON_LOGIN:
+                    if not to_login(response):
+                        failures.append("should land on the login page: " + where)
+                elif role in allowed:
                     if response.status_code not in ok_statuses or to_login(response):
                         failures.append("should be allowed: " + where)
                 elif not (response.status_code in (403, 404) or to_login(response)):

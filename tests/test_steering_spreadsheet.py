@@ -53,13 +53,13 @@ def test_export_has_the_import_columns_and_one_row_per_measure(people, client):
         "Ampel",
         "Begründung der Ampel",
         "Ergebnisse",
-        "Hindernisse",
+        "Hemmnisse",
         "Nächste Schritte",
         "Teilnehmende",
-        "Personal (VZÄ)",
+        "Personal (Vollzeitäquivalente)",
         "Stunden",
         "Kosten (EUR)",
-        "Fördermittel (EUR)",
+        "Drittmittel (EUR)",
         "Wirkung",
         "Version",
     ]
@@ -87,7 +87,12 @@ def test_edited_rows_are_previewed_then_submitted(people, client):
     sheet.cell(r, column(sheet, "status")).value = "verzögert"
     preview = upload(client, cycle, book)
     page = preview.content.decode()
-    assert "Vorschau" in page and "progress" in page and "2500" in page
+    assert (
+        "Vorschau" in page
+        and "Fortschritt (%): <del>(leer)</del> → <ins>40</ins>" in page
+        and "2.500" in page
+    )
+    assert "Status: <del>in Umsetzung</del> → <ins>verzögert</ins>" in page
     assert StatusUpdate.objects.get(cycle=cycle, measure_key="D1").progress is None  # nothing written yet
     done = upload(client, cycle, book, confirm=True)
     assert done.status_code == 302
@@ -102,7 +107,7 @@ def test_edited_rows_are_previewed_then_submitted(people, client):
     assert (
         StatusUpdate.objects.get(cycle=cycle, measure_key="C1").state == "open"
     )  # unchanged rows stay as they were
-    assert Change.objects.filter(cycle=cycle, object_key=f"{cycle.key}/D1", field="cost").get().new == "2500"
+    assert Change.objects.filter(cycle=cycle, object_key=f"{cycle.key}/D1", field="cost").get().new == "2.500"
 
 
 def test_row_errors_in_german_and_nothing_written(people, client):

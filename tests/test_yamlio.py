@@ -73,7 +73,7 @@ def test_the_demo_file_takes_the_fast_path():
     text = DEMO_FILE.read_text(encoding="utf-8")
     block = text.split("\nobservations:\n", 1)[1].split("\ncontact_points:", 1)[0].split("\n")
     rows = yamlio._scan_rows(block)
-    assert len(rows) == 61
+    assert len(rows) == 88
     assert rows[0] == {
         "indicator": "bevoelkerung",
         "area": "05316000",

@@ -35,3 +35,23 @@ class ContentSecurityPolicyMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", self.policy)
         return response
+
+
+class PublicCompressionMiddleware:
+    """Compresses the answers of the public portal and its API (HTML, CSS, JSON, CSV) with gzip
+    for clients that accept it. Staff pages stay uncompressed: they carry CSRF tokens and
+    personal data, which compression would expose to length attacks (BREACH)."""
+
+    PREFIXES = ("/portal/", "/api/")
+
+    def __init__(self, get_response):
+        from django.middleware.gzip import GZipMiddleware
+
+        self.get_response = get_response
+        self.gzip = GZipMiddleware(get_response)
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.path.startswith(self.PREFIXES):
+            response = self.gzip.process_response(request, response)
+        return response

@@ -14,6 +14,12 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
+# Fields of action keep the codes a city uses: A, HF1, 1, 2.3, IV.
+FIELD_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9.\-]{0,9}$"
+FIELD_CODE_FORM = _(
+    "letters and digits, also with '.' or '-', at most 10 characters, beginning with a letter or digit "
+    "(e.g. A, HF1, 1, 2.3, IV)"
+)
 key_validator = RegexValidator(
     KEY_PATTERN,
     _("Use letters, digits, '-', '_' and '.' only, starting with a letter or digit."),
@@ -152,9 +158,9 @@ class FieldOfAction(models.Model):
     )
     code = models.CharField(
         _("code"),
-        max_length=4,
-        validators=[RegexValidator(r"^[A-Z][0-9]?$", _("A capital letter, optionally followed by a digit."))],
-        help_text=_("Letter of the field of action, e.g. C."),
+        max_length=10,
+        validators=[RegexValidator(FIELD_CODE_PATTERN, FIELD_CODE_FORM)],
+        help_text=_("The code the concept uses for the field of action, e.g. C, HF1, 2.3 or IV."),
     )
     title = models.CharField(_("title"), max_length=300)
     is_priority = models.BooleanField(_("prioritised"), default=False)

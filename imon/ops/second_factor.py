@@ -72,7 +72,12 @@ class SecondFactorMiddleware:
         state = request.session.get(SESSION_KEY)
         if state in (PENDING, SETUP):
             target = reverse("otp-verify" if state == PENDING else "otp-setup")
-            allowed = (target, reverse("admin:logout"), reverse("otp-setup") if state == SETUP else target)
+            allowed = (
+                target,
+                reverse("admin:logout"),
+                reverse("steering-logout"),
+                reverse("otp-setup") if state == SETUP else target,
+            )
             if request.path not in allowed:
                 return redirect(f"{target}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)

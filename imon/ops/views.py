@@ -11,6 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import requires_csrf_token
+from django.views.defaults import page_not_found as default_page_not_found
 from django.views.defaults import server_error as default_server_error
 
 from . import audit, otp, second_factor, throttle
@@ -22,13 +23,33 @@ logger = logging.getLogger("imon.ops")
 RETRY_AFTER_SECONDS = 30
 
 
+def page_not_found(request, exception):
+    """The 404 handler: the portal's own page for addresses of the portal (its layout, the
+    visitor's language), the staff page for everything else."""
+    if request.path.startswith("/portal/"):
+        from imon.portal import content
+        from imon.portal.views import error_page
+
+        try:
+            published = content.latest()
+        except Exception:  # noqa: BLE001 - a missing page must still be answered without the database
+            published = None
+        return error_page(request.path, 404, published)
+    return default_page_not_found(request, exception)
+
+
 @requires_csrf_token
 def server_error(request):
-    """The 500 handler: a German 503 page when the database is unreachable, else the usual 500 page.
+    """The 500 handler: a German 503 page when the database is unreachable, else the usual 500 page
+    (the portal's own for addresses of the portal).
 
     Rendered without the request context, so that the page needs no database (no session, no user)."""
     error = sys.exc_info()[1]
     if not database_unavailable(error):
+        if request.path.startswith("/portal/"):
+            from imon.portal.views import error_page
+
+            return error_page(request.path, 500)
         return default_server_error(request)
     logger.error("database unavailable: %s", first_line(error))
     response = HttpResponse(loader.get_template("503.html").render(), status=503)

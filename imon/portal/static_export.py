@@ -33,6 +33,7 @@ from .views import (
     DRAWN_CHARTS,
     ZIP_FORMATS,
     all_data_zip,
+    error_page,
     indicator_files,
     only_languages,
 )
@@ -94,6 +95,19 @@ def relative(from_file: str, url: str) -> str:
         target = parts.path.lstrip("/")
     link = posixpath.relpath(target, posixpath.dirname(from_file) or ".")
     return link + (f"#{parts.fragment}" if parts.fragment else "")
+
+
+def absolute_links(html: str, prefix: str) -> str:
+    """Links from the site's root (below `prefix`, the path of the base URL), for pages that a
+    server shows at any address, such as the 404 page."""
+
+    def replace(match):
+        attribute, url = match.group(1), match.group(2)
+        path = urlsplit(url).path
+        target = path.lstrip("/") if path.startswith(settings.STATIC_URL) else file_for(path)
+        return f'{attribute}="{prefix}/{target}"'
+
+    return LINK.sub(replace, html)
 
 
 def rewrite_links(html: str, from_file: str) -> str:
@@ -304,6 +318,15 @@ def _export_site(target: Path, base_url, progress, languages) -> ExportStats:
 
         write("portal/daten/alle-daten.zip", all_data_zip(published, files_of))
     write("api/v1/catalog.jsonld", api.dumps(api.catalogue_data(published, base_url or "")))
+    # The page a web server shows for a missing address (nginx: error_page 404 /404.html; most
+    # static hosts find 404.html by themselves): the portal's own, per language.
+    prefix = urlsplit(base_url).path.rstrip("/") if base_url else ""
+    with only_languages(languages):
+        for lang in languages:
+            page = absolute_links(error_page(f"/portal/{lang}/", 404, published).content.decode(), prefix)
+            write(f"portal/{lang}/404.html", page.encode())
+            if lang == languages[0]:
+                write("404.html", page.encode())
     stylesheet = finders.find("portal/portal.css")
     write(f"{settings.STATIC_URL.strip('/')}/portal/portal.css", Path(stylesheet).read_bytes())
     first = languages[0]

@@ -95,6 +95,30 @@ def root(request):
     return redirect("portal-start", lang="de")
 
 
+def error_page(path: str, status: int, published=None) -> HttpResponse:
+    """The portal's own page for a missing page (404) or an error (500): the portal's layout and
+    navigation, in the language of the address (else German). Needs no database: `published` is
+    given by the caller where it is known."""
+    from django.template.loader import render_to_string
+
+    parts = path.split("/")
+    lang = parts[2] if len(parts) > 2 and parts[2] in languages() else "de"
+    with translation.override(lang):
+        html = render_to_string(
+            f"portal/{status}.html",
+            {
+                "lang": lang,
+                "dir": "rtl" if lang in RTL else "ltr",
+                "alternates": [(code, name, f"/portal/{code}/") for code, name in languages().items()],
+                "published": published,
+                "not_translated": False,
+            },
+        )
+    response = HttpResponse(html, status=status)
+    response.headers["Content-Language"] = lang
+    return response
+
+
 @portal_view
 def start(request, lang, published):
     fields = []
@@ -176,7 +200,9 @@ def indicator(request, lang, published, key):
     item = published.indicator(key) if published else None
     if item is None:
         raise Http404
-    areas = published.areas_of(key)
+    # The area filter offers the city's own areas; comparison regions have their own figure.
+    compared = {a["key"] for a in published.document["areas"] if a.get("comparison")}
+    areas = [a for a in published.areas_of(key) if a["key"] not in compared]
     area = request.GET.get("gebiet") or None
     if area and area not in {a["key"] for a in areas}:
         area = None
@@ -324,7 +350,9 @@ def contact_points(request, lang, published, code=None):
     """The directory; filters come as query parameters, a topic also as its own page (for the static export)."""
     directory = content.contact_directory()
     points = directory
-    field = code.upper() if code else request.GET.get("handlungsfeld", "")
+    wanted = code or request.GET.get("handlungsfeld", "")
+    chosen = published.field(wanted) if (published and wanted) else None
+    field = chosen["code"] if chosen else wanted
     language = request.GET.get("sprache", "")
     district = request.GET.get("bezirk", "")
     barrier_free = request.GET.get("barrierefrei", "")

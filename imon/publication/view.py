@@ -154,7 +154,12 @@ def _public_observation(observation: dict) -> dict:
     """An observation of the snapshot as published: a hidden cell says that it is hidden ("secret"
     or "uncertain"), never why (primary, secondary, ...)."""
     result = {name: observation[name] for name in OBSERVATION_FIELDS if name in observation}
-    if "suppressed" in result:
+    if result.get("suppressed") == "source":
+        # The office's own mark, published as the office published it: not our suppression, so
+        # no footnote cites § 16 BStatG for it (the symbol key explains "."; it hides nothing
+        # anybody could know).
+        del result["suppressed"]
+    elif "suppressed" in result:
         result["suppressed"] = "uncertain" if result["suppressed"] == "uncertain" else "secret"
     return result
 

@@ -39,7 +39,7 @@ from imon.core.numbers import format_number
 
 from .narrative import _SINGULAR_TO_PLURAL, count_phrase, unit_for
 
-KINDS = ("bar", "grouped_bar", "stacked_bar", "pie", "donut", "line")
+KINDS = ("bar", "grouped_bar", "stacked_bar", "pie", "donut", "line", "map")
 KIND_NAMES = {
     "bar": "Balkendiagramm",
     "grouped_bar": "Gruppiertes Balkendiagramm",
@@ -47,6 +47,7 @@ KIND_NAMES = {
     "pie": "Kreisdiagramm",
     "donut": "Ringdiagramm",
     "line": "Liniendiagramm",
+    "map": "Karte",
 }
 # Units of things that are counted: their extremes read "am häufigsten"/"am seltensten".
 COUNTED_UNITS = {
@@ -72,6 +73,10 @@ HATCHES = ("", "///", "\\\\\\", "xx", "---", "|||", "++", "..")
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 LINESTYLES = ("-", "--", ":", "-.")
 EDGE = "#222222"
+HIGHLIGHT = "#E69F00"  # the city among comparison regions (Okabe–Ito orange)
+# Map classes: ColorBrewer "Blues", light to dark (sequential, readable in grey and with the
+# common colour-vision deficiencies); Kreise without a value stay white and hatched.
+MAP_CLASSES = ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c")
 GRID = "#d0d0d0"
 TEXT = "#1a1a1a"
 _MISSING_STYLE = dict(fontsize=14, fontweight="bold", color=TEXT)  # the "." where a value is missing
@@ -94,6 +99,11 @@ class ChartSpec:
     source: str = ""  # "Stadt Leverkusen, Statistikstelle"
     reference_date: str = ""  # already formatted, e.g. "31.12.2018"
     horizontal: bool = False
+    # The category that is the city itself: its bar is set apart, its Kreis outlined on a map.
+    highlight: int | None = None
+    # Maps: the 5-digit Kreis key of each category, and the Land (2-digit key) that is drawn.
+    codes: tuple = ()
+    region: str = ""
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -105,6 +115,12 @@ class ChartSpec:
                 raise ValueError(
                     f"series {series.label!r} has {len(series.values)} values for {len(self.categories)} categories"
                 )
+        if self.highlight is not None and not 0 <= self.highlight < len(self.categories):
+            raise ValueError("the highlighted category must be one of the categories")
+        if self.kind == "map" and (
+            len(self.codes) != len(self.categories) or len(self.series) != 1 or not self.region
+        ):
+            raise ValueError("a map has one series, a Kreis key per category and a Land to draw")
         if self.kind in ("pie", "donut"):
             if len(self.series) != 1:
                 raise ValueError("a pie or donut chart has exactly one series")
@@ -159,9 +175,11 @@ def alt_text(spec: ChartSpec) -> str:
         sentences += _line_sentences(spec)
     elif spec.kind in ("pie", "donut"):
         sentences += _share_sentences(spec, missing)
+    elif spec.kind == "map":
+        sentences += _map_sentences(spec)
     else:
         sentences += _bar_sentences(spec)
-    if missing:
+    if missing and spec.kind != "map":
         sentences.append(
             f"{count_phrase(missing, 'Wert', 'Werte')} nicht dargestellt (geheim gehalten oder nicht verfügbar)."
         )
@@ -225,6 +243,31 @@ def _share_sentences(spec: ChartSpec, missing: int) -> list[str]:
     return sentences
 
 
+def _map_sentences(spec: ChartSpec) -> list[str]:
+    """A map: how many Kreise are shaded, the extremes, and the outlined city with its value."""
+    from . import maps
+
+    values = spec.series[0].values
+    present = [(c, v) for c, v in zip(spec.categories, values) if v is not None]
+    total = len(maps.kreise_of(spec.region))
+    sentences = [
+        f"{len(present)} von {total} Kreisen und kreisfreien Städten nach ihrem Wert eingefärbt, je dunkler, desto höher."
+    ]
+    if len(present) >= 2:
+        hi = max(present, key=lambda p: p[1])
+        lo = min(present, key=lambda p: p[1])
+        sentences.append(
+            f"Am höchsten: {hi[0]} mit {_with_unit(spec, hi[1], True)}; am niedrigsten: {lo[0]} mit {_with_unit(spec, lo[1], True)}."
+        )
+    if spec.highlight is not None and values[spec.highlight] is not None:
+        sentences.append(
+            f"Umrandet: {spec.categories[spec.highlight]} mit {_with_unit(spec, values[spec.highlight], True)}."
+        )
+    if len(present) < total:
+        sentences.append(f"Ohne Angabe (schraffiert): {total - len(present)} Kreise.")
+    return sentences
+
+
 def _bar_sentences(spec: ChartSpec) -> list[str]:
     """Bars: the extremes of each series (for stacked bars also of the totals)."""
     sentences = []
@@ -264,12 +307,22 @@ def _total(spec: ChartSpec, index: int):
 
 def data_table(spec: ChartSpec) -> tuple[list[str], list[list[str]]]:
     """The chart's data as a table of German-formatted strings; None is shown as "."."""
-    first = "Jahr" if spec.kind == "line" else ""
+    first = (
+        "Jahr"
+        if spec.kind == "line"
+        else "Kreis"
+        if spec.kind == "map"
+        else "Gebiet"
+        if spec.highlight is not None
+        else ""
+    )
     header = [first] + [s.label for s in spec.series]
     rows = [
         [category] + [format_value(spec, s.values[i]) for s in spec.series]
         for i, category in enumerate(spec.categories)
     ]
+    if spec.highlight is not None:
+        rows[spec.highlight][0] += " (hervorgehoben)"
     if spec.kind in ("pie", "donut") and spec.unit != "%":
         header.append("Anteil")
         shares = _shares(spec.series[0].values)
@@ -414,6 +467,13 @@ def _draw_bars(spec):
             container = bar(pos, vals, height=width, left=base, **kwargs)
         else:
             container = bar(pos, vals, width=width, bottom=base, **kwargs)
+        if spec.highlight is not None and k == 1:
+            # The city: another colour, hatched and with a heavier outline (not by colour alone).
+            for i, patch in zip(idx, container.patches):
+                if i == spec.highlight:
+                    patch.set_facecolor(HIGHLIGHT)
+                    patch.set_hatch("///")
+                    patch.set_linewidth(1.6)
         labels = [format_value(spec, series.values[i]) for i in idx]
         if stacked:
             # Inside the segment when it is large enough, on a white box (hatching behind text).
@@ -445,6 +505,9 @@ def _draw_bars(spec):
     if stacked and k > 1:
         _label_totals(ax, spec, positions, bottoms, horizontal)
     _category_axis(ax, spec, positions, wrap_width, horizontal)
+    if spec.highlight is not None:
+        ticks = ax.get_yticklabels() if horizontal else ax.get_xticklabels()
+        ticks[spec.highlight].set_fontweight("bold")
     if any(v is not None and v < 0 for series in spec.series for v in series.values):
         (ax.axvline if horizontal else ax.axhline)(
             0, color=EDGE, linewidth=0.8
@@ -685,6 +748,120 @@ def _draw_line(spec):
     return fig
 
 
+def map_classes(values) -> list[tuple]:
+    """Up to five classes of about equal size, as (lowest, highest) of the values in each, from
+    the values present (None left out); one class per distinct value when there are fewer."""
+    present = sorted({Decimal(v) for v in values if v is not None})
+    if not present:
+        return []
+    ordered = sorted(Decimal(v) for v in values if v is not None)
+    n = min(len(MAP_CLASSES), len(present))
+    classes, start = [], 0
+    for c in range(n):
+        end = round(len(ordered) * (c + 1) / n)
+        members = ordered[start:end]
+        # equal values never straddle two classes
+        while end < len(ordered) and members and ordered[end] == members[-1]:
+            end += 1
+            members = ordered[start:end]
+        if members:
+            classes.append((members[0], members[-1]))
+        start = end
+    return classes
+
+
+def _class_of(classes, value) -> int:
+    for i, (_lo, hi) in enumerate(classes):
+        if value <= hi:
+            return i
+    return len(classes) - 1
+
+
+def _draw_map(spec):
+    """The Kreise of a Land shaded by class of their value, the city outlined, with a legend
+    and the attribution of the boundaries."""
+    from . import maps
+
+    mpl = _matplotlib()
+    from matplotlib.path import Path as MplPath
+
+    fig = _figure(spec, 12.0)
+    ax = fig.add_subplot()
+    values = dict(zip(spec.codes, spec.series[0].values))
+    classes = map_classes(spec.series[0].values)
+    highlight = spec.codes[spec.highlight] if spec.highlight is not None else None
+    outline = None
+    for kreis in maps.kreise_of(spec.region):
+        vertices, codes = [], []
+        for ring in kreis.rings:
+            vertices += list(ring) + [ring[0]]
+            codes += [MplPath.MOVETO] + [MplPath.LINETO] * (len(ring) - 1) + [MplPath.CLOSEPOLY]
+        path = MplPath(vertices, codes)
+        value = values.get(kreis.ags)
+        if value is None:
+            patch = mpl.patches.PathPatch(
+                path, facecolor="white", edgecolor="#7a7a7a", hatch="////", linewidth=0.4
+            )
+        else:
+            patch = mpl.patches.PathPatch(
+                path,
+                facecolor=MAP_CLASSES[_class_of(classes, Decimal(value))],
+                edgecolor="#5a5a5a",
+                linewidth=0.4,
+            )
+        ax.add_patch(patch)
+        if kreis.ags == highlight:
+            outline = (path, kreis)
+    if outline is not None:
+        path, kreis = outline
+        ax.add_patch(mpl.patches.PathPatch(path, facecolor="none", edgecolor="white", linewidth=3.6))
+        ax.add_patch(mpl.patches.PathPatch(path, facecolor="none", edgecolor=EDGE, linewidth=2.0))
+        xs = [x for ring in kreis.rings for x, _ in ring]
+        ys = [y for ring in kreis.rings for _, y in ring]
+        ax.annotate(
+            spec.categories[spec.highlight],
+            (max(xs), (min(ys) + max(ys)) / 2),
+            xytext=(6, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=FONT_SIZE,
+            fontweight="bold",
+            color=TEXT,
+            bbox=dict(boxstyle="round,pad=0.2", facecolor="white", edgecolor=EDGE, linewidth=0.6),
+        )
+    ax.autoscale_view()
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    handles = [
+        mpl.patches.Patch(facecolor=MAP_CLASSES[i], edgecolor="#5a5a5a", linewidth=0.4)
+        for i in range(len(classes))
+    ]
+    labels = [
+        format_value(spec, lo) if lo == hi else f"{format_value(spec, lo)} bis {format_value(spec, hi)}"
+        for lo, hi in classes
+    ]
+    if any(v is None for v in values.values()) or len(values) < len(maps.kreise_of(spec.region)):
+        handles.append(mpl.patches.Patch(facecolor="white", edgecolor="#7a7a7a", hatch="////", linewidth=0.4))
+        labels.append("keine Angabe")
+    if outline is not None:
+        handles.append(mpl.patches.Patch(facecolor="none", edgecolor=EDGE, linewidth=2.0))
+        labels.append(f"{spec.categories[spec.highlight]} (umrandet)")
+    ax.legend(
+        handles,
+        labels,
+        loc="center left",
+        bbox_to_anchor=(1.0, 0.5),
+        fontsize=FONT_SIZE,
+        frameon=False,
+        title=_axis_title(spec) or None,
+        title_fontsize=FONT_SIZE,
+        handlelength=2.2,
+        handleheight=1.4,
+    )
+    fig.text(0.99, 0.01, f"Grenzen: {maps.attribution()}", fontsize=7, color=TEXT, ha="right", va="bottom")
+    return fig
+
+
 def _draw(spec):
     _matplotlib()
     import matplotlib.patches  # noqa: F401  (used through the module object)
@@ -693,6 +870,8 @@ def _draw(spec):
         fig = _draw_pie(spec)
     elif spec.kind == "line":
         fig = _draw_line(spec)
+    elif spec.kind == "map":
+        fig = _draw_map(spec)
     else:
         fig = _draw_bars(spec)
     # Lay out once (text extents are measured in points, the same for every output) and

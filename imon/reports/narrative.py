@@ -221,3 +221,60 @@ def status_sentence(counts: dict[str, int]) -> str:
 
 def _join(*words) -> str:
     return " ".join(w for w in words if w)
+
+
+def _position(value: Decimal, other: Decimal, decimals) -> str:
+    """'über', 'unter' or 'gleichauf mit', compared as displayed."""
+    a, b = _rounded(value, decimals), _rounded(other, decimals)
+    return "über" if a > b else "unter" if a < b else "gleichauf mit"
+
+
+def comparison_sentence(
+    name: str,
+    value: Decimal,
+    references: Sequence[tuple[str, Decimal]],
+    unit: str = "",
+    decimals: int | None = None,
+) -> str:
+    """Where the city stands against its Land and Germany, for shares, rates and averages:
+
+        comparison_sentence("Leverkusen", Decimal("15.7"), [("Landeswert", Decimal("13.1"))], "%", 1)
+        -> "Leverkusen liegt mit 15,7 % über dem Landeswert von 13,1 %."
+
+    `references` are (noun with its article's case taken by "dem", value), e.g. ("Landeswert",
+    13.1), ("Bundeswert", 12.2). Two references in the same direction share the preposition
+    ("über dem Landeswert von 13,1 % und dem Bundeswert von 12,2 %"); otherwise "aber" joins them.
+    Values are compared as displayed: 15,7 against 15,7 is "gleichauf mit", never "über".
+    """
+    if not references:
+        return ""
+    share = unit == "%"
+
+    def amount(number: Decimal, dative: bool = False) -> str:
+        text = format_number(number, decimals)
+        if share:
+            return text + " %"
+        return f"{text} {unit_for(unit, text, dative)}" if unit else text
+
+    text, previous = "", None
+    for noun, other in references:
+        where = _position(value, other, decimals)
+        phrase = f"dem {noun} von {amount(other, True)}"
+        if previous is None:
+            text = f"{where} {phrase}"
+        elif where == previous:
+            text += f" und {phrase}"
+        else:
+            text += f", aber {where} {phrase}"
+        previous = where
+    return f"{name} liegt mit {amount(value, True)} {text}."
+
+
+def rank_sentence(name: str, rank: int, total: int, group: str, lowest_first: bool = False) -> str:
+    """The city's place among comparable regions, the highest value first:
+
+    rank_sentence("Leverkusen", 3, 23, "kreisfreien Städten")
+    -> "Leverkusen steht auf Rang 3 von 23 kreisfreien Städten (Rang 1: höchster Wert)."
+    """
+    order = "niedrigster" if lowest_first else "höchster"
+    return f"{name} steht auf Rang {rank} von {total} {group} (Rang 1: {order} Wert)."

@@ -1,9 +1,12 @@
+from decimal import Decimal
 from typing import cast
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from imon.core import models as m
+from imon.core.numbers import format_number
 
 from . import logic
 from .models import StatusUpdate
@@ -17,11 +20,79 @@ def _choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
     return cast(forms.ChoiceField, form.fields[name])
 
 
+class GermanNumberField(forms.Field):
+    """A figure typed the German way (0,5; 1.234,50) in a text input: browsers' number inputs drop
+    or misread the decimal comma. Read by `logic.parse_figure`, the rule of the spreadsheet import;
+    shown the German way (money with two decimals)."""
+
+    def __init__(self, *, whole=False, places=2, decimals=None, grouping=True, **kwargs):
+        self.whole, self.places, self.decimals, self.grouping = whole, places, decimals, grouping
+        mode = "numeric" if whole else "decimal"
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": mode, "autocomplete": "off"}))
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+            return format_number(Decimal(value), self.decimals, self.grouping)
+        return value  # as typed, when the form comes back with an error
+
+    def to_python(self, value):
+        try:
+            return logic.parse_figure(value, whole=self.whole, places=self.places)
+        except ValueError as error:
+            raise forms.ValidationError(str(error), code="invalid") from None
+
+
+# The controlling figures and the progress: (whole number, decimals shown, thousands dots shown).
+NUMBER_FIELDS = {
+    "progress": (True, None, False),
+    "participants": (True, None, True),
+    "hours": (True, None, True),
+    "staff": (False, None, False),
+    "cost": (False, 2, True),
+    "funding": (False, 2, True),
+}
+
+
+def limit_texts(form: forms.BaseForm) -> None:
+    """Give the form's long text fields their limit (`logic.TEXT_LIMITS`), checked on the server
+    with a message; the browser is not told (a maxlength attribute cuts pasted text silently)."""
+    for name, limit in logic.TEXT_LIMITS.items():
+        key = "next_steps_text" if name == "next_steps" else name
+        if key in form.fields:
+            form.fields[key].validators.append(TextLimit(limit))
+
+
+class TextLimit:
+    def __init__(self, limit: int):
+        self.limit = limit
+
+    def __call__(self, value):
+        error = logic.too_long(value, self.limit)
+        if error:
+            raise forms.ValidationError(error, code="max_length")
+
+
 class LockedForm(forms.ModelForm):
     """A form with the version it was loaded at and the moment it was loaded, for optimistic locking."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
     seen_at = forms.DateTimeField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        limit_texts(self)
+        for name, (whole, decimals, grouping) in NUMBER_FIELDS.items():
+            if name in self.fields:
+                old = self.fields[name]
+                self.fields[name] = GermanNumberField(
+                    whole=whole,
+                    decimals=decimals,
+                    grouping=grouping,
+                    label=old.label,
+                    required=old.required,
+                    help_text=old.help_text or (_("Whole number.") if whole else _("E.g. 0,5 or 1.234,50.")),
+                )
 
     def clean(self):
         super().clean()
@@ -132,6 +203,10 @@ class ReviewForm(forms.Form):
         help_text=_("Required when returning: what should the owner change?"),
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        limit_texts(self)
+
     def clean(self):
         super().clean()
         data = self.cleaned_data
@@ -150,6 +225,13 @@ class CycleForm(forms.Form):
         input_formats=DATE_FORMATS,
         help_text=_("As TT.MM.JJJJ, e.g. 31.12.2026."),
     )
+
+    def clean_deadline(self):
+        deadline = self.cleaned_data["deadline"]
+        error = logic.deadline_error(deadline, timezone.localdate())
+        if error:
+            raise forms.ValidationError(error)
+        return deadline
 
 
 class UploadForm(forms.Form):

@@ -3,13 +3,16 @@ transitions of cycles and status updates, differences for the history, due and s
 the validation of one spreadsheet row. The roll-up of progress is `imon.core.rollup`."""
 
 import datetime
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import Decimal
 from typing import Any
 
+from django.utils.functional import lazy
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from imon.core.numbers import add_months, parse_date
+from imon.core.numbers import add_months, format_number, parse_date, parse_number
 
 # --- Transitions --------------------------------------------------------------------------
 
@@ -61,8 +64,8 @@ def as_text(value) -> str:
         return ""
     if isinstance(value, bool):
         return "ja" if value else "nein"
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f") if value == value.to_integral() else format(value, "f")
+    if isinstance(value, Decimal):  # German, as the forms show it: 1.234,50; 2.500; 0,50
+        return format_number(value, 0 if value == value.to_integral() else 2)
     if isinstance(value, datetime.date):
         return value.strftime("%d.%m.%Y")
     if isinstance(value, list):
@@ -94,6 +97,30 @@ def is_stale(latest: datetime.date | None, rhythm_months: int | None, today: dat
     if not rhythm_months:
         return False
     return latest is None or add_months(latest, rhythm_months) < today
+
+
+def deadline_error(deadline: datetime.date, today: datetime.date) -> str:
+    """A cycle's deadline must not lie in the past (owners would be mailed a date already gone)."""
+    if deadline < today:
+        return _("The deadline %(date)s lies in the past; choose today or a later day.") % {
+            "date": deadline.strftime("%d.%m.%Y")
+        }
+    return ""
+
+
+def past_due_warnings(steps: list[dict], today: datetime.date) -> list[str]:
+    """Warnings (not errors) for next steps whose due date lies in the past."""
+    warnings = []
+    for step in steps:
+        due = step.get("due_date")
+        if due and datetime.date.fromisoformat(due) < today:
+            warnings.append(
+                _(
+                    "Next step '%(text)s': the due date %(date)s lies in the past. Saved; please check the date."
+                )
+                % {"text": step["text"], "date": datetime.date.fromisoformat(due).strftime("%d.%m.%Y")}
+            )
+    return warnings
 
 
 # --- Next steps as text (forms and spreadsheet) -----------------------------------------
@@ -135,48 +162,122 @@ def parse_next_steps(text: str) -> tuple[list[dict], list[str]]:
     return steps, errors
 
 
+# --- Limits of texts (forms and spreadsheet) ----------------------------------------------
+
+# The longest text each field takes: a report's paragraph, not a document. The forms and the
+# spreadsheet import refuse longer texts with a message, so that no page or history repeats them.
+TEXT_LIMITS = {
+    "traffic_light_reason": 2000,
+    "results": 5000,
+    "obstacles": 5000,
+    "effect": 5000,
+    "next_steps": 5000,
+    "description": 5000,
+    "partners": 2000,
+    "note": 5000,
+    "comment": 2000,
+}
+
+
+def too_long(text: str, limit: int) -> str:
+    """A German message when the text has more than `limit` characters, else ''."""
+    if len(text or "") <= limit:
+        return ""
+    return _("At most %(limit)s characters, please; this text has %(count)s.") % {
+        "limit": format_number(Decimal(limit)),
+        "count": format_number(Decimal(len(text))),
+    }
+
+
 # --- One spreadsheet row ------------------------------------------------------------------
 
+
+def _field_label(name: str) -> str:
+    """The German label of a field of the status update: its model field's verbose name, the one
+    label the forms, pages, history, preview and spreadsheet all show (no second name for it)."""
+    from django.db.models import Field
+
+    from .models import StatusUpdate  # models import this module's neighbours; read when shown
+
+    field = StatusUpdate._meta.get_field(name)
+    assert isinstance(field, Field)
+    return str(capfirst(field.verbose_name))
+
+
+field_label = lazy(_field_label, str)
+
+STATE_FIELDS = [
+    "status",
+    "progress",
+    "traffic_light",
+    "traffic_light_reason",
+    "results",
+    "obstacles",
+    "next_steps",
+    "participants",
+    "staff",
+    "hours",
+    "cost",
+    "funding",
+    "effect",
+]
 # The columns of the export and the import, in order. Read-only columns help people offline.
 COLUMNS = [
     ("key", gettext_lazy("Key")),
     ("field_of_action", gettext_lazy("Field of action")),
     ("title", gettext_lazy("Title")),
-    ("status", gettext_lazy("Status")),
-    ("progress", gettext_lazy("Progress (%)")),
-    ("traffic_light", gettext_lazy("Traffic light")),
-    ("traffic_light_reason", gettext_lazy("Reason for the traffic light")),
-    ("results", gettext_lazy("Results")),
-    ("obstacles", gettext_lazy("Obstacles")),
-    ("next_steps", gettext_lazy("Next steps")),
-    ("participants", gettext_lazy("Participants")),
-    ("staff", gettext_lazy("Staff (FTE)")),
-    ("hours", gettext_lazy("Hours")),
-    ("cost", gettext_lazy("Cost (EUR)")),
-    ("funding", gettext_lazy("Funding (EUR)")),
-    ("effect", gettext_lazy("Effect")),
+    *[(name, field_label(name)) for name in STATE_FIELDS],
     ("version", gettext_lazy("Version")),
 ]
+# Headers of files exported before the labels were unified; still read.
+OLD_HEADERS = {"hindernisse": "obstacles", "fördermittel (eur)": "funding", "personal (vzä)": "staff"}
 READ_ONLY = {"field_of_action", "title"}
 
 
-def _number(value, kind):
-    if value is None or str(value).strip() == "":
+_AMBIGUOUS = re.compile(r"^[+-]?\d+\.\d{3}$")  # 1.234: a thousands dot or a decimal point?
+
+
+def parse_figure(value, whole: bool = False, places: int = 2) -> int | Decimal | None:
+    """The one reading of a figure typed into a staff form or a spreadsheet cell (None when empty).
+
+    German numbers (1.234,50; 0,5; 12.500,00) are read by the statistics importers' rule
+    (`imon.core.numbers.parse_number`), so that a figure means the same wherever it is typed.
+    Refused, with a German message (ValueError): what is not a number, numbers below zero, more
+    than `places` decimal places, a fraction where a whole number is asked for, and what is
+    ambiguous: "1.234" may be 1234 or 1,234, unless a whole number is asked for."""
+    if value is None or isinstance(value, bool):
         return None
-    text = str(value).strip()
-    if isinstance(value, str):
-        text = text.replace(".", "").replace(",", ".") if "," in text else text
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        raise ValueError from None
+    if isinstance(value, (int, float, Decimal)):  # a number cell of a spreadsheet
+        number = Decimal(str(value))
+        text = format_number(number)
+    else:
+        text = str(value).strip()
+        if not text:
+            return None
+        if not whole and _AMBIGUOUS.match(text):
+            raise ValueError(
+                _(
+                    "'%(value)s' is ambiguous: write %(whole)s (without the point) or %(decimal)s (with a decimal comma)."
+                )
+                % {"value": text, "whole": text.replace(".", ""), "decimal": text.replace(".", ",")}
+            )
+        try:
+            number = parse_number(text)
+        except ValueError:
+            raise ValueError(
+                _("'%(value)s' is not a number; write it the German way, e.g. 1.234,50.") % {"value": text}
+            ) from None
     if number < 0:
-        raise ValueError
-    if kind is int:
+        raise ValueError(_("'%(value)s' is less than zero.") % {"value": text})
+    if whole:
         if number != number.to_integral():
-            raise ValueError
+            raise ValueError(_("'%(value)s' is not a whole number.") % {"value": text})
         return int(number)
-    return number.quantize(Decimal("0.01"))
+    if -number.normalize().as_tuple().exponent > places:  # type: ignore[operator]
+        raise ValueError(
+            _("'%(value)s' has more than %(places)d decimal places.") % {"value": text, "places": places}
+        )
+    return number.quantize(Decimal(1).scaleb(-places))
 
 
 def validate_row(row: dict, status_labels: dict, light_labels: dict) -> tuple[dict, list[str]]:
@@ -213,17 +314,17 @@ def validate_row(row: dict, status_labels: dict, light_labels: dict) -> tuple[di
         ("funding", Decimal),
     ):
         try:
-            values[name] = _number(row.get(name), kind)
-        except ValueError:
-            label = dict(COLUMNS)[name]
-            errors.append(
-                _("%(column)s: '%(value)s' is not a number of zero or more.")
-                % {"column": label, "value": row.get(name)}
-            )
+            values[name] = parse_figure(row.get(name), whole=kind is int)
+        except ValueError as error:
+            errors.append(_("%(column)s: %(error)s") % {"column": dict(COLUMNS)[name], "error": error})
     if values.get("progress") is not None and values["progress"] > 100:
-        errors.append(_("Progress (%): at most 100."))
+        errors.append(_("%(column)s: at most 100.") % {"column": field_label("progress")})
     for name in ("results", "obstacles", "effect"):
         values[name] = str(row.get(name) or "").strip()
+    for name in ("traffic_light_reason", "results", "obstacles", "effect", "next_steps"):
+        message = too_long(str(row.get(name) or "").strip(), TEXT_LIMITS[name])
+        if message:
+            errors.append(_("%(column)s: %(error)s") % {"column": dict(COLUMNS)[name], "error": message})
     steps, step_errors = parse_next_steps(str(row.get("next_steps") or ""))
     values["next_steps"] = steps
     errors += [_("Next steps: %(error)s") % {"error": e} for e in step_errors]

@@ -6,6 +6,7 @@ import io
 
 import openpyxl
 from django.db import transaction
+from django.db.models import Field
 from django.utils.translation import gettext as _
 
 from imon.core import models as m
@@ -62,6 +63,7 @@ def read_rows(data: bytes) -> list[dict]:
         raise SheetError(_("The spreadsheet is empty."))
     labels = {str(label).lower(): name for name, label in logic.COLUMNS}
     labels.update({name: name for name, _label in logic.COLUMNS})
+    labels.update(logic.OLD_HEADERS)
     header = [labels.get(str(h or "").strip().lower()) for h in rows[0]]
     missing = [
         str(label) for name, label in logic.COLUMNS if name not in header and name not in logic.READ_ONLY
@@ -78,8 +80,17 @@ def read_rows(data: bytes) -> list[dict]:
     return result
 
 
+def shown(name: str, value: str) -> str:
+    """A value of the preview as the pages show it: the label of a status or traffic light."""
+    field = StatusUpdate._meta.get_field(name)
+    if not isinstance(field, Field) or not field.choices:
+        return value
+    return str(dict(field.flatchoices).get(value, value))
+
+
 def plan(cycle, rows: list[dict]) -> dict:
-    """Check every row: {'rows': [{'line', 'key', 'values', 'changes', 'errors'}], 'errors': n}."""
+    """Check every row: {'rows': [{'line', 'key', 'values', 'changes', 'errors'}], 'errors': n};
+    the changes are (German label, old, new) as the preview shows them."""
     updates = {u.measure_key: u for u in cycle.updates.all()}
     status_labels = dict(m.Measure.Status.choices)
     light_labels = dict(m.Measure.TrafficLight.choices)
@@ -107,7 +118,10 @@ def plan(cycle, rows: list[dict]) -> dict:
                 if logic.diff(current, values):
                     errors.append(_("The status update is already accepted and cannot be changed."))
             if not errors:
-                changes = logic.diff({f: getattr(update, f) for f in values}, values)
+                changes = [
+                    (logic.field_label(f), shown(f, old), shown(f, new))
+                    for f, old, new in logic.diff({f: getattr(update, f) for f in values}, values)
+                ]
         seen.add(key)
         planned.append(
             {

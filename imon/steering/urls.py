@@ -5,6 +5,7 @@ from . import views
 urlpatterns = [
     path("", views.dashboard, name="steering-dashboard"),
     path("aufgaben/", views.my_tasks, name="steering-tasks"),
+    path("abmelden/", views.log_out, name="steering-logout"),
     path("handlungsfelder/<str:concept>/<str:code>/", views.field_page, name="steering-field"),
     path("ziele/<str:key>/", views.goal_page, name="steering-goal"),
     path("massnahmen/<str:key>/", views.measure_page, name="steering-measure"),

@@ -9,13 +9,14 @@ from pathlib import Path
 
 import openpyxl
 from django.conf import settings
-from django.contrib import messages
+from django.contrib import auth, messages
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import F, Field, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -88,7 +89,7 @@ def labelled(changes):
             continue
         if not isinstance(field, Field):
             continue  # a relation from another model: no label or choices of its own
-        c.field_label = field.verbose_name
+        c.field_label = capfirst(field.verbose_name)
         if field.choices:
             choices = dict(field.flatchoices)
             c.old_label, c.new_label = choices.get(c.old, c.old), choices.get(c.new, c.new)
@@ -111,6 +112,16 @@ def home(request):
     if is_member(user):
         return redirect("steering-tasks")
     return render(request, "steering/no_role.html", status=403)
+
+
+@require_POST
+def log_out(request):
+    """The one logout of the staff interface, for every user (with or without a staff account): the
+    session ends, the logout is recorded (the audit log listens to Django's logout signal) and the
+    browser lands on the staff login page."""
+    auth.logout(request)
+    messages.success(request, _("You have been logged out."))
+    return redirect("login")
 
 
 # --- Dashboard ------------------------------------------------------------------------------
@@ -207,12 +218,12 @@ def _stale_message(request, error):
         _("%(who)s changed %(field)s at %(at)s: '%(old)s' → '%(new)s'")
         % {
             "who": c.user.get_username() if c.user else "?",
-            "field": c.field or c.get_action_display(),
+            "field": c.field_label if c.field else c.get_action_display(),
             "at": timezone.localtime(c.at).strftime("%d.%m.%Y %H:%M"),
-            "old": c.old,
-            "new": c.new,
+            "old": c.old_label,
+            "new": c.new_label,
         }
-        for c in error.changes
+        for c in labelled(error.changes)
     ]
     return lines
 
@@ -534,6 +545,8 @@ def update_form(request, key, measure_key):
                 messages.success(
                     request, _("Thank you: the status update has been sent to the KI for review.")
                 )
+                for warning in logic.past_due_warnings(form.cleaned_steps, timezone.localdate()):
+                    messages.warning(request, warning)
                 return redirect("steering-update", key, measure_key)
     history = labelled(_history("status_update", [f"{key}/{measure_key}"]))
     review = ReviewForm() if is_ki(request.user) and update.state == StatusUpdate.State.SUBMITTED else None

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from django.core.exceptions import FieldDoesNotExist
+from django.utils.translation import gettext_lazy as _
 
 from .. import models as m
 
@@ -44,7 +45,7 @@ SCHEMA: dict[str, list] = {
     "municipality": [
         F("key", "key", True),
         F("name", required=True),
-        F("ags", required=True, pattern=r"^\d{8}$"),
+        F("ags", required=True, pattern=r"^\d{8}$", form=_("eight digits, e.g. 05316000")),
         F("ars"),
         F("state"),
         F("website", "url"),
@@ -71,7 +72,7 @@ SCHEMA: dict[str, list] = {
         F("note", "text"),
     ],
     "fields_of_action": [
-        F("code", "key", True, pattern=r"^[A-Z][0-9]?$"),
+        F("code", "key", True, pattern=m.FIELD_CODE_PATTERN, form=m.FIELD_CODE_FORM),
         F("title", required=True),
         F("priority", "bool"),
         F("description", "text"),

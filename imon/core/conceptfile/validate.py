@@ -56,14 +56,21 @@ class _Validator:
             self.add(path, _("expected text, found %(type)s.") % {"type": _type_name(value)})
             return None
         value = str(value)
-        if kind == "key" and not KEY_RE.match(value):
+        if kind == "key" and "pattern" not in opts and not KEY_RE.match(value):
             self.add(
                 path,
                 _("'%(value)s' is not a valid key (letters, digits, '-', '_', '.').") % {"value": value},
             )
             return None
         if "pattern" in opts and not re.match(opts["pattern"], value):
-            self.add(path, _("'%(value)s' does not have the expected form.") % {"value": value})
+            if "form" in opts:
+                self.add(
+                    path,
+                    _("'%(value)s' does not have the expected form: %(form)s.")
+                    % {"value": value, "form": opts["form"]},
+                )
+            else:
+                self.add(path, _("'%(value)s' does not have the expected form.") % {"value": value})
             return None
         if kind == "str" and "\n" in value:
             self.add(path, _("expected a single line of text."))
@@ -286,6 +293,12 @@ def validate(data) -> tuple[dict, list[Problem]]:
         key_field = "code" if name == "fields_of_action" else "key"
         clean[name] = v.check_list(name, data.get(name) or [], name, key_field)
         v.keys[name] = {r[key_field] for r in clean[name] if key_field in r}
+        # A record refused for its key is one problem: references to it do not add one each.
+        raw = data.get(name)
+        if isinstance(raw, list):
+            v.keys[name] |= {
+                str(r[key_field]) for r in raw if isinstance(r, dict) and r.get(key_field) is not None
+            }
     dims = {
         d["key"]: {val["key"] for val in d.get("values", []) if "key" in val}
         for d in clean["dimensions"]

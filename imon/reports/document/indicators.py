@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from imon.publication.suppression import alt_text_sentence, footnote
 
-from .. import charts, narrative
+from .. import charts, comparison, maps, narrative
 from ..narrative import format_date as german_date
 from .blocks import Figure, Paragraph
 from .formatting import (
@@ -77,6 +77,8 @@ class _Indicators(_State):
         sentences = [s for s in (self.sentence(i) for i in indicators) if s]
         if sentences:
             self.add(Paragraph(" ".join(sentences)))
+        for indicator in indicators:
+            self.comparison_blocks(indicator)
 
     def sentence(self, indicator) -> str:
         rows = [o for o in self.observations.get(indicator["key"], []) if o.get("value") is not None]
@@ -133,6 +135,74 @@ class _Indicators(_State):
         for caption, part in views:
             self.indicator_view(indicator, caption, part, source)
         self.highlight(indicator)
+        self.comparison_blocks(indicator)
+
+    def comparison_blocks(self, indicator):
+        """The city beside its Land, Germany and its peers: a bar chart with the city set apart,
+        the position in words, and a map of the Land's Kreise where enough of them have figures."""
+        key = indicator["key"]
+        if self.area_of.get(key) != self.own_area:
+            return  # the figures shown are a district's: a comparison would not be about them
+        result = comparison.compare(
+            indicator, self.all_rows.get(key, []), self.areas, self.own_area, frozenset(self.totals)
+        )
+        if result is None:
+            return
+        unit, decimals = indicator.get("unit", ""), indicator.get("decimals")
+        source = source_text(self.sources.get(indicator.get("source")))
+        stand = comparison.german_date(result)
+        sentence = comparison.sentences(result, unit, decimals, indicator.get("kind", "count"))
+        regions = result.chart_regions
+        common = dict(unit=unit, decimals=decimals or 0, source=source, reference_date=stand)
+        caption = f"{indicator['title']}: {result.city.name} im Vergleich, {stand}"
+        spec = charts.ChartSpec(
+            "bar",
+            caption,
+            tuple(r.name for r in regions),
+            (charts.Series(stand, tuple(r.value for r in regions)),),
+            horizontal=True,
+            highlight=regions.index(result.city),
+            **common,
+        )
+        if sum(1 for r in regions if r.value is not None) >= 2:
+            self._figure(spec, source, stand, sentence)
+        elif sentence:
+            self.add(Paragraph(sentence))
+        mapped = [r for r in result.kreise if r.value is not None]
+        if len(mapped) >= comparison.MIN_MAPPED:
+            land = f" in {result.land_name}" if result.land_name else ""
+            names = tuple(r.name for r in result.kreise)
+            codes = tuple(r.kreis for r in result.kreise)
+            city_index = codes.index(result.city.kreis) if result.city.kreis in codes else None
+            spec = charts.ChartSpec(
+                "map",
+                f"{indicator['title']} nach Kreisen und kreisfreien Städten{land}, {stand}",
+                names,
+                (charts.Series(stand, tuple(r.value for r in result.kreise)),),
+                highlight=city_index,
+                codes=codes,
+                region=result.land_key,
+                **common,
+            )
+            self._figure(spec, source, stand, "")
+
+    def _figure(self, spec, source, stand, sentence):
+        self.figures += 1
+        header, body = charts.data_table(spec)
+        notes = [f"Kartengrundlage: {maps.attribution()}, dl-de/by-2-0."] if spec.kind == "map" else []
+        self.add(
+            Figure(
+                self.figures,
+                spec.title,
+                spec,
+                charts.alt_text(spec),
+                (header, body),
+                source,
+                stand,
+                notes,
+                sentence,
+            )
+        )
 
     def indicator_view(self, indicator, caption, rows, source):
         key = indicator["key"]

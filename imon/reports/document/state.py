@@ -37,6 +37,8 @@ class _State:
         self.observations = defaultdict(list)
         for obs in snapshot["observations"]:
             self.observations[obs["indicator"]].append(obs)
+        # every area's rows, before the report settles on one area per indicator (comparisons)
+        self.all_rows = {key: list(rows) for key, rows in self.observations.items()}
         self._one_area_per_indicator(area)
         self.shown: dict[str, str] = {}  # indicator -> label of the figure/table that shows it
         self.fields = sorted(snapshot["fields_of_action"], key=lambda f: (f.get("order", 0), f["code"]))
