@@ -150,4 +150,4 @@ def test_a_bad_code_is_one_problem_that_names_the_allowed_form():
     else:
         raise AssertionError("a code with a space must be refused")
     assert len(problems) == 1, problems
-    assert "fields_of_action[3].code" in problems[0] and "„I V“" in problems[0] and "HF1" in problems[0]
+    assert "fields_of_action[3].code" in problems[0] and "'I V'" in problems[0] and "HF1" in problems[0]
