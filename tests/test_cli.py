@@ -97,16 +97,24 @@ def test_import_dry_run_replace_and_rollback(home, tmp_path):
     imon(home, "import", "--rollback", "1")
     assert "167000" not in imon(home, "export-data", "-", "--indicator", "bevoelkerung").stdout
     # A different value for a stored key is a conflict: listed, and written only with --replace.
+    # The file's other rows are not written either, and the exit code says why (4).
     data.write_text(
-        "Kennzahl;Gebiet;Stichtag;Wert\nbevoelkerung;05316000;31.12.2017;166.740\n", encoding="utf-8"
+        "Kennzahl;Gebiet;Stichtag;Wert\nbevoelkerung;05316000;31.12.2017;166.740\n"
+        "bevoelkerung;05316000;31.12.2018;167.000\n",
+        encoding="utf-8",
     )
-    conflict = imon(home, "import", str(data))
-    assert (
-        "166.737" in conflict.stderr
-        and "166.740" in conflict.stderr
-        and "1 Zeile mit Konflikt; 0 Fehler, 1 Warnung" in conflict.stdout
-    )
-    assert "166740" not in imon(home, "export-data", "-", "--indicator", "bevoelkerung").stdout
+    for dry_run in (("--dry-run",), ()):
+        conflict = imon(home, "import", str(data), *dry_run, check=False)
+        assert conflict.returncode == 4
+        assert "166.737" in conflict.stderr and "166.740" in conflict.stderr
+        assert "1 Zeile mit Konflikt; 0 Fehler, 1 Warnung" in conflict.stdout
+        assert (
+            "1 Zeile weicht vom gespeicherten Wert ab (Konflikt); nichts wurde geschrieben" in conflict.stderr
+            and "--replace" in conflict.stderr
+        )
+        assert "Nichts zu tun" not in conflict.stdout + conflict.stderr
+    stored = imon(home, "export-data", "-", "--indicator", "bevoelkerung").stdout
+    assert "166740" not in stored and "167000" not in stored
     imon(home, "import", str(data), "--replace")
     assert "166740" in imon(home, "export-data", "-", "--indicator", "bevoelkerung").stdout
 

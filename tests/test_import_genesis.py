@@ -264,7 +264,8 @@ def test_lines_with_missing_or_surplus_columns_are_reported_not_read():
     parsed, read = _parsed_rows("\r\n".join(lines))
     assert len(read) == good - 3
     assert [(p.line, "Spalten" in p.message) for p in parsed.problems] == [(6, True), (10, True), (13, True)]
-    assert "27 von 30" in parsed.problems[0].message and "31 von 30" in parsed.problems[1].message
+    assert "27 von 30" in parsed.problems[0].message
+    assert "31 Zellen" in parsed.problems[1].message and "nur 30 Spalten" in parsed.problems[1].message
 
 
 def test_a_table_without_classifying_variables_reads_the_same_either_way():

@@ -73,3 +73,43 @@ def test_format_with_fixed_decimals():
     assert format_number(Decimal("15.7"), 1) == "15,7"
     assert format_number(Decimal("15"), 1) == "15,0"
     assert format_number(Decimal("-1234.5")) == "-1.234,5"
+
+
+@pytest.mark.parametrize(
+    "cell, decimal_comma, expected",
+    [
+        ("12 613", True, Decimal("12613")),
+        ("12.613", True, Decimal("12613")),
+        ("12\u00a0613", True, Decimal("12613")),
+        ("1 234 567,5", True, Decimal("1234567.5")),
+        ("12'613", True, Decimal("12613")),
+        ("-12 613", True, Decimal("-12613")),
+        ("12,613", False, Decimal("12613")),
+        ("12 613", False, Decimal("12613")),
+        ("1 234.5", False, Decimal("1234.5")),
+        ("0.1234", True, Decimal("0.1234")),
+    ],
+)
+def test_well_formed_digit_groups_are_read(cell, decimal_comma, expected):
+    assert parse_number(cell, decimal_comma) == expected
+
+
+@pytest.mark.parametrize(
+    "cell, decimal_comma",
+    [
+        ("1 2613", True),  # a misplaced space is not 12613
+        ("1 2613", False),
+        ("12 61", True),
+        ("1234 567", True),
+        ("12 613.000", True),  # two kinds of thousands marks
+        ("12 613 ,5", True),
+        ("1\u00a0234 567", True),  # two kinds of spaces
+        ("1.2613", True),  # a misplaced thousands dot is not the decimal 1.2613
+        ("12.6130", True),
+        ("1,2613", False),
+        ("12,61", False),
+    ],
+)
+def test_malformed_digit_groups_are_refused_not_guessed(cell, decimal_comma):
+    with pytest.raises(NumberError, match="Zahl"):
+        parse_number(cell, decimal_comma)

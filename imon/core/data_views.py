@@ -102,6 +102,7 @@ def import_confirm(request, token):
             _("Import #%(id)s written: %(new)s new, %(changed)s changed rows.")
             % {"id": record.pk, "new": record.rows_new, "changed": record.rows_changed},
         )
+    messages.info(request, plan.accounting())
     return redirect("data-import")
 
 

@@ -22,7 +22,10 @@ from django.utils.translation import ngettext
 from . import bulk, rules
 from . import models as m
 from .importers import Parsed, Problem, gc_paused, rounding_note
+from .importers.parsed import IGNORED_LABELS
 from .numbers import format_number, same_value
+
+_IGNORED_ORDER = {reason: i for i, reason in enumerate(IGNORED_LABELS)}
 
 # Old symbol or flag under which a different new value is an expected update, not a conflict.
 REPLACEABLE_FLAGS = {"p", "...", "/"}
@@ -44,6 +47,8 @@ class Plan:
     )  # (observation id, new row, old (value, flag, note, import id))
     conflicts: list = field(default_factory=list)  # like changed
     unchanged: int = 0
+    skipped: list = field(default_factory=list)  # Problem: checks that could not run (also in warnings)
+    refused_rows: int = 0  # rows of the file that an error keeps out (unknown area, …)
     create: dict = field(
         default_factory=lambda: {"indicators": {}, "dimensions": {}, "values": {}, "areas": {}}
     )
@@ -71,6 +76,43 @@ class Plan:
             % {"n": conflicts},
             "errors": ngettext("%(n)s error", "%(n)s errors", errors) % {"n": errors},
             "warnings": ngettext("%(n)s warning", "%(n)s warnings", warnings) % {"n": warnings},
+        } + (
+            "; "
+            + ngettext("%(n)s check skipped", "%(n)s checks skipped", len(self.skipped))
+            % {"n": len(self.skipped)}
+            if self.skipped
+            else ""
+        )
+
+    def line_counts(self) -> list[tuple[str, int]]:
+        """Every line of the file accounted for, as (what, how many lines); the counts add up to
+        the lines of the file. Ignored lines are counted by reason; refused ones are named by
+        the errors."""
+        parsed = self.parsed
+        counts = [
+            (_("new"), len(self.new)),
+            (_("changed"), len(self.changed) + (len(self.conflicts) if self.replace else 0)),
+            (_("unchanged"), self.unchanged),
+            (_("conflicting, not written"), 0 if self.replace else len(self.conflicts)),
+            (_("refused (errors)"), parsed.refused_lines + self.refused_rows),
+        ]
+        counts.extend(
+            (_("ignored: %(reason)s") % {"reason": IGNORED_LABELS.get(reason, reason)}, count)
+            for reason, count in sorted(
+                parsed.ignored.items(), key=lambda item: _IGNORED_ORDER.get(item[0], 99)
+            )
+        )
+        return [(label, count) for label, count in counts if count]
+
+    def accounting(self) -> str:
+        """The line counts in a sentence: "12 lines: 3 new, 1 changed, …"."""
+        counts = self.line_counts()
+        total = sum(count for _label, count in counts)
+        return ngettext(
+            "%(count)s line of the file: %(counts)s", "%(count)s lines of the file: %(counts)s", total
+        ) % {
+            "count": format_number(Decimal(total)),
+            "counts": ", ".join(f"{format_number(Decimal(count))} {label}" for label, count in counts),
         }
 
 
@@ -315,6 +357,7 @@ def _compare_rows(parsed, plan, resolver, indicator_dims, values, existing) -> t
             indicator = row.indicator
             known = indicator_dims.get(indicator) is not None  # an unknown one is reported above
         if not known:
+            plan.refused_rows += 1
             continue
         if row.area is not code:
             code = row.area
@@ -322,6 +365,7 @@ def _compare_rows(parsed, plan, resolver, indicator_dims, values, existing) -> t
             if area is areas:
                 area = areas[code] = resolver.area(code, row.line, "area")
         if area is None:
+            plan.refused_rows += 1
             continue
         target = breakdowns.get((row.indicator, row.dim_key), breakdowns)
         if target is breakdowns:
@@ -329,6 +373,7 @@ def _compare_rows(parsed, plan, resolver, indicator_dims, values, existing) -> t
                 row, indicator_dims[row.indicator], values, plan, resolver
             )
         if target is None:
+            plan.refused_rows += 1
             continue
         dims, dim_key = target
         ident = (row.indicator, area, row.date, dim_key)
@@ -341,6 +386,7 @@ def _compare_rows(parsed, plan, resolver, indicator_dims, values, existing) -> t
                     _("the same observation appears twice (also in line %(other)s).") % {"other": other.line},
                 )
             )
+            plan.refused_rows += 1
             continue
         if dims is not row.dims:
             renamed[ident] = dims
@@ -380,6 +426,8 @@ def _validate(plan: Plan, incoming: dict, renamed: dict, existing: dict, resolve
     """Validation rules, on stored and incoming values together: errors and warnings of the plan."""
     for finding in _check_rules(plan, incoming, renamed, existing, resolver):
         problem = _problem_at(finding.line, finding.column, finding.message, finding.value)
+        if finding.severity == rules.SKIPPED:
+            plan.skipped.append(problem)
         (plan.errors if finding.severity == "error" else plan.warnings).append(problem)
 
 

@@ -728,6 +728,14 @@ class ValidationRule(models.Model):
         on_delete=models.CASCADE,
         related_name="+",
     )
+    partial = models.BooleanField(
+        _("partial coverage expected"),
+        default=False,
+        help_text=_(
+            "Part and area sums: the file may hold only some of the parts (e.g. the districts a "
+            "city publishes); the check is then skipped without a notice."
+        ),
+    )
     min_value = models.DecimalField(_("minimum"), max_digits=20, decimal_places=6, null=True, blank=True)
     max_value = models.DecimalField(_("maximum"), max_digits=20, decimal_places=6, null=True, blank=True)
     percent = models.DecimalField(

@@ -20,25 +20,64 @@ VALUE_SYMBOLS = {"-": "-", "–": "-", ".": ".", "x": "x", "X": "x", "...": "...
 # Symbols that qualify a value.
 QUALIFIERS = {"p": "p", "r": "r"}
 
-_SPACES = str.maketrans("", "", " \u00a0\u202f\u2009'")
+# Characters that group digits by threes besides the dot (German) or comma (English) of a file:
+# space, no-break space, narrow no-break space, thin space, apostrophe (Swiss).
+_GROUP_MARKS = " \u00a0\u202f\u2009'"
 _GERMAN = re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$")
 _ENGLISH = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
+# A plain decimal point in a German file, read as what it obviously is: one or two decimals
+# ("12.5"), or a whole part of 0 ("0.1234"). "1.2613" is refused: a misplaced thousands dot.
+_POINT_IN_GERMAN = re.compile(r"^[+-]?(\d+\.\d{1,2}|0\.\d+)$")
 
 
 class NumberError(ValueError):
     """A cell that is neither a number nor an official symbol; the message is German."""
 
 
+def _ungrouped(raw: str) -> str | None:
+    """The number text without its grouping spaces or apostrophes, if they group the whole part
+    by threes with one and the same mark ("12 613", "1 234 567,5"); None otherwise ("1 2613")."""
+    marks = {c for c in raw if c in _GROUP_MARKS}
+    if len(marks) != 1:
+        return None
+    mark = marks.pop()
+    sign = raw[0] if raw[0] in "+-" else ""
+    whole, _sep, rest = raw[len(sign) :].partition(mark)
+    groups = [whole, *rest.split(mark)]
+    last = groups[-1]
+    tail = ""
+    for i, ch in enumerate(last):
+        if not ch.isdigit():
+            last, tail = last[:i], last[i:]
+            break
+    groups[-1] = last
+    if not (1 <= len(groups[0]) <= 3 and groups[0].isdigit()):
+        return None
+    if not all(len(g) == 3 and g.isdigit() for g in groups[1:]):
+        return None
+    return sign + "".join(groups) + tail
+
+
 def parse_number(text: str, decimal_comma: bool = True) -> Decimal:
-    """A number written the German way (decimal comma, thousands dot) or, if asked, the English way."""
-    raw = text.strip().translate(_SPACES)
+    """A number written the German way (decimal comma, thousands dot) or, if asked, the English way.
+
+    Digits may be grouped by threes with the file's thousands mark (a dot in a German file, a
+    comma in an English one) or with spaces or apostrophes; anything else is refused, never
+    guessed: "1 2613" is not 12613, "1.2613" in a German file not 1.2613."""
+    raw = text.strip()
     if raw.startswith("−"):  # typographic minus
         raw = "-" + raw[1:]
+    if any(c in _GROUP_MARKS for c in raw):
+        ungrouped = _ungrouped(raw)
+        if ungrouped is None:
+            raise NumberError(
+                _("'%(text)s' is not a well-formed number: digits are grouped by threes (12 613, 12.613).")
+                % {"text": text.strip()}
+            )
+        raw = ungrouped
     pattern, thousands, point = (_GERMAN, ".", ",") if decimal_comma else (_ENGLISH, ",", ".")
     if not pattern.match(raw):
-        # "1234.5" in a German file is ambiguous only with exactly three decimals;
-        # a plain decimal point with other lengths is accepted as what it obviously is.
-        if decimal_comma and re.match(r"^[+-]?\d+\.\d{1,2}$|^[+-]?\d+\.\d{4,}$", raw):
+        if decimal_comma and _POINT_IN_GERMAN.match(raw):
             return Decimal(raw)
         raise NumberError(_("'%(text)s' is not a number.") % {"text": text.strip()})
     try:

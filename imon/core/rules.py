@@ -20,7 +20,10 @@ from .numbers import format_number
 # (indicator, area, reference date, dim_key)
 Key = tuple[str, str, datetime.date, str]
 
-EARLIEST_DATE = datetime.date(1950, 1, 1)  # official statistics of the Federal Republic begin about then
+EARLIEST_DATE = datetime.date(1950, 1, 1)
+# The severity of a finding that says a check could not run (a sum with parts missing): shown
+# and stored with the import like a warning, and written in its summary.
+SKIPPED = "skipped"  # official statistics of the Federal Republic begin about then
 
 
 @dataclass(frozen=True)
@@ -46,11 +49,12 @@ class Rule:
     percent: Decimal | None = None
     tolerance: Decimal = Decimal(0)
     whole: bool = False  # range: whole numbers only
+    partial: bool = False  # part and area sums: only some parts present is expected, not a notice
 
 
 @dataclass
 class Finding:
-    severity: str  # "error" | "warning"
+    severity: str  # "error" | "warning" | "skipped" (a check that could not run, see SKIPPED)
     message: str
     rule: str
     line: int | None = None
@@ -79,6 +83,7 @@ def rule_from_model(rule) -> Rule:
         max_value=rule.max_value,
         percent=rule.percent,
         tolerance=rule.tolerance or Decimal(0),
+        partial=rule.partial,
     )
 
 
@@ -204,7 +209,31 @@ def check(
                 )
             )
     findings.sort(key=lambda f: (f.line or 0, f.severity))
-    return findings
+    return _once(findings)
+
+
+def _once(findings: list[Finding]) -> list[Finding]:
+    """Each notice of a skipped check once, saying how often it applies (e.g. once per
+    reference date), instead of once for every group."""
+    counts: dict[str, int] = {}
+    for finding in findings:
+        if finding.severity == SKIPPED:
+            counts[finding.message] = counts.get(finding.message, 0) + 1
+    if not counts:
+        return findings
+    result = []
+    for finding in findings:
+        if finding.severity != SKIPPED:
+            result.append(finding)
+        elif finding.message in counts:
+            times = counts.pop(finding.message)
+            if times > 1:
+                finding.message = _("%(message)s (%(times)s times)") % {
+                    "message": finding.message.rstrip("."),
+                    "times": times,
+                }
+            result.append(finding)
+    return result
 
 
 def _sum_finding(rule, cells, total_key, part_keys, label_total, label_parts):
@@ -239,12 +268,36 @@ def _sum_finding(rule, cells, total_key, part_keys, label_total, label_parts):
     )
 
 
+def _skipped(rule, cells, keys, present: int, expected: int, what: str):
+    """The notice of a sum check that cannot run because only `present` of `expected` parts
+    are there, if the file touches the group and the rule does not expect partial coverage."""
+    if rule.partial or not any(cells[k].line is not None for k in keys):
+        return None
+    return Finding(
+        SKIPPED,
+        _("Sum check skipped: %(present)s of %(expected)s %(what)s; rule: %(rule)s.")
+        % {"present": present, "expected": expected, "what": what, "rule": describe(rule)},
+        describe(rule),
+    )
+
+
 def _check_part_sum(rule, index, area_children):
     for members in index.groups(rule.indicator, rule.dimension).values():
         if rule.total not in members:
             continue
         parts = list(rule.parts) or [v for v in members if v != rule.total]
         if not all(p in members for p in parts):
+            present = [members[p] for p in parts if p in members]
+            notice = _skipped(
+                rule,
+                index.cells,
+                [members[rule.total], *present],
+                len(present),
+                len(parts),
+                _("parts of the breakdown"),
+            )
+            if notice:
+                yield notice
             continue
         finding = _sum_finding(
             rule,
@@ -266,7 +319,20 @@ def _check_area_sum(rule, index, area_children):
     for key in index.by_indicator[rule.indicator]:
         by_rest[(key[2], key[3])][key[1]] = key
     for members in by_rest.values():
-        if rule.total not in members or not all(c in members for c in children):
+        if rule.total not in members:
+            continue
+        if not all(c in members for c in children):
+            present = [members[c] for c in children if c in members]
+            notice = _skipped(
+                rule,
+                index.cells,
+                [members[rule.total], *present],
+                len(present),
+                len(children),
+                _("sub-areas"),
+            )
+            if notice:
+                yield notice
             continue
         finding = _sum_finding(
             rule,

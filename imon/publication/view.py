@@ -124,6 +124,7 @@ INTERNAL_FIELDS: dict[str, str] = {
     "max": "plausibility range of the import",
     "percent": "jump warning of the import",
     "tolerance": "tolerance of the import's sum checks",
+    "partial": "whether the import reports a sum check skipped for missing parts",
 }
 NESTED = {
     ("measures", "next_steps"): "next_steps",

@@ -412,7 +412,7 @@ class _Loader:
 
 def _normalise_rule(record: dict) -> dict:
     """A rule from a file in the form `_record` gives for a stored one."""
-    defaults = {"severity": "error", "tolerance": Decimal(0)}
+    defaults = {"severity": "error", "tolerance": Decimal(0), "partial": False}
     out = {}
     for name, kind, _opts in SCHEMA["rules"]:
         value = record.get(name)

@@ -183,6 +183,7 @@ SCHEMA: dict[str, list] = {
         F("max", "decimal"),
         F("percent", "decimal+"),
         F("tolerance", "decimal+"),
+        F("partial", "bool"),
     ],
     "indicators": [
         F("key", "key", True),

@@ -343,6 +343,7 @@ def _check_observation_rules(v: _Validator, clean: dict):
                     max_value=rule.get("max"),
                     percent=rule.get("percent"),
                     tolerance=rule.get("tolerance") or Decimal(0),
+                    partial=bool(rule.get("partial")),
                 )
             )
     if not rule_list:
@@ -356,7 +357,7 @@ def _check_observation_rules(v: _Validator, clean: dict):
         if area.get("parent"):
             children.setdefault(area["parent"], []).append(area["key"])
     for finding in r.check(rule_list, cells, children, today=datetime.date.max):
-        path = f"observations[{finding.line}].value"
+        path = "observations" if finding.line is None else f"observations[{finding.line}].value"
         if finding.severity == "error":
             v.add(path, finding.message)
         else:

@@ -213,6 +213,7 @@ class _GenesisReader:
         date: datetime.date
         indicator: str
         combinations: dict
+        refused = 0  # lines that gave no row, each after noting a problem
         for line, text in lines:
             text = text.rstrip("\r")
             head = text.split(delimiter, first)
@@ -223,12 +224,16 @@ class _GenesisReader:
             if len(tail) <= n_after:
                 if text.strip():
                     self.short_line(line, text.count(delimiter) + 1)
+                    refused += 1
+                else:
+                    result.ignore("empty")
                 continue
             if head[i_time] != time or head[i_time_code] != time_code:  # mostly the previous line's date
                 time_code, time = head[i_time_code], head[i_time]
                 cached_date = self.reference_date(line, time_code, time, date_cache)
                 if cached_date is None:
                     time_code = time = None
+                    refused += 1
                     continue
                 date = cached_date
             if tail[j_vcode] != vcode or head[i_stat] != stat:  # mostly the previous line's indicator
@@ -241,6 +246,7 @@ class _GenesisReader:
             if combination is None:
                 combination = self.combination(indicator, head, tail, line)
                 if combination is None:
+                    refused += 1
                     continue
                 combinations[tail[0]] = combination
             raw = tail[j_value]
@@ -251,6 +257,7 @@ class _GenesisReader:
                     cell = cell_cache[raw] = (Decimal(raw), "") if raw.isdigit() else parse_cell(raw)
                 except NumberError as exc:
                     problems.append(Problem(line, "value", str(exc), raw))
+                    refused += 1
                     continue
             area, dims, dim_key, month = combination
             value, flag = cell
@@ -263,6 +270,7 @@ class _GenesisReader:
             else:  # a month, quarter or half of the year the time column names
                 append(Row(indicator, area, _period_end(date, month), dims, dim_key, value, flag, note, line))
         result.problems = collapse_problems(problems)
+        result.refused_lines = refused
         self.join_levels()
         return result
 
@@ -328,20 +336,22 @@ class _GenesisReader:
                 key = (row.indicator, row.area, row.date, row.dim_key)
                 first = seen.get(key)
                 if first is not None and (first.value, first.flag) == (row.value, row.flag):
-                    continue  # the total both levels give
+                    result.ignore("same-total")  # the total both levels give
+                    continue
                 seen.setdefault(key, row)
             rows.append(row)
         result.rows = rows
 
     def short_line(self, line: int, found: int):
-        self.result.problems.append(
-            Problem(
-                line,
-                "",
-                _("the line has %(found)s of %(expected)s columns (file truncated?).")
-                % {"found": found, "expected": self.width},
+        message = (
+            _("the line has %(found)s of %(expected)s columns (file truncated?).")
+            if found < self.width
+            else _(
+                "the row has %(found)s cells, but the header only %(expected)s columns; the cells "
+                "beyond it would be lost."
             )
         )
+        self.result.problems.append(Problem(line, "", message % {"found": found, "expected": self.width}))
 
     def combination(self, indicator: str, head: list, tail: list, line: int):
         """(area, dims, dim_key, month) of a line with a new variables' text, noting new
@@ -366,6 +376,9 @@ class _GenesisReader:
                     return area, *breakdown
             else:
                 parts = None
+        if not self.has_middle and middle:  # cells beyond the header, before the value
+            self.short_line(line, self.width + middle.count(self.delimiter))
+            return None
         record = head[: self.first] + (middle.split(self.delimiter) if self.has_middle else []) + tail[1:]
         if len(record) != self.width:
             self.short_line(line, len(record))

@@ -4,7 +4,7 @@ from django.utils.translation import gettext as _
 
 from ..models import dimension_key
 from ..numbers import NumberError, parse_cell, parse_date
-from .parsed import ImportFileError, Parsed, Problem, Row
+from .parsed import ImportFileError, Parsed, Problem, Row, extra_cells
 
 # Column names of the own long format, with German aliases (lower case).
 LONG_COLUMNS = {
@@ -32,13 +32,19 @@ def parse_long_rows(numbered_rows, fmt: str, decimal_comma: bool = True) -> Pars
     known = set(col.values())
     dim_columns = [(i, names[i]) for i in range(len(names)) if i not in known and names[i]]
     width = len(names)
+    unnamed = tuple(i for i, name in enumerate(names) if not name)  # e.g. empty cells right of an XLSX header
     for line, record in rows_iter:
         if not any(c.strip() for c in record):
+            result.ignore("empty")
             continue
         if len(record) < width:
             record = record + [""] * (width - len(record))
+        if (len(record) > width or unnamed) and (extra := extra_cells(line, record, width, unnamed)):
+            result.problems.append(extra)
+            continue
         row = _long_row(line, record, names, col, dim_columns, decimal_comma)
         (result.problems if isinstance(row, Problem) else result.rows).append(row)
+    result.refused_lines = len(result.problems)  # one for each line that gave no row
     return result
 
 

@@ -30,6 +30,7 @@ def parse_opensdg(header, reader, indicator: str | None, decimal_comma: bool) ->
     dim_columns = [(i, n) for i, n in enumerate(names) if n.lower() not in skip and n]
     for line, record in reader:
         if not any(c.strip() for c in record):
+            result.ignore("empty")
             continue
         year = record[col["year"]].strip()
         try:
@@ -50,4 +51,5 @@ def parse_opensdg(header, reader, indicator: str | None, decimal_comma: bool) ->
         result.rows.append(
             Row(indicator, area, date, dims, dimension_key(dims), value, flag, "", line, "Value")
         )
+    result.refused_lines = len(result.problems)  # one for each line that gave no row
     return result

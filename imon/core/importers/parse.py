@@ -13,7 +13,7 @@ from .genesis import FIELD_SEPARATOR, genesis_order, parse_genesis
 from .jsonfile import read_json
 from .long import parse_long_rows
 from .opensdg import parse_opensdg
-from .parsed import ImportFileError, Parsed
+from .parsed import ImportFileError, Parsed, extra_cells
 from .sdmx import parse_sdmx
 from .sniffing import detect_format, sniff_delimiter
 from .xlsx_sheets import read_xlsx, rounding_note
@@ -75,8 +75,13 @@ def _parse_bytes(data: bytes, name: str, fmt: str, indicator: str | None) -> Par
     if "\r" in text and "\n" not in text:  # lines ended by CR alone (classic Mac, Excel's "CSV (Macintosh)")
         text = text.replace("\r", "\n")
     if fmt == "json" or (fmt == "auto" and text.lstrip()[:1] == "{"):
-        return parse_long_rows(read_json(text), "json", decimal_comma=False)
-    return _parse_text(text, name, fmt, indicator)
+        size: list = []
+        parsed = parse_long_rows(read_json(text, size), "json", decimal_comma=False)
+        parsed.lines = size[0] if size else 0  # the observations
+        return parsed
+    parsed = _parse_text(text, name, fmt, indicator)
+    parsed.lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    return parsed
 
 
 def _parse_workbook(data: bytes, fmt: str) -> Parsed:
@@ -84,7 +89,11 @@ def _parse_workbook(data: bytes, fmt: str) -> Parsed:
     if fmt not in ("auto", "xlsx", "csv"):
         raise ImportFileError(_("The file is an Excel workbook, not %(format)s.") % {"format": fmt})
     around: list = []
-    parsed = parse_long_rows(read_xlsx(data, around), "xlsx")
+    ledger: dict = {}
+    parsed = parse_long_rows(read_xlsx(data, around, ledger), "xlsx")
+    parsed.lines = ledger.pop("lines", 0)
+    for reason, count in ledger.items():
+        parsed.ignore(reason, count)
     if note := rounding_note(around):
         for row in parsed.rows:
             row.note = f"{row.note}; {note}" if row.note else note
@@ -109,8 +118,13 @@ def _parse_text(text: str, name: str, fmt: str, indicator: str | None) -> Parsed
         # GENESIS writes no quotes; then splitting lines is exact and five times faster than
         # the csv module, and it needs no copy of the text.
         start, number = _after_line(text, first)
-        return parse_genesis(header, _lines(text, start, number), name, delimiter)
-    return _parse_csv(text, header, delimiter, fmt, order, name, indicator)
+        parsed = parse_genesis(header, _lines(text, start, number), name, delimiter)
+    else:
+        parsed = _parse_csv(text, header, delimiter, fmt, order, name, indicator)
+    # the header, and the empty lines above it
+    parsed.ignore("header")
+    parsed.ignore("empty", _after_line(text, first)[1] - 1)
+    return parsed
 
 
 def _format(fmt: str, header: list[str]) -> str:
@@ -136,22 +150,54 @@ def _parse_csv(text, header, delimiter, fmt, order, name, indicator) -> Parsed:
     try:
         next(row for row in reader if row)  # the header
         # Short rows are padded: a missing cell is an empty cell, reported by the reader that needs it.
-        records = ((reader.line_num, row + [""] * (width - len(row))) for row in reader)
+        # A row with more filled cells than the header is refused, not cut (`extra_cells`).
+        refused: list = []
+        ledger: dict = {}
+        records = _fitted(reader, width, refused, ledger)
         decimal_comma = delimiter != ","  # ";" and tab: German Excel writes a decimal comma
         if fmt == "genesis":
             order = order or list(range(width))
             lines = ((number, FIELD_SEPARATOR.join([record[i] for i in order])) for number, record in records)
-            return parse_genesis([header[i] for i in order], lines, name, FIELD_SEPARATOR)
-        if fmt == "csv":
-            return parse_long_rows(_with_lines(header, records), "csv", decimal_comma)
-        if fmt == "opensdg":
-            return parse_opensdg(header, records, indicator or _indicator_from_name(name), decimal_comma)
-        return parse_sdmx(header, records, indicator, decimal_comma)
+            parsed = parse_genesis([header[i] for i in order], lines, name, FIELD_SEPARATOR)
+        elif fmt == "csv":
+            parsed = parse_long_rows(_with_lines(header, records), "csv", decimal_comma)
+        elif fmt == "opensdg":
+            parsed = parse_opensdg(header, records, indicator or _indicator_from_name(name), decimal_comma)
+        else:
+            parsed = parse_sdmx(header, records, indicator, decimal_comma)
+        if refused:
+            parsed.problems = sorted(parsed.problems + refused, key=lambda p: p.line or 0)
+            parsed.refused_lines += len(refused)
+        for reason, count in ledger.items():
+            parsed.ignore(reason, count)
+        return parsed
     except csv.Error as exc:
         raise ImportFileError(
             _("The file cannot be read as CSV (line %(line)s): %(error)s")
             % {"line": reader.line_num, "error": exc}
         ) from None
+
+
+def _fitted(reader, width: int, refused: list, ledger: dict):
+    """(line, cells) of each row, short rows padded to the header's width, rows with filled
+    cells beyond it noted in `refused` and left out; empty cells beyond it are dropped. Empty
+    lines, and the further lines of a row whose quoted cell spans several, are counted in
+    `ledger` (reason -> lines)."""
+    last = reader.line_num  # the header's line
+    for row in reader:
+        if reader.line_num - last > 1:
+            ledger["continued"] = ledger.get("continued", 0) + reader.line_num - last - 1
+        last = reader.line_num
+        if not any(cell.strip() for cell in row):
+            ledger["empty"] = ledger.get("empty", 0) + 1
+            continue
+        if len(row) > width:
+            problem = extra_cells(reader.line_num, row, width)
+            if problem is not None:
+                refused.append(problem)
+                continue
+            row = row[:width]
+        yield reader.line_num, row + [""] * (width - len(row))
 
 
 def _lines(text: str, start: int = 0, number: int = 0):

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 TOTAL_KEY = "insgesamt"
 
@@ -34,6 +35,7 @@ class Problem:
     column: str
     message: str
     value: str = ""
+    count: int = 1  # the lines it stands for (see collapse_problems)
 
     def __str__(self):
         place = []
@@ -59,6 +61,46 @@ class Parsed:
     # What the reader decided about the file that the import should say (German), e.g. how it
     # read rows broken down by two levels of one classification.
     notes: list[str] = field(default_factory=list)
+    # Every line of the file accounted for: `lines` in all (rows of the table's sheet of a
+    # workbook, observations of a JSON file); besides those that gave a row, the lines refused
+    # (each named by a problem) and the lines ignored, counted by reason (IGNORED).
+    lines: int = 0
+    refused_lines: int = 0
+    ignored: dict = field(default_factory=dict)
+
+    def ignore(self, reason: str, count: int = 1):
+        if count:
+            self.ignored[reason] = self.ignored.get(reason, 0) + count
+
+
+# Why a line gave no row and no problem (keys of Parsed.ignored; shown with IGNORED_LABELS).
+IGNORED_LABELS = {
+    "header": gettext_lazy("header"),
+    "empty": gettext_lazy("empty line"),
+    "title": gettext_lazy("title or note above the table"),
+    "footnote": gettext_lazy("footnote or row below the table"),
+    "continued": gettext_lazy("continuation of a quoted cell"),
+    "same-total": gettext_lazy("total given by both levels, read once"),
+}
+
+
+def extra_cells(line: int, record: list, width: int, unnamed: tuple = ()) -> "Problem | None":
+    """The problem of a row with filled cells beyond its header's `width` columns, or under a
+    column without a name (positions `unnamed`): those cells would be lost. Empty ones pass."""
+    lost = [record[i].strip() for i in unnamed if i < len(record)] + [c.strip() for c in record[width:]]
+    lost = [cell for cell in lost if cell]
+    if not lost:
+        return None
+    expected = width - len(unnamed)
+    return Problem(
+        line,
+        "",
+        _(
+            "the row has %(found)s cells, but the header only %(expected)s columns; the cells "
+            "beyond it (%(cells)s) would be lost. Give them a column or remove them."
+        )
+        % {"found": expected + len(lost), "expected": expected, "cells": "; ".join(lost)[:200]},
+    )
 
 
 # Lines named in the message of a problem that many lines share.
@@ -91,6 +133,7 @@ def collapse_problems(problems: list[Problem]) -> list[Problem]:
                     "more": more,
                 },
                 first.value,
+                sum(p.count for p in same),
             )
         result.append(first)
     return result

@@ -35,6 +35,7 @@ def parse_sdmx(header, reader, indicator: str | None, decimal_comma: bool) -> Pa
     flow_col = col.get("DATAFLOW", col.get("STRUCTURE_ID"))
     for line, record in reader:
         if not any(c.strip() for c in record):
+            result.ignore("empty")
             continue
         key = indicator
         if key is None and flow_col is not None:
@@ -76,4 +77,5 @@ def parse_sdmx(header, reader, indicator: str | None, decimal_comma: bool) -> Pa
         result.rows.append(
             Row(key, area, date, dims, dimension_key(dims), value, flag, "", line, "OBS_VALUE")
         )
+    result.refused_lines = len(result.problems)  # one for each line that gave no row
     return result

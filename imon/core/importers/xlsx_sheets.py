@@ -13,17 +13,24 @@ from .parsed import ImportFileError
 from .sniffing import detect_format
 
 
-def read_xlsx(data: bytes, around: list | None = None):
+def read_xlsx(data: bytes, around: list | None = None, ledger: dict | None = None):
     """Rows of the first sheet with a header row naming indicator and value, as (line, cells).
 
     Title rows above the table are skipped. Rows right below the header that leave the
     indicator, area, date and value columns empty continue the header, as a header of two
     rows with merged cells does: a label there names the column below it. The table ends at
     the first empty row or at a footnote (a row of one text, such as "1) vorläufig" or
-    "Quelle: IT.NRW"). The texts of title and footnote rows are appended to `around`."""
+    "Quelle: IT.NRW"). The texts of title and footnote rows are appended to `around`; `ledger`
+    gets the number of rows of the table's sheet ("lines") and of the rows not yielded, by
+    reason (header, title, empty, footnote)."""
     import openpyxl
 
     around = [] if around is None else around
+    ledger = {} if ledger is None else ledger
+
+    def skip(reason):
+        counts[reason] = counts.get(reason, 0) + 1
+
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for damaged files
@@ -31,11 +38,14 @@ def read_xlsx(data: bytes, around: list | None = None):
     try:
         for sheet in workbook.worksheets:
             header, header_line, required, titles, ended = None, 0, [], [], False
+            counts: dict = {}
+            number = 0
             for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
                 texts = [_xlsx_text(c) for c in cells]
                 filled = [t.strip() for t in texts if t.strip()]
                 if header is None:
                     if detect_format(texts) == "csv":
+                        skip("header")
                         header, header_line = texts, number
                         lower = [t.strip().lower() for t in texts]
                         required = [
@@ -47,9 +57,11 @@ def read_xlsx(data: bytes, around: list | None = None):
                         ]
                     else:
                         titles.extend(filled)
+                        skip("title" if filled else "empty")
                     continue
                 if ended:
                     around.extend(filled)
+                    skip("footnote" if filled else "empty")
                     continue
                 if header_line and not any(i < len(texts) and texts[i].strip() for i in required):
                     if any(t.strip() for t in texts):  # the lower row of the header
@@ -57,6 +69,9 @@ def read_xlsx(data: bytes, around: list | None = None):
                             t if t.strip() else h
                             for h, t in itertools.zip_longest(header, texts, fillvalue="")
                         ]
+                        skip("header")
+                    else:
+                        skip("empty")
                     continue
                 if header_line:
                     around.extend(titles)
@@ -65,9 +80,11 @@ def read_xlsx(data: bytes, around: list | None = None):
                 if not filled or (len(filled) == 1 and _FOOTNOTE.match(filled[0])):
                     ended = True
                     around.extend(filled)
+                    skip("footnote" if filled else "empty")
                     continue
                 yield number, texts
             if header is not None:
+                ledger.update(counts, lines=number)
                 if header_line:  # a table without rows
                     around.extend(titles)
                     yield header_line, header

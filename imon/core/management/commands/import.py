@@ -3,10 +3,15 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from imon.core import imports
 from imon.core import models as m
 from imon.core.importers import FORMATS, ImportFileError, parse_bytes, read_bytes
+
+# Exit codes of `imon import` (docs/data-import.md): 0 written or nothing to do, 1 the file has
+# errors or cannot be read, 2 wrong usage, 3 database unavailable (imon.ops.faults), and:
+EXIT_CONFLICTS = 4  # stored values differ from the file and --replace was not given; nothing written
 
 
 class Command(BaseCommand):
@@ -52,6 +57,18 @@ class Command(BaseCommand):
         self.report(plan, path.name)
         if not plan.ok:
             raise CommandError(_("%(file)s: the file has errors; nothing was written.") % {"file": path.name})
+        if plan.conflicts and not options["replace"]:
+            raise CommandError(
+                ngettext(
+                    "%(file)s: %(count)s row differs from the stored value (conflict); nothing was "
+                    "written. Check it, or overwrite the stored value with --replace.",
+                    "%(file)s: %(count)s rows differ from the stored values (conflicts); nothing was "
+                    "written. Check them, or overwrite the stored values with --replace.",
+                    len(plan.conflicts),
+                )
+                % {"file": path.name, "count": len(plan.conflicts)},
+                returncode=EXIT_CONFLICTS,
+            )
         if options["dry_run"]:
             return _("Dry run: nothing was written.")
         try:
@@ -108,3 +125,4 @@ class Command(BaseCommand):
         for problem in plan.warnings[:200]:
             self.stderr.write(f"{name}: " + _("Warning") + f": {problem}")
         self.stdout.write(plan.summary())
+        self.stdout.write(plan.accounting())

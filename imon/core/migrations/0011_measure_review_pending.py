@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("core", "0009_field_codes"),
+        ("core", "0010_rule_partial"),
     ]
 
     operations = [
