@@ -106,3 +106,18 @@ def test_no_contact_point_page_scrolls_sideways_at_320_px(portal, contact_keys, 
         if overflow > 0:
             wide.append(f"{key}: {overflow}px")
     assert len(contact_keys) > 10 and not wide, wide
+
+
+def test_chart_text_stays_readable_at_320_px(portal, browser):
+    """A chart on a narrow screen keeps its text at 8 px or more (it scrolls in its own box, the page
+    does not)."""
+    page = browser.new_context(viewport={"width": 320, "height": 900}).new_page()
+    page.goto(f"{portal}/de/kennzahlen/gefluechtete/")
+    smallest = page.evaluate(
+        """() => Math.min(...[...document.querySelectorAll('.chart svg')].flatMap(svg => {
+            const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+            return [...svg.querySelectorAll('text')].map(t => parseFloat(getComputedStyle(t).fontSize) * scale);
+        }))"""
+    )
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert smallest >= 8 and overflow <= 0, (smallest, overflow)
