@@ -172,6 +172,18 @@ def test_export_writes_the_portals_404_page(exported):
     assert "Page not found" in english and 'href="/portal/en/index.html"' in english
 
 
+def test_the_static_site_shows_no_forms_it_cannot_answer(exported, client):
+    """Search and filters need the live portal: the static pages leave them out (the topics of the
+    contact points are pages of their own), the live pages keep them."""
+    for page in ("portal/de/index.html", "portal/de/anlaufstellen/index.html"):
+        assert "<form" not in (exported / page).read_text(encoding="utf-8"), page
+    assert "anlaufstellen/thema/" in (exported / "portal/de/anlaufstellen/index.html").read_text(
+        encoding="utf-8"
+    )
+    assert "<form" in client.get("/portal/de/").content.decode()
+    assert "<form" in client.get("/portal/de/anlaufstellen/").content.decode()
+
+
 def test_export_refuses_without_snapshot_and_dangerous_targets(db, tmp_path):
     content._LATEST.clear()
     with pytest.raises(CommandError, match="noch nichts veröffentlicht"):

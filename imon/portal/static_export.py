@@ -36,6 +36,7 @@ from .views import (
     error_page,
     indicator_files,
     only_languages,
+    static_site,
 )
 
 LINK = re.compile(r'(href|src|action)="(/[^"]*)"')
@@ -284,7 +285,7 @@ def _export_site(target: Path, base_url, progress, languages) -> ExportStats:
         drawn = _Tasks(pool, _draw_charts, [i["key"] for i in published.indicators])
         written = _Tasks(pool, _indicator_files, downloads)
         try:
-            with only_languages(languages):  # pages link only to the exported languages
+            with only_languages(languages), static_site():  # only the exported languages; no forms
                 with_charts = {
                     url for url in pages if "/kennzahlen/" in url and not url.endswith("/kennzahlen/")
                 }

@@ -34,6 +34,20 @@ def languages() -> dict:
     return _ONLY_LANGUAGES.get() or dict(settings.PORTAL_LANGUAGES)
 
 
+_STATIC: ContextVar[bool] = ContextVar("portal_static_export", default=False)
+
+
+@contextmanager
+def static_site():
+    """Render pages for the static export: without the search and filter forms, which need the
+    live portal to answer them (the topics of the contact points are pages of their own)."""
+    token = _STATIC.set(True)
+    try:
+        yield
+    finally:
+        _STATIC.reset(token)
+
+
 @contextmanager
 def only_languages(codes):
     """Render pages as if the portal had only these languages (the static export of some of them
@@ -58,7 +72,10 @@ def portal_view(view):
         if lang not in languages():
             raise Http404
         published = content.latest()
-        key = f"portal:{content.version(published)}:{','.join(languages())}:{request.get_full_path()}"
+        static = "static" if _STATIC.get() else "live"
+        key = (
+            f"portal:{content.version(published)}:{static}:{','.join(languages())}:{request.get_full_path()}"
+        )
         cached = cache.get(key)
         if cached is not None:
             return cached
@@ -86,6 +103,7 @@ def _page(request, lang, published, template, context):
             "alternates": alternates,
             "published": published,
             "not_translated": lang != "de",
+            "static_export": _STATIC.get(),
         }
     )
     return render(request, template, context)
