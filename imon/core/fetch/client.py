@@ -203,11 +203,12 @@ class Client:
         job_polls: int = 40,
         job_wait: float = 30,
         max_bytes: int = 200 * 1024 * 1024,
-        sleep=time.sleep,
+        sleep=None,
     ):
         self.database, self.credentials = database, credentials
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
-        self.timeout, self.tries, self.max_bytes, self.sleep = timeout, max(1, tries), max_bytes, sleep
+        self.timeout, self.tries, self.max_bytes = timeout, max(1, tries), max_bytes
+        self.sleep = sleep or time.sleep
         self.job_polls, self.job_wait = job_polls, job_wait
 
     def url(self, method: str) -> str:
@@ -228,9 +229,14 @@ class Client:
                 return exc.code, self._read(exc), dict(exc.headers or {})
 
     def _read(self, response) -> bytes:
+        """The whole body; a body shorter than its Content-Length (the connection broke off)
+        raises IncompleteRead, which `read(amount)` alone would not."""
         body = response.read(self.max_bytes + 1)
         if len(body) > self.max_bytes:
             raise FetchError(_("The answer is larger than the import limit (IMON_IMPORT_MAX_MB)."))
+        declared = (response.headers or {}).get("Content-Length")
+        if declared and declared.isdigit() and int(declared) != len(body):
+            raise http.client.IncompleteRead(body, int(declared) - len(body))
         return body
 
     def post(self, method: str, params: dict) -> tuple[int, bytes]:

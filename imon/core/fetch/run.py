@@ -42,7 +42,7 @@ class Outcome:
         return self.state == "failed"
 
 
-def client_for(database: str, sleep=time.sleep) -> Client:
+def client_for(database: str, sleep=None) -> Client:
     """A client of the database with the credentials of this run (environment or file)."""
     return Client(
         database,
@@ -51,7 +51,7 @@ def client_for(database: str, sleep=time.sleep) -> Client:
         timeout=getattr(settings, "IMON_FETCH_TIMEOUT", 120),
         tries=getattr(settings, "IMON_FETCH_TRIES", 4),
         max_bytes=getattr(settings, "IMON_IMPORT_MAX_MB", 200) * 1024 * 1024,
-        sleep=sleep,
+        sleep=sleep or time.sleep,
     )
 
 

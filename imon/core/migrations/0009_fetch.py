@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0008_rule_kind_same'),
+        ("core", "0008_rule_kind_same"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='importrecord',
-            name='origin',
-            field=models.JSONField(blank=True, default=dict, verbose_name='origin'),
+            model_name="importrecord",
+            name="origin",
+            field=models.JSONField(blank=True, default=dict, verbose_name="origin"),
         ),
         migrations.AddField(
-            model_name='indicator',
-            name='fetch',
-            field=models.JSONField(blank=True, default=dict, verbose_name='official table to fetch'),
+            model_name="indicator",
+            name="fetch",
+            field=models.JSONField(blank=True, default=dict, verbose_name="official table to fetch"),
         ),
     ]
