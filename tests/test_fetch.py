@@ -123,6 +123,10 @@ class FakeService:
                 ),
             )
         failure = self.fail.get(method)
+        if failure == "rate":  # once: too many requests, come back in 7 seconds
+            del self.fail[method]
+            start_response("429 Too Many Requests", [("Retry-After", "7"), ("Content-Length", "0")])
+            return [b""]
         if failure == "server":
             return answer(
                 "503 Service Unavailable", b"<html><body>Wartungsarbeiten</body></html>", "text/html"
@@ -341,6 +345,15 @@ def test_a_server_error_is_tried_again_then_given_up(service, indicator):
     assert outcome.failed and "4" in outcome.message
     assert len([c for c in service.calls if c[0] == "data/tablefile"]) == 4
     assert not m.ImportRecord.objects.exists()
+
+
+def test_a_rate_limit_is_respected(service, indicator, monkeypatch):
+    pauses = []
+    monkeypatch.setattr(run.time, "sleep", pauses.append)
+    service.fail["data/tablefile"] = "rate"
+    outcome = run.fetch_indicator(indicator, today=datetime.date(2025, 1, 1))
+    assert outcome.state == "written", outcome.message
+    assert pauses == [7.0]
 
 
 def test_missing_credentials_are_named(service, indicator, monkeypatch):

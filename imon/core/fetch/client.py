@@ -146,7 +146,7 @@ def status_of(body: bytes) -> dict | None:
     except (UnicodeDecodeError, ValueError):
         return None
     if isinstance(answer, dict):
-        status = answer.get("Status") if isinstance(answer.get("Status"), dict) else answer
+        status = answer["Status"] if isinstance(answer.get("Status"), dict) else answer
         if "Code" in status:
             return status
     return None
@@ -210,6 +210,7 @@ class Client:
         self.timeout, self.tries, self.max_bytes = timeout, max(1, tries), max_bytes
         self.sleep = sleep or time.sleep
         self.job_polls, self.job_wait = job_polls, job_wait
+        self._retry_after: float | None = None  # seconds a rate limit asked to wait
 
     def url(self, method: str) -> str:
         return urllib.parse.urljoin(self.base_url, method)
@@ -265,8 +266,7 @@ class Client:
         )
 
     def _pause(self, attempt: int, problem) -> float:
-        retry_after = getattr(self, "_retry_after", None)
-        self._retry_after = None
+        retry_after, self._retry_after = self._retry_after, None
         if retry_after is not None:
             return min(retry_after, 300.0)
         return float(min(60, 2**attempt))

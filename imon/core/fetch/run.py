@@ -62,7 +62,8 @@ def latest_date(indicator: m.Indicator) -> datetime.date | None:
 def join_flat_files(parts: list[bytes]) -> bytes:
     """One flat file of several answers of the same table: the header once, then every answer's
     rows. Answers with different columns cannot be joined."""
-    header, lines = None, []
+    header: str | None = None
+    lines: list[str] = []
     for part in parts:
         text = decode(part).lstrip("\ufeff")
         first, _sep, rest = text.partition("\n")
