@@ -319,12 +319,12 @@ def test_a_failure_mid_download_leaves_the_database_unchanged(service, indicator
 
 
 def test_wrong_credentials_are_said_in_german_and_nothing_is_written(service, indicator, monkeypatch):
-    monkeypatch.setenv("IMON_REGIO_PASSWORD", "falsch")
+    monkeypatch.setenv("IMON_REGIO_PASSWORD", "Xy-wrong-9876")
     with django_german():
         outcome = run.fetch_indicator(indicator, today=datetime.date(2025, 1, 1))
     assert outcome.failed
     assert "Nutzername" in outcome.message and "Regionaldatenbank" in outcome.message
-    assert "falsch" not in outcome.message
+    assert "Xy-wrong-9876" not in outcome.message
     assert len(service.calls) == 1  # a refusal is not tried again
     assert not m.Observation.objects.filter(indicator=indicator).exists()
 
