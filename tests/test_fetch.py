@@ -193,7 +193,7 @@ def service(settings, monkeypatch):
 @pytest.fixture
 def indicator(demo):
     return m.Indicator.objects.create(
-        key="bevoelkerung-amtlich",
+        key="einwohner-fortschreibung",
         title="Bevölkerung (amtliche Fortschreibung)",
         unit="Personen",
         rhythm_months=12,
@@ -221,7 +221,7 @@ def snapshot():
 
 
 def test_fetch_imports_a_kreise_table_for_the_city_its_land_and_germany(service, indicator):
-    call_command("fetch", "bevoelkerung-amtlich", stdout=io.StringIO(), stderr=io.StringIO())
+    call_command("fetch", "einwohner-fortschreibung", stdout=io.StringIO(), stderr=io.StringIO())
     assert stored(indicator) == {
         ("05316000", 2023): Decimal("167040"),
         ("05", 2023): Decimal("18017592"),
@@ -250,7 +250,7 @@ def test_a_second_run_without_a_new_reference_date_writes_nothing(service, indic
     call_command("fetch", stdout=io.StringIO(), stderr=io.StringIO())
     before = snapshot()
     out = io.StringIO()
-    call_command("fetch", "bevoelkerung-amtlich", stdout=out, stderr=io.StringIO())
+    call_command("fetch", "einwohner-fortschreibung", stdout=out, stderr=io.StringIO())
     assert "nothing new" in out.getvalue() or "nichts Neues" in out.getvalue()
     assert snapshot() == before
 

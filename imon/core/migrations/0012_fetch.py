@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("core", "0008_rule_kind_same"),
+        ("core", "0011_measure_review_pending"),
     ]
 
     operations = [
