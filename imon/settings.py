@@ -222,6 +222,18 @@ IMON_SMALL_AREA_MIN_COUNT = int(os.environ.get("IMON_SMALL_AREA_MIN_COUNT") or 0
 # Largest statistics file that can be imported, in MB (IMON_IMPORT_MAX_MB).
 IMON_IMPORT_MAX_MB = int(os.environ.get("IMON_IMPORT_MAX_MB", "200"))
 
+# The offices' web services (`imon fetch`): GENESIS-Online, the Regionaldatenbank and the Zensus 2022
+# database share one interface (version 2020) at different base URLs. The credentials (IMON_GENESIS_TOKEN
+# or IMON_GENESIS_USER and IMON_GENESIS_PASSWORD, likewise REGIO and ZENSUS) are read from the environment
+# or from the file IMON_FETCH_CREDENTIALS when a fetch runs; they are never stored in the database.
+IMON_GENESIS_URL = os.environ.get("IMON_GENESIS_URL", "https://www-genesis.destatis.de/genesisWS/rest/2020/")
+IMON_REGIO_URL = os.environ.get("IMON_REGIO_URL", "https://www.regionalstatistik.de/genesisws/rest/2020/")
+IMON_ZENSUS_URL = os.environ.get("IMON_ZENSUS_URL", "https://ergebnisse.zensus2022.de/api/rest/2020/")
+IMON_FETCH_CREDENTIALS = os.environ.get("IMON_FETCH_CREDENTIALS", "")
+# Seconds to wait for an answer, and tries before a fetch gives up (with growing pauses between them).
+IMON_FETCH_TIMEOUT = float(os.environ.get("IMON_FETCH_TIMEOUT", "120"))
+IMON_FETCH_TRIES = int(os.environ.get("IMON_FETCH_TRIES", "4"))
+
 # E-mail for reporting-cycle tasks and reminders; the console backend prints them (IMON_EMAIL_BACKEND).
 EMAIL_BACKEND = os.environ.get("IMON_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("IMON_DEFAULT_FROM_EMAIL", "integrationsmonitor@localhost")

@@ -27,6 +27,7 @@ STAFF_ONLY = {
     "core/models.py": "defines the model",
     "core/bulk.py": "writes observations",
     "core/imports.py": "imports and checks statistics files (staff)",
+    "core/fetch/run.py": "the latest stored reference date of a subscribed indicator (staff, CLI)",
     "core/conceptfile/load.py": "loads the whole installation (staff, CLI)",
     "core/conceptfile/dump.py": "dumps the whole installation (staff, CLI)",
     "core/admin.py": "staff admin of the observations",

@@ -621,6 +621,9 @@ class Indicator(models.Model):
     rhythm_months = models.PositiveSmallIntegerField(
         _("expected update rhythm (months)"), null=True, blank=True
     )
+    # Where `imon fetch` takes the indicator's figures from: the official table of a database's web service
+    # (database, table, value variable, regions, classifications; see imon.core.fetch.subscription).
+    fetch = models.JSONField(_("official table to fetch"), default=dict, blank=True)
     # Statistical confidentiality; empty fields use the project default (IMON_MIN_COUNT).
     min_count, small_area_min_count, rounding, min_denominator = publication_rule_fields()
     order = models.PositiveIntegerField(_("order"), default=0)
@@ -790,6 +793,9 @@ class ImportRecord(models.Model):
     indicators = models.ManyToManyField(Indicator, verbose_name=_("indicators"), blank=True, related_name="+")
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.APPLIED)
     rolled_back_at = models.DateTimeField(_("rolled back at"), null=True, blank=True)
+    # For figures fetched from a web service: database, URL, table, parameters (never credentials),
+    # retrieval time and the SHA-256 of each response; empty for an uploaded file.
+    origin = models.JSONField(_("origin"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("import")

@@ -120,6 +120,7 @@ INTERNAL_FIELDS: dict[str, str] = {
     "rounding": "confidentiality settings, applied before the snapshot",
     "min_denominator": "confidentiality settings, applied before the snapshot",
     "severity": "how the import treats a broken rule",
+    "fetch": "where `imon fetch` takes an indicator's figures from (the source says it publicly)",
     "min": "plausibility range of the import",
     "max": "plausibility range of the import",
     "percent": "jump warning of the import",

@@ -5,6 +5,7 @@ from typing import Any
 
 from .. import models as m
 from .. import yamlio
+from ..fetch import subscription
 from .schema import FORMAT_VERSION, _stored_fields, key_attribute
 
 
@@ -18,6 +19,8 @@ def _record(section, obj) -> dict:
         elif kind == "refs":
             ref_key = key_attribute(opts["ref"])
             value = [getattr(t, ref_key) for t in getattr(obj, attr).all()]
+        elif kind == "fetch":
+            value = subscription.canonical(getattr(obj, attr)) or None
         else:
             value = getattr(obj, attr)
             if value == field.get_default():

@@ -2,7 +2,7 @@
 
 A field is (name, kind, options). Kinds: key, str, text, int (>= 0), percent
 (0-100), decimal, decimal+ (>= 0), date, bool, choice, ref, refs, strs,
-list (nested records). "required" marks mandatory fields; "ref" names the
+fetch (an indicator's official table, see imon.core.fetch.subscription), list (nested records). "required" marks mandatory fields; "ref" names the
 section a reference points into. `MODELS` names the model, key attribute and renamed
 fields of each section, for loading and dumping.
 """
@@ -200,6 +200,7 @@ SCHEMA: dict[str, list] = {
         F("fields_of_action", "refs", ref="fields_of_action"),
         F("dimensions", "refs", ref="dimensions"),
         F("rhythm_months", "int"),
+        F("fetch", "fetch"),
         F("min_count", "int"),
         F("small_area_min_count", "int"),
         F("rounding", "int"),

@@ -10,6 +10,7 @@ from django.core.validators import EmailValidator, URLValidator
 from django.utils.translation import gettext as _
 
 from .. import models as m
+from ..fetch import subscription
 from ..numbers import parse_date
 from .schema import (
     FLAG_VALUES,
@@ -167,6 +168,13 @@ class _Validator:
             self.add(path, _("lists the same key more than once."))
         return cleaned
 
+    def _fetch(self, path, kind, value, opts):
+        """An indicator's official table (imon.core.fetch.subscription)."""
+        cleaned, problems = subscription.clean(value)
+        for subpath, message in problems:
+            self.add(path + subpath, message)
+        return None if problems else cleaned
+
     CHECKS = {
         **dict.fromkeys(("str", "text", "key"), _text),
         **dict.fromkeys(("email", "url"), _address),
@@ -177,6 +185,7 @@ class _Validator:
         "choice": _choice,
         "ref": _ref,
         **dict.fromkeys(("refs", "strs"), _texts),
+        "fetch": _fetch,
     }
 
     def check_record(self, path, record, section):
