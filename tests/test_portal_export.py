@@ -177,9 +177,7 @@ def test_the_static_site_shows_no_forms_it_cannot_answer(exported, client):
     contact points are pages of their own), the live pages keep them."""
     for page in ("portal/de/index.html", "portal/de/anlaufstellen/index.html"):
         assert "<form" not in (exported / page).read_text(encoding="utf-8"), page
-    assert "thema/" in (exported / "portal/de/anlaufstellen/index.html").read_text(
-        encoding="utf-8"
-    )
+    assert "thema/" in (exported / "portal/de/anlaufstellen/index.html").read_text(encoding="utf-8")
     assert "<form" in client.get("/portal/de/").content.decode()
     assert "<form" in client.get("/portal/de/anlaufstellen/").content.decode()
 
