@@ -151,3 +151,19 @@ def test_a_bad_code_is_one_problem_that_names_the_allowed_form():
         raise AssertionError("a code with a space must be refused")
     assert len(problems) == 1, problems
     assert "fields_of_action[3].code" in problems[0] and "'I V'" in problems[0] and "HF1" in problems[0]
+
+
+def test_prune_leaves_the_records_of_another_concept_alone(demo, tmp_path):
+    """Two concepts in one installation: pruning with one concept's file deletes nothing of the other."""
+    leverkusen = set(m.Measure.objects.values_list("key", flat=True))
+    call_command("load_concept", str(write(tmp_path, CODES, "zweite.yaml")), prune=True, stdout=io.StringIO())
+    assert (
+        set(
+            m.Measure.objects.filter(field_of_action__concept__key="ik-leverkusen-2017").values_list(
+                "key", flat=True
+            )
+        )
+        == leverkusen
+    )
+    second = m.Measure.objects.filter(field_of_action__concept__key="ik-2024").values_list("key", flat=True)
+    assert set(second) == {"M1", "M2"}

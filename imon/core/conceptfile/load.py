@@ -192,13 +192,17 @@ class _Loader:
         """Note (and with `prune` delete) the stored records of this concept the file leaves out."""
         from django.db.models import ProtectedError
 
+        # Measures, goals and fields of action belong to the concept, strategic goals to the
+        # municipality; bodies, meetings and contact points to the installation.
+        scopes = {
+            "fields_of_action": concept.fields_of_action.all(),
+            "measures": m.Measure.objects.filter(field_of_action__concept=concept),
+            "goals": m.Goal.objects.filter(field_of_action__concept=concept),
+            "strategic_goals": m.StrategicGoal.objects.filter(municipality=concept.municipality),
+        }
         for section in PRUNABLE:
-            model = MODELS[section][0]
             key_attr = key_attribute(section)
-            if section == "fields_of_action":
-                queryset = concept.fields_of_action.all()
-            else:
-                queryset = model._default_manager.all()
+            queryset = scopes[section] if section in scopes else MODELS[section][0]._default_manager.all()
             missing = queryset.exclude(**{f"{key_attr}__in": self.listed.get(section, set())})
             keys = sorted(missing.values_list(key_attr, flat=True))
             self.stats.unlisted += [(section, key) for key in keys]
