@@ -392,3 +392,38 @@ def test_charts_render_in_parallel_threads():
     for t in threads:
         t.join()
     assert not errors and results == expected
+
+
+def test_an_incomplete_table_never_makes_a_pie_of_its_own_total():
+    """5 of 10 lists in the file: the parts shown do not add up to the published total, so the chart
+    is a bar chart of counts, not a donut whose shares are computed against the 5 parts."""
+    from types import SimpleNamespace
+
+    from imon.reports.document.indicator_view import _View
+
+    builder = SimpleNamespace(
+        totals={("liste", "insgesamt")},
+        value_order={},
+        value_labels={},
+        areas={"a": {"name": "Musterstadt"}},
+        dim_labels={"liste": "Liste"},
+    )
+    indicator = {
+        "key": "stimmen",
+        "kind": "count",
+        "unit": "Stimmen",
+        "dimensions": ["liste"],
+        "rules": [{"kind": "part_sum", "dimension": "liste", "total": "insgesamt"}],
+    }
+
+    def rows(parts, total):
+        values = {"insgesamt": total, **parts}
+        return [
+            {"indicator": "stimmen", "area": "a", "date": "2024-06-09", "dims": {"liste": k}, "value": str(v)}
+            for k, v in values.items()
+        ]
+
+    five_of_ten = rows({"l1": 20, "l2": 15, "l3": 10, "l4": 10, "l5": 5}, 100)
+    assert _View(indicator, five_of_ten, builder).chart("Wahlamt", "09.06.2024", "Stimmen").kind == "bar"
+    complete = rows({"l1": 40, "l2": 30, "l3": 30}, 100)
+    assert _View(indicator, complete, builder).chart("Wahlamt", "09.06.2024", "Stimmen").kind == "donut"

@@ -179,17 +179,27 @@ class _View:
 
     def _adds_up(self, dim, parts) -> bool:
         """Do the parts make up a whole (so that a pie or stacked bar is honest)? For counts a part-sum
-        rule says so; for shares the published values must add up to 100 % at every date."""
+        rule says so, and where the total is published the parts shown must add up to it at every
+        date (an incomplete table, 5 of 10 lists, must not make a pie of its own total); for shares
+        the published values must add up to 100 % at every date."""
         if self.indicator.get("kind") == "share":
             for date in self.dates:
                 values = [_num(self.lookup(**{dim: v, "date": date})) for v in parts]
                 if any(v is None for v in values) or abs(sum(values) - 100) > Decimal("1.5"):
                     return False
             return True
-        return any(
-            r.get("kind") == "part_sum"
-            and r.get("dimension") == dim
-            and self.is_total(dim, r.get("total"))
-            and set(r.get("parts") or parts) == set(parts)
-            for r in self.indicator.get("rules", [])
-        )
+        for rule in self.indicator.get("rules", []):
+            if not (
+                rule.get("kind") == "part_sum"
+                and rule.get("dimension") == dim
+                and self.is_total(dim, rule.get("total"))
+                and set(rule.get("parts") or parts) == set(parts)
+            ):
+                continue
+            for date in self.dates:
+                total = _num(self.lookup(**{dim: rule["total"], "date": date}))
+                values = [_num(self.lookup(**{dim: v, "date": date})) for v in parts]
+                if total is not None and (any(v is None for v in values) or sum(values) != total):
+                    return False
+            return True
+        return False
