@@ -147,8 +147,10 @@ def test_full_cycle_in_the_browser(site, browser):
     # The reviewer approves; the snapshot is frozen and the cycle closed.
     rita = log_in(browser, site, "rita")
     rita.goto(f"{site}/steuerung/berichtsrunden/{cycle.key}/")
+    rita.get_by_role("link", name="Prüfen und freigeben …").click()
+    assert "kann danach nicht mehr geändert werden" in rita.content()  # what will be frozen, first
     submit(rita, "Freigeben und Berichtsrunde abschließen")
-    assert "Momentaufnahme 1 wurde eingefroren" in rita.content()
+    assert "Momentaufnahme 1 ist eingefroren" in rita.content()
     cycle.refresh_from_db()
     assert cycle.state == "closed" and cycle.snapshot.number == 1
     html = rendering.render(cycle.snapshot, "html").decode()

@@ -113,7 +113,7 @@ def test_full_cycle_through_the_pages(people, client):
     )
     # The reviewer cannot approve before every update is accepted.
     client.force_login(people.reviewer)
-    early = client.post(f"/steuerung/berichtsrunden/{cycle.key}/freigeben/", follow=True)
+    early = client.post(f"/steuerung/berichtsrunden/{cycle.key}/freigeben/", {"confirm": "yes"}, follow=True)
     assert "noch nicht angenommen" in early.content.decode()
     client.force_login(people.ki)
     for update in StatusUpdate.objects.filter(cycle=cycle).exclude(state="accepted"):
@@ -123,7 +123,10 @@ def test_full_cycle_through_the_pages(people, client):
             f"/steuerung/berichtsrunden/{cycle.key}/{update.measure_key}/pruefen/", {"decision": "accept"}
         )
     client.force_login(people.reviewer)
-    client.post(f"/steuerung/berichtsrunden/{cycle.key}/freigeben/")
+    confirmation = client.get(f"/steuerung/berichtsrunden/{cycle.key}/freigeben/").content.decode()
+    assert "kann danach nicht mehr geändert werden" in confirmation and "D1" in confirmation
+    assert ReportingCycle.objects.get(pk=cycle.pk).state == "open"  # looking at it approves nothing
+    client.post(f"/steuerung/berichtsrunden/{cycle.key}/freigeben/", {"confirm": "yes"})
     cycle.refresh_from_db()
     assert cycle.state == "closed" and cycle.snapshot is not None and cycle.approved_by == people.reviewer
     snapshot_measures = {x["key"]: x for x in cycle.snapshot.data["measures"]}

@@ -81,8 +81,9 @@ MATRIX = {
         ("post", "/steuerung/berichtsrunden/", {"ki"}, {200, 302}),
     ],
     "steering-cycle": [("get", f"/steuerung/berichtsrunden/{CYCLE}/", READERS, {200})],
-    "steering-cycle-approve": [
-        ("post", f"/steuerung/berichtsrunden/{CYCLE}/freigeben/", {"reviewer", "ki"}, {302})
+    "steering-cycle-approve": [  # without the confirmation, the page that shows what will be frozen
+        ("get", f"/steuerung/berichtsrunden/{CYCLE}/freigeben/", {"reviewer", "ki"}, {200}),
+        ("post", f"/steuerung/berichtsrunden/{CYCLE}/freigeben/", {"reviewer", "ki"}, {200}),
     ],
     "steering-cycle-export": [("get", f"/steuerung/berichtsrunden/{CYCLE}/tabelle.xlsx", {"ki"}, {200})],
     "steering-cycle-import": [

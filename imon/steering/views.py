@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from imon.core import models as m
 from imon.core import rollup
@@ -478,22 +478,38 @@ def cycle_page(request, key):
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @member_required
 def cycle_approve(request, key):
+    """Approval in two steps: a page that shows what will be frozen, then the confirmed POST."""
     require(is_reviewer(request.user))
-    cycle = get_object_or_404(ReportingCycle, key=key)
+    cycle = get_object_or_404(ReportingCycle.objects.select_related("concept"), key=key)
+    if request.method == "POST" and request.POST.get("confirm") == "yes":
+        try:
+            cycle = services.approve_cycle(cycle, request.user)
+        except logic.TransitionError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request,
+                _(
+                    "The reporting cycle has been approved; snapshot %(number)d has been frozen. "
+                    "It becomes public only when it is published on the Reports page."
+                )
+                % {"number": cycle.snapshot.number},
+            )
+        return redirect("steering-cycle", key)
+    updates = list(cycle.updates.select_related("measure").order_by("measure_key"))
     try:
-        cycle = services.approve_cycle(cycle, request.user)
+        logic.check_approval(cycle.state, [u.state for u in updates])
+        problem = ""
     except logic.TransitionError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(
-            request,
-            _("The reporting cycle has been approved; snapshot %(number)d has been frozen.")
-            % {"number": cycle.snapshot.number},
-        )
-    return redirect("steering-cycle", key)
+        problem = str(error)
+    return render(
+        request,
+        "steering/cycle_approve.html",
+        {"cycle": cycle, "updates": updates, "problem": problem},
+    )
 
 
 def _update(key, measure_key):
