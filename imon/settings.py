@@ -171,7 +171,7 @@ warnings.filterwarnings("ignore", message="No directory at: .*static")
 MEDIA_ROOT = IMON_HOME / "uploads"
 MEDIA_URL = "media/"
 
-LOGIN_URL = "admin:login"
+LOGIN_URL = "login"  # the staff login page (the admin keeps its own)
 
 # --- Security ------------------------------------------------------------------------
 SESSION_COOKIE_AGE = 8 * 60 * 60  # a working day

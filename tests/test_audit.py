@@ -52,10 +52,10 @@ def test_a_failed_login_for_an_unknown_user_names_the_attempted_user(db, client)
 
 def test_permission_denials_of_signed_in_users_are_recorded(outsider, staff_without_rights, client):
     client.force_login(outsider)
-    response = client.get("/berichte/")  # permission_required sends the user to the login page
-    assert response.status_code == 302
+    response = client.get("/berichte/")  # refused, not sent to a login page
+    assert response.status_code == 403
     denied = last("permission_denied")
-    assert denied.user == outsider and denied.path == "GET /berichte/" and "login" in denied.detail
+    assert denied.user == outsider and denied.path == "GET /berichte/" and denied.detail == "403"
     client.force_login(staff_without_rights)
     assert client.get("/admin/core/measure/").status_code == 403
     assert last("permission_denied").username == "sven" and last("permission_denied").detail == "403"

@@ -32,7 +32,7 @@ STAFF_ONLY = {
     "core/conceptfile/dump.py": "dumps the whole installation (staff, CLI)",
     "core/admin.py": "staff admin of the observations",
     "core/exports.py": "the staff export (true values); the public one is publication.public_table",
-    "reports/confidentiality_views.py": "staff page of blocked cells behind permission_required (checked below)",
+    "reports/confidentiality_views.py": "staff page of blocked cells behind staff_permission_required (checked below)",
     "reports/admin.py": "staff admin; marks cells blocked for publication",
     "ops/management/commands/export_data.py": "CLI; --public passes the boundary (checked below)",
     "steering/services.py": "staff dashboard: the newest reference date per indicator (no values), behind the steering roles",
@@ -189,9 +189,12 @@ def test_staff_pages_that_read_observations_require_a_permission():
     for function in tree.body:
         if isinstance(function, ast.FunctionDef) and observation_reads(ast.unparse(function)):
             decorators = {ast.unparse(d).split("(")[0] for d in function.decorator_list}
-            assert decorators & {"permission_required", "staff_member_required", "login_required"}, (
-                function.name
-            )
+            assert decorators & {
+                "permission_required",
+                "staff_permission_required",
+                "staff_member_required",
+                "login_required",
+            }, function.name
 
 
 def test_no_public_template_reads_observations():

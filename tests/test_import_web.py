@@ -86,9 +86,9 @@ def test_a_confirmation_cannot_be_replayed(demo, client, ki_admin):
 
 def test_people_without_the_right_cannot_import(demo, client, outsider):
     client.force_login(outsider)
-    assert client.get("/daten/importe/").status_code == 302
+    assert client.get("/daten/importe/").status_code == 403
     response = upload(client, gefluechtete_2019())
-    assert response.status_code == 302 and not m.ImportRecord.objects.exists()
+    assert response.status_code == 403 and not m.ImportRecord.objects.exists()
 
 
 def test_blank_template_names_the_dimensions(demo, client, ki_admin):

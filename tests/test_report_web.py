@@ -51,6 +51,6 @@ def test_bad_form_input_is_explained_in_german(demo, staff):
 
 def test_outsiders_get_no_reports(demo, client, outsider):
     client.force_login(outsider)
-    assert client.get("/berichte/").status_code == 302
-    assert client.post("/berichte/", {"title": "X", "reporting_date": "16.09.2019"}).status_code == 302
+    assert client.get("/berichte/").status_code == 403
+    assert client.post("/berichte/", {"title": "X", "reporting_date": "16.09.2019"}).status_code == 403
     assert not Snapshot.objects.exists()

@@ -132,7 +132,7 @@ def test_administrators_must_set_up_an_app_when_configured(ki_admin, outsider, c
     # Users who are not administrators are not asked.
     other = client.__class__()
     other.post("/admin/login/", {"username": "otto", "password": "sicheres-passwort-2"})
-    assert other.get("/berichte/")["Location"].startswith("/admin/login/")
+    assert other.get("/berichte/")["Location"].startswith("/anmelden/")  # not the second factor
 
 
 def test_administrators_remove_a_lost_app_and_the_secret_is_never_shown(anna_with_app, outsider, client):

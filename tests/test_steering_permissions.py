@@ -276,3 +276,14 @@ def test_an_account_without_a_role_sees_only_a_notice(people, client):
     client.force_login(people.ki)
     response = client.get("/")
     assert response.status_code == 200 and "Leverkusen" in response.content.decode()
+
+
+def test_a_logged_in_owner_is_refused_not_sent_to_a_login_page(people, client):
+    """Owners see the refusal notice on /berichte/, never the Django admin's login page; anonymous
+    visitors are sent to the staff login page."""
+    client.force_login(people.owner)
+    response = client.get("/berichte/")
+    assert response.status_code == 403 and "admin/login" not in response.get("Location", "")
+    client.logout()
+    response = client.get("/berichte/")
+    assert response.status_code == 302 and response["Location"].startswith("/anmelden/")

@@ -7,11 +7,12 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+
+from imon.core.access import staff_permission_required
 
 from . import exports, imports
 from . import models as m
@@ -41,7 +42,7 @@ def _plan_from_upload(token: str, meta: dict):
     return imports.plan_import(parsed, meta["name"], imports.sha256_of(data), meta["replace"])
 
 
-@permission_required("core.add_importrecord")
+@staff_permission_required("core.add_importrecord")
 def import_upload(request):
     """Upload a file; the plan is shown for confirmation, nothing is written yet."""
     form = ImportForm(request.POST or None, request.FILES or None)
@@ -75,7 +76,7 @@ def import_upload(request):
 
 
 @require_POST
-@permission_required("core.add_importrecord")
+@staff_permission_required("core.add_importrecord")
 def import_confirm(request, token):
     meta = request.session.pop(f"import-{token}", None)
     path = _upload_dir() / f"{token}.upload"
@@ -107,7 +108,7 @@ def import_confirm(request, token):
 
 
 @require_POST
-@permission_required("core.add_importrecord")
+@staff_permission_required("core.add_importrecord")
 def import_rollback(request, pk):
     record = get_object_or_404(m.ImportRecord, pk=pk)
     try:
@@ -121,7 +122,7 @@ def import_rollback(request, pk):
     return redirect("data-import")
 
 
-@permission_required("core.view_indicator")
+@staff_permission_required("core.view_indicator")
 def import_template(request, key, fmt):
     """A blank long-format template for one indicator, naming its dimensions."""
     indicator = get_object_or_404(m.Indicator, key=key)

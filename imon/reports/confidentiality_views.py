@@ -2,15 +2,15 @@
 
 import re
 
-from django.contrib.auth.decorators import permission_required
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from imon.core import models as m
+from imon.core.access import staff_permission_required
 from imon.publication import hidden_cells
 
 
-@permission_required("core.view_observation")
+@staff_permission_required("core.view_observation")
 def confidentiality_overview(request):
     """Per indicator: which cells are blocked for publication, and why."""
     reasons = {

@@ -1,10 +1,11 @@
 """Staff pages for reports: the snapshots, a form to freeze a new one, a download per format."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+
+from imon.core.access import staff_permission_required
 
 from . import render as rendering
 from . import snapshots, suppression_report
@@ -12,7 +13,7 @@ from .forms import SnapshotForm
 from .models import Snapshot
 
 
-@permission_required("reports.view_snapshot")
+@staff_permission_required("reports.view_snapshot")
 def snapshot_list(request):
     form = SnapshotForm(request.POST or None)
     if request.method == "POST":
@@ -45,7 +46,7 @@ def snapshot_list(request):
     )
 
 
-@permission_required("reports.publish_snapshot")
+@staff_permission_required("reports.publish_snapshot")
 def snapshot_publish(request, number: int):
     """The suppression report of a snapshot, and the button that makes it the public release."""
     try:
@@ -79,7 +80,7 @@ def snapshot_publish(request, number: int):
     )
 
 
-@permission_required("reports.view_snapshot")
+@staff_permission_required("reports.view_snapshot")
 def report_download(request, number: int, fmt: str):
     if fmt not in rendering.FORMATS:
         raise Http404
