@@ -96,7 +96,10 @@ def test_full_cycle_through_the_pages(people, client):
     client.post(f"/steuerung/berichtsrunden/{cycle.key}/C1/pruefen/", {"decision": "accept"})
     assert StatusUpdate.objects.get(cycle=cycle, measure_key="D1").state == "returned"
     assert any(
-        "Bitte Fortschritt begründen." in msg.body and msg.to == ["emil@example.org"] for msg in mail.outbox
+        "Bitte Fortschritt begründen." in msg.body
+        and msg.to == ["emil@example.org"]
+        and f"http://testserver/steuerung/berichtsrunden/{cycle.key}/D1/" in msg.body  # the way back
+        for msg in mail.outbox
     )
     c1_measure = m.Measure.objects.get(key="C1")
     assert (c1_measure.status, c1_measure.progress) == ("completed", 100)

@@ -401,8 +401,9 @@ def submit_update(update: StatusUpdate, values: dict, version: int, user, seen_a
     return changes
 
 
-def review_update(update: StatusUpdate, accept: bool, comment: str, user) -> None:
-    """The KI accepts (the measure takes the new state) or returns the update with a comment."""
+def review_update(update: StatusUpdate, accept: bool, comment: str, user, base_url: str = "") -> None:
+    """The KI accepts (the measure takes the new state) or returns the update with a comment; the
+    e-mail about a returned update links to it (`base_url`: the site's address)."""
     action = "accept" if accept else "return"
     with transaction.atomic():
         update = (
@@ -431,10 +432,15 @@ def review_update(update: StatusUpdate, accept: bool, comment: str, user) -> Non
         if accept and update.measure is not None:
             apply_to_measure(update, update.measure, user)
     if not accept and update.submitted_by:
+        link = base_url + reverse("steering-update", args=[update.cycle.key, update.measure_key])
         _notify(
             [update.submitted_by],
             _("Status update returned: %(measure)s") % {"measure": update.measure_key},
-            _("The KI returned your status update with this comment:") + "\n" + comment,
+            _("The KI returned your status update with this comment:")
+            + "\n"
+            + comment
+            + "\n\n"
+            + _("Correct and submit it again here: %(link)s") % {"link": link},
         )
 
 

@@ -589,7 +589,11 @@ def update_review(request, key, measure_key):
     if form.is_valid():
         try:
             services.review_update(
-                update, form.cleaned_data["decision"] == "accept", form.cleaned_data["comment"], request.user
+                update,
+                form.cleaned_data["decision"] == "accept",
+                form.cleaned_data["comment"],
+                request.user,
+                request.build_absolute_uri("/")[:-1],
             )
         except logic.TransitionError as error:
             messages.error(request, str(error))
