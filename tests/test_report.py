@@ -437,3 +437,36 @@ def test_a_districts_figures_never_pass_for_the_citys(snapshot_data):
     text = words(re.sub(r"<[^>]+>", " ", html(document.build(data))))
     assert "Bevölkerung (Stadtbezirk II) (Personen)" in text and "Bevölkerung (Personen)" not in text
     assert "„Bevölkerung“ (Stadtbezirk II) stieg" in text and "„Bevölkerung“ stieg" not in text
+
+
+def test_what_changed_names_traffic_light_progress_and_next_steps():
+    """Not only the status: a traffic light turning yellow, progress, new and finished next steps."""
+    from imon.reports.document.chapters import measure_changes
+
+    labels = {
+        "measure_status": {"in_progress": "in Umsetzung"},
+        "traffic_light": {"green": "grün: im Plan", "yellow": "gelb: gefährdet"},
+    }
+    old = {
+        "status": "in_progress",
+        "traffic_light": "green",
+        "progress": 20,
+        "next_steps": [{"key": "1", "text": "a"}, {"key": "2", "text": "b"}],
+    }
+    new = {
+        "status": "in_progress",
+        "traffic_light": "yellow",
+        "progress": 35,
+        "next_steps": [
+            {"key": "1", "text": "a", "done": True},
+            {"key": "2", "text": "b"},
+            {"key": "3", "text": "c"},
+        ],
+    }
+    assert measure_changes(old, new, labels) == [
+        "Ampel von „grün: im Plan“ zu „gelb: gefährdet“",
+        "Fortschritt von 20 % auf 35 %",
+        "1 neuer nächster Schritt",
+        "1 nächster Schritt erledigt",
+    ]
+    assert measure_changes(old, old, labels) == []

@@ -150,10 +150,11 @@ class _Chapters(_State):
         items = []
         for m in added:
             items.append(f"Neue Maßnahme {m['key']}: {m['title']} ({self.status_label(m.get('status'))})")
-        for o, m in changed:
-            items.append(
-                f"{m['key']} {m['title']}: Status von „{self.status_label(o.get('status'))}“ zu „{self.status_label(m.get('status'))}“"
-            )
+        for k, m in new.items():
+            if k in old:
+                what = measure_changes(old[k], m, self.labels)
+                if what:
+                    items.append(f"{m['key']} {m['title']}: {'; '.join(what)}")
         for m in removed:
             items.append(f"Nicht mehr berichtet: {m['key']} {m['title']}")
         self.add(
@@ -267,3 +268,34 @@ class _Chapters(_State):
                 "gekennzeichnet."
             )
         )
+
+
+def measure_changes(old: dict, new: dict, labels: dict) -> list[str]:
+    """What changed in a measure between two reports, in words: status, traffic light, progress,
+    and its next steps (new ones, finished ones)."""
+    status, light = labels.get("measure_status", {}), labels.get("traffic_light", {})
+    said = []
+    if old.get("status", "unknown") != new.get("status", "unknown"):
+        said.append(
+            f"Status von „{status.get(old.get('status') or 'unknown', old.get('status'))}“ "
+            f"zu „{status.get(new.get('status') or 'unknown', new.get('status'))}“"
+        )
+    if (old.get("traffic_light") or "") != (new.get("traffic_light") or ""):
+        before = light.get(old.get("traffic_light") or "", "") or "keine"
+        after = light.get(new.get("traffic_light") or "", "") or "keine"
+        said.append(f"Ampel von „{before}“ zu „{after}“")
+    if old.get("progress") != new.get("progress") and new.get("progress") is not None:
+        before = "–" if old.get("progress") is None else f"{old['progress']} %"
+        said.append(f"Fortschritt von {before} auf {new['progress']} %")
+    old_steps = {s.get("key"): s for s in old.get("next_steps", [])}
+    new_steps = [s for s in new.get("next_steps", []) if s.get("key") not in old_steps]
+    done = [
+        s
+        for s in new.get("next_steps", [])
+        if s.get("done") and s.get("key") in old_steps and not old_steps[s["key"]].get("done")
+    ]
+    if new_steps:
+        said.append(count_phrase(len(new_steps), "neuer nächster Schritt", "neue nächste Schritte"))
+    if done:
+        said.append(count_phrase(len(done), "nächster Schritt erledigt", "nächste Schritte erledigt"))
+    return said
