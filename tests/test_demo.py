@@ -227,7 +227,7 @@ def test_every_admin_page_opens(demo, admin_client_de, model):
 
 def test_start_page_needs_login_and_shows_the_concept(demo, client, ki_admin):
     response = client.get("/")
-    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    assert response.status_code == 302 and response["Location"].startswith("/anmelden/")  # staff login
     client.force_login(ki_admin)
     page = client.get("/").content.decode()
     assert "Gesamtstädtisches Integrationskonzept der Stadt Leverkusen" in page

@@ -62,7 +62,7 @@ def test_demo_serves_german_pages_and_static_files(demo_server):
     base, home = demo_server
     assert (home / "imon.sqlite3").exists()
     status, headers, _ = fetch(base + "/")
-    assert status == 302 and "/admin/login/" in headers["Location"]
+    assert status == 302 and headers["Location"].startswith("/anmelden/")  # the staff login page
     status, headers, page = fetch(base + "/admin/login/")
     assert status == 200 and "Anmelden" in page
     assert headers.get("Server") == "Integrationsmonitor"  # waitress, not Django's runserver
