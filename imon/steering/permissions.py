@@ -75,8 +75,12 @@ def can_edit_measure(user, measure) -> bool:
     )
 
 
-def can_delete_measure(user, measure) -> bool:
+def can_review_measure(user, measure) -> bool:
+    """The KI and the field's editors: what they save counts as reviewed; they may also delete."""
     return is_ki(user) or (user.is_active and measure.field_of_action_id in edited_field_ids(user))
+
+
+can_delete_measure = can_review_measure
 
 
 def can_submit(user, update) -> bool:

@@ -181,18 +181,14 @@ def save_measure(measure: m.Measure, values: dict, version: int, user, seen_at) 
     """Write `values` onto the measure if nobody saved it since `version`; returns the changes.
 
     Raises StaleEdit with the other person's changes otherwise (nothing is written)."""
-    from .permissions import edited_field_ids, is_ki
+    from .permissions import can_review_measure
 
     # The KI and the field's editors review what they save; an owner's edit waits for them.
-    reviewed = is_ki(user) or measure.field_of_action_id in edited_field_ids(user)
+    reviewed = can_review_measure(user, measure)
     with transaction.atomic():
         old = {f: getattr(measure, f) for f in values}
         changes = logic.diff(old, values)
-        pending: dict = {}
-        if reviewed:
-            pending = {"review_pending": False}
-        elif changes:
-            pending = {"review_pending": True}
+        pending = {"review_pending": not reviewed} if reviewed or changes else {}
         updated = m.Measure.objects.filter(pk=measure.pk, version=version).update(
             version=F("version") + 1, **values, **pending
         )
