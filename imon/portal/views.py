@@ -90,22 +90,25 @@ def portal_view(view):
     return wrapper
 
 
+def _layout(lang, published, alternates) -> dict:
+    """What the portal's layout (portal/base.html) needs."""
+    return {
+        "lang": lang,
+        "dir": "rtl" if lang in RTL else "ltr",
+        "alternates": alternates,
+        "published": published,
+        "not_translated": lang != "de",
+        "static_export": _STATIC.get(),
+    }
+
+
 def _page(request, lang, published, template, context):
     path = request.path
     alternates = [
         (code, name, path.replace(f"/portal/{lang}/", f"/portal/{code}/", 1))
         for code, name in languages().items()
     ]
-    context.update(
-        {
-            "lang": lang,
-            "dir": "rtl" if lang in RTL else "ltr",
-            "alternates": alternates,
-            "published": published,
-            "not_translated": lang != "de",
-            "static_export": _STATIC.get(),
-        }
-    )
+    context.update(_layout(lang, published, alternates))
     return render(request, template, context)
 
 
@@ -122,15 +125,10 @@ def error_page(path: str, status: int, published=None) -> HttpResponse:
     parts = path.split("/")
     lang = parts[2] if len(parts) > 2 and parts[2] in languages() else "de"
     with translation.override(lang):
+        starts = [(code, name, f"/portal/{code}/") for code, name in languages().items()]
+        # The page's own text is translated: no notice that the content is German.
         html = render_to_string(
-            f"portal/{status}.html",
-            {
-                "lang": lang,
-                "dir": "rtl" if lang in RTL else "ltr",
-                "alternates": [(code, name, f"/portal/{code}/") for code, name in languages().items()],
-                "published": published,
-                "not_translated": False,
-            },
+            f"portal/{status}.html", {**_layout(lang, published, starts), "not_translated": False}
         )
     response = HttpResponse(html, status=status)
     response.headers["Content-Language"] = lang
