@@ -7,6 +7,8 @@ import pytest
 from django.db import connection
 
 DEMO_FILE = resources.files("imon.core").joinpath("demo/leverkusen.yaml")
+# The second demo city: invented, and organised unlike the first in every way a city can be.
+SECOND_DEMO_FILE = resources.files("imon.core").joinpath("demo/lindenhain.yaml")
 
 
 def pytest_report_header(config):
@@ -44,6 +46,15 @@ def demo(db, demo_text):
     from imon.core import conceptfile
 
     conceptfile.load_text(demo_text)
+    return conceptfile
+
+
+@pytest.fixture
+def second_demo(db):
+    """The Lindenhain demo concept, loaded."""
+    from imon.core import conceptfile
+
+    conceptfile.load_text(SECOND_DEMO_FILE.read_text(encoding="utf-8"))
     return conceptfile
 
 

@@ -297,6 +297,15 @@ def test_the_demo_release_holds(demo):
     assert_holds()
 
 
+def test_the_second_demo_release_holds(second_demo):
+    published = assert_holds()
+    # Auenhof's 2 course graduates are hidden, and so is a second district beside them
+    hidden = [
+        key for key, (value, _flag) in published.items() if key[0] == "lh-integrationskurse" and value is None
+    ]
+    assert len(hidden) >= 2 and any(key[1] == "lh-ob-6" for key in hidden)
+
+
 # --- generated tables -----------------------------------------------------------------------------
 
 

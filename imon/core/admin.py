@@ -53,12 +53,18 @@ class FieldOfActionInline(admin.TabularInline):
     show_change_link = True
 
 
+class ConceptEditionInline(admin.TabularInline):
+    model = m.ConceptEdition
+    fields = ["key", "title", "resolution_date", "resolution_reference", "order"]
+    extra = 0
+
+
 @admin.register(m.Concept)
 class ConceptAdmin(admin.ModelAdmin):
     list_display = ["title", "municipality", "status", "resolution_date", "resolution_reference"]
     list_filter = ["status"]
     search_fields = ["title", "resolution_reference"]
-    inlines = [FieldOfActionInline]
+    inlines = [ConceptEditionInline, FieldOfActionInline]
 
 
 class GoalInline(admin.StackedInline):

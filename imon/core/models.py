@@ -152,6 +152,55 @@ class Concept(models.Model):
         return self.title
 
 
+class ConceptEdition(models.Model):
+    """An edition of a concept: the first resolution or an update (Fortschreibung). The last in
+    order is the current one; fields of action, goals and measures say since which edition they
+    belong to the concept and in which one they were retired."""
+
+    concept = models.ForeignKey(
+        Concept, verbose_name=_("concept"), on_delete=models.CASCADE, related_name="editions"
+    )
+    key = key_field()
+    title = models.CharField(_("title"), max_length=300)
+    resolution_date = models.DateField(_("date of resolution"), null=True, blank=True)
+    resolution_reference = models.CharField(_("council document number"), max_length=100, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("concept edition")
+        verbose_name_plural = _("concept editions")
+        ordering = ["concept", "order", "key"]
+        constraints = [
+            models.UniqueConstraint(fields=["concept", "key"], name="concept_edition_key_unique_per_concept"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+def edition_fields():
+    """`since` and `retired`: the editions in which a record entered and left the concept."""
+    return (
+        models.ForeignKey(
+            ConceptEdition,
+            verbose_name=_("in the concept since edition"),
+            on_delete=models.PROTECT,
+            null=True,
+            blank=True,
+            related_name="+",
+        ),
+        models.ForeignKey(
+            ConceptEdition,
+            verbose_name=_("retired with edition"),
+            on_delete=models.PROTECT,
+            null=True,
+            blank=True,
+            related_name="+",
+        ),
+    )
+
+
 class FieldOfAction(models.Model):
     concept = models.ForeignKey(
         Concept, verbose_name=_("concept"), on_delete=models.CASCADE, related_name="fields_of_action"
@@ -167,6 +216,7 @@ class FieldOfAction(models.Model):
     order = models.PositiveIntegerField(_("order"), default=0)
     description = models.TextField(_("description"), blank=True)
     easy_language = models.TextField(_("text in easy-to-read German (Leichte Sprache)"), blank=True)
+    since, retired = edition_fields()
 
     class Meta:
         verbose_name = _("field of action")
@@ -221,6 +271,7 @@ class Goal(models.Model):
         StrategicGoal, verbose_name=_("strategic administration goals"), blank=True, related_name="goals"
     )
     order = models.PositiveIntegerField(_("order"), default=0)
+    since, retired = edition_fields()
 
     class Meta:
         verbose_name = _("goal")
@@ -340,6 +391,7 @@ class Measure(MeasureState):
         "Indicator", verbose_name=_("indicators"), blank=True, related_name="measures"
     )
     order = models.PositiveIntegerField(_("order"), default=0)
+    since, retired = edition_fields()
     published = models.BooleanField(
         _("published"),
         default=True,

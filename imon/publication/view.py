@@ -13,6 +13,8 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
+from imon.core import editions
+
 # What the public may see of each section of the snapshot; everything else stays inside.
 PUBLIC_FIELDS: dict[str, tuple[str, ...]] = {
     "municipality": ("key", "name", "ags", "ars", "state", "website"),
@@ -26,8 +28,10 @@ PUBLIC_FIELDS: dict[str, tuple[str, ...]] = {
         "valid_from",
         "valid_until",
         "summary",
+        "editions",
     ),
-    "fields_of_action": ("code", "title", "priority", "description", "easy_language"),
+    "editions": ("key", "title", "resolution_date", "resolution_reference"),
+    "fields_of_action": ("code", "title", "priority", "description", "easy_language", "since", "retired"),
     "strategic_goals": ("key", "title", "description", "fields_of_action"),
     "goals": (
         "key",
@@ -38,6 +42,8 @@ PUBLIC_FIELDS: dict[str, tuple[str, ...]] = {
         "target_date",
         "indicators",
         "strategic_goals",
+        "since",
+        "retired",
     ),
     "next_steps": ("key", "text", "responsible", "due_date", "done"),
     "measures": (
@@ -66,6 +72,8 @@ PUBLIC_FIELDS: dict[str, tuple[str, ...]] = {
         "strategic_goals",
         "indicators",
         "next_steps",
+        "since",
+        "retired",
     ),
     "bodies": ("key", "name", "kind", "role", "rhythm", "members"),
     "meetings": ("key", "body", "other_bodies", "date", "title", "kind", "outcomes"),
@@ -128,6 +136,7 @@ INTERNAL_FIELDS: dict[str, str] = {
     "partial": "whether the import reports a sum check skipped for missing parts",
 }
 NESTED = {
+    ("concept", "editions"): "editions",
     ("measures", "next_steps"): "next_steps",
     ("dimensions", "values"): "dimension_values",
     ("indicators", "rules"): "rules",
@@ -175,6 +184,11 @@ def public_document(snapshot: dict) -> dict:
             continue
         records = [r for r in snapshot[section] if r.get("published", True)]
         document[section] = [_public_record(section, r) for r in records]
+    if "retired" in snapshot:  # the records an edition of the concept dropped (imon.core.editions)
+        document["retired"] = {
+            section: [_public_record(section, r) for r in records if r.get("published", True)]
+            for section, records in snapshot["retired"].items()
+        }
     document["observations"] = [_public_observation(o) for o in snapshot.get("observations", [])]
     return document
 
@@ -277,6 +291,10 @@ class PublicView:
         self.labels = doc["labels"]
         self.municipality = pick(doc["municipality"], ("name", "ags", "state", "website"))
         self.concept = pick(doc["concept"], ("title", "summary", "resolution_date", "resolution_reference"))
+        edition = editions.current(doc)
+        self.edition = (
+            {**edition, "resolution_date": _date(edition.get("resolution_date"))} if edition else None
+        )
         self.reporting_date = datetime.date.fromisoformat(doc["reporting_date"])
         self.fields = [
             pick(f, PORTAL_FIELD_FIELDS)

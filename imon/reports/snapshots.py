@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import translation
 
-from imon.core import conceptfile
+from imon.core import conceptfile, editions
 from imon.core import models as m
 from imon.publication.cells import current_policy, public_observations, released_values
 
@@ -70,6 +70,7 @@ def collect(concept: m.Concept, title: str, reporting_date: datetime.date) -> di
         "labels": labels,
         **{k: v for k, v in conceptfile.dump(concept, observations=False).items() if k != "format_version"},
     }
+    editions.split_retired(document)
     document["observations"], document["suppression"] = public_observations(
         reporting_date, earlier=_earlier_releases()
     )

@@ -115,11 +115,10 @@ DASHBOARD_LIST = 25  # longest list per dashboard box; the full lists are on the
 def dashboard(concept: m.Concept, today: datetime.date) -> dict:
     """Everything the dashboard shows, in a fixed number of queries whatever the number of measures."""
     labels = dict(m.Measure.Status.choices)
-    fields = list(concept.fields_of_action.order_by("order", "code"))
+    fields = list(concept.fields_of_action.filter(retired=None).order_by("order", "code"))
     states: dict[int, list] = {f.pk: [] for f in fields}
-    for field_id, *state in m.Measure.objects.filter(field_of_action__concept=concept).values_list(
-        "field_of_action_id", "status", "progress", "traffic_light"
-    ):
+    current = m.Measure.objects.filter(field_of_action__in=fields, retired=None)
+    for field_id, *state in current.values_list("field_of_action_id", "status", "progress", "traffic_light"):
         states[field_id].append(state)
     overviews = []
     for f in fields:
@@ -325,7 +324,10 @@ def open_cycle(concept: m.Concept, title: str, reporting_date, deadline, user, b
             deadline=deadline,
             opened_by=user,
         )
-        measures = m.Measure.objects.filter(field_of_action__concept=concept).prefetch_related("next_steps")
+        # a retired measure (one the current edition of the concept dropped) reports no more
+        measures = m.Measure.objects.filter(field_of_action__concept=concept, retired=None).prefetch_related(
+            "next_steps"
+        )
         StatusUpdate.objects.bulk_create(
             [
                 StatusUpdate(

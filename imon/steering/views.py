@@ -157,7 +157,9 @@ def field_page(request, concept, code):
             "field": field,
             "measures": measures,
             "goals": goals,
-            "rollup": services.staff_rollup([(x.status, x.progress, x.traffic_light) for x in measures]),
+            "rollup": services.staff_rollup(
+                [(x.status, x.progress, x.traffic_light) for x in measures if not x.retired_id]
+            ),
             "rule": rollup.RULE,
             "strategic": list(field.strategic_goals.all()),
         },

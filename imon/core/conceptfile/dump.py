@@ -45,7 +45,12 @@ def dump(concept: m.Concept, observations: bool = True) -> dict:
     data["municipality"] = _record("municipality", concept.municipality)
     data["areas"] = _records("areas", m.Area.objects.select_related("parent"))
     data["concept"] = _record("concept", concept)
-    data["fields_of_action"] = _records("fields_of_action", concept.fields_of_action.all())
+    editions = [_record("editions", e) for e in concept.editions.all()]
+    if editions:
+        data["concept"] = _insert_before(data["concept"], "note", "editions", editions)
+    data["fields_of_action"] = _records(
+        "fields_of_action", concept.fields_of_action.select_related("since", "retired")
+    )
     data["strategic_goals"] = _records(
         "strategic_goals", m.StrategicGoal.objects.filter(municipality=concept.municipality)
     )
@@ -66,11 +71,13 @@ def dump(concept: m.Concept, observations: bool = True) -> dict:
     data["goals"] = _records(
         "goals",
         m.Goal.objects.filter(field_of_action__concept=concept)
-        .select_related("field_of_action")
+        .select_related("field_of_action", "since", "retired")
         .order_by("order", "key"),
     )
     data["measures"] = []
-    measures = m.Measure.objects.filter(field_of_action__concept=concept).select_related("field_of_action")
+    measures = m.Measure.objects.filter(field_of_action__concept=concept).select_related(
+        "field_of_action", "since", "retired"
+    )
     for measure in measures.prefetch_related("next_steps", *_prefetch("measures")).order_by("order", "key"):
         record = _record("measures", measure)
         steps = [_record("next_steps", s) for s in measure.next_steps.all()]

@@ -131,6 +131,14 @@ class _Loader:
             "concept", [c["concept"]], m.Concept.objects.all(), {"municipality": municipality}
         )
         concept = concept[c["concept"]["key"]]
+        # Left out of the file, the stored editions stay (and references can point to them).
+        self.registry["editions"] = self.upsert_all(
+            "editions",
+            c["concept"].get("editions", []),
+            concept.editions.all(),
+            {"concept": concept},
+            "concept.editions",
+        )
         self.upsert_all(
             "fields_of_action", c["fields_of_action"], concept.fields_of_action.all(), {"concept": concept}
         )

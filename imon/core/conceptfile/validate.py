@@ -298,6 +298,8 @@ def validate(data) -> tuple[dict, list[Problem]]:
             v.add(name, _("is required."))
             continue
         clean[name] = v.check_record(name, data[name], name) or {}
+    editions = [e["key"] for e in clean.get("concept", {}).get("editions", []) if "key" in e]
+    v.keys["editions"] = set(editions)
     for name in LIST_SECTIONS:
         key_field = "code" if name == "fields_of_action" else "key"
         clean[name] = v.check_list(name, data.get(name) or [], name, key_field)
@@ -325,11 +327,47 @@ def validate(data) -> tuple[dict, list[Problem]]:
                 % {"key": key, "section": section},
             )
     _check_cross_rules(v, clean)
+    _check_editions(v, clean, editions)
     clean["observations"] = _check_observations(v, data.get("observations") or [], clean, dims)
     if not v.problems:
         _check_observation_rules(v, clean)
     clean["warnings"] = v.warnings  # broken rules of severity "warning": shown, not refused
     return clean, v.problems
+
+
+def _check_editions(v: _Validator, clean: dict, editions: list[str]):
+    """A record is retired with an edition after the one it entered with."""
+    place = {key: i for i, key in enumerate(editions)}
+    retired_fields = {f.get("code") for f in clean["fields_of_action"] if f.get("retired")}
+    for section in ("goals", "measures"):
+        for i, record in enumerate(clean[section]):
+            if record.get("field_of_action") in retired_fields and not record.get("retired"):
+                v.add(
+                    f"{section}[{i}].field_of_action",
+                    _(
+                        "the field of action '%(code)s' is retired: retire this record too "
+                        "or assign it to a current field of action."
+                    )
+                    % {"code": record["field_of_action"]},
+                )
+    for section in ("fields_of_action", "goals", "measures"):
+        for i, record in enumerate(clean[section]):
+            since, retired = record.get("since"), record.get("retired")
+            if retired not in place:
+                continue
+            if place[retired] == 0:
+                v.add(
+                    f"{section}[{i}].retired",
+                    _("'%(key)s' is the first edition: nothing can be retired with it.") % {"key": retired},
+                )
+            elif since in place and place[retired] <= place[since]:
+                v.add(
+                    f"{section}[{i}].retired",
+                    _(
+                        "the edition '%(retired)s' must come after the edition '%(since)s' in which the record entered."
+                    )
+                    % {"retired": retired, "since": since},
+                )
 
 
 def _check_observation_rules(v: _Validator, clean: dict):

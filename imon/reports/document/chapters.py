@@ -3,7 +3,7 @@ changes since the last report, outlook and annex."""
 
 from collections import Counter, defaultdict
 
-from imon.core import rollup
+from imon.core import editions, rollup
 
 from .. import narrative
 from ..narrative import count_phrase
@@ -66,6 +66,7 @@ class _Chapters(_State):
         if concept.get("resolution_reference"):
             resolution += f" (Vorlage {concept['resolution_reference']})"
         self.add(Paragraph(resolution + "."))
+        self.edition()
         if concept.get("summary"):
             self.add(Paragraph(_clean(concept["summary"])))
         self.heading(2, "Steuerungsstruktur", "steuerung")
@@ -98,6 +99,58 @@ class _Chapters(_State):
                 self.add(Paragraph(f"{german_date(mt['date'])}: {mt['title']} ({_join(who)})", "strong"))
                 if mt.get("outcomes"):
                     self.add(Bullets(list(mt["outcomes"])))
+
+    def edition(self):
+        """Which edition of the concept the report follows, and what its update changed."""
+        latest = editions.current(self.s)
+        if latest is None:
+            return
+        text = f"Dieser Bericht folgt der Fassung „{latest['title']}“"
+        decided = (
+            [f"beschlossen am {german_date(latest['resolution_date'])}"]
+            if latest.get("resolution_date")
+            else []
+        )
+        if latest.get("resolution_reference"):
+            decided.append(latest["resolution_reference"])
+        self.add(Paragraph(text + (f" ({'; '.join(decided)})." if decided else ".")))
+        change = editions.changes(self.s)
+        if change is None:
+            return
+        names = {
+            "fields_of_action": ("Handlungsfeld", "Handlungsfelder"),
+            "goals": ("Ziel", "Ziele"),
+            "measures": ("Maßnahme", "Maßnahmen"),
+        }
+
+        def counted(groups):
+            return _join([count_phrase(len(groups[s]), *names[s]) for s in editions.SECTIONS if groups[s]])
+
+        def label(section, record):
+            if section == "fields_of_action":
+                return f"{names[section][0]} {record['code']} {record['title']}"
+            return f"{names[section][0]} {record['key']}: {record['title']}"
+
+        carried = {s: [None] * n for s, n in change.carried_over.items()}
+        sentences = [
+            f"{word} {counted(groups)}"
+            for word, groups in (
+                ("neu aufgenommen", change.added),
+                ("entfallen", change.retired),
+                ("übernommen", carried),
+            )
+            if any(groups.values())
+        ]
+        if sentences:
+            self.add(
+                Paragraph(
+                    f"Gegenüber der Fassung „{change.previous['title']}“: " + "; ".join(sentences) + "."
+                )
+            )
+        items = [f"Neu: {label(s, r)}" for s in editions.SECTIONS for r in change.added[s]]
+        items += [f"Entfallen: {label(s, r)}" for s in editions.SECTIONS for r in change.retired[s]]
+        if items:
+            self.add(Bullets(items))
 
     def cross_cutting(self):
         points = [c for c in self.s["contact_points"] if c.get("published", True)]

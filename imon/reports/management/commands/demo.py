@@ -1,46 +1,79 @@
 import datetime
 import os
 import secrets
+from dataclasses import dataclass
 from importlib import resources
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from imon.core import conceptfile
+from imon.core.models import Concept
 from imon.reports import snapshots
 from imon.reports.models import Snapshot
 
 DEMO_USER = "demo"
 
 
-def demo_file():
-    return resources.files("imon.core").joinpath("demo/leverkusen.yaml")
+@dataclass(frozen=True)
+class DemoCity:
+    concept: str  # the concept key in the file
+    report_title: str  # the snapshot the demo freezes and publishes
+    reporting_date: datetime.date
+
+
+# The demo concepts in imon/core/demo/<key>.yaml. Leverkusen is built from its real 2019 report;
+# Lindenhain is invented and differs from it in every way a city can (see the file's head).
+CITIES = {
+    "leverkusen": DemoCity("ik-leverkusen-2017", "1. Umsetzungsbericht", datetime.date(2019, 9, 16)),
+    "lindenhain": DemoCity("ik-lindenhain", "Umsetzungsbericht 2025", datetime.date(2025, 11, 30)),
+}
+
+
+def demo_file(city: str = "leverkusen"):
+    return resources.files("imon.core").joinpath(f"demo/{city}.yaml")
 
 
 class Command(BaseCommand):
-    help = _("Set up the Leverkusen demo (migrate, load, demo login) and serve it.")
+    help = _("Set up a demo city (migrate, load, demo login) and serve it.")
 
     def add_arguments(self, parser):
+        parser.add_argument(
+            "--city",
+            choices=sorted(CITIES),
+            default="leverkusen",
+            help=_("which demo concept to load (default: leverkusen, built from its real 2019 report)"),
+        )
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--no-serve", action="store_true", help=_("set up and exit"))
 
     def handle(self, *args, **options):
         call_command("migrate", interactive=False, verbosity=0)
-        with demo_file().open("rb") as stream:
+        city = CITIES[options["city"]]
+        other = Concept.objects.exclude(key=city.concept).values_list("key", flat=True).first()
+        if other:
+            # The demos share keys (areas, indicators): one installation holds one of them.
+            raise CommandError(
+                _(
+                    "This installation holds the concept '%(other)s' already; start the demo '%(city)s' "
+                    "in a folder of its own (IMON_HOME)."
+                )
+                % {"other": other, "city": options["city"]}
+            )
+        with demo_file(options["city"]).open("rb") as stream:
             stats = conceptfile.load_text(stream)
         self.stdout.write(_("Demo concept loaded: %(stats)s.") % {"stats": stats})
         if not Snapshot.objects.exists():  # the published state that the portal shows and reports render
-            snapshots.publish(snapshots.create("1. Umsetzungsbericht", datetime.date(2019, 9, 16)))
+            snapshot = snapshots.create(city.report_title, city.reporting_date, concept_key=city.concept)
+            snapshots.publish(snapshot)
             self.stdout.write(
-                _(
-                    "Snapshot 1 frozen and published (1. Umsetzungsbericht, 16.09.2019): "
-                    "the portal is at /portal/."
-                )
+                _("Snapshot 1 frozen and published (%(title)s, %(date)s): the portal is at /portal/.")
+                % {"title": city.report_title, "date": city.reporting_date.strftime("%d.%m.%Y")}
             )
         password = create_demo_login()
         if password:

@@ -1,0 +1,52 @@
+"""The second demo city (Lindenhain, invented): set up by `imon demo --city lindenhain`, it loads,
+round-trips through its concept file, reports in every format and publishes."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from imon.core import conceptfile
+from imon.core import models as m
+from imon.reports import render
+from imon.reports.models import Release, Snapshot
+
+
+def test_round_trip_dump_load_dump_is_identical(second_demo):
+    concept = m.Concept.objects.get(key="ik-lindenhain")
+    first = conceptfile.dump_text(concept)
+    stats = conceptfile.load_text(io.StringIO(first))
+    assert (stats.created, stats.updated, stats.deleted) == (0, 0, 0)
+    assert conceptfile.dump_text(concept) == first
+
+
+def test_it_differs_from_the_first_demo_where_the_issue_asks(second_demo):
+    concept = m.Concept.objects.get(key="ik-lindenhain")
+    assert concept.municipality.state == "Hessen"
+    assert [f.code for f in concept.fields_of_action.filter(retired=None)] == ["1", "2", "3", "4", "5"]
+    assert [e.key for e in concept.editions.all()] == ["2016", "2023"]
+    # districts where only some are published: the rule says so, and the load does not complain
+    rule = m.ValidationRule.objects.get(indicator__key="lh-auslaendisch")
+    assert rule.partial and m.Observation.objects.filter(indicator__key="lh-auslaendisch").count() == 6
+
+
+@pytest.fixture
+def set_up(db):
+    out = io.StringIO()
+    call_command("demo", "--city", "lindenhain", "--no-serve", stdout=out)
+    return out.getvalue()
+
+
+def test_the_demo_command_sets_it_up_and_publishes(set_up, client):
+    assert "Umsetzungsbericht 2025, 30.11.2025" in set_up
+    release = Release.objects.get()
+    assert release.snapshot.data["municipality"]["name"] == "Stadt Lindenhain"
+    page = client.get("/portal/de/").content.decode()
+    assert "Integrationskonzept der Stadt Lindenhain" in page and "1. Fortschreibung 2023" in page
+    assert "Gesundheit und Pflege" in page and "Sport und Freizeit" not in page
+
+
+@pytest.mark.parametrize("fmt", ["html", "pdf", "docx", "pptx"])
+def test_it_reports_in_every_format(set_up, fmt):
+    data = render.render(Snapshot.objects.get(), fmt)
+    assert len(data) > 10_000
