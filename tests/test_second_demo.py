@@ -50,3 +50,18 @@ def test_the_demo_command_sets_it_up_and_publishes(set_up, client):
 def test_it_reports_in_every_format(set_up, fmt):
     data = render.render(Snapshot.objects.get(), fmt)
     assert len(data) > 10_000
+
+
+def test_district_figures_never_pass_for_the_citys(set_up, client):
+    """Lindenhain has no city-wide value of the school-entry language figure, only four districts':
+    the portal's default view shows all four side by side, each named, none as the city's."""
+    page = client.get("/portal/de/kennzahlen/lh-sprachfoerderbedarf/").content.decode()
+    table = page[page.index("nach Gebiet") : page.index("</table>", page.index("nach Gebiet"))]
+    for district, value in [
+        ("1 – Mitte", "31,5"),
+        ("2 – Nord", "24,0"),
+        ("3 – Süd", "19,2"),
+        ("5 – West", "22,7"),
+    ]:
+        assert f"Ortsbezirk {district}" in table and value in table
+    assert "Lindenhain" not in table

@@ -81,7 +81,11 @@ class _Builder(_Chapters, _FieldsOfAction):
 def indicator_blocks(snapshot: dict, key: str, area: str | None = None) -> list:
     """The figures and tables of one indicator, as the report shows them (for the portal)."""
     builder = _Builder(snapshot, None, area=area)
-    builder.indicator_block(builder.indicators[key])
+    indicator = builder.indicators[key]
+    # the city has no value of its own: all areas side by side, each named
+    by_area = area is None and builder.area_of.get(key) not in (None, builder.own_area)
+    if not (by_area and builder.areas_table(indicator)):
+        builder.indicator_block(indicator)
     return builder.blocks
 
 

@@ -80,6 +80,38 @@ class _Indicators(_State):
         for indicator in indicators:
             self.comparison_blocks(indicator)
 
+    def areas_table(self, indicator) -> bool:
+        """The values of every area that has one (latest three dates), for an indicator without
+        breakdowns that the city itself has no value of: no single district stands in for the city.
+        False where there is no such table to draw."""
+        key = indicator["key"]
+        rows = [
+            o
+            for o in self.all_rows.get(key, [])
+            if not o["dims"] and not self.areas.get(o["area"], {}).get("comparison")
+        ]
+        areas = sorted({o["area"] for o in rows}, key=lambda a: (self.areas.get(a, {}).get("order", 0), a))
+        if len(areas) < 2:
+            return False
+        dates = sorted({o["date"] for o in rows})[-3:]
+        by_cell = {(o["area"], o["date"]): o for o in rows}
+        self.table(
+            f"{indicator['title']} nach Gebiet"
+            + (f" ({unit_label(indicator)})" if indicator.get("unit") else ""),
+            ["Gebiet", *(german_date(d) for d in dates)],
+            [
+                [self.areas.get(a, {}).get("name", a)]
+                + [
+                    format_value(by_cell[(a, d)], indicator.get("decimals")) if (a, d) in by_cell else "–"
+                    for d in dates
+                ]
+                for a in areas
+            ],
+            source=source_text(self.sources.get(indicator.get("source"))),
+            stand=stand_text(dates),
+        )
+        return True
+
     def sentence(self, indicator) -> str:
         rows = [o for o in self.observations.get(indicator["key"], []) if o.get("value") is not None]
         # Disaggregated indicators speak about their total (every dimension at its total value).
