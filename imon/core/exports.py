@@ -12,6 +12,9 @@ import json
 import re
 from decimal import Decimal
 
+from django.db.models import Q
+
+from . import areacodes
 from . import models as m
 
 FORMATS = ("csv", "csv-de", "xlsx", "json")
@@ -39,7 +42,8 @@ def observations(indicator: str | None = None, area: str | None = None):
     if indicator:
         qs = qs.filter(indicator__key=indicator)
     if area:
-        qs = qs.filter(area__key=area) | qs.filter(area__code=area)
+        codes = areacodes.equivalents(area)  # a key, or any official code of the area
+        qs = qs.filter(Q(area__key__in=codes) | Q(area__code__in=codes))
     return qs
 
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from . import bulk, rules
+from . import areacodes, bulk, rules
 from . import models as m
 from .importers import Parsed, Problem, gc_paused, rounding_note
 from .importers.parsed import IGNORED_LABELS
@@ -139,9 +139,7 @@ class _Resolver:
         self.default_area = None
         municipality = m.Municipality.objects.first()
         if municipality:
-            self.default_area = self.areas_by_code.get(municipality.ags) or self.areas_by_key.get(
-                municipality.ags
-            )
+            self.default_area = areacodes.find(municipality.ags, self.areas_by_key, self.areas_by_code)
         self.area_cache: dict = {}
         self.unknown_reported: set = set()
 
@@ -165,15 +163,14 @@ class _Resolver:
                     column,
                     _("the row names no area and the installation has no municipality area."),
                 )
-        elif code in self.areas_by_key:
-            key = code
-        elif code in self.areas_by_code:
-            key = self.areas_by_code[code].key
-        elif len(code) == 5 and code.isdigit() and code + "000" in self.areas_by_code:
-            key = self.areas_by_code[code + "000"].key  # Kreis code of a county-free city
+        elif (found := areacodes.find(code, self.areas_by_key, self.areas_by_code)) is not None:
+            key = found.key  # by key, or by any official code of the same territory
         elif self.parsed.creates_metadata and code in self.parsed.areas:
-            key = code
-            self.plan.create["areas"][code] = self.parsed.areas[code]
+            planned = self.plan.create["areas"]
+            # one territory, one area, even where the file names it in two ways (Kreis code and AGS)
+            key = next((c for c in areacodes.equivalents(code) if c in planned), code)
+            if key == code:
+                planned[code] = self.parsed.areas[code]
         else:
             self.error_once("area", code, line, column, _("unknown area '%(area)s'.") % {"area": code})
         self.area_cache[code] = key

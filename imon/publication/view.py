@@ -13,7 +13,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
-from imon.core import editions
+from imon.core import areacodes, editions
 
 # What the public may see of each section of the snapshot; everything else stays inside.
 PUBLIC_FIELDS: dict[str, tuple[str, ...]] = {
@@ -260,7 +260,8 @@ def public_records(document: dict, indicator: str | None = None, area: str | Non
         s["key"]: f"{s.get('publisher', '')}: {s.get('title', '')}" for s in document.get("sources", [])
     }
     indicators = {i["key"]: i for i in document.get("indicators", [])}
-    wanted_areas = {k for k, a in areas.items() if area in (k, a.get("code"))} if area else None
+    codes = set(areacodes.equivalents(area)) if area else set()  # a key, or any official code
+    wanted_areas = {k for k, a in areas.items() if k in codes or a.get("code") in codes} if area else None
     for o in document.get("observations", []):
         if (indicator and o["indicator"] != indicator) or (
             wanted_areas is not None and o["area"] not in wanted_areas
