@@ -858,6 +858,39 @@ class ImportRecord(models.Model):
         return f"{self.file_name} ({self.created_at:%d.%m.%Y %H:%M})"
 
 
+class FetchAttempt(models.Model):
+    """One run of `imon fetch` for an indicator's official table and how it ended, so the staff
+    can see what came of the last fetch, failures included (a failure writes no import record)."""
+
+    class State(models.TextChoices):
+        WRITTEN = "written", _("written")
+        UNCHANGED = "unchanged", _("nothing new")
+        FAILED = "failed", _("failed")
+
+    indicator = models.ForeignKey(
+        "Indicator", verbose_name=_("indicator"), on_delete=models.CASCADE, related_name="fetch_attempts"
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    state = models.CharField(_("result"), max_length=20, choices=State.choices)
+    message = models.TextField(_("message"), blank=True)
+    record = models.ForeignKey(
+        ImportRecord,
+        verbose_name=_("import"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("fetch")
+        verbose_name_plural = _("fetches")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self):
+        return f"{self.indicator_id} {self.at:%d.%m.%Y %H:%M} {self.state}"
+
+
 class Observation(models.Model):
     # No separate index on indicator: the unique constraint's index starts with it.
     indicator = models.ForeignKey(
