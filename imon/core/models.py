@@ -91,6 +91,10 @@ class Area(models.Model):
     )
     order = models.PositiveIntegerField(_("order"), default=0)
     note = models.TextField(_("note"), blank=True)
+    # The outline for maps of the city's own districts (`imon load-geometry`): rings of
+    # (longitude, latitude) in WGS 84, as GeoJSON writes them.
+    geometry = models.JSONField(_("outline"), default=list, blank=True, editable=False)
+    geometry_source = models.CharField(_("source of the outline"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("area")

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_safe
 from imon.core import models as m
 from imon.reports import charts
 from imon.reports.document.blocks import Figure, Table
+from imon.reports.document.formatting import main_area
 
 from . import content
 
@@ -244,6 +245,8 @@ def indicator(request, lang, published, key):
             "blocks": blocks,
             "areas": areas if len(areas) > 1 else [],
             "area": area,
+            # the city has no value of its own: the default view shows every area side by side
+            "overview": main_area(published.document) not in {a["key"] for a in areas},
             "sentence": published.sentence(key),
             "latest": published.latest_date(key),
             "next_update": published.next_update(key),

@@ -141,7 +141,7 @@ NESTED = {
     ("dimensions", "values"): "dimension_values",
     ("indicators", "rules"): "rules",
 }
-TOP_LEVEL = ("schema_version", "title", "reporting_date", "labels")
+TOP_LEVEL = ("schema_version", "title", "reporting_date", "labels", "geometry")
 OBSERVATION_FIELDS = ("indicator", "area", "date", "dims", "value", "flag", "suppressed")
 
 

@@ -84,7 +84,9 @@ def indicator_blocks(snapshot: dict, key: str, area: str | None = None) -> list:
     indicator = builder.indicators[key]
     # the city has no value of its own: all areas side by side, each named
     by_area = area is None and builder.area_of.get(key) not in (None, builder.own_area)
-    if not (by_area and builder.areas_table(indicator)):
+    if by_area and builder.areas_table(indicator):
+        builder.district_map(indicator)
+    else:
         builder.indicator_block(indicator)
     return builder.blocks
 

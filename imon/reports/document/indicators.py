@@ -169,10 +169,53 @@ class _Indicators(_State):
         self.highlight(indicator)
         self.comparison_blocks(indicator)
 
+    def district_map(self, indicator):
+        """A map of the city's own areas shaded by the indicator's latest value, where the
+        municipality loaded their outlines (`imon load-geometry`) and at least three have a value;
+        the figure's table is the alternative to the picture."""
+        geometry = self.s.get("geometry") or {}
+        shapes = geometry.get("shapes") or {}
+        key = indicator["key"]
+        rows = [
+            o
+            for o in self.all_rows.get(key, [])
+            if o["area"] in shapes and all((d, v) in self.totals for d, v in o["dims"].items())
+        ]
+        if not rows or key in self.mapped:
+            return
+        latest = max(o["date"] for o in rows)
+        values = {o["area"]: o.get("value") for o in rows if o["date"] == latest}
+        if sum(v is not None for v in values.values()) < 3:
+            return
+        self.mapped.add(key)
+        kinds = {self.areas.get(a, {}).get("kind") for a in values}
+        drawn = sorted(
+            (a for a in shapes if self.areas.get(a, {}).get("kind") in kinds),
+            key=lambda a: (self.areas.get(a, {}).get("order", 0), a),
+        )
+        stand = german_date(latest)
+        spec = charts.ChartSpec(
+            "map",
+            f"Karte: {indicator['title']}, {stand}",
+            tuple(self.areas.get(a, {}).get("name", a) for a in drawn),
+            (
+                charts.Series(
+                    stand, tuple(Decimal(values[a]) if values.get(a) is not None else None for a in drawn)
+                ),
+            ),
+            unit=indicator.get("unit", ""),
+            decimals=indicator.get("decimals") or 0,
+            codes=tuple(drawn),
+            shapes=tuple((a, tuple(tuple(ring) for ring in shapes[a])) for a in drawn),
+            credit=", ".join(geometry.get("sources") or []),
+        )
+        self._figure(spec, source_text(self.sources.get(indicator.get("source"))), stand, "")
+
     def comparison_blocks(self, indicator):
         """The city beside its Land, Germany and its peers: a bar chart with the city set apart,
         the position in words, and a map of the Land's Kreise where enough of them have figures."""
         key = indicator["key"]
+        self.district_map(indicator)
         if self.area_of.get(key) != self.own_area:
             return  # the figures shown are a district's: a comparison would not be about them
         result = comparison.compare(
@@ -221,7 +264,10 @@ class _Indicators(_State):
     def _figure(self, spec, source, stand, sentence):
         self.figures += 1
         header, body = charts.data_table(spec)
-        notes = [f"Kartengrundlage: {maps.attribution()}, dl-de/by-2-0."] if spec.kind == "map" else []
+        notes = []
+        if spec.kind == "map":
+            credit = spec.credit if spec.shapes else f"{maps.attribution()}, dl-de/by-2-0"
+            notes = [f"Kartengrundlage: {credit}."] if credit else []
         self.add(
             Figure(
                 self.figures,

@@ -41,6 +41,7 @@ class _State:
         self.all_rows = {key: list(rows) for key, rows in self.observations.items()}
         self._one_area_per_indicator(area)
         self.shown: dict[str, str] = {}  # indicator -> label of the figure/table that shows it
+        self.mapped: set[str] = set()  # indicators whose district map is drawn
         self.fields = sorted(snapshot["fields_of_action"], key=lambda f: (f.get("order", 0), f["code"]))
         self.measures = snapshot["measures"]
 
