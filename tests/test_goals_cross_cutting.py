@@ -276,3 +276,36 @@ def test_staff_pages_show_the_assessment_and_the_cross_cutting_measure(client, d
     assert "Lotsenprojekt Übergang Schule und Beruf" in field_3 and MARK in field_3
     dashboard = page_text(client.get("/steuerung/"))
     assert "einschließlich 1 Querschnittsmaßnahme" in dashboard
+
+
+def test_a_deleted_cross_cutting_measure_comes_back_with_its_fields(db, django_user_model):
+    from imon.steering import services
+
+    load()
+    admin = django_user_model.objects.create_superuser("ki", "ki@example.org", "pw-ki-admin-2024")
+    deleted = services.delete_measure(m.Measure.objects.get(key="M2"), admin)
+    restored = services.restore_measure(deleted, admin)
+    assert sorted(restored.also_fields_of_action.values_list("code", flat=True)) == ["1", "3"]
+
+
+def test_the_examples_in_the_docs_load(db):
+    """The goal and measure examples of docs/concept-file.md, as a reader would copy them."""
+    from pathlib import Path
+
+    docs = (Path(__file__).parent.parent / "docs" / "concept-file.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```yaml\n(.*?)```", docs, re.S)
+    goals = next(b for b in blocks if "assessed_for" in b)
+    measures = next(b for b in blocks if "also_fields_of_action" in b)
+    text = (
+        "format_version: 1\n"
+        "municipality: {key: musterstadt, name: Stadt Musterstadt, ags: '06411000'}\n"
+        "concept: {key: ik, title: Integrationskonzept}\n"
+        "fields_of_action:\n"
+        + "".join(f"  - {{code: '{code}', title: Feld {code}}}\n" for code in "2345")
+        + "indicators:\n  - {key: kita-quote, title: Kita-Quote, unit: '%', kind: share}\n"
+        + goals
+        + measures
+    )
+    load(text)
+    assert m.Goal.objects.get().traffic_light == "yellow"
+    assert m.Measure.objects.get().also_fields_of_action.count() == 2

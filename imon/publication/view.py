@@ -262,7 +262,8 @@ PORTAL_CONTACT_FIELDS = (
 def fields_served(measure: dict) -> list[str]:
     """The codes of the fields of action a measure (a record of a document) serves: its leading
     field first, then those of a cross-cutting measure."""
-    return [measure["field_of_action"], *measure.get("also_fields_of_action", [])]
+    primary = measure["field_of_action"]
+    return [primary, *(code for code in measure.get("also_fields_of_action", []) if code != primary)]
 
 
 def pick(record: dict, fields) -> dict:
