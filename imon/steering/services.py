@@ -124,7 +124,7 @@ def dashboard(concept: m.Concept, today: datetime.date) -> dict:
     # A cross-cutting measure counts in every field it serves; the total counts it once.
     also: dict[int, list] = {f.pk: [] for f in fields}
     for field_id, *state in m.Measure.also_fields_of_action.through.objects.filter(
-        measure__field_of_action__concept=concept
+        measure__in=current, fieldofaction__in=fields
     ).values_list("fieldofaction_id", "measure__status", "measure__progress", "measure__traffic_light"):
         also[field_id].append(state)
     overviews = []

@@ -4,34 +4,61 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0013_concept_editions'),
+        ("core", "0013_concept_editions"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='goal',
-            name='assessed_for',
-            field=models.CharField(blank=True, help_text='The period the assessment refers to, as the concept names it, e.g. 2024 or 2. Halbjahr 2024.', max_length=100, verbose_name='assessed for'),
+            model_name="goal",
+            name="assessed_for",
+            field=models.CharField(
+                blank=True,
+                help_text="The period the assessment refers to, as the concept names it, e.g. 2024 or 2. Halbjahr 2024.",
+                max_length=100,
+                verbose_name="assessed for",
+            ),
         ),
         migrations.AddField(
-            model_name='goal',
-            name='traffic_light',
-            field=models.CharField(blank=True, choices=[('green', 'green: on track'), ('yellow', 'yellow: at risk'), ('red', 'red: off track')], max_length=10, verbose_name='traffic light'),
+            model_name="goal",
+            name="traffic_light",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("green", "green: on track"),
+                    ("yellow", "yellow: at risk"),
+                    ("red", "red: off track"),
+                ],
+                max_length=10,
+                verbose_name="traffic light",
+            ),
         ),
         migrations.AddField(
-            model_name='goal',
-            name='traffic_light_reason',
-            field=models.TextField(blank=True, verbose_name='reason for the traffic light'),
+            model_name="goal",
+            name="traffic_light_reason",
+            field=models.TextField(blank=True, verbose_name="reason for the traffic light"),
         ),
         migrations.AddField(
-            model_name='measure',
-            name='also_fields_of_action',
-            field=models.ManyToManyField(blank=True, help_text='Further fields of action of a cross-cutting measure; the field of action above leads.', related_name='cross_cutting_measures', to='core.fieldofaction', verbose_name='also serves the fields of action'),
+            model_name="measure",
+            name="also_fields_of_action",
+            field=models.ManyToManyField(
+                blank=True,
+                help_text="Further fields of action of a cross-cutting measure; the field of action above leads.",
+                related_name="cross_cutting_measures",
+                to="core.fieldofaction",
+                verbose_name="also serves the fields of action",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='goal',
-            constraint=models.CheckConstraint(condition=models.Q(('traffic_light__in', ['', 'green']), models.Q(('traffic_light_reason', ''), _negated=True), _connector='OR'), name='goal_traffic_light_reason_required', violation_error_message='A yellow or red traffic light needs a reason.'),
+            model_name="goal",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("traffic_light__in", ["", "green"]),
+                    models.Q(("traffic_light_reason", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="goal_traffic_light_reason_required",
+                violation_error_message="A yellow or red traffic light needs a reason.",
+            ),
         ),
     ]
