@@ -69,7 +69,18 @@ class ConceptAdmin(admin.ModelAdmin):
 
 class GoalInline(admin.StackedInline):
     model = m.Goal
-    fields = ["key", "title", "target_value", "target_date", "indicators", "strategic_goals", "order"]
+    fields = [
+        "key",
+        "title",
+        "target_value",
+        "target_date",
+        "traffic_light",
+        "traffic_light_reason",
+        "assessed_for",
+        "indicators",
+        "strategic_goals",
+        "order",
+    ]
     autocomplete_fields = ["indicators", "strategic_goals"]
     extra = 0
     show_change_link = True
@@ -111,8 +122,8 @@ class StrategicGoalAdmin(admin.ModelAdmin):
 
 @admin.register(m.Goal)
 class GoalAdmin(admin.ModelAdmin):
-    list_display = ["key", "title", "field_of_action", "target_value", "target_date"]
-    list_filter = ["field_of_action"]
+    list_display = ["key", "title", "field_of_action", "target_value", "target_date", "traffic_light"]
+    list_filter = ["field_of_action", "traffic_light"]
     search_fields = ["key", "title"]
     list_select_related = ["field_of_action"]
     autocomplete_fields = ["indicators", "strategic_goals"]
@@ -133,8 +144,22 @@ class MeasureAdmin(admin.ModelAdmin):
     list_select_related = ["field_of_action"]
     autocomplete_fields = ["goals", "strategic_goals", "indicators"]
     inlines = [NextStepInline]
+    filter_horizontal = ["also_fields_of_action"]
     fieldsets = [
-        (None, {"fields": ["key", "field_of_action", "title", "description", "order", "published"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "key",
+                    "field_of_action",
+                    "also_fields_of_action",
+                    "title",
+                    "description",
+                    "order",
+                    "published",
+                ]
+            },
+        ),
         (_("Responsibility"), {"fields": ["lead_unit", "partners", "programme", "start_date", "end_date"]}),
         (
             _("Current state"),

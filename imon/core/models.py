@@ -256,6 +256,14 @@ class StrategicGoal(models.Model):
         return self.title
 
 
+class TrafficLight(models.TextChoices):
+    """The traffic light of a measure's state and of a goal's assessment (one definition)."""
+
+    GREEN = "green", _("green: on track")
+    YELLOW = "yellow", _("yellow: at risk")
+    RED = "red", _("red: off track")
+
+
 class Goal(models.Model):
     key = key_field(unique=True)
     field_of_action = models.ForeignKey(
@@ -274,6 +282,19 @@ class Goal(models.Model):
     strategic_goals = models.ManyToManyField(
         StrategicGoal, verbose_name=_("strategic administration goals"), blank=True, related_name="goals"
     )
+    # The assessment: how the office judges the goal for a period (a year, "2. Halbjahr 2024", ...).
+    traffic_light = models.CharField(
+        _("traffic light"), max_length=10, choices=TrafficLight.choices, blank=True
+    )
+    traffic_light_reason = models.TextField(_("reason for the traffic light"), blank=True)
+    assessed_for = models.CharField(
+        _("assessed for"),
+        max_length=100,
+        blank=True,
+        help_text=_(
+            "The period the assessment refers to, as the concept names it, e.g. 2024 or 2. Halbjahr 2024."
+        ),
+    )
     order = models.PositiveIntegerField(_("order"), default=0)
     since, retired = edition_fields()
 
@@ -281,6 +302,13 @@ class Goal(models.Model):
         verbose_name = _("goal")
         verbose_name_plural = _("goals")
         ordering = ["field_of_action", "order", "key"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(traffic_light__in=["", "green"]) | ~Q(traffic_light_reason=""),
+                name="goal_traffic_light_reason_required",
+                violation_error_message=_("A yellow or red traffic light needs a reason."),
+            ),
+        ]
 
     def __str__(self):
         return self.title
@@ -302,10 +330,7 @@ class MeasureState(models.Model):
         ON_HOLD = "on_hold", _("on hold")
         DISCONTINUED = "discontinued", _("discontinued")
 
-    class TrafficLight(models.TextChoices):
-        GREEN = "green", _("green: on track")
-        YELLOW = "yellow", _("yellow: at risk")
-        RED = "red", _("red: off track")
+    TrafficLight = TrafficLight
 
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.UNKNOWN)
     progress = models.PositiveSmallIntegerField(
@@ -387,6 +412,14 @@ class Measure(MeasureState):
     programme = models.CharField(_("programme / funding"), max_length=300, blank=True)
     start_date = models.DateField(_("start"), null=True, blank=True)
     end_date = models.DateField(_("end"), null=True, blank=True)
+    # A cross-cutting measure serves further fields of action; `field_of_action` leads.
+    also_fields_of_action = models.ManyToManyField(
+        FieldOfAction,
+        verbose_name=_("also serves the fields of action"),
+        blank=True,
+        related_name="cross_cutting_measures",
+        help_text=_("Further fields of action of a cross-cutting measure; the field of action above leads."),
+    )
     goals = models.ManyToManyField(Goal, verbose_name=_("goals"), blank=True, related_name="measures")
     strategic_goals = models.ManyToManyField(
         StrategicGoal, verbose_name=_("strategic administration goals"), blank=True, related_name="measures"

@@ -104,7 +104,10 @@ class FieldOfAction(TypedDict):
     description: NotRequired[text("Description (left out when empty)")]
     easy_language: NotRequired[text("Text in Leichte Sprache (easy-to-read German; left out when empty)")]
     priority: NotRequired[Annotated[bool, Field(description="Whether the council gave the field priority")]]
-    measures: whole("Number of published measures in this field")
+    measures: whole(
+        "Number of published measures serving this field, cross-cutting measures included (so the "
+        "numbers of all fields may add up to more than the number of measures)"
+    )
     finished: whole("Of these, measures completed or established as a permanent service")
 
 
@@ -140,7 +143,10 @@ class Measure(TypedDict):
     progress: NotRequired[Annotated[int, Field(description="Progress in percent", ge=0, le=100)]]
     results: NotRequired[text("Results so far")]
     effect: NotRequired[text("Intended or observed effect")]
-    field_of_action: text("Code of its field of action")
+    field_of_action: text("Code of its field of action (the one that leads it)")
+    also_fields_of_action: codes(
+        "Codes of the further fields of action a cross-cutting measure serves (empty for most measures)"
+    )
     status_label: text("The status as shown on the portal (German)")
     goals: codes("Keys of the goals the measure serves")
     indicators: codes("Keys of the indicators that observe it")

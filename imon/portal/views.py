@@ -192,6 +192,7 @@ def measure(request, lang, published, key):
         {
             "measure": item,
             "field": published.field(item["field_of_action"]),
+            "also_fields": [f for f in map(published.field, item["also_fields_of_action"]) if f],
             "indicators": [i for i in indicators if i],
             "goals": goals,
         },

@@ -40,6 +40,9 @@ PUBLIC_FIELDS: dict[str, tuple[str, ...]] = {
         "description",
         "target_value",
         "target_date",
+        "traffic_light",
+        "traffic_light_reason",
+        "assessed_for",
         "indicators",
         "strategic_goals",
         "since",
@@ -49,6 +52,7 @@ PUBLIC_FIELDS: dict[str, tuple[str, ...]] = {
     "measures": (
         "key",
         "field_of_action",
+        "also_fields_of_action",
         "title",
         "description",
         "lead_unit",
@@ -226,7 +230,17 @@ PORTAL_INDICATOR_FIELDS = (
     "dimensions",
     "fields_of_action",
 )
-PORTAL_GOAL_FIELDS = ("key", "field_of_action", "title", "description", "target_value", "target_date")
+PORTAL_GOAL_FIELDS = (
+    "key",
+    "field_of_action",
+    "title",
+    "description",
+    "target_value",
+    "target_date",
+    "traffic_light",
+    "traffic_light_reason",
+    "assessed_for",
+)
 PORTAL_SOURCE_FIELDS = ("key", "publisher", "title", "table_code", "url", "licence", "retrieved_on")
 PORTAL_CONTACT_FIELDS = (
     "key",
@@ -243,6 +257,13 @@ PORTAL_CONTACT_FIELDS = (
     "languages",
     "barrier_free",
 )
+
+
+def fields_served(measure: dict) -> list[str]:
+    """The codes of the fields of action a measure (a record of a document) serves: its leading
+    field first, then those of a cross-cutting measure."""
+    primary = measure["field_of_action"]
+    return [primary, *(code for code in measure.get("also_fields_of_action", []) if code != primary)]
 
 
 def pick(record: dict, fields) -> dict:
@@ -302,7 +323,7 @@ class PublicView:
             for f in sorted(doc["fields_of_action"], key=lambda f: (f.get("order", 0), f["code"]))
         ]
         self.measures = [self._measure(record) for record in doc["measures"]]
-        self.goals = [pick(g, PORTAL_GOAL_FIELDS) for g in doc["goals"]]
+        self.goals = [self._goal(g) for g in doc["goals"]]
         self.sources = {s["key"]: pick(s, PORTAL_SOURCE_FIELDS) for s in doc["sources"]}
         self._observations = defaultdict(list)
         for o in doc["observations"]:
@@ -313,9 +334,11 @@ class PublicView:
             indicator["source"] = self.sources.get(record.get("source"))
             indicator["observations"] = len(self._observations.get(record["key"], ()))
             self.indicators.append(indicator)
+        # A cross-cutting measure is listed under each field it serves (see `measures_of`).
         self._by_field = defaultdict(list)
         for measure in self.measures:
-            self._by_field[measure["field_of_action"]].append(measure)
+            for code in fields_served(measure):
+                self._by_field[code].append(measure)
 
     def _measure(self, record: dict) -> dict:
         measure = pick(record, PORTAL_MEASURE_FIELDS)
@@ -323,6 +346,7 @@ class PublicView:
             if measure.get(name):
                 measure[name] = _date(measure[name])
         measure["field_of_action"] = record["field_of_action"]
+        measure["also_fields_of_action"] = list(record.get("also_fields_of_action", []))
         measure["status_label"] = self.labels["measure_status"].get(record.get("status", "unknown"), "")
         measure["next_steps"] = [
             {**pick(step, ("text", "responsible")), "due_date": _date(step.get("due_date"))}
@@ -333,11 +357,24 @@ class PublicView:
         measure["indicators"] = list(record.get("indicators", []))
         return measure
 
+    @staticmethod
+    def _goal(record: dict) -> dict:
+        from decimal import Decimal
+
+        goal = pick(record, PORTAL_GOAL_FIELDS)
+        if goal.get("target_value") is not None:
+            goal["target_value"] = Decimal(str(goal["target_value"])).normalize()
+        if goal.get("target_date"):
+            goal["target_date"] = _date(goal["target_date"])
+        return goal
+
     # fields of action and measures
     def field(self, code: str) -> dict | None:
         return next((f for f in self.fields if f["code"].lower() == code.lower()), None)
 
     def measures_of(self, code: str) -> list[dict]:
+        """The measures serving a field of action: those it leads and the cross-cutting measures
+        that serve it too (`measure["field_of_action"] != code` marks them)."""
         return self._by_field.get(code, [])
 
     def measure(self, key: str) -> dict | None:

@@ -148,7 +148,9 @@ def field_page(request, concept, code):
     field = get_object_or_404(
         m.FieldOfAction.objects.select_related("concept"), concept__key=concept, code=code
     )
-    measures = list(_measure_rows(field.measures.all()))
+    # the measures it leads and the cross-cutting measures that serve it too (marked in the list)
+    serving = m.Measure.objects.filter(Q(field_of_action=field) | Q(also_fields_of_action=field)).distinct()
+    measures = list(_measure_rows(serving))
     goals = list(field.goals.prefetch_related("indicators").order_by("order", "key"))
     return render(
         request,
@@ -199,6 +201,7 @@ def measure_page(request, key):
             "measure": measure,
             "steps": list(measure.next_steps.order_by("done", "order", "key")),
             "goals": list(measure.goals.all()),
+            "also_fields": list(measure.also_fields_of_action.select_related("concept")),
             "strategic": list(measure.strategic_goals.all()),
             "indicators": list(measure.indicators.all()),
             "owners": list(MeasureOwner.objects.filter(measure=measure).select_related("user")),

@@ -101,6 +101,9 @@ SCHEMA: dict[str, list] = {
         F("description", "text"),
         F("target_value", "decimal"),
         F("target_date", "date"),
+        F("traffic_light", "choice", choices=choices(m.TrafficLight)),
+        F("traffic_light_reason", "text"),
+        F("assessed_for"),
         F("indicators", "refs", ref="indicators"),
         F("strategic_goals", "refs", ref="strategic_goals"),
         F("since", "ref", ref="editions"),
@@ -116,6 +119,7 @@ SCHEMA: dict[str, list] = {
     "measures": [
         F("key", "key", True),
         F("field_of_action", "ref", True, ref="fields_of_action"),
+        F("also_fields_of_action", "refs", ref="fields_of_action"),
         F("title", required=True),
         F("description", "text"),
         F("lead_unit"),

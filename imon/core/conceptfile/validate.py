@@ -419,6 +419,20 @@ def _check_cross_rules(v: _Validator, clean: dict):
         start, end = mdata.get("start_date"), mdata.get("end_date")
         if start and end and end < start:
             v.add(f"measures[{i}].end_date", _("the end lies before the start."))
+        primary = mdata.get("field_of_action")
+        for j, code in enumerate(mdata.get("also_fields_of_action") or []):
+            if code == primary:
+                v.add(
+                    f"measures[{i}].also_fields_of_action[{j}]",
+                    _(
+                        "'%(code)s' is the measure's leading field of action (field_of_action); "
+                        "list here only the further fields it serves."
+                    )
+                    % {"code": code},
+                )
+    for i, goal in enumerate(clean["goals"]):
+        if goal.get("traffic_light") in ("yellow", "red") and not goal.get("traffic_light_reason"):
+            v.add(f"goals[{i}].traffic_light_reason", _("a yellow or red traffic light needs a reason."))
     for i, ind in enumerate(clean["indicators"]):
         if bool(ind.get("numerator")) != bool(ind.get("denominator")):
             v.add(f"indicators[{i}]", _("a derived indicator needs both numerator and denominator."))

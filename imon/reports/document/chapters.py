@@ -31,7 +31,7 @@ class _Chapters(_State):
         statuses = [v for v in self.labels["measure_status"] if counts.get(v)]
         rows = []
         for f in self.fields:
-            mine = [m for m in self.measures if m["field_of_action"] == f["code"]]
+            mine = self.measures_of(f["code"])
             own = rollup.of_records(mine)["by_status"]
             rows.append(
                 [f"{f['code']} {f['title']}", "ja" if f.get("priority") else "nein", str(sum(own.values()))]
@@ -46,7 +46,15 @@ class _Chapters(_State):
             stand=german_date(self.s["reporting_date"]),
             widths=[5.5, 1.7, 2] + [1.9] * len(statuses),
         )
-        needs = [f for f in self.fields if any(m["field_of_action"] == f["code"] for m in self.measures)]
+        if any(m.get("also_fields_of_action") for m in self.measures):
+            self.add(
+                Paragraph(
+                    "Querschnittsmaßnahmen zählen bei jedem Handlungsfeld, dem sie dienen, "
+                    "in der Zeile „Insgesamt“ nur einmal.",
+                    "note",
+                )
+            )
+        needs = [f for f in self.fields if self.measures_of(f["code"])]
         if needs:
             self.add(
                 Paragraph(

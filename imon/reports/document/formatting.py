@@ -59,6 +59,24 @@ def _join(items) -> str:
     return ", ".join(items[:-1]) + " und " + items[-1]
 
 
+def _marked(text: str, mark: str) -> str:
+    """A text with a mark in brackets (e.g. a cross-cutting measure under a field it does not lead)."""
+    return f"{text} ({mark})" if mark else text
+
+
+def goal_assessment(goal: dict, light_labels: dict) -> str:
+    """A goal's assessment in words: "Bewertung 2024: Ampel gelb: gefährdet. Begründung: …"
+    (empty without a traffic light)."""
+    light = light_labels.get(goal.get("traffic_light") or "", "")
+    if not light:
+        return ""
+    text = f"Bewertung {goal['assessed_for']}" if goal.get("assessed_for") else "Bewertung"
+    text += f": Ampel {light}."
+    if goal.get("traffic_light_reason"):
+        text += f" Begründung: {_clean(goal['traffic_light_reason'])}"
+    return text
+
+
 def _step_text(step) -> str:
     text = step["text"]
     extra = []
