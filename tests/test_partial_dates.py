@@ -1,0 +1,139 @@
+"""Dates as precise as the city knows them (a year, a half-year, a quarter, a month, a day, or
+"fortlaufend"), shown as written everywhere, sorted sensibly, and overdue only after the period's
+end; and several funders per measure, each with programme and amount."""
+
+import datetime
+import io
+
+import pytest
+
+from imon.core import conceptfile, periods
+from imon.core import models as m
+
+CITY = """\
+format_version: 1
+municipality: {key: musterstadt, name: Stadt Musterstadt, ags: "06412000"}
+concept: {key: ik-musterstadt, title: Integrationskonzept Musterstadt}
+fields_of_action:
+  - {code: "1", title: Sprache und Bildung}
+measures:
+  - key: M1
+    field_of_action: "1"
+    title: Sprachcafé
+    funders:
+      - {name: Land Hessen, programme: WIR-Programm, amount: 12500.50}
+      - {name: Stiftung Musterstadt}
+    start_date: 2. Halbjahr 2024
+    end_date: fortlaufend
+    next_steps:
+      - {key: "1", text: Räume suchen, due_date: Q3 2025}
+      - {key: "2", text: Flyer drucken, due_date: 2025}
+  - key: M2
+    field_of_action: "1"
+    title: Elternkurse
+    start_date: 03/2025
+    end_date: 2026
+  - key: M3
+    field_of_action: "1"
+    title: Lotsenprojekt
+    start_date: 14.03.2025
+    end_date: 2025-12
+"""
+
+
+def load(text):
+    return conceptfile.load_text(io.BytesIO(text.encode()))
+
+
+@pytest.mark.parametrize(
+    "text, first, precision, written",
+    [
+        ("2025", datetime.date(2025, 1, 1), "year", "2025"),
+        (2025, datetime.date(2025, 1, 1), "year", "2025"),
+        ("2. Halbjahr 2024", datetime.date(2024, 7, 1), "half_year", "2. Halbjahr 2024"),
+        ("2. HJ 2024", datetime.date(2024, 7, 1), "half_year", "2. Halbjahr 2024"),
+        ("H1 2024", datetime.date(2024, 1, 1), "half_year", "1. Halbjahr 2024"),
+        ("3. Quartal 2024", datetime.date(2024, 7, 1), "quarter", "3. Quartal 2024"),
+        ("Q4 2024", datetime.date(2024, 10, 1), "quarter", "4. Quartal 2024"),
+        ("03/2025", datetime.date(2025, 3, 1), "month", "03/2025"),
+        ("2025-03", datetime.date(2025, 3, 1), "month", "03/2025"),
+        ("14.03.2025", datetime.date(2025, 3, 14), "day", "14.03.2025"),
+        ("2025-03-14", datetime.date(2025, 3, 14), "day", "14.03.2025"),
+        (datetime.date(2025, 3, 14), datetime.date(2025, 3, 14), "day", "14.03.2025"),
+    ],
+)
+def test_each_notation_is_read_and_written_as_the_city_writes_it(text, first, precision, written):
+    period = periods.parse(text)
+    assert (period.first, period.precision) == (first, precision)
+    assert periods.format_period(period) == written
+    assert periods.parse(written) == period
+
+
+def test_a_period_ends_on_its_last_day():
+    assert periods.parse("2025").last == datetime.date(2025, 12, 31)
+    assert periods.parse("2. Halbjahr 2024").last == datetime.date(2024, 12, 31)
+    assert periods.parse("Q1 2024").last == datetime.date(2024, 3, 31)
+    assert periods.parse("02/2024").last == datetime.date(2024, 2, 29)
+    assert periods.parse("fortlaufend", open_allowed=True).open
+
+
+@pytest.mark.parametrize(
+    "text", ["3. Halbjahr 2024", "Q5 2024", "13/2025", "31.02.2025", "bald", "fortlaufend"]
+)
+def test_a_wrong_notation_is_refused_naming_the_accepted_forms(text):
+    with pytest.raises(periods.PeriodError) as error:
+        periods.parse(text)
+    assert f"'{text}'" in str(error.value) and "2. Halbjahr 2024" in str(error.value)
+
+
+def test_the_concept_file_keeps_each_precision_dump_load_dump(db):
+    load(CITY)
+    m1 = m.Measure.objects.get(key="M1")
+    assert (m1.start_date, m1.start_precision) == (datetime.date(2024, 7, 1), "half_year")
+    assert (m1.end_date, m1.end_precision) == (None, "ongoing")
+    assert m1.start == "2. Halbjahr 2024" and m1.end == "fortlaufend"
+    m3 = m.Measure.objects.get(key="M3")
+    assert m3.end_date == datetime.date(2025, 12, 31) and m3.end == "12/2025"
+    assert m1.next_steps.get(key="2").due_date == datetime.date(2025, 12, 31)
+    concept = m.Concept.objects.get()
+    first = conceptfile.dump_text(concept)
+    assert "start_date: 2. Halbjahr 2024" in first and "end_date: fortlaufend" in first
+    assert "due_date: 3. Quartal 2025" in first and "start_date: 2025-03-14" in first
+    stats = load(first)
+    assert stats.created == 0 and stats.updated == 0
+    assert conceptfile.dump_text(concept) == first
+
+
+def test_a_wrong_date_in_the_concept_file_is_one_clear_error(db):
+    with pytest.raises(conceptfile.ConceptFileError) as error:
+        load(CITY.replace("due_date: Q3 2025", "due_date: Sommer 2025"))
+    assert [p.path for p in error.value.problems] == ["measures[0].next_steps[0].due_date"]
+    with pytest.raises(conceptfile.ConceptFileError) as error:
+        load(CITY.replace("start_date: 2. Halbjahr 2024", "start_date: fortlaufend"))
+    assert [p.path for p in error.value.problems] == ["measures[0].start_date"]
+
+
+def test_an_end_within_the_start_year_is_not_before_the_start(db):
+    load(CITY.replace("end_date: 2025-12", "end_date: 2025"))
+    with pytest.raises(conceptfile.ConceptFileError) as error:
+        load(CITY.replace("end_date: 2025-12", "end_date: 2024"))
+    assert [p.path for p in error.value.problems] == ["measures[2].end_date"]
+
+
+def test_funders_are_loaded_dumped_and_replaced_as_a_list(db):
+    load(CITY)
+    measure = m.Measure.objects.get(key="M1")
+    funders = [(f.name, f.programme, f.amount) for f in measure.funders.all()]
+    assert funders == [("Land Hessen", "WIR-Programm", 12500.50), ("Stiftung Musterstadt", "", None)]
+    text = conceptfile.dump_text(m.Concept.objects.get())
+    assert "name: Land Hessen" in text and "amount: 12500.5" in text
+    stats = load(text.replace("name: Stiftung Musterstadt", "name: Stiftung Bürgersinn"))
+    assert stats.updated == 1
+    assert list(measure.funders.values_list("name", flat=True)) == ["Land Hessen", "Stiftung Bürgersinn"]
+    load(
+        CITY.replace(
+            "    funders:\n      - {name: Land Hessen, programme: WIR-Programm, amount: 12500.50}\n      - {name: Stiftung Musterstadt}\n",
+            "",
+        )
+    )
+    assert measure.funders.count() == 2  # left out: the stored funders stay
