@@ -162,3 +162,35 @@ def file_value(period: Period | None):
     if period.precision == DAY:
         return period.first
     return format_period(period)
+
+
+def from_file(value) -> Period | None:
+    """The period of a concept-file or snapshot value (an ISO date, a date, or a notation such as
+    "2. Halbjahr 2024" or "fortlaufend"); None for none or a value that is no period."""
+    if value is None or value == "":
+        return None
+    try:
+        return parse(value, open_allowed=True)
+    except PeriodError:
+        return None
+
+
+def show(value) -> str:
+    """A concept-file or snapshot value as the city writes it ("14.03.2025", "3. Quartal 2024")."""
+    period = from_file(value)
+    return format_period(period) if period else ("" if value is None else str(value))
+
+
+def sort_key(value, edge: str = "end") -> str:
+    """A key that sorts file values by time (by the period's last day for an end, first for a
+    start); no date and "fortlaufend" last."""
+    period = from_file(value)
+    date = period.stored(edge) if period else None
+    return date.isoformat() if date else "9999"
+
+
+def stored_text(date: datetime.date | None, precision: str = DAY) -> str | None:
+    """A stored date with its precision as text in concept-file form (a day as ISO date, anything
+    else as written), as status updates keep their next steps; None for none."""
+    value = file_value(from_stored(date, precision or DAY))
+    return value.isoformat() if isinstance(value, datetime.date) else value
