@@ -9,6 +9,12 @@ import pytest
 
 from imon.core import conceptfile, periods
 from imon.core import models as m
+from imon.portal import content
+from imon.reports import document, snapshots
+from imon.steering import logic
+from tests import steering
+from tests.steering import form_data, open_cycle
+from tests.test_steering_locking import measure_form
 
 CITY = """\
 format_version: 1
@@ -83,7 +89,9 @@ def test_a_period_ends_on_its_last_day():
 def test_a_wrong_notation_is_refused_naming_the_accepted_forms(text):
     with pytest.raises(periods.PeriodError) as error:
         periods.parse(text)
-    assert f"'{text}'" in str(error.value) and "2. Halbjahr 2024" in str(error.value)
+    message = str(error.value)
+    assert message.startswith(f"„{text}“ ist kein Datum. Möglich sind ein Jahr (2025), ein Halbjahr")
+    assert "3. Quartal 2024" in message and "03/2025" in message and "14.03.2025" in message
 
 
 def test_the_concept_file_keeps_each_precision_dump_load_dump(db):
@@ -137,3 +145,114 @@ def test_funders_are_loaded_dumped_and_replaced_as_a_list(db):
         )
     )
     assert measure.funders.count() == 2  # left out: the stored funders stay
+
+
+def test_a_step_is_overdue_only_after_the_end_of_its_period():
+    march = datetime.date(2025, 3, 15)
+    assert not logic.is_overdue(periods.parse("2025").last, False, march)
+    assert not logic.is_overdue(periods.parse("1. Quartal 2025").last, False, march)
+    assert not logic.is_overdue(periods.parse("03/2025").last, False, march)
+    assert logic.is_overdue(periods.parse("2. Halbjahr 2024").last, False, march)
+    assert logic.is_overdue(periods.parse("14.03.2025").last, False, march)
+
+
+@pytest.fixture
+def city_snapshot(db):
+    load(CITY)
+    content._LATEST.clear()
+    snapshot = snapshots.create("1. Bericht", datetime.date(2025, 6, 30))
+    snapshots.publish(snapshot)
+    return snapshot
+
+
+def test_report_shows_dates_as_written_and_lists_the_funders(city_snapshot):
+    from imon.reports.render_html import html
+
+    text = html(document.build(city_snapshot.data))
+    assert "2. Halbjahr 2024 – fortlaufend" in text and "03/2025 – 2026" in text
+    assert "14.03.2025 – 12/2025" in text
+    assert "Räume suchen (bis 3. Quartal 2025)" in text
+    assert "Land Hessen (WIR-Programm): 12.500,50 EUR; Stiftung Musterstadt" in text
+    outlook = text.split("Nächste Schritte und Zeitplan")[1]
+    assert outlook.index("Räume suchen") < outlook.index("Flyer drucken")  # Q3 2025 before 2025
+
+
+def test_portal_and_api_show_dates_as_written_and_the_funders(city_snapshot, client):
+    page = client.get("/portal/de/massnahmen/m1/").content.decode()
+    assert "2. Halbjahr 2024 – fortlaufend" in page
+    assert "Räume suchen (3. Quartal 2025)" in page and "Flyer drucken (2025)" in page
+    assert "Land Hessen (WIR-Programm): 12.500,50 EUR" in page and "Stiftung Musterstadt" in page
+    items = {i["key"]: i for i in client.get("/api/v1/measures.json").json()["items"]}
+    assert items["M1"]["start"] == "2. Halbjahr 2024" and items["M1"]["start_date"] == "2024-07-01"
+    assert items["M1"]["end"] == "fortlaufend" and "end_date" not in items["M1"]
+    assert items["M2"]["end_date"] == "2026-12-31" and items["M2"]["end_precision"] == "year"
+    assert items["M1"]["funders"][0] == {
+        "name": "Land Hessen",
+        "programme": "WIR-Programm",
+        "amount": "12500.50",
+    }
+
+
+people = steering.people  # the personas fixture (the demo city)
+
+
+def test_staff_form_takes_each_notation_keeps_it_and_names_the_accepted_forms(people, client):
+    c1 = m.Measure.objects.get(key="C1")
+    client.force_login(people.ki)
+    url = "/steuerung/massnahmen/C1/bearbeiten/"
+    wrong = client.post(url, measure_form(c1, start_date="Herbst 2024", version=c1.version))
+    assert wrong.status_code == 200
+    assert "„Herbst 2024“ ist kein Datum. Möglich sind ein Jahr (2025)" in wrong.content.decode()
+    saved = client.post(
+        url, measure_form(c1, start_date="2. HJ 2024", end_date="fortlaufend", version=c1.version)
+    )
+    assert saved.status_code == 302
+    c1.refresh_from_db()
+    assert (c1.start_date, c1.start_precision, c1.end_date, c1.end_precision) == (
+        datetime.date(2024, 7, 1),
+        "half_year",
+        None,
+        "ongoing",
+    )
+    form = client.get(url).content.decode()
+    assert 'value="2. Halbjahr 2024"' in form and 'value="fortlaufend"' in form
+    assert "2. Halbjahr 2024 – fortlaufend" in client.get("/steuerung/massnahmen/C1/").content.decode()
+    refused = client.post(url, measure_form(c1, start_date="2025", end_date="Q4 2024", version=c1.version))
+    assert "Das Ende darf nicht vor dem Beginn liegen." in refused.content.decode()
+
+
+def test_staff_pages_count_a_step_overdue_only_after_its_period(people, client):
+    today = datetime.date.today()
+    steps = m.NextStep.objects.filter(measure__key="C1")
+    steps.filter(key="1").update(due_date=datetime.date(today.year, 12, 31), due_precision="year")
+    m.NextStep.objects.create(
+        measure_id=steps[0].measure_id,
+        key="vorjahr",
+        text="Schritt des Vorjahres",
+        due_date=datetime.date(today.year - 1, 12, 31),
+        due_precision="year",
+    )
+    client.force_login(people.reviewer)
+    overdue = client.get("/steuerung/naechste-schritte/?zeige=ueberfaellig")
+    assert [s.key for s in overdue.context["steps"]] == ["vorjahr"]
+    page = overdue.content.decode()
+    assert f"{today.year - 1} (überfällig)" in page
+    listed = client.get("/steuerung/naechste-schritte/?zeige=alle").content.decode()
+    assert f"<td>{today.year}</td>" in listed
+    dashboard = client.get("/steuerung/").context
+    assert dashboard["overdue_count"] == 1
+
+
+def test_status_update_next_steps_keep_their_precision(people, client):
+    cycle = open_cycle(people.ki)
+    update = cycle.updates.get(measure_key="C1")
+    client.force_login(people.owner)
+    url = f"/steuerung/berichtsrunden/{cycle.key}/C1/"
+    response = client.post(
+        url, form_data(update, next_steps_text="Räume suchen | Q3 2030 | KI\nFlyer | Sommer")
+    )
+    assert "Zeile 2: „Sommer“ ist kein Datum" in response.content.decode()
+    client.post(url, form_data(update, next_steps_text="Räume suchen | Q3 2030 | KI"))
+    update.refresh_from_db()
+    assert update.next_steps[0]["due_date"] == "3. Quartal 2030"
+    assert logic.next_step_line(update.next_steps[0]) == "Räume suchen | 3. Quartal 2030 | KI"

@@ -175,16 +175,20 @@ class MeasureForm(LockedForm):
 
     def clean(self):
         data = super().clean()
-        start, end = data.get("start_date"), data.get("end_date")
+        # The model keeps a period as its first or last day and its precision (`values`).
+        self.periods = {name: data.get(name) for name in PERIOD_FIELDS}
+        start, end = self.periods["start_date"], self.periods["end_date"]
         if start and end and start.first and end.last and end.last < start.first:
             self.add_error("end_date", _("The end must not lie before the start."))
+        for name, (_precision, edge) in PERIOD_FIELDS.items():
+            if name in data:
+                data[name] = self.periods[name].stored(edge) if self.periods[name] else None
         return data
 
     def values(self) -> dict:
         values = super().values()
-        for name, (precision, edge) in PERIOD_FIELDS.items():
-            period = values[name]
-            values[name] = period.stored(edge) if period else None
+        for name, (precision, _edge) in PERIOD_FIELDS.items():
+            period = self.periods[name]
             values[precision] = period.precision if period else m.DatePrecision.DAY
         return values
 
