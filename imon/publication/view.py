@@ -207,7 +207,7 @@ def _period(record: dict, name: str, edge: str | None = None) -> dict:
     period = periods.from_file(record.get(f"{name}_date"))
     if period is None:
         return {}
-    result = {name: periods.format_period(period), f"{name}_precision": period.precision}
+    result: dict[str, object] = {name: periods.format_period(period), f"{name}_precision": period.precision}
     date = period.stored(edge or name)
     if date is not None:
         result[f"{name}_date"] = date
