@@ -256,3 +256,21 @@ def test_status_update_next_steps_keep_their_precision(people, client):
     update.refresh_from_db()
     assert update.next_steps[0]["due_date"] == "3. Quartal 2030"
     assert logic.next_step_line(update.next_steps[0]) == "Räume suchen | 3. Quartal 2030 | KI"
+
+
+def test_steering_spreadsheet_writes_and_reads_due_dates_as_written(people, client):
+    from tests.test_steering_spreadsheet import column, export, row_of, upload
+
+    m.NextStep.objects.filter(measure__key="C1").update(
+        done=False, due_date=datetime.date(2030, 9, 30), due_precision="quarter"
+    )
+    cycle = open_cycle(people.ki)
+    client.force_login(people.ki)
+    book = export(client, cycle)
+    sheet = book.active
+    cell = sheet.cell(row_of(sheet, "C1"), column(sheet, "next_steps"))
+    assert "| 3. Quartal 2030" in cell.value
+    assert all(not row["changes"] for row in upload(client, cycle, book).context["plan"]["rows"])
+    cell.value = cell.value.replace("3. Quartal 2030", "2. HJ 2031")
+    upload(client, cycle, book, confirm=True)
+    assert cycle.updates.get(measure_key="C1").next_steps[0]["due_date"] == "2. Halbjahr 2031"
