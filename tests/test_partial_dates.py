@@ -6,11 +6,13 @@ import datetime
 import io
 
 import pytest
+from django.core.management import call_command
 
 from imon.core import conceptfile, periods
 from imon.core import models as m
 from imon.portal import content
-from imon.reports import document, snapshots
+from imon.reports import document, render, snapshots
+from imon.reports.models import Snapshot
 from imon.steering import logic
 from tests import steering
 from tests.steering import form_data, open_cycle
@@ -274,3 +276,16 @@ def test_steering_spreadsheet_writes_and_reads_due_dates_as_written(people, clie
     cell.value = cell.value.replace("3. Quartal 2030", "2. HJ 2031")
     upload(client, cycle, book, confirm=True)
     assert cycle.updates.get(measure_key="C1").next_steps[0]["due_date"] == "2. Halbjahr 2031"
+
+
+def test_the_second_demo_gives_years_and_half_years_and_funders(db, client):
+    call_command("demo", "--city", "lindenhain", "--no-serve", stdout=io.StringIO())
+    page = client.get("/portal/de/massnahmen/1.2/").content.decode()
+    assert "2. Halbjahr 2021 – fortlaufend" in page
+    assert "Land Hessen (WIR-Programm): 8.000,00 EUR" in page
+    assert "2023 – 2026" in client.get("/portal/de/massnahmen/1.1/").content.decode()
+    report = render.render(Snapshot.objects.get(), "html").decode()
+    assert (
+        "Europäischer Sozialfonds Plus (ESF Plus): 96.000,00 EUR; Stadt Lindenhain: 24.000,00 EUR" in report
+    )
+    assert "2. Halbjahr 2025" in report
