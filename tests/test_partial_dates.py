@@ -49,6 +49,14 @@ measures:
 """
 
 
+FUNDERS = """\
+    funders:
+      - {name: Land Hessen, programme: WIR-Programm, amount: 12500.50}
+      - {name: Stiftung Musterstadt}
+"""
+assert FUNDERS in CITY
+
+
 def load(text):
     return conceptfile.load_text(io.BytesIO(text.encode()))
 
@@ -140,13 +148,10 @@ def test_funders_are_loaded_dumped_and_replaced_as_a_list(db):
     stats = load(text.replace("name: Stiftung Musterstadt", "name: Stiftung Bürgersinn"))
     assert stats.updated == 1
     assert list(measure.funders.values_list("name", flat=True)) == ["Land Hessen", "Stiftung Bürgersinn"]
-    load(
-        CITY.replace(
-            "    funders:\n      - {name: Land Hessen, programme: WIR-Programm, amount: 12500.50}\n      - {name: Stiftung Musterstadt}\n",
-            "",
-        )
-    )
+    load(CITY.replace(FUNDERS, ""))
     assert measure.funders.count() == 2  # left out: the stored funders stay
+    load(CITY.replace(FUNDERS, "    funders: []\n"))
+    assert measure.funders.count() == 0  # written empty: removed
 
 
 def test_a_step_is_overdue_only_after_the_end_of_its_period():
