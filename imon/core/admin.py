@@ -131,7 +131,13 @@ class GoalAdmin(admin.ModelAdmin):
 
 class NextStepInline(admin.TabularInline):
     model = m.NextStep
-    fields = ["key", "text", "responsible", "due_date", "done", "order"]
+    fields = ["key", "text", "responsible", "due_date", "due_precision", "done", "order"]
+    extra = 0
+
+
+class FunderInline(admin.TabularInline):
+    model = m.Funder
+    fields = ["name", "programme", "amount", "order"]
     extra = 0
 
 
@@ -143,7 +149,7 @@ class MeasureAdmin(admin.ModelAdmin):
     search_fields = ["key", "title", "description", "lead_unit", "partners", "programme"]
     list_select_related = ["field_of_action"]
     autocomplete_fields = ["goals", "strategic_goals", "indicators"]
-    inlines = [NextStepInline]
+    inlines = [FunderInline, NextStepInline]
     filter_horizontal = ["also_fields_of_action"]
     fieldsets = [
         (
@@ -160,7 +166,18 @@ class MeasureAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        (_("Responsibility"), {"fields": ["lead_unit", "partners", "programme", "start_date", "end_date"]}),
+        (
+            _("Responsibility"),
+            {
+                "fields": [
+                    "lead_unit",
+                    "partners",
+                    "programme",
+                    ("start_date", "start_precision"),
+                    ("end_date", "end_precision"),
+                ]
+            },
+        ),
         (
             _("Current state"),
             {

@@ -13,6 +13,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from . import periods
+
 KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
 # Fields of action keep the codes a city uses: A, HF1, 1, 2.3, IV.
 FIELD_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9.\-]{0,9}$"
@@ -28,6 +30,21 @@ key_validator = RegexValidator(
 
 def key_field(**kwargs):
     return models.CharField(_("key"), max_length=64, validators=[key_validator], **kwargs)
+
+
+class DatePrecision(models.TextChoices):
+    DAY = periods.DAY, _("day")
+    MONTH = periods.MONTH, _("month")
+    QUARTER = periods.QUARTER, _("quarter")
+    HALF_YEAR = periods.HALF_YEAR, _("half-year")
+    YEAR = periods.YEAR, _("year")
+    ONGOING = periods.OPEN, _("ongoing (open end)")
+
+
+def precision_field(verbose_name):
+    return models.CharField(
+        verbose_name, max_length=10, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
 
 
 # --- Places -----------------------------------------------------------------
@@ -410,7 +427,10 @@ class Measure(MeasureState):
     lead_unit = models.CharField(_("lead unit (Federführung)"), max_length=300, blank=True)
     partners = models.TextField(_("partners"), blank=True)
     programme = models.CharField(_("programme / funding"), max_length=300, blank=True)
+    # A date as precise as the city knows it (imon.core.periods): the start's first day, the
+    # end's last day, and the precision they were given with.
     start_date = models.DateField(_("start"), null=True, blank=True)
+    start_precision = precision_field(_("precision of the start"))
     end_date = models.DateField(_("end"), null=True, blank=True)
     # A cross-cutting measure serves further fields of action; `field_of_action` leads.
     also_fields_of_action = models.ManyToManyField(
@@ -420,6 +440,7 @@ class Measure(MeasureState):
         related_name="cross_cutting_measures",
         help_text=_("Further fields of action of a cross-cutting measure; the field of action above leads."),
     )
+    end_precision = precision_field(_("precision of the end"))
     goals = models.ManyToManyField(Goal, verbose_name=_("goals"), blank=True, related_name="measures")
     strategic_goals = models.ManyToManyField(
         StrategicGoal, verbose_name=_("strategic administration goals"), blank=True, related_name="measures"
@@ -459,6 +480,48 @@ class Measure(MeasureState):
     def __str__(self):
         return f"{self.key} – {self.title}"
 
+    @property
+    def start(self) -> str:
+        """The start as the city writes it ("2. Halbjahr 2024", "14.03.2025"; "" for none)."""
+        return periods.format_stored(self.start_date, self.start_precision)
+
+    @property
+    def end(self) -> str:
+        """The end as the city writes it ("2025", "fortlaufend"; "" for none)."""
+        return periods.format_stored(self.end_date, self.end_precision)
+
+
+class Funder(models.Model):
+    """One of the funders of a measure, with its programme and amount where known."""
+
+    measure = models.ForeignKey(
+        Measure, verbose_name=_("measure"), on_delete=models.CASCADE, related_name="funders"
+    )
+    name = models.CharField(_("funder"), max_length=300)
+    programme = models.CharField(_("programme"), max_length=300, blank=True)
+    amount = models.DecimalField(
+        _("amount (EUR)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("funder")
+        verbose_name_plural = _("funders")
+        ordering = ["measure", "order", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gte=0) | Q(amount__isnull=True), name="funder_amount_not_negative"
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
 
 class NextStep(models.Model):
     measure = models.ForeignKey(
@@ -467,7 +530,8 @@ class NextStep(models.Model):
     key = key_field()
     text = models.TextField(_("next step"))
     responsible = models.CharField(_("responsible"), max_length=300, blank=True)
-    due_date = models.DateField(_("due date"), null=True, blank=True)
+    due_date = models.DateField(_("due date"), null=True, blank=True)  # the period's last day
+    due_precision = precision_field(_("precision of the due date"))
     done = models.BooleanField(_("done"), default=False)
     order = models.PositiveIntegerField(_("order"), default=0)
 
@@ -481,6 +545,11 @@ class NextStep(models.Model):
 
     def __str__(self):
         return self.text[:80]
+
+    @property
+    def due(self) -> str:
+        """The due date as the city writes it ("3. Quartal 2025"; "" for none)."""
+        return periods.format_stored(self.due_date, self.due_precision)
 
 
 class Body(models.Model):

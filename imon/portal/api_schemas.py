@@ -122,6 +122,23 @@ class FieldOfActionList(TypedDict):
 # --- measures -------------------------------------------------------------------------------
 
 
+PRECISION = Annotated[
+    Literal["day", "month", "quarter", "half_year", "year", "ongoing"],
+    Field(description="How precise the date is: day, month, quarter, half_year, year, or ongoing (open end)"),
+]
+
+
+@with_config(CLOSED)
+class Funder(TypedDict):
+    """A funder of a measure."""
+
+    name: text("Name of the funder")
+    programme: NotRequired[text("Funding programme")]
+    amount: NotRequired[
+        Annotated[str, Field(description="Amount in EUR as decimal text (point as decimal separator)")]
+    ]
+
+
 @with_config(CLOSED)
 class Measure(TypedDict):
     """A measure (Maßnahme) with its published state; texts are left out when empty."""
@@ -132,8 +149,15 @@ class Measure(TypedDict):
     lead_unit: NotRequired[text("Lead unit (Federführung)")]
     partners: NotRequired[text("Partners")]
     programme: NotRequired[text("Funding or action programme")]
-    start_date: NotRequired[date("Start")]
-    end_date: NotRequired[date("End (planned or actual)")]
+    funders: NotRequired[Annotated[list[Funder], Field(description="The funders of the measure")]]
+    start: NotRequired[
+        text("Start as the city gives it: 2025, 2. Halbjahr 2024, 3. Quartal 2024, 03/2025 or 14.03.2025")
+    ]
+    start_precision: NotRequired[PRECISION]
+    start_date: NotRequired[date("First day of the start")]
+    end: NotRequired[text("End (planned or actual) as the city gives it; 'fortlaufend' for an open end")]
+    end_precision: NotRequired[PRECISION]
+    end_date: NotRequired[date("Last day of the end (left out for an open end)")]
     status: NotRequired[
         text(
             "Status code: unknown, planned, preparing, in_progress, delayed, completed, "

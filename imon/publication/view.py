@@ -13,7 +13,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
-from imon.core import areacodes, editions
+from imon.core import areacodes, editions, periods
 
 # What the public may see of each section of the snapshot; everything else stays inside.
 PUBLIC_FIELDS: dict[str, tuple[str, ...]] = {
@@ -49,6 +49,7 @@ PUBLIC_FIELDS: dict[str, tuple[str, ...]] = {
         "retired",
     ),
     "next_steps": ("key", "text", "responsible", "due_date", "done"),
+    "funders": ("name", "programme", "amount"),
     "measures": (
         "key",
         "field_of_action",
@@ -58,6 +59,7 @@ PUBLIC_FIELDS: dict[str, tuple[str, ...]] = {
         "lead_unit",
         "partners",
         "programme",
+        "funders",
         "start_date",
         "end_date",
         "status",
@@ -142,6 +144,7 @@ INTERNAL_FIELDS: dict[str, str] = {
 NESTED = {
     ("concept", "editions"): "editions",
     ("measures", "next_steps"): "next_steps",
+    ("measures", "funders"): "funders",
     ("dimensions", "values"): "dimension_values",
     ("indicators", "rules"): "rules",
 }
@@ -201,6 +204,20 @@ def _date(text):
     return datetime.date.fromisoformat(text) if text else None
 
 
+def _period(record: dict, name: str, edge: str | None = None) -> dict:
+    """A date of the document as the portal and the API give it: `NAME` as the city writes it
+    ("2. Halbjahr 2024", "fortlaufend"), `NAME_date` its first day (a start) or last day (an end,
+    a due date; none for an open end) and `NAME_precision`; nothing for no date."""
+    period = periods.from_file(record.get(f"{name}_date"))
+    if period is None:
+        return {}
+    result: dict[str, object] = {name: periods.format_period(period), f"{name}_precision": period.precision}
+    date = period.stored(edge or name)
+    if date is not None:
+        result[f"{name}_date"] = date
+    return result
+
+
 # What the portal and the API show of the public document (the report shows all of it).
 PORTAL_MEASURE_FIELDS = (
     "key",
@@ -209,8 +226,6 @@ PORTAL_MEASURE_FIELDS = (
     "lead_unit",
     "partners",
     "programme",
-    "start_date",
-    "end_date",
     "status",
     "progress",
     "results",
@@ -342,14 +357,15 @@ class PublicView:
 
     def _measure(self, record: dict) -> dict:
         measure = pick(record, PORTAL_MEASURE_FIELDS)
-        for name in ("start_date", "end_date"):
-            if measure.get(name):
-                measure[name] = _date(measure[name])
+        measure.update(_period(record, "start"))
+        measure.update(_period(record, "end"))
+        if record.get("funders"):
+            measure["funders"] = [dict(f) for f in record["funders"]]
         measure["field_of_action"] = record["field_of_action"]
         measure["also_fields_of_action"] = list(record.get("also_fields_of_action", []))
         measure["status_label"] = self.labels["measure_status"].get(record.get("status", "unknown"), "")
         measure["next_steps"] = [
-            {**pick(step, ("text", "responsible")), "due_date": _date(step.get("due_date"))}
+            {**pick(step, ("text", "responsible")), **_period(step, "due", "end")}
             for step in record.get("next_steps", [])
             if not step.get("done")
         ]

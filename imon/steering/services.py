@@ -19,7 +19,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from imon.core import models as m
-from imon.core import rollup
+from imon.core import periods, rollup
 
 from . import logic
 from .models import Change, DeletedMeasure, MeasureOwner, ReportingCycle, StatusUpdate
@@ -229,6 +229,7 @@ def measure_data(measure: m.Measure) -> dict:
             "text": s.text,
             "responsible": s.responsible,
             "due_date": s.due_date.isoformat() if s.due_date else None,
+            "due_precision": s.due_precision,
             "done": s.done,
             "order": s.order,
         }
@@ -347,7 +348,7 @@ def open_cycle(concept: m.Concept, title: str, reporting_date, deadline, user, b
                     next_steps=[
                         {
                             "text": s.text,
-                            "due_date": s.due_date.isoformat() if s.due_date else None,
+                            "due_date": periods.stored_text(s.due_date, s.due_precision),
                             "responsible": s.responsible,
                         }
                         for s in measure.next_steps.all()
@@ -463,7 +464,7 @@ def apply_to_measure(update: StatusUpdate, measure: m.Measure, user) -> None:
     old_list = [
         {
             "text": s.text,
-            "due_date": s.due_date.isoformat() if s.due_date else None,
+            "due_date": periods.stored_text(s.due_date, s.due_precision),
             "responsible": s.responsible,
         }
         for s in old_steps
@@ -478,13 +479,15 @@ def apply_to_measure(update: StatusUpdate, measure: m.Measure, user) -> None:
                 number += 1
             key = f"{update.cycle.key}-{number}"
             taken.add(key)
+            due = periods.from_file(step.get("due_date"))
             m.NextStep.objects.create(
                 measure=measure,
                 key=key,
                 text=step["text"],
                 responsible=step.get("responsible", ""),
                 order=order,
-                due_date=datetime.date.fromisoformat(step["due_date"]) if step.get("due_date") else None,
+                due_date=due.last if due else None,
+                due_precision=due.precision if due else periods.DAY,
             )
     m.Measure.objects.filter(pk=measure.pk).update(version=F("version") + 1, **values)
     if changes:

@@ -2,6 +2,7 @@
 `permissions`; thin views, the work is done in `services`, `logic` and `spreadsheet`."""
 
 import csv
+import datetime
 import io
 import secrets
 from functools import wraps
@@ -372,7 +373,7 @@ def next_steps_export(request, fmt):
             s.measure.key,
             s.measure.field_of_action.code,
             s.text,
-            s.due_date,
+            s.due_date if s.due_precision == m.DatePrecision.DAY else s.due,  # a day stays a date cell
             s.responsible or s.measure.lead_unit,
             _("yes") if s.done else _("no"),
         ]
@@ -384,7 +385,11 @@ def next_steps_export(request, fmt):
         writer.writerow(header)
         writer.writerows(
             [
-                [*map(safe_text, r[:3]), r[3].strftime("%d.%m.%Y") if r[3] else "", *map(safe_text, r[4:])]
+                [
+                    *map(safe_text, r[:3]),
+                    r[3].strftime("%d.%m.%Y") if isinstance(r[3], datetime.date) else safe_text(r[3] or ""),
+                    *map(safe_text, r[4:]),
+                ]
                 for r in rows
             ]
         )

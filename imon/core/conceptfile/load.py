@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from .. import bulk, yamlio
+from .. import bulk, periods, yamlio
 from .. import models as m
 from ..numbers import same_value
 from .dump import _record
@@ -20,6 +20,7 @@ from .schema import (
     _model_field,
     _stored_fields,
     key_attribute,
+    model_attributes,
 )
 from .validate import validate
 
@@ -180,6 +181,9 @@ class _Loader:
                 {"measure": measure},
                 f"measures[{i}].next_steps",
             )
+        for i, md in enumerate(c["measures"]):
+            if "funders" in md:  # left out: the stored funders stay
+                self.replace_funders(measures[md["key"]], md["funders"], f"measures[{i}]")
         self.upsert_all("bodies", c["bodies"], m.Body.objects.all())
         meetings = self.upsert_all("meetings", c["meetings"], m.Meeting.objects.all())
         for mt in c["meetings"]:
@@ -295,6 +299,25 @@ class _Loader:
         else:
             self.stats.created += len(wanted_records)
 
+    def replace_funders(self, measure, wanted: list, path: str):
+        """Funders have no key: when the list differs, it is replaced as a whole."""
+        current = [_record("funders", f) for f in measure.funders.all()]
+        if current == [_normalise_funder(r) for r in wanted]:
+            return
+        measure.funders.all().delete()
+        for order, record in enumerate(wanted):
+            values, _m2m, _self_refs = self.values_for("funders", record)
+            funder = m.Funder(measure=measure, order=order, **values)
+            funder.full_clean(exclude=["measure"])
+            funder.save()
+        noted = [c for c in self.stats.changes if c.path == path and c.key == measure.key]
+        if noted and noted[0].action == "created":
+            return
+        if not noted:  # the measure itself was unchanged
+            self.stats.unchanged -= 1
+            self.stats.updated += 1
+        self._note(path, measure, "key", [("funders", len(current), len(wanted))])
+
     def _note(self, path, obj, key_attr, fields):
         key = str(getattr(obj, key_attr))
         for change in self.stats.changes:
@@ -318,6 +341,9 @@ class _Loader:
                     values[attr] = self.registry[opts["ref"]][value] if value is not None else None
             elif kind == "refs":
                 m2m[attr] = [self.registry[opts["ref"]][key] for key in value or []]
+            elif kind == "period":
+                values[attr] = value.stored(opts["edge"]) if value is not None else None
+                values[opts["precision"]] = value.precision if value is not None else periods.DAY
             else:
                 values[attr] = model_field.get_default() if value is None else value
         return values, m2m, self_refs
@@ -334,13 +360,22 @@ class _Loader:
         given = None
         if given_by is not None:  # (section, record): only the fields the record gives
             section, record = given_by
-            given = {attr for name, _k, _o, attr, _f in _stored_fields(section) if name in record}
+            given = {
+                a
+                for name, kind, opts, attr, _f in _stored_fields(section)
+                if name in record
+                for a in model_attributes(kind, opts, attr)
+            }
         if created:
             obj = model(**values)
             changed_fields = None
         else:
             if given is not None:
-                stored = {attr for _n, _k, _o, attr, _f in _stored_fields(section)}
+                stored = {
+                    a
+                    for _n, kind, opts, attr, _f in _stored_fields(section)
+                    for a in model_attributes(kind, opts, attr)
+                }
                 values = {k: v for k, v in values.items() if k in given or k not in stored}
                 m2m = {k: v for k, v in m2m.items() if k in given}
             changed_fields = [
@@ -431,6 +466,14 @@ def _normalise_rule(record: dict) -> dict:
         if value is None or value == "" or value == [] or defaults.get(name) == value:
             continue
         out[name] = Decimal(value) if kind.startswith("decimal") else value
+    return out
+
+
+def _normalise_funder(record: dict) -> dict:
+    """A funder from a file in the form `_record` gives for a stored one."""
+    out = {name: record[name] for name in ("name", "programme") if record.get(name)}
+    if record.get("amount") is not None:
+        out["amount"] = Decimal(record["amount"])
     return out
 
 

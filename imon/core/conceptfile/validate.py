@@ -10,6 +10,7 @@ from django.core.validators import EmailValidator, URLValidator
 from django.utils.translation import gettext as _
 
 from .. import models as m
+from .. import periods
 from ..fetch import subscription
 from ..numbers import parse_date
 from .schema import (
@@ -127,6 +128,13 @@ class _Validator:
             )
         return parsed
 
+    def _period(self, path, kind, value, opts):
+        try:
+            return periods.parse(value, open_allowed=opts.get("open", False))
+        except periods.PeriodError as error:
+            self.add(path, str(error))
+            return None
+
     def _bool(self, path, kind, value, opts):
         if not isinstance(value, bool):
             self.add(path, _("expected true or false, found %(value)r.") % {"value": _show(value)})
@@ -181,6 +189,7 @@ class _Validator:
         **dict.fromkeys(("int", "percent"), _whole_number),
         **dict.fromkeys(("decimal", "decimal+"), _decimal),
         "date": _date,
+        "period": _period,
         "bool": _bool,
         "choice": _choice,
         "ref": _ref,
@@ -417,7 +426,7 @@ def _check_cross_rules(v: _Validator, clean: dict):
         if light in ("yellow", "red") and not mdata.get("traffic_light_reason"):
             v.add(f"measures[{i}].traffic_light_reason", _("a yellow or red traffic light needs a reason."))
         start, end = mdata.get("start_date"), mdata.get("end_date")
-        if start and end and end < start:
+        if start and end and start.first and end.last and end.last < start.first:
             v.add(f"measures[{i}].end_date", _("the end lies before the start."))
         primary = mdata.get("field_of_action")
         for j, code in enumerate(mdata.get("also_fields_of_action") or []):

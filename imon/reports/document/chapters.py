@@ -3,7 +3,7 @@ changes since the last report, outlook and annex."""
 
 from collections import Counter, defaultdict
 
-from imon.core import editions, rollup
+from imon.core import editions, periods, rollup
 
 from .. import narrative
 from ..narrative import count_phrase
@@ -246,7 +246,7 @@ class _Chapters(_State):
         for m in self.measures:
             for step in m.get("next_steps", []):
                 if not step.get("done"):
-                    rows.append((step.get("due_date") or "9999", m["key"], step))
+                    rows.append((periods.sort_key(step.get("due_date")), m["key"], step))
         rows.sort(key=lambda r: (r[0], r[1]))
         if rows:
             self.add(
@@ -262,7 +262,7 @@ class _Chapters(_State):
                         key,
                         step["text"],
                         step.get("responsible") or "–",
-                        german_date(step["due_date"]) if step.get("due_date") else "offen",
+                        periods.show(step["due_date"]) if step.get("due_date") else "offen",
                     ]
                     for _d, key, step in rows
                 ],

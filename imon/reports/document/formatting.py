@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from imon.core import periods
 from imon.core.numbers import format_number
 
 from ..narrative import format_date as german_date
@@ -83,8 +84,21 @@ def _step_text(step) -> str:
     if step.get("responsible"):
         extra.append(f"verantwortlich: {step['responsible']}")
     if step.get("due_date"):
-        extra.append(f"bis {german_date(step['due_date'])}")
+        extra.append(f"bis {periods.show(step['due_date'])}")
     return f"{text} ({'; '.join(extra)})" if extra else text
+
+
+def funders_text(funders) -> str:
+    """The funders of a measure, German style: "Land Hessen (WIR-Programm): 12.500,50 EUR"."""
+    items = []
+    for funder in funders:
+        text = funder["name"]
+        if funder.get("programme"):
+            text += f" ({funder['programme']})"
+        if funder.get("amount") is not None:
+            text += f": {format_number(Decimal(str(funder['amount'])), 2)} EUR"
+        items.append(text)
+    return "; ".join(items)
 
 
 def main_area(snapshot: dict) -> str | None:

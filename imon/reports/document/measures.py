@@ -3,11 +3,12 @@
 from collections import defaultdict
 from decimal import Decimal
 
+from imon.core import periods
 from imon.core.numbers import format_number
 
 from ..narrative import format_date as german_date
 from .blocks import Bullets, Definitions, Paragraph
-from .formatting import _clean, _marked, _step_text, goal_assessment
+from .formatting import _clean, _marked, _step_text, funders_text, goal_assessment
 from .indicators import _Indicators
 
 
@@ -90,7 +91,7 @@ class _FieldsOfAction(_Indicators):
                 status += f", {m['progress']} %"
             if light:
                 status += f" (Ampel: {light})"
-            period = " – ".join(german_date(m[k]) for k in ("start_date", "end_date") if m.get(k)) or "–"
+            period = " – ".join(periods.show(m[k]) for k in ("start_date", "end_date") if m.get(k)) or "–"
             rows.append(
                 [
                     m["key"],
@@ -123,6 +124,8 @@ class _FieldsOfAction(_Indicators):
             parts.append(("Beteiligte", _clean(m["partners"])))
         if m.get("programme"):
             parts.append(("Programm / Förderung", m["programme"]))
+        if m.get("funders"):
+            parts.append(("Fördermittelgeber", funders_text(m["funders"])))
         if m.get("results"):
             parts.append(("Ergebnisse", _clean(m["results"])))
         if m.get("effect"):
