@@ -54,6 +54,9 @@ class Plan:
     )
     indicator_keys: set = field(default_factory=set)
     breakdowns: list = field(default_factory=list)  # (indicator_key, dims) of each breakdown in the file
+    # (indicator_key, area_key, date, dim_key) -> (source id, qualifier, period) of the new and
+    # changed rows that have any of them
+    extras: dict = field(default_factory=dict)
     last_import: int = 0  # the newest import when the plan was made
 
     @property
@@ -144,6 +147,23 @@ class _Resolver:
             )
         self.area_cache: dict = {}
         self.unknown_reported: set = set()
+        self.sources: dict | None = None
+
+    def source(self, text: str, line: int, column: str):
+        """The id of the source a row names by key or as "publisher: title" (as `export-data`
+        writes it), or False after recording an error."""
+        if self.sources is None:
+            self.sources = {}
+            for source in m.Source.objects.all():
+                self.sources.setdefault(str(source), source.pk)
+            self.sources |= dict(m.Source.objects.values_list("key", "pk"))
+        found = self.sources.get(text)
+        if found is None:
+            self.error_once(
+                "source", text, line, column, _("unknown source '%(source)s'.") % {"source": text}
+            )
+            return False
+        return found
 
     def error_once(self, what, key, line, column, message):
         if (what, key) not in self.unknown_reported:
@@ -180,8 +200,19 @@ class _Resolver:
         return key
 
 
-def plan_import(parsed: Parsed, file_name: str, sha256: str, replace: bool = False, progress=None) -> Plan:
-    """Resolve, compare with the database and validate; writes nothing."""
+def plan_import(
+    parsed: Parsed,
+    file_name: str,
+    sha256: str,
+    replace: bool = False,
+    progress=None,
+    source: str = "",
+) -> Plan:
+    """Resolve, compare with the database and validate; writes nothing. `source` names the
+    source (key) of the rows that name none themselves."""
+    if source:
+        for row in parsed.rows:
+            row.source = row.source or source
     with gc_paused():
         return _plan_import(parsed, file_name, sha256, replace, progress)
 
@@ -351,11 +382,12 @@ def _compare_rows(parsed, plan, resolver, indicator_dims, values, existing) -> t
     incoming: dict = {}  # (indicator, area, date, dim_key) -> row
     renamed: dict = {}  # the same key -> dims, for rows whose breakdown was named differently in the file
     new = plan.new
-    indicator = code = area = None  # of the previous row, which most rows share
+    indicator = code = area = own_source = None  # of the previous row, which most rows share
     for row in parsed.rows:
         if row.indicator is not indicator:
             indicator = row.indicator
             known = indicator_dims.get(indicator) is not None  # an unknown one is reported above
+            own_source = getattr(resolver.indicators.get(indicator), "source_id", None)
         if not known:
             plan.refused_rows += 1
             continue
@@ -376,6 +408,10 @@ def _compare_rows(parsed, plan, resolver, indicator_dims, values, existing) -> t
             plan.refused_rows += 1
             continue
         dims, dim_key = target
+        source_id = resolver.source(row.source, row.line, "source") if row.source else None
+        if source_id is False:
+            plan.refused_rows += 1
+            continue
         ident = (row.indicator, area, row.date, dim_key)
         other = incoming.setdefault(ident, row)
         if other is not row:
@@ -392,10 +428,25 @@ def _compare_rows(parsed, plan, resolver, indicator_dims, values, existing) -> t
             renamed[ident] = dims
         new_row = (row.indicator, area, row.date, dims, dim_key, row.value, row.flag, row.note)
         old = existing.get(ident) if existing else None
+        if source_id == own_source:
+            source_id = None  # stored only where it differs from the indicator's source
+        if old is not None:
+            stored_source, period = old[7] or own_source, row.period or old[6]
+            if stored_source and (source_id or own_source) and (source_id or own_source) != stored_source:
+                plan.errors.append(_other_source(row, stored_source, source_id or own_source))
+                plan.refused_rows += 1
+                continue
+        else:
+            period = row.period
+        if source_id or row.qualifier or period:
+            plan.extras[ident] = (source_id, row.qualifier, period)
         if old is None:
             new.append(new_row)
         elif same_value(old[1], row.value) and old[2] == row.flag and (old[3] == row.note or not row.note):
-            plan.unchanged += 1
+            if old[5:] == (row.qualifier, period, source_id):
+                plan.unchanged += 1
+            else:  # the same value, stated otherwise (a period label, a source named)
+                plan.changed.append((old[0], new_row, old[1:]))
         elif row.flag == "r" or old[2] in REPLACEABLE_FLAGS:
             plan.changed.append((old[0], new_row, old[1:]))
         else:
@@ -403,6 +454,23 @@ def _compare_rows(parsed, plan, resolver, indicator_dims, values, existing) -> t
     plan.indicator_keys = {key[0] for key in incoming}
     plan.breakdowns = [(key[0], target[0]) for key, target in breakdowns.items() if target is not None]
     return incoming, renamed
+
+
+def _other_source(row, stored: int, new: int) -> Problem:
+    """The error of a row whose source differs from the stored value's: two sources are two
+    series, and one never overwrites the other, not even with --replace."""
+    names = {s.pk: str(s) for s in m.Source.objects.filter(pk__in=(stored, new))}
+    return _problem_at(
+        row.line,
+        "source",
+        _(
+            "the stored value comes from the source '%(stored)s', this row from '%(new)s'. Two sources "
+            "are two series: import this source's figures under an indicator of their own; nothing "
+            "is overwritten, not even with --replace."
+        )
+        % {"stored": names.get(stored, stored), "new": names.get(new, new)},
+        row.source,
+    )
 
 
 def _warn_of_conflicts(plan: Plan, incoming: dict):
@@ -469,9 +537,23 @@ def _stored(indicator_keys, indicators):
         "flag",
         "note",
         "import_record_id",
+        "qualifier",
+        "period",
+        "source_id",
     )
-    for pk, ind, area, date, dim_key, value, flag, note, record in rows.iterator(chunk_size=5000):
-        stored[(ids[ind], area_keys[area], date, dim_key)] = (pk, value, flag, note, record)
+    for pk, ind, area, date, dim_key, value, flag, note, record, qualifier, period, source in rows.iterator(
+        chunk_size=5000
+    ):
+        stored[(ids[ind], area_keys[area], date, dim_key)] = (
+            pk,
+            value,
+            flag,
+            note,
+            record,
+            qualifier,
+            period,
+            source,
+        )
     return stored
 
 
@@ -619,12 +701,14 @@ def _check_rules(plan, incoming, renamed, existing, resolver):
     more = _stored(related - plan.indicator_keys, indicators) if related - plan.indicator_keys else {}
     for source in (existing, more):
         for ident, stored in source.items():
-            cells[ident] = rules.Cell(stored[1], stored[2], m.parse_dimension_key(ident[3]))
+            cells[ident] = rules.Cell(
+                stored[1], stored[2], m.parse_dimension_key(ident[3]), qualifier=stored[5]
+            )
     # A row has the attributes of a cell; only rows whose breakdown was renamed need a new one.
     cells.update(incoming)
     for ident, dims in renamed.items():
         row = incoming[ident]
-        cells[ident] = rules.Cell(row.value, row.flag, dims, row.line, row.column)
+        cells[ident] = rules.Cell(row.value, row.flag, dims, row.line, row.column, row.qualifier)
     return rules.check(rule_list, cells, m.area_children())
 
 
@@ -694,28 +778,74 @@ def _write(plan: Plan, user, say) -> m.ImportRecord:
     )
     say(_("Writing %(count)s new rows …") % {"count": len(plan.new)})
     indicator_ids = {key: indicator.pk for key, indicator in indicators.items()}
-    bulk.insert_observations(
-        (
-            (indicator_ids[indicator], areas[area], date, dims, dim_key, value, flag, note)
-            for indicator, area, date, dims, dim_key, value, flag, note in plan.new
-        ),
-        extra={"import_record_id": record.pk},
-        expected=len(plan.new),
-    )
+    _insert_new(plan, indicator_ids, areas, record)
     updates = plan.changed + (plan.conflicts if plan.replace else [])
     previous = {}
     objects = []
     for obs_id, new_row, old in updates:
-        previous[str(obs_id)] = [None if old[0] is None else str(old[0]), old[1], old[2], old[3]]
-        objects.append(
-            m.Observation(pk=obs_id, value=new_row[5], flag=new_row[6], note=new_row[7], import_record=record)
+        previous[str(obs_id)] = [None if old[0] is None else str(old[0]), old[1], old[2], old[3], *old[4:]]
+        source, qualifier, period = plan.extras.get(
+            (new_row[0], new_row[1], new_row[2], new_row[4]), (None, "", "")
         )
-    m.Observation.objects.bulk_update(objects, ["value", "flag", "note", "import_record"], batch_size=1000)
+        objects.append(
+            m.Observation(
+                pk=obs_id,
+                value=new_row[5],
+                flag=new_row[6],
+                note=new_row[7],
+                import_record=record,
+                source_id=source,
+                qualifier=qualifier,
+                period=period,
+            )
+        )
+    m.Observation.objects.bulk_update(
+        objects, ["value", "flag", "note", "import_record", "source", "qualifier", "period"], batch_size=1000
+    )
     record.previous = previous
     record.save(update_fields=["previous"])
     record.indicators.set(indicators.values())
     recompute_derived(set(indicators))
     return record
+
+
+def _insert_new(plan: Plan, indicator_ids: dict, areas: dict, record):
+    """The new rows: those with a qualifier or a stated period through the ORM (they are few),
+    the others by the bulk writer, one batch per source."""
+    by_source: dict = {}
+    special = []
+    for row in plan.new:
+        indicator, area, date, dims, dim_key, value, flag, note = row
+        source, qualifier, period = plan.extras.get((indicator, area, date, dim_key), (None, "", ""))
+        ids = (indicator_ids[indicator], areas[area], date, dims, dim_key, value, flag, note)
+        if qualifier or period:
+            special.append((ids, source, qualifier, period))
+        else:
+            by_source.setdefault(source, []).append(ids)
+    for source, rows in by_source.items():
+        extra = {"import_record_id": record.pk}
+        if source:
+            extra["source_id"] = source
+        bulk.insert_observations(rows, extra=extra, expected=len(rows))
+    m.Observation.objects.bulk_create(
+        [
+            m.Observation(
+                indicator_id=ind,
+                area_id=area,
+                reference_date=date,
+                dim_key=dim_key,
+                value=value,
+                flag=flag,
+                note=note,
+                import_record=record,
+                source_id=source,
+                qualifier=qualifier,
+                period=period,
+            )
+            for (ind, area, date, _dims, dim_key, value, flag, note), source, qualifier, period in special
+        ],
+        batch_size=1000,
+    )
 
 
 def _create_metadata(plan: Plan):
@@ -875,7 +1005,8 @@ def rollback_import(record: m.ImportRecord):
         changed_ids = [int(pk) for pk in record.previous]
         record.observations.exclude(pk__in=changed_ids).delete()
         restored = []
-        for pk, (value, flag, note, import_id) in record.previous.items():
+        for pk, (value, flag, note, import_id, *stated) in record.previous.items():
+            qualifier, period, source = stated or ("", "", None)  # older imports kept only four
             restored.append(
                 m.Observation(
                     pk=int(pk),
@@ -883,10 +1014,15 @@ def rollback_import(record: m.ImportRecord):
                     flag=flag,
                     note=note,
                     import_record_id=import_id,
+                    qualifier=qualifier,
+                    period=period,
+                    source_id=source,
                 )
             )
         m.Observation.objects.bulk_update(
-            restored, ["value", "flag", "note", "import_record"], batch_size=1000
+            restored,
+            ["value", "flag", "note", "import_record", "qualifier", "period", "source"],
+            batch_size=1000,
         )
         record.status = m.ImportRecord.Status.ROLLED_BACK
         record.rolled_back_at = timezone.now()

@@ -208,6 +208,28 @@ class IndicatorList(TypedDict):
 # --- observations ---------------------------------------------------------------------------
 
 
+QUALIFIER = Annotated[
+    str,
+    Field(
+        description="How the source states the value: '' exact, 'approx' about (rund, ca.), "
+        "'just_under' (knapp), 'at_least', 'more_than', 'at_most', 'less_than'; the value is the "
+        "number stated"
+    ),
+]
+PERIOD = Annotated[
+    str,
+    Field(
+        description="The reference period as the source states it where it is not a day ('2023/24', '2020'); '' otherwise"
+    ),
+]
+SOURCE = Annotated[
+    str,
+    Field(
+        description="Key of the observation's source (its details: the indicators' `source`, or the release's sources); '' if none"
+    ),
+]
+
+
 @with_config(CLOSED)
 class IndicatorObservation(TypedDict):
     """One published value of an indicator."""
@@ -217,6 +239,9 @@ class IndicatorObservation(TypedDict):
     dims: DIMS
     value: VALUE
     flag: FLAG
+    qualifier: QUALIFIER
+    period: PERIOD
+    source: SOURCE
 
 
 @with_config(CLOSED)
@@ -238,6 +263,9 @@ class ObservationRow(TypedDict):
     dims: DIMS
     value: VALUE
     flag: FLAG
+    qualifier: QUALIFIER
+    period: PERIOD
+    source: SOURCE
 
 
 @with_config(CLOSED)

@@ -160,6 +160,8 @@ SCHEMA: dict[str, list] = {
         F("small_area_min_count", "int"),
         F("rounding", "int"),
         F("min_denominator", "int"),
+        F("released", "bool"),
+        F("x_means", "choice", choices=choices(m.Source.XMeans)),
         F("note", "text"),
     ],
     "dimension_values": [
