@@ -381,7 +381,6 @@ def _compare_rows(parsed, plan, resolver, indicator_dims, values, existing) -> t
     breakdowns: dict = {}
     incoming: dict = {}  # (indicator, area, date, dim_key) -> row
     renamed: dict = {}  # the same key -> dims, for rows whose breakdown was named differently in the file
-    new = plan.new
     indicator = code = area = own_source = None  # of the previous row, which most rows share
     for row in parsed.rows:
         if row.indicator is not indicator:
@@ -428,32 +427,37 @@ def _compare_rows(parsed, plan, resolver, indicator_dims, values, existing) -> t
             renamed[ident] = dims
         new_row = (row.indicator, area, row.date, dims, dim_key, row.value, row.flag, row.note)
         old = existing.get(ident) if existing else None
-        if source_id == own_source:
-            source_id = None  # stored only where it differs from the indicator's source
-        if old is not None:
-            stored_source, period = old[7] or own_source, row.period or old[6]
-            if stored_source and (source_id or own_source) and (source_id or own_source) != stored_source:
-                plan.errors.append(_other_source(row, stored_source, source_id or own_source))
-                plan.refused_rows += 1
-                continue
-        else:
-            period = row.period
-        if source_id or row.qualifier or period:
-            plan.extras[ident] = (source_id, row.qualifier, period)
-        if old is None:
-            new.append(new_row)
-        elif same_value(old[1], row.value) and old[2] == row.flag and (old[3] == row.note or not row.note):
-            if old[5:] == (row.qualifier, period, source_id):
-                plan.unchanged += 1
-            else:  # the same value, stated otherwise (a period label, a source named)
-                plan.changed.append((old[0], new_row, old[1:]))
-        elif row.flag == "r" or old[2] in REPLACEABLE_FLAGS:
-            plan.changed.append((old[0], new_row, old[1:]))
-        else:
-            plan.conflicts.append((old[0], new_row, old[1:]))
+        _sort_row(plan, row, ident, new_row, old, None if source_id == own_source else source_id, own_source)
     plan.indicator_keys = {key[0] for key in incoming}
     plan.breakdowns = [(key[0], target[0]) for key, target in breakdowns.items() if target is not None]
     return incoming, renamed
+
+
+def _sort_row(plan: Plan, row, ident: tuple, new_row: tuple, old, source_id, own_source):
+    """Put a row among the new, changed, conflicting or unchanged ones, or refuse it when it
+    would overwrite another source's value. `source_id` is the row's own source, None where it
+    names none or the indicator's (`own_source`): stored only where it differs from that."""
+    period = row.period
+    if old is not None:
+        stored_source, period = old[7] or own_source, row.period or old[6]
+        incoming_source = source_id or own_source
+        if stored_source and incoming_source and incoming_source != stored_source:
+            plan.errors.append(_other_source(row, stored_source, incoming_source))
+            plan.refused_rows += 1
+            return
+    if source_id or row.qualifier or period:
+        plan.extras[ident] = (source_id, row.qualifier, period)
+    if old is None:
+        plan.new.append(new_row)
+    elif same_value(old[1], row.value) and old[2] == row.flag and (old[3] == row.note or not row.note):
+        if old[5:] == (row.qualifier, period, source_id):
+            plan.unchanged += 1
+        else:  # the same value, stated otherwise (a period label, a source named)
+            plan.changed.append((old[0], new_row, old[1:]))
+    elif row.flag == "r" or old[2] in REPLACEABLE_FLAGS:
+        plan.changed.append((old[0], new_row, old[1:]))
+    else:
+        plan.conflicts.append((old[0], new_row, old[1:]))
 
 
 def _other_source(row, stored: int, new: int) -> Problem:

@@ -259,7 +259,7 @@ def inexact_value(value, qualifier: str, min_count: int):
         return value
     if qualifier in ("less_than", "at_most"):
         top = value - 1 if qualifier == "less_than" else value
-        return min(top, min_count - 1) if 0 < top else None
+        return top if 0 < top < min_count else None  # "weniger als 1.000" pins nothing small
     if 0 < value < min_count or (qualifier in ("approx", "just_under") and 0 < value <= min_count):
         return value
     return None
