@@ -207,3 +207,54 @@ def test_values_the_publisher_released_are_never_hidden_or_footnoted(election, c
     else:
         assert values["2025-09-14"] is None and values["2025-09-28"] is None
         assert "§ 16 BStatG" in notes
+
+
+def test_export_reads_back_with_sources_qualifiers_and_periods(demo, tmp_path):
+    """`export-data` writes each observation's source, qualifier and period; importing the file
+    changes nothing."""
+    path = write_csv(
+        tmp_path / "gemischt.csv",
+        [
+            "Kennzahl;Gebiet;Stichtag;Zeitraum;Wert;Quelle",
+            "bevoelkerung;05316000;31.12.2019;;163.729;itnrw-bevoelkerung",
+            "auszuege-private-wohnungen;05316000;2023/24;;rund 1.200;",
+            "auszuege-private-wohnungen;05316000;31.12.2020;Bericht 2020;knapp 1.100;",
+        ],
+    )
+    _import(path)
+    out = tmp_path / "export.csv"
+    call_command("export_data", str(out), format="csv")
+    text = out.read_text(encoding="utf-8")
+    header = text.splitlines()[0].split(",")
+    assert "qualifier" in header and "period" in header
+    assert "approx" in text and "just_under" in text and "Bericht 2020" in text and "IT.NRW" in text
+    before = list(m.Observation.objects.values_list("pk", "value", "qualifier", "period", "source"))
+    _import(out)
+    assert list(m.Observation.objects.values_list("pk", "value", "qualifier", "period", "source")) == before
+    assert not m.ImportRecord.objects.filter(file_name="export.csv").exists()  # nothing to do
+
+
+def test_concept_file_observations_state_qualifier_period_and_source(demo, demo_text):
+    """Observations embedded in the concept file carry the same statements, and dump → load keeps them."""
+    from imon.core import conceptfile
+
+    text = demo_text.replace(
+        "\nobservations:\n",
+        "\nobservations:\n"
+        "  - {indicator: auszuege-private-wohnungen, area: '05316000', date: 2023-12-31, value: 1200,"
+        " qualifier: rund, period: 2023/24, source: itnrw-bevoelkerung}\n"
+        "  - {indicator: auszuege-private-wohnungen, area: '05316000', date: 2024-12-31, value: 500,"
+        " qualifier: more_than}\n",
+        1,
+    )
+    conceptfile.load_text(text)
+    stored = m.Observation.objects.get(
+        indicator__key="auszuege-private-wohnungen", reference_date=datetime.date(2023, 12, 31)
+    )
+    assert (stored.qualifier, stored.period, stored.source.key) == ("approx", "2023/24", "itnrw-bevoelkerung")
+    dumped = conceptfile.dump_text(m.Concept.objects.get())
+    assert (
+        "qualifier: approx" in dumped and "qualifier: more_than" in dumped and "period: '2023/24'" in dumped
+    )
+    with pytest.raises(conceptfile.ConceptFileError, match="qualifier"):
+        conceptfile.load_text(text.replace("qualifier: rund", "qualifier: vielleicht"))

@@ -257,8 +257,8 @@ def pick(record: dict, fields) -> dict:
 
 
 def public_records(document: dict, indicator: str | None = None, area: str | None = None):
-    """(indicator, area, area_name, reference_date, dims, value, flag, unit, source) of the
-    observations of a public document, in its order (that of the long format; for
+    """(indicator, area, area_name, reference_date, dims, value, flag, unit, source, qualifier,
+    period) of the observations of a public document, in its order (that of the long format; for
     `imon export-data --public`, see `imon.core.exports.long_format`). `area`: key or AGS."""
     from decimal import Decimal
 
@@ -286,6 +286,8 @@ def public_records(document: dict, indicator: str | None = None, area: str | Non
             o.get("flag") or "",
             facts.get("unit", ""),
             sources.get(source, ""),
+            o.get("qualifier", ""),
+            o.get("period", ""),
         )
 
 

@@ -2,8 +2,8 @@
 
 from django.utils.translation import gettext as _
 
-from ..models import dimension_key
-from ..numbers import NumberError, parse_cell, parse_period, split_qualifier
+from ..models import Qualifier, dimension_key
+from ..numbers import QUALIFIER_WORDS, NumberError, parse_cell, parse_period, split_qualifier
 from .parsed import ImportFileError, Parsed, Problem, Row, extra_cells
 
 # Column names of the own long format, with German aliases (lower case).
@@ -13,12 +13,16 @@ LONG_COLUMNS = {
     "area_name": ("area_name", "gebietsname"),
     "reference_date": ("reference_date", "stichtag", "date", "datum"),
     "period": ("period", "zeitraum"),
+    "qualifier": ("qualifier", "angabe"),
     "value": ("value", "wert"),
     "flag": ("flag", "zeichen", "symbol"),
     "unit": ("unit", "einheit"),
     "source": ("source", "quelle"),
     "note": ("note", "anmerkung", "fußnote"),
 }
+
+# The column `qualifier`: the codes (as `export-data` writes them) and the words of the sources.
+QUALIFIER_CODES = {q.value: q.value for q in Qualifier if q.value} | dict(QUALIFIER_WORDS)
 
 
 def parse_long_rows(numbered_rows, fmt: str, decimal_comma: bool = True) -> Parsed:
@@ -93,6 +97,17 @@ def _long_row(line: int, record: list, names: list, col: dict, dim_columns: list
     dims = {name: record[i].strip() for i, name in dim_columns if record[i].strip()}
     raw, flag_text = get("value"), get("flag")
     qualifier, number = split_qualifier(raw)
+    if get("qualifier"):  # as export-data writes it: the word or its code, the number apart
+        stated = QUALIFIER_CODES.get(get("qualifier").lower())
+        if stated is None or qualifier:
+            return Problem(
+                line,
+                names[col["qualifier"]],
+                _("'%(value)s' is not a qualifier (e.g. rund, mehr als, approx, more_than).")
+                % {"value": get("qualifier")},
+                get("qualifier"),
+            )
+        qualifier, number = stated, raw
     try:
         if qualifier:
             value, flag = parse_cell(number, decimal_comma)
