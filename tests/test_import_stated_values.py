@@ -4,6 +4,7 @@ itself. Files written by hand in the layout of docs/data-import.md, imported wit
 then read back from the public outputs (API, portal page, report)."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
@@ -258,3 +259,46 @@ def test_concept_file_observations_state_qualifier_period_and_source(demo, demo_
     )
     with pytest.raises(conceptfile.ConceptFileError, match="qualifier"):
         conceptfile.load_text(text.replace("qualifier: rund", "qualifier: vielleicht"))
+
+
+def test_a_share_of_stated_values_is_stated_too():
+    from imon.core import imports
+
+    d = datetime.date(2020, 12, 31)
+    population = [("a", d, "", Decimal(1000), "", "")]
+    more = imports.derive("share", [("a", d, "", Decimal(500), "", "more_than")], population)
+    assert more == [("a", d, "", Decimal("50.000000"), "", "", "more_than")]
+    about = imports.derive("share", [("a", d, "", Decimal(1200), "", "approx")], population)
+    assert about[0][-1] == "approx"
+    exact = imports.derive("share", [("a", d, "", Decimal(300), "", "")], population)
+    assert exact == [("a", d, "", Decimal("30.000000"), "", "")]
+    # more than 500 of more than 1,000: no bound at all
+    unbounded = imports.derive(
+        "share", [("a", d, "", Decimal(500), "", "more_than")], [("a", d, "", Decimal(1000), "", "more_than")]
+    )
+    assert unbounded == [("a", d, "", None, "x", "")]
+
+
+def test_a_derived_share_of_an_approximate_count_is_shown_as_approximate(demo, tmp_path):
+    population = m.Indicator.objects.create(key="einwohner-test", title="Einwohner", unit="Personen")
+    count = m.Indicator.objects.create(key="auslaender", title="Ausländer/innen", unit="Personen")
+    m.Indicator.objects.create(
+        key="anteil-berechnet",
+        title="Anteil",
+        unit="%",
+        kind="share",
+        decimals=1,
+        numerator=count,
+        denominator=population,
+    )
+    path = write_csv(
+        tmp_path / "anteil.csv",
+        [
+            "indicator;area;reference_date;value",
+            "einwohner-test;05316000;31.12.2020;163.838",
+            "auslaender;05316000;31.12.2020;rund 24.000",
+        ],
+    )
+    _import(path)
+    share = m.Observation.objects.get(indicator__key="anteil-berechnet")
+    assert (share.qualifier, share.value) == ("approx", Decimal("14.6"))

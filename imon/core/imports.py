@@ -923,18 +923,51 @@ def recompute_derived(indicator_keys: set):
         numerator, denominator = indicator.numerator, indicator.denominator
         if numerator is None or denominator is None:
             continue  # not derived (the database keeps both or neither)
+        columns = ("area_id", "reference_date", "dim_key", "value", "flag", "qualifier")
         rows = derive(
             indicator.kind,
-            list(numerator.observations.values_list("area_id", "reference_date", "dim_key", "value", "flag")),
-            list(
-                denominator.observations.values_list("area_id", "reference_date", "dim_key", "value", "flag")
-            ),
+            list(numerator.observations.values_list(*columns)),
+            list(denominator.observations.values_list(*columns)),
         )
         indicator.observations.all().delete()
+        plain = [row for row in rows if len(row) == 6]
         bulk.insert_observations(
-            ((indicator.pk, area, date, None, dim_key, *rest) for area, date, dim_key, *rest in rows),
-            expected=len(rows),
+            ((indicator.pk, area, date, None, dim_key, *rest) for area, date, dim_key, *rest in plain),
+            expected=len(plain),
         )
+        step = Decimal(1).scaleb(-indicator.decimals)  # a stated share keeps no more digits than shown
+        m.Observation.objects.bulk_create(
+            m.Observation(
+                indicator=indicator,
+                area_id=area,
+                reference_date=date,
+                dim_key=dim_key,
+                value=value.quantize(step, rounding=ROUND_HALF_UP),
+                flag=flag,
+                note=note,
+                qualifier=qualifier,
+            )
+            for area, date, dim_key, value, flag, note, qualifier in (row for row in rows if len(row) == 7)
+        )
+
+
+# A bound of the denominator bounds the share the other way: 500 / (more than 1,000) < 50 %.
+_FLIPPED = {"more_than": "less_than", "at_least": "at_most", "less_than": "more_than", "at_most": "at_least"}
+_UPPER, _LOWER = {"less_than", "at_most"}, {"more_than", "at_least"}
+
+
+def derived_qualifier(numerator: str, denominator: str) -> str | None:
+    """How a share of values stated so is stated: exact of exact inputs, "approx" where an input is
+    approximate, a bound where the inputs bound it one way (strict if either is strict); None
+    where they bound it in opposite ways."""
+    bounds = {q for q in (numerator, _FLIPPED.get(denominator, denominator)) if q in _UPPER | _LOWER}
+    if not bounds:
+        return "approx" if numerator or denominator else ""
+    if bounds <= _UPPER:
+        return "less_than" if "less_than" in bounds else "at_most"
+    if bounds <= _LOWER:
+        return "more_than" if "more_than" in bounds else "at_least"
+    return None
 
 
 def derive(kind: str, numerators: list, denominators: list) -> list:
@@ -947,22 +980,24 @@ def derive(kind: str, numerators: list, denominators: list) -> list:
     lower of the two dates. Where several numerators meet the same denominator
     (2018 and 2019 over a population of 2017), the one nearest to it wins: a
     result stands for one date only. A missing input gives the input's symbol
-    (a share of a secret count is secret); qualifiers (p, r, ()) are passed on."""
+    (a share of a secret count is secret); qualifiers (p, r, ()) are passed on. Inputs may carry a
+    sixth element, how the source states them ("approx", "more_than", …): a share of such values
+    is a row of seven, the last saying how it is stated (see `derived_qualifier`)."""
     factor = Decimal(1000) if kind == "rate" else Decimal(100)
     by_key: defaultdict[tuple, list[tuple]] = defaultdict(list)  # (area, dim_key) -> (date, value, flag)
-    for area, date, dim_key, value, flag in denominators:
-        by_key[(area, dim_key)].append((date, value, flag))
+    for area, date, dim_key, value, flag, *den_stated in denominators:
+        by_key[(area, dim_key)].append((date, value, flag, *den_stated[:1]))
     for series in by_key.values():
         series.sort()
     result: dict[tuple, tuple] = {}  # (area, date, dim_key) -> (numerator date, row)
-    for area, date, dim_key, value, flag in numerators:
+    for area, date, dim_key, value, flag, *stated in numerators:
         denominator = by_key.get((area, dim_key)) or by_key.get((area, ""))
         if not denominator:
             continue
         candidates = [s for s in denominator if s[0] <= date]
         if not candidates:
             continue
-        den_date, den_value, den_flag = candidates[-1]
+        den_date, den_value, den_flag, *den_stated = candidates[-1]
         out_date = min(date, den_date)
         key = (area, out_date, dim_key)
         if key in result and result[key][0] < date:
@@ -981,7 +1016,13 @@ def derive(kind: str, numerators: list, denominators: list) -> list:
             out_flag = (
                 "p" if "p" in qualifiers else "()" if "()" in qualifiers else "r" if "r" in qualifiers else ""
             )
-            row = (area, out_date, dim_key, share, out_flag, "")
+            stated_as = derived_qualifier((stated or [""])[0], (den_stated or [""])[0])
+            if stated_as is None:  # bounds that point different ways bound nothing
+                row = (area, out_date, dim_key, None, "x", "")
+            elif stated_as:
+                row = (area, out_date, dim_key, share, out_flag, "", stated_as)
+            else:
+                row = (area, out_date, dim_key, share, out_flag, "")
         result[key] = (date, row)
     return [row for _, row in result.values()]
 
