@@ -73,7 +73,9 @@ def test_each_observation_names_its_own_source(demo, client, tmp_path):
     (table,) = [t for t in _tables(snapshot, "Basisdaten")]
     assert "Stadt Leverkusen, Sozialbericht" in table.source and "IT.NRW, Fortschreibung" in table.source
     page = client.get("/portal/de/kennzahlen/bevoelkerung/").content.decode()
-    assert "IT.NRW" in page and "Sozialbericht" in page
+    facts = page[page.index('<dl class="facts">') :]
+    facts = facts[: facts.index("</dl>")]
+    assert "IT.NRW: Fortschreibung" in facts and "Stadt Leverkusen: Sozialbericht" in facts
 
 
 def test_another_sources_value_never_overwrites_a_stored_one(demo, tmp_path):

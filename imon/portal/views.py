@@ -241,6 +241,7 @@ def indicator(request, lang, published, key):
         "portal/indicator.html",
         {
             "indicator": item,
+            "sources": published.sources_of(key),  # the indicator's own, then those of single observations
             "blocks": blocks,
             "areas": areas if len(areas) > 1 else [],
             "area": area,

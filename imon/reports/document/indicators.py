@@ -95,7 +95,12 @@ class _Indicators(_State):
             self.comparison_blocks(indicator)
 
     def sentence(self, indicator) -> str:
-        rows = [o for o in self.observations.get(indicator["key"], []) if o.get("value") is not None]
+        # Only exact values: "stieg von rund 1.100 auf rund 1.200 (+9,1 %)" would invent precision.
+        rows = [
+            o
+            for o in self.observations.get(indicator["key"], [])
+            if o.get("value") is not None and not o.get("qualifier")
+        ]
         # Disaggregated indicators speak about their total (every dimension at its total value).
         rows = [o for o in rows if all((d, v) in self.totals for d, v in o["dims"].items())]
         if len({o["area"] for o in rows}) != 1 or len(rows) < 2:
