@@ -304,3 +304,26 @@ def test_a_derived_share_of_an_approximate_count_is_shown_as_approximate(demo, t
     _import(path)
     share = m.Observation.objects.get(indicator__key="anteil-berechnet")
     assert (share.qualifier, share.value) == ("approx", Decimal("14.6"))
+
+
+def test_a_bound_beside_a_hidden_count_is_hidden_too(demo, tmp_path):
+    """Thinking like an attacker: "mehr als 990" published beside a total of 1.000 would tell that
+    the hidden rest (2) lies below 10; the bound is hidden with it."""
+    path = write_csv(
+        tmp_path / "gefluechtete.csv",
+        [
+            "Kennzahl;Gebiet;Stichtag;aufenthaltsstatus;Wert",
+            "gefluechtete;05316000;31.12.2021;insgesamt;1.000",
+            "gefluechtete;05316000;31.12.2021;a_b;mehr als 990",
+            "gefluechtete;05316000;31.12.2021;a;.",
+            "gefluechtete;05316000;31.12.2021;b;.",
+            "gefluechtete;05316000;31.12.2021;c;2",
+        ],
+    )
+    _import(path)
+    published = {
+        o["dims"]["aufenthaltsstatus"]: o
+        for o in public_document(_release())["observations"]
+        if o["indicator"] == "gefluechtete" and o["date"] == "2021-12-31"
+    }
+    assert published["c"]["value"] is None and published["a_b"]["value"] is None

@@ -91,7 +91,7 @@ def suppression_of(indicator_keys, earlier: dict | None = None) -> tuple[dict, d
     indicators = {i.key: i for i in m.Indicator.objects.filter(key__in=keys).select_related("source")}
     default, policies, area_policies = publication_policies(indicators.values())
     released_sources = set(m.Source.objects.filter(released=True).values_list("pk", flat=True))
-    cells, released = {}, set()
+    cells, released, stated = {}, set(), set()
     for ind, area, date, dim_key, value, flag, qualifier, source in m.Observation.objects.filter(
         indicator__key__in=keys
     ).values_list(
@@ -101,6 +101,7 @@ def suppression_of(indicator_keys, earlier: dict | None = None) -> tuple[dict, d
         if qualifier:
             min_count = suppression.policy_for(key, default, policies, area_policies).min_count
             value = suppression.inexact_value(value, qualifier, min_count)
+            stated.add(key)
         cells[key] = (value, flag, m.parse_dimension_key(dim_key))
         if (source or indicators[ind].source_id) in released_sources:
             released.add(key)
@@ -116,6 +117,7 @@ def suppression_of(indicator_keys, earlier: dict | None = None) -> tuple[dict, d
     hidden = suppression.suppress(
         cells, relations, is_count, default, policies, area_policies, disclosed, frozenset(released)
     )
+    hidden |= suppression.beside_hidden(stated - released, relations, hidden)
     derivations = {k: derived_inputs[k] for k in keys & set(derived_inputs)}
     minimums = {
         k: i.publication_setting("min_denominator")

@@ -265,6 +265,19 @@ def inexact_value(value, qualifier: str, min_count: int):
     return None
 
 
+def beside_hidden(stated, relations: list[Relation], hidden: dict) -> dict:
+    """{key: SECONDARY} for the cells stated approximately or as a bound (`stated`) that share a
+    relation with a hidden cell. The suppression takes them as unknown, but a reader knows them
+    in part: "mehr als 990" beside a total of 1.000 tells that the hidden rest is below 10. Hidden,
+    they are unknown indeed; nothing else needs hiding for them."""
+    result = {}
+    for relation in relations:
+        keys = [key for _coefficient, key in relation.terms]
+        if any(key in hidden for key in keys):
+            result.update({key: SECONDARY for key in keys if key in stated and key not in hidden})
+    return result
+
+
 def suppress(
     cells: dict,
     relations: list[Relation],
