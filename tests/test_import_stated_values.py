@@ -160,7 +160,7 @@ def test_approximate_values_are_not_summed_as_exact(demo, tmp_path, capsys):
     assert record.rows_new == 5
 
 
-def test_the_offices_marks_are_explained_and_never_cited_as_our_secrecy(election, tmp_path):
+def test_the_offices_marks_are_explained_and_never_cited_as_our_secrecy(election, client, tmp_path):
     m.Source.objects.filter(key="wahlamt").update(released=False, x_means="secret")
     path = write_csv(
         tmp_path / "wahl.csv",
@@ -177,6 +177,8 @@ def test_the_offices_marks_are_explained_and_never_cited_as_our_secrecy(election
         o for o in public_document(snapshot)["observations"] if o["indicator"] == "stimmen-liste-x"
     ]
     assert all("suppressed" not in o for o in observations)
+    items = client.get("/api/v1/indicators/stimmen-liste-x/observations.json").json()["items"]
+    assert [(o["flag"], o["suppressed"]) for o in items] == [(".", False), ("x", False), ("-", False)]
     (table,) = _tables(snapshot, "Stimmen für Liste X")
     notes = " ".join(table.notes)
     assert "BStatG" not in notes
@@ -204,6 +206,11 @@ def test_values_the_publisher_released_are_never_hidden_or_footnoted(election, c
     items = client.get("/api/v1/indicators/stimmen-liste-x/observations.json").json()["items"]
     values = {o["date"]: o["value"] for o in items}
     notes = " ".join(n for b in _tables(snapshot, "Stimmen für Liste X") for n in b.notes)
+    assert {o["date"]: o["suppressed"] for o in items} == {
+        "2025-09-14": not released,
+        "2025-09-28": not released,
+        "2025-09-30": False,
+    }
     if released:
         assert values == {"2025-09-14": "2", "2025-09-28": "1", "2025-09-30": "7"}
         assert "BStatG" not in notes

@@ -222,6 +222,13 @@ PERIOD = Annotated[
         description="The reference period as the source states it where it is not a day ('2023/24', '2020'); '' otherwise"
     ),
 ]
+SUPPRESSED = Annotated[
+    bool,
+    Field(
+        description="true where the city's statistical confidentiality (§ 16 BStatG) hides the "
+        "value; false for a value shown and for the source's own symbols (an office's '.')"
+    ),
+]
 SOURCE = Annotated[
     str,
     Field(
@@ -242,6 +249,7 @@ class IndicatorObservation(TypedDict):
     qualifier: QUALIFIER
     period: PERIOD
     source: SOURCE
+    suppressed: SUPPRESSED
 
 
 @with_config(CLOSED)
@@ -266,6 +274,7 @@ class ObservationRow(TypedDict):
     qualifier: QUALIFIER
     period: PERIOD
     source: SOURCE
+    suppressed: SUPPRESSED
 
 
 @with_config(CLOSED)

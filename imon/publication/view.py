@@ -376,6 +376,8 @@ class PublicView:
             "qualifier": o.get("qualifier", ""),
             "period": o.get("period", ""),
             "source": o.get("source") or own_source,
+            # Our confidentiality hid the value; an office's own "." is not ours (False).
+            "suppressed": "suppressed" in o,
         }
 
     def sources_of(self, key: str) -> list[dict]:
