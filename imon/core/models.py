@@ -676,6 +676,26 @@ class Source(models.Model):
     retrieved_on = models.DateField(_("retrieved on"), null=True, blank=True)
     # Statistical confidentiality for all indicators of the source; an indicator's own setting wins.
     min_count, small_area_min_count, rounding, min_denominator = publication_rule_fields()
+    released = models.BooleanField(
+        _("published by the source itself"),
+        default=False,
+        help_text=_(
+            "E.g. election results: the publisher released these values; our statistical "
+            "confidentiality does not hide them and no footnote cites § 16 BStatG for them."
+        ),
+    )
+
+    class XMeans(models.TextChoices):
+        NOT_APPLICABLE = "not_applicable", _("not meaningful (not applicable)")
+        SECRET = "secret", _("secret")
+
+    x_means = models.CharField(
+        _("meaning of the symbol x"),
+        max_length=20,
+        choices=XMeans.choices,
+        default=XMeans.NOT_APPLICABLE,
+        help_text=_("As the office's key of symbols says; shown in the legend of its tables."),
+    )
     note = models.TextField(_("note"), blank=True)
 
     class Meta:
@@ -824,6 +844,19 @@ class Flag(models.TextChoices):
     LIMITED = "()", _("() limited reliability")
     PROVISIONAL = "p", _("p provisional")
     REVISED = "r", _("r revised")
+
+
+class Qualifier(models.TextChoices):
+    """How the source states a value that is not exact ("rund 1.200", "mehr als 500"). The label
+    is the word shown before the number."""
+
+    EXACT = "", _("exact")
+    APPROX = "approx", _("about")
+    JUST_UNDER = "just_under", _("just under")
+    AT_LEAST = "at_least", _("at least")
+    MORE_THAN = "more_than", _("more than")
+    AT_MOST = "at_most", _("at most")
+    LESS_THAN = "less_than", _("less than")
 
 
 # Flags that carry no number: the value must be empty.
@@ -1019,6 +1052,31 @@ class Observation(models.Model):
     )
     value = models.DecimalField(_("value"), max_digits=20, decimal_places=6, null=True, blank=True)
     flag = models.CharField(_("symbol"), max_length=3, choices=Flag.choices, blank=True)
+    qualifier = models.CharField(
+        _("qualifier"),
+        max_length=12,
+        choices=Qualifier.choices,
+        blank=True,
+        default=Qualifier.EXACT,
+        db_default=Qualifier.EXACT,  # the bulk insert of imports leaves it out
+    )
+    period = models.CharField(
+        _("reference period as stated"),
+        max_length=100,
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_("E.g. 2023/24 or Bericht 2020; shown instead of the reference date."),
+    )
+    # The observation's own source; empty: the indicator's.
+    source = models.ForeignKey(
+        Source,
+        verbose_name=_("source"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="observations",
+    )
     note = models.TextField(_("note"), blank=True)
     import_record = models.ForeignKey(
         ImportRecord,

@@ -238,6 +238,35 @@ class IndicatorList(TypedDict):
 # --- observations ---------------------------------------------------------------------------
 
 
+QUALIFIER = Annotated[
+    str,
+    Field(
+        description="How the source states the value: '' exact, 'approx' about (rund, ca.), "
+        "'just_under' (knapp), 'at_least', 'more_than', 'at_most', 'less_than'; the value is the "
+        "number stated"
+    ),
+]
+PERIOD = Annotated[
+    str,
+    Field(
+        description="The reference period as the source states it where it is not a day ('2023/24', '2020'); '' otherwise"
+    ),
+]
+SUPPRESSED = Annotated[
+    bool,
+    Field(
+        description="true where the city's statistical confidentiality (§ 16 BStatG) hides the "
+        "value; false for a value shown and for the source's own symbols (an office's '.')"
+    ),
+]
+SOURCE = Annotated[
+    str,
+    Field(
+        description="Key of the observation's source (its details: the indicators' `source`, or the release's sources); '' if none"
+    ),
+]
+
+
 @with_config(CLOSED)
 class IndicatorObservation(TypedDict):
     """One published value of an indicator."""
@@ -247,6 +276,10 @@ class IndicatorObservation(TypedDict):
     dims: DIMS
     value: VALUE
     flag: FLAG
+    qualifier: QUALIFIER
+    period: PERIOD
+    source: SOURCE
+    suppressed: SUPPRESSED
 
 
 @with_config(CLOSED)
@@ -268,6 +301,10 @@ class ObservationRow(TypedDict):
     dims: DIMS
     value: VALUE
     flag: FLAG
+    qualifier: QUALIFIER
+    period: PERIOD
+    source: SOURCE
+    suppressed: SUPPRESSED
 
 
 @with_config(CLOSED)

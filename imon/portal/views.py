@@ -243,6 +243,7 @@ def indicator(request, lang, published, key):
         "portal/indicator.html",
         {
             "indicator": item,
+            "sources": published.sources_of(key),  # the indicator's own, then those of single observations
             "blocks": blocks,
             "areas": areas if len(areas) > 1 else [],
             "area": area,
@@ -270,11 +271,7 @@ def download_rows(published, key):
 
     indicator = published.indicator(key)
     area_names = published.area_names()
-    source = (
-        f"{indicator['source']['publisher']}: {indicator['source']['title']}"
-        if indicator.get("source")
-        else ""
-    )
+    sources = {k: f"{s['publisher']}: {s['title']}" for k, s in published.sources.items()}
     return exports.long_format(
         (
             key,
@@ -285,9 +282,11 @@ def download_rows(published, key):
             Decimal(o["value"]) if o["value"] is not None else None,
             o["flag"],
             indicator.get("unit", ""),
-            source,
+            sources.get(o["source"], ""),
+            o["qualifier"],
+            o["period"],
         )
-        for o in published.only(key)["observations"]
+        for o in published.observations(key)
     )
 
 

@@ -83,7 +83,17 @@ PUBLIC_FIELDS: dict[str, tuple[str, ...]] = {
     ),
     "bodies": ("key", "name", "kind", "role", "rhythm", "members"),
     "meetings": ("key", "body", "other_bodies", "date", "title", "kind", "outcomes"),
-    "sources": ("key", "publisher", "title", "table_code", "url", "licence", "retrieved_on"),
+    "sources": (
+        "key",
+        "publisher",
+        "title",
+        "table_code",
+        "url",
+        "licence",
+        "retrieved_on",
+        "released",  # the publisher released its values itself: no confidentiality footnote
+        "x_means",  # what the office's "x" means (its key of symbols)
+    ),
     "dimensions": ("key", "label", "values"),
     "dimension_values": ("key", "label", "total"),
     # The rules say which values add up to which total: the report draws parts of a total with them.
@@ -149,7 +159,18 @@ NESTED = {
     ("indicators", "rules"): "rules",
 }
 TOP_LEVEL = ("schema_version", "title", "reporting_date", "labels", "geometry")
-OBSERVATION_FIELDS = ("indicator", "area", "date", "dims", "value", "flag", "suppressed")
+OBSERVATION_FIELDS = (
+    "indicator",
+    "area",
+    "date",
+    "dims",
+    "value",
+    "flag",
+    "suppressed",
+    "qualifier",  # how the source states the value: "approx" for "rund 1.200" (models.Qualifier)
+    "period",  # the reference period as stated where it is not a day ("2023/24")
+    "source",  # the observation's own source, where it is not the indicator's
+)
 
 
 def _public_record(section: str, record: dict) -> dict:
@@ -286,8 +307,8 @@ def pick(record: dict, fields) -> dict:
 
 
 def public_records(document: dict, indicator: str | None = None, area: str | None = None):
-    """(indicator, area, area_name, reference_date, dims, value, flag, unit, source) of the
-    observations of a public document, in its order (that of the long format; for
+    """(indicator, area, area_name, reference_date, dims, value, flag, unit, source, qualifier,
+    period) of the observations of a public document, in its order (that of the long format; for
     `imon export-data --public`, see `imon.core.exports.long_format`). `area`: key or AGS."""
     from decimal import Decimal
 
@@ -305,6 +326,7 @@ def public_records(document: dict, indicator: str | None = None, area: str | Non
             continue
         facts = indicators.get(o["indicator"], {})
         value = o.get("value")
+        source = o.get("source") or facts.get("source")
         yield (
             o["indicator"],
             o["area"],
@@ -314,7 +336,9 @@ def public_records(document: dict, indicator: str | None = None, area: str | Non
             None if value is None else Decimal(str(value)),
             o.get("flag") or "",
             facts.get("unit", ""),
-            sources.get(facts.get("source"), ""),
+            sources.get(source, ""),
+            o.get("qualifier", ""),
+            o.get("period", ""),
         )
 
 
@@ -407,25 +431,43 @@ class PublicView:
         return [i for i in self.indicators if code in i.get("fields_of_action", [])]
 
     def observations(self, key: str) -> list[dict]:
-        """The published observations of an indicator (suppressed cells without value, with their symbol)."""
-        return [
-            {"area": o["area"], "date": o["date"], "dims": o["dims"], "value": o["value"], "flag": o["flag"]}
-            for o in self._observations.get(key, [])
-        ]
+        """The published observations of an indicator (suppressed cells without value, with their
+        symbol), each with its source's key and, where the source states it so, its qualifier
+        and reference period."""
+        own = (self.indicator(key) or {}).get("source") or {}
+        return [self._row(o, own.get("key", "")) for o in self._observations.get(key, [])]
+
+    @staticmethod
+    def _row(o: dict, own_source: str) -> dict:
+        return {
+            "area": o["area"],
+            "date": o["date"],
+            "dims": o["dims"],
+            "value": o["value"],
+            "flag": o["flag"],
+            "qualifier": o.get("qualifier", ""),
+            "period": o.get("period", ""),
+            "source": o.get("source") or own_source,
+            # Our confidentiality hid the value; an office's own "." is not ours (False).
+            "suppressed": "suppressed" in o,
+        }
+
+    def sources_of(self, key: str) -> list[dict]:
+        """The sources of an indicator's published observations, the indicator's own first."""
+        own = (self.indicator(key) or {}).get("source")
+        keys = [own["key"]] if own else []
+        for o in self._observations.get(key, []):
+            if o.get("source") and o["source"] not in keys:
+                keys.append(o["source"])
+        return [self.sources[k] for k in keys if k in self.sources]
 
     def all_observations(self):
         """Every published observation of the release, indicator by indicator in the release's
         order (rows as in `observations`, with the indicator's key first); made one at a time."""
         for key, rows in self._observations.items():
+            own = ((self.indicator(key) or {}).get("source") or {}).get("key", "")
             for o in rows:
-                yield {
-                    "indicator": key,
-                    "area": o["area"],
-                    "date": o["date"],
-                    "dims": o["dims"],
-                    "value": o["value"],
-                    "flag": o["flag"],
-                }
+                yield {"indicator": key, **self._row(o, own)}
 
     def only(self, key: str) -> dict:
         """The public document reduced to one indicator's observations (what its page needs)."""

@@ -130,16 +130,30 @@ def _dump_observations():
         m.Observation.objects.order_by(
             "indicator__order", "indicator__key", "area__order", "area__key", "reference_date", "dim_key"
         )
-        .values_list("indicator__key", "area__key", "reference_date", "dim_key", "value", "flag", "note")
+        .values_list(
+            "indicator__key",
+            "area__key",
+            "reference_date",
+            "dim_key",
+            "value",
+            "flag",
+            "note",
+            "qualifier",
+            "period",
+            "source__key",
+        )
         .iterator(chunk_size=5000)
     )
-    for indicator, area, date, dim_key, value, flag, note in rows:
+    for indicator, area, date, dim_key, value, flag, note, qualifier, period, source in rows:
         row = {"indicator": indicator, "area": area, "date": date}
         if dim_key:
             row["dims"] = m.parse_dimension_key(dim_key)
         row["value"] = value.normalize() if value is not None else None
         if flag:
             row["flag"] = flag
+        for name, stated in (("qualifier", qualifier), ("period", period), ("source", source)):
+            if stated:
+                row[name] = stated
         if note:
             row["note"] = note
         yield row

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from .. import bulk, periods, yamlio
@@ -197,6 +198,7 @@ class _Loader:
                 )
         self.upsert_all("contact_points", c["contact_points"], m.ContactPoint.objects.all())
         self._load_observations(c["observations"], self.registry["indicators"], self.registry["areas"])
+        self._load_stated(c["observations"], c.get("observation_stated") or {})
         self._unlisted(concept)
         return self.stats
 
@@ -455,6 +457,33 @@ class _Loader:
         m.Observation.objects.bulk_update(changed, ["value", "flag", "note"], batch_size=1000)
         self.stats.created += len(new)
         self.stats.updated += len(changed)
+
+    def _load_stated(self, rows: list, stated: dict):
+        """How the file states its observations (qualifier, period, own source), after they are
+        written: the file's rows only; one that states nothing keeps none."""
+        in_file = {(r[0], r[1], r[2], r[4]) for r in rows}
+        if not in_file:
+            return
+        indicators = self.registry["indicators"]
+        sources = self.registry.get("sources") or {}
+        stored_stated = Q(qualifier__gt="") | Q(period__gt="") | Q(source__isnull=False)
+        wanted = {i[0] for i in stated}
+        found = m.Observation.objects.filter(
+            Q(indicator__key__in=wanted) | (Q(indicator__key__in={i[0] for i in in_file}) & stored_stated)
+        )
+        changed = []
+        for obs in found.select_related("indicator", "area"):
+            ident = (obs.indicator.key, obs.area.key, obs.reference_date, obs.dim_key)
+            if ident not in in_file:
+                continue
+            qualifier, period, source = stated.get(ident, ("", "", ""))
+            source_id = sources[source].pk if source else None
+            if source_id == indicators[obs.indicator.key].source_id:
+                source_id = None
+            if (obs.qualifier, obs.period, obs.source_id) != (qualifier, period, source_id):
+                obs.qualifier, obs.period, obs.source_id = qualifier, period, source_id
+                changed.append(obs)
+        m.Observation.objects.bulk_update(changed, ["qualifier", "period", "source"], batch_size=1000)
 
 
 def _normalise_rule(record: dict) -> dict:

@@ -185,6 +185,8 @@ SCHEMA: dict[str, list] = {
         F("small_area_min_count", "int"),
         F("rounding", "int"),
         F("min_denominator", "int"),
+        F("released", "bool"),
+        F("x_means", "choice", choices=choices(m.Source.XMeans)),
         F("note", "text"),
     ],
     "dimension_values": [
@@ -270,7 +272,18 @@ LIST_SECTIONS = (
     "contact_points",
 )
 TOP_LEVEL = ("format_version", *SINGLE_SECTIONS, *LIST_SECTIONS, "observations")
-OBSERVATION_FIELDS = ("indicator", "area", "date", "dims", "value", "flag", "note")
+OBSERVATION_FIELDS = (
+    "indicator",
+    "area",
+    "date",
+    "dims",
+    "value",
+    "flag",
+    "qualifier",  # how the source states the value (models.Qualifier, or its German word: rund …)
+    "period",  # the reference period as stated where it is not a day ("2023/24")
+    "source",  # the observation's own source (a key of `sources`); else the indicator's
+    "note",
+)
 
 FLAG_VALUES = set(choices(m.Flag))
 FLAGS_WITHOUT_VALUE = {str(f) for f in m.FLAGS_WITHOUT_VALUE}

@@ -3,18 +3,74 @@
 from decimal import Decimal
 
 from imon.core import periods
-from imon.core.numbers import format_number
+from imon.core.numbers import format_number, format_stated
 
 from ..narrative import format_date as german_date
 
 
 def format_value(obs: dict, decimals: int | None) -> str:
-    """A cell as the public sees it: '166.737', '15,7', '.' for suppressed or secret, symbols kept."""
+    """A cell as the public sees it: '166.737', '15,7', '.' for suppressed or secret, symbols kept;
+    a value the source states approximately or as a bound as stated ('rund 1.200', 'mehr als
+    500'), with the digits it has, never with the indicator's decimals (no invented precision)."""
     value, flag = obs.get("value"), obs.get("flag") or ""
     if value is None:
         return flag or "."
-    text = format_number(Decimal(value), decimals)
+    qualifier = obs.get("qualifier") or ""
+    text = format_stated(Decimal(value), qualifier, None if qualifier else decimals)
     return f"{text} {flag}" if flag else text
+
+
+def date_text(obs: dict) -> str:
+    """The reference period as the source states it ('2023/24', '2020'), else the date."""
+    return obs.get("period") or german_date(obs["date"])
+
+
+def date_labels(rows) -> dict:
+    """{date: the period stated for it} where every row of that date states the same one."""
+    labels: dict = {}
+    for o in rows:
+        labels.setdefault(o["date"], set()).add(o.get("period") or "")
+    return {d: next(iter(p)) for d, p in labels.items() if len(p) == 1 and "" not in p}
+
+
+def rows_source(sources: dict, indicator: dict, rows) -> str:
+    """The source line of a table: each source its rows come from, the indicator's own first."""
+    keys = [indicator["source"]] if indicator.get("source") else []
+    seen = {o.get("source") or indicator.get("source") for o in rows}
+    keys = [k for k in keys if k in seen or not rows]
+    for o in rows:
+        if o.get("source") and o["source"] not in keys:
+            keys.append(o["source"])
+    return "; ".join(text for text in (source_text(sources.get(k)) for k in keys) if text)
+
+
+# The offices' own symbols, as their keys of symbols explain them (Zeichenerklärung).
+OFFICE_MARKS = {
+    "-": "nichts vorhanden (genau null)",
+    ".": "Zahlenwert unbekannt oder geheim zu halten",
+    "x": "Tabellenfach gesperrt, weil Aussage nicht sinnvoll",
+    "/": "keine Angabe, da Zahlenwert nicht sicher genug",
+    "()": "Aussagewert eingeschränkt",
+    "...": "Angabe fällt später an",
+}
+X_SECRET = "Tabellenfach gesperrt aus Gründen der Geheimhaltung"
+
+
+def office_marks(sources: dict, indicator: dict, rows) -> str:
+    """The legend of the symbols the sources themselves set in these rows (not our suppression,
+    which `suppression.footnote` explains): 'Zeichen der Quelle: „.“ = …'; empty without any."""
+    found: dict = {}
+    for o in rows:
+        flag = o.get("flag") or ""
+        if flag in OFFICE_MARKS and o.get("suppressed") in (None, "source"):
+            source = sources.get(o.get("source") or indicator.get("source") or "") or {}
+            meaning = X_SECRET if flag == "x" and source.get("x_means") == "secret" else OFFICE_MARKS[flag]
+            found.setdefault(flag, meaning)
+    if not found:
+        return ""
+    order = list(OFFICE_MARKS)
+    marks = "; ".join(f"„{flag}“ = {found[flag]}" for flag in sorted(found, key=order.index))
+    return f"Zeichen der Quelle: {marks}."
 
 
 def source_text(source: dict | None) -> str:
@@ -26,13 +82,16 @@ def source_text(source: dict | None) -> str:
     return text
 
 
-def stand_text(dates) -> str:
+def stand_text(dates, labels: dict | None = None) -> str:
+    """The reference dates of a table in words; a date with a stated period ('2023/24') as that."""
     dates = sorted(set(dates))
     if not dates:
         return ""
-    if len(dates) == 1:
-        return german_date(dates[0])
-    return ", ".join(german_date(d) for d in dates[:-1]) + " und " + german_date(dates[-1])
+    labels = labels or {}
+    texts = [labels.get(d) or german_date(d) for d in dates]
+    if len(texts) == 1:
+        return texts[0]
+    return ", ".join(texts[:-1]) + " und " + texts[-1]
 
 
 def unit_label(indicator: dict) -> str:
