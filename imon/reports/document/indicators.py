@@ -215,7 +215,7 @@ class _Indicators(_State):
         stand = german_date(latest)
         spec = charts.ChartSpec(
             "map",
-            f"Karte: {indicator['title']}, {stand}",
+            f"{indicator['title']}, {stand}",
             tuple(self.areas.get(a, {}).get("name", a) for a in drawn),
             (
                 charts.Series(
