@@ -13,9 +13,21 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
+from imon.core.vocabulary import from_document
+
 # What the public may see of each section of the snapshot; everything else stays inside.
 PUBLIC_FIELDS: dict[str, tuple[str, ...]] = {
-    "municipality": ("key", "name", "ags", "ars", "state", "website"),
+    "municipality": (
+        "key",
+        "name",
+        "ags",
+        "ars",
+        "state",
+        "website",
+        "office_name",
+        "office_short_name",
+        "council_name",
+    ),
     "areas": ("key", "name", "kind", "code", "parent", "comparison"),
     "concept": (
         "key",
@@ -26,6 +38,11 @@ PUBLIC_FIELDS: dict[str, tuple[str, ...]] = {
         "valid_from",
         "valid_until",
         "summary",
+        "field_of_action_name",
+        "field_of_action_name_plural",
+        "goal_name",
+        "goal_name_plural",
+        "approving_body",
     ),
     "fields_of_action": ("code", "title", "priority", "description", "easy_language"),
     "strategic_goals": ("key", "title", "description", "fields_of_action"),
@@ -277,6 +294,7 @@ class PublicView:
         self.labels = doc["labels"]
         self.municipality = pick(doc["municipality"], ("name", "ags", "state", "website"))
         self.concept = pick(doc["concept"], ("title", "summary", "resolution_date", "resolution_reference"))
+        self.vocabulary = from_document(doc)
         self.reporting_date = datetime.date.fromisoformat(doc["reporting_date"])
         self.fields = [
             pick(f, PORTAL_FIELD_FIELDS)

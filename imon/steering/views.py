@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from imon.core import models as m
 from imon.core import rollup
+from imon.core.vocabulary import vocabulary
 from imon.core.exports import append_row, safe_text
 
 from . import logic, services, spreadsheet
@@ -559,7 +560,9 @@ def update_form(request, key, measure_key):
                 form.add_error(None, str(error))
             else:
                 messages.success(
-                    request, _("Thank you: the status update has been sent to the KI for review.")
+                    request,
+                    _("Thank you: the status update has been sent for review (%(office)s).")
+                    % {"office": vocabulary().office_short},
                 )
                 for warning in logic.past_due_warnings(form.cleaned_steps, timezone.localdate()):
                     messages.warning(request, warning)

@@ -127,6 +127,8 @@ class _Loader:
         municipality = self.upsert_all("municipality", [c["municipality"]], m.Municipality.objects.all())
         municipality = municipality[c["municipality"]["key"]]
         self.upsert_all("areas", c["areas"], m.Area.objects.all())
+        # Bodies refer to nothing; the concept refers to the body approving reporting cycles.
+        self.upsert_all("bodies", c["bodies"], m.Body.objects.all())
         concept = self.upsert_all(
             "concept", [c["concept"]], m.Concept.objects.all(), {"municipality": municipality}
         )
@@ -172,7 +174,6 @@ class _Loader:
                 {"measure": measure},
                 f"measures[{i}].next_steps",
             )
-        self.upsert_all("bodies", c["bodies"], m.Body.objects.all())
         meetings = self.upsert_all("meetings", c["meetings"], m.Meeting.objects.all())
         for mt in c["meetings"]:
             if "outcomes" not in mt:

@@ -49,6 +49,9 @@ SCHEMA: dict[str, list] = {
         F("ars"),
         F("state"),
         F("website", "url"),
+        F("office_name"),
+        F("office_short_name"),
+        F("council_name"),
         F("note", "text"),
     ],
     "areas": [
@@ -69,6 +72,11 @@ SCHEMA: dict[str, list] = {
         F("valid_from", "date"),
         F("valid_until", "date"),
         F("summary", "text"),
+        F("field_of_action_name"),
+        F("field_of_action_name_plural"),
+        F("goal_name"),
+        F("goal_name_plural"),
+        F("approving_body", "ref", ref="bodies"),
         F("note", "text"),
     ],
     "fields_of_action": [

@@ -15,3 +15,15 @@ def number(value, decimals=None):
     if isinstance(value, int):
         value = Decimal(value)
     return format_number(value, None if decimals in (None, "") else int(decimals))
+
+
+@register.simple_tag(takes_context=True)
+def vocabulary(context):
+    """The words of the stored concept (office, council, level names), once per rendering:
+    `{% vocabulary as words %}`."""
+    from imon.core.vocabulary import vocabulary as of_concept
+
+    cache = context.render_context
+    if "imon_vocabulary" not in cache:
+        cache["imon_vocabulary"] = of_concept()
+    return cache["imon_vocabulary"]

@@ -8,6 +8,7 @@ from imon.core import rollup
 from .. import narrative
 from ..narrative import count_phrase
 from ..narrative import format_date as german_date
+from ..narrative import resolution_sentence
 from .blocks import Bullets, Definitions, Paragraph
 from .formatting import _clean, _join, source_text, stand_text
 from .state import _State
@@ -22,8 +23,8 @@ class _Chapters(_State):
         self.add(
             Paragraph(
                 f"Dieser Bericht beschreibt den Stand der Umsetzung zum {german_date(self.s['reporting_date'])}. "
-                f"Grundlage ist das Konzept „{self.s['concept']['title']}“ mit {len(self.fields)} Handlungsfeldern "
-                f"und {len(self.measures)} Maßnahmen.",
+                f"Grundlage ist das Konzept „{self.s['concept']['title']}“ ({self.vocab.fields}: {len(self.fields)}, "
+                f"Maßnahmen: {len(self.measures)}).",
                 "lead",
             )
         )
@@ -39,8 +40,8 @@ class _Chapters(_State):
             )
         rows.append(["Insgesamt", "", str(len(self.measures))] + [str(counts[v]) for v in statuses])
         self.table(
-            "Stand der Maßnahmen nach Handlungsfeld",
-            ["Handlungsfeld", "priorisiert", "Maßnahmen", *(self.status_label(v) for v in statuses)],
+            f"Stand der Maßnahmen je {self.vocab.field}",
+            [self.vocab.field, "priorisiert", "Maßnahmen", *(self.status_label(v) for v in statuses)],
             rows,
             numeric=[False, False] + [True] * (1 + len(statuses)),
             stand=german_date(self.s["reporting_date"]),
@@ -50,9 +51,9 @@ class _Chapters(_State):
         if needs:
             self.add(
                 Paragraph(
-                    "Maßnahmen mit aktuellem Sachstand liegen für die Handlungsfelder "
+                    f"Maßnahmen mit aktuellem Sachstand liegen vor für: {self.vocab.fields} "
                     + _join([f"{f['code']} ({f['title']})" for f in needs])
-                    + " vor; sie werden in Kapitel 4 ausführlich dargestellt."
+                    + "; sie werden in Kapitel 4 ausführlich dargestellt."
                 )
             )
 
@@ -60,12 +61,7 @@ class _Chapters(_State):
         s = self.s
         concept = s["concept"]
         self.heading(1, "Auftrag und Vorgehen", "auftrag")
-        resolution = "Der Rat hat das Integrationskonzept beschlossen"
-        if concept.get("resolution_date"):
-            resolution += f" am {german_date(concept['resolution_date'])}"
-        if concept.get("resolution_reference"):
-            resolution += f" (Vorlage {concept['resolution_reference']})"
-        self.add(Paragraph(resolution + "."))
+        self.add(Paragraph(resolution_sentence(self.vocab.council, concept)))
         if concept.get("summary"):
             self.add(Paragraph(_clean(concept["summary"])))
         self.heading(2, "Steuerungsstruktur", "steuerung")
@@ -107,14 +103,14 @@ class _Chapters(_State):
         self.add(
             Paragraph(
                 f"Das Integrationsportal verzeichnet {len(points)} Anlaufstellen. Die folgende Übersicht zeigt, "
-                "wie viele Anlaufstellen den einzelnen Handlungsfeldern zugeordnet sind."
+                f"wie viele Anlaufstellen jedem Eintrag der {self.vocab.fields} zugeordnet sind."
             )
         )
         by_field = Counter(code for c in points for code in c.get("fields_of_action", []))
         rows = [[f"{f['code']} {f['title']}", str(by_field.get(f["code"], 0))] for f in self.fields]
         self.table(
-            "Anlaufstellen nach Handlungsfeld",
-            ["Handlungsfeld", "Anlaufstellen"],
+            f"Anlaufstellen je {self.vocab.field}",
+            [self.vocab.field, "Anlaufstellen"],
             rows,
             stand=german_date(self.s["reporting_date"]),
             source="Integrationsportal, Verzeichnis der Anlaufstellen",

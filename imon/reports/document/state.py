@@ -2,6 +2,8 @@
 
 from collections import defaultdict
 
+from imon.core.vocabulary import from_document
+
 from .blocks import Heading, Table
 from .formatting import main_area
 
@@ -14,6 +16,7 @@ class _State:
         self.s = snapshot
         self.previous = previous
         self.labels = snapshot["labels"]
+        self.vocab = from_document(snapshot)
         self.blocks: list = []
         self.tables = 0
         self.figures = 0
