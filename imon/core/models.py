@@ -440,7 +440,7 @@ class Body(models.Model):
         EXPERT_GROUP = "expert_group", _("expert group")
         EXECUTIVE_BOARD = "executive_board", _("administration board")
         COUNCIL = "council", _("council")
-        COUNCIL_COMMITTEE = "council_committee", _("council or committee")
+        COUNCIL_COMMITTEE = "council_committee", _("council committee")
         ADVISORY_COUNCIL = "advisory_council", _("integration or foreigners' advisory council")
         WORKING_GROUP = "working_group", _("working group")
         NETWORK = "network", _("network")

@@ -70,7 +70,10 @@ def vocabulary(concept=None) -> Vocabulary:
     body = concept.approving_body
     return from_document(
         {
-            "municipality": {name: getattr(municipality, name) for name in ("office_name", "office_short_name", "council_name")},
+            "municipality": {
+                name: getattr(municipality, name)
+                for name in ("office_name", "office_short_name", "council_name")
+            },
             "concept": {
                 "field_of_action_name": concept.field_of_action_name,
                 "field_of_action_name_plural": concept.field_of_action_name_plural,

@@ -146,7 +146,9 @@ def pptx(report: Report, template=None) -> bytes:
     slide.notes_slide.notes_text_frame.text = " ".join(report.highlights)
 
     mandate = (
-        [f"Beschluss zum Integrationskonzept ({d['council']}, Vorlage {d['resolution']})"] if d["resolution"] else []
+        [f"Beschluss zum Integrationskonzept ({d['council']}, Vorlage {d['resolution']})"]
+        if d["resolution"]
+        else []
     )
     mandate += [
         f"{name}: {role}" + (f" ({rhythm})" if rhythm else "") for name, role, rhythm in d["governance"]
@@ -197,7 +199,10 @@ def pptx(report: Report, template=None) -> bytes:
         items += f["results"]
         items += [f"Nächster Schritt: {step}" for step in f["steps"]]
         deck.bullets_slides(
-            f"{d['field_name']} {f['code']}: Ergebnisse und nächste Schritte", items, notes=f["title"], size=18
+            f"{d['field_name']} {f['code']}: Ergebnisse und nächste Schritte",
+            items,
+            notes=f["title"],
+            size=18,
         )
 
     slide = deck.slide("Vielen Dank für Ihre Aufmerksamkeit!")

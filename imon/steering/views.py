@@ -22,8 +22,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from imon.core import models as m
 from imon.core import rollup
-from imon.core.vocabulary import vocabulary
 from imon.core.exports import append_row, safe_text
+from imon.core.vocabulary import vocabulary
 
 from . import logic, services, spreadsheet
 from .forms import CycleForm, MeasureForm, ReviewForm, StatusUpdateForm, UploadForm

@@ -75,7 +75,9 @@ class _Builder(_Chapters, _FieldsOfAction):
             "council": self.vocab.council,
             "field_name": self.vocab.field,
             "fields_name": self.vocab.fields,
-            "contact": next((b["name"] for b in s["bodies"] if b.get("kind") == "staff_unit"), self.vocab.office),
+            "contact": next(
+                (b["name"] for b in s["bodies"] if b.get("kind") == "staff_unit"), self.vocab.office
+            ),
         }
 
 

@@ -6,9 +6,8 @@ from collections import Counter, defaultdict
 from imon.core import rollup
 
 from .. import narrative
-from ..narrative import count_phrase
+from ..narrative import count_phrase, resolution_sentence
 from ..narrative import format_date as german_date
-from ..narrative import resolution_sentence
 from .blocks import Bullets, Definitions, Paragraph
 from .formatting import _clean, _join, source_text, stand_text
 from .state import _State

@@ -4,14 +4,22 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('steering', '0003_statusupdate_state_constraints'),
+        ("steering", "0003_statusupdate_state_constraints"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='reportingcycle',
-            options={'ordering': ['-reporting_date', '-pk'], 'permissions': [('manage_steering', 'Can administer steering (integration office)'), ('approve_cycle', 'Can approve reporting cycles'), ('view_steering', 'Can read all steering pages')], 'verbose_name': 'reporting cycle', 'verbose_name_plural': 'reporting cycles'},
+            name="reportingcycle",
+            options={
+                "ordering": ["-reporting_date", "-pk"],
+                "permissions": [
+                    ("manage_steering", "Can administer steering (integration office)"),
+                    ("approve_cycle", "Can approve reporting cycles"),
+                    ("view_steering", "Can read all steering pages"),
+                ],
+                "verbose_name": "reporting cycle",
+                "verbose_name_plural": "reporting cycles",
+            },
         ),
     ]
