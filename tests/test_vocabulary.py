@@ -144,6 +144,13 @@ def test_portal_pages_in_every_language_carry_no_foreign_words(city, client):
             response = client.get(f"/portal/{lang}/{page}")
             assert response.status_code == 200, (lang, page)
             assert_own_words(f"/portal/{lang}/{page}", html_words(response.content.decode("utf-8")))
+    # The German pages name the levels as the concept does.
+    start = html_words(client.get("/portal/de/").content.decode("utf-8"))
+    first = data["fields_of_action"][0]["code"]
+    field = html_words(client.get(f"/portal/de/handlungsfelder/{first.lower()}/").content.decode("utf-8"))
+    assert city["fields"] in start and f"{city['field']} {first}" in field and city["goals"] in field
+    if city["field"] != "Handlungsfeld":
+        assert "Handlungsfeld" not in start + field
 
 
 def test_accessibility_statement_names_the_citys_office(city, client):
@@ -238,3 +245,5 @@ def test_staff_steering_pages_speak_the_citys_words(city, client, ki_admin):
         assert_own_words(url, text)
         if expected:
             assert expected in text, (url, expected)
+        if url.startswith("/steuerung/") and city["field"] != "Handlungsfeld":
+            assert "Handlungsfeld" not in text, url

@@ -133,7 +133,7 @@ def dashboard(request):
     if not can_read_all(request.user):
         return redirect("steering-tasks")
     context = services.dashboard(_concept(request), timezone.localdate())
-    return render(request, "steering/dashboard.html", {**context, "rule": rollup.RULE})
+    return render(request, "steering/dashboard.html", {**context, "rule": rollup.RULE % {"level": vocabulary().field}})
 
 
 # --- Pages --------------------------------------------------------------------------------
@@ -159,7 +159,7 @@ def field_page(request, concept, code):
             "measures": measures,
             "goals": goals,
             "rollup": services.staff_rollup([(x.status, x.progress, x.traffic_light) for x in measures]),
-            "rule": rollup.RULE,
+            "rule": rollup.RULE % {"level": vocabulary().field},
             "strategic": list(field.strategic_goals.all()),
         },
     )

@@ -2,10 +2,31 @@
 
 from django.db import migrations
 
+# The role groups and permissions carried one city's names; groups keep their members.
+GROUP_NAMES = {
+    "KI-Administration": "Administration der Steuerung",
+    "Controlling-Gruppe": "Freigabe der Berichtsrunden",
+}
+PERMISSION_NAMES = {
+    "manage_steering": "Can administer steering (integration office)",
+    "approve_cycle": "Can approve reporting cycles",
+}
+
+
+def neutral_names(apps, schema_editor):
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for old, new in GROUP_NAMES.items():
+        if not Group.objects.filter(name=new).exists():
+            Group.objects.filter(name=old).update(name=new)
+    for codename, name in PERMISSION_NAMES.items():
+        Permission.objects.filter(content_type__app_label="steering", codename=codename).update(name=name)
+
 
 class Migration(migrations.Migration):
     dependencies = [
         ("steering", "0003_statusupdate_state_constraints"),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
@@ -22,4 +43,5 @@ class Migration(migrations.Migration):
                 "verbose_name_plural": "reporting cycles",
             },
         ),
+        migrations.RunPython(neutral_names, migrations.RunPython.noop),
     ]
