@@ -133,7 +133,9 @@ def dashboard(request):
     if not can_read_all(request.user):
         return redirect("steering-tasks")
     context = services.dashboard(_concept(request), timezone.localdate())
-    return render(request, "steering/dashboard.html", {**context, "rule": rollup.RULE % {"level": vocabulary().field}})
+    return render(
+        request, "steering/dashboard.html", {**context, "rule": rollup.RULE % {"level": vocabulary().field}}
+    )
 
 
 # --- Pages --------------------------------------------------------------------------------
