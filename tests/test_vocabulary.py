@@ -21,6 +21,7 @@ from django.utils import translation
 
 from imon.core import conceptfile
 from imon.core import models as m
+from imon.core.vocabulary import from_document
 from imon.portal import content
 from imon.reports import render, snapshots
 from imon.steering import services
@@ -247,3 +248,32 @@ def test_staff_steering_pages_speak_the_citys_words(city, client, ki_admin):
             assert expected in text, (url, expected)
         if url.startswith("/steuerung/") and city["field"] != "Handlungsfeld":
             assert "Handlungsfeld" not in text, url
+
+
+def test_the_citys_words_survive_dump_and_load(city):
+    """What the file says about office, council, levels and approving body is stored and dumped
+    back as written."""
+    data = city["data"]
+    dumped = conceptfile.dump(m.Concept.objects.get(key=data["concept"]["key"]), observations=False)
+    for section, names in (
+        ("municipality", ("office_name", "office_short_name", "council_name")),
+        ("concept", ("field_of_action_name", "field_of_action_name_plural", "goal_name", "goal_name_plural")),
+    ):
+        for name in names:
+            assert dumped[section].get(name) == data[section].get(name), (section, name)
+    assert dumped["concept"]["approving_body"] == data["concept"]["approving_body"]
+
+
+def test_a_concept_that_names_nothing_gets_neutral_german_words():
+    words = from_document({"municipality": {"name": "Stadt X"}, "concept": {"title": "Konzept"}})
+    assert (words.office, words.council, words.field, words.fields, words.goal, words.goals) == (
+        "Integrationsstelle",
+        "Rat",
+        "Handlungsfeld",
+        "Handlungsfelder",
+        "Ziel",
+        "Ziele",
+    )
+    assert words.office_short == "Integrationsstelle"
+    themed = from_document({"concept": {"field_of_action_name": "Leitlinie", "goal_name": "Teilziel"}})
+    assert (themed.fields, themed.goals) == ("Leitlinie", "Teilziel")  # no invented plural

@@ -108,7 +108,7 @@ class _State:
         return self.add(Heading(level, text, anchor, number))
 
     def table(self, caption, header, rows, numeric=None, **kwargs):
-        """A numbered table; tables without a statistical source are the KI's own presentation."""
+        """A numbered table; tables without a statistical source are the office's own presentation."""
         self.tables += 1
         kwargs.setdefault("source", "Eigene Darstellung")
         kwargs["source"] = kwargs["source"] or "Eigene Darstellung"
