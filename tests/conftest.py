@@ -32,6 +32,7 @@ def _empty_caches():
 
     cache.clear()
     content._LATEST.clear()
+    content._BLOCKS.clear()  # keyed by snapshot number, which another test's city shares
     yield
 
 

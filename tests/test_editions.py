@@ -151,7 +151,7 @@ def test_report_shows_the_current_edition_and_its_changes(snapshot):
     assert "entfallen 1 Handlungsfeld, 1 Ziel und 2 Maßnahmen" in text
     assert "Entfallen: Maßnahme m3: Sportpatenschaften" in text
     # the retired measures are not reported as measures of the concept
-    assert "mit 2 Handlungsfeldern und 2 Maßnahmen" in text
+    assert "(Handlungsfelder: 2, Maßnahmen: 2)" in text
     assert "Sportpatenschaften</td>" not in text and "Elternkurse</td>" not in text
 
 

@@ -269,7 +269,9 @@ def test_pptx_deck(pptx_bytes):
     assert titles[-1].startswith("Vielen Dank")
     assert "Auftrag und Steuerung" in titles
     for code in "CDH":
-        assert any(t.startswith(f"HF {code}: Ergebnisse und nächste Schritte") for t in titles), code
+        assert any(t.startswith(f"Handlungsfeld {code}: Ergebnisse und nächste Schritte") for t in titles), (
+            code
+        )
     assert sum(t.startswith("Abbildung") for t in titles) >= 5
     texts, notes = [], []
     for slide in deck.slides:

@@ -73,4 +73,4 @@ def test_its_goal_assessments_and_cross_cutting_measure_reach_the_portal(set_up,
     field_4 = client.get("/portal/de/handlungsfelder/4/").content.decode()
     assert "Bewertung für 2024: rot: nicht im Plan" in field_4
     assert "Interkulturelle Öffnung der Stadtverwaltung" in field_4
-    assert "Querschnittsmaßnahme, federführend in Handlungsfeld 2" in field_4
+    assert "Querschnittsmaßnahme, federführend in Themenfeld 2" in field_4

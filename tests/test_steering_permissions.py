@@ -4,6 +4,8 @@ to other people's objects. A URL without an entry here fails `test_every_url_pat
 Roles: anonymous, otto (account, no role), olga (owns C1, staff), emil (owns D1, external, no
 staff account), erik (edits field of action C), rita (Controlling-Gruppe: reviewer), anna (KI)."""
 
+import io
+
 import pytest
 from django.db import transaction
 from django.test import Client
@@ -238,17 +240,35 @@ def test_owners_cannot_touch_other_peoples_status_updates(world):
     assert (after.state, after.status, after.version) == (before.state, before.status, before.version)
 
 
+def test_role_groups_of_one_citys_names_are_renamed_with_their_members(db, django_user_model):
+    """Groups made under the earlier names (e.g. in a restored backup) keep their members."""
+    from django.contrib.auth.models import Group
+    from django.core.management import call_command
+
+    member = django_user_model.objects.create_user("kim", "kim@example.org", "sicheres-passwort-9")
+    member.groups.add(Group.objects.create(name="Controlling-Gruppe"))
+    call_command("role_groups", stdout=io.StringIO())
+    assert not Group.objects.filter(name__in=["KI-Administration", "Controlling-Gruppe"]).exists()
+    assert list(member.groups.values_list("name", flat=True)) == ["Freigabe der Berichtsrunden"]
+    from imon.steering import permissions
+
+    assert permissions.is_reviewer(member)
+
+
 def test_role_groups_give_the_roles(people, client, django_user_model):
     from django.contrib.auth.models import Group
     from django.core.management import call_command
 
     call_command("role_groups")
     call_command("role_groups")  # twice: nothing changes
-    assert Group.objects.filter(name__in=["KI-Administration", "Controlling-Gruppe"]).count() == 2
+    assert (
+        Group.objects.filter(name__in=["Administration der Steuerung", "Freigabe der Berichtsrunden"]).count()
+        == 2
+    )
     ki_user = django_user_model.objects.create_user("kira", "kira@example.org", "sicheres-passwort-9")
-    ki_user.groups.add(Group.objects.get(name="KI-Administration"))
+    ki_user.groups.add(Group.objects.get(name="Administration der Steuerung"))
     reviewer = django_user_model.objects.create_user("carl", "carl@example.org", "sicheres-passwort-9")
-    reviewer.groups.add(Group.objects.get(name="Controlling-Gruppe"))
+    reviewer.groups.add(Group.objects.get(name="Freigabe der Berichtsrunden"))
     from imon.steering import permissions
 
     assert permissions.is_ki(ki_user) and not permissions.is_reviewer(ki_user)

@@ -64,6 +64,7 @@ class ConceptAdmin(admin.ModelAdmin):
     list_display = ["title", "municipality", "status", "resolution_date", "resolution_reference"]
     list_filter = ["status"]
     search_fields = ["title", "resolution_reference"]
+    autocomplete_fields = ["approving_body"]
     inlines = [ConceptEditionInline, FieldOfActionInline]
 
 

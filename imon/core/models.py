@@ -63,6 +63,21 @@ class Municipality(models.Model):
     ars = models.CharField(_("ARS"), max_length=12, blank=True)
     state = models.CharField(_("federal state"), max_length=100, blank=True)
     website = models.URLField(_("website"), blank=True)
+    office_name = models.CharField(
+        _("name of the integration office"),
+        max_length=200,
+        blank=True,
+        help_text=_("E.g. Kommunales Integrationszentrum, Integrationsbüro, Amt für Integration."),
+    )
+    office_short_name = models.CharField(
+        _("short name of the integration office"), max_length=50, blank=True, help_text=_("E.g. KI.")
+    )
+    council_name = models.CharField(
+        _("name of the council"),
+        max_length=200,
+        blank=True,
+        help_text=_("The body that adopts the concept, e.g. Rat, Kreistag, Stadtverordnetenversammlung."),
+    )
     note = models.TextField(_("note"), blank=True)
 
     class Meta:
@@ -163,6 +178,27 @@ class Concept(models.Model):
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
     summary = models.TextField(_("summary"), blank=True)
+    field_of_action_name = models.CharField(
+        _("name of a field of action"),
+        max_length=100,
+        blank=True,
+        help_text=_("What the concept calls its top level, e.g. Handlungsfeld, Themenfeld, Leitlinie."),
+    )
+    field_of_action_name_plural = models.CharField(
+        _("name of the fields of action (plural)"), max_length=100, blank=True
+    )
+    goal_name = models.CharField(
+        _("name of a goal"), max_length=100, blank=True, help_text=_("E.g. Ziel, Leitziel, Teilziel.")
+    )
+    goal_name_plural = models.CharField(_("name of the goals (plural)"), max_length=100, blank=True)
+    approving_body = models.ForeignKey(
+        "Body",
+        verbose_name=_("body approving reporting cycles"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     note = models.TextField(_("note"), blank=True)
 
     class Meta:
@@ -250,7 +286,7 @@ class FieldOfAction(models.Model):
         ]
 
     def __str__(self):
-        return f"HF {self.code} – {self.title}"
+        return f"{self.code} – {self.title}"
 
 
 class StrategicGoal(models.Model):
@@ -556,12 +592,16 @@ class Body(models.Model):
     """A governance body (Gremium) or unit taking part in steering the concept."""
 
     class Kind(models.TextChoices):
-        STAFF_UNIT = "staff_unit", _("staff unit (Stabsstelle)")
+        STAFF_UNIT = "staff_unit", _("staff unit")
         CONTROLLING_GROUP = "controlling_group", _("controlling group")
-        EXPERT_GROUP = "expert_group", _("expert group (Fachgruppe)")
-        EXECUTIVE_BOARD = "executive_board", _("executive board (Verwaltungsvorstand)")
-        COUNCIL_COMMITTEE = "council_committee", _("council or committee")
+        STEERING_GROUP = "steering_group", _("steering group")
+        EXPERT_GROUP = "expert_group", _("expert group")
+        EXECUTIVE_BOARD = "executive_board", _("administration board")
+        COUNCIL = "council", _("council")
+        COUNCIL_COMMITTEE = "council_committee", _("council committee")
+        ADVISORY_COUNCIL = "advisory_council", _("integration or foreigners' advisory council")
         WORKING_GROUP = "working_group", _("working group")
+        NETWORK = "network", _("network")
         CONFERENCE = "conference", _("conference")
         OTHER = "other", _("other")
 
@@ -756,7 +796,7 @@ class Indicator(models.Model):
         FOREIGN_REGISTER = "foreign_register", _("foreign nationals (population register)")
         FOREIGN_AZR = "foreign_azr", _("foreign nationals (Central Register of Foreigners, AZR)")
         FOREIGN_OR_DUAL = "foreign_or_dual", _("foreign or dual nationals (population register)")
-        MIGRATION_BACKGROUND = "migration_background", _("migration background (Zensus 2011 / Mikrozensus)")
+        MIGRATION_BACKGROUND = "migration_background", _("migration background (census / microcensus)")
         IMMIGRATION_HISTORY = "immigration_history", _("immigration history (since 2023)")
         REFUGEES = "refugees", _("refugees by residence status")
         NEWCOMERS = "newcomers", _("newly arrived immigrants")

@@ -39,9 +39,9 @@ FINISHED = frozenset({"completed", "established"})
 
 LIGHTS = ("green", "yellow", "red", "")
 
-# The rule as the staff dashboard states it.
+# The rule as the staff dashboard states it; `level` is the concept's name of a field of action.
 RULE = gettext_lazy(
-    "Progress of a field of action = plain average of the progress of its measures (all weights 1). "
+    "Progress per %(level)s = plain average of the progress of its measures (all weights 1). "
     "A measure without a progress figure counts with the default progress of its status. "
     "Measures with the status 'unknown' are left out and counted separately."
 )

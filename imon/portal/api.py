@@ -348,7 +348,7 @@ def catalogue_data(published, base_url: str) -> dict:
     publisher = {"@type": "foaf:Organization", "foaf:name": published.municipality["name"]}
     contact = {
         "@type": "vcard:Organization",
-        "vcard:fn": f"{published.municipality['name']}, Kommunales Integrationszentrum",
+        "vcard:fn": f"{published.municipality['name']}, {published.vocabulary.office}",
     }
     if published.municipality.get("website"):
         contact["vcard:hasURL"] = published.municipality["website"]

@@ -14,10 +14,21 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from imon.core import areacodes, editions, periods
+from imon.core.vocabulary import from_document
 
 # What the public may see of each section of the snapshot; everything else stays inside.
 PUBLIC_FIELDS: dict[str, tuple[str, ...]] = {
-    "municipality": ("key", "name", "ags", "ars", "state", "website"),
+    "municipality": (
+        "key",
+        "name",
+        "ags",
+        "ars",
+        "state",
+        "website",
+        "office_name",
+        "office_short_name",
+        "council_name",
+    ),
     "areas": ("key", "name", "kind", "code", "parent", "comparison"),
     "concept": (
         "key",
@@ -28,6 +39,11 @@ PUBLIC_FIELDS: dict[str, tuple[str, ...]] = {
         "valid_from",
         "valid_until",
         "summary",
+        "field_of_action_name",
+        "field_of_action_name_plural",
+        "goal_name",
+        "goal_name_plural",
+        "approving_body",
         "editions",
     ),
     "editions": ("key", "title", "resolution_date", "resolution_reference"),
@@ -356,6 +372,7 @@ class PublicView:
         self.edition = (
             {**edition, "resolution_date": _date(edition.get("resolution_date"))} if edition else None
         )
+        self.vocabulary = from_document(doc)
         self.reporting_date = datetime.date.fromisoformat(doc["reporting_date"])
         self.fields = [
             pick(f, PORTAL_FIELD_FIELDS)

@@ -58,6 +58,18 @@ def format_date(date) -> str:
     return date.strftime("%d.%m.%Y")
 
 
+def resolution_sentence(council: str, concept: dict) -> str:
+    """'Das Integrationskonzept wurde am 12.03.2020 beschlossen (Rat, Vorlage 2019/3170).'
+
+    The council's name stands in brackets, so that it needs no article (der Rat, die
+    Stadtverordnetenversammlung)."""
+    when = f" am {format_date(concept['resolution_date'])}" if concept.get("resolution_date") else ""
+    by = council
+    if concept.get("resolution_reference"):
+        by += f", Vorlage {concept['resolution_reference']}"
+    return f"Das Integrationskonzept wurde{when} beschlossen ({by})."
+
+
 def count_phrase(n: int, singular: str, plural: str) -> str:
     """'1 Wert', '3 Werte'."""
     return f"{n} {singular if n == 1 else plural}"

@@ -146,7 +146,9 @@ def pptx(report: Report, template=None) -> bytes:
     slide.notes_slide.notes_text_frame.text = " ".join(report.highlights)
 
     mandate = (
-        [f"Ratsbeschluss zum Integrationskonzept (Vorlage {d['resolution']})"] if d["resolution"] else []
+        [f"Beschluss zum Integrationskonzept ({d['council']}, Vorlage {d['resolution']})"]
+        if d["resolution"]
+        else []
     )
     mandate += [
         f"{name}: {role}" + (f" ({rhythm})" if rhythm else "") for name, role, rhythm in d["governance"]
@@ -158,7 +160,7 @@ def pptx(report: Report, template=None) -> bytes:
             deck.bullets_slides(title, outcomes, notes=", ".join(bodies))
 
     fields = [f"{f['code']}  {f['title']}" + (" (priorisiert)" if f["priority"] else "") for f in d["fields"]]
-    deck.bullets_slides("Handlungsfelder des Integrationskonzepts", fields, size=20, per_slide=8)
+    deck.bullets_slides(f"{d['fields_name']} des Integrationskonzepts", fields, size=20, per_slide=8)
 
     for block in report.blocks:
         if isinstance(block, Figure):
@@ -197,7 +199,10 @@ def pptx(report: Report, template=None) -> bytes:
         items += f["results"]
         items += [f"Nächster Schritt: {step}" for step in f["steps"]]
         deck.bullets_slides(
-            f"HF {f['code']}: Ergebnisse und nächste Schritte", items, notes=f["title"], size=18
+            f"{d['field_name']} {f['code']}: Ergebnisse und nächste Schritte",
+            items,
+            notes=f["title"],
+            size=18,
         )
 
     slide = deck.slide("Vielen Dank für Ihre Aufmerksamkeit!")

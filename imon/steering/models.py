@@ -54,7 +54,7 @@ class MeasureOwner(models.Model):
 
 
 class ReportingCycle(models.Model):
-    """A reporting cycle (Berichtsrunde): opened by the KI, approved by the Controlling-Gruppe."""
+    """A reporting cycle (Berichtsrunde): opened by the integration office, approved by the body the concept names."""
 
     class State(models.TextChoices):
         OPEN = "open", _("open")
@@ -99,8 +99,8 @@ class ReportingCycle(models.Model):
         verbose_name_plural = _("reporting cycles")
         ordering = ["-reporting_date", "-pk"]
         permissions = [
-            ("manage_steering", _("Can administer steering (KI)")),
-            ("approve_cycle", _("Can approve reporting cycles (Controlling-Gruppe)")),
+            ("manage_steering", _("Can administer steering (integration office)")),
+            ("approve_cycle", _("Can approve reporting cycles")),
             ("view_steering", _("Can read all steering pages")),
         ]
 

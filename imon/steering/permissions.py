@@ -3,7 +3,7 @@
 
 Roles:
 - KI administrator: permission `steering.manage_steering` (superusers have it): everything.
-- Reviewer (Controlling-Gruppe): `steering.approve_cycle`: reads everything, approves cycles.
+- Reviewer (the body approving reporting cycles, `approving_body` of the concept): `steering.approve_cycle`: reads everything, approves cycles.
 - Field-of-action editor (`FieldEditor`): reads everything, edits the measures of own fields.
 - Measure owner (`MeasureOwner`, may be external): sees own tasks and measures, submits updates.
 - Everyone else (public): nothing here; the public sees the portal only.

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from imon.core import models as m
 from imon.core import periods, rollup
+from imon.core.vocabulary import vocabulary
 
 from . import logic
 from .models import Change, DeletedMeasure, MeasureOwner, ReportingCycle, StatusUpdate
@@ -445,7 +446,8 @@ def review_update(update: StatusUpdate, accept: bool, comment: str, user, base_u
         _notify(
             [update.submitted_by],
             _("Status update returned: %(measure)s") % {"measure": update.measure_key},
-            _("The KI returned your status update with this comment:")
+            _("Your status update was returned (%(office)s) with this comment:")
+            % {"office": vocabulary().office_short}
             + "\n"
             + comment
             + "\n\n"
@@ -495,7 +497,7 @@ def apply_to_measure(update: StatusUpdate, measure: m.Measure, user) -> None:
 
 
 def approve_cycle(cycle: ReportingCycle, user):
-    """The Controlling-Gruppe approves: a snapshot is frozen and the cycle closes."""
+    """The body approving reporting cycles approves: a snapshot is frozen and the cycle closes."""
     from imon.reports import snapshots
 
     with transaction.atomic():

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from imon.core import models as m
 from imon.core import rollup
 from imon.core.exports import append_row, safe_text
+from imon.core.vocabulary import vocabulary
 
 from . import logic, services, spreadsheet
 from .forms import CycleForm, MeasureForm, ReviewForm, StatusUpdateForm, UploadForm
@@ -133,7 +134,9 @@ def dashboard(request):
     if not can_read_all(request.user):
         return redirect("steering-tasks")
     context = services.dashboard(_concept(request), timezone.localdate())
-    return render(request, "steering/dashboard.html", {**context, "rule": rollup.RULE})
+    return render(
+        request, "steering/dashboard.html", {**context, "rule": rollup.RULE % {"level": vocabulary().field}}
+    )
 
 
 # --- Pages --------------------------------------------------------------------------------
@@ -163,7 +166,7 @@ def field_page(request, concept, code):
             "rollup": services.staff_rollup(
                 [(x.status, x.progress, x.traffic_light) for x in measures if not x.retired_id]
             ),
-            "rule": rollup.RULE,
+            "rule": rollup.RULE % {"level": vocabulary().field},
             "strategic": list(field.strategic_goals.all()),
         },
     )
@@ -569,7 +572,9 @@ def update_form(request, key, measure_key):
                 form.add_error(None, str(error))
             else:
                 messages.success(
-                    request, _("Thank you: the status update has been sent to the KI for review.")
+                    request,
+                    _("Thank you: the status update has been sent for review (%(office)s).")
+                    % {"office": vocabulary().office_short},
                 )
                 for warning in logic.past_due_warnings(form.cleaned_steps, timezone.localdate()):
                     messages.warning(request, warning)

@@ -129,6 +129,8 @@ class _Loader:
         municipality = self.upsert_all("municipality", [c["municipality"]], m.Municipality.objects.all())
         municipality = municipality[c["municipality"]["key"]]
         self.upsert_all("areas", c["areas"], m.Area.objects.all())
+        # Bodies refer to nothing; the concept refers to the body approving reporting cycles.
+        self.upsert_all("bodies", c["bodies"], m.Body.objects.all())
         concept = self.upsert_all(
             "concept", [c["concept"]], m.Concept.objects.all(), {"municipality": municipality}
         )
@@ -185,7 +187,6 @@ class _Loader:
         for i, md in enumerate(c["measures"]):
             if "funders" in md:  # left out: the stored funders stay
                 self.replace_funders(measures[md["key"]], md["funders"], f"measures[{i}]")
-        self.upsert_all("bodies", c["bodies"], m.Body.objects.all())
         meetings = self.upsert_all("meetings", c["meetings"], m.Meeting.objects.all())
         for mt in c["meetings"]:
             if "outcomes" not in mt:

@@ -23,3 +23,15 @@ def period(value):
     """A date as the concept file or a status update keeps it, as the city writes it:
     2025-03-14 -> 14.03.2025; "3. Quartal 2025" stays. Empty for none."""
     return periods.show(value)
+
+
+@register.simple_tag(takes_context=True)
+def vocabulary(context):
+    """The words of the stored concept (office, council, level names), once per rendering:
+    `{% vocabulary as words %}`."""
+    from imon.core.vocabulary import vocabulary as of_concept
+
+    cache = context.render_context
+    if "imon_vocabulary" not in cache:
+        cache["imon_vocabulary"] = of_concept()
+    return cache["imon_vocabulary"]

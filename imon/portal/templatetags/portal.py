@@ -52,3 +52,16 @@ def traffic_light_label(code: str | None) -> str:
     from imon.core.models import TrafficLight
 
     return str(dict(TrafficLight.choices).get(code or "", ""))
+
+
+@register.simple_tag(takes_context=True)
+def level_name(context, level: str) -> str:
+    """The name of a level of the concept ("field", "fields", "goals"): in German the concept's own
+    word (Themenfeld, Leitziele …), in the other languages the translated general term."""
+    from django.utils.translation import gettext as _
+
+    published = context.get("published")
+    if context.get("lang") == "de" and published is not None:
+        return getattr(published.vocabulary, level)
+    general = {"field": _("Field of action"), "fields": _("Fields of action"), "goals": _("Goals")}
+    return general[level]

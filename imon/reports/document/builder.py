@@ -83,8 +83,11 @@ class _Builder(_Chapters, _FieldsOfAction):
                 if mt["date"] <= s["reporting_date"]
             ],
             "fields": fields,
+            "council": self.vocab.council,
+            "field_name": self.vocab.field,
+            "fields_name": self.vocab.fields,
             "contact": next(
-                (b["name"] for b in s["bodies"] if b.get("kind") == "staff_unit"), s["municipality"]["name"]
+                (b["name"] for b in s["bodies"] if b.get("kind") == "staff_unit"), self.vocab.office
             ),
         }
 

@@ -6,7 +6,7 @@ from collections import Counter, defaultdict
 from imon.core import editions, periods, rollup
 
 from .. import narrative
-from ..narrative import count_phrase
+from ..narrative import count_phrase, resolution_sentence
 from ..narrative import format_date as german_date
 from .blocks import Bullets, Definitions, Paragraph
 from .formatting import _clean, _join, source_text, stand_text
@@ -22,8 +22,8 @@ class _Chapters(_State):
         self.add(
             Paragraph(
                 f"Dieser Bericht beschreibt den Stand der Umsetzung zum {german_date(self.s['reporting_date'])}. "
-                f"Grundlage ist das Konzept „{self.s['concept']['title']}“ mit {len(self.fields)} Handlungsfeldern "
-                f"und {len(self.measures)} Maßnahmen.",
+                f"Grundlage ist das Konzept „{self.s['concept']['title']}“ ({self.vocab.fields}: {len(self.fields)}, "
+                f"Maßnahmen: {len(self.measures)}).",
                 "lead",
             )
         )
@@ -39,8 +39,8 @@ class _Chapters(_State):
             )
         rows.append(["Insgesamt", "", str(len(self.measures))] + [str(counts[v]) for v in statuses])
         self.table(
-            "Stand der Maßnahmen nach Handlungsfeld",
-            ["Handlungsfeld", "priorisiert", "Maßnahmen", *(self.status_label(v) for v in statuses)],
+            f"Stand der Maßnahmen je {self.vocab.field}",
+            [self.vocab.field, "priorisiert", "Maßnahmen", *(self.status_label(v) for v in statuses)],
             rows,
             numeric=[False, False] + [True] * (1 + len(statuses)),
             stand=german_date(self.s["reporting_date"]),
@@ -49,8 +49,8 @@ class _Chapters(_State):
         if any(m.get("also_fields_of_action") for m in self.measures):
             self.add(
                 Paragraph(
-                    "Querschnittsmaßnahmen zählen bei jedem Handlungsfeld, dem sie dienen, "
-                    "in der Zeile „Insgesamt“ nur einmal.",
+                    f"Querschnittsmaßnahmen erscheinen unter allen {self.vocab.fields}, denen sie dienen; "
+                    "in der Zeile „Insgesamt“ zählen sie nur einmal.",
                     "note",
                 )
             )
@@ -58,9 +58,9 @@ class _Chapters(_State):
         if needs:
             self.add(
                 Paragraph(
-                    "Maßnahmen mit aktuellem Sachstand liegen für die Handlungsfelder "
+                    f"Maßnahmen mit aktuellem Sachstand liegen vor für: {self.vocab.fields} "
                     + _join([f"{f['code']} ({f['title']})" for f in needs])
-                    + " vor; sie werden in Kapitel 4 ausführlich dargestellt."
+                    + "; sie werden in Kapitel 4 ausführlich dargestellt."
                 )
             )
 
@@ -68,12 +68,7 @@ class _Chapters(_State):
         s = self.s
         concept = s["concept"]
         self.heading(1, "Auftrag und Vorgehen", "auftrag")
-        resolution = "Der Rat hat das Integrationskonzept beschlossen"
-        if concept.get("resolution_date"):
-            resolution += f" am {german_date(concept['resolution_date'])}"
-        if concept.get("resolution_reference"):
-            resolution += f" (Vorlage {concept['resolution_reference']})"
-        self.add(Paragraph(resolution + "."))
+        self.add(Paragraph(resolution_sentence(self.vocab.council, concept)))
         self.edition()
         if concept.get("summary"):
             self.add(Paragraph(_clean(concept["summary"])))
@@ -126,8 +121,8 @@ class _Chapters(_State):
         if change is None:
             return
         names = {
-            "fields_of_action": ("Handlungsfeld", "Handlungsfelder"),
-            "goals": ("Ziel", "Ziele"),
+            "fields_of_action": (self.vocab.field, self.vocab.fields),
+            "goals": (self.vocab.goal, self.vocab.goals),
             "measures": ("Maßnahme", "Maßnahmen"),
         }
 
@@ -168,14 +163,14 @@ class _Chapters(_State):
         self.add(
             Paragraph(
                 f"Das Integrationsportal verzeichnet {len(points)} Anlaufstellen. Die folgende Übersicht zeigt, "
-                "wie viele Anlaufstellen den einzelnen Handlungsfeldern zugeordnet sind."
+                f"wie viele Anlaufstellen jedem Eintrag der {self.vocab.fields} zugeordnet sind."
             )
         )
         by_field = Counter(code for c in points for code in c.get("fields_of_action", []))
         rows = [[f"{f['code']} {f['title']}", str(by_field.get(f["code"], 0))] for f in self.fields]
         self.table(
-            "Anlaufstellen nach Handlungsfeld",
-            ["Handlungsfeld", "Anlaufstellen"],
+            f"Anlaufstellen je {self.vocab.field}",
+            [self.vocab.field, "Anlaufstellen"],
             rows,
             stand=german_date(self.s["reporting_date"]),
             source="Integrationsportal, Verzeichnis der Anlaufstellen",

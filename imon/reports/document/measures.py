@@ -17,18 +17,18 @@ class _FieldsOfAction(_Indicators):
     controlling figures as indicator blocks."""
 
     def fields_chapter(self):
-        self.heading(1, "Handlungsfelder", "handlungsfelder")
+        self.heading(1, self.vocab.fields, "handlungsfelder")
         goals = defaultdict(list)
         for g in self.s["goals"]:
             goals[g["field_of_action"]].append(g)
         strategic = {g["key"]: g for g in self.s["strategic_goals"]}
         for f in self.fields:
-            self.heading(2, f"Handlungsfeld {f['code']}: {f['title']}", f"hf-{f['code'].lower()}")
+            self.heading(2, f"{self.vocab.field} {f['code']}: {f['title']}", f"hf-{f['code'].lower()}")
             if f.get("description"):
                 self.add(Paragraph(_clean(f["description"])))
             linked = [strategic[k]["title"] for k in f.get("strategic_goals", []) if k in strategic]
             if goals[f["code"]] or linked:
-                self.heading(3, "Ziele", f"hf-{f['code'].lower()}-ziele")
+                self.heading(3, self.vocab.goals, f"hf-{f['code'].lower()}-ziele")
                 items = []
                 for g in goals[f["code"]]:
                     items.append(self.goal_text(g))
@@ -43,7 +43,7 @@ class _FieldsOfAction(_Indicators):
             if not measures:
                 self.add(
                     Paragraph(
-                        "Für dieses Handlungsfeld sind zum Stichtag keine Maßnahmen mit Sachstand erfasst.",
+                        f"Für {self.vocab.field} {f['code']} sind zum Stichtag keine Maßnahmen mit Sachstand erfasst.",
                         "note",
                     )
                 )
@@ -108,7 +108,7 @@ class _FieldsOfAction(_Indicators):
                 ]
             )
         self.table(
-            f"Maßnahmen im Handlungsfeld {field_of_action['code']}",
+            f"Maßnahmen: {self.vocab.field} {field_of_action['code']}",
             ["Nr.", "Maßnahme", "Federführung", "Status", "Zeitraum", *(label for _n, label in controlling)],
             rows,
             numeric=[False] * 5 + [True] * len(controlling),

@@ -2,6 +2,7 @@
 
 from collections import defaultdict
 
+from imon.core.vocabulary import from_document
 from imon.publication.view import fields_served
 
 from .blocks import Heading, Table
@@ -16,6 +17,7 @@ class _State:
         self.s = snapshot
         self.previous = previous
         self.labels = snapshot["labels"]
+        self.vocab = from_document(snapshot)
         self.blocks: list = []
         self.tables = 0
         self.figures = 0
@@ -55,7 +57,7 @@ class _State:
         """The words that mark a measure listed under a field of action it does not lead."""
         if measure["field_of_action"] == code:
             return ""
-        return f"Querschnittsmaßnahme, federführend in Handlungsfeld {measure['field_of_action']}"
+        return f"Querschnittsmaßnahme, federführend in {self.vocab.field} {measure['field_of_action']}"
 
     def _one_area_per_indicator(self, preferred: str | None = None):
         """The report speaks about the municipality: of an indicator with several areas it shows the
@@ -118,7 +120,7 @@ class _State:
         return self.add(Heading(level, text, anchor, number))
 
     def table(self, caption, header, rows, numeric=None, **kwargs):
-        """A numbered table; tables without a statistical source are the KI's own presentation."""
+        """A numbered table; tables without a statistical source are the office's own presentation."""
         self.tables += 1
         kwargs.setdefault("source", "Eigene Darstellung")
         kwargs["source"] = kwargs["source"] or "Eigene Darstellung"

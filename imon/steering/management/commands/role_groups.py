@@ -1,4 +1,4 @@
-"""Create the groups for the steering roles (KI administration, Controlling-Gruppe)."""
+"""Create the groups for the steering roles (administration, approval of reporting cycles)."""
 
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
@@ -7,7 +7,10 @@ from imon.steering.roles import create_role_groups
 
 
 class Command(BaseCommand):
-    help = "Create the groups KI-Administration and Controlling-Gruppe with their permissions (idempotent)."
+    help = (
+        "Create the groups 'Administration der Steuerung' and 'Freigabe der Berichtsrunden' with their "
+        "permissions (idempotent)."
+    )
 
     def handle(self, *args, **options):
         names = create_role_groups()
