@@ -24,6 +24,8 @@ municipality: {key: musterstadt, name: Stadt Musterstadt, ags: "06412000"}
 concept: {key: ik-musterstadt, title: Integrationskonzept Musterstadt}
 fields_of_action:
   - {code: "1", title: Sprache und Bildung}
+goals:
+  - {key: G1, field_of_action: "1", title: Mehr Sprachkurse, target_value: 12, target_date: 2. Halbjahr 2026}
 measures:
   - key: M1
     field_of_action: "1"
@@ -33,6 +35,7 @@ measures:
       - {name: Stiftung Musterstadt}
     start_date: 2. Halbjahr 2024
     end_date: fortlaufend
+    goals: [G1]
     next_steps:
       - {key: "1", text: Räume suchen, due_date: Q3 2025}
       - {key: "2", text: Flyer drucken, due_date: 2025}
@@ -117,6 +120,9 @@ def test_the_concept_file_keeps_each_precision_dump_load_dump(db):
     first = conceptfile.dump_text(concept)
     assert "start_date: 2. Halbjahr 2024" in first and "end_date: fortlaufend" in first
     assert "due_date: 3. Quartal 2025" in first and "start_date: 2025-03-14" in first
+    assert "target_date: 2. Halbjahr 2026" in first  # a goal's target date, too
+    goal = m.Goal.objects.get(key="G1")
+    assert goal.target_date == datetime.date(2026, 12, 31) and goal.target == "2. Halbjahr 2026"
     stats = load(first)
     assert stats.created == 0 and stats.updated == 0
     assert conceptfile.dump_text(concept) == first
@@ -179,6 +185,7 @@ def test_report_shows_dates_as_written_and_lists_the_funders(city_snapshot):
     assert "2. Halbjahr 2024 – fortlaufend" in text and "03/2025 – 2026" in text
     assert "14.03.2025 – 12/2025" in text
     assert "Räume suchen (bis 3. Quartal 2025)" in text
+    assert "bis 2. Halbjahr 2026" in text  # the goal's target
     assert "Land Hessen (WIR-Programm): 12.500,50 EUR; Stiftung Musterstadt" in text
     outlook = text.split("Nächste Schritte und Zeitplan")[1]
     assert outlook.index("Räume suchen") < outlook.index("Flyer drucken")  # Q3 2025 before 2025
@@ -188,6 +195,7 @@ def test_portal_and_api_show_dates_as_written_and_the_funders(city_snapshot, cli
     page = client.get("/portal/de/massnahmen/m1/").content.decode()
     assert "2. Halbjahr 2024 – fortlaufend" in page
     assert "Räume suchen (3. Quartal 2025)" in page and "Flyer drucken (2025)" in page
+    assert "bis 2. Halbjahr 2026" in page  # the goal's target
     assert "Land Hessen (WIR-Programm): 12.500,50 EUR" in page and "Stiftung Musterstadt" in page
     items = {i["key"]: i for i in client.get("/api/v1/measures.json").json()["items"]}
     assert items["M1"]["start"] == "2. Halbjahr 2024" and items["M1"]["start_date"] == "2024-07-01"

@@ -74,7 +74,7 @@ class GoalInline(admin.StackedInline):
         "key",
         "title",
         "target_value",
-        "target_date",
+        ("target_date", "target_precision"),
         "traffic_light",
         "traffic_light_reason",
         "assessed_for",

@@ -328,6 +328,7 @@ class Goal(models.Model):
         _("target value"), max_digits=20, decimal_places=6, null=True, blank=True
     )
     target_date = models.DateField(_("target date"), null=True, blank=True)
+    target_precision = precision_field(_("precision of the target date"))
     # "Indicator" is defined further down; django-stubs cannot infer the field's type from a name.
     indicators: "models.ManyToManyField[Indicator, Any]" = models.ManyToManyField(
         "Indicator", verbose_name=_("indicators"), blank=True, related_name="goals"
@@ -350,6 +351,11 @@ class Goal(models.Model):
     )
     order = models.PositiveIntegerField(_("order"), default=0)
     since, retired = edition_fields()
+
+    @property
+    def target(self) -> str:
+        """The target date as the city writes it ("2026", "2. Halbjahr 2025"; "" for none)."""
+        return periods.format_stored(self.target_date, self.target_precision)
 
     class Meta:
         verbose_name = _("goal")

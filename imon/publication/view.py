@@ -421,8 +421,8 @@ class PublicView:
         goal = pick(record, PORTAL_GOAL_FIELDS)
         if goal.get("target_value") is not None:
             goal["target_value"] = Decimal(str(goal["target_value"])).normalize()
-        if goal.get("target_date"):
-            goal["target_date"] = _date(goal["target_date"])
+        goal.pop("target_date", None)
+        goal.update(_period(record, "target", "end"))  # "2026", "2. Halbjahr 2025", a day
         return goal
 
     # fields of action and measures

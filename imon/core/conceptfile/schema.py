@@ -109,7 +109,7 @@ SCHEMA: dict[str, list] = {
         F("title", required=True),
         F("description", "text"),
         F("target_value", "decimal"),
-        F("target_date", "date"),
+        F("target_date", "period", precision="target_precision", edge="end"),
         F("traffic_light", "choice", choices=choices(m.TrafficLight)),
         F("traffic_light_reason", "text"),
         F("assessed_for"),

@@ -65,7 +65,7 @@ class _FieldsOfAction(_Indicators):
         if g.get("target_value") is not None:
             target.append(f"Zielwert {format_number(Decimal(g['target_value']))}")
         if g.get("target_date"):
-            target.append(f"bis {german_date(g['target_date'])}")
+            target.append(f"bis {periods.show(g['target_date'])}")
         if target:
             text += f" ({', '.join(target)})"
         assessment = goal_assessment(g, self.labels["traffic_light"])
