@@ -352,11 +352,6 @@ class Goal(models.Model):
     order = models.PositiveIntegerField(_("order"), default=0)
     since, retired = edition_fields()
 
-    @property
-    def target(self) -> str:
-        """The target date as the city writes it ("2026", "2. Halbjahr 2025"; "" for none)."""
-        return periods.format_stored(self.target_date, self.target_precision)
-
     class Meta:
         verbose_name = _("goal")
         verbose_name_plural = _("goals")
@@ -371,6 +366,11 @@ class Goal(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def target(self) -> str:
+        """The target date as the city writes it ("2026", "2. Halbjahr 2025"; "" for none)."""
+        return periods.format_stored(self.target_date, self.target_precision)
 
 
 class MeasureState(models.Model):
