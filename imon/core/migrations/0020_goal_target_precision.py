@@ -4,15 +4,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0019_vocabulary'),
+        ("core", "0019_vocabulary"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='goal',
-            name='target_precision',
-            field=models.CharField(choices=[('day', 'day'), ('month', 'month'), ('quarter', 'quarter'), ('half_year', 'half-year'), ('year', 'year'), ('ongoing', 'ongoing (open end)')], default='day', max_length=10, verbose_name='precision of the target date'),
+            model_name="goal",
+            name="target_precision",
+            field=models.CharField(
+                choices=[
+                    ("day", "day"),
+                    ("month", "month"),
+                    ("quarter", "quarter"),
+                    ("half_year", "half-year"),
+                    ("year", "year"),
+                    ("ongoing", "ongoing (open end)"),
+                ],
+                default="day",
+                max_length=10,
+                verbose_name="precision of the target date",
+            ),
         ),
     ]
