@@ -3,8 +3,10 @@ import functools
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Prefetch
 from django.shortcuts import render
+from django.utils import translation
 
 from . import models as m
+from .vocabulary import vocabulary
 
 
 @login_required
@@ -25,7 +27,11 @@ def home(request):
         "observations": m.Observation.objects.count(),
         "contact_points": m.ContactPoint.objects.count(),
     }
-    return render(request, "core/home.html", {"concepts": concepts, "counts": counts})
+    # each concept with its own names of its levels ("Themenfelder"), which are German words: in
+    # another language the general terms stand in for them
+    german = translation.get_language() == "de"
+    listed = [{"concept": c, "words": vocabulary(c) if german else None} for c in concepts]
+    return render(request, "core/home.html", {"concepts": listed, "counts": counts})
 
 
 @functools.cache
