@@ -23,7 +23,12 @@ class TransitionError(Exception):
 
 # (state of the status update, action) -> new state
 UPDATE_TRANSITIONS = {
+    # a draft is kept by the owner and not reviewed; a returned update stays returned until it is sent
+    ("open", "draft"): "draft",
+    ("draft", "draft"): "draft",
+    ("returned", "draft"): "returned",
     ("open", "submit"): "submitted",
+    ("draft", "submit"): "submitted",
     ("returned", "submit"): "submitted",
     ("submitted", "submit"): "submitted",  # corrected before the review
     ("submitted", "accept"): "accepted",
@@ -39,6 +44,10 @@ def next_update_state(cycle_state: str, state: str, action: str, comment: str = 
     try:
         return UPDATE_TRANSITIONS[(state, action)]
     except KeyError:
+        if action == "draft" and state == "submitted":
+            raise TransitionError(
+                _("The status update has been submitted already; correct it with 'Submit again'.")
+            ) from None
         raise TransitionError(
             _("This step is not possible in the current state of the status update.")
         ) from None

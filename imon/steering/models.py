@@ -114,6 +114,7 @@ class StatusUpdate(MeasureState):
 
     class State(models.TextChoices):
         OPEN = "open", _("waiting for the owner")
+        DRAFT = "draft", _("draft saved, not submitted")
         SUBMITTED = "submitted", _("submitted, waiting for review")
         RETURNED = "returned", _("returned to the owner")
         ACCEPTED = "accepted", _("accepted")
@@ -176,6 +177,7 @@ class Change(models.Model):
         DELETED = "deleted", _("deleted")
         RESTORED = "restored", _("restored")
         OPENED = "opened", _("cycle opened")
+        DRAFTED = "drafted", _("draft saved")
         SUBMITTED = "submitted", _("submitted")
         ACCEPTED = "accepted", _("accepted")
         RETURNED = "returned", _("returned")

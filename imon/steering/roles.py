@@ -1,5 +1,6 @@
-"""Groups for the roles that are given by permission; administrators add people to them in the admin.
-Created by `imon role-groups` (not at migrate, so that a new installation stays empty for a restore)."""
+"""Groups for the roles that are given by permission; office administrators add people to them on the
+People page. Created at every `migrate` (a post_migrate handler, `ensure_role_groups`) and by
+`imon role-groups`; a restore replaces them with the archive's groups (imon.ops.backup.FURNITURE)."""
 
 from django.contrib.auth.models import Group, Permission
 
@@ -31,3 +32,26 @@ def create_role_groups() -> list[str]:
             ]
         )
     return list(ROLE_GROUPS)
+
+
+# The roles by the permission that defines them; code finds a group through these, never by its name.
+OFFICE_PERMISSION = "steering.manage_steering"
+REVIEWER_PERMISSION = "steering.approve_cycle"
+
+
+def group_name(permission: str) -> str:
+    """The name of the role group that gives `permission` (e.g. OFFICE_PERMISSION)."""
+    return next(name for name, perms in ROLE_GROUPS.items() if permission in perms)
+
+
+def ensure_role_groups(sender, using="default", apps=None, **kwargs) -> None:
+    """post_migrate: the permissions of the role groups first (their apps may migrate after this one),
+    then the groups, so that a new installation has them without a separate command."""
+    from django.apps import apps as global_apps
+    from django.contrib.auth.management import create_permissions
+
+    for label in sorted({p.split(".")[0] for perms in ROLE_GROUPS.values() for p in perms}):
+        create_permissions(
+            global_apps.get_app_config(label), verbosity=0, using=using, apps=apps or global_apps
+        )
+    create_role_groups()

@@ -42,6 +42,10 @@ MEASURE_FIELDS = [
 ]
 
 
+# Status updates still with the owner: reminded, listed as waiting.
+NOT_SUBMITTED = [StatusUpdate.State.OPEN, StatusUpdate.State.DRAFT, StatusUpdate.State.RETURNED]
+
+
 class StaleEdit(Exception):
     """Someone else saved the object in between; `changes` lists their (field, old, new, by, at)."""
 
@@ -132,9 +136,7 @@ def dashboard(concept: m.Concept, today: datetime.date) -> dict:
     waiting = []
     if cycle:
         waiting = list(
-            cycle.updates.filter(state__in=[StatusUpdate.State.OPEN, StatusUpdate.State.RETURNED])
-            .select_related("measure")
-            .order_by("measure_key")
+            cycle.updates.filter(state__in=NOT_SUBMITTED).select_related("measure").order_by("measure_key")
         )
     overdue = m.NextStep.objects.filter(
         measure__field_of_action__concept=concept, done=False, due_date__lt=today
@@ -370,18 +372,36 @@ def open_cycle(concept: m.Concept, title: str, reporting_date, deadline, user, b
     return cycle
 
 
+def change_deadline(cycle: ReportingCycle, deadline, user) -> list:
+    """Move the deadline of an open cycle (recorded); reminders follow the new date."""
+    with transaction.atomic():
+        cycle = ReportingCycle.objects.select_for_update().get(pk=cycle.pk)
+        if cycle.state != ReportingCycle.State.OPEN:
+            raise logic.TransitionError(_("The reporting cycle is closed; nothing can be changed."))
+        changes = logic.diff({"deadline": cycle.deadline}, {"deadline": deadline})
+        if changes:
+            cycle.deadline = deadline
+            cycle.save(update_fields=["deadline"])
+            record(user, "cycle", cycle.key, changes, cycle=cycle)
+    return changes
+
+
 def _update_values(update: StatusUpdate) -> dict:
     return {f: getattr(update, f) for f in [*UPDATE_FIELDS, "next_steps"]}
 
 
-def submit_update(update: StatusUpdate, values: dict, version: int, user, seen_at=None) -> list:
-    """The owner submits (or corrects) the status update. Optimistic locking on `version`."""
+def submit_update(
+    update: StatusUpdate, values: dict, version: int, user, seen_at=None, draft: bool = False
+) -> list:
+    """The owner submits (or corrects) the status update, or with `draft` keeps it as a draft that
+    reviewers do not get to review. Optimistic locking on `version`."""
     with transaction.atomic():
-        new_state = logic.next_update_state(update.cycle.state, update.state, "submit")
+        new_state = logic.next_update_state(update.cycle.state, update.state, "draft" if draft else "submit")
         changes = logic.diff(_update_values(update), values)
         now = timezone.now()
+        sender = {} if draft else {"submitted_by": user, "submitted_at": now}
         updated = StatusUpdate.objects.filter(pk=update.pk, version=version).update(
-            version=F("version") + 1, state=new_state, submitted_by=user, submitted_at=now, **values
+            version=F("version") + 1, state=new_state, **sender, **values
         )
         if not updated:
             raise StaleEdit(
@@ -392,7 +412,7 @@ def submit_update(update: StatusUpdate, values: dict, version: int, user, seen_a
             "status_update",
             f"{update.cycle.key}/{update.measure_key}",
             changes,
-            Change.Action.SUBMITTED,
+            Change.Action.DRAFTED if draft else Change.Action.SUBMITTED,
             update.cycle,
         )
     update.refresh_from_db()
@@ -509,7 +529,7 @@ def remind(today: datetime.date, days_before: int = 7, base_url: str = "") -> in
     updates = (
         StatusUpdate.objects.filter(
             cycle__state=ReportingCycle.State.OPEN,
-            state__in=[StatusUpdate.State.OPEN, StatusUpdate.State.RETURNED],
+            state__in=NOT_SUBMITTED,
             cycle__deadline__lte=today + datetime.timedelta(days=days_before),
         )
         .exclude(measure=None)
