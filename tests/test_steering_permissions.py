@@ -81,6 +81,22 @@ MATRIX = {
         ("post", "/steuerung/berichtsrunden/", {"ki"}, {200, 302}),
     ],
     "steering-cycle": [("get", f"/steuerung/berichtsrunden/{CYCLE}/", READERS, {200})],
+    # People and roles: the office administration only (owners, reviewers and editors are refused).
+    "steering-people": [
+        ("get", "/steuerung/personen/", {"ki"}, {200}),
+        ("post", "/steuerung/personen/", {"ki"}, {200}),
+    ],
+    "steering-person": [
+        ("get", "/steuerung/personen/{person}/", {"ki"}, {200}),
+        ("post", "/steuerung/personen/{person}/", {"ki"}, {302}),
+    ],
+    "steering-person-active": [("post", "/steuerung/personen/{person}/aktiv/", {"ki"}, {302})],
+    "steering-person-invite": [("post", "/steuerung/personen/{person}/einladen/", {"ki"}, {302})],
+    "steering-measure-owners": [
+        ("get", "/steuerung/massnahmen/C1/zustaendige/", {"ki"}, {200}),
+        ("post", "/steuerung/massnahmen/C1/zustaendige/", {"ki"}, {302}),
+    ],
+    "steering-cycle-deadline": [("post", f"/steuerung/berichtsrunden/{CYCLE}/frist/", {"ki"}, {302})],
     "steering-cycle-approve": [  # without the confirmation, the page that shows what will be frozen
         ("get", f"/steuerung/berichtsrunden/{CYCLE}/freigeben/", {"reviewer", "ki"}, {200}),
         ("post", f"/steuerung/berichtsrunden/{CYCLE}/freigeben/", {"reviewer", "ki"}, {200}),
@@ -163,7 +179,12 @@ def world(people):
     )
     deleted = services.delete_measure(m.Measure.objects.get(key="H4"), people.ki)
     open_cycle(people.ki)
-    return {"clients": clients_of(people), "deleted": deleted.pk, "people": people}
+    return {
+        "clients": clients_of(people),
+        "deleted": deleted.pk,
+        "person": people.outsider.pk,
+        "people": people,
+    }
 
 
 def clients_of(people) -> dict:
@@ -191,7 +212,7 @@ def test_permission_matrix(world):
             if isinstance(path, tuple):
                 path = reverse(name, kwargs=path[1])
             else:
-                path = path.format(deleted=world["deleted"])
+                path = path.format(deleted=world["deleted"], person=world["person"])
             clients = clients_of(world["people"]) if name in LANDS_ON_LOGIN else world["clients"]
             for role in ROLES:
                 with transaction.atomic():

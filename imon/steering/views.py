@@ -799,7 +799,7 @@ def person_page(request, pk):
     person = get_object_or_404(auth.get_user_model(), pk=pk)
     current = people.roles_of(person)
     form = RolesForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,  # every box unticked: an empty POST
         initial={
             "office": roles.OFFICE_PERMISSION in current.permissions,
             "reviewer": roles.REVIEWER_PERMISSION in current.permissions,
@@ -886,7 +886,7 @@ def measure_owners(request, key):
     require(is_ki(request.user))
     measure = get_object_or_404(m.Measure, key=key)
     form = OwnersForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         initial={
             "owners": list(MeasureOwner.objects.filter(measure=measure).values_list("user_id", flat=True))
         },
