@@ -72,6 +72,7 @@ def test_a_whole_cycle_without_the_admin(site, browser):
     submit(anna, "Rollen speichern")
     assert "wurden gespeichert" in anna.content()
     shot(anna, "person")
+    assert not axe_violations(anna)
     invite(anna, site, "rolf@example.org", "Rolf")
     anna.get_by_label("Prüfung und Freigabe").check()
     submit(anna, "Rollen speichern")

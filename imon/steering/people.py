@@ -106,7 +106,7 @@ def _keys(model, ids, attribute) -> str:
 
 def set_roles(user, new: Roles, by) -> list:
     """Give `user` exactly the roles in `new`; returns the recorded changes."""
-    roles.create_role_groups()  # the groups exist after migrate; a restore of an old archive may lack them
+    roles.install_role_groups()  # they exist after migrate; a restore of an old archive may lack them
     with transaction.atomic():
         old = roles_of(user)
         office = roles.OFFICE_PERMISSION

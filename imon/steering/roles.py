@@ -54,4 +54,25 @@ def ensure_role_groups(sender, using="default", apps=None, **kwargs) -> None:
         create_permissions(
             global_apps.get_app_config(label), verbosity=0, using=using, apps=apps or global_apps
         )
-    create_role_groups()
+    install_role_groups()
+
+
+def install_role_groups() -> None:
+    """Create what is missing of the role groups, written past the audit log's signals: the groups
+    are furniture of every installation, not a person's change of roles, and an installation just
+    migrated must stay empty (no audit events) for `imon restore`."""
+    through = Group.permissions.through
+    for name, perms in ROLE_GROUPS.items():
+        group, _created = Group.objects.get_or_create(name=name)
+        through.objects.bulk_create(
+            [
+                through(
+                    group=group,
+                    permission=Permission.objects.get(
+                        content_type__app_label=p.split(".")[0], codename=p.split(".")[1]
+                    ),
+                )
+                for p in perms
+            ],
+            ignore_conflicts=True,
+        )
