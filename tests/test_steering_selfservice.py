@@ -152,29 +152,33 @@ def test_the_office_opens_a_cycle_and_moves_the_deadline_in_the_browser_forms(pe
             "title": "2. Umsetzungsbericht",
             "reporting_date": "31.12.2030",
             "deadline": (today + datetime.timedelta(days=20)).strftime("%d.%m.%Y"),
+            "remind_days_before": "10",
+            "remind_every_days": "3",
         },
     )
     cycle = ReportingCycle.objects.get()
     assert opened["Location"] == f"/steuerung/berichtsrunden/{cycle.key}/"
+    assert (cycle.remind_days_before, cycle.remind_every_days) == (10, 3)
     later = today + datetime.timedelta(days=40)
-    moved = office.post(
-        f"/steuerung/berichtsrunden/{cycle.key}/frist/", {"deadline": later.strftime("%d.%m.%Y")}
-    )
+    schedule = {"deadline": later.strftime("%d.%m.%Y"), "remind_days_before": "10", "remind_every_days": "7"}
+    moved = office.post(f"/steuerung/berichtsrunden/{cycle.key}/frist/", schedule)
     assert moved.status_code == 302
     cycle.refresh_from_db()
     assert cycle.deadline == later
+    assert cycle.remind_every_days == 7
     change = Change.objects.get(object_type="cycle", field="deadline")
     assert change.new == later.strftime("%d.%m.%Y") and change.user == people.ki and change.cycle == cycle
+    assert Change.objects.get(object_type="cycle", field="remind_every_days").new == "7"
     page = office.get(f"/steuerung/berichtsrunden/{cycle.key}/").content.decode()
     assert "Frist für die Sachstände" in page and later.strftime("%d.%m.%Y") in page
     past = office.post(
-        f"/steuerung/berichtsrunden/{cycle.key}/frist/", {"deadline": "01.01.2020"}, follow=True
+        f"/steuerung/berichtsrunden/{cycle.key}/frist/", {**schedule, "deadline": "01.01.2020"}, follow=True
     ).content.decode()
     assert "Die Frist 01.01.2020 liegt in der Vergangenheit" in past
     cycle.refresh_from_db()
     assert cycle.deadline == later
     refused = logged_in(people.reviewer).post(
-        f"/steuerung/berichtsrunden/{cycle.key}/frist/", {"deadline": "01.01.2031"}
+        f"/steuerung/berichtsrunden/{cycle.key}/frist/", {**schedule, "deadline": "01.01.2031"}
     )
     assert refused.status_code == 403
 
@@ -220,3 +224,23 @@ def test_a_draft_is_kept_for_the_owner_and_not_offered_for_review(people):
     assert "bereits eingereicht" in text(again)
     update.refresh_from_db()
     assert update.state == "submitted"
+
+
+def test_reminders_follow_the_rhythm_of_the_cycle(people):
+    from django.core.management import call_command
+
+    from imon.steering import logic
+
+    today = datetime.date(2026, 11, 20)
+    assert logic.reminder_due(today, datetime.date(2026, 11, 30), 10, 3, None)
+    assert not logic.reminder_due(today, datetime.date(2026, 12, 1), 10, 3, None)  # too early
+    assert not logic.reminder_due(today, datetime.date(2026, 11, 30), 10, 3, datetime.date(2026, 11, 18))
+    assert logic.reminder_due(today, datetime.date(2026, 11, 30), 10, 3, datetime.date(2026, 11, 17))
+
+    cycle = open_cycle(people.ki, deadline=datetime.date.today() + datetime.timedelta(days=12))
+    mail.outbox.clear()
+    call_command("remind")
+    assert mail.outbox == []  # the default rhythm starts seven days before
+    ReportingCycle.objects.filter(pk=cycle.pk).update(remind_days_before=14)
+    call_command("remind")
+    assert sorted(msg.to[0] for msg in mail.outbox) == ["emil@example.org", "olga@example.org"]

@@ -225,6 +225,32 @@ class CycleForm(forms.Form):
         input_formats=DATE_FORMATS,
         help_text=_("As TT.MM.JJJJ, e.g. 31.12.2026."),
     )
+    remind_days_before = forms.IntegerField(
+        label=_("Reminders from … days before the deadline"),
+        min_value=0,
+        max_value=365,
+        initial=7,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        help_text=_("Owners whose status update is not submitted get an e-mail from then on."),
+    )
+    remind_every_days = forms.IntegerField(
+        label=_("Remind every … days"),
+        min_value=1,
+        max_value=365,
+        initial=1,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        help_text=_("1: daily; 7: weekly."),
+    )
+
+    def clean_remind_days_before(self):  # empty: the default
+        value = self.cleaned_data["remind_days_before"]
+        return self.fields["remind_days_before"].initial if value is None else value
+
+    def clean_remind_every_days(self):
+        value = self.cleaned_data["remind_every_days"]
+        return self.fields["remind_every_days"].initial if value is None else value
 
     def clean_deadline(self):
         deadline = self.cleaned_data["deadline"]
@@ -250,7 +276,12 @@ class DeadlineForm(forms.Form):
         ),
     )
 
+    remind_days_before = CycleForm.base_fields["remind_days_before"]
+    remind_every_days = CycleForm.base_fields["remind_every_days"]
+
     clean_deadline = CycleForm.clean_deadline
+    clean_remind_days_before = CycleForm.clean_remind_days_before
+    clean_remind_every_days = CycleForm.clean_remind_every_days
 
 
 class InviteForm(forms.Form):

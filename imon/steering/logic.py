@@ -117,6 +117,15 @@ def deadline_error(deadline: datetime.date, today: datetime.date) -> str:
     return ""
 
 
+def reminder_due(
+    today: datetime.date, deadline: datetime.date, days_before: int, every: int, last: datetime.date | None
+) -> bool:
+    """A reminder is due from `days_before` days before the deadline on, `every` days after the last."""
+    if (deadline - today).days > days_before:
+        return False
+    return last is None or (today - last).days >= max(1, every)
+
+
 def past_due_warnings(steps: list[dict], today: datetime.date) -> list[str]:
     """Warnings (not errors) for next steps whose due date lies in the past."""
     warnings = []

@@ -443,6 +443,8 @@ def cycle_list(request):
                     form.cleaned_data["deadline"],
                     request.user,
                     request.build_absolute_uri("/")[:-1],
+                    remind_days_before=form.cleaned_data["remind_days_before"],
+                    remind_every_days=form.cleaned_data["remind_every_days"],
                 )
             except logic.TransitionError as error:
                 form.add_error(None, str(error))
@@ -491,7 +493,7 @@ def cycle_page(request, key):
             "can_approve": is_reviewer(request.user) and cycle.state == ReportingCycle.State.OPEN,
             "ready": bool(updates) and counts.get(StatusUpdate.State.ACCEPTED, 0) == len(updates),
             "is_ki": is_ki(request.user),
-            "deadline_form": DeadlineForm(initial={"deadline": cycle.deadline}),
+            "deadline_form": DeadlineForm(initial={f: getattr(cycle, f) for f in services.SCHEDULE_FIELDS}),
         },
     )
 
@@ -504,20 +506,25 @@ def cycle_deadline(request, key):
     form = DeadlineForm(request.POST)
     if form.is_valid():
         try:
-            changes = services.change_deadline(cycle, form.cleaned_data["deadline"], request.user)
+            changes = services.change_schedule(
+                cycle, {f: form.cleaned_data[f] for f in services.SCHEDULE_FIELDS}, request.user
+            )
         except logic.TransitionError as error:
             messages.error(request, str(error))
         else:
-            if changes:
+            if any(name == "deadline" for name, _old, _new in changes):
                 messages.success(
                     request,
                     _("The deadline has been changed to '%(date)s'.")
                     % {"date": form.cleaned_data["deadline"].strftime("%d.%m.%Y")},
                 )
+            elif changes:
+                messages.success(request, _("The reminder rhythm has been changed."))
     else:
-        for errors in form.errors.values():
+        for name, errors in form.errors.items():
             for message in errors:
-                messages.error(request, str(message))
+                label = form.fields[name].label if name in form.fields else ""
+                messages.error(request, f"{label}: {message}" if label else str(message))
     return redirect("steering-cycle", key)
 
 
