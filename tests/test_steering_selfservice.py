@@ -12,6 +12,7 @@ from django.core import mail
 from django.test import Client
 
 from imon.core import models as m
+from imon.ops.models import AuditEvent
 from imon.steering import permissions, roles
 from imon.steering.models import Change, MeasureOwner, ReportingCycle, StatusUpdate
 from tests import steering
@@ -124,6 +125,7 @@ def test_a_deactivated_person_cannot_log_in_and_the_open_session_ends(people):
     assert "/anmelden/" in olga_session.get("/steuerung/aufgaben/")["Location"]
     change = Change.objects.get(object_type="user", object_key="olga", field="is_active")
     assert (change.old, change.new, change.user) == ("ja", "nein", people.ki)
+    assert AuditEvent.objects.filter(kind="role_change", detail__contains="user olga: is_active").exists()
     logged_in(people.ki).post(f"/steuerung/personen/{people.owner.pk}/aktiv/", {"active": "yes"})
     assert Client().login(username="olga", password=PASSWORD) is True
 

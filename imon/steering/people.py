@@ -163,12 +163,8 @@ def set_active(user, active: bool, by) -> None:
         raise PeopleError(_("You cannot deactivate your own account."))
     if user.is_active == active:
         return
+    old = _("yes") if user.is_active else _("no")
     with transaction.atomic():
-        type(user).objects.filter(pk=user.pk).update(is_active=active)
-        record(
-            by,
-            "user",
-            history_key(user),
-            [("is_active", _("yes") if user.is_active else _("no"), _("yes") if active else _("no"))],
-        )
-    user.is_active = active
+        user.is_active = active
+        user.save(update_fields=["is_active"])  # saved, not updated: the security audit log records it
+        record(by, "user", history_key(user), [("is_active", old, _("yes") if active else _("no"))])
