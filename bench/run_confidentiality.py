@@ -102,15 +102,16 @@ def run_kreise(kreise: int):
     start = time.perf_counter()
     small = c.primary(cells, lambda key: True, c.Policy())
     baseline = time.perf_counter() - start
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     relations = c.derived_relations(cells, totals, children, lambda key: True)
     hidden = c.suppress(cells, relations, lambda key: True)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     secondary = sum(1 for reason in hidden.values() if reason == c.SECONDARY)
     print(f"kreise: {kreise} Kreise, {len(cells):,} cells, {len(relations):,} derived relations")
     print(f"  primary step alone: {baseline:.3f} s ({len(small)} small cells)")
     print(
-        f"  relations and suppression: {seconds:.2f} s (target < 10 s), {secondary} secondary cells; "
+        f"  relations and suppression: {seconds:.2f} s (target < 10 s; CPU of this process {cpu:.2f} s, "
+        f"less than the wall time when the machine is shared), {secondary} secondary cells; "
         f"ratio to primary step: {seconds / baseline:.0f}"
     )
     return seconds < 10
@@ -134,14 +135,14 @@ def run_grid(areas: int) -> bool:
     start = time.perf_counter()
     small = c.primary(cells, lambda key: True, c.Policy())
     baseline = time.perf_counter() - start
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     hidden = c.suppress(cells, relations, lambda key: True)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     secondary = sum(1 for reason in hidden.values() if reason == c.SECONDARY)
     print(f"grid: {areas} areas x 200 combinations, {len(cells):,} cells, {len(relations):,} relations")
     print(f"  primary step alone: {baseline:.3f} s ({len(small)} small cells)")
     print(
-        f"  suppress: {seconds:.2f} s (target < 2 s), {secondary} secondary cells; "
+        f"  suppress: {seconds:.2f} s (target < 2 s; CPU {cpu:.2f} s), {secondary} secondary cells; "
         f"ratio to primary step: {seconds / baseline:.0f}"
     )
     return seconds < 2

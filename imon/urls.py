@@ -11,6 +11,7 @@ from imon.steering import views as steering_views
 urlpatterns = [
     path("", steering_views.home, name="home"),
     path("daten/importe/", data_views.import_upload, name="data-import"),
+    path("daten/abrufe/", data_views.fetch_overview, name="data-fetches"),
     path("daten/importe/<str:token>/bestaetigen/", data_views.import_confirm, name="data-import-confirm"),
     path("daten/importe/<int:pk>/zuruecknehmen/", data_views.import_rollback, name="data-import-rollback"),
     path("daten/vorlage/<str:key>.<str:fmt>", data_views.import_template, name="data-import-template"),

@@ -75,11 +75,20 @@ def release(snapshot_title="Bericht", date=datetime.date(2026, 12, 31)) -> dict:
 
 
 def truth() -> dict:
+    """The true values the release must protect: not those a publisher released itself (an
+    election result), which are public whatever their size."""
     return {
         (ind, area, date, dim_key): value
-        for ind, area, date, dim_key, value in m.Observation.objects.values_list(
-            "indicator__key", "area__key", "reference_date", "dim_key", "value"
+        for ind, area, date, dim_key, value, own, general in m.Observation.objects.values_list(
+            "indicator__key",
+            "area__key",
+            "reference_date",
+            "dim_key",
+            "value",
+            "source__released",
+            "indicator__source__released",
         )
+        if not (own if own is not None else general)
     }
 
 

@@ -95,6 +95,8 @@ SAMPLES = {
     "T": "1. Umsetzungsbericht",
     "D": "2019-09-16",
     "USER": "admin",
+    "NAME": "STB_NR",
+    "TEXT": "Vermessungsamt",
 }
 COMMAND = re.compile(r"(?<![\w./-])(?:[\w./-]*/bin/)?imon(?=\s+[-a-z])")
 ENVIRONMENT = re.compile(r"^(?:\s*[A-Z][A-Z0-9_]*=\S*)*\s*$")

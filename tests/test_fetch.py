@@ -491,3 +491,30 @@ class django_german:
         from django.utils import translation
 
         translation.activate(self.previous or "en")
+
+
+# -- the staff's overview -------------------------------------------------------------------------
+
+
+def test_the_staff_see_each_subscriptions_last_fetch_its_result_and_the_next_due_date(
+    service, indicator, client, ki_admin
+):
+    call_command("fetch", stdout=io.StringIO(), stderr=io.StringIO())
+    service.years = [2023, 2024]
+    service.fail["data/tablefile"] = "cut"
+    with pytest.raises(CommandError):
+        call_command("fetch", stdout=io.StringIO(), stderr=io.StringIO())
+    attempts = list(indicator.fetch_attempts.values_list("state", flat=True))
+    assert attempts == ["failed", "written"]  # newest first; the failure wrote no import record
+    client.force_login(ki_admin)
+    page = client.get("/daten/abrufe/").content.decode()
+    row = page[page.index("einwohner-fortschreibung") :]
+    assert TABLE in row and "31.12.2023" in row  # the table and the latest stored reference date
+    assert "fehlgeschlagen" in row  # the last fetch failed, and says why
+    assert "fällig" in row  # 31.12.2024 has passed: the next fetch is due
+    assert PASSWORD not in page and USER not in page
+
+
+def test_the_overview_is_for_staff_only(client, outsider):
+    client.force_login(outsider)
+    assert client.get("/daten/abrufe/").status_code in (302, 403)

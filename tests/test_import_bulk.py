@@ -82,7 +82,7 @@ def test_a_large_insert_checks_its_foreign_keys_as_a_set_and_keeps_them(db, smal
     indicator = m.Indicator.objects.create(key="x", title="x", kind=m.Indicator.Kind.COUNT)
     area = m.Area.objects.create(key="a", name="A", kind="municipality")
     keys = _foreign_keys()
-    assert len(keys) == 3 and all("DEFERRABLE INITIALLY DEFERRED" in definition for _name, definition in keys)
+    assert len(keys) == 4 and all("DEFERRABLE INITIALLY DEFERRED" in definition for _name, definition in keys)
     with CaptureQueriesContext(connection) as queries:
         assert bulk.insert_observations(_rows(indicator, area, 50), expected=50) == 50
     sql = " ".join(q["sql"] for q in queries.captured_queries)
@@ -140,11 +140,11 @@ def test_an_insert_that_doubles_the_table_builds_unique_key_and_indexes_afresh(
     indicator = m.Indicator.objects.create(key="x", title="x", kind=m.Indicator.Kind.COUNT)
     area = m.Area.objects.create(key="a", name="A", kind="municipality")
     keys, indexes = _foreign_keys(), _indexes()
-    assert len(indexes) == 4  # primary key, unique key, area, import
+    assert len(indexes) == 5  # primary key, unique key, area, import, source
     with CaptureQueriesContext(connection) as queries:
         assert bulk.insert_observations(_rows(indicator, area, 50), expected=50) == 50
     sql = " ".join(q["sql"] for q in queries.captured_queries)
-    assert sql.count("DROP INDEX") == 2 and "observation_unique_per_key" in sql
+    assert sql.count("DROP INDEX") == 3 and "observation_unique_per_key" in sql  # area, import, source
     assert _foreign_keys() == keys and _indexes() == indexes
     rows = [(*row[:2], datetime.date(2019, 12, 31), *row[3:]) for row in _rows(indicator, area, 50)]
     rows[40] = rows[2]  # the same key twice

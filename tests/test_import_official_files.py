@@ -24,6 +24,8 @@ import io
 from datetime import date
 from decimal import Decimal
 
+import pytest
+
 from imon.core import exports, imports
 from imon.core import models as m
 from imon.core.importers import parse_bytes
@@ -271,3 +273,33 @@ def test_quality_marks_become_flags_and_every_export_carries_them(demo):
             for row in csv.DictReader(io.StringIO(text), delimiter=";" if fmt == "csv-de" else ",")
         }
         assert exported["STAAG-SY"] == "()" and exported["STAAG-UA"] == "/" and exported["STAAG-DE"] == "p"
+
+
+# -- 5. one area, one key, whatever the order ------------------------------------------------
+
+KREIS_FILE = (
+    HEAD_ONE,
+    "12411;Fortschreibung des Bevölkerungsstandes;STAG;Stichtag;2024-12-31;KREISE;Kreise und kreisfreie Städte;05362;Rhein-Erft-Kreis;478.126;Anzahl;BEVSTD;Bevölkerungsstand;e",
+    "12411;Fortschreibung des Bevölkerungsstandes;STAG;Stichtag;2024-12-31;KREISE;Kreise und kreisfreie Städte;05999;Musterstadt, kreisfreie Stadt;101.234;Anzahl;BEVSTD;Bevölkerungsstand;e",
+)
+GEMEINDE_FILE = (
+    HEAD_ONE,
+    "12411;Fortschreibung des Bevölkerungsstandes;STAG;Stichtag;2023-12-31;GEMEIN;Gemeinden;05999000;Musterstadt, kreisfreie Stadt;100.987;Anzahl;BEVSTD;Bevölkerungsstand;e",
+    "12411;Fortschreibung des Bevölkerungsstandes;STAG;Stichtag;2023-12-31;GEMEIN;Gemeinden;05362004;Bedburg, Stadt;24.800;Anzahl;BEVSTD;Bevölkerungsstand;e",
+)
+
+
+@pytest.mark.parametrize("order", ["kreise first", "gemeinden first"])
+def test_a_county_free_city_is_one_area_whatever_the_import_order(db, order):
+    """A city named by its Kreis code (05999) in one table and by its AGS (05999000) in another
+    is one area, in either order; export-data finds it by either code and by its ARS."""
+    files = [(flat(*KREIS_FILE), "12411-01-01-4_flat.csv"), (flat(*GEMEINDE_FILE), "12411-01-01-5_flat.csv")]
+    for data, name in files if order == "kreise first" else files[::-1]:
+        run_import(data, name)
+    city = m.Area.objects.filter(name__startswith="Musterstadt")
+    assert city.count() == 1
+    assert sorted(city.get().observations.values_list("value", flat=True)) == [100987, 101234]
+    # a Landkreis and one of its towns stay two areas
+    assert m.Area.objects.filter(name__in=["Rhein-Erft-Kreis", "Bedburg, Stadt"]).count() == 2
+    for code in ("05999", "05999000", "059990000000"):
+        assert exports.observations(area=code).count() == 2, code

@@ -65,3 +65,12 @@ def test_district_figures_never_pass_for_the_citys(set_up, client):
     ]:
         assert f"Ortsbezirk {district}" in table and value in table
     assert "Lindenhain" not in table
+
+
+def test_its_goal_assessments_and_cross_cutting_measure_reach_the_portal(set_up, client):
+    field_1 = client.get("/portal/de/handlungsfelder/1/").content.decode()
+    assert "Bewertung für 2024: gelb: gefährdet" in field_1
+    field_4 = client.get("/portal/de/handlungsfelder/4/").content.decode()
+    assert "Bewertung für 2024: rot: nicht im Plan" in field_4
+    assert "Interkulturelle Öffnung der Stadtverwaltung" in field_4
+    assert "Querschnittsmaßnahme, federführend in Handlungsfeld 2" in field_4

@@ -69,7 +69,18 @@ class ConceptAdmin(admin.ModelAdmin):
 
 class GoalInline(admin.StackedInline):
     model = m.Goal
-    fields = ["key", "title", "target_value", "target_date", "indicators", "strategic_goals", "order"]
+    fields = [
+        "key",
+        "title",
+        "target_value",
+        "target_date",
+        "traffic_light",
+        "traffic_light_reason",
+        "assessed_for",
+        "indicators",
+        "strategic_goals",
+        "order",
+    ]
     autocomplete_fields = ["indicators", "strategic_goals"]
     extra = 0
     show_change_link = True
@@ -111,8 +122,8 @@ class StrategicGoalAdmin(admin.ModelAdmin):
 
 @admin.register(m.Goal)
 class GoalAdmin(admin.ModelAdmin):
-    list_display = ["key", "title", "field_of_action", "target_value", "target_date"]
-    list_filter = ["field_of_action"]
+    list_display = ["key", "title", "field_of_action", "target_value", "target_date", "traffic_light"]
+    list_filter = ["field_of_action", "traffic_light"]
     search_fields = ["key", "title"]
     list_select_related = ["field_of_action"]
     autocomplete_fields = ["indicators", "strategic_goals"]
@@ -120,7 +131,13 @@ class GoalAdmin(admin.ModelAdmin):
 
 class NextStepInline(admin.TabularInline):
     model = m.NextStep
-    fields = ["key", "text", "responsible", "due_date", "done", "order"]
+    fields = ["key", "text", "responsible", "due_date", "due_precision", "done", "order"]
+    extra = 0
+
+
+class FunderInline(admin.TabularInline):
+    model = m.Funder
+    fields = ["name", "programme", "amount", "order"]
     extra = 0
 
 
@@ -132,10 +149,35 @@ class MeasureAdmin(admin.ModelAdmin):
     search_fields = ["key", "title", "description", "lead_unit", "partners", "programme"]
     list_select_related = ["field_of_action"]
     autocomplete_fields = ["goals", "strategic_goals", "indicators"]
-    inlines = [NextStepInline]
+    inlines = [FunderInline, NextStepInline]
+    filter_horizontal = ["also_fields_of_action"]
     fieldsets = [
-        (None, {"fields": ["key", "field_of_action", "title", "description", "order", "published"]}),
-        (_("Responsibility"), {"fields": ["lead_unit", "partners", "programme", "start_date", "end_date"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "key",
+                    "field_of_action",
+                    "also_fields_of_action",
+                    "title",
+                    "description",
+                    "order",
+                    "published",
+                ]
+            },
+        ),
+        (
+            _("Responsibility"),
+            {
+                "fields": [
+                    "lead_unit",
+                    "partners",
+                    "programme",
+                    ("start_date", "start_precision"),
+                    ("end_date", "end_precision"),
+                ]
+            },
+        ),
         (
             _("Current state"),
             {

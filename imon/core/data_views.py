@@ -42,6 +42,16 @@ def _plan_from_upload(token: str, meta: dict):
     return imports.plan_import(parsed, meta["name"], imports.sha256_of(data), meta["replace"])
 
 
+@staff_permission_required("core.view_importrecord")
+def fetch_overview(request):
+    """The official tables the indicators subscribe to: last fetch and its result, next due date."""
+    from django.utils import timezone
+
+    from .fetch import run
+
+    return render(request, "core/fetches.html", {"rows": run.overview(timezone.localdate())})
+
+
 @staff_permission_required("core.add_importrecord")
 def import_upload(request):
     """Upload a file; the plan is shown for confirmation, nothing is written yet."""

@@ -12,6 +12,9 @@ import json
 import re
 from decimal import Decimal
 
+from django.db.models import Q
+
+from . import areacodes
 from . import models as m
 
 FORMATS = ("csv", "csv-de", "xlsx", "json")
@@ -33,24 +36,31 @@ def append_row(sheet, values):
 
 
 def observations(indicator: str | None = None, area: str | None = None):
-    qs = m.Observation.objects.select_related("indicator__source", "area").order_by(
+    qs = m.Observation.objects.select_related("indicator__source", "area", "source").order_by(
         "indicator__order", "indicator__key", "area__order", "area__key", "reference_date", "dim_key"
     )
     if indicator:
         qs = qs.filter(indicator__key=indicator)
     if area:
-        qs = qs.filter(area__key=area) | qs.filter(area__code=area)
+        codes = areacodes.equivalents(area)  # a key, or any official code of the area
+        qs = qs.filter(Q(area__key__in=codes) | Q(area__code__in=codes))
     return qs
 
 
 def long_format(records) -> tuple[list[str], list[dict]]:
     """Header and rows of the long format from (indicator, area, area_name, reference_date, dims,
-    value, flag, unit, source) tuples; one column per dimension that occurs."""
+    value, flag, unit, source[, qualifier, period]) tuples; one column per dimension that occurs,
+    and the columns `qualifier` and `period` where a value is stated approximately or a period
+    is not a day (so that the file reads back unchanged)."""
     dims: dict[str, None] = {}
     rows = []
-    for indicator, area, area_name, date, row_dims, value, flag, unit, source in records:
+    stated = {"qualifier": False, "period": False}
+    for indicator, area, area_name, date, row_dims, value, flag, unit, source, *more in records:
         if row_dims:
             dims.update(dict.fromkeys(row_dims))
+        qualifier, period = more or ("", "")
+        stated["qualifier"] |= bool(qualifier)
+        stated["period"] |= bool(period)
         rows.append(
             {
                 "indicator": indicator,
@@ -60,6 +70,8 @@ def long_format(records) -> tuple[list[str], list[dict]]:
                 **row_dims,
                 "value": value,
                 "flag": flag,
+                "qualifier": qualifier,
+                "period": period,
                 "unit": unit,
                 "source": source,
             }
@@ -72,9 +84,14 @@ def long_format(records) -> tuple[list[str], list[dict]]:
         *sorted(dims),
         "value",
         "flag",
+        *(name for name, used in stated.items() if used),
         "unit",
         "source",
     ]
+    for name, used in stated.items():
+        if not used:
+            for row in rows:
+                del row[name]
     return header, rows
 
 
@@ -87,7 +104,7 @@ def records(qs, publish=None):
         if publish is not None:
             key = (obs.indicator.key, obs.area.key, obs.reference_date, obs.dim_key)
             value, flag, _reason = publish(key, value, flag)
-        source = str(obs.indicator.source) if obs.indicator.source else ""
+        source = obs.source or obs.indicator.source
         yield (
             obs.indicator.key,
             obs.area.key,
@@ -97,7 +114,9 @@ def records(qs, publish=None):
             value,
             flag,
             obs.indicator.unit,
-            source,
+            str(source) if source else "",
+            obs.qualifier if value is not None else "",
+            obs.period,
         )
 
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from . import bulk, rules
+from . import areacodes, bulk, rules
 from . import models as m
 from .importers import Parsed, Problem, gc_paused, rounding_note
 from .importers.parsed import IGNORED_LABELS
@@ -54,6 +54,9 @@ class Plan:
     )
     indicator_keys: set = field(default_factory=set)
     breakdowns: list = field(default_factory=list)  # (indicator_key, dims) of each breakdown in the file
+    # (indicator_key, area_key, date, dim_key) -> (source id, qualifier, period) of the new and
+    # changed rows that have any of them
+    extras: dict = field(default_factory=dict)
     last_import: int = 0  # the newest import when the plan was made
 
     @property
@@ -139,11 +142,26 @@ class _Resolver:
         self.default_area = None
         municipality = m.Municipality.objects.first()
         if municipality:
-            self.default_area = self.areas_by_code.get(municipality.ags) or self.areas_by_key.get(
-                municipality.ags
-            )
+            self.default_area = areacodes.find(municipality.ags, self.areas_by_key, self.areas_by_code)
         self.area_cache: dict = {}
         self.unknown_reported: set = set()
+        self.sources: dict | None = None
+
+    def source(self, text: str, line: int, column: str):
+        """The id of the source a row names by key or as "publisher: title" (as `export-data`
+        writes it), or False after recording an error."""
+        if self.sources is None:
+            self.sources = {}
+            for source in m.Source.objects.all():
+                self.sources.setdefault(str(source), source.pk)
+            self.sources |= dict(m.Source.objects.values_list("key", "pk"))
+        found = self.sources.get(text)
+        if found is None:
+            self.error_once(
+                "source", text, line, column, _("unknown source '%(source)s'.") % {"source": text}
+            )
+            return False
+        return found
 
     def error_once(self, what, key, line, column, message):
         if (what, key) not in self.unknown_reported:
@@ -165,23 +183,33 @@ class _Resolver:
                     column,
                     _("the row names no area and the installation has no municipality area."),
                 )
-        elif code in self.areas_by_key:
-            key = code
-        elif code in self.areas_by_code:
-            key = self.areas_by_code[code].key
-        elif len(code) == 5 and code.isdigit() and code + "000" in self.areas_by_code:
-            key = self.areas_by_code[code + "000"].key  # Kreis code of a county-free city
+        elif (found := areacodes.find(code, self.areas_by_key, self.areas_by_code)) is not None:
+            key = found.key  # by key, or by any official code of the same territory
         elif self.parsed.creates_metadata and code in self.parsed.areas:
-            key = code
-            self.plan.create["areas"][code] = self.parsed.areas[code]
+            planned = self.plan.create["areas"]
+            # one territory, one area, even where the file names it in two ways (Kreis code and AGS)
+            key = next((c for c in areacodes.equivalents(code) if c in planned), code)
+            if key == code:
+                planned[code] = self.parsed.areas[code]
         else:
             self.error_once("area", code, line, column, _("unknown area '%(area)s'.") % {"area": code})
         self.area_cache[code] = key
         return key
 
 
-def plan_import(parsed: Parsed, file_name: str, sha256: str, replace: bool = False, progress=None) -> Plan:
-    """Resolve, compare with the database and validate; writes nothing."""
+def plan_import(
+    parsed: Parsed,
+    file_name: str,
+    sha256: str,
+    replace: bool = False,
+    progress=None,
+    source: str = "",
+) -> Plan:
+    """Resolve, compare with the database and validate; writes nothing. `source` names the
+    source (key) of the rows that name none themselves."""
+    if source:
+        for row in parsed.rows:
+            row.source = row.source or source
     with gc_paused():
         return _plan_import(parsed, file_name, sha256, replace, progress)
 
@@ -350,12 +378,12 @@ def _compare_rows(parsed, plan, resolver, indicator_dims, values, existing) -> t
     breakdowns: dict = {}
     incoming: dict = {}  # (indicator, area, date, dim_key) -> row
     renamed: dict = {}  # the same key -> dims, for rows whose breakdown was named differently in the file
-    new = plan.new
-    indicator = code = area = None  # of the previous row, which most rows share
+    indicator = code = area = own_source = None  # of the previous row, which most rows share
     for row in parsed.rows:
         if row.indicator is not indicator:
             indicator = row.indicator
             known = indicator_dims.get(indicator) is not None  # an unknown one is reported above
+            own_source = getattr(resolver.indicators.get(indicator), "source_id", None)
         if not known:
             plan.refused_rows += 1
             continue
@@ -376,6 +404,10 @@ def _compare_rows(parsed, plan, resolver, indicator_dims, values, existing) -> t
             plan.refused_rows += 1
             continue
         dims, dim_key = target
+        source_id = resolver.source(row.source, row.line, "source") if row.source else None
+        if source_id is False:
+            plan.refused_rows += 1
+            continue
         ident = (row.indicator, area, row.date, dim_key)
         other = incoming.setdefault(ident, row)
         if other is not row:
@@ -392,17 +424,54 @@ def _compare_rows(parsed, plan, resolver, indicator_dims, values, existing) -> t
             renamed[ident] = dims
         new_row = (row.indicator, area, row.date, dims, dim_key, row.value, row.flag, row.note)
         old = existing.get(ident) if existing else None
-        if old is None:
-            new.append(new_row)
-        elif same_value(old[1], row.value) and old[2] == row.flag and (old[3] == row.note or not row.note):
-            plan.unchanged += 1
-        elif row.flag == "r" or old[2] in REPLACEABLE_FLAGS:
-            plan.changed.append((old[0], new_row, old[1:]))
-        else:
-            plan.conflicts.append((old[0], new_row, old[1:]))
+        _sort_row(plan, row, ident, new_row, old, None if source_id == own_source else source_id, own_source)
     plan.indicator_keys = {key[0] for key in incoming}
     plan.breakdowns = [(key[0], target[0]) for key, target in breakdowns.items() if target is not None]
     return incoming, renamed
+
+
+def _sort_row(plan: Plan, row, ident: tuple, new_row: tuple, old, source_id, own_source):
+    """Put a row among the new, changed, conflicting or unchanged ones, or refuse it when it
+    would overwrite another source's value. `source_id` is the row's own source, None where it
+    names none or the indicator's (`own_source`): stored only where it differs from that."""
+    period = row.period
+    if old is not None:
+        stored_source, period = old[7] or own_source, row.period or old[6]
+        incoming_source = source_id or own_source
+        if stored_source and incoming_source and incoming_source != stored_source:
+            plan.errors.append(_other_source(row, stored_source, incoming_source))
+            plan.refused_rows += 1
+            return
+    if source_id or row.qualifier or period:
+        plan.extras[ident] = (source_id, row.qualifier, period)
+    if old is None:
+        plan.new.append(new_row)
+    elif same_value(old[1], row.value) and old[2] == row.flag and (old[3] == row.note or not row.note):
+        if old[5:] == (row.qualifier, period, source_id):
+            plan.unchanged += 1
+        else:  # the same value, stated otherwise (a period label, a source named)
+            plan.changed.append((old[0], new_row, old[1:]))
+    elif row.flag == "r" or old[2] in REPLACEABLE_FLAGS:
+        plan.changed.append((old[0], new_row, old[1:]))
+    else:
+        plan.conflicts.append((old[0], new_row, old[1:]))
+
+
+def _other_source(row, stored: int, new: int) -> Problem:
+    """The error of a row whose source differs from the stored value's: two sources are two
+    series, and one never overwrites the other, not even with --replace."""
+    names = {s.pk: str(s) for s in m.Source.objects.filter(pk__in=(stored, new))}
+    return _problem_at(
+        row.line,
+        "source",
+        _(
+            "the stored value comes from the source '%(stored)s', this row from '%(new)s'. Two sources "
+            "are two series: import this source's figures under an indicator of their own; nothing "
+            "is overwritten, not even with --replace."
+        )
+        % {"stored": names.get(stored, stored), "new": names.get(new, new)},
+        row.source,
+    )
 
 
 def _warn_of_conflicts(plan: Plan, incoming: dict):
@@ -469,9 +538,23 @@ def _stored(indicator_keys, indicators):
         "flag",
         "note",
         "import_record_id",
+        "qualifier",
+        "period",
+        "source_id",
     )
-    for pk, ind, area, date, dim_key, value, flag, note, record in rows.iterator(chunk_size=5000):
-        stored[(ids[ind], area_keys[area], date, dim_key)] = (pk, value, flag, note, record)
+    for pk, ind, area, date, dim_key, value, flag, note, record, qualifier, period, source in rows.iterator(
+        chunk_size=5000
+    ):
+        stored[(ids[ind], area_keys[area], date, dim_key)] = (
+            pk,
+            value,
+            flag,
+            note,
+            record,
+            qualifier,
+            period,
+            source,
+        )
     return stored
 
 
@@ -619,12 +702,14 @@ def _check_rules(plan, incoming, renamed, existing, resolver):
     more = _stored(related - plan.indicator_keys, indicators) if related - plan.indicator_keys else {}
     for source in (existing, more):
         for ident, stored in source.items():
-            cells[ident] = rules.Cell(stored[1], stored[2], m.parse_dimension_key(ident[3]))
+            cells[ident] = rules.Cell(
+                stored[1], stored[2], m.parse_dimension_key(ident[3]), qualifier=stored[5]
+            )
     # A row has the attributes of a cell; only rows whose breakdown was renamed need a new one.
     cells.update(incoming)
     for ident, dims in renamed.items():
         row = incoming[ident]
-        cells[ident] = rules.Cell(row.value, row.flag, dims, row.line, row.column)
+        cells[ident] = rules.Cell(row.value, row.flag, dims, row.line, row.column, row.qualifier)
     return rules.check(rule_list, cells, m.area_children())
 
 
@@ -694,28 +779,74 @@ def _write(plan: Plan, user, say) -> m.ImportRecord:
     )
     say(_("Writing %(count)s new rows …") % {"count": len(plan.new)})
     indicator_ids = {key: indicator.pk for key, indicator in indicators.items()}
-    bulk.insert_observations(
-        (
-            (indicator_ids[indicator], areas[area], date, dims, dim_key, value, flag, note)
-            for indicator, area, date, dims, dim_key, value, flag, note in plan.new
-        ),
-        extra={"import_record_id": record.pk},
-        expected=len(plan.new),
-    )
+    _insert_new(plan, indicator_ids, areas, record)
     updates = plan.changed + (plan.conflicts if plan.replace else [])
     previous = {}
     objects = []
     for obs_id, new_row, old in updates:
-        previous[str(obs_id)] = [None if old[0] is None else str(old[0]), old[1], old[2], old[3]]
-        objects.append(
-            m.Observation(pk=obs_id, value=new_row[5], flag=new_row[6], note=new_row[7], import_record=record)
+        previous[str(obs_id)] = [None if old[0] is None else str(old[0]), old[1], old[2], old[3], *old[4:]]
+        source, qualifier, period = plan.extras.get(
+            (new_row[0], new_row[1], new_row[2], new_row[4]), (None, "", "")
         )
-    m.Observation.objects.bulk_update(objects, ["value", "flag", "note", "import_record"], batch_size=1000)
+        objects.append(
+            m.Observation(
+                pk=obs_id,
+                value=new_row[5],
+                flag=new_row[6],
+                note=new_row[7],
+                import_record=record,
+                source_id=source,
+                qualifier=qualifier,
+                period=period,
+            )
+        )
+    m.Observation.objects.bulk_update(
+        objects, ["value", "flag", "note", "import_record", "source", "qualifier", "period"], batch_size=1000
+    )
     record.previous = previous
     record.save(update_fields=["previous"])
     record.indicators.set(indicators.values())
     recompute_derived(set(indicators))
     return record
+
+
+def _insert_new(plan: Plan, indicator_ids: dict, areas: dict, record):
+    """The new rows: those with a qualifier or a stated period through the ORM (they are few),
+    the others by the bulk writer, one batch per source."""
+    by_source: dict = {}
+    special = []
+    for row in plan.new:
+        indicator, area, date, dims, dim_key, value, flag, note = row
+        source, qualifier, period = plan.extras.get((indicator, area, date, dim_key), (None, "", ""))
+        ids = (indicator_ids[indicator], areas[area], date, dims, dim_key, value, flag, note)
+        if qualifier or period:
+            special.append((ids, source, qualifier, period))
+        else:
+            by_source.setdefault(source, []).append(ids)
+    for source, rows in by_source.items():
+        extra = {"import_record_id": record.pk}
+        if source:
+            extra["source_id"] = source
+        bulk.insert_observations(rows, extra=extra, expected=len(rows))
+    m.Observation.objects.bulk_create(
+        [
+            m.Observation(
+                indicator_id=ind,
+                area_id=area,
+                reference_date=date,
+                dim_key=dim_key,
+                value=value,
+                flag=flag,
+                note=note,
+                import_record=record,
+                source_id=source,
+                qualifier=qualifier,
+                period=period,
+            )
+            for (ind, area, date, _dims, dim_key, value, flag, note), source, qualifier, period in special
+        ],
+        batch_size=1000,
+    )
 
 
 def _create_metadata(plan: Plan):
@@ -789,18 +920,51 @@ def recompute_derived(indicator_keys: set):
         numerator, denominator = indicator.numerator, indicator.denominator
         if numerator is None or denominator is None:
             continue  # not derived (the database keeps both or neither)
+        columns = ("area_id", "reference_date", "dim_key", "value", "flag", "qualifier")
         rows = derive(
             indicator.kind,
-            list(numerator.observations.values_list("area_id", "reference_date", "dim_key", "value", "flag")),
-            list(
-                denominator.observations.values_list("area_id", "reference_date", "dim_key", "value", "flag")
-            ),
+            list(numerator.observations.values_list(*columns)),
+            list(denominator.observations.values_list(*columns)),
         )
         indicator.observations.all().delete()
+        plain = [row for row in rows if len(row) == 6]
         bulk.insert_observations(
-            ((indicator.pk, area, date, None, dim_key, *rest) for area, date, dim_key, *rest in rows),
-            expected=len(rows),
+            ((indicator.pk, area, date, None, dim_key, *rest) for area, date, dim_key, *rest in plain),
+            expected=len(plain),
         )
+        step = Decimal(1).scaleb(-indicator.decimals)  # a stated share keeps no more digits than shown
+        m.Observation.objects.bulk_create(
+            m.Observation(
+                indicator=indicator,
+                area_id=area,
+                reference_date=date,
+                dim_key=dim_key,
+                value=value.quantize(step, rounding=ROUND_HALF_UP),
+                flag=flag,
+                note=note,
+                qualifier=qualifier,
+            )
+            for area, date, dim_key, value, flag, note, qualifier in (row for row in rows if len(row) == 7)
+        )
+
+
+# A bound of the denominator bounds the share the other way: 500 / (more than 1,000) < 50 %.
+_FLIPPED = {"more_than": "less_than", "at_least": "at_most", "less_than": "more_than", "at_most": "at_least"}
+_UPPER, _LOWER = {"less_than", "at_most"}, {"more_than", "at_least"}
+
+
+def derived_qualifier(numerator: str, denominator: str) -> str | None:
+    """How a share of values stated so is stated: exact of exact inputs, "approx" where an input is
+    approximate, a bound where the inputs bound it one way (strict if either is strict); None
+    where they bound it in opposite ways."""
+    bounds = {q for q in (numerator, _FLIPPED.get(denominator, denominator)) if q in _UPPER | _LOWER}
+    if not bounds:
+        return "approx" if numerator or denominator else ""
+    if bounds <= _UPPER:
+        return "less_than" if "less_than" in bounds else "at_most"
+    if bounds <= _LOWER:
+        return "more_than" if "more_than" in bounds else "at_least"
+    return None
 
 
 def derive(kind: str, numerators: list, denominators: list) -> list:
@@ -813,22 +977,24 @@ def derive(kind: str, numerators: list, denominators: list) -> list:
     lower of the two dates. Where several numerators meet the same denominator
     (2018 and 2019 over a population of 2017), the one nearest to it wins: a
     result stands for one date only. A missing input gives the input's symbol
-    (a share of a secret count is secret); qualifiers (p, r, ()) are passed on."""
+    (a share of a secret count is secret); qualifiers (p, r, ()) are passed on. Inputs may carry a
+    sixth element, how the source states them ("approx", "more_than", …): a share of such values
+    is a row of seven, the last saying how it is stated (see `derived_qualifier`)."""
     factor = Decimal(1000) if kind == "rate" else Decimal(100)
     by_key: defaultdict[tuple, list[tuple]] = defaultdict(list)  # (area, dim_key) -> (date, value, flag)
-    for area, date, dim_key, value, flag in denominators:
-        by_key[(area, dim_key)].append((date, value, flag))
+    for area, date, dim_key, value, flag, *den_stated in denominators:
+        by_key[(area, dim_key)].append((date, value, flag, *den_stated[:1]))
     for series in by_key.values():
         series.sort()
     result: dict[tuple, tuple] = {}  # (area, date, dim_key) -> (numerator date, row)
-    for area, date, dim_key, value, flag in numerators:
+    for area, date, dim_key, value, flag, *stated in numerators:
         denominator = by_key.get((area, dim_key)) or by_key.get((area, ""))
         if not denominator:
             continue
         candidates = [s for s in denominator if s[0] <= date]
         if not candidates:
             continue
-        den_date, den_value, den_flag = candidates[-1]
+        den_date, den_value, den_flag, *den_stated = candidates[-1]
         out_date = min(date, den_date)
         key = (area, out_date, dim_key)
         if key in result and result[key][0] < date:
@@ -847,7 +1013,13 @@ def derive(kind: str, numerators: list, denominators: list) -> list:
             out_flag = (
                 "p" if "p" in qualifiers else "()" if "()" in qualifiers else "r" if "r" in qualifiers else ""
             )
-            row = (area, out_date, dim_key, share, out_flag, "")
+            stated_as = derived_qualifier((stated or [""])[0], (den_stated or [""])[0])
+            if stated_as is None:  # bounds that point different ways bound nothing
+                row = (area, out_date, dim_key, None, "x", "")
+            elif stated_as:
+                row = (area, out_date, dim_key, share, out_flag, "", stated_as)
+            else:
+                row = (area, out_date, dim_key, share, out_flag, "")
         result[key] = (date, row)
     return [row for _, row in result.values()]
 
@@ -875,7 +1047,8 @@ def rollback_import(record: m.ImportRecord):
         changed_ids = [int(pk) for pk in record.previous]
         record.observations.exclude(pk__in=changed_ids).delete()
         restored = []
-        for pk, (value, flag, note, import_id) in record.previous.items():
+        for pk, (value, flag, note, import_id, *stated) in record.previous.items():
+            qualifier, period, source = stated or ("", "", None)  # older imports kept only four
             restored.append(
                 m.Observation(
                     pk=int(pk),
@@ -883,10 +1056,15 @@ def rollback_import(record: m.ImportRecord):
                     flag=flag,
                     note=note,
                     import_record_id=import_id,
+                    qualifier=qualifier,
+                    period=period,
+                    source_id=source,
                 )
             )
         m.Observation.objects.bulk_update(
-            restored, ["value", "flag", "note", "import_record"], batch_size=1000
+            restored,
+            ["value", "flag", "note", "import_record", "qualifier", "period", "source"],
+            batch_size=1000,
         )
         record.status = m.ImportRecord.Status.ROLLED_BACK
         record.rolled_back_at = timezone.now()

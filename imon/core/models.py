@@ -13,6 +13,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from . import periods
+
 KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
 # Fields of action keep the codes a city uses: A, HF1, 1, 2.3, IV.
 FIELD_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9.\-]{0,9}$"
@@ -28,6 +30,21 @@ key_validator = RegexValidator(
 
 def key_field(**kwargs):
     return models.CharField(_("key"), max_length=64, validators=[key_validator], **kwargs)
+
+
+class DatePrecision(models.TextChoices):
+    DAY = periods.DAY, _("day")
+    MONTH = periods.MONTH, _("month")
+    QUARTER = periods.QUARTER, _("quarter")
+    HALF_YEAR = periods.HALF_YEAR, _("half-year")
+    YEAR = periods.YEAR, _("year")
+    ONGOING = periods.OPEN, _("ongoing (open end)")
+
+
+def precision_field(verbose_name):
+    return models.CharField(
+        verbose_name, max_length=10, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
 
 
 # --- Places -----------------------------------------------------------------
@@ -91,6 +108,10 @@ class Area(models.Model):
     )
     order = models.PositiveIntegerField(_("order"), default=0)
     note = models.TextField(_("note"), blank=True)
+    # The outline for maps of the city's own districts (`imon load-geometry`): rings of
+    # (longitude, latitude) in WGS 84, as GeoJSON writes them.
+    geometry = models.JSONField(_("outline"), default=list, blank=True, editable=False)
+    geometry_source = models.CharField(_("source of the outline"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("area")
@@ -252,6 +273,14 @@ class StrategicGoal(models.Model):
         return self.title
 
 
+class TrafficLight(models.TextChoices):
+    """The traffic light of a measure's state and of a goal's assessment (one definition)."""
+
+    GREEN = "green", _("green: on track")
+    YELLOW = "yellow", _("yellow: at risk")
+    RED = "red", _("red: off track")
+
+
 class Goal(models.Model):
     key = key_field(unique=True)
     field_of_action = models.ForeignKey(
@@ -270,6 +299,19 @@ class Goal(models.Model):
     strategic_goals = models.ManyToManyField(
         StrategicGoal, verbose_name=_("strategic administration goals"), blank=True, related_name="goals"
     )
+    # The assessment: how the office judges the goal for a period (a year, "2. Halbjahr 2024", ...).
+    traffic_light = models.CharField(
+        _("traffic light"), max_length=10, choices=TrafficLight.choices, blank=True
+    )
+    traffic_light_reason = models.TextField(_("reason for the traffic light"), blank=True)
+    assessed_for = models.CharField(
+        _("assessed for"),
+        max_length=100,
+        blank=True,
+        help_text=_(
+            "The period the assessment refers to, as the concept names it, e.g. 2024 or 2. Halbjahr 2024."
+        ),
+    )
     order = models.PositiveIntegerField(_("order"), default=0)
     since, retired = edition_fields()
 
@@ -277,6 +319,13 @@ class Goal(models.Model):
         verbose_name = _("goal")
         verbose_name_plural = _("goals")
         ordering = ["field_of_action", "order", "key"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(traffic_light__in=["", "green"]) | ~Q(traffic_light_reason=""),
+                name="goal_traffic_light_reason_required",
+                violation_error_message=_("A yellow or red traffic light needs a reason."),
+            ),
+        ]
 
     def __str__(self):
         return self.title
@@ -298,10 +347,7 @@ class MeasureState(models.Model):
         ON_HOLD = "on_hold", _("on hold")
         DISCONTINUED = "discontinued", _("discontinued")
 
-    class TrafficLight(models.TextChoices):
-        GREEN = "green", _("green: on track")
-        YELLOW = "yellow", _("yellow: at risk")
-        RED = "red", _("red: off track")
+    TrafficLight = TrafficLight
 
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.UNKNOWN)
     progress = models.PositiveSmallIntegerField(
@@ -381,8 +427,20 @@ class Measure(MeasureState):
     lead_unit = models.CharField(_("lead unit (Federführung)"), max_length=300, blank=True)
     partners = models.TextField(_("partners"), blank=True)
     programme = models.CharField(_("programme / funding"), max_length=300, blank=True)
+    # A date as precise as the city knows it (imon.core.periods): the start's first day, the
+    # end's last day, and the precision they were given with.
     start_date = models.DateField(_("start"), null=True, blank=True)
+    start_precision = precision_field(_("precision of the start"))
     end_date = models.DateField(_("end"), null=True, blank=True)
+    # A cross-cutting measure serves further fields of action; `field_of_action` leads.
+    also_fields_of_action = models.ManyToManyField(
+        FieldOfAction,
+        verbose_name=_("also serves the fields of action"),
+        blank=True,
+        related_name="cross_cutting_measures",
+        help_text=_("Further fields of action of a cross-cutting measure; the field of action above leads."),
+    )
+    end_precision = precision_field(_("precision of the end"))
     goals = models.ManyToManyField(Goal, verbose_name=_("goals"), blank=True, related_name="measures")
     strategic_goals = models.ManyToManyField(
         StrategicGoal, verbose_name=_("strategic administration goals"), blank=True, related_name="measures"
@@ -422,6 +480,48 @@ class Measure(MeasureState):
     def __str__(self):
         return f"{self.key} – {self.title}"
 
+    @property
+    def start(self) -> str:
+        """The start as the city writes it ("2. Halbjahr 2024", "14.03.2025"; "" for none)."""
+        return periods.format_stored(self.start_date, self.start_precision)
+
+    @property
+    def end(self) -> str:
+        """The end as the city writes it ("2025", "fortlaufend"; "" for none)."""
+        return periods.format_stored(self.end_date, self.end_precision)
+
+
+class Funder(models.Model):
+    """One of the funders of a measure, with its programme and amount where known."""
+
+    measure = models.ForeignKey(
+        Measure, verbose_name=_("measure"), on_delete=models.CASCADE, related_name="funders"
+    )
+    name = models.CharField(_("funder"), max_length=300)
+    programme = models.CharField(_("programme"), max_length=300, blank=True)
+    amount = models.DecimalField(
+        _("amount (EUR)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("funder")
+        verbose_name_plural = _("funders")
+        ordering = ["measure", "order", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gte=0) | Q(amount__isnull=True), name="funder_amount_not_negative"
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
 
 class NextStep(models.Model):
     measure = models.ForeignKey(
@@ -430,7 +530,8 @@ class NextStep(models.Model):
     key = key_field()
     text = models.TextField(_("next step"))
     responsible = models.CharField(_("responsible"), max_length=300, blank=True)
-    due_date = models.DateField(_("due date"), null=True, blank=True)
+    due_date = models.DateField(_("due date"), null=True, blank=True)  # the period's last day
+    due_precision = precision_field(_("precision of the due date"))
     done = models.BooleanField(_("done"), default=False)
     order = models.PositiveIntegerField(_("order"), default=0)
 
@@ -444,6 +545,11 @@ class NextStep(models.Model):
 
     def __str__(self):
         return self.text[:80]
+
+    @property
+    def due(self) -> str:
+        """The due date as the city writes it ("3. Quartal 2025"; "" for none)."""
+        return periods.format_stored(self.due_date, self.due_precision)
 
 
 class Body(models.Model):
@@ -570,6 +676,26 @@ class Source(models.Model):
     retrieved_on = models.DateField(_("retrieved on"), null=True, blank=True)
     # Statistical confidentiality for all indicators of the source; an indicator's own setting wins.
     min_count, small_area_min_count, rounding, min_denominator = publication_rule_fields()
+    released = models.BooleanField(
+        _("published by the source itself"),
+        default=False,
+        help_text=_(
+            "E.g. election results: the publisher released these values; our statistical "
+            "confidentiality does not hide them and no footnote cites § 16 BStatG for them."
+        ),
+    )
+
+    class XMeans(models.TextChoices):
+        NOT_APPLICABLE = "not_applicable", _("not meaningful (not applicable)")
+        SECRET = "secret", _("secret")
+
+    x_means = models.CharField(
+        _("meaning of the symbol x"),
+        max_length=20,
+        choices=XMeans.choices,
+        default=XMeans.NOT_APPLICABLE,
+        help_text=_("As the office's key of symbols says; shown in the legend of its tables."),
+    )
     note = models.TextField(_("note"), blank=True)
 
     class Meta:
@@ -720,6 +846,19 @@ class Flag(models.TextChoices):
     REVISED = "r", _("r revised")
 
 
+class Qualifier(models.TextChoices):
+    """How the source states a value that is not exact ("rund 1.200", "mehr als 500"). The label
+    is the word shown before the number."""
+
+    EXACT = "", _("exact")
+    APPROX = "approx", _("about")
+    JUST_UNDER = "just_under", _("just under")
+    AT_LEAST = "at_least", _("at least")
+    MORE_THAN = "more_than", _("more than")
+    AT_MOST = "at_most", _("at most")
+    LESS_THAN = "less_than", _("less than")
+
+
 # Flags that carry no number: the value must be empty.
 FLAGS_WITHOUT_VALUE = {
     Flag.NOTHING,
@@ -858,6 +997,39 @@ class ImportRecord(models.Model):
         return f"{self.file_name} ({self.created_at:%d.%m.%Y %H:%M})"
 
 
+class FetchAttempt(models.Model):
+    """One run of `imon fetch` for an indicator's official table and how it ended, so the staff
+    can see what came of the last fetch, failures included (a failure writes no import record)."""
+
+    class State(models.TextChoices):
+        WRITTEN = "written", _("written")
+        UNCHANGED = "unchanged", _("nothing new")
+        FAILED = "failed", _("failed")
+
+    indicator = models.ForeignKey(
+        "Indicator", verbose_name=_("indicator"), on_delete=models.CASCADE, related_name="fetch_attempts"
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    state = models.CharField(_("result"), max_length=20, choices=State.choices)
+    message = models.TextField(_("message"), blank=True)
+    record = models.ForeignKey(
+        ImportRecord,
+        verbose_name=_("import"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("fetch")
+        verbose_name_plural = _("fetches")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self):
+        return f"{self.indicator_id} {self.at:%d.%m.%Y %H:%M} {self.state}"
+
+
 class Observation(models.Model):
     # No separate index on indicator: the unique constraint's index starts with it.
     indicator = models.ForeignKey(
@@ -880,6 +1052,31 @@ class Observation(models.Model):
     )
     value = models.DecimalField(_("value"), max_digits=20, decimal_places=6, null=True, blank=True)
     flag = models.CharField(_("symbol"), max_length=3, choices=Flag.choices, blank=True)
+    qualifier = models.CharField(
+        _("qualifier"),
+        max_length=12,
+        choices=Qualifier.choices,
+        blank=True,
+        default=Qualifier.EXACT,
+        db_default=Qualifier.EXACT,  # the bulk insert of imports leaves it out
+    )
+    period = models.CharField(
+        _("reference period as stated"),
+        max_length=100,
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_("E.g. 2023/24 or Bericht 2020; shown instead of the reference date."),
+    )
+    # The observation's own source; empty: the indicator's.
+    source = models.ForeignKey(
+        Source,
+        verbose_name=_("source"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="observations",
+    )
     note = models.TextField(_("note"), blank=True)
     import_record = models.ForeignKey(
         ImportRecord,

@@ -104,6 +104,47 @@ def parse_cell(text, decimal_comma: bool = True) -> tuple[Decimal | None, str]:
     return parse_number(cell, decimal_comma), ""
 
 
+# How sources state values that are not exact, as written before the number (lower case), and the
+# qualifier (models.Qualifier) each means. Longer words first: "mehr als" before "mehr".
+QUALIFIER_WORDS = (
+    ("weniger als", "less_than"),
+    ("mehr als", "more_than"),
+    ("mindestens", "at_least"),
+    ("höchstens", "at_most"),
+    ("ungefähr", "approx"),
+    ("circa", "approx"),
+    ("zirka", "approx"),
+    ("knapp", "just_under"),
+    ("etwa", "approx"),
+    ("rund", "approx"),
+    ("über", "more_than"),
+    ("unter", "less_than"),
+    ("ca.", "approx"),
+    (">=", "at_least"),
+    ("<=", "at_most"),
+    ("≥", "at_least"),
+    ("≤", "at_most"),
+    (">", "more_than"),
+    ("<", "less_than"),
+    ("≈", "approx"),
+    ("~", "approx"),
+)
+
+
+def split_qualifier(text: str) -> tuple[str, str]:
+    """(qualifier, the rest) of a cell that states a value approximately or as a bound:
+    "rund 1.200" -> ("approx", "1.200"), "> 60 %" -> ("more_than", "60 %"); ("", text) otherwise."""
+    cell = text.strip()
+    lower = cell.lower()
+    for word, qualifier in QUALIFIER_WORDS:
+        if lower.startswith(word):
+            rest = cell[len(word) :]
+            if word[-1].isalpha() and rest[:1].isalpha():
+                continue  # "unterschiedlich" is no "unter"
+            return qualifier, rest.strip()
+    return "", cell
+
+
 def format_number(value: Decimal, decimals: int | None = None, grouping: bool = True) -> str:
     """166737 -> "166.737"; 15.7 -> "15,7" (decimals=None keeps the digits the value has)."""
     if decimals is not None:
@@ -116,6 +157,42 @@ def format_number(value: Decimal, decimals: int | None = None, grouping: bool = 
     if grouping:
         whole = f"{int(whole):,}".replace(",", ".")
     return sign + whole + ("," + fraction if fraction else "")
+
+
+_SCHOOL_YEAR = re.compile(r"^(\d{4})/(\d{2}|\d{4})$")
+
+
+def parse_period(text: str) -> tuple[datetime.date, str]:
+    """A reference date, or a period that is not a day, as (date, label): a day has no label;
+    a year "2020" -> (31.12.2020, "2020"); a school or academic year "2023/24" -> (31.12.2023,
+    "2023/24"), as the GENESIS reader dates it. ValueError otherwise."""
+    text = text.strip()
+    school = _SCHOOL_YEAR.match(text)
+    if school:
+        first, second = int(school[1]), school[2]
+        if int(second) % 100 != (first + 1) % 100:
+            raise ValueError(text)
+        return datetime.date(first, 12, 31), text
+    date = parse_date(text)
+    return date, text if re.fullmatch(r"\d{4}", text) else ""
+
+
+# The words of a stated value, as the German sources write them (data, not translated labels).
+STATED_WORDS = {
+    "approx": "rund",
+    "just_under": "knapp",
+    "at_least": "mindestens",
+    "more_than": "mehr als",
+    "at_most": "höchstens",
+    "less_than": "weniger als",
+}
+
+
+def format_stated(value: Decimal, qualifier: str = "", decimals: int | None = None) -> str:
+    """A value as its source states it: "rund 1.200", "mehr als 500", or just "1.200"."""
+    text = format_number(value, decimals)
+    word = STATED_WORDS.get(qualifier)
+    return f"{word} {text}" if word else text
 
 
 def parse_date(text: str) -> datetime.date:

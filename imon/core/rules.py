@@ -33,6 +33,7 @@ class Cell:
     dims: dict
     line: int | None = None  # place in the file; None for stored observations
     column: str = ""
+    qualifier: str = ""  # models.Qualifier: an approximate value or a bound is not exact
 
 
 @dataclass(frozen=True)
@@ -241,6 +242,20 @@ def _sum_finding(rule, cells, total_key, part_keys, label_total, label_parts):
     values = [cells[k].value for k in part_keys]
     if total.value is None or any(v is None for v in values):
         return None  # a secret or missing part cannot be checked
+    keys = [total_key, *part_keys]
+    inexact = sum(1 for k in keys if cells[k].qualifier)
+    if inexact:  # "rund 1.200" or "mehr als 500" cannot be added up as exact values
+        if not any(cells[k].line is not None for k in keys):
+            return None
+        return Finding(
+            SKIPPED,
+            _(
+                "Sum check skipped: %(count)s of %(all)s values are stated approximately or as a bound "
+                "(e.g. 'rund', 'mehr als'); rule: %(rule)s."
+            )
+            % {"count": inexact, "all": len(keys), "rule": describe(rule)},
+            describe(rule),
+        )
     parts_sum = sum(values, Decimal(0))
     if abs(total.value - parts_sum) <= rule.tolerance:
         return None

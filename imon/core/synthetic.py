@@ -108,7 +108,7 @@ def _row(year: int, code: str, label: str, chosen: tuple, cell: str, quality: st
         "Ausländerstatistik",
         "STAG",
         "Stichtag",
-        f"31.12.{year}",
+        f"{year}-12-31",  # as the current downloads write a Stichtag
         "KREISE",
         "Kreise und krfr. Städte",
         code,

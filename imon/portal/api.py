@@ -27,6 +27,7 @@ from ninja.errors import ValidationError
 from pydantic import BeforeValidator
 
 from imon.core import models as m
+from imon.publication.view import fields_served
 
 from . import api_schemas as s
 from . import content
@@ -232,13 +233,18 @@ def fields(request):
 def measures(
     request,
     field_of_action: Annotated[
-        str, Query(None, description="Only the measures of this field of action (its code, e.g. C)")
+        str,
+        Query(
+            None,
+            description="Only the measures serving this field of action (its code, e.g. C): those it "
+            "leads and cross-cutting measures that also serve it",
+        ),
     ] = None,
 ):
     published = _published()
     items = measure_list(published)
     if field_of_action:
-        items = [i for i in items if i["field_of_action"] == field_of_action]
+        items = [i for i in items if field_of_action in fields_served(i)]
     return _json({"meta": meta(published), "items": items})
 
 

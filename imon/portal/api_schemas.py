@@ -104,7 +104,10 @@ class FieldOfAction(TypedDict):
     description: NotRequired[text("Description (left out when empty)")]
     easy_language: NotRequired[text("Text in Leichte Sprache (easy-to-read German; left out when empty)")]
     priority: NotRequired[Annotated[bool, Field(description="Whether the council gave the field priority")]]
-    measures: whole("Number of published measures in this field")
+    measures: whole(
+        "Number of published measures serving this field, cross-cutting measures included (so the "
+        "numbers of all fields may add up to more than the number of measures)"
+    )
     finished: whole("Of these, measures completed or established as a permanent service")
 
 
@@ -119,6 +122,23 @@ class FieldOfActionList(TypedDict):
 # --- measures -------------------------------------------------------------------------------
 
 
+PRECISION = Annotated[
+    Literal["day", "month", "quarter", "half_year", "year", "ongoing"],
+    Field(description="How precise the date is: day, month, quarter, half_year, year, or ongoing (open end)"),
+]
+
+
+@with_config(CLOSED)
+class Funder(TypedDict):
+    """A funder of a measure."""
+
+    name: text("Name of the funder")
+    programme: NotRequired[text("Funding programme")]
+    amount: NotRequired[
+        Annotated[str, Field(description="Amount in EUR as decimal text (point as decimal separator)")]
+    ]
+
+
 @with_config(CLOSED)
 class Measure(TypedDict):
     """A measure (Maßnahme) with its published state; texts are left out when empty."""
@@ -129,8 +149,15 @@ class Measure(TypedDict):
     lead_unit: NotRequired[text("Lead unit (Federführung)")]
     partners: NotRequired[text("Partners")]
     programme: NotRequired[text("Funding or action programme")]
-    start_date: NotRequired[date("Start")]
-    end_date: NotRequired[date("End (planned or actual)")]
+    funders: NotRequired[Annotated[list[Funder], Field(description="The funders of the measure")]]
+    start: NotRequired[
+        text("Start as the city gives it: 2025, 2. Halbjahr 2024, 3. Quartal 2024, 03/2025 or 14.03.2025")
+    ]
+    start_precision: NotRequired[PRECISION]
+    start_date: NotRequired[date("First day of the start")]
+    end: NotRequired[text("End (planned or actual) as the city gives it; 'fortlaufend' for an open end")]
+    end_precision: NotRequired[PRECISION]
+    end_date: NotRequired[date("Last day of the end (left out for an open end)")]
     status: NotRequired[
         text(
             "Status code: unknown, planned, preparing, in_progress, delayed, completed, "
@@ -140,7 +167,10 @@ class Measure(TypedDict):
     progress: NotRequired[Annotated[int, Field(description="Progress in percent", ge=0, le=100)]]
     results: NotRequired[text("Results so far")]
     effect: NotRequired[text("Intended or observed effect")]
-    field_of_action: text("Code of its field of action")
+    field_of_action: text("Code of its field of action (the one that leads it)")
+    also_fields_of_action: codes(
+        "Codes of the further fields of action a cross-cutting measure serves (empty for most measures)"
+    )
     status_label: text("The status as shown on the portal (German)")
     goals: codes("Keys of the goals the measure serves")
     indicators: codes("Keys of the indicators that observe it")
@@ -208,6 +238,35 @@ class IndicatorList(TypedDict):
 # --- observations ---------------------------------------------------------------------------
 
 
+QUALIFIER = Annotated[
+    str,
+    Field(
+        description="How the source states the value: '' exact, 'approx' about (rund, ca.), "
+        "'just_under' (knapp), 'at_least', 'more_than', 'at_most', 'less_than'; the value is the "
+        "number stated"
+    ),
+]
+PERIOD = Annotated[
+    str,
+    Field(
+        description="The reference period as the source states it where it is not a day ('2023/24', '2020'); '' otherwise"
+    ),
+]
+SUPPRESSED = Annotated[
+    bool,
+    Field(
+        description="true where the city's statistical confidentiality (§ 16 BStatG) hides the "
+        "value; false for a value shown and for the source's own symbols (an office's '.')"
+    ),
+]
+SOURCE = Annotated[
+    str,
+    Field(
+        description="Key of the observation's source (its details: the indicators' `source`, or the release's sources); '' if none"
+    ),
+]
+
+
 @with_config(CLOSED)
 class IndicatorObservation(TypedDict):
     """One published value of an indicator."""
@@ -217,6 +276,10 @@ class IndicatorObservation(TypedDict):
     dims: DIMS
     value: VALUE
     flag: FLAG
+    qualifier: QUALIFIER
+    period: PERIOD
+    source: SOURCE
+    suppressed: SUPPRESSED
 
 
 @with_config(CLOSED)
@@ -238,6 +301,10 @@ class ObservationRow(TypedDict):
     dims: DIMS
     value: VALUE
     flag: FLAG
+    qualifier: QUALIFIER
+    period: PERIOD
+    source: SOURCE
+    suppressed: SUPPRESSED
 
 
 @with_config(CLOSED)

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_safe
 from imon.core import models as m
 from imon.reports import charts
 from imon.reports.document.blocks import Figure, Table
+from imon.reports.document.formatting import main_area
 
 from . import content
 
@@ -191,6 +192,7 @@ def measure(request, lang, published, key):
         {
             "measure": item,
             "field": published.field(item["field_of_action"]),
+            "also_fields": [f for f in map(published.field, item["also_fields_of_action"]) if f],
             "indicators": [i for i in indicators if i],
             "goals": goals,
         },
@@ -241,9 +243,12 @@ def indicator(request, lang, published, key):
         "portal/indicator.html",
         {
             "indicator": item,
+            "sources": published.sources_of(key),  # the indicator's own, then those of single observations
             "blocks": blocks,
             "areas": areas if len(areas) > 1 else [],
             "area": area,
+            # the city has no value of its own: the default view shows every area side by side
+            "overview": main_area(published.document) not in {a["key"] for a in areas},
             "sentence": published.sentence(key),
             "latest": published.latest_date(key),
             "next_update": published.next_update(key),
@@ -266,11 +271,7 @@ def download_rows(published, key):
 
     indicator = published.indicator(key)
     area_names = published.area_names()
-    source = (
-        f"{indicator['source']['publisher']}: {indicator['source']['title']}"
-        if indicator.get("source")
-        else ""
-    )
+    sources = {k: f"{s['publisher']}: {s['title']}" for k, s in published.sources.items()}
     return exports.long_format(
         (
             key,
@@ -281,9 +282,11 @@ def download_rows(published, key):
             Decimal(o["value"]) if o["value"] is not None else None,
             o["flag"],
             indicator.get("unit", ""),
-            source,
+            sources.get(o["source"], ""),
+            o["qualifier"],
+            o["period"],
         )
-        for o in published.only(key)["observations"]
+        for o in published.observations(key)
     )
 
 

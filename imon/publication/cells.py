@@ -86,16 +86,25 @@ def suppression_of(indicator_keys, earlier: dict | None = None) -> tuple[dict, d
             if not set(derived_inputs[key]) <= keys:
                 keys |= set(derived_inputs[key])
                 linked = True
-    cells = {
-        (ind, area, date, dim_key): (value, flag, m.parse_dimension_key(dim_key))
-        for ind, area, date, dim_key, value, flag in m.Observation.objects.filter(
-            indicator__key__in=keys
-        ).values_list("indicator__key", "area__key", "reference_date", "dim_key", "value", "flag")
-    }
     rule_list = [rules.rule_from_model(r) for r in rule_objects if r.indicator.key in keys]
     children = m.area_children()
     indicators = {i.key: i for i in m.Indicator.objects.filter(key__in=keys).select_related("source")}
     default, policies, area_policies = publication_policies(indicators.values())
+    released_sources = set(m.Source.objects.filter(released=True).values_list("pk", flat=True))
+    cells, released, stated = {}, set(), set()
+    for ind, area, date, dim_key, value, flag, qualifier, source in m.Observation.objects.filter(
+        indicator__key__in=keys
+    ).values_list(
+        "indicator__key", "area__key", "reference_date", "dim_key", "value", "flag", "qualifier", "source"
+    ):
+        key = (ind, area, date, dim_key)
+        if qualifier:
+            min_count = suppression.policy_for(key, default, policies, area_policies).min_count
+            value = suppression.inexact_value(value, qualifier, min_count)
+            stated.add(key)
+        cells[key] = (value, flag, m.parse_dimension_key(dim_key))
+        if (source or indicators[ind].source_id) in released_sources:
+            released.add(key)
     is_count = lambda key: indicators[key[0]].kind == "count"  # noqa: E731
     totals = dict(m.DimensionValue.objects.filter(is_total=True).values_list("dimension__key", "key"))
     declared = suppression.relations_from_rules(rule_list, cells, children)
@@ -105,14 +114,21 @@ def suppression_of(indicator_keys, earlier: dict | None = None) -> tuple[dict, d
     disclosed = frozenset(
         k for k, (value, _flag, _dims) in cells.items() if value is not None and earlier.get(k) == value
     )
-    hidden = suppression.suppress(cells, relations, is_count, default, policies, area_policies, disclosed)
+    hidden = suppression.suppress(
+        cells, relations, is_count, default, policies, area_policies, disclosed, frozenset(released)
+    )
+    hidden |= suppression.beside_hidden(stated - released, relations, hidden)
     derivations = {k: derived_inputs[k] for k in keys & set(derived_inputs)}
     minimums = {
         k: i.publication_setting("min_denominator")
         for k, i in indicators.items()
         if i.publication_setting("min_denominator")
     }
-    hidden |= suppression.derived(cells, hidden, derivations, minimums)
+    hidden |= {
+        k: r
+        for k, r in suppression.derived(cells, hidden, derivations, minimums).items()
+        if k not in released
+    }
     used = {"relations": {"declared": len(declared), "derived": len(found)}, "disclosed": len(disclosed)}
     return hidden, used
 
@@ -217,17 +233,33 @@ def public_observations(
     rows = (
         m.Observation.objects.filter(reference_date__lte=reporting_date)
         .order_by(*ORDER)
-        .values_list("indicator__key", "area__key", "reference_date", "dim_key", "value", "flag")
+        .values_list(
+            "indicator__key",
+            "area__key",
+            "reference_date",
+            "dim_key",
+            "value",
+            "flag",
+            "qualifier",
+            "period",
+            "source__key",
+        )
         .iterator(chunk_size=5000)
     )
     result = []
     report = suppression.Report()
-    for indicator, area, date, dim_key, value, flag in rows:
+    for indicator, area, date, dim_key, value, flag, qualifier, period, source in rows:
         stored = value
         value, flag, reason = publish((indicator, area, date, dim_key), value, flag)
         row = {"indicator": indicator, "area": area, "date": date, "dims": m.parse_dimension_key(dim_key)}
         row["value"] = value.normalize() if value is not None else None
         row["flag"] = flag
+        if qualifier and value is not None:
+            row["qualifier"] = qualifier
+        if period:
+            row["period"] = period
+        if source:  # the observation's own source; else the indicator's
+            row["source"] = source
         if reason:
             row["suppressed"] = reason
         report.add(indicator, reason, stored)

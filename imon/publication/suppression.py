@@ -244,6 +244,40 @@ def derived(cells: dict, hidden: dict, derivations: dict, min_denominators: dict
     return result
 
 
+def inexact_value(value, qualifier: str, min_count: int):
+    """What the suppression takes for a count the source states approximately or as a bound
+    ("rund 1.200", "mehr als 500", "weniger als 3"): a bound that lets the count be small
+    (1 … min_count − 1) stays as a small value, so the count is hidden and protected like any
+    small count; any other stated value is unknown to a reader (None): it neither pins nor
+    protects a cell of a sum, as an exact value would.
+
+    Thinking like an attacker: "mehr als 500" and "mindestens 500" only say the count is large;
+    "rund 1.200" leaves the source's margin (typically tens or hundreds, wider than any protection
+    interval of a small count) and so pins no small part of a sum exactly; "weniger als 3" or
+    "höchstens 2" say the count may be small and are hidden; "knapp 3" is read as about 3."""
+    if value is None or not qualifier:
+        return value
+    if qualifier in ("less_than", "at_most"):
+        top = value - 1 if qualifier == "less_than" else value
+        return top if 0 < top < min_count else None  # "weniger als 1.000" pins nothing small
+    if 0 < value < min_count or (qualifier in ("approx", "just_under") and 0 < value <= min_count):
+        return value
+    return None
+
+
+def beside_hidden(stated, relations: list[Relation], hidden: dict) -> dict:
+    """{key: SECONDARY} for the cells stated approximately or as a bound (`stated`) that share a
+    relation with a hidden cell. The suppression takes them as unknown, but a reader knows them
+    in part: "mehr als 990" beside a total of 1.000 tells that the hidden rest is below 10. Hidden,
+    they are unknown indeed; nothing else needs hiding for them."""
+    result = {}
+    for relation in relations:
+        keys = [key for _coefficient, key in relation.terms]
+        if any(key in hidden for key in keys):
+            result.update({key: SECONDARY for key in keys if key in stated and key not in hidden})
+    return result
+
+
 def suppress(
     cells: dict,
     relations: list[Relation],
@@ -252,6 +286,7 @@ def suppress(
     policies: dict | None = None,
     area_policies: dict | None = None,
     disclosed=frozenset(),
+    released=frozenset(),
 ) -> dict:
     """{key: reason} of every cell the public must not see.
 
@@ -259,11 +294,18 @@ def suppress(
     (which are never negative) from other values; `disclosed` names the cells whose present
     value an earlier release already showed (they count as published, hidden or not); `policies` gives indicators
     (the first part of a key) a policy of their own, `area_policies` pairs of
-    indicator and area (the first two parts), e.g. a stricter one for small areas."""
+    indicator and area (the first two parts), e.g. a stricter one for small areas; `released`
+    names the cells whose publisher released them itself (election results): they are never
+    hidden and count as known."""
     rests = {k for r in relations for _c, k in r.terms if k not in cells}
     if rests:
         cells = {**cells, **dict.fromkeys(rests, (None, REST, {}))}
-    hidden = primary(cells, is_count, policy, policies, area_policies)
+    hidden = {
+        k: r
+        for k, r in primary(cells, is_count, policy, policies, area_policies).items()
+        if k not in released
+    }
+    disclosed = frozenset(disclosed) | frozenset(released)
 
     intervals = {
         key: policy_for(key, policy, policies, area_policies).primary_interval
@@ -291,7 +333,7 @@ def suppress(
     search.hide_singletons(search.ordered)
     sensitive = sorted(k for k, reason in search.hidden.items() if reason != SECONDARY and k not in disclosed)
     _Protection(search, protected).run(sensitive)
-    return search.hidden
+    return {k: r for k, r in search.hidden.items() if k not in released}
 
 
 class _Protection:
@@ -743,7 +785,7 @@ def footnote(reasons) -> str:
 
     One sentence for every kind of secret cell, whichever are present: a footnote that named only
     "below the minimum count" would tell that every hidden cell lies in [1, min − 1]."""
-    reasons = set(reasons)
+    reasons = set(reasons) - {SOURCE}  # the office's own mark: its key of symbols explains it
     sentences = []
     if reasons - {UNCERTAIN}:
         sentences.append(_("“.” = value unknown or to be kept secret."))

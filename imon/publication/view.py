@@ -13,7 +13,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
-from imon.core import editions
+from imon.core import areacodes, editions, periods
 
 # What the public may see of each section of the snapshot; everything else stays inside.
 PUBLIC_FIELDS: dict[str, tuple[str, ...]] = {
@@ -40,20 +40,26 @@ PUBLIC_FIELDS: dict[str, tuple[str, ...]] = {
         "description",
         "target_value",
         "target_date",
+        "traffic_light",
+        "traffic_light_reason",
+        "assessed_for",
         "indicators",
         "strategic_goals",
         "since",
         "retired",
     ),
     "next_steps": ("key", "text", "responsible", "due_date", "done"),
+    "funders": ("name", "programme", "amount"),
     "measures": (
         "key",
         "field_of_action",
+        "also_fields_of_action",
         "title",
         "description",
         "lead_unit",
         "partners",
         "programme",
+        "funders",
         "start_date",
         "end_date",
         "status",
@@ -77,7 +83,17 @@ PUBLIC_FIELDS: dict[str, tuple[str, ...]] = {
     ),
     "bodies": ("key", "name", "kind", "role", "rhythm", "members"),
     "meetings": ("key", "body", "other_bodies", "date", "title", "kind", "outcomes"),
-    "sources": ("key", "publisher", "title", "table_code", "url", "licence", "retrieved_on"),
+    "sources": (
+        "key",
+        "publisher",
+        "title",
+        "table_code",
+        "url",
+        "licence",
+        "retrieved_on",
+        "released",  # the publisher released its values itself: no confidentiality footnote
+        "x_means",  # what the office's "x" means (its key of symbols)
+    ),
     "dimensions": ("key", "label", "values"),
     "dimension_values": ("key", "label", "total"),
     # The rules say which values add up to which total: the report draws parts of a total with them.
@@ -138,11 +154,23 @@ INTERNAL_FIELDS: dict[str, str] = {
 NESTED = {
     ("concept", "editions"): "editions",
     ("measures", "next_steps"): "next_steps",
+    ("measures", "funders"): "funders",
     ("dimensions", "values"): "dimension_values",
     ("indicators", "rules"): "rules",
 }
-TOP_LEVEL = ("schema_version", "title", "reporting_date", "labels")
-OBSERVATION_FIELDS = ("indicator", "area", "date", "dims", "value", "flag", "suppressed")
+TOP_LEVEL = ("schema_version", "title", "reporting_date", "labels", "geometry")
+OBSERVATION_FIELDS = (
+    "indicator",
+    "area",
+    "date",
+    "dims",
+    "value",
+    "flag",
+    "suppressed",
+    "qualifier",  # how the source states the value: "approx" for "rund 1.200" (models.Qualifier)
+    "period",  # the reference period as stated where it is not a day ("2023/24")
+    "source",  # the observation's own source, where it is not the indicator's
+)
 
 
 def _public_record(section: str, record: dict) -> dict:
@@ -197,6 +225,20 @@ def _date(text):
     return datetime.date.fromisoformat(text) if text else None
 
 
+def _period(record: dict, name: str, edge: str | None = None) -> dict:
+    """A date of the document as the portal and the API give it: `NAME` as the city writes it
+    ("2. Halbjahr 2024", "fortlaufend"), `NAME_date` its first day (a start) or last day (an end,
+    a due date; none for an open end) and `NAME_precision`; nothing for no date."""
+    period = periods.from_file(record.get(f"{name}_date"))
+    if period is None:
+        return {}
+    result: dict[str, object] = {name: periods.format_period(period), f"{name}_precision": period.precision}
+    date = period.stored(edge or name)
+    if date is not None:
+        result[f"{name}_date"] = date
+    return result
+
+
 # What the portal and the API show of the public document (the report shows all of it).
 PORTAL_MEASURE_FIELDS = (
     "key",
@@ -205,8 +247,6 @@ PORTAL_MEASURE_FIELDS = (
     "lead_unit",
     "partners",
     "programme",
-    "start_date",
-    "end_date",
     "status",
     "progress",
     "results",
@@ -226,7 +266,17 @@ PORTAL_INDICATOR_FIELDS = (
     "dimensions",
     "fields_of_action",
 )
-PORTAL_GOAL_FIELDS = ("key", "field_of_action", "title", "description", "target_value", "target_date")
+PORTAL_GOAL_FIELDS = (
+    "key",
+    "field_of_action",
+    "title",
+    "description",
+    "target_value",
+    "target_date",
+    "traffic_light",
+    "traffic_light_reason",
+    "assessed_for",
+)
 PORTAL_SOURCE_FIELDS = ("key", "publisher", "title", "table_code", "url", "licence", "retrieved_on")
 PORTAL_CONTACT_FIELDS = (
     "key",
@@ -245,13 +295,20 @@ PORTAL_CONTACT_FIELDS = (
 )
 
 
+def fields_served(measure: dict) -> list[str]:
+    """The codes of the fields of action a measure (a record of a document) serves: its leading
+    field first, then those of a cross-cutting measure."""
+    primary = measure["field_of_action"]
+    return [primary, *(code for code in measure.get("also_fields_of_action", []) if code != primary)]
+
+
 def pick(record: dict, fields) -> dict:
     return {name: record[name] for name in fields if name in record}
 
 
 def public_records(document: dict, indicator: str | None = None, area: str | None = None):
-    """(indicator, area, area_name, reference_date, dims, value, flag, unit, source) of the
-    observations of a public document, in its order (that of the long format; for
+    """(indicator, area, area_name, reference_date, dims, value, flag, unit, source, qualifier,
+    period) of the observations of a public document, in its order (that of the long format; for
     `imon export-data --public`, see `imon.core.exports.long_format`). `area`: key or AGS."""
     from decimal import Decimal
 
@@ -260,7 +317,8 @@ def public_records(document: dict, indicator: str | None = None, area: str | Non
         s["key"]: f"{s.get('publisher', '')}: {s.get('title', '')}" for s in document.get("sources", [])
     }
     indicators = {i["key"]: i for i in document.get("indicators", [])}
-    wanted_areas = {k for k, a in areas.items() if area in (k, a.get("code"))} if area else None
+    codes = set(areacodes.equivalents(area)) if area else set()  # a key, or any official code
+    wanted_areas = {k for k, a in areas.items() if k in codes or a.get("code") in codes} if area else None
     for o in document.get("observations", []):
         if (indicator and o["indicator"] != indicator) or (
             wanted_areas is not None and o["area"] not in wanted_areas
@@ -268,6 +326,7 @@ def public_records(document: dict, indicator: str | None = None, area: str | Non
             continue
         facts = indicators.get(o["indicator"], {})
         value = o.get("value")
+        source = o.get("source") or facts.get("source")
         yield (
             o["indicator"],
             o["area"],
@@ -277,7 +336,9 @@ def public_records(document: dict, indicator: str | None = None, area: str | Non
             None if value is None else Decimal(str(value)),
             o.get("flag") or "",
             facts.get("unit", ""),
-            sources.get(facts.get("source"), ""),
+            sources.get(source, ""),
+            o.get("qualifier", ""),
+            o.get("period", ""),
         )
 
 
@@ -301,7 +362,7 @@ class PublicView:
             for f in sorted(doc["fields_of_action"], key=lambda f: (f.get("order", 0), f["code"]))
         ]
         self.measures = [self._measure(record) for record in doc["measures"]]
-        self.goals = [pick(g, PORTAL_GOAL_FIELDS) for g in doc["goals"]]
+        self.goals = [self._goal(g) for g in doc["goals"]]
         self.sources = {s["key"]: pick(s, PORTAL_SOURCE_FIELDS) for s in doc["sources"]}
         self._observations = defaultdict(list)
         for o in doc["observations"]:
@@ -312,19 +373,23 @@ class PublicView:
             indicator["source"] = self.sources.get(record.get("source"))
             indicator["observations"] = len(self._observations.get(record["key"], ()))
             self.indicators.append(indicator)
+        # A cross-cutting measure is listed under each field it serves (see `measures_of`).
         self._by_field = defaultdict(list)
         for measure in self.measures:
-            self._by_field[measure["field_of_action"]].append(measure)
+            for code in fields_served(measure):
+                self._by_field[code].append(measure)
 
     def _measure(self, record: dict) -> dict:
         measure = pick(record, PORTAL_MEASURE_FIELDS)
-        for name in ("start_date", "end_date"):
-            if measure.get(name):
-                measure[name] = _date(measure[name])
+        measure.update(_period(record, "start"))
+        measure.update(_period(record, "end"))
+        if record.get("funders"):
+            measure["funders"] = [dict(f) for f in record["funders"]]
         measure["field_of_action"] = record["field_of_action"]
+        measure["also_fields_of_action"] = list(record.get("also_fields_of_action", []))
         measure["status_label"] = self.labels["measure_status"].get(record.get("status", "unknown"), "")
         measure["next_steps"] = [
-            {**pick(step, ("text", "responsible")), "due_date": _date(step.get("due_date"))}
+            {**pick(step, ("text", "responsible")), **_period(step, "due", "end")}
             for step in record.get("next_steps", [])
             if not step.get("done")
         ]
@@ -332,11 +397,24 @@ class PublicView:
         measure["indicators"] = list(record.get("indicators", []))
         return measure
 
+    @staticmethod
+    def _goal(record: dict) -> dict:
+        from decimal import Decimal
+
+        goal = pick(record, PORTAL_GOAL_FIELDS)
+        if goal.get("target_value") is not None:
+            goal["target_value"] = Decimal(str(goal["target_value"])).normalize()
+        if goal.get("target_date"):
+            goal["target_date"] = _date(goal["target_date"])
+        return goal
+
     # fields of action and measures
     def field(self, code: str) -> dict | None:
         return next((f for f in self.fields if f["code"].lower() == code.lower()), None)
 
     def measures_of(self, code: str) -> list[dict]:
+        """The measures serving a field of action: those it leads and the cross-cutting measures
+        that serve it too (`measure["field_of_action"] != code` marks them)."""
         return self._by_field.get(code, [])
 
     def measure(self, key: str) -> dict | None:
@@ -353,25 +431,43 @@ class PublicView:
         return [i for i in self.indicators if code in i.get("fields_of_action", [])]
 
     def observations(self, key: str) -> list[dict]:
-        """The published observations of an indicator (suppressed cells without value, with their symbol)."""
-        return [
-            {"area": o["area"], "date": o["date"], "dims": o["dims"], "value": o["value"], "flag": o["flag"]}
-            for o in self._observations.get(key, [])
-        ]
+        """The published observations of an indicator (suppressed cells without value, with their
+        symbol), each with its source's key and, where the source states it so, its qualifier
+        and reference period."""
+        own = (self.indicator(key) or {}).get("source") or {}
+        return [self._row(o, own.get("key", "")) for o in self._observations.get(key, [])]
+
+    @staticmethod
+    def _row(o: dict, own_source: str) -> dict:
+        return {
+            "area": o["area"],
+            "date": o["date"],
+            "dims": o["dims"],
+            "value": o["value"],
+            "flag": o["flag"],
+            "qualifier": o.get("qualifier", ""),
+            "period": o.get("period", ""),
+            "source": o.get("source") or own_source,
+            # Our confidentiality hid the value; an office's own "." is not ours (False).
+            "suppressed": "suppressed" in o,
+        }
+
+    def sources_of(self, key: str) -> list[dict]:
+        """The sources of an indicator's published observations, the indicator's own first."""
+        own = (self.indicator(key) or {}).get("source")
+        keys = [own["key"]] if own else []
+        for o in self._observations.get(key, []):
+            if o.get("source") and o["source"] not in keys:
+                keys.append(o["source"])
+        return [self.sources[k] for k in keys if k in self.sources]
 
     def all_observations(self):
         """Every published observation of the release, indicator by indicator in the release's
         order (rows as in `observations`, with the indicator's key first); made one at a time."""
         for key, rows in self._observations.items():
+            own = ((self.indicator(key) or {}).get("source") or {}).get("key", "")
             for o in rows:
-                yield {
-                    "indicator": key,
-                    "area": o["area"],
-                    "date": o["date"],
-                    "dims": o["dims"],
-                    "value": o["value"],
-                    "flag": o["flag"],
-                }
+                yield {"indicator": key, **self._row(o, own)}
 
     def only(self, key: str) -> dict:
         """The public document reduced to one indicator's observations (what its page needs)."""

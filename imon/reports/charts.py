@@ -101,9 +101,13 @@ class ChartSpec:
     horizontal: bool = False
     # The category that is the city itself: its bar is set apart, its Kreis outlined on a map.
     highlight: int | None = None
-    # Maps: the 5-digit Kreis key of each category, and the Land (2-digit key) that is drawn.
+    # Maps: the 5-digit Kreis key of each category, and the Land (2-digit key) that is drawn;
+    # or, for a map of the city's own areas, `shapes`: (code, rings) of every area drawn, each
+    # ring a flat tuple (x0, y0, x1, y1, ...) in metres, and `credit`: who made the outlines.
     codes: tuple = ()
     region: str = ""
+    shapes: tuple = ()
+    credit: str = ""
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -118,9 +122,11 @@ class ChartSpec:
         if self.highlight is not None and not 0 <= self.highlight < len(self.categories):
             raise ValueError("the highlighted category must be one of the categories")
         if self.kind == "map" and (
-            len(self.codes) != len(self.categories) or len(self.series) != 1 or not self.region
+            len(self.codes) != len(self.categories)
+            or len(self.series) != 1
+            or not (self.region or self.shapes)
         ):
-            raise ValueError("a map has one series, a Kreis key per category and a Land to draw")
+            raise ValueError("a map has one series, a code per category and a Land or shapes to draw")
         if self.kind in ("pie", "donut"):
             if len(self.series) != 1:
                 raise ValueError("a pie or donut chart has exactly one series")
@@ -249,10 +255,9 @@ def _map_sentences(spec: ChartSpec) -> list[str]:
 
     values = spec.series[0].values
     present = [(c, v) for c, v in zip(spec.categories, values) if v is not None]
-    total = len(maps.kreise_of(spec.region))
-    sentences = [
-        f"{len(present)} von {total} Kreisen und kreisfreien Städten nach ihrem Wert eingefärbt, je dunkler, desto höher."
-    ]
+    total = len(spec.shapes) if spec.shapes else len(maps.kreise_of(spec.region))
+    noun = "Gebieten" if spec.shapes else "Kreisen und kreisfreien Städten"
+    sentences = [f"{len(present)} von {total} {noun} nach ihrem Wert eingefärbt, je dunkler, desto höher."]
     if len(present) >= 2:
         hi = max(present, key=lambda p: p[1])
         lo = min(present, key=lambda p: p[1])
@@ -264,7 +269,9 @@ def _map_sentences(spec: ChartSpec) -> list[str]:
             f"Umrandet: {spec.categories[spec.highlight]} mit {_with_unit(spec, values[spec.highlight], True)}."
         )
     if len(present) < total:
-        sentences.append(f"Ohne Angabe (schraffiert): {total - len(present)} Kreise.")
+        sentences.append(
+            f"Ohne Angabe (schraffiert): {total - len(present)} {'Gebiete' if spec.shapes else 'Kreise'}."
+        )
     return sentences
 
 
@@ -310,6 +317,8 @@ def data_table(spec: ChartSpec) -> tuple[list[str], list[list[str]]]:
     first = (
         "Jahr"
         if spec.kind == "line"
+        else "Gebiet"
+        if spec.kind == "map" and spec.shapes
         else "Kreis"
         if spec.kind == "map"
         else "Gebiet"
@@ -777,9 +786,21 @@ def _class_of(classes, value) -> int:
     return len(classes) - 1
 
 
+def _map_areas(spec) -> list[tuple[str, tuple]]:
+    """(code, rings of (x, y) points) of every area a map draws: its shapes, else the Land's Kreise."""
+    from . import maps
+
+    if spec.shapes:
+        return [
+            (code, tuple(tuple(zip(ring[0::2], ring[1::2], strict=True)) for ring in rings))
+            for code, rings in spec.shapes
+        ]
+    return [(kreis.ags, kreis.rings) for kreis in maps.kreise_of(spec.region)]
+
+
 def _draw_map(spec):
-    """The Kreise of a Land shaded by class of their value, the city outlined, with a legend
-    and the attribution of the boundaries."""
+    """The areas (a Land's Kreise or the city's districts) shaded by class of their value, the
+    city outlined, with a legend and the attribution of the boundaries."""
     from . import maps
 
     mpl = _matplotlib()
@@ -791,13 +812,14 @@ def _draw_map(spec):
     classes = map_classes(spec.series[0].values)
     highlight = spec.codes[spec.highlight] if spec.highlight is not None else None
     outline = None
-    for kreis in maps.kreise_of(spec.region):
+    drawn = _map_areas(spec)
+    for code, rings in drawn:
         vertices, codes = [], []
-        for ring in kreis.rings:
+        for ring in rings:
             vertices += list(ring) + [ring[0]]
             codes += [MplPath.MOVETO] + [MplPath.LINETO] * (len(ring) - 1) + [MplPath.CLOSEPOLY]
         path = MplPath(vertices, codes)
-        value = values.get(kreis.ags)
+        value = values.get(code)
         if value is None:
             patch = mpl.patches.PathPatch(
                 path, facecolor="white", edgecolor="#7a7a7a", hatch="////", linewidth=0.4
@@ -810,14 +832,14 @@ def _draw_map(spec):
                 linewidth=0.4,
             )
         ax.add_patch(patch)
-        if kreis.ags == highlight:
-            outline = (path, kreis)
+        if code == highlight:
+            outline = (path, rings)
     if outline is not None:
-        path, kreis = outline
+        path, rings = outline
         ax.add_patch(mpl.patches.PathPatch(path, facecolor="none", edgecolor="white", linewidth=3.6))
         ax.add_patch(mpl.patches.PathPatch(path, facecolor="none", edgecolor=EDGE, linewidth=2.0))
-        xs = [x for ring in kreis.rings for x, _ in ring]
-        ys = [y for ring in kreis.rings for _, y in ring]
+        xs = [x for ring in rings for x, _ in ring]
+        ys = [y for ring in rings for _, y in ring]
         ax.annotate(
             spec.categories[spec.highlight],
             (max(xs), (min(ys) + max(ys)) / 2),
@@ -840,7 +862,7 @@ def _draw_map(spec):
         format_value(spec, lo) if lo == hi else f"{format_value(spec, lo)} bis {format_value(spec, hi)}"
         for lo, hi in classes
     ]
-    if any(v is None for v in values.values()) or len(values) < len(maps.kreise_of(spec.region)):
+    if any(v is None for v in values.values()) or len(values) < len(drawn):
         handles.append(mpl.patches.Patch(facecolor="white", edgecolor="#7a7a7a", hatch="////", linewidth=0.4))
         labels.append("keine Angabe")
     if outline is not None:
@@ -858,7 +880,9 @@ def _draw_map(spec):
         handlelength=2.2,
         handleheight=1.4,
     )
-    fig.text(0.99, 0.01, f"Grenzen: {maps.attribution()}", fontsize=7, color=TEXT, ha="right", va="bottom")
+    credit = spec.credit if spec.shapes else maps.attribution()
+    if credit:
+        fig.text(0.99, 0.01, f"Grenzen: {credit}", fontsize=7, color=TEXT, ha="right", va="bottom")
     return fig
 
 

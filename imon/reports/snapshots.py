@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import translation
 
-from imon.core import conceptfile, editions
+from imon.core import conceptfile, editions, geometry
 from imon.core import models as m
 from imon.publication.cells import current_policy, public_observations, released_values
 
@@ -71,11 +71,24 @@ def collect(concept: m.Concept, title: str, reporting_date: datetime.date) -> di
         **{k: v for k, v in conceptfile.dump(concept, observations=False).items() if k != "format_version"},
     }
     editions.split_retired(document)
+    document["geometry"] = _geometry()
     document["observations"], document["suppression"] = public_observations(
         reporting_date, earlier=_earlier_releases()
     )
     _unreviewed_as_released(document)
     return document
+
+
+def _geometry() -> dict | None:
+    """The outlines of the city's own areas, projected for drawing (imon.core.geometry), and who
+    made them; None without any."""
+    rows = [row for row in m.Area.objects.values_list("key", "geometry", "geometry_source") if row[1]]
+    if not rows:
+        return None
+    return {
+        "sources": sorted({source for _k, _g, source in rows if source}),
+        "shapes": geometry.project({key: rings for key, rings, _s in rows}),
+    }
 
 
 def _unreviewed_as_released(document: dict) -> None:

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from imon.core import models as m
+from imon.core import periods
 from imon.core.numbers import format_number
 
 from . import logic
@@ -41,6 +42,31 @@ class GermanNumberField(forms.Field):
             return logic.parse_figure(value, whole=self.whole, places=self.places)
         except ValueError as error:
             raise forms.ValidationError(str(error), code="invalid") from None
+
+
+class PeriodField(forms.Field):
+    """A date as precise as the city knows it (2025, 2. Halbjahr 2024, 3. Quartal 2024, 03/2025,
+    14.03.2025; "fortlaufend" where `open_allowed`), read by `periods.parse`; shown as written."""
+
+    def __init__(self, *, open_allowed=False, **kwargs):
+        self.open_allowed = open_allowed
+        kwargs.setdefault("widget", forms.TextInput(attrs={"autocomplete": "off"}))
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        return periods.format_period(value) if isinstance(value, periods.Period) else (value or "")
+
+    def to_python(self, value):
+        if value in (None, "") or (isinstance(value, str) and not value.strip()):
+            return None
+        try:
+            return periods.parse(value, open_allowed=self.open_allowed)
+        except periods.PeriodError as error:
+            raise forms.ValidationError(str(error), code="invalid") from None
+
+
+# The dates of a measure: form field -> (precision attribute, edge of the period it stores).
+PERIOD_FIELDS = {"start_date": ("start_precision", "start"), "end_date": ("end_precision", "end")}
 
 
 # The controlling figures and the progress: (whole number, decimals shown, thousands dots shown).
@@ -113,8 +139,6 @@ class MeasureForm(LockedForm):
         model = m.Measure
         fields = MEASURE_FIELDS
         widgets = {
-            "start_date": forms.DateInput(format="%d.%m.%Y"),
-            "end_date": forms.DateInput(format="%d.%m.%Y"),
             **{
                 f: forms.Textarea(attrs={"rows": 3})
                 for f in (
@@ -134,9 +158,39 @@ class MeasureForm(LockedForm):
         _choice_field(self, "traffic_light").choices = [("", _("no traffic light"))] + list(
             m.Measure.TrafficLight.choices
         )
-        for name in ("start_date", "end_date"):
-            cast(forms.DateField, self.fields[name]).input_formats = DATE_FORMATS
-            self.fields[name].help_text = _("As TT.MM.JJJJ, e.g. 31.12.2026.")
+        for name, (precision, edge) in PERIOD_FIELDS.items():
+            old = self.fields[name]
+            self.fields[name] = PeriodField(
+                open_allowed=edge == "end",
+                label=old.label,
+                required=False,
+                help_text=_(
+                    "As precise as known: 2025, 2. Halbjahr 2025, 3. Quartal 2025, 03/2025 or 31.03.2025."
+                )
+                + (" " + _("'fortlaufend' for an open end.") if edge == "end" else ""),
+            )
+            if not self.is_bound:
+                stored = getattr(self.instance, name)
+                self.initial[name] = periods.from_stored(stored, getattr(self.instance, precision), edge)
+
+    def clean(self):
+        data = super().clean()
+        # The model keeps a period as its first or last day and its precision (`values`).
+        self.periods = {name: data.get(name) for name in PERIOD_FIELDS}
+        start, end = self.periods["start_date"], self.periods["end_date"]
+        if start and end and start.first and end.last and end.last < start.first:
+            self.add_error("end_date", _("The end must not lie before the start."))
+        for name, (_precision, edge) in PERIOD_FIELDS.items():
+            if name in data:
+                data[name] = self.periods[name].stored(edge) if self.periods[name] else None
+        return data
+
+    def values(self) -> dict:
+        values = super().values()
+        for name, (precision, _edge) in PERIOD_FIELDS.items():
+            period = self.periods[name]
+            values[precision] = period.precision if period else m.DatePrecision.DAY
+        return values
 
 
 class StatusUpdateForm(LockedForm):
@@ -145,7 +199,7 @@ class StatusUpdateForm(LockedForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_(
-            "One step per line: text | due date (TT.MM.JJJJ) | responsible. Date and responsible are optional."
+            "One step per line: text | due date | responsible. Date and responsible are optional; the date as precise as known (31.03.2025, 03/2025, 3. Quartal 2025, 2. Halbjahr 2025, 2025)."
         ),
     )
 

@@ -12,7 +12,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from imon.core.numbers import add_months, format_number, parse_date, parse_number
+from imon.core import periods
+from imon.core.numbers import add_months, format_number, parse_number
 
 # --- Transitions --------------------------------------------------------------------------
 
@@ -130,13 +131,13 @@ def past_due_warnings(steps: list[dict], today: datetime.date) -> list[str]:
     """Warnings (not errors) for next steps whose due date lies in the past."""
     warnings = []
     for step in steps:
-        due = step.get("due_date")
-        if due and datetime.date.fromisoformat(due) < today:
+        due = periods.from_file(step.get("due_date"))
+        if due and due.last and due.last < today:
             warnings.append(
                 _(
                     "Next step '%(text)s': the due date %(date)s lies in the past. Saved; please check the date."
                 )
-                % {"text": step["text"], "date": datetime.date.fromisoformat(due).strftime("%d.%m.%Y")}
+                % {"text": step["text"], "date": periods.format_period(due)}
             )
     return warnings
 
@@ -147,17 +148,15 @@ def past_due_warnings(steps: list[dict], today: datetime.date) -> list[str]:
 def next_step_line(step: dict) -> str:
     parts = [step.get("text", "")]
     if step.get("due_date") or step.get("responsible"):
-        due = step.get("due_date") or ""
-        if due:
-            due = datetime.date.fromisoformat(due).strftime("%d.%m.%Y")
-        parts.append(due)
+        parts.append(periods.show(step.get("due_date")))
     if step.get("responsible"):
         parts.append(step["responsible"])
     return " | ".join(parts)
 
 
 def parse_next_steps(text: str) -> tuple[list[dict], list[str]]:
-    """One next step per line: 'text | due date (TT.MM.JJJJ) | responsible'; date and responsible optional."""
+    """One next step per line: 'text | due date | responsible'; date and responsible optional. The
+    due date as precise as known (14.03.2025, 03/2025, 3. Quartal 2025, 2. Halbjahr 2025, 2025)."""
     steps, errors = [], []
     for number, line in enumerate((text or "").splitlines(), start=1):
         if not line.strip():
@@ -169,13 +168,11 @@ def parse_next_steps(text: str) -> tuple[list[dict], list[str]]:
             continue
         if len(parts) > 1 and parts[1]:
             try:
-                step["due_date"] = parse_date(parts[1]).isoformat()
-            except (ValueError, TypeError):
-                errors.append(
-                    _("Line %(line)d: '%(value)s' is not a date (TT.MM.JJJJ).")
-                    % {"line": number, "value": parts[1]}
-                )
+                due = periods.parse(parts[1])
+            except periods.PeriodError as error:
+                errors.append(_("Line %(line)d: %(error)s") % {"line": number, "error": error})
                 continue
+            step["due_date"] = periods.stored_text(due.last, due.precision)
         steps.append(step)
     return steps, errors
 

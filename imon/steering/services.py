@@ -19,7 +19,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from imon.core import models as m
-from imon.core import rollup
+from imon.core import periods, rollup
 
 from . import logic
 from .models import Change, DeletedMeasure, MeasureOwner, ReportingCycle, StatusUpdate
@@ -107,6 +107,7 @@ class FieldOverview:
     field: m.FieldOfAction
     rollup: dict
     statuses: Sequence[tuple[str | Promise, int]]
+    cross_cutting: int = 0  # of the measures counted, those led by another field
 
     @property
     def code(self) -> str:
@@ -124,14 +125,20 @@ def dashboard(concept: m.Concept, today: datetime.date) -> dict:
     current = m.Measure.objects.filter(field_of_action__in=fields, retired=None)
     for field_id, *state in current.values_list("field_of_action_id", "status", "progress", "traffic_light"):
         states[field_id].append(state)
+    # A cross-cutting measure counts in every field it serves; the total counts it once.
+    also: dict[int, list] = {f.pk: [] for f in fields}
+    for field_id, *state in m.Measure.also_fields_of_action.through.objects.filter(
+        measure__in=current, fieldofaction__in=fields
+    ).values_list("fieldofaction_id", "measure__status", "measure__progress", "measure__traffic_light"):
+        also[field_id].append(state)
     overviews = []
     for f in fields:
-        figures = staff_rollup(states[f.pk])
+        figures = staff_rollup(states[f.pk] + also[f.pk])
         statuses = [
             (labels[code], n)
             for code, n in sorted(figures["by_status"].items(), key=lambda item: list(labels).index(item[0]))
         ]
-        overviews.append(FieldOverview(f, figures, statuses))
+        overviews.append(FieldOverview(f, figures, statuses, len(also[f.pk])))
     cycle = current_cycle(concept)
     waiting = []
     if cycle:
@@ -214,6 +221,7 @@ def measure_data(measure: m.Measure) -> dict:
                 else (str(value) if isinstance(value, Decimal) else value)
             )
     data["field_of_action"] = [measure.field_of_action.concept.key, measure.field_of_action.code]
+    data["also_fields_of_action"] = list(measure.also_fields_of_action.values_list("code", flat=True))
     for name in ("goals", "strategic_goals", "indicators"):
         data[name] = list(getattr(measure, name).values_list("key", flat=True))
     data["owners"] = list(measure.owners.values_list("user_id", flat=True))
@@ -223,6 +231,7 @@ def measure_data(measure: m.Measure) -> dict:
             "text": s.text,
             "responsible": s.responsible,
             "due_date": s.due_date.isoformat() if s.due_date else None,
+            "due_precision": s.due_precision,
             "done": s.done,
             "order": s.order,
         }
@@ -262,12 +271,14 @@ def restore_measure(deleted: DeletedMeasure, user) -> m.Measure:
         concept_key, code = data.pop("field_of_action")
         field = m.FieldOfAction.objects.get(concept__key=concept_key, code=code)
         related = {name: data.pop(name) for name in ("goals", "strategic_goals", "indicators")}
+        also = data.pop("also_fields_of_action", [])  # kept since cross-cutting measures exist
         owners, steps = data.pop("owners"), data.pop("next_steps")
         measure = m.Measure(field_of_action=field)
         for f in m.Measure._meta.concrete_fields:
             if f.name in data and f.name not in ("id", "field_of_action"):
                 setattr(measure, f.attname, None if data[f.name] is None else f.to_python(data[f.name]))
         measure.save()
+        measure.also_fields_of_action.set(field.concept.fields_of_action.filter(code__in=also))
         measure.goals.set(m.Goal.objects.filter(key__in=related["goals"]))
         measure.strategic_goals.set(m.StrategicGoal.objects.filter(key__in=related["strategic_goals"]))
         measure.indicators.set(m.Indicator.objects.filter(key__in=related["indicators"]))
@@ -343,7 +354,7 @@ def open_cycle(
                     next_steps=[
                         {
                             "text": s.text,
-                            "due_date": s.due_date.isoformat() if s.due_date else None,
+                            "due_date": periods.stored_text(s.due_date, s.due_precision),
                             "responsible": s.responsible,
                         }
                         for s in measure.next_steps.all()
@@ -482,7 +493,7 @@ def apply_to_measure(update: StatusUpdate, measure: m.Measure, user) -> None:
     old_list = [
         {
             "text": s.text,
-            "due_date": s.due_date.isoformat() if s.due_date else None,
+            "due_date": periods.stored_text(s.due_date, s.due_precision),
             "responsible": s.responsible,
         }
         for s in old_steps
@@ -497,13 +508,15 @@ def apply_to_measure(update: StatusUpdate, measure: m.Measure, user) -> None:
                 number += 1
             key = f"{update.cycle.key}-{number}"
             taken.add(key)
+            due = periods.from_file(step.get("due_date"))
             m.NextStep.objects.create(
                 measure=measure,
                 key=key,
                 text=step["text"],
                 responsible=step.get("responsible", ""),
                 order=order,
-                due_date=datetime.date.fromisoformat(step["due_date"]) if step.get("due_date") else None,
+                due_date=due.last if due else None,
+                due_precision=due.precision if due else periods.DAY,
             )
     m.Measure.objects.filter(pk=measure.pk).update(version=F("version") + 1, **values)
     if changes:

@@ -2,6 +2,7 @@
 `permissions`; thin views, the work is done in `services`, `logic` and `spreadsheet`."""
 
 import csv
+import datetime
 import io
 import secrets
 from functools import wraps
@@ -158,7 +159,9 @@ def field_page(request, concept, code):
     field = get_object_or_404(
         m.FieldOfAction.objects.select_related("concept"), concept__key=concept, code=code
     )
-    measures = list(_measure_rows(field.measures.all()))
+    # the measures it leads and the cross-cutting measures that serve it too (marked in the list)
+    serving = m.Measure.objects.filter(Q(field_of_action=field) | Q(also_fields_of_action=field)).distinct()
+    measures = list(_measure_rows(serving))
     goals = list(field.goals.prefetch_related("indicators").order_by("order", "key"))
     return render(
         request,
@@ -209,6 +212,7 @@ def measure_page(request, key):
             "measure": measure,
             "steps": list(measure.next_steps.order_by("done", "order", "key")),
             "goals": list(measure.goals.all()),
+            "also_fields": list(measure.also_fields_of_action.select_related("concept")),
             "strategic": list(measure.strategic_goals.all()),
             "indicators": list(measure.indicators.all()),
             "owners": list(MeasureOwner.objects.filter(measure=measure).select_related("user")),
@@ -379,7 +383,7 @@ def next_steps_export(request, fmt):
             s.measure.key,
             s.measure.field_of_action.code,
             s.text,
-            s.due_date,
+            s.due_date if s.due_precision == m.DatePrecision.DAY else s.due,  # a day stays a date cell
             s.responsible or s.measure.lead_unit,
             _("yes") if s.done else _("no"),
         ]
@@ -391,7 +395,11 @@ def next_steps_export(request, fmt):
         writer.writerow(header)
         writer.writerows(
             [
-                [*map(safe_text, r[:3]), r[3].strftime("%d.%m.%Y") if r[3] else "", *map(safe_text, r[4:])]
+                [
+                    *map(safe_text, r[:3]),
+                    r[3].strftime("%d.%m.%Y") if isinstance(r[3], datetime.date) else safe_text(r[3] or ""),
+                    *map(safe_text, r[4:]),
+                ]
                 for r in rows
             ]
         )

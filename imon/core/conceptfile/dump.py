@@ -4,9 +4,9 @@ import io
 from typing import Any
 
 from .. import models as m
-from .. import yamlio
+from .. import periods, yamlio
 from ..fetch import subscription
-from .schema import FORMAT_VERSION, _stored_fields, key_attribute
+from .schema import FORMAT_VERSION, SCHEMA, _stored_fields, key_attribute
 
 
 def _record(section, obj) -> dict:
@@ -19,6 +19,9 @@ def _record(section, obj) -> dict:
         elif kind == "refs":
             ref_key = key_attribute(opts["ref"])
             value = [getattr(t, ref_key) for t in getattr(obj, attr).all()]
+        elif kind == "period":
+            stored = periods.from_stored(getattr(obj, attr), getattr(obj, opts["precision"]))
+            value = periods.file_value(stored)
         elif kind == "fetch":
             value = subscription.canonical(getattr(obj, attr)) or None
         else:
@@ -78,8 +81,12 @@ def dump(concept: m.Concept, observations: bool = True) -> dict:
     measures = m.Measure.objects.filter(field_of_action__concept=concept).select_related(
         "field_of_action", "since", "retired"
     )
-    for measure in measures.prefetch_related("next_steps", *_prefetch("measures")).order_by("order", "key"):
+    measures = measures.prefetch_related("next_steps", "funders", *_prefetch("measures"))
+    for measure in measures.order_by("order", "key"):
         record = _record("measures", measure)
+        funders = [_record("funders", f) for f in measure.funders.all()]
+        if funders:
+            record = _in_schema_order("measures", {**record, "funders": funders})
         steps = [_record("next_steps", s) for s in measure.next_steps.all()]
         if steps:
             record = _insert_before(record, "note", "next_steps", steps)
@@ -113,21 +120,40 @@ def _insert_before(record: dict, before: str, name: str, value) -> dict:
     return dict(items)
 
 
+def _in_schema_order(section: str, record: dict) -> dict:
+    order = {name: i for i, (name, _kind, _opts) in enumerate(SCHEMA[section])}
+    return dict(sorted(record.items(), key=lambda item: order[item[0]]))
+
+
 def _dump_observations():
     rows = (
         m.Observation.objects.order_by(
             "indicator__order", "indicator__key", "area__order", "area__key", "reference_date", "dim_key"
         )
-        .values_list("indicator__key", "area__key", "reference_date", "dim_key", "value", "flag", "note")
+        .values_list(
+            "indicator__key",
+            "area__key",
+            "reference_date",
+            "dim_key",
+            "value",
+            "flag",
+            "note",
+            "qualifier",
+            "period",
+            "source__key",
+        )
         .iterator(chunk_size=5000)
     )
-    for indicator, area, date, dim_key, value, flag, note in rows:
+    for indicator, area, date, dim_key, value, flag, note, qualifier, period, source in rows:
         row = {"indicator": indicator, "area": area, "date": date}
         if dim_key:
             row["dims"] = m.parse_dimension_key(dim_key)
         row["value"] = value.normalize() if value is not None else None
         if flag:
             row["flag"] = flag
+        for name, stated in (("qualifier", qualifier), ("period", period), ("source", source)):
+            if stated:
+                row[name] = stated
         if note:
             row["note"] = note
         yield row

@@ -5,9 +5,10 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from .. import bulk, yamlio
+from .. import bulk, periods, yamlio
 from .. import models as m
 from ..numbers import same_value
 from .dump import _record
@@ -20,6 +21,7 @@ from .schema import (
     _model_field,
     _stored_fields,
     key_attribute,
+    model_attributes,
 )
 from .validate import validate
 
@@ -180,6 +182,9 @@ class _Loader:
                 {"measure": measure},
                 f"measures[{i}].next_steps",
             )
+        for i, md in enumerate(c["measures"]):
+            if "funders" in md:  # left out: the stored funders stay
+                self.replace_funders(measures[md["key"]], md["funders"], f"measures[{i}]")
         self.upsert_all("bodies", c["bodies"], m.Body.objects.all())
         meetings = self.upsert_all("meetings", c["meetings"], m.Meeting.objects.all())
         for mt in c["meetings"]:
@@ -193,6 +198,7 @@ class _Loader:
                 )
         self.upsert_all("contact_points", c["contact_points"], m.ContactPoint.objects.all())
         self._load_observations(c["observations"], self.registry["indicators"], self.registry["areas"])
+        self._load_stated(c["observations"], c.get("observation_stated") or {})
         self._unlisted(concept)
         return self.stats
 
@@ -295,6 +301,25 @@ class _Loader:
         else:
             self.stats.created += len(wanted_records)
 
+    def replace_funders(self, measure, wanted: list, path: str):
+        """Funders have no key: when the list differs, it is replaced as a whole."""
+        current = [_record("funders", f) for f in measure.funders.all()]
+        if current == [_normalise_funder(r) for r in wanted]:
+            return
+        measure.funders.all().delete()
+        for order, record in enumerate(wanted):
+            values, _m2m, _self_refs = self.values_for("funders", record)
+            funder = m.Funder(measure=measure, order=order, **values)
+            funder.full_clean(exclude=["measure"])
+            funder.save()
+        noted = [c for c in self.stats.changes if c.path == path and c.key == measure.key]
+        if noted and noted[0].action == "created":
+            return
+        if not noted:  # the measure itself was unchanged
+            self.stats.unchanged -= 1
+            self.stats.updated += 1
+        self._note(path, measure, "key", [("funders", len(current), len(wanted))])
+
     def _note(self, path, obj, key_attr, fields):
         key = str(getattr(obj, key_attr))
         for change in self.stats.changes:
@@ -318,6 +343,9 @@ class _Loader:
                     values[attr] = self.registry[opts["ref"]][value] if value is not None else None
             elif kind == "refs":
                 m2m[attr] = [self.registry[opts["ref"]][key] for key in value or []]
+            elif kind == "period":
+                values[attr] = value.stored(opts["edge"]) if value is not None else None
+                values[opts["precision"]] = value.precision if value is not None else periods.DAY
             else:
                 values[attr] = model_field.get_default() if value is None else value
         return values, m2m, self_refs
@@ -334,13 +362,22 @@ class _Loader:
         given = None
         if given_by is not None:  # (section, record): only the fields the record gives
             section, record = given_by
-            given = {attr for name, _k, _o, attr, _f in _stored_fields(section) if name in record}
+            given = {
+                a
+                for name, kind, opts, attr, _f in _stored_fields(section)
+                if name in record
+                for a in model_attributes(kind, opts, attr)
+            }
         if created:
             obj = model(**values)
             changed_fields = None
         else:
             if given is not None:
-                stored = {attr for _n, _k, _o, attr, _f in _stored_fields(section)}
+                stored = {
+                    a
+                    for _n, kind, opts, attr, _f in _stored_fields(section)
+                    for a in model_attributes(kind, opts, attr)
+                }
                 values = {k: v for k, v in values.items() if k in given or k not in stored}
                 m2m = {k: v for k, v in m2m.items() if k in given}
             changed_fields = [
@@ -421,6 +458,33 @@ class _Loader:
         self.stats.created += len(new)
         self.stats.updated += len(changed)
 
+    def _load_stated(self, rows: list, stated: dict):
+        """How the file states its observations (qualifier, period, own source), after they are
+        written: the file's rows only; one that states nothing keeps none."""
+        in_file = {(r[0], r[1], r[2], r[4]) for r in rows}
+        if not in_file:
+            return
+        indicators = self.registry["indicators"]
+        sources = self.registry.get("sources") or {}
+        stored_stated = Q(qualifier__gt="") | Q(period__gt="") | Q(source__isnull=False)
+        wanted = {i[0] for i in stated}
+        found = m.Observation.objects.filter(
+            Q(indicator__key__in=wanted) | (Q(indicator__key__in={i[0] for i in in_file}) & stored_stated)
+        )
+        changed = []
+        for obs in found.select_related("indicator", "area"):
+            ident = (obs.indicator.key, obs.area.key, obs.reference_date, obs.dim_key)
+            if ident not in in_file:
+                continue
+            qualifier, period, source = stated.get(ident, ("", "", ""))
+            source_id = sources[source].pk if source else None
+            if source_id == indicators[obs.indicator.key].source_id:
+                source_id = None
+            if (obs.qualifier, obs.period, obs.source_id) != (qualifier, period, source_id):
+                obs.qualifier, obs.period, obs.source_id = qualifier, period, source_id
+                changed.append(obs)
+        m.Observation.objects.bulk_update(changed, ["qualifier", "period", "source"], batch_size=1000)
+
 
 def _normalise_rule(record: dict) -> dict:
     """A rule from a file in the form `_record` gives for a stored one."""
@@ -431,6 +495,14 @@ def _normalise_rule(record: dict) -> dict:
         if value is None or value == "" or value == [] or defaults.get(name) == value:
             continue
         out[name] = Decimal(value) if kind.startswith("decimal") else value
+    return out
+
+
+def _normalise_funder(record: dict) -> dict:
+    """A funder from a file in the form `_record` gives for a stored one."""
+    out = {name: record[name] for name in ("name", "programme") if record.get(name)}
+    if record.get("amount") is not None:
+        out["amount"] = Decimal(record["amount"])
     return out
 
 

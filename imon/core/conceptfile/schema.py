@@ -1,7 +1,8 @@
 """The concept file's schema: its sections and fields, and the models they are stored in.
 
 A field is (name, kind, options). Kinds: key, str, text, int (>= 0), percent
-(0-100), decimal, decimal+ (>= 0), date, bool, choice, ref, refs, strs,
+(0-100), decimal, decimal+ (>= 0), date, period (a date as precise as the city knows it, stored
+as a date plus its "precision" attribute; see imon.core.periods), bool, choice, ref, refs, strs,
 fetch (an indicator's official table, see imon.core.fetch.subscription), list (nested records). "required" marks mandatory fields; "ref" names the
 section a reference points into. `MODELS` names the model, key attribute and renamed
 fields of each section, for loading and dumping.
@@ -101,6 +102,9 @@ SCHEMA: dict[str, list] = {
         F("description", "text"),
         F("target_value", "decimal"),
         F("target_date", "date"),
+        F("traffic_light", "choice", choices=choices(m.TrafficLight)),
+        F("traffic_light_reason", "text"),
+        F("assessed_for"),
         F("indicators", "refs", ref="indicators"),
         F("strategic_goals", "refs", ref="strategic_goals"),
         F("since", "ref", ref="editions"),
@@ -110,19 +114,26 @@ SCHEMA: dict[str, list] = {
         F("key", "key", True),
         F("text", "text", True),
         F("responsible"),
-        F("due_date", "date"),
+        F("due_date", "period", precision="due_precision", edge="end"),
         F("done", "bool"),
+    ],
+    "funders": [
+        F("name", required=True),
+        F("programme"),
+        F("amount", "decimal+"),
     ],
     "measures": [
         F("key", "key", True),
         F("field_of_action", "ref", True, ref="fields_of_action"),
+        F("also_fields_of_action", "refs", ref="fields_of_action"),
         F("title", required=True),
         F("description", "text"),
         F("lead_unit"),
         F("partners", "text"),
         F("programme"),
-        F("start_date", "date"),
-        F("end_date", "date"),
+        F("funders", "list", of="funders", key=None),
+        F("start_date", "period", precision="start_precision", edge="start"),
+        F("end_date", "period", precision="end_precision", edge="end", open=True),
         F("status", "choice", choices=choices(m.Measure.Status)),
         F("progress", "percent"),
         F("traffic_light", "choice", choices=choices(m.Measure.TrafficLight)),
@@ -174,6 +185,8 @@ SCHEMA: dict[str, list] = {
         F("small_area_min_count", "int"),
         F("rounding", "int"),
         F("min_denominator", "int"),
+        F("released", "bool"),
+        F("x_means", "choice", choices=choices(m.Source.XMeans)),
         F("note", "text"),
     ],
     "dimension_values": [
@@ -259,7 +272,18 @@ LIST_SECTIONS = (
     "contact_points",
 )
 TOP_LEVEL = ("format_version", *SINGLE_SECTIONS, *LIST_SECTIONS, "observations")
-OBSERVATION_FIELDS = ("indicator", "area", "date", "dims", "value", "flag", "note")
+OBSERVATION_FIELDS = (
+    "indicator",
+    "area",
+    "date",
+    "dims",
+    "value",
+    "flag",
+    "qualifier",  # how the source states the value (models.Qualifier, or its German word: rund …)
+    "period",  # the reference period as stated where it is not a day ("2023/24")
+    "source",  # the observation's own source (a key of `sources`); else the indicator's
+    "note",
+)
 
 FLAG_VALUES = set(choices(m.Flag))
 FLAGS_WITHOUT_VALUE = {str(f) for f in m.FLAGS_WITHOUT_VALUE}
@@ -281,6 +305,7 @@ MODELS = {
     "goals": (m.Goal, "key", {}),
     "measures": (m.Measure, "key", {}),
     "next_steps": (m.NextStep, "key", {}),
+    "funders": (m.Funder, None, {}),
     "bodies": (m.Body, "key", {}),
     "meetings": (m.Meeting, "key", {}),
     "contact_points": (m.ContactPoint, "key", {}),
@@ -301,6 +326,11 @@ def _model_field(model, attr):
         return model._meta.get_field(attr)
     except FieldDoesNotExist:
         return None
+
+
+def model_attributes(kind, opts, attr) -> tuple[str, ...]:
+    """The model attributes a file field is stored in (a period: its date and its precision)."""
+    return (attr, opts["precision"]) if kind == "period" else (attr,)
 
 
 def _stored_fields(section):

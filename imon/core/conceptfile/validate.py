@@ -10,6 +10,7 @@ from django.core.validators import EmailValidator, URLValidator
 from django.utils.translation import gettext as _
 
 from .. import models as m
+from .. import periods
 from ..fetch import subscription
 from ..numbers import parse_date
 from .schema import (
@@ -127,6 +128,13 @@ class _Validator:
             )
         return parsed
 
+    def _period(self, path, kind, value, opts):
+        try:
+            return periods.parse(value, open_allowed=opts.get("open", False))
+        except periods.PeriodError as error:
+            self.add(path, str(error))
+            return None
+
     def _bool(self, path, kind, value, opts):
         if not isinstance(value, bool):
             self.add(path, _("expected true or false, found %(value)r.") % {"value": _show(value)})
@@ -181,6 +189,7 @@ class _Validator:
         **dict.fromkeys(("int", "percent"), _whole_number),
         **dict.fromkeys(("decimal", "decimal+"), _decimal),
         "date": _date,
+        "period": _period,
         "bool": _bool,
         "choice": _choice,
         "ref": _ref,
@@ -395,8 +404,11 @@ def _check_observation_rules(v: _Validator, clean: dict):
             )
     if not rule_list:
         return
+    stated = clean.get("observation_stated", {})
     cells = {
-        (ind, area, date, dim_key): r.Cell(value, flag, dims, i, "value")
+        (ind, area, date, dim_key): r.Cell(
+            value, flag, dims, i, "value", stated.get((ind, area, date, dim_key), ("",))[0]
+        )
         for i, (ind, area, date, dims, dim_key, value, flag, note) in enumerate(clean["observations"])
     }
     children: dict = {}
@@ -417,8 +429,22 @@ def _check_cross_rules(v: _Validator, clean: dict):
         if light in ("yellow", "red") and not mdata.get("traffic_light_reason"):
             v.add(f"measures[{i}].traffic_light_reason", _("a yellow or red traffic light needs a reason."))
         start, end = mdata.get("start_date"), mdata.get("end_date")
-        if start and end and end < start:
+        if start and end and start.first and end.last and end.last < start.first:
             v.add(f"measures[{i}].end_date", _("the end lies before the start."))
+        primary = mdata.get("field_of_action")
+        for j, code in enumerate(mdata.get("also_fields_of_action") or []):
+            if code == primary:
+                v.add(
+                    f"measures[{i}].also_fields_of_action[{j}]",
+                    _(
+                        "'%(code)s' is the measure's leading field of action (field_of_action); "
+                        "list here only the further fields it serves."
+                    )
+                    % {"code": code},
+                )
+    for i, goal in enumerate(clean["goals"]):
+        if goal.get("traffic_light") in ("yellow", "red") and not goal.get("traffic_light_reason"):
+            v.add(f"goals[{i}].traffic_light_reason", _("a yellow or red traffic light needs a reason."))
     for i, ind in enumerate(clean["indicators"]):
         if bool(ind.get("numerator")) != bool(ind.get("denominator")):
             v.add(f"indicators[{i}]", _("a derived indicator needs both numerator and denominator."))
@@ -495,14 +521,18 @@ def _check_observations(v: _Validator, rows, clean: dict, dims: dict) -> list[tu
     if not isinstance(rows, list):
         v.add("observations", _("expected a list, found %(type)s.") % {"type": _type_name(rows)})
         return []
-    check = _ObservationChecker(v, clean, dims).check
+    checker = _ObservationChecker(v, clean, dims)
     seen: dict[tuple, str] = {}  # (indicator, area, date, dim_key) -> path of its first row
     result = []
+    clean["observation_stated"] = stated_rows = {}  # ident -> (qualifier, period, source key)
     for i, row in enumerate(rows):
         path = f"observations[{i}]"
-        checked = check(path, row)
-        if checked is None:
+        checked = checker.check(path, row)
+        stated = checker.stated(path, row, checked)
+        if checked is None or stated is None:
             continue
+        if any(stated):
+            stated_rows[(*checked[:3], checked[4])] = stated
         ident = (*checked[:3], checked[4])  # indicator, area, date, dim_key
         if ident in seen:
             v.add(path, _("the same observation appears twice (also at %(other)s).") % {"other": seen[ident]})
@@ -520,6 +550,7 @@ class _ObservationChecker:
         self.indicators = {ind["key"]: ind for ind in clean["indicators"] if "key" in ind}
         self.indicator_dims = {key: set(ind.get("dimensions", [])) for key, ind in self.indicators.items()}
         self.areas = v.keys["areas"]
+        self.sources = v.keys["sources"]
         self.dims = dims
 
     def check(self, path: str, row) -> tuple | None:
@@ -555,6 +586,37 @@ class _ObservationChecker:
         if not ok:
             return None
         return (str(indicator), str(area), date, obs_dims, m.dimension_key(obs_dims), value, flag, note)
+
+    def stated(self, path: str, row, checked) -> tuple | None:
+        """(qualifier, period, source key) of a row, empty where it states none; None after
+        recording a problem."""
+        if not isinstance(row, dict):
+            return None
+        from ..importers.long import QUALIFIER_CODES
+
+        word = row.get("qualifier") or ""
+        qualifier = QUALIFIER_CODES.get(str(word).lower(), None) if word else ""
+        ok = True
+        if qualifier is None or (qualifier and checked is not None and checked[5] is None):
+            self.add(
+                f"{path}.qualifier",
+                _("'%(value)s' is not a qualifier of a value (e.g. rund, mehr als, approx, more_than).")
+                % {"value": _show(word)},
+            )
+            ok = False
+        period = row.get("period") or ""
+        if not isinstance(period, (str, int)):
+            self.add(f"{path}.period", _("expected text, found %(type)s.") % {"type": _type_name(period)})
+            ok = False
+        source = row.get("source") or ""
+        if source and source not in self.sources:
+            self.add(
+                f"{path}.source",
+                _("'%(key)s' is not defined in the section '%(section)s'.")
+                % {"key": source, "section": "sources"},
+            )
+            ok = False
+        return (qualifier or "", str(period), str(source)) if ok else None
 
     def unknown_fields(self, path: str, row: dict):
         for name in row:

@@ -95,7 +95,19 @@ def narrow(parsed: Parsed, value_variable: str, indicator_key: str) -> Parsed:
     return parsed
 
 
-def fetch_indicator(
+def fetch_indicator(indicator: m.Indicator, *args, **kwargs) -> Outcome:
+    """Fetch and import the indicator's table (see `_fetch`); a fetch that ran (written, nothing
+    new or failed) is remembered as a FetchAttempt for the staff's overview."""
+    outcome = _fetch(indicator, *args, **kwargs)
+    if outcome.state in m.FetchAttempt.State.values:
+        message = "\n".join([outcome.message, *outcome.problems])
+        m.FetchAttempt.objects.create(
+            indicator=indicator, state=outcome.state, message=message, record=outcome.record
+        )
+    return outcome
+
+
+def _fetch(
     indicator: m.Indicator,
     today: datetime.date,
     due_only: bool = False,
@@ -189,6 +201,27 @@ def subscribed(keys: list[str] | None = None):
     if keys:
         indicators = indicators.filter(key__in=keys)
     return list(indicators)
+
+
+def overview(today: datetime.date) -> list[dict]:
+    """Per subscription: the indicator, its table, the latest reference date, the last fetch
+    (when and how it ended) and when the next one is due (None: due now)."""
+    rows = []
+    for indicator in subscribed():
+        sub = subs.canonical(indicator.fetch)
+        latest = latest_date(indicator)
+        rows.append(
+            {
+                "indicator": indicator,
+                "database": NAMES.get(sub.get("database", ""), sub.get("database", "")),
+                "table": sub.get("table", ""),
+                "latest": latest,
+                "attempt": indicator.fetch_attempts.select_related("record").first(),
+                "due": subs.is_due(latest, indicator.rhythm_months, today),
+                "next": subs.next_reference_date(latest, indicator.rhythm_months),
+            }
+        )
+    return rows
 
 
 def last_fetch(indicator: m.Indicator) -> m.ImportRecord | None:

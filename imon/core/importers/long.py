@@ -2,8 +2,8 @@
 
 from django.utils.translation import gettext as _
 
-from ..models import dimension_key
-from ..numbers import NumberError, parse_cell, parse_date
+from ..models import Qualifier, dimension_key
+from ..numbers import QUALIFIER_WORDS, NumberError, parse_cell, parse_period, split_qualifier
 from .parsed import ImportFileError, Parsed, Problem, Row, extra_cells
 
 # Column names of the own long format, with German aliases (lower case).
@@ -12,12 +12,17 @@ LONG_COLUMNS = {
     "area": ("area", "gebiet", "ags"),
     "area_name": ("area_name", "gebietsname"),
     "reference_date": ("reference_date", "stichtag", "date", "datum"),
+    "period": ("period", "zeitraum"),
+    "qualifier": ("qualifier", "angabe"),
     "value": ("value", "wert"),
     "flag": ("flag", "zeichen", "symbol"),
     "unit": ("unit", "einheit"),
     "source": ("source", "quelle"),
     "note": ("note", "anmerkung", "fußnote"),
 }
+
+# The column `qualifier`: the codes (as `export-data` writes them) and the words of the sources.
+QUALIFIER_CODES = {q.value: q.value for q in Qualifier if q.value} | dict(QUALIFIER_WORDS)
 
 
 def parse_long_rows(numbered_rows, fmt: str, decimal_comma: bool = True) -> Parsed:
@@ -76,18 +81,42 @@ def _long_row(line: int, record: list, names: list, col: dict, dim_columns: list
     if not area:
         return Problem(line, names[col["area"]], _("the area is missing."))
     try:
-        date = parse_date(date_text)
+        date, period = parse_period(date_text)
     except ValueError:
         return Problem(
             line,
             names[col["reference_date"]],
-            _("'%(value)s' is not a date (expected DD.MM.YYYY or YYYY-MM-DD).") % {"value": date_text},
+            _(
+                "'%(value)s' is not a date (expected DD.MM.YYYY, YYYY-MM-DD, a year or a school year such "
+                "as 2023/24; write other periods in the column 'period' beside a date)."
+            )
+            % {"value": date_text},
             date_text,
         )
+    period = get("period") or period
     dims = {name: record[i].strip() for i, name in dim_columns if record[i].strip()}
     raw, flag_text = get("value"), get("flag")
+    qualifier, number = split_qualifier(raw)
+    if get("qualifier"):  # as export-data writes it: the word or its code, the number apart
+        stated = QUALIFIER_CODES.get(get("qualifier").lower())
+        if stated is None or qualifier:
+            return Problem(
+                line,
+                names[col["qualifier"]],
+                _("'%(value)s' is not a qualifier (e.g. rund, mehr als, approx, more_than).")
+                % {"value": get("qualifier")},
+                get("qualifier"),
+            )
+        qualifier, number = stated, raw
     try:
-        if raw:
+        if qualifier:
+            value, flag = parse_cell(number, decimal_comma)
+            if value is None:
+                raise NumberError(
+                    _("'%(value)s': a symbol cannot be approximate; write the number after the word.")
+                    % {"value": raw}
+                )
+        elif raw:
             value, flag = parse_cell(raw, decimal_comma)
         elif flag_text:
             value, flag = parse_cell(flag_text)
@@ -106,7 +135,19 @@ def _long_row(line: int, record: list, names: list, col: dict, dim_columns: list
             )
         flag = flag_text
     return Row(
-        indicator, area, date, dims, dimension_key(dims), value, flag, get("note"), line, names[col["value"]]
+        indicator,
+        area,
+        date,
+        dims,
+        dimension_key(dims),
+        value,
+        flag,
+        get("note"),
+        line,
+        names[col["value"]],
+        qualifier,
+        period,
+        get("source"),
     )
 
 

@@ -27,6 +27,9 @@ class Row:
     note: str
     line: int
     column: str = "value"
+    qualifier: str = ""  # models.Qualifier: "rund 1.200" is approx
+    period: str = ""  # the reference period as stated where it is not a day ("2023/24")
+    source: str = ""  # the source the file names for the row (key or "publisher: title")
 
 
 @dataclass

@@ -43,3 +43,12 @@ def status_label(code: str | None) -> str:
     from imon.core.models import MeasureState
 
     return str(dict(MeasureState.Status.choices).get(code or "unknown", ""))
+
+
+@register.simple_tag
+def traffic_light_label(code: str | None) -> str:
+    """The label of a traffic light (a goal's assessment) in the visitor's language, in words:
+    the colour is never the only sign."""
+    from imon.core.models import TrafficLight
+
+    return str(dict(TrafficLight.choices).get(code or "", ""))

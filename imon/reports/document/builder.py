@@ -3,7 +3,7 @@
 from ..narrative import format_date as german_date
 from .blocks import Report
 from .chapters import _Chapters
-from .formatting import _clean, _step_text
+from .formatting import _clean, _marked, _step_text
 from .measures import _FieldsOfAction
 
 
@@ -37,19 +37,30 @@ class _Builder(_Chapters, _FieldsOfAction):
         bodies = {b["key"]: b["name"] for b in s["bodies"]}
         fields = []
         for f in self.fields:
-            measures = [m for m in self.measures if m["field_of_action"] == f["code"]]
+            measures = self.measures_of(f["code"])
             fields.append(
                 {
                     "code": f["code"],
                     "title": f["title"],
                     "priority": bool(f.get("priority")),
                     "measures": [
-                        (m["key"], m["title"], self.status_label(m.get("status"))) for m in measures
+                        (
+                            m["key"],
+                            _marked(m["title"], self.cross_cutting_mark(m, f["code"])),
+                            self.status_label(m.get("status")),
+                        )
+                        for m in measures
                     ],
-                    "results": [f"{m['key']}: {_clean(m['results'])}" for m in measures if m.get("results")],
+                    # results and next steps belong to the field that leads the measure
+                    "results": [
+                        f"{m['key']}: {_clean(m['results'])}"
+                        for m in measures
+                        if m.get("results") and m["field_of_action"] == f["code"]
+                    ],
                     "steps": [
                         _step_text(st)
                         for m in measures
+                        if m["field_of_action"] == f["code"]
                         for st in m.get("next_steps", [])
                         if not st.get("done")
                     ],
@@ -84,7 +95,9 @@ def indicator_blocks(snapshot: dict, key: str, area: str | None = None) -> list:
     indicator = builder.indicators[key]
     # the city has no value of its own: all areas side by side, each named
     by_area = area is None and builder.area_of.get(key) not in (None, builder.own_area)
-    if not (by_area and builder.areas_table(indicator)):
+    if by_area and builder.areas_table(indicator):
+        builder.district_map(indicator)
+    else:
         builder.indicator_block(indicator)
     return builder.blocks
 

@@ -3,7 +3,7 @@ changes since the last report, outlook and annex."""
 
 from collections import Counter, defaultdict
 
-from imon.core import editions, rollup
+from imon.core import editions, periods, rollup
 
 from .. import narrative
 from ..narrative import count_phrase
@@ -31,7 +31,7 @@ class _Chapters(_State):
         statuses = [v for v in self.labels["measure_status"] if counts.get(v)]
         rows = []
         for f in self.fields:
-            mine = [m for m in self.measures if m["field_of_action"] == f["code"]]
+            mine = self.measures_of(f["code"])
             own = rollup.of_records(mine)["by_status"]
             rows.append(
                 [f"{f['code']} {f['title']}", "ja" if f.get("priority") else "nein", str(sum(own.values()))]
@@ -46,7 +46,15 @@ class _Chapters(_State):
             stand=german_date(self.s["reporting_date"]),
             widths=[5.5, 1.7, 2] + [1.9] * len(statuses),
         )
-        needs = [f for f in self.fields if any(m["field_of_action"] == f["code"] for m in self.measures)]
+        if any(m.get("also_fields_of_action") for m in self.measures):
+            self.add(
+                Paragraph(
+                    "Querschnittsmaßnahmen zählen bei jedem Handlungsfeld, dem sie dienen, "
+                    "in der Zeile „Insgesamt“ nur einmal.",
+                    "note",
+                )
+            )
+        needs = [f for f in self.fields if self.measures_of(f["code"])]
         if needs:
             self.add(
                 Paragraph(
@@ -238,7 +246,7 @@ class _Chapters(_State):
         for m in self.measures:
             for step in m.get("next_steps", []):
                 if not step.get("done"):
-                    rows.append((step.get("due_date") or "9999", m["key"], step))
+                    rows.append((periods.sort_key(step.get("due_date")), m["key"], step))
         rows.sort(key=lambda r: (r[0], r[1]))
         if rows:
             self.add(
@@ -254,7 +262,7 @@ class _Chapters(_State):
                         key,
                         step["text"],
                         step.get("responsible") or "–",
-                        german_date(step["due_date"]) if step.get("due_date") else "offen",
+                        periods.show(step["due_date"]) if step.get("due_date") else "offen",
                     ]
                     for _d, key, step in rows
                 ],

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from .. import charts
 from ..narrative import format_date as german_date
-from .formatting import _cell, _num, format_value, unit_label
+from .formatting import _cell, _num, date_labels, date_text, format_value, unit_label
 
 
 class _View:
@@ -21,6 +21,10 @@ class _View:
             {o["area"] for o in rows}, key=lambda a: (builder.areas.get(a, {}).get("order", 0), a)
         )
         self.decimals = indicator.get("decimals")
+        self.date_labels = date_labels(rows)
+
+    def date_label(self, date) -> str:
+        return self.date_labels.get(date) or german_date(date)
 
     def values_of(self, dim):
         present = {o["dims"].get(dim) for o in self.rows if dim in o["dims"]}
@@ -43,7 +47,7 @@ class _View:
         unit = unit_label(ind)
         if len(self.dims) == 1 and len(self.area_keys) == 1:
             dim = self.dims[0]
-            header = [self.b.dim_labels.get(dim, dim), *(german_date(d) for d in self.dates)]
+            header = [self.b.dim_labels.get(dim, dim), *(self.date_label(d) for d in self.dates)]
             body = []
             for value in self.values_of(dim):
                 body.append(
@@ -66,7 +70,7 @@ class _View:
         if not self.dims and len(self.area_keys) == 1:
             header = ["Stichtag", unit or "Wert"]
             return header, [
-                [german_date(o["date"]), format_value(o, self.decimals)]
+                [date_text(o), format_value(o, self.decimals)]
                 for o in sorted(self.rows, key=lambda o: o["date"])
             ]
         # general long form
@@ -74,7 +78,7 @@ class _View:
         body = [
             [
                 self.b.areas.get(o["area"], {}).get("name", o["area"]),
-                german_date(o["date"]),
+                date_text(o),
                 *(self.label(d, o["dims"].get(d, "")) for d in self.dims),
                 format_value(o, self.decimals),
             ]
@@ -108,7 +112,7 @@ class _View:
                 return charts.ChartSpec(
                     "line",
                     title,
-                    tuple(german_date(d) for d in self.dates),
+                    tuple(self.date_label(d) for d in self.dates),
                     (charts.Series(title, values),),
                     **common,
                 )

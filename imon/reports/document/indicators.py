@@ -11,7 +11,10 @@ from ..narrative import format_date as german_date
 from .blocks import Figure, Paragraph
 from .formatting import (
     _join,
+    date_labels,
     format_value,
+    office_marks,
+    rows_source,
     source_text,
     stand_text,
     unit_label,
@@ -47,9 +50,11 @@ class _Indicators(_State):
 
     def key_figure_table(self, indicators, caption):
         dates = sorted({o["date"] for i in indicators for o in self.observations[i["key"]]})
+        labels = date_labels(o for i in indicators for o in self.observations[i["key"]])
         rows: list[list[str]] = []
         notes: list[str] = []
         sources: list[str] = []
+        marks = []
         for indicator in indicators:
             by_date = {o["date"]: o for o in self.observations[indicator["key"]]}
             label = self.titled(indicator) + (f" ({unit_label(indicator)})" if indicator.get("unit") else "")
@@ -60,16 +65,25 @@ class _Indicators(_State):
                     for d in dates
                 ]
             )
-            source = source_text(self.sources.get(indicator.get("source")))
-            if source and source not in sources:
-                sources.append(source)
+            for source in rows_source(self.sources, indicator, by_date.values()).split("; "):
+                if source and source not in sources:
+                    sources.append(source)
+            legend = office_marks(self.sources, indicator, by_date.values())
+            if legend and legend not in marks:
+                marks.append(legend)
             self.highlight(indicator)
+        reasons = [
+            o["suppressed"] for i in indicators for o in self.observations[i["key"]] if o.get("suppressed")
+        ]
+        if footnote(reasons):
+            notes.append(footnote(reasons))
+        notes.extend(marks)
         table = self.table(
             caption,
-            ["Kennzahl", *(german_date(d) for d in dates)],
+            ["Kennzahl", *(labels.get(d) or german_date(d) for d in dates)],
             rows,
             source="; ".join(sources),
-            stand=stand_text(dates),
+            stand=stand_text(dates, labels),
             notes=notes,
         )
         for indicator in indicators:
@@ -113,7 +127,12 @@ class _Indicators(_State):
         return True
 
     def sentence(self, indicator) -> str:
-        rows = [o for o in self.observations.get(indicator["key"], []) if o.get("value") is not None]
+        # Only exact values: "stieg von rund 1.100 auf rund 1.200 (+9,1 %)" would invent precision.
+        rows = [
+            o
+            for o in self.observations.get(indicator["key"], [])
+            if o.get("value") is not None and not o.get("qualifier")
+        ]
         # Disaggregated indicators speak about their total (every dimension at its total value).
         rows = [o for o in rows if all((d, v) in self.totals for d, v in o["dims"].items())]
         if len({o["area"] for o in rows}) != 1 or len(rows) < 2:
@@ -169,10 +188,53 @@ class _Indicators(_State):
         self.highlight(indicator)
         self.comparison_blocks(indicator)
 
+    def district_map(self, indicator):
+        """A map of the city's own areas shaded by the indicator's latest value, where the
+        municipality loaded their outlines (`imon load-geometry`) and at least three have a value;
+        the figure's table is the alternative to the picture."""
+        geometry = self.s.get("geometry") or {}
+        shapes = geometry.get("shapes") or {}
+        key = indicator["key"]
+        rows = [
+            o
+            for o in self.all_rows.get(key, [])
+            if o["area"] in shapes and all((d, v) in self.totals for d, v in o["dims"].items())
+        ]
+        if not rows or key in self.mapped:
+            return
+        latest = max(o["date"] for o in rows)
+        values = {o["area"]: o.get("value") for o in rows if o["date"] == latest}
+        if sum(v is not None for v in values.values()) < 3:
+            return
+        self.mapped.add(key)
+        kinds = {self.areas.get(a, {}).get("kind") for a in values}
+        drawn = sorted(
+            (a for a in shapes if self.areas.get(a, {}).get("kind") in kinds),
+            key=lambda a: (self.areas.get(a, {}).get("order", 0), a),
+        )
+        stand = german_date(latest)
+        spec = charts.ChartSpec(
+            "map",
+            f"{indicator['title']}, {stand}",
+            tuple(self.areas.get(a, {}).get("name", a) for a in drawn),
+            (
+                charts.Series(
+                    stand, tuple(Decimal(values[a]) if values.get(a) is not None else None for a in drawn)
+                ),
+            ),
+            unit=indicator.get("unit", ""),
+            decimals=indicator.get("decimals") or 0,
+            codes=tuple(drawn),
+            shapes=tuple((a, tuple(tuple(ring) for ring in shapes[a])) for a in drawn),
+            credit=", ".join(geometry.get("sources") or []),
+        )
+        self._figure(spec, source_text(self.sources.get(indicator.get("source"))), stand, "")
+
     def comparison_blocks(self, indicator):
         """The city beside its Land, Germany and its peers: a bar chart with the city set apart,
         the position in words, and a map of the Land's Kreise where enough of them have figures."""
         key = indicator["key"]
+        self.district_map(indicator)
         if self.area_of.get(key) != self.own_area:
             return  # the figures shown are a district's: a comparison would not be about them
         result = comparison.compare(
@@ -221,7 +283,10 @@ class _Indicators(_State):
     def _figure(self, spec, source, stand, sentence):
         self.figures += 1
         header, body = charts.data_table(spec)
-        notes = [f"Kartengrundlage: {maps.attribution()}, dl-de/by-2-0."] if spec.kind == "map" else []
+        notes = []
+        if spec.kind == "map":
+            credit = spec.credit if spec.shapes else f"{maps.attribution()}, dl-de/by-2-0"
+            notes = [f"Kartengrundlage: {credit}."] if credit else []
         self.add(
             Figure(
                 self.figures,
@@ -239,9 +304,13 @@ class _Indicators(_State):
     def indicator_view(self, indicator, caption, rows, source):
         key = indicator["key"]
         view = _View(indicator, rows, self)
-        stand = stand_text(o["date"] for o in rows)
+        stand = stand_text((o["date"] for o in rows), date_labels(rows))
+        source = rows_source(self.sources, indicator, rows) or source
         reasons = [o["suppressed"] for o in rows if o.get("suppressed")]
         notes = [footnote(reasons)] if reasons else []
+        legend = office_marks(self.sources, indicator, rows)
+        if legend:
+            notes.append(legend)
         spec = view.chart(source, stand, caption)
         header, body = view.table()
         if spec is None:
@@ -250,7 +319,9 @@ class _Indicators(_State):
             return
         self.figures += 1
         alt = charts.alt_text(spec)
-        hidden_in_chart = sum(1 for s in spec.series for v in s.values if v is None)
+        # Only our own suppression is "for reasons of statistical confidentiality", not an office's mark.
+        ours = sum(1 for o in rows if o.get("suppressed"))
+        hidden_in_chart = min(ours, sum(1 for s in spec.series for v in s.values if v is None))
         if hidden_in_chart:
             alt += " " + alt_text_sentence(hidden_in_chart)
         sentence = self.sentence(indicator) if key not in self.shown else ""

@@ -3,11 +3,12 @@
 from collections import defaultdict
 from decimal import Decimal
 
+from imon.core import periods
 from imon.core.numbers import format_number
 
 from ..narrative import format_date as german_date
 from .blocks import Bullets, Definitions, Paragraph
-from .formatting import _clean, _step_text
+from .formatting import _clean, _marked, _step_text, funders_text, goal_assessment
 from .indicators import _Indicators
 
 
@@ -30,22 +31,14 @@ class _FieldsOfAction(_Indicators):
                 self.heading(3, "Ziele", f"hf-{f['code'].lower()}-ziele")
                 items = []
                 for g in goals[f["code"]]:
-                    text = g["title"]
-                    if g.get("target_value") is not None or g.get("target_date"):
-                        target = []
-                        if g.get("target_value") is not None:
-                            target.append(f"Zielwert {format_number(Decimal(g['target_value']))}")
-                        if g.get("target_date"):
-                            target.append(f"bis {german_date(g['target_date'])}")
-                        text += f" ({', '.join(target)})"
-                    items.append(text)
+                    items.append(self.goal_text(g))
                 if items:
                     self.add(Bullets(items))
                 if linked:
                     self.add(
                         Paragraph("Verknüpfte strategische Verwaltungsziele: " + "; ".join(linked) + ".")
                     )
-            measures = [m for m in self.measures if m["field_of_action"] == f["code"]]
+            measures = self.measures_of(f["code"])
             self.heading(3, "Maßnahmen", f"hf-{f['code'].lower()}-massnahmen")
             if not measures:
                 self.add(
@@ -57,12 +50,26 @@ class _FieldsOfAction(_Indicators):
             else:
                 self.measure_table(f, measures)
                 for measure in measures:
-                    self.measure_details(measure)
+                    if measure["field_of_action"] == f["code"]:  # details once, where it is led
+                        self.measure_details(measure)
             indicators = [i for i in self.s["indicators"] if f["code"] in i.get("fields_of_action", [])]
             if indicators:
                 self.heading(3, "Kennzahlen", f"hf-{f['code'].lower()}-kennzahlen")
                 for indicator in indicators:
                     self.indicator_block(indicator)
+
+    def goal_text(self, g) -> str:
+        """A goal with its target and its assessment, in words."""
+        text = g["title"]
+        target = []
+        if g.get("target_value") is not None:
+            target.append(f"Zielwert {format_number(Decimal(g['target_value']))}")
+        if g.get("target_date"):
+            target.append(f"bis {german_date(g['target_date'])}")
+        if target:
+            text += f" ({', '.join(target)})"
+        assessment = goal_assessment(g, self.labels["traffic_light"])
+        return f"{text} – {assessment}" if assessment else text
 
     def measure_table(self, field_of_action, measures):
         controlling = [
@@ -84,9 +91,15 @@ class _FieldsOfAction(_Indicators):
                 status += f", {m['progress']} %"
             if light:
                 status += f" (Ampel: {light})"
-            period = " – ".join(german_date(m[k]) for k in ("start_date", "end_date") if m.get(k)) or "–"
+            period = " – ".join(periods.show(m[k]) for k in ("start_date", "end_date") if m.get(k)) or "–"
             rows.append(
-                [m["key"], m["title"], m.get("lead_unit") or "–", status, period]
+                [
+                    m["key"],
+                    _marked(m["title"], self.cross_cutting_mark(m, field_of_action["code"])),
+                    m.get("lead_unit") or "–",
+                    status,
+                    period,
+                ]
                 + [
                     format_number(Decimal(str(m[name])), 2 if name in ("cost", "funding") else None)
                     if m.get(name) is not None
@@ -111,6 +124,8 @@ class _FieldsOfAction(_Indicators):
             parts.append(("Beteiligte", _clean(m["partners"])))
         if m.get("programme"):
             parts.append(("Programm / Förderung", m["programme"]))
+        if m.get("funders"):
+            parts.append(("Fördermittelgeber", funders_text(m["funders"])))
         if m.get("results"):
             parts.append(("Ergebnisse", _clean(m["results"])))
         if m.get("effect"):

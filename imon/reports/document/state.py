@@ -2,6 +2,8 @@
 
 from collections import defaultdict
 
+from imon.publication.view import fields_served
+
 from .blocks import Heading, Table
 from .formatting import main_area
 
@@ -41,8 +43,19 @@ class _State:
         self.all_rows = {key: list(rows) for key, rows in self.observations.items()}
         self._one_area_per_indicator(area)
         self.shown: dict[str, str] = {}  # indicator -> label of the figure/table that shows it
+        self.mapped: set[str] = set()  # indicators whose district map is drawn
         self.fields = sorted(snapshot["fields_of_action"], key=lambda f: (f.get("order", 0), f["code"]))
         self.measures = snapshot["measures"]
+
+    def measures_of(self, code: str) -> list[dict]:
+        """The measures serving a field of action: those it leads and the cross-cutting ones."""
+        return [m for m in self.measures if code in fields_served(m)]
+
+    def cross_cutting_mark(self, measure: dict, code: str) -> str:
+        """The words that mark a measure listed under a field of action it does not lead."""
+        if measure["field_of_action"] == code:
+            return ""
+        return f"Querschnittsmaßnahme, federführend in Handlungsfeld {measure['field_of_action']}"
 
     def _one_area_per_indicator(self, preferred: str | None = None):
         """The report speaks about the municipality: of an indicator with several areas it shows the
@@ -112,5 +125,5 @@ class _State:
         numeric = numeric or [False] + [True] * (len(header) - 1)
         return self.add(Table(self.tables, caption, header, rows, numeric, **kwargs))
 
-    def status_label(self, value: str) -> str:
-        return self.labels["measure_status"].get(value or "unknown", value)
+    def status_label(self, value: str | None) -> str:
+        return self.labels["measure_status"].get(value or "unknown", value or "")

@@ -28,6 +28,11 @@ class Command(BaseCommand):
             "--indicator", help=_("indicator key for files that do not name it (Open SDG, SDMX)")
         )
         parser.add_argument(
+            "--source",
+            metavar="KEY",
+            help=_("source (key) of the rows that name none in a column 'source'"),
+        )
+        parser.add_argument(
             "--dry-run", action="store_true", help=_("check and show what would change; write nothing")
         )
         parser.add_argument(
@@ -53,7 +58,9 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(_("The file %(path)s does not exist.") % {"path": path})
         parsed, sha256 = self.read(path, options["format"], options["indicator"])
-        plan = imports.plan_import(parsed, path.name, sha256, options["replace"], self.progress)
+        plan = imports.plan_import(
+            parsed, path.name, sha256, options["replace"], self.progress, options["source"] or ""
+        )
         self.report(plan, path.name)
         if not plan.ok:
             raise CommandError(_("%(file)s: the file has errors; nothing was written.") % {"file": path.name})

@@ -24,13 +24,21 @@ class DemoCity:
     concept: str  # the concept key in the file
     report_title: str  # the snapshot the demo freezes and publishes
     reporting_date: datetime.date
+    geometry: str = ""  # a GeoJSON file of the districts beside the concept, for district maps
+    geometry_source: str = ""
 
 
 # The demo concepts in imon/core/demo/<key>.yaml. Leverkusen is built from its real 2019 report;
 # Lindenhain is invented and differs from it in every way a city can (see the file's head).
 CITIES = {
     "leverkusen": DemoCity("ik-leverkusen-2017", "1. Umsetzungsbericht", datetime.date(2019, 9, 16)),
-    "lindenhain": DemoCity("ik-lindenhain", "Umsetzungsbericht 2025", datetime.date(2025, 11, 30)),
+    "lindenhain": DemoCity(
+        "ik-lindenhain",
+        "Umsetzungsbericht 2025",
+        datetime.date(2025, 11, 30),
+        "lindenhain-ortsbezirke.geojson",
+        "Stadt Lindenhain, Vermessungsamt (erfundene Grenzen)",
+    ),
 }
 
 
@@ -68,6 +76,9 @@ class Command(BaseCommand):
         with demo_file(options["city"]).open("rb") as stream:
             stats = conceptfile.load_text(stream)
         self.stdout.write(_("Demo concept loaded: %(stats)s.") % {"stats": stats})
+        if city.geometry:
+            with resources.as_file(resources.files("imon.core").joinpath(f"demo/{city.geometry}")) as path:
+                call_command("load_geometry", str(path), source=city.geometry_source, stdout=self.stdout)
         if not Snapshot.objects.exists():  # the published state that the portal shows and reports render
             snapshot = snapshots.create(city.report_title, city.reporting_date, concept_key=city.concept)
             snapshots.publish(snapshot)
