@@ -40,6 +40,7 @@ MATRIX = {
     "password_reset_confirm": [("get", "/konto/passwort/MQ/falsch-falsch/", EVERYONE, {200})],
     "password_reset_complete": [("get", "/konto/passwort/fertig/", EVERYONE, {200})],
     "data-import": [("get", "/daten/importe/", {"ki"}, {200})],
+    "data-fetches": [("get", "/daten/abrufe/", {"ki"}, {200})],
     "data-import-confirm": [("post", "/daten/importe/unbekannt/bestaetigen/", {"ki"}, {302, 404})],
     "data-import-rollback": [("post", "/daten/importe/999/zuruecknehmen/", {"ki"}, {404})],
     "data-import-template": [("get", "/daten/vorlage/bevoelkerung.csv", {"ki"}, {200})],
@@ -83,6 +84,22 @@ MATRIX = {
         ("post", "/steuerung/berichtsrunden/", {"ki"}, {200, 302}),
     ],
     "steering-cycle": [("get", f"/steuerung/berichtsrunden/{CYCLE}/", READERS, {200})],
+    # People and roles: the office administration only (owners, reviewers and editors are refused).
+    "steering-people": [
+        ("get", "/steuerung/personen/", {"ki"}, {200}),
+        ("post", "/steuerung/personen/", {"ki"}, {200}),
+    ],
+    "steering-person": [
+        ("get", "/steuerung/personen/{person}/", {"ki"}, {200}),
+        ("post", "/steuerung/personen/{person}/", {"ki"}, {302}),
+    ],
+    "steering-person-active": [("post", "/steuerung/personen/{person}/aktiv/", {"ki"}, {302})],
+    "steering-person-invite": [("post", "/steuerung/personen/{person}/einladen/", {"ki"}, {302})],
+    "steering-measure-owners": [
+        ("get", "/steuerung/massnahmen/C1/zustaendige/", {"ki"}, {200}),
+        ("post", "/steuerung/massnahmen/C1/zustaendige/", {"ki"}, {302}),
+    ],
+    "steering-cycle-deadline": [("post", f"/steuerung/berichtsrunden/{CYCLE}/frist/", {"ki"}, {302})],
     "steering-cycle-approve": [  # without the confirmation, the page that shows what will be frozen
         ("get", f"/steuerung/berichtsrunden/{CYCLE}/freigeben/", {"reviewer", "ki"}, {200}),
         ("post", f"/steuerung/berichtsrunden/{CYCLE}/freigeben/", {"reviewer", "ki"}, {200}),
@@ -165,7 +182,12 @@ def world(people):
     )
     deleted = services.delete_measure(m.Measure.objects.get(key="H4"), people.ki)
     open_cycle(people.ki)
-    return {"clients": clients_of(people), "deleted": deleted.pk, "people": people}
+    return {
+        "clients": clients_of(people),
+        "deleted": deleted.pk,
+        "person": people.outsider.pk,
+        "people": people,
+    }
 
 
 def clients_of(people) -> dict:
@@ -193,7 +215,7 @@ def test_permission_matrix(world):
             if isinstance(path, tuple):
                 path = reverse(name, kwargs=path[1])
             else:
-                path = path.format(deleted=world["deleted"])
+                path = path.format(deleted=world["deleted"], person=world["person"])
             clients = clients_of(world["people"]) if name in LANDS_ON_LOGIN else world["clients"]
             for role in ROLES:
                 with transaction.atomic():

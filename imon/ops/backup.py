@@ -40,9 +40,9 @@ FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 # Sessions are short-lived and tied to one server: not backed up.
 EXCLUDED = {"sessions.session"}
-# Written by `migrate` into every installation; a restore replaces them with the archive's rows, whose ids the
-# other tables refer to.
-FURNITURE = ["auth.permission", "contenttypes.contenttype"]
+# Written by `migrate` into every installation (the role groups too: imon.steering.roles); a restore replaces
+# them with the archive's rows, whose ids the other tables refer to.
+FURNITURE = ["auth.group_permissions", "auth.group", "auth.permission", "contenttypes.contenttype"]
 BATCH = 2000
 
 

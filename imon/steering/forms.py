@@ -279,6 +279,32 @@ class CycleForm(forms.Form):
         input_formats=DATE_FORMATS,
         help_text=_("As TT.MM.JJJJ, e.g. 31.12.2026."),
     )
+    remind_days_before = forms.IntegerField(
+        label=_("Reminders from … days before the deadline"),
+        min_value=0,
+        max_value=365,
+        initial=7,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        help_text=_("Owners whose status update is not submitted get an e-mail from then on."),
+    )
+    remind_every_days = forms.IntegerField(
+        label=_("Remind every … days"),
+        min_value=1,
+        max_value=365,
+        initial=1,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        help_text=_("1: daily; 7: weekly."),
+    )
+
+    def clean_remind_days_before(self):  # empty: the default
+        value = self.cleaned_data["remind_days_before"]
+        return self.fields["remind_days_before"].initial if value is None else value
+
+    def clean_remind_every_days(self):
+        value = self.cleaned_data["remind_every_days"]
+        return self.fields["remind_every_days"].initial if value is None else value
 
     def clean_deadline(self):
         deadline = self.cleaned_data["deadline"]
@@ -292,3 +318,98 @@ class UploadForm(forms.Form):
     file = forms.FileField(
         label=_("Spreadsheet (XLSX)"), help_text=_("The file exported from this cycle, edited offline.")
     )
+
+
+class DeadlineForm(forms.Form):
+    deadline = forms.DateField(
+        label=_("New deadline"),
+        input_formats=DATE_FORMATS,
+        widget=forms.DateInput(format="%d.%m.%Y"),
+        help_text=_(
+            "As TT.MM.JJJJ, e.g. 31.12.2026. Owners are not e-mailed; reminders follow the new date."
+        ),
+    )
+
+    remind_days_before = CycleForm.base_fields["remind_days_before"]
+    remind_every_days = CycleForm.base_fields["remind_every_days"]
+
+    clean_deadline = CycleForm.clean_deadline
+    clean_remind_days_before = CycleForm.clean_remind_days_before
+    clean_remind_every_days = CycleForm.clean_remind_every_days
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail address"), max_length=150)
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+
+
+class MeasureChoice(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.key} – {obj.title}"
+
+
+class FieldChoice(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.code} – {obj.title}"
+
+
+class RolesForm(forms.Form):
+    """The roles of one person; the role groups are named by the permission that defines them."""
+
+    office = forms.BooleanField(
+        label=_("Office administration"),
+        required=False,
+        help_text=_("Administers everything: people, reporting cycles, reviews of status updates."),
+    )
+    reviewer = forms.BooleanField(
+        label=_("Reviewer"),
+        required=False,
+        help_text=_("Reads everything and approves reporting cycles."),
+    )
+    measures = MeasureChoice(
+        label=_("Owner of the measures"),
+        queryset=m.Measure.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Reports on these measures. A deputy is simply a second owner of the measure."),
+    )
+    fields_of_action = FieldChoice(
+        label=_("Editor of the fields of action"),
+        queryset=m.FieldOfAction.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Edits and reviews every measure of these fields of action."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        measures = cast(forms.ModelMultipleChoiceField, self.fields["measures"])
+        measures.queryset = m.Measure.objects.filter(retired=None).order_by("key")
+        fields = cast(forms.ModelMultipleChoiceField, self.fields["fields_of_action"])
+        fields.queryset = m.FieldOfAction.objects.filter(retired=None).order_by(
+            "concept__key", "order", "code"
+        )
+
+
+class UserChoice(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        name = obj.get_full_name()
+        return f"{name} ({obj.get_username()})" if name else obj.get_username()
+
+
+class OwnersForm(forms.Form):
+    owners = UserChoice(
+        label=_("Owners"),
+        queryset=m.Measure.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Everyone ticked reports on this measure; a second owner can act as deputy."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        from django.contrib.auth import get_user_model
+
+        super().__init__(*args, **kwargs)
+        owners = cast(forms.ModelMultipleChoiceField, self.fields["owners"])
+        owners.queryset = get_user_model().objects.filter(is_active=True).order_by("username")

@@ -24,7 +24,12 @@ class TransitionError(Exception):
 
 # (state of the status update, action) -> new state
 UPDATE_TRANSITIONS = {
+    # a draft is kept by the owner and not reviewed; a returned update stays returned until it is sent
+    ("open", "draft"): "draft",
+    ("draft", "draft"): "draft",
+    ("returned", "draft"): "returned",
     ("open", "submit"): "submitted",
+    ("draft", "submit"): "submitted",
     ("returned", "submit"): "submitted",
     ("submitted", "submit"): "submitted",  # corrected before the review
     ("submitted", "accept"): "accepted",
@@ -40,6 +45,10 @@ def next_update_state(cycle_state: str, state: str, action: str, comment: str = 
     try:
         return UPDATE_TRANSITIONS[(state, action)]
     except KeyError:
+        if action == "draft" and state == "submitted":
+            raise TransitionError(
+                _("The status update has been submitted already; correct it with 'Submit again'.")
+            ) from None
         raise TransitionError(
             _("This step is not possible in the current state of the status update.")
         ) from None
@@ -107,6 +116,15 @@ def deadline_error(deadline: datetime.date, today: datetime.date) -> str:
             "date": deadline.strftime("%d.%m.%Y")
         }
     return ""
+
+
+def reminder_due(
+    today: datetime.date, deadline: datetime.date, days_before: int, every: int, last: datetime.date | None
+) -> bool:
+    """A reminder is due from `days_before` days before the deadline on, `every` days after the last."""
+    if (deadline - today).days > days_before:
+        return False
+    return last is None or (today - last).days >= max(1, every)
 
 
 def past_due_warnings(steps: list[dict], today: datetime.date) -> list[str]:

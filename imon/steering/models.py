@@ -7,6 +7,7 @@ past cycles survive when a measure is deleted.
 """
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -67,6 +68,13 @@ class ReportingCycle(models.Model):
     title = models.CharField(_("title"), max_length=300)
     reporting_date = models.DateField(_("reporting date"))
     deadline = models.DateField(_("deadline for status updates"))
+    # The rhythm of `imon remind` (run daily) for this cycle's owners.
+    remind_days_before = models.PositiveSmallIntegerField(
+        _("reminders from this many days before the deadline"), default=7
+    )
+    remind_every_days = models.PositiveSmallIntegerField(
+        _("remind every so many days"), default=1, validators=[MinValueValidator(1)]
+    )
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.OPEN)
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -114,6 +122,7 @@ class StatusUpdate(MeasureState):
 
     class State(models.TextChoices):
         OPEN = "open", _("waiting for the owner")
+        DRAFT = "draft", _("draft saved, not submitted")
         SUBMITTED = "submitted", _("submitted, waiting for review")
         RETURNED = "returned", _("returned to the owner")
         ACCEPTED = "accepted", _("accepted")
@@ -176,6 +185,7 @@ class Change(models.Model):
         DELETED = "deleted", _("deleted")
         RESTORED = "restored", _("restored")
         OPENED = "opened", _("cycle opened")
+        DRAFTED = "drafted", _("draft saved")
         SUBMITTED = "submitted", _("submitted")
         ACCEPTED = "accepted", _("accepted")
         RETURNED = "returned", _("returned")

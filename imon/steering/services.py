@@ -43,6 +43,10 @@ MEASURE_FIELDS = [
 ]
 
 
+# Status updates still with the owner: reminded, listed as waiting.
+NOT_SUBMITTED = [StatusUpdate.State.OPEN, StatusUpdate.State.DRAFT, StatusUpdate.State.RETURNED]
+
+
 class StaleEdit(Exception):
     """Someone else saved the object in between; `changes` lists their (field, old, new, by, at)."""
 
@@ -140,9 +144,7 @@ def dashboard(concept: m.Concept, today: datetime.date) -> dict:
     waiting = []
     if cycle:
         waiting = list(
-            cycle.updates.filter(state__in=[StatusUpdate.State.OPEN, StatusUpdate.State.RETURNED])
-            .select_related("measure")
-            .order_by("measure_key")
+            cycle.updates.filter(state__in=NOT_SUBMITTED).select_related("measure").order_by("measure_key")
         )
     overdue = m.NextStep.objects.filter(
         measure__field_of_action__concept=concept, done=False, due_date__lt=today
@@ -312,9 +314,12 @@ def _notify(users, subject, body) -> int:
     return sent
 
 
-def open_cycle(concept: m.Concept, title: str, reporting_date, deadline, user, base_url="") -> ReportingCycle:
+def open_cycle(
+    concept: m.Concept, title: str, reporting_date, deadline, user, base_url="", **rhythm
+) -> ReportingCycle:
     """Open a cycle: one task (status update, pre-filled with the current state) per measure,
-    and an e-mail to every owner."""
+    and an e-mail to every owner. `rhythm`: remind_days_before, remind_every_days (the defaults
+    of the model otherwise)."""
     with transaction.atomic():
         m.Concept.objects.select_for_update().get(
             pk=concept.pk
@@ -335,6 +340,7 @@ def open_cycle(concept: m.Concept, title: str, reporting_date, deadline, user, b
             reporting_date=reporting_date,
             deadline=deadline,
             opened_by=user,
+            **rhythm,
         )
         # a retired measure (one the current edition of the concept dropped) reports no more
         measures = m.Measure.objects.filter(field_of_action__concept=concept, retired=None).prefetch_related(
@@ -382,18 +388,41 @@ def open_cycle(concept: m.Concept, title: str, reporting_date, deadline, user, b
     return cycle
 
 
+SCHEDULE_FIELDS = ["deadline", "remind_days_before", "remind_every_days"]
+
+
+def change_schedule(cycle: ReportingCycle, values: dict, user) -> list:
+    """Move the deadline of an open cycle or change its reminder rhythm (recorded); reminders
+    follow the new values. `values`: some of SCHEDULE_FIELDS."""
+    with transaction.atomic():
+        cycle = ReportingCycle.objects.select_for_update().get(pk=cycle.pk)
+        if cycle.state != ReportingCycle.State.OPEN:
+            raise logic.TransitionError(_("The reporting cycle is closed; nothing can be changed."))
+        changes = logic.diff({f: getattr(cycle, f) for f in values}, values)
+        if changes:
+            for name, value in values.items():
+                setattr(cycle, name, value)
+            cycle.save(update_fields=list(values))
+            record(user, "cycle", cycle.key, changes, cycle=cycle)
+    return changes
+
+
 def _update_values(update: StatusUpdate) -> dict:
     return {f: getattr(update, f) for f in [*UPDATE_FIELDS, "next_steps"]}
 
 
-def submit_update(update: StatusUpdate, values: dict, version: int, user, seen_at=None) -> list:
-    """The owner submits (or corrects) the status update. Optimistic locking on `version`."""
+def submit_update(
+    update: StatusUpdate, values: dict, version: int, user, seen_at=None, draft: bool = False
+) -> list:
+    """The owner submits (or corrects) the status update, or with `draft` keeps it as a draft that
+    reviewers do not get to review. Optimistic locking on `version`."""
     with transaction.atomic():
-        new_state = logic.next_update_state(update.cycle.state, update.state, "submit")
+        new_state = logic.next_update_state(update.cycle.state, update.state, "draft" if draft else "submit")
         changes = logic.diff(_update_values(update), values)
         now = timezone.now()
+        sender = {} if draft else {"submitted_by": user, "submitted_at": now}
         updated = StatusUpdate.objects.filter(pk=update.pk, version=version).update(
-            version=F("version") + 1, state=new_state, submitted_by=user, submitted_at=now, **values
+            version=F("version") + 1, state=new_state, **sender, **values
         )
         if not updated:
             raise StaleEdit(
@@ -404,7 +433,7 @@ def submit_update(update: StatusUpdate, values: dict, version: int, user, seen_a
             "status_update",
             f"{update.cycle.key}/{update.measure_key}",
             changes,
-            Change.Action.SUBMITTED,
+            Change.Action.DRAFTED if draft else Change.Action.SUBMITTED,
             update.cycle,
         )
     update.refresh_from_db()
@@ -517,33 +546,37 @@ def approve_cycle(cycle: ReportingCycle, user):
     return cycle
 
 
-def remind(today: datetime.date, days_before: int = 7, base_url: str = "") -> int:
-    """E-mail every owner whose status update is still open or returned, from `days_before` days
-    before the deadline on; at most once a day per task. Returns the number of e-mails."""
+def remind(today: datetime.date, days_before: int | None = None, base_url: str = "") -> int:
+    """E-mail every owner whose status update is not submitted yet (open, draft or returned), in the
+    rhythm of its cycle: from `remind_days_before` days before the deadline on (`days_before`
+    overrides it for every cycle), at most every `remind_every_days` days per task. Returns the
+    number of e-mails."""
     sent = 0
     updates = (
-        StatusUpdate.objects.filter(
-            cycle__state=ReportingCycle.State.OPEN,
-            state__in=[StatusUpdate.State.OPEN, StatusUpdate.State.RETURNED],
-            cycle__deadline__lte=today + datetime.timedelta(days=days_before),
-        )
+        StatusUpdate.objects.filter(cycle__state=ReportingCycle.State.OPEN, state__in=NOT_SUBMITTED)
         .exclude(measure=None)
         .select_related("cycle", "measure")
         .prefetch_related("measure__owners__user")
     )
     now = timezone.now()
     for update in updates:
-        measure = update.measure
-        if measure is None or (update.reminded_at and timezone.localdate(update.reminded_at) >= today):
+        measure, cycle = update.measure, update.cycle
+        if measure is None or not logic.reminder_due(
+            today,
+            cycle.deadline,
+            cycle.remind_days_before if days_before is None else days_before,
+            cycle.remind_every_days,
+            timezone.localdate(update.reminded_at) if update.reminded_at else None,
+        ):
             continue  # (updates without a measure are excluded above)
         sent += _notify(
             [owner.user for owner in measure.owners.all()],
             _("Reminder: status update due on %(deadline)s")
-            % {"deadline": update.cycle.deadline.strftime("%d.%m.%Y")},
+            % {"deadline": cycle.deadline.strftime("%d.%m.%Y")},
             _("Please report the status of %(measure)s: %(url)s")
             % {
                 "measure": f"{measure.key} {measure.title}",
-                "url": base_url + reverse("steering-update", args=[update.cycle.key, update.measure_key]),
+                "url": base_url + reverse("steering-update", args=[cycle.key, update.measure_key]),
             },
         )
         update.reminded_at = now

@@ -26,9 +26,19 @@ from imon.core import rollup
 from imon.core.exports import append_row, safe_text
 from imon.core.vocabulary import vocabulary
 
-from . import logic, services, spreadsheet
-from .forms import CycleForm, MeasureForm, ReviewForm, StatusUpdateForm, UploadForm
-from .models import Change, DeletedMeasure, MeasureOwner, ReportingCycle, StatusUpdate
+from . import logic, people, roles, services, spreadsheet
+from .forms import (
+    CycleForm,
+    DeadlineForm,
+    InviteForm,
+    MeasureForm,
+    OwnersForm,
+    ReviewForm,
+    RolesForm,
+    StatusUpdateForm,
+    UploadForm,
+)
+from .models import Change, DeletedMeasure, FieldEditor, MeasureOwner, ReportingCycle, StatusUpdate
 from .permissions import (
     can_delete_measure,
     can_edit_measure,
@@ -444,6 +454,8 @@ def cycle_list(request):
                     form.cleaned_data["deadline"],
                     request.user,
                     request.build_absolute_uri("/")[:-1],
+                    remind_days_before=form.cleaned_data["remind_days_before"],
+                    remind_every_days=form.cleaned_data["remind_every_days"],
                 )
             except logic.TransitionError as error:
                 form.add_error(None, str(error))
@@ -469,6 +481,11 @@ def cycle_page(request, key):
     updates = list(
         cycle.updates.select_related("measure__field_of_action", "submitted_by").order_by("measure_key")
     )
+    owners: dict[int, list] = {}
+    for owner in MeasureOwner.objects.filter(measure__in=[u.measure_id for u in updates]).select_related(
+        "user"
+    ):
+        owners.setdefault(owner.measure_id, []).append(owner.user)
     counts: dict[str, int] = {}
     for u in updates:
         counts[u.state] = counts.get(u.state, 0) + 1
@@ -481,14 +498,45 @@ def cycle_page(request, key):
         "steering/cycle.html",
         {
             "cycle": cycle,
-            "updates": updates,
+            "rows": [(u, owners.get(u.measure_id or 0, [])) for u in updates],
             "states": states,
             "history": history,
             "can_approve": is_reviewer(request.user) and cycle.state == ReportingCycle.State.OPEN,
             "ready": bool(updates) and counts.get(StatusUpdate.State.ACCEPTED, 0) == len(updates),
             "is_ki": is_ki(request.user),
+            "deadline_form": DeadlineForm(initial={f: getattr(cycle, f) for f in services.SCHEDULE_FIELDS}),
         },
     )
+
+
+@require_POST
+@member_required
+def cycle_deadline(request, key):
+    require(is_ki(request.user))
+    cycle = get_object_or_404(ReportingCycle, key=key)
+    form = DeadlineForm(request.POST)
+    if form.is_valid():
+        try:
+            changes = services.change_schedule(
+                cycle, {f: form.cleaned_data[f] for f in services.SCHEDULE_FIELDS}, request.user
+            )
+        except logic.TransitionError as error:
+            messages.error(request, str(error))
+        else:
+            if any(name == "deadline" for name, _old, _new in changes):
+                messages.success(
+                    request,
+                    _("The deadline has been changed to '%(date)s'.")
+                    % {"date": form.cleaned_data["deadline"].strftime("%d.%m.%Y")},
+                )
+            elif changes:
+                messages.success(request, _("The reminder rhythm has been changed."))
+    else:
+        for name, errors in form.errors.items():
+            for message in errors:
+                label = form.fields[name].label if name in form.fields else ""
+                messages.error(request, f"{label}: {message}" if label else str(message))
+    return redirect("steering-cycle", key)
 
 
 @require_http_methods(["GET", "POST"])
@@ -552,6 +600,7 @@ def update_form(request, key, measure_key):
         require(editable)
         if form.is_valid():
             fresh = _update(key, measure_key)
+            draft = request.POST.get("action") == "draft"
             try:
                 services.submit_update(
                     fresh,
@@ -559,6 +608,7 @@ def update_form(request, key, measure_key):
                     form.cleaned_data["version"],
                     request.user,
                     form.cleaned_data["seen_at"],
+                    draft=draft,
                 )
             except services.StaleEdit as error:
                 conflict = _stale_message(request, error)
@@ -573,7 +623,12 @@ def update_form(request, key, measure_key):
             else:
                 messages.success(
                     request,
-                    _("Thank you: the status update has been sent for review (%(office)s).")
+                    _(
+                        "The draft has been saved. It is not submitted: it is reviewed (%(office)s) only once you submit it."
+                    )
+                    % {"office": vocabulary().office_short}
+                    if draft
+                    else _("Thank you: the status update has been sent for review (%(office)s).")
                     % {"office": vocabulary().office_short},
                 )
                 for warning in logic.past_due_warnings(form.cleaned_steps, timezone.localdate()):
@@ -688,3 +743,178 @@ def cycle_import(request, key):
         "steering/import.html",
         {"cycle": cycle, "form": form, "plan": the_plan, "token": token, "columns": logic.COLUMNS},
     )
+
+
+# --- People and roles (office administration) -------------------------------------------------
+
+PERSON_FIELDS = {
+    "email": _("E-mail address"),
+    "roles": _("Roles"),
+    "measures": _("Owner of the measures"),
+    "fields_of_action": _("Editor of the fields of action"),
+    "is_active": _("Active"),
+}
+
+
+def _role_summary(users):
+    """Per user id: the names of the role groups, the owned measure keys and the edited field codes."""
+    ids = [u.pk for u in users]
+    office, reviewer = (roles.group_name(p) for p in people.ROLE_PERMISSIONS)
+    summary: dict[int, dict] = {pk: {"groups": [], "measures": [], "fields": []} for pk in ids}
+    for user in users:
+        names = {g.name for g in user.groups.all()}
+        summary[user.pk]["groups"] = [n for n in (office, reviewer) if n in names]
+    for user_id, key in MeasureOwner.objects.filter(user__in=ids).values_list("user_id", "measure__key"):
+        summary[user_id]["measures"].append(key)
+    for user_id, code in FieldEditor.objects.filter(user__in=ids).values_list(
+        "user_id", "field_of_action__code"
+    ):
+        summary[user_id]["fields"].append(code)
+    return summary
+
+
+@member_required
+def people_list(request):
+    require(is_ki(request.user))
+    form = InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = people.invite(
+                form.cleaned_data["email"],
+                form.cleaned_data["first_name"],
+                form.cleaned_data["last_name"],
+                request.user,
+                request.build_absolute_uri("/")[:-1],
+            )
+        except people.PeopleError as error:
+            form.add_error("email", str(error))
+        else:
+            messages.success(
+                request,
+                _(
+                    "'%(email)s' has been invited and gets an e-mail with a link to set the password. "
+                    "Now give the person a role."
+                )
+                % {"email": user.email},
+            )
+            return redirect("steering-person", user.pk)
+    users = list(auth.get_user_model().objects.prefetch_related("groups").order_by("-is_active", "username"))
+    summary = _role_summary(users)
+    return render(
+        request, "steering/people.html", {"rows": [(u, summary[u.pk]) for u in users], "form": form}
+    )
+
+
+def _person_history(user):
+    changes = list(_history("user", [people.history_key(user)]))
+    for c in changes:
+        c.field_label = PERSON_FIELDS.get(c.field, c.field)
+        c.old_label, c.new_label = c.old, c.new
+    return changes
+
+
+@member_required
+def person_page(request, pk):
+    require(is_ki(request.user))
+    person = get_object_or_404(auth.get_user_model(), pk=pk)
+    current = people.roles_of(person)
+    form = RolesForm(
+        request.POST if request.method == "POST" else None,  # every box unticked: an empty POST
+        initial={
+            "office": roles.OFFICE_PERMISSION in current.permissions,
+            "reviewer": roles.REVIEWER_PERMISSION in current.permissions,
+            "measures": list(current.measures),
+            "fields_of_action": list(current.fields),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        new = people.Roles(
+            permissions={
+                permission
+                for permission, name in (
+                    (roles.OFFICE_PERMISSION, "office"),
+                    (roles.REVIEWER_PERMISSION, "reviewer"),
+                )
+                if data[name]
+            },
+            measures={x.pk for x in data["measures"]},
+            fields={x.pk for x in data["fields_of_action"]},
+        )
+        try:
+            changes = people.set_roles(person, new, request.user)
+        except people.PeopleError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                _("The roles of '%(name)s' have been saved.") % {"name": person.get_username()}
+                if changes
+                else _("Nothing has changed."),
+            )
+            return redirect("steering-person", pk)
+    return render(
+        request,
+        "steering/person.html",
+        {
+            "person": person,
+            "form": form,
+            "history": _person_history(person),
+            "invited": not person.has_usable_password(),
+            "link_days": people.link_days(),
+        },
+    )
+
+
+@require_POST
+@member_required
+def person_active(request, pk):
+    require(is_ki(request.user))
+    person = get_object_or_404(auth.get_user_model(), pk=pk)
+    active = request.POST.get("active") == "yes"
+    try:
+        people.set_active(person, active, request.user)
+    except people.PeopleError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            (
+                _("'%(name)s' can log in again.")
+                if active
+                else _("'%(name)s' has been deactivated and can no longer log in.")
+            )
+            % {"name": person.get_username()},
+        )
+    return redirect("steering-person", pk)
+
+
+@require_POST
+@member_required
+def person_invite_again(request, pk):
+    require(is_ki(request.user))
+    person = get_object_or_404(auth.get_user_model(), pk=pk, is_active=True)
+    if people.send_invitation(person, request.user, request.build_absolute_uri("/")[:-1]):
+        messages.success(request, _("A new link has been sent to '%(email)s'.") % {"email": person.email})
+    else:
+        messages.error(request, _("The e-mail could not be sent; check the address and the mail server."))
+    return redirect("steering-person", pk)
+
+
+@member_required
+def measure_owners(request, key):
+    require(is_ki(request.user))
+    measure = get_object_or_404(m.Measure, key=key)
+    form = OwnersForm(
+        request.POST if request.method == "POST" else None,
+        initial={
+            "owners": list(MeasureOwner.objects.filter(measure=measure).values_list("user_id", flat=True))
+        },
+    )
+    back = request.GET.get("zurueck", "")
+    cycle = ReportingCycle.objects.filter(key=back).first() if back else None
+    if request.method == "POST" and form.is_valid():
+        people.set_owners(measure, {u.pk for u in form.cleaned_data["owners"]}, request.user)
+        messages.success(request, _("The owners of %(key)s have been saved.") % {"key": measure.key})
+        return redirect("steering-cycle", cycle.key) if cycle else redirect("steering-measure", key)
+    return render(request, "steering/measure_owners.html", {"measure": measure, "form": form, "cycle": cycle})

@@ -14,8 +14,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--days",
             type=int,
-            default=7,
-            help="Remind from this many days before the deadline on (default 7).",
+            default=None,
+            help="Remind from this many days before the deadline on, for every cycle (default: the rhythm set on each cycle).",
         )
         parser.add_argument(
             "--base-url",
