@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as error:
         from imon.ops import faults
 
-        if not faults.database_unavailable(error) or "--traceback" in argv:
+        if not (faults.database_unavailable(error) or faults.schema_outdated(error)) or "--traceback" in argv:
             raise
         from django.conf import settings
         from django.utils import translation

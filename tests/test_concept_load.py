@@ -167,3 +167,71 @@ def test_prune_leaves_the_records_of_another_concept_alone(demo, tmp_path):
     )
     second = m.Measure.objects.filter(field_of_action__concept__key="ik-2024").values_list("key", flat=True)
     assert set(second) == {"M1", "M2"}
+
+
+def test_a_changed_figure_is_listed_by_the_dry_run(demo, tmp_path):
+    """A figure is a record too: the dry run names it with its old and new value."""
+    text = PARTIAL % "" + (
+        "indicators: [{key: bevoelkerung, title: Bevölkerung, unit: Personen}]\n"
+        "areas: [{key: '05316000', name: Leverkusen, kind: county}]\n"
+        "observations:\n"
+        "  - {indicator: bevoelkerung, area: '05316000', date: 2017-12-31, value: 166738}\n"
+        "  - {indicator: bevoelkerung, area: '05316000', date: 2019-12-31, value: 163729}\n"
+    )
+    out = io.StringIO()
+    call_command("load_concept", str(write(tmp_path, text)), dry_run=True, stdout=out)
+    listed = out.getvalue()
+    assert "observations (bevoelkerung 05316000 2017-12-31)" in listed
+    assert "value: 166.737 → 166.738" in listed  # German digits, as every figure the program shows
+    assert "neu: observations (1 neuer Wert)" in listed
+
+
+# A new user's concept with six typical mistakes, written by hand.
+MISTAKES = """\
+format_version: 1
+municipality: {key: birkenau, name: Landkreis Birkenau, ags: "14799000"}
+concept:
+  key: ik-birkenau
+  title: Integrationskonzept Birkenau
+  editions:
+    - {key: "2018", title: Konzept 2018}
+    - {key: "2024", title: Fortschreibung 2024}
+fields_of_action:
+  - {code: I, title: Sprache}
+  - {code: II, title: Arbeit}
+goals:
+  - {key: z1, field_of_action: I, titel: Deutsch für alle}
+  - {key: z2, field_of_action: II, title: Arbeit, traffic_light: yellow}
+indicators:
+  - {key: ew, title: Einwohner, unit: Personen}
+measures:
+  - {key: m1, field_of_action: I, title: Kurs, start_date: Herbst 2019}
+  - {key: m2, field_of_action: II, title: Lotsen, also_fields_of_action: [II]}
+  - {key: m3, field_of_action: I, title: Café, since: "2022"}
+observations:
+  - {indicator: ew, area: "14799000", date: 2024-12-31, value: 1.200}
+areas:
+  - {key: "14799000", name: Birkenau, kind: county}
+"""
+
+
+def test_each_mistake_is_one_clear_problem_in_the_order_of_the_file(db):
+    import pytest
+
+    from imon.core.conceptfile import ConceptFileError
+
+    with pytest.raises(ConceptFileError) as caught:
+        conceptfile.load_text(io.BytesIO(MISTAKES.encode()))
+    problems = [str(p) for p in caught.value.problems]
+    assert [p.split(":")[0] for p in problems] == [
+        "goals[0].titel",  # a misspelt field, not also "title is required"
+        "goals[1].traffic_light_reason",
+        "measures[0].start_date",
+        "measures[1].also_fields_of_action[0]",
+        "measures[2].since",
+        "observations[0].value",
+    ]
+    assert "meinten Sie 'title'?" in problems[0]
+    # YAML reads 1.200 as 1.2: never stored as 1.2 people
+    assert "1200, nicht 1.200" in problems[5]
+    assert not m.Observation.objects.exists()

@@ -211,3 +211,25 @@ def test_imon_serve_survives_a_database_outage(tmp_path):
         server.terminate()
         server.wait(timeout=120)
         proxy.stop() if proxy.listener else None
+
+
+def test_a_database_of_an_earlier_version_asks_for_migrate(tmp_path):
+    """After an update the database lacks a new column until `imon migrate` runs: the command says
+    that, not that the database cannot be reached."""
+    url = f"sqlite:///{tmp_path / 'imon.sqlite3'}"
+    assert imon("migrate", database_url=url).returncode == 0
+    # back to before the goal's target precision came (as if the program had just been updated)
+    assert imon("migrate", "core", "0019_vocabulary", database_url=url).returncode == 0
+    concept = tmp_path / "konzept.yaml"
+    concept.write_text(
+        "format_version: 1\n"
+        "municipality: {key: m, name: Stadt M, ags: '09999000'}\n"
+        "concept: {key: k, title: Konzept}\n"
+        "fields_of_action: [{code: '1', title: Sprache}]\n"
+        "goals: [{key: z1, field_of_action: '1', title: Ziel, target_date: 2026}]\n",
+        encoding="utf-8",
+    )
+    result = imon("load-concept", str(concept), database_url=url)
+    assert result.returncode == 3
+    assert "imon migrate" in result.stderr and "nicht erreichbar" not in result.stderr
+    assert "Traceback" not in result.stderr

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .. import bulk, periods, yamlio
 from .. import models as m
@@ -452,8 +453,28 @@ class _Loader:
                 new.append((*ident[:3], dims, dim_key, value, flag, note))
             elif not same_value(old[1], value) or old[2] != flag or old[3] != note:
                 changed.append(m.Observation(pk=old[0], value=value, flag=flag, note=note))
+                # a changed figure is listed like any changed record (dry run, -v 2): old -> new
+                fields = [
+                    (name, before, after)
+                    for name, before, after in (
+                        ("value", old[1], value),
+                        ("flag", old[2], flag),
+                        ("note", old[3], note),
+                    )
+                    if (not same_value(before, after) if name == "value" else before != after)
+                ]
+                where = " ".join(str(part) for part in (indicator, area, date, dim_key) if part)
+                self.stats.changes.append(Change("observations", where, "updated", tuple(fields)))
             else:
                 self.stats.unchanged += 1
+        if new:  # new figures are counted, not listed one by one (a file may hold thousands)
+            self.stats.changes.append(
+                Change(
+                    "observations",
+                    ngettext("%(count)s new figure", "%(count)s new figures", len(new)) % {"count": len(new)},
+                    "created",
+                )
+            )
         bulk.insert_observations(new, expected=len(new))
         m.Observation.objects.bulk_update(changed, ["value", "flag", "note"], batch_size=1000)
         self.stats.created += len(new)

@@ -1,6 +1,7 @@
 """Checking a parsed concept file without the database: every problem with its path."""
 
 import datetime
+import difflib
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -205,18 +206,27 @@ class _Validator:
             return None
         spec = SCHEMA[section]
         known = {name for name, _kind, _opts in spec}
+        meant = set()  # fields a misspelt one stands for: their absence is the same mistake
         for name in record:
             if name not in known:
-                self.add(
-                    f"{path}.{name}",
-                    _("unknown field; allowed: %(fields)s.") % {"fields": ", ".join(sorted(known))},
+                guess = difflib.get_close_matches(
+                    str(name), [k for k in known if k not in record], n=1, cutoff=0.75
                 )
+                if guess:
+                    meant.add(guess[0])
+                    message = _("unknown field; did you mean '%(guess)s'? Allowed: %(fields)s.") % {
+                        "guess": guess[0],
+                        "fields": ", ".join(sorted(known)),
+                    }
+                else:
+                    message = _("unknown field; allowed: %(fields)s.") % {"fields": ", ".join(sorted(known))}
+                self.add(f"{path}.{name}", message)
         cleaned: dict = {}
         for name, kind, opts in spec:
             value = record.get(name)
             field_path = f"{path}.{name}"
             if value is None or value == "" or value == []:
-                if opts["required"]:
+                if opts["required"] and name not in meant:
                     self.add(field_path, _("is required."))
                 elif name in record:  # written empty: clear what is stored
                     cleaned[name] = [] if kind in ("list", "refs", "strs") else None
@@ -341,7 +351,15 @@ def validate(data) -> tuple[dict, list[Problem]]:
     if not v.problems:
         _check_observation_rules(v, clean)
     clean["warnings"] = v.warnings  # broken rules of severity "warning": shown, not refused
-    return clean, v.problems
+    return clean, sorted(v.problems, key=_file_order)
+
+
+def _file_order(problem: Problem) -> tuple:
+    """Problems in the order of the file: by section, then record number (measures[2] before
+    measures[10]); problems of one place keep the order they were found in."""
+    section = problem.path.split(".")[0].split("[")[0]
+    place = TOP_LEVEL.index(section) if section in TOP_LEVEL else len(TOP_LEVEL)
+    return (place, [int(n) for n in re.findall(r"\[(\d+)\]", problem.path)])
 
 
 def _check_editions(v: _Validator, clean: dict, editions: list[str]):
@@ -713,6 +731,17 @@ class _ObservationChecker:
         if kind == "count" and value < 0:
             self.add(
                 f"{path}.value", _("%(value)s is negative; a count cannot be negative.") % {"value": raw}
+            )
+            return False
+        if kind == "count" and value != value.to_integral_value():
+            # YAML reads 1.200 as 1.2: a German thousands point would silently change the figure
+            self.add(
+                f"{path}.value",
+                _(
+                    "%(value)s is not a whole number, but a count is. Write thousands without a point "
+                    "(1200, not 1.200)."
+                )
+                % {"value": raw},
             )
             return False
         if kind == "share" and not (0 <= value <= 100):
