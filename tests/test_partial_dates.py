@@ -302,3 +302,46 @@ def test_the_second_demo_gives_years_and_half_years_and_funders(db, client):
         "Europäischer Sozialfonds Plus (ESF Plus): 96.000,00 EUR; Stadt Lindenhain: 24.000,00 EUR" in report
     )
     assert "2. Halbjahr 2025" in report
+
+
+@pytest.mark.parametrize(
+    "first, last, shown",
+    [
+        (datetime.date(2025, 9, 21), None, "21.09.2025"),
+        (datetime.date(2025, 9, 21), datetime.date(2025, 9, 28), "21.–28.09.2025"),
+        (datetime.date(2025, 9, 30), datetime.date(2025, 10, 2), "30.09.–02.10.2025"),
+        ("2025-12-29", "2026-01-02", "29.12.2025–02.01.2026"),
+    ],
+)
+def test_a_span_of_days_is_written_the_short_german_way(first, last, shown):
+    assert periods.format_span(first, last) == shown
+
+
+EVENT = """\
+format_version: 1
+municipality: {key: musterstadt, name: Stadt Musterstadt, ags: "06412000"}
+concept: {key: ik-musterstadt, title: Integrationskonzept Musterstadt}
+bodies:
+  - {key: beirat, name: Ausländerbeirat, kind: advisory_council}
+meetings:
+  - {key: iwo, body: beirat, date: 2025-09-21, end_date: 2025-09-28, title: Interkulturelle Woche, kind: event}
+"""
+
+
+def test_an_event_of_several_days_is_reported_with_its_span(db):
+    load(EVENT)
+    assert m.Meeting.objects.get().when == "21.–28.09.2025"
+    snapshot = snapshots.create("Bericht", datetime.date(2025, 12, 31))
+    from imon.reports.render_html import html
+
+    assert "21.–28.09.2025: Interkulturelle Woche" in html(document.build(snapshot.data))
+
+
+def test_an_event_cannot_end_before_it_begins(db):
+    from imon.core.conceptfile import ConceptFileError
+
+    with pytest.raises(ConceptFileError) as caught:
+        load(EVENT.replace("end_date: 2025-09-28", "end_date: 2025-09-20"))
+    assert [str(p) for p in caught.value.problems] == [
+        "meetings[0].end_date: Der letzte Tag kann nicht vor dem ersten liegen."
+    ]

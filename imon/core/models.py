@@ -633,6 +633,7 @@ class Meeting(models.Model):
         MEETING = "meeting", _("meeting")
         WORKSHOP = "workshop", _("workshop")
         PRESENTATION = "presentation", _("presentation")
+        EVENT = "event", _("event (e.g. an intercultural week)")
 
     key = key_field(unique=True)
     body = models.ForeignKey(Body, verbose_name=_("body"), on_delete=models.PROTECT, related_name="meetings")
@@ -640,6 +641,9 @@ class Meeting(models.Model):
         Body, verbose_name=_("further bodies taking part"), blank=True, related_name="joint_meetings"
     )
     date = models.DateField(_("date"))
+    end_date = models.DateField(
+        _("last day"), null=True, blank=True, help_text=_("For an event of several days.")
+    )
     title = models.CharField(_("title"), max_length=300)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.MEETING)
     note = models.TextField(_("note"), blank=True)
@@ -648,9 +652,21 @@ class Meeting(models.Model):
         verbose_name = _("meeting")
         verbose_name_plural = _("meetings")
         ordering = ["-date", "key"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("date")),
+                name="meeting_end_not_before_start",
+                violation_error_message=_("The last day cannot lie before the first."),
+            ),
+        ]
 
     def __str__(self):
-        return f"{self.title} ({self.date:%d.%m.%Y})"
+        return f"{self.title} ({self.when})"
+
+    @property
+    def when(self) -> str:
+        """The day, or the days of an event ("21.–28.09.2025")."""
+        return periods.format_span(self.date, self.end_date)
 
 
 class Decision(models.Model):

@@ -194,3 +194,19 @@ def stored_text(date: datetime.date | None, precision: str = DAY) -> str | None:
     else as written), as status updates keep their next steps; None for none."""
     value = file_value(from_stored(date, precision or DAY))
     return value.isoformat() if isinstance(value, datetime.date) else value
+
+
+def format_span(first, last=None) -> str:
+    """A day or a span of days the German way, shortest form: "21.09.2025", "21.–28.09.2025",
+    "30.09.–02.10.2025", "29.12.2025–02.01.2026". Takes dates or their ISO text (as snapshots keep them)."""
+    if isinstance(first, str):
+        first = datetime.date.fromisoformat(first)
+    if isinstance(last, str):
+        last = datetime.date.fromisoformat(last) if last else None
+    if last is None or last == first:
+        return f"{first:%d.%m.%Y}"
+    if (first.year, first.month) == (last.year, last.month):
+        return f"{first:%d.}–{last:%d.%m.%Y}"
+    if first.year == last.year:
+        return f"{first:%d.%m.}–{last:%d.%m.%Y}"
+    return f"{first:%d.%m.%Y}–{last:%d.%m.%Y}"

@@ -98,7 +98,7 @@ PUBLIC_FIELDS: dict[str, tuple[str, ...]] = {
         "retired",
     ),
     "bodies": ("key", "name", "kind", "role", "rhythm", "members"),
-    "meetings": ("key", "body", "other_bodies", "date", "title", "kind", "outcomes"),
+    "meetings": ("key", "body", "other_bodies", "date", "end_date", "title", "kind", "outcomes"),
     "sources": (
         "key",
         "publisher",

@@ -176,6 +176,7 @@ SCHEMA: dict[str, list] = {
         F("body", "ref", True, ref="bodies"),
         F("other_bodies", "refs", ref="bodies"),
         F("date", "date", True),
+        F("end_date", "date"),
         F("title", required=True),
         F("kind", "choice", choices=choices(m.Meeting.Kind)),
         F("outcomes", "strs"),

@@ -347,6 +347,7 @@ def validate(data) -> tuple[dict, list[Problem]]:
             )
     _check_cross_rules(v, clean)
     _check_editions(v, clean, editions)
+    _check_spans(v, clean)
     clean["observations"] = _check_observations(v, data.get("observations") or [], clean, dims)
     if not v.problems:
         _check_observation_rules(v, clean)
@@ -360,6 +361,14 @@ def _file_order(problem: Problem) -> tuple:
     section = problem.path.split(".")[0].split("[")[0]
     place = TOP_LEVEL.index(section) if section in TOP_LEVEL else len(TOP_LEVEL)
     return (place, [int(n) for n in re.findall(r"\[(\d+)\]", problem.path)])
+
+
+def _check_spans(v: _Validator, clean: dict):
+    """An event of several days ends on or after its first day."""
+    for i, meeting in enumerate(clean["meetings"]):
+        first, last = meeting.get("date"), meeting.get("end_date")
+        if first and last and last < first:
+            v.add(f"meetings[{i}].end_date", _("The last day cannot lie before the first."))
 
 
 def _check_editions(v: _Validator, clean: dict, editions: list[str]):

@@ -1,5 +1,7 @@
 """The builder that walks the snapshot chapter by chapter, numbering headings, tables and figures."""
 
+from imon.core import periods
+
 from ..narrative import format_date as german_date
 from .blocks import Report
 from .chapters import _Chapters
@@ -75,7 +77,7 @@ class _Builder(_Chapters, _FieldsOfAction):
             ],
             "meetings": [
                 (
-                    f"{german_date(mt['date'])}: {mt['title']}",
+                    f"{periods.format_span(mt['date'], mt.get('end_date'))}: {mt['title']}",
                     list(mt.get("outcomes", [])),
                     [bodies.get(mt["body"], mt["body"])],
                 )

@@ -99,7 +99,8 @@ class _Chapters(_State):
                 who = [bodies_by_key.get(mt["body"], mt["body"])] + [
                     bodies_by_key.get(k, k) for k in mt.get("other_bodies", [])
                 ]
-                self.add(Paragraph(f"{german_date(mt['date'])}: {mt['title']} ({_join(who)})", "strong"))
+                when = periods.format_span(mt["date"], mt.get("end_date"))
+                self.add(Paragraph(f"{when}: {mt['title']} ({_join(who)})", "strong"))
                 if mt.get("outcomes"):
                     self.add(Bullets(list(mt["outcomes"])))
 
