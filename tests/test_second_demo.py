@@ -74,3 +74,9 @@ def test_its_goal_assessments_and_cross_cutting_measure_reach_the_portal(set_up,
     assert "Bewertung für 2024: rot: nicht im Plan" in field_4
     assert "Interkulturelle Öffnung der Stadtverwaltung" in field_4
     assert "Querschnittsmaßnahme, federführend in Themenfeld 2" in field_4
+
+
+def test_the_report_cites_the_resolution_in_the_citys_words(set_up):
+    text = render.render(Snapshot.objects.get(), "html").decode()
+    assert "beschlossen (Stadtverordnetenversammlung, Drucksache SV 2016/112)" in text
+    assert "Vorlage" not in text and "Der Rat" not in text

@@ -78,6 +78,12 @@ class Municipality(models.Model):
         blank=True,
         help_text=_("The body that adopts the concept, e.g. Rat, Kreistag, Stadtverordnetenversammlung."),
     )
+    document_name = models.CharField(
+        _("name of a council document"),
+        max_length=100,
+        blank=True,
+        help_text=_("What the council's papers are called, e.g. Vorlage, Drucksache, Beschlussvorlage."),
+    )
     note = models.TextField(_("note"), blank=True)
 
     class Meta:

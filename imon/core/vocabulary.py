@@ -12,6 +12,7 @@ DEFAULTS = {
     "office_name": "Integrationsstelle",
     "office_short_name": "",
     "council_name": "Rat",
+    "document_name": "Vorlage",
     "field_of_action_name": "Handlungsfeld",
     "field_of_action_name_plural": "Handlungsfelder",
     "goal_name": "Ziel",
@@ -25,6 +26,7 @@ class Vocabulary:
     office: str  # "Kommunales Integrationszentrum"
     office_short: str  # "KI"; the full name where the concept gives no short name
     council: str  # "Rat", "Kreistag", "Stadtverordnetenversammlung"
+    document: str  # what the council's papers are called: "Vorlage", "Drucksache"
     field: str  # "Handlungsfeld"
     fields: str  # "Handlungsfelder"
     goal: str  # "Ziel"
@@ -48,6 +50,7 @@ def from_document(document: dict) -> Vocabulary:
         office=office,
         office_short=(municipality.get("office_short_name") or "").strip() or office,
         council=_word(municipality, "council_name"),
+        document=_word(municipality, "document_name"),
         field=field,
         fields=(concept.get("field_of_action_name_plural") or "").strip()
         or (DEFAULTS["field_of_action_name_plural"] if field == DEFAULTS["field_of_action_name"] else field),
@@ -72,7 +75,7 @@ def vocabulary(concept=None) -> Vocabulary:
         {
             "municipality": {
                 name: getattr(municipality, name)
-                for name in ("office_name", "office_short_name", "council_name")
+                for name in ("office_name", "office_short_name", "council_name", "document_name")
             },
             "concept": {
                 "field_of_action_name": concept.field_of_action_name,

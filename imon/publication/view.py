@@ -28,6 +28,7 @@ PUBLIC_FIELDS: dict[str, tuple[str, ...]] = {
         "office_name",
         "office_short_name",
         "council_name",
+        "document_name",
     ),
     "areas": ("key", "name", "kind", "code", "parent", "comparison"),
     "concept": (

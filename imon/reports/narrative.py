@@ -58,15 +58,15 @@ def format_date(date) -> str:
     return date.strftime("%d.%m.%Y")
 
 
-def resolution_sentence(council: str, concept: dict) -> str:
+def resolution_sentence(council: str, concept: dict, document: str = "Vorlage") -> str:
     """'Das Integrationskonzept wurde am 12.03.2020 beschlossen (Rat, Vorlage 2019/3170).'
 
     The council's name stands in brackets, so that it needs no article (der Rat, die
-    Stadtverordnetenversammlung)."""
+    Stadtverordnetenversammlung); `document` is what the council calls its papers (Drucksache)."""
     when = f" am {format_date(concept['resolution_date'])}" if concept.get("resolution_date") else ""
     by = council
     if concept.get("resolution_reference"):
-        by += f", Vorlage {concept['resolution_reference']}"
+        by += f", {document} {concept['resolution_reference']}"
     return f"Das Integrationskonzept wurde{when} beschlossen ({by})."
 
 

@@ -146,7 +146,9 @@ def pptx(report: Report, template=None) -> bytes:
     slide.notes_slide.notes_text_frame.text = " ".join(report.highlights)
 
     mandate = (
-        [f"Beschluss zum Integrationskonzept ({d['council']}, Vorlage {d['resolution']})"]
+        [
+            f"Beschluss zum Integrationskonzept ({d['council']}, {d.get('document', 'Vorlage')} {d['resolution']})"
+        ]
         if d["resolution"]
         else []
     )

@@ -53,6 +53,7 @@ SCHEMA: dict[str, list] = {
         F("office_name"),
         F("office_short_name"),
         F("council_name"),
+        F("document_name"),
         F("note", "text"),
     ],
     "areas": [

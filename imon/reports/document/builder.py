@@ -86,6 +86,7 @@ class _Builder(_Chapters, _FieldsOfAction):
             ],
             "fields": fields,
             "council": self.vocab.council,
+            "document": self.vocab.document,
             "field_name": self.vocab.field,
             "fields_name": self.vocab.fields,
             "contact": next(

@@ -68,7 +68,7 @@ class _Chapters(_State):
         s = self.s
         concept = s["concept"]
         self.heading(1, "Auftrag und Vorgehen", "auftrag")
-        self.add(Paragraph(resolution_sentence(self.vocab.council, concept)))
+        self.add(Paragraph(resolution_sentence(self.vocab.council, concept, self.vocab.document)))
         self.edition()
         if concept.get("summary"):
             self.add(Paragraph(_clean(concept["summary"])))
