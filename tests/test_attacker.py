@@ -302,6 +302,60 @@ def test_a8_successive_releases(db):
     assert second[men][0] is not None  # shown before and unchanged: hiding it now would protect nothing
 
 
+def test_a9_a_count_in_the_singular_unit_of_an_office(db):
+    """A GENESIS table in the unit "Person" (singular) is a count like any other: its cell of 1
+    is hidden, with a total beside it, and the release holds."""
+    from imon.core import imports
+    from imon.core.importers import parse_bytes
+
+    conceptfile.load_text(CITY)
+    head = (
+        "statistics_code;statistics_label;time_code;time_label;time;1_variable_code;1_variable_label;"
+        "1_variable_attribute_code;1_variable_attribute_label;2_variable_code;2_variable_label;"
+        "2_variable_attribute_code;2_variable_attribute_label;value;value_unit;value_variable_code;"
+        "value_variable_label"
+    )
+    stat = "12521;Ausländerstatistik;STAG;Stichtag;2025-12-31;GEMEIN;Gemeinden;09999000;Musterstadt"
+    data = "\r\n".join(
+        [
+            head,
+            f"{stat};GES;Geschlecht;;Insgesamt;41;Person;BEV001;Ausländer",
+            f"{stat};GES;Geschlecht;GESM;männlich;1;Person;BEV001;Ausländer",
+            f"{stat};GES;Geschlecht;GESW;weiblich;40;Person;BEV001;Ausländer",
+        ]
+    ).encode("utf-8-sig")
+    plan = imports.plan_import(parse_bytes(data, "12521-0001_flat.csv"), "f.csv", imports.sha256_of(data))
+    assert plan.ok, [str(p) for p in plan.errors]
+    imports.apply_import(plan)
+    assert m.Indicator.objects.get(key="12521-bev001").kind == "count"
+    published = assert_holds()
+    assert published[("12521-bev001", "09999000", datetime.date(2025, 12, 31), "ges=GESM")][0] is None
+
+
+def test_a10_a_policy_change_reaches_every_output_from_one_place(db, settings):
+    """Raising the minimum count: the release made afterwards (what the portal, the API, the
+    downloads and the reports all publish) protects the cells the new minimum makes small."""
+    load(
+        COUNT,
+        [
+            ("einwohner", "09999000", "2025-12-31", {"geschlecht": "insgesamt"}, 120),
+            ("einwohner", "09999000", "2025-12-31", {"geschlecht": "m"}, 60),
+            ("einwohner", "09999000", "2025-12-31", {"geschlecht": "w"}, 56),
+            ("einwohner", "09999000", "2025-12-31", {"geschlecht": "d"}, 4),
+        ],
+    )
+    divers = ("einwohner", "09999000", datetime.date(2025, 12, 31), "geschlecht=d")
+    from imon.reports import snapshots
+    from imon.reports.models import Release
+
+    assert release()[divers][0] == "4"  # 4 is no small count under the minimum of 3
+    settings.IMON_MIN_COUNT = 5
+    assert snapshots.out_of_date(snapshots.published())  # the release says it must be made again
+    Release.objects.all().delete()  # (an installation that had not yet published under the old policy)
+    published = assert_holds()
+    assert published[divers][0] is None
+
+
 def test_the_demo_release_holds(demo):
     assert_holds()
 
