@@ -15,7 +15,7 @@ from imon.core.vocabulary import from_document
 
 from .document.chapters import measure_changes
 from .document.timetable import controlling_sums, figure_text
-from .narrative import count_phrase, status_sentence
+from .narrative import STATUS_PHRASES, count_phrase, status_sentence
 from .narrative import format_date as german_date
 from .render_docx import _page_setup, _set_language, _style, _table
 
@@ -27,7 +27,7 @@ ADDRESSEE_KINDS = ("advisory_council", "council_committee", "council")
 class Vorlage:
     municipality: str
     office: str
-    kind: str  # "Mitteilungsvorlage", with the city's word for its papers
+    kind: str  # "Mitteilungsvorlage"
     subject: str
     addressees: list[tuple[str, str]]  # (body, date of its meeting on or after the reporting date, or "")
     period: str
@@ -69,9 +69,8 @@ def build(snapshot: dict, previous: dict | None = None, today: datetime.date | N
     if not addressees:
         addressees.append((vocab.council, ""))
     counts = rollup.of_records(measures)["by_status"]
-    status_rows = [
-        (labels["measure_status"].get(v, v), counts[v]) for v in labels["measure_status"] if counts.get(v)
-    ]
+    # in the order of the status sentence: finished first, unknown last
+    status_rows = [(labels["measure_status"].get(v, v), counts[v]) for v in STATUS_PHRASES if counts.get(v)]
     changes = []
     if previous:
         old = {m["key"]: m for m in previous["measures"]}
@@ -108,7 +107,7 @@ def build(snapshot: dict, previous: dict | None = None, today: datetime.date | N
     return Vorlage(
         municipality=snapshot["municipality"]["name"],
         office=vocab.office,
-        kind=f"Mitteilungsvorlage ({vocab.document} zur Kenntnisnahme)",
+        kind="Mitteilungsvorlage",
         subject=f"{snapshot['title']} zum Konzept „{concept['title']}“",
         addressees=addressees,
         period=period_text(snapshot, previous),
@@ -170,14 +169,16 @@ def docx(vorlage: Vorlage) -> bytes:
             font_size=10,
         )
     if vorlage.changes:
-        doc.add_paragraph().add_run("Wesentliche Änderungen seit dem letzten Bericht:").bold = True
+        lead = doc.add_paragraph()
+        lead.paragraph_format.space_before = Pt(10)
+        lead.add_run("Wesentliche Änderungen seit dem letzten Bericht:").bold = True
         for item in vorlage.changes:
             doc.add_paragraph(item, style=_style(doc, "List Bullet", "Normal"))
     doc.add_heading("Finanzielle Auswirkungen", level=2)
     for line in vorlage.finance:
         doc.add_paragraph(line)
     doc.add_heading("Anlage", level=2)
-    doc.add_paragraph(vorlage.attachment)
+    doc.add_paragraph(f"Anlage 1: {vorlage.attachment}")
     for paragraph in doc.paragraphs:
         paragraph.paragraph_format.space_after = Pt(6)
     out = io.BytesIO()
