@@ -98,7 +98,7 @@ class _Timetable(_State):
                 "Verantwortlich: wer den Schritt übernimmt, sonst die Federführung der Maßnahme. "
                 f"„{OVERDUE}“: das Ende des Termins liegt vor dem Stichtag."
             ],
-            widths=[1, 5.5, 2.5, 1.6, 1.5],
+            widths=[1, 5, 2.5, 1.9, 1.6],
         )
 
     def measures_timetable(self, on):
@@ -123,7 +123,7 @@ class _Timetable(_State):
             ],
             numeric=[False] * 6,
             stand=german_date(on),
-            widths=[0.8, 4.5, 3, 1.6, 1.6, 2],
+            widths=[0.8, 4.2, 3, 1.7, 1.7, 2.4],
         )
 
     def controlling_table(self, field_of_action: dict):
