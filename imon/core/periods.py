@@ -189,6 +189,19 @@ def sort_key(value, edge: str = "end") -> str:
     return date.isoformat() if date else "9999"
 
 
+def overdue(value, on) -> bool:
+    """Whether a due date (a file value such as "3. Quartal 2025") has passed on the day `on`
+    (a date or its ISO text): the due period's last day lies before it. A step due "2025" is
+    overdue only from 1 January 2026; no date and "fortlaufend" are never overdue."""
+    period = from_file(value)
+    last = period.last if period else None
+    if last is None:
+        return False
+    if isinstance(on, str):
+        on = datetime.date.fromisoformat(on)
+    return last < on
+
+
 def stored_text(date: datetime.date | None, precision: str = DAY) -> str | None:
     """A stored date with its precision as text in concept-file form (a day as ISO date, anything
     else as written), as status updates keep their next steps; None for none."""

@@ -12,6 +12,8 @@ FORMATS = {
     "pdf": ("application/pdf", "pdf"),
     "pptx": ("application/vnd.openxmlformats-officedocument.presentationml.presentation", "pptx"),
     "html": ("text/html; charset=utf-8", "html"),
+    # the Mitteilungsvorlage that puts the report on the council's agenda
+    "vorlage": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx"),
 }
 
 
@@ -19,9 +21,12 @@ def render(snapshot, fmt: str, template=None) -> bytes:
     """The report of `snapshot` (a Snapshot) in `fmt`; `template` is a path or file object of a
     Word (docx) or PowerPoint (pptx) file whose styles and layouts are used."""
     previous = snapshots.previous(snapshot)
-    report = document.build(
-        public_document(snapshot.data), public_document(previous.data) if previous else None
-    )
+    current, before = public_document(snapshot.data), public_document(previous.data) if previous else None
+    if fmt == "vorlage":
+        from . import vorlage
+
+        return vorlage.docx(vorlage.build(current, before))
+    report = document.build(current, before)
     if fmt == "html":
         from .render_html import html
 
@@ -42,4 +47,5 @@ def render(snapshot, fmt: str, template=None) -> bytes:
 
 
 def filename(snapshot, fmt: str) -> str:
-    return f"umsetzungsbericht-{snapshot.number}-{snapshot.reporting_date:%Y-%m-%d}.{FORMATS[fmt][1]}"
+    name = "mitteilungsvorlage" if fmt == "vorlage" else "umsetzungsbericht"
+    return f"{name}-{snapshot.number}-{snapshot.reporting_date:%Y-%m-%d}.{FORMATS[fmt][1]}"

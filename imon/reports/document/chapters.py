@@ -236,39 +236,6 @@ class _Chapters(_State):
             self.add(Paragraph("Neue Daten:", "strong"))
             self.add(Bullets(data_items))
 
-    def outlook(self):
-        self.heading(1, "Ausblick und Zeitplan", "ausblick")
-        rows = []
-        for m in self.measures:
-            for step in m.get("next_steps", []):
-                if not step.get("done"):
-                    rows.append((periods.sort_key(step.get("due_date")), m["key"], step))
-        rows.sort(key=lambda r: (r[0], r[1]))
-        if rows:
-            self.add(
-                Paragraph(
-                    f"Die Maßnahmen nennen {count_phrase(len(rows), 'offenen nächsten Schritt', 'offene nächste Schritte')}:"
-                )
-            )
-            self.table(
-                "Nächste Schritte und Zeitplan",
-                ["Maßnahme", "Nächster Schritt", "Verantwortlich", "Bis"],
-                [
-                    [
-                        key,
-                        step["text"],
-                        step.get("responsible") or "–",
-                        periods.show(step["due_date"]) if step.get("due_date") else "offen",
-                    ]
-                    for _d, key, step in rows
-                ],
-                numeric=[False, False, False, False],
-                stand=german_date(self.s["reporting_date"]),
-                widths=[1, 6, 2.5, 1.5],
-            )
-        else:
-            self.add(Paragraph("Zum Stichtag sind keine offenen nächsten Schritte erfasst.", "note"))
-
     def annex(self):
         self.heading(1, "Anhang", "anhang")
         self.heading(2, "Indikatoren-Steckbriefe", "steckbriefe")

@@ -10,9 +10,10 @@ from ..narrative import format_date as german_date
 from .blocks import Bullets, Definitions, Paragraph
 from .formatting import _clean, _marked, _step_text, funders_text, goal_assessment
 from .indicators import _Indicators
+from .timetable import _Timetable
 
 
-class _FieldsOfAction(_Indicators):
+class _FieldsOfAction(_Indicators, _Timetable):
     """The chapter on the fields of action (mixed into the builder); it shows each field's
     controlling figures as indicator blocks."""
 
@@ -72,17 +73,6 @@ class _FieldsOfAction(_Indicators):
         return f"{text} – {assessment}" if assessment else text
 
     def measure_table(self, field_of_action, measures):
-        controlling = [
-            (name, label)
-            for name, label in (
-                ("participants", "Teilnehmende"),
-                ("staff", "Personal (VZÄ)"),
-                ("hours", "Stunden"),
-                ("cost", "Kosten (EUR)"),
-                ("funding", "Fördermittel (EUR)"),
-            )
-            if any(m.get(name) is not None for m in measures)
-        ]
         rows = []
         for m in measures:
             light = self.labels["traffic_light"].get(m.get("traffic_light", ""), "")
@@ -100,21 +90,16 @@ class _FieldsOfAction(_Indicators):
                     status,
                     period,
                 ]
-                + [
-                    format_number(Decimal(str(m[name])), 2 if name in ("cost", "funding") else None)
-                    if m.get(name) is not None
-                    else "–"
-                    for name, _l in controlling
-                ]
             )
         self.table(
             f"Maßnahmen: {self.vocab.field} {field_of_action['code']}",
-            ["Nr.", "Maßnahme", "Federführung", "Status", "Zeitraum", *(label for _n, label in controlling)],
+            ["Nr.", "Maßnahme", "Federführung", "Status", "Zeitraum"],
             rows,
-            numeric=[False] * 5 + [True] * len(controlling),
+            numeric=[False] * 5,
             stand=german_date(self.s["reporting_date"]),
-            widths=[0.8, 4.5, 3, 2, 1.8] + [1.4] * len(controlling),
+            widths=[0.8, 4.5, 3, 2, 1.8],
         )
+        self.controlling_table(field_of_action)
 
     def measure_details(self, m):
         parts = []

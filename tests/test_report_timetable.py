@@ -1,0 +1,184 @@
+"""Who does what by when (the timetable chapter and the controlling figures with their sums) and
+the Mitteilungsvorlage that puts the report on the council's agenda."""
+
+import datetime
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+from docx import Document
+
+from imon.core import conceptfile, periods
+from imon.core.models import Concept
+from imon.reports import document, snapshots, vorlage
+from imon.reports.document.blocks import Heading, Table
+
+CITY = """\
+format_version: 1
+municipality: {key: musterstadt, name: Stadt Musterstadt, ags: "06412000", office_name: Integrationsbüro}
+concept:
+  key: ik-musterstadt
+  title: Integrationskonzept Musterstadt
+  field_of_action_name: Themenfeld
+  field_of_action_name_plural: Themenfelder
+fields_of_action:
+  - {code: "1", title: Sprache und Bildung}
+  - {code: "2", title: Arbeit}
+measures:
+  - key: M1
+    field_of_action: "1"
+    title: Sprachcafé
+    lead_unit: Volkshochschule
+    status: in_progress
+    start_date: 2. Halbjahr 2024
+    end_date: fortlaufend
+    participants: 120
+    hours: 300
+    cost: 12500.50
+    funding: 10000
+    next_steps:
+      - {key: "1", text: Räume suchen, due_date: 3. Quartal 2025, responsible: Amt für Schulen}
+      - {key: "2", text: Flyer drucken, due_date: "2025", responsible: Pressestelle}
+      - {key: "3", text: Kursleitungen gewinnen, due_date: 2025-03-31, responsible: Volkshochschule}
+  - key: M2
+    field_of_action: "1"
+    title: Elternkurse
+    lead_unit: Jugendamt
+    status: planned
+    start_date: 03/2025
+    end_date: "2026"
+    participants: 40
+    cost: 2000
+  - key: M3
+    field_of_action: "2"
+    title: Jobpatenschaften
+    lead_unit: Jobcenter
+    status: completed
+    start_date: "2024"
+    end_date: 12/2024
+bodies:
+  - {key: buero, name: Integrationsbüro, kind: staff_unit}
+  - {key: ausschuss, name: Ausschuss für Soziales und Integration, kind: council_committee}
+  - {key: beirat, name: Integrationsbeirat, kind: advisory_council}
+"""
+REPORTING_DATE = datetime.date(2025, 6, 30)
+
+
+@pytest.fixture
+def city(db):
+    conceptfile.load_text(CITY)
+    concept = Concept.objects.get()
+    return json.loads(snapshots.encode(snapshots.collect(concept, "1. Umsetzungsbericht", REPORTING_DATE)))
+
+
+def tables(report) -> dict[str, Table]:
+    return {b.caption: b for b in report.blocks if isinstance(b, Table)}
+
+
+def test_a_due_date_is_overdue_only_after_the_end_of_its_period():
+    on = datetime.date(2025, 6, 30)
+    assert not periods.overdue("2025", on)
+    assert not periods.overdue("3. Quartal 2025", on)
+    assert not periods.overdue("2. Quartal 2025", on)  # ends on the reporting date itself
+    assert periods.overdue("1. Quartal 2025", on) and periods.overdue("2025-03-31", "2025-06-30")
+    assert not periods.overdue(None, on) and not periods.overdue("fortlaufend", on)
+
+
+def test_timetable_names_owner_due_date_as_written_status_and_overdue(city):
+    report = document.build(city)
+    steps = tables(report)["Nächste Schritte und Zeitplan"]
+    assert steps.header == ["Maßnahme", "Nächster Schritt", "Verantwortlich", "Bis", "Status"]
+    assert steps.rows == [  # by due date: the end of each period
+        ["M1", "Kursleitungen gewinnen", "Volkshochschule", "31.03.2025", "überfällig"],
+        ["M1", "Räume suchen", "Amt für Schulen", "3. Quartal 2025", "offen"],
+        ["M1", "Flyer drucken", "Pressestelle", "2025", "offen"],
+    ]
+    measures = tables(report)["Maßnahmen im Zeitplan"]
+    assert [r[0] for r in measures.rows] == ["M3", "M2", "M1"]  # ends 12/2024, 2026, fortlaufend
+    assert measures.rows[0] == ["M3", "Jobpatenschaften", "Jobcenter", "2024", "12/2024", "umgesetzt"]
+    assert measures.rows[1][2:] == ["Jugendamt", "03/2025", "2026", "geplant"]
+    headings = [b.text for b in report.blocks if isinstance(b, Heading)]
+    assert "Ausblick und Zeitplan" in headings
+
+
+def test_a_measure_past_its_end_and_not_finished_is_overdue(city):
+    city["measures"][2]["status"] = "in_progress"
+    row = tables(document.build(city))["Maßnahmen im Zeitplan"].rows[0]
+    assert row[0] == "M3" and row[-1] == "in Umsetzung, überfällig"
+
+
+def test_controlling_figures_per_field_with_sums_in_the_citys_words(city):
+    found = tables(document.build(city))
+    assert "Controlling: Themenfeld 2" not in found  # no figures, no table
+    table = found["Controlling: Themenfeld 1"]
+    assert table.header == [
+        "Nr.",
+        "Maßnahme",
+        "Teilnehmende",
+        "Stunden",
+        "Kosten (EUR)",
+        "Fördermittel (EUR)",
+    ]
+    assert table.rows == [
+        ["M1", "Sprachcafé", "120", "300", "12.500,50", "10.000,00"],
+        ["M2", "Elternkurse", "40", "–", "2.000,00", "–"],
+        ["", "Summe", "160", "300", "14.500,50", "10.000,00"],
+    ]
+
+
+def test_demo_timetable_lists_every_open_step_and_every_measure(demo):
+    concept = Concept.objects.get()
+    data = json.loads(snapshots.encode(snapshots.collect(concept, "Bericht", datetime.date(2019, 9, 16))))
+    found = tables(document.build(data))
+    steps = found["Nächste Schritte und Zeitplan"].rows
+    open_steps = [s for m in data["measures"] for s in m.get("next_steps", []) if not s.get("done")]
+    assert len(steps) == len(open_steps) == 3
+    assert all(r[2].startswith("Dezernat III") and r[3] == "ohne Termin" and r[4] == "offen" for r in steps)
+    measures = found["Maßnahmen im Zeitplan"].rows
+    assert sorted(r[0] for r in measures) == sorted(m["key"] for m in data["measures"])
+
+
+def docx_text(content: bytes) -> str:
+    doc = Document(io.BytesIO(content))
+    parts = [p.text for p in doc.paragraphs]
+    parts += [" | ".join(c.text for c in row.cells) for t in doc.tables for row in t.rows]
+    return "\n".join(parts)
+
+
+def test_mitteilungsvorlage_has_period_counts_sums_and_the_bodies(city):
+    text = docx_text(vorlage.docx(vorlage.build(city, today=datetime.date(2025, 7, 2))))
+    assert "Mitteilungsvorlage" in text and "Datum: 02.07.2025" in text
+    assert "Betreff: 1. Umsetzungsbericht zum Konzept „Integrationskonzept Musterstadt“" in text
+    assert "Integrationsbeirat | – | Kenntnisnahme" in text
+    assert "Ausschuss für Soziales und Integration | – | Kenntnisnahme" in text
+    assert "Berichtszeitraum: bis zum Stichtag 30.06.2025 (erster Bericht)." in text
+    assert "umgesetzt | 1" in text and "geplant | 1" in text and "Insgesamt | 3" in text
+    assert "Kosten der Maßnahmen: 14.500,50 EUR" in text
+    assert "Fördermittel: 10.000,00 EUR" in text and "Eigenanteil: 4.500,50 EUR" in text
+    assert (
+        "Anlage" in text
+        and "1. Umsetzungsbericht – Integrationskonzept Musterstadt (Stand 30.06.2025)" in text
+    )
+    doc = Document(io.BytesIO(vorlage.docx(vorlage.build(city))))
+    assert doc.core_properties.language == "de-DE" and doc.core_properties.author == "Integrationsbüro"
+
+
+def test_mitteilungsvorlage_names_the_period_and_the_changes_since_the_last_report(city):
+    previous = json.loads(json.dumps(city))
+    previous["reporting_date"] = "2024-12-31"
+    previous["measures"][1]["status"] = "preparing"
+    text = docx_text(vorlage.docx(vorlage.build(city, previous)))
+    assert "Berichtszeitraum: 01.01.2025 bis 30.06.2025." in text
+    assert "M2 Elternkurse: Status von „in Vorbereitung“ zu „geplant“" in text
+
+
+def test_report_command_writes_the_vorlage_of_the_demo(demo, tmp_path):
+    snapshots.create("1. Umsetzungsbericht", datetime.date(2019, 9, 16))
+    target = tmp_path / "vorlage.docx"
+    call_command("report", "--format", "vorlage", "--out", str(target), stdout=io.StringIO())
+    text = docx_text(target.read_bytes())
+    assert "Ausschuss für Soziales, Gesundheit und Senioren | 16.09.2019 | Kenntnisnahme" in text
+    assert "Berichtszeitraum: bis zum Stichtag 16.09.2019 (erster Bericht)." in text
+    assert "in Umsetzung | 5" in text and "verstetigt | 1" in text and "Insgesamt | 9" in text
+    assert "Keine. Die Maßnahmen nennen im Controlling keine Kosten" in text
