@@ -169,3 +169,31 @@ def test_tables_scroll_in_their_own_region_at_320_px(portal, browser, lang):
         if unwrapped:
             problems.append(f"/{lang}/{path}: {unwrapped} tables outside a scroll region")
     assert not problems, "\n".join(problems)
+
+
+def test_accessibility_statement_and_easy_language_pass_axe_when_filled_in(portal, browser, settings):
+    """The statement with everything the office can configure (contact, enforcement body, sign
+    language video) and the start page linking the video have no WCAG 2.1 A/AA violation."""
+    from django.core.cache import cache
+
+    settings.IMON_ACCESSIBILITY = {
+        "assessed_on": "2026-03-31",
+        "email": "barrierefrei@example.org",
+        "phone": "0214 406 0",
+        "enforcement_body": "Durchsetzungsstelle Beispielland",
+        "enforcement_url": "https://durchsetzung.example.org/",
+        "sign_language_video": "https://video.example.org/dgs.mp4",
+        "sign_language_transcript": "https://video.example.org/dgs.txt",
+    }
+    cache.clear()
+    problems = []
+    for width in (1280, 320):
+        page = browser.new_context(viewport={"width": width, "height": 900}).new_page()
+        for path in ("de/barrierefreiheit/", "ar/barrierefreiheit/", "de/leichte-sprache/", "ar/"):
+            page.goto(f"{portal}/{path}")
+            problems += [f"{width}px /{path} {v}" for v in axe_violations(page)]
+        assert page.locator("a[href='https://video.example.org/dgs.mp4']").count() == 1
+    page.goto(f"{portal}/de/barrierefreiheit/")
+    assert page.locator("a[href='mailto:barrierefrei@example.org']").count() == 1
+    cache.clear()
+    assert not problems, "\n".join(problems)
