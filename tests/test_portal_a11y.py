@@ -168,6 +168,14 @@ def test_tables_scroll_in_their_own_region_at_320_px(portal, browser, lang):
         )
         if unwrapped:
             problems.append(f"/{lang}/{path}: {unwrapped} tables outside a scroll region")
+        # A table opens at its row labels, also in a right-to-left page (German tables read left to right).
+        hidden = page.evaluate(
+            "[...document.querySelectorAll('.table-scroll tr > :first-child')].filter(c => {"
+            " const r = c.getBoundingClientRect(), box = c.closest('.table-scroll').getBoundingClientRect();"
+            " return r.left < box.left - 1 || r.right > box.right + 1; }).length"
+        )
+        if hidden:
+            problems.append(f"/{lang}/{path}: {hidden} row labels scrolled out of view")
     assert not problems, "\n".join(problems)
 
 
