@@ -156,6 +156,17 @@ PORTAL_LANGUAGES = [
 # Optional text files (plain text, paragraphs separated by blank lines) for the portal's imprint and privacy pages.
 IMON_IMPRINT_FILE = os.environ.get("IMON_IMPRINT_FILE", "")
 IMON_PRIVACY_FILE = os.environ.get("IMON_PRIVACY_FILE", "")
+# The accessibility statement (BITV 2.0, EU model statement): compliance status (full, partial, none),
+# date (YYYY-MM-DD) and method of the assessment, a plain-text file of known gaps (one per paragraph),
+# the feedback contact, and the enforcement body of the municipality's Land (name and web address;
+# empty until the office enters them). Also the German Sign Language video the municipality supplies.
+IMON_ACCESSIBILITY = {
+    name: os.environ.get(f"IMON_ACCESSIBILITY_{name.upper()}", "")
+    for name in ("status", "assessed_on", "method", "email", "phone", "enforcement_body", "enforcement_url")
+}
+IMON_ACCESSIBILITY["sign_language_video"] = os.environ.get("IMON_SIGN_LANGUAGE_VIDEO_URL", "")
+IMON_ACCESSIBILITY["sign_language_transcript"] = os.environ.get("IMON_SIGN_LANGUAGE_TRANSCRIPT_URL", "")
+IMON_ACCESSIBILITY_GAPS_FILE = os.environ.get("IMON_ACCESSIBILITY_GAPS_FILE", "")
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Berlin"
 USE_I18N = True

@@ -121,3 +121,87 @@ def test_chart_text_stays_readable_at_320_px(portal, browser):
     )
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert smallest >= 8 and overflow <= 0, (smallest, overflow)
+
+
+# Every word in a table cell stays on one line: a word that wraps inside itself (its text spans more
+# than one line box) was broken letter by letter.
+_BROKEN_WORDS = """() => {
+    const broken = [];
+    for (const cell of document.querySelectorAll('main th, main td')) {
+        const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+        for (let node; (node = walker.nextNode()); ) {
+            for (const match of node.data.matchAll(/\\S+/g)) {
+                const range = document.createRange();
+                range.setStart(node, match.index);
+                range.setEnd(node, match.index + match[0].length);
+                const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+                if (lines.size > 1) broken.push(match[0]);
+            }
+        }
+    }
+    return broken;
+}"""
+
+
+@pytest.mark.parametrize("lang", ["de", "ar"])
+def test_tables_scroll_in_their_own_region_at_320_px(portal, browser, lang):
+    """At 320 px a wide table scrolls within a focusable, labelled region: its words are not broken
+    letter by letter and the page never scrolls sideways (start, indicator, field, contact point)."""
+    page = browser.new_context(viewport={"width": 320, "height": 900}).new_page()
+    problems = []
+    for path in (
+        "",
+        "kennzahlen/gefluechtete-azr-alter/",
+        "handlungsfelder/h/",
+        "anlaufstellen/ki-leverkusen/",
+    ):
+        page.goto(f"{portal}/{lang}/{path}")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 320:
+            problems.append(f"/{lang}/{path} is {width}px wide")
+        broken = page.evaluate(_BROKEN_WORDS)
+        if broken:
+            problems.append(f"/{lang}/{path} breaks {broken[:3]}")
+        unwrapped = page.evaluate(
+            "[...document.querySelectorAll('main table')].filter(t => !t.parentElement.matches("
+            "'.table-scroll[tabindex=\"0\"][role=region][aria-label]')).length"
+        )
+        if unwrapped:
+            problems.append(f"/{lang}/{path}: {unwrapped} tables outside a scroll region")
+        # A table opens at its row labels, also in a right-to-left page (German tables read left to right).
+        hidden = page.evaluate(
+            "[...document.querySelectorAll('.table-scroll tr > :first-child')].filter(c => {"
+            " const r = c.getBoundingClientRect(), box = c.closest('.table-scroll').getBoundingClientRect();"
+            " return r.left < box.left - 1 || r.right > box.right + 1; }).length"
+        )
+        if hidden:
+            problems.append(f"/{lang}/{path}: {hidden} row labels scrolled out of view")
+    assert not problems, "\n".join(problems)
+
+
+def test_accessibility_statement_and_easy_language_pass_axe_when_filled_in(portal, browser, settings):
+    """The statement with everything the office can configure (contact, enforcement body, sign
+    language video) and the start page linking the video have no WCAG 2.1 A/AA violation."""
+    from django.core.cache import cache
+
+    settings.IMON_ACCESSIBILITY = {
+        "assessed_on": "2026-03-31",
+        "email": "barrierefrei@example.org",
+        "phone": "0214 406 0",
+        "enforcement_body": "Durchsetzungsstelle Beispielland",
+        "enforcement_url": "https://durchsetzung.example.org/",
+        "sign_language_video": "https://video.example.org/dgs.mp4",
+        "sign_language_transcript": "https://video.example.org/dgs.txt",
+    }
+    cache.clear()
+    problems = []
+    for width in (1280, 320):
+        page = browser.new_context(viewport={"width": width, "height": 900}).new_page()
+        for path in ("de/barrierefreiheit/", "ar/barrierefreiheit/", "de/leichte-sprache/", "ar/"):
+            page.goto(f"{portal}/{path}")
+            problems += [f"{width}px /{path} {v}" for v in axe_violations(page)]
+        assert page.locator("a[href='https://video.example.org/dgs.mp4']").count() == 1
+    page.goto(f"{portal}/de/barrierefreiheit/")
+    assert page.locator("a[href='mailto:barrierefrei@example.org']").count() == 1
+    cache.clear()
+    assert not problems, "\n".join(problems)

@@ -143,3 +143,46 @@ def contact_directory() -> list[PublicContactPoint]:
 def snapshot_frozen(**kwargs):
     """Signal receiver: a new snapshot is published; forget the remembered one."""
     _LATEST.clear()
+
+
+# The accessibility statement (BITV 2.0 § 7, model statement of Implementing Decision (EU) 2018/1523):
+# what the office states about its own portal comes from the settings IMON_ACCESSIBILITY_*; the
+# municipality's Land comes from the concept. Nothing here names a real body or address.
+COMPLIANCE = {
+    "full": "vollständig vereinbar",
+    "partial": "teilweise vereinbar",
+    "none": "nicht vereinbar",
+}
+# Known gaps of the portal itself; the office adds its own (IMON_ACCESSIBILITY_GAPS_FILE).
+PORTAL_GAPS = [
+    "Texte zum Konzept, zu Maßnahmen und Kennzahlen werden nur auf Deutsch veröffentlicht; in den "
+    "anderen Sprachen ist nur die Bedienoberfläche übersetzt.",
+    "Texte in Leichter Sprache gibt es nur für die Übersichtsseite und für die Themen, zu denen die "
+    "Stadt einen Text in Leichter Sprache eingetragen hat.",
+]
+DEFAULT_METHOD = (
+    "Selbstbewertung: automatisierte Prüfung jeder Seitenart mit axe-core (WCAG 2.1, Stufen A und AA) "
+    "auf Deutsch und Arabisch bei 1280 und 320 Pixel Breite sowie manuelle Prüfung mit der Tastatur, "
+    "bei 200 % Vergrößerung und in der Darstellung von rechts nach links."
+)
+
+
+def accessibility_statement(config: dict, gap_paragraphs: list[str]) -> dict:
+    """The office's statement data from the settings (`config`: the IMON_ACCESSIBILITY_* and
+    IMON_SIGN_LANGUAGE_* values without the prefix, lower case) and the paragraphs of its own gaps
+    file. An unknown compliance status counts as "partial": the portal never claims more than stated."""
+    status = (config.get("status") or "partial").strip().lower()
+    assessed = (config.get("assessed_on") or "").strip()
+    return {
+        "status": status if status in COMPLIANCE else "partial",
+        "status_words": COMPLIANCE.get(status, COMPLIANCE["partial"]),
+        "assessed_on": datetime.date.fromisoformat(assessed) if assessed else None,
+        "method": (config.get("method") or "").strip() or DEFAULT_METHOD,
+        "gaps": [*PORTAL_GAPS, *gap_paragraphs],
+        "email": (config.get("email") or "").strip(),
+        "phone": (config.get("phone") or "").strip(),
+        "enforcement_body": (config.get("enforcement_body") or "").strip(),
+        "enforcement_url": (config.get("enforcement_url") or "").strip(),
+        "sign_language_video": (config.get("sign_language_video") or "").strip(),
+        "sign_language_transcript": (config.get("sign_language_transcript") or "").strip(),
+    }

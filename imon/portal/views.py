@@ -152,7 +152,13 @@ def start(request, lang, published):
                         "sentence": published.sentence(indicator["key"]),
                     }
                 )
-    return _page(request, lang, published, "portal/start.html", {"fields": fields, "latest": latest[:6]})
+    return _page(
+        request,
+        lang,
+        published,
+        "portal/start.html",
+        {"fields": fields, "latest": latest[:6], "statement": _statement()},
+    )
 
 
 @portal_view
@@ -466,6 +472,13 @@ def _text_of(path: str) -> list[str]:
         return [p.strip() for p in stream.read().split("\n\n") if p.strip()]
 
 
+def _statement() -> dict:
+    """The accessibility statement's data from the settings (see content.accessibility_statement)."""
+    return content.accessibility_statement(
+        settings.IMON_ACCESSIBILITY, _text_of(settings.IMON_ACCESSIBILITY_GAPS_FILE)
+    )
+
+
 def _static_page(template, setting=None):
     @portal_view
     def view(request, lang, published):
@@ -474,7 +487,7 @@ def _static_page(template, setting=None):
             lang,
             published,
             template,
-            {"text": _text_of(getattr(settings, setting)) if setting else []},
+            {"text": _text_of(getattr(settings, setting)) if setting else [], "statement": _statement()},
         )
 
     return view
