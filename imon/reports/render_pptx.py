@@ -14,6 +14,7 @@ from pptx.util import Cm, Emu, Pt
 
 from . import charts
 from .document.blocks import Figure, Report, Table
+from .metadata import core_properties
 
 ACCENT = RGBColor(0x00, 0x4B, 0x76)
 MUTED = RGBColor(0x4A, 0x4A, 0x4A)
@@ -209,6 +210,7 @@ def pptx(report: Report, template=None) -> bytes:
 
     slide = deck.slide("Vielen Dank für Ihre Aufmerksamkeit!")
     deck.text_box(slide, Cm(6), Cm(4), [d["contact"], report.municipality], size=20, bullets=False)
+    core_properties(deck.prs.core_properties, report)
     out = io.BytesIO()
     deck.prs.save(out)
     return out.getvalue()
