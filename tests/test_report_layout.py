@@ -212,3 +212,93 @@ def test_pdf_carries_the_reports_metadata(pdf_bytes):
     assert meta.subject.endswith("Stand 16.09.2019")
     assert "Integrationskonzept" in meta["/Keywords"]
     assert meta.creation_date.date() == _today()
+
+
+def test_second_demo_pdf_keeps_every_column_on_the_page(db, tmp_path):
+    """Lindenhain's basic-data tables have many reference dates: the latest one is on the page, too."""
+    from django.core.management import call_command
+    from pypdf import PdfReader
+
+    from imon.reports import render
+    from imon.reports.models import Snapshot
+
+    call_command("demo", "--city", "lindenhain", "--no-serve", stdout=io.StringIO())
+    pdf = render.render(Snapshot.objects.get(), "pdf")
+    if os.environ.get("IMON_KEEP_REPORT"):
+        with open(os.environ["IMON_KEEP_REPORT"] + "-lindenhain.pdf", "wb") as f:
+            f.write(pdf)
+    text = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).split())
+    assert "31.12.2024" in text
+    mm = 72 / 25.4
+    outside = [
+        (number, word, round(x0), round(x1))
+        for number, (width, height, words) in enumerate(_words_on_pages(pdf, tmp_path), 1)
+        for x0, y0, x1, y1, word in words
+        if x0 < 10 * mm or x1 > width - 10 * mm or y0 < 5 * mm or y1 > height - 5 * mm
+    ]
+    assert not outside, f"text outside the printable area (page, word, x from, x to): {outside[:10]}"
+
+
+# A basic-data table as a city with a long series has it: twelve reference dates, eighty districts.
+DATES = [f"31.12.{year}" for year in range(2013, 2025)]
+DISTRICTS = [f"Ortsbezirk {n} – Stadtteil mit langem Namen" for n in range(1, 81)]
+
+
+@pytest.fixture(scope="module")
+def series_pdf():
+    from imon.reports.document.blocks import Heading, Paragraph, Report, Table
+    from imon.reports.render_html import pdf
+
+    rows = [
+        [district, *(f"{100_000 + 1_111 * i + j:_}".replace("_", ".") for j in range(12))]
+        for i, district in enumerate(DISTRICTS)
+    ]
+    report = Report(
+        title="Bericht",
+        subtitle="Konzept",
+        municipality="Stadt Musterstadt",
+        reporting_date="31.12.2024",
+        blocks=[
+            Heading(1, "Datenlage", "datenlage", "1"),
+            Paragraph("Die Einwohnerzahl der Ortsbezirke seit 2013."),
+            Table(
+                1,
+                "Einwohnerinnen und Einwohner nach Ortsbezirk",
+                ["Ortsbezirk", *DATES],
+                rows,
+                [False] + [True] * 12,
+            ),
+            Paragraph("Nach der Tabelle geht der Text weiter."),
+        ],
+        highlights=[],
+        chapters={},
+        author="Integrationsbüro",
+    )
+    data = pdf(report)
+    if os.environ.get("IMON_KEEP_REPORT"):
+        with open(os.environ["IMON_KEEP_REPORT"] + "-series.pdf", "wb") as f:
+            f.write(data)
+    return data
+
+
+def test_pdf_sets_a_table_with_many_columns_on_landscape_pages_with_its_header_on_each(series_pdf, tmp_path):
+    from pypdf import PdfReader
+
+    pages = PdfReader(io.BytesIO(series_pdf)).pages
+    texts = [" ".join(page.extract_text().split()) for page in pages]
+    table_pages = [i for i, text in enumerate(texts) if "Ortsbezirk 4" in text or "Ortsbezirk 7" in text]
+    assert len(table_pages) >= 2
+    for i in table_pages:
+        box = pages[i].mediabox
+        assert box.width > box.height, f"page {i + 1} is not landscape"
+        assert all(date in texts[i] for date in DATES), f"page {i + 1} lacks a reference date in its header"
+    for district in DISTRICTS:
+        assert district in " ".join(texts), district
+    mm = 72 / 25.4
+    outside = [
+        (number, word, round(x0), round(x1))
+        for number, (width, height, words) in enumerate(_words_on_pages(series_pdf, tmp_path), 1)
+        for x0, y0, x1, y1, word in words
+        if x0 < 10 * mm or x1 > width - 10 * mm or y0 < 5 * mm or y1 > height - 5 * mm
+    ]
+    assert not outside, f"text outside the printable area (page, word, x from, x to): {outside[:10]}"
