@@ -245,15 +245,14 @@ DISTRICTS = [f"Ortsbezirk {n} – Stadtteil mit langem Namen" for n in range(1, 
 
 
 @pytest.fixture(scope="module")
-def series_pdf():
+def series_report():
     from imon.reports.document.blocks import Heading, Paragraph, Report, Table
-    from imon.reports.render_html import pdf
 
     rows = [
         [district, *(f"{100_000 + 1_111 * i + j:_}".replace("_", ".") for j in range(12))]
         for i, district in enumerate(DISTRICTS)
     ]
-    report = Report(
+    return Report(
         title="Bericht",
         subtitle="Konzept",
         municipality="Stadt Musterstadt",
@@ -274,7 +273,13 @@ def series_pdf():
         chapters={},
         author="Integrationsbüro",
     )
-    data = pdf(report)
+
+
+@pytest.fixture(scope="module")
+def series_pdf(series_report):
+    from imon.reports.render_html import pdf
+
+    data = pdf(series_report)
     if os.environ.get("IMON_KEEP_REPORT"):
         with open(os.environ["IMON_KEEP_REPORT"] + "-series.pdf", "wb") as f:
             f.write(data)
@@ -302,3 +307,25 @@ def test_pdf_sets_a_table_with_many_columns_on_landscape_pages_with_its_header_o
         if x0 < 10 * mm or x1 > width - 10 * mm or y0 < 5 * mm or y1 > height - 5 * mm
     ]
     assert not outside, f"text outside the printable area (page, word, x from, x to): {outside[:10]}"
+
+
+def test_docx_sets_a_table_with_many_columns_on_a_landscape_section(series_report):
+    import docx
+    from docx.enum.section import WD_ORIENT
+    from docx.oxml.ns import qn
+
+    from imon.reports.render_docx import docx as render_docx
+
+    doc = docx.Document(io.BytesIO(render_docx(series_report)))
+    landscape = [s for s in doc.sections if s.orientation == WD_ORIENT.LANDSCAPE]
+    assert len(landscape) == 1 and doc.sections[-1].orientation == WD_ORIENT.PORTRAIT
+    section = landscape[0]
+    assert section.page_width > section.page_height
+    twips = (section.page_width - section.left_margin - section.right_margin) / 635
+    (table,) = doc.tables
+    assert [cell.text for cell in table.rows[0].cells] == ["Ortsbezirk", *DATES]
+    grid = [int(col.get(qn("w:w"))) for col in table._tbl.tblGrid.findall(qn("w:gridCol"))]
+    assert sum(grid) <= twips + len(grid)
+    size = table.rows[1].cells[1].paragraphs[0].runs[0].font.size.pt
+    # every figure fits its column unbroken ("100.000": seven characters)
+    assert all(width / 20 >= 7 * 0.55 * size + 10 for width in grid[1:]), (grid, size)

@@ -6,7 +6,7 @@ text is replaced by the report."""
 import io
 
 from docx import Document
-from docx.enum.section import WD_ORIENT
+from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml import OxmlElement
@@ -217,9 +217,7 @@ def docx(report: Report, template=None) -> bytes:
     _set_language(doc)
     _update_fields_on_open(doc)
     _hyphenate(doc)
-    section = doc.sections[-1]
-    page_width = section.page_width or Cm(21)  # A4, where a template names no page size
-    usable_cm = (page_width - (section.left_margin or 0) - (section.right_margin or 0)) / 360000
+    usable_cm = _text_width_cm(doc.sections[-1])
     core_properties(doc.core_properties, report)
     _title_page(doc, report)
     for block in report.blocks:
@@ -289,9 +287,29 @@ def _text_block(doc, block, usable_cm):
             paragraph.add_run(f"{term}: ").bold = True
             paragraph.add_run(text)
     elif isinstance(block, Table):
+        if block.landscape:
+            usable_cm = _orientation(doc, landscape=True)
         _caption(doc, block.label)
         _table(doc, block.header, block.rows, block.numeric, block.widths, usable_cm)
         _source(doc, block)
+        if block.landscape:
+            _orientation(doc, landscape=False)
+
+
+def _text_width_cm(section) -> float:
+    page_width = section.page_width or Cm(21)  # A4, where a template names no page size
+    return (page_width - (section.left_margin or 0) - (section.right_margin or 0)) / 360000
+
+
+def _orientation(doc, landscape: bool) -> float:
+    """A new section (on a new page) in landscape or back in portrait; its text width in cm. Headers, footers
+    and margins carry over."""
+    section = doc.add_section(WD_SECTION.NEW_PAGE)
+    if (section.orientation == WD_ORIENT.LANDSCAPE) != landscape:
+        section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+        width, height = section.page_width or Cm(21), section.page_height or Cm(29.7)
+        section.page_width, section.page_height = height, width
+    return _text_width_cm(section)
 
 
 def _figure(doc, block: Figure, usable_cm):
@@ -308,7 +326,8 @@ def _figure(doc, block: Figure, usable_cm):
     doc_pr.set("title", block.label)
     header, rows = block.table
     _caption(doc, f"Daten zu Abbildung {block.number}")
-    _table(doc, header, rows, [False] + [True] * (len(header) - 1), None, min(usable_cm, 11), font_size=8)
+    width = usable_cm if len(header) > 4 else min(usable_cm, 11)  # a long series takes the whole width
+    _table(doc, header, rows, [False] + [True] * (len(header) - 1), None, width, font_size=8)
     _source(doc, block)
 
 
