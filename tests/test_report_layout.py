@@ -71,7 +71,11 @@ def pdf_bytes(report):
 def docx_bytes(report):
     from imon.reports.render_docx import docx
 
-    return docx(report)
+    data = docx(report)
+    if os.environ.get("IMON_KEEP_REPORT"):
+        with open(os.environ["IMON_KEEP_REPORT"] + ".docx", "wb") as f:
+            f.write(data)
+    return data
 
 
 @pytest.fixture(scope="module")
@@ -272,6 +276,17 @@ def series_report():
         highlights=[],
         chapters={},
         author="Integrationsbüro",
+        deck={
+            "resolution": "",
+            "governance": [],
+            "meetings": [],
+            "fields": [],
+            "council": "Rat",
+            "document": "Vorlage",
+            "field_name": "Handlungsfeld",
+            "fields_name": "Handlungsfelder",
+            "contact": "Integrationsbüro",
+        },
     )
 
 
@@ -329,3 +344,22 @@ def test_docx_sets_a_table_with_many_columns_on_a_landscape_section(series_repor
     size = table.rows[1].cells[1].paragraphs[0].runs[0].font.size.pt
     # every figure fits its column unbroken ("100.000": seven characters)
     assert all(width / 20 >= 7 * 0.55 * size + 10 for width in grid[1:]), (grid, size)
+
+
+def test_pptx_spreads_a_long_table_over_slides_within_the_slide(series_report):
+    import pptx
+
+    from imon.reports.render_pptx import pptx as render_pptx
+
+    deck = pptx.Presentation(io.BytesIO(render_pptx(series_report)))
+    tables = [shape for slide in deck.slides for shape in slide.shapes if shape.has_table]
+    assert len(tables) > 1
+    first_cells = []
+    for shape in tables:
+        rows = list(shape.table.rows)
+        assert [cell.text for cell in rows[0].cells] == ["Ortsbezirk", *DATES]
+        first_cells += [row.cells[0].text for row in rows[1:]]
+        columns = sum(column.width for column in shape.table.columns)
+        assert shape.left >= 0 and shape.left + columns <= deck.slide_width
+        assert shape.top + shape.height <= deck.slide_height
+    assert first_cells == DISTRICTS
