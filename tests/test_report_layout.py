@@ -314,6 +314,9 @@ def test_pdf_sets_a_table_with_many_columns_on_landscape_pages_with_its_header_o
         assert all(date in texts[i] for date in DATES), f"page {i + 1} lacks a reference date in its header"
     for district in DISTRICTS:
         assert district in " ".join(texts), district
+    # the text after the table is on portrait pages again
+    (after,) = [i for i, text in enumerate(texts) if "Nach der Tabelle" in text]
+    assert pages[after].mediabox.height > pages[after].mediabox.width
     mm = 72 / 25.4
     outside = [
         (number, word, round(x0), round(x1))
