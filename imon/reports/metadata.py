@@ -15,7 +15,7 @@ def core_properties(props, report: Report):
     props.author = props.last_modified_by = report.author or report.municipality
     props.keywords = ", ".join(report.keywords)
     props.category = "Umsetzungsbericht"
-    props.comments = ""
+    props.comments = props.content_status = props.identifier = props.version = ""
     props.language = "de-DE"
     props.created = props.modified = now
     props.revision = 1
