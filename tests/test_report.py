@@ -162,7 +162,7 @@ def test_report_model_is_a_pure_function_of_the_snapshot(snapshot_data, html_tex
 
 
 def test_html_is_self_contained_accessible_and_complete(html_text):
-    assert html_text.startswith("<!DOCTYPE html>") and '<html lang="de">' in html_text
+    assert html_text.startswith("<!DOCTYPE html>") and '<html lang="de-DE">' in html_text
     assert "<link" not in html_text and "<script" not in html_text and 'src="http' not in html_text
     assert html_text.count("<svg") >= 5 and 'role="img"' in html_text
     assert_report_content(re.sub(r"<[^>]+>", " ", html_text))

@@ -6,7 +6,7 @@ text is replaced by the report."""
 import io
 
 from docx import Document
-from docx.enum.section import WD_ORIENT
+from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml import OxmlElement
@@ -14,7 +14,8 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
 from . import charts
-from .document.blocks import Bullets, Definitions, Figure, Heading, Paragraph, Report, Table
+from .document.blocks import WIDE, Bullets, Definitions, Figure, Heading, Paragraph, Report, Table
+from .metadata import core_properties
 
 ACCENT = RGBColor(0x00, 0x4B, 0x76)
 MUTED = RGBColor(0x4A, 0x4A, 0x4A)
@@ -75,6 +76,16 @@ def _field(paragraph, instruction: str, placeholder: str):
     run._r.append(end)
 
 
+def _hyphenate(doc):
+    """Automatic hyphenation (German, from the document's language), so that narrow columns break words at
+    syllables."""
+    settings = doc.settings.element
+    if settings.find(qn("w:autoHyphenation")) is None:
+        el = OxmlElement("w:autoHyphenation")
+        el.set(qn("w:val"), "true")
+        settings.append(el)
+
+
 def _update_fields_on_open(doc):
     settings = doc.settings.element
     el = settings.find(qn("w:updateFields"))
@@ -120,15 +131,56 @@ def _source(doc, block):
         _small(doc.add_paragraph(note))
 
 
+def _column_cm(header, rows, numeric, widths, usable_cm, font_size) -> list[float]:
+    """Column widths that fill the text width in the given proportions, yet give each column room for its
+    longest word or figure (figures never break), as far as the text width allows."""
+    widths = widths or [3] + [1.5] * (len(header) - 1)
+    char_cm = font_size * 0.55 / 72 * 2.54  # a character of a sans-serif font
+    need = []
+    for i, is_figure in enumerate(numeric):
+        # words are hyphenated (autoHyphenation) beyond eight characters; figures are whole
+        words = [
+            min(len(word), 8)
+            for text in [header[i]] + [row[i] for row in rows if not is_figure]
+            for word in text.split()
+        ]
+        figures = [len(row[i]) for row in rows if is_figure]
+        need.append(max(words + figures + [1]) * char_cm + 0.4)  # cell margins: 0.19 cm each side
+    if sum(need) >= usable_cm:
+        return [usable_cm * n / sum(need) for n in need]
+    fixed: dict[int, float] = {}
+    while True:  # columns narrower than they need keep their need; the others share the rest
+        free = [i for i in range(len(widths)) if i not in fixed]
+        rest = usable_cm - sum(fixed.values())
+        total = sum(widths[i] for i in free)
+        cols = {i: rest * widths[i] / total for i in free}
+        short = {i: need[i] for i in free if cols[i] < need[i]}
+        if not short:
+            return [fixed.get(i, cols.get(i, 0.0)) for i in range(len(widths))]
+        fixed.update(short)
+
+
+def _table_width(table, width_cm):
+    """The table's own width (w:tblW), which Word uses to lay it out."""
+    tbl_pr = table._tbl.tblPr
+    tbl_w = tbl_pr.find(qn("w:tblW"))
+    if tbl_w is None:
+        tbl_w = OxmlElement("w:tblW")
+        tbl_pr.append(tbl_w)
+    tbl_w.set(qn("w:type"), "dxa")
+    tbl_w.set(qn("w:w"), str(int(width_cm * 567)))
+
+
 def _table(doc, header, rows, numeric, widths, usable_cm, font_size=9):
     table = doc.add_table(rows=1, cols=len(header))
     style = _style(doc, "Light List Accent 1", "Table Grid")
     if style is not None:
         table.style = style
     table.alignment = WD_TABLE_ALIGNMENT.LEFT
-    widths = widths or [3] + [1.5] * (len(header) - 1)
-    total = sum(widths)
-    col_cm = [usable_cm * w / total for w in widths]
+    if len(header) > WIDE:
+        font_size = min(font_size, 8)
+    col_cm = _column_cm(header, rows, numeric, widths, usable_cm, font_size)
+    _table_width(table, sum(col_cm))
     for i, text in enumerate(header):
         cell = table.rows[0].cells[i]
         cell.text = ""
@@ -164,14 +216,9 @@ def docx(report: Report, template=None) -> bytes:
         _page_setup(doc)
     _set_language(doc)
     _update_fields_on_open(doc)
-    section = doc.sections[-1]
-    page_width = section.page_width or Cm(21)  # A4, where a template names no page size
-    usable_cm = (page_width - (section.left_margin or 0) - (section.right_margin or 0)) / 360000
-    props = doc.core_properties
-    props.title = report.title
-    props.subject = report.subtitle
-    props.author = report.municipality
-    props.language = "de-DE"
+    _hyphenate(doc)
+    usable_cm = _text_width_cm(doc.sections[-1])
+    core_properties(doc.core_properties, report)
     _title_page(doc, report)
     for block in report.blocks:
         if isinstance(block, Figure):
@@ -240,9 +287,29 @@ def _text_block(doc, block, usable_cm):
             paragraph.add_run(f"{term}: ").bold = True
             paragraph.add_run(text)
     elif isinstance(block, Table):
+        if block.landscape:
+            usable_cm = _orientation(doc, landscape=True)
         _caption(doc, block.label)
         _table(doc, block.header, block.rows, block.numeric, block.widths, usable_cm)
         _source(doc, block)
+        if block.landscape:
+            _orientation(doc, landscape=False)
+
+
+def _text_width_cm(section) -> float:
+    page_width = section.page_width or Cm(21)  # A4, where a template names no page size
+    return (page_width - (section.left_margin or 0) - (section.right_margin or 0)) / 360000
+
+
+def _orientation(doc, landscape: bool) -> float:
+    """A new section (on a new page) in landscape or back in portrait; its text width in cm. Headers, footers
+    and margins carry over."""
+    section = doc.add_section(WD_SECTION.NEW_PAGE)
+    if (section.orientation == WD_ORIENT.LANDSCAPE) != landscape:
+        section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+        width, height = section.page_width or Cm(21), section.page_height or Cm(29.7)
+        section.page_width, section.page_height = height, width
+    return _text_width_cm(section)
 
 
 def _figure(doc, block: Figure, usable_cm):
@@ -259,7 +326,8 @@ def _figure(doc, block: Figure, usable_cm):
     doc_pr.set("title", block.label)
     header, rows = block.table
     _caption(doc, f"Daten zu Abbildung {block.number}")
-    _table(doc, header, rows, [False] + [True] * (len(header) - 1), None, min(usable_cm, 11), font_size=8)
+    width = usable_cm if len(header) > 4 else min(usable_cm, 11)  # a long series takes the whole width
+    _table(doc, header, rows, [False] + [True] * (len(header) - 1), None, width, font_size=8)
     _source(doc, block)
 
 

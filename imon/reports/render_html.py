@@ -6,7 +6,7 @@ from pathlib import Path
 from django.template.loader import render_to_string
 
 from . import charts
-from .document.blocks import Figure, Report
+from .document.blocks import Figure, Report, generated
 
 CSS = (Path(__file__).parent / "templates" / "reports" / "report.css").read_text(encoding="utf-8")
 
@@ -31,7 +31,7 @@ def html(report: Report, inline_svg: bool = True) -> str:
             "toc": report.headings(2),
             "css": CSS,
             "inline_svg": inline_svg,
-            "created": report.reporting_date,
+            "created": generated(),
         },
     )
 

@@ -13,7 +13,8 @@ from pptx.enum.text import PP_ALIGN
 from pptx.util import Cm, Emu, Pt
 
 from . import charts
-from .document.blocks import Figure, Report, Table
+from .document.blocks import WIDE, Figure, Report, Table
+from .metadata import core_properties
 
 ACCENT = RGBColor(0x00, 0x4B, 0x76)
 MUTED = RGBColor(0x4A, 0x4A, 0x4A)
@@ -101,7 +102,6 @@ class _Deck:
         )
 
     def table(self, slide, header, rows, numeric, top):
-        rows = rows[:MAX_TABLE_ROWS]
         height = Cm(0.9) * (len(rows) + 1)
         shape = slide.shapes.add_table(
             len(rows) + 1, len(header), self.margin, top, self.width - 2 * self.margin, height
@@ -112,7 +112,7 @@ class _Deck:
         rest = (self.width - 2 * self.margin - first) // max(len(header) - 1, 1)
         for i in range(1, len(header)):
             table.columns[i].width = Emu(int(rest))
-        size = Pt(14) if len(rows) <= 6 and len(header) <= 4 else Pt(11)
+        size = Pt(14) if len(rows) <= 6 and len(header) <= 4 else Pt(11) if len(header) <= WIDE else Pt(9)
         for r, values in enumerate([header, *rows]):
             for c, text in enumerate(values):
                 cell = table.cell(r, c)
@@ -190,9 +190,14 @@ def pptx(report: Report, template=None) -> bytes:
             sentences = [
                 s for s in report.highlights if any(row[0].split(" (")[0] in s for row in block.rows)
             ]
-            slide = deck.slide(block.label, notes=" ".join(sentences))
-            deck.table(slide, block.header, block.rows, block.numeric, Cm(3.6))
-            deck.source_line(slide, block)
+            # a long table goes on as many slides as it needs, each with the header row
+            parts = range(0, max(len(block.rows), 1), MAX_TABLE_ROWS)
+            for part, start in enumerate(parts, 1):
+                title = block.label + (f" ({part}/{len(parts)})" if len(parts) > 1 else "")
+                slide = deck.slide(title, notes=" ".join(sentences))
+                rows = block.rows[start : start + MAX_TABLE_ROWS]
+                deck.table(slide, block.header, rows, block.numeric, Cm(3.6))
+                deck.source_line(slide, block)
 
     for f in d["fields"]:
         if not f["measures"]:
@@ -209,6 +214,7 @@ def pptx(report: Report, template=None) -> bytes:
 
     slide = deck.slide("Vielen Dank für Ihre Aufmerksamkeit!")
     deck.text_box(slide, Cm(6), Cm(4), [d["contact"], report.municipality], size=20, bullets=False)
+    core_properties(deck.prs.core_properties, report)
     out = io.BytesIO()
     deck.prs.save(out)
     return out.getvalue()

@@ -4,6 +4,9 @@ from dataclasses import dataclass, field
 
 from .. import charts
 
+WIDE = 6  # a table with more columns is set smaller
+LANDSCAPE = 10  # a table with more columns gets a landscape page in print
+
 
 @dataclass
 class Heading:
@@ -69,7 +72,11 @@ class Table:
 
     @property
     def wide(self) -> bool:
-        return len(self.header) > 6
+        return len(self.header) > WIDE
+
+    @property
+    def landscape(self) -> bool:
+        return len(self.header) > LANDSCAPE
 
     @property
     def colgroup(self) -> list[float] | None:
@@ -100,6 +107,14 @@ class Figure:
     def label(self) -> str:
         return f"Abbildung {self.number}: {self.caption}"
 
+    @property
+    def wide(self) -> bool:
+        return len(self.table[0]) > WIDE
+
+    @property
+    def landscape(self) -> bool:
+        return len(self.table[0]) > LANDSCAPE
+
 
 @dataclass
 class Report:
@@ -113,6 +128,19 @@ class Report:
     deck: dict = field(
         default_factory=dict
     )  # condensed content for the slides (governance, meetings, fields)
+    author: str = ""  # the city's office that publishes the report
+    keywords: list[str] = field(default_factory=list)
+
+    @property
+    def subject(self) -> str:
+        return f"{self.subtitle}, Stand {self.reporting_date}"
 
     def headings(self, max_level: int = 2):
         return [b for b in self.blocks if isinstance(b, Heading) and b.level <= max_level]
+
+
+def generated():
+    """When a file of the report is made (aware, local time): its creation date in every format's metadata."""
+    from django.utils import timezone
+
+    return timezone.localtime()

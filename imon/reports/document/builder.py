@@ -32,6 +32,8 @@ class _Builder(_Chapters, _FieldsOfAction):
             highlights=self.highlights,
             chapters=self.chapters,
             deck=self.deck(),
+            author=self.vocab.office,
+            keywords=["Integrationskonzept", "Umsetzungsbericht", "Integration", municipality],
         )
 
     def deck(self) -> dict:
