@@ -235,3 +235,15 @@ def test_each_mistake_is_one_clear_problem_in_the_order_of_the_file(db):
     # YAML reads 1.200 as 1.2: never stored as 1.2 people
     assert "1200, nicht 1.200" in problems[5]
     assert not m.Observation.objects.exists()
+
+
+def test_sections_named_by_a_null_or_a_number_are_problems_not_a_crash(db):
+    """Found by fuzzing: problems are sorted by their place in the file, also where the section's
+    name is no text."""
+    import pytest
+
+    from imon.core.conceptfile import ConceptFileError
+
+    with pytest.raises(ConceptFileError) as caught:
+        conceptfile.load_text(io.BytesIO(b"~: 1\n12: x\nmeasures: [{}]\n"))
+    assert len(caught.value.problems) >= 3

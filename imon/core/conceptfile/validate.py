@@ -358,9 +358,10 @@ def validate(data) -> tuple[dict, list[Problem]]:
 def _file_order(problem: Problem) -> tuple:
     """Problems in the order of the file: by section, then record number (measures[2] before
     measures[10]); problems of one place keep the order they were found in."""
-    section = problem.path.split(".")[0].split("[")[0]
+    path = str(problem.path or "")  # a section named by a YAML null or a number is no text
+    section = path.split(".")[0].split("[")[0]
     place = TOP_LEVEL.index(section) if section in TOP_LEVEL else len(TOP_LEVEL)
-    return (place, [int(n) for n in re.findall(r"\[(\d+)\]", problem.path)])
+    return (place, [int(n) for n in re.findall(r"\[(\d+)\]", path)])
 
 
 def _check_spans(v: _Validator, clean: dict):
