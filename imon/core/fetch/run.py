@@ -203,11 +203,12 @@ def subscribed(keys: list[str] | None = None):
     return list(indicators)
 
 
-def overview(today: datetime.date) -> list[dict]:
-    """Per subscription: the indicator, its table, the latest reference date, the last fetch
-    (when and how it ended) and when the next one is due (None: due now)."""
+def overview(today: datetime.date, indicators: list | None = None) -> list[dict]:
+    """Per subscription (of `indicators`, default all): the indicator, its table, the latest
+    reference date, the last fetch (when and how it ended), whether it is due and the next
+    expected reference date. `imon fetch --list` and the staff page show these rows."""
     rows = []
-    for indicator in subscribed():
+    for indicator in subscribed() if indicators is None else indicators:
         sub = subs.canonical(indicator.fetch)
         latest = latest_date(indicator)
         rows.append(

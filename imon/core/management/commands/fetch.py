@@ -76,14 +76,12 @@ class Command(BaseCommand):
         return summary
 
     def list(self, indicators):
-        today = datetime.date.today()
-        for indicator in indicators:
+        for row in run.overview(datetime.date.today(), indicators):
+            indicator, latest = row["indicator"], row["latest"]
             sub = subs.canonical(indicator.fetch)
-            latest = run.latest_date(indicator)
-            expected = subs.next_reference_date(latest, indicator.rhythm_months)
             record = run.last_fetch(indicator)
             last = f"#{record.pk} {record.created_at:%d.%m.%Y}" if record else "–"
-            due = _("due") if subs.is_due(latest, indicator.rhythm_months, today) else f"{expected:%d.%m.%Y}"
+            due = _("due") if row["due"] else f"{row['next']:%d.%m.%Y}"
             self.stdout.write(
                 f"{indicator.key}  {sub.get('database', '?')} {sub.get('table', '?')} {sub.get('value_variable', '?')}  "
                 + _("latest %(latest)s, last fetch %(last)s, next %(due)s")
