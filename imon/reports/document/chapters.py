@@ -127,23 +127,22 @@ class _Chapters(_State):
             "measures": ("Maßnahme", "Maßnahmen"),
         }
 
-        def counted(groups):
-            return _join([count_phrase(len(groups[s]), *names[s]) for s in editions.SECTIONS if groups[s]])
+        def counted(counts):
+            return _join([count_phrase(counts[s], *names[s]) for s in editions.SECTIONS if counts[s]])
 
         def label(section, record):
             if section == "fields_of_action":
                 return f"{names[section][0]} {record['code']} {record['title']}"
             return f"{names[section][0]} {record['key']}: {record['title']}"
 
-        carried = {s: [None] * n for s, n in change.carried_over.items()}
         sentences = [
-            f"{word} {counted(groups)}"
-            for word, groups in (
-                ("neu aufgenommen", change.added),
-                ("entfallen", change.retired),
-                ("übernommen", carried),
+            f"{word} {counted(counts)}"
+            for word, counts in (
+                ("neu aufgenommen", {s: len(records) for s, records in change.added.items()}),
+                ("entfallen", {s: len(records) for s, records in change.retired.items()}),
+                ("übernommen", change.carried_over),
             )
-            if any(groups.values())
+            if any(counts.values())
         ]
         if sentences:
             self.add(
