@@ -2,6 +2,7 @@ from decimal import Decimal
 from typing import cast
 
 from django import forms
+from django.forms import BoundField
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -193,7 +194,44 @@ class MeasureForm(LockedForm):
         return values
 
 
+def shown_value(update: StatusUpdate, name: str) -> str:
+    """A field of a status update as a person reads it: choice labels, German numbers (progress
+    with "%"), next steps one per line as the form takes them; "–" when empty."""
+    if name == "next_steps_text":
+        return "\n".join(logic.next_step_line(s) for s in update.next_steps) or "–"
+    value = getattr(update, name)
+    if value is None or value == "":
+        return "–"
+    field = StatusUpdate._meta.get_field(name)
+    if getattr(field, "choices", None):
+        return str(dict(field.flatchoices).get(value, value))  # type: ignore[union-attr]
+    if name in NUMBER_FIELDS:
+        text = format_number(Decimal(value), NUMBER_FIELDS[name][1], NUMBER_FIELDS[name][2])
+        return f"{text} %" if name == "progress" else text
+    return str(value)
+
+
+class WithPrevious(BoundField):
+    """A field of the status update form that also carries the value of the previous cycle: shown
+    beside the field and read out with it (aria-describedby)."""
+
+    @property
+    def previous(self) -> str | None:
+        return self.form.previous_values.get(self.name)  # type: ignore[attr-defined]
+
+    @property
+    def aria_describedby(self):
+        ids = super().aria_describedby
+        if ids is not None and self.previous is not None and self.auto_id:
+            ids = f"{ids} {self.auto_id}_previous".strip()
+        return ids
+
+
 class StatusUpdateForm(LockedForm):
+    """The owner's status update. With `previous` (the accepted status update of the same measure
+    in the cycle before), every field shows what was reported then."""
+
+    bound_field_class = WithPrevious
     next_steps_text = forms.CharField(
         label=_("Next steps"),
         required=False,
@@ -211,8 +249,14 @@ class StatusUpdateForm(LockedForm):
             for f in ("traffic_light_reason", "results", "obstacles", "effect")
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, previous: StatusUpdate | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.previous_cycle = previous.cycle if previous else None
+        self.previous_values = (
+            {name: shown_value(previous, name) for _legend, names in self.GROUPS for name in names}
+            if previous
+            else {}
+        )
         if not self.is_bound:
             self.initial["next_steps_text"] = "\n".join(
                 logic.next_step_line(s) for s in self.instance.next_steps

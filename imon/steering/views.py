@@ -247,6 +247,15 @@ def _stale_message(request, error):
     return lines
 
 
+def _kept_after_conflict(form_class, request, fresh, **kwargs):
+    """The form again with everything the person typed, now at the stored version: sending it once
+    more knowingly replaces the other person's change (the history keeps both)."""
+    data = request.POST.copy()
+    data["version"] = str(fresh.version)
+    data["seen_at"] = timezone.now().isoformat()
+    return form_class(data, instance=fresh, **kwargs)
+
+
 @member_required
 def measure_edit(request, key):
     measure = get_object_or_404(m.Measure.objects.select_related("field_of_action__concept"), key=key)
@@ -269,10 +278,11 @@ def measure_edit(request, key):
             )
         except services.StaleEdit as error:
             conflict = _stale_message(request, error)
+            form = _kept_after_conflict(MeasureForm, request, fresh)
             form.add_error(
                 None,
                 _(
-                    "Not saved: someone else saved this measure after you opened the form. Their changes are shown below; reload the page and enter yours again."
+                    "Not saved: someone else saved this measure after you opened the form. Their changes are shown below. Your entries are still in the form: check them and save again to keep yours."
                 ),
             )
         else:
@@ -583,6 +593,20 @@ def _update(key, measure_key):
     )
 
 
+def _previous_update(update):
+    """The accepted status update of the same measure in the latest cycle before this one."""
+    return (
+        StatusUpdate.objects.filter(
+            measure_key=update.measure_key,
+            state=StatusUpdate.State.ACCEPTED,
+            cycle__reporting_date__lt=update.cycle.reporting_date,
+        )
+        .select_related("cycle")
+        .order_by("-cycle__reporting_date")
+        .first()
+    )
+
+
 @member_required
 def update_form(request, key, measure_key):
     update = _update(key, measure_key)
@@ -592,8 +616,12 @@ def update_form(request, key, measure_key):
         and update.cycle.state == ReportingCycle.State.OPEN
         and update.state != StatusUpdate.State.ACCEPTED
     )
+    previous = _previous_update(update)
     form = StatusUpdateForm(
-        request.POST or None, instance=update, initial={"version": update.version, "seen_at": timezone.now()}
+        request.POST or None,
+        instance=update,
+        initial={"version": update.version, "seen_at": timezone.now()},
+        previous=previous,
     )
     conflict = []
     if request.method == "POST":
@@ -612,10 +640,13 @@ def update_form(request, key, measure_key):
                 )
             except services.StaleEdit as error:
                 conflict = _stale_message(request, error)
+                form = _kept_after_conflict(
+                    StatusUpdateForm, request, _update(key, measure_key), previous=previous
+                )
                 form.add_error(
                     None,
                     _(
-                        "Not sent: someone else saved this status update after you opened the form. Their changes are shown below; reload the page and enter yours again."
+                        "Not sent: someone else saved this status update after you opened the form. Their changes are shown below. Your entries are still in the form: check them and send again to keep yours."
                     ),
                 )
             except logic.TransitionError as error:
