@@ -25,7 +25,7 @@ CONTROLLING = {
     "funding": "987654.32",
 }
 CONTROLLING_TEXTS = ["12.345", "12,5", "98.765", "1.234.567,89", "987.654,32"]
-CONTROLLING_HEADERS = ["Teilnehmende", "Personal (VZÄ)", "Stunden", "Kosten (EUR)", "Fördermittel (EUR)"]
+CONTROLLING_HEADERS = ["Teilnehmende", "Personal (VZÄ)", "Stunden", "Kosten (EUR)", "Drittmittel (EUR)"]
 OFFICE = "Kommunales Integrationszentrum"
 
 
@@ -160,7 +160,7 @@ def test_docx_tables_fit_the_text_width_and_repeat_their_header(docx_bytes):
         header = table.rows[0]._tr.trPr.find(qn("w:tblHeader"))
         assert header is not None and header.get(qn("w:val")) in (None, "true", "1"), number
     # a figure never breaks: the cost column is as wide as "1.234.567,89" at the table's font size
-    measures = [t for t in doc.tables if t.rows[0].cells[-1].text == "Fördermittel (EUR)"]
+    measures = [t for t in doc.tables if t.rows[0].cells[-1].text == "Drittmittel (EUR)"]
     assert measures
     for table in measures:
         size = table.rows[1].cells[-2].paragraphs[0].runs[0].font.size.pt
@@ -366,3 +366,20 @@ def test_pptx_spreads_a_long_table_over_slides_within_the_slide(series_report):
         assert shape.left >= 0 and shape.left + columns <= deck.slide_width
         assert shape.top + shape.height <= deck.slide_height
     assert first_cells == DISTRICTS
+
+
+def test_pdf_draws_emoji_typed_by_an_owner_with_a_font_that_has_them(snapshot_data):
+    """Owners type emoji into results (👍, ✅); the PDF draws them from an emoji font instead of
+    empty boxes (CI installs Debian's fonts-noto-color-emoji, as the deployment guide asks)."""
+    from pypdf import PdfReader
+
+    from imon.reports.render_html import pdf
+
+    data = copy.deepcopy(snapshot_data)
+    data["measures"][0]["results"] = "Ziel erreicht 👍 – alle Kurse belegt ✅"
+    reader = PdfReader(io.BytesIO(pdf(document.build(data))))
+    fonts = set()
+    for page in reader.pages:
+        for font in (page.get("/Resources") or {}).get("/Font", {}).values():
+            fonts.add(str(font.get_object().get("/BaseFont")))
+    assert any("Emoji" in name for name in fonts), f"no emoji font among {sorted(fonts)}"
