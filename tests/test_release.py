@@ -221,3 +221,10 @@ def test_an_owners_own_edit_reaches_the_public_only_after_review(demo, people, c
     assert not m.Measure.objects.get(key="D1").review_pending
     third = snapshots.create("Bericht", datetime.date(2019, 9, 16))
     assert public_description(third) == "Emils neue Beschreibung" and "unreviewed" not in third.data
+
+
+def test_shares_in_the_suppression_report_are_rounded_not_cut_off():
+    from imon.reports.suppression_report import _percent
+
+    assert _percent(5 / 12) == "41,7 %"  # 5 of 12 cells hidden; Django's number_format gave 41,6 %
+    assert _percent(0.125) == "12,5 %" and _percent(1) == "100,0 %"

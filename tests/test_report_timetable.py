@@ -118,7 +118,7 @@ def test_controlling_figures_per_field_with_sums_in_the_citys_words(city):
         "Teilnehmende",
         "Stunden",
         "Kosten (EUR)",
-        "Fördermittel (EUR)",
+        "Drittmittel (EUR)",
     ]
     assert table.rows == [
         ["M1", "Sprachcafé", "120", "300", "12.500,50", "10.000,00"],
@@ -155,7 +155,7 @@ def test_mitteilungsvorlage_has_period_counts_sums_and_the_bodies(city):
     assert "Berichtszeitraum: bis zum Stichtag 30.06.2025 (erster Bericht)." in text
     assert "umgesetzt | 1" in text and "geplant | 1" in text and "Insgesamt | 3" in text
     assert "Kosten der Maßnahmen: 14.500,50 EUR" in text
-    assert "Fördermittel: 10.000,00 EUR" in text and "Eigenanteil: 4.500,50 EUR" in text
+    assert "Drittmittel: 10.000,00 EUR" in text and "Eigenanteil: 4.500,50 EUR" in text
     assert (
         "Anlage" in text
         and "1. Umsetzungsbericht – Integrationskonzept Musterstadt (Stand 30.06.2025)" in text

@@ -21,6 +21,8 @@ def test_freeze_and_download(demo, staff):
     assert "Momentaufnahme 1 wurde eingefroren." in text and "16.09.2019" in text
     snapshot = Snapshot.objects.get()
     assert snapshot.created_by.username == "anna"
+    # The council paper is named as the city calls it, not by its internal format key.
+    assert ">Vorlage (DOCX)</a>" in text and "VORLAGE" not in text
     for fmt, kind, magic in (
         ("html", "text/html", b"<!DOCTYPE html>"),
         ("pdf", "application/pdf", b"%PDF"),

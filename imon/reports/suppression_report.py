@@ -2,9 +2,13 @@
 the snapshot can be published, why, with which relations, and at what cost in published
 information. It is frozen with the snapshot (section "suppression"), never published."""
 
+from decimal import Decimal
+
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from imon.core.numbers import format_number
 
 from .models import Snapshot
 
@@ -18,7 +22,9 @@ REASONS = {
 
 
 def _percent(share: float) -> str:
-    return f"{number_format(share * 100, 1)} %"
+    """A share as a German percentage rounded to one place (Django's number_format cuts floats off:
+    5 of 12 would read 41,6 %)."""
+    return f"{format_number(Decimal(repr(share * 100)), 1)} %"
 
 
 def context(snapshot: Snapshot) -> dict:

@@ -91,7 +91,7 @@ def build(snapshot: dict, previous: dict | None = None, today: datetime.date | N
         if "cost" in sums:
             finance.append(f"Kosten der Maßnahmen: {figure_text('cost', sums['cost'])} EUR")
         if "funding" in sums:
-            finance.append(f"davon gedeckt durch Fördermittel: {figure_text('funding', sums['funding'])} EUR")
+            finance.append(f"davon gedeckt durch Drittmittel: {figure_text('funding', sums['funding'])} EUR")
         if "cost" in sums and "funding" in sums:
             own = sums["cost"] - sums["funding"]
             finance.append(f"Eigenanteil: {figure_text('cost', own)} EUR")
@@ -101,7 +101,7 @@ def build(snapshot: dict, previous: dict | None = None, today: datetime.date | N
         )
     else:
         finance.append(
-            "Keine. Die Maßnahmen nennen im Controlling keine Kosten oder Fördermittel; "
+            "Keine. Die Maßnahmen nennen im Controlling keine Kosten oder Drittmittel; "
             "die Mitteilung selbst hat keine finanziellen Auswirkungen."
         )
     return Vorlage(

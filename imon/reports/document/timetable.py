@@ -20,7 +20,7 @@ CONTROLLING = (
     ("staff", "Personal (VZÄ)", None),
     ("hours", "Stunden", None),
     ("cost", "Kosten (EUR)", 2),
-    ("funding", "Fördermittel (EUR)", 2),
+    ("funding", "Drittmittel (EUR)", 2),
 )
 
 
