@@ -1,15 +1,19 @@
 """A whole reporting cycle in Chromium without the Django admin and without a shell: the office
 invites an owner and a reviewer and gives their roles, opens the cycle and moves its deadline; the
 owner sets the password by the e-mailed link, saves a draft, submits; the office returns it, the
-owner resubmits, the office accepts, the reviewer approves after the confirmation page.
+owner resubmits, the office accepts, the reviewer approves after the confirmation page, downloads
+the report and publishes the snapshot; the portal shows the accepted update only then.
 
 With IMON_SCREENSHOTS=<folder> the test saves screenshots (1280 px) of the new pages."""
 
 import datetime
+import io
 import re
+from pathlib import Path
 
 import pytest
 from django.core import mail
+from pypdf import PdfReader
 
 from imon.core import conceptfile
 from imon.steering import services
@@ -140,3 +144,26 @@ def test_a_whole_cycle_without_the_admin(site, browser):
     cycle.refresh_from_db()
     assert cycle.state == "closed" and cycle.snapshot is not None
     assert cycle.deadline == later
+
+    # Before publication the portal shows none of it.
+    visitor = new_page(browser)
+    visitor.goto(f"{site}/portal/de/massnahmen/c1/")
+    assert "120 Willkommensordner verteilt" not in visitor.content()
+
+    # The reviewer downloads the report from the Reports page: the PDF carries the accepted update.
+    rolf.goto(f"{site}/berichte/")
+    with rolf.expect_download() as download:
+        rolf.get_by_role("link", name="2. Umsetzungsbericht als PDF").click()
+    report = PdfReader(io.BytesIO(Path(download.value.path()).read_bytes()))
+    text = " ".join(" ".join((page.extract_text() or "").split()) for page in report.pages)
+    assert "120 Willkommensordner verteilt" in text
+    shot(rolf, "reports")
+    assert not axe_violations(rolf)
+
+    # ... checks the suppression report and publishes; the portal shows the new state.
+    rolf.get_by_role("link", name="Prüfen und veröffentlichen").click()
+    shot(rolf, "publish")
+    submit(rolf, f"Momentaufnahme {cycle.snapshot.number} veröffentlichen")
+    assert "ist jetzt der öffentliche Stand" in rolf.content()
+    visitor.goto(f"{site}/portal/de/massnahmen/c1/")
+    assert "120 Willkommensordner verteilt" in visitor.content()
