@@ -114,6 +114,35 @@ def _words_on_pages(pdf: bytes, tmp_path):
     return pages
 
 
+def _short_pages(pdf: bytes, tmp_path) -> list[tuple[int, float]]:
+    """Pages filled less than a third of the text area (22 mm margins top and bottom), other than
+    the cover, chapter openers, the last page of a chapter and the last page: (page, share)."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(pdf))
+    starts = set()
+
+    def walk(items, depth):
+        for item in items:
+            if isinstance(item, list):
+                walk(item, depth + 1)
+            elif depth == 1:  # the chapters (depth 0 is the document title)
+                starts.add(reader.get_destination_page_number(item) + 1)
+
+    walk(reader.outline, 0)
+    pages = _words_on_pages(pdf, tmp_path)
+    allowed = {1, len(pages)} | starts | {start - 1 for start in starts}
+    mm = 72 / 25.4
+    short = []
+    for number, (_width, height, words) in enumerate(pages, 1):
+        top, bottom = 22 * mm, height - 22 * mm
+        lowest = max((y1 for _x0, _y0, _x1, y1, _w in words if y1 <= bottom), default=top)
+        share = (lowest - top) / (bottom - top)
+        if share < 1 / 3 and number not in allowed:
+            short.append((number, round(share, 2)))
+    return short
+
+
 def _hyphenated_in(word: str, text: str) -> bool:
     """Whether the word is in the text, whole or broken at a hyphen (a header cell's lines are read row by row)."""
     return word in text or any(
@@ -233,6 +262,7 @@ def test_second_demo_pdf_keeps_every_column_on_the_page(db, tmp_path):
             f.write(pdf)
     text = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).split())
     assert "31.12.2024" in text
+    assert _short_pages(pdf, tmp_path) == []  # and it uses its pages
     mm = 72 / 25.4
     outside = [
         (number, word, round(x0), round(x1))
@@ -383,3 +413,8 @@ def test_pdf_draws_emoji_typed_by_an_owner_with_a_font_that_has_them(snapshot_da
         for font in (page.get("/Resources") or {}).get("/Font", {}).values():
             fonts.add(str(font.get_object().get("/BaseFont")))
     assert any("Emoji" in name for name in fonts), f"no emoji font among {sorted(fonts)}"
+
+
+def test_pdf_uses_its_pages(pdf_bytes, tmp_path):
+    """No page below a third full except the cover, chapter openers and a chapter's last page."""
+    assert _short_pages(pdf_bytes, tmp_path) == []
