@@ -37,6 +37,9 @@ measures:
     hours: 300
     cost: 12500.50
     funding: 10000
+    funders:
+      - {name: Land Hessen, programme: WIR-Programm, amount: 8000}
+      - {name: Stiftung Lesen, amount: 2000}
     next_steps:
       - {key: "1", text: Räume suchen, due_date: 3. Quartal 2025, responsible: Amt für Schulen}
       - {key: "2", text: Flyer drucken, due_date: "2025", responsible: Pressestelle}
@@ -50,6 +53,10 @@ measures:
     end_date: "2026"
     participants: 40
     cost: 2000
+    traffic_light: red
+    traffic_light_reason: Keine Räume in den Kitas frei
+    funders:
+      - {name: Land Hessen, programme: WIR-Programm, amount: 1500.50}
   - key: M3
     field_of_action: "2"
     title: Jobpatenschaften
@@ -182,3 +189,20 @@ def test_report_command_writes_the_vorlage_of_the_demo(demo, tmp_path):
     assert "Berichtszeitraum: bis zum Stichtag 16.09.2019 (erster Bericht)." in text
     assert "in Umsetzung | 5" in text and "verstetigt | 1" in text and "Insgesamt | 9" in text
     assert "Keine. Die Maßnahmen nennen im Controlling keine Kosten" in text
+
+
+def test_mitteilungsvorlage_sums_the_funders_and_points_to_what_needs_action(city):
+    text = docx_text(vorlage.docx(vorlage.build(city, today=datetime.date(2025, 7, 2))))
+    assert "Mittelgeber: Land Hessen (WIR-Programm): 9.500,50 EUR; Stiftung Lesen: 2.000,00 EUR" in text
+    assert "Handlungsbedarf:" in text
+    assert "M2 Elternkurse: Ampel rot: nicht im Plan (Keine Räume in den Kitas frei)" in text
+    assert "Auf Handlungsbedarf bei 1 Maßnahme weist die Sachdarstellung hin." in text
+
+
+def test_mitteilungsvorlage_names_a_measure_past_its_end(city):
+    city["measures"][1]["end_date"] = "2025-03"  # Elternkurse should have ended in March
+    text = docx_text(vorlage.docx(vorlage.build(city)))
+    assert (
+        "M2 Elternkurse: Ampel rot: nicht im Plan (Keine Räume in den Kitas frei); "
+        "Laufzeit bis 03/2025 überschritten, nicht abgeschlossen" in text
+    )

@@ -6,15 +6,17 @@ attachment. Made from the public documents of the snapshot and the previous one,
 import datetime
 import io
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from docx import Document
 from docx.shared import Pt
 
-from imon.core import rollup
+from imon.core import periods, rollup
 from imon.core.vocabulary import from_document
 
 from .document.chapters import measure_changes
-from .document.timetable import controlling_sums, figure_text
+from .document.formatting import funders_text
+from .document.timetable import controlling_sums, figure_text, measure_overdue
 from .narrative import STATUS_PHRASES, count_phrase, status_sentence
 from .narrative import format_date as german_date
 from .render_docx import _page_setup, _set_language, _style, _table
@@ -34,6 +36,7 @@ class Vorlage:
     status_rows: list[tuple[str, int]]
     status_text: str
     changes: list[str]
+    attention: list[str]  # measures that need the bodies' attention: red traffic light, overdue
     decisions: str
     finance: list[str]
     attachment: str
@@ -48,6 +51,67 @@ def period_text(snapshot: dict, previous: dict | None) -> str:
         start = datetime.date.fromisoformat(previous["reporting_date"]) + datetime.timedelta(days=1)
         return f"{german_date(start)} bis {end}"
     return f"bis zum Stichtag {end} (erster Bericht)"
+
+
+def funders_summed(measures: list[dict]) -> list[dict]:
+    """The funders of all measures, each (name and programme) once with the sum of its amounts
+    (None where no measure states an amount), in the order they first appear."""
+    summed: dict[tuple[str, str], dict] = {}
+    for measure in measures:
+        for funder in measure.get("funders", []):
+            entry = summed.setdefault(
+                (funder["name"], funder.get("programme") or ""),
+                {"name": funder["name"], "programme": funder.get("programme") or "", "amount": None},
+            )
+            if funder.get("amount") is not None:
+                entry["amount"] = (entry["amount"] or Decimal(0)) + Decimal(str(funder["amount"]))
+    return list(summed.values())
+
+
+def attention(measures: list[dict], labels: dict, on) -> list[str]:
+    """Measures the bodies should know need action: a red traffic light (with its reason) or past
+    their end and not finished."""
+    items = []
+    for m in measures:
+        said = []
+        if m.get("traffic_light") == "red":
+            light = f"Ampel {labels['traffic_light'].get('red', 'rot')}"
+            reason = m.get("traffic_light_reason")
+            said.append(f"{light} ({reason})" if reason else light)
+        if measure_overdue(m, on):
+            said.append(f"Laufzeit bis {periods.show(m['end_date'])} überschritten, nicht abgeschlossen")
+        if said:
+            items.append(f"{m['key']} {m['title']}: {'; '.join(said)}")
+    return items
+
+
+def finance_lines(measures: list[dict], on) -> list[str]:
+    """The financial effects: the measures' costs, third-party funding, own share and funders, from
+    their controlling figures (as of the reporting date `on`)."""
+    sums = controlling_sums(measures)
+    finance = []
+    if "cost" in sums or "funding" in sums:
+        stating = [m for m in measures if m.get("cost") is not None or m.get("funding") is not None]
+        if "cost" in sums:
+            finance.append(f"Kosten der Maßnahmen: {figure_text('cost', sums['cost'])} EUR")
+        if "funding" in sums:
+            finance.append(f"davon gedeckt durch Drittmittel: {figure_text('funding', sums['funding'])} EUR")
+        if "cost" in sums and "funding" in sums:
+            own = sums["cost"] - sums["funding"]
+            finance.append(f"Eigenanteil: {figure_text('cost', own)} EUR")
+        funders = funders_summed(measures)
+        if funders:
+            finance.append(f"Mittelgeber: {funders_text(funders)}")
+        finance.append(
+            f"Angaben aus dem Controlling von {count_phrase(len(stating), 'Maßnahme', 'Maßnahmen')} "
+            f"(Stand {german_date(on)}). Die Mitteilung selbst hat keine weiteren finanziellen Auswirkungen."
+        )
+    else:
+        finance.append(
+            "Keine. Die Maßnahmen nennen im Controlling keine Kosten oder Drittmittel; "
+            "die Mitteilung selbst hat keine finanziellen Auswirkungen."
+        )
+    return finance
 
 
 def build(snapshot: dict, previous: dict | None = None, today: datetime.date | None = None) -> Vorlage:
@@ -84,26 +148,8 @@ def build(snapshot: dict, previous: dict | None = None, today: datetime.date | N
                     changes.append(f"{m['key']} {m['title']}: {'; '.join(said)}")
         if not changes:
             changes.append("Gegenüber dem letzten Bericht haben sich keine Maßnahmen verändert.")
-    sums = controlling_sums(measures)
-    finance = []
-    if "cost" in sums or "funding" in sums:
-        stating = [m for m in measures if m.get("cost") is not None or m.get("funding") is not None]
-        if "cost" in sums:
-            finance.append(f"Kosten der Maßnahmen: {figure_text('cost', sums['cost'])} EUR")
-        if "funding" in sums:
-            finance.append(f"davon gedeckt durch Drittmittel: {figure_text('funding', sums['funding'])} EUR")
-        if "cost" in sums and "funding" in sums:
-            own = sums["cost"] - sums["funding"]
-            finance.append(f"Eigenanteil: {figure_text('cost', own)} EUR")
-        finance.append(
-            f"Angaben aus dem Controlling von {count_phrase(len(stating), 'Maßnahme', 'Maßnahmen')} "
-            f"(Stand {german_date(on)}). Die Mitteilung selbst hat keine weiteren finanziellen Auswirkungen."
-        )
-    else:
-        finance.append(
-            "Keine. Die Maßnahmen nennen im Controlling keine Kosten oder Drittmittel; "
-            "die Mitteilung selbst hat keine finanziellen Auswirkungen."
-        )
+    needs = attention(measures, labels, on)
+    finance = finance_lines(measures, on)
     return Vorlage(
         municipality=snapshot["municipality"]["name"],
         office=vocab.office,
@@ -114,7 +160,14 @@ def build(snapshot: dict, previous: dict | None = None, today: datetime.date | N
         status_rows=status_rows,
         status_text=status_sentence(dict(counts)),
         changes=changes,
-        decisions="Keine. Die Vorlage dient der Information; ein Beschluss ist nicht erforderlich.",
+        attention=needs,
+        decisions="Keine. Die Vorlage dient der Information; ein Beschluss ist nicht erforderlich."
+        + (
+            f" Auf Handlungsbedarf bei {count_phrase(len(needs), 'Maßnahme', 'Maßnahmen')} weist die "
+            "Sachdarstellung hin."
+            if needs
+            else ""
+        ),
         finance=finance,
         attachment=f"{snapshot['title']} – {concept['title']} (Stand {german_date(on)})",
         date=german_date(today or datetime.date.today()),
@@ -173,6 +226,12 @@ def docx(vorlage: Vorlage) -> bytes:
         lead.paragraph_format.space_before = Pt(10)
         lead.add_run("Wesentliche Änderungen seit dem letzten Bericht:").bold = True
         for item in vorlage.changes:
+            doc.add_paragraph(item, style=_style(doc, "List Bullet", "Normal"))
+    if vorlage.attention:
+        lead = doc.add_paragraph()
+        lead.paragraph_format.space_before = Pt(10)
+        lead.add_run("Handlungsbedarf:").bold = True
+        for item in vorlage.attention:
             doc.add_paragraph(item, style=_style(doc, "List Bullet", "Normal"))
     doc.add_heading("Finanzielle Auswirkungen", level=2)
     for line in vorlage.finance:
