@@ -398,16 +398,21 @@ def test_pptx_spreads_a_long_table_over_slides_within_the_slide(series_report):
     assert first_cells == DISTRICTS
 
 
-def test_pdf_draws_emoji_typed_by_an_owner_with_a_font_that_has_them(snapshot_data):
+def test_pdf_draws_emoji_typed_by_an_owner_with_a_font_that_has_them(snapshot_data, tmp_path):
     """Owners type emoji into results (👍, ✅); the PDF draws them from an emoji font instead of
-    empty boxes (CI installs Debian's fonts-noto-color-emoji, as the deployment guide asks)."""
+    empty boxes (CI installs Debian's fonts-noto-color-emoji, as the deployment guide asks), and
+    only them: digits stay in the text font (naming the emoji font in the CSS drew every digit
+    as a spaced-out colour bitmap)."""
     from pypdf import PdfReader
 
     from imon.reports.render_html import pdf
 
     data = copy.deepcopy(snapshot_data)
     data["measures"][0]["results"] = "Ziel erreicht 👍 – alle Kurse belegt ✅"
-    reader = PdfReader(io.BytesIO(pdf(document.build(data))))
+    content = pdf(document.build(data))
+    words = {w for _width, _height, page in _words_on_pages(content, tmp_path) for *_box, w in page}
+    assert "16.09.2019" in words  # the reporting date as one word, not "1 6 . 0 9 …"
+    reader = PdfReader(io.BytesIO(content))
     fonts = set()
     for page in reader.pages:
         for font in (page.get("/Resources") or {}).get("/Font", {}).values():
