@@ -72,6 +72,9 @@ def test_charts_on_the_portal_use_the_page_language_and_are_cached_per_language(
         r">\d{1,3}(\.\d{3})+<", english_svg
     )
     assert ">31.12.2018<" in german_svg and ">Dec 31, 2018<" in english_svg
+    # the text alternative is German prose, read with a German voice: German numbers there
+    desc = re.search(r"<desc[^>]*>(.*?)</desc>", english_svg, re.S).group(1)
+    assert re.search(r"\d\.\d{3}", desc) and not re.search(r"\d,\d{3}", desc)
 
 
 def test_the_start_page_shows_key_figures_as_tiles_in_the_page_language(client, published):

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from io import BytesIO
 
-from imon.core.numbers import format_number, format_percent, shown_language
+from imon.core.numbers import display_language, format_number, format_percent, shown_language
 
 from .narrative import _SINGULAR_TO_PLURAL, count_phrase, unit_for
 
@@ -958,7 +958,9 @@ def _svg(fig, spec, id_prefix):
     head_end = svg.index(">") + 1
     root = svg[:head_end]
     root = root.replace("<svg ", f'<svg role="img" aria-labelledby="{p}-title {p}-desc" ', 1)
-    inner = f'\n <title id="{p}-title">{html.escape(spec.title)}</title>\n <desc id="{p}-desc">{html.escape(alt_text(spec))}</desc>'
+    with display_language("de"):  # the text alternative is German prose: German numbers too
+        alt = alt_text(spec)
+    inner = f'\n <title id="{p}-title">{html.escape(spec.title)}</title>\n <desc id="{p}-desc">{html.escape(alt)}</desc>'
     # matplotlib's <metadata> block carries nothing we need once Date/Creator are off.
     body = re.sub(r"\s*<metadata>.*?</metadata>", "", svg[head_end:], count=1, flags=re.S)
     return root + inner + body.rstrip() + "\n"
