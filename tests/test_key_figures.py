@@ -6,6 +6,9 @@ from decimal import Decimal
 from django.utils import translation
 
 from imon.reports.keyfigures import change_words, key_figures, value_text
+from tests import steering
+
+people = steering.people  # the personas fixture
 
 
 def document(**concept):
@@ -133,3 +136,22 @@ def test_values_and_changes_in_words_per_language():
         assert change_words(share, "de") == "um 0,4 Prozentpunkte gesunken seit 31.12.2017"
     with translation.override("en"):
         assert change_words(pop, "en") == "up by 3,008 since Dec 31, 2017"
+
+
+def test_portal_and_staff_dashboard_show_the_same_key_figures(people, client):
+    import re
+
+    from imon.reports import snapshots
+
+    snapshots.publish(snapshots.create("1. Umsetzungsbericht", datetime.date(2019, 9, 16)))
+    client.force_login(people.reviewer)
+    staff = client.get("/steuerung/")
+    figures = staff.context["glance"]["figures"]
+    assert figures.measures_total == 9 and figures.headlines
+    portal = client.get("/portal/de/").content.decode()
+    dashboard = staff.content.decode()
+    for page in (portal, dashboard):
+        for s in figures.measures:
+            assert re.search(rf"{s.count} \({s.percent}\s%\)", page), s
+        for h in figures.headlines:
+            assert value_text(h) in page and change_words(h) in page

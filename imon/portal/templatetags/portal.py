@@ -65,28 +65,3 @@ def level_name(context, level: str) -> str:
         return getattr(published.vocabulary, level)
     general = {"field": _("Field of action"), "fields": _("Fields of action"), "goals": _("Goals")}
     return general[level]
-
-
-@register.simple_tag
-def headline_value(figure) -> str:
-    """A headline figure's value in the page's language (imon.reports.keyfigures)."""
-    from imon.core.numbers import shown_language
-    from imon.reports.keyfigures import value_text
-
-    return value_text(figure, shown_language())
-
-
-@register.simple_tag
-def headline_change(figure) -> str:
-    """A headline figure's change since the date before, in words of the page's language."""
-    from imon.core.numbers import shown_language
-    from imon.reports.keyfigures import change_words
-
-    return change_words(figure, shown_language())
-
-
-@register.simple_tag
-def arrow(direction: str) -> str:
-    from imon.reports.keyfigures import ARROWS
-
-    return ARROWS.get(direction, "")
