@@ -93,3 +93,15 @@ def test_the_start_page_shows_key_figures_as_tiles_in_the_page_language(client, 
         r'class="arrow" aria-hidden="true">[↑↓→]</span> um [\d.,]+ (Prozentpunkte )?ge(stiegen|sunken)',
         german,
     )
+
+
+def test_progress_of_measures_is_a_percentage_in_the_page_language(client, demo):
+    from imon.core import models as m
+
+    m.Measure.objects.filter(key="C1").update(status="in_progress", progress=80)
+    content._LATEST.clear()
+    snapshots.publish(snapshots.create("1. Umsetzungsbericht", datetime.date(2019, 9, 16)))
+    german = client.get("/portal/de/handlungsfelder/c/").content.decode()
+    turkish = client.get("/portal/tr/handlungsfelder/c/").content.decode()
+    english = client.get("/portal/en/massnahmen/c1/").content.decode()
+    assert "(80 %)" in german and "(%80)" in turkish and "(80%)" in english
