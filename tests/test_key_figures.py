@@ -155,3 +155,11 @@ def test_portal_and_staff_dashboard_show_the_same_key_figures(people, client):
             assert re.search(rf"{s.count} \({s.percent}\s%\)", page), s
         for h in figures.headlines:
             assert value_text(h) in page and change_words(h) in page
+
+
+def test_a_value_the_source_states_approximately_keeps_its_words_and_has_no_change():
+    doc = document(headline_indicators=["pop"])
+    doc["observations"][1] = {**doc["observations"][1], "value": "166700", "qualifier": "approx", "flag": "p"}
+    (pop,) = key_figures(doc).headlines
+    assert value_text(pop, "de") == "rund 166.700 p"
+    assert pop.direction == "" and change_words(pop) == ""

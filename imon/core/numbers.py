@@ -221,8 +221,13 @@ def format_number(
 def format_percent(value: Decimal, decimals: int | None = None, lang: str = "de") -> str:
     """A share in per cent, as the language writes it: 15.7 -> "15,7 %" (de), "15.7%" (en),
     "%15,7" (tr)."""
+    return with_percent_sign(format_number(value, decimals, lang=lang), lang)
+
+
+def with_percent_sign(text: str, lang: str = "de") -> str:
+    """A number already written ("15,7", "rund 15,7") with the language's percent sign."""
     _point, _group, _minus, prefix, suffix = _symbols(lang)
-    return prefix + format_number(value, decimals, lang=lang) + suffix
+    return prefix + text + suffix
 
 
 def format_day(date: "datetime.date | str", lang: str = "de") -> str:

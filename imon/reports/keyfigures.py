@@ -23,9 +23,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.utils.translation import gettext
 
 from imon.core import rollup
-from imon.core.numbers import format_day, format_number, format_percent
+from imon.core.numbers import format_day, format_number, format_stated, with_percent_sign
 
 from .document.formatting import main_area
+from .narrative import _rounded
 
 # The order of the measures' states and the goals' lights on every page.
 STATUS_ORDER = (
@@ -60,7 +61,8 @@ class Headline:
     area: str  # the area's name
     date: datetime.date
     value: Decimal | None  # None: hidden or not available (see `flag`)
-    flag: str
+    flag: str  # the official symbol: "." hidden, "p" provisional ...
+    qualifier: str = ""  # how the source states the value ("approx": "rund 1.200"); no change then
     previous_date: datetime.date | None = None
     previous_value: Decimal | None = None
     change: Decimal | None = None  # as displayed: latest minus previous, both rounded
@@ -93,10 +95,6 @@ def _shares(counts: dict[str, int], order, total: int) -> list[Share]:
     known = [code for code in order if counts.get(code)]
     other = [code for code in counts if code not in order and counts[code]]
     return [Share(code, counts[code], percent_of(counts[code], total)) for code in known + other]
-
-
-def _rounded(value: Decimal, decimals: int | None) -> Decimal:
-    return value if decimals is None else value.quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP)
 
 
 def headline_keys(document: dict) -> list[str]:
@@ -155,6 +153,7 @@ def headline(document: dict, key: str) -> Headline | None:
         date=datetime.date.fromisoformat(str(latest["date"])),
         value=value,
         flag=latest.get("flag") or "",
+        qualifier=latest.get("qualifier") or "",
     )
     if value is None or len(dates) < 2 or latest.get("qualifier"):
         return figure
@@ -162,7 +161,7 @@ def headline(document: dict, key: str) -> Headline | None:
     if before.get("value") is None or before.get("qualifier"):
         return figure
     previous = Decimal(str(before["value"]))
-    change = _rounded(value, decimals) - _rounded(previous, decimals)
+    change = _rounded(value, decimals) - _rounded(previous, decimals)  # as format_number rounds
     return replace(
         figure,
         previous_date=datetime.date.fromisoformat(str(before["date"])),
@@ -198,12 +197,16 @@ ARROWS = {"up": "↑", "down": "↓", "same": "→"}
 
 
 def value_text(figure: Headline, lang: str = "de") -> str:
-    """The headline's value as the language writes it ("15,7 %", "166,737"), or its symbol."""
+    """The headline's value as the language writes it ("15,7 %", "166,737"), as the source states
+    it ("rund 1.200", with the digits it has) and with its symbol ("4.850 p"); the symbol alone
+    for a hidden value."""
     if figure.value is None:
         return figure.flag or "."
+    decimals = None if figure.qualifier else figure.decimals
+    text = format_stated(figure.value, figure.qualifier, decimals, lang)
     if figure.is_percent:
-        return format_percent(figure.value, figure.decimals, lang)
-    return format_number(figure.value, figure.decimals, lang=lang)
+        text = with_percent_sign(text, lang)
+    return f"{text} {figure.flag}" if figure.flag else text
 
 
 def change_words(figure: Headline, lang: str = "de") -> str:
