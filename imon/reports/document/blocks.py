@@ -156,7 +156,7 @@ class Tiles:
     items: list[tuple[str, str, str, str]]  # (title, value, reference date and area, change in words)
     stand: str = ""
 
-    header = ["Kennzahl", "Wert", "Stand", "Veränderung"]
+    header = ["Kennzahl", "Wert", "Stand", "Veränderung bzw. Verteilung"]
 
     @property
     def rows(self) -> list[list[str]]:
