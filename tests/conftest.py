@@ -33,6 +33,9 @@ def _empty_caches():
     cache.clear()
     content._LATEST.clear()
     content._BLOCKS.clear()  # keyed by snapshot number, which another test's city shares
+    from imon.steering import services
+
+    services._GLANCE.clear()  # the same
     yield
 
 

@@ -197,6 +197,15 @@ class Concept(models.Model):
         _("name of a goal"), max_length=100, blank=True, help_text=_("E.g. Ziel, Leitziel, Teilziel.")
     )
     goal_name_plural = models.CharField(_("name of the goals (plural)"), max_length=100, blank=True)
+    headline_indicators = models.JSONField(
+        _("headline indicators"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "The keys of three to six indicators shown as key figures on the portal's start page and "
+            "in the report's summary."
+        ),
+    )
     approving_body = models.ForeignKey(
         "Body",
         verbose_name=_("body approving reporting cycles"),

@@ -6,11 +6,23 @@ parse_cell("(12,3)")    -> (Decimal("12.3"), "()")
 parse_cell("4.850 p")   -> (Decimal("4850"), "p")
 parse_cell(".")         -> (None, ".")
 format_number(Decimal("166737")) -> "166.737"
+
+Numbers and dates shown to people are written in one language's way, from the CLDR data (Babel):
+German (the default, and always in the report) 166.737 / 15,7 % / 31.12.2018; English 166,737 /
+15.7% / Dec 31, 2018; Turkish 166.737 / %15,7; Ukrainian 166 737 / 15,7%; Arabic with Latin
+digits 166,737 / 15.7% (CLDR's default numbering system for `ar`; German municipalities' Arabic
+pages keep Latin digits, and the portal's tables and charts are shared with the German page). The
+portal sets the visitor's language with `display_language(lang)`; `shown_language()` tells the
+callers that format in the visitor's language which one it is.
 """
 
 import calendar
 import datetime
+import functools
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
@@ -145,18 +157,90 @@ def split_qualifier(text: str) -> tuple[str, str]:
     return "", cell
 
 
-def format_number(value: Decimal, decimals: int | None = None, grouping: bool = True) -> str:
-    """166737 -> "166.737"; 15.7 -> "15,7" (decimals=None keeps the digits the value has)."""
+_SHOWN: ContextVar[str] = ContextVar("imon_display_language", default="de")
+
+
+@contextmanager
+def display_language(lang: str) -> Iterator[None]:
+    """Numbers and dates that follow the visitor's language are written in `lang`'s way inside."""
+    token = _SHOWN.set(lang)
+    try:
+        yield
+    finally:
+        _SHOWN.reset(token)
+
+
+def shown_language() -> str:
+    """The language set by `display_language` (German outside it)."""
+    return _SHOWN.get()
+
+
+@functools.cache
+def _symbols(lang: str) -> tuple[str, str, str, str, str]:
+    """(decimal mark, group mark, minus sign, percent prefix, percent suffix) of a language, from
+    CLDR with Latin digits. German keeps a plain space before "%", as the report has always
+    written it."""
+    if lang == "de":
+        return ",", ".", "-", "", " %"
+    from babel import Locale
+
+    locale = Locale.parse(lang)
+    symbols = locale.number_symbols["latn"]
+    pattern = locale.percent_formats[None].pattern.split(";")[0]
+    number = re.search(r"[#0,.]+", pattern)
+    assert number is not None, pattern
+    prefix, suffix = pattern[: number.start()], pattern[number.end() :]
+    percent = symbols["percentSign"]
+    return (
+        symbols["decimal"],
+        symbols["group"],
+        symbols["minusSign"],
+        prefix.replace("%", percent),
+        suffix.replace("%", percent),
+    )
+
+
+def format_number(
+    value: Decimal, decimals: int | None = None, grouping: bool = True, lang: str = "de"
+) -> str:
+    """166737 -> "166.737"; 15.7 -> "15,7" (decimals=None keeps the digits the value has);
+    lang="en": "166,737", "15.7" (see the module's docstring)."""
     if decimals is not None:
         value = value.quantize(Decimal(1).scaleb(-decimals))
     text = format(value.normalize() if decimals is None else value, "f")
     if decimals is None and "." in text:
         text = text.rstrip("0").rstrip(".")
-    sign = "-" if text.startswith("-") else ""
+    point, group, minus, _prefix, _suffix = _symbols(lang)
+    sign = minus if text.startswith("-") else ""
     whole, _sep, fraction = text.lstrip("-").partition(".")
     if grouping:
-        whole = f"{int(whole):,}".replace(",", ".")
-    return sign + whole + ("," + fraction if fraction else "")
+        whole = f"{int(whole):,}".replace(",", group)
+    return sign + whole + (point + fraction if fraction else "")
+
+
+def format_percent(value: Decimal, decimals: int | None = None, lang: str = "de") -> str:
+    """A share in per cent, as the language writes it: 15.7 -> "15,7 %" (de), "15.7%" (en),
+    "%15,7" (tr)."""
+    return with_percent_sign(format_number(value, decimals, lang=lang), lang)
+
+
+def with_percent_sign(text: str, lang: str = "de") -> str:
+    """A number already written ("15,7", "rund 15,7") with the language's percent sign."""
+    _point, _group, _minus, prefix, suffix = _symbols(lang)
+    return prefix + text + suffix
+
+
+def format_day(date: "datetime.date | str", lang: str = "de") -> str:
+    """A day as the language writes it: 31.12.2018 (de), Dec 31, 2018 (en), 31 Ara 2018 (tr),
+    31 груд. 2018 р. (uk), 31/12/2018 (ar); from a date or an ISO date text (as snapshots keep
+    dates)."""
+    if isinstance(date, str):
+        date = datetime.date.fromisoformat(date)
+    if lang == "de":
+        return date.strftime("%d.%m.%Y")
+    from babel.dates import format_date
+
+    return format_date(date, "medium", locale=lang)
 
 
 _SCHOOL_YEAR = re.compile(r"^(\d{4})/(\d{2}|\d{4})$")
@@ -188,9 +272,9 @@ STATED_WORDS = {
 }
 
 
-def format_stated(value: Decimal, qualifier: str = "", decimals: int | None = None) -> str:
+def format_stated(value: Decimal, qualifier: str = "", decimals: int | None = None, lang: str = "de") -> str:
     """A value as its source states it: "rund 1.200", "mehr als 500", or just "1.200"."""
-    text = format_number(value, decimals)
+    text = format_number(value, decimals, lang=lang)
     word = STATED_WORDS.get(qualifier)
     return f"{word} {text}" if word else text
 

@@ -13,9 +13,9 @@ import time
 from collections import Counter
 
 from imon.core import rollup
-from imon.core.numbers import add_months
+from imon.core.numbers import add_months, shown_language
 from imon.publication.view import PORTAL_CONTACT_FIELDS, PublicContactPoint, PublicView, public_contact_point
-from imon.reports import document
+from imon.reports import document, keyfigures
 
 CONTACT_FIELDS = PORTAL_CONTACT_FIELDS
 
@@ -27,6 +27,7 @@ class Published(PublicView):
     def __init__(self, snapshot: dict, number: int):
         super().__init__(snapshot, number)
         self._sentences: dict[str, str] = {}
+        self._key_figures: keyfigures.KeyFigures | None = None
 
     def progress(self, code: str) -> dict:
         """Status counts of a field of action and the number of finished measures (imon.core.rollup)."""
@@ -35,6 +36,13 @@ class Published(PublicView):
         for status, n in figures["by_status"].items():
             counts[self.labels["measure_status"].get(status, "")] += n
         return {"total": figures["total"], "counts": sorted(counts.items()), "finished": figures["finished"]}
+
+    def key_figures(self) -> keyfigures.KeyFigures:
+        """Measures by status, goals by assessment and the headline figures (imon.reports.keyfigures),
+        the same as on the staff dashboard and in the report's summary."""
+        if self._key_figures is None:
+            self._key_figures = keyfigures.key_figures(self.document)
+        return self._key_figures
 
     def blocks(self, key: str, area: str | None = None) -> list:
         return _blocks(self.number, key, area, self)
@@ -57,8 +65,9 @@ _BLOCKS: dict = {}
 
 
 def _blocks(number, key, area, published: Published):
-    """Figures of an indicator are built once per snapshot, indicator and area."""
-    cache_key = (number, key, area)
+    """Figures of an indicator are built once per snapshot, indicator, area and language (tables
+    and charts write numbers and dates in the page's language, see imon.core.numbers)."""
+    cache_key = (number, key, area, shown_language())
     if cache_key not in _BLOCKS:
         if len(_BLOCKS) > 2000:
             _BLOCKS.clear()

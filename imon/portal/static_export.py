@@ -24,6 +24,7 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.test import Client
 
+from imon.core.numbers import display_language
 from imon.reports import charts
 from imon.reports.document.blocks import Figure
 
@@ -126,13 +127,18 @@ def rewrite_links(html: str, from_file: str) -> str:
 _WORK: dict = {}  # what the forked workers find: the published state and the staging folder
 
 
-def _draw_charts(key: str) -> list[str]:
-    """The SVG markup of the charts on an indicator's page, in page order."""
-    return [
-        charts.render_svg(block.chart)
-        for block in _WORK["published"].blocks(key)
-        if isinstance(block, Figure)
-    ]
+def _draw_charts(key: str) -> list[tuple[tuple[str, object], str]]:
+    """((language, chart), SVG markup) of the charts on an indicator's page, in page order, for
+    each exported language (the numbers on a chart are written in the page's language)."""
+    drawn = []
+    for lang in _WORK["languages"]:
+        with display_language(lang):
+            drawn.extend(
+                ((lang, block.chart), charts.render_svg(block.chart))
+                for block in _WORK["published"].blocks(key)
+                if isinstance(block, Figure)
+            )
+    return drawn
 
 
 def _indicator_files(key: str) -> list[int]:
@@ -277,7 +283,7 @@ def _export_site(target: Path, base_url, progress, languages) -> ExportStats:
     (staging / "portal" / "daten").mkdir(parents=True)
     for key in downloads:
         (staging / "api" / "v1" / "indicators" / key).mkdir(parents=True)
-    _WORK.update(published=published, staging=staging)
+    _WORK.update(published=published, staging=staging, languages=languages)
     # The workers inherit this process's database connection but never use it; forked workers end
     # with os._exit, so they do not close it either.
     workers = max(1, (os.cpu_count() or 1) - 1)
@@ -292,10 +298,7 @@ def _export_site(target: Path, base_url, progress, languages) -> ExportStats:
                 without_charts = [url for url in pages if url not in with_charts]
                 _write_pages(client, without_charts, write, say, total=len(pages))
                 for key in drawn.futures:
-                    figures = [block.chart for block in published.blocks(key) if isinstance(block, Figure)]
-                    DRAWN_CHARTS.update(
-                        zip(figures, drawn.result(key, helping=written))
-                    )  # no matplotlib here
+                    DRAWN_CHARTS.update(drawn.result(key, helping=written))  # no matplotlib here
                 _write_pages(
                     client,
                     [url for url in pages if url in with_charts],

@@ -18,6 +18,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
 from imon.core import models as m
+from imon.core.numbers import display_language
 from imon.reports import charts
 from imon.reports.document.blocks import Figure, Table
 from imon.reports.document.formatting import main_area
@@ -80,7 +81,7 @@ def portal_view(view):
         cached = cache.get(key)
         if cached is not None:
             return cached
-        with translation.override(lang):
+        with translation.override(lang), display_language(lang):
             request.LANGUAGE_CODE = lang
             response = view(request, lang, published, *args, **kwargs)
             response.headers["Content-Language"] = lang
@@ -125,7 +126,7 @@ def error_page(path: str, status: int, published=None) -> HttpResponse:
 
     parts = path.split("/")
     lang = parts[2] if len(parts) > 2 and parts[2] in languages() else "de"
-    with translation.override(lang):
+    with translation.override(lang), display_language(lang):
         starts = [(code, name, f"/portal/{code}/") for code, name in languages().items()]
         # The page's own text is translated: no notice that the content is German.
         html = render_to_string(
@@ -157,7 +158,12 @@ def start(request, lang, published):
         lang,
         published,
         "portal/start.html",
-        {"fields": fields, "latest": latest[:6], "statement": _statement()},
+        {
+            "fields": fields,
+            "latest": latest[:6],
+            "statement": _statement(),
+            "figures": published.key_figures() if published else None,
+        },
     )
 
 
@@ -216,7 +222,9 @@ def indicators(request, lang, published):
     )
 
 
-DRAWN_CHARTS: dict = {}  # {ChartSpec: SVG markup} drawn ahead by the static export's worker processes
+# {(language, ChartSpec): SVG markup} drawn ahead by the static export's worker processes (the
+# numbers on a chart are written in the page's language)
+DRAWN_CHARTS: dict = {}
 
 
 @portal_view
@@ -237,7 +245,7 @@ def indicator(request, lang, published, key):
                 {
                     "kind": "figure",
                     "block": block,
-                    "svg": DRAWN_CHARTS.get(block.chart) or charts.render_svg(block.chart),
+                    "svg": DRAWN_CHARTS.get((lang, block.chart)) or charts.render_svg(block.chart),
                 }
             )
         elif isinstance(block, Table):

@@ -46,6 +46,7 @@ PUBLIC_FIELDS: dict[str, tuple[str, ...]] = {
         "goal_name_plural",
         "approving_body",
         "editions",
+        "headline_indicators",
     ),
     "editions": ("key", "title", "resolution_date", "resolution_reference"),
     "fields_of_action": ("code", "title", "priority", "description", "easy_language", "since", "retired"),

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from io import BytesIO
 
-from imon.core.numbers import format_number
+from imon.core.numbers import display_language, format_number, format_percent, shown_language
 
 from .narrative import _SINGULAR_TO_PLURAL, count_phrase, unit_for
 
@@ -138,22 +138,24 @@ class ChartSpec:
 
 
 def _number(value, decimals) -> str:
-    return format_number(Decimal(value), decimals)
+    """In the language of the page on the portal (German in the report, see imon.core.numbers)."""
+    return format_number(Decimal(value), decimals, lang=shown_language())
 
 
 def format_value(spec: ChartSpec, value) -> str:
     """A value as a data label or table cell: "166.737", "15,7 %", "." for a missing value."""
     if value is None:
         return MISSING
-    text = _number(value, spec.decimals)
-    return text + " %" if spec.unit == "%" else text
+    if spec.unit == "%":
+        return format_percent(Decimal(value), spec.decimals, lang=shown_language())
+    return _number(value, spec.decimals)
 
 
 def _with_unit(spec: ChartSpec, value, dative: bool = False) -> str:
     """A value for running text: "15,7 %", "402 Haushalte", "1 Haushalt", dative "402 Haushalten"."""
-    text = _number(value, spec.decimals)
     if spec.unit == "%":
-        return text + " %"
+        return format_percent(Decimal(value), spec.decimals, lang=shown_language())
+    text = _number(value, spec.decimals)
     if not spec.unit:
         return text
     return f"{text} {unit_for(spec.unit, text, dative)}"
@@ -238,7 +240,7 @@ def _share_sentences(spec: ChartSpec, missing: int) -> list[str]:
         if value is not None:
             text = _with_unit(spec, value)
             if spec.unit != "%" and not missing:
-                text += f" ({_number(share, d)} %)"
+                text += f" ({format_percent(share, d, lang=shown_language())})"
             parts.append(f"{category} {text}")
     if parts:
         sentences.append("Anteile: " + "; ".join(parts) + ".")
@@ -338,7 +340,9 @@ def data_table(spec: ChartSpec) -> tuple[list[str], list[list[str]]]:
         missing = any(v is None for v in spec.series[0].values)
         d = _share_decimals(shares)
         for row, share in zip(rows, shares):
-            row.append(MISSING if share is None or missing else _number(share, d) + " %")
+            row.append(
+                MISSING if share is None or missing else format_percent(share, d, lang=shown_language())
+            )
     if spec.kind == "stacked_bar" and len(spec.series) > 1:
         header.append("Insgesamt")
         for i, row in enumerate(rows):
@@ -626,7 +630,7 @@ def _draw_pie(spec):
         elif missing:
             text = format_value(spec, values[i])  # shares of an incomplete total would mislead
         else:
-            text = f"{format_value(spec, values[i])} ({_number(shares[i], d)} %)"
+            text = f"{format_value(spec, values[i])} ({format_percent(shares[i], d, lang=shown_language())})"
         labels.append((_wrap(spec.categories[i], 24), text))
     if not idx:
         ax.text(
@@ -918,14 +922,28 @@ def _prefix(spec) -> str:
     return f"c{digest}"
 
 
-@functools.lru_cache(maxsize=256)
 def render_svg(spec: ChartSpec, id_prefix: str | None = None) -> str:
     """Standalone <svg> markup to inline into HTML: no XML declaration or DOCTYPE, role="img",
     <title> and <desc> (the alt text), and every id prefixed so that several charts can share a
     page. The prefix defaults to a hash of the specification; pass `id_prefix` (e.g. "abb8") if
     the same chart can appear twice on one page. Results are memoised per process: a chart is
-    a pure function of its specification, and one report renders the same charts for HTML and PDF."""
+    a pure function of its specification and the language its numbers are written in (German in
+    the report, the visitor's on the portal), and one report renders the same charts for HTML and PDF."""
+    return _render_svg(spec, id_prefix, shown_language())
+
+
+@functools.lru_cache(maxsize=256)
+def _render_svg(spec: ChartSpec, id_prefix: str | None, lang: str) -> str:
+    return _draw_svg(spec, id_prefix)
+
+
+def _draw_svg(spec: ChartSpec, id_prefix: str | None = None) -> str:
     return _svg(_draw(spec), spec, id_prefix)
+
+
+# As with a memoised function: `__wrapped__` draws past the memo, `cache_clear` empties it.
+render_svg.__wrapped__ = _draw_svg  # type: ignore[attr-defined]
+render_svg.cache_clear = _render_svg.cache_clear  # type: ignore[attr-defined]
 
 
 def _svg(fig, spec, id_prefix):
@@ -940,17 +958,31 @@ def _svg(fig, spec, id_prefix):
     head_end = svg.index(">") + 1
     root = svg[:head_end]
     root = root.replace("<svg ", f'<svg role="img" aria-labelledby="{p}-title {p}-desc" ', 1)
-    inner = f'\n <title id="{p}-title">{html.escape(spec.title)}</title>\n <desc id="{p}-desc">{html.escape(alt_text(spec))}</desc>'
+    with display_language("de"):  # the text alternative is German prose: German numbers too
+        alt = alt_text(spec)
+    inner = f'\n <title id="{p}-title">{html.escape(spec.title)}</title>\n <desc id="{p}-desc">{html.escape(alt)}</desc>'
     # matplotlib's <metadata> block carries nothing we need once Date/Creator are off.
     body = re.sub(r"\s*<metadata>.*?</metadata>", "", svg[head_end:], count=1, flags=re.S)
     return root + inner + body.rstrip() + "\n"
 
 
-@functools.lru_cache(maxsize=256)
 def render_png(spec: ChartSpec, dpi: int = 200) -> bytes:
     """PNG bytes for DOCX and PPTX: 16 × 9 cm (taller for long horizontal bar charts) at `dpi`;
     memoised like render_svg."""
+    return _render_png(spec, dpi, shown_language())
+
+
+@functools.lru_cache(maxsize=256)
+def _render_png(spec: ChartSpec, dpi: int, lang: str) -> bytes:
+    return _draw_png(spec, dpi)
+
+
+def _draw_png(spec: ChartSpec, dpi: int = 200) -> bytes:
     return _png(_draw(spec), dpi)
+
+
+render_png.__wrapped__ = _draw_png  # type: ignore[attr-defined]
+render_png.cache_clear = _render_png.cache_clear  # type: ignore[attr-defined]
 
 
 def _png(fig, dpi):

@@ -18,7 +18,7 @@ import datetime
 from collections.abc import Sequence
 from decimal import Decimal
 
-from imon.core.numbers import format_number
+from imon.core.numbers import format_day, format_number
 
 # Plural -> singular of the units the reports use; anything else is used as given.
 UNITS = {
@@ -53,9 +53,7 @@ def unit_for(unit: str, number_text: str, dative: bool = False) -> str:
 
 def format_date(date) -> str:
     """31.12.2018, from a date or an ISO date text (as snapshots store dates)."""
-    if isinstance(date, str):
-        date = datetime.date.fromisoformat(date)
-    return date.strftime("%d.%m.%Y")
+    return format_day(date)
 
 
 def resolution_sentence(council: str, concept: dict, document: str = "Vorlage") -> str:

@@ -14,7 +14,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
 from . import charts
-from .document.blocks import WIDE, Bullets, Definitions, Figure, Heading, Paragraph, Report, Table
+from .document.blocks import WIDE, Bullets, Definitions, Figure, Heading, Paragraph, Report, Table, Tiles
 from .metadata import core_properties
 
 ACCENT = RGBColor(0x00, 0x4B, 0x76)
@@ -286,6 +286,9 @@ def _text_block(doc, block, usable_cm):
             paragraph.paragraph_format.space_after = Pt(2)
             paragraph.add_run(f"{term}: ").bold = True
             paragraph.add_run(text)
+    elif isinstance(block, Tiles):  # key figures at a glance: a compact table
+        _caption(doc, block.caption)
+        _table(doc, block.header, block.rows, [False, True, False, False], [3, 2, 2.5, 4], usable_cm)
     elif isinstance(block, Table):
         if block.landscape:
             usable_cm = _orientation(doc, landscape=True)

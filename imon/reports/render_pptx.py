@@ -13,7 +13,7 @@ from pptx.enum.text import PP_ALIGN
 from pptx.util import Cm, Emu, Pt
 
 from . import charts
-from .document.blocks import WIDE, Figure, Report, Table
+from .document.blocks import WIDE, Figure, Report, Table, Tiles
 from .metadata import core_properties
 
 ACCENT = RGBColor(0x00, 0x4B, 0x76)
@@ -125,6 +125,14 @@ class _Deck:
         return shape
 
 
+def _at_a_glance(deck, report: Report):
+    """The key figures at a glance (the report's first chapter) as one table on one slide."""
+    for block in report.blocks:
+        if isinstance(block, Tiles):
+            slide = deck.slide("Auf einen Blick", notes=f"Stand: {block.stand}")
+            deck.table(slide, block.header, block.rows, [False, True, False, False], Cm(3.6))
+
+
 def pptx(report: Report, template=None) -> bytes:
     deck = _Deck(template)
     d = report.deck
@@ -145,6 +153,7 @@ def pptx(report: Report, template=None) -> bytes:
         slide.shapes.title.text_frame.paragraphs[0].runs[0].font.color.rgb = ACCENT
     slide.notes_slide.notes_text_frame.text = " ".join(report.highlights)
 
+    _at_a_glance(deck, report)
     mandate = (
         [
             f"Beschluss zum Integrationskonzept ({d['council']}, {d.get('document', 'Vorlage')} {d['resolution']})"

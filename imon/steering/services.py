@@ -118,6 +118,32 @@ class FieldOverview:
 DASHBOARD_LIST = 25  # longest list per dashboard box; the full lists are on the cycle and next-steps pages
 
 
+_GLANCE: dict = {}
+
+
+def published_key_figures() -> dict | None:
+    """The key figures of the published release, exactly as the portal's start page and the report
+    show them (imon.reports.keyfigures), with the release's number and reporting date; computed
+    once per release (one query per call)."""
+    from imon.publication.view import public_document
+    from imon.reports import keyfigures
+    from imon.reports.models import Snapshot
+
+    head = (
+        Snapshot.objects.filter(release__isnull=False)
+        .order_by("-number")
+        .values_list("number", "reporting_date")
+        .first()
+    )
+    if head is None:
+        return None
+    if head[0] not in _GLANCE:
+        _GLANCE.clear()
+        figures = keyfigures.key_figures(public_document(Snapshot.objects.get(number=head[0]).data))
+        _GLANCE[head[0]] = {"number": head[0], "reporting_date": head[1], "figures": figures}
+    return _GLANCE[head[0]]
+
+
 def dashboard(concept: m.Concept, today: datetime.date) -> dict:
     """Everything the dashboard shows, in a fixed number of queries whatever the number of measures."""
     labels = dict(m.Measure.Status.choices)
@@ -152,6 +178,7 @@ def dashboard(concept: m.Concept, today: datetime.date) -> dict:
     return {
         "concept": concept,
         "today": today,
+        "glance": published_key_figures(),
         "fields": overviews,
         "total": staff_rollup([state for field_states in states.values() for state in field_states]),
         "defaults": [(labels[code], value) for code, value in rollup.DEFAULT_PROGRESS.items()],

@@ -78,6 +78,7 @@ SCHEMA: dict[str, list] = {
         F("field_of_action_name_plural"),
         F("goal_name"),
         F("goal_name_plural"),
+        F("headline_indicators", "strs", ref="indicators", max_items=6),
         F("approving_body", "ref", ref="bodies"),
         F("editions", "list", of="editions"),
         F("note", "text"),

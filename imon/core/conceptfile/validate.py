@@ -170,11 +170,17 @@ class _Validator:
             if isinstance(item, bool) or not isinstance(item, (str, int)):
                 self.add(item_path, _("expected text, found %(type)s.") % {"type": _type_name(item)})
                 continue
-            if kind == "refs":
+            if kind == "refs" or opts.get("ref"):
                 self.pending_refs.append((item_path, opts["ref"], str(item)))
             cleaned.append(str(item))
-        if kind == "refs" and len(set(cleaned)) != len(cleaned):
+        if (kind == "refs" or opts.get("ref")) and len(set(cleaned)) != len(cleaned):
             self.add(path, _("lists the same key more than once."))
+        if opts.get("max_items") and len(cleaned) > opts["max_items"]:
+            self.add(
+                path,
+                _("lists %(count)s keys; at most %(most)s fit at a glance.")
+                % {"count": len(cleaned), "most": opts["max_items"]},
+            )
         return cleaned
 
     def _fetch(self, path, kind, value, opts):

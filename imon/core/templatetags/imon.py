@@ -3,7 +3,7 @@ from decimal import Decimal
 from django import template
 
 from imon.core import periods
-from imon.core.numbers import format_number
+from imon.core.numbers import format_day, format_number, format_percent, shown_language
 
 register = template.Library()
 
@@ -15,7 +15,25 @@ def number(value, decimals=None):
         return ""
     if isinstance(value, (int, str)):  # a snapshot keeps decimals as text
         value = Decimal(value)
-    return format_number(value, None if decimals in (None, "") else int(decimals))
+    return format_number(value, None if decimals in (None, "") else int(decimals), lang=shown_language())
+
+
+@register.filter
+def percent(value, decimals=None):
+    """15.7 -> "15,7 %" (German), "15.7%" (English) …, in the language of the page. Empty for None."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, (int, str)):
+        value = Decimal(value)
+    return format_percent(value, None if decimals in (None, "") else int(decimals), lang=shown_language())
+
+
+@register.filter
+def day(value):
+    """A date in the language of the page: 31.12.2018 (German), Dec 31, 2018 (English) …"""
+    if not value:
+        return ""
+    return format_day(value, lang=shown_language())
 
 
 @register.filter

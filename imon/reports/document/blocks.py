@@ -144,3 +144,20 @@ def generated():
     from django.utils import timezone
 
     return timezone.localtime()
+
+
+@dataclass
+class Tiles:
+    """Key figures at a glance (imon.reports.keyfigures): tiles in HTML and PDF, a compact table in
+    DOCX and on a slide in PPTX."""
+
+    kind = "tiles"
+    caption: str
+    items: list[tuple[str, str, str, str]]  # (title, value, reference date and area, change in words)
+    stand: str = ""
+
+    header = ["Kennzahl", "Wert", "Stand", "Veränderung bzw. Verteilung"]
+
+    @property
+    def rows(self) -> list[list[str]]:
+        return [list(item) for item in self.items]

@@ -6,15 +6,17 @@ from ..narrative import format_date as german_date
 from .blocks import Report
 from .chapters import _Chapters
 from .formatting import _clean, _marked, _step_text
+from .glance import _AtAGlance
 from .measures import _FieldsOfAction
 
 
-class _Builder(_Chapters, _FieldsOfAction):
+class _Builder(_AtAGlance, _Chapters, _FieldsOfAction):
     """The whole report, chapter by chapter."""
 
     def build(self) -> Report:
         s = self.s
         municipality = s["municipality"]["name"]
+        self.at_a_glance()
         self.summary()
         self.mandate()
         self.data_chapter()

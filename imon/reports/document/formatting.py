@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 from imon.core import periods
-from imon.core.numbers import format_number, format_stated
+from imon.core.numbers import format_day, format_number, format_stated, shown_language
 
 from ..narrative import format_date as german_date
 
@@ -16,13 +16,20 @@ def format_value(obs: dict, decimals: int | None) -> str:
     if value is None:
         return flag or "."
     qualifier = obs.get("qualifier") or ""
-    text = format_stated(Decimal(value), qualifier, None if qualifier else decimals)
+    text = format_stated(Decimal(value), qualifier, None if qualifier else decimals, shown_language())
     return f"{text} {flag}" if flag else text
 
 
+def shown_date(date) -> str:
+    """A date as a label of a table's column or a chart's category: German in the report, the
+    visitor's language on the portal (see imon.core.numbers); running German text uses german_date."""
+    return format_day(date, shown_language())
+
+
 def date_text(obs: dict) -> str:
-    """The reference period as the source states it ('2023/24', '2020'), else the date."""
-    return obs.get("period") or german_date(obs["date"])
+    """The reference period as the source states it ('2023/24', '2020'), else the date (in the
+    visitor's language on the portal, see imon.core.numbers)."""
+    return obs.get("period") or shown_date(obs["date"])
 
 
 def date_labels(rows) -> dict:

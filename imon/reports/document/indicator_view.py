@@ -3,8 +3,7 @@
 from decimal import Decimal
 
 from .. import charts
-from ..narrative import format_date as german_date
-from .formatting import _cell, _num, date_labels, date_text, format_value, unit_label
+from .formatting import _cell, _num, date_labels, date_text, format_value, shown_date, unit_label
 
 
 class _View:
@@ -24,7 +23,7 @@ class _View:
         self.date_labels = date_labels(rows)
 
     def date_label(self, date) -> str:
-        return self.date_labels.get(date) or german_date(date)
+        return self.date_labels.get(date) or shown_date(date)
 
     def values_of(self, dim):
         present = {o["dims"].get(dim) for o in self.rows if dim in o["dims"]}
@@ -144,7 +143,7 @@ class _View:
                 for v in parts
             )
             kind = "stacked_bar" if self._adds_up(dim, parts) else "grouped_bar"
-            return charts.ChartSpec(kind, title, tuple(german_date(d) for d in self.dates), series, **common)
+            return charts.ChartSpec(kind, title, tuple(shown_date(d) for d in self.dates), series, **common)
         if len(self.dims) == 2 and len(self.dates) == 1:
             series_dim, cat_dim = self.dims[0], self.dims[1]
             cats = self._top_parts(

@@ -15,6 +15,7 @@ from .formatting import (
     format_value,
     office_marks,
     rows_source,
+    shown_date,
     source_text,
     stand_text,
     unit_label,
@@ -80,7 +81,7 @@ class _Indicators(_State):
         notes.extend(marks)
         table = self.table(
             caption,
-            ["Kennzahl", *(labels.get(d) or german_date(d) for d in dates)],
+            ["Kennzahl", *(labels.get(d) or shown_date(d) for d in dates)],
             rows,
             source="; ".join(sources),
             stand=stand_text(dates, labels),
@@ -112,7 +113,7 @@ class _Indicators(_State):
         self.table(
             f"{indicator['title']} nach Gebiet"
             + (f" ({unit_label(indicator)})" if indicator.get("unit") else ""),
-            ["Gebiet", *(german_date(d) for d in dates)],
+            ["Gebiet", *(shown_date(d) for d in dates)],
             [
                 [self.areas.get(a, {}).get("name", a)]
                 + [
