@@ -129,7 +129,7 @@ _WORK: dict = {}  # what the forked workers find: the published state and the st
 def _draw_charts(key: str) -> list[str]:
     """The SVG markup of the charts on an indicator's page, in page order."""
     return [
-        charts.render_svg(block.chart)
+        charts.render_responsive_svg(block.chart)
         for block in _WORK["published"].blocks(key)
         if isinstance(block, Figure)
     ]
