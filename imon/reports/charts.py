@@ -489,7 +489,14 @@ def _orientation(spec, width_cm: float = WIDTH_CM) -> tuple[bool, int]:
     """(horizontal, wrap width): long category labels that would need more than three lines
     under a vertical bar get horizontal bars instead."""
     n = len(spec.categories)
-    label_chars = 28 if width_cm >= 12 else 16
+    # narrow: long names stand above their bars, across the whole width
+    label_chars = (
+        int(width_cm * CM * 72 * 0.95 / (FONT_SIZE * 0.62))
+        if _names_go_above(spec, width_cm)
+        else 28
+        if width_cm >= 12
+        else 16
+    )
     # A few parts of one series (not dates): short bars side by side, not two fat columns.
     if spec.horizontal or (len(spec.series) == 1 and n <= 3 and not _over_time(spec)):
         return True, label_chars
@@ -534,9 +541,37 @@ def _height_for(spec, horizontal: bool, width_cm: float = WIDTH_CM) -> float:
     base = _base_height(width_cm)
     if not horizontal:
         return base
-    bars = len(spec.categories) * (len(spec.series) if spec.kind == "grouped_bar" else 1)
-    lines = 2 if width_cm < 12 else 1  # narrow labels wrap to more lines
-    return max(base * 0.5, min(2.5 + 0.45 * bars + 0.25 * lines * len(spec.categories), 24.0))
+    if _names_go_above(spec, width_cm):
+        return max(base * 0.5, min(2.5 + _slots(spec, width_cm)[2], 30.0))
+    bars = len(spec.series) if spec.kind == "grouped_bar" else 1
+    _horizontal, wrap_width = _orientation(spec, width_cm)
+    # each category as high as its bars or its wrapped label (about 0.4 cm a line), whichever is more
+    rows = sum(max(0.45 * bars, 0.4 * _wrap(c, wrap_width).count("\n") + 0.4) + 0.25 for c in spec.categories)
+    return max(base * 0.5, min(2.5 + rows, 24.0))
+
+
+BAR_CM, LINE_CM, GAP_CM = 0.45, 0.42, 0.3
+
+
+def _names_go_above(spec, width_cm) -> bool:
+    """On a narrow chart, names longer than a third of its width stand above their bars."""
+    longest = max((_text_width_pt(str(c), FONT_SIZE) for c in spec.categories), default=0)
+    return width_cm < 12 and longest > width_cm * CM * 72 * 0.35
+
+
+def _slots(spec, width_cm) -> tuple[list[float], float, float]:
+    """Horizontal bars with their names above them (a narrow chart): the centre of each
+    category's bars, the height of a group of bars and the total height, all in cm (the data
+    unit of the category axis then)."""
+    _h, wrap_width = _orientation(spec, width_cm)
+    bars = len(spec.series) if spec.kind == "grouped_bar" else 1
+    group = BAR_CM * bars
+    centres, cursor = [], 0.0
+    for category in spec.categories:
+        cursor += LINE_CM * (_wrap(category, wrap_width).count("\n") + 1)
+        centres.append(cursor + group / 2)
+        cursor += group + GAP_CM
+    return centres, group, cursor
 
 
 def _draw_bars(spec, width_cm=WIDTH_CM, max_height_cm=None):
@@ -547,8 +582,11 @@ def _draw_bars(spec, width_cm=WIDTH_CM, max_height_cm=None):
     n, k = len(spec.categories), len(spec.series)
     stacked = spec.kind == "stacked_bar"
     group = 0.8
+    positions: list[float] = list(range(n))
+    above = horizontal and _names_go_above(spec, width_cm)
+    if above:
+        positions, group, _total_cm = _slots(spec, width_cm)
     width = group if stacked or k == 1 else group / k
-    positions = list(range(n))
     bar = ax.barh if horizontal else ax.bar
     bottoms = [0.0] * n
     # Room per bar along the category axis, in points, to decide whether labels fit upright.
@@ -614,15 +652,12 @@ def _draw_bars(spec, width_cm=WIDTH_CM, max_height_cm=None):
     if stacked and k > 1:
         _label_totals(ax, spec, positions, bottoms, horizontal)
     _category_axis(ax, spec, positions, wrap_width, horizontal)
-    if spec.highlight is not None:
+    if above:
+        _names_above(ax, spec, positions, group, wrap_width)
+    elif spec.highlight is not None:
         ticks = ax.get_yticklabels() if horizontal else ax.get_xticklabels()
         ticks[spec.highlight].set_fontweight("bold")
-    if any(v is not None and v < 0 for series in spec.series for v in series.values):
-        (ax.axvline if horizontal else ax.axhline)(
-            0, color=EDGE, linewidth=0.8
-        )  # the zero line between rises and falls
-    if max_abs == 0:
-        (ax.set_xlim if horizontal else ax.set_ylim)(0, 1)
+    _value_axis_range(ax, spec, horizontal, max_abs)
     if k > 1:
         handles, labels = ax.get_legend_handles_labels()
         if stacked and not horizontal:
@@ -641,6 +676,14 @@ def _missing_note(fig, spec):
         fig.text(0.01, 0.01, note, fontsize=FONT_SIZE, color=TEXT, ha="left", va="bottom")
         strip_pt = (note.count("\n") + 1) * FONT_SIZE * 1.3 + 4
         fig.get_layout_engine().set(rect=(0, strip_pt / (fig.get_figheight() * 72), 1, 1))
+
+
+def _value_axis_range(ax, spec, horizontal, max_abs):
+    """The zero line between rises and falls; an axis of 0 to 1 where every value is 0."""
+    if any(v is not None and v < 0 for series in spec.series for v in series.values):
+        (ax.axvline if horizontal else ax.axhline)(0, color=EDGE, linewidth=0.8)
+    if max_abs == 0:
+        (ax.set_xlim if horizontal else ax.set_ylim)(0, 1)
 
 
 def _value_labels(spec, series, idx) -> list[str]:
@@ -691,6 +734,27 @@ def _label_totals(ax, spec, positions, bottoms, horizontal):
             )
 
 
+def _names_above(ax, spec, positions, group, wrap_width):
+    """Each category's name over its bars, from the left edge (the tick labels stay empty)."""
+    ax.set_yticks(positions, [""] * len(positions))
+    ax.tick_params(axis="y", length=0)
+    for i, (category, centre) in enumerate(zip(spec.categories, positions)):
+        ax.annotate(
+            _wrap(category, wrap_width),
+            (0, centre - group / 2),
+            xycoords=("axes fraction", "data"),
+            xytext=(0, 2),
+            textcoords="offset points",
+            ha="left",
+            va="bottom",
+            fontsize=FONT_SIZE,
+            color=TEXT,
+            fontweight="bold" if i == spec.highlight else "normal",
+        )
+    top = positions[0] - group / 2 - LINE_CM * (_wrap(spec.categories[0], wrap_width).count("\n") + 1)
+    ax.set_ylim(positions[-1] + group / 2 + 0.1, top - 0.05)
+
+
 def _category_axis(ax, spec, positions, wrap_width, horizontal):
     """Category labels (wrapped) on one axis, the values' formatter and title on the other."""
     ticks = [_wrap(c, wrap_width) for c in spec.categories]
@@ -719,9 +783,8 @@ def _legend(fig, handles, labels, **kwargs):
         chars = int(len(max(labels, key=len)) * (room - 45) / longest)
         labels = [_wrap(label, chars) for label in labels]
     need = sum(_text_width_pt(label, FONT_SIZE) + 45 for label in labels)
-    ncols = (
-        len(labels) if need <= room else (2 if need <= 2 * room * 0.9 and max(map(len, labels)) < 40 else 1)
-    )
+    widest = max((_text_width_pt(label, FONT_SIZE) for label in labels), default=0) + 45
+    ncols = len(labels) if need <= room else (2 if 2 * widest <= room * 0.9 else 1)
     fig.legend(
         handles,
         labels,
