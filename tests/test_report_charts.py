@@ -113,6 +113,12 @@ def test_a_hidden_value_is_a_marked_gap_with_a_footnote_never_a_bar():
         assert texts.count(charts.MISSING) == 2  # each gap is marked
         assert any(charts.MISSING_NOTE.split(" (")[0] in t.replace("\n", " ") for t in texts)  # and explained
         assert not any("%" in t for t in texts)  # no shares of an incomplete whole
+        # the note's room is taken from the plot, not added above the picture's top edge
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        renderer = FigureCanvasAgg(fig).get_renderer()
+        top = fig.bbox.y1
+        assert all(b.get_window_extent(renderer).y1 <= top + 0.5 for b in bars)
     stack = ChartSpec(
         "stacked_bar",
         "Teile",

@@ -675,7 +675,8 @@ def _missing_note(fig, spec):
         note = _wrap(MISSING_NOTE, int(width_pt * 0.95 / (FONT_SIZE * 0.62)))
         fig.text(0.01, 0.01, note, fontsize=FONT_SIZE, color=TEXT, ha="left", va="bottom")
         strip_pt = (note.count("\n") + 1) * FONT_SIZE * 1.3 + 4
-        fig.get_layout_engine().set(rect=(0, strip_pt / (fig.get_figheight() * 72), 1, 1))
+        strip = strip_pt / (fig.get_figheight() * 72)
+        fig.get_layout_engine().set(rect=(0, strip, 1, 1 - strip))  # left, bottom, width, height
 
 
 def _value_axis_range(ax, spec, horizontal, max_abs):
@@ -1058,7 +1059,7 @@ def _draw_map(spec, width_cm=WIDTH_CM, max_height_cm=None):
     ]
     if any(v is None for v in values.values()) or len(values) < len(drawn):
         handles.append(mpl.patches.Patch(facecolor="white", edgecolor="#7a7a7a", hatch="////", linewidth=0.4))
-        labels.append("keine Angabe")
+        labels.append("keine Angabe (geheim gehalten oder unbekannt)")
     if outline is not None:
         handles.append(mpl.patches.Patch(facecolor="none", edgecolor=EDGE, linewidth=2.0))
         labels.append(f"{spec.categories[spec.highlight]} (umrandet)")
