@@ -1000,7 +1000,7 @@ def _draw_map(spec, width_cm=WIDTH_CM, max_height_cm=None):
     from matplotlib.path import Path as MplPath
 
     narrow = width_cm < 12
-    height = width_cm * (1.5 if narrow else 0.75)
+    height = width_cm * (1.65 if narrow else 0.75)
     fig = _figure(spec, width_cm, min(height, max_height_cm or height))
     ax = fig.add_subplot()
     values = dict(zip(spec.codes, spec.series[0].values))
@@ -1048,6 +1048,7 @@ def _draw_map(spec, width_cm=WIDTH_CM, max_height_cm=None):
         )
     ax.autoscale_view()
     ax.set_aspect("equal")
+    ax.set_anchor("S" if narrow else "C")  # narrow: the map sits on its legend
     ax.set_axis_off()
     handles = [
         mpl.patches.Patch(facecolor=MAP_CLASSES[i], edgecolor="#5a5a5a", linewidth=0.4)
@@ -1063,6 +1064,9 @@ def _draw_map(spec, width_cm=WIDTH_CM, max_height_cm=None):
     if outline is not None:
         handles.append(mpl.patches.Patch(facecolor="none", edgecolor=EDGE, linewidth=2.0))
         labels.append(f"{spec.categories[spec.highlight]} (umrandet)")
+    # Under a narrow map the legend wraps to its width; beside a wide one to a column.
+    chars = int(fig.get_figwidth() * 72 * 0.85 / (FONT_SIZE * 0.62)) - 4 if narrow else 26
+    labels = [_wrap(label, chars) for label in labels]
     ax.legend(
         handles,
         labels,
@@ -1077,8 +1081,19 @@ def _draw_map(spec, width_cm=WIDTH_CM, max_height_cm=None):
     )
     credit = spec.credit if spec.shapes else maps.attribution()
     if credit:
+        text = f"Grenzen: {credit}"
+        if narrow:
+            text = _wrap(text, int(fig.get_figwidth() * 72 * 0.95 / (MIN_PLACED_PT * 0.62)))
+            strip = (text.count("\n") + 1) * MIN_PLACED_PT * 1.3 / (fig.get_figheight() * 72)
+            fig.get_layout_engine().set(rect=(0, strip, 1, 1 - strip))
         fig.text(
-            0.99, 0.01, f"Grenzen: {credit}", fontsize=MIN_PLACED_PT, color=TEXT, ha="right", va="bottom"
+            0.01 if narrow else 0.99,
+            0.01,
+            text,
+            fontsize=MIN_PLACED_PT,
+            color=TEXT,
+            ha="left" if narrow else "right",
+            va="bottom",
         )
     return fig
 
@@ -1138,7 +1153,7 @@ def render_responsive_svg(spec: ChartSpec) -> str:
 
 
 def _with_class(svg: str, name: str) -> str:
-    return svg.replace("<svg ", f'<svg class="{name}" ', 1)
+    return svg.replace('<svg role="img" ', f'<svg role="img" class="{name}" ', 1)
 
 
 def _svg(fig, spec, id_prefix):
