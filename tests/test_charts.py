@@ -251,8 +251,9 @@ def test_long_category_labels_get_horizontal_bars():
 
 
 @pytest.mark.parametrize("spec", ALL, ids=lambda s: f"{s.kind}-{s.title[:20]}")
-def test_text_is_at_least_9_points(spec):
-    fig = charts._draw(spec)
+@pytest.mark.parametrize("width", [charts.WIDTH_CM, charts.NARROW_CM])
+def test_text_is_at_least_9_points(spec, width):
+    fig = charts._draw(spec, width)
     sizes = [
         t.get_fontsize()
         for t in fig.findobj(lambda a: hasattr(a, "get_text") and hasattr(a, "get_fontsize"))
@@ -276,18 +277,27 @@ def test_alt_text_of_pie_line_and_stack():
     )
     assert alt_text(SHARE) == (
         "Liniendiagramm: Anteil Personen mit ausländischer Staatsangehörigkeit. "
-        "Anstieg von 15,1 % (31.12.2016) auf 15,7 % (31.12.2017)."
+        "Verlauf über 2 Stichtage (31.12.2016 bis 31.12.2017). "
+        "Anstieg von 15,1 % (31.12.2016) auf 15,7 % (31.12.2017), um 0,6 Prozentpunkte."
     )
     peak = ChartSpec(
         "line", "Fälle", ("2016", "2017", "2018"), (Series("Fälle", numbers(30, 50, 20)),), unit="Fälle"
     )
-    assert "Rückgang von 30 Fällen (2016) auf 20 Fälle (2018); höchster Wert 50 Fälle (2017)." in alt_text(
-        peak
+    assert (
+        "Rückgang von 30 Fällen (2016) auf 20 Fälle (2018), -33,3 %; höchster Wert 50 Fälle (2017)."
+        in alt_text(peak)
+    )
+    # Bars over reference dates speak of the change, never of a date as the "most frequent" category.
+    refugees = alt_text(REFUGEES)
+    assert (
+        "Insgesamt: Anstieg von 4.675 Personen (31.12.2017) auf 4.850 Personen (31.12.2018), +3,7 %."
+        in refugees
     )
     assert (
-        "Summe am höchsten: 31.12.2018 mit 4.850 Personen; am niedrigsten: 31.12.2017 mit 4.675 Personen."
-        in alt_text(REFUGEES)
+        "c) Ausreisepflichtige mit Rückführungshindernis: Rückgang von 388 Personen (31.12.2017)" in refugees
     )
+    assert "Am 31.12.2018 am häufigsten: b) Asylberechtigte" in refugees
+    assert "Am häufigsten: 31.12" not in refugees and "Summe am höchsten: 31.12" not in refugees
     money = ChartSpec("bar", "Kosten", ("a", "b"), (Series("Euro", numbers(5, 9)),), unit="Euro")
     assert "Am höchsten: b mit 9 Euro; am niedrigsten: a mit 5 Euro." in alt_text(money)
 
@@ -424,6 +434,10 @@ def test_an_incomplete_table_never_makes_a_pie_of_its_own_total():
         ]
 
     five_of_ten = rows({"l1": 20, "l2": 15, "l3": 10, "l4": 10, "l5": 5}, 100)
-    assert _View(indicator, five_of_ten, builder).chart("Wahlamt", "09.06.2024", "Stimmen").kind == "bar"
+    spec = _View(indicator, five_of_ten, builder).chart("Wahlamt", "09.06.2024", "Stimmen")
+    assert spec.kind == "bar" and not spec.shares
+    assert "%" not in alt_text(spec)
     complete = rows({"l1": 40, "l2": 30, "l3": 30}, 100)
-    assert _View(indicator, complete, builder).chart("Wahlamt", "09.06.2024", "Stimmen").kind == "donut"
+    spec = _View(indicator, complete, builder).chart("Wahlamt", "09.06.2024", "Stimmen")
+    assert spec.kind == "bar" and spec.shares  # the parts of a whole: bars labelled with their shares
+    assert "(40 %)" in "".join(texts(render_svg(spec)))

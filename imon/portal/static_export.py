@@ -128,13 +128,14 @@ _WORK: dict = {}  # what the forked workers find: the published state and the st
 
 
 def _draw_charts(key: str) -> list[tuple[tuple[str, object], str]]:
-    """((language, chart), SVG markup) of the charts on an indicator's page, in page order, for
-    each exported language (the numbers on a chart are written in the page's language)."""
+    """((language, chart), SVG markup: the wide and the phone drawing) of the charts on an
+    indicator's page, in page order, for each exported language (the numbers on a chart are
+    written in the page's language)."""
     drawn = []
     for lang in _WORK["languages"]:
         with display_language(lang):
             drawn.extend(
-                ((lang, block.chart), charts.render_svg(block.chart))
+                ((lang, block.chart), charts.render_responsive_svg(block.chart))
                 for block in _WORK["published"].blocks(key)
                 if isinstance(block, Figure)
             )

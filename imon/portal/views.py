@@ -245,7 +245,7 @@ def indicator(request, lang, published, key):
                 {
                     "kind": "figure",
                     "block": block,
-                    "svg": DRAWN_CHARTS.get((lang, block.chart)) or charts.render_svg(block.chart),
+                    "svg": DRAWN_CHARTS.get((lang, block.chart)) or charts.render_responsive_svg(block.chart),
                 }
             )
         elif isinstance(block, Table):

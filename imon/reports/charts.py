@@ -37,7 +37,7 @@ from io import BytesIO
 
 from imon.core.numbers import display_language, format_number, format_percent, shown_language
 
-from .narrative import _SINGULAR_TO_PLURAL, count_phrase, unit_for
+from .narrative import _SINGULAR_TO_PLURAL, _percent_change, count_phrase, unit_for
 
 KINDS = ("bar", "grouped_bar", "stacked_bar", "pie", "donut", "line", "map")
 KIND_NAMES = {
@@ -62,11 +62,16 @@ COUNTED_UNITS = {
     "Einwohner/innen",
 }
 MISSING = "."  # the official symbol for "secret or unknown"
+MISSING_NOTE = "„.“ = Wert geheim gehalten oder unbekannt (Lücke, kein Nullwert)"
 
 CM = 1 / 2.54
 WIDTH_CM, HEIGHT_CM = 16.0, 9.0
-FONT_SIZE = 9  # points, at 16 cm width (A4 text width); a slide scales it up
+# Drawn for narrow screens (a phone of 320 px): shown at about its own size, text stays 9 pt.
+NARROW_CM = 7.4
+FONT_SIZE = 9  # points, at the size the chart is placed (A4 text width; a slide scales it up)
 LABEL_SIZE = 10
+MIN_PLACED_PT = 8  # no text smaller than this where a document places the chart
+# The one place of the chart colours (a house style can replace them here).
 # Okabe & Ito (2008), strongest first; every shape also gets a dark outline.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999")
 HATCHES = ("", "///", "\\\\\\", "xx", "---", "|||", "++", "..")
@@ -79,7 +84,13 @@ HIGHLIGHT = "#E69F00"  # the city among comparison regions (Okabe–Ito orange)
 MAP_CLASSES = ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c")
 GRID = "#d0d0d0"
 TEXT = "#1a1a1a"
-_MISSING_STYLE = dict(fontsize=14, fontweight="bold", color=TEXT)  # the "." where a value is missing
+# The "." where a value is missing, on a small grey tag so that the gap is seen as marked.
+_MISSING_STYLE = dict(
+    fontsize=LABEL_SIZE,
+    fontweight="bold",
+    color=TEXT,
+    bbox=dict(boxstyle="round,pad=0.25", facecolor="#e8e8e8", edgecolor="#6a6a6a", linewidth=0.6),
+)
 
 
 @dataclass(frozen=True)
@@ -108,6 +119,12 @@ class ChartSpec:
     region: str = ""
     shapes: tuple = ()
     credit: str = ""
+    # What the categories (or, on a time axis, the series) are: "Haushaltsgröße", "Gebiet".
+    dimension: str = ""
+    # The categories are reference dates in order: the alt text speaks of change, not extremes.
+    time_axis: bool = False
+    # The categories are the parts of a whole: labels and alt text add each part's share of it.
+    shares: bool = False
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -173,13 +190,17 @@ def _share_decimals(shares) -> int:
 
 
 def alt_text(spec: ChartSpec) -> str:
-    """A German text alternative generated from the data: what, when, the extremes, the change."""
+    """A German text alternative generated from the data: what is compared and when, the largest
+    and smallest values with their units, the change over time, and what is not drawn."""
     head = f"{KIND_NAMES[spec.kind]}: {spec.title}"
-    if spec.reference_date:
+    if spec.reference_date and spec.reference_date not in spec.title:
         head += f", {spec.reference_date}"
     sentences = [head + "."]
     missing = sum(v is None for s in spec.series for v in s.values)
-    if spec.kind == "line":
+    compared = _compared(spec)
+    if compared:
+        sentences.append(compared)
+    if spec.kind == "line" or _over_time(spec):
         sentences += _line_sentences(spec)
     elif spec.kind in ("pie", "donut"):
         sentences += _share_sentences(spec, missing)
@@ -196,8 +217,43 @@ def alt_text(spec: ChartSpec) -> str:
     return " ".join(sentences)
 
 
+def _compared(spec: ChartSpec) -> str:
+    """What the chart compares: "Verglichen: Haushaltsgröße (11 Gruppen)."; over time the dates."""
+    n = len(spec.categories)
+    if spec.kind == "line" or _over_time(spec):
+        if n < 2:
+            return ""
+        text = f"Verlauf über {n} Stichtage ({spec.categories[0]} bis {spec.categories[-1]})"
+        if len(spec.series) > 1:
+            text += f", {_by(spec.dimension)}{count_phrase(len(spec.series), 'Gruppe', 'Gruppen')}"
+        return text + "."
+    if spec.kind == "map":
+        return ""
+    text = f"Verglichen: {spec.dimension} ({n} Gruppen)" if spec.dimension else ""
+    if len(spec.series) == 2:
+        groups = " und ".join(s.label for s in spec.series)
+        text += (", je " if text else "Verglichen: ") + groups
+    return text + "." if text else ""
+
+
+_DATE = re.compile(r"\d{2}\.\d{2}\.\d{4}|\d{4}")
+
+
+def _over_time(spec: ChartSpec) -> bool:
+    """Bars whose categories are reference dates ("31.12.2017", "2018"): said as a change."""
+    return spec.kind != "map" and (
+        spec.time_axis or (len(spec.categories) > 1 and all(_DATE.fullmatch(str(c)) for c in spec.categories))
+    )
+
+
+def _by(dimension: str) -> str:
+    return f"{dimension}: " if dimension else ""
+
+
 def _line_sentences(spec: ChartSpec) -> list[str]:
-    """Per series: the change from the first to the last value, and the extremes between them."""
+    """Per series: the change from the first to the last value, and the extremes between them;
+    with several series also the largest and smallest at the latest date, and for a stack the
+    change of its total."""
     sentences = []
     for series in spec.series:
         points = [(c, v) for c, v in zip(spec.categories, series.values) if v is not None]
@@ -206,6 +262,15 @@ def _line_sentences(spec: ChartSpec) -> list[str]:
             sentences.append(f"{prefix}{_change(spec, points)}{_inner_extremes(spec, points)}.")
         elif points:
             sentences.append(f"{prefix}nur ein Wert: {_with_unit(spec, points[0][1])} ({points[0][0]}).")
+    if spec.kind == "stacked_bar" and len(spec.series) > 1:
+        totals = [(c, t) for i, c in enumerate(spec.categories) if (t := _total(spec, i)) is not None]
+        if len(totals) >= 2:
+            sentences.append(f"Insgesamt: {_change(spec, totals)}.")
+    if len(spec.series) > 1 and spec.categories:
+        last = len(spec.categories) - 1
+        present = [(s.label, s.values[last]) for s in spec.series if s.values[last] is not None]
+        if len(present) >= 2:
+            sentences.append(f"Am {spec.categories[last]} {_extremes(spec, present)}.")
     return sentences
 
 
@@ -214,7 +279,13 @@ def _change(spec: ChartSpec, points) -> str:
     if _number(v0, spec.decimals) == _number(v1, spec.decimals):
         return f"unverändert bei {_with_unit(spec, v0)} ({c0} und {c1})"
     verb = "Anstieg" if v1 > v0 else "Rückgang"
-    return f"{verb} von {_with_unit(spec, v0, True)} ({c0}) auf {_with_unit(spec, v1)} ({c1})"
+    text = f"{verb} von {_with_unit(spec, v0, True)} ({c0}) auf {_with_unit(spec, v1)} ({c1})"
+    if spec.unit == "%":
+        diff = abs(Decimal(v1) - Decimal(v0))
+        text += f", um {_number(diff, spec.decimals)} Prozentpunkte"
+    elif v0 > 0:
+        text += f", {_percent_change(Decimal(v0), Decimal(v1))}"
+    return text
 
 
 def _inner_extremes(spec: ChartSpec, points) -> str:
@@ -247,7 +318,8 @@ def _share_sentences(spec: ChartSpec, missing: int) -> list[str]:
     present = [(c, v) for c, v in zip(spec.categories, values) if v is not None]
     if len(present) > 1:
         hi = max(present, key=lambda p: p[1])
-        sentences.append(f"Größter Anteil: {hi[0]}.")
+        lo = min(present, key=lambda p: p[1])
+        sentences.append(f"Größter Anteil: {hi[0]}; kleinster Anteil: {lo[0]}.")
     return sentences
 
 
@@ -277,6 +349,34 @@ def _map_sentences(spec: ChartSpec) -> list[str]:
     return sentences
 
 
+def _extremes(spec: ChartSpec, present) -> str:
+    """ "am häufigsten 1 Person mit 402 Haushalten (62,8 %), am seltensten ..." of (name, value) pairs."""
+    hi = max(present, key=lambda p: p[1])
+    lo = min(present, key=lambda p: p[1])
+    if hi[1] == lo[1]:
+        return f"alle Werte gleich: {_with_unit(spec, hi[1])}"
+    counted = _SINGULAR_TO_PLURAL.get(spec.unit, spec.unit) in COUNTED_UNITS
+    word_hi, word_lo = ("am häufigsten", "am seltensten") if counted else ("am höchsten", "am niedrigsten")
+    total = sum(v for _c, v in present) if _with_shares(spec) else None
+
+    def value(v):
+        share = f" ({_number(Decimal(v) * 100 / total, 1)} %)" if total else ""
+        return _with_unit(spec, v, True) + share
+
+    return f"{word_hi}: {hi[0]} mit {value(hi[1])}; {word_lo}: {lo[0]} mit {value(lo[1])}"
+
+
+def _with_shares(spec: ChartSpec) -> bool:
+    """Shares of the whole, where the parts make it up and every part is known (shares of an
+    incomplete total would mislead)."""
+    return (
+        spec.shares
+        and spec.unit != "%"
+        and len(spec.series) == 1
+        and all(v is not None for v in spec.series[0].values)
+    )
+
+
 def _bar_sentences(spec: ChartSpec) -> list[str]:
     """Bars: the extremes of each series (for stacked bars also of the totals)."""
     sentences = []
@@ -284,19 +384,9 @@ def _bar_sentences(spec: ChartSpec) -> list[str]:
         present = [(c, v) for c, v in zip(spec.categories, series.values) if v is not None]
         if len(present) < 2:
             continue
-        hi = max(present, key=lambda p: p[1])
-        lo = min(present, key=lambda p: p[1])
         prefix = f"{series.label}: " if len(spec.series) > 1 else ""
-        if hi[1] == lo[1]:
-            sentences.append(f"{prefix}Alle Werte gleich: {_with_unit(spec, hi[1])}.")
-        else:
-            counted = _SINGULAR_TO_PLURAL.get(spec.unit, spec.unit) in COUNTED_UNITS
-            word_hi, word_lo = (
-                ("Am häufigsten", "am seltensten") if counted else ("Am höchsten", "am niedrigsten")
-            )
-            sentences.append(
-                f"{prefix}{word_hi}: {hi[0]} mit {_with_unit(spec, hi[1], True)}; {word_lo}: {lo[0]} mit {_with_unit(spec, lo[1], True)}."
-            )
+        text = _extremes(spec, present)
+        sentences.append(f"{prefix}{text[0].upper()}{text[1:]}.")
     if spec.kind == "stacked_bar" and len(spec.categories) > 1:
         totals = [(c, _total(spec, i)) for i, c in enumerate(spec.categories)]
         totals = [(c, t) for c, t in totals if t is not None]
@@ -399,25 +489,39 @@ def _text_width_pt(text: str, size: float) -> float:
     return max(len(line) for line in text.split("\n")) * size * 0.62
 
 
-def _orientation(spec) -> tuple[bool, int]:
+def _orientation(spec, width_cm: float = WIDTH_CM) -> tuple[bool, int]:
     """(horizontal, wrap width): long category labels that would need more than three lines
     under a vertical bar get horizontal bars instead."""
     n = len(spec.categories)
-    if spec.horizontal:
-        return True, 28
-    slot_pt = (WIDTH_CM * CM * 72 * 0.85) / max(n, 1)
+    # narrow: long names stand above their bars, across the whole width
+    label_chars = (
+        int(width_cm * CM * 72 * 0.95 / (FONT_SIZE * 0.62))
+        if _names_go_above(spec, width_cm)
+        else 28
+        if width_cm >= 12
+        else 16
+    )
+    # A few parts of one series (not dates): short bars side by side, not two fat columns.
+    if spec.horizontal or (len(spec.series) == 1 and n <= 3 and not _over_time(spec)):
+        return True, label_chars
+    slot_pt = (width_cm * CM * 72 * 0.85) / max(n, 1)
     width = max(int(slot_pt / (FONT_SIZE * 0.6)), 6)
     wrapped = [textwrap.wrap(str(c), width=width, break_long_words=False) or [""] for c in spec.categories]
     lines = max(len(w) for w in wrapped)
     longest = max(_text_width_pt(line, FONT_SIZE) for w in wrapped for line in w)
     if lines > 3 or longest > slot_pt * 0.95:
-        return True, 28
+        return True, label_chars
     return False, width
 
 
-def _figure(spec, height_cm=HEIGHT_CM):
+def _base_height(width_cm: float) -> float:
+    """9 cm at the full width; a narrow chart is about as high as it is wide."""
+    return HEIGHT_CM if width_cm >= 12 else width_cm * 1.1
+
+
+def _figure(spec, width_cm=WIDTH_CM, height_cm=HEIGHT_CM):
     mpl = _matplotlib()
-    fig = mpl.figure.Figure(figsize=(WIDTH_CM * CM, height_cm * CM), dpi=100, layout="constrained")
+    fig = mpl.figure.Figure(figsize=(width_cm * CM, height_cm * CM), dpi=100, layout="constrained")
     fig.get_layout_engine().set(w_pad=4 / 72, h_pad=4 / 72)
     return fig
 
@@ -437,22 +541,56 @@ def _style_axes(ax, value_axis: str):
         ax.tick_params(axis="y", length=0)
 
 
-def _height_for(spec, horizontal: bool) -> float:
+def _height_for(spec, horizontal: bool, width_cm: float = WIDTH_CM) -> float:
+    base = _base_height(width_cm)
     if not horizontal:
-        return HEIGHT_CM
-    bars = len(spec.categories) * (len(spec.series) if spec.kind == "grouped_bar" else 1)
-    return max(HEIGHT_CM, min(2.5 + 0.45 * bars + 0.25 * len(spec.categories), 24.0))
+        return base
+    if _names_go_above(spec, width_cm):
+        return max(base * 0.5, min(2.5 + _slots(spec, width_cm)[2], 30.0))
+    bars = len(spec.series) if spec.kind == "grouped_bar" else 1
+    _horizontal, wrap_width = _orientation(spec, width_cm)
+    # each category as high as its bars or its wrapped label (about 0.4 cm a line), whichever is more
+    rows = sum(max(0.45 * bars, 0.4 * _wrap(c, wrap_width).count("\n") + 0.4) + 0.25 for c in spec.categories)
+    return max(base * 0.5, min(2.5 + rows, 24.0))
 
 
-def _draw_bars(spec):
-    horizontal, wrap_width = _orientation(spec)
-    fig = _figure(spec, _height_for(spec, horizontal))
+BAR_CM, LINE_CM, GAP_CM = 0.45, 0.42, 0.3
+
+
+def _names_go_above(spec, width_cm) -> bool:
+    """On a narrow chart, names longer than a third of its width stand above their bars."""
+    longest = max((_text_width_pt(str(c), FONT_SIZE) for c in spec.categories), default=0)
+    return width_cm < 12 and longest > width_cm * CM * 72 * 0.35
+
+
+def _slots(spec, width_cm) -> tuple[list[float], float, float]:
+    """Horizontal bars with their names above them (a narrow chart): the centre of each
+    category's bars, the height of a group of bars and the total height, all in cm (the data
+    unit of the category axis then)."""
+    _h, wrap_width = _orientation(spec, width_cm)
+    bars = len(spec.series) if spec.kind == "grouped_bar" else 1
+    group = BAR_CM * bars
+    centres, cursor = [], 0.0
+    for category in spec.categories:
+        cursor += LINE_CM * (_wrap(category, wrap_width).count("\n") + 1)
+        centres.append(cursor + group / 2)
+        cursor += group + GAP_CM
+    return centres, group, cursor
+
+
+def _draw_bars(spec, width_cm=WIDTH_CM, max_height_cm=None):
+    horizontal, wrap_width = _orientation(spec, width_cm)
+    height = _height_for(spec, horizontal, width_cm)
+    fig = _figure(spec, width_cm, min(height, max_height_cm or height))
     ax = fig.add_subplot()
     n, k = len(spec.categories), len(spec.series)
     stacked = spec.kind == "stacked_bar"
     group = 0.8
+    positions: list[float] = list(range(n))
+    above = horizontal and _names_go_above(spec, width_cm)
+    if above:
+        positions, group, _total_cm = _slots(spec, width_cm)
     width = group if stacked or k == 1 else group / k
-    positions = list(range(n))
     bar = ax.barh if horizontal else ax.bar
     bottoms = [0.0] * n
     # Room per bar along the category axis, in points, to decide whether labels fit upright.
@@ -487,7 +625,7 @@ def _draw_bars(spec):
                     patch.set_facecolor(HIGHLIGHT)
                     patch.set_hatch("///")
                     patch.set_linewidth(1.6)
-        labels = [format_value(spec, series.values[i]) for i in idx]
+        labels = _value_labels(spec, series, idx)
         if stacked:
             # Inside the segment when it is large enough, on a white box (hatching behind text).
             shown = [lab if v >= 0.06 * max_abs else "" for lab, v in zip(labels, vals)]
@@ -518,21 +656,49 @@ def _draw_bars(spec):
     if stacked and k > 1:
         _label_totals(ax, spec, positions, bottoms, horizontal)
     _category_axis(ax, spec, positions, wrap_width, horizontal)
-    if spec.highlight is not None:
+    if above:
+        _names_above(ax, spec, positions, group, wrap_width)
+    elif spec.highlight is not None:
         ticks = ax.get_yticklabels() if horizontal else ax.get_xticklabels()
         ticks[spec.highlight].set_fontweight("bold")
-    if any(v is not None and v < 0 for series in spec.series for v in series.values):
-        (ax.axvline if horizontal else ax.axhline)(
-            0, color=EDGE, linewidth=0.8
-        )  # the zero line between rises and falls
-    if max_abs == 0:
-        (ax.set_xlim if horizontal else ax.set_ylim)(0, 1)
+    _value_axis_range(ax, spec, horizontal, max_abs)
     if k > 1:
         handles, labels = ax.get_legend_handles_labels()
         if stacked and not horizontal:
             handles, labels = handles[::-1], labels[::-1]  # the top segment first, as stacked
         _legend(fig, handles, labels, handlelength=2.2, handleheight=1.2)
+    _missing_note(fig, spec)
     return fig
+
+
+def _missing_note(fig, spec):
+    """Under a chart with a gap: what the mark in the gap means (also in DOCX and PPTX, which
+    carry the picture without the report's footnotes)."""
+    if any(v is None for s in spec.series for v in s.values):
+        width_pt = fig.get_figwidth() * 72
+        note = _wrap(MISSING_NOTE, int(width_pt * 0.95 / (FONT_SIZE * 0.62)))
+        fig.text(0.01, 0.01, note, fontsize=FONT_SIZE, color=TEXT, ha="left", va="bottom")
+        strip_pt = (note.count("\n") + 1) * FONT_SIZE * 1.3 + 4
+        strip = strip_pt / (fig.get_figheight() * 72)
+        fig.get_layout_engine().set(rect=(0, strip, 1, 1 - strip))  # left, bottom, width, height
+
+
+def _value_axis_range(ax, spec, horizontal, max_abs):
+    """The zero line between rises and falls; an axis of 0 to 1 where every value is 0."""
+    if any(v is not None and v < 0 for series in spec.series for v in series.values):
+        (ax.axvline if horizontal else ax.axhline)(0, color=EDGE, linewidth=0.8)
+    if max_abs == 0:
+        (ax.set_xlim if horizontal else ax.set_ylim)(0, 1)
+
+
+def _value_labels(spec, series, idx) -> list[str]:
+    """The labels of the drawn bars: "402", or with the share of the whole "402 (63 %)"."""
+    labels = [format_value(spec, series.values[i]) for i in idx]
+    if _with_shares(spec):
+        shares = _shares(series.values)
+        d = _share_decimals(shares)
+        labels = [f"{label} ({_number(shares[i], d)} %)" for label, i in zip(labels, idx)]
+    return labels
 
 
 def _mark_missing(ax, series, positions, bottoms, horizontal):
@@ -540,10 +706,16 @@ def _mark_missing(ax, series, positions, bottoms, horizontal):
     for i, value in enumerate(series.values):
         if value is None:
             p, base = positions[i], bottoms[i] if bottoms is not None else 0
-            if horizontal:
-                ax.text(base, p, " " + MISSING, va="center", ha="left", **_MISSING_STYLE)
-            else:
-                ax.text(p, base, MISSING, va="bottom", ha="center", **_MISSING_STYLE)
+            xy, offset = ((base, p), (6, 0)) if horizontal else ((p, base), (0, 5))
+            ax.annotate(
+                MISSING,
+                xy,
+                xytext=offset,
+                textcoords="offset points",
+                va="center" if horizontal else "bottom",
+                ha="left" if horizontal else "center",
+                **_MISSING_STYLE,
+            )
 
 
 def _label_totals(ax, spec, positions, bottoms, horizontal):
@@ -567,6 +739,27 @@ def _label_totals(ax, spec, positions, bottoms, horizontal):
             )
 
 
+def _names_above(ax, spec, positions, group, wrap_width):
+    """Each category's name over its bars, from the left edge (the tick labels stay empty)."""
+    ax.set_yticks(positions, [""] * len(positions))
+    ax.tick_params(axis="y", length=0)
+    for i, (category, centre) in enumerate(zip(spec.categories, positions)):
+        ax.annotate(
+            _wrap(category, wrap_width),
+            (0, centre - group / 2),
+            xycoords=("axes fraction", "data"),
+            xytext=(0, 2),
+            textcoords="offset points",
+            ha="left",
+            va="bottom",
+            fontsize=FONT_SIZE,
+            color=TEXT,
+            fontweight="bold" if i == spec.highlight else "normal",
+        )
+    top = positions[0] - group / 2 - LINE_CM * (_wrap(spec.categories[0], wrap_width).count("\n") + 1)
+    ax.set_ylim(positions[-1] + group / 2 + 0.1, top - 0.05)
+
+
 def _category_axis(ax, spec, positions, wrap_width, horizontal):
     """Category labels (wrapped) on one axis, the values' formatter and title on the other."""
     ticks = [_wrap(c, wrap_width) for c in spec.categories]
@@ -588,16 +781,15 @@ def _category_axis(ax, spec, positions, wrap_width, horizontal):
 
 def _legend(fig, handles, labels, **kwargs):
     """Above the plot, never over the data; in one row when the labels fit, else one per line."""
-    room = WIDTH_CM * CM * 72 * 0.95
+    room = fig.get_figwidth() * 72 * 0.95
     # A label longer than the figure is wide wraps (one legend entry per line then).
     longest = max((_text_width_pt(label, FONT_SIZE) for label in labels), default=0)
     if longest + 45 > room:
         chars = int(len(max(labels, key=len)) * (room - 45) / longest)
         labels = [_wrap(label, chars) for label in labels]
     need = sum(_text_width_pt(label, FONT_SIZE) + 45 for label in labels)
-    ncols = (
-        len(labels) if need <= room else (2 if need <= 2 * room * 0.9 and max(map(len, labels)) < 40 else 1)
-    )
+    widest = max((_text_width_pt(label, FONT_SIZE) for label in labels), default=0) + 45
+    ncols = len(labels) if need <= room else (2 if 2 * widest <= room * 0.9 else 1)
     fig.legend(
         handles,
         labels,
@@ -615,8 +807,8 @@ def _total_visible(spec, index):
     return sum(values) if values else None
 
 
-def _draw_pie(spec):
-    fig = _figure(spec)
+def _draw_pie(spec, width_cm=WIDTH_CM, max_height_cm=None):
+    fig = _figure(spec, width_cm, min(_base_height(width_cm), max_height_cm or HEIGHT_CM * 3))
     ax = fig.add_subplot()
     values = spec.series[0].values
     idx = [i for i, v in enumerate(values) if v is not None and v > 0]
@@ -700,8 +892,8 @@ def _draw_pie(spec):
     return fig
 
 
-def _draw_line(spec):
-    fig = _figure(spec)
+def _draw_line(spec, width_cm=WIDTH_CM, max_height_cm=None):
+    fig = _figure(spec, width_cm, min(_base_height(width_cm), max_height_cm or HEIGHT_CM * 3))
     ax = fig.add_subplot()
     n, k = len(spec.categories), len(spec.series)
     x = list(range(n))
@@ -758,6 +950,7 @@ def _draw_line(spec):
     _style_axes(ax, "y")
     if k > 1:
         _legend(fig, *ax.get_legend_handles_labels(), handlelength=3)
+    _missing_note(fig, spec)
     return fig
 
 
@@ -802,7 +995,7 @@ def _map_areas(spec) -> list[tuple[str, tuple]]:
     return [(kreis.ags, kreis.rings) for kreis in maps.kreise_of(spec.region)]
 
 
-def _draw_map(spec):
+def _draw_map(spec, width_cm=WIDTH_CM, max_height_cm=None):
     """The areas (a Land's Kreise or the city's districts) shaded by class of their value, the
     city outlined, with a legend and the attribution of the boundaries."""
     from . import maps
@@ -810,7 +1003,9 @@ def _draw_map(spec):
     mpl = _matplotlib()
     from matplotlib.path import Path as MplPath
 
-    fig = _figure(spec, 12.0)
+    narrow = width_cm < 12
+    height = width_cm * (1.65 if narrow else 0.75)
+    fig = _figure(spec, width_cm, min(height, max_height_cm or height))
     ax = fig.add_subplot()
     values = dict(zip(spec.codes, spec.series[0].values))
     classes = map_classes(spec.series[0].values)
@@ -857,6 +1052,7 @@ def _draw_map(spec):
         )
     ax.autoscale_view()
     ax.set_aspect("equal")
+    ax.set_anchor("S" if narrow else "C")  # narrow: the map sits on its legend
     ax.set_axis_off()
     handles = [
         mpl.patches.Patch(facecolor=MAP_CLASSES[i], edgecolor="#5a5a5a", linewidth=0.4)
@@ -868,15 +1064,18 @@ def _draw_map(spec):
     ]
     if any(v is None for v in values.values()) or len(values) < len(drawn):
         handles.append(mpl.patches.Patch(facecolor="white", edgecolor="#7a7a7a", hatch="////", linewidth=0.4))
-        labels.append("keine Angabe")
+        labels.append("keine Angabe (geheim gehalten oder unbekannt)")
     if outline is not None:
         handles.append(mpl.patches.Patch(facecolor="none", edgecolor=EDGE, linewidth=2.0))
         labels.append(f"{spec.categories[spec.highlight]} (umrandet)")
+    # Under a narrow map the legend wraps to its width; beside a wide one to a column.
+    chars = int(fig.get_figwidth() * 72 * 0.85 / (FONT_SIZE * 0.62)) - 4 if narrow else 26
+    labels = [_wrap(label, chars) for label in labels]
     ax.legend(
         handles,
         labels,
-        loc="center left",
-        bbox_to_anchor=(1.0, 0.5),
+        loc="upper center" if narrow else "center left",
+        bbox_to_anchor=(0.5, 0.0) if narrow else (1.0, 0.5),
         fontsize=FONT_SIZE,
         frameon=False,
         title=_axis_title(spec) or None,
@@ -886,22 +1085,38 @@ def _draw_map(spec):
     )
     credit = spec.credit if spec.shapes else maps.attribution()
     if credit:
-        fig.text(0.99, 0.01, f"Grenzen: {credit}", fontsize=7, color=TEXT, ha="right", va="bottom")
+        text = f"Grenzen: {credit}"
+        if narrow:
+            text = _wrap(text, int(fig.get_figwidth() * 72 * 0.95 / (MIN_PLACED_PT * 0.62)))
+            strip = (text.count("\n") + 1) * MIN_PLACED_PT * 1.3 / (fig.get_figheight() * 72)
+            fig.get_layout_engine().set(rect=(0, strip, 1, 1 - strip))
+        fig.text(
+            0.01 if narrow else 0.99,
+            0.01,
+            text,
+            fontsize=MIN_PLACED_PT,
+            color=TEXT,
+            ha="left" if narrow else "right",
+            va="bottom",
+        )
     return fig
 
 
-def _draw(spec):
+def _draw(spec, width_cm=WIDTH_CM, max_height_cm=None):
+    """The figure at `width_cm` (its text in points at that size); tall charts no higher than
+    `max_height_cm` where a slide has only so much room."""
     _matplotlib()
     import matplotlib.patches  # noqa: F401  (used through the module object)
 
+    size = dict(width_cm=width_cm, max_height_cm=max_height_cm)
     if spec.kind in ("pie", "donut"):
-        fig = _draw_pie(spec)
+        fig = _draw_pie(spec, **size)
     elif spec.kind == "line":
-        fig = _draw_line(spec)
+        fig = _draw_line(spec, **size)
     elif spec.kind == "map":
-        fig = _draw_map(spec)
+        fig = _draw_map(spec, **size)
     else:
-        fig = _draw_bars(spec)
+        fig = _draw_bars(spec, **size)
     # Lay out once (text extents are measured in points, the same for every output) and
     # freeze the result, so that saving as SVG and as PNG does not repeat the layout.
     fig.get_layout_engine().execute(fig)
@@ -922,23 +1137,37 @@ def _prefix(spec) -> str:
     return f"c{digest}"
 
 
-def render_svg(spec: ChartSpec, id_prefix: str | None = None) -> str:
+def render_svg(spec: ChartSpec, id_prefix: str | None = None, width_cm: float = WIDTH_CM) -> str:
     """Standalone <svg> markup to inline into HTML: no XML declaration or DOCTYPE, role="img",
     <title> and <desc> (the alt text), and every id prefixed so that several charts can share a
     page. The prefix defaults to a hash of the specification; pass `id_prefix` (e.g. "abb8") if
     the same chart can appear twice on one page. Results are memoised per process: a chart is
-    a pure function of its specification and the language its numbers are written in (German in
-    the report, the visitor's on the portal), and one report renders the same charts for HTML and PDF."""
-    return _render_svg(spec, id_prefix, shown_language())
+    a pure function of its specification, its width and the language its numbers are written in
+    (German in the report, the visitor's on the portal), and one report renders the same charts for
+    HTML and PDF."""
+    return _render_svg(spec, id_prefix, width_cm, shown_language())
 
 
 @functools.lru_cache(maxsize=256)
-def _render_svg(spec: ChartSpec, id_prefix: str | None, lang: str) -> str:
-    return _draw_svg(spec, id_prefix)
+def _render_svg(spec: ChartSpec, id_prefix: str | None, width_cm: float, lang: str) -> str:
+    return _draw_svg(spec, id_prefix, width_cm)
 
 
-def _draw_svg(spec: ChartSpec, id_prefix: str | None = None) -> str:
-    return _svg(_draw(spec), spec, id_prefix)
+def _draw_svg(spec: ChartSpec, id_prefix: str | None = None, width_cm: float = WIDTH_CM) -> str:
+    return _svg(_draw(spec, width_cm), spec, id_prefix)
+
+
+def render_responsive_svg(spec: ChartSpec) -> str:
+    """Two drawings for a web page, the full width (class "chart-wide") and one for a phone
+    (class "chart-narrow", NARROW_CM wide); the page's stylesheet shows one of them, so that
+    the text stays at its size in points instead of shrinking with the picture."""
+    wide = render_svg(spec)
+    narrow = render_svg(spec, _prefix(spec) + "n", NARROW_CM)
+    return _with_class(wide, "chart-wide") + _with_class(narrow, "chart-narrow")
+
+
+def _with_class(svg: str, name: str) -> str:
+    return svg.replace('<svg role="img" ', f'<svg role="img" class="{name}" ', 1)
 
 
 # As with a memoised function: `__wrapped__` draws past the memo, `cache_clear` empties it.
@@ -966,19 +1195,24 @@ def _svg(fig, spec, id_prefix):
     return root + inner + body.rstrip() + "\n"
 
 
-def render_png(spec: ChartSpec, dpi: int = 200) -> bytes:
-    """PNG bytes for DOCX and PPTX: 16 × 9 cm (taller for long horizontal bar charts) at `dpi`;
-    memoised like render_svg."""
-    return _render_png(spec, dpi, shown_language())
+def render_png(
+    spec: ChartSpec, dpi: int = 200, width_cm: float = WIDTH_CM, max_height_cm: float | None = None
+) -> bytes:
+    """PNG bytes for DOCX and PPTX: 16 × 9 cm (taller for long horizontal bar charts, up to
+    `max_height_cm`) at `dpi`; memoised like render_svg. Place it at `width_cm` (or larger):
+    its text then has the size in points it was drawn with."""
+    return _render_png(spec, dpi, width_cm, max_height_cm, shown_language())
 
 
 @functools.lru_cache(maxsize=256)
-def _render_png(spec: ChartSpec, dpi: int, lang: str) -> bytes:
-    return _draw_png(spec, dpi)
+def _render_png(spec: ChartSpec, dpi: int, width_cm: float, max_height_cm: float | None, lang: str) -> bytes:
+    return _draw_png(spec, dpi, width_cm, max_height_cm)
 
 
-def _draw_png(spec: ChartSpec, dpi: int = 200) -> bytes:
-    return _png(_draw(spec), dpi)
+def _draw_png(
+    spec: ChartSpec, dpi: int = 200, width_cm: float = WIDTH_CM, max_height_cm: float | None = None
+) -> bytes:
+    return _png(_draw(spec, width_cm, max_height_cm), dpi)
 
 
 render_png.__wrapped__ = _draw_png  # type: ignore[attr-defined]

@@ -321,8 +321,9 @@ def _figure(doc, block: Figure, usable_cm):
     if block.narrative:
         doc.add_paragraph(block.narrative).paragraph_format.keep_with_next = True
     paragraph = doc.add_paragraph()
+    width_cm = min(charts.WIDTH_CM, usable_cm)  # drawn at the width it is placed: text at its size
     picture = paragraph.add_run().add_picture(
-        io.BytesIO(charts.render_png(block.chart)), width=Cm(min(16, usable_cm))
+        io.BytesIO(charts.render_png(block.chart, width_cm=width_cm)), width=Cm(width_cm)
     )
     doc_pr = picture._inline.docPr
     doc_pr.set("descr", block.alt)

@@ -14,10 +14,10 @@ CSS = (Path(__file__).parent / "templates" / "reports" / "report.css").read_text
 def _prepare(report: Report, inline_svg: bool):
     for block in report.blocks:
         if isinstance(block, Figure):
-            svg = charts.render_svg(block.chart)
             if inline_svg:
-                block.svg = svg
+                block.svg = charts.render_responsive_svg(block.chart)
             else:
+                svg = charts.render_svg(block.chart)
                 encoded = base64.b64encode(svg.encode("utf-8")).decode("ascii")
                 block.svg_uri = "data:image/svg+xml;base64," + encoded
 

@@ -185,9 +185,11 @@ def pptx(report: Report, template=None) -> bytes:
             )
             top = Cm(3.6)
             available_h = deck.height - top - Cm(2.6)
-            picture = slide.shapes.add_picture(
-                io.BytesIO(charts.render_png(block.chart)), deck.margin, top, height=available_h
-            )
+            # Drawn no higher than the room scaled down by a quarter: placed to fill the room, the
+            # picture grows by at least that much and its text stays above 9 pt (a tall bar chart
+            # would otherwise shrink to fit and its labels with it).
+            png = charts.render_png(block.chart, max_height_cm=available_h / 360000 / 1.25)
+            picture = slide.shapes.add_picture(io.BytesIO(png), deck.margin, top, height=available_h)
             if picture.width > deck.width - 2 * deck.margin:
                 ratio = (deck.width - 2 * deck.margin) / picture.width
                 picture.width, picture.height = int(picture.width * ratio), int(picture.height * ratio)

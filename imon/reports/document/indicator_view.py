@@ -85,6 +85,21 @@ class _View:
         ]
         return header, body
 
+    def composition(self) -> tuple | None:
+        """What a chart of a whole and its parts shows, independent of whether it draws counts or
+        shares: the population, source, area, breakdown and dates. The counts of a whole by age
+        and the shares of the ages in it make one picture, which a report draws once. None where
+        the view is not the parts of a whole."""
+        if len(self.dims) != 1 or len(self.area_keys) != 1:
+            return None
+        dim = self.dims[0]
+        parts = self._top_parts(dim, [v for v in self.values_of(dim) if not self.is_total(dim, v)])
+        if not parts or not self._adds_up(dim, parts):
+            return None
+        ind = self.indicator
+        population = ind.get("population_concept") or ind.get("key")
+        return (population, ind.get("source"), self.area_keys[0], dim, tuple(parts), tuple(self.dates))
+
     def chart(self, source, stand, title) -> charts.ChartSpec | None:
         """The chart of the view, or None when a table says it better (too few published values)."""
         spec = self._chart(source, stand, title)
@@ -102,7 +117,13 @@ class _View:
                 cats = [self.b.areas.get(a, {}).get("name", a) for a in self.area_keys]
                 values = tuple(_num(self.lookup(area=a)) for a in self.area_keys)
                 return charts.ChartSpec(
-                    "bar", title, tuple(cats), (charts.Series(stand, values),), horizontal=True, **common
+                    "bar",
+                    title,
+                    tuple(cats),
+                    (charts.Series(stand, values),),
+                    horizontal=True,
+                    dimension="Gebiet",
+                    **common,
                 )
             return None
         if not self.dims:
@@ -113,6 +134,7 @@ class _View:
                     title,
                     tuple(self.date_label(d) for d in self.dates),
                     (charts.Series(title, values),),
+                    time_axis=True,
                     **common,
                 )
             return None
@@ -123,17 +145,19 @@ class _View:
             if not parts:
                 return None
             labels = tuple(self.label(dim, v) for v in parts)
+            dimension = self.b.dim_labels.get(dim, dim)
             if len(self.dates) == 1:
+                # A breakdown at one date is a bar chart; where the parts make up a whole, each bar
+                # is labelled with its share too (no pie: lengths compare better than angles).
                 values = tuple(_num(self.lookup(**{dim: v})) for v in parts)
-                adds_up = self._adds_up(dim, parts)
-                if 2 <= len(parts) <= 5 and adds_up and all(v is not None for v in values):
-                    return charts.ChartSpec("donut", title, labels, (charts.Series(stand, values),), **common)
                 return charts.ChartSpec(
                     "bar",
                     title,
                     labels,
                     (charts.Series(stand, values),),
                     horizontal=max(map(len, labels)) > 14,
+                    dimension=dimension,
+                    shares=self._adds_up(dim, parts),
                     **common,
                 )
             series = tuple(
@@ -142,8 +166,21 @@ class _View:
                 )
                 for v in parts
             )
-            kind = "stacked_bar" if self._adds_up(dim, parts) else "grouped_bar"
-            return charts.ChartSpec(kind, title, tuple(shown_date(d) for d in self.dates), series, **common)
+            # Over time: counts that make up a whole stack up; shares over three or more dates
+            # are lines (one per part), over two dates bars side by side.
+            if self.indicator.get("kind") == "share" or not self._adds_up(dim, parts):
+                kind = "line" if len(self.dates) >= 3 else "grouped_bar"
+            else:
+                kind = "stacked_bar"
+            return charts.ChartSpec(
+                kind,
+                title,
+                tuple(shown_date(d) for d in self.dates),
+                series,
+                dimension=dimension,
+                time_axis=True,
+                **common,
+            )
         if len(self.dims) == 2 and len(self.dates) == 1:
             series_dim, cat_dim = self.dims[0], self.dims[1]
             cats = self._top_parts(
@@ -164,6 +201,7 @@ class _View:
                 tuple(self.label(cat_dim, c) for c in cats),
                 series,
                 horizontal=True,
+                dimension=self.b.dim_labels.get(cat_dim, cat_dim),
                 **common,
             )
         return None

@@ -257,6 +257,7 @@ class _Indicators(_State):
             (charts.Series(stand, tuple(r.value for r in regions)),),
             horizontal=True,
             highlight=regions.index(result.city),
+            dimension="Gebiet",
             **common,
         )
         if sum(1 for r in regions if r.value is not None) >= 2:
@@ -314,6 +315,13 @@ class _Indicators(_State):
             notes.append(legend)
         spec = view.chart(source, stand, caption)
         header, body = view.table()
+        composition = view.composition()
+        drawn = self.compositions.get(composition) if composition else None
+        if drawn:
+            # The same parts of the same whole are drawn already (counts there, shares here, or
+            # the other way round): the values as a table, the picture is not repeated.
+            notes.append(f"Die Verteilung zeigt {drawn}.")
+            spec = None
         if spec is None:
             table = self.table(caption, header, body, source=source, stand=stand, notes=notes)
             self.shown.setdefault(key, table.label)
@@ -330,3 +338,5 @@ class _Indicators(_State):
             Figure(self.figures, caption, spec, alt, (header, body), source, stand, notes, sentence)
         )
         self.shown.setdefault(key, figure.label)
+        if composition:
+            self.compositions[composition] = f"Abbildung {figure.number}"

@@ -46,6 +46,8 @@ class _State:
         self._one_area_per_indicator(area)
         self.shown: dict[str, str] = {}  # indicator -> label of the figure/table that shows it
         self.mapped: set[str] = set()  # indicators whose district map is drawn
+        # the composition a chart already shows (see _View.composition) -> that figure's label
+        self.compositions: dict[tuple, str] = {}
         self.fields = sorted(snapshot["fields_of_action"], key=lambda f: (f.get("order", 0), f["code"]))
         self.measures = snapshot["measures"]
 
