@@ -39,9 +39,10 @@ class Problem:
     message: str
     value: str = ""
     count: int = 1  # the lines it stands for (see collapse_problems)
+    file: str = ""  # the file of the line, where an import reads several (folder.Files.place)
 
     def __str__(self):
-        place = []
+        place = [self.file] if self.file else []
         if self.line:
             place.append(_("line %(line)s") % {"line": self.line})
         if self.column:
