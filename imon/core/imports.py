@@ -353,7 +353,7 @@ def _value_key(dim: str, name: str, label: str, stored, planned: dict) -> str:
     if label == TOTAL_KEY:
         total = next((v.key for v in values if v.is_total), None)
         if total is None:
-            spec["values"].setdefault(TOTAL_KEY, _("total"))
+            spec["values"].setdefault(TOTAL_KEY, "Insgesamt")  # a label of the data, not of the interface
         return total or TOTAL_KEY
     for value in values:
         if label in (value.key, value.label) or label.lower() == value.label.lower():

@@ -78,14 +78,15 @@ def find_files(paths) -> Found:
         if suffix in DATA_SUFFIXES:
             found.data.append(path)
         elif suffix in META_SUFFIXES and indicator_key(path) in keys:
-            files = found.meta.setdefault(indicator_key(path), [])
-            files.insert(0, path) if path.parent.name == LANGUAGE else files.append(path)
+            found.meta.setdefault(indicator_key(path), []).append(path)
         elif suffix in META_SUFFIXES and path.parent.name in ("meta", LANGUAGE):
             found.skipped.append((path, _("metadata without a data file")))
         else:
             found.skipped.append((path, _("not a statistics file")))
     if not found.data:
         raise ImportFileError(_("No statistics file (CSV, XLSX, JSON) found."))
+    for files in found.meta.values():  # German first, then the untranslated, then other languages
+        files.sort(key=lambda p: 0 if p.parent.name == LANGUAGE else 1 if p.parent.name == "meta" else 2)
     return found
 
 
@@ -190,7 +191,7 @@ def read_files(found: Found, fmt: str = "auto", meta: bool = False, root=None, p
     files = Files()
     say = progress or (lambda message: None)
     for number, path in enumerate(found.data, 1):
-        name = _name(path, root)
+        name = display_name(path, root)
         say(
             _("Reading %(number)s/%(count)s %(file)s …")
             % {"number": number, "count": len(found.data), "file": name}
@@ -212,7 +213,8 @@ def read_files(found: Found, fmt: str = "auto", meta: bool = False, root=None, p
     return merged, files
 
 
-def _name(path: Path, root) -> str:
+def display_name(path: Path, root) -> str:
+    """The file's path inside the folder imported (`root`), else its name."""
     if root is not None:
         try:
             return str(path.relative_to(root))

@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from imon.core import imports
 from imon.core import models as m
@@ -12,6 +12,16 @@ from imon.core.importers import FORMATS, ImportFileError, folder, parse_bytes, r
 # Exit codes of `imon import` (docs/data-import.md): 0 written or nothing to do, 1 the file has
 # errors or cannot be read, 2 wrong usage, 3 database unavailable (imon.ops.faults), and:
 EXIT_CONFLICTS = 4  # stored values differ from the file and --replace was not given; nothing written
+
+
+# What an import created, by kind (ImportRecord.created)
+CREATED_LABELS = {
+    "indicators": gettext_lazy("indicators"),
+    "dimensions": gettext_lazy("dimensions"),
+    "values": gettext_lazy("dimension values"),
+    "areas": gettext_lazy("areas"),
+    "sources": gettext_lazy("sources"),
+}
 
 
 class Command(BaseCommand):
@@ -119,9 +129,11 @@ class Command(BaseCommand):
             found = folder.find_files(paths)
         except ImportFileError as exc:
             raise CommandError(f"{exc} " + _("Nothing was written.")) from None
-        for skipped, why in found.skipped:
-            self.progress(_("Skipped %(file)s: %(why)s.") % {"file": skipped, "why": why})
         root = paths[0] if len(paths) == 1 and paths[0].is_dir() else None
+        for skipped, why in found.skipped:
+            self.progress(
+                _("Skipped %(file)s: %(why)s.") % {"file": folder.display_name(skipped, root), "why": why}
+            )
         try:
             parsed, files = folder.read_files(
                 found, options["format"], options["create_indicators"], root, self.progress
@@ -162,7 +174,10 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"#{record.pk}  {record.created_at:%d.%m.%Y %H:%M}  {record.get_status_display():14}  "
                 f"{record.file_name}  +{record.rows_new} ~{record.rows_changed}"
-                + "".join(f"  +{len(keys)} {kind}" for kind, keys in record.created.items())
+                + "".join(
+                    f"  +{len(keys)} {CREATED_LABELS.get(kind, kind)}"
+                    for kind, keys in record.created.items()
+                )
             )
 
     def rollback(self, number: int) -> str:
@@ -176,7 +191,7 @@ class Command(BaseCommand):
         for kind, keys in kept.items():
             self.stderr.write(
                 _("Kept %(kind)s the import created, as they are in use now: %(keys)s")
-                % {"kind": kind, "keys": ", ".join(keys)}
+                % {"kind": CREATED_LABELS.get(kind, kind), "keys": ", ".join(keys)}
             )
         return _("Import #%(id)s (%(file)s) rolled back.") % {"id": record.pk, "file": record.file_name}
 
