@@ -320,7 +320,7 @@ def _indicator_dimensions(parsed: Parsed, plan: Plan, resolver: _Resolver) -> tu
                         "creates it from that."
                     )
                     % {"key": row.indicator}
-                    if row.indicator in parsed.indicators
+                    if row.indicator in parsed.described
                     else _("unknown indicator '%(key)s'.") % {"key": row.indicator},
                 )
                 indicator_dims[row.indicator] = None

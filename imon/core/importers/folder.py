@@ -186,7 +186,8 @@ class Files:
 def read_files(found: Found, fmt: str = "auto", meta: bool = False, root=None, progress=None) -> tuple:
     """(one `Parsed` of all data files, `Files`); a file that cannot be read raises ImportFileError
     naming it. With `meta`, the indicators of Open SDG files get what their metadata says
-    (`Parsed.indicators`) and the dimensions their columns (`creates_metadata`)."""
+    (`Parsed.indicators`) and the dimensions their columns (`creates_metadata`); without, the
+    indicators described are only named (`Parsed.described`)."""
     merged = Parsed(fmt if fmt != "auto" else "")
     files = Files()
     say = progress or (lambda message: None)
@@ -208,7 +209,10 @@ def read_files(found: Found, fmt: str = "auto", meta: bool = False, root=None, p
         _merge(merged, parsed, name)
         key = indicator_key(path)
         if parsed.format == "opensdg" and key in found.meta:
-            merged.indicators.setdefault(key, read_meta(found.meta[key]))
+            merged.described.add(key)
+            if meta:
+                merged.indicators.setdefault(key, read_meta(found.meta[key]))
+    # Open SDG files name dimensions and values by label: created only where all files are Open SDG.
     merged.creates_metadata = merged.creates_metadata or (meta and merged.format == "opensdg")
     return merged, files
 

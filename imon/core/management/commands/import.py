@@ -90,7 +90,7 @@ class Command(BaseCommand):
             self.report(plan, "")
         name = plan.file_name
         if not plan.ok:
-            if not plan.parsed.creates_metadata:
+            if not options["create_indicators"]:
                 self.hint_unknown(plan.parsed)
             raise CommandError(
                 _("%(file)s: the file has errors; nothing was written.") % {"file": name}
@@ -153,8 +153,8 @@ class Command(BaseCommand):
 
     def hint_unknown(self, parsed):
         """Name the unknown indicators that --create-indicators would create from their metadata."""
-        known = set(m.Indicator.objects.filter(key__in=list(parsed.indicators)).values_list("key", flat=True))
-        if unknown := sorted(set(parsed.indicators) - known):
+        known = set(m.Indicator.objects.filter(key__in=list(parsed.described)).values_list("key", flat=True))
+        if unknown := sorted(parsed.described - known):
             self.stderr.write(
                 ngettext(
                     "%(count)s indicator is unknown to the concept (%(keys)s); --create-indicators "
