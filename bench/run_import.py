@@ -19,7 +19,7 @@ Targets (issue 3): >= 100,000 rows/s, peak memory < 400 MB, import <= 4x pandas.
 Then an XLSX file in the own long format (--xlsx-rows, default 100,000 rows, written by
 openpyxl as Excel writes it, with shared strings) is read in this process by openpyxl's
 read-only mode (the baseline) and by the importer's reader (python-calamine), and imported with
-`imon import FILE.xlsx` into a database with the demo concept (SQLite). Target (issue 23):
+`imon import FILE.xlsx` into a database with the demo concept (SQLite). Target:
 XLSX import >= 30,000 rows/s after start-up.
 Exit code 0 whether or not the targets are met.
 """
