@@ -15,6 +15,12 @@ separate process with its wall time and peak memory, and each --runs times
 
 Rows per second "after start-up" divide the rows by (import - start-up).
 Targets (issue 3): >= 100,000 rows/s, peak memory < 400 MB, import <= 4x pandas.
+
+Then an XLSX file in the own long format (--xlsx-rows, default 100,000 rows, written by
+openpyxl as Excel writes it, with shared strings) is read in this process by openpyxl's
+read-only mode (the baseline) and by the importer's reader (python-calamine), and imported with
+`imon import FILE.xlsx` into a database with the demo concept (SQLite). Target:
+XLSX import >= 30,000 rows/s after start-up.
 Exit code 0 whether or not the targets are met.
 """
 
@@ -34,6 +40,21 @@ PANDAS = "import sys, pandas; pandas.read_csv(sys.argv[1], sep=';', dtype=str, k
 TARGET_ROWS_PER_SECOND = 100_000
 TARGET_PEAK_MB = 400
 TARGET_RATIO = 4.0
+TARGET_XLSX_ROWS_PER_SECOND = 30_000
+XLSX_AREAS = [
+    "lev-wiesdorf",
+    "lev-manfort",
+    "lev-rheindorf",
+    "lev-hitdorf",
+    "lev-opladen",
+    "lev-kueppersteg",
+    "lev-buerrig",
+    "lev-quettingen",
+    "lev-bergisch-neukirchen",
+    "lev-schlebusch",
+    "lev-steinbuechel",
+    "lev-luetzenkirchen",
+]
 
 
 def measure(args, env):
@@ -100,6 +121,9 @@ def main(argv=None):
     )
     parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/test")
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument(
+        "--xlsx-rows", type=int, default=100_000, help="rows of the XLSX measurement (0: leave it out)"
+    )
     args = parser.parse_args(argv)
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "imon.settings")
@@ -146,8 +170,99 @@ def main(argv=None):
             results.append(report("PostgreSQL", runs, pandas_seconds))
         except Exception as exc:  # noqa: BLE001 - a measurement, reported, not a test
             print(f"PostgreSQL not measured: {exc}")
+    if args.xlsx_rows:
+        results.append(measure_xlsx(workdir, base_env, args.xlsx_rows, args.runs))
     print("RESULT ok" if all(results) else "RESULT over target")
     return 0
+
+
+def write_xlsx(path, rows: int) -> int:
+    """A long-format workbook of `rows` rows (population of 12 quarters, one value a day), as
+    Excel writes it: shared strings, numbers as numbers."""
+    import datetime
+
+    import openpyxl
+
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet("Daten")
+    sheet.append(["Kennzahl", "Gebiet", "Stichtag", "Wert"])
+    day = datetime.date(1990, 1, 1)
+    written = 0
+    while written < rows:
+        for area in XLSX_AREAS:
+            sheet.append(["bevoelkerung", area, day.strftime("%d.%m.%Y"), 1000 + written % 5000])
+            written += 1
+            if written == rows:
+                break
+        day += datetime.timedelta(days=1)
+    book.save(path)
+    return written
+
+
+def measure_xlsx(workdir: Path, base_env: dict, rows: int, runs: int) -> bool:
+    """Reading with openpyxl (baseline) and with the importer's reader, in this process; then the
+    whole `imon import` of the workbook."""
+    import io
+
+    import django
+    import openpyxl
+
+    django.setup()
+    from imon.core.importers.xlsx_sheets import read_xlsx
+
+    path = workdir / "bevoelkerung.xlsx"
+    rows = write_xlsx(path, rows)
+    data = path.read_bytes()
+    print(f"file: {path.name}, {rows:,} rows, {len(data) / 1e6:.1f} MB")
+
+    def openpyxl_read():
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        for _row in book.worksheets[0].iter_rows(values_only=True):
+            pass
+        book.close()
+
+    def importer_read():
+        for _row in read_xlsx(data):
+            pass
+
+    timings = {}
+    for label, read in (
+        ("openpyxl read-only", openpyxl_read),
+        ("importer's reader (calamine)", importer_read),
+    ):
+        seconds, cpu = sorted(_timed(read) for _ in range(runs))[runs // 2]
+        timings[label] = cpu
+        print(
+            f"XLSX read, {label}: {seconds:.2f} s (CPU {cpu:.2f} s), {rows / seconds:,.0f} rows/s "
+            f"({rows / cpu:,.0f} rows per CPU second)"
+        )
+    fast, slow = timings["importer's reader (calamine)"], timings["openpyxl read-only"]
+    print(f"    importer's reader against openpyxl (CPU time): {slow / fast:.1f} times as fast")
+    results = []
+    for n in range(runs):
+        env = dict(base_env, IMON_HOME=str(workdir / f"xlsx-{n}"))
+        subprocess.run(imon("migrate", "-v0"), env=env, check=True)
+        demo = Path(__file__).resolve().parent.parent / "imon" / "core" / "demo" / "leverkusen.yaml"
+        subprocess.run(imon("load_concept", str(demo)), env=env, check=True, capture_output=True)
+        startup, _mb, _out, startup_cpu = measure(imon("import", "--list"), env)
+        seconds, peak, out, cpu = measure(imon("import", str(path)), env)
+        rate = rows / max(seconds - startup, 1e-9)
+        results.append(rate)
+        print(
+            f"imon import XLSX (SQLite, run {n + 1}): {seconds:.2f} s, start-up {startup:.2f} s, "
+            f"peak {peak:.0f} MB; {rate:,.0f} rows/s after start-up; CPU of the process {cpu:.2f} s, "
+            f"of start-up {startup_cpu:.2f} s: {rows / max(cpu - startup_cpu, 1e-9):,.0f} rows per CPU second"
+        )
+    rate = sorted(results)[len(results) // 2]
+    print(f"    median: {rate:,.0f} rows/s (target >= {TARGET_XLSX_ROWS_PER_SECOND:,})")
+    return rate >= TARGET_XLSX_ROWS_PER_SECOND
+
+
+def _timed(function) -> tuple[float, float]:
+    """Wall and CPU seconds of a call."""
+    start, cpu = time.perf_counter(), time.process_time()
+    function()
+    return time.perf_counter() - start, time.process_time() - cpu
 
 
 if __name__ == "__main__":

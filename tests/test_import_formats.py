@@ -248,3 +248,16 @@ def test_bad_input_gets_a_german_message_and_changes_nothing(demo, tmp_path, kin
         message = " ".join(str(p) for p in plan.errors)
     assert fragment in message, message
     assert m.Observation.objects.count() == before and not m.ImportRecord.objects.exists()
+
+
+def test_open_sdg_lines_with_crlf_empty_and_short_lines_are_all_accounted_for():
+    """Open SDG files without quotes are split at the separator: CR LF, empty lines, a line of
+    separators only and a short line are read as the csv module reads them."""
+    data = b"Year,Geschlecht,Value\r\n2019,,10\r\n\r\n,,\r\n2019,weiblich,4\r\n2020\r\n"
+    parsed = parse_bytes(data, "indicator_auslaender-alter.csv")
+    assert [(r.dims, r.value) for r in parsed.rows] == [
+        ({"Geschlecht": "insgesamt"}, 10),
+        ({"Geschlecht": "weiblich"}, 4),
+    ]
+    assert [(p.line, p.column) for p in parsed.problems] == [(6, "Value")]  # the value is missing
+    assert parsed.ignored == {"empty": 2, "header": 1} and parsed.lines == 6

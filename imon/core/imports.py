@@ -21,8 +21,8 @@ from django.utils.translation import ngettext
 
 from . import areacodes, bulk, rules
 from . import models as m
-from .importers import Parsed, Problem, gc_paused, rounding_note
-from .importers.parsed import IGNORED_LABELS
+from .importers import Parsed, Problem, folder, gc_paused, rounding_note
+from .importers.parsed import IGNORED_LABELS, TOTAL_KEY
 from .numbers import format_number, same_value
 
 _IGNORED_ORDER = {reason: i for i, reason in enumerate(IGNORED_LABELS)}
@@ -58,6 +58,7 @@ class Plan:
     # changed rows that have any of them
     extras: dict = field(default_factory=dict)
     last_import: int = 0  # the newest import when the plan was made
+    files: "folder.Files | None" = None  # the files of an import of several (a folder)
 
     @property
     def ok(self) -> bool:
@@ -86,6 +87,37 @@ class Plan:
             if self.skipped
             else ""
         )
+
+    def creation(self) -> str:
+        """What the import creates, in a sentence ("" if nothing): "Creates 2 indicators (a, b), …"."""
+        create = self.plan_created()
+        parts = [
+            ngettext("%(n)s indicator", "%(n)s indicators", len(create["indicators"]))
+            % {"n": len(create["indicators"])}
+            + (f" ({', '.join(create['indicators'][:20])}{' …' if len(create['indicators']) > 20 else ''})"),
+            ngettext("%(n)s dimension", "%(n)s dimensions", len(create["dimensions"]))
+            % {"n": len(create["dimensions"])},
+            ngettext("%(n)s dimension value", "%(n)s dimension values", len(create["values"]))
+            % {"n": len(create["values"])},
+            ngettext("%(n)s area", "%(n)s areas", len(create["areas"])) % {"n": len(create["areas"])},
+        ]
+        counts = [len(create[k]) for k in ("indicators", "dimensions", "values", "areas")]
+        if not any(counts):
+            return ""
+        return _("Creates %(what)s.") % {
+            "what": ", ".join(p for p, n in zip(parts, counts, strict=True) if n)
+        }
+
+    def plan_created(self) -> dict:
+        """The keys of what the plan creates (indicators that exist only take a breakdown)."""
+        return {
+            "indicators": sorted(
+                k for k, spec in self.create["indicators"].items() if "dimensions_only" not in spec
+            ),
+            "dimensions": sorted(self.create["dimensions"]),
+            "values": sorted(self.create["values"]),
+            "areas": sorted(self.create["areas"]),
+        }
 
     def line_counts(self) -> list[tuple[str, int]]:
         """Every line of the file accounted for, as (what, how many lines); the counts add up to
@@ -204,14 +236,21 @@ def plan_import(
     replace: bool = False,
     progress=None,
     source: str = "",
+    files: "folder.Files | None" = None,
 ) -> Plan:
     """Resolve, compare with the database and validate; writes nothing. `source` names the
-    source (key) of the rows that name none themselves."""
+    source (key) of the rows that name none themselves; `files` the files of a `parsed` read
+    from several (`importers.folder`): each problem then names its file and line there."""
     if source:
         for row in parsed.rows:
             row.source = row.source or source
     with gc_paused():
-        return _plan_import(parsed, file_name, sha256, replace, progress)
+        plan = _plan_import(parsed, file_name, sha256, replace, progress)
+    if files is not None:
+        plan.files = files
+        for problem in (*plan.errors, *plan.warnings, *plan.skipped):
+            files.place(problem)
+    return plan
 
 
 def _plan_import(parsed: Parsed, file_name: str, sha256: str, replace: bool, progress) -> Plan:
@@ -225,6 +264,8 @@ def _plan_import(parsed: Parsed, file_name: str, sha256: str, replace: bool, pro
         ngettext("Checking %(count)s row …", "Checking %(count)s rows …", len(parsed.rows))
         % {"count": len(parsed.rows)}
     )
+    if parsed.creates_metadata and parsed.format == "opensdg":
+        _key_labelled_breakdowns(parsed, resolver)
     values = _DimensionValues(resolver.dimensions)
     indicator_dims, file_dims = _indicator_dimensions(parsed, plan, resolver)
     if parsed.creates_metadata:
@@ -274,11 +315,52 @@ def _indicator_dimensions(parsed: Parsed, plan: Plan, resolver: _Resolver) -> tu
                     row.indicator,
                     row.line,
                     "indicator",
-                    _("unknown indicator '%(key)s'.") % {"key": row.indicator},
+                    _(
+                        "unknown indicator '%(key)s'; its metadata file is there: --create-indicators "
+                        "creates it from that."
+                    )
+                    % {"key": row.indicator}
+                    if row.indicator in parsed.described
+                    else _("unknown indicator '%(key)s'.") % {"key": row.indicator},
                 )
                 indicator_dims[row.indicator] = None
         file_dims[row.indicator].update(row.dims)
     return indicator_dims, file_dims
+
+
+def _key_labelled_breakdowns(parsed: Parsed, resolver: _Resolver):
+    """Open SDG files name dimensions and values by their labels ("Geschlecht", "weiblich"; a blank
+    cell is the total): give each row the keys of the stored dimension and value of that key or
+    label, or new keys made from the labels, noted in `parsed.dimensions` to be created."""
+    stored = resolver.dimensions
+    by_name = {d.label.lower(): key for key, d in stored.items()} | {key.lower(): key for key in stored}
+    keyed: dict = {}  # dim_key in the file -> (dims, dim_key) with keys
+    for row in parsed.rows:
+        found = keyed.get(row.dim_key)
+        if found is None:
+            dims = {}
+            for name, label in row.dims.items():
+                dim = by_name.get(name.lower()) or folder.slug(name)
+                dims[dim] = _value_key(dim, name, label, stored.get(dim), parsed.dimensions)
+            found = keyed[row.dim_key] = (dims, m.dimension_key(dims))
+        row.dims, row.dim_key = found
+
+
+def _value_key(dim: str, name: str, label: str, stored, planned: dict) -> str:
+    """The key of a value of a dimension named by its label in a file, noting a new one in `planned`."""
+    spec = planned.setdefault(dim, {"label": name, "values": {}, "total": TOTAL_KEY})
+    values = list(stored.values.all()) if stored is not None else []
+    if label == TOTAL_KEY:
+        total = next((v.key for v in values if v.is_total), None)
+        if total is None:
+            spec["values"].setdefault(TOTAL_KEY, "Insgesamt")  # a label of the data, not of the interface
+        return total or TOTAL_KEY
+    for value in values:
+        if label in (value.key, value.label) or label.lower() == value.label.lower():
+            return value.key
+    key = folder.slug(label)
+    spec["values"].setdefault(key, label)
+    return key
 
 
 def _plan_new_dimensions(parsed: Parsed, plan: Plan, resolver: _Resolver, values: _DimensionValues):
@@ -764,7 +846,7 @@ def apply_import(plan: Plan, user=None, progress=None) -> m.ImportRecord | None:
 
 def _write(plan: Plan, user, say) -> m.ImportRecord:
     """Write the plan; runs inside apply_import's transaction and lock."""
-    _create_metadata(plan)
+    created = _create_metadata(plan)
     indicators = {i.key: i for i in m.Indicator.objects.filter(key__in=plan.indicator_keys)}
     areas = dict(m.Area.objects.values_list("key", "pk"))
     record = m.ImportRecord.objects.create(
@@ -776,6 +858,8 @@ def _write(plan: Plan, user, say) -> m.ImportRecord:
         rows_changed=len(plan.changed) + (len(plan.conflicts) if plan.replace else 0),
         rows_unchanged=plan.unchanged,
         warnings=[str(w) for w in plan.warnings],
+        files=plan.files.as_list() if plan.files else [],
+        created={what: keys for what, keys in created.items() if keys},
     )
     say(_("Writing %(count)s new rows …") % {"count": len(plan.new)})
     indicator_ids = {key: indicator.pk for key, indicator in indicators.items()}
@@ -849,15 +933,34 @@ def _insert_new(plan: Plan, indicator_ids: dict, areas: dict, record):
     )
 
 
-def _create_metadata(plan: Plan):
+def _create_metadata(plan: Plan) -> dict:
+    """Create the indicators, dimensions, values, areas and sources the plan names; returns what
+    was created, by key (`ImportRecord.created`), for the summary and for rolling back."""
     parsed, create = plan.parsed, plan.create
-    source = None
-    if parsed.source and create["indicators"]:
-        source, _created = m.Source.objects.get_or_create(
-            key=parsed.source["key"][:64],
-            defaults={k: v for k, v in parsed.source.items() if k != "key"}
-            | {"retrieved_on": datetime.date.today()},
-        )
+    created: dict = {
+        "indicators": [],
+        "dimensions": sorted(create["dimensions"]),
+        "values": sorted([dim, key] for dim, key in create["values"]),
+        "areas": sorted(create["areas"]),
+        "sources": [],
+    }
+    sources: dict = {}
+
+    def source_of(spec):
+        spec = spec.get("source") or parsed.source
+        if not spec:
+            return None
+        key = spec["key"][:64]
+        if key not in sources:
+            sources[key], made = m.Source.objects.get_or_create(
+                key=key,
+                defaults={k: v for k, v in spec.items() if k != "key"}
+                | {"retrieved_on": datetime.date.today()},
+            )
+            if made:
+                created["sources"].append(key)
+        return sources[key]
+
     m.Dimension.objects.bulk_create(
         m.Dimension(key=key, label=spec["label"][:300] or key) for key, spec in create["dimensions"].items()
     )
@@ -905,10 +1008,12 @@ def _create_metadata(plan: Plan):
                 title=(spec.get("title") or key)[:500],
                 unit=(spec.get("unit") or "")[:100],
                 kind=kind_of_unit(spec.get("unit") or ""),
-                source=source,
+                source=source_of(spec),
                 note=spec.get("statistic", ""),
             )
+            created["indicators"].append(key)
         indicator.dimensions.set(m.Dimension.objects.filter(key__in=file_dims[key]))
+    return created
 
 
 def recompute_derived(indicator_keys: set):
@@ -1070,3 +1175,59 @@ def rollback_import(record: m.ImportRecord):
         record.rolled_back_at = timezone.now()
         record.save(update_fields=["status", "rolled_back_at"])
         recompute_derived(set(record.indicators.values_list("key", flat=True)))
+        return remove_created(record.created)
+
+
+def remove_created(created: dict) -> dict:
+    """Remove what an import created (`ImportRecord.created`) where nothing else uses it now: an
+    indicator without observations that no goal, rule or derived indicator names, a dimension no
+    indicator is broken down by, a value no observation has, an area or source nothing refers
+    to. Returns what was kept, by kind."""
+    kept: dict = {}
+
+    def remove(kind, objects, ignore=()):
+        for obj in objects:
+            if _in_use(obj, ignore):
+                kept.setdefault(kind, []).append(obj.key)
+            else:
+                obj.delete()
+
+    remove(
+        "indicators",
+        m.Indicator.objects.filter(key__in=created.get("indicators", [])),
+        ignore=(m.ImportRecord, "dimensions"),
+    )
+    values = defaultdict(set)
+    for dim, key in created.get("values", []):
+        values[dim].add(key)
+    remove(
+        "dimensions",
+        m.Dimension.objects.filter(key__in=created.get("dimensions", [])),
+        ignore=(m.DimensionValue,),
+    )
+    for dimension in m.Dimension.objects.filter(key__in=values):
+        used = set()
+        for dim_key in (
+            m.Observation.objects.filter(indicator__dimensions=dimension)
+            .values_list("dim_key", flat=True)
+            .distinct()
+        ):
+            used.add(m.parse_dimension_key(dim_key).get(dimension.key))
+        for value in dimension.values.filter(key__in=values[dimension.key]):
+            if value.key in used:
+                kept.setdefault("values", []).append(f"{dimension.key}={value.key}")
+            else:
+                value.delete()
+    remove("areas", m.Area.objects.filter(key__in=created.get("areas", [])))
+    remove("sources", m.Source.objects.filter(key__in=created.get("sources", [])))
+    return kept
+
+
+def _in_use(obj, ignore=()) -> bool:
+    """Whether any row refers to `obj`, except rows of the models and many-to-many fields in `ignore`."""
+    for rel in obj._meta.related_objects:
+        if rel.related_model not in ignore and (
+            rel.related_model._base_manager.filter(**{rel.field.name: obj}).exists()
+        ):
+            return True
+    return any(f.name not in ignore and getattr(obj, f.name).exists() for f in obj._meta.many_to_many)

@@ -1064,6 +1064,11 @@ class ImportRecord(models.Model):
     # For figures fetched from a web service: database, URL, table, parameters (never credentials),
     # retrieval time and the SHA-256 of each response; empty for an uploaded file.
     origin = models.JSONField(_("origin"), default=dict, blank=True)
+    # The files of an import of several (a folder): name, SHA-256 and rows of each.
+    files = models.JSONField(_("files"), default=list, blank=True)
+    # The keys of what the import created, by kind (indicators, dimensions, values as [dimension,
+    # value], areas, sources): rolling the import back removes those that nothing else uses.
+    created = models.JSONField(_("created"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("import")

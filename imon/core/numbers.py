@@ -104,6 +104,8 @@ def parse_cell(text, decimal_comma: bool = True) -> tuple[Decimal | None, str]:
         raise NumberError(_("'%(text)s' is not a number.") % {"text": text})
     if isinstance(text, (int, float, Decimal)):
         return Decimal(str(text)), ""
+    if text and text.isascii() and text.isdigit():  # most cells: a whole number, nothing around it
+        return Decimal(text), ""
     cell = (text or "").strip().removesuffix("%").rstrip()
     if not cell:
         raise NumberError(_("the cell is empty; write a value or an official symbol such as '.' or '-'."))
@@ -147,6 +149,8 @@ def split_qualifier(text: str) -> tuple[str, str]:
     """(qualifier, the rest) of a cell that states a value approximately or as a bound:
     "rund 1.200" -> ("approx", "1.200"), "> 60 %" -> ("more_than", "60 %"); ("", text) otherwise."""
     cell = text.strip()
+    if cell[:1].isdigit():  # every word and sign of a qualifier starts with something else
+        return "", cell
     lower = cell.lower()
     for word, qualifier in QUALIFIER_WORDS:
         if lower.startswith(word):
@@ -282,6 +286,11 @@ def format_stated(value: Decimal, qualifier: str = "", decimals: int | None = No
 def parse_date(text: str) -> datetime.date:
     """31.12.2018, 2018-12-31, or a year (2018 -> 31.12.2018); ValueError otherwise."""
     text = text.strip()
+    if len(text) == 10 and text.isascii():  # the usual forms, without strptime (ten times faster)
+        if text[4] == text[7] == "-" and (digits := text[:4] + text[5:7] + text[8:]).isdigit():
+            return datetime.date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+        if text[2] == text[5] == "." and (digits := text[:2] + text[3:5] + text[6:]).isdigit():
+            return datetime.date(int(digits[4:]), int(digits[2:4]), int(digits[:2]))
     for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
         try:
             return datetime.datetime.strptime(text, fmt).date()

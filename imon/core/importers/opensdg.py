@@ -28,28 +28,43 @@ def parse_opensdg(header, reader, indicator: str | None, decimal_comma: bool) ->
         "geocode",
     }
     dim_columns = [(i, n) for i, n in enumerate(names) if n.lower() not in skip and n]
+    year_at, value_at, area_at = col["year"], col["value"], col.get("geocode")
+    # A file repeats its years, values and breakdowns on many rows: each is read once, and the
+    # rows share what it gives (dates and Decimals are immutable; no one changes a row's dims).
+    dates: dict = {}
+    cells: dict = {}
+    breakdowns: dict = {}
+    rows = result.rows
     for line, record in reader:
-        if not any(c.strip() for c in record):
-            result.ignore("empty")
-            continue
-        year = record[col["year"]].strip()
-        try:
-            date = parse_date(year)
-        except ValueError:
-            result.problems.append(
-                Problem(line, "Year", _("'%(value)s' is not a year.") % {"value": year}, year)
-            )
-            continue
-        raw = record[col["value"]].strip()
-        try:
-            value, flag = parse_cell(raw, decimal_comma)
-        except NumberError as exc:
-            result.problems.append(Problem(line, "Value", str(exc), raw))
-            continue
-        area = record[col["geocode"]].strip() if "geocode" in col else ""
-        dims = {n: (record[i].strip() or TOTAL_KEY) for i, n in dim_columns}
-        result.rows.append(
-            Row(indicator, area, date, dims, dimension_key(dims), value, flag, "", line, "Value")
+        year = record[year_at]
+        date = dates.get(year)
+        if date is None:
+            if not any(c.strip() for c in record):
+                result.ignore("empty")
+                continue
+            try:
+                date = dates[year] = parse_date(year)
+            except ValueError:
+                result.problems.append(
+                    Problem(line, "Year", _("'%(value)s' is not a year.") % {"value": year.strip()}, year)
+                )
+                continue
+        raw = record[value_at]
+        cell = cells.get(raw)
+        if cell is None:
+            try:
+                cell = cells[raw] = parse_cell(raw.strip(), decimal_comma)
+            except NumberError as exc:
+                result.problems.append(Problem(line, "Value", str(exc), raw.strip()))
+                continue
+        key = tuple([record[i] for i, _n in dim_columns])
+        breakdown = breakdowns.get(key)
+        if breakdown is None:
+            dims = {n: (record[i].strip() or TOTAL_KEY) for i, n in dim_columns}
+            breakdown = breakdowns[key] = (dims, dimension_key(dims))
+        area = record[area_at].strip() if area_at is not None else ""
+        rows.append(
+            Row(indicator, area, date, breakdown[0], breakdown[1], cell[0], cell[1], "", line, "Value")
         )
     result.refused_lines = len(result.problems)  # one for each line that gave no row
     return result

@@ -39,9 +39,10 @@ class Problem:
     message: str
     value: str = ""
     count: int = 1  # the lines it stands for (see collapse_problems)
+    file: str = ""  # the file of the line, where an import reads several (folder.Files.place)
 
     def __str__(self):
-        place = []
+        place = [self.file] if self.file else []
         if self.line:
             place.append(_("line %(line)s") % {"line": self.line})
         if self.column:
@@ -61,6 +62,9 @@ class Parsed:
     source: dict | None = None  # {"key", "publisher", "title", "table_code", "licence"}
     # Whether indicators, dimensions and areas the database lacks may be created.
     creates_metadata: bool = False
+    # Indicators a metadata file beside the data describes (Open SDG meta/*.yml): what they say is
+    # in `indicators` only where the import may create them (--create-indicators).
+    described: set = field(default_factory=set)
     # What the reader decided about the file that the import should say (German), e.g. how it
     # read rows broken down by two levels of one classification.
     notes: list[str] = field(default_factory=list)

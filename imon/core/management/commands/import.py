@@ -3,15 +3,25 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from imon.core import imports
 from imon.core import models as m
-from imon.core.importers import FORMATS, ImportFileError, parse_bytes, read_bytes
+from imon.core.importers import FORMATS, ImportFileError, folder, parse_bytes, read_bytes
 
 # Exit codes of `imon import` (docs/data-import.md): 0 written or nothing to do, 1 the file has
 # errors or cannot be read, 2 wrong usage, 3 database unavailable (imon.ops.faults), and:
 EXIT_CONFLICTS = 4  # stored values differ from the file and --replace was not given; nothing written
+
+
+# What an import created, by kind (ImportRecord.created)
+CREATED_LABELS = {
+    "indicators": gettext_lazy("indicators"),
+    "dimensions": gettext_lazy("dimensions"),
+    "values": gettext_lazy("dimension values"),
+    "areas": gettext_lazy("areas"),
+    "sources": gettext_lazy("sources"),
+}
 
 
 class Command(BaseCommand):
@@ -22,7 +32,20 @@ class Command(BaseCommand):
     requires_system_checks = []
 
     def add_arguments(self, parser):
-        parser.add_argument("file", nargs="?", help=_("file to import"))
+        parser.add_argument(
+            "file",
+            nargs="*",
+            help=_(
+                "file to import; several files or a folder (such as an Open SDG data folder) are one import"
+            ),
+        )
+        parser.add_argument(
+            "--create-indicators",
+            action="store_true",
+            help=_(
+                "create indicators, dimensions and values the concept lacks from the Open SDG metadata (meta/*.yml)"
+            ),
+        )
         parser.add_argument("--format", default="auto", choices=("auto", *FORMATS))
         parser.add_argument(
             "--indicator", help=_("indicator key for files that do not name it (Open SDG, SDMX)")
@@ -54,16 +77,26 @@ class Command(BaseCommand):
             return self.rollback(options["rollback"])
         if not options["file"]:
             raise CommandError(_("Name a file to import, or use --rollback ID or --list."))
-        path = Path(options["file"])
-        if not path.is_file():
-            raise CommandError(_("The file %(path)s does not exist.") % {"path": path})
-        parsed, sha256 = self.read(path, options["format"], options["indicator"])
-        plan = imports.plan_import(
-            parsed, path.name, sha256, options["replace"], self.progress, options["source"] or ""
-        )
-        self.report(plan, path.name)
+        paths = [Path(p) for p in options["file"]]
+        if len(paths) == 1 and paths[0].is_file() and not options["create_indicators"]:
+            path = paths[0]
+            parsed, sha256 = self.read(path, options["format"], options["indicator"])
+            plan = imports.plan_import(
+                parsed, path.name, sha256, options["replace"], self.progress, options["source"] or ""
+            )
+            self.report(plan, path.name)
+        else:
+            plan = self.plan_files(paths, options)
+            self.report(plan, "")
+        name = plan.file_name
         if not plan.ok:
-            raise CommandError(_("%(file)s: the file has errors; nothing was written.") % {"file": path.name})
+            if not options["create_indicators"]:
+                self.hint_unknown(plan.parsed)
+            raise CommandError(
+                _("%(file)s: the file has errors; nothing was written.") % {"file": name}
+                if plan.files is None
+                else _("%(file)s: the files have errors; nothing was written.") % {"file": name}
+            )
         if plan.conflicts and not options["replace"]:
             raise CommandError(
                 ngettext(
@@ -73,7 +106,7 @@ class Command(BaseCommand):
                     "written. Check them, or overwrite the stored values with --replace.",
                     len(plan.conflicts),
                 )
-                % {"file": path.name, "count": len(plan.conflicts)},
+                % {"file": name, "count": len(plan.conflicts)},
                 returncode=EXIT_CONFLICTS,
             )
         if options["dry_run"]:
@@ -81,7 +114,7 @@ class Command(BaseCommand):
         try:
             record = imports.apply_import(plan, progress=self.progress)
         except imports.StalePlanError as exc:
-            raise CommandError(f"{path.name}: {exc}") from None
+            raise CommandError(f"{name}: {exc}") from None
         if record is None:
             return _("Nothing to do: the database already holds these values.")
         return _("Import #%(id)s written: %(new)s new, %(changed)s changed rows.") % {
@@ -90,11 +123,61 @@ class Command(BaseCommand):
             "changed": record.rows_changed,
         }
 
+    def plan_files(self, paths: list[Path], options) -> imports.Plan:
+        """The plan of several files, or of the files of a folder, as one import."""
+        try:
+            found = folder.find_files(paths)
+        except ImportFileError as exc:
+            raise CommandError(f"{exc} " + _("Nothing was written.")) from None
+        root = paths[0] if len(paths) == 1 and paths[0].is_dir() else None
+        for skipped, why in found.skipped:
+            self.progress(
+                _("Skipped %(file)s: %(why)s.") % {"file": folder.display_name(skipped, root), "why": why}
+            )
+        try:
+            parsed, files = folder.read_files(
+                found, options["format"], options["create_indicators"], root, self.progress
+            )
+        except ImportFileError as exc:
+            raise CommandError(f"{exc} " + _("Nothing was written.")) from None
+        name = f"{root.resolve().name}/" if root is not None else ", ".join(files.names)[:500]
+        return imports.plan_import(
+            parsed,
+            name,
+            files.digest(),
+            options["replace"],
+            self.progress,
+            options["source"] or "",
+            files=files,
+        )
+
+    def hint_unknown(self, parsed):
+        """Name the unknown indicators that --create-indicators would create from their metadata."""
+        known = set(m.Indicator.objects.filter(key__in=list(parsed.described)).values_list("key", flat=True))
+        if unknown := sorted(parsed.described - known):
+            self.stderr.write(
+                ngettext(
+                    "%(count)s indicator is unknown to the concept (%(keys)s); --create-indicators "
+                    "creates it from its metadata file.",
+                    "%(count)s indicators are unknown to the concept (%(keys)s); --create-indicators "
+                    "creates them from their metadata files.",
+                    len(unknown),
+                )
+                % {
+                    "count": len(unknown),
+                    "keys": ", ".join(unknown[:20]) + (" …" if len(unknown) > 20 else ""),
+                }
+            )
+
     def list_imports(self):
         for record in m.ImportRecord.objects.all()[:100]:
             self.stdout.write(
                 f"#{record.pk}  {record.created_at:%d.%m.%Y %H:%M}  {record.get_status_display():14}  "
                 f"{record.file_name}  +{record.rows_new} ~{record.rows_changed}"
+                + "".join(
+                    f"  +{len(keys)} {CREATED_LABELS.get(kind, kind)}"
+                    for kind, keys in record.created.items()
+                )
             )
 
     def rollback(self, number: int) -> str:
@@ -102,9 +185,14 @@ class Command(BaseCommand):
         if record is None:
             raise CommandError(_("There is no import number %(id)s.") % {"id": number})
         try:
-            imports.rollback_import(record)
+            kept = imports.rollback_import(record)
         except imports.RollbackError as exc:
             raise CommandError(str(exc)) from None
+        for kind, keys in kept.items():
+            self.stderr.write(
+                _("Kept %(kind)s the import created, as they are in use now: %(keys)s")
+                % {"kind": CREATED_LABELS.get(kind, kind), "keys": ", ".join(keys)}
+            )
         return _("Import #%(id)s (%(file)s) rolled back.") % {"id": record.pk, "file": record.file_name}
 
     def read(self, path: Path, fmt: str, indicator: str | None):
@@ -124,12 +212,16 @@ class Command(BaseCommand):
             return parsed, sha256.result()
 
     def report(self, plan, name: str):
-        """The first 200 errors and warnings, and the plan's summary."""
+        """The first 200 errors and warnings, and the plan's summary; `name` is the file's, where
+        the problems do not name theirs."""
+        prefix = f"{name}: " if name else ""
         for problem in plan.errors[:200]:
-            self.stderr.write(f"{name}: {problem}")
+            self.stderr.write(f"{prefix}{problem}")
         if len(plan.errors) > 200:
             self.stderr.write(_("… and %(count)s more errors.") % {"count": len(plan.errors) - 200})
         for problem in plan.warnings[:200]:
-            self.stderr.write(f"{name}: " + _("Warning") + f": {problem}")
+            self.stderr.write(prefix + _("Warning") + f": {problem}")
         self.stdout.write(plan.summary())
         self.stdout.write(plan.accounting())
+        if creation := plan.creation():
+            self.stdout.write(creation)
