@@ -41,6 +41,11 @@ _ZENSUS_REGIONS = {"DL": "country", "BL": "state", "RB": "region", "LK": "county
 # Kreis 2, Gemeindeverband 4, Gemeinde 3).
 _ARS_PREFIX = {"state": 2, "region": 3, "county": 5}
 
+# The time column's label in the English downloads (the German ones: Jahr, Stichtag, …).
+ENGLISH_TIME_LABELS = frozenset(
+    {"year", "reference date", "reference day", "month", "quarter", "half year", "half-year", "school year"}
+)
+
 # Variables that carry the part of the year of a JAHR table: their attribute codes (MONAT01 …
 # MONAT12, QUART1 … QUART4, HJAHR1, HJAHR2) give the month its period ends with.
 TIME_VARIABLES = {"MONAT": 1, "QUARTG": 3, "HJAHR": 6}
@@ -186,6 +191,10 @@ class _GenesisReader:
         self.breakdowns: dict = {}  # codes of the classifying variables -> (dims, dim_key)
         self.indicator_of: dict = {}  # statistic, value variable -> (indicator, its combinations)
         self.table = re.search(r"\d{5}-\d{4}|\d{5}-\d{2}-\d{2}-\d|\d{4}[A-Z]-\d{4}", name)
+        # The English download writes a decimal point and no thousands separator ("2.125" is two
+        # and a bit): known by its name (…_en_flat.csv) or the English label of its time column,
+        # decided on the first line (None until then).
+        self.decimal_comma: bool | None = False if re.search(r"_en(_flat)?\.", name) else None
 
     def read(self, lines) -> Parsed:
         result, col, delimiter, first, last, n_after, has_middle = (
@@ -261,7 +270,11 @@ class _GenesisReader:
             if cell is None:
                 try:
                     # GENESIS writes decimal commas; the parser also takes an unambiguous decimal point.
-                    cell = cell_cache[raw] = (Decimal(raw), "") if raw.isdigit() else parse_cell(raw)
+                    cell = cell_cache[raw] = (
+                        (Decimal(raw), "")
+                        if raw.isdigit()
+                        else parse_cell(raw, self.decimal_comma is not False)
+                    )
                 except NumberError as exc:
                     problems.append(Problem(line, "value", str(exc), raw))
                     refused += 1
@@ -444,6 +457,8 @@ class _GenesisReader:
             self.short_line(line, len(record))
             return None
         col = self.col
+        if self.decimal_comma is None and "time_label" in col:
+            self.decimal_comma = record[col["time_label"]].strip().lower() not in ENGLISH_TIME_LABELS
         if indicator not in result.indicators:
             result.indicators[indicator] = {
                 "title": record[col["value_variable_label"]],
