@@ -89,6 +89,13 @@ EXPECTED = {
         ("1000a-prs018", "05316000", date(2022, 5, 15), ""): (D(160510), ""),
         ("1000a-prs017", "05316000", date(2022, 5, 15), ""): (D(2035), ""),
     },
+    # Zensus 2022, English download: decimal point, no thousands separator ("2.125" is 2.125)
+    "zensus_1000A-0001_en_flat.csv": {
+        ("1000a-flc001", "01059045", date(2022, 5, 15), ""): (D("2.125"), ""),
+        ("1000a-prs018", "01059045", date(2022, 5, 15), ""): (D(1042), ""),
+        ("1000a-flc001", "09276130", date(2022, 5, 15), ""): (D("108.84"), ""),
+        ("1000a-flc001", "01001000", date(2022, 5, 15), ""): (D("56.73"), "()"),
+    },
     # Zensus 2022, Germany, Land, Kreis (GEODL1, GEOBL1, GEOLK4); Anzahl and % of PRS018; () and /
     "zensus_1000A-1018_de_flat.csv": {
         ("1000a-prs018", "DG", date(2022, 5, 15), "relzg2=REL-RK-OR"): (D(20938130), ""),
@@ -148,3 +155,11 @@ def test_bom_and_line_endings_do_not_change_what_is_read(name):
         for v in variants
     ]
     assert rows[0] and all(r == rows[0] for r in rows)
+
+
+def test_an_english_download_is_known_by_its_time_label_whatever_its_name():
+    """A file fetched or renamed without "_en_" in its name: the English label of the time
+    column ("Reference date") says the decimal mark is a point."""
+    data = (FILES / "zensus_1000A-0001_en_flat.csv").read_bytes()
+    values = [(r.indicator, r.value, r.flag) for r in parse_bytes(data, "download.csv").rows]
+    assert values[:2] == [("1000a-flc001", D("2.125"), ""), ("1000a-prs018", D(1042), "")]
