@@ -106,7 +106,8 @@ EXPECTED = {
         ("1000a-prs018-pct", "05316", date(2022, 5, 15), "relzg2=REL-EV-OR"): (D("18.3"), "()"),
         ("1000a-prs018", "05316", date(2022, 5, 15), "relzg2=REL-SONST-X"): (None, "/"),
     },
-    # Zensus 2022, two levels of one classification (WDGAT1, WDGAT2); the total both give once
+    # Zensus 2022, two levels of one classification (WDGAT1, WDGAT2); the total both give once;
+    # in Anzahl and in %
     "zensus_3000G-1005_de_flat.csv": {
         ("3000g-whg001", "05316", date(2022, 5, 15), "wdgat1=insgesamt|wdgat2=insgesamt"): (D(82000), ""),
         ("3000g-whg001", "05316", date(2022, 5, 15), "wdgat1=BJ-VOR1949|wdgat2=insgesamt"): (D(21000), ""),
@@ -114,6 +115,15 @@ EXPECTED = {
         ("3000g-whg001", "05316", date(2022, 5, 15), "wdgat1=insgesamt|wdgat2=BJ-1950-1959"): (D(15500), ""),
         ("3000g-whg001", "05316", date(2022, 5, 15), "wdgat1=insgesamt|wdgat2=BJ-1960-1969"): (
             D(12400),
+            "()",
+        ),
+        ("3000g-whg001-pct", "05316", date(2022, 5, 15), "wdgat1=insgesamt|wdgat2=insgesamt"): (D(100), ""),
+        ("3000g-whg001-pct", "05316", date(2022, 5, 15), "wdgat1=BJ-VOR1949|wdgat2=insgesamt"): (
+            D("25.6"),
+            "",
+        ),
+        ("3000g-whg001-pct", "05316", date(2022, 5, 15), "wdgat1=insgesamt|wdgat2=BJ-1960-1969"): (
+            D("15.1"),
             "()",
         ),
     },

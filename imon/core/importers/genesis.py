@@ -291,8 +291,8 @@ class _GenesisReader:
                 append(Row(indicator, area, _period_end(date, month), dims, dim_key, value, flag, note, line))
         result.problems = collapse_problems(problems)
         result.refused_lines = refused
-        self.join_levels()
         self.split_units()
+        self.join_levels()
         return result
 
     def new_indicator(self, stat: str, vcode: str, unit: str) -> tuple[str, dict]:
@@ -344,6 +344,8 @@ class _GenesisReader:
                 }
             )
         if renamed:
+            for variant, (key, combinations) in self.indicator_of.items():
+                self.indicator_of[variant] = (renamed.get(key, key), combinations)
             for row in result.rows:
                 row.indicator = renamed.get(row.indicator, row.indicator)
 
