@@ -9,6 +9,7 @@ The same functions serve `imon import` and the upload page in the staff interfac
 
 import datetime
 import hashlib
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -687,6 +688,11 @@ AMOUNT_UNITS = frozenset(
         "tsd. eur",
         "1000 eur",
         "mio. eur",
+        "mill. eur",
+        "mrd. eur",
+        "mill.",
+        "mrd.",
+        "ew/qkm",
         "1000",
         "tsd.",
         "tausend",
@@ -713,11 +719,16 @@ def _unit_word(unit: str) -> str:
 
 def kind_of_unit(unit: str) -> str:
     """The kind of an indicator a statistics file creates, from its unit: an amount where the unit
-    is one of the offices' amount units ("Prozent", "Jahre", "EUR", "1000", …: checked by no implicit
+    is one of the offices' amount units ("Prozent", "Jahre", "EUR", "Mill. EUR", "Ew/qkm", "1000", an
+    index base "2020=100", …: checked by no implicit
     rule, a percentage there may be a change and lie outside 0–100); a count otherwise — "Anzahl",
     "Person", "Personen", "Fälle", "Haushalte" and every unit not known (see `unit_is_known`)."""
     word = _unit_word(unit)
-    if word in AMOUNT_UNITS or word.startswith(("je ", "prozent", "eur ")):
+    if (
+        word in AMOUNT_UNITS
+        or word.startswith(("je ", "prozent", "eur "))
+        or re.fullmatch(r"\d{4}=100", word)  # an index's base year: 2020=100
+    ):
         return m.Indicator.Kind.AMOUNT
     return m.Indicator.Kind.COUNT
 

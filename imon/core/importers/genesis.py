@@ -41,6 +41,11 @@ _ZENSUS_REGIONS = {"DL": "country", "BL": "state", "RB": "region", "LK": "county
 # Kreis 2, Gemeindeverband 4, Gemeinde 3).
 _ARS_PREFIX = {"state": 2, "region": 3, "county": 5}
 
+# The time column's label in the English downloads (the German ones: Jahr, Stichtag, …).
+ENGLISH_TIME_LABELS = frozenset(
+    {"year", "reference date", "reference day", "month", "quarter", "half year", "half-year", "school year"}
+)
+
 # Variables that carry the part of the year of a JAHR table: their attribute codes (MONAT01 …
 # MONAT12, QUART1 … QUART4, HJAHR1, HJAHR2) give the month its period ends with.
 TIME_VARIABLES = {"MONAT": 1, "QUARTG": 3, "HJAHR": 6}
@@ -186,6 +191,10 @@ class _GenesisReader:
         self.breakdowns: dict = {}  # codes of the classifying variables -> (dims, dim_key)
         self.indicator_of: dict = {}  # statistic, value variable -> (indicator, its combinations)
         self.table = re.search(r"\d{5}-\d{4}|\d{5}-\d{2}-\d{2}-\d|\d{4}[A-Z]-\d{4}", name)
+        # The English download writes a decimal point and no thousands separator ("2.125" is two
+        # and a bit): known by its name (…_en_flat.csv) or the English label of its time column,
+        # decided on the first line (None until then).
+        self.decimal_comma: bool | None = False if re.search(r"_en(_flat)?\.", name) else None
 
     def read(self, lines) -> Parsed:
         result, col, delimiter, first, last, n_after, has_middle = (
@@ -200,12 +209,19 @@ class _GenesisReader:
         i_stat, i_time_code, i_time = col["statistics_code"], col["time_code"], col["time"]
         j_value, j_vcode = col["value"] - last, col["value_variable_code"] - last
         j_quality = col["value_q"] - last if "value_q" in col else None
+        # the unit: one value variable may come in two units (Zensus: Anzahl and %; GENESIS
+        # 61111-0001: 2020=100 and %), each an indicator of its own (see `split_units`)
+        i_unit = col["value_unit"]
+        unit_in_head = i_unit < first
+        if not unit_in_head:
+            i_unit -= last
         problems = result.problems
         append = result.rows.append
         date_cache: dict = {}  # time text -> (time code, date)
         cell_cache: dict = {}  # value text -> (value, flag)
         stat: str | None = None
         vcode: str | None = None
+        unit: str | None = None
         time_code: str | None = None
         time: str | None = None
         # set from the first line on: a line's date and indicator are those of the previous line
@@ -236,11 +252,11 @@ class _GenesisReader:
                     refused += 1
                     continue
                 date = cached_date
-            if tail[j_vcode] != vcode or head[i_stat] != stat:  # mostly the previous line's indicator
-                stat, vcode = head[i_stat], tail[j_vcode]
-                known = self.indicator_of.get((stat, vcode))
-                if known is None:
-                    known = self.indicator_of[(stat, vcode)] = (f"{stat}-{vcode}".lower(), {})
+            line_unit = head[i_unit] if unit_in_head else tail[i_unit]
+            if tail[j_vcode] != vcode or head[i_stat] != stat or line_unit != unit:
+                # mostly the previous line's indicator
+                stat, vcode, unit = head[i_stat], tail[j_vcode], line_unit
+                known = self.indicator_of.get((stat, vcode, unit)) or self.new_indicator(stat, vcode, unit)
                 indicator, combinations = known
             combination = combinations.get(tail[0])
             if combination is None:
@@ -254,7 +270,11 @@ class _GenesisReader:
             if cell is None:
                 try:
                     # GENESIS writes decimal commas; the parser also takes an unambiguous decimal point.
-                    cell = cell_cache[raw] = (Decimal(raw), "") if raw.isdigit() else parse_cell(raw)
+                    cell = cell_cache[raw] = (
+                        (Decimal(raw), "")
+                        if raw.isdigit()
+                        else parse_cell(raw, self.decimal_comma is not False)
+                    )
                 except NumberError as exc:
                     problems.append(Problem(line, "value", str(exc), raw))
                     refused += 1
@@ -271,8 +291,63 @@ class _GenesisReader:
                 append(Row(indicator, area, _period_end(date, month), dims, dim_key, value, flag, note, line))
         result.problems = collapse_problems(problems)
         result.refused_lines = refused
+        self.split_units()
         self.join_levels()
         return result
+
+    def new_indicator(self, stat: str, vcode: str, unit: str) -> tuple[str, dict]:
+        """(key, combinations) of a statistic's value variable in a unit first seen; a further
+        unit of a value variable is named in `split_units`."""
+        key = f"{stat}-{vcode}".lower()
+        if any(s == stat and v == vcode for s, v, _u in self.indicator_of):
+            key += FIELD_SEPARATOR + unit
+        known: tuple[str, dict] = (key, {})
+        self.indicator_of[(stat, vcode, unit)] = known
+        return known
+
+    def split_units(self):
+        """One value variable in more than one unit (the Zensus database's default download
+        gives PRS018 "Personen" as Anzahl and as %, GENESIS 61111-0001 PREIS1 as 2020=100 and as
+        % change): an indicator per unit. The unit that is not % keeps the key
+        statistic-value variable, so that a file with only that unit adds to the same indicator;
+        the others get the unit after it (…-pct for %), and the import says so."""
+        result = self.result
+        units: dict[tuple, list] = {}
+        for (stat, vcode, unit), (key, _combinations) in self.indicator_of.items():
+            units.setdefault((stat, vcode), []).append((unit, key))
+        renamed: dict[str, str] = {}
+        for (stat, vcode), variants in units.items():
+            if len(variants) < 2:
+                continue
+            plain = f"{stat}-{vcode}".lower()
+            others = [u for u, _k in variants if u.strip() != "%"]
+            keeps = others[0] if len(others) == 1 else None
+            title = ""
+            for unit, key in variants:
+                new = plain if unit == keeps else f"{plain}-{_unit_slug(unit)}"
+                if key in result.indicators:
+                    renamed[key] = new
+                    title = title or result.indicators[key]["title"]
+            named = {
+                renamed[key]: result.indicators.pop(key) for key in list(renamed) if key in result.indicators
+            }
+            for new, spec in named.items():
+                if new != plain and spec["title"] == title:
+                    spec["title"] = f"{title} ({spec['unit']})"
+            result.indicators.update(named)
+            result.notes.append(
+                _("%(variable)s comes in the units %(units)s: read as the indicators %(keys)s.")
+                % {
+                    "variable": vcode,
+                    "units": ", ".join(u for u, _k in variants),
+                    "keys": ", ".join(sorted(named)),
+                }
+            )
+        if renamed:
+            for variant, (key, combinations) in self.indicator_of.items():
+                self.indicator_of[variant] = (renamed.get(key, key), combinations)
+            for row in result.rows:
+                row.indicator = renamed.get(row.indicator, row.indicator)
 
     def reference_date(self, line: int, time_code: str, time: str, date_cache: dict) -> datetime.date | None:
         """The date of a time cell (read once per distinct text), None after noting a problem."""
@@ -384,6 +459,8 @@ class _GenesisReader:
             self.short_line(line, len(record))
             return None
         col = self.col
+        if self.decimal_comma is None and "time_label" in col:
+            self.decimal_comma = record[col["time_label"]].strip().lower() not in ENGLISH_TIME_LABELS
         if indicator not in result.indicators:
             result.indicators[indicator] = {
                 "title": record[col["value_variable_label"]],
@@ -414,6 +491,11 @@ class _GenesisReader:
 # Quality marks of a value_q column that are official symbols: those of a missing value
 # replace the value, "()" (limited informative value) qualifies it.
 _QUALITY_SYMBOLS = {"-": "-", ".": ".", "x": "x", "X": "x", "...": "...", "…": "...", "/": "/"}
+
+
+def _unit_slug(unit: str) -> str:
+    """A unit as part of an indicator key: "%" -> "pct", "2020=100" -> "2020-100"."""
+    return "pct" if unit.strip() == "%" else re.sub(r"[^a-z0-9]+", "-", unit.lower()).strip("-") or "unit"
 
 
 def _with_quality(value, flag: str, quality: str) -> tuple:
