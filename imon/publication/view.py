@@ -175,7 +175,7 @@ NESTED = {
     ("dimensions", "values"): "dimension_values",
     ("indicators", "rules"): "rules",
 }
-TOP_LEVEL = ("schema_version", "title", "reporting_date", "labels", "geometry")
+TOP_LEVEL = ("schema_version", "title", "reporting_date", "labels", "geometry", "house_style")
 OBSERVATION_FIELDS = (
     "indicator",
     "area",
