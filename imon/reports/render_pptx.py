@@ -178,6 +178,8 @@ def _title_slide(deck: _Deck, report: Report, template):
                     if shape.placeholder_format.idx == 0:
                         run.font.bold = True
                         run.font.color.rgb = deck.colour
+                    else:  # the layout's light grey is below 4.5:1 on white
+                        run.font.color.rgb = MUTED
         band = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, 0, deck.height - Cm(2.2), deck.width, Cm(2.2))
         band.fill.solid()
         band.fill.fore_color.rgb = RGBColor(*style.rgb("accent_colour"))
