@@ -250,3 +250,20 @@ def test_portal_wears_the_house_style_and_links_the_footer(client, second_demo):
     assert 'id="gebaerdensprache"' in statement  # the footer's link has a target without a video too
     arabic = client.get("/portal/ar/").content.decode("utf-8")
     assert "لغة الإشارة الألمانية" in arabic and ">اتصل بنا</a>" in arabic
+
+
+def test_the_admin_refuses_a_weak_colour_and_a_logo_that_is_no_image(second_demo):
+    from django.core.exceptions import ValidationError
+
+    from imon.core.models import Municipality
+
+    city = Municipality.objects.get()
+    city.primary_colour, city.logo = "#cccccc", "<b>Logo</b>"
+    with pytest.raises(ValidationError) as refused:
+        city.full_clean()
+    assert set(refused.value.message_dict) == {"primary_colour", "logo"}
+    city.primary_colour, city.logo = "#1f4e79", "<svg xmlns='http://www.w3.org/2000/svg'/>"
+    city.full_clean()
+    city.save()
+    # SVG markup entered by hand reaches every output as an image
+    assert housestyle.current().logo.startswith("data:image/svg+xml;base64,")

@@ -71,6 +71,25 @@ def colour_problem(value: str) -> str | None:
     return None
 
 
+def validate_colour(value: str):
+    """Model field validator (the admin): a house colour readable on white."""
+    from django.core.exceptions import ValidationError
+
+    problem = colour_problem(value)
+    if problem:
+        raise ValidationError(problem)
+
+
+def validate_logo(value: str):
+    """Model field validator (the admin): SVG markup or an SVG/PNG data URI."""
+    from django.core.exceptions import ValidationError
+
+    try:
+        logo_data_uri(value)
+    except ValueError as error:
+        raise ValidationError(str(error)) from None
+
+
 def logo_data_uri(value: str, png_only: bool = False) -> str:
     """A logo as a data URI: inline SVG markup, or a data URI of an SVG or PNG image. ValueError for
     anything else, for a broken image or one larger than MAX_LOGO_BYTES."""
@@ -204,6 +223,11 @@ def build(municipality: dict, config: dict | None = None) -> HouseStyle:
         value = (municipality.get(name) or "").strip() if isinstance(municipality.get(name), str) else ""
         if name.endswith("_colour") and value and colour_problem(value):
             value = ""  # a weak colour never reaches an output, wherever it came from
+        if name in ("logo", "logo_png") and value:
+            try:  # stored as a data URI; SVG markup entered in the admin becomes one
+                value = logo_data_uri(value, png_only=name == "logo_png")
+            except ValueError:
+                value = ""
         values[name] = value or from_settings.get(name) or DEFAULTS.get(name, "")
     # a family name only, as it goes into style sheets
     values["font"] = FONT_RE.sub("", values["font"]).strip() or DEFAULTS["font"]
