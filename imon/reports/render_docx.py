@@ -302,7 +302,7 @@ def _title_page(doc, report: Report):
             paragraph.add_run(f"{label}: ").bold = True
             paragraph.add_run(value)
     office = doc.add_paragraph(style.publisher)
-    office.paragraph_format.space_before = Pt(120)
+    office.paragraph_format.space_before = Pt(200)
     _small(office, 9.5)
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
     toc_heading = doc.add_paragraph("Inhalt", style=_style(doc, "TOC Heading", "Heading 1"))
