@@ -79,6 +79,11 @@ class _Deck:
             title_shape = slide.shapes.title
             title_shape.left, title_shape.top = self.margin, Cm(0.8)
             title_shape.width, title_shape.height = self.width - 2 * self.margin, Cm(2.6)
+        if self.colour is not None:  # a slim bar in the house colour along the top edge
+            bar = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, 0, 0, self.width, Cm(0.3))
+            bar.fill.solid()
+            bar.fill.fore_color.rgb = self.colour
+            bar.line.fill.background()
         if notes:
             slide.notes_slide.notes_text_frame.text = notes
         return slide
