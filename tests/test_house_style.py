@@ -267,3 +267,23 @@ def test_the_admin_refuses_a_weak_colour_and_a_logo_that_is_no_image(second_demo
     city.save()
     # SVG markup entered by hand reaches every output as an image
     assert housestyle.current().logo.startswith("data:image/svg+xml;base64,")
+
+
+def test_static_export_carries_the_house_style_and_its_font(second_demo, tmp_path):
+    import posixpath
+
+    from imon.portal import content
+    from imon.portal.static_export import export_site
+
+    snapshots.publish(snapshots.create("2. Umsetzungsbericht", datetime.date(2024, 6, 30)))
+    content.snapshot_frozen()
+    site = tmp_path / "site"
+    export_site(site, languages=["de"])
+    page = (site / "portal" / "de" / "index.html").read_text(encoding="utf-8")
+    assert "--accent: #2e6b3f" in page and 'class="brand-logo" src="data:image/svg+xml;base64,' in page
+    for sheet in re.findall(r'<link rel="stylesheet" href="([^"]+)"', page):
+        assert (site / "portal" / "de" / sheet).resolve().is_file(), sheet
+    fonts_css = (site / "static" / "kern" / "fonts" / "fira-sans.css").read_text(encoding="utf-8")
+    for font in re.findall(r'url\("\./([^"]+)"\)', fonts_css):
+        assert (site / "static" / "kern" / "fonts" / posixpath.normpath(font)).is_file(), font
+    assert "SIL OPEN FONT LICENSE" in (site / "static" / "kern" / "fonts" / "OFL.txt").read_text()
