@@ -167,6 +167,15 @@ IMON_ACCESSIBILITY = {
 IMON_ACCESSIBILITY["sign_language_video"] = os.environ.get("IMON_SIGN_LANGUAGE_VIDEO_URL", "")
 IMON_ACCESSIBILITY["sign_language_transcript"] = os.environ.get("IMON_SIGN_LANGUAGE_TRANSCRIPT_URL", "")
 IMON_ACCESSIBILITY_GAPS_FILE = os.environ.get("IMON_ACCESSIBILITY_GAPS_FILE", "")
+# The house style of reports and portal where the concept file names none (imon.core.housestyle): logo files
+# (SVG or PNG; a PNG for Word and PowerPoint), colours #rrggbb (at least 4.5:1 against white), font family,
+# publisher, postal address, e-mail and phone for the imprint.
+IMON_STYLE = {
+    name: os.environ.get(f"IMON_STYLE_{name.upper()}", "")
+    for name in ("primary_colour", "accent_colour", "font", "publisher", "address", "email", "phone")
+}
+IMON_STYLE["logo"] = os.environ.get("IMON_STYLE_LOGO_FILE", "")
+IMON_STYLE["logo_png"] = os.environ.get("IMON_STYLE_LOGO_PNG_FILE", "")
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Berlin"
 USE_I18N = True

@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from . import periods
+from . import housestyle, periods
 
 KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
 # Fields of action keep the codes a city uses: A, HF1, 1, 2.3, IV.
@@ -84,6 +84,43 @@ class Municipality(models.Model):
         blank=True,
         help_text=_("What the council's papers are called, e.g. Vorlage, Drucksache, Beschlussvorlage."),
     )
+    # The house style (imon.core.housestyle): logo, colours, font and imprint of every report and the portal.
+    logo = models.TextField(
+        _("logo"),
+        blank=True,
+        validators=[housestyle.validate_logo],
+        help_text=_("SVG or PNG image, stored as a data URI."),
+    )
+    logo_png = models.TextField(
+        _("logo as PNG"),
+        blank=True,
+        validators=[housestyle.validate_logo],
+        help_text=_("For Word and PowerPoint, where the logo is an SVG image."),
+    )
+    primary_colour = models.CharField(
+        _("primary colour"),
+        max_length=7,
+        blank=True,
+        validators=[housestyle.validate_colour],
+        help_text=_("#rrggbb, at least 4.5:1 against white."),
+    )
+    accent_colour = models.CharField(
+        _("accent colour"),
+        max_length=7,
+        blank=True,
+        validators=[housestyle.validate_colour],
+        help_text=_("#rrggbb, at least 4.5:1 against white."),
+    )
+    font = models.CharField(_("font"), max_length=100, blank=True, help_text=_("E.g. Fira Sans."))
+    publisher = models.CharField(
+        _("publisher"),
+        max_length=200,
+        blank=True,
+        help_text=_("Named in the imprint of reports and the portal."),
+    )
+    address = models.TextField(_("postal address"), blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
     note = models.TextField(_("note"), blank=True)
 
     class Meta:

@@ -69,3 +69,21 @@ def check_proxy(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register()
+def check_house_style(app_configs, **kwargs):
+    """A house style setting that cannot be used (a colour below 4.5:1 against white, a logo file that is
+    missing or no SVG/PNG image) is ignored: say so."""
+    from django.core.checks import Warning
+
+    from imon.core.housestyle import settings_problems
+
+    return [
+        Warning(
+            problem,
+            hint=_("Reports and the portal use the concept file's value or the default instead."),
+            id="imon.W010",
+        )
+        for problem in settings_problems(getattr(settings, "IMON_STYLE", {}))
+    ]

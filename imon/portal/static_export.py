@@ -193,6 +193,10 @@ def _write_pages(client, pages, write, say, done=0, total=None):
             say(f"{number} von {total} Seiten …")
 
 
+FONT_FILES = tuple(
+    f"kern/fonts/fira-sans/FiraSans-{face}.woff2"
+    for face in ("Regular", "Italic", "Medium", "SemiBold", "Bold")
+) + ("kern/fonts/OFL.txt",)
 MARKER = ".imon-export"  # written into every export: only such a folder is ever replaced
 
 
@@ -332,8 +336,10 @@ def _export_site(target: Path, base_url, progress, languages) -> ExportStats:
             write(f"portal/{lang}/404.html", page.encode())
             if lang == languages[0]:
                 write("404.html", page.encode())
-    stylesheet = finders.find("portal/portal.css")
-    write(f"{settings.STATIC_URL.strip('/')}/portal/portal.css", Path(stylesheet).read_bytes())
+    # the stylesheets and the house font (Fira Sans, with the licence of the files it came with)
+    for name in ("portal/portal.css", "kern/fonts/fira-sans.css", "kern/LICENSE.md", *FONT_FILES):
+        found = finders.find(name)
+        write(f"{settings.STATIC_URL.strip('/')}/{name}", Path(str(found)).read_bytes())
     first = languages[0]
     write(
         "index.html",

@@ -17,6 +17,7 @@ from django.utils import translation
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
+from imon.core import housestyle
 from imon.core import models as m
 from imon.core.numbers import display_language
 from imon.reports import charts
@@ -93,12 +94,14 @@ def portal_view(view):
 
 
 def _layout(lang, published, alternates) -> dict:
-    """What the portal's layout (portal/base.html) needs."""
+    """What the portal's layout (portal/base.html) needs: the house style comes with the published
+    snapshot (a portal without one shows the default)."""
     return {
         "lang": lang,
         "dir": "rtl" if lang in RTL else "ltr",
         "alternates": alternates,
         "published": published,
+        "style": published.style if published else housestyle.build({}),
         "not_translated": lang != "de",
         "static_export": _STATIC.get(),
     }

@@ -13,7 +13,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
-from imon.core import areacodes, editions, periods
+from imon.core import areacodes, editions, housestyle, periods
 from imon.core.vocabulary import from_document
 
 # What the public may see of each section of the snapshot; everything else stays inside.
@@ -176,7 +176,7 @@ NESTED = {
     ("dimensions", "values"): "dimension_values",
     ("indicators", "rules"): "rules",
 }
-TOP_LEVEL = ("schema_version", "title", "reporting_date", "labels", "geometry")
+TOP_LEVEL = ("schema_version", "title", "reporting_date", "labels", "geometry", "house_style")
 OBSERVATION_FIELDS = (
     "indicator",
     "area",
@@ -375,6 +375,7 @@ class PublicView:
             {**edition, "resolution_date": _date(edition.get("resolution_date"))} if edition else None
         )
         self.vocabulary = from_document(doc)
+        self.style = housestyle.from_document(doc)
         self.reporting_date = datetime.date.fromisoformat(doc["reporting_date"])
         self.fields = [
             pick(f, PORTAL_FIELD_FIELDS)

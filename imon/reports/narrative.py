@@ -56,6 +56,15 @@ def format_date(date) -> str:
     return format_day(date)
 
 
+def period_text(snapshot: dict, previous: dict | None) -> str:
+    """The reporting period: from the day after the previous report's reporting date, else up to this one."""
+    end = format_date(snapshot["reporting_date"])
+    if previous:
+        start = datetime.date.fromisoformat(previous["reporting_date"]) + datetime.timedelta(days=1)
+        return f"{format_date(start)} bis {end}"
+    return f"bis zum Stichtag {end} (erster Bericht)"
+
+
 def resolution_sentence(council: str, concept: dict, document: str = "Vorlage") -> str:
     """'Das Integrationskonzept wurde am 12.03.2020 beschlossen (Rat, Vorlage 2019/3170).'
 

@@ -13,11 +13,24 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from . import charts
-from .document.blocks import WIDE, Bullets, Definitions, Figure, Heading, Paragraph, Report, Table, Tiles
+from imon.core import housestyle
+from imon.core.housestyle import HouseStyle
+
+from . import charts, fonts
+from .document.blocks import (
+    WIDE,
+    Bullets,
+    Definitions,
+    Figure,
+    Heading,
+    Paragraph,
+    Report,
+    Table,
+    Tiles,
+    generated,
+)
 from .metadata import core_properties
 
-ACCENT = RGBColor(0x00, 0x4B, 0x76)
 MUTED = RGBColor(0x4A, 0x4A, 0x4A)
 
 
@@ -209,11 +222,14 @@ def _table(doc, header, rows, numeric, widths, usable_cm, font_size=9):
 
 
 def docx(report: Report, template=None) -> bytes:
+    """The report as DOCX: in the house style (font, colours, logo), or in the styles of a city's template,
+    which win over the house style (its logo on the cover and its imprint stay)."""
     doc = Document(template) if template else Document()
     if template:
         _clear_body(doc)
     else:
-        _page_setup(doc)
+        _page_setup(doc, report.style)
+        fonts.embed_docx(doc, report.style.font)
     _set_language(doc)
     _update_fields_on_open(doc)
     _hyphenate(doc)
@@ -225,35 +241,80 @@ def docx(report: Report, template=None) -> bytes:
             _figure(doc, block, usable_cm)
         else:
             _text_block(doc, block, usable_cm)
+    _imprint(doc, report)
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
 
 
-def _page_setup(doc):
-    """A4 portrait, margins, Arial, coloured headings and page numbers (without a template)."""
+def _page_setup(doc, style: HouseStyle | None = None):
+    """A4 portrait, margins, the house font and colours for text and headings, page numbers (without a
+    template)."""
+    style = style or housestyle.build({})
+    primary = RGBColor(*style.rgb("primary_colour"))
     section = doc.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT
     section.page_width, section.page_height = Cm(21), Cm(29.7)
     section.left_margin, section.right_margin = Cm(2.2), Cm(2)
     section.top_margin, section.bottom_margin = Cm(2), Cm(2)
     normal = doc.styles["Normal"]
-    normal.font.name = "Arial"
+    _font(normal, style.font)
     normal.font.size = Pt(10.5)
-    for level in range(1, 5):
-        style = _style(doc, f"Heading {level}")
-        if style is not None:
-            style.font.name = "Arial"
-            style.font.color.rgb = ACCENT
+    for name in ("Title", "Subtitle", "Caption", *(f"Heading {level}" for level in range(1, 5))):
+        named = _style(doc, name)
+        if named is not None:
+            _font(named, style.font)
+            if name != "Caption":
+                named.font.color.rgb = primary
+    title, subtitle = _style(doc, "Title"), _style(doc, "Subtitle")
+    if title is not None:  # bold and calm: no rule under the title (the cover draws its own)
+        title.font.bold, title.font.size = True, Pt(26)
+        for border in title.element.findall(f".//{qn('w:pBdr')}"):
+            border.getparent().remove(border)
+    if subtitle is not None:
+        subtitle.font.italic, subtitle.font.size = False, Pt(14)
+        for spacing in subtitle.element.findall(f".//{qn('w:rPr')}/{qn('w:spacing')}"):
+            spacing.getparent().remove(spacing)
+    section.different_first_page_header_footer = True  # no page number on the cover
     _page_numbers(doc)
 
 
+def _font(style, family: str):
+    """A style's font for every script (python-docx sets only Latin); no theme font overrides it."""
+    style.font.name = family
+    fonts_el = style.element.get_or_add_rPr().get_or_add_rFonts()
+    for attr in ("w:eastAsia", "w:cs"):
+        fonts_el.set(qn(attr), family)
+    for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        fonts_el.attrib.pop(qn(attr), None)
+
+
 def _title_page(doc, report: Report):
-    """Municipality, title, subtitle and date, then the table of contents (a field Word fills)."""
-    doc.add_paragraph(report.municipality, style=_style(doc, "Subtitle", "Normal"))
+    """The cover: logo (else the city's name), title, concept, reporting period, edition, dates and
+    publisher; then the table of contents (a field Word fills)."""
+    style = report.style
+    logo = style.raster_logo
+    if logo:
+        picture = doc.add_paragraph().add_run().add_picture(io.BytesIO(logo), height=Cm(2.2))
+        picture._inline.docPr.set("descr", report.municipality)
+    else:
+        doc.add_paragraph(report.municipality, style=_style(doc, "Subtitle", "Normal"))
+    rule = doc.add_paragraph()
+    rule.paragraph_format.space_after = Pt(110)
+    _bottom_border(rule, style.primary_colour)
     doc.add_paragraph(report.title, style=_style(doc, "Title", "Heading 1"))
     doc.add_paragraph(report.subtitle, style=_style(doc, "Subtitle", "Normal"))
-    doc.add_paragraph(f"Stand: {report.reporting_date}")
+    facts = [("Berichtszeitraum", report.period), ("Fassung des Konzepts", report.edition)]
+    facts += [("Stand", report.reporting_date), ("Erstellt am", generated().strftime("%d.%m.%Y"))]
+    for label, value in facts:
+        if value:
+            paragraph = doc.add_paragraph()
+            paragraph.paragraph_format.space_after = Pt(2)
+            paragraph.add_run(f"{label}: ").bold = True
+            paragraph.add_run(value)
+    office = doc.add_paragraph(style.publisher)
+    office.paragraph_format.space_before = Pt(200)
+    _small(office, 9.5)
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
     toc_heading = doc.add_paragraph("Inhalt", style=_style(doc, "TOC Heading", "Heading 1"))
     toc_heading.paragraph_format.keep_with_next = True
@@ -262,6 +323,45 @@ def _title_page(doc, report: Report):
         'TOC \\o "1-2" \\h \\z \\u',
         "Das Inhaltsverzeichnis wird beim Öffnen aktualisiert (in Word: F9).",
     )
+
+
+def _bottom_border(paragraph, colour: str):
+    """A rule under the paragraph in the house colour."""
+    borders = OxmlElement("w:pBdr")
+    bottom = OxmlElement("w:bottom")
+    for name, value in (("w:val", "single"), ("w:sz", "18"), ("w:space", "6"), ("w:color", colour[1:])):
+        bottom.set(qn(name), value)
+    borders.append(bottom)
+    paragraph._p.get_or_add_pPr().append(borders)
+
+
+def _imprint(doc, report: Report):
+    """The imprint on a page of its own: publisher, contact, title, period, dates."""
+    style = report.style
+    heading = doc.add_heading("Impressum", level=1)
+    heading.paragraph_format.page_break_before = True
+    entries = [
+        ("Herausgeber", [style.publisher]),
+        ("Kontakt", style.contact_lines),
+        (
+            "Titel",
+            [f"{report.title}: {report.subtitle}" + (f" ({report.edition})" if report.edition else "")],
+        ),
+        ("Berichtszeitraum", [report.period]),
+        ("Stand der Daten", [report.reporting_date]),
+        ("Erstellt am", [generated().strftime("%d.%m.%Y")]),
+    ]
+    for label, lines in entries:
+        lines = [line for line in lines if line]
+        if not lines:
+            continue
+        paragraph = doc.add_paragraph()
+        paragraph.add_run(label).bold = True
+        for line in lines:
+            paragraph.add_run().add_break()
+            paragraph.add_run(line)
+    font_note = " (SIL Open Font License 1.1)" if style.font == fonts.SHIPPED else ""
+    _small(doc.add_paragraph(f"Erstellt mit Integrationsmonitor. Schrift: {style.font}{font_note}."), 9)
 
 
 def _text_block(doc, block, usable_cm):

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.template.loader import render_to_string
 
-from . import charts
+from . import charts, fonts
 from .document.blocks import Figure, Report, generated
 
 CSS = (Path(__file__).parent / "templates" / "reports" / "report.css").read_text(encoding="utf-8")
@@ -22,7 +22,7 @@ def _prepare(report: Report, inline_svg: bool):
                 block.svg_uri = "data:image/svg+xml;base64," + encoded
 
 
-def html(report: Report, inline_svg: bool = True) -> str:
+def html(report: Report, inline_svg: bool = True, embed_fonts: bool = False) -> str:
     _prepare(report, inline_svg)
     return render_to_string(
         "reports/report.html",
@@ -30,6 +30,7 @@ def html(report: Report, inline_svg: bool = True) -> str:
             "report": report,
             "toc": report.headings(2),
             "css": CSS,
+            "fonts_css": fonts.css(report.style.font) if embed_fonts else "",
             "inline_svg": inline_svg,
             "created": generated(),
         },
@@ -44,5 +45,5 @@ def pdf(report: Report) -> bytes:
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
-    document = HTML(string=html(report, inline_svg=False), base_url=None)
+    document = HTML(string=html(report, inline_svg=False, embed_fonts=True), base_url=None)
     return document.write_pdf(pdf_variant="pdf/ua-1", uncompressed_pdf=False)

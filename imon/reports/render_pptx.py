@@ -9,14 +9,16 @@ import io
 
 from pptx import Presentation
 from pptx.dml.color import RGBColor
+from pptx.enum.shapes import MSO_SHAPE
 from pptx.enum.text import PP_ALIGN
 from pptx.util import Cm, Emu, Pt
+
+from imon.core.housestyle import HouseStyle
 
 from . import charts
 from .document.blocks import WIDE, Figure, Report, Table, Tiles
 from .metadata import core_properties
 
-ACCENT = RGBColor(0x00, 0x4B, 0x76)
 MUTED = RGBColor(0x4A, 0x4A, 0x4A)
 MAX_BULLETS = 7
 MAX_TABLE_ROWS = 12
@@ -34,11 +36,29 @@ def _remove_slides(prs):
         slide_ids.remove(slide_id)
 
 
+def _theme_fonts(prs, family: str):
+    """The theme's heading and body fonts (Latin) become the house font."""
+    from lxml import etree
+    from pptx.opc.constants import RELATIONSHIP_TYPE as RT
+
+    theme = prs.slide_master.part.part_related_by(RT.THEME)
+    root = etree.fromstring(theme.blob)
+    ns = {"a": "http://schemas.openxmlformats.org/drawingml/2006/main"}
+    for latin in root.findall(".//a:fontScheme/*/a:latin", ns):
+        latin.set("typeface", family)
+    theme._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
 class _Deck:
-    def __init__(self, template):
+    def __init__(self, template, style: HouseStyle):
         self.prs = Presentation(template) if template else Presentation()
+        self.style = style
+        # a city's template keeps its own colours and fonts; otherwise the house style's
+        self.colour = None if template else RGBColor(*style.rgb("primary_colour"))
         if template:
             _remove_slides(self.prs)
+        else:
+            _theme_fonts(self.prs, style.font)
         width, height = self.prs.slide_width, self.prs.slide_height
         if not template or width is None or height is None:  # 16:9, unless the template has its size
             width, height = Cm(33.867), Cm(19.05)
@@ -54,10 +74,16 @@ class _Deck:
             for paragraph in frame.paragraphs:
                 for run in paragraph.runs:
                     run.font.size = Pt(28) if len(title) < 60 else Pt(22)
-                    run.font.color.rgb = ACCENT
+                    if self.colour is not None:
+                        run.font.color.rgb = self.colour
             title_shape = slide.shapes.title
             title_shape.left, title_shape.top = self.margin, Cm(0.8)
             title_shape.width, title_shape.height = self.width - 2 * self.margin, Cm(2.6)
+        if self.colour is not None:  # a slim bar in the house colour along the top edge
+            bar = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, 0, 0, self.width, Cm(0.3))
+            bar.fill.solid()
+            bar.fill.fore_color.rgb = self.colour
+            bar.line.fill.background()
         if notes:
             slide.notes_slide.notes_text_frame.text = notes
         return slide
@@ -133,26 +159,62 @@ def _at_a_glance(deck, report: Report):
             deck.table(slide, block.header, block.rows, [False, True, False, False], Cm(3.6))
 
 
-def pptx(report: Report, template=None) -> bytes:
-    deck = _Deck(template)
-    d = report.deck
+def _title_slide(deck: _Deck, report: Report, template):
+    """Logo, title, concept, reporting period, edition and date, and the publisher on a band in the accent
+    colour (white text, at least 4.5:1)."""
+    style = report.style
     slide = deck.prs.slides.add_slide(_layout(deck.prs, 0))
     slide.shapes.title.text = report.title
+    facts = [report.subtitle]
+    if report.period:
+        facts.append(f"Berichtszeitraum: {report.period}")
+    if report.edition:
+        facts.append(f"Fassung des Konzepts: {report.edition}")
+    facts.append(f"{report.municipality} · Stand: {report.reporting_date}")
     subtitle = [p for p in slide.placeholders if p.placeholder_format.idx == 1]
     if subtitle:
-        subtitle[0].text = f"{report.subtitle}\n{report.municipality} · Stand: {report.reporting_date}"
+        subtitle[0].text = "\n".join(facts)
     if not template:  # the default layouts are made for 4:3; place them on the wide slide
         for shape in slide.placeholders:
-            top, height = (Cm(5), Cm(4)) if shape.placeholder_format.idx == 0 else (Cm(9.5), Cm(4.5))
+            top, height = (Cm(5.2), Cm(3.6)) if shape.placeholder_format.idx == 0 else (Cm(9), Cm(5.2))
             shape.left, shape.top, shape.width, shape.height = (
                 deck.margin * 2,
                 top,
                 deck.width - deck.margin * 4,
                 height,
             )
-        slide.shapes.title.text_frame.paragraphs[0].runs[0].font.color.rgb = ACCENT
+            shape.text_frame.word_wrap = True
+            for paragraph in shape.text_frame.paragraphs:
+                paragraph.alignment = PP_ALIGN.LEFT
+                for run in paragraph.runs:
+                    run.font.size = Pt(40) if shape.placeholder_format.idx == 0 else Pt(18)
+                    if shape.placeholder_format.idx == 0:
+                        run.font.bold = True
+                        run.font.color.rgb = deck.colour
+                    else:  # the layout's light grey is below 4.5:1 on white
+                        run.font.color.rgb = MUTED
+        band = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, 0, deck.height - Cm(2.2), deck.width, Cm(2.2))
+        band.fill.solid()
+        band.fill.fore_color.rgb = RGBColor(*style.rgb("accent_colour"))
+        band.line.fill.background()
+        band.text_frame.text = style.publisher
+        paragraph = band.text_frame.paragraphs[0]
+        paragraph.alignment = PP_ALIGN.LEFT
+        band.text_frame.margin_left = deck.margin * 2
+        for run in paragraph.runs:
+            run.font.size, run.font.color.rgb = Pt(14), RGBColor(0xFF, 0xFF, 0xFF)
+    if style.raster_logo:
+        logo = slide.shapes.add_picture(
+            io.BytesIO(style.raster_logo), deck.margin * 2, Cm(1.2), height=Cm(2.6)
+        )
+        logo._element.nvPicPr.cNvPr.set("descr", report.municipality)
     slide.notes_slide.notes_text_frame.text = " ".join(report.highlights)
 
+
+def pptx(report: Report, template=None) -> bytes:
+    deck = _Deck(template, report.style)
+    d = report.deck
+    _title_slide(deck, report, template)
     _at_a_glance(deck, report)
     mandate = (
         [
@@ -224,7 +286,9 @@ def pptx(report: Report, template=None) -> bytes:
         )
 
     slide = deck.slide("Vielen Dank für Ihre Aufmerksamkeit!")
-    deck.text_box(slide, Cm(6), Cm(4), [d["contact"], report.municipality], size=20, bullets=False)
+    deck.text_box(slide, Cm(4.5), Cm(3), [d["contact"], report.municipality], size=20, bullets=False)
+    imprint = [f"Herausgeber: {report.style.publisher}", *report.style.contact_lines]
+    deck.text_box(slide, Cm(8.5), Cm(6), imprint, size=14, bullets=False, color=MUTED)
     core_properties(deck.prs.core_properties, report)
     out = io.BytesIO()
     deck.prs.save(out)

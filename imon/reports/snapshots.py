@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import translation
 
-from imon.core import conceptfile, editions, geometry
+from imon.core import conceptfile, editions, geometry, housestyle
 from imon.core import models as m
 from imon.publication.cells import current_policy, public_observations, released_values
 
@@ -71,6 +71,8 @@ def collect(concept: m.Concept, title: str, reporting_date: datetime.date) -> di
         **{k: v for k, v in conceptfile.dump(concept, observations=False).items() if k != "format_version"},
     }
     editions.split_retired(document)
+    # the house style as it is now (concept and settings): every report of the snapshot looks the same
+    document["house_style"] = housestyle.current(concept.municipality).as_document()
     document["geometry"] = _geometry()
     document["observations"], document["suppression"] = public_observations(
         reporting_date, earlier=_earlier_releases()

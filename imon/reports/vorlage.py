@@ -9,15 +9,17 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from docx import Document
-from docx.shared import Pt
+from docx.shared import Cm, Pt
 
-from imon.core import periods, rollup
+from imon.core import housestyle, periods, rollup
+from imon.core.housestyle import HouseStyle
 from imon.core.vocabulary import from_document
 
+from . import fonts
 from .document.chapters import measure_changes
 from .document.formatting import funders_text
 from .document.timetable import controlling_sums, figure_text, measure_overdue
-from .narrative import STATUS_PHRASES, count_phrase, status_sentence
+from .narrative import STATUS_PHRASES, count_phrase, period_text, status_sentence
 from .narrative import format_date as german_date
 from .render_docx import _page_setup, _set_language, _style, _table
 
@@ -42,15 +44,7 @@ class Vorlage:
     attachment: str
     date: str
     notes: list[str] = field(default_factory=list)
-
-
-def period_text(snapshot: dict, previous: dict | None) -> str:
-    """The reporting period: from the day after the previous report's reporting date, else up to this one."""
-    end = german_date(snapshot["reporting_date"])
-    if previous:
-        start = datetime.date.fromisoformat(previous["reporting_date"]) + datetime.timedelta(days=1)
-        return f"{german_date(start)} bis {end}"
-    return f"bis zum Stichtag {end} (erster Bericht)"
+    style: HouseStyle = field(default_factory=lambda: housestyle.build({}))
 
 
 def funders_summed(measures: list[dict]) -> list[dict]:
@@ -171,13 +165,16 @@ def build(snapshot: dict, previous: dict | None = None, today: datetime.date | N
         finance=finance,
         attachment=f"{snapshot['title']} – {concept['title']} (Stand {german_date(on)})",
         date=german_date(today or datetime.date.today()),
+        style=housestyle.from_document(snapshot),
     )
 
 
 def docx(vorlage: Vorlage) -> bytes:
-    """The Vorlage as a sober DOCX: A4, Arial, the headings a council paper has."""
+    """The Vorlage as a sober DOCX in the house style (logo, font, colours): A4, the headings a council paper
+    has."""
     doc = Document()
-    _page_setup(doc)
+    _page_setup(doc, vorlage.style)
+    fonts.embed_docx(doc, vorlage.style.font)
     _set_language(doc)
     props = doc.core_properties
     props.title = f"Mitteilungsvorlage: {vorlage.subject}"
@@ -188,6 +185,8 @@ def docx(vorlage: Vorlage) -> bytes:
     usable_cm = (
         (section.page_width or 0) - (section.left_margin or 0) - (section.right_margin or 0)
     ) / 360000
+    if vorlage.style.raster_logo:
+        doc.add_paragraph().add_run().add_picture(io.BytesIO(vorlage.style.raster_logo), height=Cm(1.6))
     head = doc.add_paragraph()
     head.add_run(vorlage.municipality).bold = True
     head.add_run(f"\n{vorlage.office}\nDatum: {vorlage.date}")

@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import EmailValidator, URLValidator
 from django.utils.translation import gettext as _
 
+from .. import housestyle, periods
 from .. import models as m
-from .. import periods
 from ..fetch import subscription
 from ..numbers import parse_date
 from .schema import (
@@ -190,8 +190,29 @@ class _Validator:
             self.add(path + subpath, message)
         return None if problems else cleaned
 
+    def _colour(self, path, kind, value, opts):
+        """A house colour: #rrggbb with at least 4.5:1 contrast against white (imon.core.housestyle)."""
+        problem = housestyle.colour_problem(value)
+        if problem:
+            self.add(path, problem)
+            return None
+        return value.strip().lower()
+
+    def _logo(self, path, kind, value, opts):
+        """A logo: SVG markup or a data URI of an SVG or PNG image, stored as a data URI."""
+        if not isinstance(value, str):
+            self.add(path, _("expected text, found %(type)s.") % {"type": _type_name(value)})
+            return None
+        try:
+            return housestyle.logo_data_uri(value, png_only=opts.get("png", False))
+        except ValueError as error:
+            self.add(path, str(error))
+            return None
+
     CHECKS = {
         **dict.fromkeys(("str", "text", "key"), _text),
+        "colour": _colour,
+        "logo": _logo,
         **dict.fromkeys(("email", "url"), _address),
         **dict.fromkeys(("int", "percent"), _whole_number),
         **dict.fromkeys(("decimal", "decimal+"), _decimal),

@@ -2,6 +2,9 @@
 
 from dataclasses import dataclass, field
 
+from imon.core import housestyle
+from imon.core.housestyle import HouseStyle
+
 from .. import charts
 
 WIDE = 6  # a table with more columns is set smaller
@@ -130,6 +133,10 @@ class Report:
     )  # condensed content for the slides (governance, meetings, fields)
     author: str = ""  # the city's office that publishes the report
     keywords: list[str] = field(default_factory=list)
+    # the cover and the imprint: the city's house style, the reporting period, the concept's edition
+    style: HouseStyle = field(default_factory=lambda: housestyle.build({}))
+    period: str = ""  # "17.09.2018 bis 16.09.2019"
+    edition: str = ""  # the concept edition the report follows ("Fortschreibung 2023")
 
     @property
     def subject(self) -> str:

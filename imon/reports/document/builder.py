@@ -1,8 +1,9 @@
 """The builder that walks the snapshot chapter by chapter, numbering headings, tables and figures."""
 
-from imon.core import periods
+from imon.core import editions, housestyle, periods
 
 from ..narrative import format_date as german_date
+from ..narrative import period_text
 from .blocks import Report
 from .chapters import _Chapters
 from .formatting import _clean, _marked, _step_text
@@ -36,6 +37,9 @@ class _Builder(_AtAGlance, _Chapters, _FieldsOfAction):
             deck=self.deck(),
             author=self.vocab.office,
             keywords=["Integrationskonzept", "Umsetzungsbericht", "Integration", municipality],
+            style=housestyle.from_document(s),
+            period=period_text(s, self.previous),
+            edition=(editions.current(s) or {}).get("title", ""),
         )
 
     def deck(self) -> dict:

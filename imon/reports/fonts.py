@@ -1,0 +1,129 @@
+"""The house font in the report files: Fira Sans (SIL Open Font License 1.1), the typeface KERN UX
+ships and the package carries as WOFF2 (imon/core/static/kern/fonts, licence beside it).
+
+The PDF embeds it through @font-face (WeasyPrint subsets it); the DOCX embeds the regular and bold
+faces as obfuscated TrueType fonts (ECMA-376 Part 1, 17.8.1), which Word and LibreOffice use when the
+font is not installed. The TrueType form is decompressed from the WOFF2 once and kept in
+IMON_HOME/cache/fonts (decompressing takes about half a second per face). Another font family in the
+house style is named in the documents but not embedded: it must be installed where they are opened.
+"""
+
+import io
+import uuid
+from functools import cache
+from pathlib import Path
+
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.opc.packuri import PackURI
+from docx.opc.part import Part
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+
+SHIPPED = "Fira Sans"
+FOLDER = Path(__file__).resolve().parent.parent / "core" / "static" / "kern" / "fonts" / "fira-sans"
+# (file name, CSS weight, CSS style) of the faces the PDF uses
+FACES = (
+    ("Regular", 400, "normal"),
+    ("Italic", 400, "italic"),
+    ("SemiBold", 600, "normal"),
+    ("Bold", 700, "normal"),
+)
+
+
+def css(font: str) -> str:
+    """@font-face rules (file URLs) for WeasyPrint, if `font` is the one the package ships."""
+    if font != SHIPPED:
+        return ""
+    return "\n".join(
+        f'@font-face {{ font-family: "{SHIPPED}"; src: url("{(FOLDER / f"FiraSans-{name}.woff2").as_uri()}") '
+        f'format("woff2"); font-weight: {weight}; font-style: {style}; }}'
+        for name, weight, style in FACES
+    )
+
+
+@cache
+def truetype(face: str) -> bytes:
+    """The TrueType (sfnt) bytes of a shipped face ("Regular", "Bold"), from the cache folder or decompressed."""
+    from django.conf import settings
+
+    source = FOLDER / f"FiraSans-{face}.woff2"
+    cached = Path(settings.IMON_HOME) / "cache" / "fonts" / f"FiraSans-{face}.ttf"
+    if cached.is_file() and cached.stat().st_mtime >= source.stat().st_mtime:
+        return cached.read_bytes()
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(str(source))
+    font.flavor = None
+    out = io.BytesIO()
+    font.save(out)
+    data = out.getvalue()
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_suffix(".part")
+        partial.write_bytes(data)
+        partial.replace(cached)
+    except OSError:
+        pass  # a read-only data folder: decompress again next time
+    return data
+
+
+def _obfuscated(data: bytes, key: uuid.UUID) -> bytes:
+    """ECMA-376 font obfuscation: the first 32 bytes XOR the key's bytes in reverse order."""
+    reversed_key = bytes.fromhex(key.hex)[::-1]
+    head = bytes(b ^ reversed_key[i % 16] for i, b in enumerate(data[:32]))
+    return head + data[32:]
+
+
+def embed_docx(doc, font: str) -> bool:
+    """Embed the regular and bold faces of `font` in a python-docx Document (only the shipped font);
+    whether it was embedded."""
+    if font != SHIPPED:
+        return False
+    font_table = next(
+        (rel.target_part for rel in doc.part.rels.values() if rel.reltype == RT.FONT_TABLE), None
+    )
+    if font_table is None:
+        return False
+    from lxml import etree
+
+    root = etree.fromstring(font_table.blob)
+    entry = next((f for f in root.findall(qn("w:font")) if f.get(qn("w:name")) == font), None)
+    if entry is None:
+        entry = OxmlElement("w:font")
+        entry.set(qn("w:name"), font)
+        root.append(entry)
+    for number, (face, tag) in enumerate((("Regular", "w:embedRegular"), ("Bold", "w:embedBold")), 1):
+        key = uuid.uuid4()
+        part = Part(
+            PackURI(f"/word/fonts/font{number}.odttf"),
+            "application/vnd.openxmlformats-officedocument.obfuscatedFont",
+            _obfuscated(truetype(face), key),
+            doc.part.package,
+        )
+        rel_id = font_table.relate_to(part, RT.FONT)
+        embed = OxmlElement(tag)
+        embed.set(qn("r:id"), rel_id)
+        embed.set(qn("w:fontKey"), "{" + str(key).upper() + "}")
+        entry.append(embed)
+    font_table._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    settings = doc.settings.element
+    if settings.find(qn("w:embedTrueTypeFonts")) is None:
+        # its place in the schema's sequence: after these elements, before all others
+        before = [child for child in settings if child.tag in {qn(f"w:{n}") for n in _SETTINGS_BEFORE}]
+        index = settings.index(before[-1]) + 1 if before else 0
+        settings.insert(index, OxmlElement("w:embedTrueTypeFonts"))
+    return True
+
+
+_SETTINGS_BEFORE = (
+    "writeProtection",
+    "view",
+    "zoom",
+    "removePersonalInformation",
+    "removeDateAndTime",
+    "doNotDisplayPageBoundaries",
+    "displayBackgroundShape",
+    "printPostScriptOverText",
+    "printFractionalCharacterWidth",
+    "printFormsData",
+)
