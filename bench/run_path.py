@@ -128,7 +128,7 @@ def write_folder(folder: Path, codes: list[str], data: dict, seed: int) -> int:
     rows = 0
     for number, code in enumerate(codes):
         share = number % 3 == 0
-        base = rng.uniform(5, 40) if share else rng.uniform(500, 20_000)
+        base = rng.uniform(5, 40) if share else rng.uniform(20_000, 200_000)  # no counts below the minimum
         with open(folder / "data" / f"indicator_{code}.csv", "w", newline="", encoding="utf-8") as stream:
             out = csv.writer(stream)
             out.writerow(["Year", "GeoCode", *COLUMNS.values(), "Value"])
