@@ -62,9 +62,7 @@ class Snapshot(models.Model):
         readers of one indicator at a time use `observation_rows`)."""
         head = self.head
         if "observations" not in head:
-            order = {i["key"]: n for n, i in enumerate(head.get("indicators", []))}
-            parts = sorted(self._parts(None), key=lambda part: order.get(part[0], len(order)))
-            head["observations"] = [row for _key, rows in parts for row in rows]
+            head["observations"] = [row for _key, rows in self._parts(None, head) for row in rows]
         return head
 
     @property
@@ -98,11 +96,16 @@ class Snapshot(models.Model):
                 rows.setdefault(row["indicator"], []).append(row)
         yield from rows.items()
 
-    def _parts(self, indicators):
+    def _parts(self, indicators, head=None):
+        """The stored parts in the order of the document's indicators (a version 1 document's
+        order), whatever order they were written in."""
+        order = {i["key"]: n for n, i in enumerate((head or self.head).get("indicators", []))}
         query = self.parts.order_by("position")
         if indicators is not None:
             query = query.filter(indicator__in=list(indicators))
-        for key, text in query.values_list("indicator", "rows").iterator(chunk_size=1):
+        stored = sorted(query.values_list("pk", "indicator"), key=lambda part: order.get(part[1], len(order)))
+        for pk, key in stored:
+            text = SnapshotPart.objects.values_list("rows", flat=True).get(pk=pk)
             yield key, [row_of(key, row) for row in json.loads(text)]
 
 
