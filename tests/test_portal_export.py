@@ -231,3 +231,35 @@ def test_export_replaces_only_its_own_folders_and_never_the_data_folder(demo, tm
     (site / "stale.html").write_text("old")
     call_command("export_site", str(site), stdout=io.StringIO(), stderr=io.StringIO())  # its own: replaced
     assert not (site / "stale.html").exists() and (site / "portal" / "de" / "index.html").exists()
+
+
+def test_downloads_that_did_not_change_are_not_written_again(demo, tmp_path, client):
+    """The next release's export keeps the downloads whose content is the same (the very files of
+    the previous export, so their time stays for a sync to the web server) and writes anew only
+    those that changed."""
+    from imon.core import models as m
+
+    content._LATEST.clear()
+    snapshots.publish(snapshots.create("1. Umsetzungsbericht", datetime.date(2019, 9, 16)))
+    site = tmp_path / "site"
+    out = io.StringIO()
+    call_command("export_site", str(site), stdout=out, stderr=io.StringIO())
+    assert "0 Downloads seit dem letzten Export unverändert" in out.getvalue()
+    before = {p.relative_to(site): p.stat() for p in site.rglob("*") if p.is_file()}
+    m.Observation.objects.filter(indicator__key="bevoelkerung").update(value=200_000)
+    content._LATEST.clear()
+    snapshots.publish(snapshots.create("2. Umsetzungsbericht", datetime.date(2019, 9, 16)))
+    out = io.StringIO()
+    call_command("export_site", str(site), stdout=out, stderr=io.StringIO())
+    after = {p.relative_to(site): p.stat() for p in site.rglob("*") if p.is_file()}
+    kept = {name for name in before if name in after and after[name].st_ino == before[name].st_ino}
+    changed = {f"portal/daten/bevoelkerung.{fmt}" for fmt in ("csv", "csv-de", "json", "xlsx")}
+    assert changed.isdisjoint({str(name) for name in kept})
+    assert "200000" in (site / "portal/daten/bevoelkerung.csv").read_text(encoding="utf-8")
+    assert {
+        "portal/daten/wohnungssuchende-haushalte.csv",
+        "portal/daten/wohnungssuchende-haushalte.xlsx",
+    } <= {str(name) for name in kept}
+    assert f"; {len(kept)} Downloads seit" in out.getvalue()
+    for name in kept:  # what the live portal gives for the new release
+        assert (site / name).read_bytes() == client.get(f"/{name}").content

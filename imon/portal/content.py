@@ -24,8 +24,8 @@ class Published(PublicView):
     """The public view of one snapshot (see `imon.publication.view`), with the report's figures
     and sentences of an indicator, built from the public document only."""
 
-    def __init__(self, snapshot: dict, number: int):
-        super().__init__(snapshot, number)
+    def __init__(self, snapshot: dict, number: int, parts=None):
+        super().__init__(snapshot, number, parts)
         self._sentences: dict[str, str] = {}
         self._key_figures: keyfigures.KeyFigures | None = None
 
@@ -121,7 +121,11 @@ def latest() -> Published | None:
         _LATEST.pop("published", None)
     elif _LATEST.get("number") != head:
         snapshot = Snapshot.objects.get(number=head)
-        _LATEST.update(number=head, published=Published(snapshot.data, head))
+        # The document first, then the observations one indicator at a time (see PublicView).
+        _LATEST.pop("published", None)
+        document = snapshot.head
+        parts = None if "observations" in document else snapshot.observation_rows()  # else version 1
+        _LATEST.update(number=head, published=Published(document, head, parts))
     _LATEST["contacts"] = (
         PortalState.objects.filter(pk=1).values_list("contact_points_version", flat=True).first() or 0
     )

@@ -9,6 +9,8 @@ page. The API and the DCAT catalogue are written as the same JSON files the live
 """
 
 import gc
+import hashlib
+import json
 import multiprocessing
 import os
 import posixpath
@@ -48,6 +50,35 @@ class ExportStats:
     files: int = 0
     bytes: int = 0
     seconds: float = 0.0
+    unchanged: int = 0  # downloads the previous export held with the same content: kept, not written
+
+
+HASHES = ".imon-downloads.json"  # {file: SHA-256} of the downloads of an export, for the next one
+
+
+def previous_hashes(target: Path) -> dict:
+    """The download hashes of the previous export in `target` (none if there is none)."""
+    try:
+        return (
+            json.loads((target / HASHES).read_text(encoding="utf-8")) if (target / MARKER).is_file() else {}
+        )
+    except (OSError, ValueError):
+        return {}
+
+
+def keep_or_write(name: str, data: bytes, staging: Path, target: Path, previous: dict) -> tuple[str, bool]:
+    """Write a download into the staging folder, unless the previous export in `target` has the
+    same bytes under the same name: then that file is linked (not written again, its time
+    stays, so that a sync to the web server or CDN sees it unchanged). (SHA-256, kept)"""
+    sha = hashlib.sha256(data).hexdigest()
+    if previous.get(name) == sha:
+        try:
+            os.link(target / name, staging / name)
+            return sha, True
+        except OSError:  # gone, or another file system
+            pass
+    (staging / name).write_bytes(data)
+    return sha, False
 
 
 def page_urls(published, contact_keys, field_codes, languages) -> list[str]:
@@ -142,16 +173,19 @@ def _draw_charts(key: str) -> list[tuple[tuple[str, object], str]]:
     return drawn
 
 
-def _indicator_files(key: str) -> list[int]:
-    """Write the download files and the API observations of one indicator; their sizes."""
+def _indicator_files(key: str) -> list[tuple[str, int, str, bool]]:
+    """Write the download files and the API observations of one indicator (or keep them, see
+    `keep_or_write`); (name, size, SHA-256, kept) of each."""
     published, staging = _WORK["published"], _WORK["staging"]
     files = {f"portal/daten/{key}.{fmt}": data for fmt, data in indicator_files(published, key).items()}
     files[file_for(f"/api/v1/indicators/{key}/observations.json")] = api.observations_response(
         published, key
     ).content
+    result = []
     for name, data in files.items():
-        (staging / name).write_bytes(data)
-    return [len(data) for data in files.values()]
+        sha, kept = keep_or_write(name, data, staging, _WORK["target"], _WORK["previous"])
+        result.append((name, len(data), sha, kept))
+    return result
 
 
 class _Tasks:
@@ -288,7 +322,14 @@ def _export_site(target: Path, base_url, progress, languages) -> ExportStats:
     (staging / "portal" / "daten").mkdir(parents=True)
     for key in downloads:
         (staging / "api" / "v1" / "indicators" / key).mkdir(parents=True)
-    _WORK.update(published=published, staging=staging, languages=languages)
+    _WORK.update(
+        published=published,
+        staging=staging,
+        languages=languages,
+        target=target,
+        previous=previous_hashes(target),
+    )
+    hashes: dict = {}
     # The workers inherit this process's database connection but never use it; forked workers end
     # with os._exit, so they do not close it either.
     workers = max(1, (os.cpu_count() or 1) - 1)
@@ -320,9 +361,11 @@ def _export_site(target: Path, base_url, progress, languages) -> ExportStats:
                 write(file_for(url), client.get(url).content)
 
         def files_of(key):
-            sizes = written.result(key)
-            stats.files += len(sizes)
-            stats.bytes += sum(sizes)
+            files = written.result(key)
+            stats.files += len(files)
+            stats.bytes += sum(size for _name, size, _sha, _kept in files)
+            stats.unchanged += sum(kept for _name, _size, _sha, kept in files)
+            hashes.update((name, sha) for name, _size, sha, _kept in files)
             return {fmt: (staging / "portal" / "daten" / f"{key}.{fmt}").read_bytes() for fmt in ZIP_FORMATS}
 
         write("portal/daten/alle-daten.zip", all_data_zip(published, files_of))
@@ -336,6 +379,7 @@ def _export_site(target: Path, base_url, progress, languages) -> ExportStats:
             write(f"portal/{lang}/404.html", page.encode())
             if lang == languages[0]:
                 write("404.html", page.encode())
+    (staging / HASHES).write_text(json.dumps(hashes, sort_keys=True, indent=0), encoding="utf-8")
     # the stylesheets and the house font (Fira Sans, with the licence of the files it came with)
     for name in ("portal/portal.css", "kern/fonts/fira-sans.css", "kern/LICENSE.md", *FONT_FILES):
         found = finders.find(name)

@@ -223,45 +223,112 @@ class Publisher:
         return Decimal(num) / Decimal(den) * factor
 
 
+def linked_groups(indicator_keys) -> list[list[str]]:
+    """The indicators in groups that suppression must decide together: those that a rule relates
+    (a product or sum rule over two indicators) and a derived share or rate with its numerator
+    and denominator. Each group in the order of its first indicator in `indicator_keys`; every
+    other indicator is a group of its own. Suppression decided group by group hides exactly the
+    cells it hides deciding all at once, holding only one group's cells in memory."""
+    keys = list(indicator_keys)
+    parent = {key: key for key in keys}
+
+    def root(key):
+        while parent[key] != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    links = list(
+        m.ValidationRule.objects.exclude(other_indicator=None).values_list(
+            "indicator__key", "other_indicator__key"
+        )
+    )
+    for key, num, den in m.Indicator.objects.exclude(numerator=None).values_list(
+        "key", "numerator__key", "denominator__key"
+    ):
+        links += [(key, num), (key, den)]
+    for a, b in links:
+        if a in parent and b in parent:
+            parent[root(a)] = root(b)
+    groups: dict = {}
+    for key in keys:
+        groups.setdefault(root(key), []).append(key)
+    return list(groups.values())
+
+
+def _row(indicator, area, date, dim_key, value, flag, qualifier, period, source, reason) -> dict:
+    row = {"indicator": indicator, "area": area, "date": date, "dims": m.parse_dimension_key(dim_key)}
+    row["value"] = value.normalize() if value is not None else None
+    row["flag"] = flag
+    if qualifier and value is not None:
+        row["qualifier"] = qualifier
+    if period:
+        row["period"] = period
+    if source:  # the observation's own source; else the indicator's
+        row["source"] = source
+    if reason:
+        row["suppressed"] = reason
+    return row
+
+
+def public_parts(reporting_date: datetime.date, earlier, report: "suppression.Report", used: dict):
+    """(indicator, its observations up to `reporting_date` as the public may see them), one
+    indicator at a time, suppression decided per `linked_groups` group: memory holds one group.
+    `earlier(keys)`: what the previous releases showed of these indicators (`released_values`);
+    `report` (`suppression.Report`) and `used` ({"relations": {...}, "disclosed": n}) are filled
+    in on the way."""
+    ordered = list(m.Indicator.objects.order_by("order", "key").values_list("key", flat=True))
+    used.setdefault("relations", {"declared": 0, "derived": 0})
+    used.setdefault("disclosed", 0)
+    for group in linked_groups(ordered):
+        publish = Publisher(group, earlier(group))
+        used["relations"]["declared"] += publish.used["relations"]["declared"]
+        used["relations"]["derived"] += publish.used["relations"]["derived"]
+        used["disclosed"] += publish.used["disclosed"]
+        rows = (
+            m.Observation.objects.filter(reference_date__lte=reporting_date, indicator__key__in=group)
+            .order_by(*ORDER)
+            .values_list(
+                "indicator__key",
+                "area__key",
+                "reference_date",
+                "dim_key",
+                "value",
+                "flag",
+                "qualifier",
+                "period",
+                "source__key",
+            )
+            .iterator(chunk_size=5000)
+        )
+        current: str | None = None
+        part: list[dict] = []
+        for indicator, area, date, dim_key, value, flag, qualifier, period, source in rows:
+            if indicator != current:
+                if part:
+                    yield current, part
+                current, part = indicator, []
+            stored = value
+            value, flag, reason = publish((indicator, area, date, dim_key), value, flag)
+            part.append(_row(indicator, area, date, dim_key, value, flag, qualifier, period, source, reason))
+            report.add(indicator, reason, stored)
+        if part:
+            yield current, part
+
+
 def public_observations(
     reporting_date: datetime.date, earlier: dict | None = None
 ) -> tuple[list[dict], dict]:
     """The observations up to `reporting_date` as the public may see them, for a snapshot:
     suppressed cells keep their place with the symbol and the reason; and the suppression report
     of them (`suppression.report`). `earlier`: what the previous releases showed (`released_values`)."""
-    publish = Publisher(set(m.Indicator.objects.values_list("key", flat=True)), earlier)
-    rows = (
-        m.Observation.objects.filter(reference_date__lte=reporting_date)
-        .order_by(*ORDER)
-        .values_list(
-            "indicator__key",
-            "area__key",
-            "reference_date",
-            "dim_key",
-            "value",
-            "flag",
-            "qualifier",
-            "period",
-            "source__key",
+    report, used = suppression.Report(), dict[str, object]()
+    known = earlier or {}
+    result = [
+        row
+        for _key, rows in public_parts(
+            reporting_date, lambda keys: {k: v for k, v in known.items() if k[0] in keys}, report, used
         )
-        .iterator(chunk_size=5000)
-    )
-    result = []
-    report = suppression.Report()
-    for indicator, area, date, dim_key, value, flag, qualifier, period, source in rows:
-        stored = value
-        value, flag, reason = publish((indicator, area, date, dim_key), value, flag)
-        row = {"indicator": indicator, "area": area, "date": date, "dims": m.parse_dimension_key(dim_key)}
-        row["value"] = value.normalize() if value is not None else None
-        row["flag"] = flag
-        if qualifier and value is not None:
-            row["qualifier"] = qualifier
-        if period:
-            row["period"] = period
-        if source:  # the observation's own source; else the indicator's
-            row["source"] = source
-        if reason:
-            row["suppressed"] = reason
-        report.add(indicator, reason, stored)
-        result.append(row)
-    return result, report.as_dict(publish.used, current_policy())
+        for row in rows
+    ]
+    return result, report.as_dict(used, current_policy())

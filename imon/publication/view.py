@@ -364,7 +364,11 @@ class PublicView:
     """The public document of one snapshot with the look-ups public pages need (plain data, no
     database). Only `public_document()` output is ever held here."""
 
-    def __init__(self, snapshot: dict, number: int):
+    def __init__(self, snapshot: dict, number: int, parts=None):
+        """`parts`: the observations as (indicator, rows of the snapshot) one indicator at a time
+        (`Snapshot.observation_rows`), where `snapshot` is the document without them; each
+        indicator's rows are made public as they come, so that the snapshot's and the public
+        copy of all rows are never in memory together."""
         self.document = doc = public_document(snapshot)
         self.number = number
         self.labels = doc["labels"]
@@ -387,6 +391,8 @@ class PublicView:
         self._observations = defaultdict(list)
         for o in doc["observations"]:
             self._observations[o["indicator"]].append(o)
+        for key, rows in parts or ():
+            self._observations[key].extend(_public_observation(o) for o in rows)
         self.indicators = []
         for record in doc["indicators"]:
             indicator = pick(record, PORTAL_INDICATOR_FIELDS)

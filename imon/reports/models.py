@@ -15,7 +15,11 @@ class Snapshot(models.Model):
     a reporting date. Reports are rendered from it, never from live data.
 
     The document is stored as canonical JSON text (not as a JSON column, which would reorder keys
-    on PostgreSQL) together with its SHA-256, so that a snapshot can be verified byte for byte."""
+    on PostgreSQL) together with its SHA-256, so that a snapshot can be verified byte for byte.
+    From schema version 2 (STREAMED) the observations are not in the document but in one
+    SnapshotPart per indicator, written one at a time; the SHA-256 covers the parts in the order
+    of their position followed by the document (`texts`), which is written last (it holds the
+    suppression report of all parts). Version 1 snapshots stay readable."""
 
     number = models.PositiveIntegerField(_("number"), unique=True)
     title = models.CharField(_("title"), max_length=300)
@@ -45,7 +49,8 @@ class Snapshot(models.Model):
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise SnapshotIsFrozen(_("Snapshots cannot be changed."))
-        self.sha256 = hashlib.sha256(self.document.encode("utf-8")).hexdigest()
+        if not self.sha256:  # a streamed snapshot's hash is set by its writer, after the parts
+            self.sha256 = hashlib.sha256(self.document.encode("utf-8")).hexdigest()
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
@@ -53,7 +58,108 @@ class Snapshot(models.Model):
 
     @property
     def data(self) -> dict:
+        """The whole document, observations included, as in schema version 1 (all in memory:
+        readers of one indicator at a time use `observation_rows`)."""
+        head = self.head
+        if "observations" not in head:
+            head["observations"] = [row for _key, rows in self._parts(None, head) for row in rows]
+        return head
+
+    @property
+    def head(self) -> dict:
+        """The document without loading the observations of a streamed snapshot (a version 1
+        document has them inline)."""
         return json.loads(self.document)
+
+    def texts(self):
+        """The stored texts in the order the SHA-256 covers them."""
+        if self.schema_version >= STREAMED:
+            yield from self.parts.order_by("position").values_list("rows", flat=True).iterator(chunk_size=1)
+        yield self.document
+
+    def verify(self) -> bool:
+        """Whether the stored texts are still exactly the ones frozen."""
+        digest = hashlib.sha256()
+        for text in self.texts():
+            digest.update(text.encode("utf-8"))
+        return digest.hexdigest() == self.sha256
+
+    def observation_rows(self, indicators=None):
+        """(indicator, its observation rows as in the document) for `indicators` (default all),
+        one indicator at a time for a streamed snapshot."""
+        if self.schema_version >= STREAMED and self.parts.exists():
+            yield from self._parts(indicators)
+            return
+        rows: dict = {}
+        for row in self.data.get("observations", []):
+            if indicators is None or row["indicator"] in indicators:
+                rows.setdefault(row["indicator"], []).append(row)
+        yield from rows.items()
+
+    def _parts(self, indicators, head=None):
+        """The stored parts in the order of the document's indicators (a version 1 document's
+        order), whatever order they were written in."""
+        order = {i["key"]: n for n, i in enumerate((head or self.head).get("indicators", []))}
+        query = self.parts.order_by("position")
+        if indicators is not None:
+            query = query.filter(indicator__in=list(indicators))
+        stored = sorted(query.values_list("pk", "indicator"), key=lambda part: order.get(part[1], len(order)))
+        for pk, key in stored:
+            text = SnapshotPart.objects.values_list("rows", flat=True).get(pk=pk)
+            yield key, [row_of(key, row) for row in json.loads(text)]
+
+
+STREAMED = 2  # the schema version from which observations are stored in SnapshotPart
+EXTRAS = ("qualifier", "period", "source", "suppressed")  # optional keys of an observation row
+
+
+def compact_row(row: dict) -> list:
+    """An observation row of the document as stored in a SnapshotPart: [area, date, dims, value,
+    flag] and, where it has any, a mapping of the optional keys (EXTRAS)."""
+    extras = {name: row[name] for name in EXTRAS if name in row}
+    compact = [row["area"], row["date"], row["dims"], row["value"], row["flag"]]
+    return [*compact, extras] if extras else compact
+
+
+def row_of(indicator: str, compact: list) -> dict:
+    """The document's row of a stored compact row (the inverse of `compact_row`)."""
+    row = {"indicator": indicator, "area": compact[0], "date": compact[1], "dims": compact[2]}
+    row["value"], row["flag"] = compact[3], compact[4]
+    if len(compact) > 5:
+        row.update(compact[5])
+    return row
+
+
+class SnapshotPart(models.Model):
+    """The observations of one indicator in a streamed snapshot: compact rows (`compact_row`) as
+    canonical JSON text, frozen with the snapshot."""
+
+    snapshot = models.ForeignKey(
+        Snapshot, verbose_name=_("snapshot"), on_delete=models.CASCADE, related_name="parts"
+    )
+    position = models.PositiveIntegerField(_("position"))
+    indicator = models.CharField(_("indicator"), max_length=100)
+    rows = models.TextField(_("observations (JSON)"))
+
+    class Meta:
+        verbose_name = _("snapshot part")
+        verbose_name_plural = _("snapshot parts")
+        ordering = ["snapshot", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["snapshot", "position"], name="snapshot_part_position"),
+            models.UniqueConstraint(fields=["snapshot", "indicator"], name="snapshot_part_indicator"),
+        ]
+
+    def __str__(self):
+        return f"{self.snapshot_id}: {self.indicator}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise SnapshotIsFrozen(_("Snapshots cannot be changed."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise SnapshotIsFrozen(_("Snapshots cannot be deleted."))
 
 
 class Release(models.Model):

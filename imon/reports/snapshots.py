@@ -13,6 +13,7 @@ measures); whatever leaves for the public is made from it by `imon.publication.p
 """
 
 import datetime
+import hashlib
 import json
 from decimal import Decimal
 
@@ -22,11 +23,12 @@ from django.utils import translation
 
 from imon.core import conceptfile, editions, geometry, housestyle
 from imon.core import models as m
-from imon.publication.cells import current_policy, public_observations, released_values
+from imon.publication import suppression
+from imon.publication.cells import current_policy, public_observations, public_parts, released_values
 
-from .models import Release, Snapshot
+from .models import STREAMED, Release, Snapshot, SnapshotPart, compact_row
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = STREAMED
 
 LABELS = {
     "measure_status": m.Measure.Status,
@@ -57,8 +59,39 @@ def _earlier_releases() -> dict:
     return known
 
 
+class _Earlier:
+    """What the public releases showed of some indicators ({key: value}, the newer over the
+    older), read indicator by indicator from streamed releases."""
+
+    def __init__(self):
+        self.releases = list(Snapshot.objects.filter(release__isnull=False).order_by("number"))
+        self.inline: dict = {}  # snapshot number -> released_values of a version 1 release
+
+    def __call__(self, keys) -> dict:
+        keys, known = set(keys), {}
+        for snapshot in self.releases:
+            if snapshot.schema_version >= STREAMED and snapshot.parts.exists():
+                for _key, rows in snapshot.observation_rows(keys):
+                    known.update(released_values({"observations": rows}))
+                continue
+            if snapshot.number not in self.inline:
+                self.inline[snapshot.number] = released_values(snapshot.data)
+            known.update({k: v for k, v in self.inline[snapshot.number].items() if k[0] in keys})
+        return known
+
+
 def collect(concept: m.Concept, title: str, reporting_date: datetime.date) -> dict:
-    """The snapshot document (plain JSON types after encoding)."""
+    """The snapshot document (plain JSON types after encoding), observations included."""
+    document = _head(concept, title, reporting_date)
+    document["observations"], document["suppression"] = public_observations(
+        reporting_date, earlier=_earlier_releases()
+    )
+    _unreviewed_as_released(document)
+    return document
+
+
+def _head(concept: m.Concept, title: str, reporting_date: datetime.date) -> dict:
+    """The document up to the observations."""
     with translation.override("de"):
         labels = {
             name: {value: str(label) for value, label in choices.choices} for name, choices in LABELS.items()
@@ -74,10 +107,6 @@ def collect(concept: m.Concept, title: str, reporting_date: datetime.date) -> di
     # the house style as it is now (concept and settings): every report of the snapshot looks the same
     document["house_style"] = housestyle.current(concept.municipality).as_document()
     document["geometry"] = _geometry()
-    document["observations"], document["suppression"] = public_observations(
-        reporting_date, earlier=_earlier_releases()
-    )
-    _unreviewed_as_released(document)
     return document
 
 
@@ -101,7 +130,7 @@ def _unreviewed_as_released(document: dict) -> None:
     if not pending:
         return
     release = published()
-    released = {x["key"]: x for x in release.data.get("measures", [])} if release else {}
+    released = {x["key"]: x for x in release.head.get("measures", [])} if release else {}
     measures = []
     for measure in document["measures"]:
         if measure["key"] in pending:
@@ -111,7 +140,7 @@ def _unreviewed_as_released(document: dict) -> None:
     document["unreviewed"] = sorted(pending)
 
 
-def encode(document: dict) -> str:
+def encode(document: dict | list) -> str:
     return json.dumps(document, ensure_ascii=False, default=_json_default, separators=(",", ":"))
 
 
@@ -130,17 +159,33 @@ def create(title: str, reporting_date: datetime.date, user=None, concept_key: st
     if len(concepts) > 1:
         raise SnapshotError(translation.gettext("There are several concepts; choose one with --concept KEY."))
     concept = concepts[0]
-    document = encode(collect(concept, title, reporting_date))
+    document = _head(concept, title, reporting_date)
     with transaction.atomic():
         number = (Snapshot.objects.select_for_update().aggregate(n=Max("number"))["n"] or 0) + 1
-        return Snapshot.objects.create(
+        snapshot = Snapshot.objects.create(
             number=number,
             title=title,
             reporting_date=reporting_date,
             created_by=user,
             schema_version=SCHEMA_VERSION,
-            document=document,
+            document="",
+            sha256="-",  # set below, when the parts and the document are written
         )
+        # The observations, one indicator at a time: suppressed, encoded, hashed and written,
+        # so that memory holds one group of linked indicators, not the whole snapshot.
+        digest, report, used = hashlib.sha256(), suppression.Report(), dict[str, object]()
+        parts = public_parts(reporting_date, _Earlier(), report, used)
+        for position, (indicator, rows) in enumerate(parts):
+            text = encode([compact_row(row) for row in rows])
+            digest.update(text.encode("utf-8"))
+            SnapshotPart.objects.create(snapshot=snapshot, position=position, indicator=indicator, rows=text)
+        document["suppression"] = report.as_dict(used, current_policy())
+        _unreviewed_as_released(document)
+        snapshot.document = encode(document)
+        digest.update(snapshot.document.encode("utf-8"))
+        snapshot.sha256 = digest.hexdigest()
+        Snapshot.objects.filter(pk=snapshot.pk).update(document=snapshot.document, sha256=snapshot.sha256)
+        return snapshot
 
 
 def get(ref: str | int) -> Snapshot:
@@ -170,7 +215,7 @@ def published() -> Snapshot | None:
 def out_of_date(snapshot: Snapshot) -> bool:
     """Whether the confidentiality policy changed since the snapshot was frozen: then every
     output made from it would be suppressed differently from what the policy now asks."""
-    report = snapshot.data.get("suppression") or {}
+    report = snapshot.head.get("suppression") or {}
     return report.get("policy") != current_policy()
 
 

@@ -29,7 +29,7 @@ def _percent(share: float) -> str:
 
 def context(snapshot: Snapshot) -> dict:
     """The report as plain values for a template: totals, rows per indicator, the policy."""
-    data = snapshot.data
+    data = snapshot.head
     report = data.get("suppression")
     if not report:
         return {"available": False}

@@ -75,7 +75,7 @@ def snapshot_publish(request, number: int):
             "snapshot": snapshot,
             "report": suppression_report.context(snapshot),
             "error": error,
-            "unreviewed": snapshot.data.get("unreviewed", []),
+            "unreviewed": snapshot.head.get("unreviewed", []),
         },
     )
 

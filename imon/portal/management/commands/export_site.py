@@ -58,6 +58,15 @@ class Command(BaseCommand):
                 )
             ) from None
         self.stdout.write(
-            _("Portal exported to %(path)s: %(files)d files, %(mb).1f MB, %(seconds).1f s.")
-            % {"path": target, "files": stats.files, "mb": stats.bytes / 1e6, "seconds": stats.seconds}
+            _(
+                "Portal exported to %(path)s: %(files)d files, %(mb).1f MB, %(seconds).1f s; "
+                "%(unchanged)d downloads unchanged since the previous export (kept, not written again)."
+            )
+            % {
+                "path": target,
+                "files": stats.files,
+                "mb": stats.bytes / 1e6,
+                "seconds": stats.seconds,
+                "unchanged": stats.unchanged,
+            }
         )

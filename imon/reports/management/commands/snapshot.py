@@ -59,9 +59,10 @@ class Command(BaseCommand):
             snapshot = snapshots.create(title, date, concept_key=options["concept"])
         except snapshots.SnapshotError as error:
             raise CommandError(str(error)) from None
-        data = snapshot.data
-        published = sum(1 for o in data["observations"] if "suppressed" not in o)
-        hidden = len(data["observations"]) - published
+        data = snapshot.head
+        report = data.get("suppression") or {}
+        hidden = sum(report.get("hidden", {}).values())
+        published = report.get("cells", 0) - hidden
         self.stdout.write(
             _(
                 "Snapshot %(number)d created: %(title)s, reporting date %(date)s; %(measures)d measures, %(obs)d observations (%(hidden)d suppressed)."
