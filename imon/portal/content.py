@@ -41,7 +41,8 @@ class Published(PublicView):
         """Measures by status, goals by assessment and the headline figures (imon.reports.keyfigures),
         the same as on the staff dashboard and in the report's summary."""
         if self._key_figures is None:
-            self._key_figures = keyfigures.key_figures(self.document)
+            observations = [o for rows in self._observations.values() for o in rows]
+            self._key_figures = keyfigures.key_figures({**self.document, "observations": observations})
         return self._key_figures
 
     def blocks(self, key: str, area: str | None = None) -> list:

@@ -29,6 +29,16 @@ PUBLIC_FIELDS: dict[str, tuple[str, ...]] = {
         "office_short_name",
         "council_name",
         "document_name",
+        # the house style: shown on every portal page and report cover
+        "logo",
+        "logo_png",
+        "primary_colour",
+        "accent_colour",
+        "font",
+        "publisher",
+        "address",
+        "email",
+        "phone",
     ),
     "areas": ("key", "name", "kind", "code", "parent", "comparison"),
     "concept": (
