@@ -34,6 +34,7 @@ from .views import (
     ZIP_FORMATS,
     all_data_zip,
     error_page,
+    indicator_areas,
     indicator_files,
     only_languages,
     static_site,
@@ -65,7 +66,13 @@ def page_urls(published, contact_keys, field_codes, languages) -> list[str]:
         ]
         urls += [f"{base}handlungsfelder/{f['code'].lower()}/" for f in published.fields]
         urls += [f"{base}massnahmen/{m['key'].lower()}/" for m in published.measures]
-        urls += [f"{base}kennzahlen/{i['key']}/" for i in published.indicators]
+        for i in published.indicators:
+            urls.append(f"{base}kennzahlen/{i['key']}/")
+            # each area of the area switch has its page (the live portal's district figures)
+            urls += [
+                f"{base}kennzahlen/{i['key']}/gebiet/{a['key']}/"
+                for a in indicator_areas(published, i["key"])
+            ]
         urls += [f"{base}anlaufstellen/thema/{code.lower()}/" for code in field_codes]
         urls += [f"{base}anlaufstellen/{key}/" for key in contact_keys]
     return urls
@@ -126,13 +133,17 @@ def rewrite_links(html: str, from_file: str) -> str:
 _WORK: dict = {}  # what the forked workers find: the published state and the staging folder
 
 
-def _draw_charts(key: str) -> list[str]:
-    """The SVG markup of the charts on an indicator's page, in page order."""
+def _figures(published, key: str) -> list:
+    """The charts on an indicator's pages (the default view, then each area's), in page order."""
+    areas = [None] + [a["key"] for a in indicator_areas(published, key)]
     return [
-        charts.render_svg(block.chart)
-        for block in _WORK["published"].blocks(key)
-        if isinstance(block, Figure)
+        block.chart for area in areas for block in published.blocks(key, area) if isinstance(block, Figure)
     ]
+
+
+def _draw_charts(key: str) -> list[str]:
+    """The SVG markup of the charts on an indicator's pages (`_figures`)."""
+    return [charts.render_svg(chart) for chart in _figures(_WORK["published"], key)]
 
 
 def _indicator_files(key: str) -> list[int]:
@@ -287,12 +298,15 @@ def _export_site(target: Path, base_url, progress, languages) -> ExportStats:
         try:
             with only_languages(languages), static_site():  # only the exported languages; no forms
                 with_charts = {
-                    url for url in pages if "/kennzahlen/" in url and not url.endswith("/kennzahlen/")
+                    url
+                    for url in pages
+                    if ("/kennzahlen/" in url and not url.endswith("/kennzahlen/"))
+                    or "/handlungsfelder/" in url
                 }
                 without_charts = [url for url in pages if url not in with_charts]
                 _write_pages(client, without_charts, write, say, total=len(pages))
                 for key in drawn.futures:
-                    figures = [block.chart for block in published.blocks(key) if isinstance(block, Figure)]
+                    figures = _figures(published, key)
                     DRAWN_CHARTS.update(
                         zip(figures, drawn.result(key, helping=written))
                     )  # no matplotlib here
