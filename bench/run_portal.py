@@ -259,6 +259,7 @@ def export(args, workdir, env):
     for step, command in (
         ("load-concept", ["load-concept", str(concept)]),
         ("snapshot create", ["snapshot", "create", "--title", "Bericht", "--date", "2030-12-31"]),
+        ("snapshot publish", ["snapshot", "publish", "1"]),  # the export writes only what is published
     ):
         start = time.perf_counter()
         subprocess.run([*IMON, *command], env=env, check=True, stdout=subprocess.DEVNULL)

@@ -224,12 +224,19 @@ DRAWN_CHARTS: dict = {}  # {ChartSpec: SVG markup} drawn ahead by the static exp
 
 
 def indicator_areas(published, key) -> list[dict]:
-    """The areas an indicator's page switches between: the city's own areas (comparison regions
-    have their own figure); none where there is only one. Each has a page of its own
-    (…/kennzahlen/KEY/gebiet/AREA/), so the switch is a list of links that works without
-    JavaScript and in the static export."""
-    compared = {a["key"] for a in published.document["areas"] if a.get("comparison")}
-    areas = [a for a in published.areas_of(key) if a["key"] not in compared]
+    """The areas an indicator's page switches between: the city itself and its districts, the
+    areas of the district map (comparison regions have their own figure; figures of smaller areas
+    such as quarters are in the downloads); none where there is only one. Each has a page of its
+    own (…/kennzahlen/KEY/gebiet/AREA/), so the switch is a list of links that works without
+    JavaScript and in the static export, which stays small: a city with 50 quarters would
+    otherwise add 50 pages with charts per indicator and language."""
+    own = main_area(published.document)
+    shown = {
+        a["key"]
+        for a in published.document["areas"]
+        if not a.get("comparison") and (a["key"] == own or a.get("kind") == "city_district")
+    }
+    areas = [a for a in published.areas_of(key) if a["key"] in shown]
     return areas if len(areas) > 1 else []
 
 
