@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/run_portal.py load [--seconds 60] [--no-postgres] [--workers N]
     .venv/bin/python bench/run_portal.py export [--observations 500000] [--indicators 60] [--runs 3]
+    .venv/bin/python bench/run_portal.py serve [--seconds 20] [--workers N]
 
 load: sets up the Leverkusen demo (SQLite, then PostgreSQL), starts `imon serve` and drives it
 with wrk (Debian package `wrk`), 50 connections on 2 threads, for `--seconds`:
@@ -10,6 +11,12 @@ with wrk (Debian package `wrk`), 50 connections on 2 threads, for `--seconds`:
   * baseline of the same run: /healthz (one database query, no template).
   Prints requests/s, p50/p95/p99 latency and the number of errors (non-2xx or socket errors).
   Targets (issue 7): no errors; p95 under 50 ms cached, under 200 ms uncached.
+
+serve: the Leverkusen demo (SQLite) served by `imon serve`, beside its static export (German and
+Arabic) served by a plain web server (Python's http.server); wrk drives each of three addresses
+with 50 connections on 2 threads for `--seconds`, asking for compressed answers (Accept-Encoding:
+gzip): the start page, an indicator page and an API download (an indicator's observations).
+Prints requests/s and p50/p99 latency of each, and the ratio live/static of requests/s.
 
 export: a synthetic concept (bench/make_concept.py) with 60 indicators and 500,000
 observations is loaded and frozen into a snapshot, then `imon export-site --languages de,en`
@@ -69,7 +76,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wrk(port, paths, seconds, uncached, workdir) -> dict:
+def wrk(port, paths, seconds, uncached, workdir, headers=()) -> dict:
     script = workdir / ("uncached.lua" if uncached else "cached.lua")
     script.write_text(
         LUA % {"paths": ", ".join(f'"{p}"' for p in paths), "uncached": "true" if uncached else "false"}
@@ -82,6 +89,7 @@ def wrk(port, paths, seconds, uncached, workdir) -> dict:
             f"-d{seconds}s",
             "--timeout",
             "10s",
+            *[arg for header in headers for arg in ("-H", header)],
             "-s",
             str(script),
             f"http://127.0.0.1:{port}",
@@ -143,6 +151,99 @@ def load(label, env, seconds, workdir, workers):
         server.wait()
 
 
+SERVED = (  # (what, live address, the same in the static export)
+    ("start page", "/portal/de/", "/portal/de/index.html"),
+    (
+        "indicator page",
+        "/portal/de/kennzahlen/gefluechtete/",
+        "/portal/de/kennzahlen/gefluechtete/index.html",
+    ),
+    (
+        "API download",
+        "/api/v1/indicators/gefluechtete/observations.json",
+        "/api/v1/indicators/gefluechtete/observations.json",
+    ),
+)
+
+
+def wait_for(port):
+    for _ in range(300):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"nothing answers on port {port}")
+
+
+def serving(seconds, workdir, env, workers):
+    """The live portal (compressed answers) beside the static export on a plain web server."""
+    import urllib.request
+
+    subprocess.run([*IMON, "demo", "--no-serve"], env=env, check=True, stdout=subprocess.DEVNULL)
+    site = workdir / "site"
+    subprocess.run(
+        [*IMON, "export-site", str(site), "--languages", "de,ar"],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    live_port, static_port = free_port(), free_port()
+    servers = [
+        subprocess.Popen(
+            [*IMON, "serve", "--port", str(live_port), "--workers", str(workers)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        ),
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "http.server",
+                str(static_port),
+                "--bind",
+                "127.0.0.1",
+                "--directory",
+                str(site),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        ),
+    ]
+    gzip = ("Accept-Encoding: gzip",)
+    try:
+        wait_for(live_port)
+        wait_for(static_port)
+        print(
+            f"serve: {seconds} s per run, 50 connections, Accept-Encoding: gzip; live: imon serve with "
+            f"{workers} process(es) (SQLite); static: python -m http.server (answers uncompressed)"
+        )
+        for what, live_path, static_path in SERVED:
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{live_port}{live_path}", headers={"Accept-Encoding": "gzip"}
+            )
+            with urllib.request.urlopen(request) as response:
+                live_bytes, encoding = len(response.read()), response.headers.get("Content-Encoding", "none")
+            static_bytes = (site / static_path.lstrip("/")).stat().st_size
+            results = {}
+            for name, port, path in (("live", live_port, live_path), ("static", static_port, static_path)):
+                wrk(port, [path], 2, False, workdir, gzip)  # warm the caches
+                r = results[name] = wrk(port, [path], seconds, False, workdir, gzip)
+                print(
+                    f"  {what:<15} {name:<6} {r['rate']:8.0f} req/s  p50 {r['p50']:6.1f} ms  p99 {r['p99']:6.1f} ms  errors {r['errors']}"
+                )
+            print(
+                f"  {what:<15} live/static requests/s {results['live']['rate'] / (results['static']['rate'] or 1):.2f}; "
+                f"bytes per answer live {live_bytes:,} ({encoding}), static {static_bytes:,} (none)"
+            )
+    finally:
+        for server in servers:
+            server.terminate()
+            server.wait()
+
+
 def export(args, workdir, env):
     from make_concept import write_concept
 
@@ -158,6 +259,7 @@ def export(args, workdir, env):
     for step, command in (
         ("load-concept", ["load-concept", str(concept)]),
         ("snapshot create", ["snapshot", "create", "--title", "Bericht", "--date", "2030-12-31"]),
+        ("snapshot publish", ["snapshot", "publish", "1"]),  # the export writes only what is published
     ):
         start = time.perf_counter()
         subprocess.run([*IMON, *command], env=env, check=True, stdout=subprocess.DEVNULL)
@@ -192,7 +294,7 @@ def export(args, workdir, env):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=("load", "export"))
+    parser.add_argument("what", choices=("load", "export", "serve"))
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument(
@@ -203,13 +305,16 @@ def main(argv=None):
     parser.add_argument("--indicators", type=int, default=60)
     parser.add_argument("--runs", type=int, default=3, help="export: how often the export is timed")
     args = parser.parse_args(argv)
-    if args.what == "load" and not shutil.which("wrk"):
+    if args.what in ("load", "serve") and not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install wrk")
     base_env = {k: v for k, v in os.environ.items() if k != "IMON_DATABASE_URL"}
     with tempfile.TemporaryDirectory(prefix="imon-bench-portal-") as tmp:
         workdir = Path(tmp)
         if args.what == "export":
             export(args, workdir, dict(base_env, IMON_HOME=str(workdir / "home")))
+            return
+        if args.what == "serve":
+            serving(args.seconds, workdir, dict(base_env, IMON_HOME=str(workdir / "home")), args.workers)
             return
         load("SQLite", dict(base_env, IMON_HOME=str(workdir / "sqlite")), args.seconds, workdir, args.workers)
         if not args.no_postgres:

@@ -13,19 +13,6 @@ from imon.portal import content
 from imon.reports import snapshots
 from tests.browsing import axe_violations
 
-PAGES = [
-    "",
-    "handlungsfelder/h/",
-    "massnahmen/c1/",
-    "kennzahlen/",
-    "kennzahlen/wohnungssuchende-haushalte/",
-    "kennzahlen/gefluechtete/",
-    "anlaufstellen/",
-    "anlaufstellen/ki-leverkusen/",
-    "leichte-sprache/",
-    "barrierefreiheit/",
-]
-
 
 @pytest.fixture
 def portal(transactional_db, live_server, demo_text):
@@ -35,14 +22,90 @@ def portal(transactional_db, live_server, demo_text):
     return live_server.url + "/portal"
 
 
+def page_types(city: str) -> list[str]:
+    """One page of every page type of a demo city (below /portal/LANG/); '404' is the missing page."""
+    from imon.core import models as m
+    from imon.portal.views import indicator_areas
+
+    published = content.latest()
+    indicator = "gefluechtete" if city == "leverkusen" else "lh-integrationskurse"  # with a chart; a map
+    areas = [f"kennzahlen/{indicator}/gebiet/{a['key']}/" for a in indicator_areas(published, indicator)]
+    field = published.fields[-1]["code"].lower()
+    point = m.ContactPoint.objects.filter(published=True).order_by("key")[0].key
+    return [
+        "",
+        f"handlungsfelder/{field}/",
+        f"massnahmen/{published.measures[-1]['key'].lower()}/",
+        "kennzahlen/",
+        f"kennzahlen/{indicator}/",
+        "anlaufstellen/",
+        f"anlaufstellen/thema/{field}/",
+        f"anlaufstellen/{point}/",
+        "leichte-sprache/",
+        "barrierefreiheit/",
+        "impressum/",
+        "datenschutz/",
+        "404",
+    ] + (areas[-1:] or ["kennzahlen/wohnungssuchende-haushalte/"])  # a district's figures; suppressed cells
+
+
+@pytest.fixture
+def site(request, transactional_db, live_server, demo_text, tmp_path):
+    """(base address of /portal, page addresses by page type) of a demo city, live or exported."""
+    import functools
+    import io
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    from django.core.management import call_command
+
+    from imon.portal import static_export
+
+    city, kind = request.param
+    if city == "leverkusen":
+        conceptfile.load_text(demo_text)
+        snapshots.publish(snapshots.create("1. Umsetzungsbericht", datetime.date(2019, 9, 16)))
+    else:
+        call_command("demo", "--city", "lindenhain", "--no-serve", stdout=io.StringIO())
+    content._LATEST.clear()
+    types = page_types(city)
+    if kind == "live":
+        yield live_server.url + "/portal", [p if p != "404" else "gibt-es-nicht/" for p in types]
+        return
+    folder = tmp_path / "site"
+    static_export.export_site(folder, languages=["de", "ar"])
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    handler = functools.partial(Quiet, directory=str(folder))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield (
+        f"http://127.0.0.1:{server.server_address[1]}/portal",
+        [p + "index.html" if p != "404" else "404.html" for p in types],
+    )
+    server.shutdown()
+    server.server_close()
+
+
+MATRIX = [(city, kind) for city in ("leverkusen", "lindenhain") for kind in ("live", "static")]
+
+
+@pytest.mark.parametrize("site", MATRIX, indirect=True, ids=["-".join(c) for c in MATRIX])
 @pytest.mark.parametrize("lang", ["de", "ar"])
-def test_no_axe_violations_desktop_and_mobile(portal, browser, lang):
+def test_no_axe_violations_desktop_and_mobile(site, browser, lang):
+    """Every page type, live and static, for both demo cities: no WCAG 2.1 A/AA violation at 1280
+    and 320 px, and nothing scrolls sideways at 320 px."""
+    root, pages = site
     problems = []
     for width in (1280, 320):
         context = browser.new_context(viewport={"width": width, "height": 900})
         page = context.new_page()
-        for path in PAGES:
-            page.goto(f"{portal}/{lang}/{path}")
+        for path in pages:
+            page.goto(f"{root}/{lang}/{path}")
+            assert page.locator("main h1").count() == 1, f"{root}/{lang}/{path}"
             problems += [f"{width}px /{lang}/{path} {v}" for v in axe_violations(page)]
             if width == 320:
                 overflow = page.evaluate(

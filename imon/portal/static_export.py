@@ -37,6 +37,7 @@ from .views import (
     ZIP_FORMATS,
     all_data_zip,
     error_page,
+    indicator_areas,
     indicator_files,
     only_languages,
     static_site,
@@ -97,7 +98,13 @@ def page_urls(published, contact_keys, field_codes, languages) -> list[str]:
         ]
         urls += [f"{base}handlungsfelder/{f['code'].lower()}/" for f in published.fields]
         urls += [f"{base}massnahmen/{m['key'].lower()}/" for m in published.measures]
-        urls += [f"{base}kennzahlen/{i['key']}/" for i in published.indicators]
+        for i in published.indicators:
+            urls.append(f"{base}kennzahlen/{i['key']}/")
+            # each area of the area switch has its page (the live portal's district figures)
+            urls += [
+                f"{base}kennzahlen/{i['key']}/gebiet/{a['key']}/"
+                for a in indicator_areas(published, i["key"])
+            ]
         urls += [f"{base}anlaufstellen/thema/{code.lower()}/" for code in field_codes]
         urls += [f"{base}anlaufstellen/{key}/" for key in contact_keys]
     return urls
@@ -158,17 +165,24 @@ def rewrite_links(html: str, from_file: str) -> str:
 _WORK: dict = {}  # what the forked workers find: the published state and the staging folder
 
 
+def _figures(published, key: str) -> list:
+    """The charts on an indicator's pages (the default view, then each area's), in page order."""
+    areas = [None] + [a["key"] for a in indicator_areas(published, key)]
+    return [
+        block.chart for area in areas for block in published.blocks(key, area) if isinstance(block, Figure)
+    ]
+
+
 def _draw_charts(key: str) -> list[tuple[tuple[str, object], str]]:
     """((language, chart), SVG markup: the wide and the phone drawing) of the charts on an
-    indicator's page, in page order, for each exported language (the numbers on a chart are
+    indicator's pages (`_figures`), for each exported language (the numbers on a chart are
     written in the page's language)."""
     drawn = []
     for lang in _WORK["languages"]:
         with display_language(lang):
             drawn.extend(
-                ((lang, block.chart), charts.render_responsive_svg(block.chart))
-                for block in _WORK["published"].blocks(key)
-                if isinstance(block, Figure)
+                ((lang, chart), charts.render_responsive_svg(chart))
+                for chart in _figures(_WORK["published"], key)
             )
     return drawn
 
@@ -339,7 +353,10 @@ def _export_site(target: Path, base_url, progress, languages) -> ExportStats:
         try:
             with only_languages(languages), static_site():  # only the exported languages; no forms
                 with_charts = {
-                    url for url in pages if "/kennzahlen/" in url and not url.endswith("/kennzahlen/")
+                    url
+                    for url in pages
+                    if ("/kennzahlen/" in url and not url.endswith("/kennzahlen/"))
+                    or "/handlungsfelder/" in url
                 }
                 without_charts = [url for url in pages if url not in with_charts]
                 _write_pages(client, without_charts, write, say, total=len(pages))

@@ -11,6 +11,7 @@ urlpatterns = [
     path("<str:lang>/massnahmen/<str:key>/", views.measure, name="portal-measure"),
     path("<str:lang>/kennzahlen/", views.indicators, name="portal-indicators"),
     path("<str:lang>/kennzahlen/<str:key>/", views.indicator, name="portal-indicator"),
+    path("<str:lang>/kennzahlen/<str:key>/gebiet/<str:area>/", views.indicator, name="portal-indicator-area"),
     path("<str:lang>/anlaufstellen/", views.contact_points, name="portal-contact-points"),
     path(
         "<str:lang>/anlaufstellen/thema/<str:code>/", views.contact_points, name="portal-contact-points-topic"

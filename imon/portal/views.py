@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
@@ -186,7 +187,10 @@ def field_of_action(request, lang, published, code):
             "progress": published.progress(field["code"]),
             "measures": published.measures_of(field["code"]),
             "goals": published.goals_of(field["code"]),
-            "indicators": published.indicators_of(field["code"]),
+            "indicators": [
+                {**i, "chart": first_chart(published, i["key"])}
+                for i in published.indicators_of(field["code"])
+            ],
             "contact_points": points,
         },
     )
@@ -230,16 +234,49 @@ def indicators(request, lang, published):
 DRAWN_CHARTS: dict = {}
 
 
+def indicator_areas(published, key) -> list[dict]:
+    """The areas an indicator's page switches between: the city itself and its districts, the
+    areas of the district map (comparison regions have their own figure; figures of smaller areas
+    such as quarters are in the downloads); none where there is only one. Each has a page of its
+    own (…/kennzahlen/KEY/gebiet/AREA/), so the switch is a list of links that works without
+    JavaScript and in the static export, which stays small: a city with 50 quarters would
+    otherwise add 50 pages with charts per indicator and language."""
+    own = main_area(published.document)
+    shown = {
+        a["key"]
+        for a in published.document["areas"]
+        if not a.get("comparison") and (a["key"] == own or a.get("kind") == "city_district")
+    }
+    areas = [a for a in published.areas_of(key) if a["key"] in shown]
+    return areas if len(areas) > 1 else []
+
+
+def symbol_key(published, key) -> list[str]:
+    """What each symbol set in the indicator's published values means ('. geheim zu halten …'),
+    in the order of the statistical offices' key of symbols."""
+    used = {o["flag"] for o in published.observations(key) if o["flag"]}
+    return [text for flag, text in published.labels["flag"].items() if flag in used]
+
+
+def first_chart(published, key) -> str:
+    """The SVG of the first chart of an indicator (the small chart on its field of action's page)."""
+    figure = next((b for b in published.blocks(key) if isinstance(b, Figure)), None)
+    if figure is None:
+        return ""
+    return DRAWN_CHARTS.get(figure.chart) or charts.render_svg(figure.chart)
+
+
 @portal_view
-def indicator(request, lang, published, key):
+def indicator(request, lang, published, key, area=None):
     item = published.indicator(key) if published else None
     if item is None:
         raise Http404
-    # The area filter offers the city's own areas; comparison regions have their own figure.
-    compared = {a["key"] for a in published.document["areas"] if a.get("comparison")}
-    areas = [a for a in published.areas_of(key) if a["key"] not in compared]
-    area = request.GET.get("gebiet") or None
-    if area and area not in {a["key"] for a in areas}:
+    areas = indicator_areas(published, key)
+    keys = {a["key"] for a in areas}
+    if area is not None and area not in keys:
+        raise Http404
+    area = area or request.GET.get("gebiet") or None  # ?gebiet=: the address of earlier versions
+    if area not in keys:
         area = None
     blocks = []
     for block in published.blocks(key, area):
@@ -253,6 +290,11 @@ def indicator(request, lang, published, key):
             )
         elif isinstance(block, Table):
             blocks.append({"kind": "table", "block": block})
+    from . import api
+
+    concept = item.get("population_concept") or ""
+    # the city has no value of its own: the default view shows every area side by side
+    overview = main_area(published.document) not in keys
     return _page(
         request,
         lang,
@@ -262,21 +304,27 @@ def indicator(request, lang, published, key):
             "indicator": item,
             "sources": published.sources_of(key),  # the indicator's own, then those of single observations
             "blocks": blocks,
-            "areas": areas if len(areas) > 1 else [],
+            "areas": areas,
             "area": area,
-            # the city has no value of its own: the default view shows every area side by side
-            "overview": main_area(published.document) not in {a["key"] for a in areas},
+            "current": area or (None if overview else main_area(published.document)),
+            "overview": overview,
             "sentence": published.sentence(key),
             "latest": published.latest_date(key),
             "next_update": published.next_update(key),
+            "population_concept": published.labels["population_concept"].get(concept, "") if concept else "",
+            "symbols": symbol_key(published, key),
+            "licence": {"name": api.LICENCE_NAME, "url": LICENCE_URL},
             "formats": DOWNLOADS,
         },
     )
 
 
+LICENCE_URL = "https://www.govdata.de/dl-de/by-2-0"
+
+
 DOWNLOADS = {
-    "csv": ("text/csv; charset=utf-8", "CSV"),
-    "csv-de": ("text/csv; charset=utf-8", "CSV (Excel)"),
+    "csv": ("text/csv; charset=utf-8", _("CSV, international (comma, decimal point)")),
+    "csv-de": ("text/csv; charset=utf-8", _("CSV, German (semicolon, decimal comma)")),
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "XLSX"),
     "json": ("application/json", "JSON"),
 }
