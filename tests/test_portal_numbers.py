@@ -104,4 +104,4 @@ def test_progress_of_measures_is_a_percentage_in_the_page_language(client, demo)
     german = client.get("/portal/de/handlungsfelder/c/").content.decode()
     turkish = client.get("/portal/tr/handlungsfelder/c/").content.decode()
     english = client.get("/portal/en/massnahmen/c1/").content.decode()
-    assert "(80 %)" in german and "(%80)" in turkish and "(80%)" in english
+    assert "<bdi>80 %</bdi>" in german and "<bdi>%80</bdi>" in turkish and "(80%)" in english
