@@ -14,6 +14,7 @@ from imon.core import models as m
 from imon.portal import content
 from imon.publication import public_document
 from imon.reports import document, snapshots
+from imon.reports.document.blocks import Figure, Table
 
 from .importing import write_csv
 
@@ -28,11 +29,12 @@ def _release(date=datetime.date(2026, 6, 30)) -> dict:
 
 
 def _tables(snapshot: dict, title: str) -> list:
-    """The tables and figures of the report whose caption or a row names `title`."""
+    """The tables and figures of the report whose caption or a row names `title` (not the key-figure
+    tiles, which carry no notes)."""
     return [
         b
         for b in document.build(public_document(snapshot)).blocks
-        if hasattr(b, "caption") and (title in b.caption or any(title in row[0] for row in _rows(b)))
+        if isinstance(b, (Table, Figure)) and (title in b.caption or any(title in row[0] for row in _rows(b)))
     ]
 
 
