@@ -131,6 +131,7 @@ PORTAL = {
     "portal-measure": {"lang": "de", "key": "C1"},
     "portal-indicators": {"lang": "de"},
     "portal-indicator": {"lang": "de", "key": "bevoelkerung"},
+    "portal-indicator-area": {"lang": "de", "key": "bevoelkerung", "area": "05316000"},
     "portal-contact-points": {"lang": "de"},
     "portal-contact-points-topic": {"lang": "de", "code": "A"},
     "portal-contact-point": {"lang": "de", "key": "ki-leverkusen"},
