@@ -143,13 +143,13 @@ def _png_cm(png: bytes, dpi: int = 200) -> tuple[float, float]:
     return width / dpi * 2.54, height / dpi * 2.54
 
 
-def _chart_pictures(deck, report) -> list:
+def _chart_pictures(deck, of) -> list:
     """The pictures of a deck that are charts, not the city's logo (its alt text is the city's name)."""
     return [
         s
         for slide in deck.slides
         for s in slide.shapes
-        if s.shape_type == 13 and s._element.nvPicPr.cNvPr.get("descr") != report.municipality
+        if s.shape_type == 13 and s._element.nvPicPr.cNvPr.get("descr") != of.municipality
     ]
 
 
