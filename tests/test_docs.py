@@ -36,7 +36,9 @@ OUTSIDE = [
     (re.compile(r"(?<![\w.])\.\./"), "a path outside the repository"),
     (re.compile(r"\bshared/|\bresearch/|/work/"), "a folder outside the repository"),
     (
-        re.compile(r"\b(?:issue|ticket|pull request|PR)s?\s*(?:no\.?\s*)?#?\d+", re.IGNORECASE),
+        re.compile(
+            r"\b(?:issue|ticket|pull request)s?\s*(?:no\.?\s*)?#?\d+|\bPRs?(?:\s*#|\s+)\d+", re.IGNORECASE
+        ),
         "an issue number",
     ),
     (re.compile(r"(?<![\w&/#])#\d+\b"), "an issue number"),
@@ -77,7 +79,12 @@ def test_outside_references_are_found():
         "line 1: an issue number: '#12'",
         "line 1: an issue number: '#3'",
     ]
+    assert outside_references("See PR 7 and PR#8.") == [
+        "line 1: an issue number: 'PR 7'",
+        "line 1: an issue number: 'PR#8'",
+    ]
     assert outside_references("`imon import --rollback ID`, flag `.`, `C#`, https://example.org/a#b1") == []
+    assert outside_references("the Zensus value variable `PRS018`") == []  # a variable code, no pull request
 
 
 # ---- `imon …` commands shown in the documents --------------------------------------------------
