@@ -20,7 +20,7 @@ from django.views.decorators.http import require_safe
 
 from imon.core import housestyle
 from imon.core import models as m
-from imon.core.numbers import display_language
+from imon.core.numbers import display_language, shown_language
 from imon.reports import charts
 from imon.reports.document.blocks import Figure, Table
 from imon.reports.document.formatting import main_area
@@ -263,7 +263,8 @@ def first_chart(published, key) -> str:
     figure = next((b for b in published.blocks(key) if isinstance(b, Figure)), None)
     if figure is None:
         return ""
-    return DRAWN_CHARTS.get(figure.chart) or charts.render_svg(figure.chart)
+    # drawn by the static export's workers under (language, chart), with the phone drawing
+    return DRAWN_CHARTS.get((shown_language(), figure.chart)) or charts.render_responsive_svg(figure.chart)
 
 
 @portal_view
