@@ -4,6 +4,7 @@ the Mitteilungsvorlage that puts the report on the council's agenda."""
 import datetime
 import io
 import json
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
@@ -11,8 +12,8 @@ from docx import Document
 
 from imon.core import conceptfile, periods
 from imon.core.models import Concept
-from imon.reports import document, snapshots, vorlage
-from imon.reports.document.blocks import Heading, Table
+from imon.reports import charts, document, snapshots, timebars, vorlage
+from imon.reports.document.blocks import Figure, Heading, Table
 
 CITY = """\
 format_version: 1
@@ -206,3 +207,95 @@ def test_mitteilungsvorlage_names_a_measure_past_its_end(city):
         "M2 Elternkurse: Ampel rot: nicht im Plan (Keine Räume in den Kitas frei); "
         "Laufzeit bis 03/2025 überschritten, nicht abgeschlossen" in text
     )
+
+
+def figures(report) -> dict[str, Figure]:
+    return {b.caption: b for b in report.blocks if isinstance(b, Figure)}
+
+
+def test_time_bars_run_from_the_first_day_of_the_start_to_the_last_day_of_the_end():
+    spans, undated = timebars.measure_spans(
+        [
+            {
+                "key": "A",
+                "title": "a",
+                "status": "in_progress",
+                "start_date": "2. Halbjahr 2021",
+                "end_date": "2026",
+            },
+            {
+                "key": "B",
+                "title": "b",
+                "status": "planned",
+                "start_date": "03/2025",
+                "end_date": "fortlaufend",
+            },
+            {
+                "key": "C",
+                "title": "c",
+                "status": "delayed",
+                "start_date": "2023",
+                "end_date": "1. Quartal 2025",
+            },
+            {"key": "D", "title": "d", "status": "completed", "start_date": "2022", "end_date": "2024"},
+            {"key": "E", "title": "e", "status": "planned", "end_date": "2027"},
+        ],
+        lambda status: status,
+        on="2025-06-30",
+    )
+    assert [s.key for s in spans] == ["A", "D", "C", "B"]  # by start
+    a, d, c, b = spans
+    assert (a.start, a.end) == (datetime.date(2021, 7, 1), datetime.date(2027, 1, 1))
+    assert b.end is None and b.end_text == "fortlaufend"
+    assert c.overdue and not d.overdue  # past its end: only what is not finished is overdue
+    assert not a.overdue and not b.overdue
+    assert [m["key"] for m in undated] == ["E"]  # no start: not drawn
+    assert timebars.year_position(datetime.date(2021, 7, 1)) == Decimal("2021.496")
+
+
+def test_the_timetable_draws_the_measures_over_the_concepts_period(city):
+    city["concept"]["valid_from"] = "2020-01-01"
+    city["concept"]["valid_until"] = "2027-12-31"
+    figure = figures(document.build(city))["Laufzeit der Maßnahmen"]
+    spec = figure.chart
+    assert spec.kind == "timebar" and spec.span == (Decimal(2020), Decimal(2028))
+    header, rows = figure.table
+    assert header == ["Maßnahme", "Beginn", "Ende", "Status"]
+    assert rows == [  # as the city wrote the dates, in order of start
+        ["M3 Jobpatenschaften", "2024", "12/2024", "umgesetzt"],
+        ["M1 Sprachcafé", "2. Halbjahr 2024", "fortlaufend", "in Umsetzung"],
+        ["M2 Elternkurse", "03/2025", "2026", "geplant"],
+    ]
+    assert "Zeitbalkendiagramm: Laufzeit der Maßnahmen" in figure.alt
+    assert "Am frühesten beginnt M3 Jobpatenschaften (2024)." in figure.alt
+    assert "Am spätesten endet M2 Elternkurse (2026)." in figure.alt
+    assert "1 Maßnahme läuft ohne festes Ende." in figure.alt
+    assert "Stand 30.06.2025: 1 umgesetzt, 1 in Umsetzung, 1 geplant; keine überfällig." in figure.alt
+    drawn = charts.render_svg(spec).split("</desc>")[1]  # the picture's own text
+    for words in ("Stichtag 30.06.2025", "fortlaufend", "2020", "2028", "umgesetzt", "geplant"):
+        assert words in drawn
+    assert "überfällig" not in drawn
+
+
+def test_a_bar_past_its_end_says_overdue_in_words(city):
+    city["measures"][2]["status"] = "in_progress"  # M3 ended 12/2024
+    figure = figures(document.build(city))["Laufzeit der Maßnahmen"]
+    assert figure.table[1][0][-1] == "in Umsetzung, überfällig"
+    assert "davon 1 überfällig." in figure.alt
+    assert "überfällig" in charts.render_svg(figure.chart).split("</desc>")[1]
+
+
+def test_many_measures_get_one_time_bar_picture_per_field(city):
+    template = city["measures"][1]
+    city["measures"] = [
+        dict(template, key=f"M{i}", field_of_action="1" if i % 2 else "2")
+        for i in range(timebars.MAX_BARS + 10)
+    ]
+    found = [f for f in figures(document.build(city)) if f.startswith("Laufzeit der Maßnahmen")]
+    assert found == ["Laufzeit der Maßnahmen: Themenfeld 1", "Laufzeit der Maßnahmen: Themenfeld 2"]
+
+
+def test_no_time_bars_where_no_measure_has_a_start(city):
+    for measure in city["measures"]:
+        measure.pop("start_date", None)
+    assert "Laufzeit der Maßnahmen" not in figures(document.build(city))

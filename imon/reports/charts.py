@@ -37,9 +37,10 @@ from io import BytesIO
 
 from imon.core.numbers import display_language, format_number, format_percent, shown_language
 
+from . import timebars
 from .narrative import _SINGULAR_TO_PLURAL, _percent_change, count_phrase, unit_for
 
-KINDS = ("bar", "grouped_bar", "stacked_bar", "pie", "donut", "line", "map")
+KINDS = ("bar", "grouped_bar", "stacked_bar", "pie", "donut", "line", "map", "timebar")
 KIND_NAMES = {
     "bar": "Balkendiagramm",
     "grouped_bar": "Gruppiertes Balkendiagramm",
@@ -48,6 +49,7 @@ KIND_NAMES = {
     "donut": "Ringdiagramm",
     "line": "Liniendiagramm",
     "map": "Karte",
+    "timebar": "Zeitbalkendiagramm",
 }
 # Units of things that are counted: their extremes read "am häufigsten"/"am seltensten".
 COUNTED_UNITS = {
@@ -125,6 +127,13 @@ class ChartSpec:
     time_axis: bool = False
     # The categories are the parts of a whole: labels and alt text add each part's share of it.
     shares: bool = False
+    # Time bars (imon.reports.timebars): series "Beginn" and "Ende" in years; per category its
+    # (status, status label, overdue) and (start, end) as written; the axis from-to in years and
+    # the reporting date on it.
+    statuses: tuple = ()
+    dates: tuple = ()
+    span: tuple = ()
+    marker: Decimal | None = None
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -149,6 +158,16 @@ class ChartSpec:
                 raise ValueError("a pie or donut chart has exactly one series")
             if any(v is not None and v < 0 for v in self.series[0].values):
                 raise ValueError("a pie or donut chart cannot show negative values")
+        if self.kind == "timebar" and (
+            len(self.series) != 2
+            or len(self.statuses) != len(self.categories)
+            or len(self.dates) != len(self.categories)
+            or len(self.span) != 2
+            or self.marker is None
+        ):
+            raise ValueError(
+                "time bars have a start and an end series, a status and dates per bar, a span and a marker"
+            )
 
 
 # --- German text -----------------------------------------------------------------------------
@@ -196,6 +215,8 @@ def alt_text(spec: ChartSpec) -> str:
     if spec.reference_date and spec.reference_date not in spec.title:
         head += f", {spec.reference_date}"
     sentences = [head + "."]
+    if spec.kind == "timebar":
+        return " ".join(sentences + timebars.alt_sentences(spec))
     missing = sum(v is None for s in spec.series for v in s.values)
     compared = _compared(spec)
     if compared:
@@ -406,6 +427,8 @@ def _total(spec: ChartSpec, index: int):
 
 def data_table(spec: ChartSpec) -> tuple[list[str], list[list[str]]]:
     """The chart's data as a table of German-formatted strings; None is shown as "."."""
+    if spec.kind == "timebar":
+        return timebars.data_table(spec)
     first = (
         "Jahr"
         if spec.kind == "line"
@@ -1115,6 +1138,8 @@ def _draw(spec, width_cm=WIDTH_CM, max_height_cm=None):
         fig = _draw_line(spec, **size)
     elif spec.kind == "map":
         fig = _draw_map(spec, **size)
+    elif spec.kind == "timebar":
+        fig = timebars.draw(spec, **size)
     else:
         fig = _draw_bars(spec, **size)
     # Lay out once (text extents are measured in points, the same for every output) and

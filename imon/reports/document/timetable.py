@@ -7,9 +7,10 @@ from decimal import Decimal
 from imon.core import periods, rollup
 from imon.core.numbers import format_number
 
+from .. import charts, timebars
 from ..narrative import count_phrase
 from ..narrative import format_date as german_date
-from .blocks import Paragraph
+from .blocks import Figure, Paragraph
 from .state import _State
 
 OVERDUE = "überfällig"
@@ -63,6 +64,7 @@ class _Timetable(_State):
         )
         self.steps_table(on)
         self.measures_timetable(on)
+        self.time_bars(on)
 
     def open_steps(self) -> list[tuple[dict, dict]]:
         """(measure, step) of every open next step, by due date."""
@@ -125,6 +127,45 @@ class _Timetable(_State):
             stand=german_date(on),
             widths=[0.8, 4.2, 3, 1.7, 1.7, 2.4],
         )
+
+    def time_bars(self, on):
+        """The measures over the concept's period as time bars (those with a start)."""
+        spans, undated = timebars.measure_spans(self.measures, self.status_label, on)
+        if not spans:
+            return
+        concept = self.s["concept"]
+        notes = []
+        if undated:
+            notes.append(
+                f"Ohne Beginn nicht dargestellt: {count_phrase(len(undated), 'Maßnahme', 'Maßnahmen')} "
+                "(siehe Tabelle „Maßnahmen im Zeitplan“)."
+            )
+        notes.append(
+            "Ein Balken reicht vom ersten Tag des Beginns bis zum letzten Tag des Endes, so genau die "
+            f"Stadt sie angibt; „{timebars.OPEN_END}“ und „{timebars.NO_END}“ laufen bis zum Rand."
+        )
+        for spec in timebars.charts_for(
+            spans,
+            "Laufzeit der Maßnahmen",
+            on,
+            self.fields,
+            self.vocab.field,
+            valid_from=concept.get("valid_from"),
+            valid_until=concept.get("valid_until"),
+        ):
+            self.figures += 1
+            self.add(
+                Figure(
+                    self.figures,
+                    spec.title,
+                    spec,
+                    charts.alt_text(spec),
+                    charts.data_table(spec),
+                    "Eigene Darstellung",
+                    german_date(on),
+                    notes,
+                )
+            )
 
     def controlling_table(self, field_of_action: dict):
         """The controlling figures of the measures a field leads, with their sums; nothing where

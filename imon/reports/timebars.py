@@ -1,0 +1,288 @@
+"""Time bars: the measures over the concept's period, the picture of the timetable chapter.
+
+    spans = measure_spans(measures, status_label, on=date(2024, 12, 31))
+    spec = chart(spans, "Laufzeit der Maßnahmen", on, valid_from, valid_until)  -> ChartSpec "timebar"
+
+Each measure with a start is a bar from the first day of its start to the last day of its end,
+as precisely as the city wrote them ("2. Halbjahr 2021" starts on 1 July 2021, an end "2026"
+lasts to 31 December 2026). A measure without an end, or "fortlaufend", runs to the edge of the
+axis and says so in words after the bar, as does a measure past its end ("überfällig"). The
+bar's colour and hatching tell its status (never colour alone), a dashed line marks the
+reporting date, and the axis spans the concept's period (its `valid_from` to `valid_until`),
+widened to whole years and to every bar.
+
+The drawing is called from `imon.reports.charts` (kind "timebar"), so that the renderers of
+every format place it like any other figure; the data table and the alt text are made here.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+import textwrap
+from dataclasses import dataclass
+from decimal import Decimal
+
+from imon.core import periods, rollup
+
+from . import charts
+from .narrative import count_phrase
+
+OVERDUE = "überfällig"
+OPEN_END = "fortlaufend"
+NO_END = "Ende offen"
+MAX_BARS = 30  # more measures with dates get one picture per field of action
+
+# Status -> (colour, hatch): finished green, running blue, planned light blue, held up orange,
+# given up grey, unknown white; the hatching tells them apart in grey print too.
+STYLES = {
+    "completed": ("#009E73", ""),
+    "established": ("#009E73", ".."),
+    "in_progress": ("#0072B2", ""),
+    "preparing": ("#56B4E9", "//"),
+    "planned": ("#56B4E9", "//"),
+    "delayed": ("#E69F00", "\\\\"),
+    "on_hold": ("#E69F00", "\\\\"),
+    "discontinued": ("#999999", "xx"),
+    "unknown": ("#ffffff", "..."),
+}
+LABEL_CHARS = 30  # wrap width of a measure's name beside its bar
+BAR_ROW_CM = 0.62  # height of one measure's row
+
+
+@dataclass(frozen=True)
+class Span:
+    key: str
+    title: str
+    field_of_action: str
+    start: datetime.date
+    end: datetime.date | None  # the day after its last day; None: open (fortlaufend or no end)
+    start_text: str
+    end_text: str  # as written, "fortlaufend" or "" for none
+    status: str
+    status_label: str
+    overdue: bool
+
+
+def year_position(day: datetime.date) -> Decimal:
+    """A day as a position on a time axis counted in years: 1 July 2021 -> 2021.496."""
+    days = 366 if day.year % 4 == 0 and (day.year % 100 != 0 or day.year % 400 == 0) else 365
+    offset = (day - datetime.date(day.year, 1, 1)).days
+    return (Decimal(day.year) + Decimal(offset) / Decimal(days)).quantize(Decimal("0.001"))
+
+
+def measure_spans(measures: list[dict], status_label, on) -> tuple[list[Span], list[dict]]:
+    """(the spans of the measures with a start, in order of start; the measures without one)."""
+    if isinstance(on, str):
+        on = datetime.date.fromisoformat(on)
+    spans, undated = [], []
+    for m in measures:
+        start = periods.from_file(m.get("start_date"))
+        if start is None or start.first is None:
+            undated.append(m)
+            continue
+        end = periods.from_file(m.get("end_date"))
+        last = end.last if end is not None else None
+        status = m.get("status") or "unknown"
+        finished = rollup.is_finished(status) or status == "discontinued"
+        spans.append(
+            Span(
+                key=m["key"],
+                title=m["title"],
+                field_of_action=m.get("field_of_action", ""),
+                start=start.first,
+                end=last + datetime.timedelta(days=1) if last is not None else None,
+                start_text=periods.format_period(start),
+                end_text=periods.format_period(end) if end is not None else "",
+                status=status,
+                status_label=status_label(status),
+                overdue=last is not None and last < on and not finished,
+            )
+        )
+    spans.sort(key=lambda s: (s.start, s.end or datetime.date.max, s.key))
+    return spans, undated
+
+
+def _short(name: str) -> str:
+    """A measure's number and name, cut to two lines beside its bar (the table has it whole)."""
+    lines = textwrap.wrap(name, width=LABEL_CHARS, break_long_words=False)
+    if len(lines) > 2:
+        lines = [lines[0], textwrap.shorten(" ".join(lines[1:]), width=LABEL_CHARS, placeholder=" …")]
+    return "\n".join(lines)
+
+
+def chart(spans: list[Span], title: str, on, valid_from=None, valid_until=None) -> charts.ChartSpec:
+    """The time bars of `spans` on an axis over the concept's period (ISO dates or None)."""
+    if isinstance(on, str):
+        on = datetime.date.fromisoformat(on)
+    first = min([s.start for s in spans] + [on])
+    last = max([s.end for s in spans if s.end] + [on])
+    if valid_from:
+        first = min(first, datetime.date.fromisoformat(str(valid_from)))
+    if valid_until:
+        last = max(last, datetime.date.fromisoformat(str(valid_until)) + datetime.timedelta(days=1))
+    low = Decimal(first.year)
+    high = Decimal(math.ceil(year_position(last)))
+    if high <= low:
+        high = low + 1
+    return charts.ChartSpec(
+        "timebar",
+        title,
+        tuple(f"{s.key} {s.title}" for s in spans),
+        (
+            charts.Series("Beginn", tuple(year_position(s.start) for s in spans)),
+            charts.Series("Ende", tuple(year_position(s.end) if s.end else high for s in spans)),
+        ),
+        reference_date=f"{on:%d.%m.%Y}",
+        statuses=tuple((s.status, s.status_label, s.overdue) for s in spans),
+        dates=tuple((s.start_text, s.end_text) for s in spans),
+        span=(low, high),
+        marker=year_position(on),
+        dimension="Maßnahme",
+    )
+
+
+def charts_for(spans: list[Span], title: str, on, fields: list[dict], field_name: str, **period):
+    """One picture of all measures, or, with more than MAX_BARS, one per field of action (in
+    pieces of MAX_BARS): a picture of hundreds of bars is read by no one."""
+    if len(spans) <= MAX_BARS:
+        return [chart(spans, title, on, **period)]
+    result = []
+    for f in fields:
+        own = [s for s in spans if s.field_of_action == f["code"]]
+        pieces = [own[i : i + MAX_BARS] for i in range(0, len(own), MAX_BARS)]
+        for n, piece in enumerate(pieces, 1):
+            part = f" (Teil {n} von {len(pieces)})" if len(pieces) > 1 else ""
+            result.append(chart(piece, f"{title}: {field_name} {f['code']}{part}", on, **period))
+    return result
+
+
+# --- the chart's text -------------------------------------------------------------------------
+
+
+def end_words(start_end: tuple[str, str]) -> str:
+    return start_end[1] or NO_END
+
+
+def data_table(spec: charts.ChartSpec) -> tuple[list[str], list[list[str]]]:
+    header = ["Maßnahme", "Beginn", "Ende", "Status"]
+    rows = [
+        [
+            name,
+            dates[0],
+            end_words(dates),
+            label + (f", {OVERDUE}" if overdue else ""),
+        ]
+        for name, dates, (_status, label, overdue) in zip(spec.categories, spec.dates, spec.statuses)
+    ]
+    return header, rows
+
+
+def alt_sentences(spec: charts.ChartSpec) -> list[str]:
+    """How many measures over which years, which starts first and which ends last, how many run
+    on without an end, and how they stand on the reporting date."""
+    n = len(spec.categories)
+    low, high = spec.span
+    sentences = [f"{count_phrase(n, 'Maßnahme', 'Maßnahmen')} auf einer Zeitachse von {low} bis {high}."]
+    names = spec.categories
+    sentences.append(f"Am frühesten beginnt {names[0]} ({spec.dates[0][0]}).")
+    ends = [
+        (e, i)
+        for i, ((_s, text), e) in enumerate(zip(spec.dates, spec.series[1].values))
+        if text and text != OPEN_END
+    ]
+    if ends:
+        _end, i = max(ends)
+        sentences.append(f"Am spätesten endet {names[i]} ({spec.dates[i][1]}).")
+    open_ends = sum(1 for _s, text in spec.dates if not text or text == OPEN_END)
+    if open_ends:
+        sentences.append(f"{count_phrase(open_ends, 'Maßnahme läuft', 'Maßnahmen laufen')} ohne festes Ende.")
+    counts: dict[str, int] = {}
+    for _status, label, _overdue in spec.statuses:
+        counts[label] = counts.get(label, 0) + 1
+    overdue = sum(1 for *_x, late in spec.statuses if late)
+    said = ", ".join(f"{count} {label}" for label, count in counts.items())
+    sentences.append(
+        f"Stand {spec.reference_date}: {said}; davon {overdue} {OVERDUE}."
+        if overdue
+        else f"Stand {spec.reference_date}: {said}; keine überfällig."
+    )
+    return sentences
+
+
+# --- drawing -----------------------------------------------------------------------------------
+
+
+def draw(spec: charts.ChartSpec, width_cm: float, max_height_cm: float | None):
+    charts._matplotlib()
+    n = len(spec.categories)
+    names = [_short(c) for c in spec.categories]
+    lines = sum(name.count("\n") + 1 for name in names)
+    height = 2.6 + max(n * BAR_ROW_CM, lines * 0.4)
+    fig = charts._figure(spec, width_cm, min(height, max_height_cm or 30.0))
+    ax = fig.add_subplot()
+    low, high = (float(v) for v in spec.span)
+    room = (high - low) * 0.16  # after the axis's end: "fortlaufend" and "überfällig" in words
+    positions = list(range(n))
+    seen: dict[str, object] = {}
+    for i, (start, end, (status, label, overdue), dates) in enumerate(
+        zip(spec.series[0].values, spec.series[1].values, spec.statuses, spec.dates)
+    ):
+        colour, hatch = STYLES.get(status, STYLES["unknown"])
+        (patch,) = ax.barh(
+            i,
+            float(end) - float(start),
+            left=float(start),
+            height=0.6,
+            color=colour,
+            hatch=hatch,
+            edgecolor=charts.EDGE,
+            linewidth=0.6,
+            label=label,
+        )
+        seen.setdefault(label, patch)
+        words = [w for w in (OPEN_END if dates[1] == OPEN_END else NO_END if not dates[1] else "",) if w]
+        if overdue:
+            words.append(OVERDUE)
+        if words:
+            ax.text(
+                float(end) + (high - low) * 0.01,
+                i,
+                ", ".join(words),
+                va="center",
+                ha="left",
+                fontsize=charts.FONT_SIZE,
+                color=charts.TEXT,
+                fontweight="bold" if overdue else "normal",
+            )
+    marker = float(spec.marker or 0)
+    ax.axvline(marker, color=charts.EDGE, linewidth=1.2, linestyle=(0, (4, 2)))
+    ax.annotate(
+        f"Stichtag {spec.reference_date}",
+        (marker, 1.0),
+        xycoords=("data", "axes fraction"),
+        xytext=(0, 3),
+        textcoords="offset points",
+        ha="center",
+        va="bottom",
+        fontsize=charts.FONT_SIZE,
+        color=charts.TEXT,
+    )
+    ax.set_yticks(positions, names)
+    ax.set_ylim(n - 0.4, -0.6)  # the first measure on top
+    ax.set_xlim(low, high + room)
+    years = list(range(int(low), int(high) + 1))
+    step = max(1, math.ceil(len(years) / 10))
+    ax.set_xticks(years[::step], [str(y) for y in years[::step]])
+    ax.spines["right"].set_visible(False)
+    ax.spines["top"].set_visible(False)
+    ax.spines["left"].set_color(charts.EDGE)
+    ax.spines["bottom"].set_bounds(low, high)
+    ax.tick_params(labelsize=charts.FONT_SIZE, colors=charts.TEXT, length=3)
+    ax.tick_params(axis="y", length=0)
+    ax.set_axisbelow(True)
+    ax.grid(axis="x", color=charts.GRID, linewidth=0.6)
+    handles = list(seen.values())
+    legend_labels = list(seen)
+    charts._legend(fig, handles, legend_labels, handlelength=2.2, handleheight=1.2)
+    return fig
