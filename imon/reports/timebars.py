@@ -31,7 +31,7 @@ from .narrative import count_phrase
 OVERDUE = "überfällig"
 OPEN_END = "fortlaufend"
 NO_END = "Ende offen"
-MAX_BARS = 30  # more measures with dates get one picture per field of action
+MAX_BARS = 15  # more measures with dates get one picture per field of action (in pieces of 15)
 
 # Status -> (colour, hatch): finished green, running blue, planned light blue, held up orange,
 # given up grey, unknown white; the hatching tells them apart in grey print too.
@@ -103,8 +103,11 @@ def measure_spans(measures: list[dict], status_label, on) -> tuple[list[Span], l
     return spans, undated
 
 
-def _short(name: str) -> str:
-    """A measure's number and name, cut to two lines beside its bar (the table has it whole)."""
+def _short(name: str, one_line: bool = False) -> str:
+    """A measure's number and name, cut to two lines beside its bar, or to one where the picture has
+    little room (a slide); the table has it whole."""
+    if one_line:
+        return textwrap.shorten(name, width=int(LABEL_CHARS * 1.4), placeholder=" …")
     lines = textwrap.wrap(name, width=LABEL_CHARS, break_long_words=False)
     if len(lines) > 2:
         lines = [lines[0], textwrap.shorten(" ".join(lines[1:]), width=LABEL_CHARS, placeholder=" …")]
@@ -216,24 +219,39 @@ def alt_sentences(spec: charts.ChartSpec) -> list[str]:
 def draw(spec: charts.ChartSpec, width_cm: float, max_height_cm: float | None):
     charts._matplotlib()
     n = len(spec.categories)
-    names = [_short(c) for c in spec.categories]
-    lines = sum(name.count("\n") + 1 for name in names)
-    height = 2.6 + max(n * BAR_ROW_CM, lines * 0.4)
-    fig = charts._figure(spec, width_cm, min(height, max_height_cm or 30.0))
+    narrow = width_cm < 12  # a phone: each name stands above its bar, across the width
+    if narrow:
+        chars = int(width_cm * charts.CM * 72 * 0.95 / (charts.FONT_SIZE * 0.62))
+        names = [textwrap.fill(c, width=chars, break_long_words=False) for c in spec.categories]
+        positions, cursor = [], 0.0
+        for name in names:  # in cm: the name's lines, then the bar
+            cursor += 0.42 * (name.count("\n") + 1) + 0.3
+            positions.append(cursor)
+            cursor += 0.7
+        height = 3.0 + cursor
+    else:
+        names = [_short(c) for c in spec.categories]
+        lines = sum(name.count("\n") + 1 for name in names)
+        height = 2.6 + max(n * BAR_ROW_CM, lines * 0.4)
+        positions = list(range(n))
+    if max_height_cm and height > max_height_cm and not narrow:
+        names = [_short(c, one_line=True) for c in spec.categories]
+        height = max_height_cm
+    fig = charts._figure(spec, width_cm, height)
     ax = fig.add_subplot()
     low, high = (float(v) for v in spec.span)
-    room = (high - low) * 0.16  # after the axis's end: "fortlaufend" and "überfällig" in words
-    positions = list(range(n))
+    room = (high - low) * (0.3 if narrow else 0.16)  # after the axis: "fortlaufend", "überfällig"
+    bar_height = 0.5 if narrow else 0.6
     seen: dict[str, object] = {}
     for i, (start, end, (status, label, overdue), dates) in enumerate(
         zip(spec.series[0].values, spec.series[1].values, spec.statuses, spec.dates)
     ):
         colour, hatch = STYLES.get(status, STYLES["unknown"])
         (patch,) = ax.barh(
-            i,
+            positions[i],
             float(end) - float(start),
             left=float(start),
-            height=0.6,
+            height=bar_height,
             color=colour,
             hatch=hatch,
             edgecolor=charts.EDGE,
@@ -247,7 +265,7 @@ def draw(spec: charts.ChartSpec, width_cm: float, max_height_cm: float | None):
         if words:
             ax.text(
                 float(end) + (high - low) * 0.01,
-                i,
+                positions[i],
                 ", ".join(words),
                 va="center",
                 ha="left",
@@ -268,11 +286,26 @@ def draw(spec: charts.ChartSpec, width_cm: float, max_height_cm: float | None):
         fontsize=charts.FONT_SIZE,
         color=charts.TEXT,
     )
-    ax.set_yticks(positions, names)
-    ax.set_ylim(n - 0.4, -0.6)  # the first measure on top
+    if narrow:
+        for name, y in zip(names, positions):
+            ax.text(
+                low,
+                y - 0.3,
+                name,
+                va="bottom",
+                ha="left",
+                fontsize=charts.FONT_SIZE,
+                color=charts.TEXT,
+                bbox=dict(facecolor="white", edgecolor="none", pad=0.5),  # over the Stichtag line
+            )
+        ax.set_yticks([])
+        ax.set_ylim(positions[-1] + 0.4, 0)
+    else:
+        ax.set_yticks(positions, names)
+        ax.set_ylim(n - 0.4, -0.6)  # the first measure on top
     ax.set_xlim(low, high + room)
     years = list(range(int(low), int(high) + 1))
-    step = max(1, math.ceil(len(years) / 10))
+    step = max(1, math.ceil(len(years) / (5 if narrow else 10)))
     ax.set_xticks(years[::step], [str(y) for y in years[::step]])
     ax.spines["right"].set_visible(False)
     ax.spines["top"].set_visible(False)
