@@ -151,14 +151,13 @@ def _column_cm(header, rows, numeric, widths, usable_cm, font_size) -> list[floa
     char_cm = font_size * 0.55 / 72 * 2.54  # a character of a sans-serif font
     need = []
     for i, is_figure in enumerate(numeric):
-        # words are hyphenated (autoHyphenation) beyond eight characters; figures are whole
-        words = [
-            min(len(word), 8)
-            for text in [header[i]] + [row[i] for row in rows if not is_figure]
-            for word in text.split()
-        ]
+        # words are hyphenated (autoHyphenation) beyond eight characters; figures are whole, and so
+        # are the words of the header (bold, about an eighth wider), which LibreOffice would break
+        # without a hyphen ("Maßnah|me")
+        words = [min(len(word), 8) for row in rows if not is_figure for word in row[i].split()]
+        heads = [len(word) * 1.12 for word in header[i].split()]
         figures = [len(row[i]) for row in rows if is_figure]
-        need.append(max(words + figures + [1]) * char_cm + 0.4)  # cell margins: 0.19 cm each side
+        need.append(max(words + heads + figures + [1]) * char_cm + 0.4)  # cell margins: 0.19 cm each side
     if sum(need) >= usable_cm:
         return [usable_cm * n / sum(need) for n in need]
     fixed: dict[int, float] = {}
@@ -242,6 +241,8 @@ def docx(report: Report, template=None) -> bytes:
         else:
             _text_block(doc, block, usable_cm)
     _imprint(doc, report)
+    if not template:
+        _drop_unused_table_styles(doc)
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
@@ -264,8 +265,9 @@ def _page_setup(doc, style: HouseStyle | None = None):
         named = _style(doc, name)
         if named is not None:
             _font(named, style.font)
-            if name != "Caption":
-                named.font.color.rgb = primary
+            named.font.color.rgb = primary
+    _strong_colours(doc, style.primary_colour)
+    _drop_styles_with_effects(doc)
     title, subtitle = _style(doc, "Title"), _style(doc, "Subtitle")
     if title is not None:  # bold and calm: no rule under the title (the cover draws its own)
         title.font.bold, title.font.size = True, Pt(26)
@@ -277,6 +279,39 @@ def _page_setup(doc, style: HouseStyle | None = None):
             spacing.getparent().remove(spacing)
     section.different_first_page_header_footer = True  # no page number on the cover
     _page_numbers(doc)
+
+
+def _strong_colours(doc, primary: str):
+    """No text below 4.5:1 in any style of python-docx's template (its accent blue is 4.0:1): a weak
+    text colour becomes the house colour, and so does the fill behind white text in a table style
+    (the header row of "Light List Accent 1")."""
+    for element in doc.styles.element.iter(qn("w:color")):
+        value = element.get(qn("w:val"), "")
+        if len(value) == 6 and value.upper() != "FFFFFF" and housestyle.contrast(f"#{value}") < 4.5:
+            element.set(qn("w:val"), primary[1:])
+    for part in doc.styles.element.iter(qn("w:tblStylePr")):
+        white = any(c.get(qn("w:val"), "").upper() == "FFFFFF" for c in part.iter(qn("w:color")))
+        for shading in part.iter(qn("w:shd")):
+            fill = shading.get(qn("w:fill"), "")
+            if white and len(fill) == 6 and housestyle.contrast(f"#{fill}") < 4.5:
+                shading.set(qn("w:fill"), primary[1:])
+
+
+def _drop_styles_with_effects(doc):
+    """python-docx's template carries a second copy of its styles for Word 2010 (stylesWithEffects),
+    which would keep the template's weak colours; Word reads styles.xml without it."""
+    for rid, rel in list(doc.part.rels.items()):
+        if rel.reltype.endswith("/stylesWithEffects"):
+            doc.part.drop_rel(rid)
+
+
+def _drop_unused_table_styles(doc):
+    """The template's sixty table styles in colours the report never uses (white on its accent
+    colours among them) are left out; the one the tables use stays."""
+    used = {t.style.style_id for t in doc.tables if t.style is not None} | {"TableNormal"}
+    for element in list(doc.styles.element.iter(qn("w:style"))):
+        if element.get(qn("w:type")) == "table" and element.get(qn("w:styleId")) not in used:
+            element.getparent().remove(element)
 
 
 def _font(style, family: str):
