@@ -276,6 +276,29 @@ def test_portal_answers_are_compressed_and_carry_validators(client, published):
     assert "Content-Encoding" not in login
 
 
+def test_a_cached_page_is_rendered_and_compressed_once_per_release(client, published, monkeypatch):
+    """The second visitor gets the stored bytes: no rendering, no compressing again; the gzip and
+    the plain form are the same page, each with its own ETag, and both answer 304."""
+    import gzip
+
+    from imon.portal import pagecache
+
+    url = "/portal/de/kennzahlen/bevoelkerung/"
+    first = client.get(url, HTTP_ACCEPT_ENCODING="gzip")
+    compressions = []
+    monkeypatch.setattr(pagecache.gzip, "compress", lambda *a, **k: compressions.append(1) or b"")
+    second = client.get(url, HTTP_ACCEPT_ENCODING="gzip")
+    assert compressions == [] and second.content == first.content
+    plain = client.get(url)
+    assert gzip.decompress(second.content) == plain.content and b"Bev\xc3\xb6lkerung" in plain.content
+    assert second["ETag"] != plain["ETag"]
+    assert int(plain["Content-Length"]) == len(plain.content)
+    for response, encoding in ((second, "gzip"), (plain, "identity")):
+        again = client.get(url, HTTP_ACCEPT_ENCODING=encoding, HTTP_IF_NONE_MATCH=response["ETag"])
+        assert again.status_code == 304
+        assert "max-age" in response["Cache-Control"] and "public" in response["Cache-Control"]
+
+
 def test_translation_slips(client, published):
     """Status labels in the visitor's language; a translated caption says its language inside a
     German table; the breadcrumb separator is not turned around by hand in right-to-left pages

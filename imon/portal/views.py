@@ -25,7 +25,7 @@ from imon.reports import charts
 from imon.reports.document.blocks import Figure, Table
 from imon.reports.document.formatting import main_area
 
-from . import content
+from . import content, pagecache
 
 RTL = {"ar"}
 
@@ -67,7 +67,8 @@ def portal_view(view):
     """Activates the URL's language, provides the published state, and caches the page.
 
     A cached page is keyed by the published snapshot and the contact points' version, so a new
-    snapshot or an edited contact point invalidates every page at once (`content.version`)."""
+    snapshot or an edited contact point invalidates every page at once (`content.version`); it is
+    kept with its gzip form and ETag, made once (`pagecache`)."""
 
     @functools.wraps(view)
     @require_safe
@@ -80,16 +81,18 @@ def portal_view(view):
         key = (
             f"portal:{content.version(published)}:{static}:{','.join(languages())}:{request.get_full_path()}"
         )
-        cached = cache.get(key)
-        if cached is not None:
-            return cached
+        page = cache.get(key)
+        if page is not None:
+            return pagecache.answer(page, request)
         with translation.override(lang), display_language(lang):
             request.LANGUAGE_CODE = lang
             response = view(request, lang, published, *args, **kwargs)
             response.headers["Content-Language"] = lang
-        if response.status_code == 200:
-            cache.set(key, response, 3600)
-        return response
+        page = pagecache.freeze(response) if response.status_code == 200 else None
+        if page is None:
+            return response
+        cache.set(key, page, 3600)
+        return pagecache.answer(page, request)
 
     return wrapper
 
