@@ -48,6 +48,10 @@ class Published(PublicView):
     def blocks(self, key: str, area: str | None = None) -> list:
         return _blocks(self.number, key, area, self)
 
+    def blocks_at(self, key: str, area: str | None, date: str) -> tuple[list, list]:
+        """The figures of an indicator at one reference date, and its series below them (the time switch)."""
+        return _blocks(self.number, key, area, self, date)
+
     def sentence(self, key: str) -> str:
         if key not in self._sentences:
             self._sentences[key] = document.sentence(self.only(key), key)
@@ -65,14 +69,18 @@ class Published(PublicView):
 _BLOCKS: dict = {}
 
 
-def _blocks(number, key, area, published: Published):
-    """Figures of an indicator are built once per snapshot, indicator, area and language (tables
-    and charts write numbers and dates in the page's language, see imon.core.numbers)."""
-    cache_key = (number, key, area, shown_language())
+def _blocks(number, key, area, published: Published, date: str | None = None):
+    """Figures of an indicator are built once per snapshot, indicator, area, reference date and
+    language (tables and charts write numbers and dates in the page's language, see
+    imon.core.numbers)."""
+    cache_key = (number, key, area, date, shown_language())
     if cache_key not in _BLOCKS:
         if len(_BLOCKS) > 2000:
             _BLOCKS.clear()
-        _BLOCKS[cache_key] = document.indicator_blocks(published.only(key), key, area)
+        if date is None:
+            _BLOCKS[cache_key] = document.indicator_blocks(published.only(key), key, area)
+        else:
+            _BLOCKS[cache_key] = document.indicator_blocks_at(published.only(key), key, area, date)
     return _BLOCKS[cache_key]
 
 

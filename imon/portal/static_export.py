@@ -38,6 +38,7 @@ from .views import (
     all_data_zip,
     error_page,
     indicator_areas,
+    indicator_dates,
     indicator_files,
     only_languages,
     static_site,
@@ -99,12 +100,12 @@ def page_urls(published, contact_keys, field_codes, languages) -> list[str]:
         urls += [f"{base}handlungsfelder/{f['code'].lower()}/" for f in published.fields]
         urls += [f"{base}massnahmen/{m['key'].lower()}/" for m in published.measures]
         for i in published.indicators:
-            urls.append(f"{base}kennzahlen/{i['key']}/")
-            # each area of the area switch has its page (the live portal's district figures)
-            urls += [
-                f"{base}kennzahlen/{i['key']}/gebiet/{a['key']}/"
-                for a in indicator_areas(published, i["key"])
-            ]
+            # each area of the area switch has its page (the live portal's district figures), and
+            # each page each earlier date of its time switch (the latest is the page itself)
+            for area in [None] + [a["key"] for a in indicator_areas(published, i["key"])]:
+                page = f"{base}kennzahlen/{i['key']}/" + (f"gebiet/{area}/" if area else "")
+                urls.append(page)
+                urls += [f"{page}stand/{date}/" for date in indicator_dates(published, i["key"], area)[:-1]]
         urls += [f"{base}anlaufstellen/thema/{code.lower()}/" for code in field_codes]
         urls += [f"{base}anlaufstellen/{key}/" for key in contact_keys]
     return urls
@@ -166,11 +167,18 @@ _WORK: dict = {}  # what the forked workers find: the published state and the st
 
 
 def _figures(published, key: str) -> list:
-    """The charts on an indicator's pages (the default view, then each area's), in page order."""
-    areas = [None] + [a["key"] for a in indicator_areas(published, key)]
-    return [
-        block.chart for area in areas for block in published.blocks(key, area) if isinstance(block, Figure)
-    ]
+    """The charts on an indicator's pages, once each: the view without area and date (its first
+    chart is the small one on the field of action's page), then each area's page at each date of
+    its time switch."""
+    blocks = list(published.blocks(key))
+    for area in [None] + [a["key"] for a in indicator_areas(published, key)]:
+        dates = indicator_dates(published, key, area)
+        if not dates and area is not None:
+            blocks += published.blocks(key, area)
+        for date in dates:
+            at_date, over_time = published.blocks_at(key, area, date)
+            blocks += [*at_date, *over_time]
+    return list(dict.fromkeys(block.chart for block in blocks if isinstance(block, Figure)))
 
 
 def _draw_charts(key: str) -> list[tuple[tuple[str, object], str]]:

@@ -13,6 +13,7 @@ from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import cache_control
@@ -20,10 +21,10 @@ from django.views.decorators.http import require_safe
 
 from imon.core import housestyle
 from imon.core import models as m
-from imon.core.numbers import display_language, shown_language
+from imon.core.numbers import display_language, format_day, shown_language
 from imon.reports import charts
 from imon.reports.document.blocks import Figure, Table
-from imon.reports.document.formatting import main_area
+from imon.reports.document.formatting import date_labels, main_area
 
 from . import content
 
@@ -251,6 +252,30 @@ def indicator_areas(published, key) -> list[dict]:
     return areas if len(areas) > 1 else []
 
 
+# the time switch offers the latest five reference dates (the older ones are in the series and downloads)
+SWITCHED_DATES = 5
+
+
+def indicator_dates(published, key, area=None) -> list[str]:
+    """The reference dates (ISO, oldest first) the time switch offers on the page of `area` (None:
+    the indicator's default page): those of the figures that page shows (the area's own, else the
+    city's, else those of all its own areas), the latest SWITCHED_DATES of them; none where there
+    is only one. Each has a page of its own (…/stand/DATE/; the latest is the page without a
+    date), so the switch is a list of links, also in the static export, which grows by at most
+    SWITCHED_DATES - 1 pages per area page."""
+    rows = published.observations(key)
+    present = {o["area"] for o in rows}
+    own = main_area(published.document)
+    chosen = area or (own if own in present else None)
+    if chosen is not None:
+        rows = [o for o in rows if o["area"] == chosen]
+    elif len(present) > 1:
+        comparison = {a["key"] for a in published.document["areas"] if a.get("comparison")}
+        rows = [o for o in rows if o["area"] not in comparison] or rows
+    dates = sorted({o["date"] for o in rows})[-SWITCHED_DATES:]
+    return dates if len(dates) > 1 else []
+
+
 def symbol_key(published, key) -> list[str]:
     """What each symbol set in the indicator's published values means ('. geheim zu halten …'),
     in the order of the statistical offices' key of symbols."""
@@ -267,8 +292,36 @@ def first_chart(published, key) -> str:
     return DRAWN_CHARTS.get((shown_language(), figure.chart)) or charts.render_responsive_svg(figure.chart)
 
 
+def _shown(lang, blocks) -> list[dict]:
+    """The figures and tables of an indicator as its page's template takes them."""
+    shown = []
+    for block in blocks:
+        if isinstance(block, Figure):
+            shown.append(
+                {
+                    "kind": "figure",
+                    "block": block,
+                    "svg": DRAWN_CHARTS.get((lang, block.chart)) or charts.render_responsive_svg(block.chart),
+                }
+            )
+        elif isinstance(block, Table):
+            shown.append({"kind": "table", "block": block})
+    return shown
+
+
+def date_page(lang, key, area, date, dates) -> str:
+    """The address of an indicator's page at a reference date: the latest is the page without one."""
+    if not dates or date == dates[-1] or date not in dates:
+        if area:
+            return reverse("portal-indicator-area", args=(lang, key, area))
+        return reverse("portal-indicator", args=(lang, key))
+    if area:
+        return reverse("portal-indicator-area-date", args=(lang, key, area, date))
+    return reverse("portal-indicator-date", args=(lang, key, date))
+
+
 @portal_view
-def indicator(request, lang, published, key, area=None):
+def indicator(request, lang, published, key, area=None, date=None):
     item = published.indicator(key) if published else None
     if item is None:
         raise Http404
@@ -279,18 +332,29 @@ def indicator(request, lang, published, key, area=None):
     area = area or request.GET.get("gebiet") or None  # ?gebiet=: the address of earlier versions
     if area not in keys:
         area = None
-    blocks = []
-    for block in published.blocks(key, area):
-        if isinstance(block, Figure):
-            blocks.append(
-                {
-                    "kind": "figure",
-                    "block": block,
-                    "svg": DRAWN_CHARTS.get((lang, block.chart)) or charts.render_responsive_svg(block.chart),
-                }
-            )
-        elif isinstance(block, Table):
-            blocks.append({"kind": "table", "block": block})
+    dates = indicator_dates(published, key, area)
+    if date is not None and date not in dates:
+        raise Http404
+    date = date or (dates[-1] if dates else None)
+    series = []
+    if date is None:
+        blocks = _shown(lang, published.blocks(key, area))
+    else:
+        at_date, over_time = published.blocks_at(key, area, date)
+        blocks, series = _shown(lang, at_date), _shown(lang, over_time)
+    labels = date_labels(published.observations(key))
+    time_switch = [
+        {
+            "date": d,
+            "label": labels.get(d) or format_day(d, lang),
+            "url": date_page(lang, key, area, d, dates),
+        }
+        for d in dates
+    ]
+    # the area switch keeps the chosen date where the area has figures for it
+    for a in areas:
+        a_dates = indicator_dates(published, key, a["key"])
+        a["url"] = date_page(lang, key, a["key"], date if date in a_dates else None, a_dates)
     from . import api
 
     concept = item.get("population_concept") or ""
@@ -305,6 +369,11 @@ def indicator(request, lang, published, key, area=None):
             "indicator": item,
             "sources": published.sources_of(key),  # the indicator's own, then those of single observations
             "blocks": blocks,
+            "series": series,
+            "dates": time_switch,
+            "date": date,
+            "date_label": next((d["label"] for d in time_switch if d["date"] == date), ""),
+            "area_name": next((a["name"] for a in areas if a["key"] == area), ""),
             "areas": areas,
             "area": area,
             "current": area or (None if overview else main_area(published.document)),
