@@ -41,6 +41,7 @@ from .views import (
     indicator_dates,
     indicator_files,
     only_languages,
+    page_blocks,
     static_site,
 )
 
@@ -167,16 +168,13 @@ _WORK: dict = {}  # what the forked workers find: the published state and the st
 
 
 def _figures(published, key: str) -> list:
-    """The charts on an indicator's pages, once each: the view without area and date (its first
-    chart is the small one on the field of action's page), then each area's page at each date of
-    its time switch."""
-    blocks = list(published.blocks(key))
+    """The charts on an indicator's pages, once each: the page without area and date (its first
+    chart is the small one on the field of action's page), then each area's, at each date of its
+    time switch."""
+    blocks = []
     for area in [None] + [a["key"] for a in indicator_areas(published, key)]:
-        dates = indicator_dates(published, key, area)
-        if not dates and area is not None:
-            blocks += published.blocks(key, area)
-        for date in dates:
-            at_date, over_time = published.blocks_at(key, area, date)
+        for date in indicator_dates(published, key, area) or [None]:
+            at_date, over_time = page_blocks(published, key, area, date)
             blocks += [*at_date, *over_time]
     return list(dict.fromkeys(block.chart for block in blocks if isinstance(block, Figure)))
 

@@ -283,9 +283,21 @@ def symbol_key(published, key) -> list[str]:
     return [text for flag, text in published.labels["flag"].items() if flag in used]
 
 
+def page_blocks(published, key, area=None, date=None) -> tuple[list, list]:
+    """The figures and tables of an indicator's page (of `area`, at `date`): those at the chosen
+    date (default: the latest of its time switch) and those over time below them; a page without a
+    time switch has all in the first list."""
+    dates = indicator_dates(published, key, area)
+    date = date or (dates[-1] if dates else None)
+    if date is None:
+        return published.blocks(key, area), []
+    return published.blocks_at(key, area, date)
+
+
 def first_chart(published, key) -> str:
-    """The SVG of the first chart of an indicator (the small chart on its field of action's page)."""
-    figure = next((b for b in published.blocks(key) if isinstance(b, Figure)), None)
+    """The SVG of the first chart of an indicator's page (the small chart on its field of action's page)."""
+    at_date, over_time = page_blocks(published, key)
+    figure = next((b for b in [*at_date, *over_time] if isinstance(b, Figure)), None)
     if figure is None:
         return ""
     # drawn by the static export's workers under (language, chart), with the phone drawing
@@ -336,12 +348,8 @@ def indicator(request, lang, published, key, area=None, date=None):
     if date is not None and date not in dates:
         raise Http404
     date = date or (dates[-1] if dates else None)
-    series = []
-    if date is None:
-        blocks = _shown(lang, published.blocks(key, area))
-    else:
-        at_date, over_time = published.blocks_at(key, area, date)
-        blocks, series = _shown(lang, at_date), _shown(lang, over_time)
+    at_date, over_time = page_blocks(published, key, area, date)
+    blocks, series = _shown(lang, at_date), _shown(lang, over_time)
     labels = date_labels(published.observations(key))
     time_switch = [
         {
