@@ -123,6 +123,7 @@ def test_time_switch_is_links_each_date_with_its_own_page(leverkusen, client):
     assert re.search(r'stand/2017-12-31/" aria-current="page">31\.12\.2017</a>', earlier)
     assert 'aria-current="page">31.12.2018' not in earlier
     assert "Werte, Stand 31.12.2017" in plain(earlier)
+    assert "<title>Geflüchtete Personen nach Aufenthaltsstatus, 31.12.2017 – " in earlier
     table = first_figure_table(earlier)
     assert (
         "Insgesamt (a+b+c) 4.675" in table and "a) Asylbewerber/innen mit Aufenthaltsgestattung 605" in table

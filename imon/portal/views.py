@@ -347,6 +347,7 @@ def indicator(request, lang, published, key, area=None, date=None):
     dates = indicator_dates(published, key, area)
     if date is not None and date not in dates:
         raise Http404
+    dated = date is not None  # an earlier date, named in the page's title
     date = date or (dates[-1] if dates else None)
     at_date, over_time = page_blocks(published, key, area, date)
     blocks, series = _shown(lang, at_date), _shown(lang, over_time)
@@ -380,6 +381,7 @@ def indicator(request, lang, published, key, area=None, date=None):
             "series": series,
             "dates": time_switch,
             "date": date,
+            "dated": dated,
             "date_label": next((d["label"] for d in time_switch if d["date"] == date), ""),
             "area_name": next((a["name"] for a in areas if a["key"] == area), ""),
             "areas": areas,
