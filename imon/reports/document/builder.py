@@ -136,6 +136,33 @@ def indicator_blocks_at(snapshot: dict, key: str, area: str | None, date: str) -
     return builder.blocks, series.blocks
 
 
+def dimension_totals(snapshot: dict) -> set[tuple[str, str]]:
+    """The (dimension, value) pairs that are a dimension's total ("insgesamt")."""
+    return {(d["key"], v["key"]) for d in snapshot["dimensions"] for v in d["values"] if v.get("total")}
+
+
+def one_dimension(rows, dim: str, totals) -> list[dict]:
+    """The rows broken down by `dim` alone: those where every other dimension is at its total,
+    without those other dimensions (the portal's breakdown switch; nothing is added, only left out)."""
+    return [
+        dict(o, dims={d: v for d, v in o["dims"].items() if d == dim})
+        for o in rows
+        if all((d, v) in totals for d, v in o["dims"].items() if d != dim)
+    ]
+
+
+def by_dimension(snapshot: dict, key: str, dim: str) -> dict:
+    """The snapshot with one indicator's figures broken down by `dim` alone (see one_dimension)."""
+    totals = dimension_totals(snapshot)
+    mine = [o for o in snapshot["observations"] if o["indicator"] == key]
+    return {
+        **snapshot,
+        "observations": [o for o in snapshot["observations"] if o["indicator"] != key]
+        + one_dimension(mine, dim, totals),
+        "indicators": [dict(i, dimensions=[dim]) if i["key"] == key else i for i in snapshot["indicators"]],
+    }
+
+
 def sentence(snapshot: dict, key: str) -> str:
     """The narrative sentence of one indicator ('' without two reference dates)."""
     builder = _Builder(snapshot, None)
