@@ -41,6 +41,7 @@ def page_types(city: str) -> list[str]:
         "kennzahlen/",
         f"kennzahlen/{indicator}/",
         f"kennzahlen/{dated}/stand/{earlier}/",
+        *(["kennzahlen/gefluechtete-azr-alter/nach/aufenthaltsstatus/"] if city == "leverkusen" else []),
         "anlaufstellen/",
         f"anlaufstellen/thema/{field}/",
         f"anlaufstellen/{point}/",

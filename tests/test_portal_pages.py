@@ -197,3 +197,37 @@ def test_time_switch_offers_the_latest_dates_of_the_shown_area():
     assert views.indicator_dates(published, "x") == years[-views.SWITCHED_DATES :]
     assert views.indicator_dates(published, "x", "d1") == []  # one date: nothing to switch
     assert views.indicator_dates(_Published([{"area": "city", "date": "2024-12-31"}]), "x") == []
+
+
+def test_breakdown_switch_shows_one_dimension_with_the_others_at_their_total(leverkusen, client):
+    html = text_of(client.get("/portal/de/kennzahlen/gefluechtete-azr-alter/"))
+    start = html.index('<nav class="switch" aria-labelledby="switch-breakdown"')
+    switch = html[start : html.index("</nav>", start)]
+    assert "<form" not in switch and "?" not in switch
+    assert '<h2 id="switch-breakdown">Aufgliederung</h2>' in switch
+    assert (
+        'href="/portal/de/kennzahlen/gefluechtete-azr-alter/" aria-current="page">Alle Merkmale zusammen'
+        in switch
+    )
+    assert (
+        'href="/portal/de/kennzahlen/gefluechtete-azr-alter/nach/altersgruppe/" lang="de">Altersgruppe'
+        in switch
+    )
+    # both dimensions together: the cross table
+    assert "a) Asylbewerber/innen mit Aufenthaltsgestattung 627 168" in first_figure_table(html)
+
+    by_age = text_of(client.get("/portal/de/kennzahlen/gefluechtete-azr-alter/nach/altersgruppe/"))
+    assert re.search(r'nach/altersgruppe/" lang="de" aria-current="page">Altersgruppe</a>', by_age)
+    assert "Werte, Stand 31.12.2018: Altersgruppe" in plain(by_age)
+    table = first_figure_table(by_age)  # every status at its total
+    assert table.endswith("Altersgruppe Personen Insgesamt 4.850 18 bis unter 28 Jahre 1.048")
+    by_status = first_figure_table(
+        text_of(client.get("/portal/de/kennzahlen/gefluechtete-azr-alter/nach/aufenthaltsstatus/"))
+    )
+    assert "a) Asylbewerber/innen mit Aufenthaltsgestattung 627" in by_status and "168" not in by_status
+    # no other breakdown, and none for an indicator of one dimension
+    assert client.get("/portal/de/kennzahlen/gefluechtete-azr-alter/nach/unsinn/").status_code == 404
+    assert client.get("/portal/de/kennzahlen/gefluechtete/nach/aufenthaltsstatus/").status_code == 404
+    assert 'aria-labelledby="switch-breakdown"' not in text_of(
+        client.get("/portal/de/kennzahlen/gefluechtete/")
+    )

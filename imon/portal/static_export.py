@@ -37,9 +37,9 @@ from .views import (
     ZIP_FORMATS,
     all_data_zip,
     error_page,
-    indicator_areas,
-    indicator_dates,
     indicator_files,
+    indicator_page,
+    indicator_pages,
     only_languages,
     page_blocks,
     static_site,
@@ -101,12 +101,12 @@ def page_urls(published, contact_keys, field_codes, languages) -> list[str]:
         urls += [f"{base}handlungsfelder/{f['code'].lower()}/" for f in published.fields]
         urls += [f"{base}massnahmen/{m['key'].lower()}/" for m in published.measures]
         for i in published.indicators:
-            # each area of the area switch has its page (the live portal's district figures), and
-            # each page each earlier date of its time switch (the latest is the page itself)
-            for area in [None] + [a["key"] for a in indicator_areas(published, i["key"])]:
-                page = f"{base}kennzahlen/{i['key']}/" + (f"gebiet/{area}/" if area else "")
-                urls.append(page)
-                urls += [f"{page}stand/{date}/" for date in indicator_dates(published, i["key"], area)[:-1]]
+            # each area of the area switch and each dimension of the breakdown switch has its page
+            # (the live portal's district figures), and each earlier date of its time switch
+            urls += [
+                indicator_page(lang, i["key"], area, date, dim)
+                for area, date, dim in indicator_pages(published, i["key"])
+            ]
         urls += [f"{base}anlaufstellen/thema/{code.lower()}/" for code in field_codes]
         urls += [f"{base}anlaufstellen/{key}/" for key in contact_keys]
     return urls
@@ -168,14 +168,12 @@ _WORK: dict = {}  # what the forked workers find: the published state and the st
 
 
 def _figures(published, key: str) -> list:
-    """The charts on an indicator's pages, once each: the page without area and date (its first
-    chart is the small one on the field of action's page), then each area's, at each date of its
-    time switch."""
+    """The charts on an indicator's pages (`indicator_pages`), once each; the first is the small
+    one on the field of action's page."""
     blocks = []
-    for area in [None] + [a["key"] for a in indicator_areas(published, key)]:
-        for date in indicator_dates(published, key, area) or [None]:
-            at_date, over_time = page_blocks(published, key, area, date)
-            blocks += [*at_date, *over_time]
+    for area, date, dim in indicator_pages(published, key):
+        at_date, over_time = page_blocks(published, key, area, date, dim)
+        blocks += [*at_date, *over_time]
     return list(dict.fromkeys(block.chart for block in blocks if isinstance(block, Figure)))
 
 

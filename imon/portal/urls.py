@@ -14,6 +14,14 @@ urlpatterns = [
     path("<str:lang>/kennzahlen/<str:key>/gebiet/<str:area>/", views.indicator, name="portal-indicator-area"),
     path("<str:lang>/kennzahlen/<str:key>/stand/<str:date>/", views.indicator, name="portal-indicator-date"),
     path(
+        "<str:lang>/kennzahlen/<str:key>/nach/<str:dim>/", views.indicator, name="portal-indicator-breakdown"
+    ),
+    path(
+        "<str:lang>/kennzahlen/<str:key>/nach/<str:dim>/stand/<str:date>/",
+        views.indicator,
+        name="portal-indicator-breakdown-date",
+    ),
+    path(
         "<str:lang>/kennzahlen/<str:key>/gebiet/<str:area>/stand/<str:date>/",
         views.indicator,
         name="portal-indicator-area-date",
