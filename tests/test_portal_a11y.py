@@ -25,11 +25,13 @@ def portal(transactional_db, live_server, demo_text):
 def page_types(city: str) -> list[str]:
     """One page of every page type of a demo city (below /portal/LANG/); '404' is the missing page."""
     from imon.core import models as m
-    from imon.portal.views import indicator_areas
+    from imon.portal.views import indicator_areas, indicator_dates
 
     published = content.latest()
     indicator = "gefluechtete" if city == "leverkusen" else "lh-integrationskurse"  # with a chart; a map
     areas = [f"kennzahlen/{indicator}/gebiet/{a['key']}/" for a in indicator_areas(published, indicator)]
+    dated = "gefluechtete" if city == "leverkusen" else "lh-bevoelkerung"  # a time switch
+    earlier = indicator_dates(published, dated)[0]
     field = published.fields[-1]["code"].lower()
     point = m.ContactPoint.objects.filter(published=True).order_by("key")[0].key
     return [
@@ -38,6 +40,8 @@ def page_types(city: str) -> list[str]:
         f"massnahmen/{published.measures[-1]['key'].lower()}/",
         "kennzahlen/",
         f"kennzahlen/{indicator}/",
+        f"kennzahlen/{dated}/stand/{earlier}/",
+        *(["kennzahlen/gefluechtete-azr-alter/nach/aufenthaltsstatus/"] if city == "leverkusen" else []),
         "anlaufstellen/",
         f"anlaufstellen/thema/{field}/",
         f"anlaufstellen/{point}/",

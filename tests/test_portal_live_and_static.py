@@ -1,6 +1,7 @@
 """The static export is the live portal as files: a visitor who follows every link of the live
 portal and of the static site (served by a plain web server) finds the same pages in each language
-and downloads the same files, district figures and maps included, for both demo cities."""
+and downloads the same files, district figures and maps and the pages of the time switch included,
+for both demo cities."""
 
 import datetime
 import functools
@@ -140,6 +141,15 @@ def test_live_and_static_site_have_the_same_pages_and_downloads(
         assert any(p.startswith(f"/portal/{lang}/anlaufstellen/") for p in pages)
         if city == "lindenhain":  # district figures: a page per district (Leverkusen publishes none)
             assert any(re.match(rf"/portal/{lang}/kennzahlen/[^/]+/gebiet/lh-ob-\d/$", p) for p in pages)
+        # the time switch: each earlier reference date of an indicator is a page on both sites
+        dated = (
+            "gefluechtete/stand/2017-12-31" if city == "leverkusen" else "lh-bevoelkerung/stand/2022-12-31"
+        )
+        assert f"/portal/{lang}/kennzahlen/{dated}/" in pages
+        if city == "leverkusen":  # the breakdown switch: one dimension, the other at its total
+            assert f"/portal/{lang}/kennzahlen/gefluechtete-azr-alter/nach/altersgruppe/" in pages
+        if city == "lindenhain":  # with the area switch: the city at an earlier date
+            assert f"/portal/{lang}/kennzahlen/lh-bevoelkerung/gebiet/06499000/stand/2022-12-31/" in pages
     assert {p.rsplit(".", 1)[-1] for p in downloads if p.startswith("/portal/daten/")} >= {
         "csv",
         "csv-de",

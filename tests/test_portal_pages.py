@@ -98,3 +98,136 @@ def test_downloads_in_german_and_international_csv_xlsx_and_json(leverkusen, cli
     assert ";31.12.2017;15,7;" in german
     rows = json.loads(client.get("/portal/daten/anteil-auslaendisch.json").content)
     assert rows
+
+
+def first_figure_table(html: str) -> str:
+    """The text of the first data table below the heading that names the chosen date."""
+    chosen = html[html.index('<h2 class="chosen">') :]
+    return plain(chosen[chosen.index("<table") : chosen.index("</table>")])
+
+
+def test_time_switch_is_links_each_date_with_its_own_page(leverkusen, client):
+    html = text_of(client.get("/portal/de/kennzahlen/gefluechtete/"))
+    start = html.index('<nav class="switch" aria-labelledby="switch-date"')
+    switch = html[start : html.index("</nav>", start)]
+    assert "<form" not in switch and "?" not in switch  # links, which the static export has too
+    assert '<h2 id="switch-date">Stichtag</h2>' in switch
+    # the latest date is the page itself, the earlier one a page of its own
+    assert '<a href="/portal/de/kennzahlen/gefluechtete/" aria-current="page">31.12.2018</a>' in switch
+    assert '<a href="/portal/de/kennzahlen/gefluechtete/stand/2017-12-31/">31.12.2017</a>' in switch
+    assert "Werte, Stand 31.12.2018" in plain(html)
+    latest = first_figure_table(html)
+    assert "Insgesamt (a+b+c) 4.850" in latest and "4.675" not in latest
+
+    earlier = text_of(client.get("/portal/de/kennzahlen/gefluechtete/stand/2017-12-31/"))
+    assert re.search(r'stand/2017-12-31/" aria-current="page">31\.12\.2017</a>', earlier)
+    assert 'aria-current="page">31.12.2018' not in earlier
+    assert "Werte, Stand 31.12.2017" in plain(earlier)
+    assert "<title>Geflüchtete Personen nach Aufenthaltsstatus, 31.12.2017 – " in earlier
+    table = first_figure_table(earlier)
+    assert (
+        "Insgesamt (a+b+c) 4.675" in table and "a) Asylbewerber/innen mit Aufenthaltsgestattung 605" in table
+    )
+    assert "4.850" not in table
+    # the development over time stays below the chosen date's figures, with its chart
+    over_time = earlier[earlier.index("<h2>Im Zeitverlauf</h2>") : earlier.index("Über diesen Indikator")]
+    assert "<svg" in over_time and "4.675" in plain(over_time) and "4.850" in plain(over_time)
+
+    # a date without figures is no page
+    for date in ("2016-12-31", "unsinn"):
+        assert client.get(f"/portal/de/kennzahlen/gefluechtete/stand/{date}/").status_code == 404
+
+
+def test_time_switch_writes_dates_and_numbers_in_the_pages_language(leverkusen, client):
+    english = text_of(client.get("/portal/en/kennzahlen/gefluechtete/stand/2017-12-31/"))
+    assert '<h2 id="switch-date">Reference date</h2>' in english
+    assert re.search(r'stand/2017-12-31/" aria-current="page">Dec 31, 2017</a>', english)
+    assert "Figures as of Dec 31, 2017" in plain(english)
+    assert "3,682" in first_figure_table(english)
+    arabic = plain(text_of(client.get("/portal/ar/kennzahlen/gefluechtete/stand/2017-12-31/")))
+    assert "التاريخ المرجعي" in arabic and "على مرّ الزمن" in arabic
+
+
+def test_area_and_time_switch_keep_each_others_choice(lindenhain, client):
+    html = text_of(client.get("/portal/de/kennzahlen/lh-bevoelkerung/stand/2022-12-31/"))
+    areas = html[html.index('aria-labelledby="switch-area"') :]
+    areas = areas[: areas.index("</nav>")]
+    # the city has figures for 2022: its area link keeps the date; a district without them does not
+    assert 'href="/portal/de/kennzahlen/lh-bevoelkerung/gebiet/06499000/stand/2022-12-31/"' in areas
+    assert 'href="/portal/de/kennzahlen/lh-bevoelkerung/gebiet/lh-ob-1/"' in areas
+    city = text_of(client.get("/portal/de/kennzahlen/lh-bevoelkerung/gebiet/06499000/stand/2022-12-31/"))
+    assert "Werte, Stand 31.12.2022: Lindenhain" in plain(city)
+    assert "58.412" in first_figure_table(city)
+    # a district with figures at one date only has no time switch; the city's district map is at
+    # the chosen date only where the districts have figures for it
+    district = text_of(client.get("/portal/de/kennzahlen/lh-bevoelkerung/gebiet/lh-ob-1/"))
+    assert 'aria-labelledby="switch-date"' not in district
+    assert "Karte" not in plain(html[: html.index("Im Zeitverlauf")])
+    latest = text_of(client.get("/portal/de/kennzahlen/lh-bevoelkerung/"))
+    assert "<svg" in latest[latest.index('<h2 class="chosen">') : latest.index("Im Zeitverlauf")]
+
+
+class _Published:
+    """What indicator_dates reads of the published release: observations and the areas."""
+
+    def __init__(self, rows):
+        self.rows = rows
+        self.document = {
+            "areas": [
+                {"key": "city", "kind": "municipality"},
+                {"key": "d1", "kind": "city_district"},
+                {"key": "nrw", "kind": "land", "comparison": True},
+            ],
+            "municipality": {"ags": "city"},
+        }
+
+    def observations(self, key):
+        return self.rows
+
+
+def test_time_switch_offers_the_latest_dates_of_the_shown_area():
+    from imon.portal import views
+
+    years = [f"{year}-12-31" for year in range(2015, 2025)]
+    rows = [{"area": "city", "date": d} for d in years] + [
+        {"area": "d1", "date": "2024-12-31"},
+        {"area": "nrw", "date": "2013-12-31"},
+    ]
+    published = _Published(rows)
+    assert views.indicator_dates(published, "x") == years[-views.SWITCHED_DATES :]
+    assert views.indicator_dates(published, "x", "d1") == []  # one date: nothing to switch
+    assert views.indicator_dates(_Published([{"area": "city", "date": "2024-12-31"}]), "x") == []
+
+
+def test_breakdown_switch_shows_one_dimension_with_the_others_at_their_total(leverkusen, client):
+    html = text_of(client.get("/portal/de/kennzahlen/gefluechtete-azr-alter/"))
+    start = html.index('<nav class="switch" aria-labelledby="switch-breakdown"')
+    switch = html[start : html.index("</nav>", start)]
+    assert "<form" not in switch and "?" not in switch
+    assert '<h2 id="switch-breakdown">Aufgliederung</h2>' in switch
+    assert (
+        'href="/portal/de/kennzahlen/gefluechtete-azr-alter/" aria-current="page">Alle Merkmale zusammen'
+        in switch
+    )
+    assert (
+        'href="/portal/de/kennzahlen/gefluechtete-azr-alter/nach/altersgruppe/" lang="de">Altersgruppe'
+        in switch
+    )
+    # both dimensions together: the cross table
+    assert "a) Asylbewerber/innen mit Aufenthaltsgestattung 627 168" in first_figure_table(html)
+
+    by_age = text_of(client.get("/portal/de/kennzahlen/gefluechtete-azr-alter/nach/altersgruppe/"))
+    assert re.search(r'nach/altersgruppe/" lang="de" aria-current="page">Altersgruppe</a>', by_age)
+    assert "Werte, Stand 31.12.2018: Altersgruppe" in plain(by_age)
+    table = first_figure_table(by_age)  # every status at its total
+    assert table.endswith("Altersgruppe Personen Insgesamt 4.850 18 bis unter 28 Jahre 1.048")
+    by_status = first_figure_table(
+        text_of(client.get("/portal/de/kennzahlen/gefluechtete-azr-alter/nach/aufenthaltsstatus/"))
+    )
+    assert "a) Asylbewerber/innen mit Aufenthaltsgestattung 627" in by_status and "168" not in by_status
+    # no other breakdown, and none for an indicator of one dimension
+    assert client.get("/portal/de/kennzahlen/gefluechtete-azr-alter/nach/unsinn/").status_code == 404
+    assert client.get("/portal/de/kennzahlen/gefluechtete/nach/aufenthaltsstatus/").status_code == 404
+    assert 'aria-labelledby="switch-breakdown"' not in text_of(
+        client.get("/portal/de/kennzahlen/gefluechtete/")
+    )

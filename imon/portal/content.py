@@ -45,8 +45,13 @@ class Published(PublicView):
             self._key_figures = keyfigures.key_figures({**self.document, "observations": observations})
         return self._key_figures
 
-    def blocks(self, key: str, area: str | None = None) -> list:
-        return _blocks(self.number, key, area, self)
+    def blocks(self, key: str, area: str | None = None, dim: str | None = None) -> list:
+        return _blocks(self.number, key, area, self, None, dim)
+
+    def blocks_at(self, key: str, area: str | None, date: str, dim: str | None = None) -> tuple[list, list]:
+        """The figures of an indicator at one reference date, and its series below them (the time
+        switch); broken down by `dim` alone where one is chosen (the breakdown switch)."""
+        return _blocks(self.number, key, area, self, date, dim)
 
     def sentence(self, key: str) -> str:
         if key not in self._sentences:
@@ -65,14 +70,21 @@ class Published(PublicView):
 _BLOCKS: dict = {}
 
 
-def _blocks(number, key, area, published: Published):
-    """Figures of an indicator are built once per snapshot, indicator, area and language (tables
-    and charts write numbers and dates in the page's language, see imon.core.numbers)."""
-    cache_key = (number, key, area, shown_language())
+def _blocks(number, key, area, published: Published, date: str | None = None, dim: str | None = None):
+    """Figures of an indicator are built once per snapshot, indicator, area, reference date,
+    breakdown and language (tables and charts write numbers and dates in the page's language, see
+    imon.core.numbers)."""
+    cache_key = (number, key, area, date, dim, shown_language())
     if cache_key not in _BLOCKS:
         if len(_BLOCKS) > 2000:
             _BLOCKS.clear()
-        _BLOCKS[cache_key] = document.indicator_blocks(published.only(key), key, area)
+        snapshot = published.only(key)
+        if dim is not None:
+            snapshot = document.by_dimension(snapshot, key, dim)
+        if date is None:
+            _BLOCKS[cache_key] = document.indicator_blocks(snapshot, key, area)
+        else:
+            _BLOCKS[cache_key] = document.indicator_blocks_at(snapshot, key, area, date)
     return _BLOCKS[cache_key]
 
 

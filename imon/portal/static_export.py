@@ -37,9 +37,11 @@ from .views import (
     ZIP_FORMATS,
     all_data_zip,
     error_page,
-    indicator_areas,
     indicator_files,
+    indicator_page,
+    indicator_pages,
     only_languages,
+    page_blocks,
     static_site,
 )
 
@@ -99,11 +101,11 @@ def page_urls(published, contact_keys, field_codes, languages) -> list[str]:
         urls += [f"{base}handlungsfelder/{f['code'].lower()}/" for f in published.fields]
         urls += [f"{base}massnahmen/{m['key'].lower()}/" for m in published.measures]
         for i in published.indicators:
-            urls.append(f"{base}kennzahlen/{i['key']}/")
-            # each area of the area switch has its page (the live portal's district figures)
+            # each area of the area switch and each dimension of the breakdown switch has its page
+            # (the live portal's district figures), and each earlier date of its time switch
             urls += [
-                f"{base}kennzahlen/{i['key']}/gebiet/{a['key']}/"
-                for a in indicator_areas(published, i["key"])
+                indicator_page(lang, i["key"], area, date, dim)
+                for area, date, dim in indicator_pages(published, i["key"])
             ]
         urls += [f"{base}anlaufstellen/thema/{code.lower()}/" for code in field_codes]
         urls += [f"{base}anlaufstellen/{key}/" for key in contact_keys]
@@ -166,11 +168,13 @@ _WORK: dict = {}  # what the forked workers find: the published state and the st
 
 
 def _figures(published, key: str) -> list:
-    """The charts on an indicator's pages (the default view, then each area's), in page order."""
-    areas = [None] + [a["key"] for a in indicator_areas(published, key)]
-    return [
-        block.chart for area in areas for block in published.blocks(key, area) if isinstance(block, Figure)
-    ]
+    """The charts on an indicator's pages (`indicator_pages`), once each; the first is the small
+    one on the field of action's page."""
+    blocks = []
+    for area, date, dim in indicator_pages(published, key):
+        at_date, over_time = page_blocks(published, key, area, date, dim)
+        blocks += [*at_date, *over_time]
+    return list(dict.fromkeys(block.chart for block in blocks if isinstance(block, Figure)))
 
 
 def _draw_charts(key: str) -> list[tuple[tuple[str, object], str]]:

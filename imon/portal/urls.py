@@ -12,6 +12,20 @@ urlpatterns = [
     path("<str:lang>/kennzahlen/", views.indicators, name="portal-indicators"),
     path("<str:lang>/kennzahlen/<str:key>/", views.indicator, name="portal-indicator"),
     path("<str:lang>/kennzahlen/<str:key>/gebiet/<str:area>/", views.indicator, name="portal-indicator-area"),
+    path("<str:lang>/kennzahlen/<str:key>/stand/<str:date>/", views.indicator, name="portal-indicator-date"),
+    path(
+        "<str:lang>/kennzahlen/<str:key>/nach/<str:dim>/", views.indicator, name="portal-indicator-breakdown"
+    ),
+    path(
+        "<str:lang>/kennzahlen/<str:key>/nach/<str:dim>/stand/<str:date>/",
+        views.indicator,
+        name="portal-indicator-breakdown-date",
+    ),
+    path(
+        "<str:lang>/kennzahlen/<str:key>/gebiet/<str:area>/stand/<str:date>/",
+        views.indicator,
+        name="portal-indicator-area-date",
+    ),
     path("<str:lang>/anlaufstellen/", views.contact_points, name="portal-contact-points"),
     path(
         "<str:lang>/anlaufstellen/thema/<str:code>/", views.contact_points, name="portal-contact-points-topic"

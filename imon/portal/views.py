@@ -13,6 +13,7 @@ from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import cache_control
@@ -20,10 +21,11 @@ from django.views.decorators.http import require_safe
 
 from imon.core import housestyle
 from imon.core import models as m
-from imon.core.numbers import display_language, shown_language
+from imon.core.numbers import display_language, format_day, shown_language
 from imon.reports import charts
 from imon.reports.document.blocks import Figure, Table
-from imon.reports.document.formatting import main_area
+from imon.reports.document.builder import dimension_totals, one_dimension
+from imon.reports.document.formatting import date_labels, main_area
 
 from . import content, pagecache
 
@@ -254,6 +256,72 @@ def indicator_areas(published, key) -> list[dict]:
     return areas if len(areas) > 1 else []
 
 
+# the time switch offers the latest five reference dates (the older ones are in the series and downloads)
+SWITCHED_DATES = 5
+
+
+def indicator_dates(published, key, area=None, dim=None) -> list[str]:
+    """The reference dates (ISO, oldest first) the time switch offers on the page of `area` (None:
+    the indicator's default page) and breakdown `dim`: those of the figures that page shows (the
+    area's own, else the city's, else those of all its own areas), the latest SWITCHED_DATES of
+    them; none where there is only one. Each has a page of its own (…/stand/DATE/; the latest is
+    the page without a date), so the switch is a list of links, also in the static export, which
+    grows by at most SWITCHED_DATES - 1 pages per page of the area and breakdown switches."""
+    rows = published.observations(key)
+    if dim is not None:
+        rows = one_dimension(rows, dim, dimension_totals(published.document))
+    present = {o["area"] for o in rows}
+    own = main_area(published.document)
+    chosen = area or (own if own in present else None)
+    if chosen is not None:
+        rows = [o for o in rows if o["area"] == chosen]
+    elif len(present) > 1:
+        comparison = {a["key"] for a in published.document["areas"] if a.get("comparison")}
+        rows = [o for o in rows if o["area"] not in comparison] or rows
+    dates = sorted({o["date"] for o in rows})[-SWITCHED_DATES:]
+    return dates if len(dates) > 1 else []
+
+
+def indicator_breakdowns(published, key) -> list[dict]:
+    """The dimensions the breakdown switch offers ({"key", "label"}), for an indicator broken down
+    by two or more: each one alone, the others at their total, where that leaves two or more of
+    its values (the page without a choice shows all of them together). Each has a page of its
+    own (…/nach/DIM/), so the static export grows by one page per dimension (and its dates)."""
+    rows = published.observations(key)
+    present = {d for o in rows for d in o["dims"]}
+    if len(present) < 2:
+        return []
+    order = (published.indicator(key) or {}).get("dimensions", [])
+    totals = dimension_totals(published.document)
+    labels = {d["key"]: d["label"] for d in published.document["dimensions"]}
+    shown = []
+    for dim in sorted(present, key=lambda d: (order.index(d) if d in order else len(order), d)):
+        if len({o["dims"].get(dim) for o in one_dimension(rows, dim, totals)} - {None}) > 1:
+            shown.append({"key": dim, "label": labels.get(dim, dim)})
+    return shown
+
+
+def indicator_page(lang, key, area=None, date=None, dim=None) -> str:
+    """The address of an indicator's page: of an area or a breakdown, at an earlier date (None:
+    the latest, the page without a date)."""
+    path = reverse("portal-indicator", args=(lang, key))
+    if area:
+        path += f"gebiet/{area}/"
+    elif dim:
+        path += f"nach/{dim}/"
+    return path + (f"stand/{date}/" if date else "")
+
+
+def indicator_pages(published, key) -> list[tuple]:
+    """(area, date, breakdown) of every page of an indicator (None: the default), for the export."""
+    pages = []
+    for area in [None] + [a["key"] for a in indicator_areas(published, key)]:
+        pages += [(area, d, None) for d in [None, *indicator_dates(published, key, area)[:-1]]]
+    for b in indicator_breakdowns(published, key):
+        pages += [(None, d, b["key"]) for d in [None, *indicator_dates(published, key, None, b["key"])[:-1]]]
+    return pages
+
+
 def symbol_key(published, key) -> list[str]:
     """What each symbol set in the indicator's published values means ('. geheim zu halten …'),
     in the order of the statistical offices' key of symbols."""
@@ -261,17 +329,51 @@ def symbol_key(published, key) -> list[str]:
     return [text for flag, text in published.labels["flag"].items() if flag in used]
 
 
+def page_blocks(published, key, area=None, date=None, dim=None) -> tuple[list, list]:
+    """The figures and tables of an indicator's page (of `area` or breakdown `dim`, at `date`):
+    those at the chosen date (default: the latest of its time switch) and those over time below
+    them; a page without a time switch has all in the first list."""
+    dates = indicator_dates(published, key, area, dim)
+    date = date or (dates[-1] if dates else None)
+    if date is None:
+        return published.blocks(key, area, dim), []
+    return published.blocks_at(key, area, date, dim)
+
+
 def first_chart(published, key) -> str:
-    """The SVG of the first chart of an indicator (the small chart on its field of action's page)."""
-    figure = next((b for b in published.blocks(key) if isinstance(b, Figure)), None)
+    """The SVG of the first chart of an indicator's page (the small chart on its field of action's page)."""
+    at_date, over_time = page_blocks(published, key)
+    figure = next((b for b in [*at_date, *over_time] if isinstance(b, Figure)), None)
     if figure is None:
         return ""
     # drawn by the static export's workers under (language, chart), with the phone drawing
     return DRAWN_CHARTS.get((shown_language(), figure.chart)) or charts.render_responsive_svg(figure.chart)
 
 
+def _shown(lang, blocks) -> list[dict]:
+    """The figures and tables of an indicator as its page's template takes them."""
+    shown = []
+    for block in blocks:
+        if isinstance(block, Figure):
+            shown.append(
+                {
+                    "kind": "figure",
+                    "block": block,
+                    "svg": DRAWN_CHARTS.get((lang, block.chart)) or charts.render_responsive_svg(block.chart),
+                }
+            )
+        elif isinstance(block, Table):
+            shown.append({"kind": "table", "block": block})
+    return shown
+
+
+def _latest_or(date, dates):
+    """`date` for an address, None where it is the latest (the page without a date)."""
+    return None if not dates or date == dates[-1] or date not in dates else date
+
+
 @portal_view
-def indicator(request, lang, published, key, area=None):
+def indicator(request, lang, published, key, area=None, date=None, dim=None):
     item = published.indicator(key) if published else None
     if item is None:
         raise Http404
@@ -282,18 +384,36 @@ def indicator(request, lang, published, key, area=None):
     area = area or request.GET.get("gebiet") or None  # ?gebiet=: the address of earlier versions
     if area not in keys:
         area = None
-    blocks = []
-    for block in published.blocks(key, area):
-        if isinstance(block, Figure):
-            blocks.append(
-                {
-                    "kind": "figure",
-                    "block": block,
-                    "svg": DRAWN_CHARTS.get((lang, block.chart)) or charts.render_responsive_svg(block.chart),
-                }
-            )
-        elif isinstance(block, Table):
-            blocks.append({"kind": "table", "block": block})
+    # the breakdown switch is on the pages without an area (the area pages show every breakdown)
+    breakdowns = indicator_breakdowns(published, key) if area is None else []
+    if dim is not None and dim not in {b["key"] for b in breakdowns}:
+        raise Http404
+    dates = indicator_dates(published, key, area, dim)
+    if date is not None and date not in dates:
+        raise Http404
+    dated = date is not None  # an earlier date, named in the page's title
+    date = date or (dates[-1] if dates else None)
+    at_date, over_time = page_blocks(published, key, area, date, dim)
+    blocks, series = _shown(lang, at_date), _shown(lang, over_time)
+    labels = date_labels(published.observations(key))
+    time_switch = [
+        {
+            "date": d,
+            "label": labels.get(d) or format_day(d, lang),
+            "url": indicator_page(lang, key, area, _latest_or(d, dates), dim),
+        }
+        for d in dates
+    ]
+    # the area and breakdown switches keep the chosen date where their page has figures for it
+    for a in areas:
+        a["url"] = indicator_page(
+            lang, key, a["key"], _latest_or(date, indicator_dates(published, key, a["key"]))
+        )
+    for b in breakdowns:
+        b_dates = indicator_dates(published, key, None, b["key"])
+        b["url"] = indicator_page(lang, key, None, _latest_or(date, b_dates), b["key"])
+    all_dimensions = indicator_page(lang, key, None, _latest_or(date, indicator_dates(published, key)))
+    shown_date = date or published.latest_date(key)
     from . import api
 
     concept = item.get("population_concept") or ""
@@ -308,6 +428,16 @@ def indicator(request, lang, published, key, area=None):
             "indicator": item,
             "sources": published.sources_of(key),  # the indicator's own, then those of single observations
             "blocks": blocks,
+            "series": series,
+            "dates": time_switch,
+            "date": date,
+            "dated": dated,
+            "date_label": (labels.get(str(shown_date)) or format_day(shown_date, lang)) if shown_date else "",
+            "area_name": next((a["name"] for a in areas if a["key"] == area), ""),
+            "breakdowns": breakdowns,
+            "dim": dim,
+            "dim_label": next((b["label"] for b in breakdowns if b["key"] == dim), ""),
+            "all_dimensions": all_dimensions,
             "areas": areas,
             "area": area,
             "current": area or (None if overview else main_area(published.document)),

@@ -12,7 +12,7 @@ the report, whose parts are `chapters`, `measures` (the fields of action) and `i
 """
 
 from .blocks import Bullets, Definitions, Figure, Heading, Paragraph, Report, Table
-from .builder import build, indicator_blocks, sentence
+from .builder import build, by_dimension, indicator_blocks, indicator_blocks_at, sentence
 
 __all__ = [
     "Bullets",
@@ -23,6 +23,8 @@ __all__ = [
     "Report",
     "Table",
     "build",
+    "by_dimension",
     "indicator_blocks",
+    "indicator_blocks_at",
     "sentence",
 ]

@@ -106,14 +106,61 @@ class _Builder(_AtAGlance, _Chapters, _FieldsOfAction):
 def indicator_blocks(snapshot: dict, key: str, area: str | None = None) -> list:
     """The figures and tables of one indicator, as the report shows them (for the portal)."""
     builder = _Builder(snapshot, None, area=area)
+    _indicator(builder, key, area)
+    return builder.blocks
+
+
+def _indicator(builder: _Builder, key: str, area: str | None) -> bool:
+    """Add the blocks of one indicator; True where they are the areas side by side (the city has
+    no value of its own, so all its areas are shown, each named)."""
     indicator = builder.indicators[key]
-    # the city has no value of its own: all areas side by side, each named
     by_area = area is None and builder.area_of.get(key) not in (None, builder.own_area)
     if by_area and builder.areas_table(indicator):
         builder.district_map(indicator)
-    else:
-        builder.indicator_block(indicator)
-    return builder.blocks
+        return True
+    builder.indicator_block(indicator)
+    return False
+
+
+def indicator_blocks_at(snapshot: dict, key: str, area: str | None, date: str) -> tuple[list, list]:
+    """The figures and tables of one indicator at one reference date (ISO), and below them how it
+    developed over all dates (the portal's time switch): the blocks the report would show if
+    `date` were the only date (breakdown, district map and comparison at that date), then the
+    series (`_Indicators.time_series`), numbered on from them."""
+    at_date = {**snapshot, "observations": [o for o in snapshot["observations"] if o["date"] == date]}
+    builder = _Builder(at_date, None, area=area)
+    by_area = _indicator(builder, key, area)
+    series = _Builder(snapshot, None, area=area)
+    series.figures, series.tables = builder.figures, builder.tables
+    series.time_series(series.indicators[key], by_area)
+    return builder.blocks, series.blocks
+
+
+def dimension_totals(snapshot: dict) -> set[tuple[str, str]]:
+    """The (dimension, value) pairs that are a dimension's total ("insgesamt")."""
+    return {(d["key"], v["key"]) for d in snapshot["dimensions"] for v in d["values"] if v.get("total")}
+
+
+def one_dimension(rows, dim: str, totals) -> list[dict]:
+    """The rows broken down by `dim` alone: those where every other dimension is at its total,
+    without those other dimensions (the portal's breakdown switch; nothing is added, only left out)."""
+    return [
+        dict(o, dims={d: v for d, v in o["dims"].items() if d == dim})
+        for o in rows
+        if all((d, v) in totals for d, v in o["dims"].items() if d != dim)
+    ]
+
+
+def by_dimension(snapshot: dict, key: str, dim: str) -> dict:
+    """The snapshot with one indicator's figures broken down by `dim` alone (see one_dimension)."""
+    totals = dimension_totals(snapshot)
+    mine = [o for o in snapshot["observations"] if o["indicator"] == key]
+    return {
+        **snapshot,
+        "observations": [o for o in snapshot["observations"] if o["indicator"] != key]
+        + one_dimension(mine, dim, totals),
+        "indicators": [dict(i, dimensions=[dim]) if i["key"] == key else i for i in snapshot["indicators"]],
+    }
 
 
 def sentence(snapshot: dict, key: str) -> str:

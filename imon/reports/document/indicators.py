@@ -49,7 +49,7 @@ class _Indicators(_State):
         rows = self.observations.get(indicator["key"], [])
         return bool(rows) and all(not o["dims"] for o in rows) and len({o["area"] for o in rows}) == 1
 
-    def key_figure_table(self, indicators, caption):
+    def key_figure_table(self, indicators, caption, compare: bool = True):
         dates = sorted({o["date"] for i in indicators for o in self.observations[i["key"]]})
         labels = date_labels(o for i in indicators for o in self.observations[i["key"]])
         rows: list[list[str]] = []
@@ -93,7 +93,8 @@ class _Indicators(_State):
         if sentences:
             self.add(Paragraph(" ".join(sentences)))
         for indicator in indicators:
-            self.comparison_blocks(indicator)
+            if compare:
+                self.comparison_blocks(indicator)
 
     def areas_table(self, indicator) -> bool:
         """The values of every area that has one (latest three dates), for an indicator without
@@ -188,6 +189,32 @@ class _Indicators(_State):
             self.indicator_view(indicator, caption, part, source)
         self.highlight(indicator)
         self.comparison_blocks(indicator)
+
+    def time_series(self, indicator, by_area: bool = False):
+        """How an indicator developed over its reference dates, where it has two or more: the
+        areas side by side over the latest three dates (`by_area`), the key-figure table of a
+        simple indicator, the total over time of a disaggregated series of three or more dates,
+        else every value over time (what `indicator_block` shows first)."""
+        key = indicator["key"]
+        rows = self.observations.get(key, [])
+        if by_area:
+            self.areas_table(indicator)
+            return
+        dates = sorted({o["date"] for o in rows})
+        if len(dates) < 2:
+            return
+        title = self.titled(indicator)
+        if self._is_simple(indicator):
+            self.key_figure_table([indicator], f"{title} im Zeitverlauf", compare=False)
+            return
+        if len(dates) >= 3 and any(o["dims"] for o in rows):
+            totals = [
+                dict(o, dims={}) for o in rows if all((d, v) in self.totals for d, v in o["dims"].items())
+            ]
+            if len({o["date"] for o in totals}) >= 2:
+                rows = totals
+        source = source_text(self.sources.get(indicator.get("source")))
+        self.indicator_view(indicator, f"{title} im Zeitverlauf", rows, source)
 
     def district_map(self, indicator):
         """A map of the city's own areas shaded by the indicator's latest value, where the
