@@ -107,22 +107,42 @@ def derived_relations(cells: dict, totals: dict, area_children: dict | None, is_
     """The relations nobody wrote down but everybody can see, between counts of `cells`:
     every breakdown with a total value ({dimension: total value} in `totals`) sums to its total,
     and every area with sub-areas is the sum of them."""
-    from imon.core.rules import _Index
-
     counts = {k: v for k, v in cells.items() if is_count(k)}
-    index = _Index({k: _DimsOnly(v[2]) for k, v in counts.items()})
+    by_indicator: dict[str, list] = defaultdict(list)
+    for key in counts:
+        by_indicator[key[0]].append(key)
+    # Most cells share their dims with many others (the same breakdown in every area and year):
+    # each distinct dims mapping is split once per dimension, (value, the other dims) or None.
+    split: dict[tuple, tuple | None] = {}
+
+    def split_off(dims: dict, dimension: str) -> tuple | None:
+        if (id(dims), dimension) in split:
+            return split[(id(dims), dimension)]
+        found = split[(id(dims), dimension)] = (
+            (dims[dimension], tuple(sorted((d, v) for d, v in dims.items() if d != dimension)))
+            if dimension in dims
+            else None
+        )
+        return found
+
     relations = []
-    for indicator in list(index.by_indicator):
-        dimensions = {d for key in index.by_indicator[indicator] for d in counts[key][2]}
+    for keys in by_indicator.values():
+        distinct = {id(dims): dims for dims in (counts[key][2] for key in keys)}
+        dimensions = {d for dims in distinct.values() for d in dims}
         for dimension in sorted(dimensions & set(totals)):
-            for members in index.groups(indicator, dimension).values():
+            groups: defaultdict[tuple, dict] = defaultdict(dict)
+            for key in keys:
+                found = split_off(counts[key][2], dimension)
+                if found is not None:
+                    groups[(key[1], key[2], found[1])][found[0]] = key
+            for members in groups.values():
                 total = members.get(totals[dimension])
                 if total is not None:
                     parts = [k for value, k in sorted(members.items()) if value != totals[dimension]]
                     relations.append(sum_relation(total, parts, counts, dimension))
         if area_children:
             by_rest: dict[tuple, dict] = defaultdict(dict)
-            for key in index.by_indicator[indicator]:
+            for key in keys:
                 by_rest[(key[2], key[3])][key[1]] = key
             for members in by_rest.values():
                 for parent, children in area_children.items():
@@ -305,6 +325,10 @@ def suppress(
         for k, r in primary(cells, is_count, policy, policies, area_policies).items()
         if k not in released
     }
+    if not hidden:
+        # Nothing to protect: secondary suppression only ever hides cells to protect a hidden
+        # one (a relation that gives one away, a sensitive cell's interval), so it hides nothing.
+        return {}
     disclosed = frozenset(disclosed) | frozenset(released)
 
     intervals = {
