@@ -17,6 +17,17 @@ from . import suppression
 from .suppression import Policy, public_value
 
 ORDER = ("indicator__order", "indicator__key", "area__order", "area__key", "reference_date", "dim_key")
+COLUMNS = (  # of an observation, as public_parts reads them
+    "indicator__key",
+    "area__key",
+    "reference_date",
+    "dim_key",
+    "value",
+    "flag",
+    "qualifier",
+    "period",
+    "source__key",
+)
 
 
 def released_values(snapshot: dict) -> dict:
@@ -61,9 +72,13 @@ def current_policy() -> dict:
     }
 
 
-def suppression_of(indicator_keys, earlier: dict | None = None) -> tuple[dict, dict]:
+def suppression_of(
+    indicator_keys, earlier: dict | None = None, rows: list | None = None
+) -> tuple[dict, dict]:
     """`hidden_cells`, and what the suppression used: {"relations": {"declared": n, "derived": n},
-    "disclosed": cells known from earlier releases}."""
+    "disclosed": cells known from earlier releases}. With `rows`, the observations read are
+    appended to it in the order of the public tables (ORDER), as stored: (indicator, area, date,
+    dim_key, value, flag, qualifier, period, source key), so that they need not be read again."""
     from imon.core import rules
 
     keys = set(indicator_keys)
@@ -92,17 +107,21 @@ def suppression_of(indicator_keys, earlier: dict | None = None) -> tuple[dict, d
     default, policies, area_policies = publication_policies(indicators.values())
     released_sources = set(m.Source.objects.filter(released=True).values_list("pk", flat=True))
     cells, released, stated = {}, set(), set()
-    for ind, area, date, dim_key, value, flag, qualifier, source in m.Observation.objects.filter(
-        indicator__key__in=keys
-    ).values_list(
-        "indicator__key", "area__key", "reference_date", "dim_key", "value", "flag", "qualifier", "source"
-    ):
+    parsed: dict[str, dict] = {}  # the cells of one breakdown share one dims mapping (read only)
+    query = m.Observation.objects.filter(indicator__key__in=keys).values_list(*COLUMNS, "source")
+    for row in query.order_by(*ORDER) if rows is not None else query:
+        ind, area, date, dim_key, value, flag, qualifier, _period, _source_key, source = row
+        if rows is not None:
+            rows.append(row[:-1])
         key = (ind, area, date, dim_key)
         if qualifier:
             min_count = suppression.policy_for(key, default, policies, area_policies).min_count
             value = suppression.inexact_value(value, qualifier, min_count)
             stated.add(key)
-        cells[key] = (value, flag, m.parse_dimension_key(dim_key))
+        dims = parsed.get(dim_key)
+        if dims is None:
+            dims = parsed[dim_key] = m.parse_dimension_key(dim_key)
+        cells[key] = (value, flag, dims)
         if (source or indicators[ind].source_id) in released_sources:
             released.add(key)
     is_count = lambda key: indicators[key[0]].kind == "count"  # noqa: E731
@@ -172,8 +191,8 @@ class Publisher:
     those are rounded, so that a precise share cannot pin a rounded count. A share is never
     rounded as a count."""
 
-    def __init__(self, indicator_keys, earlier: dict | None = None):
-        self.hidden, self.used = suppression_of(indicator_keys, earlier)
+    def __init__(self, indicator_keys, earlier: dict | None = None, rows: list | None = None):
+        self.hidden, self.used = suppression_of(indicator_keys, earlier, rows)
         indicators = _indicators(set(indicator_keys) | {k[0] for k in self.hidden})
         self.derived = {
             key: (i.numerator.key, i.denominator.key, Decimal(1000 if i.kind == "rate" else 100), i.decimals)
@@ -281,29 +300,18 @@ def public_parts(reporting_date: datetime.date, earlier, report: "suppression.Re
     used.setdefault("relations", {"declared": 0, "derived": 0})
     used.setdefault("disclosed", 0)
     for group in linked_groups(ordered):
-        publish = Publisher(group, earlier(group))
+        # the observations of the group, read once: for the suppression and for the parts
+        observations: list[tuple] = []
+        publish = Publisher(group, earlier(group), observations)
         used["relations"]["declared"] += publish.used["relations"]["declared"]
         used["relations"]["derived"] += publish.used["relations"]["derived"]
         used["disclosed"] += publish.used["disclosed"]
-        rows = (
-            m.Observation.objects.filter(reference_date__lte=reporting_date, indicator__key__in=group)
-            .order_by(*ORDER)
-            .values_list(
-                "indicator__key",
-                "area__key",
-                "reference_date",
-                "dim_key",
-                "value",
-                "flag",
-                "qualifier",
-                "period",
-                "source__key",
-            )
-            .iterator(chunk_size=5000)
-        )
+        members = set(group)
         current: str | None = None
         part: list[dict] = []
-        for indicator, area, date, dim_key, value, flag, qualifier, period, source in rows:
+        for indicator, area, date, dim_key, value, flag, qualifier, period, source in observations:
+            if date > reporting_date or indicator not in members:
+                continue
             if indicator != current:
                 if part:
                     yield current, part
