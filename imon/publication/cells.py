@@ -275,8 +275,8 @@ def linked_groups(indicator_keys) -> list[list[str]]:
     return list(groups.values())
 
 
-def _row(indicator, area, date, dim_key, value, flag, qualifier, period, source, reason) -> dict:
-    row = {"indicator": indicator, "area": area, "date": date, "dims": m.parse_dimension_key(dim_key)}
+def _row(indicator, area, date, dims, value, flag, qualifier, period, source, reason) -> dict:
+    row = {"indicator": indicator, "area": area, "date": date, "dims": dims}
     row["value"] = value.normalize() if value is not None else None
     row["flag"] = flag
     if qualifier and value is not None:
@@ -307,6 +307,7 @@ def public_parts(reporting_date: datetime.date, earlier, report: "suppression.Re
         used["relations"]["derived"] += publish.used["relations"]["derived"]
         used["disclosed"] += publish.used["disclosed"]
         members = set(group)
+        parsed: dict[str, dict] = {}
         current: str | None = None
         part: list[dict] = []
         for indicator, area, date, dim_key, value, flag, qualifier, period, source in observations:
@@ -318,7 +319,12 @@ def public_parts(reporting_date: datetime.date, earlier, report: "suppression.Re
                 current, part = indicator, []
             stored = value
             value, flag, reason = publish((indicator, area, date, dim_key), value, flag)
-            part.append(_row(indicator, area, date, dim_key, value, flag, qualifier, period, source, reason))
+            dims = parsed.get(dim_key)
+            if dims is None:
+                dims = parsed[dim_key] = m.parse_dimension_key(dim_key)
+            # each row its own copy: a reader of the rows may change them
+            row = _row(indicator, area, date, dict(dims), value, flag, qualifier, period, source, reason)
+            part.append(row)
             report.add(indicator, reason, stored)
         if part:
             yield current, part

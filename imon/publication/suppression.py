@@ -164,6 +164,8 @@ def relations_from_rules(rule_list, cells: dict, area_children: dict | None = No
     """The linear relations that the validation rules state about `cells` ({key: (value, flag, dims)})."""
     from imon.core.rules import _Index
 
+    if not rule_list:
+        return []
     index = _Index({k: _DimsOnly(v[2]) for k, v in cells.items()})
     relations = []
     for rule in rule_list:
