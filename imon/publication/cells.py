@@ -122,7 +122,7 @@ def suppression_of(
         if dims is None:
             dims = parsed[dim_key] = m.parse_dimension_key(dim_key)
         cells[key] = (value, flag, dims)
-        if (source or indicators[ind].source_id) in released_sources:
+        if released_sources and (source or indicators[ind].source_id) in released_sources:
             released.add(key)
     is_count = lambda key: indicators[key[0]].kind == "count"  # noqa: E731
     totals = dict(m.DimensionValue.objects.filter(is_total=True).values_list("dimension__key", "key"))
@@ -131,7 +131,9 @@ def suppression_of(
     relations = declared + found
     earlier = earlier or {}
     disclosed = frozenset(
-        k for k, (value, _flag, _dims) in cells.items() if value is not None and earlier.get(k) == value
+        k
+        for k, (value, _flag, _dims) in (cells.items() if earlier else ())
+        if value is not None and earlier.get(k) == value
     )
     hidden = suppression.suppress(
         cells, relations, is_count, default, policies, area_policies, disclosed, frozenset(released)

@@ -91,8 +91,12 @@ def sum_relation(
     source) make the check impossible: then the equality, the attacker's strongest assumption."""
     if not parts:
         return None
+    return _sum_relation(total, parts, [_known_number(cells[k]) for k in (total, *parts)], what, complete)
+
+
+def _sum_relation(total: tuple, parts: list, values: list, what: str, complete: bool) -> "Relation | None":
+    """`sum_relation` with the known numbers of the total and the parts, in that order."""
     terms = ((1, total), *((-1, p) for p in parts))
-    values = [_known_number(cells[k]) for k in (total, *parts)]
     if None in values:
         return Relation(terms) if complete else Relation((*terms, (-1, rest_key(total, what))))
     difference = values[0] - sum(values[1:])
@@ -107,49 +111,48 @@ def derived_relations(cells: dict, totals: dict, area_children: dict | None, is_
     """The relations nobody wrote down but everybody can see, between counts of `cells`:
     every breakdown with a total value ({dimension: total value} in `totals`) sums to its total,
     and every area with sub-areas is the sum of them."""
-    counts = {k: v for k, v in cells.items() if is_count(k)}
+    numbers = {k: _known_number(v) for k, v in cells.items() if is_count(k)}
     by_indicator: dict[str, list] = defaultdict(list)
-    for key in counts:
-        by_indicator[key[0]].append(key)
-    # Most cells share their dims with many others (the same breakdown in every area and year):
-    # each distinct dims mapping is split once per dimension, (value, the other dims) or None.
-    split: dict[tuple, tuple | None] = {}
-
-    def split_off(dims: dict, dimension: str) -> tuple | None:
-        if (id(dims), dimension) in split:
-            return split[(id(dims), dimension)]
-        found = split[(id(dims), dimension)] = (
-            (dims[dimension], tuple(sorted((d, v) for d, v in dims.items() if d != dimension)))
-            if dimension in dims
-            else None
-        )
-        return found
-
+    distinct: dict[str, dict] = defaultdict(dict)  # indicator -> {id(dims): dims}
+    for key in numbers:
+        dims = cells[key][2]
+        by_indicator[key[0]].append((key, id(dims)))
+        distinct[key[0]][id(dims)] = dims  # most cells share their dims (see suppression_of)
     relations = []
-    for keys in by_indicator.values():
-        distinct = {id(dims): dims for dims in (counts[key][2] for key in keys)}
-        dimensions = {d for dims in distinct.values() for d in dims}
+    for indicator, keys in by_indicator.items():
+        dimensions = {d for dims in distinct[indicator].values() for d in dims}
         for dimension in sorted(dimensions & set(totals)):
+            # each distinct dims mapping split once: (value of `dimension`, the other dims)
+            split = {
+                ident: (dims[dimension], tuple(sorted((d, v) for d, v in dims.items() if d != dimension)))
+                for ident, dims in distinct[indicator].items()
+                if dimension in dims
+            }
             groups: defaultdict[tuple, dict] = defaultdict(dict)
-            for key in keys:
-                found = split_off(counts[key][2], dimension)
+            for key, ident in keys:
+                found = split.get(ident)
                 if found is not None:
                     groups[(key[1], key[2], found[1])][found[0]] = key
+            total_value = totals[dimension]
             for members in groups.values():
-                total = members.get(totals[dimension])
+                total = members.get(total_value)
                 if total is not None:
-                    parts = [k for value, k in sorted(members.items()) if value != totals[dimension]]
-                    relations.append(sum_relation(total, parts, counts, dimension))
+                    parts = [k for value, k in sorted(members.items()) if value != total_value]
+                    if parts:
+                        values = [numbers[total], *(numbers[k] for k in parts)]
+                        relations.append(_sum_relation(total, parts, values, dimension, True))
         if area_children:
             by_rest: dict[tuple, dict] = defaultdict(dict)
-            for key in keys:
+            for key, _ident in keys:
                 by_rest[(key[2], key[3])][key[1]] = key
             for members in by_rest.values():
                 for parent, children in area_children.items():
                     if parent in members:
                         parts = [members[c] for c in children if c in members]
-                        complete = len(parts) == len(children)
-                        relations.append(sum_relation(members[parent], parts, counts, "areas", complete))
+                        if parts:
+                            values = [numbers[members[parent]], *(numbers[k] for k in parts)]
+                            complete = len(parts) == len(children)
+                            relations.append(_sum_relation(members[parent], parts, values, "areas", complete))
     return [r for r in relations if r is not None]
 
 
@@ -244,6 +247,8 @@ def derived(cells: dict, hidden: dict, derivations: dict, min_denominators: dict
     `derivations` maps a derived indicator to (numerator, denominator)."""
     from imon.core.derivation import input_keys
 
+    if not derivations:
+        return {}
     result = {}
     min_denominators = min_denominators or {}
     dates = defaultdict(list)
@@ -319,9 +324,6 @@ def suppress(
     indicator and area (the first two parts), e.g. a stricter one for small areas; `released`
     names the cells whose publisher released them itself (election results): they are never
     hidden and count as known."""
-    rests = {k for r in relations for _c, k in r.terms if k not in cells}
-    if rests:
-        cells = {**cells, **dict.fromkeys(rests, (None, REST, {}))}
     hidden = {
         k: r
         for k, r in primary(cells, is_count, policy, policies, area_policies).items()
@@ -331,6 +333,10 @@ def suppress(
         # Nothing to protect: secondary suppression only ever hides cells to protect a hidden
         # one (a relation that gives one away, a sensitive cell's interval), so it hides nothing.
         return {}
+    # the unknown remainders of relations: no value, never hidden by `primary`
+    rests = {k for r in relations for _c, k in r.terms if k not in cells}
+    if rests:
+        cells = {**cells, **dict.fromkeys(rests, (None, REST, {}))}
     disclosed = frozenset(disclosed) | frozenset(released)
 
     intervals = {
