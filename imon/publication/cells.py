@@ -127,18 +127,26 @@ def suppression_of(
     is_count = lambda key: indicators[key[0]].kind == "count"  # noqa: E731
     totals = dict(m.DimensionValue.objects.filter(is_total=True).values_list("dimension__key", "key"))
     declared = suppression.relations_from_rules(rule_list, cells, children)
-    found = suppression.derived_relations(cells, totals, children, is_count)
-    relations = declared + found
     earlier = earlier or {}
     disclosed = frozenset(
         k
         for k, (value, _flag, _dims) in (cells.items() if earlier else ())
         if value is not None and earlier.get(k) == value
     )
-    hidden = suppression.suppress(
-        cells, relations, is_count, default, policies, area_policies, disclosed, frozenset(released)
-    )
-    hidden |= suppression.beside_hidden(stated - released, relations, hidden)
+    if released.issuperset(suppression.primary(cells, is_count, default, policies, area_policies)):
+        # Nothing below the minimum count nor secret at the source (or only cells their publisher
+        # released): `suppress` would hide nothing, and nothing lies beside a hidden cell. The
+        # relations are only counted, for the report.
+        hidden: dict = {}
+        found = suppression.count_derived_relations(cells, totals, children, is_count)
+    else:
+        relations = suppression.derived_relations(cells, totals, children, is_count)
+        found = len(relations)
+        relations = declared + relations
+        hidden = suppression.suppress(
+            cells, relations, is_count, default, policies, area_policies, disclosed, frozenset(released)
+        )
+        hidden |= suppression.beside_hidden(stated - released, relations, hidden)
     derivations = {k: derived_inputs[k] for k in keys & set(derived_inputs)}
     minimums = {
         k: i.publication_setting("min_denominator")
@@ -150,7 +158,7 @@ def suppression_of(
         for k, r in suppression.derived(cells, hidden, derivations, minimums).items()
         if k not in released
     }
-    used = {"relations": {"declared": len(declared), "derived": len(found)}, "disclosed": len(disclosed)}
+    used = {"relations": {"declared": len(declared), "derived": found}, "disclosed": len(disclosed)}
     return hidden, used
 
 

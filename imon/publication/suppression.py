@@ -111,6 +111,22 @@ def derived_relations(cells: dict, totals: dict, area_children: dict | None, is_
     """The relations nobody wrote down but everybody can see, between counts of `cells`:
     every breakdown with a total value ({dimension: total value} in `totals`) sums to its total,
     and every area with sub-areas is the sum of them."""
+    relations = (_sum_relation(*sum_) for sum_ in _sums(cells, totals, area_children, is_count))
+    return [r for r in relations if r is not None]
+
+
+def count_derived_relations(cells: dict, totals: dict, area_children: dict | None, is_count) -> int:
+    """len(derived_relations(...)), without making them: for the suppression report, where
+    nothing is hidden and so no relation is needed."""
+    return sum(
+        1
+        for _total, _parts, values, _what, _complete in _sums(cells, totals, area_children, is_count)
+        if None in values or values[0] - sum(values[1:]) >= 0  # where _sum_relation gives one
+    )
+
+
+def _sums(cells: dict, totals: dict, area_children: dict | None, is_count):
+    """(total, parts, their known numbers, what, complete) of every sum `derived_relations` checks."""
     numbers = {k: _known_number(v) for k, v in cells.items() if is_count(k)}
     by_indicator: dict[str, list] = defaultdict(list)
     distinct: dict[str, dict] = defaultdict(dict)  # indicator -> {id(dims): dims}
@@ -118,7 +134,6 @@ def derived_relations(cells: dict, totals: dict, area_children: dict | None, is_
         dims = cells[key][2]
         by_indicator[key[0]].append((key, id(dims)))
         distinct[key[0]][id(dims)] = dims  # most cells share their dims (see suppression_of)
-    relations = []
     for indicator, keys in by_indicator.items():
         dimensions = {d for dims in distinct[indicator].values() for d in dims}
         for dimension in sorted(dimensions & set(totals)):
@@ -139,8 +154,7 @@ def derived_relations(cells: dict, totals: dict, area_children: dict | None, is_
                 if total is not None:
                     parts = [k for value, k in sorted(members.items()) if value != total_value]
                     if parts:
-                        values = [numbers[total], *(numbers[k] for k in parts)]
-                        relations.append(_sum_relation(total, parts, values, dimension, True))
+                        yield total, parts, [numbers[k] for k in (total, *parts)], dimension, True
         if area_children:
             by_rest: dict[tuple, dict] = defaultdict(dict)
             for key, _ident in keys:
@@ -150,10 +164,8 @@ def derived_relations(cells: dict, totals: dict, area_children: dict | None, is_
                     if parent in members:
                         parts = [members[c] for c in children if c in members]
                         if parts:
-                            values = [numbers[members[parent]], *(numbers[k] for k in parts)]
-                            complete = len(parts) == len(children)
-                            relations.append(_sum_relation(members[parent], parts, values, "areas", complete))
-    return [r for r in relations if r is not None]
+                            values = [numbers[k] for k in (members[parent], *parts)]
+                            yield members[parent], parts, values, "areas", len(parts) == len(children)
 
 
 @dataclass(frozen=True)
@@ -297,7 +309,9 @@ def beside_hidden(stated, relations: list[Relation], hidden: dict) -> dict:
     relation with a hidden cell. The suppression takes them as unknown, but a reader knows them
     in part: "mehr als 990" beside a total of 1.000 tells that the hidden rest is below 10. Hidden,
     they are unknown indeed; nothing else needs hiding for them."""
-    result = {}
+    result: dict = {}
+    if not stated or not hidden:
+        return result
     for relation in relations:
         keys = [key for _coefficient, key in relation.terms]
         if any(key in hidden for key in keys):
