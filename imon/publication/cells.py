@@ -286,7 +286,8 @@ def linked_groups(indicator_keys) -> list[list[str]]:
 
 
 def _row(indicator, area, date, dims, value, flag, qualifier, period, source, reason) -> dict:
-    row = {"indicator": indicator, "area": area, "date": date, "dims": dims}
+    """An observation as the public may see it (`public_parts`); `dims` is shared: copied here."""
+    row = {"indicator": indicator, "area": area, "date": date, "dims": dict(dims)}
     row["value"] = value.normalize() if value is not None else None
     row["flag"] = flag
     if qualifier and value is not None:
@@ -300,12 +301,15 @@ def _row(indicator, area, date, dims, value, flag, qualifier, period, source, re
     return row
 
 
-def public_parts(reporting_date: datetime.date, earlier, report: "suppression.Report", used: dict):
+def public_parts(
+    reporting_date: datetime.date, earlier, report: "suppression.Report", used: dict, make_row=_row
+):
     """(indicator, its observations up to `reporting_date` as the public may see them), one
     indicator at a time, suppression decided per `linked_groups` group: memory holds one group.
     `earlier(keys)`: what the previous releases showed of these indicators (`released_values`);
     `report` (`suppression.Report`) and `used` ({"relations": {...}, "disclosed": n}) are filled
-    in on the way."""
+    in on the way. `make_row` makes each row from the arguments of `_row` (its dims shared by
+    the rows of a breakdown: a maker that keeps them copies them)."""
     ordered = list(m.Indicator.objects.order_by("order", "key").values_list("key", flat=True))
     used.setdefault("relations", {"declared": 0, "derived": 0})
     used.setdefault("disclosed", 0)
@@ -332,9 +336,7 @@ def public_parts(reporting_date: datetime.date, earlier, report: "suppression.Re
             dims = parsed.get(dim_key)
             if dims is None:
                 dims = parsed[dim_key] = m.parse_dimension_key(dim_key)
-            # each row its own copy: a reader of the rows may change them
-            row = _row(indicator, area, date, dict(dims), value, flag, qualifier, period, source, reason)
-            part.append(row)
+            part.append(make_row(indicator, area, date, dims, value, flag, qualifier, period, source, reason))
             report.add(indicator, reason, stored)
         if part:
             yield current, part
