@@ -450,6 +450,63 @@ def kreise_tables(draw):
     return values, children
 
 
+def test_the_report_counts_the_relations_it_does_not_need_to_make():
+    """Where nothing is hidden, the relations are counted for the suppression report, not made:
+    the same number, whether the parts add up, fall short of their total (a remainder), exceed it
+    (no relation), have no value, or miss a total or all parts (nothing to relate)."""
+    date = datetime.date(2025, 12, 31)
+
+    def cell(area, sex, value, flag=""):
+        number = None if value is None else Decimal(value)
+        return ("bev", area, date, f"geschlecht={sex}"), (number, flag, {"geschlecht": sex})
+
+    rows = [
+        ("A", "insgesamt", "10"), ("A", "m", "4"), ("A", "w", "6"),  # adds up
+        ("B", "insgesamt", "10"), ("B", "m", "4"), ("B", "w", "5.5"),  # falls short
+        ("C", "insgesamt", "10"), ("C", "m", "7"), ("C", "w", "6"),  # exceeds
+        ("D", "insgesamt", None, "."), ("D", "m", "4"), ("D", "w", None, "-"),  # secret; zero
+        ("E", "m", "3"),  # no total
+        ("F", "insgesamt", "5"),  # no parts
+    ]  # fmt: skip
+    cells = dict(cell(*row) for row in rows)
+    totals, children = {"geschlecht": "insgesamt"}, {"A": ["B", "C"], "D": ["E", "F", "G"]}
+    relations = suppression.derived_relations(cells, totals, children, lambda key: True)
+    # breakdowns of A, B (with a remainder) and D; areas: D's total (secret) and D's men (4 ≥ 3)
+    assert len(relations) == 5
+    assert suppression.count_derived_relations(cells, totals, children, lambda key: True) == 5
+    assert suppression.count_derived_relations(cells, totals, children, lambda key: False) == 0
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    values=st.lists(
+        st.one_of(
+            st.none(),
+            st.just("-"),
+            st.integers(0, 30).map(str),
+            st.decimals(0, 30, places=1, allow_nan=False).map(str),
+        ),
+        min_size=18,
+        max_size=18,
+    ),
+    present=st.lists(st.booleans(), min_size=18, max_size=18),
+)
+def test_relations_are_counted_as_made_on_any_table(values, present):
+    """Counted in arrays or made one by one, the same number of relations, on tables with gaps,
+    secret and zero cells, decimals, parts above or below their totals."""
+    date = datetime.date(2025, 12, 31)
+    cells = {}
+    places = [(a, s) for a in "ABCDEF" for s in ("insgesamt", "m", "w")]
+    for (area, sex), value, there in zip(places, values, present, strict=True):
+        if there:
+            number = None if value in (None, "-") else Decimal(value)
+            flag = "-" if value == "-" else ("." if value is None else "")
+            cells[("bev", area, date, f"geschlecht={sex}")] = (number, flag, {"geschlecht": sex})
+    totals, children = {"geschlecht": "insgesamt"}, {"A": ["B", "C"], "D": ["E", "F", "G"]}
+    made = suppression.derived_relations(cells, totals, children, lambda key: True)
+    assert suppression.count_derived_relations(cells, totals, children, lambda key: True) == len(made)
+
+
 @settings(max_examples=30, deadline=None)
 @given(table=kreise_tables())
 def test_generated_kreise_tables_hold(table):

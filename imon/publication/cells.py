@@ -17,6 +17,17 @@ from . import suppression
 from .suppression import Policy, public_value
 
 ORDER = ("indicator__order", "indicator__key", "area__order", "area__key", "reference_date", "dim_key")
+COLUMNS = (  # of an observation, as public_parts reads them
+    "indicator__key",
+    "area__key",
+    "reference_date",
+    "dim_key",
+    "value",
+    "flag",
+    "qualifier",
+    "period",
+    "source__key",
+)
 
 
 def released_values(snapshot: dict) -> dict:
@@ -61,9 +72,13 @@ def current_policy() -> dict:
     }
 
 
-def suppression_of(indicator_keys, earlier: dict | None = None) -> tuple[dict, dict]:
+def suppression_of(
+    indicator_keys, earlier: dict | None = None, rows: list | None = None
+) -> tuple[dict, dict]:
     """`hidden_cells`, and what the suppression used: {"relations": {"declared": n, "derived": n},
-    "disclosed": cells known from earlier releases}."""
+    "disclosed": cells known from earlier releases}. With `rows`, the observations read are
+    appended to it in the order of the public tables (ORDER), as stored: (indicator, area, date,
+    dim_key, value, flag, qualifier, period, source key), so that they need not be read again."""
     from imon.core import rules
 
     keys = set(indicator_keys)
@@ -92,32 +107,46 @@ def suppression_of(indicator_keys, earlier: dict | None = None) -> tuple[dict, d
     default, policies, area_policies = publication_policies(indicators.values())
     released_sources = set(m.Source.objects.filter(released=True).values_list("pk", flat=True))
     cells, released, stated = {}, set(), set()
-    for ind, area, date, dim_key, value, flag, qualifier, source in m.Observation.objects.filter(
-        indicator__key__in=keys
-    ).values_list(
-        "indicator__key", "area__key", "reference_date", "dim_key", "value", "flag", "qualifier", "source"
-    ):
+    parsed: dict[str, dict] = {}  # the cells of one breakdown share one dims mapping (read only)
+    query = m.Observation.objects.filter(indicator__key__in=keys).values_list(*COLUMNS, "source")
+    for row in query.order_by(*ORDER) if rows is not None else query:
+        ind, area, date, dim_key, value, flag, qualifier, _period, _source_key, source = row
+        if rows is not None:
+            rows.append(row[:-1])
         key = (ind, area, date, dim_key)
         if qualifier:
             min_count = suppression.policy_for(key, default, policies, area_policies).min_count
             value = suppression.inexact_value(value, qualifier, min_count)
             stated.add(key)
-        cells[key] = (value, flag, m.parse_dimension_key(dim_key))
-        if (source or indicators[ind].source_id) in released_sources:
+        dims = parsed.get(dim_key)
+        if dims is None:
+            dims = parsed[dim_key] = m.parse_dimension_key(dim_key)
+        cells[key] = (value, flag, dims)
+        if released_sources and (source or indicators[ind].source_id) in released_sources:
             released.add(key)
     is_count = lambda key: indicators[key[0]].kind == "count"  # noqa: E731
     totals = dict(m.DimensionValue.objects.filter(is_total=True).values_list("dimension__key", "key"))
     declared = suppression.relations_from_rules(rule_list, cells, children)
-    found = suppression.derived_relations(cells, totals, children, is_count)
-    relations = declared + found
     earlier = earlier or {}
     disclosed = frozenset(
-        k for k, (value, _flag, _dims) in cells.items() if value is not None and earlier.get(k) == value
+        k
+        for k, (value, _flag, _dims) in (cells.items() if earlier else ())
+        if value is not None and earlier.get(k) == value
     )
-    hidden = suppression.suppress(
-        cells, relations, is_count, default, policies, area_policies, disclosed, frozenset(released)
-    )
-    hidden |= suppression.beside_hidden(stated - released, relations, hidden)
+    if released.issuperset(suppression.primary(cells, is_count, default, policies, area_policies)):
+        # Nothing below the minimum count nor secret at the source (or only cells their publisher
+        # released): `suppress` would hide nothing, and nothing lies beside a hidden cell. The
+        # relations are only counted, for the report.
+        hidden: dict = {}
+        found = suppression.count_derived_relations(cells, totals, children, is_count)
+    else:
+        relations = suppression.derived_relations(cells, totals, children, is_count)
+        found = len(relations)
+        relations = declared + relations
+        hidden = suppression.suppress(
+            cells, relations, is_count, default, policies, area_policies, disclosed, frozenset(released)
+        )
+        hidden |= suppression.beside_hidden(stated - released, relations, hidden)
     derivations = {k: derived_inputs[k] for k in keys & set(derived_inputs)}
     minimums = {
         k: i.publication_setting("min_denominator")
@@ -129,7 +158,7 @@ def suppression_of(indicator_keys, earlier: dict | None = None) -> tuple[dict, d
         for k, r in suppression.derived(cells, hidden, derivations, minimums).items()
         if k not in released
     }
-    used = {"relations": {"declared": len(declared), "derived": len(found)}, "disclosed": len(disclosed)}
+    used = {"relations": {"declared": len(declared), "derived": found}, "disclosed": len(disclosed)}
     return hidden, used
 
 
@@ -172,8 +201,8 @@ class Publisher:
     those are rounded, so that a precise share cannot pin a rounded count. A share is never
     rounded as a count."""
 
-    def __init__(self, indicator_keys, earlier: dict | None = None):
-        self.hidden, self.used = suppression_of(indicator_keys, earlier)
+    def __init__(self, indicator_keys, earlier: dict | None = None, rows: list | None = None):
+        self.hidden, self.used = suppression_of(indicator_keys, earlier, rows)
         indicators = _indicators(set(indicator_keys) | {k[0] for k in self.hidden})
         self.derived = {
             key: (i.numerator.key, i.denominator.key, Decimal(1000 if i.kind == "rate" else 100), i.decimals)
@@ -256,8 +285,9 @@ def linked_groups(indicator_keys) -> list[list[str]]:
     return list(groups.values())
 
 
-def _row(indicator, area, date, dim_key, value, flag, qualifier, period, source, reason) -> dict:
-    row = {"indicator": indicator, "area": area, "date": date, "dims": m.parse_dimension_key(dim_key)}
+def _row(indicator, area, date, dims, value, flag, qualifier, period, source, reason) -> dict:
+    """An observation as the public may see it (`public_parts`); `dims` is shared: copied here."""
+    row = {"indicator": indicator, "area": area, "date": date, "dims": dict(dims)}
     row["value"] = value.normalize() if value is not None else None
     row["flag"] = flag
     if qualifier and value is not None:
@@ -271,46 +301,42 @@ def _row(indicator, area, date, dim_key, value, flag, qualifier, period, source,
     return row
 
 
-def public_parts(reporting_date: datetime.date, earlier, report: "suppression.Report", used: dict):
+def public_parts(
+    reporting_date: datetime.date, earlier, report: "suppression.Report", used: dict, make_row=_row
+):
     """(indicator, its observations up to `reporting_date` as the public may see them), one
     indicator at a time, suppression decided per `linked_groups` group: memory holds one group.
     `earlier(keys)`: what the previous releases showed of these indicators (`released_values`);
     `report` (`suppression.Report`) and `used` ({"relations": {...}, "disclosed": n}) are filled
-    in on the way."""
+    in on the way. `make_row` makes each row from the arguments of `_row` (its dims shared by
+    the rows of a breakdown: a maker that keeps them copies them)."""
     ordered = list(m.Indicator.objects.order_by("order", "key").values_list("key", flat=True))
     used.setdefault("relations", {"declared": 0, "derived": 0})
     used.setdefault("disclosed", 0)
     for group in linked_groups(ordered):
-        publish = Publisher(group, earlier(group))
+        # the observations of the group, read once: for the suppression and for the parts
+        observations: list[tuple] = []
+        publish = Publisher(group, earlier(group), observations)
         used["relations"]["declared"] += publish.used["relations"]["declared"]
         used["relations"]["derived"] += publish.used["relations"]["derived"]
         used["disclosed"] += publish.used["disclosed"]
-        rows = (
-            m.Observation.objects.filter(reference_date__lte=reporting_date, indicator__key__in=group)
-            .order_by(*ORDER)
-            .values_list(
-                "indicator__key",
-                "area__key",
-                "reference_date",
-                "dim_key",
-                "value",
-                "flag",
-                "qualifier",
-                "period",
-                "source__key",
-            )
-            .iterator(chunk_size=5000)
-        )
+        members = set(group)
+        parsed: dict[str, dict] = {}
         current: str | None = None
         part: list[dict] = []
-        for indicator, area, date, dim_key, value, flag, qualifier, period, source in rows:
+        for indicator, area, date, dim_key, value, flag, qualifier, period, source in observations:
+            if date > reporting_date or indicator not in members:
+                continue
             if indicator != current:
                 if part:
                     yield current, part
                 current, part = indicator, []
             stored = value
             value, flag, reason = publish((indicator, area, date, dim_key), value, flag)
-            part.append(_row(indicator, area, date, dim_key, value, flag, qualifier, period, source, reason))
+            dims = parsed.get(dim_key)
+            if dims is None:
+                dims = parsed[dim_key] = m.parse_dimension_key(dim_key)
+            part.append(make_row(indicator, area, date, dims, value, flag, qualifier, period, source, reason))
             report.add(indicator, reason, stored)
         if part:
             yield current, part

@@ -91,8 +91,12 @@ def sum_relation(
     source) make the check impossible: then the equality, the attacker's strongest assumption."""
     if not parts:
         return None
+    return _sum_relation(total, parts, [_known_number(cells[k]) for k in (total, *parts)], what, complete)
+
+
+def _sum_relation(total: tuple, parts: list, values: list, what: str, complete: bool) -> "Relation | None":
+    """`sum_relation` with the known numbers of the total and the parts, in that order."""
     terms = ((1, total), *((-1, p) for p in parts))
-    values = [_known_number(cells[k]) for k in (total, *parts)]
     if None in values:
         return Relation(terms) if complete else Relation((*terms, (-1, rest_key(total, what))))
     difference = values[0] - sum(values[1:])
@@ -107,30 +111,61 @@ def derived_relations(cells: dict, totals: dict, area_children: dict | None, is_
     """The relations nobody wrote down but everybody can see, between counts of `cells`:
     every breakdown with a total value ({dimension: total value} in `totals`) sums to its total,
     and every area with sub-areas is the sum of them."""
-    from imon.core.rules import _Index
+    relations = (_sum_relation(*sum_) for sum_ in _sums(cells, totals, area_children, is_count))
+    return [r for r in relations if r is not None]
 
-    counts = {k: v for k, v in cells.items() if is_count(k)}
-    index = _Index({k: _DimsOnly(v[2]) for k, v in counts.items()})
-    relations = []
-    for indicator in list(index.by_indicator):
-        dimensions = {d for key in index.by_indicator[indicator] for d in counts[key][2]}
+
+def count_derived_relations(cells: dict, totals: dict, area_children: dict | None, is_count) -> int:
+    """len(derived_relations(...)), without making them: for the suppression report, where
+    nothing is hidden and so no relation is needed."""
+    return sum(
+        1
+        for _total, _parts, values, _what, _complete in _sums(cells, totals, area_children, is_count)
+        if None in values or values[0] - sum(values[1:]) >= 0  # where _sum_relation gives one
+    )
+
+
+def _sums(cells: dict, totals: dict, area_children: dict | None, is_count):
+    """(total, parts, their known numbers, what, complete) of every sum `derived_relations` checks."""
+    numbers = {k: _known_number(v) for k, v in cells.items() if is_count(k)}
+    by_indicator: dict[str, list] = defaultdict(list)
+    distinct: dict[str, dict] = defaultdict(dict)  # indicator -> {id(dims): dims}
+    for key in numbers:
+        dims = cells[key][2]
+        by_indicator[key[0]].append((key, id(dims)))
+        distinct[key[0]][id(dims)] = dims  # most cells share their dims (see suppression_of)
+    for indicator, keys in by_indicator.items():
+        dimensions = {d for dims in distinct[indicator].values() for d in dims}
         for dimension in sorted(dimensions & set(totals)):
-            for members in index.groups(indicator, dimension).values():
-                total = members.get(totals[dimension])
+            # each distinct dims mapping split once: (value of `dimension`, the other dims)
+            split = {
+                ident: (dims[dimension], tuple(sorted((d, v) for d, v in dims.items() if d != dimension)))
+                for ident, dims in distinct[indicator].items()
+                if dimension in dims
+            }
+            groups: defaultdict[tuple, dict] = defaultdict(dict)
+            for key, ident in keys:
+                found = split.get(ident)
+                if found is not None:
+                    groups[(key[1], key[2], found[1])][found[0]] = key
+            total_value = totals[dimension]
+            for members in groups.values():
+                total = members.get(total_value)
                 if total is not None:
-                    parts = [k for value, k in sorted(members.items()) if value != totals[dimension]]
-                    relations.append(sum_relation(total, parts, counts, dimension))
+                    parts = [k for value, k in sorted(members.items()) if value != total_value]
+                    if parts:
+                        yield total, parts, [numbers[k] for k in (total, *parts)], dimension, True
         if area_children:
             by_rest: dict[tuple, dict] = defaultdict(dict)
-            for key in index.by_indicator[indicator]:
+            for key, _ident in keys:
                 by_rest[(key[2], key[3])][key[1]] = key
             for members in by_rest.values():
                 for parent, children in area_children.items():
                     if parent in members:
                         parts = [members[c] for c in children if c in members]
-                        complete = len(parts) == len(children)
-                        relations.append(sum_relation(members[parent], parts, counts, "areas", complete))
-    return [r for r in relations if r is not None]
+                        if parts:
+                            values = [numbers[k] for k in (members[parent], *parts)]
+                            yield members[parent], parts, values, "areas", len(parts) == len(children)
 
 
 @dataclass(frozen=True)
@@ -144,6 +179,8 @@ def relations_from_rules(rule_list, cells: dict, area_children: dict | None = No
     """The linear relations that the validation rules state about `cells` ({key: (value, flag, dims)})."""
     from imon.core.rules import _Index
 
+    if not rule_list:
+        return []
     index = _Index({k: _DimsOnly(v[2]) for k, v in cells.items()})
     relations = []
     for rule in rule_list:
@@ -222,6 +259,8 @@ def derived(cells: dict, hidden: dict, derivations: dict, min_denominators: dict
     `derivations` maps a derived indicator to (numerator, denominator)."""
     from imon.core.derivation import input_keys
 
+    if not derivations:
+        return {}
     result = {}
     min_denominators = min_denominators or {}
     dates = defaultdict(list)
@@ -270,7 +309,9 @@ def beside_hidden(stated, relations: list[Relation], hidden: dict) -> dict:
     relation with a hidden cell. The suppression takes them as unknown, but a reader knows them
     in part: "mehr als 990" beside a total of 1.000 tells that the hidden rest is below 10. Hidden,
     they are unknown indeed; nothing else needs hiding for them."""
-    result = {}
+    result: dict = {}
+    if not stated or not hidden:
+        return result
     for relation in relations:
         keys = [key for _coefficient, key in relation.terms]
         if any(key in hidden for key in keys):
@@ -297,14 +338,19 @@ def suppress(
     indicator and area (the first two parts), e.g. a stricter one for small areas; `released`
     names the cells whose publisher released them itself (election results): they are never
     hidden and count as known."""
-    rests = {k for r in relations for _c, k in r.terms if k not in cells}
-    if rests:
-        cells = {**cells, **dict.fromkeys(rests, (None, REST, {}))}
     hidden = {
         k: r
         for k, r in primary(cells, is_count, policy, policies, area_policies).items()
         if k not in released
     }
+    if not hidden:
+        # Nothing to protect: secondary suppression only ever hides cells to protect a hidden
+        # one (a relation that gives one away, a sensitive cell's interval), so it hides nothing.
+        return {}
+    # the unknown remainders of relations: no value, never hidden by `primary`
+    rests = {k for r in relations for _c, k in r.terms if k not in cells}
+    if rests:
+        cells = {**cells, **dict.fromkeys(rests, (None, REST, {}))}
     disclosed = frozenset(disclosed) | frozenset(released)
 
     intervals = {

@@ -26,7 +26,7 @@ from imon.core import models as m
 from imon.publication import suppression
 from imon.publication.cells import current_policy, public_observations, public_parts, released_values
 
-from .models import STREAMED, Release, Snapshot, SnapshotPart, compact_row
+from .models import STREAMED, Release, Snapshot, SnapshotPart
 
 SCHEMA_VERSION = STREAMED
 
@@ -140,6 +140,23 @@ def _unreviewed_as_released(document: dict) -> None:
     document["unreviewed"] = sorted(pending)
 
 
+def _stored_row(indicator, area, date, dims, value, flag, qualifier, period, source, reason) -> list:
+    """The stored form (`compact_row`) of the row `imon.publication.cells` makes of these, made
+    directly, with the date and value as the text `encode` writes for them (the same JSON; the
+    encoder then runs without calling back into Python for every row)."""
+    compact = [area, date.isoformat(), dims, None if value is None else format(value.normalize(), "f"), flag]
+    extras = {}
+    if qualifier and value is not None:
+        extras["qualifier"] = qualifier
+    if period:
+        extras["period"] = period
+    if source:
+        extras["source"] = source
+    if reason:
+        extras["suppressed"] = reason
+    return [*compact, extras] if extras else compact
+
+
 def encode(document: dict | list) -> str:
     return json.dumps(document, ensure_ascii=False, default=_json_default, separators=(",", ":"))
 
@@ -174,9 +191,9 @@ def create(title: str, reporting_date: datetime.date, user=None, concept_key: st
         # The observations, one indicator at a time: suppressed, encoded, hashed and written,
         # so that memory holds one group of linked indicators, not the whole snapshot.
         digest, report, used = hashlib.sha256(), suppression.Report(), dict[str, object]()
-        parts = public_parts(reporting_date, _Earlier(), report, used)
+        parts = public_parts(reporting_date, _Earlier(), report, used, make_row=_stored_row)
         for position, (indicator, rows) in enumerate(parts):
-            text = encode([compact_row(row) for row in rows])
+            text = encode(rows)
             digest.update(text.encode("utf-8"))
             SnapshotPart.objects.create(snapshot=snapshot, position=position, indicator=indicator, rows=text)
         document["suppression"] = report.as_dict(used, current_policy())

@@ -9,6 +9,8 @@ from imon.reports.models import Snapshot
 
 class Command(BaseCommand):
     help = _("Freeze the current state as a snapshot for reports, or list the snapshots.")
+    # Django's system checks (about half a second) belong to `imon check` and `imon migrate`.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
