@@ -11,6 +11,9 @@ from imon.reports import render, snapshots
 
 class Command(BaseCommand):
     help = _("Render the Umsetzungsbericht of a snapshot as DOCX, PDF, PPTX or HTML.")
+    # Django's system checks load every URL and view (about 0.3 s); they belong to `imon check`
+    # and `imon migrate`, and a report is rendered from a frozen snapshot, not from the settings.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument(
