@@ -457,8 +457,46 @@ def _matplotlib():
             "none"  # real <text>: searchable, small, WeasyPrint draws it with DejaVu Sans
         )
         matplotlib.rcParams["svg.hashsalt"] = "imon"  # deterministic clip-path ids
+        _share_text_metrics()
         _mpl = matplotlib
     return _mpl
+
+
+_TEXT_METRICS: dict = {}
+
+
+def _share_text_metrics():
+    """matplotlib measures every label with FreeType (about 40 µs a character) and keeps the
+    result only for one renderer, that is for one figure and one output; a report draws dozens
+    of charts (each in two widths for the web) with the same tick labels, names and legends.
+    Measurements of the Agg and SVG renderers depend only on the text, the font properties, the
+    math flag and the resolution, so they are kept for the process here. Without the private
+    hook (another matplotlib version) everything is measured as before."""
+    import matplotlib.text
+
+    original = getattr(matplotlib.text, "_get_text_metrics_function", None)
+    if original is None or getattr(original, "imon_shared", False):
+        return
+
+    def metrics_function(renderer, *args, **kwargs):
+        kind = type(renderer).__name__
+        if kind not in ("RendererAgg", "RendererSVG"):
+            return original(renderer, *args, **kwargs)
+        renderer_dpi = getattr(renderer, "dpi", None)
+
+        def metrics(text, fontprop, ismath, dpi):
+            key = (kind, renderer_dpi, text, fontprop, ismath, dpi)
+            found = _TEXT_METRICS.get(key)
+            if found is None:
+                if len(_TEXT_METRICS) > 50_000:
+                    _TEXT_METRICS.clear()
+                found = _TEXT_METRICS[key] = renderer.get_text_width_height_descent(text, fontprop, ismath)
+            return found
+
+        return metrics
+
+    metrics_function.imon_shared = True  # type: ignore[attr-defined]
+    matplotlib.text._get_text_metrics_function = metrics_function  # type: ignore[attr-defined]
 
 
 def _wrap(label: str, width: int) -> str:
