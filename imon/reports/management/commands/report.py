@@ -1,3 +1,4 @@
+import gc
 import os
 import tempfile
 import time
@@ -30,6 +31,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        # What is loaded by now (Django, the app modules) lives as long as the process: leave it out
+        # of the garbage collector's rounds, which the thousands of objects of the charts set off.
+        gc.freeze()
         fmt = options["format"]
         try:
             snapshot = snapshots.get(options["snapshot"])
