@@ -1,6 +1,7 @@
 """Charts: one specification renders to SVG and PNG, with German numbers, alt text and a data table."""
 
 import math
+import os
 import re
 import struct
 import threading
@@ -381,6 +382,35 @@ def test_all_zero_and_single_values_render():
     ):
         ET.fromstring(render_svg(spec))
         png_size(render_png(spec, dpi=72))
+
+
+def test_charts_drawn_ahead_by_a_helper_process_are_the_same(monkeypatch):
+    """`imon report` lets a forked helper draw the charts while it builds the document: what it
+    gets from the helper is what it would have drawn itself."""
+    specs = (HOUSEHOLDS, MIGRATION, SHARE)
+    expected = [render_svg.__wrapped__(s) for s in specs] + [
+        render_png.__wrapped__(s, dpi=100) for s in specs
+    ]
+    render_svg.cache_clear()
+    render_png.cache_clear()
+    here, draw = os.getpid(), charts._draw
+    drawn_here = []
+
+    def counted(*args, **kwargs):
+        if os.getpid() == here:
+            drawn_here.append(args[0])
+        return draw(*args, **kwargs)
+
+    monkeypatch.setattr(charts, "_draw", counted)
+    with charts.helpers(1):
+        charts.draw_ahead([charts.svg_job(s) for s in specs] + [charts.png_job(s, dpi=100) for s in specs])
+        for future in list(charts._ahead.values()):
+            future.result()  # the helper has drawn them all
+        got = [render_svg(s) for s in specs] + [render_png(s, dpi=100) for s in specs]
+    assert got == expected
+    assert drawn_here == []
+    render_svg.cache_clear()
+    render_png.cache_clear()
 
 
 def test_charts_render_in_parallel_threads():

@@ -25,10 +25,12 @@ two SVG settings it reads from rcParams (text as <text>, a fixed hash salt for
 deterministic clip-path ids) are set once on first use.
 """
 
+import contextlib
 import functools
 import hashlib
 import html
 import math
+import os
 import re
 import textwrap
 from dataclasses import dataclass
@@ -1188,7 +1190,8 @@ def render_svg(spec: ChartSpec, id_prefix: str | None = None, width_cm: float = 
 
 @functools.lru_cache(maxsize=256)
 def _render_svg(spec: ChartSpec, id_prefix: str | None, width_cm: float, lang: str) -> str:
-    return _draw_svg(spec, id_prefix, width_cm)
+    drawn = _drawn_ahead(("svg", spec, id_prefix, width_cm, lang))
+    return drawn if drawn is not None else _draw_svg(spec, id_prefix, width_cm)
 
 
 def _draw_svg(spec: ChartSpec, id_prefix: str | None = None, width_cm: float = WIDTH_CM) -> str:
@@ -1244,7 +1247,8 @@ def render_png(
 
 @functools.lru_cache(maxsize=256)
 def _render_png(spec: ChartSpec, dpi: int, width_cm: float, max_height_cm: float | None, lang: str) -> bytes:
-    return _draw_png(spec, dpi, width_cm, max_height_cm)
+    drawn = _drawn_ahead(("png", spec, dpi, width_cm, max_height_cm, lang))
+    return drawn if drawn is not None else _draw_png(spec, dpi, width_cm, max_height_cm)
 
 
 def _draw_png(
@@ -1267,3 +1271,91 @@ def render(spec: ChartSpec, dpi: int = 200, id_prefix: str | None = None) -> tup
     """Both outputs from one drawing (faster than the two calls): (SVG markup, PNG bytes)."""
     fig = _draw(spec)
     return _svg(fig, spec, id_prefix), _png(fig, dpi)
+
+
+# --- drawing ahead in helper processes (the command line) --------------------------------------
+#
+# A chart takes about 0.1 s to draw and a report has dozens. Within `helpers(n)` (`imon report`
+# uses it; the web server never does), a renderer that knows which drawings it will ask for hands
+# them to `draw_ahead`: up to n forked processes draw them from the last one backwards while this
+# process goes on from the first, and each drawing is made once, by whoever comes to it first.
+# The drawings are the same as drawn here (a chart is a pure function of its arguments).
+
+_helpers = 0
+_pool = None
+_ahead: dict = {}  # (kind, spec, *arguments, language) -> Future
+
+
+@contextlib.contextmanager
+def helpers(count: int):
+    """Let `draw_ahead` use up to `count` helper processes within."""
+    global _helpers
+    before, _helpers = _helpers, count
+    try:
+        yield
+    finally:
+        _helpers = before
+        _stop_ahead()
+
+
+def svg_job(spec: ChartSpec, id_prefix: str | None = None, width_cm: float = WIDTH_CM) -> tuple:
+    """What `render_svg(spec, id_prefix, width_cm)` draws, for `draw_ahead`."""
+    return ("svg", spec, id_prefix, width_cm)
+
+
+def responsive_jobs(spec: ChartSpec) -> list[tuple]:
+    """What `render_responsive_svg(spec)` draws."""
+    return [svg_job(spec), svg_job(spec, _prefix(spec) + "n", NARROW_CM)]
+
+
+def png_job(
+    spec: ChartSpec, dpi: int = 200, width_cm: float = WIDTH_CM, max_height_cm: float | None = None
+) -> tuple:
+    """What `render_png(spec, dpi, width_cm, max_height_cm)` draws."""
+    return ("png", spec, dpi, width_cm, max_height_cm)
+
+
+def draw_ahead(jobs: list[tuple]) -> None:
+    """Start the helper processes on `jobs` (svg_job, png_job, responsive_jobs), last first; nothing
+    outside `helpers` or without fork."""
+    global _pool
+    if _helpers < 1 or not jobs or not hasattr(os, "fork"):
+        return
+    if _pool is None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        _pool = ProcessPoolExecutor(max_workers=_helpers, mp_context=multiprocessing.get_context("fork"))
+    lang = shown_language()
+    for job in reversed(jobs):
+        key = (*job, lang)
+        if key not in _ahead:
+            _ahead[key] = _pool.submit(_draw_job, key)
+
+
+def _draw_job(key: tuple):
+    kind, spec, *arguments, lang = key
+    with display_language(lang):
+        return _draw_svg(spec, *arguments) if kind == "svg" else _draw_png(spec, *arguments)
+
+
+def _drawn_ahead(key: tuple):
+    """The drawing a helper made or is making (waiting for it); None if nobody has started it
+    (then it is no longer handed out) or the helper failed."""
+    future = _ahead.pop(key, None)
+    if future is None or future.cancel():
+        return None
+    try:
+        return future.result()
+    except Exception:  # a helper that died: draw it here
+        return None
+
+
+def _stop_ahead() -> None:
+    global _pool
+    for future in _ahead.values():
+        future.cancel()
+    _ahead.clear()
+    if _pool is not None:
+        _pool.shutdown(wait=True, cancel_futures=True)
+        _pool = None

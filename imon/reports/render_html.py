@@ -12,6 +12,12 @@ CSS = (Path(__file__).parent / "templates" / "reports" / "report.css").read_text
 
 
 def _prepare(report: Report, inline_svg: bool):
+    figures = [block.chart for block in report.blocks if isinstance(block, Figure)]
+    charts.draw_ahead(
+        [job for spec in figures for job in charts.responsive_jobs(spec)]
+        if inline_svg
+        else [charts.svg_job(spec) for spec in figures]
+    )
     for block in report.blocks:
         if isinstance(block, Figure):
             if inline_svg:

@@ -7,7 +7,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from imon.reports import render, snapshots
+from imon.reports import charts, render, snapshots
 
 
 class Command(BaseCommand):
@@ -25,6 +25,12 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--out", help=_("target file (default: a name from the snapshot in the current folder)")
+        )
+        parser.add_argument(
+            "--jobs",
+            type=int,
+            default=len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1,
+            help=_("processes that draw the charts (default: one per processor core)"),
         )
         parser.add_argument(
             "--template", help=_("Word (.docx) or PowerPoint (.pptx) file whose styles and layouts are used")
@@ -47,7 +53,8 @@ class Command(BaseCommand):
                 raise CommandError(_("Template not found: %(path)s") % {"path": template})
         start = time.perf_counter()
         try:
-            content = render.render(snapshot, fmt, template)
+            with charts.helpers(options["jobs"] - 1):
+                content = render.render(snapshot, fmt, template)
         except Exception as error:  # a broken template is the usual cause
             if template:
                 raise CommandError(
