@@ -1190,8 +1190,8 @@ def render_svg(spec: ChartSpec, id_prefix: str | None = None, width_cm: float = 
 
 @functools.lru_cache(maxsize=256)
 def _render_svg(spec: ChartSpec, id_prefix: str | None, width_cm: float, lang: str) -> str:
-    drawn = _drawn_ahead(("svg", spec, id_prefix, width_cm, lang))
-    return drawn if drawn is not None else _draw_svg(spec, id_prefix, width_cm)
+    key = ("svg", spec, id_prefix, width_cm, lang)
+    return _stored(key, lambda: _drawn_ahead(key) or _draw_svg(spec, id_prefix, width_cm))
 
 
 def _draw_svg(spec: ChartSpec, id_prefix: str | None = None, width_cm: float = WIDTH_CM) -> str:
@@ -1247,8 +1247,8 @@ def render_png(
 
 @functools.lru_cache(maxsize=256)
 def _render_png(spec: ChartSpec, dpi: int, width_cm: float, max_height_cm: float | None, lang: str) -> bytes:
-    drawn = _drawn_ahead(("png", spec, dpi, width_cm, max_height_cm, lang))
-    return drawn if drawn is not None else _draw_png(spec, dpi, width_cm, max_height_cm)
+    key = ("png", spec, dpi, width_cm, max_height_cm, lang)
+    return _stored(key, lambda: _drawn_ahead(key) or _draw_png(spec, dpi, width_cm, max_height_cm))
 
 
 def _draw_png(
@@ -1329,7 +1329,7 @@ def draw_ahead(jobs: list[tuple]) -> None:
     lang = shown_language()
     for job in reversed(jobs):
         key = (*job, lang)
-        if key not in _ahead:
+        if key not in _ahead and not (_store and _store_path(_store, key).is_file()):
             _ahead[key] = _pool.submit(_draw_job, key)
 
 
@@ -1359,3 +1359,81 @@ def _stop_ahead() -> None:
     if _pool is not None:
         _pool.shutdown(wait=True, cancel_futures=True)
         _pool = None
+
+
+# --- drawings kept on disk between runs (the command line) --------------------------------------
+#
+# A snapshot is frozen, so the same report is drawn again and again (each format, each download)
+# from the same chart specifications. Within `stored(folder)` every drawing is kept in `folder`
+# under a hash of everything it depends on: the arguments (the specification holds the data),
+# the language, the matplotlib version and the source of the modules that draw and describe it.
+
+_store = None  # the folder, within `stored`
+_STORE_LIMIT = 4000  # drawings kept; the oldest used go first
+
+
+@contextlib.contextmanager
+def stored(folder):
+    """Keep drawings in `folder` (a Path) within; a folder that cannot be written is left alone."""
+    global _store
+    before, _store = _store, folder
+    try:
+        yield
+    finally:
+        _store = before
+        _prune(folder)
+
+
+@functools.cache
+def _code_version() -> str:
+    from pathlib import Path
+
+    import matplotlib
+
+    from imon.core import numbers
+
+    from . import narrative
+
+    digest = hashlib.sha256(matplotlib.__version__.encode("ascii"))
+    for module in (numbers, narrative):
+        digest.update(Path(module.__file__ or "").read_bytes())
+    digest.update(Path(__file__).read_bytes())
+    return digest.hexdigest()
+
+
+def _store_path(folder, key: tuple):
+    digest = hashlib.sha256((_code_version() + repr(key)).encode("utf-8")).hexdigest()
+    return folder / digest[:2] / f"{digest}.{key[0]}"
+
+
+def _stored(key: tuple, draw):
+    if _store is None:
+        return draw()
+    path = _store_path(_store, key)
+    try:
+        data = path.read_bytes()
+        os.utime(path)  # used: kept longer
+        return data.decode("utf-8") if key[0] == "svg" else data
+    except OSError:
+        pass
+    drawn = draw()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".{path.name}.{os.getpid()}")
+        partial.write_bytes(drawn.encode("utf-8") if isinstance(drawn, str) else drawn)
+        partial.replace(path)
+    except OSError:
+        pass  # a read-only folder: drawn again next time
+    return drawn
+
+
+def _prune(folder) -> None:
+    try:
+        files = [path for path in folder.glob("*/*.*") if not path.name.startswith(".")]
+        if len(files) <= _STORE_LIMIT:
+            return
+        files.sort(key=lambda path: path.stat().st_mtime)
+        for path in files[: len(files) - _STORE_LIMIT // 2]:
+            path.unlink(missing_ok=True)
+    except OSError:
+        pass

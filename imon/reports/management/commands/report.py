@@ -4,6 +4,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
@@ -53,7 +54,10 @@ class Command(BaseCommand):
                 raise CommandError(_("Template not found: %(path)s") % {"path": template})
         start = time.perf_counter()
         try:
-            with charts.helpers(options["jobs"] - 1):
+            with (
+                charts.helpers(options["jobs"] - 1),
+                charts.stored(Path(settings.IMON_HOME) / "cache" / "charts"),
+            ):
                 content = render.render(snapshot, fmt, template)
         except Exception as error:  # a broken template is the usual cause
             if template:
