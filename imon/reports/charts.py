@@ -36,6 +36,7 @@ import textwrap
 from dataclasses import dataclass
 from decimal import Decimal
 from io import BytesIO
+from typing import Any
 
 from imon.core.numbers import display_language, format_number, format_percent, shown_language
 
@@ -1282,7 +1283,7 @@ def render(spec: ChartSpec, dpi: int = 200, id_prefix: str | None = None) -> tup
 # The drawings are the same as drawn here (a chart is a pure function of its arguments).
 
 _helpers = 0
-_pool = None
+_pool: Any = None  # a ProcessPoolExecutor, within `helpers` once used
 _ahead: dict = {}  # (kind, spec, *arguments, language) -> Future
 
 
@@ -1319,18 +1320,25 @@ def draw_ahead(jobs: list[tuple]) -> None:
     """Start the helper processes on `jobs` (svg_job, png_job, responsive_jobs), last first; nothing
     outside `helpers` or without fork."""
     global _pool
-    if _helpers < 1 or not jobs or not hasattr(os, "fork"):
+    if _helpers < 1 or not hasattr(os, "fork"):
+        return
+    lang = shown_language()
+    keys = [(*job, lang) for job in reversed(jobs)]
+    keys = [key for key in keys if key not in _ahead and not (_store and _store_path(_store, key).is_file())]
+    if not keys:
         return
     if _pool is None:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
+        _matplotlib()  # imported once, before the fork, not again in every helper
+        import matplotlib.backends.backend_agg  # noqa: F401
+        import matplotlib.backends.backend_svg  # noqa: F401
+        import matplotlib.patches  # noqa: F401
+
         _pool = ProcessPoolExecutor(max_workers=_helpers, mp_context=multiprocessing.get_context("fork"))
-    lang = shown_language()
-    for job in reversed(jobs):
-        key = (*job, lang)
-        if key not in _ahead and not (_store and _store_path(_store, key).is_file()):
-            _ahead[key] = _pool.submit(_draw_job, key)
+    for key in dict.fromkeys(keys):
+        _ahead[key] = _pool.submit(_draw_job, key)
 
 
 def _draw_job(key: tuple):
