@@ -1,6 +1,7 @@
 """Charts: one specification renders to SVG and PNG, with German numbers, alt text and a data table."""
 
 import math
+import os
 import re
 import struct
 import threading
@@ -381,6 +382,51 @@ def test_all_zero_and_single_values_render():
     ):
         ET.fromstring(render_svg(spec))
         png_size(render_png(spec, dpi=72))
+
+
+def test_charts_drawn_ahead_by_a_helper_process_are_the_same(monkeypatch):
+    """`imon report` lets a forked helper draw the charts while it builds the document: what it
+    gets from the helper is what it would have drawn itself."""
+    specs = (HOUSEHOLDS, MIGRATION, SHARE)
+    expected = [render_svg.__wrapped__(s) for s in specs] + [
+        render_png.__wrapped__(s, dpi=100) for s in specs
+    ]
+    render_svg.cache_clear()
+    render_png.cache_clear()
+    here, draw = os.getpid(), charts._draw
+    drawn_here = []
+
+    def counted(*args, **kwargs):
+        if os.getpid() == here:
+            drawn_here.append(args[0])
+        return draw(*args, **kwargs)
+
+    monkeypatch.setattr(charts, "_draw", counted)
+    with charts.helpers(1):
+        charts.draw_ahead([charts.svg_job(s) for s in specs] + [charts.png_job(s, dpi=100) for s in specs])
+        for future in list(charts._ahead.values()):
+            future.result()  # the helper has drawn them all
+        got = [render_svg(s) for s in specs] + [render_png(s, dpi=100) for s in specs]
+    assert got == expected
+    assert drawn_here == []
+    render_svg.cache_clear()
+    render_png.cache_clear()
+
+
+def test_drawings_kept_on_disk_are_the_same_and_not_drawn_again(tmp_path, monkeypatch):
+    """`imon report` keeps its drawings between runs (a snapshot is frozen): the next run gets the
+    same SVG and PNG without drawing them again."""
+    expected = (render_svg.__wrapped__(HOUSEHOLDS), render_png.__wrapped__(HOUSEHOLDS, dpi=100))
+    drawn, draw = [], charts._draw
+    monkeypatch.setattr(charts, "_draw", lambda *a, **k: drawn.append(a[0]) or draw(*a, **k))
+    for _run in range(2):
+        render_svg.cache_clear()  # a new process
+        render_png.cache_clear()
+        with charts.stored(tmp_path):
+            assert (render_svg(HOUSEHOLDS), render_png(HOUSEHOLDS, dpi=100)) == expected
+    assert drawn == [HOUSEHOLDS, HOUSEHOLDS]  # the first run only
+    render_svg.cache_clear()
+    render_png.cache_clear()
 
 
 def test_charts_render_in_parallel_threads():

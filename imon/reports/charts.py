@@ -25,15 +25,18 @@ two SVG settings it reads from rcParams (text as <text>, a fixed hash salt for
 deterministic clip-path ids) are set once on first use.
 """
 
+import contextlib
 import functools
 import hashlib
 import html
 import math
+import os
 import re
 import textwrap
 from dataclasses import dataclass
 from decimal import Decimal
 from io import BytesIO
+from typing import Any
 
 from imon.core.numbers import display_language, format_number, format_percent, shown_language
 
@@ -480,8 +483,46 @@ def _matplotlib():
             "none"  # real <text>: searchable, small, WeasyPrint draws it with DejaVu Sans
         )
         matplotlib.rcParams["svg.hashsalt"] = "imon"  # deterministic clip-path ids
+        _share_text_metrics()
         _mpl = matplotlib
     return _mpl
+
+
+_TEXT_METRICS: dict = {}
+
+
+def _share_text_metrics():
+    """matplotlib measures every label with FreeType (about 40 µs a character) and keeps the
+    result only for one renderer, that is for one figure and one output; a report draws dozens
+    of charts (each in two widths for the web) with the same tick labels, names and legends.
+    Measurements of the Agg and SVG renderers depend only on the text, the font properties, the
+    math flag and the resolution, so they are kept for the process here. Without the private
+    hook (another matplotlib version) everything is measured as before."""
+    import matplotlib.text
+
+    original = getattr(matplotlib.text, "_get_text_metrics_function", None)
+    if original is None or getattr(original, "imon_shared", False):
+        return
+
+    def metrics_function(renderer, *args, **kwargs):
+        kind = type(renderer).__name__
+        if kind not in ("RendererAgg", "RendererSVG"):
+            return original(renderer, *args, **kwargs)
+        renderer_dpi = getattr(renderer, "dpi", None)
+
+        def metrics(text, fontprop, ismath, dpi):
+            key = (kind, renderer_dpi, text, fontprop, ismath, dpi)
+            found = _TEXT_METRICS.get(key)
+            if found is None:
+                if len(_TEXT_METRICS) > 50_000:
+                    _TEXT_METRICS.clear()
+                found = _TEXT_METRICS[key] = renderer.get_text_width_height_descent(text, fontprop, ismath)
+            return found
+
+        return metrics
+
+    metrics_function.imon_shared = True  # type: ignore[attr-defined]
+    matplotlib.text._get_text_metrics_function = metrics_function  # type: ignore[attr-defined]
 
 
 def _wrap(label: str, width: int) -> str:
@@ -1175,7 +1216,8 @@ def render_svg(spec: ChartSpec, id_prefix: str | None = None, width_cm: float = 
 
 @functools.lru_cache(maxsize=256)
 def _render_svg(spec: ChartSpec, id_prefix: str | None, width_cm: float, lang: str) -> str:
-    return _draw_svg(spec, id_prefix, width_cm)
+    key = ("svg", spec, id_prefix, width_cm, lang)
+    return _stored(key, lambda: _drawn_ahead(key) or _draw_svg(spec, id_prefix, width_cm))
 
 
 def _draw_svg(spec: ChartSpec, id_prefix: str | None = None, width_cm: float = WIDTH_CM) -> str:
@@ -1231,7 +1273,8 @@ def render_png(
 
 @functools.lru_cache(maxsize=256)
 def _render_png(spec: ChartSpec, dpi: int, width_cm: float, max_height_cm: float | None, lang: str) -> bytes:
-    return _draw_png(spec, dpi, width_cm, max_height_cm)
+    key = ("png", spec, dpi, width_cm, max_height_cm, lang)
+    return _stored(key, lambda: _drawn_ahead(key) or _draw_png(spec, dpi, width_cm, max_height_cm))
 
 
 def _draw_png(
@@ -1254,3 +1297,176 @@ def render(spec: ChartSpec, dpi: int = 200, id_prefix: str | None = None) -> tup
     """Both outputs from one drawing (faster than the two calls): (SVG markup, PNG bytes)."""
     fig = _draw(spec)
     return _svg(fig, spec, id_prefix), _png(fig, dpi)
+
+
+# --- drawing ahead in helper processes (the command line) --------------------------------------
+#
+# A chart takes about 0.1 s to draw and a report has dozens. Within `helpers(n)` (`imon report`
+# uses it; the web server never does), a renderer that knows which drawings it will ask for hands
+# them to `draw_ahead`: up to n forked processes draw them from the last one backwards while this
+# process goes on from the first, and each drawing is made once, by whoever comes to it first.
+# The drawings are the same as drawn here (a chart is a pure function of its arguments).
+
+_helpers = 0
+_pool: Any = None  # a ProcessPoolExecutor, within `helpers` once used
+_ahead: dict = {}  # (kind, spec, *arguments, language) -> Future
+
+
+@contextlib.contextmanager
+def helpers(count: int):
+    """Let `draw_ahead` use up to `count` helper processes within."""
+    global _helpers
+    before, _helpers = _helpers, count
+    try:
+        yield
+    finally:
+        _helpers = before
+        _stop_ahead()
+
+
+def svg_job(spec: ChartSpec, id_prefix: str | None = None, width_cm: float = WIDTH_CM) -> tuple:
+    """What `render_svg(spec, id_prefix, width_cm)` draws, for `draw_ahead`."""
+    return ("svg", spec, id_prefix, width_cm)
+
+
+def responsive_jobs(spec: ChartSpec) -> list[tuple]:
+    """What `render_responsive_svg(spec)` draws."""
+    return [svg_job(spec), svg_job(spec, _prefix(spec) + "n", NARROW_CM)]
+
+
+def png_job(
+    spec: ChartSpec, dpi: int = 200, width_cm: float = WIDTH_CM, max_height_cm: float | None = None
+) -> tuple:
+    """What `render_png(spec, dpi, width_cm, max_height_cm)` draws."""
+    return ("png", spec, dpi, width_cm, max_height_cm)
+
+
+def draw_ahead(jobs: list[tuple]) -> None:
+    """Start the helper processes on `jobs` (svg_job, png_job, responsive_jobs), last first; nothing
+    outside `helpers` or without fork."""
+    global _pool
+    if _helpers < 1 or not hasattr(os, "fork"):
+        return
+    lang = shown_language()
+    keys = [(*job, lang) for job in reversed(jobs)]
+    keys = [key for key in keys if key not in _ahead and not (_store and _store_path(_store, key).is_file())]
+    if not keys:
+        return
+    if _pool is None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        _matplotlib()  # imported once, before the fork, not again in every helper
+        import matplotlib.backends.backend_agg  # noqa: F401
+        import matplotlib.backends.backend_svg  # noqa: F401
+        import matplotlib.patches  # noqa: F401
+
+        _pool = ProcessPoolExecutor(max_workers=_helpers, mp_context=multiprocessing.get_context("fork"))
+    for key in dict.fromkeys(keys):
+        _ahead[key] = _pool.submit(_draw_job, key)
+
+
+def _draw_job(key: tuple):
+    kind, spec, *arguments, lang = key
+    with display_language(lang):
+        return _draw_svg(spec, *arguments) if kind == "svg" else _draw_png(spec, *arguments)
+
+
+def _drawn_ahead(key: tuple):
+    """The drawing a helper made or is making (waiting for it); None if nobody has started it
+    (then it is no longer handed out) or the helper failed."""
+    future = _ahead.pop(key, None)
+    if future is None or future.cancel():
+        return None
+    try:
+        return future.result()
+    except Exception:  # a helper that died: draw it here
+        return None
+
+
+def _stop_ahead() -> None:
+    global _pool
+    for future in _ahead.values():
+        future.cancel()
+    _ahead.clear()
+    if _pool is not None:
+        _pool.shutdown(wait=True, cancel_futures=True)
+        _pool = None
+
+
+# --- drawings kept on disk between runs (the command line) --------------------------------------
+#
+# A snapshot is frozen, so the same report is drawn again and again (each format, each download)
+# from the same chart specifications. Within `stored(folder)` every drawing is kept in `folder`
+# under a hash of everything it depends on: the arguments (the specification holds the data),
+# the language, the matplotlib version and the source of the modules that draw and describe it.
+
+_store = None  # the folder, within `stored`
+_STORE_LIMIT = 4000  # drawings kept; the oldest used go first
+
+
+@contextlib.contextmanager
+def stored(folder):
+    """Keep drawings in `folder` (a Path) within; a folder that cannot be written is left alone."""
+    global _store
+    before, _store = _store, folder
+    try:
+        yield
+    finally:
+        _store = before
+        _prune(folder)
+
+
+@functools.cache
+def _code_version() -> str:
+    from pathlib import Path
+
+    import matplotlib
+
+    from imon.core import numbers
+
+    from . import narrative
+
+    digest = hashlib.sha256(matplotlib.__version__.encode("ascii"))
+    for module in (numbers, narrative):
+        digest.update(Path(module.__file__ or "").read_bytes())
+    digest.update(Path(__file__).read_bytes())
+    return digest.hexdigest()
+
+
+def _store_path(folder, key: tuple):
+    digest = hashlib.sha256((_code_version() + repr(key)).encode("utf-8")).hexdigest()
+    return folder / digest[:2] / f"{digest}.{key[0]}"
+
+
+def _stored(key: tuple, draw):
+    if _store is None:
+        return draw()
+    path = _store_path(_store, key)
+    try:
+        data = path.read_bytes()
+        os.utime(path)  # used: kept longer
+        return data.decode("utf-8") if key[0] == "svg" else data
+    except OSError:
+        pass
+    drawn = draw()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".{path.name}.{os.getpid()}")
+        partial.write_bytes(drawn.encode("utf-8") if isinstance(drawn, str) else drawn)
+        partial.replace(path)
+    except OSError:
+        pass  # a read-only folder: drawn again next time
+    return drawn
+
+
+def _prune(folder) -> None:
+    try:
+        files = [path for path in folder.glob("*/*.*") if not path.name.startswith(".")]
+        if len(files) <= _STORE_LIMIT:
+            return
+        files.sort(key=lambda path: path.stat().st_mtime)
+        for path in files[: len(files) - _STORE_LIMIT // 2]:
+            path.unlink(missing_ok=True)
+    except OSError:
+        pass

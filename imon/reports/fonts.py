@@ -4,7 +4,8 @@ ships and the package carries as WOFF2 (imon/core/static/kern/fonts, licence bes
 The PDF embeds it through @font-face (WeasyPrint subsets it); the DOCX embeds the regular and bold
 faces as obfuscated TrueType fonts (ECMA-376 Part 1, 17.8.1), which Word and LibreOffice use when the
 font is not installed. The TrueType form is decompressed from the WOFF2 once and kept in
-IMON_HOME/cache/fonts (decompressing takes about half a second per face). Another font family in the
+IMON_HOME/cache/fonts (decompressing takes about half a second per face); the PDF's @font-face rules
+point at those files too, so that WeasyPrint does not decompress the WOFF2 again for every PDF. Another font family in the
 house style is named in the documents but not embedded: it must be installed where they are opened.
 """
 
@@ -12,12 +13,6 @@ import io
 import uuid
 from functools import cache
 from pathlib import Path
-
-from docx.opc.constants import RELATIONSHIP_TYPE as RT
-from docx.opc.packuri import PackURI
-from docx.opc.part import Part
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
 
 SHIPPED = "Fira Sans"
 FOLDER = Path(__file__).resolve().parent.parent / "core" / "static" / "kern" / "fonts" / "fira-sans"
@@ -31,40 +26,62 @@ FACES = (
 
 
 def css(font: str) -> str:
-    """@font-face rules (file URLs) for WeasyPrint, if `font` is the one the package ships."""
+    """@font-face rules (file URLs) for WeasyPrint, if `font` is the one the package ships: the
+    cached TrueType files, or the WOFF2 where the cache cannot be written."""
     if font != SHIPPED:
         return ""
-    return "\n".join(
-        f'@font-face {{ font-family: "{SHIPPED}"; src: url("{(FOLDER / f"FiraSans-{name}.woff2").as_uri()}") '
-        f'format("woff2"); font-weight: {weight}; font-style: {style}; }}'
-        for name, weight, style in FACES
-    )
+    rules = []
+    for name, weight, style in FACES:
+        cached = truetype_file(name)
+        src = (
+            f'url("{cached.as_uri()}") format("truetype")'
+            if cached
+            else f'url("{(FOLDER / f"FiraSans-{name}.woff2").as_uri()}") format("woff2")'
+        )
+        rules.append(
+            f'@font-face {{ font-family: "{SHIPPED}"; src: {src}; font-weight: {weight}; font-style: {style}; }}'
+        )
+    return "\n".join(rules)
+
+
+def _cached_path(face: str) -> Path:
+    from django.conf import settings
+
+    return Path(settings.IMON_HOME) / "cache" / "fonts" / f"FiraSans-{face}.ttf"
+
+
+def truetype_file(face: str) -> Path | None:
+    """The cached TrueType file of a shipped face ("Regular", "Bold"), decompressed from the WOFF2
+    first if it is missing or older; None if the cache folder cannot be written."""
+    cached = _cached_path(face)
+    if cached.is_file() and cached.stat().st_mtime >= (FOLDER / f"FiraSans-{face}.woff2").stat().st_mtime:
+        return cached
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_suffix(".part")
+        partial.write_bytes(_decompressed(face))
+        partial.replace(cached)
+    except OSError:
+        return None  # a read-only data folder: decompress again next time
+    return cached
 
 
 @cache
 def truetype(face: str) -> bytes:
-    """The TrueType (sfnt) bytes of a shipped face ("Regular", "Bold"), from the cache folder or decompressed."""
-    from django.conf import settings
+    """The TrueType (sfnt) bytes of a shipped face, from the cache folder or decompressed."""
+    cached = truetype_file(face)
+    return cached.read_bytes() if cached else _decompressed(face)
 
-    source = FOLDER / f"FiraSans-{face}.woff2"
-    cached = Path(settings.IMON_HOME) / "cache" / "fonts" / f"FiraSans-{face}.ttf"
-    if cached.is_file() and cached.stat().st_mtime >= source.stat().st_mtime:
-        return cached.read_bytes()
+
+@cache
+def _decompressed(face: str) -> bytes:
     from fontTools.ttLib import TTFont
 
-    font = TTFont(str(source))
+    font = TTFont(str(FOLDER / f"FiraSans-{face}.woff2"))
     font.flavor = None
     out = io.BytesIO()
     font.save(out)
-    data = out.getvalue()
-    try:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        partial = cached.with_suffix(".part")
-        partial.write_bytes(data)
-        partial.replace(cached)
-    except OSError:
-        pass  # a read-only data folder: decompress again next time
-    return data
+    return out.getvalue()
 
 
 def _obfuscated(data: bytes, key: uuid.UUID) -> bytes:
@@ -79,6 +96,12 @@ def embed_docx(doc, font: str) -> bool:
     whether it was embedded."""
     if font != SHIPPED:
         return False
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from docx.opc.packuri import PackURI
+    from docx.opc.part import Part
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
     font_table = next(
         (rel.target_part for rel in doc.part.rels.values() if rel.reltype == RT.FONT_TABLE), None
     )

@@ -233,6 +233,13 @@ def docx(report: Report, template=None) -> bytes:
     _update_fields_on_open(doc)
     _hyphenate(doc)
     usable_cm = _text_width_cm(doc.sections[-1])
+    charts.draw_ahead(
+        [
+            charts.png_job(b.chart, width_cm=_chart_width_cm(usable_cm))
+            for b in report.blocks
+            if isinstance(b, Figure)
+        ]
+    )
     core_properties(doc.core_properties, report)
     _title_page(doc, report)
     for block in report.blocks:
@@ -450,13 +457,17 @@ def _orientation(doc, landscape: bool) -> float:
     return _text_width_cm(section)
 
 
+def _chart_width_cm(usable_cm: float) -> float:
+    return min(charts.WIDTH_CM, usable_cm)  # drawn at the width it is placed: text at its size
+
+
 def _figure(doc, block: Figure, usable_cm):
     """Caption, narrative sentence, the chart as PNG with its alt text, and its data table."""
     _caption(doc, block.label)
     if block.narrative:
         doc.add_paragraph(block.narrative).paragraph_format.keep_with_next = True
     paragraph = doc.add_paragraph()
-    width_cm = min(charts.WIDTH_CM, usable_cm)  # drawn at the width it is placed: text at its size
+    width_cm = _chart_width_cm(usable_cm)
     picture = paragraph.add_run().add_picture(
         io.BytesIO(charts.render_png(block.chart, width_cm=width_cm)), width=Cm(width_cm)
     )

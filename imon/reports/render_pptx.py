@@ -211,8 +211,28 @@ def _title_slide(deck: _Deck, report: Report, template):
     slide.notes_slide.notes_text_frame.text = " ".join(report.highlights)
 
 
+def _chart_room(deck) -> tuple:
+    """(top, height) of a chart on its slide, in EMU."""
+    top = Cm(3.6)
+    return top, deck.height - top - Cm(2.6)
+
+
+def _chart_max_height_cm(deck) -> float:
+    # Drawn no higher than the room scaled down by a quarter: placed to fill the room, the
+    # picture grows by at least that much and its text stays above 9 pt (a tall bar chart
+    # would otherwise shrink to fit and its labels with it).
+    return _chart_room(deck)[1] / 360000 / 1.25
+
+
 def pptx(report: Report, template=None) -> bytes:
     deck = _Deck(template, report.style)
+    charts.draw_ahead(
+        [
+            charts.png_job(block.chart, max_height_cm=_chart_max_height_cm(deck))
+            for block in report.blocks
+            if isinstance(block, Figure)
+        ]
+    )
     d = report.deck
     _title_slide(deck, report, template)
     _at_a_glance(deck, report)
@@ -245,12 +265,8 @@ def pptx(report: Report, template=None) -> bytes:
             slide = deck.slide(
                 block.label, notes="\n\n".join(t for t in (block.narrative, block.alt, data) if t)
             )
-            top = Cm(3.6)
-            available_h = deck.height - top - Cm(2.6)
-            # Drawn no higher than the room scaled down by a quarter: placed to fill the room, the
-            # picture grows by at least that much and its text stays above 9 pt (a tall bar chart
-            # would otherwise shrink to fit and its labels with it).
-            png = charts.render_png(block.chart, max_height_cm=available_h / 360000 / 1.25)
+            top, available_h = _chart_room(deck)
+            png = charts.render_png(block.chart, max_height_cm=_chart_max_height_cm(deck))
             picture = slide.shapes.add_picture(io.BytesIO(png), deck.margin, top, height=available_h)
             if picture.width > deck.width - 2 * deck.margin:
                 ratio = (deck.width - 2 * deck.margin) / picture.width
