@@ -178,3 +178,16 @@ def test_a_streamed_snapshot_holds_the_same_document_and_verifies_byte_for_byte(
     )
     assert old.verify() and Snapshot.objects.get(number=9).data == data
     assert dict(old.observation_rows({"bevoelkerung"})) == dict(snapshot.observation_rows({"bevoelkerung"}))
+
+
+def test_the_previous_report_has_an_earlier_reporting_date(demo):
+    """A snapshot made again for the same date is a new issue of that report: its period runs from
+    the day after the report before, not from the day after itself."""
+    from imon.reports.narrative import period_text
+
+    first = snapshots.create("1. Bericht", datetime.date(2018, 9, 16))
+    second = snapshots.create("2. Bericht", datetime.date(2019, 9, 16))
+    again = snapshots.create("2. Bericht, korrigiert", datetime.date(2019, 9, 16))
+    assert snapshots.previous(second) == first and snapshots.previous(again) == first
+    assert snapshots.previous(first) is None
+    assert period_text(again.data, snapshots.previous(again).data) == "17.09.2018 bis 16.09.2019"

@@ -221,7 +221,14 @@ def get(ref: str | int) -> Snapshot:
 
 
 def previous(snapshot: Snapshot) -> Snapshot | None:
-    return Snapshot.objects.filter(number__lt=snapshot.number).order_by("-number").first()
+    """The report before this one: the newest earlier snapshot with an earlier reporting date (a
+    snapshot made again for the same date is a new issue of that report, not its predecessor: the
+    period would read "17.09.2019 bis 16.09.2019")."""
+    return (
+        Snapshot.objects.filter(number__lt=snapshot.number, reporting_date__lt=snapshot.reporting_date)
+        .order_by("-number")
+        .first()
+    )
 
 
 def published() -> Snapshot | None:
