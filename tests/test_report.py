@@ -249,6 +249,10 @@ def test_docx_structure_and_content(docx_bytes):
     assert any(p.text.endswith("Datenlage") and p.style.name == "Heading 1" for p in headings)
     xml = zipfile.ZipFile(io.BytesIO(docx_bytes)).read("word/document.xml").decode("utf-8")
     assert 'TOC \\o "1-2"' in xml
+    # the contents are readable before a program updates the field (LibreOffice does not)
+    toc = xml.index('TOC \\o "1-2"')
+    contents = re.sub(r"<[^>]+>", " ", xml[toc : xml.index('w:fldCharType="end"', toc)])
+    assert all(label in contents for label in ("1 Auf einen Blick", "4 Datenlage", "9.2 Zeichenerklärung"))
     assert xml.count("<w:tblHeader") >= len(doc.tables) > 5
     logo, *descriptions = re.findall(r'<wp:docPr [^>]*descr="([^"]*)"', xml)
     assert logo == "Stadt Leverkusen"  # the cover's logo names the city; every chart says what it shows

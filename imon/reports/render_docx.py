@@ -360,11 +360,36 @@ def _title_page(doc, report: Report):
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
     toc_heading = doc.add_paragraph("Inhalt", style=_style(doc, "TOC Heading", "Heading 1"))
     toc_heading.paragraph_format.keep_with_next = True
-    _field(
-        doc.add_paragraph(),
-        'TOC \\o "1-2" \\h \\z \\u',
-        "Das Inhaltsverzeichnis wird beim Öffnen aktualisiert (in Word: F9).",
-    )
+    _toc(doc, report)
+
+
+def _toc(doc, report: Report):
+    """The table of contents as a Word field (Word fills in the page numbers when the document is
+    opened) whose present result already lists the chapters and sections, so that a reader
+    whose program does not update fields (LibreOffice, a viewer) still sees them."""
+    headings = report.headings(2) or [None]
+    paragraphs = [doc.add_paragraph() for _ in headings]
+    for paragraph, heading in zip(paragraphs, headings):
+        paragraph.paragraph_format.space_after = Pt(1)
+        if heading is not None and heading.level > 1:
+            paragraph.paragraph_format.left_indent = Cm(0.6)
+    for kind, text in (("begin", None), ("instr", 'TOC \\o "1-2" \\h \\z \\u'), ("separate", None)):
+        run = paragraphs[0].add_run()
+        if kind == "instr":
+            element = OxmlElement("w:instrText")
+            element.set(qn("xml:space"), "preserve")
+            element.text = text
+        else:
+            element = OxmlElement("w:fldChar")
+            element.set(qn("w:fldCharType"), kind)
+            if kind == "begin":
+                element.set(qn("w:dirty"), "true")
+        run._r.append(element)
+    for paragraph, heading in zip(paragraphs, headings):
+        paragraph.add_run(heading.label if heading is not None else "Inhaltsverzeichnis (in Word: F9)")
+    end = OxmlElement("w:fldChar")
+    end.set(qn("w:fldCharType"), "end")
+    paragraphs[-1].add_run()._r.append(end)
 
 
 def _bottom_border(paragraph, colour: str):
