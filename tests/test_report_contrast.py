@@ -97,6 +97,15 @@ def pptx_problems(content: bytes) -> list[str]:
                     ratio = housestyle.contrast(text, background or "#ffffff")
                     if ratio < MINIMUM:
                         problems.append(f"{name}: {text} on {background} ({ratio:.2f}:1)")
+        # table header rows: white (lt1) on the theme's first accent colour
+        if any(b"<a:tbl>" in archive.read(n) for n in parts if n.startswith("ppt/slides/")):
+            theme = ElementTree.fromstring(archive.read("ppt/theme/theme1.xml"))
+            accent = theme.find(f".//{A}clrScheme/{A}accent1/{A}srgbClr")
+            fill = _hex(accent.get("val")) if accent is not None else None
+            if fill and housestyle.contrast("#ffffff", fill) < MINIMUM:
+                problems.append(
+                    f"table header: #ffffff on {fill} ({housestyle.contrast('#ffffff', fill):.2f}:1)"
+                )
     return sorted(set(problems))
 
 

@@ -36,8 +36,10 @@ def _remove_slides(prs):
         slide_ids.remove(slide_id)
 
 
-def _theme_fonts(prs, family: str):
-    """The theme's heading and body fonts (Latin) become the house font."""
+def _theme_style(prs, family: str, primary: str):
+    """The theme's heading and body fonts (Latin) become the house font, and its first accent
+    colour the house colour: the tables' header rows are white on it (python-pptx's accent blue
+    is 4.0:1 against white, the house colour at least 4.5:1)."""
     from lxml import etree
     from pptx.opc.constants import RELATIONSHIP_TYPE as RT
 
@@ -46,6 +48,8 @@ def _theme_fonts(prs, family: str):
     ns = {"a": "http://schemas.openxmlformats.org/drawingml/2006/main"}
     for latin in root.findall(".//a:fontScheme/*/a:latin", ns):
         latin.set("typeface", family)
+    for colour in root.findall(".//a:clrScheme/a:accent1/a:srgbClr", ns):
+        colour.set("val", primary.lstrip("#").upper())
     theme._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
@@ -58,7 +62,7 @@ class _Deck:
         if template:
             _remove_slides(self.prs)
         else:
-            _theme_fonts(self.prs, style.font)
+            _theme_style(self.prs, style.font, style.primary_colour)
         width, height = self.prs.slide_width, self.prs.slide_height
         if not template or width is None or height is None:  # 16:9, unless the template has its size
             width, height = Cm(33.867), Cm(19.05)
