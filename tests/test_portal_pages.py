@@ -148,6 +148,15 @@ def test_time_switch_writes_dates_and_numbers_in_the_pages_language(leverkusen, 
     assert "التاريخ المرجعي" in arabic and "على مرّ الزمن" in arabic
 
 
+def test_a_date_in_a_german_tables_head_keeps_its_order_in_arabic(leverkusen, client):
+    """The Arabic date (31‏/12‏/2017, with right-to-left marks) in the head of a German (left-to-right)
+    table is isolated; unisolated, the browser showed it as "312017/12/"."""
+    page = text_of(client.get("/portal/ar/kennzahlen/gefluechtete/stand/2017-12-31/"))
+    heads = re.findall(r'<th scope="col" class="num">(.*?)</th>', page)
+    dated = [h for h in heads if "\u200f" in h]
+    assert dated and all(h.startswith('<bdi lang="ar">') and h.endswith("</bdi>") for h in dated)
+
+
 def test_area_and_time_switch_keep_each_others_choice(lindenhain, client):
     html = text_of(client.get("/portal/de/kennzahlen/lh-bevoelkerung/stand/2022-12-31/"))
     areas = html[html.index('aria-labelledby="switch-area"') :]
