@@ -54,6 +54,14 @@ def test_field_page_shows_goals_measures_and_a_chart_per_indicator(lindenhain, c
     assert 'href="/portal/de/kennzahlen/lh-integrationskurse/"' in cards and "<svg" in cards
 
 
+def test_an_indicator_without_a_chart_shows_its_date_and_sentence_on_the_field_page(lindenhain, client):
+    html = text_of(client.get("/portal/de/handlungsfelder/1/"))
+    cards = html[html.index('<ul class="indicator-cards">') :]
+    card = re.search(r"kennzahlen/lh-kita-familiensprache/.*?</li>", cards, re.S).group(0)
+    assert "<svg" not in card and "Stichtag 01.03.2024" in card
+    assert "stieg von 33,1 % (01.03.2023) auf 34,6 % (01.03.2024)" in card
+
+
 def test_area_switch_is_links_each_area_with_its_own_page(lindenhain, client):
     html = text_of(client.get("/portal/de/kennzahlen/lh-integrationskurse/"))
     switch = html[html.index('<nav class="switch"') : html.index("</nav>", html.index('<nav class="switch"'))]

@@ -192,10 +192,7 @@ def field_of_action(request, lang, published, code):
             "progress": published.progress(field["code"]),
             "measures": published.measures_of(field["code"]),
             "goals": published.goals_of(field["code"]),
-            "indicators": [
-                {**i, "chart": first_chart(published, i["key"])}
-                for i in published.indicators_of(field["code"])
-            ],
+            "indicators": [_card(published, i) for i in published.indicators_of(field["code"])],
             "contact_points": points,
         },
     )
@@ -338,6 +335,20 @@ def page_blocks(published, key, area=None, date=None, dim=None) -> tuple[list, l
     if date is None:
         return published.blocks(key, area, dim), []
     return published.blocks_at(key, area, date, dim)
+
+
+def _card(published, indicator: dict) -> dict:
+    """An indicator on its field of action's page: its small chart, or where its page has none
+    (a single figure, values stated approximately) its latest reference date and sentence."""
+    chart = first_chart(published, indicator["key"])
+    if chart or not indicator["observations"]:
+        return {**indicator, "chart": chart}
+    return {
+        **indicator,
+        "chart": "",
+        "date": published.latest_date(indicator["key"]),
+        "sentence": published.sentence(indicator["key"]),
+    }
 
 
 def first_chart(published, key) -> str:
