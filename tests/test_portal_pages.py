@@ -248,3 +248,12 @@ def test_breakdown_switch_shows_one_dimension_with_the_others_at_their_total(lev
     assert 'aria-labelledby="switch-breakdown"' not in text_of(
         client.get("/portal/de/kennzahlen/gefluechtete/")
     )
+
+
+def test_a_contact_points_topics_stand_one_per_line_and_isolated(lindenhain, client):
+    """German topic names in a right-to-left page: each isolated and on its own line (inline with
+    commas, a wrapped name broke into pieces between the others)."""
+    html = text_of(client.get("/portal/ar/anlaufstellen/lh-aiv/"))
+    topics = re.search(r"<dd>(<bdi><a [^>]*portal/ar/handlungsfelder/.*?)</dd>", html).group(1)
+    items = topics.split("<br>")
+    assert len(items) == 3 and all(i.startswith("<bdi><a ") and i.endswith("</a></bdi>") for i in items)
