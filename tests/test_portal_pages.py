@@ -165,20 +165,22 @@ def test_a_date_in_a_german_tables_head_keeps_its_order_in_arabic(leverkusen, cl
     assert dated and all(h.startswith('<bdi lang="ar">') and h.endswith("</bdi>") for h in dated)
 
 
-def test_area_and_time_switch_keep_each_others_choice(lindenhain, client):
+def test_the_time_switch_is_on_the_indicators_own_page_only(lindenhain, client):
+    """Area pages show their latest figures and the whole series (a switch on every area page
+    multiplied the pages of a static site by the dates)."""
     html = text_of(client.get("/portal/de/kennzahlen/lh-bevoelkerung/stand/2022-12-31/"))
     areas = html[html.index('aria-labelledby="switch-area"') :]
     areas = areas[: areas.index("</nav>")]
-    # the city has figures for 2022: its area link keeps the date; a district without them does not
-    assert 'href="/portal/de/kennzahlen/lh-bevoelkerung/gebiet/06499000/stand/2022-12-31/"' in areas
-    assert 'href="/portal/de/kennzahlen/lh-bevoelkerung/gebiet/lh-ob-1/"' in areas
-    city = text_of(client.get("/portal/de/kennzahlen/lh-bevoelkerung/gebiet/06499000/stand/2022-12-31/"))
-    assert "Werte, Stand 31.12.2022: Lindenhain" in plain(city)
-    assert "58.412" in first_figure_table(city)
-    # a district with figures at one date only has no time switch; the city's district map is at
-    # the chosen date only where the districts have figures for it
-    district = text_of(client.get("/portal/de/kennzahlen/lh-bevoelkerung/gebiet/lh-ob-1/"))
-    assert 'aria-labelledby="switch-date"' not in district
+    assert 'href="/portal/de/kennzahlen/lh-bevoelkerung/gebiet/06499000/"' in areas
+    assert "/stand/" not in areas
+    city = text_of(client.get("/portal/de/kennzahlen/lh-bevoelkerung/gebiet/06499000/"))
+    assert 'aria-labelledby="switch-date"' not in city
+    assert "58.412" in plain(city)  # 2022 in the series
+    assert (
+        client.get("/portal/de/kennzahlen/lh-bevoelkerung/gebiet/06499000/stand/2022-12-31/").status_code
+        == 404
+    )
+    # the city's district map is at the chosen date only where the districts have figures for it
     assert "Karte" not in plain(html[: html.index("Im Zeitverlauf")])
     latest = text_of(client.get("/portal/de/kennzahlen/lh-bevoelkerung/"))
     assert "<svg" in latest[latest.index('<h2 class="chosen">') : latest.index("Im Zeitverlauf")]

@@ -16,16 +16,6 @@ urlpatterns = [
     path(
         "<str:lang>/kennzahlen/<str:key>/nach/<str:dim>/", views.indicator, name="portal-indicator-breakdown"
     ),
-    path(
-        "<str:lang>/kennzahlen/<str:key>/nach/<str:dim>/stand/<str:date>/",
-        views.indicator,
-        name="portal-indicator-breakdown-date",
-    ),
-    path(
-        "<str:lang>/kennzahlen/<str:key>/gebiet/<str:area>/stand/<str:date>/",
-        views.indicator,
-        name="portal-indicator-area-date",
-    ),
     path("<str:lang>/anlaufstellen/", views.contact_points, name="portal-contact-points"),
     path(
         "<str:lang>/anlaufstellen/thema/<str:code>/", views.contact_points, name="portal-contact-points-topic"

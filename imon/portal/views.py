@@ -262,8 +262,14 @@ def indicator_dates(published, key, area=None, dim=None) -> list[str]:
     the indicator's default page) and breakdown `dim`: those of the figures that page shows (the
     area's own, else the city's, else those of all its own areas), the latest SWITCHED_DATES of
     them; none where there is only one. Each has a page of its own (…/stand/DATE/; the latest is
-    the page without a date), so the switch is a list of links, also in the static export, which
-    grows by at most SWITCHED_DATES - 1 pages per page of the area and breakdown switches."""
+    the page without a date), so the switch is a list of links, also in the static export.
+
+    Only the indicator's own page has the switch: the pages of an area or a breakdown show their
+    latest figures and the whole series below them. A switch on each of them multiplied the
+    pages (areas × breakdowns × dates × languages): an Open SDG site of 6 indicators with 10
+    districts grew to 1,168 files and its export from about 30 s to 229 s."""
+    if area is not None or dim is not None:
+        return []
     rows = published.observations(key)
     if dim is not None:
         rows = one_dimension(rows, dim, dimension_totals(published.document))
@@ -311,11 +317,9 @@ def indicator_page(lang, key, area=None, date=None, dim=None) -> str:
 
 def indicator_pages(published, key) -> list[tuple]:
     """(area, date, breakdown) of every page of an indicator (None: the default), for the export."""
-    pages = []
-    for area in [None] + [a["key"] for a in indicator_areas(published, key)]:
-        pages += [(area, d, None) for d in [None, *indicator_dates(published, key, area)[:-1]]]
-    for b in indicator_breakdowns(published, key):
-        pages += [(None, d, b["key"]) for d in [None, *indicator_dates(published, key, None, b["key"])[:-1]]]
+    pages: list[tuple] = [(None, d, None) for d in [None, *indicator_dates(published, key)[:-1]]]
+    pages += [(a["key"], None, None) for a in indicator_areas(published, key)]
+    pages += [(None, None, b["key"]) for b in indicator_breakdowns(published, key)]
     return pages
 
 
@@ -415,15 +419,12 @@ def indicator(request, lang, published, key, area=None, date=None, dim=None):
         }
         for d in dates
     ]
-    # the area and breakdown switches keep the chosen date where their page has figures for it
+    # area and breakdown pages show their latest figures (the time switch is on the own page only)
     for a in areas:
-        a["url"] = indicator_page(
-            lang, key, a["key"], _latest_or(date, indicator_dates(published, key, a["key"]))
-        )
+        a["url"] = indicator_page(lang, key, a["key"])
     for b in breakdowns:
-        b_dates = indicator_dates(published, key, None, b["key"])
-        b["url"] = indicator_page(lang, key, None, _latest_or(date, b_dates), b["key"])
-    all_dimensions = indicator_page(lang, key, None, _latest_or(date, indicator_dates(published, key)))
+        b["url"] = indicator_page(lang, key, None, None, b["key"])
+    all_dimensions = indicator_page(lang, key)
     shown_date = date or published.latest_date(key)
     from . import api
 
