@@ -132,6 +132,8 @@ PORTAL = {
     "portal-indicators": {"lang": "de"},
     "portal-indicator": {"lang": "de", "key": "bevoelkerung"},
     "portal-indicator-area": {"lang": "de", "key": "bevoelkerung", "area": "05316000"},
+    "portal-indicator-date": {"lang": "de", "key": "bevoelkerung", "date": "2016-12-31"},
+    "portal-indicator-breakdown": {"lang": "de", "key": "gefluechtete-azr-alter", "dim": "altersgruppe"},
     "portal-contact-points": {"lang": "de"},
     "portal-contact-points-topic": {"lang": "de", "code": "A"},
     "portal-contact-point": {"lang": "de", "key": "ki-leverkusen"},

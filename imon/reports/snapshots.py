@@ -165,8 +165,13 @@ class SnapshotError(Exception):
     """A snapshot cannot be created or found; the message is for the user."""
 
 
-def create(title: str, reporting_date: datetime.date, user=None, concept_key: str | None = None) -> Snapshot:
-    """Freeze the current state as a new snapshot with the next number."""
+def create(
+    title: str, reporting_date: datetime.date | str, user=None, concept_key: str | None = None
+) -> Snapshot:
+    """Freeze the current state as a new snapshot with the next number (the reporting date as a
+    date or its ISO text)."""
+    if isinstance(reporting_date, str):
+        reporting_date = datetime.date.fromisoformat(reporting_date)
     query = m.Concept.objects.select_related("municipality")
     if concept_key:
         query = query.filter(key=concept_key)
