@@ -487,3 +487,31 @@ def test_an_incomplete_table_never_makes_a_pie_of_its_own_total():
     spec = _View(indicator, complete, builder).chart("Wahlamt", "09.06.2024", "Stimmen")
     assert spec.kind == "bar" and spec.shares  # the parts of a whole: bars labelled with their shares
     assert "(40 %)" in "".join(texts(render_svg(spec)))
+
+
+def test_a_legend_of_long_names_gets_room_of_its_own_on_a_phone():
+    """Three long series names over time, drawn for a phone: the legend (one name per line, each
+    wrapped) took the plot's room, matplotlib's layout gave up and the legend lay over the bars."""
+    import warnings
+
+    names = (
+        "a) Asylbewerber/innen mit Aufenthaltsgestattung",
+        "b) Asylberechtigte bzw. Personen mit humanitärer Aufenthaltserlaubnis oder Niederlassungserlaubnis",
+        "c) Ausreisepflichtige mit Rückführungshindernis",
+    )
+    spec = charts.ChartSpec(
+        "stacked_bar",
+        "Geflüchtete Personen nach Aufenthaltsstatus im Zeitverlauf",
+        ("31 груд. 2017 р.", "31 груд. 2018 р."),
+        tuple(
+            charts.Series(name, (Decimal(a), Decimal(b)))
+            for name, (a, b) in zip(names, ((605, 627), (3682, 3875), (388, 348)))
+        ),
+        unit="Personen",
+        horizontal=True,
+        time_axis=True,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # "constrained_layout not applied because axes sizes collapsed"
+        svg = charts.render_svg.__wrapped__(spec, None, charts.NARROW_CM)
+    assert "4.850" in svg  # the total of the stack is labelled

@@ -609,13 +609,15 @@ def _height_for(spec, horizontal: bool, width_cm: float = WIDTH_CM) -> float:
     base = _base_height(width_cm)
     if not horizontal:
         return base
+    # a legend of more than one row needs room of its own (the 2.5 cm hold one row and the axis)
+    legend = max(0.0, _legend_cm(spec, width_cm) - 0.6)
     if _names_go_above(spec, width_cm):
-        return max(base * 0.5, min(2.5 + _slots(spec, width_cm)[2], 30.0))
+        return max(base * 0.5, min(2.5 + legend + _slots(spec, width_cm)[2], 30.0))
     bars = len(spec.series) if spec.kind == "grouped_bar" else 1
     _horizontal, wrap_width = _orientation(spec, width_cm)
     # each category as high as its bars or its wrapped label (about 0.4 cm a line), whichever is more
     rows = sum(max(0.45 * bars, 0.4 * _wrap(c, wrap_width).count("\n") + 0.4) + 0.25 for c in spec.categories)
-    return max(base * 0.5, min(2.5 + rows, 24.0))
+    return max(base * 0.5, min(2.5 + legend + rows, 24.0))
 
 
 BAR_CM, LINE_CM, GAP_CM = 0.45, 0.42, 0.3
@@ -843,10 +845,10 @@ def _category_axis(ax, spec, positions, wrap_width, horizontal):
         _style_axes(ax, "y")
 
 
-def _legend(fig, handles, labels, **kwargs):
-    """Above the plot, never over the data; in one row when the labels fit, else one per line."""
-    room = fig.get_figwidth() * 72 * 0.95
-    # A label longer than the figure is wide wraps (one legend entry per line then).
+def _legend_layout(labels, width_cm) -> tuple[list[str], int]:
+    """(the labels, wrapped where one is longer than the figure is wide; the number of columns):
+    in one row when the labels fit, else two columns or one per line."""
+    room = width_cm * CM * 72 * 0.95
     longest = max((_text_width_pt(label, FONT_SIZE) for label in labels), default=0)
     if longest + 45 > room:
         chars = int(len(max(labels, key=len)) * (room - 45) / longest)
@@ -854,6 +856,22 @@ def _legend(fig, handles, labels, **kwargs):
     need = sum(_text_width_pt(label, FONT_SIZE) + 45 for label in labels)
     widest = max((_text_width_pt(label, FONT_SIZE) for label in labels), default=0) + 45
     ncols = len(labels) if need <= room else (2 if 2 * widest <= room * 0.9 else 1)
+    return labels, ncols
+
+
+def _legend_cm(spec, width_cm) -> float:
+    """About the height of the legend above the plot (none for one series), in cm."""
+    if len(spec.series) < 2:
+        return 0.0
+    labels, ncols = _legend_layout([s.label for s in spec.series], width_cm)
+    rows = [labels[i : i + ncols] for i in range(0, len(labels), ncols)]
+    lines = sum(max(label.count("\n") + 1 for label in row) for row in rows)
+    return 0.42 * lines + 0.2 * len(rows)
+
+
+def _legend(fig, handles, labels, **kwargs):
+    """Above the plot, never over the data; in one row when the labels fit, else one per line."""
+    labels, ncols = _legend_layout(labels, fig.get_figwidth() / CM)
     fig.legend(
         handles,
         labels,
