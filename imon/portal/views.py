@@ -259,9 +259,9 @@ SWITCHED_DATES = 5
 
 def indicator_dates(published, key, area=None, dim=None) -> list[str]:
     """The reference dates (ISO, oldest first) the time switch offers on the page of `area` (None:
-    the indicator's default page) and breakdown `dim`: those of the figures that page shows (the
-    area's own, else the city's, else those of all its own areas), the latest SWITCHED_DATES of
-    them; none where there is only one. Each has a page of its own (…/stand/DATE/; the latest is
+    the indicator's default page) and breakdown `dim`: on the default page those of the figures it
+    shows (the city's, else those of all its own areas), the latest SWITCHED_DATES of them; none
+    where there is only one. Each has a page of its own (…/stand/DATE/; the latest is
     the page without a date), so the switch is a list of links, also in the static export.
 
     Only the indicator's own page has the switch: the pages of an area or a breakdown show their
@@ -271,11 +271,9 @@ def indicator_dates(published, key, area=None, dim=None) -> list[str]:
     if area is not None or dim is not None:
         return []
     rows = published.observations(key)
-    if dim is not None:
-        rows = one_dimension(rows, dim, dimension_totals(published.document))
     present = {o["area"] for o in rows}
     own = main_area(published.document)
-    chosen = area or (own if own in present else None)
+    chosen = own if own in present else None
     if chosen is not None:
         rows = [o for o in rows if o["area"] == chosen]
     elif len(present) > 1:
