@@ -23,7 +23,7 @@ import textwrap
 from dataclasses import dataclass
 from decimal import Decimal
 
-from imon.core import periods, rollup
+from imon.core import periods
 
 from . import charts
 from .narrative import count_phrase
@@ -73,8 +73,8 @@ def year_position(day: datetime.date) -> Decimal:
 
 def measure_spans(measures: list[dict], status_label, on) -> tuple[list[Span], list[dict]]:
     """(the spans of the measures with a start, in order of start; the measures without one)."""
-    if isinstance(on, str):
-        on = datetime.date.fromisoformat(on)
+    from .document.timetable import measure_overdue  # the timetable's rule (imported late: a cycle)
+
     spans, undated = [], []
     for m in measures:
         start = periods.from_file(m.get("start_date"))
@@ -84,7 +84,6 @@ def measure_spans(measures: list[dict], status_label, on) -> tuple[list[Span], l
         end = periods.from_file(m.get("end_date"))
         last = end.last if end is not None else None
         status = m.get("status") or "unknown"
-        finished = rollup.is_finished(status) or status == "discontinued"
         spans.append(
             Span(
                 key=m["key"],
@@ -96,7 +95,7 @@ def measure_spans(measures: list[dict], status_label, on) -> tuple[list[Span], l
                 end_text=periods.format_period(end) if end is not None else "",
                 status=status,
                 status_label=status_label(status),
-                overdue=last is not None and last < on and not finished,
+                overdue=measure_overdue(m, on),
             )
         )
     spans.sort(key=lambda s: (s.start, s.end or datetime.date.max, s.key))
@@ -167,6 +166,11 @@ def end_words(start_end: tuple[str, str]) -> str:
     return start_end[1] or NO_END
 
 
+def runs_on(start_end: tuple[str, str]) -> bool:
+    """Whether a bar has no fixed end ("fortlaufend" or none given): it runs to the edge."""
+    return not start_end[1] or start_end[1] == OPEN_END
+
+
 def data_table(spec: charts.ChartSpec) -> tuple[list[str], list[list[str]]]:
     header = ["Maßnahme", "Beginn", "Ende", "Status"]
     rows = [
@@ -190,14 +194,12 @@ def alt_sentences(spec: charts.ChartSpec) -> list[str]:
     names = spec.categories
     sentences.append(f"Am frühesten beginnt {names[0]} ({spec.dates[0][0]}).")
     ends = [
-        (e, i)
-        for i, ((_s, text), e) in enumerate(zip(spec.dates, spec.series[1].values))
-        if text and text != OPEN_END
+        (e, i) for i, (dates, e) in enumerate(zip(spec.dates, spec.series[1].values)) if not runs_on(dates)
     ]
     if ends:
         _end, i = max(ends)
         sentences.append(f"Am spätesten endet {names[i]} ({spec.dates[i][1]}).")
-    open_ends = sum(1 for _s, text in spec.dates if not text or text == OPEN_END)
+    open_ends = sum(1 for dates in spec.dates if runs_on(dates))
     if open_ends:
         sentences.append(f"{count_phrase(open_ends, 'Maßnahme läuft', 'Maßnahmen laufen')} ohne festes Ende.")
     counts: dict[str, int] = {}
@@ -259,7 +261,7 @@ def draw(spec: charts.ChartSpec, width_cm: float, max_height_cm: float | None):
             label=label,
         )
         seen.setdefault(label, patch)
-        words = [w for w in (OPEN_END if dates[1] == OPEN_END else NO_END if not dates[1] else "",) if w]
+        words = [end_words(dates)] if runs_on(dates) else []
         if overdue:
             words.append(OVERDUE)
         if words:
