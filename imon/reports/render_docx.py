@@ -66,27 +66,30 @@ def _set_language(doc, lang="de-DE"):
     lang_el.set(qn("w:val"), lang)
 
 
-def _field(paragraph, instruction: str, placeholder: str):
-    """A Word field (e.g. TOC); Word fills it when the document is opened (updateFields)."""
-    run = paragraph.add_run()
-    begin = OxmlElement("w:fldChar")
-    begin.set(qn("w:fldCharType"), "begin")
-    begin.set(qn("w:dirty"), "true")
-    run._r.append(begin)
-    run = paragraph.add_run()
+def _field_char(paragraph, kind: str):
+    element = OxmlElement("w:fldChar")
+    element.set(qn("w:fldCharType"), kind)
+    if kind == "begin":
+        element.set(qn("w:dirty"), "true")  # Word fills it when the document is opened
+    paragraph.add_run()._r.append(element)
+
+
+def _field_start(paragraph, instruction: str):
+    """The start of a Word field (e.g. TOC, PAGE): what follows up to `_field_char(p, "end")` is
+    its present result, which Word replaces when it updates the field (updateFields)."""
+    _field_char(paragraph, "begin")
     instr = OxmlElement("w:instrText")
     instr.set(qn("xml:space"), "preserve")
     instr.text = instruction
-    run._r.append(instr)
-    run = paragraph.add_run()
-    sep = OxmlElement("w:fldChar")
-    sep.set(qn("w:fldCharType"), "separate")
-    run._r.append(sep)
+    paragraph.add_run()._r.append(instr)
+    _field_char(paragraph, "separate")
+
+
+def _field(paragraph, instruction: str, placeholder: str):
+    """A Word field within one paragraph, showing `placeholder` until Word updates it."""
+    _field_start(paragraph, instruction)
     paragraph.add_run(placeholder)
-    run = paragraph.add_run()
-    end = OxmlElement("w:fldChar")
-    end.set(qn("w:fldCharType"), "end")
-    run._r.append(end)
+    _field_char(paragraph, "end")
 
 
 def _hyphenate(doc):
@@ -373,23 +376,10 @@ def _toc(doc, report: Report):
         paragraph.paragraph_format.space_after = Pt(1)
         if heading is not None and heading.level > 1:
             paragraph.paragraph_format.left_indent = Cm(0.6)
-    for kind, text in (("begin", None), ("instr", 'TOC \\o "1-2" \\h \\z \\u'), ("separate", None)):
-        run = paragraphs[0].add_run()
-        if kind == "instr":
-            element = OxmlElement("w:instrText")
-            element.set(qn("xml:space"), "preserve")
-            element.text = text
-        else:
-            element = OxmlElement("w:fldChar")
-            element.set(qn("w:fldCharType"), kind)
-            if kind == "begin":
-                element.set(qn("w:dirty"), "true")
-        run._r.append(element)
+    _field_start(paragraphs[0], 'TOC \\o "1-2" \\h \\z \\u')
     for paragraph, heading in zip(paragraphs, headings):
         paragraph.add_run(heading.label if heading is not None else "Inhaltsverzeichnis (in Word: F9)")
-    end = OxmlElement("w:fldChar")
-    end.set(qn("w:fldCharType"), "end")
-    paragraphs[-1].add_run()._r.append(end)
+    _field_char(paragraphs[-1], "end")
 
 
 def _bottom_border(paragraph, colour: str):
