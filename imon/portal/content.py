@@ -79,8 +79,10 @@ def _blocks(number, key, area, published: Published, date: str | None = None, di
         if len(_BLOCKS) > 2000:
             _BLOCKS.clear()
         snapshot = published.only(key)
-        if dim is not None:
-            snapshot = document.by_dimension(snapshot, key, dim)
+        if dim is not None:  # the same in every language
+            snapshot = published.remember(
+                key, f"by_dimension {dim}", lambda: document.by_dimension(published.only(key), key, dim)
+            )
         if date is None:
             _BLOCKS[cache_key] = document.indicator_blocks(snapshot, key, area)
         else:

@@ -243,6 +243,10 @@ def indicator_areas(published, key) -> list[dict]:
     own (…/kennzahlen/KEY/gebiet/AREA/), so the switch is a list of links that works without
     JavaScript and in the static export, which stays small: a city with 50 quarters would
     otherwise add 50 pages with charts per indicator and language."""
+    return [dict(a) for a in published.remember(key, "areas", lambda: _indicator_areas(published, key))]
+
+
+def _indicator_areas(published, key) -> list[dict]:
     own = main_area(published.document)
     shown = {
         a["key"]
@@ -270,6 +274,10 @@ def indicator_dates(published, key, area=None, dim=None) -> list[str]:
     districts grew to 1,168 files and its export from about 30 s to 229 s."""
     if area is not None or dim is not None:
         return []
+    return published.remember(key, "dates", lambda: _indicator_dates(published, key))
+
+
+def _indicator_dates(published, key) -> list[str]:
     rows = published.observations(key)
     present = {o["area"] for o in rows}
     own = main_area(published.document)
@@ -288,6 +296,12 @@ def indicator_breakdowns(published, key) -> list[dict]:
     by two or more: each one alone, the others at their total, where that leaves two or more of
     its values (the page without a choice shows all of them together). Each has a page of its
     own (…/nach/DIM/), so the static export grows by one page per dimension (and its dates)."""
+    return [
+        dict(b) for b in published.remember(key, "breakdowns", lambda: _indicator_breakdowns(published, key))
+    ]
+
+
+def _indicator_breakdowns(published, key) -> list[dict]:
     rows = published.observations(key)
     present = {d for o in rows for d in o["dims"]}
     if len(present) < 2:
@@ -324,7 +338,9 @@ def indicator_pages(published, key) -> list[tuple]:
 def symbol_key(published, key) -> list[str]:
     """What each symbol set in the indicator's published values means ('. geheim zu halten …'),
     in the order of the statistical offices' key of symbols."""
-    used = {o["flag"] for o in published.observations(key) if o["flag"]}
+    used = published.remember(
+        key, "flags", lambda: {o["flag"] for o in published.observations(key) if o["flag"]}
+    )
     return [text for flag, text in published.labels["flag"].items() if flag in used]
 
 
@@ -408,7 +424,7 @@ def indicator(request, lang, published, key, area=None, date=None, dim=None):
     date = date or (dates[-1] if dates else None)
     at_date, over_time = page_blocks(published, key, area, date, dim)
     blocks, series = _shown(lang, at_date), _shown(lang, over_time)
-    labels = date_labels(published.observations(key))
+    labels = published.remember(key, "date_labels", lambda: date_labels(published.observations(key)))
     time_switch = [
         {
             "date": d,

@@ -10,7 +10,7 @@ portal needs.
 """
 
 import datetime
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 
 from imon.core import areacodes, editions, housestyle, periods
@@ -414,6 +414,28 @@ class PublicView:
         for measure in self.measures:
             for code in fields_served(measure):
                 self._by_field[code].append(measure)
+        self._memo: OrderedDict = OrderedDict()
+
+    # An indicator's page asks for its rows and what is derived from them several times (areas,
+    # dates, breakdowns, symbols, figures), and the export renders its pages one indicator after
+    # another: the results for the last few indicators are kept. The view is immutable (one
+    # release), so nothing kept goes stale; a few indicators only, so that the kept public rows
+    # of a large release never all lie in memory beside the release itself.
+    MEMO_INDICATORS = 4
+
+    def remember(self, key: str, name: str, compute):
+        """`compute()` for indicator `key` under `name`, made once while `key` is among the
+        last MEMO_INDICATORS indicators asked for. The result is shared: callers do not change it."""
+        kept = self._memo.get(key)
+        if kept is None:
+            kept = self._memo[key] = {}
+            while len(self._memo) > self.MEMO_INDICATORS:
+                self._memo.popitem(last=False)
+        else:
+            self._memo.move_to_end(key)
+        if name not in kept:
+            kept[name] = compute()
+        return kept[name]
 
     def _measure(self, record: dict) -> dict:
         measure = pick(record, PORTAL_MEASURE_FIELDS)
@@ -469,9 +491,13 @@ class PublicView:
     def observations(self, key: str) -> list[dict]:
         """The published observations of an indicator (suppressed cells without value, with their
         symbol), each with its source's key and, where the source states it so, its qualifier
-        and reference period."""
-        own = (self.indicator(key) or {}).get("source") or {}
-        return [self._row(o, own.get("key", "")) for o in self._observations.get(key, [])]
+        and reference period. The list is shared (see `remember`): callers do not change it."""
+
+        def rows():
+            own = (self.indicator(key) or {}).get("source") or {}
+            return [self._row(o, own.get("key", "")) for o in self._observations.get(key, [])]
+
+        return self.remember(key, "observations", rows)
 
     @staticmethod
     def _row(o: dict, own_source: str) -> dict:
