@@ -40,7 +40,7 @@ from typing import Any
 
 from imon.core.numbers import display_language, format_number, format_percent, shown_language
 
-from . import timebars
+from . import linesvg, timebars
 from .narrative import _SINGULAR_TO_PLURAL, _percent_change, count_phrase, unit_for
 
 KINDS = ("bar", "grouped_bar", "stacked_bar", "pie", "donut", "line", "map", "timebar")
@@ -1239,6 +1239,8 @@ def _render_svg(spec: ChartSpec, id_prefix: str | None, width_cm: float, lang: s
 
 
 def _draw_svg(spec: ChartSpec, id_prefix: str | None = None, width_cm: float = WIDTH_CM) -> str:
+    if spec.kind == "line":  # written directly, a hundred times faster than by matplotlib
+        return _labelled(linesvg.draw(spec, width_cm), spec, id_prefix)
     return _svg(_draw(spec, width_cm), spec, id_prefix)
 
 
@@ -1264,7 +1266,13 @@ def _svg(fig, spec, id_prefix):
     buffer = BytesIO()
     fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
     svg = buffer.getvalue().decode("utf-8")
-    svg = svg[svg.index("<svg") :]
+    # matplotlib's <metadata> block carries nothing we need once Date/Creator are off.
+    svg = re.sub(r"\s*<metadata>.*?</metadata>", "", svg[svg.index("<svg") :], count=1, flags=re.S)
+    return _labelled(svg, spec, id_prefix)
+
+
+def _labelled(svg: str, spec: ChartSpec, id_prefix: str | None) -> str:
+    """The <svg> with role="img", its title and description (the alt text), and every id prefixed."""
     p = id_prefix or _prefix(spec)
     svg = _ID.sub(lambda m: f"{m[1]}{p}-{m[2]}{m[3]}", svg)
     svg = _URL.sub(lambda m: f"url(#{p}-{m[1]})", svg)
@@ -1275,9 +1283,7 @@ def _svg(fig, spec, id_prefix):
     with display_language("de"):  # the text alternative is German prose: German numbers too
         alt = alt_text(spec)
     inner = f'\n <title id="{p}-title">{html.escape(spec.title)}</title>\n <desc id="{p}-desc">{html.escape(alt)}</desc>'
-    # matplotlib's <metadata> block carries nothing we need once Date/Creator are off.
-    body = re.sub(r"\s*<metadata>.*?</metadata>", "", svg[head_end:], count=1, flags=re.S)
-    return root + inner + body.rstrip() + "\n"
+    return root + inner + svg[head_end:].rstrip() + "\n"
 
 
 def render_png(
@@ -1314,7 +1320,8 @@ def _png(fig, dpi):
 def render(spec: ChartSpec, dpi: int = 200, id_prefix: str | None = None) -> tuple[str, bytes]:
     """Both outputs from one drawing (faster than the two calls): (SVG markup, PNG bytes)."""
     fig = _draw(spec)
-    return _svg(fig, spec, id_prefix), _png(fig, dpi)
+    svg = _draw_svg(spec, id_prefix) if spec.kind == "line" else _svg(fig, spec, id_prefix)
+    return svg, _png(fig, dpi)
 
 
 # --- drawing ahead in helper processes (the command line) --------------------------------------
@@ -1446,7 +1453,7 @@ def _code_version() -> str:
     from . import narrative
 
     digest = hashlib.sha256(matplotlib.__version__.encode("ascii"))
-    for module in (numbers, narrative):
+    for module in (numbers, narrative, linesvg):
         digest.update(Path(module.__file__ or "").read_bytes())
     digest.update(Path(__file__).read_bytes())
     return digest.hexdigest()

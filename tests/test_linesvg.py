@@ -1,0 +1,117 @@
+"""Line charts written directly as SVG (imon.reports.linesvg): what a reader of the chart relies on,
+read back from the markup (positions of the marks, the text and its size), wide and on a phone."""
+
+import re
+import xml.etree.ElementTree as ET
+from decimal import Decimal
+
+import pytest
+
+from imon.reports import charts, linesvg
+from imon.reports.charts import ChartSpec, Series, render_svg
+
+SVG = "{http://www.w3.org/2000/svg}"
+YEARS = tuple(str(year) for year in range(2009, 2024))
+WIDTHS = [charts.WIDTH_CM, charts.NARROW_CM]
+
+
+def numbers(*values):
+    return tuple(None if v is None else Decimal(str(v)) for v in values)
+
+
+def drawn(spec, width):
+    return ET.fromstring(render_svg.__wrapped__(spec, None, width))
+
+
+def texts(root):
+    return ["\n".join(t.strip() for t in el.itertext()) for el in root.iter(f"{SVG}text")]
+
+
+def line_paths(root):
+    """The data lines: paths without fill drawn 2 points wide."""
+    return [p for p in root.iter(f"{SVG}path") if p.get("stroke-width") == "2" and p.get("fill") == "none"]
+
+
+TWO = ChartSpec(
+    "line",
+    "Einwohner mit ausländischer Staatsangehörigkeit im Zeitverlauf",
+    YEARS,
+    (
+        Series("männlich", numbers(*(10_400 + 120 * i for i in range(15)))),
+        Series("weiblich", numbers(*(9_800 + 150 * i if i != 6 else None for i in range(15)))),
+    ),
+    unit="Personen",
+    time_axis=True,
+)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_gap_breaks_the_line_and_is_marked_not_drawn_as_zero(width):
+    root = drawn(TWO, width)
+    first, second = line_paths(root)
+    assert first.get("d").count("M") == 1  # the complete series is one line
+    assert second.get("d").count("M") == 2  # broken at the missing year, not joined through it
+    shown = texts(root)
+    assert shown.count(".") == 1  # the official symbol in the gap
+    assert any("Wert geheim gehalten oder unbekannt" in " ".join(t.split()) for t in shown)  # its meaning
+    assert "0" not in shown  # the value axis starts near the data, no zero is drawn for the gap
+    values = [float(t.replace(".", "")) for t in shown if re.fullmatch(r"\d{1,2}\.\d{3}", t)]
+    assert values and min(values) >= 9_000  # German thousands separators on the value axis
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_series_differ_by_dashes_and_markers_and_are_named(width):
+    root = drawn(TWO, width)
+    first, second = line_paths(root)
+    assert first.get("stroke-dasharray") != second.get("stroke-dasharray")
+    assert root.findall(f".//{SVG}circle") and root.findall(f".//{SVG}path[@stroke-width='0.6']")
+    assert {"männlich", "weiblich"} <= set(texts(root))  # the legend
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_text_is_at_least_9_points_and_inside_the_picture(width):
+    root = drawn(TWO, width)
+    _x, _y, right, bottom = map(float, root.get("viewBox").split())
+    base = float(root.find(f"{SVG}g").get("font-size"))
+    for el in root.iter(f"{SVG}text"):
+        size = float(el.get("font-size") or base)
+        assert size >= 9
+        if el.get("transform"):
+            continue  # the axis title, turned
+        x, y = float(el.get("x")), float(el.get("y"))
+        width_pt = linesvg.text_width("\n".join(el.itertext()), size)
+        left = {"start": x, "middle": x - width_pt / 2, "end": x - width_pt}[el.get("text-anchor")]
+        assert left >= 0 and left + width_pt <= right + 0.5, "".join(el.itertext())
+        assert 0 < y <= bottom
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_labels_of_the_time_axis_do_not_overlap(width):
+    root = drawn(TWO, width)
+    years = [el for el in root.iter(f"{SVG}text") if el.text in YEARS]
+    assert len(years) >= 3 and years[0].text == "2009"
+    edges = sorted((float(el.get("x")), linesvg.text_width(el.text, 9)) for el in years)
+    for (x1, w1), (x2, w2) in zip(edges, edges[1:]):
+        assert x1 + w1 / 2 < x2 - w2 / 2
+
+
+def test_few_values_are_labelled_in_german():
+    spec = ChartSpec(
+        "line", "Anteil", ("31.12.2016", "31.12.2017"), (Series("Anteil", numbers("15.1", "15.7")),), "%", 1
+    )
+    shown = texts(drawn(spec, charts.WIDTH_CM))
+    assert "15,1 %" in shown and "15,7 %" in shown
+    assert "in %" in shown  # the axis title
+
+
+def test_nice_ticks_are_round_and_cover_the_range():
+    assert linesvg.nice_ticks(0, 1000, 6) == [0, 200, 400, 600, 800, 1000]
+    assert linesvg.nice_ticks(15.01, 15.79, 5) == [15.2, 15.4, 15.6]
+    assert linesvg.nice_ticks(-3, 7, 6) == [-2, 0, 2, 4, 6]
+
+
+def test_the_svg_is_labelled_like_every_chart():
+    root = drawn(TWO, charts.WIDTH_CM)
+    assert root.get("role") == "img"
+    assert root.find(f"{SVG}title").text == TWO.title
+    assert root.find(f"{SVG}desc").text == charts.alt_text(TWO)
