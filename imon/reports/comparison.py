@@ -50,10 +50,6 @@ class Comparison:
         return [r for r in (self.country, self.land) if r is not None] + [self.city] + self.peers
 
 
-def _is_total_row(row, totals) -> bool:
-    return all((d, v) in totals for d, v in (row.get("dims") or {}).items())
-
-
 def _value(row) -> Decimal | None:
     return Decimal(str(row["value"])) if row and row.get("value") is not None else None
 
@@ -84,7 +80,8 @@ def compare(
     city_area = areas.get(city_key or "")
     if city_area is None:
         return None
-    rows = [r for r in rows if _is_total_row(r, totals)]
+    totals = frozenset(totals)  # (dimension, value) pairs of the totals: a row of the total has only these
+    rows = [r for r in rows if not r.get("dims") or totals.issuperset(r["dims"].items())]
     by_date: dict[str, dict[str, dict]] = {}
     for row in rows:
         by_date.setdefault(str(row["date"]), {})[row["area"]] = row

@@ -144,11 +144,9 @@ def dimension_totals(snapshot: dict) -> set[tuple[str, str]]:
 def one_dimension(rows, dim: str, totals) -> list[dict]:
     """The rows broken down by `dim` alone: those where every other dimension is at its total,
     without those other dimensions (the portal's breakdown switch; nothing is added, only left out)."""
-    return [
-        dict(o, dims={d: v for d, v in o["dims"].items() if d == dim})
-        for o in rows
-        if all((d, v) in totals for d, v in o["dims"].items() if d != dim)
-    ]
+    totals = frozenset(totals)
+    rows = [o for o in rows if totals.issuperset(o["dims"].items() - {(dim, o["dims"].get(dim))})]
+    return [dict(o, dims={dim: o["dims"][dim]} if dim in o["dims"] else {}) for o in rows]
 
 
 def by_dimension(snapshot: dict, key: str, dim: str) -> dict:
