@@ -1,4 +1,4 @@
-"""Line charts written directly as SVG (imon.reports.linesvg): what a reader of the chart relies on,
+"""Line charts written directly as SVG (imon.reports.svgdraw): what a reader of the chart relies on,
 read back from the markup (positions of the marks, the text and its size), wide and on a phone."""
 
 import re
@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from imon.reports import charts, linesvg
+from imon.reports import charts, svgdraw
 from imon.reports.charts import ChartSpec, Series, render_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -68,9 +68,27 @@ def test_series_differ_by_dashes_and_markers_and_are_named(width):
     assert {"männlich", "weiblich"} <= set(texts(root))  # the legend
 
 
+AGES = ChartSpec(
+    "bar",
+    "Einwohner nach Altersgruppe",
+    ("unter 18", "18 bis 64", "65 und älter"),
+    (Series("Personen", numbers(31_250, 101_480, 34_007)),),
+    unit="Personen",
+    shares=True,
+)
+SALDO = ChartSpec(
+    "bar", "Wanderungssaldo", ("2016", "2017", "2018"), (Series("Saldo", numbers(-120, 80, 230)),), "Personen"
+)
+GAPS = ChartSpec(
+    "bar", "Haushalte", ("a", "b", "c", "d"), (Series("Haushalte", numbers(12, None, 7, None)),), "Haushalte"
+)
+
+
+@pytest.mark.parametrize("spec", [TWO, AGES, SALDO, GAPS], ids=lambda s: s.title[:12])
 @pytest.mark.parametrize("width", WIDTHS)
-def test_text_is_at_least_9_points_and_inside_the_picture(width):
-    root = drawn(TWO, width)
+def test_text_is_at_least_9_points_and_inside_the_picture(spec, width):
+    root = drawn(spec, width)
+    assert root.find(f"{SVG}g") is not None  # written here, not by matplotlib
     _x, _y, right, bottom = map(float, root.get("viewBox").split())
     base = float(root.find(f"{SVG}g").get("font-size"))
     for el in root.iter(f"{SVG}text"):
@@ -79,7 +97,7 @@ def test_text_is_at_least_9_points_and_inside_the_picture(width):
         if el.get("transform"):
             continue  # the axis title, turned
         x, y = float(el.get("x")), float(el.get("y"))
-        width_pt = linesvg.text_width("\n".join(el.itertext()), size)
+        width_pt = svgdraw.text_width("\n".join(el.itertext()), size)
         left = {"start": x, "middle": x - width_pt / 2, "end": x - width_pt}[el.get("text-anchor")]
         assert left >= 0 and left + width_pt <= right + 0.5, "".join(el.itertext())
         assert 0 < y <= bottom
@@ -90,7 +108,7 @@ def test_labels_of_the_time_axis_do_not_overlap(width):
     root = drawn(TWO, width)
     years = [el for el in root.iter(f"{SVG}text") if el.text in YEARS]
     assert len(years) >= 3 and years[0].text == "2009"
-    edges = sorted((float(el.get("x")), linesvg.text_width(el.text, 9)) for el in years)
+    edges = sorted((float(el.get("x")), svgdraw.text_width(el.text, 9)) for el in years)
     for (x1, w1), (x2, w2) in zip(edges, edges[1:]):
         assert x1 + w1 / 2 < x2 - w2 / 2
 
@@ -105,9 +123,9 @@ def test_few_values_are_labelled_in_german():
 
 
 def test_nice_ticks_are_round_and_cover_the_range():
-    assert linesvg.nice_ticks(0, 1000, 6) == [0, 200, 400, 600, 800, 1000]
-    assert linesvg.nice_ticks(15.01, 15.79, 5) == [15.2, 15.4, 15.6]
-    assert linesvg.nice_ticks(-3, 7, 6) == [-2, 0, 2, 4, 6]
+    assert svgdraw.nice_ticks(0, 1000, 6) == [0, 200, 400, 600, 800, 1000]
+    assert svgdraw.nice_ticks(15.01, 15.79, 5) == [15.2, 15.4, 15.6]
+    assert svgdraw.nice_ticks(-3, 7, 6) == [-2, 0, 2, 4, 6]
 
 
 def test_the_svg_is_labelled_like_every_chart():
@@ -115,3 +133,30 @@ def test_the_svg_is_labelled_like_every_chart():
     assert root.get("role") == "img"
     assert root.find(f"{SVG}title").text == TWO.title
     assert root.find(f"{SVG}desc").text == charts.alt_text(TWO)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_missing_bar_is_a_marked_gap_not_a_zero(width):
+    root = drawn(GAPS, width)
+    bars = [r for r in root.iter(f"{SVG}rect") if r.get("fill") == charts.PALETTE[0]]
+    assert len(bars) == 2 and all(float(r.get("height")) > 0 for r in bars)
+    shown = texts(root)
+    assert shown.count(".") == 2 and shown.count("0") == 1  # "0" only as the axis tick
+    assert {"12", "7"} <= set(shown)
+
+
+def test_bars_show_values_with_their_share_and_a_fall_below_zero():
+    shown = texts(drawn(AGES, charts.NARROW_CM))
+    assert "101.480 (61 %)" in shown
+    root = drawn(SALDO, charts.WIDTH_CM)
+    bars = {r.get("y"): r for r in root.iter(f"{SVG}rect") if r.get("fill") == charts.PALETTE[0]}
+    tops = sorted(float(y) for y in bars)
+    assert len(tops) == 3 and tops[-1] > tops[0]  # the fall starts at the zero line, below the rises' tops
+    assert "-120" in texts(root)
+
+
+def test_other_bar_charts_are_left_to_matplotlib():
+    several = ChartSpec("bar", "Zwei", ("a", "b"), (Series("x", numbers(1, 2)), Series("y", numbers(2, 3))))
+    assert svgdraw.bars(several, charts.WIDTH_CM) is None
+    highlighted = ChartSpec("bar", "Vergleich", ("Land", "Stadt"), (Series("x", numbers(1, 2)),), highlight=1)
+    assert svgdraw.bars(highlighted, charts.WIDTH_CM) is None

@@ -1,16 +1,17 @@
-"""Line charts written directly as SVG, for HTML, the PDF and the portal.
+"""Line charts and simple bar charts written directly as SVG, for HTML, the PDF and the portal.
 
 matplotlib takes about 0.1 s to lay out and write one chart; the portal has a line chart "im
 Zeitverlauf" for an indicator and for each of its areas, in every language and twice (wide and
-for a phone), so that a site of 60 indicators drew thousands of them. A line chart is simple
-enough to write here in a millisecond, in the style of the others (`imon.reports.charts`:
-size, colours, markers and line styles per series, German numbers, gaps marked "."). The PNG
-for DOCX and PPTX is still drawn by matplotlib.
+for a phone), so that a site of 60 indicators drew thousands of them. Line charts and bar charts
+of one series are simple enough to write here in a millisecond, in the style of the others
+(`imon.reports.charts`: size, colours, markers and line styles per series, German numbers, gaps
+marked "."); other bar charts (several series, a highlighted city, names above the bars on a
+phone), pies, maps and time bars are drawn by matplotlib, and so is every PNG (DOCX, PPTX).
 
 Text is measured with the advance widths of DejaVu Sans (the font the SVG names, bundled with
 matplotlib), so that labels, legend and axis get the room they need without a layout engine.
 
-Called from `imon.reports.charts` (kind "line"), which imports this module: its names are used
+Called from `imon.reports.charts`, which imports this module: its names are used
 at call time only.
 """
 
@@ -82,7 +83,9 @@ def nice_ticks(lo: float, hi: float, most: int) -> list[float]:
         return [lo]
     raw = (hi - lo) / max(most - 1, 1)
     power = 10 ** math.floor(math.log10(raw))
-    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw * (1 - 1e-9))
+    # 2.5 only where its multiples stay whole numbers (no "12,5" on an axis of counts)
+    steps = (1, 2, 2.5, 5, 10) if power >= 10 else (1, 2, 5, 10)
+    step = next(m * power for m in steps if m * power >= raw * (1 - 1e-9))
     first = math.ceil(lo / step - 1e-9)
     ticks = []
     value = first * step
@@ -176,7 +179,7 @@ class _Plot:
         return self.bottom - (v - self.y_lo) / (self.y_hi - self.y_lo) * (self.bottom - self.top)
 
 
-def draw(spec, width_cm: float, max_height_cm: float | None = None) -> str:
+def line(spec, width_cm: float, max_height_cm: float | None = None) -> str:
     """The chart as <svg> markup (without title and description: `charts` adds them)."""
     size = charts.FONT_SIZE
     width = width_cm * PT
@@ -187,28 +190,40 @@ def draw(spec, width_cm: float, max_height_cm: float | None = None) -> str:
         legend, legend_height = _legend(spec, width, width_cm)
         parts += legend
         top = PAD + legend_height
-    bottom = height - PAD
-    if any(v is None for s in spec.series for v in s.values):
-        note = charts._wrap(charts.MISSING_NOTE, int(width * 0.95 / (size * 0.62)))
-        lines = note.count("\n") + 1
-        baseline = height * 0.99 - (lines - 1) * size * LINE - size * 0.25
-        parts.append(_text(width * 0.01, baseline, note, anchor="start"))
-        bottom -= lines * size * 1.3 + 4
+    note, note_height = _note(spec, width, height)
+    parts += note
+    bottom = height - PAD - note_height
     labels = [charts._wrap(c, 12) for c in spec.categories]
     bottom -= max((label.count("\n") + 1 for label in labels), default=1) * size * LINE + TICK + TICK_PAD
     plot = _Plot(PAD, width - PAD, top, bottom, len(labels))
     ticks = _value_axis(spec, plot)
     if labels:  # the last label, centred on its category, stays inside the figure
         plot.right -= max(0.0, text_width(labels[-1], size) / 2 - 0.4 * plot.slot())
-    body = [*_grid(spec, plot, ticks), *_category_axis(labels, plot), *_lines(spec, plot), *parts]
+    return _svg(
+        width, height, [*_grid(spec, plot, ticks), *_category_axis(labels, plot), *_lines(spec, plot), *parts]
+    )
+
+
+def _svg(width: float, height: float, body: list[str]) -> str:
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="{_n(width)}pt" height="{_n(height)}pt"'
         f' viewBox="0 0 {_n(width)} {_n(height)}">\n'
         f'<rect width="{_n(width)}" height="{_n(height)}" fill="#ffffff"/>\n'
-        f'<g font-family="DejaVu Sans, sans-serif" font-size="{size}" fill="{charts.TEXT}">\n'
+        f'<g font-family="DejaVu Sans, sans-serif" font-size="{charts.FONT_SIZE}" fill="{charts.TEXT}">\n'
         + "\n".join(body)
         + "\n</g>\n</svg>\n"
     )
+
+
+def _note(spec, width: float, height: float) -> tuple[list[str], float]:
+    """Under a chart with a gap, what the mark in the gap means; and the height it takes."""
+    if not any(v is None for s in spec.series for v in s.values):
+        return [], 0.0
+    size = charts.FONT_SIZE
+    note = charts._wrap(charts.MISSING_NOTE, int(width * 0.95 / (size * 0.62)))
+    lines = note.count("\n") + 1
+    baseline = height * 0.99 - (lines - 1) * size * LINE - size * 0.25
+    return [_text(width * 0.01, baseline, note, anchor="start")], lines * size * 1.3 + 4
 
 
 def _value_axis(spec, plot: _Plot) -> list[tuple[float, str]]:
@@ -309,4 +324,166 @@ def _lines(spec, plot: _Plot) -> list[str]:
                     x, y = point
                     parts.append(_text(x, y - 7 if j == 0 else y + 14, charts.format_value(spec, value)))
         parts += [_missing(plot.x_of(i), plot.bottom - 3) for i, p in enumerate(points) if p is None]
+    return parts
+
+
+def bars(spec, width_cm: float, max_height_cm: float | None = None) -> str | None:
+    """A bar chart of one series as <svg> markup (without title and description), upright or, for
+    long names, lying (`charts._orientation`); None where matplotlib draws it (several series, a
+    highlighted city, names above the bars on a phone, value labels that would need turning)."""
+    horizontal, wrap_width = charts._orientation(spec, width_cm)
+    if (
+        spec.kind != "bar"
+        or len(spec.series) != 1
+        or spec.highlight is not None
+        or (horizontal and charts._names_go_above(spec, width_cm))
+    ):
+        return None
+    size = charts.FONT_SIZE
+    width = width_cm * PT
+    height = charts._height_for(spec, horizontal, width_cm)
+    height = min(height, max_height_cm or height) * PT
+    series = spec.series[0]
+    idx = [i for i, v in enumerate(series.values) if v is not None]
+    value_labels = dict(zip(idx, charts._value_labels(spec, series, idx)))
+    present = [float(series.values[i]) for i in idx]
+    lo, hi = min([0.0, *present]), max([0.0, *present])
+    span = hi - lo
+    if span == 0:
+        lo, hi = 0.0, 1.0
+    else:  # 12 % room beyond the bars' ends, none beyond zero (as matplotlib's margins)
+        lo, hi = lo - 0.12 * span * (lo < 0), hi + 0.12 * span * (hi > 0)
+    names = [charts._wrap(c, wrap_width) for c in spec.categories]
+    note, note_height = _note(spec, width, height)
+    frame = (PAD, width - PAD, PAD + size * 0.6, height - PAD - note_height)
+    draw = _lying if horizontal else _upright
+    body = draw(spec, frame, names, value_labels, (lo, hi))
+    return None if body is None else _svg(width, height, [*body, *note])
+
+
+def _value_ticks(lo: float, hi: float, length: float) -> list[tuple[float, str]]:
+    ticks = nice_ticks(lo, hi, max(3, min(8, int(length / (charts.FONT_SIZE * 2.6)))))
+    return [(t, charts._number(Decimal(repr(round(t, 6))), None)) for t in ticks]
+
+
+def _bar(x: float, y: float, w: float, h: float) -> str:
+    x, w = (x + w, -w) if w < 0 else (x, w)
+    y, h = (y + h, -h) if h < 0 else (y, h)
+    return (
+        f'<rect x="{_n(x)}" y="{_n(y)}" width="{_n(w)}" height="{_n(h)}" fill="{charts.PALETTE[0]}"'
+        f' stroke="{charts.EDGE}" stroke-width="0.6"/>'
+    )
+
+
+def _upright(spec, frame, names, value_labels, value_range) -> list[str] | None:
+    size = charts.FONT_SIZE
+    left, right, top, bottom = frame
+    n, (lo, hi) = len(names), value_range
+    bottom -= max(name.count("\n") + 1 for name in names) * size * LINE + TICK + TICK_PAD
+    title = charts._axis_title(spec)
+    ticks = _value_ticks(lo, hi, bottom - top)
+    left += (
+        (charts.LABEL_SIZE * 1.2 + 4 if title else 0) + TICK_PAD + max(text_width(t, size) for _v, t in ticks)
+    )
+    slot = (right - left) / n  # categories at the centres of n equal slots, bars 0.8 of a slot wide
+    if max((text_width(label, size) for label in value_labels.values()), default=0) > slot * 0.8 * 1.1:
+        return None  # the value labels would have to be turned
+
+    def y_of(v: float) -> float:
+        return bottom - (v - lo) / (hi - lo) * (bottom - top)
+
+    parts = []
+    for value, label in ticks:
+        y = y_of(value)
+        parts.append(
+            f'<path d="M{_n(left)} {_n(y)} H{_n(right)}" stroke="{charts.GRID}" stroke-width="0.6"/>'
+        )
+        parts.append(_text(left - TICK_PAD, y + size * 0.35, label, anchor="end"))
+    if title:
+        middle, x = (top + bottom) / 2, PAD + charts.LABEL_SIZE * 0.95
+        rotate = f' transform="rotate(-90 {_n(x)} {_n(middle)})"'
+        parts.append(_text(x, middle, title, size=charts.LABEL_SIZE, extra=rotate))
+    zero = y_of(0.0)
+    for i, name in enumerate(names):
+        x = left + (i + 0.5) * slot
+        value = spec.series[0].values[i]
+        if value is None:
+            parts.append(_missing(x, zero - 5))
+        else:
+            end = y_of(float(value))
+            parts.append(_bar(x - 0.4 * slot, zero, 0.8 * slot, end - zero))
+            below = float(value) < 0
+            parts.append(_text(x, end + size * 0.95 + 2 if below else end - 2 - size * 0.2, value_labels[i]))
+        parts.append(
+            f'<path d="M{_n(x)} {_n(bottom)} V{_n(bottom + TICK)}" stroke="{charts.TEXT}" stroke-width="0.8"/>'
+        )
+        parts.append(_text(x, bottom + TICK + TICK_PAD + size * 0.8, name))
+    parts.append(
+        f'<path d="M{_n(left)} {_n(bottom)} H{_n(right)}" stroke="{charts.EDGE}" stroke-width="0.8"/>'
+    )
+    if lo < 0:
+        parts.append(
+            f'<path d="M{_n(left)} {_n(zero)} H{_n(right)}" stroke="{charts.EDGE}" stroke-width="0.8"/>'
+        )
+    return parts
+
+
+def _lying(spec, frame, names, value_labels, value_range) -> list[str]:
+    size = charts.FONT_SIZE
+    left, right, top, bottom = frame
+    n, (lo, hi) = len(names), value_range
+    title = charts._axis_title(spec)
+    bottom -= size * LINE + TICK_PAD + (charts.LABEL_SIZE * 1.3 + 2 if title else 0)
+    left += max(text_width(name, size) for name in names) + TICK + TICK_PAD
+    # the scale at which every value label fits beyond the end of its bar
+    scale = (right - left) / (hi - lo)
+    for i, label in value_labels.items():
+        reach = float(spec.series[0].values[i]) - lo
+        if reach > 0:
+            scale = min(scale, (right - left - 2 - text_width(label, size)) / reach)
+    right = left + scale * (hi - lo)
+    ticks = _value_ticks(lo, hi, right - left)
+    slot = (bottom - top) / n
+
+    def x_of(v: float) -> float:
+        return left + (v - lo) / (hi - lo) * (right - left)
+
+    parts = []
+    for value, label in ticks:
+        x = x_of(value)
+        parts.append(
+            f'<path d="M{_n(x)} {_n(top)} V{_n(bottom)}" stroke="{charts.GRID}" stroke-width="0.6"/>'
+        )
+        parts.append(_text(x, bottom + TICK_PAD + size * 0.8, label))
+    if title:
+        parts.append(
+            _text(
+                (left + right) / 2,
+                bottom + TICK_PAD + size * LINE + charts.LABEL_SIZE,
+                title,
+                size=charts.LABEL_SIZE,
+            )
+        )
+    zero = x_of(0.0)
+    for i, name in enumerate(names):
+        y = top + (i + 0.5) * slot  # the first category on top
+        value = spec.series[0].values[i]
+        if value is None:
+            parts.append(_missing(zero + 6 + 5, y + charts.LABEL_SIZE * 0.35))
+        else:
+            end = x_of(float(value))
+            parts.append(_bar(zero, y - 0.4 * slot, end - zero, 0.8 * slot))
+            anchor, x = ("end", end - 2) if float(value) < 0 else ("start", end + 2)
+            parts.append(_text(x, y + size * 0.35, value_labels[i], anchor=anchor))
+        parts.append(
+            f'<path d="M{_n(left)} {_n(y)} H{_n(left - TICK)}" stroke="{charts.TEXT}" stroke-width="0.8"/>'
+        )
+        lines = name.count("\n")
+        parts.append(
+            _text(left - TICK - TICK_PAD, y + size * 0.35 - lines * size * LINE / 2, name, anchor="end")
+        )
+    for x in {left, zero}:  # the axis, and the zero line between falls and rises
+        parts.append(
+            f'<path d="M{_n(x)} {_n(top)} V{_n(bottom)}" stroke="{charts.EDGE}" stroke-width="0.8"/>'
+        )
     return parts
