@@ -200,6 +200,9 @@ class _Published:
             "municipality": {"ags": "city"},
         }
 
+    def remember(self, key, name, compute):  # nothing kept: each question computed afresh
+        return compute()
+
     def observations(self, key):
         return self.rows
 
