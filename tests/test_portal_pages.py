@@ -262,3 +262,25 @@ def test_a_contact_points_topics_stand_one_per_line_and_isolated(lindenhain, cli
     topics = re.search(r"<dd>(<bdi><a [^>]*portal/ar/handlungsfelder/.*?)</dd>", html).group(1)
     items = topics.split("<br>")
     assert len(items) == 3 and all(i.startswith("<bdi><a ") and i.endswith("</a></bdi>") for i in items)
+
+
+def test_the_public_view_keeps_what_it_derived_for_the_last_few_indicators_only():
+    """An indicator's pages share the rows derived once; a large release never keeps them all."""
+    import threading
+    from collections import OrderedDict
+    from types import SimpleNamespace
+
+    from imon.publication.view import PublicView
+
+    view = SimpleNamespace(_memo=OrderedDict(), _memo_lock=threading.Lock(), MEMO_INDICATORS=4)
+    made = []
+
+    def rows(key):
+        return PublicView.remember(view, key, "rows", lambda: made.append(key) or [key])
+
+    assert rows("a") is rows("a") and made == ["a"]  # made once, shared
+    for key in "bcde":
+        rows(key)
+    assert len(view._memo) == 4 and "a" not in view._memo  # the oldest asked for went
+    rows("a")
+    assert made == ["a", "b", "c", "d", "e", "a"]

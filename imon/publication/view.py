@@ -10,6 +10,7 @@ portal needs.
 """
 
 import datetime
+import threading
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 
@@ -415,6 +416,7 @@ class PublicView:
             for code in fields_served(measure):
                 self._by_field[code].append(measure)
         self._memo: OrderedDict = OrderedDict()
+        self._memo_lock = threading.Lock()  # the server's threads share the view
 
     # An indicator's page asks for its rows and what is derived from them several times (areas,
     # dates, breakdowns, symbols, figures), and the export renders its pages one indicator after
@@ -425,17 +427,20 @@ class PublicView:
 
     def remember(self, key: str, name: str, compute):
         """`compute()` for indicator `key` under `name`, made once while `key` is among the
-        last MEMO_INDICATORS indicators asked for. The result is shared: callers do not change it."""
-        kept = self._memo.get(key)
-        if kept is None:
-            kept = self._memo[key] = {}
-            while len(self._memo) > self.MEMO_INDICATORS:
-                self._memo.popitem(last=False)
-        else:
-            self._memo.move_to_end(key)
-        if name not in kept:
-            kept[name] = compute()
-        return kept[name]
+        last MEMO_INDICATORS indicators asked for. The result is shared: callers do not change it.
+        Computed outside the lock: `compute` may itself ask for another name (the rows)."""
+        with self._memo_lock:
+            kept = self._memo.get(key)
+            if kept is None:
+                kept = self._memo[key] = {}
+                while len(self._memo) > self.MEMO_INDICATORS:
+                    self._memo.popitem(last=False)
+            else:
+                self._memo.move_to_end(key)
+            if name in kept:
+                return kept[name]
+        kept[name] = value = compute()  # two threads may both compute it: the same value
+        return value
 
     def _measure(self, record: dict) -> dict:
         measure = pick(record, PORTAL_MEASURE_FIELDS)
