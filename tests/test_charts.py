@@ -418,15 +418,15 @@ def test_charts_drawn_ahead_by_a_helper_process_are_the_same(monkeypatch):
 def test_drawings_kept_on_disk_are_the_same_and_not_drawn_again(tmp_path, monkeypatch):
     """`imon report` keeps its drawings between runs (a snapshot is frozen): the next run gets the
     same SVG and PNG without drawing them again."""
-    expected = (render_svg.__wrapped__(REFUGEES), render_png.__wrapped__(REFUGEES, dpi=100))
+    expected = (render_svg.__wrapped__(MIGRATION), render_png.__wrapped__(MIGRATION, dpi=100))
     drawn, draw = [], charts._draw
     monkeypatch.setattr(charts, "_draw", lambda *a, **k: drawn.append(a[0]) or draw(*a, **k))
     for _run in range(2):
         render_svg.cache_clear()  # a new process
         render_png.cache_clear()
         with charts.stored(tmp_path):
-            assert (render_svg(REFUGEES), render_png(REFUGEES, dpi=100)) == expected
-    assert drawn == [REFUGEES, REFUGEES]  # the first run only
+            assert (render_svg(MIGRATION), render_png(MIGRATION, dpi=100)) == expected
+    assert drawn == [MIGRATION, MIGRATION]  # the first run only
     render_svg.cache_clear()
     render_png.cache_clear()
 

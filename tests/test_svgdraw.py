@@ -155,8 +155,92 @@ def test_bars_show_values_with_their_share_and_a_fall_below_zero():
     assert "-120" in texts(root)
 
 
-def test_other_bar_charts_are_left_to_matplotlib():
-    several = ChartSpec("bar", "Zwei", ("a", "b"), (Series("x", numbers(1, 2)), Series("y", numbers(2, 3))))
-    assert svgdraw.bars(several, charts.WIDTH_CM) is None
-    highlighted = ChartSpec("bar", "Vergleich", ("Land", "Stadt"), (Series("x", numbers(1, 2)),), highlight=1)
-    assert svgdraw.bars(highlighted, charts.WIDTH_CM) is None
+STACK = ChartSpec(
+    "stacked_bar",
+    "Geflüchtete nach Status",
+    ("31.12.2017", "31.12.2018"),
+    (
+        Series("Asylbewerber/innen mit Aufenthaltsgestattung", numbers(627, 541)),
+        Series("Geduldete", numbers(300, 280)),
+        Series("Anerkannte mit Aufenthaltserlaubnis", numbers(2300, None)),
+    ),
+    unit="Personen",
+)
+GROUPS = ChartSpec(
+    "grouped_bar",
+    "Junge Geflüchtete",
+    ("Asylbewerber mit Aufenthaltsgestattung", "Geduldete", "Anerkannte"),
+    (Series("unter 18", numbers(120, 40, 300)), Series("18 bis 27", numbers(200, None, 410))),
+    unit="Personen",
+)
+CITY = ChartSpec(
+    "bar",
+    "Anteil Ausländer/innen",
+    ("Nordrhein-Westfalen", "Köln", "Leverkusen", "Düsseldorf"),
+    (Series("Anteil", numbers("13.1", "19.2", "15.7", "20.3")),),
+    unit="%",
+    decimals=1,
+    highlight=2,
+)
+
+
+def bars_of(root):
+    """The rectangles of the bars (not of the legend or the tags)."""
+    return root.findall(f".//{SVG}g[@class='bars']/{SVG}rect")
+
+
+@pytest.mark.parametrize("spec", [STACK, GROUPS, CITY], ids=lambda s: s.kind)
+@pytest.mark.parametrize("width", WIDTHS)
+def test_several_series_and_the_city_stay_readable(spec, width):
+    """Text inside the picture and at least 9 pt also for stacks, groups and a highlighted city."""
+    test_text_is_at_least_9_points_and_inside_the_picture(spec, width)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_stack_has_its_total_only_where_every_part_is_known(width):
+    root = drawn(STACK, width)
+    bold = [el.text for el in root.iter(f"{SVG}text") if el.get("font-weight") == "bold" and el.text != "."]
+    assert bold == ["3.227"]  # 627 + 300 + 2,300; the stack of 2018 lacks a part: no total
+    shown = texts(root)
+    assert {"627", "541", "300", "280", "2.300"} <= set(shown) and shown.count(".") == 1
+    patterns = root.findall(f".//{SVG}pattern")
+    assert len(patterns) == 2  # the second and third series are hatched, told apart without colour
+    hatched = {r.get("fill") for r in root.iter(f"{SVG}rect") if r.get("fill", "").startswith("url(")}
+    assert hatched == {f"url(#{p.get('id')})" for p in patterns}
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_groups_leave_a_gap_for_a_missing_value(width):
+    root = drawn(GROUPS, width)
+    coloured = [r for r in bars_of(root) if r.get("fill") in charts.PALETTE[:2]]
+    assert len(coloured) == 5  # six values, one of them missing
+    assert texts(root).count(".") == 1
+    assert {"unter 18", "18 bis 27"} <= set(texts(root))  # the legend
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_city_is_set_apart_not_by_colour_alone(width):
+    root = drawn(CITY, width)
+    city = [r for r in bars_of(root) if r.get("fill") == charts.HIGHLIGHT]
+    assert len(city) == 1
+    assert any(r.get("fill", "").startswith("url(") for r in bars_of(root))  # hatched
+    names = {el.text: el.get("font-weight") for el in root.iter(f"{SVG}text")}
+    assert names["Leverkusen"] == "bold" and names["Köln"] is None
+
+
+def test_long_names_stand_above_their_bars_on_a_phone():
+    root = drawn(GROUPS, charts.NARROW_CM)
+    name = next(el for el in root.iter(f"{SVG}text") if el.findtext(f"{SVG}tspan") == "Asylbewerber mit")
+    assert name.get("text-anchor") == "start"
+    first_bar = min(float(r.get("y")) for r in bars_of(root))
+    last_line = float(name.get("y")) + 9 * svgdraw.LINE  # the baseline of its second line
+    assert last_line < first_bar  # the name's two lines end above the first bar
+
+
+def test_bars_whose_labels_would_have_to_be_turned_are_left_to_matplotlib():
+    years = tuple(str(year) for year in range(2010, 2021))
+    crowded = ChartSpec("bar", "Viele", years, (Series("x", numbers(*[1_234_567] * 11)),), "Personen")
+    assert svgdraw.bars(crowded, charts.WIDTH_CM) is None
+    assert "figure_1" in render_svg.__wrapped__(crowded)  # matplotlib's drawing, labels turned
+    pie = ChartSpec("pie", "Teile", ("a", "b"), (Series("x", numbers(1, 2)),))
+    assert svgdraw.bars(pie, charts.WIDTH_CM) is None

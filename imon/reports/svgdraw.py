@@ -24,6 +24,7 @@ import os
 from dataclasses import dataclass
 from decimal import Decimal
 from html import escape
+from typing import Any
 
 from . import charts
 
@@ -33,6 +34,7 @@ LINE = 1.25  # line height in em
 TICK = 3.0  # length of the x ticks
 TICK_PAD = 3.5  # between a tick and its label
 MARKER = 6.0  # marker size (points), as `markersize=6`
+HANDLE = 3 * 9.0  # width of a legend's mark (points)
 # Dash patterns of LINESTYLES at a line width of 2, as matplotlib scales them.
 DASHES = {"-": "", "--": "7.4,3.2", ":": "2,3.3", "-.": "12.8,3.2,2,3.2"}
 
@@ -128,12 +130,13 @@ def _marker(index: int, x: float, y: float, color: str) -> str:
     return f'<path d="{d}" {style}/>'
 
 
-def _legend(spec, width_pt: float, width_cm: float) -> tuple[list[str], float]:
-    """The legend above the plot (several series): its elements and its height."""
-    labels, ncols = charts._legend_layout([s.label for s in spec.series], width_cm)
+def _legend(labels: list[str], width_pt: float, width_cm: float, handle) -> tuple[list[str], float]:
+    """The legend above the plot (several series): its elements and its height. `handle(i, x,
+    middle)` draws the mark of series i (HANDLE points wide) left of its name."""
+    labels, ncols = charts._legend_layout(labels, width_cm)
     size = charts.FONT_SIZE
-    handle, gap, spacing = 3 * size, 0.8 * size, 1.5 * size
-    entry = [handle + gap + text_width(label, size) for label in labels]
+    gap, spacing = 0.8 * size, 1.5 * size
+    entry = [HANDLE + gap + text_width(label, size) for label in labels]
     rows = [list(range(i, min(i + ncols, len(labels)))) for i in range(0, len(labels), ncols)]
     column = max(entry)
     parts, y = [], PAD
@@ -143,17 +146,21 @@ def _legend(spec, width_pt: float, width_cm: float) -> tuple[list[str], float]:
         lines = max(labels[i].count("\n") + 1 for i in row)
         middle = y + size * LINE / 2
         for i, w in zip(row, widths):
-            color = charts.PALETTE[i % len(charts.PALETTE)]
-            dash = DASHES[charts.LINESTYLES[i % len(charts.LINESTYLES)]]
-            dashes = f' stroke-dasharray="{dash}"' if dash else ""
-            parts.append(
-                f'<path d="M{_n(x)} {_n(middle)} H{_n(x + handle)}" stroke="{color}" stroke-width="2"{dashes}/>'
-            )
-            parts.append(_marker(i, x + handle / 2, middle, color))
-            parts.append(_text(x + handle + gap, middle + size * 0.35, labels[i], anchor="start"))
+            parts += handle(i, x, middle)
+            parts.append(_text(x + HANDLE + gap, middle + size * 0.35, labels[i], anchor="start"))
             x += w + spacing
         y += lines * size * LINE + 0.3 * size
     return parts, y - PAD + 1.2 * size
+
+
+def _line_handle(i: int, x: float, middle: float) -> list[str]:
+    color = charts.PALETTE[i % len(charts.PALETTE)]
+    dash = DASHES[charts.LINESTYLES[i % len(charts.LINESTYLES)]]
+    dashes = f' stroke-dasharray="{dash}"' if dash else ""
+    return [
+        f'<path d="M{_n(x)} {_n(middle)} H{_n(x + HANDLE)}" stroke="{color}" stroke-width="2"{dashes}/>',
+        _marker(i, x + HANDLE / 2, middle, color),
+    ]
 
 
 @dataclass
@@ -187,7 +194,7 @@ def line(spec, width_cm: float, max_height_cm: float | None = None) -> str:
     parts: list[str] = []
     top = PAD + size * 0.6
     if len(spec.series) > 1:
-        legend, legend_height = _legend(spec, width, width_cm)
+        legend, legend_height = _legend([s.label for s in spec.series], width, width_cm, _line_handle)
         parts += legend
         top = PAD + legend_height
     note, note_height = _note(spec, width, height)
@@ -327,163 +334,348 @@ def _lines(spec, plot: _Plot) -> list[str]:
     return parts
 
 
+# --- bar charts ---------------------------------------------------------------------------------
+
+# HATCHES as SVG patterns: lines in the outline colour in a tile of 6 points.
+_HATCH_PATHS = {
+    "///": "M0 6 L6 0 M-1 1 L1 -1 M5 7 L7 5",
+    "\\\\\\": "M0 0 L6 6 M-1 5 L1 7 M5 -1 L7 1",
+    "xx": "M0 6 L6 0 M-1 1 L1 -1 M5 7 L7 5 M0 0 L6 6 M-1 5 L1 7 M5 -1 L7 1",
+    "---": "M0 3 H6",
+    "|||": "M3 0 V6",
+    "++": "M0 3 H6 M3 0 V6",
+    "..": "M2.4 3 H3.6",
+}
+
+
+def _pattern(hatch: str) -> str:
+    """The <pattern> of a hatch (HATCHES), its id "hatch" and its number there."""
+    number = charts.HATCHES.index(hatch)
+    width = "1.2" if hatch == ".." else "0.7"
+    return (
+        f'<pattern id="hatch{number}" patternUnits="userSpaceOnUse" width="6" height="6">'
+        f'<path d="{_HATCH_PATHS[hatch]}" stroke="{charts.EDGE}" stroke-width="{width}" fill="none"/></pattern>'
+    )
+
+
+@dataclass
+class _Bar:
+    centre: float  # on the category axis (category units)
+    thick: float  # along the category axis
+    start: float  # values
+    end: float
+    series: int
+    label: str  # its value label
+    inside: bool = False  # the label sits inside the bar (a segment of a stack)
+    highlight: bool = False
+
+
+def _fill(bar: _Bar, k: int) -> tuple[str, str, float]:
+    """(colour, hatch, outline width) of a bar."""
+    if bar.highlight:  # the city: another colour, hatched, a heavier outline (not by colour alone)
+        return charts.HIGHLIGHT, "///", 1.6
+    hatch = charts.HATCHES[bar.series % len(charts.HATCHES)] if k > 1 else ""
+    return charts.PALETTE[bar.series % len(charts.PALETTE)], hatch, 0.6
+
+
+def _rect(x: float, y: float, w: float, h: float, color: str, hatch: str, outline: float) -> str:
+    x, w = (x + w, -w) if w < 0 else (x, w)
+    y, h = (y + h, -h) if h < 0 else (y, h)
+    box = f'x="{_n(x)}" y="{_n(y)}" width="{_n(w)}" height="{_n(h)}"'
+    over = f'<rect {box} fill="url(#hatch{charts.HATCHES.index(hatch)})"/>' if hatch else ""
+    edge = f'<rect {box} fill="none" stroke="{charts.EDGE}" stroke-width="{_n(outline)}"/>'
+    return (
+        f'<rect {box} fill="{color}"/>' + over + edge
+        if hatch
+        else f'<rect {box} fill="{color}" stroke="{charts.EDGE}" stroke-width="{_n(outline)}"/>'
+    )
+
+
+def _bars_of(spec, positions: list[float], width: float) -> tuple[list[_Bar], list[tuple], list[tuple]]:
+    """The bars, the gaps (centre, base) and the totals of stacks (centre, end, label)."""
+    n, k = len(spec.categories), len(spec.series)
+    stacked = spec.kind == "stacked_bar"
+    bottoms = [0.0] * n
+    max_abs = max((abs(float(v)) for s in spec.series for v in s.values if v is not None), default=0.0)
+    if stacked:
+        totals = [t for i in range(n) if (t := charts._total_visible(spec, i)) is not None]
+        max_abs = max((float(t) for t in totals), default=max_abs)
+    bars, gaps = [], []
+    for j, series in enumerate(spec.series):
+        offset = 0.0 if stacked or k == 1 else (j - (k - 1) / 2) * width
+        idx = [i for i in range(n) if series.values[i] is not None]
+        labels = dict(zip(idx, charts._value_labels(spec, series, idx)))
+        for i, value in enumerate(series.values):
+            if value is None:
+                gaps.append((positions[i] + offset, bottoms[i] if stacked else 0.0))
+                continue
+            v = float(value)
+            start = bottoms[i] if stacked else 0.0
+            label = labels[i] if not stacked or v >= 0.06 * max_abs else ""
+            bars.append(
+                _Bar(positions[i] + offset, width, start, start + v, j, label, stacked, spec.highlight == i)
+            )
+            if stacked:
+                bottoms[i] += v
+    ends = []
+    if stacked and k > 1:
+        ends = [
+            (positions[i], bottoms[i], charts.format_value(spec, total))
+            for i in range(n)
+            if (total := charts._total(spec, i)) is not None
+        ]
+    return bars, gaps, ends
+
+
 def bars(spec, width_cm: float, max_height_cm: float | None = None) -> str | None:
-    """A bar chart of one series as <svg> markup (without title and description), upright or, for
-    long names, lying (`charts._orientation`); None where matplotlib draws it (several series, a
-    highlighted city, names above the bars on a phone, value labels that would need turning)."""
-    horizontal, wrap_width = charts._orientation(spec, width_cm)
-    if (
-        spec.kind != "bar"
-        or len(spec.series) != 1
-        or spec.highlight is not None
-        or (horizontal and charts._names_go_above(spec, width_cm))
-    ):
+    """A bar chart (one series, grouped or stacked) as <svg> markup (without title and
+    description), upright or, for long names, lying (`charts._orientation`), with the names above
+    the bars on a phone; None where the value labels would have to be turned (matplotlib does that)."""
+    if spec.kind not in ("bar", "grouped_bar", "stacked_bar"):
         return None
-    size = charts.FONT_SIZE
-    width = width_cm * PT
-    height = charts._height_for(spec, horizontal, width_cm)
-    height = min(height, max_height_cm or height) * PT
-    series = spec.series[0]
-    idx = [i for i, v in enumerate(series.values) if v is not None]
-    value_labels = dict(zip(idx, charts._value_labels(spec, series, idx)))
-    present = [float(series.values[i]) for i in idx]
-    lo, hi = min([0.0, *present]), max([0.0, *present])
-    span = hi - lo
-    if span == 0:
+    horizontal, wrap_width = charts._orientation(spec, width_cm)
+    above = horizontal and charts._names_go_above(spec, width_cm)
+    n, k = len(spec.categories), len(spec.series)
+    names = [charts._wrap(c, wrap_width) for c in spec.categories]
+    if above:
+        positions, group, _total_cm = charts._slots(spec, width_cm)
+        first = charts.LINE_CM * (names[0].count("\n") + 1)
+        extent = (positions[0] - group / 2 - first - 0.05, positions[-1] + group / 2 + 0.1)
+    else:
+        positions, group = [float(i) for i in range(n)], 0.8
+        extent = (-0.5, n - 0.5)
+    width = group if spec.kind == "stacked_bar" or k == 1 else group / k
+    drawn, gaps, ends = _bars_of(spec, positions, width)
+    values = [0.0, *(b.start for b in drawn), *(b.end for b in drawn)]
+    lo, hi = min(values), max(values)
+    if hi == lo:
         lo, hi = 0.0, 1.0
     else:  # 12 % room beyond the bars' ends, none beyond zero (as matplotlib's margins)
-        lo, hi = lo - 0.12 * span * (lo < 0), hi + 0.12 * span * (hi > 0)
-    names = [charts._wrap(c, wrap_width) for c in spec.categories]
-    note, note_height = _note(spec, width, height)
-    frame = (PAD, width - PAD, PAD + size * 0.6, height - PAD - note_height)
-    draw = _lying if horizontal else _upright
-    body = draw(spec, frame, names, value_labels, (lo, hi))
-    return None if body is None else _svg(width, height, [*body, *note])
+        lo, hi = lo - 0.12 * (hi - lo) * (lo < 0), hi + 0.12 * (hi - lo) * (hi > 0)
+
+    size = charts.FONT_SIZE
+    w_pt = width_cm * PT
+    h_pt = charts._height_for(spec, horizontal, width_cm)
+    h_pt = min(h_pt, max_height_cm or h_pt) * PT
+    parts: list[str] = []
+    top = PAD + size * 0.6
+    if k > 1:
+        labels = [s.label for s in spec.series]
+        order = list(range(k))
+        if spec.kind == "stacked_bar" and not horizontal:
+            order = order[::-1]  # the top segment first, as stacked
+
+        def handle(i, x, middle):
+            j = order[i]
+            color, hatch, outline = _fill(_Bar(0, 0, 0, 0, j, ""), k)
+            return [_rect(x + 3, middle - 5.4, HANDLE * 0.73, 10.8, color, hatch, outline)]
+
+        legend, legend_height = _legend([labels[j] for j in order], w_pt, width_cm, handle)
+        parts += legend
+        top = PAD + legend_height
+    note, note_height = _note(spec, w_pt, h_pt)
+    frame = _Frame(PAD, w_pt - PAD, top, h_pt - PAD - note_height, extent, (lo, hi))
+    chart = _BarChart(spec, frame, names, drawn, gaps, ends, positions, group, above)
+    body = chart.lying() if horizontal else chart.upright()
+    if body is None:
+        return None
+    hatches = {_fill(b, k)[1] for b in drawn} | (
+        {_fill(_Bar(0, 0, 0, 0, j, ""), k)[1] for j in range(k)} if k > 1 else set()
+    )
+    defs = [_pattern(h) for h in charts.HATCHES if h and h in hatches]
+    defs = [f"<defs>{''.join(defs)}</defs>"] if defs else []
+    return _svg(w_pt, h_pt, [*defs, *body, *parts, *note])
 
 
-def _value_ticks(lo: float, hi: float, length: float) -> list[tuple[float, str]]:
-    ticks = nice_ticks(lo, hi, max(3, min(8, int(length / (charts.FONT_SIZE * 2.6)))))
+@dataclass
+class _Frame:
+    left: float
+    right: float
+    top: float
+    bottom: float
+    extent: tuple[float, float]  # the category axis from-to (category units)
+    values: tuple[float, float]  # the value axis from-to
+
+
+@dataclass
+class _BarChart:
+    spec: Any  # a charts.ChartSpec
+    frame: _Frame
+    names: list
+    bars: list
+    gaps: list
+    ends: list
+    positions: list  # the centre of each category (category units)
+    group: float  # the thickness of a category's bars together
+    above: bool  # names above the bars (lying bars on a phone)
+
+    def upright(self) -> list[str] | None:
+        f, size, spec = self.frame, charts.FONT_SIZE, self.spec
+        f.bottom -= max(name.count("\n") + 1 for name in self.names) * size * LINE + TICK + TICK_PAD
+        ticks = _value_ticks(*f.values, f.bottom - f.top)
+        title = charts._axis_title(spec)
+        f.left += (charts.LABEL_SIZE * 1.2 + 4 if title else 0) + TICK_PAD
+        f.left += max(text_width(t, size) for _v, t in ticks)
+        c0, c1 = f.extent
+        lo, hi = f.values
+
+        def cat(c: float) -> float:
+            return f.left + (c - c0) / (c1 - c0) * (f.right - f.left)
+
+        def val(v: float) -> float:
+            return f.bottom - (v - lo) / (hi - lo) * (f.bottom - f.top)
+
+        slot = (f.right - f.left) / (c1 - c0)
+        outside = [b for b in self.bars if not b.inside]
+        if any(text_width(b.label, size) > b.thick * slot * 1.1 for b in outside):
+            return None  # the value labels would have to be turned
+        parts = []
+        for value, label in ticks:
+            y = val(value)
+            parts.append(
+                f'<path d="M{_n(f.left)} {_n(y)} H{_n(f.right)}" stroke="{charts.GRID}" stroke-width="0.6"/>'
+            )
+            parts.append(_text(f.left - TICK_PAD, y + size * 0.35, label, anchor="end"))
+        if title:
+            middle, x = (f.top + f.bottom) / 2, PAD + charts.LABEL_SIZE * 0.95
+            rotate = f' transform="rotate(-90 {_n(x)} {_n(middle)})"'
+            parts.append(_text(x, middle, title, size=charts.LABEL_SIZE, extra=rotate))
+        k = len(spec.series)
+        drawn = []
+        for b in self.bars:
+            color, hatch, outline = _fill(b, k)
+            x0, y0 = cat(b.centre - b.thick / 2), val(b.start)
+            drawn.append(_rect(x0, y0, b.thick * slot, val(b.end) - y0, color, hatch, outline))
+        parts.append('<g class="bars">' + "".join(drawn) + "</g>")
+        for b in self.bars:
+            x = cat(b.centre)
+            if b.inside and b.label:
+                parts.append(_boxed(x, (val(b.start) + val(b.end)) / 2 + size * 0.35, b.label))
+            elif b.label:
+                below = b.end < b.start
+                y = val(b.end) + size * 0.95 + 2 if below else val(b.end) - 2 - size * 0.2
+                parts.append(_text(x, y, b.label))
+        parts += [
+            _text(cat(c), val(end) - 3 - size * 0.2, label, extra=' font-weight="bold"')
+            for c, end, label in self.ends
+        ]
+        parts += [_missing(cat(c), val(base) - 5) for c, base in self.gaps]
+        for i, (name, c) in enumerate(zip(self.names, self.positions)):
+            x = cat(c)
+            bold = ' font-weight="bold"' if i == spec.highlight else ""
+            parts.append(
+                f'<path d="M{_n(x)} {_n(f.bottom)} V{_n(f.bottom + TICK)}" stroke="{charts.TEXT}" stroke-width="0.8"/>'
+            )
+            parts.append(_text(x, f.bottom + TICK + TICK_PAD + size * 0.8, name, extra=bold))
+        parts.append(
+            f'<path d="M{_n(f.left)} {_n(f.bottom)} H{_n(f.right)}" stroke="{charts.EDGE}" stroke-width="0.8"/>'
+        )
+        if lo < 0:
+            parts.append(
+                f'<path d="M{_n(f.left)} {_n(val(0.0))} H{_n(f.right)}" stroke="{charts.EDGE}" stroke-width="0.8"/>'
+            )
+        return parts
+
+    def lying(self) -> list[str]:
+        f, size, spec = self.frame, charts.FONT_SIZE, self.spec
+        title = charts._axis_title(spec)
+        f.bottom -= size * LINE + TICK_PAD + (charts.LABEL_SIZE * 1.3 + 2 if title else 0)
+        if not self.above:
+            f.left += max(text_width(name, size) for name in self.names) + TICK + TICK_PAD
+        c0, c1 = f.extent
+        lo, hi = f.values
+        # the scale at which every label beyond a bar's end fits into the picture
+        beyond = [(b.end, b.label, 1.0) for b in self.bars if b.label and not b.inside] + [
+            (end, label, 1.1) for _c, end, label in self.ends
+        ]
+        scale = (f.right - f.left) / (hi - lo)
+        for end, label, bold in beyond:
+            if end - lo > 0:
+                scale = min(scale, (f.right - f.left - 4 - text_width(label, size) * bold) / (end - lo))
+        f.right = f.left + scale * (hi - lo)
+
+        def cat(c: float) -> float:
+            return f.top + (c - c0) / (c1 - c0) * (f.bottom - f.top)
+
+        def val(v: float) -> float:
+            return f.left + (v - lo) * scale
+
+        slot = (f.bottom - f.top) / (c1 - c0)
+        parts = []
+        for value, label in _value_ticks(lo, hi, f.right - f.left, across=True):
+            x = val(value)
+            parts.append(
+                f'<path d="M{_n(x)} {_n(f.top)} V{_n(f.bottom)}" stroke="{charts.GRID}" stroke-width="0.6"/>'
+            )
+            parts.append(_text(x, f.bottom + TICK_PAD + size * 0.8, label))
+        if title:
+            y = f.bottom + TICK_PAD + size * LINE + charts.LABEL_SIZE
+            parts.append(_text((f.left + f.right) / 2, y, title, size=charts.LABEL_SIZE))
+        k = len(spec.series)
+        drawn = []
+        for b in self.bars:
+            color, hatch, outline = _fill(b, k)
+            x0, y0 = val(b.start), cat(b.centre - b.thick / 2)
+            drawn.append(_rect(x0, y0, val(b.end) - x0, b.thick * slot, color, hatch, outline))
+        parts.append('<g class="bars">' + "".join(drawn) + "</g>")
+        for b in self.bars:
+            y = cat(b.centre) + size * 0.35
+            if b.inside and b.label:
+                parts.append(_boxed((val(b.start) + val(b.end)) / 2, y, b.label))
+            elif b.label:
+                anchor, x = ("end", val(b.end) - 2) if b.end < b.start else ("start", val(b.end) + 2)
+                parts.append(_text(x, y, b.label, anchor=anchor))
+        parts += [
+            _text(val(end) + 4, cat(c) + size * 0.35, label, anchor="start", extra=' font-weight="bold"')
+            for c, end, label in self.ends
+        ]
+        parts += [_missing(val(base) + 11, cat(c) + charts.LABEL_SIZE * 0.35) for c, base in self.gaps]
+        parts += self._names_lying(cat)
+        for x in dict.fromkeys((f.left, val(0.0))):  # the axis, and the zero line between falls and rises
+            parts.append(
+                f'<path d="M{_n(x)} {_n(f.top)} V{_n(f.bottom)}" stroke="{charts.EDGE}" stroke-width="0.8"/>'
+            )
+        return parts
+
+    def _names_lying(self, cat) -> list[str]:
+        """The names left of their bars with a tick, or above them from the left edge."""
+        f, size, spec = self.frame, charts.FONT_SIZE, self.spec
+        parts = []
+        for i, (name, c) in enumerate(zip(self.names, self.positions)):
+            bold = ' font-weight="bold"' if i == spec.highlight else ""
+            lines = name.count("\n")
+            if self.above:
+                baseline = cat(c - self.group / 2) - 2 - size * 0.25 - lines * size * LINE
+                parts.append(_text(f.left, baseline, name, anchor="start", extra=bold))
+            else:
+                y = cat(c)
+                parts.append(
+                    f'<path d="M{_n(f.left)} {_n(y)} H{_n(f.left - TICK)}" stroke="{charts.TEXT}" stroke-width="0.8"/>'
+                )
+                baseline = y + size * 0.35 - lines * size * LINE / 2
+                parts.append(_text(f.left - TICK - TICK_PAD, baseline, name, anchor="end", extra=bold))
+        return parts
+
+
+def _value_ticks(lo: float, hi: float, length: float, across: bool = False) -> list[tuple[float, str]]:
+    """Ticks of a value axis `length` points long: about 20 points apart upright, or the width of a
+    label and a space apart where the labels stand side by side (`across`)."""
+    size = charts.FONT_SIZE
+    room = size * 2.2
+    if across:
+        room = (
+            max(text_width(charts._number(Decimal(repr(round(v, 6))), None), size) for v in (lo, hi)) + size
+        )
+    ticks = nice_ticks(lo, hi, max(3, min(8, int(length / room))))
     return [(t, charts._number(Decimal(repr(round(t, 6))), None)) for t in ticks]
 
 
-def _bar(x: float, y: float, w: float, h: float) -> str:
-    x, w = (x + w, -w) if w < 0 else (x, w)
-    y, h = (y + h, -h) if h < 0 else (y, h)
-    return (
-        f'<rect x="{_n(x)}" y="{_n(y)}" width="{_n(w)}" height="{_n(h)}" fill="{charts.PALETTE[0]}"'
-        f' stroke="{charts.EDGE}" stroke-width="0.6"/>'
-    )
-
-
-def _upright(spec, frame, names, value_labels, value_range) -> list[str] | None:
+def _boxed(x: float, baseline: float, label: str) -> str:
+    """A label inside a stacked segment, on a white box (the hatching behind it)."""
     size = charts.FONT_SIZE
-    left, right, top, bottom = frame
-    n, (lo, hi) = len(names), value_range
-    bottom -= max(name.count("\n") + 1 for name in names) * size * LINE + TICK + TICK_PAD
-    title = charts._axis_title(spec)
-    ticks = _value_ticks(lo, hi, bottom - top)
-    left += (
-        (charts.LABEL_SIZE * 1.2 + 4 if title else 0) + TICK_PAD + max(text_width(t, size) for _v, t in ticks)
+    w = text_width(label, size) + size * 0.3
+    box = (
+        f'<rect x="{_n(x - w / 2)}" y="{_n(baseline - size * 0.95)}" width="{_n(w)}" height="{_n(size * 1.25)}"'
+        f' rx="1.5" fill="#ffffff" fill-opacity="0.85"/>'
     )
-    slot = (right - left) / n  # categories at the centres of n equal slots, bars 0.8 of a slot wide
-    if max((text_width(label, size) for label in value_labels.values()), default=0) > slot * 0.8 * 1.1:
-        return None  # the value labels would have to be turned
-
-    def y_of(v: float) -> float:
-        return bottom - (v - lo) / (hi - lo) * (bottom - top)
-
-    parts = []
-    for value, label in ticks:
-        y = y_of(value)
-        parts.append(
-            f'<path d="M{_n(left)} {_n(y)} H{_n(right)}" stroke="{charts.GRID}" stroke-width="0.6"/>'
-        )
-        parts.append(_text(left - TICK_PAD, y + size * 0.35, label, anchor="end"))
-    if title:
-        middle, x = (top + bottom) / 2, PAD + charts.LABEL_SIZE * 0.95
-        rotate = f' transform="rotate(-90 {_n(x)} {_n(middle)})"'
-        parts.append(_text(x, middle, title, size=charts.LABEL_SIZE, extra=rotate))
-    zero = y_of(0.0)
-    for i, name in enumerate(names):
-        x = left + (i + 0.5) * slot
-        value = spec.series[0].values[i]
-        if value is None:
-            parts.append(_missing(x, zero - 5))
-        else:
-            end = y_of(float(value))
-            parts.append(_bar(x - 0.4 * slot, zero, 0.8 * slot, end - zero))
-            below = float(value) < 0
-            parts.append(_text(x, end + size * 0.95 + 2 if below else end - 2 - size * 0.2, value_labels[i]))
-        parts.append(
-            f'<path d="M{_n(x)} {_n(bottom)} V{_n(bottom + TICK)}" stroke="{charts.TEXT}" stroke-width="0.8"/>'
-        )
-        parts.append(_text(x, bottom + TICK + TICK_PAD + size * 0.8, name))
-    parts.append(
-        f'<path d="M{_n(left)} {_n(bottom)} H{_n(right)}" stroke="{charts.EDGE}" stroke-width="0.8"/>'
-    )
-    if lo < 0:
-        parts.append(
-            f'<path d="M{_n(left)} {_n(zero)} H{_n(right)}" stroke="{charts.EDGE}" stroke-width="0.8"/>'
-        )
-    return parts
-
-
-def _lying(spec, frame, names, value_labels, value_range) -> list[str]:
-    size = charts.FONT_SIZE
-    left, right, top, bottom = frame
-    n, (lo, hi) = len(names), value_range
-    title = charts._axis_title(spec)
-    bottom -= size * LINE + TICK_PAD + (charts.LABEL_SIZE * 1.3 + 2 if title else 0)
-    left += max(text_width(name, size) for name in names) + TICK + TICK_PAD
-    # the scale at which every value label fits beyond the end of its bar
-    scale = (right - left) / (hi - lo)
-    for i, label in value_labels.items():
-        reach = float(spec.series[0].values[i]) - lo
-        if reach > 0:
-            scale = min(scale, (right - left - 2 - text_width(label, size)) / reach)
-    right = left + scale * (hi - lo)
-    ticks = _value_ticks(lo, hi, right - left)
-    slot = (bottom - top) / n
-
-    def x_of(v: float) -> float:
-        return left + (v - lo) / (hi - lo) * (right - left)
-
-    parts = []
-    for value, label in ticks:
-        x = x_of(value)
-        parts.append(
-            f'<path d="M{_n(x)} {_n(top)} V{_n(bottom)}" stroke="{charts.GRID}" stroke-width="0.6"/>'
-        )
-        parts.append(_text(x, bottom + TICK_PAD + size * 0.8, label))
-    if title:
-        parts.append(
-            _text(
-                (left + right) / 2,
-                bottom + TICK_PAD + size * LINE + charts.LABEL_SIZE,
-                title,
-                size=charts.LABEL_SIZE,
-            )
-        )
-    zero = x_of(0.0)
-    for i, name in enumerate(names):
-        y = top + (i + 0.5) * slot  # the first category on top
-        value = spec.series[0].values[i]
-        if value is None:
-            parts.append(_missing(zero + 6 + 5, y + charts.LABEL_SIZE * 0.35))
-        else:
-            end = x_of(float(value))
-            parts.append(_bar(zero, y - 0.4 * slot, end - zero, 0.8 * slot))
-            anchor, x = ("end", end - 2) if float(value) < 0 else ("start", end + 2)
-            parts.append(_text(x, y + size * 0.35, value_labels[i], anchor=anchor))
-        parts.append(
-            f'<path d="M{_n(left)} {_n(y)} H{_n(left - TICK)}" stroke="{charts.TEXT}" stroke-width="0.8"/>'
-        )
-        lines = name.count("\n")
-        parts.append(
-            _text(left - TICK - TICK_PAD, y + size * 0.35 - lines * size * LINE / 2, name, anchor="end")
-        )
-    for x in {left, zero}:  # the axis, and the zero line between falls and rises
-        parts.append(
-            f'<path d="M{_n(x)} {_n(top)} V{_n(bottom)}" stroke="{charts.EDGE}" stroke-width="0.8"/>'
-        )
-    return parts
+    return box + _text(x, baseline, label)
