@@ -21,6 +21,7 @@ import functools
 import importlib.util
 import math
 import os
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from html import escape
@@ -349,7 +350,7 @@ _HATCH_PATHS = {
 
 
 def _pattern(hatch: str) -> str:
-    """The <pattern> of a hatch (HATCHES), its id "hatch" and its number there."""
+    """The <pattern> of a hatch, with the id "hatchN" (N: its place in HATCHES)."""
     number = charts.HATCHES.index(hatch)
     width = "1.2" if hatch == ".." else "0.7"
     return (
@@ -479,12 +480,10 @@ def bars(spec, width_cm: float, max_height_cm: float | None = None) -> str | Non
     body = chart.lying() if horizontal else chart.upright()
     if body is None:
         return None
-    hatches = {_fill(b, k)[1] for b in drawn} | (
-        {_fill(_Bar(0, 0, 0, 0, j, ""), k)[1] for j in range(k)} if k > 1 else set()
-    )
-    defs = [_pattern(h) for h in charts.HATCHES if h and h in hatches]
-    defs = [f"<defs>{''.join(defs)}</defs>"] if defs else []
-    return _svg(w_pt, h_pt, [*defs, *body, *parts, *note])
+    marks = [*body, *parts, *note]
+    used = sorted({int(i) for i in re.findall(r"url\(#hatch(\d+)\)", "".join(marks))})
+    defs = [f"<defs>{''.join(_pattern(charts.HATCHES[i]) for i in used)}</defs>"] if used else []
+    return _svg(w_pt, h_pt, [*defs, *marks])
 
 
 @dataclass
