@@ -40,7 +40,7 @@ from typing import Any
 
 from imon.core.numbers import display_language, format_number, format_percent, shown_language
 
-from . import svgdraw, timebars
+from . import rasterize, svgdraw, timebars
 from .narrative import _SINGULAR_TO_PLURAL, _percent_change, count_phrase, unit_for
 
 KINDS = ("bar", "grouped_bar", "stacked_bar", "pie", "donut", "line", "map", "timebar")
@@ -1245,13 +1245,14 @@ def _draw_svg(spec: ChartSpec, id_prefix: str | None = None, width_cm: float = W
     return _svg(_draw(spec, width_cm), spec, id_prefix)
 
 
-def _direct_svg(spec: ChartSpec, width_cm: float) -> str | None:
+def _direct_svg(spec: ChartSpec, width_cm: float, max_height_cm: float | None = None) -> str | None:
     """Line and bar charts written directly (imon.reports.svgdraw), a hundred times faster than by
-    matplotlib; None for the others (and for bars whose value labels would have to be turned)."""
+    matplotlib, their PNG rasterised from that SVG (imon.reports.rasterize); None for the others
+    (and for bars whose value labels would have to be turned)."""
     if spec.kind == "line":
-        return svgdraw.line(spec, width_cm)
+        return svgdraw.line(spec, width_cm, max_height_cm)
     if spec.kind in ("bar", "grouped_bar", "stacked_bar"):
-        return svgdraw.bars(spec, width_cm)
+        return svgdraw.bars(spec, width_cm, max_height_cm)
     return None
 
 
@@ -1315,6 +1316,9 @@ def _render_png(spec: ChartSpec, dpi: int, width_cm: float, max_height_cm: float
 def _draw_png(
     spec: ChartSpec, dpi: int = 200, width_cm: float = WIDTH_CM, max_height_cm: float | None = None
 ) -> bytes:
+    direct = _direct_svg(spec, width_cm, max_height_cm)
+    if direct is not None:
+        return rasterize.png_from_svg(direct, dpi)
     return _png(_draw(spec, width_cm, max_height_cm), dpi)
 
 
@@ -1330,10 +1334,11 @@ def _png(fig, dpi):
 
 def render(spec: ChartSpec, dpi: int = 200, id_prefix: str | None = None) -> tuple[str, bytes]:
     """Both outputs from one drawing (faster than the two calls): (SVG markup, PNG bytes)."""
-    fig = _draw(spec)
     direct = _direct_svg(spec, WIDTH_CM)
-    svg = _svg(fig, spec, id_prefix) if direct is None else _labelled(direct, spec, id_prefix)
-    return svg, _png(fig, dpi)
+    if direct is not None:
+        return _labelled(direct, spec, id_prefix), rasterize.png_from_svg(direct, dpi)
+    fig = _draw(spec)
+    return _svg(fig, spec, id_prefix), _png(fig, dpi)
 
 
 # --- drawing ahead in helper processes (the command line) --------------------------------------
@@ -1393,14 +1398,22 @@ def draw_ahead(jobs: list[tuple]) -> None:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        _matplotlib()  # imported once, before the fork, not again in every helper
-        import matplotlib.backends.backend_agg  # noqa: F401
-        import matplotlib.backends.backend_svg  # noqa: F401
-        import matplotlib.patches  # noqa: F401
+        if any(_needs_matplotlib(key) for key in keys):
+            _matplotlib()  # imported once, before the fork, not again in every helper
+            import matplotlib.backends.backend_agg  # noqa: F401
+            import matplotlib.backends.backend_svg  # noqa: F401
+            import matplotlib.patches  # noqa: F401
 
         _pool = ProcessPoolExecutor(max_workers=_helpers, mp_context=multiprocessing.get_context("fork"))
     for key in dict.fromkeys(keys):
         _ahead[key] = _pool.submit(_draw_job, key)
+
+
+def _needs_matplotlib(key: tuple) -> bool:
+    """Whether the drawing of a job's key is matplotlib's (not written directly)."""
+    kind, spec, *arguments, _lang = key
+    width_cm, max_height_cm = arguments[1], (arguments[2] if kind == "png" else None)
+    return _direct_svg(spec, width_cm, max_height_cm) is None
 
 
 def _draw_job(key: tuple):
@@ -1456,16 +1469,16 @@ def stored(folder):
 
 @functools.cache
 def _code_version() -> str:
+    from importlib.metadata import version
     from pathlib import Path
-
-    import matplotlib
 
     from imon.core import numbers
 
     from . import narrative
 
-    digest = hashlib.sha256(matplotlib.__version__.encode("ascii"))
-    for module in (numbers, narrative, svgdraw):
+    # the versions read from the installed packages' metadata (importing matplotlib takes 0.4 s)
+    digest = hashlib.sha256(f"{version('matplotlib')} {version('resvg-py')}".encode("ascii"))
+    for module in (numbers, narrative, svgdraw, rasterize):
         digest.update(Path(module.__file__ or "").read_bytes())
     digest.update(Path(__file__).read_bytes())
     return digest.hexdigest()
