@@ -284,3 +284,21 @@ def test_the_public_view_keeps_what_it_derived_for_the_last_few_indicators_only(
     assert len(view._memo) == 4 and "a" not in view._memo  # the oldest asked for went
     rows("a")
     assert made == ["a", "b", "c", "d", "e", "a"]
+
+
+def test_table_rows_escape_their_cells_and_mark_numbers_in_the_pages_language():
+    """The rows of data tables are written by a tag (not template loops): names from the concept
+    file are escaped as the template would, numbers are marked and carry the page's language."""
+    from imon.portal.templatetags.portal import figure_rows, table_rows
+
+    rows = figure_rows([["<b>Stadtteil</b>", "1.234"]], "ar")
+    assert (
+        rows
+        == '<tr><th scope="row">&lt;b&gt;Stadtteil&lt;/b&gt;</th><td class="num" lang="ar">1.234</td></tr>'
+    )
+    assert 'lang="' not in figure_rows([["a", "1"]], "de")  # German pages: German cells need no mark
+    plain = table_rows([[("Träger", False), ("AWO & Caritas", False), ("12", True)]], "en")
+    assert (
+        plain
+        == '<tr><th scope="row">Träger</th><td>AWO &amp; Caritas</td><td class="num" lang="en">12</td></tr>'
+    )
