@@ -160,6 +160,13 @@ def test_export_downloads_and_charts_are_those_of_the_live_portal(exported, clie
     live_zip = zipfile.ZipFile(io.BytesIO(client.get("/portal/daten/alle-daten.zip").content))
     assert exported_zip.namelist() == live_zip.namelist()
     assert all(exported_zip.read(name) == live_zip.read(name) for name in live_zip.namelist())
+    # the same release gives the same bytes: every member is dated the reporting date, not the
+    # moment it was packed (a mirror and a cache keep their copy)
+    reporting = content.latest().reporting_date
+    assert {info.date_time[:3] for info in live_zip.infolist()} == {reporting.timetuple()[:3]}
+    assert (exported / "portal/daten/alle-daten.zip").read_bytes() == client.get(
+        "/portal/daten/alle-daten.zip"
+    ).content
 
 
 def test_export_writes_the_portals_404_page(exported):

@@ -557,20 +557,26 @@ def all_data_zip(published, files_of=None) -> bytes:
     from . import api
 
     files_of = files_of or (lambda key: indicator_files(published, key, ZIP_FORMATS))
+    # every member dated the reporting date, not the moment it was packed: the same release gives
+    # the same bytes (its ETag and a mirror's copy stay valid across exports)
+    dated = published.reporting_date.timetuple()[:6]
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+    with zipfile.ZipFile(out, "w") as archive:
+
+        def put(name: str, data) -> None:
+            member = zipfile.ZipInfo(name, date_time=dated)
+            archive.writestr(member, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
+
         for indicator in published.indicators:
             if indicator["observations"]:
                 files = files_of(indicator["key"])
                 for fmt in ZIP_FORMATS:
-                    archive.writestr(f"{fmt}/{download_name(indicator['key'], fmt)}", files[fmt])
-        archive.writestr(
+                    put(f"{fmt}/{download_name(indicator['key'], fmt)}", files[fmt])
+        put(
             "indicators.json",
             api.dumps({"meta": api.meta(published), "items": api.indicator_list(published)}),
         )
-        archive.writestr(
-            "LIZENZ.txt", f"{api.LICENCE_NAME} ({api.LICENCE}); Quelle: {published.municipality['name']}\n"
-        )
+        put("LIZENZ.txt", f"{api.LICENCE_NAME} ({api.LICENCE}); Quelle: {published.municipality['name']}\n")
     return out.getvalue()
 
 
