@@ -37,7 +37,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from make_concept import DIM_SHARE, make_concept
-from run import PostgresDatabase
+from run import PostgresDatabase, compile_project
 
 YEARS = range(2009, 2024)  # 15 years
 DISTRICTS = 10
@@ -277,6 +277,7 @@ def main(argv=None):
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args(argv)
+    compile_project()
     workdir = Path(tempfile.mkdtemp(prefix="imon-path-"))
     env = {**os.environ, "IMON_HOME": str(workdir / "home"), "PYTHONPATH": str(Path.cwd())}
     env.pop("IMON_DATABASE_URL", None)

@@ -39,7 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-from run import PostgresDatabase  # noqa: E402
+from run import PostgresDatabase, compile_project  # noqa: E402
 
 IMON = [sys.executable, "-m", "imon.cli"]
 PAGES = [
@@ -305,6 +305,7 @@ def main(argv=None):
     parser.add_argument("--indicators", type=int, default=60)
     parser.add_argument("--runs", type=int, default=3, help="export: how often the export is timed")
     args = parser.parse_args(argv)
+    compile_project()
     if args.what in ("load", "serve") and not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install wrk")
     base_env = {k: v for k, v in os.environ.items() if k != "IMON_DATABASE_URL"}

@@ -90,6 +90,9 @@ def main(argv=None):
     parser.add_argument("--only", choices=("demo", "large"))
     parser.add_argument("--observations", type=int, default=20_000, help="observations of the large concept")
     args = parser.parse_args(argv)
+    from run import compile_project
+
+    compile_project()
     with tempfile.TemporaryDirectory(prefix="imon-bench-report-") as tmp:
         tmp = Path(tmp)
         if args.only in (None, "demo"):
