@@ -188,7 +188,7 @@ class _Plot:
 
 
 def line(spec, width_cm: float, max_height_cm: float | None = None) -> str:
-    """The chart as <svg> markup (without title and description: `charts` adds them)."""
+    """A line chart as <svg> markup (without title and description: `charts` adds them)."""
     size = charts.FONT_SIZE
     width = width_cm * PT
     height = min(charts._base_height(width_cm), max_height_cm or charts.HEIGHT_CM * 3) * PT
@@ -243,12 +243,11 @@ def _value_axis(spec, plot: _Plot) -> list[tuple[float, str]]:
     pad = (hi - lo) * 0.15 or abs(hi) * 0.1 or 1.0
     plot.y_lo = lo - pad if lo - pad < 0 or lo < 0 else max(0.0, lo - pad)
     plot.y_hi = hi + pad
-    ticks = nice_ticks(plot.y_lo, plot.y_hi, max(4, min(8, int((plot.bottom - plot.top) / (size * 2.2)))))
-    tick_labels = [charts._number(Decimal(repr(round(t, 6))), None) for t in ticks]
+    ticks = _value_ticks(plot.y_lo, plot.y_hi, plot.bottom - plot.top, fewest=4)
     title = charts._axis_title(spec)
     plot.left += (charts.LABEL_SIZE * 1.2 + 4 if title else 0) + TICK_PAD
-    plot.left += max(text_width(label, size) for label in tick_labels)
-    return list(zip(ticks, tick_labels))
+    plot.left += max(text_width(label, size) for _value, label in ticks)
+    return ticks
 
 
 def _grid(spec, plot: _Plot, ticks) -> list[str]:
@@ -656,16 +655,18 @@ class _BarChart:
         return parts
 
 
-def _value_ticks(lo: float, hi: float, length: float, across: bool = False) -> list[tuple[float, str]]:
-    """Ticks of a value axis `length` points long: about 20 points apart upright, or the width of a
-    label and a space apart where the labels stand side by side (`across`)."""
+def _value_ticks(
+    lo: float, hi: float, length: float, across: bool = False, fewest: int = 3
+) -> list[tuple[float, str]]:
+    """Ticks (value, label) of a value axis `length` points long: about 20 points apart upright, or
+    the width of a label and a space apart where the labels stand side by side (`across`)."""
     size = charts.FONT_SIZE
     room = size * 2.2
     if across:
         room = (
             max(text_width(charts._number(Decimal(repr(round(v, 6))), None), size) for v in (lo, hi)) + size
         )
-    ticks = nice_ticks(lo, hi, max(3, min(8, int(length / room))))
+    ticks = nice_ticks(lo, hi, max(fewest, min(8, int(length / room))))
     return [(t, charts._number(Decimal(repr(round(t, 6))), None)) for t in ticks]
 
 
