@@ -13,21 +13,14 @@ on every machine, and no font folders are scanned.
 from __future__ import annotations
 
 import functools
-import importlib.util
-import os
+
+from . import svgdraw
 
 
 @functools.cache
-def _font_files() -> tuple[str, ...]:
-    """The regular and bold DejaVu Sans bundled with matplotlib (found, not imported)."""
-    spec = importlib.util.find_spec("matplotlib")
-    assert spec is not None and spec.submodule_search_locations
-    folder = os.path.join(list(spec.submodule_search_locations)[0], "mpl-data", "fonts", "ttf")
-    files = tuple(os.path.join(folder, name) for name in ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf"))
-    for path in files:
-        if not os.path.isfile(path):  # resvg would leave the text out without a word
-            raise FileNotFoundError(path)
-    return files
+def _font_files() -> tuple[str, str]:
+    """The regular and bold DejaVu Sans bundled with matplotlib."""
+    return svgdraw.font_file("DejaVuSans.ttf"), svgdraw.font_file("DejaVuSans-Bold.ttf")
 
 
 def png_from_svg(svg: str, dpi: int) -> bytes:

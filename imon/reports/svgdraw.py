@@ -40,16 +40,23 @@ HANDLE = 3 * 9.0  # width of a legend's mark (points)
 DASHES = {"-": "", "--": "7.4,3.2", ":": "2,3.3", "-.": "12.8,3.2,2,3.2"}
 
 
+def font_file(name: str) -> str:
+    """The path of a DejaVu Sans face bundled with matplotlib ("DejaVuSans.ttf",
+    "DejaVuSans-Bold.ttf"): the font the charts name, measure and are rasterised with."""
+    spec = importlib.util.find_spec("matplotlib")  # found, not imported (that takes half a second)
+    assert spec is not None and spec.submodule_search_locations
+    path = os.path.join(list(spec.submodule_search_locations)[0], "mpl-data", "fonts", "ttf", name)
+    if not os.path.isfile(path):  # text would be measured wrongly, or left out by resvg
+        raise FileNotFoundError(path)
+    return path
+
+
 @functools.cache
 def _advances() -> tuple[dict[int, float], float]:
     """{code point: advance width in em} of DejaVu Sans, and the width of a glyph it lacks."""
     from fontTools.ttLib import TTFont
 
-    spec = importlib.util.find_spec("matplotlib")  # found, not imported (that takes half a second)
-    assert spec is not None and spec.submodule_search_locations
-    folder = list(spec.submodule_search_locations)[0]
-    path = os.path.join(folder, "mpl-data", "fonts", "ttf", "DejaVuSans.ttf")
-    font = TTFont(path, lazy=True)
+    font = TTFont(font_file("DejaVuSans.ttf"), lazy=True)
     metrics, per_em = font["hmtx"].metrics, font["head"].unitsPerEm
     widths = {code: metrics[glyph][0] / per_em for code, glyph in font.getBestCmap().items()}
     return widths, widths.get(ord("M"), 0.8)
