@@ -258,18 +258,25 @@ def _value_axis(spec, plot: _Plot) -> list[tuple[float, str]]:
 
 
 def _grid(spec, plot: _Plot, ticks) -> list[str]:
-    """The grid lines at the ticks, their labels and the axis title."""
+    """The grid lines at the ticks of a line chart, their labels and the axis title."""
+    return _value_grid(spec, (plot.left, plot.right, plot.top, plot.bottom), ticks, plot.y_of)
+
+
+def _value_grid(spec, box: tuple, ticks, y_of) -> list[str]:
+    """An upright value axis (line and upright bar charts) in `box` (left, right, top, bottom):
+    grid lines at the ticks, their labels left of it, and the axis title turned beside them."""
+    left, right, top, bottom = box
     size = charts.FONT_SIZE
     parts = []
     for value, label in ticks:
-        y = plot.y_of(value)
+        y = y_of(value)
         parts.append(
-            f'<path d="M{_n(plot.left)} {_n(y)} H{_n(plot.right)}" stroke="{charts.GRID}" stroke-width="0.6"/>'
+            f'<path d="M{_n(left)} {_n(y)} H{_n(right)}" stroke="{charts.GRID}" stroke-width="0.6"/>'
         )
-        parts.append(_text(plot.left - TICK_PAD, y + size * 0.35, label, anchor="end"))
+        parts.append(_text(left - TICK_PAD, y + size * 0.35, label, anchor="end"))
     title = charts._axis_title(spec)
     if title:
-        middle, x = (plot.top + plot.bottom) / 2, PAD + charts.LABEL_SIZE * 0.95
+        middle, x = (top + bottom) / 2, PAD + charts.LABEL_SIZE * 0.95
         rotate = f' transform="rotate(-90 {_n(x)} {_n(middle)})"'
         parts.append(_text(x, middle, title, size=charts.LABEL_SIZE, extra=rotate))
     return parts
@@ -534,17 +541,7 @@ class _BarChart:
         outside = [b for b in self.bars if not b.inside]
         if any(text_width(b.label, size) > b.thick * slot * 1.1 for b in outside):
             return None  # the value labels would have to be turned
-        parts = []
-        for value, label in ticks:
-            y = val(value)
-            parts.append(
-                f'<path d="M{_n(f.left)} {_n(y)} H{_n(f.right)}" stroke="{charts.GRID}" stroke-width="0.6"/>'
-            )
-            parts.append(_text(f.left - TICK_PAD, y + size * 0.35, label, anchor="end"))
-        if title:
-            middle, x = (f.top + f.bottom) / 2, PAD + charts.LABEL_SIZE * 0.95
-            rotate = f' transform="rotate(-90 {_n(x)} {_n(middle)})"'
-            parts.append(_text(x, middle, title, size=charts.LABEL_SIZE, extra=rotate))
+        parts = _value_grid(spec, (f.left, f.right, f.top, f.bottom), ticks, val)
         k = len(spec.series)
         drawn = []
         for b in self.bars:
