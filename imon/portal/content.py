@@ -78,11 +78,13 @@ def _blocks(number, key, area, published: Published, date: str | None = None, di
     if cache_key not in _BLOCKS:
         if len(_BLOCKS) > 2000:
             _BLOCKS.clear()
-        snapshot = published.only(key)
-        if dim is not None:  # the same in every language
-            snapshot = published.remember(
+        snapshot = (
+            published.only(key)
+            if dim is None
+            else published.remember(  # the same in every language
                 key, f"by_dimension {dim}", lambda: document.by_dimension(published.only(key), key, dim)
             )
+        )
         if date is None:
             _BLOCKS[cache_key] = document.indicator_blocks(snapshot, key, area)
         else:
