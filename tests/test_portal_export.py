@@ -121,8 +121,8 @@ def test_export_content_matches_the_live_portal(exported, client):
 
 
 def test_export_downloads_and_charts_are_those_of_the_live_portal(exported, client):
-    """Worker processes draw the charts and write the downloads of the export: the same bytes (the
-    same cells for XLSX) as the live portal makes in-process."""
+    """Worker processes write the indicators' pages and downloads of the export: the same bytes
+    (the same cells for XLSX) as the live portal makes in-process."""
     import io
     import zipfile
 
@@ -167,6 +167,24 @@ def test_export_downloads_and_charts_are_those_of_the_live_portal(exported, clie
     assert (exported / "portal/daten/alle-daten.zip").read_bytes() == client.get(
         "/portal/daten/alle-daten.zip"
     ).content
+
+
+def test_a_pinned_release_renders_its_pages_without_the_database(demo, client, django_assert_num_queries):
+    """The export's worker processes render indicator pages with the exporting process's release
+    pinned in memory: they must not use the database connection they inherited."""
+    from imon.portal.views import only_languages, static_site
+
+    snapshots.publish(snapshots.create("1. Umsetzungsbericht", datetime.date(2019, 9, 16)))
+    content._LATEST.clear()
+    published = content.latest()
+    with content.pinned(published), only_languages(["de", "en"]), static_site():
+        client.get("/portal/de/")  # the session and language machinery, once
+        content._LATEST.pop("checked", None)  # unpinned, the next page would ask for the newest release
+        with django_assert_num_queries(0):
+            for key in ("gefluechtete", "wohnungssuchende-haushalte"):
+                assert client.get(f"/portal/en/kennzahlen/{key}/").status_code == 200
+        assert content.latest() is published
+    assert content.latest() is not None
 
 
 def test_export_writes_the_portals_404_page(exported):

@@ -11,6 +11,8 @@ new *Anlaufstelle* appears without waiting for the next report.
 import datetime
 import time
 from collections import Counter
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from imon.core import rollup
 from imon.core.numbers import add_months, shown_language
@@ -114,6 +116,18 @@ def contact_points_changed(**kwargs):
 
 
 HEAD_TTL = 2.0  # seconds a process trusts its knowledge of the newest snapshot without asking the database
+_PINNED: ContextVar["Published | None"] = ContextVar("portal_pinned", default=None)
+
+
+@contextmanager
+def pinned(published: Published):
+    """`latest()` is `published` without asking the database: the static export renders one
+    release, also in worker processes that must not use the exporting process's connection."""
+    token = _PINNED.set(published)
+    try:
+        yield
+    finally:
+        _PINNED.reset(token)
 
 
 def latest() -> Published | None:
@@ -124,6 +138,8 @@ def latest() -> Published | None:
 
     from .models import PortalState
 
+    if (fixed := _PINNED.get()) is not None:
+        return fixed
     now = time.monotonic()
     if "checked" in _LATEST and now - _LATEST["checked"] < HEAD_TTL:
         return _LATEST.get("published")

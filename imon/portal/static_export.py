@@ -26,14 +26,9 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.test import Client
 
-from imon.core.numbers import display_language
-from imon.reports import charts
-from imon.reports.document.blocks import Figure
-
 from . import api, content
 from .views import (
     DOWNLOADS,
-    DRAWN_CHARTS,
     ZIP_FORMATS,
     all_data_zip,
     error_page,
@@ -41,7 +36,6 @@ from .views import (
     indicator_page,
     indicator_pages,
     only_languages,
-    page_blocks,
     static_site,
 )
 
@@ -101,15 +95,21 @@ def page_urls(published, contact_keys, field_codes, languages) -> list[str]:
         urls += [f"{base}handlungsfelder/{f['code'].lower()}/" for f in published.fields]
         urls += [f"{base}massnahmen/{m['key'].lower()}/" for m in published.measures]
         for i in published.indicators:
-            # each area of the area switch and each dimension of the breakdown switch has its page
-            # (the live portal's district figures), and each earlier date of its time switch
-            urls += [
-                indicator_page(lang, i["key"], area, date, dim)
-                for area, date, dim in indicator_pages(published, i["key"])
-            ]
+            urls += indicator_urls(published, i["key"], [lang])
         urls += [f"{base}anlaufstellen/thema/{code.lower()}/" for code in field_codes]
         urls += [f"{base}anlaufstellen/{key}/" for key in contact_keys]
     return urls
+
+
+def indicator_urls(published, key: str, languages) -> list[str]:
+    """The pages of one indicator in each of `languages`: each area of the area switch and each
+    dimension of the breakdown switch has its page (the live portal's district figures), and
+    each earlier date of its time switch."""
+    return [
+        indicator_page(lang, key, area, date, dim)
+        for lang in languages
+        for area, date, dim in indicator_pages(published, key)
+    ]
 
 
 def api_urls(published) -> list[str]:
@@ -167,34 +167,40 @@ def rewrite_links(html: str, from_file: str) -> str:
 _WORK: dict = {}  # what the forked workers find: the published state and the staging folder
 
 
-def _figures(published, key: str) -> list:
-    """The charts on an indicator's pages (`indicator_pages`), once each; the first is the small
-    one on the field of action's page."""
-    blocks = []
-    for area, date, dim in indicator_pages(published, key):
-        at_date, over_time = page_blocks(published, key, area, date, dim)
-        blocks += [*at_date, *over_time]
-    return list(dict.fromkeys(block.chart for block in blocks if isinstance(block, Figure)))
+def _refuse_database(execute, sql, params, many, context):
+    raise RuntimeError(
+        "The export's worker processes work from the published state in memory, not the database."
+    )
 
 
-def _draw_charts(key: str) -> list[tuple[tuple[str, object], str]]:
-    """((language, chart), SVG markup: the wide and the phone drawing) of the charts on an
-    indicator's pages (`_figures`), for each exported language (the numbers on a chart are
-    written in the page's language)."""
-    drawn = []
-    for lang in _WORK["languages"]:
-        with display_language(lang):
-            drawn.extend(
-                ((lang, chart), charts.render_responsive_svg(chart))
-                for chart in _figures(_WORK["published"], key)
-            )
-    return drawn
+def _worker_start():
+    """In each forked worker: the database connections are the parent's (a shared socket or
+    file handle), so any use of them is refused; the pages of an indicator need none (the
+    published state is pinned in memory, see `content.pinned`)."""
+    from django.db import connections
+
+    for connection in connections.all():
+        connection.execute_wrappers.append(_refuse_database)
 
 
-def _indicator_files(key: str) -> list[tuple[str, int, str, bool]]:
-    """Write the download files and the API observations of one indicator (or keep them, see
-    `keep_or_write`); (name, size, SHA-256, kept) of each."""
+def _indicator_task(key: str) -> tuple[int, int, list[tuple[str, int, str, bool]]]:
+    """Write the pages of one indicator in every exported language, and its download files and
+    API observations (or keep those, see `keep_or_write`): (pages, their bytes, (name, size,
+    SHA-256, kept) of each download). Run by a worker, or by the exporting process itself."""
     published, staging = _WORK["published"], _WORK["staging"]
+    written = [0, 0]
+
+    def write(name: str, data: bytes):
+        path = staging / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        written[0] += 1
+        written[1] += len(data)
+
+    with only_languages(_WORK["languages"]), static_site():
+        _write_pages(Client(HTTP_HOST="localhost"), indicator_urls(published, key, _WORK["languages"]), write)
+    if not published.indicator(key)["observations"]:
+        return written[0], written[1], []
     files = {f"portal/daten/{key}.{fmt}": data for fmt, data in indicator_files(published, key).items()}
     files[file_for(f"/api/v1/indicators/{key}/observations.json")] = api.observations_response(
         published, key
@@ -203,7 +209,7 @@ def _indicator_files(key: str) -> list[tuple[str, int, str, bool]]:
     for name, data in files.items():
         sha, kept = keep_or_write(name, data, staging, _WORK["target"], _WORK["previous"])
         result.append((name, len(data), sha, kept))
-    return result
+    return written[0], written[1], result
 
 
 class _Tasks:
@@ -215,12 +221,11 @@ class _Tasks:
         self.futures = {key: pool.submit(task, key) for key in keys}
         self.results = {}
 
-    def result(self, key, helping=None):
-        """The result for `key`; meanwhile this process does queued tasks of `helping` (default: these)."""
-        helping = helping or self
+    def result(self, key):
+        """The result for `key`; meanwhile this process does queued tasks."""
         while key not in self.results:
             future = self.futures[key]
-            if future.done() or not helping.take_one():
+            if future.done() or not self.take_one():
                 self.results[key] = future.result()
         return self.results[key]
 
@@ -232,7 +237,7 @@ class _Tasks:
         return False
 
 
-def _write_pages(client, pages, write, say, done=0, total=None):
+def _write_pages(client, pages, write, say=None, done=0, total=None):
     total = total or len(pages)
     for number, url in enumerate(pages, done + 1):
         fetch = url + "?alle=1" if url.endswith("/anlaufstellen/") or "/anlaufstellen/thema/" in url else url
@@ -241,7 +246,7 @@ def _write_pages(client, pages, write, say, done=0, total=None):
             raise RuntimeError(f"{url}: {response.status_code}")
         name = file_for(url)
         write(name, rewrite_links(response.content.decode("utf-8"), name).encode("utf-8"))
-        if number % 200 == 0:
+        if say and number % 200 == 0:
             say(f"{number} von {total} Seiten …")
 
 
@@ -330,11 +335,12 @@ def _export_site(target: Path, base_url, progress, languages) -> ExportStats:
     languages = [code for code in (languages or all_languages) if code in all_languages] or all_languages
     pages = page_urls(published, contact_keys, field_codes, languages)
     say(f"{len(pages)} Seiten werden geschrieben …")
-    # A worker process draws the charts (the costly part of the pages: matplotlib) and writes the
-    # download files and API observations of each indicator, while this process renders the
-    # pages and packs the ZIP, and takes over queued downloads whenever it would wait. With one
-    # worker less than cores, every core has one process. The workers need no database: the
-    # snapshot is in memory.
+    # One task per indicator writes its pages in every language, its download files and its API
+    # observations (most of the work: the figures of each page). Forked workers take the tasks
+    # while this process writes the other pages, and then takes over the tasks no worker has
+    # started yet instead of waiting; with one worker less than cores, every core has one
+    # process. The workers need no database: the published state is in memory (`pinned`).
+    keys = [i["key"] for i in published.indicators]
     downloads = [i["key"] for i in published.indicators if i["observations"]]
     say(f"{len(downloads) * len(DOWNLOADS)} Downloads werden geschrieben …")
     (staging / "portal" / "daten").mkdir(parents=True)
@@ -348,45 +354,30 @@ def _export_site(target: Path, base_url, progress, languages) -> ExportStats:
         previous=previous_hashes(target),
     )
     hashes: dict = {}
-    # The workers inherit this process's database connection but never use it; forked workers end
-    # with os._exit, so they do not close it either.
     workers = max(1, (os.cpu_count() or 1) - 1)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        drawn = _Tasks(pool, _draw_charts, [i["key"] for i in published.indicators])
-        written = _Tasks(pool, _indicator_files, downloads)
-        try:
-            with only_languages(languages), static_site():  # only the exported languages; no forms
-                with_charts = {
-                    url
-                    for url in pages
-                    if ("/kennzahlen/" in url and not url.endswith("/kennzahlen/"))
-                    or "/handlungsfelder/" in url
-                }
-                without_charts = [url for url in pages if url not in with_charts]
-                _write_pages(client, without_charts, write, say, total=len(pages))
-                for key in drawn.futures:
-                    DRAWN_CHARTS.update(drawn.result(key, helping=written))  # no matplotlib here
-                _write_pages(
-                    client,
-                    [url for url in pages if url in with_charts],
-                    write,
-                    say,
-                    done=len(without_charts),
-                    total=len(pages),
-                )
-        finally:
-            DRAWN_CHARTS.clear()
-        by_workers = {f"/api/v1/indicators/{key}/observations.json" for key in downloads}
+    context = multiprocessing.get_context("fork")
+    with (
+        content.pinned(published),
+        ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_start) as pool,
+    ):
+        tasks = _Tasks(pool, _indicator_task, keys)
+        of_indicators = {url for key in keys for url in indicator_urls(published, key, languages)}
+        with only_languages(languages), static_site():  # only the exported languages; no forms
+            _write_pages(client, [url for url in pages if url not in of_indicators], write, say)
+        for number, key in enumerate(keys, 1):
+            count, size, files = tasks.result(key)
+            stats.files += count + len(files)
+            stats.bytes += size + sum(size for _name, size, _sha, _kept in files)
+            stats.unchanged += sum(kept for _name, _size, _sha, kept in files)
+            hashes.update((name, sha) for name, _size, sha, _kept in files)
+            if number % 10 == 0 or number == len(keys):
+                say(f"{number} von {len(keys)} Kennzahlen mit ihren Seiten und Downloads …")
+        by_tasks = {f"/api/v1/indicators/{key}/observations.json" for key in downloads}
         for url in api_urls(published):
-            if url not in by_workers:
+            if url not in by_tasks:
                 write(file_for(url), client.get(url).content)
 
         def files_of(key):
-            files = written.result(key)
-            stats.files += len(files)
-            stats.bytes += sum(size for _name, size, _sha, _kept in files)
-            stats.unchanged += sum(kept for _name, _size, _sha, kept in files)
-            hashes.update((name, sha) for name, _size, sha, _kept in files)
             return {fmt: (staging / "portal" / "daten" / f"{key}.{fmt}").read_bytes() for fmt in ZIP_FORMATS}
 
         write("portal/daten/alle-daten.zip", all_data_zip(published, files_of))

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_safe
 
 from imon.core import housestyle
 from imon.core import models as m
-from imon.core.numbers import display_language, format_day, shown_language
+from imon.core.numbers import display_language, format_day
 from imon.reports import charts
 from imon.reports.document.blocks import Figure, Table
 from imon.reports.document.builder import dimension_totals, one_dimension
@@ -79,10 +79,11 @@ def portal_view(view):
         if lang not in languages():
             raise Http404
         published = content.latest()
-        static = "static" if _STATIC.get() else "live"
-        key = (
-            f"portal:{content.version(published)}:{static}:{','.join(languages())}:{request.get_full_path()}"
-        )
+        if _STATIC.get():  # the static export renders each page once: nothing to keep
+            with translation.override(lang), display_language(lang):
+                request.LANGUAGE_CODE = lang
+                return view(request, lang, published, *args, **kwargs)
+        key = f"portal:{content.version(published)}:{','.join(languages())}:{request.get_full_path()}"
         page = cache.get(key)
         if page is not None:
             return pagecache.answer(page, request)
@@ -231,11 +232,6 @@ def indicators(request, lang, published):
     )
 
 
-# {(language, ChartSpec): SVG markup} drawn ahead by the static export's worker processes (the
-# numbers on a chart are written in the page's language)
-DRAWN_CHARTS: dict = {}
-
-
 def indicator_areas(published, key) -> list[dict]:
     """The areas an indicator's page switches between: the city itself and its districts, the
     areas of the district map (comparison regions have their own figure; figures of smaller areas
@@ -376,7 +372,7 @@ def first_chart(published, key) -> str:
     if figure is None:
         return ""
     # drawn by the static export's workers under (language, chart), with the phone drawing
-    return DRAWN_CHARTS.get((shown_language(), figure.chart)) or charts.render_responsive_svg(figure.chart)
+    return charts.render_responsive_svg(figure.chart)
 
 
 def _shown(lang, blocks) -> list[dict]:
@@ -388,7 +384,7 @@ def _shown(lang, blocks) -> list[dict]:
                 {
                     "kind": "figure",
                     "block": block,
-                    "svg": DRAWN_CHARTS.get((lang, block.chart)) or charts.render_responsive_svg(block.chart),
+                    "svg": charts.render_responsive_svg(block.chart),
                 }
             )
         elif isinstance(block, Table):
