@@ -156,6 +156,36 @@ def test_a_large_snapshot_is_made_in_memory_of_one_indicator(demo):
     assert data["suppression"]["cells"] == len(data["observations"]) > 80_000
 
 
+def test_the_portal_holds_the_rows_of_a_few_indicators_only(demo, client):
+    """The published release is read one indicator at a time when a page asks for it: the counts,
+    dates and key figures of 40 indicators of 2,000 observations (80,000 cells, some 60 MB as one
+    object per cell) and each indicator's rows in turn take less than 25 MB of Python memory."""
+    import tracemalloc
+
+    from imon.portal import content
+
+    _large_concept(indicators=40, rows=2000)
+    snapshots.publish(snapshots.create("Groß", datetime.date(2023, 12, 31)))
+    content._LATEST.clear()
+    client.get("/portal/de/kennzahlen/gross-1/")  # modules and translations loaded
+    content._LATEST.clear()
+    tracemalloc.start()
+    try:
+        published = content.latest()
+        published.key_figures()
+        for indicator in published.indicators:
+            if indicator["key"].startswith("gross-"):
+                rows = published.observations(indicator["key"])
+                assert len(rows) == indicator["observations"] == 2000
+                assert published.latest_date(indicator["key"]) == datetime.date(2023, 12, 31)
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 25_000_000, f"{peak / 1e6:.1f} MB"
+    page = client.get("/portal/de/kennzahlen/gross-7/")
+    assert page.status_code == 200 and "31.12.2023" in page.content.decode()
+
+
 def test_a_streamed_snapshot_holds_the_same_document_and_verifies_byte_for_byte(demo):
     """The observations stored indicator by indicator come back as the document a snapshot held
     in one piece; the SHA-256 covers every stored byte, and a version 1 snapshot stays readable."""

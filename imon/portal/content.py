@@ -26,8 +26,8 @@ class Published(PublicView):
     """The public view of one snapshot (see `imon.publication.view`), with the report's figures
     and sentences of an indicator, built from the public document only."""
 
-    def __init__(self, snapshot: dict, number: int, parts=None):
-        super().__init__(snapshot, number, parts)
+    def __init__(self, snapshot: dict, number: int, load=None, summary=None):
+        super().__init__(snapshot, number, load, summary)
         self._sentences: dict[str, str] = {}
         self._key_figures: keyfigures.KeyFigures | None = None
 
@@ -43,8 +43,10 @@ class Published(PublicView):
         """Measures by status, goals by assessment and the headline figures (imon.reports.keyfigures),
         the same as on the staff dashboard and in the report's summary."""
         if self._key_figures is None:
-            observations = [o for rows in self._observations.values() for o in rows]
-            self._key_figures = keyfigures.key_figures({**self.document, "observations": observations})
+            observations = (o for _key, rows in self._all_public_rows() for o in rows)  # one pass
+            self._key_figures = keyfigures.key_figures(
+                {**self.document, "observations": observations}, rows_of=self.public_rows
+            )
         return self._key_figures
 
     def blocks(self, key: str, area: str | None = None, dim: str | None = None) -> list:
@@ -154,11 +156,14 @@ def latest() -> Published | None:
         _LATEST.pop("published", None)
     elif _LATEST.get("number") != head:
         snapshot = Snapshot.objects.get(number=head)
-        # The document first, then the observations one indicator at a time (see PublicView).
+        # The document; the observations are read one indicator at a time (see PublicView).
         _LATEST.pop("published", None)
         document = snapshot.head
-        parts = None if "observations" in document else snapshot.observation_rows()  # else version 1
-        _LATEST.update(number=head, published=Published(document, head, parts))
+        if "observations" in document:  # version 1: the document holds them
+            published = Published(document, head)
+        else:
+            published = Published(document, head, snapshot.observation_rows, snapshot.observation_summary)
+        _LATEST.update(number=head, published=published)
     _LATEST["contacts"] = (
         PortalState.objects.filter(pk=1).values_list("contact_points_version", flat=True).first() or 0
     )

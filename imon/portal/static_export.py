@@ -17,7 +17,8 @@ import posixpath
 import re
 import shutil
 import time
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -78,8 +79,8 @@ def keep_or_write(name: str, data: bytes, staging: Path, target: Path, previous:
     return sha, False
 
 
-def page_urls(published, contact_keys, field_codes, languages) -> list[str]:
-    """Every public page, in each of `languages`."""
+def page_urls(published, contact_keys, field_codes, languages, indicators: bool = True) -> list[str]:
+    """Every public page, in each of `languages` (without those of the indicators: `indicators` False)."""
     urls = []
     for lang in languages:
         base = f"/portal/{lang}/"
@@ -94,7 +95,7 @@ def page_urls(published, contact_keys, field_codes, languages) -> list[str]:
         ]
         urls += [f"{base}handlungsfelder/{f['code'].lower()}/" for f in published.fields]
         urls += [f"{base}massnahmen/{m['key'].lower()}/" for m in published.measures]
-        for i in published.indicators:
+        for i in published.indicators if indicators else ():
             urls += indicator_urls(published, i["key"], [lang])
         urls += [f"{base}anlaufstellen/thema/{code.lower()}/" for code in field_codes]
         urls += [f"{base}anlaufstellen/{key}/" for key in contact_keys]
@@ -183,11 +184,13 @@ def _worker_start():
         connection.execute_wrappers.append(_refuse_database)
 
 
-def _indicator_task(key: str) -> tuple[int, int, list[tuple[str, int, str, bool]]]:
+def _indicator_task(key: str, rows: list) -> tuple[list[str], int, list[tuple[str, int, str, bool]]]:
     """Write the pages of one indicator in every exported language, and its download files and
-    API observations (or keep those, see `keep_or_write`): (pages, their bytes, (name, size,
-    SHA-256, kept) of each download). Run by a worker, or by the exporting process itself."""
+    API observations (or keep those, see `keep_or_write`): (the pages' addresses, their bytes,
+    (name, size, SHA-256, kept) of each download). `rows`: the indicator's public rows, read by the exporting
+    process. Run by a worker, or by the exporting process itself."""
     published, staging = _WORK["published"], _WORK["staging"]
+    published.keep_rows(key, rows)
     written = [0, 0]
 
     def write(name: str, data: bytes):
@@ -197,10 +200,11 @@ def _indicator_task(key: str) -> tuple[int, int, list[tuple[str, int, str, bool]
         written[0] += 1
         written[1] += len(data)
 
+    urls = indicator_urls(published, key, _WORK["languages"])
     with only_languages(_WORK["languages"]), static_site():
-        _write_pages(Client(HTTP_HOST="localhost"), indicator_urls(published, key, _WORK["languages"]), write)
+        _write_pages(Client(HTTP_HOST="localhost"), urls, write)
     if not published.indicator(key)["observations"]:
-        return written[0], written[1], []
+        return urls, written[1], []
     files = {f"portal/daten/{key}.{fmt}": data for fmt, data in indicator_files(published, key).items()}
     files[file_for(f"/api/v1/indicators/{key}/observations.json")] = api.observations_response(
         published, key
@@ -209,32 +213,64 @@ def _indicator_task(key: str) -> tuple[int, int, list[tuple[str, int, str, bool]
     for name, data in files.items():
         sha, kept = keep_or_write(name, data, staging, _WORK["target"], _WORK["previous"])
         result.append((name, len(data), sha, kept))
-    return written[0], written[1], result
+    return urls, written[1], result
 
 
-class _Tasks:
-    """One task per key for the worker processes. Instead of idling while it waits for a result,
-    this process takes over the next task that no worker has started yet (take_one)."""
+def _run_tasks(pool, task, keys, argument, workers: int, own_work):
+    """(key, task(key, argument(key))) for every key, in the order they finish: the worker
+    processes take the tasks, at most one more each than they work on, so that the arguments (an
+    indicator's rows) of only a few lie in memory at once; whenever none is finished, this
+    process does a piece of `own_work` (an iterator of callables), and once that is done, takes
+    the next task itself instead of waiting."""
+    pending, running = deque(keys), {}
+    own = iter(own_work)
+    while pending or running:
+        while pending and len(running) < 2 * workers:
+            key = pending.popleft()
+            running[pool.submit(task, key, argument(key))] = key
+        finished = [future for future in running if future.done()]
+        if not finished:
+            piece = next(own, None)
+            if piece is not None:
+                piece()
+            elif pending:
+                key = pending.pop()
+                yield key, task(key, argument(key))
+            else:
+                wait(running, return_when=FIRST_COMPLETED)
+            continue
+        for future in finished:
+            yield running.pop(future), future.result()
+    for piece in own:
+        piece()
 
-    def __init__(self, pool, task, keys):
-        self.task = task
-        self.futures = {key: pool.submit(task, key) for key in keys}
-        self.results = {}
 
-    def result(self, key):
-        """The result for `key`; meanwhile this process does queued tasks."""
-        while key not in self.results:
-            future = self.futures[key]
-            if future.done() or not self.take_one():
-                self.results[key] = future.result()
-        return self.results[key]
+def _write_indicators(keys, client, others, write, say, stats, hashes) -> dict[str, list[str]]:
+    """Write every indicator's pages and downloads (`_indicator_task`) in forked workers, and the
+    `others` pages here meanwhile; count them into `stats`, the downloads' SHA-256 into `hashes`;
+    {indicator: the addresses of its pages}."""
+    workers = max(1, (os.cpu_count() or 1) - 1)
+    context = multiprocessing.get_context("fork")
 
-    def take_one(self) -> bool:
-        for key, future in self.futures.items():
-            if key not in self.results and future.cancel():
-                self.results[key] = self.task(key)
-                return True
-        return False
+    def other_pages():  # the pages that are not an indicator's, ten at a time
+        for start in range(0, len(others), 10):
+            yield lambda start=start: _write_pages(
+                client, others[start : start + 10], write, say, start, len(others)
+            )
+
+    published = _WORK["published"]
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_start) as pool:
+        tasks = _run_tasks(pool, _indicator_task, keys, published.public_rows, workers, other_pages())
+        urls = {}
+        for number, (key, (addresses, size, files)) in enumerate(tasks, 1):
+            urls[key] = addresses
+            stats.files += len(addresses) + len(files)
+            stats.bytes += size + sum(size for _name, size, _sha, _kept in files)
+            stats.unchanged += sum(kept for _name, _size, _sha, kept in files)
+            hashes.update((name, sha) for name, _size, sha, _kept in files)
+            if number % 10 == 0 or number == len(keys):
+                say(f"{number} von {len(keys)} Kennzahlen mit ihren Seiten und Downloads …")
+    return {key: urls[key] for key in keys}
 
 
 def _write_pages(client, pages, write, say=None, done=0, total=None):
@@ -333,13 +369,18 @@ def _export_site(target: Path, base_url, progress, languages) -> ExportStats:
     field_codes = [f["code"] for f in published.fields]
     all_languages = [code for code, _name in settings.PORTAL_LANGUAGES]
     languages = [code for code in (languages or all_languages) if code in all_languages] or all_languages
-    pages = page_urls(published, contact_keys, field_codes, languages)
-    say(f"{len(pages)} Seiten werden geschrieben …")
+    # the pages of the indicators are listed by their tasks; the others in the order of their
+    # address after the language, so that the page of a field of action is written in every
+    # language in turn while its indicators' figures are at hand (PublicView.remember)
+    pages = page_urls(published, contact_keys, field_codes, languages, indicators=False)
+    pages.sort(key=lambda url: url.split("/", 3)[3])
+    say(f"{len(pages)} Seiten und die Seiten von {len(published.indicators)} Kennzahlen werden geschrieben …")
     # One task per indicator writes its pages in every language, its download files and its API
     # observations (most of the work: the figures of each page). Forked workers take the tasks
     # while this process writes the other pages, and then takes over the tasks no worker has
     # started yet instead of waiting; with one worker less than cores, every core has one
-    # process. The workers need no database: the published state is in memory (`pinned`).
+    # process. The workers use no database: the release is pinned in memory (`content.pinned`),
+    # and each task is handed its indicator's rows, read here (`_run_tasks`).
     keys = [i["key"] for i in published.indicators]
     downloads = [i["key"] for i in published.indicators if i["observations"]]
     say(f"{len(downloads) * len(DOWNLOADS)} Downloads werden geschrieben …")
@@ -354,24 +395,12 @@ def _export_site(target: Path, base_url, progress, languages) -> ExportStats:
         previous=previous_hashes(target),
     )
     hashes: dict = {}
-    workers = max(1, (os.cpu_count() or 1) - 1)
-    context = multiprocessing.get_context("fork")
-    with (
-        content.pinned(published),
-        ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_start) as pool,
-    ):
-        tasks = _Tasks(pool, _indicator_task, keys)
-        of_indicators = {url for key in keys for url in indicator_urls(published, key, languages)}
-        with only_languages(languages), static_site():  # only the exported languages; no forms
-            _write_pages(client, [url for url in pages if url not in of_indicators], write, say)
-        for number, key in enumerate(keys, 1):
-            count, size, files = tasks.result(key)
-            stats.files += count + len(files)
-            stats.bytes += size + sum(size for _name, size, _sha, _kept in files)
-            stats.unchanged += sum(kept for _name, _size, _sha, kept in files)
-            hashes.update((name, sha) for name, _size, sha, _kept in files)
-            if number % 10 == 0 or number == len(keys):
-                say(f"{number} von {len(keys)} Kennzahlen mit ihren Seiten und Downloads …")
+    with content.pinned(published), only_languages(languages), static_site():  # no forms
+        pages += [
+            url
+            for key, urls in _write_indicators(keys, client, pages, write, say, stats, hashes).items()
+            for url in urls
+        ]
         by_tasks = {f"/api/v1/indicators/{key}/observations.json" for key in downloads}
         for url in api_urls(published):
             if url not in by_tasks:

@@ -375,11 +375,15 @@ class PublicView:
     """The public document of one snapshot with the look-ups public pages need (plain data, no
     database). Only `public_document()` output is ever held here."""
 
-    def __init__(self, snapshot: dict, number: int, parts=None):
-        """`parts`: the observations as (indicator, rows of the snapshot) one indicator at a time
-        (`Snapshot.observation_rows`), where `snapshot` is the document without them; each
-        indicator's rows are made public as they come, so that the snapshot's and the public
-        copy of all rows are never in memory together."""
+    def __init__(self, snapshot: dict, number: int, load=None, summary=None):
+        """`load(indicators)`: the observations of a streamed snapshot as (indicator, rows of the
+        snapshot) one indicator at a time, for these indicators or all (None)
+        (`Snapshot.observation_rows`), where `snapshot` is the document without them. Then an
+        indicator's rows are read and made public when a page asks for them, and only those of
+        the last few indicators asked for are kept (`remember`): memory does not grow with the
+        release. Without `load`, the document holds the observations (schema version 1).
+        `summary()`: {indicator: (number of observations, latest reference date)}, where the
+        caller can tell them without making the rows (`Snapshot.observation_summary`)."""
         self.document = doc = public_document(snapshot)
         self.number = number
         self.labels = doc["labels"]
@@ -399,30 +403,37 @@ class PublicView:
         self.measures = [self._measure(record) for record in doc["measures"]]
         self.goals = [self._goal(g) for g in doc["goals"]]
         self.sources = {s["key"]: pick(s, PORTAL_SOURCE_FIELDS) for s in doc["sources"]}
-        self._observations = defaultdict(list)
+        self._memo: OrderedDict = OrderedDict()
+        self._memo_lock = threading.Lock()  # the server's threads share the view
+        self._load = load
+        self._observations: defaultdict[str, list] = defaultdict(list)  # without `load`: all rows
         for o in doc["observations"]:
             self._observations[o["indicator"]].append(o)
-        for key, rows in parts or ():
-            self._observations[key].extend(_public_observation(o) for o in rows)
+        doc["observations"] = []  # only(key) gives an indicator's
+        # what the lists of all indicators show: counts and latest dates
+        if summary is None:
+            rows_of = load(None) if load else self._observations.items()
+            summary = lambda: {k: (len(rows), max(o["date"] for o in rows)) for k, rows in rows_of if rows}  # noqa: E731
+        known = summary()
+        self._counts: dict[str, int] = {key: count for key, (count, _latest) in known.items()}
+        self._latest: dict[str, str] = {key: latest for key, (_count, latest) in known.items()}
         self.indicators = []
         for record in doc["indicators"]:
             indicator = pick(record, PORTAL_INDICATOR_FIELDS)
             indicator["source"] = self.sources.get(record.get("source"))
-            indicator["observations"] = len(self._observations.get(record["key"], ()))
+            indicator["observations"] = self._counts.get(record["key"], 0)
             self.indicators.append(indicator)
         # A cross-cutting measure is listed under each field it serves (see `measures_of`).
         self._by_field = defaultdict(list)
         for measure in self.measures:
             for code in fields_served(measure):
                 self._by_field[code].append(measure)
-        self._memo: OrderedDict = OrderedDict()
-        self._memo_lock = threading.Lock()  # the server's threads share the view
 
     # An indicator's page asks for its rows and what is derived from them several times (areas,
     # dates, breakdowns, symbols, figures), and the export renders its pages one indicator after
     # another: the results for the last few indicators are kept. The view is immutable (one
-    # release), so nothing kept goes stale; a few indicators only, so that the kept public rows
-    # of a large release never all lie in memory beside the release itself.
+    # release), so nothing kept goes stale; a few indicators only, so that the public rows of a
+    # large release never all lie in memory.
     MEMO_INDICATORS = 4
 
     def remember(self, key: str, name: str, compute):
@@ -500,9 +511,31 @@ class PublicView:
 
         def rows():
             own = (self.indicator(key) or {}).get("source") or {}
-            return [self._row(o, own.get("key", "")) for o in self._observations.get(key, [])]
+            return [self._row(o, own.get("key", "")) for o in self.public_rows(key)]
 
         return self.remember(key, "observations", rows)
+
+    def public_rows(self, key: str) -> list[dict]:
+        """The rows of one indicator as in the public document (shared: callers do not change them)."""
+        if self._load is None:
+            return self._observations.get(key, [])
+        return self.remember(
+            key,
+            "public rows",
+            lambda: [_public_observation(o) for _k, rows in self._load([key]) for o in rows],
+        )
+
+    def keep_rows(self, key: str, rows: list[dict]) -> None:
+        """Take `public_rows(key)` as given (made by another process from the same release)."""
+        self.remember(key, "public rows", lambda: rows)
+
+    def _all_public_rows(self):
+        """(indicator, its public rows), one indicator at a time, in the release's order."""
+        if self._load is None:
+            yield from self._observations.items()
+            return
+        for key, rows in self._load(None):
+            yield key, [_public_observation(o) for o in rows]
 
     @staticmethod
     def _row(o: dict, own_source: str) -> dict:
@@ -522,34 +555,36 @@ class PublicView:
     def sources_of(self, key: str) -> list[dict]:
         """The sources of an indicator's published observations, the indicator's own first."""
         own = (self.indicator(key) or {}).get("source")
-        keys = [own["key"]] if own else []
-        for o in self._observations.get(key, []):
-            if o.get("source") and o["source"] not in keys:
-                keys.append(o["source"])
-        return [self.sources[k] for k in keys if k in self.sources]
+
+        def keys():
+            found = dict.fromkeys([own["key"]] if own else [])
+            found.update((o["source"], None) for o in self.public_rows(key) if o.get("source"))
+            return [self.sources[k] for k in found if k in self.sources]
+
+        return list(self.remember(key, "sources", keys))
 
     def all_observations(self):
         """Every published observation of the release, indicator by indicator in the release's
         order (rows as in `observations`, with the indicator's key first); made one at a time."""
-        for key, rows in self._observations.items():
+        for key, rows in self._all_public_rows():
             own = ((self.indicator(key) or {}).get("source") or {}).get("key", "")
             for o in rows:
                 yield {"indicator": key, **self._row(o, own)}
 
     def only(self, key: str) -> dict:
         """The public document reduced to one indicator's observations (what its page needs)."""
-        return {**self.document, "observations": self._observations.get(key, [])}
+        return {**self.document, "observations": self.public_rows(key)}
 
     def area_names(self) -> dict[str, str]:
         return {a["key"]: a["name"] for a in self.document["areas"]}
 
     def areas_of(self, key: str) -> list[dict]:
-        present = {o["area"] for o in self._observations.get(key, [])}
+        present = {o["area"] for o in self.public_rows(key)}
         return [{"key": a["key"], "name": a["name"]} for a in self.document["areas"] if a["key"] in present]
 
     def latest_date(self, key: str) -> datetime.date | None:
-        dates = [o["date"] for o in self._observations.get(key, [])]
-        return datetime.date.fromisoformat(max(dates)) if dates else None
+        latest = self._latest.get(key)
+        return datetime.date.fromisoformat(latest) if latest else None
 
 
 @dataclass(frozen=True)

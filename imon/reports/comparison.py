@@ -72,6 +72,27 @@ def _land_of(city: dict, areas: dict) -> dict | None:
     )
 
 
+def _regions(areas: dict[str, dict], land_area: dict | None) -> set[str]:
+    """The areas a comparison can show: the Land, Germany and the Kreise (peers and the map)."""
+    return {
+        key
+        for key, area in areas.items()
+        if area.get("kind") in COUNTY_KINDS
+        or (area.get("comparison") and area.get("kind") == "country")
+        or (land_area is not None and key == land_area["key"])
+    }
+
+
+def _totals_by_date(rows, regions: set[str], totals: frozenset) -> dict[str, dict[str, dict]]:
+    """{date: {area: row}} of the rows of these areas at the total (`totals`: the (dimension,
+    value) pairs of the totals; a row of the total has only these)."""
+    by_date: dict[str, dict[str, dict]] = {}
+    for row in rows:
+        if row["area"] in regions and (not row.get("dims") or totals.issuperset(row["dims"].items())):
+            by_date.setdefault(str(row["date"]), {})[row["area"]] = row
+    return by_date
+
+
 def compare(
     indicator: dict, rows: list[dict], areas: dict[str, dict], city_key: str | None, totals=frozenset()
 ) -> Comparison | None:
@@ -80,13 +101,13 @@ def compare(
     city_area = areas.get(city_key or "")
     if city_area is None:
         return None
-    totals = frozenset(totals)  # (dimension, value) pairs of the totals: a row of the total has only these
-    rows = [r for r in rows if not r.get("dims") or totals.issuperset(r["dims"].items())]
-    by_date: dict[str, dict[str, dict]] = {}
-    for row in rows:
-        by_date.setdefault(str(row["date"]), {})[row["area"]] = row
     land_area = _land_of(city_area, areas)
     land_code = (land_area or {}).get("code") or (city_area.get("code") or "")[:2]
+    regions = _regions(areas, land_area)
+    if not regions - {city_key}:
+        return None  # nothing to compare with (districts are not compared with their city)
+    regions.add(city_area["key"])
+    by_date = _totals_by_date(rows, regions, frozenset(totals))
 
     def region(area: dict, row: dict | None) -> Region:
         kreis = maps.kreis_key(area.get("code") or "") if area.get("kind") in COUNTY_KINDS else None

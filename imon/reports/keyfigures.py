@@ -171,8 +171,10 @@ def headline(document: dict, key: str) -> Headline | None:
     )
 
 
-def key_figures(document: dict) -> KeyFigures:
-    """The key figures of a snapshot document (best the public one: what the public may see)."""
+def key_figures(document: dict, rows_of=None) -> KeyFigures:
+    """The key figures of a snapshot document (best the public one: what the public may see).
+    `rows_of(key)`: the observations of one indicator, where the document's are read only once
+    (an iterator over a large release)."""
     measures = document.get("measures", [])
     figures = rollup.of_records(measures)
     total = figures["total"]
@@ -181,7 +183,12 @@ def key_figures(document: dict) -> KeyFigures:
     for goal in goals:
         light = goal.get("traffic_light") or ""
         lights[light] = lights.get(light, 0) + 1
-    headlines = [h for h in (headline(document, key) for key in headline_keys(document)) if h]
+    keys = headline_keys(document)
+    if rows_of is not None:
+        figures_of = (headline({**document, "observations": rows_of(key)}, key) for key in keys)
+    else:
+        figures_of = (headline(document, key) for key in keys)
+    headlines = [h for h in figures_of if h]
     return KeyFigures(
         measures_total=total,
         finished=figures["finished"],

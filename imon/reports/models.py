@@ -96,6 +96,16 @@ class Snapshot(models.Model):
                 rows.setdefault(row["indicator"], []).append(row)
         yield from rows.items()
 
+    def observation_summary(self) -> dict[str, tuple[int, str]]:
+        """{indicator: (number of observations, latest reference date)} of a streamed snapshot,
+        read from the stored rows without making them (see `compact_row`)."""
+        summary = {}
+        for key, text in self.parts.values_list("indicator", "rows").iterator(chunk_size=1):
+            rows = json.loads(text)
+            if rows:
+                summary[key] = (len(rows), max(row[1] for row in rows))
+        return summary
+
     def _parts(self, indicators, head=None):
         """The stored parts in the order of the document's indicators (a version 1 document's
         order), whatever order they were written in."""

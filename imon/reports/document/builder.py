@@ -106,6 +106,7 @@ class _Builder(_AtAGlance, _Chapters, _FieldsOfAction):
 def indicator_blocks(snapshot: dict, key: str, area: str | None = None) -> list:
     """The figures and tables of one indicator, as the report shows them (for the portal)."""
     builder = _Builder(snapshot, None, area=area)
+    builder.narrate = False
     _indicator(builder, key, area)
     return builder.blocks
 
@@ -129,6 +130,7 @@ def indicator_blocks_at(snapshot: dict, key: str, area: str | None, date: str) -
     series (`_Indicators.time_series`), numbered on from them."""
     at_date = {**snapshot, "observations": [o for o in snapshot["observations"] if o["date"] == date]}
     builder = _Builder(at_date, None, area=area)
+    builder.narrate = False
     by_area = _indicator(builder, key, area)
     series = _Builder(snapshot, None, area=area)
     series.figures, series.tables = builder.figures, builder.tables

@@ -150,6 +150,8 @@ class _Indicators(_State):
         )
 
     def highlight(self, indicator):
+        if not self.narrate:
+            return
         text = self.sentence(indicator)
         if text:
             self.highlights.append(text)

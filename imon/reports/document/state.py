@@ -23,6 +23,7 @@ class _State:
         self.figures = 0
         self.chapter_numbers = [0, 0, 0]
         self.highlights: list[str] = []
+        self.narrate = True  # collect the narrative sentences (`highlights`); the portal's figures need none
         self.chapters: dict = {}
         self._chapter: list | None = None
         self.indicators = {i["key"]: i for i in snapshot["indicators"]}
@@ -42,7 +43,9 @@ class _State:
         for obs in snapshot["observations"]:
             self.observations[obs["indicator"]].append(obs)
         # every area's rows, before the report settles on one area per indicator (comparisons)
-        self.all_rows = {key: list(rows) for key, rows in self.observations.items()}
+        self.all_rows = dict(
+            self.observations
+        )  # `_one_area_per_indicator` replaces lists, never changes them
         self._one_area_per_indicator(area)
         self.shown: dict[str, str] = {}  # indicator -> label of the figure/table that shows it
         self.mapped: set[str] = set()  # indicators whose district map is drawn
