@@ -242,6 +242,12 @@ def format_day(date: "datetime.date | str", lang: str = "de") -> str:
         date = datetime.date.fromisoformat(date)
     if lang == "de":
         return date.strftime("%d.%m.%Y")
+    return _babel_day(date, lang)
+
+
+@functools.lru_cache(maxsize=4096)
+def _babel_day(date: datetime.date, lang: str) -> str:
+    """A day in the language's medium form, by Babel (slow; a page writes the same few days often)."""
     from babel.dates import format_date
 
     return format_date(date, "medium", locale=lang)

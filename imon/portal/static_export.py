@@ -106,10 +106,12 @@ def indicator_urls(published, key: str, languages) -> list[str]:
     """The pages of one indicator in each of `languages`: each area of the area switch and each
     dimension of the breakdown switch has its page (the live portal's district figures), and
     each earlier date of its time switch."""
+    pages = indicator_pages(published, key)
+    bases = {lang: indicator_page(lang, key) for lang in languages}
     return [
-        indicator_page(lang, key, area, date, dim)
+        indicator_page(lang, key, area, date, dim, bases[lang])
         for lang in languages
-        for area, date, dim in indicator_pages(published, key)
+        for area, date, dim in pages
     ]
 
 

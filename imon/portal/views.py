@@ -312,10 +312,10 @@ def _indicator_breakdowns(published, key) -> list[dict]:
     return shown
 
 
-def indicator_page(lang, key, area=None, date=None, dim=None) -> str:
+def indicator_page(lang, key, area=None, date=None, dim=None, base=None) -> str:
     """The address of an indicator's page: of an area or a breakdown, at an earlier date (None:
-    the latest, the page without a date)."""
-    path = reverse("portal-indicator", args=(lang, key))
+    the latest, the page without a date); `base`: that of its main page, where known."""
+    path = base or reverse("portal-indicator", args=(lang, key))
     if area:
         path += f"gebiet/{area}/"
     elif dim:
@@ -421,20 +421,21 @@ def indicator(request, lang, published, key, area=None, date=None, dim=None):
     at_date, over_time = page_blocks(published, key, area, date, dim)
     blocks, series = _shown(lang, at_date), _shown(lang, over_time)
     labels = published.remember(key, "date_labels", lambda: date_labels(published.observations(key)))
+    base = indicator_page(lang, key)
     time_switch = [
         {
             "date": d,
             "label": labels.get(d) or format_day(d, lang),
-            "url": indicator_page(lang, key, area, _latest_or(d, dates), dim),
+            "url": indicator_page(lang, key, area, _latest_or(d, dates), dim, base),
         }
         for d in dates
     ]
     # area and breakdown pages show their latest figures (the time switch is on the own page only)
     for a in areas:
-        a["url"] = indicator_page(lang, key, a["key"])
+        a["url"] = indicator_page(lang, key, a["key"], base=base)
     for b in breakdowns:
-        b["url"] = indicator_page(lang, key, None, None, b["key"])
-    all_dimensions = indicator_page(lang, key)
+        b["url"] = indicator_page(lang, key, None, None, b["key"], base)
+    all_dimensions = base
     shown_date = date or published.latest_date(key)
     from . import api
 
