@@ -18,7 +18,13 @@ memory (os.wait4):
   on its own (`imon import FILE`, one process per file; time summed, the largest peak shown);
   the output says which path ran;
 * `imon snapshot create` (then `snapshot publish`, not timed);
-* `imon export-site DIR --languages de,en`.
+* `imon export-site DIR --languages de,en`;
+* `imon import FILE.xlsx` of a workbook of `--xlsx-rows` rows (long format, written by openpyxl as
+  Excel writes it) into the demo concept, in a database of its own;
+* the published release behind `imon serve` (one process per core), driven by wrk (50
+  connections, `Accept-Encoding: gzip`, `--serve-seconds` per run): the start page and an
+  indicator page from the page cache, and the main pages of all indicators in turn with a query
+  that no cache has seen (each request renders, and reads its indicator's rows again).
 
 Every figure is printed beside its target (issue 23). Exit code 0 whether or not the targets
 are met; 1 if a command fails.
@@ -28,6 +34,7 @@ import argparse
 import csv
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -38,6 +45,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from make_concept import DIM_SHARE, make_concept
 from run import PostgresDatabase, compile_project
+from run_import import write_xlsx
+from run_portal import free_port, wait_for, wrk
 
 YEARS = range(2009, 2024)  # 15 years
 DISTRICTS = 10
@@ -52,7 +61,8 @@ PANDAS = (
     "    pandas.read_csv(name, dtype=str, keep_default_na=False)\n"
 )
 TARGETS = {"ratio": 3.0, "rows_per_second": 100_000, "snapshot_s": 5.0, "snapshot_mb": 300, "export_s": 10.0}
-TARGETS |= {"export_mb": 300, "path_s": 20.0}
+TARGETS |= {"export_mb": 300, "path_s": 20.0, "xlsx_rows_per_second": 30_000}
+TARGETS |= {"cached_rate": 2000, "cached_p99_ms": 50, "uncached_p99_ms": 200}
 
 
 def imon(*command):
@@ -263,6 +273,68 @@ def run(args, workdir: Path, env: dict) -> None:
         None,
         f"≤ {t['path_s']:.0f} s {verdict(whole <= t['path_s'])}",
     )
+    if args.xlsx_rows:
+        xlsx_import(workdir, env, args.xlsx_rows)
+    if args.serve_seconds:
+        serve(workdir, env, args.serve_seconds, codes)
+
+
+def xlsx_import(workdir: Path, env: dict, rows: int) -> None:
+    """`imon import` of a long-format workbook into the demo concept, in a database of its own."""
+    env = {**env, "IMON_HOME": str(workdir / "xlsx-home")}
+    env.pop("IMON_DATABASE_URL", None)  # SQLite, as the issue measured it
+    path = workdir / "bevoelkerung.xlsx"
+    rows = write_xlsx(path, rows)
+    demo = Path(__file__).resolve().parent.parent / "imon" / "core" / "demo" / "leverkusen.yaml"
+    subprocess.run(imon("migrate", "-v0"), env=env, check=True)
+    subprocess.run(imon("load-concept", str(demo)), env=env, check=True, stdout=subprocess.DEVNULL)
+    startup_s, _mb, _out = measure(imon("import", "--list"), env)
+    seconds, peak, _out = measure(imon("import", str(path)), env)
+    rate, after = rows / seconds, rows / max(seconds - startup_s, 1e-9)
+    target = TARGETS["xlsx_rows_per_second"]
+    line(
+        f"import XLSX ({rows:,} rows)",
+        seconds,
+        peak,
+        f"≥ {target:,} rows/s {verdict(rate >= target)}",
+        f"{rate:,.0f} rows/s ({after:,.0f} after start-up)",
+    )
+
+
+def serve(workdir: Path, env: dict, seconds: int, codes: list[str]) -> None:
+    """The published release behind `imon serve`, driven by wrk with 50 connections."""
+    if not shutil.which("wrk"):
+        print("  serving: not measured (wrk is not installed: apt-get install wrk)")
+        return
+    port = free_port()
+    server = subprocess.Popen(
+        imon("serve", "--port", str(port)), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    gzip = ("Accept-Encoding: gzip",)
+    t = TARGETS
+    try:
+        wait_for(port)
+        print(f"  serving: imon serve (one process per core), wrk 50 connections, gzip, {seconds} s per run")
+        indicator = f"/portal/de/kennzahlen/{codes[0]}/"
+        for label, paths, uncached in (
+            ("start page, cached", ["/portal/de/"], False),
+            ("indicator page, cached", [indicator], False),
+            ("indicator pages, uncached", [f"/portal/de/kennzahlen/{c}/" for c in codes], True),
+        ):
+            wrk(port, paths, 2, False, workdir, gzip)  # warm the caches
+            r = wrk(port, paths, seconds, uncached, workdir, gzip)
+            if uncached:
+                ok, target = r["p99"] <= t["uncached_p99_ms"], f"p99 ≤ {t['uncached_p99_ms']} ms"
+            else:
+                ok = r["rate"] >= t["cached_rate"] and r["p99"] <= t["cached_p99_ms"]
+                target = f"≥ {t['cached_rate']:,} req/s, p99 ≤ {t['cached_p99_ms']} ms"
+            print(
+                f"  {label:<34} {r['rate']:7,.0f} req/s, p50 {r['p50']:.1f} ms, p99 {r['p99']:.1f} ms, "
+                f"errors {r['errors']}   {target} {verdict(ok and not r['errors'])}"
+            )
+    finally:
+        server.terminate()
+        server.wait()
 
 
 def main(argv=None):
@@ -276,6 +348,12 @@ def main(argv=None):
         "--file-by-file", action="store_true", help="the fallback even where folder import exists"
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument(
+        "--xlsx-rows", type=int, default=100_000, help="rows of the XLSX import (0: leave it out)"
+    )
+    parser.add_argument(
+        "--serve-seconds", type=int, default=10, help="seconds per serving run (0: leave serving out)"
+    )
     args = parser.parse_args(argv)
     compile_project()
     workdir = Path(tempfile.mkdtemp(prefix="imon-path-"))
