@@ -9,6 +9,7 @@ import uuid
 import zipfile
 
 import pytest
+from django.core.management import call_command
 from django.db import transaction
 
 from imon.core import conceptfile, housestyle
@@ -287,3 +288,18 @@ def test_static_export_carries_the_house_style_and_its_font(second_demo, tmp_pat
     for font in re.findall(r'url\("\./([^"]+)"\)', fonts_css):
         assert (site / "static" / "kern" / "fonts" / posixpath.normpath(font)).is_file(), font
     assert "SIL OPEN FONT LICENSE" in (site / "static" / "kern" / "fonts" / "OFL.txt").read_text()
+
+
+def test_setting_up_the_database_prepares_the_house_font_for_the_reports(db, settings, tmp_path):
+    """`imon migrate` decompresses the shipped faces into the data folder, so that an
+    installation's first report does not; the files are the faces as TrueType."""
+    from fontTools.ttLib import TTFont
+
+    from imon.reports import fonts
+
+    settings.IMON_HOME = tmp_path
+    call_command("migrate", verbosity=0)
+    for face in ("Regular", "Italic", "SemiBold", "Bold"):
+        cached = tmp_path / "cache" / "fonts" / f"FiraSans-{face}.ttf"
+        assert cached.is_file() and fonts.truetype_file(face) == cached
+        assert TTFont(str(cached)).flavor is None  # plain TrueType, not WOFF2

@@ -4,7 +4,8 @@ ships and the package carries as WOFF2 (imon/core/static/kern/fonts, licence bes
 The PDF embeds it through @font-face (WeasyPrint subsets it); the DOCX embeds the regular and bold
 faces as obfuscated TrueType fonts (ECMA-376 Part 1, 17.8.1), which Word and LibreOffice use when the
 font is not installed. The TrueType form is decompressed from the WOFF2 once and kept in
-IMON_HOME/cache/fonts (decompressing takes about half a second per face); the PDF's @font-face rules
+IMON_HOME/cache/fonts (decompressing takes about a third of a second per face), when the
+installation's database is set up (`prepare`, after `imon migrate`); the PDF's @font-face rules
 point at those files too, so that WeasyPrint does not decompress the WOFF2 again for every PDF. Another font family in the
 house style is named in the documents but not embedded: it must be installed where they are opened.
 """
@@ -64,6 +65,12 @@ def truetype_file(face: str) -> Path | None:
     except OSError:
         return None  # a read-only data folder: decompress again next time
     return cached
+
+
+def prepare() -> None:
+    """Decompress every face the reports use into the cache folder, where not done yet."""
+    for face in {name for name, _weight, _style in FACES} | {"Regular", "Bold"}:
+        truetype_file(face)
 
 
 @cache
