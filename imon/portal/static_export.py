@@ -189,8 +189,8 @@ def _worker_start():
 def _indicator_task(key: str, rows: list) -> tuple[list[str], int, list[tuple[str, int, str, bool]]]:
     """Write the pages of one indicator in every exported language, and its download files and
     API observations (or keep those, see `keep_or_write`): (the pages' addresses, their bytes,
-    (name, size, SHA-256, kept) of each download). `rows`: the indicator's public rows, read by the exporting
-    process. Run by a worker, or by the exporting process itself."""
+    (name, size, SHA-256, kept) of each download). `rows`: the indicator's public rows, read by
+    the exporting process. Run by a worker, or by the exporting process itself."""
     published, staging = _WORK["published"], _WORK["staging"]
     published.keep_rows(key, rows)
     written = [0, 0]
@@ -372,8 +372,8 @@ def _export_site(target: Path, base_url, progress, languages) -> ExportStats:
     all_languages = [code for code, _name in settings.PORTAL_LANGUAGES]
     languages = [code for code in (languages or all_languages) if code in all_languages] or all_languages
     # the pages of the indicators are listed by their tasks; the others in the order of their
-    # address after the language, so that the page of a field of action is written in every
-    # language in turn while its indicators' figures are at hand (PublicView.remember)
+    # address after the language, so that a page is written in every language in turn and the
+    # later ones find what the public view keeps of the indicators it shows (PublicView.remember)
     pages = page_urls(published, contact_keys, field_codes, languages, indicators=False)
     pages.sort(key=lambda url: url.split("/", 3)[3])
     say(f"{len(pages)} Seiten und die Seiten von {len(published.indicators)} Kennzahlen werden geschrieben …")

@@ -371,9 +371,15 @@ def public_records(document: dict, indicator: str | None = None, area: str | Non
         )
 
 
+def _summary(parts) -> dict[str, tuple[int, str]]:
+    """{indicator: (number of observations, latest reference date)} of (indicator, rows) parts."""
+    return {key: (len(rows), max(o["date"] for o in rows)) for key, rows in parts if rows}
+
+
 class PublicView:
-    """The public document of one snapshot with the look-ups public pages need (plain data, no
-    database). Only `public_document()` output is ever held here."""
+    """The public document of one snapshot with the look-ups public pages need (plain data; the
+    observations of a streamed snapshot through `load`). Only `public_document()` output is ever
+    held here."""
 
     def __init__(self, snapshot: dict, number: int, load=None, summary=None):
         """`load(indicators)`: the observations of a streamed snapshot as (indicator, rows of the
@@ -411,10 +417,7 @@ class PublicView:
             self._observations[o["indicator"]].append(o)
         doc["observations"] = []  # only(key) gives an indicator's
         # what the lists of all indicators show: counts and latest dates
-        if summary is None:
-            rows_of = load(None) if load else self._observations.items()
-            summary = lambda: {k: (len(rows), max(o["date"] for o in rows)) for k, rows in rows_of if rows}  # noqa: E731
-        known = summary()
+        known = summary() if summary else _summary(load(None) if load else self._observations.items())
         self._counts: dict[str, int] = {key: count for key, (count, _latest) in known.items()}
         self._latest: dict[str, str] = {key: latest for key, (_count, latest) in known.items()}
         self.indicators = []
