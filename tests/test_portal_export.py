@@ -293,3 +293,43 @@ def test_downloads_that_did_not_change_are_not_written_again(demo, tmp_path, cli
     assert f"; {len(kept)} Downloads seit" in out.getvalue()
     for name in kept:  # what the live portal gives for the new release
         assert (site / name).read_bytes() == client.get(f"/{name}").content
+
+
+def test_export_tasks_hold_the_rows_of_a_few_indicators_at_a_time():
+    """The export hands each indicator's rows to a worker: every task runs once and its result
+    comes back, this process does its own pages meanwhile and takes tasks itself rather than
+    wait, and never more rows are handed out than two per worker beside the one it works on."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from imon.portal.static_export import _run_tasks
+
+    lock, out, peak, own, here = threading.Lock(), [0], [0], [], []
+    main = threading.get_ident()
+
+    def argument(key):
+        with lock:
+            out[0] += 1
+            peak[0] = max(peak[0], out[0])
+        return [key] * 3  # an indicator's rows
+
+    gate = threading.Event()  # the worker waits until this process has taken a task itself
+
+    def task(key, rows):
+        if threading.get_ident() == main:
+            here.append(key)
+            gate.set()
+        else:
+            assert gate.wait(10)
+        with lock:
+            out[0] -= 1
+        return len(rows), key.upper()
+
+    keys = [f"k{n}" for n in range(40)]
+    pieces = [lambda n=n: own.append(n) for n in range(5)]
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        results = dict(_run_tasks(pool, task, keys, argument, 1, iter(pieces)))
+    assert results == {key: (3, key.upper()) for key in keys}
+    assert own == list(range(5))  # the exporting process's own pages, all of them, in order
+    assert here  # it took tasks itself instead of waiting
+    assert peak[0] <= 3  # two handed to the worker, one in this process
