@@ -8,8 +8,11 @@ shows, so that every output hides the same cells. The plain functions that decid
 import datetime
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
+from itertools import repeat
 
 from django.conf import settings
+from django.db.models.sql.constants import MULTI
 
 from imon.core import models as m
 
@@ -17,6 +20,7 @@ from . import suppression
 from .suppression import Policy, public_value
 
 ORDER = ("indicator__order", "indicator__key", "area__order", "area__key", "reference_date", "dim_key")
+CHUNK = 2000  # rows fetched at a time by `_rows`
 COLUMNS = (  # of an observation, as public_parts reads them
     "indicator__key",
     "area__key",
@@ -72,23 +76,129 @@ def current_policy() -> dict:
     }
 
 
+class Read:
+    """The observations `suppression_of` read, for making the public rows without reading them
+    again: `cells` as the suppression takes them ({key: (value, flag, dims)}, in the order of the
+    public tables), and `extras` {key: (stored value, qualifier, period, source key)} of the cells
+    with a qualifier, a period or a source of their own (the others: the value of `cells`, "",
+    "", None)."""
+
+    def __init__(self):
+        self.cells: dict = {}
+        self.extras: dict = {}
+
+
+def _columns(query):
+    """The rows of a `values_list` query, a chunk at a time as a list of columns; the database's
+    converters (e.g. SQLite's for decimals) applied a column at a time, which costs less than
+    Django's loop over every value of every row (the same values)."""
+    compiler = query.query.get_compiler(using=query.db)
+    chunks = compiler.execute_sql(MULTI, chunk_size=CHUNK) or ()
+    converters = sorted(
+        compiler.get_converters([s[0] for s in compiler.select[: compiler.col_count]]).items()
+    )
+    connection = compiler.connection
+    for chunk in chunks:
+        if not chunk:
+            continue
+        columns: list = list(zip(*chunk, strict=True))
+        for position, (functions, expression) in converters:
+            for function in functions:
+                columns[position] = list(
+                    map(function, columns[position], repeat(expression), repeat(connection))
+                )
+        yield columns
+
+
+def _cells(query, extras: dict, policy_of, released_of) -> tuple[dict, set, set]:
+    """The cells of the observations of `query` (COLUMNS and the source's id) as the suppression
+    takes them: ({key: (value, flag, dims)}, the keys of cells stated approximately or as a bound
+    (`suppression.inexact_value`, with the minimum count of `policy_of(key)`), the keys of cells
+    whose publisher released them (`released_of(indicator, source id)`, None: none)). `extras`
+    gets what `Read.extras` holds."""
+    cells: dict = {}
+    stated: set = set()
+    released: set = set()
+    parsed: dict[str, dict] = {}  # the cells of one breakdown share one dims mapping (read only)
+    for columns in _columns(query):
+        indicators, areas, dates, dim_keys, values, flags, qualifiers, periods, source_keys, sources = columns
+        keys = list(zip(indicators, areas, dates, dim_keys, strict=True))
+        for dim_key in set(dim_keys).difference(parsed):
+            parsed[dim_key] = m.parse_dimension_key(dim_key)
+        values = list(values)
+        if any(qualifiers) or any(periods) or any(source_keys):
+            for i, key in enumerate(keys):
+                if qualifiers[i] or periods[i] or source_keys[i]:
+                    extras[key] = (values[i], qualifiers[i], periods[i], source_keys[i])
+                if qualifiers[i]:
+                    values[i] = suppression.inexact_value(values[i], qualifiers[i], policy_of(key).min_count)
+                    stated.add(key)
+        cells.update(
+            zip(keys, zip(values, flags, map(parsed.__getitem__, dim_keys), strict=True), strict=True)
+        )
+        if released_of is not None:
+            released.update(
+                key
+                for key, ind, source in zip(keys, indicators, sources, strict=True)
+                if released_of(ind, source)
+            )
+    return cells, stated, released
+
+
+class Lookups:
+    """What `suppression_of` and `Publisher` read besides the observations, each read when first
+    asked for: the same for every group of indicators of one release (`public_parts`)."""
+
+    @cached_property
+    def rules(self) -> list:
+        return list(m.ValidationRule.objects.select_related("indicator", "other_indicator"))
+
+    @cached_property
+    def derived_inputs(self) -> dict:
+        """{derived indicator: (numerator, denominator)}."""
+        return {
+            key: (num, den)
+            for key, num, den in m.Indicator.objects.exclude(numerator=None).values_list(
+                "key", "numerator__key", "denominator__key"
+            )
+        }
+
+    @cached_property
+    def area_children(self) -> dict:
+        return m.area_children()
+
+    @cached_property
+    def released_sources(self) -> set:
+        return set(m.Source.objects.filter(released=True).values_list("pk", flat=True))
+
+    @cached_property
+    def totals(self) -> dict:
+        """{dimension: its total value}."""
+        return dict(m.DimensionValue.objects.filter(is_total=True).values_list("dimension__key", "key"))
+
+    @cached_property
+    def _indicators(self) -> dict:
+        query = m.Indicator.objects.select_related("source", "numerator", "denominator")
+        return {i.key: i for i in query}
+
+    def indicators(self, keys) -> dict:
+        """{key: indicator} of those of `keys` that exist, in the indicators' order."""
+        return {key: i for key, i in self._indicators.items() if key in keys}
+
+
 def suppression_of(
-    indicator_keys, earlier: dict | None = None, rows: list | None = None
+    indicator_keys, earlier: dict | None = None, read: "Read | None" = None, lookups: Lookups | None = None
 ) -> tuple[dict, dict]:
     """`hidden_cells`, and what the suppression used: {"relations": {"declared": n, "derived": n},
-    "disclosed": cells known from earlier releases}. With `rows`, the observations read are
-    appended to it in the order of the public tables (ORDER), as stored: (indicator, area, date,
-    dim_key, value, flag, qualifier, period, source key), so that they need not be read again."""
+    "disclosed": cells known from earlier releases}. With `read` (`Read`), the observations are
+    read in the order of the public tables (ORDER) and kept in it, so that they need not be read
+    again; `lookups` (`Lookups`) may be shared by the calls for the groups of one release."""
     from imon.core import rules
 
+    lookups = lookups or Lookups()
     keys = set(indicator_keys)
-    rule_objects = list(m.ValidationRule.objects.select_related("indicator", "other_indicator"))
-    derived_inputs = {
-        key: (num, den)
-        for key, num, den in m.Indicator.objects.exclude(numerator=None).values_list(
-            "key", "numerator__key", "denominator__key"
-        )
-    }
+    rule_objects = lookups.rules
+    derived_inputs = lookups.derived_inputs
     linked = True
     while linked:  # follow product rules both ways, and derived indicators to their inputs
         linked = False
@@ -102,30 +212,26 @@ def suppression_of(
                 keys |= set(derived_inputs[key])
                 linked = True
     rule_list = [rules.rule_from_model(r) for r in rule_objects if r.indicator.key in keys]
-    children = m.area_children()
-    indicators = {i.key: i for i in m.Indicator.objects.filter(key__in=keys).select_related("source")}
+    children = lookups.area_children
+    indicators = lookups.indicators(keys)
     default, policies, area_policies = publication_policies(indicators.values())
-    released_sources = set(m.Source.objects.filter(released=True).values_list("pk", flat=True))
-    cells, released, stated = {}, set(), set()
-    parsed: dict[str, dict] = {}  # the cells of one breakdown share one dims mapping (read only)
+    released_sources = lookups.released_sources
     query = m.Observation.objects.filter(indicator__key__in=keys).values_list(*COLUMNS, "source")
-    for row in query.order_by(*ORDER) if rows is not None else query:
-        ind, area, date, dim_key, value, flag, qualifier, _period, _source_key, source = row
-        if rows is not None:
-            rows.append(row[:-1])
-        key = (ind, area, date, dim_key)
-        if qualifier:
-            min_count = suppression.policy_for(key, default, policies, area_policies).min_count
-            value = suppression.inexact_value(value, qualifier, min_count)
-            stated.add(key)
-        dims = parsed.get(dim_key)
-        if dims is None:
-            dims = parsed[dim_key] = m.parse_dimension_key(dim_key)
-        cells[key] = (value, flag, dims)
-        if released_sources and (source or indicators[ind].source_id) in released_sources:
-            released.add(key)
-    is_count = lambda key: indicators[key[0]].kind == "count"  # noqa: E731
-    totals = dict(m.DimensionValue.objects.filter(is_total=True).values_list("dimension__key", "key"))
+    cells, stated, released = _cells(
+        query.order_by(*ORDER) if read is not None else query,
+        read.extras if read is not None else {},
+        lambda key: suppression.policy_for(key, default, policies, area_policies),
+        (
+            (lambda ind, source: (source or indicators[ind].source_id) in released_sources)
+            if released_sources
+            else None
+        ),
+    )
+    if read is not None:
+        read.cells = cells
+    counts = {key for key, indicator in indicators.items() if indicator.kind == "count"}
+    is_count = lambda key: key[0] in counts  # noqa: E731
+    totals = lookups.totals
     declared = suppression.relations_from_rules(rule_list, cells, children)
     earlier = earlier or {}
     disclosed = frozenset(
@@ -185,15 +291,6 @@ def publication_policies(indicators) -> tuple:
     return default, policies, area_policies
 
 
-def _indicators(keys) -> dict:
-    if not keys:
-        return {}
-    return {
-        i.key: i
-        for i in m.Indicator.objects.filter(key__in=keys).select_related("source", "numerator", "denominator")
-    }
-
-
 class Publisher:
     """What the public sees of each cell of these indicators: hidden cells as their symbol,
     counts rounded where the indicator or its source rounds, shares and rates that we compute
@@ -201,16 +298,23 @@ class Publisher:
     those are rounded, so that a precise share cannot pin a rounded count. A share is never
     rounded as a count."""
 
-    def __init__(self, indicator_keys, earlier: dict | None = None, rows: list | None = None):
-        self.hidden, self.used = suppression_of(indicator_keys, earlier, rows)
-        indicators = _indicators(set(indicator_keys) | {k[0] for k in self.hidden})
+    def __init__(
+        self,
+        indicator_keys,
+        earlier: dict | None = None,
+        read: Read | None = None,
+        lookups: Lookups | None = None,
+    ):
+        lookups = lookups or Lookups()
+        self.hidden, self.used = suppression_of(indicator_keys, earlier, read, lookups)
+        indicators = lookups.indicators(set(indicator_keys) | {k[0] for k in self.hidden})
         self.derived = {
             key: (i.numerator.key, i.denominator.key, Decimal(1000 if i.kind == "rate" else 100), i.decimals)
             for key, i in indicators.items()
             if i.numerator is not None and i.denominator is not None
         }
         inputs = {name for n, d, _f, _p in self.derived.values() for name in (n, d)}
-        indicators |= _indicators(inputs - indicators.keys())
+        indicators |= lookups.indicators(inputs - indicators.keys())
         self.rounding = {
             key: i.publication_setting("rounding") if i.kind == m.Indicator.Kind.COUNT else None
             for key, i in indicators.items()
@@ -225,6 +329,11 @@ class Publisher:
                 self.dates[(ind, area, dim_key)].append(date)
             for series in self.dates.values():
                 series.sort()
+
+    def plain(self, indicator: str) -> bool:
+        """Whether every cell of `indicator` is published as it is: (value, flag, None), as
+        calling this publisher would give it."""
+        return not self.hidden and indicator not in self.derived and not self.rounding.get(indicator)
 
     def __call__(self, key: tuple, value, flag: str) -> tuple:
         """(value, flag, reason) as published; reason is None for a published cell."""
@@ -313,33 +422,51 @@ def public_parts(
     ordered = list(m.Indicator.objects.order_by("order", "key").values_list("key", flat=True))
     used.setdefault("relations", {"declared": 0, "derived": 0})
     used.setdefault("disclosed", 0)
+    lookups = Lookups()
     for group in linked_groups(ordered):
         # the observations of the group, read once: for the suppression and for the parts
-        observations: list[tuple] = []
-        publish = Publisher(group, earlier(group), observations)
+        read = Read()
+        publish = Publisher(group, earlier(group), read, lookups)
         used["relations"]["declared"] += publish.used["relations"]["declared"]
         used["relations"]["derived"] += publish.used["relations"]["derived"]
         used["disclosed"] += publish.used["disclosed"]
-        members = set(group)
-        parsed: dict[str, dict] = {}
-        current: str | None = None
-        part: list[dict] = []
-        for indicator, area, date, dim_key, value, flag, qualifier, period, source in observations:
-            if date > reporting_date or indicator not in members:
-                continue
-            if indicator != current:
-                if part:
-                    yield current, part
-                current, part = indicator, []
-            stored = value
-            value, flag, reason = publish((indicator, area, date, dim_key), value, flag)
-            dims = parsed.get(dim_key)
-            if dims is None:
-                dims = parsed[dim_key] = m.parse_dimension_key(dim_key)
-            part.append(make_row(indicator, area, date, dims, value, flag, qualifier, period, source, reason))
-            report.add(indicator, reason, stored)
-        if part:
-            yield current, part
+        yield from _group_parts(read, set(group), reporting_date, publish, report, make_row)
+
+
+def _group_parts(read: Read, members: set, reporting_date, publish: Publisher, report, make_row):
+    """`public_parts` of one group, whose observations `read` holds."""
+    current: str | None = None
+    part: list = []
+    plain = False  # whether publishing leaves every cell of the current indicator as it is
+    count, total = 0, 0  # the cells of a plain part and the sum of their values, for the report
+    extras = read.extras
+    for key, (value, flag, dims) in read.cells.items():
+        indicator, area, date, _dim_key = key
+        if date > reporting_date or indicator not in members:
+            continue
+        if indicator != current:
+            if part:
+                if plain:
+                    report.add_published(current, count, total)
+                yield current, part
+            current, part, count, total = indicator, [], 0, 0
+            plain = publish.plain(indicator)
+        stored, qualifier, period, source = extras.get(key) or (value, "", "", None)
+        if plain:
+            count += 1
+            if stored is not None:
+                total += stored
+            part.append(make_row(indicator, area, date, dims, stored, flag, qualifier, period, source, None))
+            continue
+        value, public_flag, reason = publish(key, stored, flag)
+        part.append(
+            make_row(indicator, area, date, dims, value, public_flag, qualifier, period, source, reason)
+        )
+        report.add(indicator, reason, stored)
+    if part:
+        if plain:
+            report.add_published(current, count, total)
+        yield current, part
 
 
 def public_observations(

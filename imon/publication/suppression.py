@@ -117,12 +117,91 @@ def derived_relations(cells: dict, totals: dict, area_children: dict | None, is_
 
 def count_derived_relations(cells: dict, totals: dict, area_children: dict | None, is_count) -> int:
     """len(derived_relations(...)), without making them: for the suppression report, where
-    nothing is hidden and so no relation is needed."""
-    return sum(
-        1
-        for _total, _parts, values, _what, _complete in _sums(cells, totals, area_children, is_count)
-        if None in values or values[0] - sum(values[1:]) >= 0  # where _sum_relation gives one
-    )
+    nothing is hidden and so no relation is needed.
+
+    The sums are found as `_sums` finds them, but once for every arrangement of breakdowns: the
+    cells of an area and date (a "block") are listed in the order of `cells`, and blocks with the
+    same breakdowns in the same order share where their totals and parts are (`_block_sums`)."""
+    blocks: dict[tuple, list] = {}  # (indicator, area, date) -> [dim keys, dims, known numbers]
+    unknown = set()  # the blocks with a cell of unknown number
+    for key, (value, flag, dims) in cells.items():
+        if not is_count(key):
+            continue
+        block = blocks.get(key[:3])
+        if block is None:
+            block = blocks[key[:3]] = [[], [], []]
+        block[0].append(key[3])
+        block[1].append(dims)
+        if value is not None:
+            block[2].append(Decimal(value))
+        elif flag == "-":
+            block[2].append(Decimal(0))
+        else:
+            block[2].append(None)
+            unknown.add(key[:3])
+    sums: dict[tuple, list] = {}  # arrangement (ids of the dims) -> [(total, parts)] by position
+    split: dict[int, dict] = {}  # id of a dims mapping -> {dimension: (its value, the other dims)}
+    found = 0
+    for block_key, (_dim_keys, all_dims, numbers) in blocks.items():
+        arrangement = tuple(map(id, all_dims))
+        positions = sums.get(arrangement)
+        if positions is None:
+            positions = sums[arrangement] = _block_sums(all_dims, totals, split)
+        if block_key in unknown:
+            found += sum(1 for t, parts in positions if _relates(numbers[t], [numbers[p] for p in parts]))
+        else:  # where _sum_relation gives one
+            found += sum([numbers[t] - sum([numbers[p] for p in parts]) >= 0 for t, parts in positions])
+    if area_children:
+        found += _count_area_sums(blocks, area_children)
+    return found
+
+
+def _relates(total, parts: list) -> bool:
+    """Whether `_sum_relation` makes a relation of a total and its parts with these known numbers
+    (None: unknown)."""
+    return total is None or any(part is None for part in parts) or total - sum(parts) >= 0
+
+
+def _block_sums(all_dims: list, totals: dict, split: dict) -> list[tuple[int, tuple]]:
+    """(position of the total, positions of its parts) of every breakdown sum among cells with
+    these dims (one area and date, in this order), as `_sums` groups them."""
+    result = []
+    for dimension in {d for dims in all_dims for d in dims} & set(totals):
+        groups: defaultdict[tuple, dict] = defaultdict(dict)
+        for position, dims in enumerate(all_dims):
+            if dimension in dims:
+                known = split.setdefault(id(dims), {})
+                if dimension not in known:
+                    others = tuple(sorted((d, v) for d, v in dims.items() if d != dimension))
+                    known[dimension] = (dims[dimension], others)
+                value, others = known[dimension]
+                groups[others][value] = position
+        total_value = totals[dimension]
+        for members in groups.values():
+            total = members.get(total_value)
+            parts = tuple(p for value, p in members.items() if value != total_value)
+            if total is not None and parts:
+                result.append((total, parts))
+    return result
+
+
+def _count_area_sums(blocks: dict, area_children: dict) -> int:
+    """How many area sums (an area = the sum of its sub-areas, per date and breakdown) `_sums`
+    finds in these blocks that make a relation."""
+    found = 0
+    by_date: dict[tuple, dict] = defaultdict(dict)  # (indicator, date) -> {area: {dim key: number}}
+    for (indicator, area, date), (dim_keys, _all_dims, numbers) in blocks.items():
+        by_date[(indicator, date)][area] = dict(zip(dim_keys, numbers, strict=True))
+    for areas in by_date.values():
+        for parent, children in area_children.items():
+            if parent not in areas:
+                continue
+            present = [areas[c] for c in children if c in areas]
+            for dim_key, total in areas[parent].items():
+                parts = [numbers[dim_key] for numbers in present if dim_key in numbers]
+                if parts and _relates(total, parts):
+                    found += 1
+    return found
 
 
 def _sums(cells: dict, totals: dict, area_children: dict | None, is_count):
@@ -241,11 +320,17 @@ def primary(
     `policies` maps an indicator (the first part of a key) to its own policy, `area_policies`
     an (indicator, area) pair (the first two parts)."""
     hidden = {}
+    # no cell from the largest minimum count up is small: most are not asked about
+    top = max(p.min_count for p in (policy, *(policies or {}).values(), *(area_policies or {}).values()))
     for key, (value, flag, _dims) in cells.items():
         if value is None:
             if flag == ".":
                 hidden[key] = SOURCE
-        elif is_count(key) and 0 < value < policy_for(key, policy, policies, area_policies).min_count:
+        elif (
+            value < top
+            and is_count(key)
+            and 0 < value < policy_for(key, policy, policies, area_policies).min_count
+        ):
             hidden[key] = PRIMARY
     return hidden
 
@@ -879,6 +964,15 @@ class Report:
             entry["value"] += value
             if reason == SECONDARY:
                 entry["secondary_value"] += value
+
+    def add_published(self, indicator: str, cells: int, value) -> None:
+        """`add` for `cells` cells of `indicator` none of which is hidden, whose values (those
+        that have one) add up to `value`."""
+        entry = self.indicators.setdefault(
+            indicator, {"cells": 0, "hidden": {}, "value": 0, "secondary_value": 0}
+        )
+        entry["cells"] += cells
+        entry["value"] += value
 
     def as_dict(self, used: dict, policy: dict) -> dict:
         hidden: dict = {}

@@ -65,19 +65,41 @@ class _Earlier:
 
     def __init__(self):
         self.releases = list(Snapshot.objects.filter(release__isnull=False).order_by("number"))
+        self.streamed = {s.number for s in self.releases if s.schema_version >= STREAMED and s.parts.exists()}
         self.inline: dict = {}  # snapshot number -> released_values of a version 1 release
 
     def __call__(self, keys) -> dict:
         keys, known = set(keys), {}
         for snapshot in self.releases:
-            if snapshot.schema_version >= STREAMED and snapshot.parts.exists():
-                for _key, rows in snapshot.observation_rows(keys):
-                    known.update(released_values({"observations": rows}))
+            if snapshot.number in self.streamed:
+                parts = snapshot.parts.filter(indicator__in=keys).values_list("indicator", "rows")
+                for indicator, text in parts.iterator(chunk_size=1):
+                    known.update(_released_values(indicator, json.loads(text)))
                 continue
             if snapshot.number not in self.inline:
                 self.inline[snapshot.number] = released_values(snapshot.data)
             known.update({k: v for k, v in self.inline[snapshot.number].items() if k[0] in keys})
         return known
+
+
+def _released_values(indicator: str, rows: list) -> dict:
+    """`released_values` of the stored rows (`compact_row`) of one indicator's part, without
+    making the document's rows: each date text and each breakdown's key made once."""
+    dates: dict = {}
+    dim_keys: dict = {}
+    known = {}
+    for area, date_text, dims, value, *_rest in rows:
+        if value is None:
+            continue
+        date = dates.get(date_text)
+        if date is None:
+            date = dates[date_text] = datetime.date.fromisoformat(str(date_text))
+        shape = tuple(dims.items())
+        dim_key = dim_keys.get(shape)
+        if dim_key is None:
+            dim_key = dim_keys[shape] = m.dimension_key(dims)
+        known[(indicator, area, date, dim_key)] = Decimal(str(value))
+    return known
 
 
 def collect(concept: m.Concept, title: str, reporting_date: datetime.date) -> dict:
@@ -140,21 +162,40 @@ def _unreviewed_as_released(document: dict) -> None:
     document["unreviewed"] = sorted(pending)
 
 
-def _stored_row(indicator, area, date, dims, value, flag, qualifier, period, source, reason) -> list:
-    """The stored form (`compact_row`) of the row `imon.publication.cells` makes of these, made
-    directly, with the date and value as the text `encode` writes for them (the same JSON; the
-    encoder then runs without calling back into Python for every row)."""
-    compact = [area, date.isoformat(), dims, None if value is None else format(value.normalize(), "f"), flag]
-    extras = {}
-    if qualifier and value is not None:
-        extras["qualifier"] = qualifier
-    if period:
-        extras["period"] = period
-    if source:
-        extras["source"] = source
-    if reason:
-        extras["suppressed"] = reason
-    return [*compact, extras] if extras else compact
+class _StoredRows:
+    """Makes each row of a part as the JSON text that `encode` writes for its stored form
+    (`compact_row` of the row `imon.publication.cells` makes of these arguments), directly: the
+    same bytes, without a list per row and an encoder pass over them. A part is then the texts of
+    its rows, joined as `encode` joins a list."""
+
+    def __init__(self):
+        self.strings: dict[str, str] = {}  # area keys and flags: their JSON
+        self.dims: dict[int, tuple] = {}  # id of a dims mapping -> (the mapping, its JSON)
+
+    def __call__(self, indicator, area, date, dims, value, flag, qualifier, period, source, reason) -> str:
+        strings = self.strings
+        area_text = strings.get(area) or strings.setdefault(area, encode(area))
+        flag_text = strings.get(flag) or strings.setdefault(flag, encode(flag))
+        known = self.dims.get(id(dims))
+        if known is None:  # the mapping is kept with its text: its id cannot pass to another one
+            known = self.dims[id(dims)] = (dims, encode(dims))
+        value_text = "null" if value is None else f'"{format(value.normalize(), "f")}"'
+        text = f'[{area_text},"{date.isoformat()}",{known[1]},{value_text},{flag_text}'
+        extras = {}
+        if qualifier and value is not None:
+            extras["qualifier"] = qualifier
+        if period:
+            extras["period"] = period
+        if source:
+            extras["source"] = source
+        if reason:
+            extras["suppressed"] = reason
+        return f"{text},{encode(extras)}]" if extras else f"{text}]"
+
+
+def _part_text(rows: list[str]) -> str:
+    """The JSON text of a part from the texts of its rows (`_StoredRows`): `encode` of the list."""
+    return "[" + ",".join(rows) + "]"
 
 
 def encode(document: dict | list) -> str:
@@ -196,9 +237,9 @@ def create(
         # The observations, one indicator at a time: suppressed, encoded, hashed and written,
         # so that memory holds one group of linked indicators, not the whole snapshot.
         digest, report, used = hashlib.sha256(), suppression.Report(), dict[str, object]()
-        parts = public_parts(reporting_date, _Earlier(), report, used, make_row=_stored_row)
+        parts = public_parts(reporting_date, _Earlier(), report, used, make_row=_StoredRows())
         for position, (indicator, rows) in enumerate(parts):
-            text = encode(rows)
+            text = _part_text(rows)
             digest.update(text.encode("utf-8"))
             SnapshotPart.objects.create(snapshot=snapshot, position=position, indicator=indicator, rows=text)
         document["suppression"] = report.as_dict(used, current_policy())
