@@ -9,7 +9,8 @@ import datetime
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
-from itertools import repeat
+from itertools import compress, groupby, repeat
+from operator import is_not
 
 from django.conf import settings
 from django.db.models.sql.constants import MULTI
@@ -21,16 +22,16 @@ from .suppression import Policy, public_value
 
 ORDER = ("indicator__order", "indicator__key", "area__order", "area__key", "reference_date", "dim_key")
 CHUNK = 2000  # rows fetched at a time by `_rows`
-COLUMNS = (  # of an observation, as public_parts reads them
-    "indicator__key",
-    "area__key",
+COLUMNS = (  # of an observation, as suppression_of reads them (`_cells`)
+    "indicator_id",
+    "area_id",
     "reference_date",
     "dim_key",
     "value",
     "flag",
     "qualifier",
     "period",
-    "source__key",
+    "source_id",
 )
 
 
@@ -78,69 +79,123 @@ def current_policy() -> dict:
 
 class Read:
     """The observations `suppression_of` read, for making the public rows without reading them
-    again: `cells` as the suppression takes them ({key: (value, flag, dims)}, in the order of the
-    public tables), and `extras` {key: (stored value, qualifier, period, source key)} of the cells
-    with a qualifier, a period or a source of their own (the others: the value of `cells`, "",
-    "", None)."""
+    again: a column (list) for each of their parts, the rows in the order of the public tables
+    (ORDER). The values are as stored (the suppression takes some stated values otherwise, see
+    `suppression.inexact_value`), the source is the observation's own source's key or None; dims
+    are shared by the rows of a breakdown."""
+
+    NAMES = (
+        "keys",
+        "indicators",
+        "areas",
+        "dates",
+        "dim_keys",
+        "dims",
+        "values",
+        "flags",
+        "qualifiers",
+        "periods",
+        "sources",
+    )
 
     def __init__(self):
-        self.cells: dict = {}
-        self.extras: dict = {}
+        self.columns: dict[str, list] = {name: [] for name in self.NAMES}
+
+    def extend(self, **columns) -> None:
+        for name, column in columns.items():
+            self.columns[name].extend(column)
+
+
+class _Converted(dict):
+    """The values of a column as the database's converters make them, each distinct stored
+    value converted once ({(type, stored value): value}); converters make immutable values
+    (numbers, dates, text) that depend only on the stored value. Falsy values are converted
+    each time: -0.0 equals 0.0 but need not convert to the same decimal."""
+
+    def __init__(self, functions, expression, connection):
+        super().__init__()
+        self.functions, self.expression, self.connection = functions, expression, connection
+
+    def __missing__(self, typed):
+        value = typed[1]
+        for function in self.functions:
+            value = function(value, self.expression, self.connection)
+        if typed[1]:
+            self[typed] = value
+        return value
+
+    def column(self, stored) -> list:
+        return list(map(self.__getitem__, zip(map(type, stored), stored, strict=True)))
 
 
 def _columns(query):
-    """The rows of a `values_list` query, a chunk at a time as a list of columns; the database's
-    converters (e.g. SQLite's for decimals) applied a column at a time, which costs less than
-    Django's loop over every value of every row (the same values)."""
+    """The rows of a `values_list` query (of fields converted to immutable values), a chunk at a
+    time as a list of columns, with the database's converters (e.g. SQLite's for decimals)
+    applied a column at a time, which costs less than Django's loop over every value of every
+    row: the same values."""
     compiler = query.query.get_compiler(using=query.db)
     chunks = compiler.execute_sql(MULTI, chunk_size=CHUNK) or ()
-    converters = sorted(
-        compiler.get_converters([s[0] for s in compiler.select[: compiler.col_count]]).items()
-    )
-    connection = compiler.connection
+    converters = [
+        (position, _Converted(functions, expression, compiler.connection))
+        for position, (functions, expression) in sorted(
+            compiler.get_converters([s[0] for s in compiler.select[: compiler.col_count]]).items()
+        )
+    ]
     for chunk in chunks:
         if not chunk:
             continue
         columns: list = list(zip(*chunk, strict=True))
-        for position, (functions, expression) in converters:
-            for function in functions:
-                columns[position] = list(
-                    map(function, columns[position], repeat(expression), repeat(connection))
-                )
+        for position, converted in converters:
+            columns[position] = converted.column(columns[position])
         yield columns
 
 
-def _cells(query, extras: dict, policy_of, released_of) -> tuple[dict, set, set]:
-    """The cells of the observations of `query` (COLUMNS and the source's id) as the suppression
-    takes them: ({key: (value, flag, dims)}, the keys of cells stated approximately or as a bound
+def _cells(query, lookups: "Lookups", read: Read | None, policy_of, released_of) -> tuple[dict, set, set]:
+    """The cells of the observations of `query` (COLUMNS) as the suppression takes them:
+    ({key: (value, flag, dims)}, the keys of cells stated approximately or as a bound
     (`suppression.inexact_value`, with the minimum count of `policy_of(key)`), the keys of cells
-    whose publisher released them (`released_of(indicator, source id)`, None: none)). `extras`
-    gets what `Read.extras` holds."""
+    whose publisher released them (`released_of(indicator, source id)`, None: none)); `read`
+    (`Read`) gets the rows."""
     cells: dict = {}
     stated: set = set()
     released: set = set()
     parsed: dict[str, dict] = {}  # the cells of one breakdown share one dims mapping (read only)
+    indicator_keys, area_keys, source_keys = lookups.keys_by_id
     for columns in _columns(query):
-        indicators, areas, dates, dim_keys, values, flags, qualifiers, periods, source_keys, sources = columns
+        indicator_ids, area_ids, dates, dim_keys, stored, flags, qualifiers, periods, source_ids = columns
+        indicators = list(map(indicator_keys.__getitem__, indicator_ids))
+        areas = list(map(area_keys.__getitem__, area_ids))
         keys = list(zip(indicators, areas, dates, dim_keys, strict=True))
         for dim_key in set(dim_keys).difference(parsed):
             parsed[dim_key] = m.parse_dimension_key(dim_key)
-        values = list(values)
-        if any(qualifiers) or any(periods) or any(source_keys):
+        all_dims = list(map(parsed.__getitem__, dim_keys))
+        values = list(stored)
+        if any(qualifiers):
             for i, key in enumerate(keys):
-                if qualifiers[i] or periods[i] or source_keys[i]:
-                    extras[key] = (values[i], qualifiers[i], periods[i], source_keys[i])
                 if qualifiers[i]:
                     values[i] = suppression.inexact_value(values[i], qualifiers[i], policy_of(key).min_count)
                     stated.add(key)
-        cells.update(
-            zip(keys, zip(values, flags, map(parsed.__getitem__, dim_keys), strict=True), strict=True)
-        )
+        cells.update(zip(keys, zip(values, flags, all_dims, strict=True), strict=True))
         if released_of is not None:
             released.update(
                 key
-                for key, ind, source in zip(keys, indicators, sources, strict=True)
+                for key, ind, source in zip(keys, indicators, source_ids, strict=True)
                 if released_of(ind, source)
+            )
+        if read is not None:
+            sources = list(map(source_keys.get, source_ids))
+            read.extend(
+                keys=keys,
+                indicators=indicators,
+                areas=areas,
+                dates=dates,
+                dim_keys=dim_keys,
+                dims=all_dims,
+                values=stored,
+                flags=flags,
+                qualifiers=qualifiers,
+                periods=periods,
+                sources=sources,
             )
     return cells, stated, released
 
@@ -181,6 +236,15 @@ class Lookups:
         query = m.Indicator.objects.select_related("source", "numerator", "denominator")
         return {i.key: i for i in query}
 
+    @cached_property
+    def keys_by_id(self) -> tuple[dict, dict, dict]:
+        """The keys of the indicators, areas and sources by their ids."""
+        return (
+            {i.pk: key for key, i in self._indicators.items()},
+            dict(m.Area.objects.values_list("pk", "key")),
+            dict(m.Source.objects.values_list("pk", "key")),
+        )
+
     def indicators(self, keys) -> dict:
         """{key: indicator} of those of `keys` that exist, in the indicators' order."""
         return {key: i for key, i in self._indicators.items() if key in keys}
@@ -216,10 +280,11 @@ def suppression_of(
     indicators = lookups.indicators(keys)
     default, policies, area_policies = publication_policies(indicators.values())
     released_sources = lookups.released_sources
-    query = m.Observation.objects.filter(indicator__key__in=keys).values_list(*COLUMNS, "source")
+    query = m.Observation.objects.filter(indicator__key__in=keys).values_list(*COLUMNS)
     cells, stated, released = _cells(
         query.order_by(*ORDER) if read is not None else query,
-        read.extras if read is not None else {},
+        lookups,
+        read,
         lambda key: suppression.policy_for(key, default, policies, area_policies),
         (
             (lambda ind, source: (source or indicators[ind].source_id) in released_sources)
@@ -227,8 +292,6 @@ def suppression_of(
             else None
         ),
     )
-    if read is not None:
-        read.cells = cells
     counts = {key for key, indicator in indicators.items() if indicator.kind == "count"}
     is_count = lambda key: key[0] in counts  # noqa: E731
     totals = lookups.totals
@@ -435,38 +498,87 @@ def public_parts(
 
 def _group_parts(read: Read, members: set, reporting_date, publish: Publisher, report, make_row):
     """`public_parts` of one group, whose observations `read` holds."""
-    current: str | None = None
-    part: list = []
-    plain = False  # whether publishing leaves every cell of the current indicator as it is
-    count, total = 0, 0  # the cells of a plain part and the sum of their values, for the report
-    extras = read.extras
-    for key, (value, flag, dims) in read.cells.items():
-        indicator, area, date, _dim_key = key
-        if date > reporting_date or indicator not in members:
+    columns = read.columns
+    start = 0
+    for indicator, run in groupby(columns["indicators"]):
+        begin, start = start, start + len(list(run))
+        if indicator not in members:
             continue
-        if indicator != current:
-            if part:
-                if plain:
-                    report.add_published(current, count, total)
-                yield current, part
-            current, part, count, total = indicator, [], 0, 0
-            plain = publish.plain(indicator)
-        stored, qualifier, period, source = extras.get(key) or (value, "", "", None)
-        if plain:
-            count += 1
-            if stored is not None:
-                total += stored
-            part.append(make_row(indicator, area, date, dims, stored, flag, qualifier, period, source, None))
-            continue
+        dates = columns["dates"][begin:start]
+        if all(map(reporting_date.__ge__, dates)):
+            rows = {name: column[begin:start] for name, column in columns.items()}
+        else:
+            chosen = list(compress(range(begin, start), map(reporting_date.__ge__, dates)))
+            if not chosen:
+                continue
+            rows = {name: list(map(column.__getitem__, chosen)) for name, column in columns.items()}
+        yield indicator, _part(indicator, rows, publish, report, make_row)
+
+
+def _part(indicator: str, rows: dict[str, list], publish: Publisher, report, make_row) -> list:
+    """The rows of one indicator's part (`rows`: the columns of `Read`) as the public may see them,
+    made by `make_row`, or by `make_row.plain` if it has one and publishing leaves every cell as
+    it is; reported to `report`."""
+    values = rows["values"]
+    if publish.plain(indicator):
+        report.add_published(indicator, len(values), sum(compress(values, map(is_not, values, repeat(None)))))
+        plain = getattr(make_row, "plain", None)
+        if plain is not None:
+            names = (
+                "areas",
+                "dates",
+                "dim_keys",
+                "dims",
+                "values",
+                "flags",
+                "qualifiers",
+                "periods",
+                "sources",
+            )
+            return plain(*(rows[name] for name in names))
+        return [
+            make_row(indicator, area, date, dims, value, flag, qualifier, period, source, None)
+            for area, date, dims, value, flag, qualifier, period, source in zip(
+                *(
+                    rows[name]
+                    for name in (
+                        "areas",
+                        "dates",
+                        "dims",
+                        "values",
+                        "flags",
+                        "qualifiers",
+                        "periods",
+                        "sources",
+                    )
+                ),
+                strict=True,
+            )
+        ]
+    part = []
+    for key, area, date, dims, stored, flag, qualifier, period, source in zip(
+        *(
+            rows[name]
+            for name in (
+                "keys",
+                "areas",
+                "dates",
+                "dims",
+                "values",
+                "flags",
+                "qualifiers",
+                "periods",
+                "sources",
+            )
+        ),
+        strict=True,
+    ):
         value, public_flag, reason = publish(key, stored, flag)
         part.append(
             make_row(indicator, area, date, dims, value, public_flag, qualifier, period, source, reason)
         )
         report.add(indicator, reason, stored)
-    if part:
-        if plain:
-            report.add_published(current, count, total)
-        yield current, part
+    return part
 
 
 def public_observations(

@@ -34,6 +34,8 @@ What the attacker is assumed to know (the protection model):
 from collections import defaultdict, deque
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import groupby, repeat
+from operator import is_, itemgetter
 
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -43,6 +45,7 @@ EPSILON = 1e-6
 LOCAL_DEPTH = 2  # steps of relations around a cell in the quick first pass of `suppress`
 
 
+_HEAD = itemgetter(slice(0, 3))  # (indicator, area, date) of a key
 REST = "~"  # marks the unknown remainder of a relation; never part of a real key
 
 
@@ -122,23 +125,7 @@ def count_derived_relations(cells: dict, totals: dict, area_children: dict | Non
     The sums are found as `_sums` finds them, but once for every arrangement of breakdowns: the
     cells of an area and date (a "block") are listed in the order of `cells`, and blocks with the
     same breakdowns in the same order share where their totals and parts are (`_block_sums`)."""
-    blocks: dict[tuple, list] = {}  # (indicator, area, date) -> [dim keys, dims, known numbers]
-    unknown = set()  # the blocks with a cell of unknown number
-    for key, (value, flag, dims) in cells.items():
-        if not is_count(key):
-            continue
-        block = blocks.get(key[:3])
-        if block is None:
-            block = blocks[key[:3]] = [[], [], []]
-        block[0].append(key[3])
-        block[1].append(dims)
-        if value is not None:
-            block[2].append(Decimal(value))
-        elif flag == "-":
-            block[2].append(Decimal(0))
-        else:
-            block[2].append(None)
-            unknown.add(key[:3])
+    blocks, unknown = _blocks(cells, is_count)
     sums: dict[tuple, list] = {}  # arrangement (ids of the dims) -> [(total, parts)] by position
     split: dict[int, dict] = {}  # id of a dims mapping -> {dimension: (its value, the other dims)}
     found = 0
@@ -148,23 +135,56 @@ def count_derived_relations(cells: dict, totals: dict, area_children: dict | Non
         if positions is None:
             positions = sums[arrangement] = _block_sums(all_dims, totals, split)
         if block_key in unknown:
-            found += sum(1 for t, parts in positions if _relates(numbers[t], [numbers[p] for p in parts]))
+            found += sum(1 for t, get in positions if _relates(numbers[t], get(numbers)))
         else:  # where _sum_relation gives one
-            found += sum([numbers[t] - sum([numbers[p] for p in parts]) >= 0 for t, parts in positions])
+            found += sum([numbers[t] - sum(get(numbers)) >= 0 for t, get in positions])
     if area_children:
-        found += _count_area_sums(blocks, area_children)
+        found += _count_area_sums(blocks, unknown, area_children)
     return found
 
 
-def _relates(total, parts: list) -> bool:
+def _blocks(cells: dict, is_count) -> tuple[dict, set]:
+    """{(indicator, area, date): [dim keys, dims, known numbers]} of the counts among `cells`,
+    each in the order of `cells`, and the keys of the blocks with a cell of unknown number. The
+    cells of a block mostly follow each other: they are taken a run at a time."""
+    keys = [key for key in cells if is_count(key)]
+    entries = list(map(cells.__getitem__, keys))
+    blocks: dict[tuple, list] = {}
+    unknown = set()
+    start = 0
+    for head, run in groupby(map(_HEAD, keys)):
+        stop = start + len(list(run))
+        run_entries = entries[start:stop]
+        values = [entry[0] for entry in run_entries]
+        if any(map(is_, values, repeat(None))):
+            numbers = [_known_number(entry) for entry in run_entries]
+            if any(map(is_, numbers, repeat(None))):
+                unknown.add(head)
+        elif set(map(type, values)) == {Decimal}:
+            numbers = values  # Decimal(value) would be the same number
+        else:
+            numbers = list(map(Decimal, values))
+        dim_keys = [key[3] for key in keys[start:stop]]
+        all_dims = [entry[2] for entry in run_entries]
+        block = blocks.get(head)
+        if block is None:
+            blocks[head] = [dim_keys, all_dims, numbers]
+        else:  # the block's cells are not all together in `cells`
+            for part, more in zip(block, (dim_keys, all_dims, numbers), strict=True):
+                part.extend(more)
+        start = stop
+    return blocks, unknown
+
+
+def _relates(total, parts) -> bool:
     """Whether `_sum_relation` makes a relation of a total and its parts with these known numbers
     (None: unknown)."""
-    return total is None or any(part is None for part in parts) or total - sum(parts) >= 0
+    return total is None or any(map(is_, parts, repeat(None))) or total - sum(parts) >= 0
 
 
-def _block_sums(all_dims: list, totals: dict, split: dict) -> list[tuple[int, tuple]]:
-    """(position of the total, positions of its parts) of every breakdown sum among cells with
-    these dims (one area and date, in this order), as `_sums` groups them."""
+def _block_sums(all_dims: list, totals: dict, split: dict) -> list[tuple[int, itemgetter]]:
+    """(position of the total, what takes its parts from the positions) of every breakdown sum
+    among cells with these dims (one area and date, in this order), as `_sums` groups them."""
     result = []
     for dimension in {d for dims in all_dims for d in dims} & set(totals):
         groups: defaultdict[tuple, dict] = defaultdict(dict)
@@ -181,25 +201,33 @@ def _block_sums(all_dims: list, totals: dict, split: dict) -> list[tuple[int, tu
             total = members.get(total_value)
             parts = tuple(p for value, p in members.items() if value != total_value)
             if total is not None and parts:
-                result.append((total, parts))
+                # a sequence also of a single part
+                result.append(
+                    (
+                        total,
+                        itemgetter(*parts) if len(parts) > 1 else itemgetter(slice(parts[0], parts[0] + 1)),
+                    )
+                )
     return result
 
 
-def _count_area_sums(blocks: dict, area_children: dict) -> int:
+def _count_area_sums(blocks: dict, unknown: set, area_children: dict) -> int:
     """How many area sums (an area = the sum of its sub-areas, per date and breakdown) `_sums`
-    finds in these blocks that make a relation."""
+    finds in these blocks (`unknown`: those with a cell of unknown number) that make a relation."""
     found = 0
     by_date: dict[tuple, dict] = defaultdict(dict)  # (indicator, date) -> {area: {dim key: number}}
+    unknown_dates = {(indicator, date) for indicator, _area, date in unknown}
     for (indicator, area, date), (dim_keys, _all_dims, numbers) in blocks.items():
         by_date[(indicator, date)][area] = dict(zip(dim_keys, numbers, strict=True))
-    for areas in by_date.values():
+    for day, areas in by_date.items():
+        relates = _relates if day in unknown_dates else lambda total, parts: total - sum(parts) >= 0
         for parent, children in area_children.items():
             if parent not in areas:
                 continue
             present = [areas[c] for c in children if c in areas]
             for dim_key, total in areas[parent].items():
                 parts = [numbers[dim_key] for numbers in present if dim_key in numbers]
-                if parts and _relates(total, parts):
+                if parts and relates(total, parts):
                     found += 1
     return found
 

@@ -16,6 +16,8 @@ import datetime
 import hashlib
 import json
 from decimal import Decimal
+from itertools import repeat
+from operator import itemgetter
 
 from django.db import transaction
 from django.db.models import Max
@@ -59,6 +61,21 @@ def _earlier_releases() -> dict:
     return known
 
 
+class _Made(dict):
+    """{thing: what `make` makes of it}, made once for each thing; things for which `keep` is false
+    are made again each time."""
+
+    def __init__(self, make, keep=lambda _thing: True):
+        super().__init__()
+        self.make, self.keep = make, keep
+
+    def __missing__(self, thing):
+        made = self.make(thing)
+        if self.keep(thing):
+            self[thing] = made
+        return made
+
+
 class _Earlier:
     """What the public releases showed of some indicators ({key: value}, the newer over the
     older), read indicator by indicator from streamed releases."""
@@ -85,21 +102,16 @@ class _Earlier:
 def _released_values(indicator: str, rows: list) -> dict:
     """`released_values` of the stored rows (`compact_row`) of one indicator's part, without
     making the document's rows: each date text and each breakdown's key made once."""
-    dates: dict = {}
-    dim_keys: dict = {}
-    known = {}
-    for area, date_text, dims, value, *_rest in rows:
-        if value is None:
-            continue
-        date = dates.get(date_text)
-        if date is None:
-            date = dates[date_text] = datetime.date.fromisoformat(str(date_text))
-        shape = tuple(dims.items())
-        dim_key = dim_keys.get(shape)
-        if dim_key is None:
-            dim_key = dim_keys[shape] = m.dimension_key(dims)
-        known[(indicator, area, date, dim_key)] = Decimal(str(value))
-    return known
+    rows = [row for row in rows if row[3] is not None]
+    dates = _Made(lambda text: datetime.date.fromisoformat(str(text)))
+    dim_keys = _Made(lambda shape: m.dimension_key(dict(shape)))  # (dimension, value) pairs -> key
+    keys = zip(
+        repeat(indicator),
+        map(itemgetter(0), rows),
+        map(dates.__getitem__, map(itemgetter(1), rows)),
+        map(dim_keys.__getitem__, map(tuple, map(dict.items, map(itemgetter(2), rows)))),
+    )
+    return dict(zip(keys, map(Decimal, map(str, map(itemgetter(3), rows)))))
 
 
 def collect(concept: m.Concept, title: str, reporting_date: datetime.date) -> dict:
@@ -162,6 +174,10 @@ def _unreviewed_as_released(document: dict) -> None:
     document["unreviewed"] = sorted(pending)
 
 
+def _value_text(value) -> str:
+    return "null" if value is None else f'"{format(value.normalize(), "f")}"'
+
+
 class _StoredRows:
     """Makes each row of a part as the JSON text that `encode` writes for its stored form
     (`compact_row` of the row `imon.publication.cells` makes of these arguments), directly: the
@@ -169,18 +185,20 @@ class _StoredRows:
     its rows, joined as `encode` joins a list."""
 
     def __init__(self):
-        self.strings: dict[str, str] = {}  # area keys and flags: their JSON
-        self.dims: dict[int, tuple] = {}  # id of a dims mapping -> (the mapping, its JSON)
+        self.strings = _Made(encode)  # area keys and flags
+        self.dates = _Made(lambda date: f'"{date.isoformat()}"')
+        # values: equal values write the same, but for 0 and -0 (written "0" and "-0")
+        self.values = _Made(_value_text, keep=bool)
+        self.dims: dict[str, str] = {}  # dim key -> the JSON of its dims
+        self.kept: dict[int, tuple] = {}  # id of a dims mapping -> (the mapping, its JSON)
 
     def __call__(self, indicator, area, date, dims, value, flag, qualifier, period, source, reason) -> str:
-        strings = self.strings
-        area_text = strings.get(area) or strings.setdefault(area, encode(area))
-        flag_text = strings.get(flag) or strings.setdefault(flag, encode(flag))
-        known = self.dims.get(id(dims))
+        known = self.kept.get(id(dims))
         if known is None:  # the mapping is kept with its text: its id cannot pass to another one
-            known = self.dims[id(dims)] = (dims, encode(dims))
-        value_text = "null" if value is None else f'"{format(value.normalize(), "f")}"'
-        text = f'[{area_text},"{date.isoformat()}",{known[1]},{value_text},{flag_text}'
+            known = self.kept[id(dims)] = (dims, encode(dims))
+        text = (
+            f"[{self.strings[area]},{self.dates[date]},{known[1]},{self.values[value]},{self.strings[flag]}"
+        )
         extras = {}
         if qualifier and value is not None:
             extras["qualifier"] = qualifier
@@ -191,6 +209,41 @@ class _StoredRows:
         if reason:
             extras["suppressed"] = reason
         return f"{text},{encode(extras)}]" if extras else f"{text}]"
+
+    def plain(
+        self, areas, dates, dim_keys, all_dims, values, flags, qualifiers, periods, sources
+    ) -> list[str]:
+        """The rows of a part that publishing leaves as they are, given as columns, each as
+        `__call__` makes it (dims: those of the dim keys)."""
+        for dim_key, dims in dict(zip(dim_keys, all_dims, strict=True)).items():
+            if dim_key not in self.dims:
+                self.dims[dim_key] = encode(dims)
+        texts = list(
+            map(
+                "[{},{},{},{},{}]".format,
+                map(self.strings.__getitem__, areas),
+                map(self.dates.__getitem__, dates),
+                map(self.dims.__getitem__, dim_keys),
+                map(self.values.__getitem__, values),
+                map(self.strings.__getitem__, flags),
+            )
+        )
+        if any(qualifiers) or any(periods) or any(sources):
+            for i, (qualifier, period, source) in enumerate(zip(qualifiers, periods, sources, strict=True)):
+                if qualifier or period or source:
+                    texts[i] = self(
+                        None,
+                        areas[i],
+                        dates[i],
+                        all_dims[i],
+                        values[i],
+                        flags[i],
+                        qualifier,
+                        period,
+                        source,
+                        None,
+                    )
+        return texts
 
 
 def _part_text(rows: list[str]) -> str:
