@@ -507,6 +507,42 @@ def test_relations_are_counted_as_made_on_any_table(values, present):
     assert suppression.count_derived_relations(cells, totals, children, lambda key: True) == len(made)
 
 
+@settings(max_examples=80, deadline=None)
+@given(
+    cells=st.lists(
+        st.tuples(
+            st.sampled_from(["bev", "hh", "x"]),
+            st.sampled_from(["A", "B", "C", "D", "E"]),
+            st.sampled_from([datetime.date(2024, 12, 31), datetime.date(2025, 12, 31)]),
+            st.sampled_from(["insgesamt", "m", "w", None]),
+            st.sampled_from(["insgesamt", "jung", "alt", None]),
+            st.one_of(st.none(), st.just("-"), st.integers(0, 20).map(str), st.just("-0")),
+        ),
+        max_size=60,
+    ),
+    shared=st.booleans(),
+)
+def test_relations_are_counted_as_made_on_tables_of_two_breakdowns(cells, shared):
+    """Counted once for every arrangement of breakdowns or made one by one, the same number of
+    relations: cells of two breakdowns, in any order, with dims shared by a breakdown's cells or
+    not, with parts above or below their totals, unknown, zero and negative zero values, and
+    indicators that are not counts."""
+    table, parsed = {}, {}
+    for indicator, area, date, sex, age, value in cells:
+        dims = {name: v for name, v in (("geschlecht", sex), ("altersgruppe", age)) if v is not None}
+        dim_key = m.dimension_key(dims)
+        if shared:
+            dims = parsed.setdefault(dim_key, dims)
+        number = None if value in (None, "-") else Decimal(value)
+        flag = "-" if value == "-" else ("." if value is None else "")
+        table[(indicator, area, date, dim_key)] = (number, flag, dims)
+    totals = {"geschlecht": "insgesamt", "altersgruppe": "insgesamt"}
+    children = {"A": ["B", "C"], "B": ["D"], "E": ["F"]}
+    is_count = lambda key: key[0] != "x"  # noqa: E731
+    made = suppression.derived_relations(table, totals, children, is_count)
+    assert suppression.count_derived_relations(table, totals, children, is_count) == len(made)
+
+
 @settings(max_examples=30, deadline=None)
 @given(table=kreise_tables())
 def test_generated_kreise_tables_hold(table):
