@@ -10,7 +10,7 @@ from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
 from itertools import compress, groupby, repeat
-from operator import is_not
+from operator import is_not, le
 
 from django.conf import settings
 from django.db.models.sql.constants import MULTI
@@ -21,7 +21,7 @@ from . import suppression
 from .suppression import Policy, public_value
 
 ORDER = ("indicator__order", "indicator__key", "area__order", "area__key", "reference_date", "dim_key")
-CHUNK = 2000  # rows fetched at a time by `_rows`
+CHUNK = 2000  # rows fetched at a time by `_columns`
 COLUMNS = (  # of an observation, as suppression_of reads them (`_cells`)
     "indicator_id",
     "area_id",
@@ -504,11 +504,11 @@ def _group_parts(read: Read, members: set, reporting_date, publish: Publisher, r
         begin, start = start, start + len(list(run))
         if indicator not in members:
             continue
-        dates = columns["dates"][begin:start]
-        if all(map(reporting_date.__ge__, dates)):
+        published = list(map(le, columns["dates"][begin:start], repeat(reporting_date)))
+        if all(published):
             rows = {name: column[begin:start] for name, column in columns.items()}
         else:
-            chosen = list(compress(range(begin, start), map(reporting_date.__ge__, dates)))
+            chosen = list(compress(range(begin, start), published))
             if not chosen:
                 continue
             rows = {name: list(map(column.__getitem__, chosen)) for name, column in columns.items()}
