@@ -63,6 +63,7 @@ PANDAS = (
 TARGETS = {"ratio": 3.0, "rows_per_second": 100_000, "snapshot_s": 5.0, "snapshot_mb": 300, "export_s": 10.0}
 TARGETS |= {"export_mb": 300, "path_s": 20.0, "xlsx_rows_per_second": 30_000}
 TARGETS |= {"cached_rate": 2000, "cached_p99_ms": 50, "uncached_p99_ms": 200}
+WARM_UP_SECONDS = 15
 
 
 def imon(*command):
@@ -321,7 +322,8 @@ def serve(workdir: Path, env: dict, seconds: int, codes: list[str]) -> None:
             ("indicator page, cached", [indicator], False),
             ("indicator pages, uncached", [f"/portal/de/kennzahlen/{c}/" for c in codes], True),
         ):
-            wrk(port, paths, 2, False, workdir, gzip)  # warm the caches
+            # warm every server process: its first start page reads the whole release once (key figures)
+            wrk(port, paths, WARM_UP_SECONDS, False, workdir, gzip)
             r = wrk(port, paths, seconds, uncached, workdir, gzip)
             if uncached:
                 ok, target = r["p99"] <= t["uncached_p99_ms"], f"p99 ≤ {t['uncached_p99_ms']} ms"
@@ -330,7 +332,7 @@ def serve(workdir: Path, env: dict, seconds: int, codes: list[str]) -> None:
                 target = f"≥ {t['cached_rate']:,} req/s, p99 ≤ {t['cached_p99_ms']} ms"
             print(
                 f"  {label:<34} {r['rate']:7,.0f} req/s, p50 {r['p50']:.1f} ms, p99 {r['p99']:.1f} ms, "
-                f"errors {r['errors']}   {target} {verdict(ok and not r['errors'])}"
+                f"errors {r['errors']}   {target} {verdict(ok and r['requests'] > 0 and not r['errors'])}"
             )
     finally:
         server.terminate()

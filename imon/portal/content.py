@@ -9,6 +9,8 @@ new *Anlaufstelle* appears without waiting for the next report.
 """
 
 import datetime
+import gc
+import threading
 import time
 from collections import Counter
 from contextlib import contextmanager
@@ -30,6 +32,7 @@ class Published(PublicView):
         super().__init__(snapshot, number, load, summary)
         self._sentences: dict[str, str] = {}
         self._key_figures: keyfigures.KeyFigures | None = None
+        self._key_figures_lock = threading.Lock()
 
     def progress(self, code: str) -> dict:
         """Status counts of a field of action and the number of finished measures (imon.core.rollup)."""
@@ -42,11 +45,20 @@ class Published(PublicView):
     def key_figures(self) -> keyfigures.KeyFigures:
         """Measures by status, goals by assessment and the headline figures (imon.reports.keyfigures),
         the same as on the staff dashboard and in the report's summary."""
-        if self._key_figures is None:
-            observations = (o for _key, rows in self._all_public_rows() for o in rows)  # one pass
-            self._key_figures = keyfigures.key_figures(
-                {**self.document, "observations": observations}, rows_of=self.public_rows
-            )
+        with self._key_figures_lock:  # once, not in every thread that asks at the same time
+            if self._key_figures is None:
+                # one pass over every row of the release; the cycle collector would only scan the
+                # short-lived rows again and again (more than half of the time) without freeing any
+                collecting = gc.isenabled()
+                gc.disable()
+                try:
+                    observations = (o for _key, rows in self._all_public_rows() for o in rows)
+                    self._key_figures = keyfigures.key_figures(
+                        {**self.document, "observations": observations}, rows_of=self.public_rows
+                    )
+                finally:
+                    if collecting:
+                        gc.enable()
         return self._key_figures
 
     def blocks(self, key: str, area: str | None = None, dim: str | None = None) -> list:
