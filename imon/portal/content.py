@@ -131,6 +131,7 @@ def contact_points_changed(**kwargs):
 
 HEAD_TTL = 2.0  # seconds a process trusts its knowledge of the newest snapshot without asking the database
 _PINNED: ContextVar["Published | None"] = ContextVar("portal_pinned", default=None)
+_LATEST_LOCK = threading.Lock()
 
 
 @contextmanager
@@ -157,30 +158,35 @@ def latest() -> Published | None:
     now = time.monotonic()
     if "checked" in _LATEST and now - _LATEST["checked"] < HEAD_TTL:
         return _LATEST.get("published")
-    head = (
-        Snapshot.objects.filter(release__isnull=False)
-        .order_by("-number")
-        .values_list("number", flat=True)
-        .first()
-    )
-    if head is None:
-        _LATEST.pop("number", None)
-        _LATEST.pop("published", None)
-    elif _LATEST.get("number") != head:
-        snapshot = Snapshot.objects.get(number=head)
-        # The document; the observations are read one indicator at a time (see PublicView).
-        _LATEST.pop("published", None)
-        document = snapshot.head
-        if "observations" in document:  # version 1: the document holds them
-            published = Published(document, head)
-        else:
-            published = Published(document, head, snapshot.observation_rows, snapshot.observation_summary)
-        _LATEST.update(number=head, published=published)
-    _LATEST["contacts"] = (
-        PortalState.objects.filter(pk=1).values_list("contact_points_version", flat=True).first() or 0
-    )
-    _LATEST["checked"] = now
-    return _LATEST.get("published")
+    # One thread reads the newest release, the others wait for it: after a publication every
+    # thread of a busy server would otherwise read and build it at once.
+    with _LATEST_LOCK:
+        if "checked" in _LATEST and time.monotonic() - _LATEST["checked"] < HEAD_TTL:
+            return _LATEST.get("published")
+        head = (
+            Snapshot.objects.filter(release__isnull=False)
+            .order_by("-number")
+            .values_list("number", flat=True)
+            .first()
+        )
+        if head is None:
+            _LATEST.pop("number", None)
+            _LATEST.pop("published", None)
+        elif _LATEST.get("number") != head:
+            snapshot = Snapshot.objects.get(number=head)
+            # The document; the observations are read one indicator at a time (see PublicView).
+            _LATEST.pop("published", None)
+            document = snapshot.head
+            if "observations" in document:  # version 1: the document holds them
+                published = Published(document, head)
+            else:
+                published = Published(document, head, snapshot.observation_rows, snapshot.observation_summary)
+            _LATEST.update(number=head, published=published)
+        _LATEST["contacts"] = (
+            PortalState.objects.filter(pk=1).values_list("contact_points_version", flat=True).first() or 0
+        )
+        _LATEST["checked"] = now
+        return _LATEST.get("published")
 
 
 def contact_directory() -> list[PublicContactPoint]:

@@ -147,22 +147,25 @@ def error_page(path: str, status: int, published=None) -> HttpResponse:
     return response
 
 
+START_INDICATORS = 6  # the latest figures on the start page
+
+
 @portal_view
 def start(request, lang, published):
     fields = []
     if published:
         fields = [{**f, "progress": published.progress(f["code"])} for f in published.fields]
-    latest = []
-    if published:
-        for indicator in published.indicators:
-            if indicator["observations"]:
-                latest.append(
-                    {
-                        "indicator": indicator,
-                        "date": published.latest_date(indicator["key"]),
-                        "sentence": published.sentence(indicator["key"]),
-                    }
-                )
+    # the first six indicators with figures, each with its sentence (made for those six only:
+    # a sentence reads the indicator's rows)
+    shown = [i for i in (published.indicators if published else []) if i["observations"]][:START_INDICATORS]
+    latest = [
+        {
+            "indicator": indicator,
+            "date": published.latest_date(indicator["key"]),
+            "sentence": published.sentence(indicator["key"]),
+        }
+        for indicator in shown
+    ]
     return _page(
         request,
         lang,
@@ -170,7 +173,7 @@ def start(request, lang, published):
         "portal/start.html",
         {
             "fields": fields,
-            "latest": latest[:6],
+            "latest": latest,
             "statement": _statement(),
             "figures": published.key_figures() if published else None,
         },
