@@ -135,13 +135,17 @@ _LATEST_LOCK = threading.Lock()
 
 
 @contextmanager
-def pinned(published: Published):
+def pinned(published: Published, keep: int = 4):
     """`latest()` is `published` without asking the database: the static export renders one
-    release, also in worker processes that must not use the exporting process's connection."""
+    release, also in worker processes that must not use the exporting process's connection. It
+    renders one page at a time: `published` keeps the rows of `keep` indicators (see
+    PublicView.MEMO_INDICATORS)."""
     token = _PINNED.set(published)
+    kept, published.MEMO_INDICATORS = published.MEMO_INDICATORS, keep
     try:
         yield
     finally:
+        published.MEMO_INDICATORS = kept
         _PINNED.reset(token)
 
 
