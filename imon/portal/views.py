@@ -374,7 +374,7 @@ def first_chart(published, key) -> str:
     figure = next((b for b in [*at_date, *over_time] if isinstance(b, Figure)), None)
     if figure is None:
         return ""
-    # drawn by the static export's workers under (language, chart), with the phone drawing
+    # the wide and the phone drawing (1–3 ms: written directly as SVG)
     return charts.render_responsive_svg(figure.chart)
 
 
