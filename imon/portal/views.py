@@ -374,7 +374,7 @@ def first_chart(published, key) -> str:
     figure = next((b for b in [*at_date, *over_time] if isinstance(b, Figure)), None)
     if figure is None:
         return ""
-    # the wide and the phone drawing (1–3 ms: written directly as SVG)
+    # the wide and the phone drawing
     return charts.render_responsive_svg(figure.chart)
 
 
