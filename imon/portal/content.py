@@ -9,7 +9,6 @@ new *Anlaufstelle* appears without waiting for the next report.
 """
 
 import datetime
-import gc
 import threading
 import time
 from collections import Counter
@@ -49,16 +48,13 @@ class Published(PublicView):
             if self._key_figures is None:
                 # one pass over every row of the release; the cycle collector would only scan the
                 # short-lived rows again and again (more than half of the time) without freeing any
-                collecting = gc.isenabled()
-                gc.disable()
-                try:
+                from imon.core.importers import gc_paused
+
+                with gc_paused():
                     observations = (o for _key, rows in self._all_public_rows() for o in rows)
                     self._key_figures = keyfigures.key_figures(
                         {**self.document, "observations": observations}, rows_of=self.public_rows
                     )
-                finally:
-                    if collecting:
-                        gc.enable()
         return self._key_figures
 
     def blocks(self, key: str, area: str | None = None, dim: str | None = None) -> list:

@@ -13,10 +13,8 @@ measures); whatever leaves for the public is made from it by `imon.publication.p
 """
 
 import datetime
-import gc
 import hashlib
 import json
-from contextlib import contextmanager
 from decimal import Decimal
 from itertools import repeat
 from operator import itemgetter
@@ -27,6 +25,7 @@ from django.utils import translation
 
 from imon.core import conceptfile, editions, geometry, housestyle
 from imon.core import models as m
+from imon.core.importers import gc_paused
 from imon.publication import suppression
 from imon.publication.cells import current_policy, public_observations, public_parts, released_values
 
@@ -257,20 +256,6 @@ def encode(document: dict | list) -> str:
     return json.dumps(document, ensure_ascii=False, default=_json_default, separators=(",", ":"))
 
 
-@contextmanager
-def _collector_paused():
-    """Python's cycle collector paused: making a snapshot creates millions of small objects that
-    live until their group of indicators is written (cells, keys, rows), and the collector would
-    scan them again and again (a quarter of the time) without finding a cycle to free."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 class SnapshotError(Exception):
     """A snapshot cannot be created or found; the message is for the user."""
 
@@ -292,7 +277,9 @@ def create(
         raise SnapshotError(translation.gettext("There are several concepts; choose one with --concept KEY."))
     concept = concepts[0]
     document = _head(concept, title, reporting_date)
-    with transaction.atomic(), _collector_paused():
+    # the cycle collector would scan the millions of cells and rows a group keeps again and
+    # again (a quarter of the time) without finding a cycle to free
+    with transaction.atomic(), gc_paused():
         number = (Snapshot.objects.select_for_update().aggregate(n=Max("number"))["n"] or 0) + 1
         snapshot = Snapshot.objects.create(
             number=number,
