@@ -106,26 +106,34 @@ class Read:
             self.columns[name].extend(column)
 
 
-class _Converted(dict):
+class Made(dict):
+    """{thing: what `make` makes of it}, made once for each thing; things for which `keep` is false
+    are made again each time."""
+
+    def __init__(self, make, keep=lambda _thing: True):
+        super().__init__()
+        self.make, self.keep = make, keep
+
+    def __missing__(self, thing):
+        made = self.make(thing)
+        if self.keep(thing):
+            self[thing] = made
+        return made
+
+
+def _converted(functions, expression, connection) -> Made:
     """The values of a column as the database's converters make them, each distinct stored
     value converted once ({(type, stored value): value}); converters make immutable values
     (numbers, dates, text) that depend only on the stored value. Falsy values are converted
     each time: -0.0 equals 0.0 but need not convert to the same decimal."""
 
-    def __init__(self, functions, expression, connection):
-        super().__init__()
-        self.functions, self.expression, self.connection = functions, expression, connection
-
-    def __missing__(self, typed):
+    def convert(typed):
         value = typed[1]
-        for function in self.functions:
-            value = function(value, self.expression, self.connection)
-        if typed[1]:
-            self[typed] = value
+        for function in functions:
+            value = function(value, expression, connection)
         return value
 
-    def column(self, stored) -> list:
-        return list(map(self.__getitem__, zip(map(type, stored), stored, strict=True)))
+    return Made(convert, keep=lambda typed: bool(typed[1]))
 
 
 def _columns(query):
@@ -136,7 +144,7 @@ def _columns(query):
     compiler = query.query.get_compiler(using=query.db)
     chunks = compiler.execute_sql(MULTI, chunk_size=CHUNK) or ()
     converters = [
-        (position, _Converted(functions, expression, compiler.connection))
+        (position, _converted(functions, expression, compiler.connection))
         for position, (functions, expression) in sorted(
             compiler.get_converters([s[0] for s in compiler.select[: compiler.col_count]]).items()
         )
@@ -146,7 +154,8 @@ def _columns(query):
             continue
         columns: list = list(zip(*chunk, strict=True))
         for position, converted in converters:
-            columns[position] = converted.column(columns[position])
+            stored = columns[position]
+            columns[position] = list(map(converted.__getitem__, zip(map(type, stored), stored, strict=True)))
         yield columns
 
 

@@ -27,7 +27,7 @@ from imon.core import conceptfile, editions, geometry, housestyle
 from imon.core import models as m
 from imon.core.importers import gc_paused
 from imon.publication import suppression
-from imon.publication.cells import current_policy, public_observations, public_parts, released_values
+from imon.publication.cells import Made, current_policy, public_observations, public_parts, released_values
 
 from .models import STREAMED, Release, Snapshot, SnapshotPart
 
@@ -62,21 +62,6 @@ def _earlier_releases() -> dict:
     return known
 
 
-class _Made(dict):
-    """{thing: what `make` makes of it}, made once for each thing; things for which `keep` is false
-    are made again each time."""
-
-    def __init__(self, make, keep=lambda _thing: True):
-        super().__init__()
-        self.make, self.keep = make, keep
-
-    def __missing__(self, thing):
-        made = self.make(thing)
-        if self.keep(thing):
-            self[thing] = made
-        return made
-
-
 class _Earlier:
     """What the public releases showed of some indicators ({key: value}, the newer over the
     older), read indicator by indicator from streamed releases."""
@@ -104,8 +89,8 @@ def _released_values(indicator: str, rows: list) -> dict:
     """`released_values` of the stored rows (`compact_row`) of one indicator's part, without
     making the document's rows: each date text and each breakdown's key made once."""
     rows = [row for row in rows if row[3] is not None]
-    dates = _Made(lambda text: datetime.date.fromisoformat(str(text)))
-    dim_keys = _Made(lambda shape: m.dimension_key(dict(shape)))  # (dimension, value) pairs -> key
+    dates = Made(lambda text: datetime.date.fromisoformat(str(text)))
+    dim_keys = Made(lambda shape: m.dimension_key(dict(shape)))  # (dimension, value) pairs -> key
     keys = zip(
         repeat(indicator),
         map(itemgetter(0), rows),
@@ -186,10 +171,10 @@ class _StoredRows:
     its rows, joined as `encode` joins a list."""
 
     def __init__(self):
-        self.strings = _Made(encode)  # area keys and flags
-        self.dates = _Made(lambda date: f'"{date.isoformat()}"')
+        self.strings = Made(encode)  # area keys and flags
+        self.dates = Made(lambda date: f'"{date.isoformat()}"')
         # values: equal values write the same, but for 0 and -0 (written "0" and "-0")
-        self.values = _Made(_value_text, keep=bool)
+        self.values = Made(_value_text, keep=bool)
         self.dims: dict[str, str] = {}  # dim key -> the JSON of its dims
         self.kept: dict[int, tuple] = {}  # id of a dims mapping -> (the mapping, its JSON)
 
