@@ -119,6 +119,28 @@ def test_default_headlines_are_the_city_totals_with_two_dates():
     assert (share.value, share.change, share.direction) == (Decimal("15.7"), Decimal("-0.4"), "down")
 
 
+def test_the_default_headlines_read_only_the_indicators_they_need():
+    """A portal server reads a large release one indicator at a time: the default headlines are
+    the same as from the whole document, and the indicators after the fourth found are not read."""
+    whole = document()
+    for key in ("a", "b", "c", "d"):
+        whole["indicators"].append({"key": key, "title": key.upper(), "unit": "Personen", "decimals": 0})
+        whole["observations"] += [
+            {"indicator": key, "area": "lev", "date": date, "dims": {}, "value": "10", "flag": ""}
+            for date in ("2017-12-31", "2018-12-31")
+        ]
+    read = []
+
+    def rows_of(key):
+        read.append(key)
+        return [o for o in whole["observations"] if o["indicator"] == key]
+
+    figures = key_figures({**whole, "observations": []}, rows_of=rows_of)
+    assert [h.key for h in figures.headlines] == ["pop", "share", "a", "b"]
+    assert figures == key_figures(whole)
+    assert "c" not in read and "d" not in read
+
+
 def test_the_concepts_choice_wins_and_a_hidden_value_stays_hidden():
     figures = key_figures(document(headline_indicators=["secret", "share"]))
     assert [h.key for h in figures.headlines] == ["secret", "share"]

@@ -48,6 +48,17 @@ def test_reporting_date_limits_the_observations(demo):
     assert "2017-12-31" in dates and "2018-12-31" not in dates
 
 
+def test_each_stored_part_knows_its_number_of_observations_and_latest_date(demo):
+    """The portal tells how many observations an indicator has and its latest reference date
+    without reading the rows: they are stored with each part, as the rows have them."""
+    snapshot = snapshots.create("Stand 2017", datetime.date(2018, 6, 30))
+    rows: dict[str, list] = {}
+    for o in snapshot.data["observations"]:
+        rows.setdefault(o["indicator"], []).append(o["date"])
+    assert snapshot.observation_summary() == {key: (len(d), max(d)) for key, d in rows.items()}
+    assert snapshot.observation_summary()["bevoelkerung"][1] == "2017-12-31"
+
+
 def test_suppressed_cells_are_frozen_without_their_values(demo):
     data = snapshots.create("Bericht", datetime.date(2019, 9, 16)).data
     for size in ("9", "10", "11"):

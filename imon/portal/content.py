@@ -46,15 +46,9 @@ class Published(PublicView):
         the same as on the staff dashboard and in the report's summary."""
         with self._key_figures_lock:  # once, not in every thread that asks at the same time
             if self._key_figures is None:
-                # one pass over every row of the release; the cycle collector would only scan the
-                # short-lived rows again and again (more than half of the time) without freeing any
-                from imon.core.importers import gc_paused
-
-                with gc_paused():
-                    observations = (o for _key, rows in self._all_public_rows() for o in rows)
-                    self._key_figures = keyfigures.key_figures(
-                        {**self.document, "observations": observations}, rows_of=self.public_rows
-                    )
+                # the rows of the headline indicators only (of the first ones with a value at two
+                # reference dates, where the concept names none), not the whole release
+                self._key_figures = keyfigures.key_figures(self.document, rows_of=self.public_rows)
         return self._key_figures
 
     def blocks(self, key: str, area: str | None = None, dim: str | None = None) -> list:

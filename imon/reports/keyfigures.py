@@ -97,19 +97,34 @@ def _shares(counts: dict[str, int], order, total: int) -> list[Share]:
     return [Share(code, counts[code], percent_of(counts[code], total)) for code in known + other]
 
 
-def headline_keys(document: dict) -> list[str]:
-    """The keys of the headline indicators: the concept's choice, else a default (see module)."""
+def headline_keys(document: dict, rows_of=None) -> list[str]:
+    """The keys of the headline indicators: the concept's choice, else a default (see module).
+    `rows_of(key)`: the observations of one indicator; the default then reads only as many
+    indicators as it takes to find four."""
     indicators = [i["key"] for i in document.get("indicators", [])]
     chosen = [k for k in document.get("concept", {}).get("headline_indicators") or [] if k in indicators]
     if chosen:
         return chosen[:MAX_HEADLINES]
     area = main_area(document)
     totals = _totals(document)
-    dates: dict[str, set] = {}
-    for o in document.get("observations", []):
-        if o["area"] == area and o.get("value") is not None and _is_total(o, totals):
-            dates.setdefault(o["indicator"], set()).add(o["date"])
-    return [k for k in indicators if len(dates.get(k, ())) >= 2][:DEFAULT_HEADLINES]
+
+    def own_totals(rows) -> dict[str, set]:
+        dates: dict[str, set] = {}
+        for o in rows:
+            if o["area"] == area and o.get("value") is not None and _is_total(o, totals):
+                dates.setdefault(o["indicator"], set()).add(o["date"])
+        return dates
+
+    if rows_of is None:
+        dates = own_totals(document.get("observations", []))
+        return [k for k in indicators if len(dates.get(k, ())) >= 2][:DEFAULT_HEADLINES]
+    keys: list[str] = []
+    for key in indicators:
+        if len(keys) == DEFAULT_HEADLINES:
+            break
+        if len(own_totals(rows_of(key)).get(key, ())) >= 2:
+            keys.append(key)
+    return keys
 
 
 def _totals(document: dict) -> set:
@@ -183,7 +198,7 @@ def key_figures(document: dict, rows_of=None) -> KeyFigures:
     for goal in goals:
         light = goal.get("traffic_light") or ""
         lights[light] = lights.get(light, 0) + 1
-    keys = headline_keys(document)
+    keys = headline_keys(document, rows_of)
     if rows_of is not None:
         figures_of = (headline({**document, "observations": rows_of(key)}, key) for key in keys)
     else:

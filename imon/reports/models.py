@@ -98,13 +98,13 @@ class Snapshot(models.Model):
 
     def observation_summary(self) -> dict[str, tuple[int, str]]:
         """{indicator: (number of observations, latest reference date)} of a streamed snapshot,
-        read from the stored rows without making them (see `compact_row`)."""
-        summary = {}
-        for key, text in self.parts.values_list("indicator", "rows").iterator(chunk_size=1):
-            rows = json.loads(text)
-            if rows:
-                summary[key] = (len(rows), max(row[1] for row in rows))
-        return summary
+        as stored beside each part's rows (one small query)."""
+        return {
+            key: (count, latest)
+            for key, count, latest in self.parts.filter(count__gt=0).values_list(
+                "indicator", "count", "latest"
+            )
+        }
 
     def _parts(self, indicators, head=None):
         """The stored parts in the order of the document's indicators (a version 1 document's
@@ -150,6 +150,9 @@ class SnapshotPart(models.Model):
     position = models.PositiveIntegerField(_("position"))
     indicator = models.CharField(_("indicator"), max_length=100)
     rows = models.TextField(_("observations (JSON)"))
+    # of `rows`, kept beside them so that a server need not read every part to know them
+    count = models.PositiveIntegerField(_("number of observations"), default=0)
+    latest = models.CharField(_("latest reference date"), max_length=32, blank=True)
 
     class Meta:
         verbose_name = _("snapshot part")

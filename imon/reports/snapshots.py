@@ -177,8 +177,18 @@ class _StoredRows:
         self.values = Made(_value_text, keep=bool)
         self.dims: dict[str, str] = {}  # dim key -> the JSON of its dims
         self.kept: dict[int, tuple] = {}  # id of a dims mapping -> (the mapping, its JSON)
+        # the latest reference date of the rows made since `take_latest` (a part's rows are made
+        # together, right before the part is handed on)
+        self.latest: datetime.date | None = None
+
+    def take_latest(self) -> str:
+        """The latest reference date (ISO) of the rows made since the last call, "" for none."""
+        latest, self.latest = self.latest, None
+        return latest.isoformat() if latest else ""
 
     def __call__(self, indicator, area, date, dims, value, flag, qualifier, period, source, reason) -> str:
+        if self.latest is None or date > self.latest:
+            self.latest = date
         known = self.kept.get(id(dims))
         if known is None:  # the mapping is kept with its text: its id cannot pass to another one
             known = self.kept[id(dims)] = (dims, encode(dims))
@@ -201,6 +211,9 @@ class _StoredRows:
     ) -> list[str]:
         """The rows of a part that publishing leaves as they are, given as columns, each as
         `__call__` makes it (dims: those of the dim keys)."""
+        if dates:
+            top = max(dates)
+            self.latest = top if self.latest is None else max(self.latest, top)
         for dim_key, dims in dict(zip(dim_keys, all_dims, strict=True)).items():
             if dim_key not in self.dims:
                 self.dims[dim_key] = encode(dims)
@@ -278,11 +291,19 @@ def create(
         # The observations, one indicator at a time: suppressed, encoded, hashed and written,
         # so that memory holds one group of linked indicators, not the whole snapshot.
         digest, report, used = hashlib.sha256(), suppression.Report(), dict[str, object]()
-        parts = public_parts(reporting_date, _Earlier(), report, used, make_row=_StoredRows())
+        stored_rows = _StoredRows()
+        parts = public_parts(reporting_date, _Earlier(), report, used, make_row=stored_rows)
         for position, (indicator, rows) in enumerate(parts):
             text = _part_text(rows)
             digest.update(text.encode("utf-8"))
-            SnapshotPart.objects.create(snapshot=snapshot, position=position, indicator=indicator, rows=text)
+            SnapshotPart.objects.create(
+                snapshot=snapshot,
+                position=position,
+                indicator=indicator,
+                rows=text,
+                count=len(rows),
+                latest=stored_rows.take_latest(),
+            )
         document["suppression"] = report.as_dict(used, current_policy())
         _unreviewed_as_released(document)
         snapshot.document = encode(document)
