@@ -170,12 +170,7 @@ def latest() -> Published | None:
             snapshot = Snapshot.objects.get(number=head)
             # The document; the observations are read one indicator at a time (see PublicView).
             _LATEST.pop("published", None)
-            document = snapshot.head
-            if "observations" in document:  # version 1: the document holds them
-                published = Published(document, head)
-            else:
-                published = Published(document, head, snapshot.observation_rows, snapshot.observation_summary)
-            _LATEST.update(number=head, published=published)
+            _LATEST.update(number=head, published=Published.of(snapshot))
         _LATEST["contacts"] = (
             PortalState.objects.filter(pk=1).values_list("contact_points_version", flat=True).first() or 0
         )

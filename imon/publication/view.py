@@ -442,6 +442,15 @@ class PublicView:
     # 60 indicators: 1 page a second with 4 kept, 7 to 9 with 8). The static export keeps 4.
     MEMO_INDICATORS = 8
 
+    @classmethod
+    def of(cls, snapshot):
+        """The view of a stored snapshot (a `Snapshot`): its observations read one indicator at a
+        time where it stores them in parts (version 2), from the document otherwise."""
+        document = snapshot.head
+        if "observations" in document:  # version 1: the document holds them
+            return cls(document, snapshot.number)
+        return cls(document, snapshot.number, snapshot.observation_rows, snapshot.observation_summary)
+
     def remember(self, key: str, name: str, compute):
         """`compute()` for indicator `key` under `name`, made once while `key` is among the
         last MEMO_INDICATORS indicators asked for. The result is shared: callers do not change it.

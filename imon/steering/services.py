@@ -125,7 +125,7 @@ def published_key_figures() -> dict | None:
     """The key figures of the published release, exactly as the portal's start page and the report
     show them (imon.reports.keyfigures), with the release's number and reporting date; computed
     once per release (one query per call)."""
-    from imon.publication.view import public_document
+    from imon.publication.view import PublicView
     from imon.reports import keyfigures
     from imon.reports.models import Snapshot
 
@@ -139,7 +139,9 @@ def published_key_figures() -> dict | None:
         return None
     if head[0] not in _GLANCE:
         _GLANCE.clear()
-        figures = keyfigures.key_figures(public_document(Snapshot.objects.get(number=head[0]).data))
+        # the rows of the headline indicators only, not the whole release
+        view = PublicView.of(Snapshot.objects.get(number=head[0]))
+        figures = keyfigures.key_figures(view.document, rows_of=view.public_rows)
         _GLANCE[head[0]] = {"number": head[0], "reporting_date": head[1], "figures": figures}
     return _GLANCE[head[0]]
 
