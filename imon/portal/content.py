@@ -107,6 +107,14 @@ def version(published: "Published | None") -> str:
     return f"{published.number if published else 0}.{_LATEST.get('contacts', 0)}"
 
 
+def known_version() -> str | None:
+    """The `version` of the newest release as this process knows it, while it may trust that
+    without asking the database (see latest()); None when the next latest() asks."""
+    if _PINNED.get() is None and "checked" in _LATEST and time.monotonic() - _LATEST["checked"] < HEAD_TTL:
+        return version(_LATEST.get("published"))
+    return None
+
+
 def contact_points_changed(**kwargs):
     """Signal receiver: an edited contact point makes every cached portal page stale, in every
     server process (they read the version from the database, see latest())."""

@@ -10,6 +10,8 @@ page was gzipped and hashed anew for every request: most of the time of a cached
 import gzip
 import hashlib
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from django.http import HttpResponse
@@ -67,3 +69,82 @@ def answer(page: Page, request) -> HttpResponse:
         response["ETag"] = page.etag
     response["Content-Length"] = str(len(response.content))
     return response
+
+
+SHAREABLE = "imon.portal.shareable"  # WSGI environ key: the page's release version (see Front)
+
+
+class Front:
+    """WSGI middleware in front of Django: answers a repeated request for a kept portal page with
+    the status, headers and body Django sent for it the first time, without running Django again
+    (its middleware, URL resolution and the page cache's look-up cost five times the rest of the
+    server's work for a page already kept).
+
+    Only what is the same for every visitor is answered here: a page the portal marked as kept
+    (`portal_view` sets SHAREABLE to the release version), for a GET without cookies or
+    validators (those go through Django as before: a signed-in user's session, 304 answers), by
+    scheme, host, path, query and whether the client takes gzip. A kept answer is used only while
+    this process may trust its knowledge of the newest release without asking the database
+    (`content.known_version`): every HEAD_TTL seconds one request goes through Django, which
+    looks, and a new release or an edited contact point replaces the pages. At most MAX_BYTES of
+    bodies are kept per process, the longest kept given up first."""
+
+    MAX_BYTES = 32 * 1024 * 1024
+
+    def __init__(self, application):
+        self.application = application
+        self.pages: OrderedDict = OrderedDict()  # key -> (version, status, headers, body)
+        self.size = 0
+        self.lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        if (
+            environ.get("REQUEST_METHOD") != "GET"
+            or not environ.get("PATH_INFO", "").startswith("/portal/")
+            or "HTTP_COOKIE" in environ
+            or "HTTP_IF_NONE_MATCH" in environ
+            or "HTTP_IF_MODIFIED_SINCE" in environ
+        ):
+            return self.application(environ, start_response)
+        from . import content
+
+        key = (
+            environ.get("wsgi.url_scheme"),
+            environ.get("HTTP_HOST"),
+            environ.get("PATH_INFO"),
+            environ.get("QUERY_STRING", ""),
+            bool(_ACCEPTS_GZIP.search(environ.get("HTTP_ACCEPT_ENCODING", ""))),
+        )
+        kept = self.pages.get(key)
+        if kept is not None and kept[0] == content.known_version():
+            start_response(kept[1], list(kept[2]))
+            return [kept[3]]
+        answer: list = []
+
+        def remember(status, headers, exc_info=None):
+            answer[:] = [status, list(headers)]
+            return start_response(status, headers, exc_info)
+
+        result = self.application(environ, remember)
+        version = environ.get(SHAREABLE)
+        if version is None or not answer or not answer[0].startswith("200"):
+            return result
+        try:
+            body = b"".join(result)
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+        self._keep(key, (version, answer[0], tuple(answer[1]), body))
+        return [body]
+
+    def _keep(self, key, page):
+        with self.lock:
+            old = self.pages.pop(key, None)
+            if old is not None:
+                self.size -= len(old[3])
+            self.pages[key] = page
+            self.size += len(page[3])
+            while self.size > self.MAX_BYTES and len(self.pages) > 1:
+                _key, dropped = self.pages.popitem(last=False)
+                self.size -= len(dropped[3])

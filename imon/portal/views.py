@@ -83,8 +83,10 @@ def portal_view(view):
             with translation.override(lang), display_language(lang):
                 request.LANGUAGE_CODE = lang
                 return view(request, lang, published, *args, **kwargs)
-        key = f"portal:{content.version(published)}:{','.join(languages())}:{request.get_full_path()}"
+        version = content.version(published)
+        key = f"portal:{version}:{','.join(languages())}:{request.get_full_path()}"
         page = cache.get(key)
+        request.META[pagecache.SHAREABLE] = version  # the same for every visitor (pagecache.Front)
         if page is not None:
             return pagecache.answer(page, request)
         with translation.override(lang), display_language(lang):
@@ -93,6 +95,7 @@ def portal_view(view):
             response.headers["Content-Language"] = lang
         page = pagecache.freeze(response) if response.status_code == 200 else None
         if page is None:
+            del request.META[pagecache.SHAREABLE]
             return response
         cache.set(key, page, 3600)
         return pagecache.answer(page, request)
