@@ -89,6 +89,15 @@ def test_a_new_release_replaces_the_kept_pages(served, monkeypatch):
     assert "16.09.2020" in after.decode() and django.calls == 2
 
 
+def test_a_kept_page_is_asked_for_again_after_its_time(served, monkeypatch):
+    """Pages that say what is overdue depend on the day: the page cache's time applies here too."""
+    front, django = served
+    monkeypatch.setattr(pagecache, "KEEP_SECONDS", 0)
+    get(front, "/portal/de/")
+    get(front, "/portal/de/")
+    assert django.calls == 2
+
+
 def test_cookies_validators_and_staff_pages_go_through_django(served):
     front, django = served
     status, headers, _body = get(front, "/portal/de/")

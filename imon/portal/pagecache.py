@@ -11,6 +11,7 @@ import gzip
 import hashlib
 import re
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -20,6 +21,8 @@ from django.utils.cache import patch_vary_headers
 _ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 COMPRESSED_TYPES = ("text/", "application/json", "application/ld+json", "image/svg+xml")
 MIN_SIZE = 200  # bytes; smaller answers are not worth compressing
+# seconds a rendered page is kept (pages that say what is overdue or due next depend on the day)
+KEEP_SECONDS = 3600
 
 
 @dataclass(frozen=True)
@@ -93,7 +96,8 @@ class Front:
 
     def __init__(self, application):
         self.application = application
-        self.pages: OrderedDict = OrderedDict()  # key -> (version, status, headers, body)
+        # key -> (version, status, headers, body, monotonic time until which it may be answered)
+        self.pages: OrderedDict = OrderedDict()
         self.size = 0
         self.lock = threading.Lock()
 
@@ -116,7 +120,7 @@ class Front:
             bool(_ACCEPTS_GZIP.search(environ.get("HTTP_ACCEPT_ENCODING", ""))),
         )
         kept = self.pages.get(key)
-        if kept is not None and kept[0] == content.known_version():
+        if kept is not None and kept[0] == content.known_version() and time.monotonic() < kept[4]:
             start_response(kept[1], list(kept[2]))
             return [kept[3]]
         answer: list = []
@@ -135,7 +139,7 @@ class Front:
             close = getattr(result, "close", None)
             if close is not None:
                 close()
-        self._keep(key, (version, answer[0], tuple(answer[1]), body))
+        self._keep(key, (version, answer[0], tuple(answer[1]), body, time.monotonic() + KEEP_SECONDS))
         return [body]
 
     def _keep(self, key, page):

@@ -97,7 +97,7 @@ def portal_view(view):
         if page is None:
             del request.META[pagecache.SHAREABLE]
             return response
-        cache.set(key, page, 3600)
+        cache.set(key, page, pagecache.KEEP_SECONDS)
         return pagecache.answer(page, request)
 
     return wrapper
