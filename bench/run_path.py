@@ -23,8 +23,8 @@ memory (os.wait4):
   Excel writes it) into the demo concept, in a database of its own;
 * the published release behind `imon serve` (one process per core), driven by wrk (50
   connections, `Accept-Encoding: gzip`, `--serve-seconds` per run): the start page and an
-  indicator page from the page cache, and the main pages of all indicators in turn with a query
-  that no cache has seen (each request renders, and reads its indicator's rows again).
+  indicator page from the page cache, and the main pages of all indicators in turn from a server
+  started with IMON_PAGE_CACHE=0 (each request renders, and reads its indicator's rows again).
 
 Every figure is printed beside its target (issue 23). Exit code 0 whether or not the targets
 are met; 1 if a command fails.
@@ -46,7 +46,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from make_concept import DIM_SHARE, make_concept
 from run import PostgresDatabase, compile_project
 from run_import import write_xlsx
-from run_portal import free_port, wait_for, wrk
+from run_portal import imon_serve, wrk
 
 YEARS = range(2009, 2024)  # 15 years
 DISTRICTS = 10
@@ -307,36 +307,28 @@ def serve(workdir: Path, env: dict, seconds: int, codes: list[str]) -> None:
     if not shutil.which("wrk"):
         print("  serving: not measured (wrk is not installed: apt-get install wrk)")
         return
-    port = free_port()
-    server = subprocess.Popen(
-        imon("serve", "--port", str(port)), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
     gzip = ("Accept-Encoding: gzip",)
     t = TARGETS
-    try:
-        wait_for(port)
-        print(f"  serving: imon serve (one process per core), wrk 50 connections, gzip, {seconds} s per run")
-        indicator = f"/portal/de/kennzahlen/{codes[0]}/"
-        for label, paths, uncached in (
-            ("start page, cached", ["/portal/de/"], False),
-            ("indicator page, cached", [indicator], False),
-            ("indicator pages, uncached", [f"/portal/de/kennzahlen/{c}/" for c in codes], True),
-        ):
-            # warm every server process: its first start page reads the whole release once (key figures)
-            wrk(port, paths, WARM_UP_SECONDS, False, workdir, gzip)
-            r = wrk(port, paths, seconds, uncached, workdir, gzip)
-            if uncached:
-                ok, target = r["p99"] <= t["uncached_p99_ms"], f"p99 ≤ {t['uncached_p99_ms']} ms"
-            else:
-                ok = r["rate"] >= t["cached_rate"] and r["p99"] <= t["cached_p99_ms"]
-                target = f"≥ {t['cached_rate']:,} req/s, p99 ≤ {t['cached_p99_ms']} ms"
-            print(
-                f"  {label:<34} {r['rate']:7,.0f} req/s, p50 {r['p50']:.1f} ms, p99 {r['p99']:.1f} ms, "
-                f"errors {r['errors']}   {target} {verdict(ok and r['requests'] > 0 and not r['errors'])}"
-            )
-    finally:
-        server.terminate()
-        server.wait()
+    print(f"  serving: imon serve (one process per core), wrk 50 connections, gzip, {seconds} s per run")
+    indicator = f"/portal/de/kennzahlen/{codes[0]}/"
+    for label, paths, page_cache in (
+        ("start page, cached", ["/portal/de/"], True),
+        ("indicator page, cached", [indicator], True),
+        ("indicator pages, uncached", [f"/portal/de/kennzahlen/{c}/" for c in codes], False),
+    ):
+        with imon_serve(env, page_cache=page_cache) as port:
+            # warm every server process: its first pages read the release's document and rows
+            wrk(port, paths, WARM_UP_SECONDS, workdir, gzip)
+            r = wrk(port, paths, seconds, workdir, gzip)
+        if not page_cache:
+            ok, target = r["p99"] <= t["uncached_p99_ms"], f"p99 ≤ {t['uncached_p99_ms']} ms"
+        else:
+            ok = r["rate"] >= t["cached_rate"] and r["p99"] <= t["cached_p99_ms"]
+            target = f"≥ {t['cached_rate']:,} req/s, p99 ≤ {t['cached_p99_ms']} ms"
+        print(
+            f"  {label:<34} {r['rate']:7,.0f} req/s, p50 {r['p50']:.1f} ms, p99 {r['p99']:.1f} ms, "
+            f"errors {r['errors']}   {target} {verdict(ok and r['requests'] > 0 and not r['errors'])}"
+        )
 
 
 def main(argv=None):

@@ -8,6 +8,7 @@ IMON_DATABASE_URL   e.g. postgresql://user@127.0.0.1:5432/db; default SQLite in 
 IMON_DEBUG          "1"/"true" to enable debug mode; default off
 IMON_SECRET_KEY     secret key; default: generated once into IMON_HOME/secret_key
 IMON_ALLOWED_HOSTS  comma-separated host names; default localhost,127.0.0.1
+IMON_PAGE_CACHE     "0" to render every portal page anew (to measure or look for a fault); default on
 """
 
 import os
@@ -146,6 +147,8 @@ LANGUAGES = [
     ("uk", _("Ukrainian")),
 ]
 # The portal's languages, each named in itself (for the language switcher).
+# Rendered portal pages are kept per release (imon.portal.pagecache).
+PORTAL_PAGE_CACHE = env_bool("IMON_PAGE_CACHE", True)
 PORTAL_LANGUAGES = [
     ("de", "Deutsch"),
     ("en", "English"),

@@ -115,3 +115,36 @@ def test_the_kept_pages_stay_within_their_bound(served, monkeypatch):
     for path in ("/portal/de/", "/portal/de/kennzahlen/", "/portal/de/anlaufstellen/"):
         get(front, path)
     assert len(front.pages) == 1 and front.size == len(next(iter(front.pages.values()))[3])
+
+
+def test_made_up_parameters_neither_change_a_page_nor_make_it_again(served, monkeypatch):
+    """An address with parameters the portal does not read is the page without them, made once:
+    appending random parameters cannot make the server render again and again, nor put the
+    sender's text into a page others are given."""
+    from imon.portal import views
+
+    front, _django = served
+    made = []
+    render = views.render
+    monkeypatch.setattr(views, "render", lambda *args, **kwargs: made.append(1) or render(*args, **kwargs))
+    page = get(front, "/portal/de/kennzahlen/bevoelkerung/")[2]
+    for junk in ("x=1", "x=2&y=3", "zz=%3Cb%3Eboese%3C%2Fb%3E"):
+        assert get(front, "/portal/de/kennzahlen/bevoelkerung/", query=junk)[2] == page
+    assert len(made) == 1
+    filtered = get(front, "/portal/de/anlaufstellen/", query="sprache=tr&zz=boese")[2].decode()
+    unfiltered = get(front, "/portal/de/anlaufstellen/")[2].decode()
+    assert "boese" not in filtered and filtered != unfiltered and len(made) == 3
+
+
+def test_without_the_page_cache_every_page_is_made_anew(served, monkeypatch, settings):
+    """IMON_PAGE_CACHE=0 (to measure rendering, or look for a fault): nothing kept anywhere."""
+    from imon.portal import views
+
+    settings.PORTAL_PAGE_CACHE = False
+    front, django = served
+    made = []
+    render = views.render
+    monkeypatch.setattr(views, "render", lambda *args, **kwargs: made.append(1) or render(*args, **kwargs))
+    first, again = get(front, "/portal/de/"), get(front, "/portal/de/")
+    assert first[2] == again[2] and dict(first[1])["Content-Language"] == "de"
+    assert len(made) == 2 and django.calls == 2 and not front.pages

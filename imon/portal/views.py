@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -65,12 +65,17 @@ def only_languages(codes):
         _ONLY_LANGUAGES.reset(token)
 
 
-def portal_view(view):
+def portal_view(view=None, *, parameters: tuple[str, ...] = ()):
     """Activates the URL's language, provides the published state, and caches the page.
 
     A cached page is keyed by the published snapshot and the contact points' version, so a new
     snapshot or an edited contact point invalidates every page at once (`content.version`); it is
-    kept with its gzip form and ETag, made once (`pagecache`)."""
+    kept with its gzip form and ETag, made once (`pagecache`). The view sees only the query
+    `parameters` it names: a page is the same whatever else its address carries, made and kept
+    once, so that made-up parameters neither fill the cache nor make the server render again and
+    again."""
+    if view is None:
+        return functools.partial(portal_view, parameters=parameters)
 
     @functools.wraps(view)
     @require_safe
@@ -79,12 +84,16 @@ def portal_view(view):
         if lang not in languages():
             raise Http404
         published = content.latest()
-        if _STATIC.get():  # the static export renders each page once: nothing to keep
+        request.GET = _only(request.GET, parameters)
+        if _STATIC.get() or not settings.PORTAL_PAGE_CACHE:
+            # the static export renders each page once: nothing to keep
             with translation.override(lang), display_language(lang):
                 request.LANGUAGE_CODE = lang
-                return view(request, lang, published, *args, **kwargs)
+                response = view(request, lang, published, *args, **kwargs)
+                response.headers["Content-Language"] = lang
+                return response
         version = content.version(published)
-        key = f"portal:{version}:{','.join(languages())}:{request.get_full_path()}"
+        key = f"portal:{version}:{','.join(languages())}:{request.path}?{request.GET.urlencode()}"
         page = cache.get(key)
         request.META[pagecache.SHAREABLE] = version  # the same for every visitor (pagecache.Front)
         if page is not None:
@@ -101,6 +110,16 @@ def portal_view(view):
         return pagecache.answer(page, request)
 
     return wrapper
+
+
+def _only(query: QueryDict, names: tuple[str, ...]) -> QueryDict:
+    """`query` with only the parameters `names`, in their order."""
+    known = QueryDict(mutable=True)
+    for name in names:
+        if name in query:
+            known.setlist(name, query.getlist(name))
+    known._mutable = False
+    return known
 
 
 def _layout(lang, published, alternates) -> dict:
@@ -403,7 +422,7 @@ def _latest_or(date, dates):
     return None if not dates or date == dates[-1] or date not in dates else date
 
 
-@portal_view
+@portal_view(parameters=("gebiet",))
 def indicator(request, lang, published, key, area=None, date=None, dim=None):
     item = published.indicator(key) if published else None
     if item is None:
@@ -598,7 +617,7 @@ def _in_district(point, district: str) -> bool:
     return district in point.districts
 
 
-@portal_view
+@portal_view(parameters=("handlungsfeld", "sprache", "bezirk", "barrierefrei", "suche", "alle", "seite"))
 def contact_points(request, lang, published, code=None):
     """The directory; filters come as query parameters, a topic also as its own page (for the static export)."""
     directory = content.contact_directory()
