@@ -97,10 +97,12 @@ def _blocks(number, key, area, published: Published, date: str | None = None, di
                 key, f"by_dimension {dim}", lambda: document.by_dimension(published.only(key), key, dim)
             )
         )
+        # what the builders make of the rows, shared by the pages of the indicator in every language
+        prepared = published.remember(key, "prepared rows", dict)
         if date is None:
-            _BLOCKS[cache_key] = document.indicator_blocks(snapshot, key, area)
+            _BLOCKS[cache_key] = document.indicator_blocks(snapshot, key, area, prepared)
         else:
-            _BLOCKS[cache_key] = document.indicator_blocks_at(snapshot, key, area, date)
+            _BLOCKS[cache_key] = document.indicator_blocks_at(snapshot, key, area, date, prepared)
     return _BLOCKS[cache_key]
 
 

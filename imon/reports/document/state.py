@@ -13,7 +13,9 @@ class _State:
     """The builder's state (the snapshot, the blocks so far, the numbering) and the helpers that add
     blocks; the parts of the report (`chapters`, `measures`, `indicators`) build on it."""
 
-    def __init__(self, snapshot: dict, previous: dict | None, area: str | None = None):
+    def __init__(
+        self, snapshot: dict, previous: dict | None, area: str | None = None, prepared: dict | None = None
+    ):
         self.s = snapshot
         self.previous = previous
         self.labels = snapshot["labels"]
@@ -39,20 +41,41 @@ class _State:
         self.totals = {
             (d["key"], v["key"]) for d in snapshot["dimensions"] for v in d["values"] if v.get("total")
         }
-        self.observations = defaultdict(list)
-        for obs in snapshot["observations"]:
-            self.observations[obs["indicator"]].append(obs)
-        # every area's rows, before the report settles on one area per indicator (comparisons)
-        self.all_rows = dict(
-            self.observations
-        )  # `_one_area_per_indicator` replaces lists, never changes them
-        self._one_area_per_indicator(area)
+        self._group_rows(snapshot["observations"], area, prepared)
         self.shown: dict[str, str] = {}  # indicator -> label of the figure/table that shows it
         self.mapped: set[str] = set()  # indicators whose district map is drawn
         # the composition a chart already shows (see _View.composition) -> that figure's label
         self.compositions: dict[tuple, str] = {}
         self.fields = sorted(snapshot["fields_of_action"], key=lambda f: (f.get("order", 0), f["code"]))
         self.measures = snapshot["measures"]
+
+    def _group_rows(self, rows: list, area: str | None, prepared: dict | None):
+        """The rows by indicator (`all_rows`), and those of the one area shown (`observations`,
+        `area_of`, see `_one_area_per_indicator`). `prepared`: what earlier builders grouped of
+        the same list of rows (the portal builds the figures of one indicator's pages in every
+        language from the same rows); only read here, every builder has its own dicts."""
+        known = prepared.get((id(rows), area)) if prepared is not None else None
+        if known is not None and known[0] is rows:
+            _rows, observations, all_rows, area_of, self.own_area = known
+            self.observations = defaultdict(list, observations)
+            self.all_rows, self.area_of = dict(all_rows), dict(area_of)
+            return
+        self.observations = defaultdict(list)
+        for obs in rows:
+            self.observations[obs["indicator"]].append(obs)
+        # every area's rows, before the report settles on one area per indicator (comparisons)
+        self.all_rows = dict(
+            self.observations
+        )  # `_one_area_per_indicator` replaces lists, never changes them
+        self._one_area_per_indicator(area)
+        if prepared is not None:  # the list itself is kept with them: its id stays its own
+            prepared[(id(rows), area)] = (
+                rows,
+                dict(self.observations),
+                dict(self.all_rows),
+                dict(self.area_of),
+                self.own_area,
+            )
 
     def measures_of(self, code: str) -> list[dict]:
         """The measures serving a field of action: those it leads and the cross-cutting ones."""
