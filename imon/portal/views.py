@@ -24,7 +24,7 @@ from imon.core import models as m
 from imon.core.numbers import display_language, format_day
 from imon.reports import charts
 from imon.reports.document.blocks import Figure, Table
-from imon.reports.document.builder import dimension_totals, one_dimension
+from imon.reports.document.builder import at_totals_but, dimension_totals
 from imon.reports.document.formatting import date_labels, main_area
 
 from . import content, pagecache
@@ -310,7 +310,7 @@ def _indicator_breakdowns(published, key) -> list[dict]:
     labels = {d["key"]: d["label"] for d in published.document["dimensions"]}
     shown = []
     for dim in sorted(present, key=lambda d: (order.index(d) if d in order else len(order), d)):
-        if len({o["dims"].get(dim) for o in one_dimension(rows, dim, totals)} - {None}) > 1:
+        if len({o["dims"].get(dim) for o in at_totals_but(rows, dim, totals)} - {None}) > 1:
             shown.append({"key": dim, "label": labels.get(dim, dim)})
     return shown
 

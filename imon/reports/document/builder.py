@@ -156,9 +156,17 @@ def dimension_totals(snapshot: dict) -> set[tuple[str, str]]:
 def one_dimension(rows, dim: str, totals) -> list[dict]:
     """The rows broken down by `dim` alone: those where every other dimension is at its total,
     without those other dimensions (the portal's breakdown switch; nothing is added, only left out)."""
-    totals = frozenset(totals)
-    rows = [o for o in rows if totals.issuperset(o["dims"].items() - {(dim, o["dims"].get(dim))})]
-    return [dict(o, dims={dim: o["dims"][dim]} if dim in o["dims"] else {}) for o in rows]
+    return [
+        dict(o, dims={dim: o["dims"][dim]} if dim in o["dims"] else {})
+        for o in at_totals_but(rows, dim, totals)
+    ]
+
+
+def at_totals_but(rows, dim: str, totals) -> list[dict]:
+    """The rows where every dimension but `dim` is at its total (as they are)."""
+    # a row's pairs are each a total or one of `dim`'s (a row has one value of each dimension)
+    allowed = frozenset(totals).union({(dim, o["dims"][dim]) for o in rows if dim in o["dims"]})
+    return [o for o in rows if allowed.issuperset(o["dims"].items())]
 
 
 def by_dimension(snapshot: dict, key: str, dim: str) -> dict:

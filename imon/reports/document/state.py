@@ -41,6 +41,7 @@ class _State:
         self.totals = {
             (d["key"], v["key"]) for d in snapshot["dimensions"] for v in d["values"] if v.get("total")
         }
+        self.prepared = prepared
         self._group_rows(snapshot["observations"], area, prepared)
         self.shown: dict[str, str] = {}  # indicator -> label of the figure/table that shows it
         self.mapped: set[str] = set()  # indicators whose district map is drawn
@@ -76,6 +77,17 @@ class _State:
                 dict(self.area_of),
                 self.own_area,
             )
+
+    def once(self, name: tuple, rows: list, compute):
+        """`compute()`, a pure function of the list `rows` (and of what `name` says), made once
+        for the builders that share `prepared` (see `_group_rows`); the result is shared: the
+        callers do not change it."""
+        if self.prepared is None:
+            return compute()
+        known = self.prepared.get((*name, id(rows)))
+        if known is None or known[0] is not rows:
+            known = self.prepared[(*name, id(rows))] = (rows, compute())
+        return known[1]
 
     def measures_of(self, code: str) -> list[dict]:
         """The measures serving a field of action: those it leads and the cross-cutting ones."""
