@@ -302,3 +302,27 @@ def test_table_rows_escape_their_cells_and_mark_numbers_in_the_pages_language():
         plain
         == '<tr><th scope="row">Träger</th><td>AWO &amp; Caritas</td><td class="num" lang="en">12</td></tr>'
     )
+
+
+@pytest.mark.parametrize("city", ["lindenhain", "leverkusen"])
+def test_an_indicators_pages_are_the_same_whichever_page_is_made_first(city, request, db, client):
+    """The pages of an indicator share the work on its rows (grouped by area, at a date, its
+    comparison), in every language: each page shows the same as when it is the only one made."""
+    from django.core.cache import cache
+
+    from imon.portal.static_export import indicator_urls
+
+    request.getfixturevalue(city)
+    published = content.latest()
+    # the two indicators with the most pages (areas, breakdowns, earlier dates)
+    pages = sorted(
+        (indicator_urls(published, i["key"], ["de", "en"]) for i in published.indicators), key=len
+    )[-2:]
+    urls = [url for urls in pages for url in urls]
+    assert len(urls) > 8
+    together = {url: text_of(client.get(url)) for url in urls}
+    for url in reversed(urls):  # each alone, last first
+        cache.clear()
+        content._LATEST.clear()
+        content._BLOCKS.clear()
+        assert text_of(client.get(url)) == together[url], url

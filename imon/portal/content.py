@@ -59,6 +59,13 @@ class Published(PublicView):
         switch); broken down by `dim` alone where one is chosen (the breakdown switch)."""
         return _blocks(self.number, key, area, self, date, dim)
 
+    def by_dimension(self, key: str, dim: str) -> dict:
+        """The public document with the indicator's rows broken down by `dim` alone (the
+        breakdown switch, see document.by_dimension); the same in every language."""
+        return self.remember(
+            key, f"by_dimension {dim}", lambda: document.by_dimension(self.only(key), key, dim)
+        )
+
     def sentence(self, key: str) -> str:
         if key not in self._sentences:
             self._sentences[key] = document.sentence(self.only(key), key)
@@ -84,17 +91,13 @@ def _blocks(number, key, area, published: Published, date: str | None = None, di
     if cache_key not in _BLOCKS:
         if len(_BLOCKS) > 2000:
             _BLOCKS.clear()
-        snapshot = (
-            published.only(key)
-            if dim is None
-            else published.remember(  # the same in every language
-                key, f"by_dimension {dim}", lambda: document.by_dimension(published.only(key), key, dim)
-            )
-        )
+        snapshot = published.only(key) if dim is None else published.by_dimension(key, dim)
+        # what the builders make of the rows, shared by the pages of the indicator in every language
+        prepared = published.remember(key, "prepared rows", dict)
         if date is None:
-            _BLOCKS[cache_key] = document.indicator_blocks(snapshot, key, area)
+            _BLOCKS[cache_key] = document.indicator_blocks(snapshot, key, area, prepared)
         else:
-            _BLOCKS[cache_key] = document.indicator_blocks_at(snapshot, key, area, date)
+            _BLOCKS[cache_key] = document.indicator_blocks_at(snapshot, key, area, date, prepared)
     return _BLOCKS[cache_key]
 
 

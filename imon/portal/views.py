@@ -24,7 +24,6 @@ from imon.core import models as m
 from imon.core.numbers import display_language, format_day
 from imon.reports import charts
 from imon.reports.document.blocks import Figure, Table
-from imon.reports.document.builder import dimension_totals, one_dimension
 from imon.reports.document.formatting import date_labels, main_area
 
 from . import content, pagecache
@@ -328,11 +327,12 @@ def _indicator_breakdowns(published, key) -> list[dict]:
     if len(present) < 2:
         return []
     order = (published.indicator(key) or {}).get("dimensions", [])
-    totals = dimension_totals(published.document)
     labels = {d["key"]: d["label"] for d in published.document["dimensions"]}
     shown = []
     for dim in sorted(present, key=lambda d: (order.index(d) if d in order else len(order), d)):
-        if len({o["dims"].get(dim) for o in one_dimension(rows, dim, totals)} - {None}) > 1:
+        # the rows of its page (they are the same rows: `observations` are the public rows' fields)
+        alone = published.by_dimension(key, dim)["observations"]
+        if len({o["dims"].get(dim) for o in alone} - {None}) > 1:
             shown.append({"key": dim, "label": labels.get(dim, dim)})
     return shown
 

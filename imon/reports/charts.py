@@ -526,7 +526,13 @@ def _share_text_metrics():
 
 
 def _wrap(label: str, width: int) -> str:
-    return "\n".join(textwrap.wrap(str(label), width=max(width, 6), break_long_words=False)) or str(label)
+    return _wrapped(str(label), max(width, 6))
+
+
+@functools.lru_cache(maxsize=4096)
+def _wrapped(text: str, width: int) -> str:
+    """A label wrapped at `width` characters (the same labels come again in every chart of a page)."""
+    return "\n".join(textwrap.wrap(text, width=width, break_long_words=False)) or text
 
 
 def _floats(values):

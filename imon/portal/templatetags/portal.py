@@ -1,5 +1,6 @@
 """Template tags of the public portal."""
 
+import html
 from functools import lru_cache
 
 from django import template
@@ -79,7 +80,10 @@ def _lang(lang: str) -> str:
 
 
 def _cell(value) -> str:
-    """A cell as the template writes a variable: localised, escaped."""
+    """A cell as the template writes a variable: localised, escaped (a plain text, most cells,
+    as Django's escape writes it, without its detours)."""
+    if type(value) is str:
+        return html.escape(value)
     return conditional_escape(localize(value))
 
 

@@ -103,9 +103,11 @@ class _Builder(_AtAGlance, _Chapters, _FieldsOfAction):
         }
 
 
-def indicator_blocks(snapshot: dict, key: str, area: str | None = None) -> list:
-    """The figures and tables of one indicator, as the report shows them (for the portal)."""
-    builder = _Builder(snapshot, None, area=area)
+def indicator_blocks(snapshot: dict, key: str, area: str | None = None, prepared: dict | None = None) -> list:
+    """The figures and tables of one indicator, as the report shows them (for the portal).
+    `prepared`: a dict the caller keeps for the figures of one indicator (the same rows, in
+    every language), where the builders keep what they make of its rows (see `_State`)."""
+    builder = _Builder(snapshot, None, area=area, prepared=prepared)
     builder.narrate = False
     _indicator(builder, key, area)
     return builder.blocks
@@ -123,16 +125,24 @@ def _indicator(builder: _Builder, key: str, area: str | None) -> bool:
     return False
 
 
-def indicator_blocks_at(snapshot: dict, key: str, area: str | None, date: str) -> tuple[list, list]:
+def indicator_blocks_at(
+    snapshot: dict, key: str, area: str | None, date: str, prepared: dict | None = None
+) -> tuple[list, list]:
     """The figures and tables of one indicator at one reference date (ISO), and below them how it
     developed over all dates (the portal's time switch): the blocks the report would show if
     `date` were the only date (breakdown, district map and comparison at that date), then the
     series (`_Indicators.time_series`), numbered on from them."""
-    at_date = {**snapshot, "observations": [o for o in snapshot["observations"] if o["date"] == date]}
-    builder = _Builder(at_date, None, area=area)
+    rows = snapshot["observations"]
+    at = (prepared or {}).get(("at", id(rows), date))
+    if at is None or at[0] is not rows:
+        at = (rows, [o for o in rows if o["date"] == date])
+        if prepared is not None:
+            prepared[("at", id(rows), date)] = at
+    at_date = {**snapshot, "observations": at[1]}
+    builder = _Builder(at_date, None, area=area, prepared=prepared)
     builder.narrate = False
     by_area = _indicator(builder, key, area)
-    series = _Builder(snapshot, None, area=area)
+    series = _Builder(snapshot, None, area=area, prepared=prepared)
     series.figures, series.tables = builder.figures, builder.tables
     series.time_series(series.indicators[key], by_area)
     return builder.blocks, series.blocks
@@ -146,9 +156,17 @@ def dimension_totals(snapshot: dict) -> set[tuple[str, str]]:
 def one_dimension(rows, dim: str, totals) -> list[dict]:
     """The rows broken down by `dim` alone: those where every other dimension is at its total,
     without those other dimensions (the portal's breakdown switch; nothing is added, only left out)."""
-    totals = frozenset(totals)
-    rows = [o for o in rows if totals.issuperset(o["dims"].items() - {(dim, o["dims"].get(dim))})]
-    return [dict(o, dims={dim: o["dims"][dim]} if dim in o["dims"] else {}) for o in rows]
+    return [
+        dict(o, dims={dim: o["dims"][dim]} if dim in o["dims"] else {})
+        for o in at_totals_but(rows, dim, totals)
+    ]
+
+
+def at_totals_but(rows, dim: str, totals) -> list[dict]:
+    """The rows where every dimension but `dim` is at its total (as they are)."""
+    # a row's pairs are each a total or one of `dim`'s (a row has one value of each dimension)
+    allowed = frozenset(totals).union({(dim, o["dims"][dim]) for o in rows if dim in o["dims"]})
+    return [o for o in rows if allowed.issuperset(o["dims"].items())]
 
 
 def by_dimension(snapshot: dict, key: str, dim: str) -> dict:

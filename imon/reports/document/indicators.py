@@ -129,6 +129,13 @@ class _Indicators(_State):
         return True
 
     def sentence(self, indicator) -> str:
+        rows = self.observations.get(indicator["key"], [])
+        suffix = self.area_suffix(indicator)
+        return self.once(
+            ("sentence", indicator["key"], suffix), rows, lambda: self._sentence(indicator, suffix)
+        )
+
+    def _sentence(self, indicator, suffix: str) -> str:
         # Only exact values: "stieg von rund 1.100 auf rund 1.200 (+9,1 %)" would invent precision.
         rows = [
             o
@@ -142,7 +149,7 @@ class _Indicators(_State):
         points = sorted((datetime.date.fromisoformat(o["date"]), Decimal(o["value"])) for o in rows)
         kind = indicator.get("kind", "count")
         return narrative.change_sentence(
-            narrative.subject_for(indicator["title"], kind) + self.area_suffix(indicator),
+            narrative.subject_for(indicator["title"], kind) + suffix,
             points,
             unit=indicator.get("unit", ""),
             is_share=kind in ("share", "rate") and indicator.get("unit") == "%",
@@ -180,9 +187,7 @@ class _Indicators(_State):
         views = [(title, rows)]
         if len(dates) >= 3 and any(o["dims"] for o in rows):
             # A long disaggregated series: the total over time, and the breakdown at the latest date.
-            totals = [
-                dict(o, dims={}) for o in rows if all((d, v) in self.totals for d, v in o["dims"].items())
-            ]
+            totals = self.at_totals(rows)
             latest = [o for o in rows if o["date"] == dates[-1]]
             views = [(title, totals)] if len({o["date"] for o in totals}) >= 2 else []
             dims = [self.dim_labels.get(d, d) for d in indicator.get("dimensions", [])]
@@ -191,6 +196,16 @@ class _Indicators(_State):
             self.indicator_view(indicator, caption, part, source)
         self.highlight(indicator)
         self.comparison_blocks(indicator)
+
+    def at_totals(self, rows: list) -> list[dict]:
+        """The rows where every dimension is at its total, without their dimensions."""
+        return self.once(
+            ("at totals",),
+            rows,
+            lambda: [
+                dict(o, dims={}) for o in rows if all((d, v) in self.totals for d, v in o["dims"].items())
+            ],
+        )
 
     def time_series(self, indicator, by_area: bool = False):
         """How an indicator developed over its reference dates, where it has two or more: the
@@ -210,9 +225,7 @@ class _Indicators(_State):
             self.key_figure_table([indicator], f"{title} im Zeitverlauf", compare=False)
             return
         if len(dates) >= 3 and any(o["dims"] for o in rows):
-            totals = [
-                dict(o, dims={}) for o in rows if all((d, v) in self.totals for d, v in o["dims"].items())
-            ]
+            totals = self.at_totals(rows)
             if len({o["date"] for o in totals}) >= 2:
                 rows = totals
         source = source_text(self.sources.get(indicator.get("source")))
@@ -267,8 +280,11 @@ class _Indicators(_State):
         self.district_map(indicator)
         if self.area_of.get(key) != self.own_area:
             return  # the figures shown are a district's: a comparison would not be about them
-        result = comparison.compare(
-            indicator, self.all_rows.get(key, []), self.areas, self.own_area, frozenset(self.totals)
+        rows = self.all_rows.get(key, [])
+        result = self.once(
+            ("comparison", key, self.own_area),
+            rows,
+            lambda: comparison.compare(indicator, rows, self.areas, self.own_area, frozenset(self.totals)),
         )
         if result is None:
             return
