@@ -231,6 +231,15 @@ def _public_observation(observation: dict) -> dict:
     return result
 
 
+_PLAIN_ROW = OBSERVATION_FIELDS[:6]  # the fields of every observation, in this order
+
+
+def _public_rows(rows) -> list[dict]:
+    """`_public_observation` of rows nobody else holds (read from a stored snapshot for the view):
+    a row of the plain fields alone, in their order (most rows), is public as it is."""
+    return [o if tuple(o) == _PLAIN_ROW else _public_observation(o) for o in rows]
+
+
 def public_document(snapshot: dict) -> dict:
     """The public document of a snapshot document (a new dict; the snapshot is not changed)."""
     document = {name: snapshot[name] for name in TOP_LEVEL if name in snapshot}
@@ -537,7 +546,7 @@ class PublicView:
         return self.remember(
             key,
             "public rows",
-            lambda: [_public_observation(o) for _k, rows in self._load([key]) for o in rows],
+            lambda: [o for _k, rows in self._load([key]) for o in _public_rows(rows)],
         )
 
     def keep_rows(self, key: str, rows: list[dict]) -> None:
@@ -550,7 +559,7 @@ class PublicView:
             yield from self._observations.items()
             return
         for key, rows in self._load(None):
-            yield key, [_public_observation(o) for o in rows]
+            yield key, _public_rows(rows)
 
     @staticmethod
     def _row(o: dict, own_source: str) -> dict:
