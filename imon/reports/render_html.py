@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.template.loader import render_to_string
 
-from . import charts, fonts
+from . import charts, fonts, hatchtiles
 from .document.blocks import Figure, Report, generated
 
 CSS = (Path(__file__).parent / "templates" / "reports" / "report.css").read_text(encoding="utf-8")
@@ -23,7 +23,7 @@ def _prepare(report: Report, inline_svg: bool):
             if inline_svg:
                 block.svg = charts.render_responsive_svg(block.chart)
             else:
-                svg = charts.render_svg(block.chart)
+                svg = hatchtiles.compact(charts.render_svg(block.chart))  # WeasyPrint redraws a tile per use
                 encoded = base64.b64encode(svg.encode("utf-8")).decode("ascii")
                 block.svg_uri = "data:image/svg+xml;base64," + encoded
 
