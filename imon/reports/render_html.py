@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.template.loader import render_to_string
 
-from . import charts, fonts, hatchtiles
+from . import charts, fonts, hatchtiles, weasyfast
 from .document.blocks import Figure, Report, generated
 
 CSS = (Path(__file__).parent / "templates" / "reports" / "report.css").read_text(encoding="utf-8")
@@ -52,32 +52,9 @@ def pdf(report: Report) -> bytes:
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
     _hyphenation_patterns("de-DE")
-    _memoise_page_references()
+    weasyfast.install()
     document = HTML(string=html(report, inline_svg=False, embed_fonts=True), base_url=None)
     return document.write_pdf(pdf_variant="pdf/ua-1", uncompressed_pdf=False)
-
-
-def _memoise_page_references() -> None:
-    """pydyf's `PDF.page_references` builds the tuple of every page's reference anew on each call,
-    and WeasyPrint's tagging calls it for every structure element (a call per element times a
-    reference per page: about two seconds for 200 pages). The tuple is kept until a page is added
-    (pydyf only appends to the page list), so every call gives what it gave before."""
-    import pydyf
-
-    made = pydyf.PDF.__dict__.get("page_references")
-    if not isinstance(made, property) or made.fget is None or getattr(made.fget, "memoised", False):
-        return
-    build = made.fget
-
-    def page_references(pdf):
-        count = len(pdf.pages["Kids"])
-        kept = pdf.__dict__.get("_page_references")
-        if kept is None or kept[0] != count:
-            kept = pdf.__dict__["_page_references"] = (count, build(pdf))
-        return kept[1]
-
-    page_references.memoised = True  # type: ignore[attr-defined]
-    pydyf.PDF.page_references = property(page_references)
 
 
 def _hyphenation_patterns(lang: str) -> None:
