@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.template.loader import render_to_string
 
-from . import charts, fonts
+from . import charts, fonts, hatchtiles, weasyfast
 from .document.blocks import Figure, Report, generated
 
 CSS = (Path(__file__).parent / "templates" / "reports" / "report.css").read_text(encoding="utf-8")
@@ -23,7 +23,7 @@ def _prepare(report: Report, inline_svg: bool):
             if inline_svg:
                 block.svg = charts.render_responsive_svg(block.chart)
             else:
-                svg = charts.render_svg(block.chart)
+                svg = hatchtiles.compact(charts.render_svg(block.chart))  # WeasyPrint redraws a tile per use
                 encoded = base64.b64encode(svg.encode("utf-8")).decode("ascii")
                 block.svg_uri = "data:image/svg+xml;base64," + encoded
 
@@ -52,6 +52,7 @@ def pdf(report: Report) -> bytes:
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
     _hyphenation_patterns("de-DE")
+    weasyfast.install()
     document = HTML(string=html(report, inline_svg=False, embed_fonts=True), base_url=None)
     return document.write_pdf(pdf_variant="pdf/ua-1", uncompressed_pdf=False)
 

@@ -1,0 +1,161 @@
+"""Two places where WeasyPrint 70 (with pydyf 0.13) does the same work many times over, made
+to do it once; what it draws stays what it drew. Installed by `install()` before a PDF is made
+(idempotent; nothing changes if the library's internals are not the expected ones).
+
+- pydyf's `PDF.page_references` builds the tuple of every page's reference anew on each call,
+  and the tagging calls it for every structure element (elements times pages: about two seconds
+  for 200 pages). The tuple is kept until a page is added (pydyf only appends pages).
+- WeasyPrint draws a text of an SVG letter by letter, with a text layout and a text object for
+  every letter, so that each may be placed on its own (x, dx, rotate ... lists). The charts
+  place a label as a whole (one x and y, no dx, dy, rotate, letter-spacing or textLength): such
+  a label is laid out and drawn in one piece, as a browser and the PNG of DOCX and PPTX draw it
+  (with the font's kerning), at the same start, baseline and anchor. Every other text is drawn
+  as before.
+"""
+
+from math import inf
+from typing import Any
+
+_PER_LETTER = ("dx", "dy", "rotate", "letter-spacing", "textLength", "lengthAdjust")
+
+
+def install() -> None:
+    _memoise_page_references()
+    _whole_svg_labels()
+
+
+def _memoise_page_references() -> None:
+    import pydyf
+
+    made = pydyf.PDF.__dict__.get("page_references")
+    if not isinstance(made, property) or made.fget is None or getattr(made.fget, "memoised", False):
+        return
+    build = made.fget
+
+    def page_references(pdf):
+        count = len(pdf.pages["Kids"])
+        kept = pdf.__dict__.get("_page_references")
+        if kept is None or kept[0] != count:
+            kept = pdf.__dict__["_page_references"] = (count, build(pdf))
+        return kept[1]
+
+    page_references.memoised = True  # type: ignore[attr-defined]
+    pydyf.PDF.page_references = property(page_references)
+
+
+def _whole_svg_labels() -> None:
+    import importlib
+
+    svg: Any = importlib.import_module("weasyprint.svg")
+    # the module weasyprint.svg.text (the package's name "text" is the function imported from it)
+    letter_by_letter: Any = importlib.import_module("weasyprint.svg.text").text
+    if svg.text is not letter_by_letter or any(
+        svg.TAGS.get(tag) is not letter_by_letter for tag in ("text", "textPath", "tspan")
+    ):
+        return  # another version, or installed already
+
+    def text(svg_drawing, node, font_size) -> None:
+        if _placed_as_a_whole(node):
+            _whole_label(svg_drawing, node, font_size)
+        else:
+            letter_by_letter(svg_drawing, node, font_size)
+
+    svg.text = text  # the drawing code asks `TAGS.get(tag) == text` for text anchors
+    for tag in ("text", "textPath", "tspan"):
+        svg.TAGS[tag] = text
+
+
+def _single(value) -> bool:
+    from weasyprint.svg.utils import normalize
+
+    return value is None or " " not in normalize(value)
+
+
+def _placed_as_a_whole(node) -> bool:
+    attrib = node.attrib
+    return (
+        node.tag == "text"
+        and bool(node.text)
+        and not any(name in attrib for name in _PER_LETTER)
+        and _single(attrib.get("x"))
+        and _single(attrib.get("y"))
+    )
+
+
+def _whole_label(svg, node, font_size) -> None:
+    """WeasyPrint's `svg.text.text` for one label: the same style, start, anchor and bounding box,
+    one layout for all its letters."""
+    from weasyprint.css.properties import INITIAL_VALUES
+    from weasyprint.draw.text import draw_emojis, draw_first_line
+    from weasyprint.matrix import Matrix
+    from weasyprint.svg.bounding_box import extend_bounding_box
+    from weasyprint.svg.text import Style, TextBox
+    from weasyprint.svg.utils import size
+    from weasyprint.text.line_break import split_first_line
+
+    style = Style()
+    style.update(INITIAL_VALUES)
+    style.font_config = svg.font_config
+    style["font_family"] = [font.strip("\"'") for font in node.get("font-family", "sans-serif").split(",")]
+    style["font_style"] = node.get("font-style", "normal")
+    style["font_weight"] = node.get("font-weight", 400)
+    style["font_size"] = font_size
+    if node.get("direction") in ("ltr", "rtl"):
+        style["direction"] = node.get("direction")
+    if style["font_weight"] == "normal":
+        style["font_weight"] = 400
+    elif style["font_weight"] == "bold":
+        style["font_weight"] = 700
+    else:
+        try:
+            style["font_weight"] = int(style["font_weight"])
+        except ValueError:
+            style["font_weight"] = 400
+
+    layout, _, _, width, height, baseline = split_first_line(node.text, style, svg.context, inf, 0)
+
+    x = size(node.attrib["x"], font_size, svg.inner_width) if node.attrib.get("x") else None
+    y = size(node.attrib["y"], font_size, svg.inner_height) if node.attrib.get("y") else None
+
+    ascent, descent = font_size * 0.8, font_size * 0.2
+    y_align = 0.0
+    display_anchor = node.get("display-anchor")
+    alignment_baseline = node.get("dominant-baseline", node.get("alignment-baseline"))
+    if display_anchor == "middle":
+        y_align = -height / 2
+    elif display_anchor == "top":
+        pass
+    elif display_anchor == "bottom":
+        y_align = -height
+    elif alignment_baseline in ("central", "middle"):
+        y_align = (ascent + descent) / 2 - descent
+    elif alignment_baseline in ("text-before-edge", "before_edge", "top", "hanging", "text-top"):
+        y_align = ascent
+    elif alignment_baseline in ("text-after-edge", "after_edge", "bottom", "text-bottom"):
+        y_align = -descent
+
+    # As for the first letter: an x or y given resets the shift by dx, dy before it.
+    if x:
+        svg.cursor_d_position[0] = 0
+    if y:
+        svg.cursor_d_position[1] = 0
+    x = svg.cursor_position[0] if x is None else x
+    y = svg.cursor_position[1] if y is None else y
+    svg.cursor_position = x + width, y
+    x_position = x + svg.cursor_d_position[0]
+    y_position = y + svg.cursor_d_position[1] + y_align
+    points = ((x_position, y_position - baseline), (x_position + width, y_position - baseline + height))
+    node.text_bounding_box = extend_bounding_box(node.text_bounding_box, points)
+
+    svg.stream.push_state()
+    fill, stroke = svg.set_graphical_state(node, font_size)
+    svg.stream.begin_text()
+    layout.reactivate(style)
+    svg.fill_stroke(fill, stroke, text=True)
+    matrix = Matrix(a=1, d=-1, e=x_position, f=y_position)  # no rotate attribute: upright
+    text_box = TextBox(layout, style)
+    text_box.baseline = baseline
+    emojis = draw_first_line(svg.stream, text_box, "none", "none", matrix)
+    svg.stream.end_text()
+    svg.stream.pop_state()
+    draw_emojis(svg.stream, style, x, y, emojis)
