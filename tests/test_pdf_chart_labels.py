@@ -52,3 +52,16 @@ def test_labels_are_text_at_their_anchors(tmp_path):
     for (_x0, y0, _x1, y1), baseline in ((start, 30), (middle, 60), (end, 90)):
         assert y0 < baseline < y1 <= baseline + 4
     assert words["Zeile"][0] == pytest.approx(200, abs=1.5)
+
+
+def test_the_locked_weasyprint_draws_labels_whole():
+    """The faster drawing is in place for the WeasyPrint of requirements.lock; after an upgrade
+    this fails until `weasyfast` has been checked against the new version's internals."""
+    import importlib
+
+    from imon.reports import weasyfast
+
+    weasyfast.install()
+    svg = importlib.import_module("weasyprint.svg")
+    assert svg.text is not importlib.import_module("weasyprint.svg.text").text
+    assert all(svg.TAGS[tag] is svg.text for tag in ("text", "textPath", "tspan"))

@@ -43,9 +43,17 @@ def _memoise_page_references() -> None:
     pydyf.PDF.page_references = property(page_references)
 
 
+# The WeasyPrint versions whose SVG text drawing `_whole_label` follows (it calls their internals).
+WHOLE_LABELS_FOR = ("70.0",)
+
+
 def _whole_svg_labels() -> None:
     import importlib
 
+    import weasyprint
+
+    if weasyprint.__version__ not in WHOLE_LABELS_FOR:
+        return  # another version draws as it always did, letter by letter
     svg: Any = importlib.import_module("weasyprint.svg")
     # the module weasyprint.svg.text (the package's name "text" is the function imported from it)
     letter_by_letter: Any = importlib.import_module("weasyprint.svg.text").text
