@@ -57,7 +57,7 @@ class Table:
     source: str = ""
     stand: str = ""
     notes: list[str] = field(default_factory=list)
-    widths: list[float] | None = None  # relative column widths
+    widths: list[float] | None = None  # relative column widths of the DOCX (HTML and PDF fit the content)
 
     @property
     def label(self) -> str:
@@ -80,14 +80,6 @@ class Table:
     @property
     def landscape(self) -> bool:
         return len(self.header) > LANDSCAPE
-
-    @property
-    def colgroup(self) -> list[float] | None:
-        """Column widths in per cent, if the table has relative widths."""
-        if not self.widths:
-            return None
-        total = sum(self.widths)
-        return [round(100 * w / total, 1) for w in self.widths]
 
 
 @dataclass
