@@ -148,3 +148,20 @@ def test_without_the_page_cache_every_page_is_made_anew(served, monkeypatch, set
     first, again = get(front, "/portal/de/"), get(front, "/portal/de/")
     assert first[2] == again[2] and dict(first[1])["Content-Language"] == "de"
     assert len(made) == 2 and django.calls == 2 and not front.pages
+
+
+def test_an_answer_that_sets_a_cookie_is_never_given_to_another_visitor():
+    """A middleware may set a cookie on a page on its way out (a session, a CSRF token): that
+    cookie is the visitor's own, so the answer is not kept (no database needed)."""
+    calls = []
+
+    def application(environ, start_response):
+        calls.append(1)
+        environ[pagecache.SHAREABLE] = "1.0"
+        start_response("200 OK", [("Content-Type", "text/html"), ("Set-Cookie", "sessionid=geheim")])
+        return [b"<p>Seite</p>"]
+
+    front = pagecache.Front(application)
+    for _ in range(2):
+        assert ("Set-Cookie", "sessionid=geheim") in get(front, "/portal/de/")[1]
+    assert len(calls) == 2 and not front.pages

@@ -84,13 +84,14 @@ class Front:
     server's work for a page already kept).
 
     Only what is the same for every visitor is answered here: a page the portal marked as kept
-    (`portal_view` sets SHAREABLE to the release version), for a GET without cookies or
-    validators (those go through Django as before: a signed-in user's session, 304 answers), by
-    scheme, host, path, query and whether the client takes gzip. A kept answer is used only while
-    this process may trust its knowledge of the newest release without asking the database
-    (`content.known_version`): every HEAD_TTL seconds one request goes through Django, which
-    looks, and a new release or an edited contact point replaces the pages. At most MAX_BYTES of
-    bodies are kept per process, the longest kept given up first."""
+    (`portal_view` sets SHAREABLE to the release version) and sent without a cookie, for a GET
+    without cookies or validators (those go through Django as before: a signed-in user's
+    session, 304 answers), by scheme, host, path, query and whether the client takes gzip. A
+    kept answer is used only while this process may trust its knowledge of the newest release
+    without asking the database (`content.known_version`): every HEAD_TTL seconds one request
+    goes through Django, which looks, and a new release or an edited contact point replaces the
+    pages; like the page cache, no page is answered from here longer than KEEP_SECONDS. At most
+    MAX_BYTES of bodies are kept per process, the longest kept given up first."""
 
     MAX_BYTES = 32 * 1024 * 1024
 
@@ -131,7 +132,13 @@ class Front:
 
         result = self.application(environ, remember)
         version = environ.get(SHAREABLE)
-        if version is None or not answer or not answer[0].startswith("200"):
+        if (
+            version is None
+            or not answer
+            or not answer[0].startswith("200")
+            # a cookie a middleware set on the way out is the visitor's own
+            or any(name.lower() == "set-cookie" for name, _value in answer[1])
+        ):
             return result
         try:
             body = b"".join(result)
