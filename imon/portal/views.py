@@ -85,7 +85,7 @@ def portal_view(view=None, *, parameters: tuple[str, ...] = ()):
         published = content.latest()
         request.GET = _only(request.GET, parameters)
         if _STATIC.get() or not settings.PORTAL_PAGE_CACHE:
-            # the static export renders each page once: nothing to keep
+            # nothing to keep: the static export renders each page once, or IMON_PAGE_CACHE=0
             with translation.override(lang), display_language(lang):
                 request.LANGUAGE_CODE = lang
                 response = view(request, lang, published, *args, **kwargs)
