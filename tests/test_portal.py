@@ -149,7 +149,30 @@ def test_indicator_area_selector_and_facts(client, published):
     html = text_of(client.get("/portal/de/kennzahlen/gefluechtete/"))
     assert "Nächste Aktualisierung erwartet" in html and "31.12.2019" in html  # rhythm of 12 months
     assert client.get("/portal/de/kennzahlen/gibt-es-nicht/").status_code == 404
-    assert client.get("/portal/de/kennzahlen/gefluechtete/?gebiet=unsinn").status_code == 200
+    # the old query address of an area that is none: moved for good to the page without it
+    moved = client.get("/portal/de/kennzahlen/gefluechtete/?gebiet=unsinn")
+    assert moved.status_code == 301 and moved["Location"] == "/portal/de/kennzahlen/gefluechtete/"
+
+
+def test_addresses_that_cannot_be_a_page_are_answered_without_reading_the_rows(
+    client, published, monkeypatch
+):
+    """An unknown area, breakdown or date in the address is 404 before the indicator's rows are
+    read: made-up addresses cannot keep the server busy reading rows."""
+    from imon.publication.view import PublicView
+
+    read = []
+    public_rows = PublicView.public_rows
+    monkeypatch.setattr(
+        PublicView, "public_rows", lambda self, key: read.append(key) or public_rows(self, key)
+    )
+    published._memo.clear()
+    for address in ("gebiet/unsinn/", "nach/unsinn/", "stand/unsinn/", "gebiet/unsinn/stand/2017-12-31/"):
+        assert client.get(f"/portal/de/kennzahlen/gefluechtete/{address}").status_code == 404, address
+    assert client.get("/portal/de/kennzahlen/gefluechtete/?gebiet=%3Cunsinn%3E").status_code == 301
+    assert read == []
+    assert client.get("/portal/de/kennzahlen/gefluechtete/stand/1999-12-31/").status_code == 404
+    assert read  # a day the indicator has no figures for: asked of its rows
 
 
 def test_contact_point_filters_and_search(client, published):

@@ -4,6 +4,7 @@ import datetime
 import functools
 import io
 import json
+import re
 from contextlib import contextmanager
 from contextvars import ContextVar
 from decimal import Decimal
@@ -422,18 +423,39 @@ def _latest_or(date, dates):
     return None if not dates or date == dates[-1] or date not in dates else date
 
 
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _may_be_a_page(published, area, date, dim) -> bool:
+    """Whether the area, reference date and breakdown of an address could name a page of some
+    indicator (known area and dimension keys, a day): any other address is answered 404 before
+    an indicator's rows are read."""
+    return (
+        (area is None or area in published.area_names())
+        and (dim is None or dim in {d["key"] for d in published.document["dimensions"]})
+        and (date is None or _ISO_DAY.fullmatch(date) is not None)
+    )
+
+
 @portal_view(parameters=("gebiet",))
 def indicator(request, lang, published, key, area=None, date=None, dim=None):
     item = published.indicator(key) if published else None
-    if item is None:
+    if item is None or not _may_be_a_page(published, area, date, dim):
         raise Http404
+    if "gebiet" in request.GET:
+        # ?gebiet=: the address of earlier versions, moved for good to the area's own page (an
+        # area the indicator has no figures for: to the page without it)
+        wanted = request.GET["gebiet"]
+        moved = (
+            (area, date, dim) == (None, None, None)
+            and _may_be_a_page(published, wanted, None, None)  # before the rows are read
+            and wanted in {a["key"] for a in indicator_areas(published, key)}
+        )
+        return redirect(indicator_page(lang, key, wanted if moved else area, date, dim), permanent=True)
     areas = indicator_areas(published, key)
     keys = {a["key"] for a in areas}
     if area is not None and area not in keys:
         raise Http404
-    area = area or request.GET.get("gebiet") or None  # ?gebiet=: the address of earlier versions
-    if area not in keys:
-        area = None
     # the breakdown switch is on the pages without an area (the area pages show every breakdown)
     breakdowns = indicator_breakdowns(published, key) if area is None else []
     if dim is not None and dim not in {b["key"] for b in breakdowns}:
