@@ -238,12 +238,19 @@ class _Indicators(_State):
         geometry = self.s.get("geometry") or {}
         shapes = geometry.get("shapes") or {}
         key = indicator["key"]
-        rows = [
-            o
-            for o in self.all_rows.get(key, [])
-            if o["area"] in shapes and all((d, v) in self.totals for d, v in o["dims"].items())
-        ]
-        if not rows or key in self.mapped:
+        if not shapes or key in self.mapped:
+            return
+        every = self.all_rows.get(key, [])
+        rows = self.once(
+            ("mapped rows",),
+            every,
+            lambda: [
+                o
+                for o in every
+                if o["area"] in shapes and all((d, v) in self.totals for d, v in o["dims"].items())
+            ],
+        )
+        if not rows:
             return
         latest = max(o["date"] for o in rows)
         values = {o["area"]: o.get("value") for o in rows if o["date"] == latest}
