@@ -8,13 +8,12 @@ import csv
 import datetime
 import io
 import itertools
-import json
 import re
 from decimal import Decimal
 
 from django.db.models import Q
 
-from . import areacodes
+from . import areacodes, jsontext
 from . import models as m
 
 FORMATS = ("csv", "csv-de", "xlsx", "json")
@@ -251,14 +250,7 @@ def write_formats(streams: dict, header: list[str], rows: list[dict]):
     columns: Columns | None = None  # the cells of the tabular formats, made once when first needed
     for fmt, stream in streams.items():
         if fmt == "json":
-            # Compact on purpose: with indent, json uses its pure-Python encoder (several times slower).
-            data = json.dumps(
-                {"columns": header, "observations": rows},
-                ensure_ascii=False,
-                separators=(",", ":"),
-                default=_json_value,
-            )
-            stream.write(data.encode("utf-8"))
+            stream.write(jsontext.dumps({"columns": header, "observations": rows}, default=_json_value))
             continue
         if columns is None:
             columns = Columns(header, rows)

@@ -16,7 +16,8 @@ import json
 import re
 from typing import Annotated
 
-from django.http import Http404, HttpResponseBadRequest, JsonResponse
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import cache_control
@@ -26,6 +27,7 @@ from ninja import NinjaAPI, Path, Query
 from ninja.errors import ValidationError
 from pydantic import BeforeValidator
 
+from imon.core import jsontext
 from imon.core import models as m
 from imon.publication.view import fields_served
 
@@ -104,8 +106,10 @@ def _published():
 
 
 def _json(data, status=200):
-    response = JsonResponse(
-        data, status=status, json_dumps_params={"ensure_ascii": False, "separators": (",", ":")}
+    response = HttpResponse(
+        jsontext.dumps(data, default=DjangoJSONEncoder().default),
+        status=status,
+        content_type="application/json",
     )
     response["Access-Control-Allow-Origin"] = "*"
     return response
@@ -548,4 +552,4 @@ def openapi(request):
 
 
 def dumps(data) -> bytes:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return jsontext.dumps(data)

@@ -5,6 +5,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from imon.core import jsontext
+
 
 class SnapshotIsFrozen(Exception):
     """A snapshot was about to be changed or deleted; snapshots are immutable."""
@@ -116,7 +118,7 @@ class Snapshot(models.Model):
         stored = sorted(query.values_list("pk", "indicator"), key=lambda part: order.get(part[1], len(order)))
         for pk, key in stored:
             text = SnapshotPart.objects.values_list("rows", flat=True).get(pk=pk)
-            yield key, [row_of(key, row) for row in json.loads(text)]
+            yield key, [row_of(key, row) for row in jsontext.loads(text)]
 
 
 STREAMED = 2  # the schema version from which observations are stored in SnapshotPart
