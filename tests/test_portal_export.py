@@ -333,3 +333,48 @@ def test_export_tasks_hold_the_rows_of_a_few_indicators_at_a_time():
     assert own == list(range(5))  # the exporting process's own pages, all of them, in order
     assert here  # it took tasks itself instead of waiting
     assert peak[0] <= 3  # two handed to the worker, one in this process
+
+
+def test_a_release_stored_in_one_document_exports_the_same_site(demo, tmp_path):
+    """The export's workers make an indicator's rows of its stored parts; a release of schema
+    version 1 (every observation in the document) hands them its rows instead: the same site."""
+    import json
+
+    from imon.core import models as m
+    from imon.portal.static_export import export_site
+    from imon.reports.models import Snapshot
+
+    content._LATEST.clear()
+    parts = snapshots.create("1. Umsetzungsbericht", datetime.date(2019, 9, 16))
+    assert parts.schema_version == 2 and parts.parts.exists()
+    snapshots.publish(parts)
+    export_site(tmp_path / "parts", languages=["de", "en"])
+    whole = snapshots.collect(m.Concept.objects.get(), "1. Umsetzungsbericht", datetime.date(2019, 9, 16))
+    one = Snapshot.objects.create(
+        number=parts.number + 1,
+        title=parts.title,
+        reporting_date=parts.reporting_date,
+        schema_version=1,
+        document=snapshots.encode(whole),
+    )
+    content._LATEST.clear()
+    snapshots.publish(one)
+    export_site(tmp_path / "document", languages=["de", "en"])
+
+    def files(site):
+        found = {}
+        for path in site.rglob("*"):
+            name = str(path.relative_to(site))
+            if path.is_file() and name not in ("portal/daten/alle-daten.zip", ".imon-downloads.json"):
+                data = path.read_bytes()
+                if name.startswith("api/"):  # the release's number is in the API's metadata
+                    data = data.replace(
+                        f'"snapshot":{one.number}'.encode(), f'"snapshot":{parts.number}'.encode()
+                    )
+                found[name] = data
+        return found
+
+    exported = files(tmp_path / "parts")
+    assert len(exported) > 100 and any(name.startswith("portal/daten/") for name in exported)
+    assert files(tmp_path / "document") == exported
+    assert json.loads(exported["api/v1/indicators/bevoelkerung/observations.json"])["items"]

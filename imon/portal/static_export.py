@@ -203,13 +203,29 @@ def _worker_start():
         connection.execute_wrappers.append(_refuse_database)
 
 
-def _indicator_task(key: str, rows: list) -> tuple[list[str], int, list[tuple[str, int, str, bool]]]:
+def _stored(key: str) -> tuple[str, list]:
+    """What a task needs of an indicator's rows, read by the exporting process (the workers use no
+    database): the texts of its stored parts, which the task makes its rows of (cheaper to hand
+    over than the rows), or the public rows of a release that stores no parts."""
+    texts = _WORK["snapshot"].part_texts(key)
+    return ("parts", texts) if texts else ("rows", _WORK["published"].public_rows(key))
+
+
+def _indicator_task(
+    key: str, stored: tuple[str, list]
+) -> tuple[list[str], int, list[tuple[str, int, str, bool]]]:
     """Write the pages of one indicator in every exported language, and its download files and
     API observations (or keep those, see `keep_or_write`): (the pages' addresses, their bytes,
-    (name, size, SHA-256, kept) of each download). `rows`: the indicator's public rows, read by
-    the exporting process. Run by a worker, or by the exporting process itself."""
+    (name, size, SHA-256, kept) of each download). `stored`: the indicator's rows (`_stored`).
+    Run by a worker, or by the exporting process itself."""
+    from imon.reports.models import part_rows
+
     published, staging = _WORK["published"], _WORK["staging"]
-    published.keep_rows(key, rows)
+    kind, data = stored
+    if kind == "parts":
+        published.keep_stored_rows(key, [row for text in data for row in part_rows(key, text)])
+    else:
+        published.keep_rows(key, data)
     written = [0, 0]
 
     def write(name: str, data: bytes):
@@ -287,9 +303,8 @@ def _write_indicators(keys, client, others, write, say, stats, hashes) -> dict[s
                 client, others[start : start + 10], write, say, start, len(others)
             )
 
-    published = _WORK["published"]
     with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_start) as pool:
-        tasks = _run_tasks(pool, _indicator_task, keys, published.public_rows, workers, other_pages())
+        tasks = _run_tasks(pool, _indicator_task, keys, _stored, workers, other_pages())
         urls = {}
         for number, (key, (addresses, size, files)) in enumerate(tasks, 1):
             urls[key] = addresses
@@ -370,6 +385,7 @@ def export_site(target: Path, base_url: str = "", progress=None, languages=None)
 
 def _export_site(target: Path, base_url, progress, languages) -> ExportStats:
     from imon.core import models as m
+    from imon.reports.models import Snapshot
 
     started = time.perf_counter()
     say = progress or (lambda message: None)
@@ -418,6 +434,7 @@ def _export_site(target: Path, base_url, progress, languages) -> ExportStats:
         (staging / "api" / "v1" / "indicators" / key).mkdir(parents=True)
     _WORK.update(
         published=published,
+        snapshot=Snapshot.objects.get(number=published.number),
         staging=staging,
         languages=languages,
         target=target,

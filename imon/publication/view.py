@@ -553,6 +553,11 @@ class PublicView:
         """Take `public_rows(key)` as given (made by another process from the same release)."""
         self.remember(key, "public rows", lambda: rows)
 
+    def keep_stored_rows(self, key: str, rows: list[dict]) -> None:
+        """Take the rows of `key` as stored in the release (what `load` gives, read by another
+        process), made public here."""
+        self.keep_rows(key, _public_rows(rows))
+
     def _all_public_rows(self):
         """(indicator, its public rows), one indicator at a time, in the release's order."""
         if self._load is None:

@@ -117,8 +117,16 @@ class Snapshot(models.Model):
             query = query.filter(indicator__in=list(indicators))
         stored = sorted(query.values_list("pk", "indicator"), key=lambda part: order.get(part[1], len(order)))
         for pk, key in stored:
-            text = SnapshotPart.objects.values_list("rows", flat=True).get(pk=pk)
-            yield key, [row_of(key, row) for row in jsontext.loads(text)]
+            yield key, part_rows(key, SnapshotPart.objects.values_list("rows", flat=True).get(pk=pk))
+
+    def part_texts(self, indicator: str) -> list[str]:
+        """The stored texts of one indicator's parts, in their order (none in a version 1
+        document): `part_rows` makes its rows of them, also in another process."""
+        if self.schema_version < STREAMED:
+            return []
+        return list(
+            self.parts.filter(indicator=indicator).order_by("position").values_list("rows", flat=True)
+        )
 
 
 STREAMED = 2  # the schema version from which observations are stored in SnapshotPart
@@ -131,6 +139,11 @@ def compact_row(row: dict) -> list:
     extras = {name: row[name] for name in EXTRAS if name in row}
     compact = [row["area"], row["date"], row["dims"], row["value"], row["flag"]]
     return [*compact, extras] if extras else compact
+
+
+def part_rows(indicator: str, text: str) -> list[dict]:
+    """The document's rows of an indicator's stored part (its text)."""
+    return [row_of(indicator, row) for row in jsontext.loads(text)]
 
 
 def row_of(indicator: str, compact: list) -> dict:
