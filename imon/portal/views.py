@@ -592,36 +592,60 @@ def indicator_files(published, key, formats=tuple(DOWNLOADS)) -> dict[str, bytes
 ZIP_FORMATS = ("csv", "csv-de", "json")
 
 
-def all_data_zip(published, files_of=None) -> bytes:
-    """Every published indicator as CSV (open and German Excel) and JSON, with the API's metadata.
-    `files_of(key)` gives the files of one indicator ({format: bytes}); by default they are made
-    here (the static export passes the files its worker processes have written)."""
-    import zipfile
+class AllData:
+    """The archive of every published indicator as CSV (open and German Excel) and JSON, with the
+    API's metadata, written indicator by indicator in the release's order (`add` each of `keys`,
+    then `finish`), so that the static export packs each as soon as its files are written."""
 
-    from . import api
+    def __init__(self, published):
+        import zipfile
 
-    files_of = files_of or (lambda key: indicator_files(published, key, ZIP_FORMATS))
-    # every member dated the reporting date, not the moment it was packed: the same release gives
-    # the same bytes (its ETag and a mirror's copy stay valid across exports)
-    dated = published.reporting_date.timetuple()[:6]
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as archive:
+        self.published = published
+        self.keys = [i["key"] for i in published.indicators if i["observations"]]
+        # every member dated the reporting date, not the moment it was packed: the same release
+        # gives the same bytes (its ETag and a mirror's copy stay valid across exports)
+        self.dated = published.reporting_date.timetuple()[:6]
+        self.out = io.BytesIO()
+        self.archive = zipfile.ZipFile(self.out, "w")
+        self.added = 0
 
-        def put(name: str, data) -> None:
-            member = zipfile.ZipInfo(name, date_time=dated)
-            archive.writestr(member, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
+    def _put(self, name: str, data) -> None:
+        import zipfile
 
-        for indicator in published.indicators:
-            if indicator["observations"]:
-                files = files_of(indicator["key"])
-                for fmt in ZIP_FORMATS:
-                    put(f"{fmt}/{download_name(indicator['key'], fmt)}", files[fmt])
-        put(
+        member = zipfile.ZipInfo(name, date_time=self.dated)
+        self.archive.writestr(member, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
+
+    def add(self, key: str, files: dict[str, bytes]) -> None:
+        """The files of the next indicator of `keys` ({format: bytes})."""
+        if key != self.keys[self.added]:
+            raise ValueError(f"{key}: expected {self.keys[self.added]}")
+        self.added += 1
+        for fmt in ZIP_FORMATS:
+            self._put(f"{fmt}/{download_name(key, fmt)}", files[fmt])
+
+    def finish(self) -> bytes:
+        from . import api
+
+        published = self.published
+        if self.added != len(self.keys):
+            raise ValueError(f"{len(self.keys) - self.added} indicators missing")
+        self._put(
             "indicators.json",
             api.dumps({"meta": api.meta(published), "items": api.indicator_list(published)}),
         )
-        put("LIZENZ.txt", f"{api.LICENCE_NAME} ({api.LICENCE}); Quelle: {published.municipality['name']}\n")
-    return out.getvalue()
+        self._put(
+            "LIZENZ.txt", f"{api.LICENCE_NAME} ({api.LICENCE}); Quelle: {published.municipality['name']}\n"
+        )
+        self.archive.close()
+        return self.out.getvalue()
+
+
+def all_data_zip(published) -> bytes:
+    """Every published indicator as CSV (open and German Excel) and JSON, with the API's metadata."""
+    archive = AllData(published)
+    for key in archive.keys:
+        archive.add(key, indicator_files(published, key, ZIP_FORMATS))
+    return archive.finish()
 
 
 @require_safe
