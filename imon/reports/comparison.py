@@ -83,6 +83,19 @@ def _regions(areas: dict[str, dict], land_area: dict | None) -> set[str]:
     }
 
 
+def _compared(areas: dict[str, dict], land_area: dict | None, city_key: str) -> bool:
+    """Whether the city has a region to be compared with: its Land, Germany or a peer (a
+    comparison without one of them shows nothing; the other Kreise only rank and map it)."""
+    return any(
+        key != city_key
+        and (
+            (land_area is not None and key == land_area["key"])
+            or (area.get("comparison") and area.get("kind") in ("country", *COUNTY_KINDS))
+        )
+        for key, area in areas.items()
+    )
+
+
 def _totals_by_date(rows, regions: set[str], totals: frozenset) -> dict[str, dict[str, dict]]:
     """{date: {area: row}} of the rows of these areas at the total (`totals`: the (dimension,
     value) pairs of the totals; a row of the total has only these)."""
@@ -103,9 +116,9 @@ def compare(
         return None
     land_area = _land_of(city_area, areas)
     land_code = (land_area or {}).get("code") or (city_area.get("code") or "")[:2]
-    regions = _regions(areas, land_area)
-    if not regions - {city_key}:
+    if not _compared(areas, land_area, city_area["key"]):
         return None  # nothing to compare with (districts are not compared with their city)
+    regions = _regions(areas, land_area)
     regions.add(city_area["key"])
     by_date = _totals_by_date(rows, regions, frozenset(totals))
 
