@@ -285,6 +285,39 @@ def test_a_bar_past_its_end_says_overdue_in_words(city):
     assert "überfällig" in charts.render_svg(figure.chart).split("</desc>")[1]
 
 
+@pytest.mark.parametrize("width_cm", [charts.WIDTH_CM, 8.0])
+def test_the_names_beside_the_time_bars_never_overlap(width_cm):
+    """Fifteen measures with names of two lines each and six statuses (a legend of three rows,
+    which the plot must not lose its height to): each name is clear of its neighbours."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    names = [
+        "Migrantenorganisationen in den Quartieren verankern",
+        "Anerkennung von Abschlüssen weiterentwickeln",
+    ]
+    statuses = ["in_progress", "unknown", "established", "delayed", "planned", "preparing"]
+    measures = [
+        {
+            "key": f"B{i}",
+            "title": names[i % 2],
+            "status": statuses[i % 6],
+            "start_date": f"{2018 + i % 5}",
+            "end_date": "fortlaufend" if i % 3 else "2026",
+        }
+        for i in range(timebars.MAX_BARS)
+    ]
+    spans, _undated = timebars.measure_spans(measures, lambda status: f"Status {status}", on="2030-12-31")
+    fig = timebars.draw(timebars.chart(spans, "Laufzeit", "2030-12-31"), width_cm, None)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    ax = fig.axes[0]
+    texts = ax.get_yticklabels() if width_cm >= 12 else [t for t in ax.texts if t.get_text().startswith("B")]
+    boxes = sorted((t.get_window_extent(renderer) for t in texts if t.get_text()), key=lambda box: box.y0)
+    assert len(boxes) == timebars.MAX_BARS and all("\n" in t.get_text() for t in texts if t.get_text())
+    assert all(lower.y1 <= upper.y0 for lower, upper in zip(boxes, boxes[1:]))
+
+
 def test_many_measures_get_one_time_bar_picture_per_field(city):
     template = city["measures"][1]
     city["measures"] = [

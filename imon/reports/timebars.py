@@ -48,6 +48,7 @@ STYLES = {
 }
 LABEL_CHARS = 30  # wrap width of a measure's name beside its bar
 BAR_ROW_CM = 0.62  # height of one measure's row
+LINE_CM = 0.42  # height of a line of a measure's name beside its bar
 
 
 @dataclass(frozen=True)
@@ -218,10 +219,21 @@ def alt_sentences(spec: charts.ChartSpec) -> list[str]:
 # --- drawing -----------------------------------------------------------------------------------
 
 
+def _legend_cm(labels: list[str], width_cm: float) -> float:
+    """About the height of a legend of `labels` above the plot, in cm (its rows as
+    `charts._legend` lays them out; the hatched boxes make a row a little higher than a line)."""
+    labels, ncols = charts._legend_layout(labels, width_cm)
+    rows = [labels[i : i + ncols] for i in range(0, len(labels), ncols)]
+    return sum(0.45 * max(label.count("\n") + 1 for label in row) + 0.25 for row in rows)
+
+
 def draw(spec: charts.ChartSpec, width_cm: float, max_height_cm: float | None):
     charts._matplotlib()
     n = len(spec.categories)
     narrow = width_cm < 12  # a phone: each name stands above its bar, across the width
+    # the status legend above the plot: what it needs beyond one row (2.6 cm below hold one)
+    statuses = list(dict.fromkeys(label for _status, label, _overdue in spec.statuses))
+    legend = max(0.0, _legend_cm(statuses, width_cm) - _legend_cm(statuses[:1], width_cm))
     if narrow:
         chars = int(width_cm * charts.CM * 72 * 0.95 / (charts.FONT_SIZE * 0.62))
         names = [textwrap.fill(c, width=chars, break_long_words=False) for c in spec.categories]
@@ -230,11 +242,13 @@ def draw(spec: charts.ChartSpec, width_cm: float, max_height_cm: float | None):
             cursor += 0.42 * (name.count("\n") + 1) + 0.3
             positions.append(cursor)
             cursor += 0.7
-        height = 3.0 + cursor
+        height = 3.0 + legend + cursor
     else:
         names = [_short(c) for c in spec.categories]
-        lines = sum(name.count("\n") + 1 for name in names)
-        height = 2.6 + max(n * BAR_ROW_CM, lines * 0.4)
+        # the rows are evenly spaced: two neighbouring names of two lines each need the most room
+        lines = [name.count("\n") + 1 for name in names]
+        pair = max((a + b for a, b in zip(lines, lines[1:])), default=lines[0] * 2) / 2
+        height = 2.6 + legend + n * max(BAR_ROW_CM, pair * LINE_CM + 0.12)
         positions = list(range(n))
     if max_height_cm and height > max_height_cm and not narrow:
         names = [_short(c, one_line=True) for c in spec.categories]
