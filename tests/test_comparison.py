@@ -161,6 +161,25 @@ def test_comparison_at_the_latest_date_with_a_figure_of_the_city_and_another_reg
     assert {r.kreis for r in result.kreise} == {"05316", "05315"}
 
 
+def test_the_rows_grouped_by_area_give_the_same_comparison():
+    """The portal hands the rows grouped by area (only the compared regions' are read): the same
+    comparison as from the rows as they are, for the city and for one of its districts."""
+    data = (
+        rows("2017-12-31", **{"05316000": "15.7", "05": "13.1", "DG": "12.2", "05315000": "18.9"})
+        + rows("2018-12-31", **{"05": "13.6", "05316000": "16.0", "lev-1": "9.9"})
+        + rows("2016-12-31", **{"05316000": "15.1", "05": "12.5", "lev-1": "9.1"})
+    )
+    by_area: dict[str, list] = {}
+    for row in data:
+        by_area.setdefault(row["area"], []).append(row)
+    results = {}
+    for area in ("05316000", "lev-1"):
+        results[area] = comparison.compare({"key": "x"}, data, AREAS, area)
+        assert comparison.compare({"key": "x"}, data, AREAS, area, by_area=by_area) == results[area]
+    assert results["05316000"].date == "2018-12-31" and results["05316000"].land.value == D("13.6")
+    assert results["lev-1"].date == "2018-12-31" and results["lev-1"].city.value == D("9.9")
+
+
 def test_rank_among_the_kreise_with_figures_and_no_land_sentence_for_counts():
     data = rows(
         "2022-12-31",

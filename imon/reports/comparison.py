@@ -96,9 +96,12 @@ def _compared(areas: dict[str, dict], land_area: dict | None, city_key: str) -> 
     )
 
 
-def _totals_by_date(rows, regions: set[str], totals: frozenset) -> dict[str, dict[str, dict]]:
+def _totals_by_date(rows, regions: set[str], totals: frozenset, by_area=None) -> dict[str, dict[str, dict]]:
     """{date: {area: row}} of the rows of these areas at the total (`totals`: the (dimension,
-    value) pairs of the totals; a row of the total has only these)."""
+    value) pairs of the totals; a row of the total has only these). `by_area`: the same rows
+    grouped by area, where the caller has them (only those of the regions are then read)."""
+    if by_area is not None:
+        rows = [row for area in regions for row in by_area.get(area, ())]
     by_date: dict[str, dict[str, dict]] = {}
     for row in rows:
         if row["area"] in regions and (not row.get("dims") or totals.issuperset(row["dims"].items())):
@@ -107,10 +110,16 @@ def _totals_by_date(rows, regions: set[str], totals: frozenset) -> dict[str, dic
 
 
 def compare(
-    indicator: dict, rows: list[dict], areas: dict[str, dict], city_key: str | None, totals=frozenset()
+    indicator: dict,
+    rows: list[dict],
+    areas: dict[str, dict],
+    city_key: str | None,
+    totals=frozenset(),
+    by_area: dict[str, list] | None = None,
 ) -> Comparison | None:
     """The comparison of an indicator at the latest date where the city and at least one other
-    region have a published figure (rows of the indicator's total only), or None."""
+    region have a published figure (rows of the indicator's total only), or None. `by_area`:
+    `rows` grouped by area, where the caller has them."""
     city_area = areas.get(city_key or "")
     if city_area is None:
         return None
@@ -120,7 +129,7 @@ def compare(
         return None  # nothing to compare with (districts are not compared with their city)
     regions = _regions(areas, land_area)
     regions.add(city_area["key"])
-    by_date = _totals_by_date(rows, regions, frozenset(totals))
+    by_date = _totals_by_date(rows, regions, frozenset(totals), by_area)
 
     def region(area: dict, row: dict | None) -> Region:
         kreis = maps.kreis_key(area.get("code") or "") if area.get("kind") in COUNTY_KINDS else None

@@ -291,7 +291,9 @@ class _Indicators(_State):
         result = self.once(
             ("comparison", key, self.own_area),
             rows,
-            lambda: comparison.compare(indicator, rows, self.areas, self.own_area, frozenset(self.totals)),
+            lambda: comparison.compare(
+                indicator, rows, self.areas, self.own_area, frozenset(self.totals), self.rows_by_area(key)
+            ),
         )
         if result is None:
             return

@@ -107,6 +107,14 @@ class _State:
             known = self.prepared[(*name, id(rows))] = (rows, compute())
         return known[1]
 
+    def rows_by_area(self, key: str) -> dict[str, list] | None:
+        """The rows of indicator `key` by area (every area's, as `all_rows`), where the builders
+        share `prepared` and have grouped them already; None otherwise."""
+        if self.prepared is None:
+            return None
+        rows = self.s["observations"]
+        return self.once(("by area",), rows, lambda: _by_area(rows)).get(key, ([], {}))[1]
+
     def measures_of(self, code: str) -> list[dict]:
         """The measures serving a field of action: those it leads and the cross-cutting ones."""
         return [m for m in self.measures if code in fields_served(m)]
