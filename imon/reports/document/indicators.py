@@ -137,13 +137,12 @@ class _Indicators(_State):
 
     def _sentence(self, indicator, suffix: str) -> str:
         # Only exact values: "stieg von rund 1.100 auf rund 1.200 (+9,1 %)" would invent precision.
+        # Disaggregated indicators speak about their total (every dimension at its total value).
         rows = [
             o
-            for o in self.observations.get(indicator["key"], [])
+            for o in self.at_totals(self.observations.get(indicator["key"], []))
             if o.get("value") is not None and not o.get("qualifier")
         ]
-        # Disaggregated indicators speak about their total (every dimension at its total value).
-        rows = [o for o in rows if all((d, v) in self.totals for d, v in o["dims"].items())]
         if len({o["area"] for o in rows}) != 1 or len(rows) < 2:
             return ""
         points = sorted((datetime.date.fromisoformat(o["date"]), Decimal(o["value"])) for o in rows)
