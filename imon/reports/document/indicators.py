@@ -201,9 +201,7 @@ class _Indicators(_State):
         return self.once(
             ("at totals",),
             rows,
-            lambda: [
-                dict(o, dims={}) for o in rows if all((d, v) in self.totals for d, v in o["dims"].items())
-            ],
+            lambda: [dict(o, dims={}) for o in rows if self.totals.issuperset(o["dims"].items())],
         )
 
     def time_series(self, indicator, by_area: bool = False):
@@ -243,11 +241,7 @@ class _Indicators(_State):
         rows = self.once(
             ("mapped rows",),
             every,
-            lambda: [
-                o
-                for o in every
-                if o["area"] in shapes and all((d, v) in self.totals for d, v in o["dims"].items())
-            ],
+            lambda: [o for o in every if o["area"] in shapes and self.totals.issuperset(o["dims"].items())],
         )
         if not rows:
             return
@@ -359,7 +353,7 @@ class _Indicators(_State):
     def indicator_view(self, indicator, caption, rows, source):
         key = indicator["key"]
         view = _View(indicator, rows, self)
-        stand = stand_text((o["date"] for o in rows), date_labels(rows))
+        stand = stand_text((o["date"] for o in rows), view.date_labels)
         source = rows_source(self.sources, indicator, rows) or source
         reasons = [o["suppressed"] for o in rows if o.get("suppressed")]
         notes = [footnote(reasons)] if reasons else []
