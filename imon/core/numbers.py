@@ -239,10 +239,16 @@ def format_day(date: "datetime.date | str", lang: str = "de") -> str:
     31 груд. 2018 р. (uk), 31/12/2018 (ar); from a date or an ISO date text (as snapshots keep
     dates)."""
     if isinstance(date, str):
-        date = datetime.date.fromisoformat(date)
+        return _day_of_text(date, lang)
     if lang == "de":
         return date.strftime("%d.%m.%Y")
     return _babel_day(date, lang)
+
+
+@functools.lru_cache(maxsize=4096)
+def _day_of_text(text: str, lang: str) -> str:
+    """format_day of an ISO date text (a table writes the same few dates for many of its rows)."""
+    return format_day(datetime.date.fromisoformat(text), lang)
 
 
 @functools.lru_cache(maxsize=4096)
