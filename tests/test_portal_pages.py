@@ -291,6 +291,7 @@ def test_table_rows_escape_their_cells_and_mark_numbers_in_the_pages_language():
     """The rows of data tables are written by a tag (not template loops): names from the concept
     file are escaped as the template would, numbers are marked and carry the page's language."""
     from imon.portal.templatetags.portal import figure_rows, table_rows
+    from imon.reports.document.blocks import Table
 
     rows = figure_rows([["<b>Stadtteil</b>", "1.234"]], "ar")
     assert (
@@ -298,11 +299,19 @@ def test_table_rows_escape_their_cells_and_mark_numbers_in_the_pages_language():
         == '<tr><th scope="row">&lt;b&gt;Stadtteil&lt;/b&gt;</th><td class="num" lang="ar">1.234</td></tr>'
     )
     assert 'lang="' not in figure_rows([["a", "1"]], "de")  # German pages: German cells need no mark
-    plain = table_rows([[("Träger", False), ("AWO & Caritas", False), ("12", True)]], "en")
+    table = Table(
+        1, "Träger", ["Name", "Art", "Zahl"], [["Träger", "AWO & Caritas", "12"]], [False, False, True]
+    )
+    plain = table_rows(table, "en")
     assert (
         plain
         == '<tr><th scope="row">Träger</th><td>AWO &amp; Caritas</td><td class="num" lang="en">12</td></tr>'
     )
+    # written once per table and language: the same text again, another language anew
+    assert table_rows(table, "en") is plain and 'lang="ar"' in table_rows(table, "ar")
+    same = [["Stadtteil", "1.234"]]
+    assert figure_rows(same, "de") is figure_rows(same, "de")
+    assert figure_rows([["Stadtteil", "9"]], "de") != figure_rows(same, "de")  # another list
 
 
 @pytest.mark.parametrize("city", ["lindenhain", "leverkusen"])
