@@ -197,6 +197,29 @@ def test_docx_tables_fit_the_text_width_and_repeat_their_header(docx_bytes):
         assert width_pt >= len("1.234.567,89") * 0.55 * size + 10, (width_pt, size)
 
 
+def test_docx_columns_hold_the_words_of_their_header_whole(docx_bytes):
+    """A header's words are not hyphenated: each column is wide enough for its widest header word
+    in the bold face at the table's size, with the cell's margins (LibreOffice broke "Maßnahm|e")."""
+    import docx
+    from docx.oxml.ns import qn
+    from PIL import ImageFont
+
+    from imon.reports import fonts
+
+    bold = ImageFont.truetype(io.BytesIO(fonts.truetype("Bold")), 100)
+    doc = docx.Document(io.BytesIO(docx_bytes))
+    checked = 0
+    for number, table in enumerate(doc.tables, 1):
+        grid = [int(col.get(qn("w:w"))) / 20 for col in table._tbl.tblGrid.findall(qn("w:gridCol"))]  # pt
+        for width_pt, cell in zip(grid, table.rows[0].cells, strict=True):
+            runs = [run for paragraph in cell.paragraphs for run in paragraph.runs]
+            size = next((run.font.size.pt for run in runs if run.font.size), 9)
+            for word in cell.text.split():
+                checked += 1
+                assert bold.getlength(word) * size / 100 + 2 * 0.19 / 2.54 * 72 <= width_pt, (number, word)
+    assert checked > 20
+
+
 def test_pptx_tables_stay_on_the_slide(pptx_bytes):
     import pptx
 

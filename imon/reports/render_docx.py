@@ -3,6 +3,7 @@ header rows that repeat on every page, images with alt text. A city's own Word d
 given as template: its styles, headers and footers (logo) and page layout are kept, its body
 text is replaced by the report."""
 
+import functools
 import io
 
 from docx import Document
@@ -147,6 +148,21 @@ def _source(doc, block):
         _small(doc.add_paragraph(note))
 
 
+@functools.lru_cache(maxsize=2048)
+def _bold_cm(word: str, font_size: float) -> float:
+    """The width of a word of a header, measured in the shipped house font's bold face, with a
+    twentieth to spare (a city's own font is about as wide): an estimate by the number of
+    characters broke wide words such as "Maßnahme" in LibreOffice ("Maßnahm|e")."""
+    return _bold_face().getlength(word) * font_size / 100 / 72 * 2.54 * 1.05
+
+
+@functools.cache
+def _bold_face():
+    from PIL import ImageFont
+
+    return ImageFont.truetype(io.BytesIO(fonts.truetype("Bold")), 100)
+
+
 def _column_cm(header, rows, numeric, widths, usable_cm, font_size) -> list[float]:
     """Column widths that fill the text width in the given proportions, yet give each column room for its
     longest word or figure (figures never break), as far as the text width allows."""
@@ -155,12 +171,14 @@ def _column_cm(header, rows, numeric, widths, usable_cm, font_size) -> list[floa
     need = []
     for i, is_figure in enumerate(numeric):
         # words are hyphenated (autoHyphenation) beyond eight characters; figures are whole, and so
-        # are the words of the header (bold, about an eighth wider), which LibreOffice would break
+        # are the words of the header (bold, measured: `_bold_cm`), which LibreOffice would break
         # without a hyphen ("Maßnah|me")
         words = [min(len(word), 8) for row in rows if not is_figure for word in row[i].split()]
-        heads = [len(word) * 1.12 for word in header[i].split()]
+        heads = [max(len(word) * 1.12 * char_cm, _bold_cm(word, font_size)) for word in header[i].split()]
         figures = [len(row[i]) for row in rows if is_figure]
-        need.append(max(words + heads + figures + [1]) * char_cm + 0.4)  # cell margins: 0.19 cm each side
+        need.append(
+            max(max(words + figures + [1]) * char_cm, *heads, 0) + 0.4
+        )  # cell margins: 0.19 cm each side
     if sum(need) >= usable_cm:
         return [usable_cm * n / sum(need) for n in need]
     fixed: dict[int, float] = {}
