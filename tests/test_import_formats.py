@@ -261,3 +261,13 @@ def test_open_sdg_lines_with_crlf_empty_and_short_lines_are_all_accounted_for():
     ]
     assert [(p.line, p.column) for p in parsed.problems] == [(6, "Value")]  # the value is missing
     assert parsed.ignored == {"empty": 2, "header": 1} and parsed.lines == 6
+
+
+def test_open_sdg_line_of_blanks_and_separators_is_empty():
+    """A line of spaces, tabs and separators only is an empty line, whatever its first cell holds
+    of them; a line with its year alone is a row whose value is missing."""
+    data = b"Year,Geschlecht,Value\n2019,,10\n \t, ,\n2020,,\n"
+    parsed = parse_bytes(data, "indicator_auslaender-alter.csv")
+    assert [r.value for r in parsed.rows] == [10]
+    assert parsed.ignored == {"empty": 1, "header": 1}
+    assert [(p.line, p.column) for p in parsed.problems] == [(4, "Value")]

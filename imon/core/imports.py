@@ -462,6 +462,7 @@ def _compare_rows(parsed, plan, resolver, indicator_dims, values, existing) -> t
     incoming: dict = {}  # (indicator, area, date, dim_key) -> row
     renamed: dict = {}  # the same key -> dims, for rows whose breakdown was named differently in the file
     indicator = code = area = own_source = None  # of the previous row, which most rows share
+    new = plan.new
     for row in parsed.rows:
         if row.indicator is not indicator:
             indicator = row.indicator
@@ -491,7 +492,7 @@ def _compare_rows(parsed, plan, resolver, indicator_dims, values, existing) -> t
         if source_id is False:
             plan.refused_rows += 1
             continue
-        ident = (row.indicator, area, row.date, dim_key)
+        ident = (indicator, area, row.date, dim_key)
         other = incoming.setdefault(ident, row)
         if other is not row:
             plan.errors.append(
@@ -505,9 +506,14 @@ def _compare_rows(parsed, plan, resolver, indicator_dims, values, existing) -> t
             continue
         if dims is not row.dims:
             renamed[ident] = dims
-        new_row = (row.indicator, area, row.date, dims, dim_key, row.value, row.flag, row.note)
+        new_row = (indicator, area, row.date, dims, dim_key, row.value, row.flag, row.note)
         old = existing.get(ident) if existing else None
-        _sort_row(plan, row, ident, new_row, old, None if source_id == own_source else source_id, own_source)
+        if source_id == own_source:
+            source_id = None
+        if old is None and not (source_id or row.qualifier or row.period):
+            new.append(new_row)  # most rows of a first import: what _sort_row would do, without the call
+        else:
+            _sort_row(plan, row, ident, new_row, old, source_id, own_source)
     plan.indicator_keys = {key[0] for key in incoming}
     plan.breakdowns = [(key[0], target[0]) for key, target in breakdowns.items() if target is not None]
     return incoming, renamed
@@ -910,14 +916,20 @@ def _insert_new(plan: Plan, indicator_ids: dict, areas: dict, record):
     the others by the bulk writer, one batch per source."""
     by_source: dict = {}
     special = []
-    for row in plan.new:
-        indicator, area, date, dims, dim_key, value, flag, note = row
-        source, qualifier, period = plan.extras.get((indicator, area, date, dim_key), (None, "", ""))
-        ids = (indicator_ids[indicator], areas[area], date, dims, dim_key, value, flag, note)
-        if qualifier or period:
-            special.append((ids, source, qualifier, period))
-        else:
-            by_source.setdefault(source, []).append(ids)
+    if plan.new and not plan.extras:  # no row names a source, qualifier or period of its own
+        by_source[None] = [
+            (indicator_ids[indicator], areas[area], date, dims, dim_key, value, flag, note)
+            for indicator, area, date, dims, dim_key, value, flag, note in plan.new
+        ]
+    else:
+        for row in plan.new:
+            indicator, area, date, dims, dim_key, value, flag, note = row
+            source, qualifier, period = plan.extras.get((indicator, area, date, dim_key), (None, "", ""))
+            ids = (indicator_ids[indicator], areas[area], date, dims, dim_key, value, flag, note)
+            if qualifier or period:
+                special.append((ids, source, qualifier, period))
+            else:
+                by_source.setdefault(source, []).append(ids)
     for source, rows in by_source.items():
         extra = {"import_record_id": record.pk}
         if source:

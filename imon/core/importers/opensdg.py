@@ -1,5 +1,7 @@
 """Open SDG CSV: Year, disaggregation columns, Value."""
 
+from operator import itemgetter
+
 from django.utils.translation import gettext as _
 
 from ..models import dimension_key
@@ -29,11 +31,15 @@ def parse_opensdg(header, reader, indicator: str | None, decimal_comma: bool) ->
     }
     dim_columns = [(i, n) for i, n in enumerate(names) if n.lower() not in skip and n]
     year_at, value_at, area_at = col["year"], col["value"], col.get("geocode")
-    # A file repeats its years, values and breakdowns on many rows: each is read once, and the
-    # rows share what it gives (dates and Decimals are immutable; no one changes a row's dims).
+    # A file repeats its years, values, areas and breakdowns on many rows: each is read once, and
+    # the rows share what it gives (dates, Decimals and texts are immutable; no one changes a
+    # row's dims).
     dates: dict = {}
     cells: dict = {}
+    areas: dict = {}
     breakdowns: dict = {}
+    # the cells of a row's breakdown, as one key (a text where there is one column)
+    cells_of = itemgetter(*[i for i, _n in dim_columns]) if dim_columns else lambda record: ()
     rows = result.rows
     for line, record in reader:
         year = record[year_at]
@@ -57,12 +63,14 @@ def parse_opensdg(header, reader, indicator: str | None, decimal_comma: bool) ->
             except NumberError as exc:
                 result.problems.append(Problem(line, "Value", str(exc), raw.strip()))
                 continue
-        key = tuple([record[i] for i, _n in dim_columns])
+        key = cells_of(record)
         breakdown = breakdowns.get(key)
         if breakdown is None:
             dims = {n: (record[i].strip() or TOTAL_KEY) for i, n in dim_columns}
             breakdown = breakdowns[key] = (dims, dimension_key(dims))
-        area = record[area_at].strip() if area_at is not None else ""
+        area = areas.get(record[area_at]) if area_at is not None else ""
+        if area is None:
+            area = areas[record[area_at]] = record[area_at].strip()
         rows.append(
             Row(indicator, area, date, breakdown[0], breakdown[1], cell[0], cell[1], "", line, "Value")
         )

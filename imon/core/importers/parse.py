@@ -215,10 +215,11 @@ def _add_ledger(parsed: Parsed, refused: list, ledger: dict):
 
 def _fitted_lines(lines, delimiter: str, width: int, refused: list, ledger: dict):
     """As `_fitted`, for lines without quotes: (line, cells) padded to the header's width."""
+    blank = delimiter + " \t\r"
     for number, line in lines:
         cells = line.rstrip("\r").split(delimiter)
         if len(cells) != width:
-            if not line.strip(delimiter + " \t\r"):
+            if not line.strip(blank):
                 ledger["empty"] = ledger.get("empty", 0) + 1
                 continue
             if len(cells) > width:
@@ -229,7 +230,7 @@ def _fitted_lines(lines, delimiter: str, width: int, refused: list, ledger: dict
                 cells = cells[:width]
             else:
                 cells += [""] * (width - len(cells))
-        elif not line.strip(delimiter + " \t\r"):
+        elif (not cells[0] or cells[0].isspace()) and not line.strip(blank):  # (a row begins filled)
             ledger["empty"] = ledger.get("empty", 0) + 1
             continue
         yield number, cells
