@@ -336,3 +336,26 @@ def test_an_indicators_pages_are_the_same_whichever_page_is_made_first(city, req
         content._LATEST.clear()
         content._BLOCKS.clear()
         assert text_of(client.get(url)) == together[url], url
+
+
+def test_a_page_rendered_again_writes_its_figures_only_once(leverkusen, client, settings, monkeypatch):
+    """Without the page cache (IMON_PAGE_CACHE=0, or after the cache's hour) a page is rendered
+    again: its figures, kept per release, are written once per language, and the page is the same."""
+    from imon.portal import views
+
+    settings.PORTAL_PAGE_CACHE = False
+    url = "/portal/de/kennzahlen/gefluechtete/"
+    first = text_of(client.get(url))
+    assert "<figure>" in first
+    written = []
+    real = views.render_to_string
+
+    def counted(name, *args, **kwargs):
+        written.append(name)
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(views, "render_to_string", counted)
+    assert text_of(client.get(url)) == first and written == []
+    arabic = text_of(client.get(url.replace("/de/", "/ar/")))
+    assert written == ["portal/indicator_blocks.html"] * len(written) and written
+    assert '<td class="num" lang="ar">' in arabic and '<td class="num" lang="ar">' not in first

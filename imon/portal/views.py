@@ -14,8 +14,10 @@ from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
@@ -418,6 +420,29 @@ def _shown(lang, blocks) -> list[dict]:
     return shown
 
 
+# The figures of a page written once per list of blocks (kept per release, see
+# content._blocks) and language: a page rendered again (after the page cache's hour, or with
+# IMON_PAGE_CACHE=0) writes only what is its own. The static export writes each page once.
+_FIGURES_HTML: dict[tuple[int, str], tuple[list, str]] = {}
+_FIGURES_HTML_MAX = 256
+
+
+def _figures_html(lang, blocks: list) -> str:
+    """The figures and tables of `blocks` as portal/indicator_blocks.html writes them."""
+    known = _FIGURES_HTML.get((id(blocks), lang))
+    if known is not None and known[0] is blocks:  # the same list (held here: its id is its own)
+        return known[1]
+    html = render_to_string(
+        "portal/indicator_blocks.html",
+        {"blocks": _shown(lang, blocks), "lang": lang, "dir": "rtl" if lang in RTL else "ltr"},
+    )
+    if not _STATIC.get():
+        if len(_FIGURES_HTML) >= _FIGURES_HTML_MAX:
+            _FIGURES_HTML.clear()
+        _FIGURES_HTML[(id(blocks), lang)] = (blocks, html)
+    return html
+
+
 def _latest_or(date, dates):
     """`date` for an address, None where it is the latest (the page without a date)."""
     return None if not dates or date == dates[-1] or date not in dates else date
@@ -466,7 +491,6 @@ def indicator(request, lang, published, key, area=None, date=None, dim=None):
     dated = date is not None  # an earlier date, named in the page's title
     date = date or (dates[-1] if dates else None)
     at_date, over_time = page_blocks(published, key, area, date, dim)
-    blocks, series = _shown(lang, at_date), _shown(lang, over_time)
     labels = published.remember(key, "date_labels", lambda: date_labels(published.observations(key)))
     base = indicator_page(lang, key)
     time_switch = [
@@ -497,8 +521,10 @@ def indicator(request, lang, published, key, area=None, date=None, dim=None):
         {
             "indicator": item,
             "sources": published.sources_of(key),  # the indicator's own, then those of single observations
-            "blocks": blocks,
-            "series": series,
+            "blocks": any(isinstance(b, (Figure, Table)) for b in at_date),
+            "series": any(isinstance(b, (Figure, Table)) for b in over_time),
+            "blocks_html": mark_safe(_figures_html(lang, at_date)),  # noqa: S308 - a template's output
+            "series_html": mark_safe(_figures_html(lang, over_time)),  # noqa: S308 - a template's output
             "dates": time_switch,
             "date": date,
             "dated": dated,
