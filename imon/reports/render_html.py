@@ -47,6 +47,7 @@ def pdf(report: Report) -> bytes:
     """Tagged PDF/UA-1: language, title, bookmarks from the headings, table headers, figures with alt text."""
     import logging
 
+    weasyfast.load()
     from weasyprint import HTML
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)

@@ -1,6 +1,15 @@
-"""Two places where WeasyPrint 70 (with pydyf 0.13) does the same work many times over, made
-to do it once; what it draws stays what it drew. Installed by `install()` before a PDF is made
-(idempotent; nothing changes if the library's internals are not the expected ones).
+"""Places where WeasyPrint 70 (with pydyf 0.13) does the same work many times over, made to do it
+once; what it draws stays what it drew. `load()` imports WeasyPrint, `install()` is called before a
+PDF is made (idempotent; nothing changes if the library's internals are not the expected ones).
+
+- Importing WeasyPrint opens Pango, HarfBuzz, Fontconfig and GObject through cffi, trying up to
+  six names of each library (for Linux, macOS and Windows) until one opens. cffi asks
+  `ctypes.util.find_library` for every name that is not a file, and on Linux that runs
+  `ldconfig -p`, then `gcc` and `ld` in subprocesses: 22 names, about 0.3 s of every PDF process
+  (a third of WeasyPrint's start-up). On Linux `load()` answers "not found" at once during the
+  import, so the names are opened as they are (the dynamic loader finds `libpango-1.0.so.0` in
+  its cache and the library path, as `find_library` would have): the same libraries are loaded.
+  Should none of the names open that way, WeasyPrint is imported again as usual.
 
 - pydyf's `PDF.page_references` builds the tuple of every page's reference anew on each call,
   and the tagging calls it for every structure element (elements times pages: about two seconds
@@ -13,10 +22,39 @@ to do it once; what it draws stays what it drew. Installed by `install()` before
   as before.
 """
 
+import sys
 from math import inf
 from typing import Any
 
 _PER_LETTER = ("dx", "dy", "rotate", "letter-spacing", "textLength", "lengthAdjust")
+
+
+def load() -> None:
+    """Import WeasyPrint (its libraries opened without `find_library` on Linux, see above)."""
+    if "weasyprint" in sys.modules or not sys.platform.startswith("linux"):
+        import weasyprint  # noqa: F401
+
+        return
+    import contextlib
+    import ctypes.util
+    import io
+
+    find_library = ctypes.util.find_library
+    ctypes.util.find_library = _not_found
+    try:
+        # WeasyPrint prints its installation hints before it gives up: not for this attempt
+        with contextlib.redirect_stdout(io.StringIO()):
+            import weasyprint  # noqa: F401
+    except OSError:
+        for name in [name for name in sys.modules if name == "weasyprint" or name.startswith("weasyprint.")]:
+            del sys.modules[name]
+    finally:
+        ctypes.util.find_library = find_library
+    import weasyprint  # noqa: F401, F811 (again, as usual, if the first attempt failed)
+
+
+def _not_found(name: str) -> None:
+    return None
 
 
 def install() -> None:
