@@ -10,6 +10,13 @@ PDF is made (idempotent; nothing changes if the library's internals are not the 
   import, so the names are opened as they are (the dynamic loader finds `libpango-1.0.so.0` in
   its cache and the library path, as `find_library` would have): the same libraries are loaded.
   Should none of the names open that way, WeasyPrint is imported again as usual.
+- The widths a table's columns need are measured from the min- and max-content widths of every
+  cell, and WeasyPrint measures a text for them line by line (for the min-content width one
+  layout per word, and one per syllable of a long word it may hyphenate). It measures the same
+  text in the same style more than once (a cell's widths are asked again as the table is laid out,
+  split across pages, or its width resolved): a third of these measurements in the demo. Within
+  one document the result of a measurement (the width of the first line and where the next one
+  starts) is kept for the same text, computed style object, width and flags, and given again.
 
 - pydyf's `PDF.page_references` builds the tuple of every page's reference anew on each call,
   and the tagging calls it for every structure element (elements times pages: about two seconds
@@ -60,6 +67,7 @@ def _not_found(name: str) -> None:
 def install() -> None:
     _memoise_page_references()
     _whole_svg_labels()
+    _remember_content_widths()
 
 
 def _memoise_page_references() -> None:
@@ -79,6 +87,46 @@ def _memoise_page_references() -> None:
 
     page_references.memoised = True  # type: ignore[attr-defined]
     pydyf.PDF.page_references = property(page_references)
+
+
+# The WeasyPrint versions whose content width measuring `_remember_content_widths` follows.
+CONTENT_WIDTHS_FOR = ("70.0",)
+
+
+def _remember_content_widths() -> None:
+    import importlib
+
+    import weasyprint
+
+    if weasyprint.__version__ not in CONTENT_WIDTHS_FOR:
+        return
+    preferred: Any = importlib.import_module("weasyprint.layout.preferred")
+    line_break: Any = importlib.import_module("weasyprint.text.line_break")
+    measure = line_break.split_first_line
+    if preferred.split_first_line is not measure:
+        return  # another version, or installed already
+
+    # `inline_line_widths` (the only caller in the module) uses the resume index and the width
+    def split_first_line(
+        text, style, context, max_width, justification_spacing, is_line_start=True, minimum=False
+    ):
+        kept = context.__dict__.setdefault("_imon_content_widths", {})
+        key = (text, id(style), max_width, justification_spacing, is_line_start, minimum)
+        found = kept.get(key)
+        if found is None or found[0] is not style:  # the style is kept with it: its id stays its own
+            _, _, resume_index, width, _, _ = measure(
+                text,
+                style,
+                context,
+                max_width,
+                justification_spacing,
+                is_line_start=is_line_start,
+                minimum=minimum,
+            )
+            found = kept[key] = (style, resume_index, width)
+        return None, None, found[1], found[2], None, None
+
+    preferred.split_first_line = split_first_line
 
 
 # The WeasyPrint versions whose SVG text drawing `_whole_label` follows (it calls their internals).
