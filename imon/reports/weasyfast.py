@@ -21,6 +21,10 @@ PDF is made (idempotent; nothing changes if the library's internals are not the 
   its margins, paddings, width and height into used lengths, in 20 calls of two small functions
   per box: a tenth of the layout time of the demo. `_resolve_percentages` does the same in one
   loop, with the same cases in the same order.
+- pydyf compresses every stream (page contents, fonts, charts) at zlib's level 9, which takes
+  four to five times as long as the default level 6 for 3 % more bytes (large concept: 0.70 s ->
+  0.15 s, 1,613 -> 1,660 KB). The streams are compressed at level 6: the same content, lossless,
+  a slightly larger file.
 
 - pydyf's `PDF.page_references` builds the tuple of every page's reference anew on each call,
   and the tagging calls it for every structure element (elements times pages: about two seconds
@@ -73,6 +77,7 @@ def install() -> None:
     _whole_svg_labels()
     _remember_content_widths()
     _resolve_percentages_in_one_loop()
+    _default_compression()
 
 
 def _memoise_page_references() -> None:
@@ -225,6 +230,25 @@ def _resolve_percentages():
 
     resolve_percentages.in_one_loop = True  # type: ignore[attr-defined]
     return resolve_percentages
+
+
+def _default_compression() -> None:
+    import types
+    import zlib
+
+    import pydyf
+
+    if getattr(pydyf.zlib, "default_level", False):
+        return
+    shim: Any = types.ModuleType("zlib", "zlib for pydyf: streams compressed at the default level")
+    shim.__dict__.update({name: getattr(zlib, name) for name in dir(zlib) if not name.startswith("__")})
+
+    def compressobj(level=zlib.Z_DEFAULT_COMPRESSION, *args, **kwargs):
+        return zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, *args, **kwargs)
+
+    shim.compressobj = compressobj
+    shim.default_level = True
+    pydyf.zlib = shim
 
 
 # The WeasyPrint versions whose SVG text drawing `_whole_label` follows (it calls their internals).
