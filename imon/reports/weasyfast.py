@@ -25,7 +25,6 @@ PDF is made (idempotent; nothing changes if the library's internals are not the 
   four to five times as long as the default level 6 for 3 % more bytes (large concept: 0.70 s ->
   0.15 s, 1,613 -> 1,660 KB). The streams are compressed at level 6: the same content, lossless,
   a slightly larger file.
-
 - pydyf's `PDF.page_references` builds the tuple of every page's reference anew on each call,
   and the tagging calls it for every structure element (elements times pages: about two seconds
   for 200 pages). The tuple is kept until a page is added (pydyf only appends pages).
