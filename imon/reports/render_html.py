@@ -45,8 +45,10 @@ def html(report: Report, inline_svg: bool = True, embed_fonts: bool = False) -> 
 
 def pdf(report: Report) -> bytes:
     """Tagged PDF/UA-1: language, title, bookmarks from the headings, table headers, figures with alt text."""
+    import gc
     import logging
 
+    weasyfast.load()
     from weasyprint import HTML
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
@@ -54,7 +56,17 @@ def pdf(report: Report) -> bytes:
     _hyphenation_patterns("de-DE")
     weasyfast.install()
     document = HTML(string=html(report, inline_svg=False, embed_fonts=True), base_url=None)
-    return document.write_pdf(pdf_variant="pdf/ua-1", uncompressed_pdf=False)
+    # WeasyPrint makes hundreds of thousands of boxes, styles and text layouts, which set off the
+    # garbage collector's rounds over and over and leave little for it to free. The collector is
+    # paused while the PDF is made: 17 % less CPU time for the large report of bench/run_report.py
+    # (22.4 -> 18.7 s), 6 % less for the demo, 2.5 % more peak memory (523 -> 536 MB).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return document.write_pdf(pdf_variant="pdf/ua-1", uncompressed_pdf=False)
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _hyphenation_patterns(lang: str) -> None:
