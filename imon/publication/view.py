@@ -15,6 +15,7 @@ from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 
 from imon.core import areacodes, editions, housestyle, periods
+from imon.core.importers import gc_paused
 from imon.core.vocabulary import from_document
 
 # What the public may see of each section of the snapshot; everything else stays inside.
@@ -535,7 +536,9 @@ class PublicView:
 
         def rows():
             own = (self.indicator(key) or {}).get("source") or {}
-            return [self._row(o, own.get("key", "")) for o in self.public_rows(key)]
+            public = self.public_rows(key)
+            with gc_paused():  # thousands of rows without cycles (see gc_paused)
+                return [self._row(o, own.get("key", "")) for o in public]
 
         return self.remember(key, "observations", rows)
 
@@ -543,11 +546,12 @@ class PublicView:
         """The rows of one indicator as in the public document (shared: callers do not change them)."""
         if self._load is None:
             return self._observations.get(key, [])
-        return self.remember(
-            key,
-            "public rows",
-            lambda: [o for _k, rows in self._load([key]) for o in _public_rows(rows)],
-        )
+
+        def rows():
+            with gc_paused():  # thousands of rows without cycles (see gc_paused)
+                return [o for _k, rows in self._load([key]) for o in _public_rows(rows)]
+
+        return self.remember(key, "public rows", rows)
 
     def keep_rows(self, key: str, rows: list[dict]) -> None:
         """Take `public_rows(key)` as given (made by another process from the same release)."""
