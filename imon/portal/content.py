@@ -101,6 +101,29 @@ def _blocks(number, key, area, published: Published, date: str | None = None, di
     return _BLOCKS[cache_key]
 
 
+class KeptWith:
+    """What was made of an object in a language (the HTML of a page's figures, the rows of a
+    table), kept with that object: the figures of a release are kept (see `_blocks`), so a page
+    rendered again, after the page cache's hour or without the page cache, makes only what is its
+    own. The object is held with the result, so that its id stays its own; at most `most` results
+    are kept (then all are dropped)."""
+
+    def __init__(self, most: int):
+        self.most = most
+        self.kept: dict[tuple[int, str], tuple[object, object]] = {}
+
+    def get(self, thing, lang: str, make):
+        """make(thing, lang), made once while kept."""
+        known = self.kept.get((id(thing), lang))
+        if known is not None and known[0] is thing:
+            return known[1]
+        made = make(thing, lang)
+        if len(self.kept) >= self.most:
+            self.kept.clear()
+        self.kept[(id(thing), lang)] = (thing, made)
+        return made
+
+
 _LATEST: dict = {}
 
 

@@ -420,27 +420,23 @@ def _shown(lang, blocks) -> list[dict]:
     return shown
 
 
-# The figures of a page written once per list of blocks (kept per release, see
-# content._blocks) and language: a page rendered again (after the page cache's hour, or with
-# IMON_PAGE_CACHE=0) writes only what is its own. The static export writes each page once.
-_FIGURES_HTML: dict[tuple[int, str], tuple[list, str]] = {}
-_FIGURES_HTML_MAX = 256
+# The figures of a page are written once per list of blocks and language (see
+# content.KeptWith); the static export writes each page once and keeps nothing.
+_FIGURES_HTML = content.KeptWith(256)
 
 
 def _figures_html(lang, blocks: list) -> str:
     """The figures and tables of `blocks` as portal/indicator_blocks.html writes them."""
-    known = _FIGURES_HTML.get((id(blocks), lang))
-    if known is not None and known[0] is blocks:  # the same list (held here: its id is its own)
-        return known[1]
-    html = render_to_string(
-        "portal/indicator_blocks.html",
-        {"blocks": _shown(lang, blocks), "lang": lang, "dir": "rtl" if lang in RTL else "ltr"},
+    return _write_figures(blocks, lang) if _STATIC.get() else _FIGURES_HTML.get(blocks, lang, _write_figures)
+
+
+def _write_figures(blocks: list, lang: str) -> str:
+    return mark_safe(  # noqa: S308 - a template's output
+        render_to_string(
+            "portal/indicator_blocks.html",
+            {"blocks": _shown(lang, blocks), "lang": lang, "dir": "rtl" if lang in RTL else "ltr"},
+        )
     )
-    if not _STATIC.get():
-        if len(_FIGURES_HTML) >= _FIGURES_HTML_MAX:
-            _FIGURES_HTML.clear()
-        _FIGURES_HTML[(id(blocks), lang)] = (blocks, html)
-    return html
 
 
 def _latest_or(date, dates):
@@ -523,8 +519,8 @@ def indicator(request, lang, published, key, area=None, date=None, dim=None):
             "sources": published.sources_of(key),  # the indicator's own, then those of single observations
             "blocks": any(isinstance(b, (Figure, Table)) for b in at_date),
             "series": any(isinstance(b, (Figure, Table)) for b in over_time),
-            "blocks_html": mark_safe(_figures_html(lang, at_date)),  # noqa: S308 - a template's output
-            "series_html": mark_safe(_figures_html(lang, over_time)),  # noqa: S308 - a template's output
+            "blocks_html": _figures_html(lang, at_date),
+            "series_html": _figures_html(lang, over_time),
             "dates": time_switch,
             "date": date,
             "dated": dated,

@@ -10,6 +10,8 @@ from django.utils.formats import localize
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
+from imon.portal.content import KeptWith
+
 register = template.Library()
 
 
@@ -87,51 +89,41 @@ def _cell(value) -> str:
     return conditional_escape(localize(value))
 
 
-# The rows of a table written for a list of rows and a language, kept with that list (the
-# figures of a release are kept, see imon.portal.content._blocks): a page rendered again, from
-# the page cache's expiry or without the page cache, writes its tables' rows once.
-_WRITTEN: dict[tuple[int, str], tuple[object, str]] = {}
-_WRITTEN_MAX = 256
-
-
-def _written(rows, lang: str, write) -> str:
-    known = _WRITTEN.get((id(rows), lang))
-    if known is not None and known[0] is rows:  # the same list (it is held here: its id is its own)
-        return known[1]
-    if len(_WRITTEN) >= _WRITTEN_MAX:
-        _WRITTEN.clear()
-    text = mark_safe(write(rows, lang))  # noqa: S308 - every cell escaped by `write`
-    _WRITTEN[(id(rows), lang)] = (rows, text)
-    return text
+# The rows of a table are written once per table and language (see content.KeptWith).
+_WRITTEN = KeptWith(256)
 
 
 def _figure_rows(rows, lang: str) -> str:
     numeric = f'<td class="num"{_lang(lang)}>'
-    return "".join(
-        f'<tr><th scope="row">{_cell(row[0])}</th>'
-        + "".join(f"{numeric}{_cell(cell)}</td>" for cell in row[1:])
-        + "</tr>"
-        for row in rows
+    return mark_safe(  # noqa: S308 - every cell escaped here
+        "".join(
+            f'<tr><th scope="row">{_cell(row[0])}</th>'
+            + "".join(f"{numeric}{_cell(cell)}</td>" for cell in row[1:])
+            + "</tr>"
+            for row in rows
+        )
     )
 
 
 @register.simple_tag
 def figure_rows(rows, lang: str) -> str:
     """<tr>s of a figure's data table: the name of the row, then its numbers."""
-    return _written(rows, lang, _figure_rows)
+    return _WRITTEN.get(rows, lang, _figure_rows)
 
 
 def _table_rows(table, lang: str) -> str:
     numeric = f'<td class="num"{_lang(lang)}>'
-    return "".join(
-        f'<tr><th scope="row">{_cell(row[0][0])}</th>'
-        + "".join(f"{numeric if num else '<td>'}{_cell(cell)}</td>" for cell, num in row[1:])
-        + "</tr>"
-        for row in table.cells
+    return mark_safe(  # noqa: S308 - every cell escaped here
+        "".join(
+            f'<tr><th scope="row">{_cell(row[0][0])}</th>'
+            + "".join(f"{numeric if num else '<td>'}{_cell(cell)}</td>" for cell, num in row[1:])
+            + "</tr>"
+            for row in table.cells
+        )
     )
 
 
 @register.simple_tag
 def table_rows(table, lang: str) -> str:
     """<tr>s of a table (a Table block), its figures marked as numbers."""
-    return _written(table, lang, _table_rows)
+    return _WRITTEN.get(table, lang, _table_rows)
