@@ -869,10 +869,15 @@ def _legend_cm(spec, width_cm) -> float:
     """About the height of the legend above the plot (none for one series), in cm."""
     if len(spec.series) < 2:
         return 0.0
-    labels, ncols = _legend_layout([s.label for s in spec.series], width_cm)
+    return legend_rows_cm([s.label for s in spec.series], width_cm)
+
+
+def legend_rows_cm(labels, width_cm, line_cm: float = 0.42, gap_cm: float = 0.2) -> float:
+    """About the height of a legend of `labels` as `_legend` lays it out, in cm: each row its lines
+    of `line_cm` and a gap of `gap_cm`."""
+    labels, ncols = _legend_layout(labels, width_cm)
     rows = [labels[i : i + ncols] for i in range(0, len(labels), ncols)]
-    lines = sum(max(label.count("\n") + 1 for label in row) for row in rows)
-    return 0.42 * lines + 0.2 * len(rows)
+    return sum(line_cm * max(label.count("\n") + 1 for label in row) + gap_cm for row in rows)
 
 
 def _legend(fig, handles, labels, **kwargs):

@@ -174,11 +174,10 @@ def _column_cm(header, rows, numeric, widths, usable_cm, font_size) -> list[floa
         # are the words of the header (bold, measured: `_bold_cm`), which LibreOffice would break
         # without a hyphen ("Maßnah|me")
         words = [min(len(word), 8) for row in rows if not is_figure for word in row[i].split()]
-        heads = [max(len(word) * 1.12 * char_cm, _bold_cm(word, font_size)) for word in header[i].split()]
         figures = [len(row[i]) for row in rows if is_figure]
-        need.append(
-            max(max(words + figures + [1]) * char_cm, *heads, 0) + 0.4
-        )  # cell margins: 0.19 cm each side
+        heads = [max(len(word) * 1.12 * char_cm, _bold_cm(word, font_size)) for word in header[i].split()]
+        longest = max([max(words + figures + [1]) * char_cm, *heads])
+        need.append(longest + 0.4)  # cell margins: 0.19 cm each side
     if sum(need) >= usable_cm:
         return [usable_cm * n / sum(need) for n in need]
     fixed: dict[int, float] = {}

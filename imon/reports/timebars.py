@@ -18,6 +18,7 @@ every format place it like any other figure; the data table and the alt text are
 from __future__ import annotations
 
 import datetime
+import functools
 import math
 import textwrap
 from dataclasses import dataclass
@@ -219,27 +220,21 @@ def alt_sentences(spec: charts.ChartSpec) -> list[str]:
 # --- drawing -----------------------------------------------------------------------------------
 
 
-def _legend_cm(labels: list[str], width_cm: float) -> float:
-    """About the height of a legend of `labels` above the plot, in cm (its rows as
-    `charts._legend` lays them out; the hatched boxes make a row a little higher than a line)."""
-    labels, ncols = charts._legend_layout(labels, width_cm)
-    rows = [labels[i : i + ncols] for i in range(0, len(labels), ncols)]
-    return sum(0.45 * max(label.count("\n") + 1 for label in row) + 0.25 for row in rows)
-
-
 def draw(spec: charts.ChartSpec, width_cm: float, max_height_cm: float | None):
     charts._matplotlib()
     n = len(spec.categories)
     narrow = width_cm < 12  # a phone: each name stands above its bar, across the width
-    # the status legend above the plot: what it needs beyond one row (2.6 cm below hold one)
+    # the status legend above the plot: what it needs beyond one row (2.6 cm below hold one; the
+    # hatched boxes make a row a little higher than a line)
     statuses = list(dict.fromkeys(label for _status, label, _overdue in spec.statuses))
-    legend = max(0.0, _legend_cm(statuses, width_cm) - _legend_cm(statuses[:1], width_cm))
+    rows_cm = functools.partial(charts.legend_rows_cm, width_cm=width_cm, line_cm=0.45, gap_cm=0.25)
+    legend = max(0.0, rows_cm(statuses) - rows_cm(statuses[:1]))
     if narrow:
         chars = int(width_cm * charts.CM * 72 * 0.95 / (charts.FONT_SIZE * 0.62))
         names = [textwrap.fill(c, width=chars, break_long_words=False) for c in spec.categories]
         positions, cursor = [], 0.0
         for name in names:  # in cm: the name's lines, then the bar
-            cursor += 0.42 * (name.count("\n") + 1) + 0.3
+            cursor += LINE_CM * (name.count("\n") + 1) + 0.3
             positions.append(cursor)
             cursor += 0.7
         height = 3.0 + legend + cursor
