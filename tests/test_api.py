@@ -56,6 +56,20 @@ def test_observations_filter_page_and_hide(client, published):
     assert client.get("/api/v1/indicators/gibt-es-nicht/observations.json").status_code == 404
 
 
+def test_an_unknown_indicator_has_no_observations_and_reads_nothing(client, published):
+    """Observations of an indicator the release does not have, whatever its key (a NUL, which
+    PostgreSQL refuses in a query): none, answered without asking the database for its rows."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get("/api/v1/observations.json?indicator=bevoelkerung")  # the release is read
+    for key in ("gibt-es-nicht", "%00", "x%00y"):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(f"/api/v1/observations.json?indicator={key}")
+        assert response.status_code == 200 and response.json()["items"] == []
+        assert not [q for q in queries.captured_queries if "snapshotpart" in q["sql"].lower()]
+
+
 def test_nothing_published_is_404(client, db):
     content._LATEST.clear()
     assert client.get("/api/v1/measures.json").status_code == 404

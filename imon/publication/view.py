@@ -546,6 +546,8 @@ class PublicView:
         """The rows of one indicator as in the public document (shared: callers do not change them)."""
         if self._load is None:
             return self._observations.get(key, [])
+        if key not in self._counts:
+            return []  # no indicator of the release, or one without rows: nothing to read or keep
 
         def rows():
             with gc_paused():  # thousands of rows without cycles (see gc_paused)
